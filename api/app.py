@@ -1,0 +1,55 @@
+"""The composition root of the web service: ``create_app`` builds everything, importing builds nothing."""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+import swagger_ui_bundle
+from flask import Flask, send_from_directory
+from flask_smorest import Api
+
+from api import health
+from api.config import load_config
+from api.context import DATABASE_KEY
+from api.errors import ErrorSchema, register_error_handlers
+from api.request_log import configure_logging, install_request_log
+from engine.database import Database
+
+API_VERSION = "v1"
+DOCS_ASSETS = "/docs/assets/"
+
+
+class _Api(Api):
+    ERROR_SCHEMA = ErrorSchema  # documents our error body instead of flask-smorest's
+
+
+def create_app(config: Mapping | None = None) -> Flask:
+    """A ready WSGI application; ``config`` overrides what the environment says."""
+    settings = load_config(os.environ)
+    settings.update(config or {})
+    app = Flask("api", instance_path=settings["INSTANCE_PATH"])
+    app.config.update(settings)
+    app.config.update(
+        API_TITLE="Loyalty programme API",
+        API_VERSION=API_VERSION,
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL=DOCS_ASSETS,  # served locally below: no CDN at run time
+    )
+    app.json.sort_keys = False
+    configure_logging(app.config["LOG_LEVEL"])
+    app.extensions[DATABASE_KEY] = config.get("DATABASE") if config and config.get("DATABASE") \
+        else Database(app.config["DATABASE_URL"])
+
+    api = _Api(app)
+    api.register_blueprint(health.blp)
+    register_error_handlers(app)  # after Api(), which registers its own handler we replace
+    install_request_log(app)
+
+    @app.get(DOCS_ASSETS + "<path:filename>")
+    def docs_assets(filename: str):
+        return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
+
+    return app

@@ -1,0 +1,56 @@
+"""``loyalty members``."""
+from __future__ import annotations
+
+import click
+
+from cli.runtime import Runtime, emit, emit_one, json_option, pass_runtime
+from engine import cards, members
+
+
+@click.group("members")
+def members_group() -> None:
+    """Programme members."""
+
+
+@members_group.command("create")
+@click.option("--name", "full_name", required=True)
+@click.option("--email")
+@click.option("--phone")
+@click.option("--birthday", type=click.DateTime(formats=["%Y-%m-%d"]), help="YYYY-MM-DD")
+@click.option("--consent", "consents", multiple=True,
+              type=click.Choice(members.CONSENTS), help="A consent the member gave (repeatable)")
+@pass_runtime
+def create_member(runtime: Runtime, full_name: str, email: str | None, phone: str | None,
+                  birthday, consents: tuple[str, ...]) -> None:
+    """Enrol a member; prints the member's id."""
+    member = members.enrol_member(
+        runtime.db, full_name=full_name, email=email, phone=phone,
+        birthday=birthday.date() if birthday else None,
+        consents={name: True for name in consents}, now=runtime.now())
+    emit_one(member, as_json=False)
+
+
+@members_group.command("list")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--offset", default=0, type=click.IntRange(0))
+@json_option
+@pass_runtime
+def list_members(runtime: Runtime, limit: int, offset: int, as_json: bool) -> None:
+    """List members in enrolment order."""
+    emit(members.list_members(runtime.db, limit=limit, offset=offset),
+         ("public_id", "full_name", "email", "status", "enrolled_at"), as_json=as_json, title="members")
+
+
+@members_group.command("show")
+@click.argument("member_id")
+@json_option
+@pass_runtime
+def show_member(runtime: Runtime, member_id: str, as_json: bool) -> None:
+    """Show one member and their cards."""
+    member = members.get_member(runtime.db, member_id)
+    member_cards = cards.list_cards(runtime.db, member_id=member_id)
+    emit_one({**vars(member), "cards": [f"{c.number} ({c.kind}, {c.status})" for c in member_cards]},
+             as_json=as_json)
+
+
+COMMANDS = (members_group,)

@@ -1,0 +1,78 @@
+"""What every operator command shares: the database it works on, the clock, the output."""
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, date, datetime
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from engine.database import Database
+
+
+@dataclasses.dataclass
+class Runtime:
+    database_url: str
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    _db: Database | None = None
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            self._db = Database(self.database_url)
+        return self._db
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.dispose()
+
+
+pass_runtime = click.make_pass_decorator(Runtime)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+
+
+def plain(value):
+    """``value`` as JSON-ready data (dataclasses, dates and instants included)."""
+    if dataclasses.is_dataclass(value):
+        return {k: plain(v) for k, v in dataclasses.asdict(value).items()}
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return value
+
+
+def emit(records: Iterable, columns: Sequence[str], *, as_json: bool, title: str | None = None) -> None:
+    """Print records as a table for people or as a JSON list for scripts."""
+    rows = [plain(r) for r in records]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        click.echo(f"no {title or 'records'}")
+        return
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+    Console(width=160).print(table)
+
+
+def emit_one(record, *, as_json: bool) -> None:
+    """Print one record as ``field: value`` lines, or as a JSON object."""
+    data = plain(record)
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    width = max(len(k) for k in data)
+    for key, value in data.items():
+        click.echo(f"{key.ljust(width)}  {'' if value is None else value}")

@@ -1,0 +1,55 @@
+"""Card numbers: how they are made and what a valid one looks like.
+
+Applet cards carry a decimal number of 16 digits whose last digit is a Luhn check digit
+(a mistyped digit is caught before it reaches the database). UID-only cards are known by
+the chip's UID: 4, 7 or 10 bytes, written as upper-case hex.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+
+APPLET_NUMBER_LENGTH = 16
+_DIGITS = re.compile(r"^[0-9]+$")
+_HEX = re.compile(r"^[0-9A-F]+$")
+UID_BYTE_LENGTHS = (4, 7, 10)
+
+
+def luhn_check_digit(payload: str) -> str:
+    total = 0
+    for position, char in enumerate(reversed(payload)):
+        digit = int(char)
+        if position % 2 == 0:
+            digit *= 2
+            if digit > 9:
+                digit -= 9
+        total += digit
+    return str((10 - total % 10) % 10)
+
+
+def is_luhn_valid(number: str) -> bool:
+    return len(number) >= 2 and luhn_check_digit(number[:-1]) == number[-1]
+
+
+def new_applet_number(prefix: str = "9") -> str:
+    """A fresh random card number with the given issuer prefix and a Luhn check digit."""
+    body_length = APPLET_NUMBER_LENGTH - 1 - len(prefix)
+    body = prefix + "".join(secrets.choice("0123456789") for _ in range(body_length))
+    return body + luhn_check_digit(body)
+
+
+def normalise_uid(uid: str) -> str:
+    return uid.replace(":", "").replace(" ", "").upper()
+
+
+def number_problem(kind: str, number: str) -> str | None:
+    """Why ``number`` is not a valid number for a card of ``kind``, or ``None``."""
+    if kind == "applet":
+        if not _DIGITS.match(number) or len(number) != APPLET_NUMBER_LENGTH:
+            return f"an applet card number has exactly {APPLET_NUMBER_LENGTH} digits"
+        if not is_luhn_valid(number):
+            return "the check digit does not match (mistyped number?)"
+        return None
+    if not _HEX.match(number) or len(number) // 2 not in UID_BYTE_LENGTHS or len(number) % 2:
+        return "a card UID is 4, 7 or 10 bytes written in hex, such as 04A1B2C3D4E5F6"
+    return None

@@ -1,0 +1,87 @@
+"""The connection to the programme's database and the unit of work around each service call.
+
+Guarantees:
+- nothing connects at import or construction time; the first transaction connects;
+- ``transaction()`` commits everything the block did or, on any exception, nothing;
+- on SQLite, foreign keys are enforced and a transaction takes the write lock when it
+  begins (``BEGIN IMMEDIATE``), so a read-then-write inside one transaction can never be
+  overtaken by another writer; on PostgreSQL the services take row locks themselves.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.errors import Conflict
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+class Database:
+    """One database: an SQLAlchemy engine and the sessions made from it."""
+
+    def __init__(self, url: str, *, echo: bool = False, pool_size: int | None = None):
+        self.url = make_url(url)
+        options: dict = {"echo": echo}
+        if self.is_sqlite:
+            _ensure_sqlite_folder(self.url)
+            options["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        elif pool_size is not None:
+            options["pool_size"] = pool_size
+        self.engine = sa.create_engine(self.url, **options)
+        if self.is_sqlite:
+            _make_sqlite_transactional(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.get_backend_name() == "sqlite"
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session whose work is committed when the block ends, rolled back on error."""
+        with self._sessions.begin() as session:
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def insert_unique(session: Session, row, conflict: Conflict) -> None:
+    """Add ``row`` and flush; a unique key taken meanwhile by a concurrent transaction
+    becomes ``conflict`` (the caller checked first, so this is only the race)."""
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError as error:
+        raise conflict from error
+
+
+def _ensure_sqlite_folder(url) -> None:
+    if url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _make_sqlite_transactional(engine: sa.Engine) -> None:
+    # pysqlite's own transaction handling begins lazily and not before SELECTs, which
+    # would let two read-then-write transactions interleave. Take control of BEGIN.
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,70 @@
+"""The engine's refusals: one small hierarchy, each error with a stable machine-readable code.
+
+Every engine service either completes its whole unit of work or raises one of these and
+changes nothing. The edges (API, CLI) map the four families below to their own vocabulary
+(HTTP status, exit code) through one table each; they never inspect messages.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input: where (a dotted field path) and what."""
+
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+
+class LoyaltyError(Exception):
+    """Base of every refusal the engine makes on purpose."""
+
+    code = "loyalty_error"
+
+    def __init__(self, message: str, *, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code  # a more specific name than the family's, e.g. "card_blocked"
+
+
+class NotFound(LoyaltyError):
+    """The named object does not exist (or the caller may not know it does)."""
+
+    code = "not_found"
+
+
+class Conflict(LoyaltyError):
+    """The request clashes with what already exists (a duplicate key, a taken number)."""
+
+    code = "conflict"
+
+
+class InvalidState(LoyaltyError):
+    """The object exists but is in a state that forbids the request (a retired card, ...)."""
+
+    code = "invalid_state"
+
+
+class InvalidInput(LoyaltyError):
+    """The input means something impossible; ``problems`` lists every problem found."""
+
+    code = "invalid_input"
+
+    def __init__(self, problems: list[Problem], message: str | None = None):
+        self.problems = list(problems)
+        super().__init__(message or "; ".join(str(p) for p in self.problems))
+
+
+def not_found(kind: str, key: object) -> NotFound:
+    return NotFound(f"unknown {kind} {key!r}", code=f"unknown_{kind.replace(' ', '_')}")
+
+
+def refuse_if(problems: list[Problem]) -> None:
+    """Raise :class:`InvalidInput` when ``problems`` is not empty."""
+    if problems:
+        raise InvalidInput(problems)

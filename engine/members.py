@@ -1,0 +1,115 @@
+"""Enrolling members and reading them back.
+
+A member is known to the outside by an opaque public id (``M`` and 12 random base-32
+characters) that reveals nothing about them and is never reused; the internal row id
+stays inside the engine. Personal data sits in the member's profile.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from engine.database import Database, insert_unique
+from engine.errors import Conflict, Problem, not_found, refuse_if
+from engine.orm.members import MemberProfileRow, MemberRow
+
+_ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^\+?[0-9 ()-]{5,31}$")
+CONSENTS = ("marketing_email", "marketing_sms", "profiling")
+
+
+@dataclass(frozen=True)
+class Member:
+    public_id: str
+    status: str
+    enrolled_at: datetime
+    full_name: str
+    email: str | None
+    phone: str | None
+    birthday: date | None
+    consents: dict[str, bool]
+
+
+def new_public_id() -> str:
+    return "M" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(12))
+
+
+def enrol_member(db: Database, *, full_name: str, email: str | None = None,
+                 phone: str | None = None, birthday: date | None = None,
+                 consents: dict[str, bool] | None = None, now: datetime,
+                 enrolled_at: datetime | None = None) -> Member:
+    """Enrol a new active member; refuses invalid personal data or an e-mail already used."""
+    consents = dict(consents or {})
+    email = email.strip().lower() if isinstance(email, str) else email
+    refuse_if(_profile_problems(full_name, email, phone, birthday, consents, now))
+    with db.transaction() as session:
+        if email is not None and session.scalar(
+                sa.select(MemberProfileRow.member_id).where(MemberProfileRow.email == email)) is not None:
+            raise _duplicate_email(email)
+        member = MemberRow(public_id=new_public_id(), status="active",
+                           enrolled_at=enrolled_at or now, created_at=now)
+        member.profile = MemberProfileRow(
+            full_name=full_name.strip(), email=email, phone=phone, birthday=birthday,
+            consents_updated_at=now,
+            **{f"consent_{name}": consents.get(name, False) for name in CONSENTS})
+        insert_unique(session, member, _duplicate_email(email))
+        return to_member(member)
+
+
+def get_member(db: Database, public_id: str) -> Member:
+    with db.transaction() as session:
+        return to_member(member_row(session, public_id))
+
+
+def list_members(db: Database, *, limit: int = 100, offset: int = 0) -> list[Member]:
+    """Members in enrolment order, one page at a time."""
+    with db.transaction() as session:
+        rows = session.scalars(sa.select(MemberRow).order_by(MemberRow.id).limit(limit).offset(offset))
+        return [to_member(row) for row in rows]
+
+
+def member_row(session: Session, public_id: str) -> MemberRow:
+    row = session.scalar(sa.select(MemberRow).where(MemberRow.public_id == public_id))
+    if row is None:
+        raise not_found("member", public_id)
+    return row
+
+
+def to_member(row: MemberRow) -> Member:
+    profile = row.profile
+    return Member(
+        public_id=row.public_id, status=row.status, enrolled_at=row.enrolled_at,
+        full_name=profile.full_name, email=profile.email, phone=profile.phone,
+        birthday=profile.birthday,
+        consents={name: getattr(profile, f"consent_{name}") for name in CONSENTS})
+
+
+def _duplicate_email(email: str | None) -> Conflict:
+    return Conflict(f"a member with e-mail {email!r} already exists", code="duplicate_email")
+
+
+def _profile_problems(full_name, email, phone, birthday, consents, now: datetime) -> list[Problem]:
+    problems = []
+    if not (isinstance(full_name, str) and 0 < len(full_name.strip()) <= 200):
+        problems.append(Problem("full_name", "must be a non-empty text of at most 200 characters"))
+    if email is not None and not (isinstance(email, str) and len(email) <= 254 and _EMAIL.match(email)):
+        problems.append(Problem("email", f"{email!r} is not an e-mail address"))
+    if phone is not None and not (isinstance(phone, str) and _PHONE.match(phone)):
+        problems.append(Problem("phone", f"{phone!r} is not a phone number"))
+    if birthday is not None:
+        if not isinstance(birthday, date) or isinstance(birthday, datetime):
+            problems.append(Problem("birthday", "must be a date"))
+        elif birthday > now.date():
+            problems.append(Problem("birthday", "cannot be in the future"))
+    for name, value in consents.items():
+        if name not in CONSENTS:
+            problems.append(Problem(f"consents.{name}", f"is not a consent; known: {', '.join(CONSENTS)}"))
+        elif not isinstance(value, bool):
+            problems.append(Problem(f"consents.{name}", "must be true or false"))
+    return problems

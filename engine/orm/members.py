@@ -1,0 +1,46 @@
+"""Members, and their personal data kept apart from the member record.
+
+The member row holds only what the programme needs to account for points (an opaque
+public id, status, enrolment); names, contacts, birthday and consents live in the profile,
+so personal data can be exported or erased without touching the ledger.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engine.orm.base import Base, one_of
+from engine.orm.types import UTCDateTime
+
+MEMBER_STATUSES = ("active", "suspended", "closed")
+
+
+class MemberRow(Base):
+    __tablename__ = "members"
+    __table_args__ = (sa.CheckConstraint(one_of("status", MEMBER_STATUSES), name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    status: Mapped[str] = mapped_column(sa.String(10))
+    enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    profile: Mapped[MemberProfileRow] = relationship(lazy="joined", back_populates="member")
+
+
+class MemberProfileRow(Base):
+    __tablename__ = "member_profiles"
+
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), primary_key=True)
+    full_name: Mapped[str] = mapped_column(sa.String(200))
+    email: Mapped[str | None] = mapped_column(sa.String(254), unique=True)
+    phone: Mapped[str | None] = mapped_column(sa.String(32))
+    birthday: Mapped[date | None]
+    consent_marketing_email: Mapped[bool] = mapped_column(default=False)
+    consent_marketing_sms: Mapped[bool] = mapped_column(default=False)
+    consent_profiling: Mapped[bool] = mapped_column(default=False)
+    consents_updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    member: Mapped[MemberRow] = relationship(back_populates="profile")

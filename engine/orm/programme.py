@@ -1,0 +1,41 @@
+"""The programme's settings: exactly one row."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engine.orm.base import Base, one_of
+from engine.orm.types import UTCDateTime
+from engine.programme import EXPIRY_POLICIES, EXPIRY_ROUNDINGS, NEGATIVE_BALANCE_POLICIES
+
+
+class ProgrammeSettingsRow(Base):
+    __tablename__ = "programme_settings"
+    __table_args__ = (
+        sa.CheckConstraint("id = 1", name="single_row"),
+        sa.CheckConstraint(one_of("expiry_policy", EXPIRY_POLICIES), name="expiry_policy"),
+        sa.CheckConstraint(one_of("expiry_rounding", EXPIRY_ROUNDINGS), name="expiry_rounding"),
+        sa.CheckConstraint(
+            one_of("negative_balance_policy", NEGATIVE_BALANCE_POLICIES),
+            name="negative_balance_policy",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    points_name: Mapped[str] = mapped_column(sa.String(40))
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    currency_exponent: Mapped[int]
+    timezone: Mapped[str] = mapped_column(sa.String(64))
+    earn_points: Mapped[int]
+    earn_per_minor: Mapped[int]
+    pending_days: Mapped[int]
+    expiry_policy: Mapped[str] = mapped_column(sa.String(20))
+    expiry_months: Mapped[int | None]
+    expiry_rounding: Mapped[str] = mapped_column(sa.String(20))
+    negative_balance_policy: Mapped[str] = mapped_column(sa.String(20))
+    redeem_points: Mapped[int]
+    redeem_value_minor: Mapped[int]
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,159 @@
+"""Programme settings as plain data, their validation, and the expiry policy they define.
+
+Pure code: no database, no clock. ``validate_settings`` returns every problem found (empty
+when the settings are sound); ``lot_expires_at`` turns an earning instant into the instant
+its points expire, in the programme's time zone.
+"""
+from __future__ import annotations
+
+import calendar
+import dataclasses
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from engine.errors import Problem
+
+EXPIRY_POLICIES = ("never", "after_earning", "after_inactivity")
+EXPIRY_ROUNDINGS = ("none", "end_of_month", "end_of_quarter", "end_of_year")
+# What a refund does when it must take back points the member has already spent:
+# allow_negative - the balance goes below zero and later earnings pay it back;
+# write_off      - take back what is there, post the shortfall to the adjustment account;
+# refuse         - refuse the refund's points part (the till is told why).
+NEGATIVE_BALANCE_POLICIES = ("allow_negative", "write_off", "refuse")
+
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+@dataclass(frozen=True)
+class ProgrammeSettings:
+    """What a marketer or operator sets once for the whole programme."""
+
+    name: str = "Loyalty programme"
+    points_name: str = "points"
+    currency: str = "EUR"
+    currency_exponent: int = 2
+    timezone: str = "UTC"
+    # Base earn rate: earn_points for every earn_per_minor minor units spent (1 per 1.00).
+    earn_points: int = 1
+    earn_per_minor: int = 100
+    # Points stay pending (not spendable) this many days: the return window.
+    pending_days: int = 14
+    expiry_policy: str = "after_earning"
+    expiry_months: int | None = 24
+    expiry_rounding: str = "end_of_month"
+    negative_balance_policy: str = "allow_negative"
+    # Pay with points: redeem_points are worth redeem_value_minor minor units (100 = 1.00).
+    redeem_points: int = 100
+    redeem_value_minor: int = 100
+
+    @classmethod
+    def field_names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in dataclasses.fields(cls))
+
+    def replace(self, **changes) -> ProgrammeSettings:
+        return dataclasses.replace(self, **changes)
+
+
+def validate_settings(s: ProgrammeSettings) -> list[Problem]:
+    """Every problem with ``s``; an empty list means the settings can be saved."""
+    problems: list[Problem] = []
+
+    def need(ok: bool, field: str, message: str) -> None:
+        if not ok:
+            problems.append(Problem(field, message))
+
+    def is_int(value) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool)
+
+    for field, limit in (("name", 100), ("points_name", 40)):
+        value = getattr(s, field)
+        need(isinstance(value, str) and 0 < len(value.strip()) <= limit,
+             field, f"must be a non-empty text of at most {limit} characters")
+    need(isinstance(s.currency, str) and bool(_CURRENCY.match(s.currency)),
+         "currency", "must be a three-letter ISO 4217 code in capitals, such as EUR")
+    need(is_int(s.currency_exponent) and 0 <= s.currency_exponent <= 4,
+         "currency_exponent", "must be a whole number from 0 to 4 (2 for cents)")
+    need(is_valid_timezone(s.timezone), "timezone",
+         f"{s.timezone!r} is not an IANA time zone such as Europe/Berlin")
+    need(is_int(s.earn_points) and s.earn_points >= 0,
+         "earn_points", "must be a whole number of points, zero or more")
+    for field in ("earn_per_minor", "redeem_points", "redeem_value_minor"):
+        value = getattr(s, field)
+        need(is_int(value) and value >= 1, field, "must be a whole number of at least 1")
+    need(is_int(s.pending_days) and 0 <= s.pending_days <= 365,
+         "pending_days", "must be a whole number of days from 0 to 365")
+    need(s.expiry_policy in EXPIRY_POLICIES,
+         "expiry_policy", f"must be one of {', '.join(EXPIRY_POLICIES)}")
+    need(s.expiry_rounding in EXPIRY_ROUNDINGS,
+         "expiry_rounding", f"must be one of {', '.join(EXPIRY_ROUNDINGS)}")
+    if s.expiry_policy == "never":
+        need(s.expiry_months is None, "expiry_months", "must be empty when points never expire")
+    elif s.expiry_policy in EXPIRY_POLICIES:
+        need(is_int(s.expiry_months) and 1 <= s.expiry_months <= 120,
+             "expiry_months", f"must be a whole number of months from 1 to 120 "
+             f"when the expiry policy is {s.expiry_policy}")
+    if s.expiry_policy != "after_earning" and s.expiry_rounding in EXPIRY_ROUNDINGS:
+        need(s.expiry_rounding == "none", "expiry_rounding",
+             "applies only when points expire a fixed time after earning; set it to none")
+    need(s.negative_balance_policy in NEGATIVE_BALANCE_POLICIES, "negative_balance_policy",
+         f"must be one of {', '.join(NEGATIVE_BALANCE_POLICIES)}")
+    return problems
+
+
+def is_valid_timezone(name: object) -> bool:
+    if not isinstance(name, str) or not name or name != name.strip():
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def lot_expires_at(earned_at: datetime, settings: ProgrammeSettings) -> datetime | None:
+    """When points earned at ``earned_at`` expire under a fixed-term policy.
+
+    ``None`` when the policy is ``never`` or inactivity-based (that deadline moves with
+    the member's activity; see ``inactivity_deadline``). With rounding, points stay
+    valid to the end of the rounded period: the result is midnight, programme time,
+    at the start of the next period.
+    """
+    if settings.expiry_policy != "after_earning":
+        return None
+    zone = ZoneInfo(settings.timezone)
+    local = earned_at.astimezone(zone)
+    if settings.expiry_rounding == "none":
+        shifted = add_months(local.date(), settings.expiry_months)
+        return datetime.combine(shifted, local.timetz()).astimezone(UTC)
+    last_day = _end_of_period(add_months(local.date(), settings.expiry_months),
+                              settings.expiry_rounding)
+    return datetime.combine(last_day + timedelta(days=1), time(), zone).astimezone(UTC)
+
+
+def inactivity_deadline(last_activity_at: datetime, settings: ProgrammeSettings) -> datetime | None:
+    """When all of a member's points expire if they stay inactive since ``last_activity_at``."""
+    if settings.expiry_policy != "after_inactivity":
+        return None
+    local = last_activity_at.astimezone(ZoneInfo(settings.timezone))
+    shifted = add_months(local.date(), settings.expiry_months)
+    return datetime.combine(shifted, local.timetz()).astimezone(UTC)
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` moved by whole calendar months, clamped to the end of a shorter month."""
+    index = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(index, 12)
+    month += 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _end_of_period(day: date, rounding: str) -> date:
+    if rounding == "end_of_month":
+        last_month = day.month
+    elif rounding == "end_of_quarter":
+        last_month = ((day.month - 1) // 3) * 3 + 3
+    else:
+        last_month = 12
+    return date(day.year, last_month, calendar.monthrange(day.year, last_month)[1])
