@@ -1,0 +1,44 @@
+import pytest
+
+from engine import stores
+from engine.errors import Conflict, InvalidInput, NotFound
+from tests.support.assertions import refused_unchanged
+
+
+def test_a_created_store_is_listed_with_its_time_zone_and_group(database, clock):
+    stores.create_store(database, code="BER-01", name="Berlin Mitte", timezone="Europe/Berlin",
+                        group="CITY", now=clock())
+    assert stores.list_stores(database) == [
+        stores.Store(code="BER-01", name="Berlin Mitte", timezone="Europe/Berlin", group="CITY")]
+
+
+def test_stores_are_listed_by_code(database, make_store):
+    for code in ("C", "A", "B"):
+        make_store(code)
+    assert [s.code for s in stores.list_stores(database)] == ["A", "B", "C"]
+
+
+def test_a_store_code_can_be_used_once(database, clock, make_store):
+    make_store("BER-01")
+    with refused_unchanged(database, Conflict, "duplicate_store"):
+        stores.create_store(database, code="BER-01", name="Another", timezone="UTC", now=clock())
+
+
+@pytest.mark.parametrize("field, values", [
+    ("code", {"code": "ber 01"}),
+    ("code", {"code": ""}),
+    ("name", {"name": "  "}),
+    ("timezone", {"timezone": "Europe/Atlantis"}),
+    ("group", {"group": "city centre"}),
+])
+def test_a_store_with_an_invalid_field_is_refused(database, clock, field, values):
+    fields = {"code": "S1", "name": "Store", "timezone": "UTC", **values}
+    with refused_unchanged(database, InvalidInput) as refusal:
+        stores.create_store(database, now=clock(), **fields)
+    assert [p.field for p in refusal.value.problems] == [field]
+
+
+def test_an_unknown_store_is_named_in_the_refusal(database):
+    with pytest.raises(NotFound, match="NOPE") as refusal:
+        stores.get_store(database, "NOPE")
+    assert refusal.value.code == "unknown_store"
