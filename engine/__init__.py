@@ -1,0 +1,29 @@
+"""The loyalty programme's domain: who earns, what they hold, and the rules that move points.
+
+Concepts (a page to read before the code):
+
+- **Programme settings**: one set per installation: the points' name, the currency and its
+  minor units, the base earn rate, the pending period (the return window during which
+  earned points cannot be spent), the expiry policy (never; N months after earning,
+  optionally rounded up to the end of the month, quarter or year in the programme's time
+  zone; or N months of inactivity), what a refund does when the points are already spent
+  (allow a negative balance, write the shortfall off, or refuse), and what points are
+  worth when a member pays with them.
+- **Store** and **terminal**: where points are earned; a terminal (till) belongs to one
+  store, a store has a time zone and may belong to a group (for rules and reports).
+- **Member**: a person in the programme, known by an opaque public id. Personal data
+  (name, contacts, birthday, consents) lives in the member's profile, apart from the
+  record the ledger refers to.
+- **Card**: how a member identifies at the till. An *applet* card runs our application
+  and proves possession with a per-card key (``key_version`` names the master key it was
+  diversified from); a *uid* card is only an identifier. Points belong to the member,
+  never to a card: a replacement card carries on where the old one stopped.
+
+Rules of the house:
+- Engine services take the database and the current instant (``now``) as arguments and
+  own their transaction: they finish all of their work, or raise an ``engine.errors``
+  refusal and change nothing.
+- Policy code (``programme``, ``card_lifecycle``, ``card_numbers``) is pure: plain data in,
+  plain data out, no clock, no database.
+- Nothing here imports a web framework or a card reader library.
+"""

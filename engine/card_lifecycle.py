@@ -31,6 +31,7 @@ def transition_refusal(action: str, status: str) -> str | None:
 
 
 def status_after(action: str) -> str:
+    """The status a card has after ``action`` (which must be allowed)."""
     return TRANSITIONS[action][1]
 
 

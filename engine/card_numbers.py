@@ -16,6 +16,7 @@ UID_BYTE_LENGTHS = (4, 7, 10)
 
 
 def luhn_check_digit(payload: str) -> str:
+    """The Luhn (mod 10) check digit that makes ``payload`` + digit valid."""
     total = 0
     for position, char in enumerate(reversed(payload)):
         digit = int(char)
@@ -28,6 +29,7 @@ def luhn_check_digit(payload: str) -> str:
 
 
 def is_luhn_valid(number: str) -> bool:
+    """Whether the last digit of ``number`` is its Luhn check digit."""
     return len(number) >= 2 and luhn_check_digit(number[:-1]) == number[-1]
 
 
@@ -39,6 +41,7 @@ def new_applet_number(prefix: str = "9") -> str:
 
 
 def normalise_uid(uid: str) -> str:
+    """A UID in its one stored form: hex in capitals, no separators."""
     return uid.replace(":", "").replace(" ", "").upper()
 
 

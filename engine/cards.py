@@ -88,6 +88,7 @@ def replace_card(db: Database, number: str, *, new_number: str | None = None,
 
 
 def get_card(db: Database, number: str) -> Card:
+    """The card with ``number`` (any spelling of a UID); refuses an unknown one."""
     with db.transaction() as session:
         return to_card(card_row(session, number))
 
@@ -102,6 +103,7 @@ def list_cards(db: Database, *, member_id: str | None = None) -> list[Card]:
 
 
 def card_row(session: Session, number: str, *, lock: bool = False) -> CardRow:
+    """The card's row inside a caller's transaction, locked for update if asked; refuses an unknown card."""
     query = sa.select(CardRow).where(CardRow.number == _normalise(number))
     if lock:
         query = query.with_for_update(of=CardRow)
@@ -112,6 +114,7 @@ def card_row(session: Session, number: str, *, lock: bool = False) -> CardRow:
 
 
 def to_card(row: CardRow) -> Card:
+    """The plain-data view of a card row."""
     return Card(number=row.number, kind=row.kind, key_version=row.key_version, status=row.status,
                 member_id=row.member.public_id, block_reason=row.block_reason,
                 replaced_by=row.replaced_by.number if row.replaced_by else None,

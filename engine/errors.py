@@ -61,6 +61,7 @@ class InvalidInput(LoyaltyError):
 
 
 def not_found(kind: str, key: object) -> NotFound:
+    """The refusal for an unknown ``kind`` (code ``unknown_<kind>``) naming the key asked for."""
     return NotFound(f"unknown {kind} {key!r}", code=f"unknown_{kind.replace(' ', '_')}")
 
 

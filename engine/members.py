@@ -37,6 +37,7 @@ class Member:
 
 
 def new_public_id() -> str:
+    """A fresh random member id; 60 random bits make a clash practically impossible."""
     return "M" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(12))
 
 
@@ -63,6 +64,7 @@ def enrol_member(db: Database, *, full_name: str, email: str | None = None,
 
 
 def get_member(db: Database, public_id: str) -> Member:
+    """The member with ``public_id``; refuses an unknown one."""
     with db.transaction() as session:
         return to_member(member_row(session, public_id))
 
@@ -75,6 +77,7 @@ def list_members(db: Database, *, limit: int = 100, offset: int = 0) -> list[Mem
 
 
 def member_row(session: Session, public_id: str) -> MemberRow:
+    """The member's row inside a caller's transaction; refuses an unknown member."""
     row = session.scalar(sa.select(MemberRow).where(MemberRow.public_id == public_id))
     if row is None:
         raise not_found("member", public_id)
@@ -82,6 +85,7 @@ def member_row(session: Session, public_id: str) -> MemberRow:
 
 
 def to_member(row: MemberRow) -> Member:
+    """The plain-data view of a member and their profile."""
     profile = row.profile
     return Member(
         public_id=row.public_id, status=row.status, enrolled_at=row.enrolled_at,

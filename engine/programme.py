@@ -103,6 +103,7 @@ def validate_settings(s: ProgrammeSettings) -> list[Problem]:
 
 
 def is_valid_timezone(name: object) -> bool:
+    """Whether ``name`` is an IANA time zone this machine knows."""
     if not isinstance(name, str) or not name or name != name.strip():
         return False
     try:

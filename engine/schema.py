@@ -21,6 +21,7 @@ FILE_TEMPLATE = "%%(year)d%%(month).2d%%(day).2d_%%(rev)s_%%(slug)s"
 
 
 def alembic_config(db: Database | None = None) -> Config:
+    """The Alembic configuration for the project's migrations (and ``db``, if given)."""
     config = Config()
     config.set_main_option("script_location", str(resources.files("migrations")))
     config.set_main_option("file_template", FILE_TEMPLATE)
@@ -41,10 +42,12 @@ def downgrade(db: Database, revision: str) -> None:
 
 
 def head_revision() -> str | None:
+    """The newest revision among the migrations: the schema this code needs."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def current_revision(db: Database) -> str | None:
+    """The revision ``db`` is at (``None`` for an empty database)."""
     with db.engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 

@@ -61,6 +61,7 @@ def list_stores(db: Database) -> list[Store]:
 
 
 def get_store(db: Database, code: str) -> Store:
+    """The store with ``code``; refuses an unknown one."""
     with db.transaction() as session:
         return _store(store_row(session, code))
 
@@ -92,6 +93,7 @@ def list_terminals(db: Database, *, store_code: str | None = None) -> list[Termi
 
 
 def store_row(session: Session, code: str) -> StoreRow:
+    """The store's row inside a caller's transaction; refuses an unknown store."""
     row = session.scalar(sa.select(StoreRow).where(StoreRow.code == code))
     if row is None:
         raise not_found("store", code)

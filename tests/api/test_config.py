@@ -1,0 +1,35 @@
+from pathlib import Path
+
+import pytest
+
+from api import create_app
+from api.config import ConfigError, load_config
+
+
+def test_the_database_defaults_to_sqlite_in_the_instance_folder(tmp_path):
+    config = load_config({"LOYALTY_INSTANCE_PATH": str(tmp_path)})
+    assert config["DATABASE_URL"] == f"sqlite:///{tmp_path / 'loyalty.sqlite3'}"
+
+
+def test_the_environment_with_the_loyalty_prefix_sets_the_database(tmp_path):
+    url = "postgresql+psycopg://loyalty@db.internal/loyalty"
+    assert load_config({"LOYALTY_DATABASE_URL": url})["DATABASE_URL"] == url
+
+
+def test_an_invalid_log_level_names_the_variable():
+    with pytest.raises(ConfigError, match="LOYALTY_LOG_LEVEL"):
+        load_config({"LOYALTY_LOG_LEVEL": "LOUD"})
+
+
+def test_creating_the_app_does_not_touch_the_database(tmp_path, monkeypatch):
+    monkeypatch.setenv("LOYALTY_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = create_app()
+    assert app.config["DATABASE_URL"].endswith("instance/loyalty.sqlite3")
+    assert not Path(app.config["DATABASE_URL"].removeprefix("sqlite:///")).exists()
+
+
+def test_importing_the_api_builds_nothing():
+    import api
+    import api.app
+
+    assert not hasattr(api.app, "app") and callable(api.create_app)

@@ -1,0 +1,18 @@
+def test_the_openapi_document_lists_every_endpoint_with_the_one_error_body(client, app):
+    spec = client.get("/openapi.json").json
+    assert spec["info"]["title"] == "Loyalty programme API"
+    routes = {rule.rule for rule in app.url_map.iter_rules()
+              if not rule.rule.startswith(("/docs", "/openapi.json", "/static"))}
+    assert routes == set(spec["paths"])
+    assert set(spec["components"]["schemas"]["Error"]["properties"]) == {
+        "code", "status", "error", "message", "errors"}
+
+
+def test_the_interactive_docs_are_served_without_any_outside_host(client):
+    page = client.get("/docs")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "/docs/assets/swagger-ui-bundle.js" in html and "http" not in html.replace("http-equiv", "")
+    for asset in ("swagger-ui-bundle.js", "swagger-ui.css", "swagger-ui-standalone-preset.js"):
+        with client.get(f"/docs/assets/{asset}") as response:  # a file stream: close it
+            assert response.status_code == 200

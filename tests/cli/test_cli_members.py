@@ -1,0 +1,28 @@
+from tests.support.snapshot import table_contents
+
+
+def test_a_member_enrolled_on_the_command_line_can_be_shown_with_their_cards(run_cli, run_json, make_card):
+    result = run_cli("members", "create", "--name", "Ada Lovelace", "--email", "ada@example.org",
+                     "--birthday", "1985-12-10", "--consent", "marketing_email")
+    assert result.exit_code == 0, result.output
+    (listed,) = run_json("members", "list")
+    shown = run_json("members", "show", listed["public_id"])
+    assert (shown["full_name"], shown["birthday"], shown["consents"]["marketing_email"]) == (
+        "Ada Lovelace", "1985-12-10", True)
+    assert shown["cards"] == []
+
+
+def test_an_invalid_member_is_refused_and_nothing_is_saved(run_cli, database):
+    result = run_cli("members", "create", "--name", "Bad", "--email", "no-at-sign")
+    assert result.exit_code == 1 and "email" in result.output
+    assert table_contents(database)["members"] == []
+
+
+def test_a_birthday_that_is_not_a_date_is_a_usage_error(run_cli):
+    result = run_cli("members", "create", "--name", "Bad", "--birthday", "10/12/1985")
+    assert result.exit_code == 2 and "'10/12/1985' does not match the format '%Y-%m-%d'" in result.output
+
+
+def test_showing_an_unknown_member_is_refused(run_cli):
+    result = run_cli("members", "show", "MNOSUCHMEMBER")
+    assert result.exit_code == 1 and "[unknown_member]" in result.output

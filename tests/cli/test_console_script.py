@@ -1,0 +1,30 @@
+"""The installed ``loyalty`` executable, run as an operator would."""
+import subprocess
+import sys
+from pathlib import Path
+
+LOYALTY = Path(sys.executable).parent / "loyalty"
+
+
+def run(*args, tmp_path):
+    return subprocess.run([str(LOYALTY), *args], capture_output=True, text=True, timeout=60,
+                          env={"LOYALTY_INSTANCE_PATH": str(tmp_path), "PATH": "/usr/bin:/bin"})
+
+
+def test_the_console_script_is_installed_and_lists_its_commands(tmp_path):
+    result = run("--help", tmp_path=tmp_path)
+    assert result.returncode == 0
+    for command in ("db", "settings", "stores", "terminals", "members", "cards", "demo", "serve"):
+        assert command in result.stdout
+
+
+def test_the_default_database_lives_in_the_instance_folder(tmp_path):
+    assert run("db", "upgrade", tmp_path=tmp_path).returncode == 0
+    assert (tmp_path / "loyalty.sqlite3").exists()
+
+
+def test_a_refusal_exits_non_zero_with_a_message_and_no_traceback(tmp_path):
+    run("db", "upgrade", tmp_path=tmp_path)
+    result = run("cards", "block", "123", "--reason", "lost", tmp_path=tmp_path)
+    assert result.returncode == 1
+    assert "unknown card '123'" in result.stderr and "Traceback" not in result.stderr
