@@ -32,7 +32,7 @@ ensure_debian_packages() {
 }
 
 ensure_venv() {  # ensure_venv [EXTRAS]   e.g. ensure_venv test
-    local extras=${1:-} python=${PYTHON:-python3} target stamp
+    local extras=${1:-} python=${PYTHON:-python3} target stamp installed
     if [ ! -x "$VENV/bin/python" ]; then
         say "creating the virtualenv in $VENV"
         if ! "$python" -m venv "$VENV" 2>/dev/null; then
@@ -42,11 +42,14 @@ ensure_venv() {  # ensure_venv [EXTRAS]   e.g. ensure_venv test
         fi
     fi
     target="."; [ -n "$extras" ] && target=".[$extras]"
-    stamp="$(cat "$ROOT/constraints.txt" "$ROOT/setup.cfg" "$ROOT/pyproject.toml" | sha256sum | cut -c1-16) $extras"
-    if [ "$(cat "$VENV/.installed" 2>/dev/null)" != "$stamp" ]; then
+    stamp="$(cat "$ROOT/constraints.txt" "$ROOT/setup.cfg" "$ROOT/pyproject.toml" | sha256sum | cut -c1-16)"
+    installed=$(cat "$VENV/.installed" 2>/dev/null || true)
+    # Up to date when the same files were installed with the same extras, or with the
+    # test extras when none are asked for (a test venv also runs the demo).
+    if [ "$installed" != "$stamp $extras" ] && { [ -n "$extras" ] || [ "$installed" != "$stamp test" ]; }; then
         say "installing the project into the virtualenv ($target)"
         "$VENV/bin/python" -m pip install -q pip setuptools wheel
         (cd "$ROOT" && "$VENV/bin/python" -m pip install -q -e "$target")
-        echo "$stamp" > "$VENV/.installed"
+        echo "$stamp $extras" > "$VENV/.installed"
     fi
 }
