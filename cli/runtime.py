@@ -4,13 +4,14 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import click
 from rich.console import Console
 from rich.table import Table
 
 from engine.database import Database
+from engine.plain import to_plain as plain
 
 
 @dataclasses.dataclass
@@ -35,19 +36,6 @@ class Runtime:
 
 pass_runtime = click.make_pass_decorator(Runtime)
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-
-
-def plain(value):
-    """``value`` as JSON-ready data (dataclasses, dates and instants included)."""
-    if dataclasses.is_dataclass(value):
-        return {k: plain(v) for k, v in dataclasses.asdict(value).items()}
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    return value
 
 
 def emit(records: Iterable, columns: Sequence[str], *, as_json: bool, title: str | None = None) -> None:

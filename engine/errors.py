@@ -69,3 +69,75 @@ def refuse_if(problems: list[Problem]) -> None:
     """Raise :class:`InvalidInput` when ``problems`` is not empty."""
     if problems:
         raise InvalidInput(problems)
+
+
+# -- named refusals of the ledger -------------------------------------------------------------
+
+class InsufficientPoints(InvalidState):
+    """The member has fewer available points than the request needs."""
+
+    code = "insufficient_points"
+
+
+class HoldAlreadyResolved(InvalidState):
+    """A hold resolves once: it was already captured, voided or expired."""
+
+    code = "hold_already_resolved"
+
+
+class HoldExpired(InvalidState):
+    """The hold's deadline passed before it was captured; its points are free again."""
+
+    code = "hold_expired"
+
+
+class ReceiptAlreadyEarned(Conflict):
+    """This receipt (store, terminal, number) has already earned points."""
+
+    code = "receipt_already_earned"
+
+
+class RefundExceedsPurchase(InvalidState):
+    """A refund would return more than the receipt bought (or than is left to return)."""
+
+    code = "refund_exceeds_purchase"
+
+
+class RefundWouldOverdraw(InvalidState):
+    """The negative-balance policy is ``refuse`` and the points to take back are spent."""
+
+    code = "refund_would_overdraw"
+
+
+class IdempotencyKeyReused(Conflict):
+    """The idempotency key was already used for a different request."""
+
+    code = "idempotency_key_reused"
+
+
+def error_to_plain(error: LoyaltyError) -> dict:
+    """A refusal as JSON-ready data, to be stored and replayed by ``error_from_plain``."""
+    data = {"class": type(error).__name__, "code": error.code, "message": error.message}
+    if isinstance(error, InvalidInput):
+        data["problems"] = [[p.field, p.message] for p in error.problems]
+    return data
+
+
+def error_from_plain(data: dict) -> LoyaltyError:
+    """The refusal ``error_to_plain`` stored, as an exception of the same class and code."""
+    cls = _error_classes().get(data["class"], LoyaltyError)
+    if issubclass(cls, InvalidInput):
+        error = cls([Problem(f, m) for f, m in data.get("problems", [])], data["message"])
+    else:
+        error = cls(data["message"])
+    error.code = data["code"]
+    return error
+
+
+def _error_classes() -> dict[str, type[LoyaltyError]]:
+    found, pending = {}, [LoyaltyError]
+    while pending:
+        cls = pending.pop()
+        found[cls.__name__] = cls
+        pending.extend(cls.__subclasses__())
+    return found

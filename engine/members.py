@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from engine.database import Database, insert_unique
 from engine.errors import Conflict, Problem, not_found, refuse_if
+from engine.ledger.accounts import open_member_account
 from engine.orm.members import MemberProfileRow, MemberRow
 
 _ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
@@ -60,6 +61,7 @@ def enrol_member(db: Database, *, full_name: str, email: str | None = None,
             consents_updated_at=now,
             **{f"consent_{name}": consents.get(name, False) for name in CONSENTS})
         insert_unique(session, member, _duplicate_email(email))
+        open_member_account(session, member)
         return to_member(member)
 
 

@@ -47,6 +47,10 @@ class ProgrammeSettings:
     # Pay with points: redeem_points are worth redeem_value_minor minor units (100 = 1.00).
     redeem_points: int = 100
     redeem_value_minor: int = 100
+    # A points hold placed at the till lapses after this many minutes unless captured.
+    hold_timeout_minutes: int = 15
+    # Idempotency keys are remembered this long (longer than any till stays offline).
+    idempotency_retention_days: int = 30
 
     @classmethod
     def field_names(cls) -> tuple[str, ...]:
@@ -82,6 +86,10 @@ def validate_settings(s: ProgrammeSettings) -> list[Problem]:
     for field in ("earn_per_minor", "redeem_points", "redeem_value_minor"):
         value = getattr(s, field)
         need(is_int(value) and value >= 1, field, "must be a whole number of at least 1")
+    need(is_int(s.hold_timeout_minutes) and 1 <= s.hold_timeout_minutes <= 24 * 60,
+         "hold_timeout_minutes", "must be a whole number of minutes from 1 to 1440")
+    need(is_int(s.idempotency_retention_days) and 1 <= s.idempotency_retention_days <= 3650,
+         "idempotency_retention_days", "must be a whole number of days from 1 to 3650")
     need(is_int(s.pending_days) and 0 <= s.pending_days <= 365,
          "pending_days", "must be a whole number of days from 0 to 365")
     need(s.expiry_policy in EXPIRY_POLICIES,

@@ -38,4 +38,6 @@ class ProgrammeSettingsRow(Base):
     negative_balance_policy: Mapped[str] = mapped_column(sa.String(20))
     redeem_points: Mapped[int]
     redeem_value_minor: Mapped[int]
+    hold_timeout_minutes: Mapped[int]
+    idempotency_retention_days: Mapped[int]
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,65 @@
+"""Manual adjustments by staff: always with a reason and the actor who made them.
+
+Guarantees: a credit forms a lot available at once (expiring by the programme's policy,
+paying any debt first); a debit takes unreserved points earliest-expiring first and is
+refused when the member has fewer; the counter-entry goes to the adjustment account.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from engine.database import Database
+from engine.errors import InsufficientPoints, Problem, refuse_if
+from engine.ledger.accounts import lock_member_account, post_transaction
+from engine.ledger.commands import AdjustPoints, PointsAdjusted
+from engine.ledger.idempotency import run_idempotent
+from engine.ledger.lots import add_lot, consume, member_lots, take_unreserved
+from engine.members import member_row
+from engine.programme import lot_expires_at
+from engine.settings import read_settings
+
+MAX_ADJUSTMENT = 10**9
+
+
+def adjust_points(db: Database, command: AdjustPoints, *, caller: str, idempotency_key: str,
+                  now: datetime) -> PointsAdjusted:
+    """Credit (positive) or debit (negative) a member's points by hand."""
+    def work(session: Session) -> PointsAdjusted:
+        refuse_if(_problems(command))
+        member = member_row(session, command.member_id)
+        account = lock_member_account(session, member.id)
+        points = command.points
+        if points < 0:
+            taken = take_unreserved(member_lots(session, member.id), -points)
+            have = sum(amount for _, amount in taken)
+            if have < -points:
+                raise InsufficientPoints(f"member {member.public_id} has {have} points that can be taken; "
+                                         f"the adjustment asks for {-points}")
+        transaction = post_transaction(
+            session, kind="adjust", account=account, member_points=points, system={"adjustment": -points},
+            occurred_at=now, now=now, description=command.reason.strip(), actor=command.actor.strip())
+        if points > 0:
+            add_lot(session, account, transaction, points, earned_at=now, available_at=now,
+                    expires_at=lot_expires_at(now, read_settings(session)))
+        else:
+            consume(session, transaction, taken)
+        session.flush()
+        return PointsAdjusted(member_id=member.public_id, points=points, reason=command.reason.strip(),
+                              actor=command.actor.strip(), transaction_id=transaction.id,
+                              balance=account.balance)
+
+    return run_idempotent(db, caller=caller, key=idempotency_key, command="adjust", request=command,
+                          now=now, work=work, result_type=PointsAdjusted)
+
+
+def _problems(command: AdjustPoints) -> list[Problem]:
+    problems = []
+    if not (isinstance(command.points, int) and command.points != 0 and abs(command.points) <= MAX_ADJUSTMENT):
+        problems.append(Problem("points", f"must be a non-zero whole number of at most {MAX_ADJUSTMENT}"))
+    for field in ("reason", "actor"):
+        value = getattr(command, field)
+        if not (isinstance(value, str) and 0 < len(value.strip()) <= (200 if field == "reason" else 100)):
+            problems.append(Problem(field, "is required" if not value else "is too long"))
+    return problems

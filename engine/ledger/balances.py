@@ -1,0 +1,69 @@
+"""What a member holds and how it came to be: balance, availability, history.
+
+Read-only. ``as_of`` decides what is pending, available and expiring.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from engine.database import Database
+from engine.ledger.lots import holdings
+from engine.members import member_row
+from engine.orm.ledger import AccountRow, LedgerTransactionRow, LotRow
+
+
+@dataclass(frozen=True)
+class ExpiringPoints:
+    expires_at: datetime
+    points: int
+
+
+@dataclass(frozen=True)
+class Balance:
+    member_id: str
+    balance: int  # every point the member holds (pending and reserved included), minus debt
+    available: int  # what can be spent now
+    pending: int  # earned, not spendable until the return window closes
+    reserved: int  # held for a payment at the till
+    debt: int  # points owed after a refund of spent points; paid off by the next earnings
+    expiring: list[ExpiringPoints]  # within the window asked for, soonest first
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    transaction_id: int
+    kind: str
+    points: int
+    occurred_at: datetime
+    description: str
+    actor: str | None
+
+
+def get_balance(db: Database, member_id: str, *, as_of: datetime,
+                expiring_within: timedelta = timedelta(days=90)) -> Balance:
+    """The member's points at ``as_of``, with what expires within ``expiring_within``."""
+    with db.transaction() as session:
+        member = member_row(session, member_id)
+        account = session.scalar(sa.select(AccountRow).where(AccountRow.member_id == member.id))
+        held = holdings(session, account, as_of)
+        rows = session.execute(
+            sa.select(LotRow.expires_at, sa.func.sum(LotRow.remaining - LotRow.reserved))
+            .where(LotRow.member_id == member.id, LotRow.remaining > LotRow.reserved,
+                   LotRow.expires_at > as_of, LotRow.expires_at <= as_of + expiring_within)
+            .group_by(LotRow.expires_at).order_by(LotRow.expires_at))
+        return Balance(member_id=member.public_id, balance=held.balance, available=held.available,
+                       pending=held.pending, reserved=held.reserved, debt=held.debt,
+                       expiring=[ExpiringPoints(at, int(points)) for at, points in rows])
+
+
+def get_history(db: Database, member_id: str, *, limit: int = 50, offset: int = 0) -> list[HistoryItem]:
+    """The member's ledger transactions, newest first, one page at a time."""
+    with db.transaction() as session:
+        member = member_row(session, member_id)
+        rows = session.scalars(sa.select(LedgerTransactionRow).where(LedgerTransactionRow.member_id == member.id)
+                               .order_by(LedgerTransactionRow.id.desc()).limit(limit).offset(offset))
+        return [HistoryItem(transaction_id=r.id, kind=r.kind, points=r.points, occurred_at=r.occurred_at,
+                            description=r.description, actor=r.actor) for r in rows]

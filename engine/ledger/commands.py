@@ -1,0 +1,121 @@
+"""The ledger's commands (what a caller asks for) and results (what it gets back).
+
+Commands are imperatives, results past tense. Both are plain frozen dataclasses: commands
+are fingerprinted for idempotency, results are stored and replayed unchanged.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from engine.ledger.basket import LinePoints
+
+
+@dataclass(frozen=True)
+class PlaceHold:
+    store_code: str
+    terminal_code: str
+    points: int
+    member_id: str | None = None
+    card_number: str | None = None
+
+
+@dataclass(frozen=True)
+class CaptureHold:
+    hold_id: str
+    points: int | None = None  # None: the whole hold
+    receipt_number: str | None = None  # the sale the points paid for (refunds give them back)
+
+
+@dataclass(frozen=True)
+class VoidHold:
+    hold_id: str
+
+
+@dataclass(frozen=True)
+class RefundLine:
+    line_no: int
+    quantity: Decimal
+
+
+@dataclass(frozen=True)
+class RefundReceipt:
+    store_code: str
+    terminal_code: str
+    receipt_number: str
+    lines: tuple[RefundLine, ...]
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class AdjustPoints:
+    member_id: str
+    points: int  # positive: credit; negative: debit
+    reason: str
+    actor: str
+
+
+@dataclass(frozen=True)
+class PointsEarned:
+    member_id: str
+    store_code: str
+    terminal_code: str
+    receipt_number: str
+    points: int
+    lines: list[LinePoints]
+    available_at: datetime
+    expires_at: datetime | None
+    transaction_id: int | None
+    balance: int
+
+
+@dataclass(frozen=True)
+class HoldPlaced:
+    hold_id: str
+    member_id: str
+    points: int
+    value_minor: int  # what the held points pay, in minor units of the programme currency
+    deadline: datetime
+    available: int  # points still available after the hold
+
+
+@dataclass(frozen=True)
+class HoldCaptured:
+    hold_id: str
+    member_id: str
+    points: int
+    released: int
+    value_minor: int
+    transaction_id: int
+    balance: int
+
+
+@dataclass(frozen=True)
+class HoldVoided:
+    hold_id: str
+    member_id: str
+    released: int
+
+
+@dataclass(frozen=True)
+class ReceiptRefunded:
+    member_id: str
+    receipt_number: str
+    amount_minor: int
+    points_reversed: int
+    points_returned: int
+    points_written_off: int
+    debt_created: int
+    transaction_id: int | None
+    balance: int
+
+
+@dataclass(frozen=True)
+class PointsAdjusted:
+    member_id: str
+    points: int
+    reason: str
+    actor: str
+    transaction_id: int
+    balance: int

@@ -1,0 +1,81 @@
+"""Earning points from a basket.
+
+Guarantees: a receipt (store, terminal, receipt number) earns once, whatever idempotency
+key it carries; the points of each line are recorded with the receipt so a refund can
+reverse exactly what the returned lines earned; the earned points form one lot, pending
+for the programme's pending period from the time of the sale and expiring by its policy.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from engine.database import Database, insert_unique
+from engine.errors import ReceiptAlreadyEarned, refuse_if
+from engine.ledger.accounts import lock_member_account, post_transaction
+from engine.ledger.basket import Basket, BaseRateCalculator, EarningContext, PointsCalculator, validate_basket
+from engine.ledger.commands import PointsEarned
+from engine.ledger.idempotency import run_idempotent
+from engine.ledger.lots import add_lot
+from engine.ledger.parties import identify_member, till
+from engine.orm.ledger import ReceiptLineRow, ReceiptRow
+from engine.programme import lot_expires_at
+from engine.settings import read_settings
+
+
+def earn_points(db: Database, basket: Basket, *, caller: str, idempotency_key: str, now: datetime,
+                calculator: PointsCalculator | None = None) -> PointsEarned:
+    """Credit the points ``basket`` earns to its member (once per receipt)."""
+    calculator = calculator or BaseRateCalculator()
+
+    def work(session: Session) -> PointsEarned:
+        settings = read_settings(session)
+        refuse_if(validate_basket(basket, settings, now=now))
+        store, terminal = till(session, basket.store_code, basket.terminal_code)
+        member = identify_member(session, member_id=basket.member_id, card_number=basket.card_number)
+        account = lock_member_account(session, member.id)
+        already = _receipt_taken(basket)
+        if session.scalar(sa.select(ReceiptRow.id).where(
+                ReceiptRow.store_id == store.id, ReceiptRow.terminal_id == terminal.id,
+                ReceiptRow.receipt_number == basket.receipt_number)) is not None:
+            raise already
+        lines = calculator.points_for(basket, EarningContext(settings=settings, as_of=now))
+        points = sum(line.points for line in lines)
+        available_at = basket.occurred_at + timedelta(days=settings.pending_days)
+        expires_at = lot_expires_at(basket.occurred_at, settings)
+        transaction = None
+        if points:
+            transaction = post_transaction(
+                session, kind="earn", account=account, member_points=points, system={"issuance": -points},
+                occurred_at=basket.occurred_at, now=now,
+                description=f"purchase {basket.store_code}/{basket.terminal_code}/{basket.receipt_number}")
+            add_lot(session, account, transaction, points, earned_at=basket.occurred_at,
+                    available_at=available_at, expires_at=expires_at)
+        receipt = ReceiptRow(
+            store_id=store.id, terminal_id=terminal.id, receipt_number=basket.receipt_number,
+            member_id=member.id, occurred_at=basket.occurred_at, currency=basket.currency,
+            total_minor=basket.total_minor, paid_with_points_minor=basket.paid_with_points_minor,
+            points=points, transaction_id=transaction.id if transaction else None)
+        insert_unique(session, receipt, already)
+        session.add_all(ReceiptLineRow(
+            receipt_id=receipt.id, line_no=line.line_no, sku=line.sku, category=line.category,
+            brand=line.brand, quantity=line.quantity, amount_minor=line.amount_minor,
+            eligible_minor=earned.eligible_minor, points=earned.points)
+            for line, earned in zip(basket.lines, lines))
+        session.flush()
+        return PointsEarned(
+            member_id=member.public_id, store_code=store.code, terminal_code=terminal.code,
+            receipt_number=basket.receipt_number, points=points, lines=lines,
+            available_at=available_at, expires_at=expires_at,
+            transaction_id=transaction.id if transaction else None, balance=account.balance)
+
+    return run_idempotent(db, caller=caller, key=idempotency_key, command="earn", request=basket,
+                          now=now, work=work, result_type=PointsEarned)
+
+
+def _receipt_taken(basket: Basket) -> ReceiptAlreadyEarned:
+    return ReceiptAlreadyEarned(
+        f"receipt {basket.receipt_number} of terminal {basket.terminal_code} in store {basket.store_code} "
+        "has already earned points")

@@ -1,0 +1,180 @@
+"""Paying with points at the till: two-phase holds.
+
+Guarantees:
+- placing a hold reserves specific lots (earliest-expiring first) under the member's
+  account lock, and only points that are available at that instant: two tills can never
+  reserve the same points;
+- a hold resolves once: captured (all or part; the rest released), voided, or expired
+  after its deadline; a second resolution is refused with ``HoldAlreadyResolved``, a
+  capture after the deadline with ``HoldExpired``;
+- reserved points are never expired or taken by anything but their hold's capture.
+"""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from engine.database import Database
+from engine.errors import (HoldAlreadyResolved, HoldExpired, InsufficientPoints, Problem, not_found,
+                           refuse_if)
+from engine.ledger.accounts import lock_member_account, post_transaction
+from engine.ledger.commands import CaptureHold, HoldCaptured, HoldPlaced, HoldVoided, PlaceHold, VoidHold
+from engine.ledger.idempotency import run_idempotent
+from engine.ledger.lots import SPENDING_ORDER, consume, holdings, member_lots, take_unreserved
+from engine.ledger.parties import identify_member, till
+from engine.orm.ledger import HoldLotRow, HoldRow, LotRow
+from engine.orm.members import MemberRow
+from engine.orm.stores import TerminalRow
+from engine.programme import ProgrammeSettings
+from engine.settings import read_settings
+
+MAX_HOLD_POINTS = 10**9
+
+
+def place_hold(db: Database, command: PlaceHold, *, caller: str, idempotency_key: str,
+               now: datetime) -> HoldPlaced:
+    """Reserve ``command.points`` of the member's available points for a payment."""
+    def work(session: Session) -> HoldPlaced:
+        settings = read_settings(session)
+        if not (isinstance(command.points, int) and 0 < command.points <= MAX_HOLD_POINTS):
+            refuse_if([Problem("points", f"must be a whole number from 1 to {MAX_HOLD_POINTS}")])
+        _, terminal = till(session, command.store_code, command.terminal_code)
+        member = identify_member(session, member_id=command.member_id, card_number=command.card_number)
+        account = lock_member_account(session, member.id)
+        available = holdings(session, account, now).available
+        if command.points > available:
+            raise InsufficientPoints(f"member {member.public_id} has {available} points available; "
+                                     f"{command.points} were asked for")
+        hold = HoldRow(public_id=_new_hold_id(), member_id=member.id, terminal_id=terminal.id,
+                       points=command.points, status="pending", placed_at=now,
+                       deadline=now + timedelta(minutes=settings.hold_timeout_minutes))
+        session.add(hold)
+        session.flush()
+        for lot, points in take_unreserved(member_lots(session, member.id, spendable_at=now), command.points):
+            lot.reserved += points
+            session.add(HoldLotRow(hold_id=hold.id, lot_id=lot.id, points=points))
+        session.flush()
+        return HoldPlaced(hold_id=hold.public_id, member_id=member.public_id, points=hold.points,
+                          value_minor=points_value(hold.points, settings), deadline=hold.deadline,
+                          available=available - command.points)
+
+    return run_idempotent(db, caller=caller, key=idempotency_key, command="place_hold", request=command,
+                          now=now, work=work, result_type=HoldPlaced)
+
+
+def capture_hold(db: Database, command: CaptureHold, *, caller: str, idempotency_key: str,
+                 now: datetime) -> HoldCaptured:
+    """Spend all or part of a hold's points; the rest is released."""
+    def work(session: Session) -> HoldCaptured:
+        hold, account, member = _pending_hold(session, command.hold_id, now, action="captured")
+        if hold.deadline < now:
+            raise HoldExpired(f"hold {hold.public_id} lapsed at {hold.deadline.isoformat()}; "
+                              "place a new hold")
+        points = hold.points if command.points is None else command.points
+        if not (isinstance(points, int) and 0 < points <= hold.points):
+            refuse_if([Problem("points", f"must be from 1 to the {hold.points} points held "
+                                         "(void the hold to release all of it)")])
+        reserved = _reserved_lots(session, hold)
+        transaction = post_transaction(
+            session, kind="capture", account=account, member_points=-points, system={"redemption": points},
+            occurred_at=now, now=now, description=f"paid with points (hold {hold.public_id})")
+        taken, left = [], points
+        for lot, held in reserved:
+            take = min(held, left)
+            left -= take
+            if take:
+                taken.append((lot, take))
+            lot.reserved -= held - take  # the part not captured is released
+        consume(session, transaction, taken, from_reserved=True)
+        _resolve(hold, "captured", now)
+        hold.captured_points = points
+        hold.capture_transaction_id = transaction.id
+        if command.receipt_number is not None:
+            hold.store_id = hold_store_id(session, hold)
+            hold.receipt_number = command.receipt_number
+        session.flush()
+        settings = read_settings(session)
+        return HoldCaptured(hold_id=hold.public_id, member_id=member.public_id, points=points,
+                            released=hold.points - points, value_minor=points_value(points, settings),
+                            transaction_id=transaction.id, balance=account.balance)
+
+    return run_idempotent(db, caller=caller, key=idempotency_key, command="capture_hold", request=command,
+                          now=now, work=work, result_type=HoldCaptured)
+
+
+def void_hold(db: Database, command: VoidHold, *, caller: str, idempotency_key: str,
+              now: datetime) -> HoldVoided:
+    """Cancel a hold: all its points become available again."""
+    def work(session: Session) -> HoldVoided:
+        hold, _, member = _pending_hold(session, command.hold_id, now, action="voided")
+        _release(session, hold)
+        _resolve(hold, "voided", now)
+        session.flush()
+        return HoldVoided(hold_id=hold.public_id, member_id=member.public_id, released=hold.points)
+
+    return run_idempotent(db, caller=caller, key=idempotency_key, command="void_hold", request=command,
+                          now=now, work=work, result_type=HoldVoided)
+
+
+def release_lapsed_holds(db: Database, *, as_of: datetime) -> int:
+    """Expire every pending hold whose deadline is before ``as_of`` and free its points.
+
+    Idempotent: a second run for the same ``as_of`` finds nothing left to do. Each member's
+    holds are released in a transaction of their own, under the member's account lock."""
+    with db.transaction() as session:
+        members = list(session.scalars(sa.select(HoldRow.member_id).distinct().where(
+            HoldRow.status == "pending", HoldRow.deadline < as_of)))
+    released = 0
+    for member_pk in members:
+        with db.transaction() as session:
+            lock_member_account(session, member_pk)
+            for hold in session.scalars(sa.select(HoldRow).where(
+                    HoldRow.member_id == member_pk, HoldRow.status == "pending", HoldRow.deadline < as_of)):
+                _release(session, hold)
+                _resolve(hold, "expired", as_of)
+                released += 1
+    return released
+
+
+def points_value(points: int, settings: ProgrammeSettings) -> int:
+    """What ``points`` pay at the till, in minor units (rounded down)."""
+    return points * settings.redeem_value_minor // settings.redeem_points
+
+
+def hold_store_id(session: Session, hold: HoldRow) -> int | None:
+    """The store of the terminal that placed the hold."""
+    return session.scalar(sa.select(TerminalRow.store_id).where(TerminalRow.id == hold.terminal_id))
+
+
+def _pending_hold(session: Session, hold_id: str, now: datetime, *, action: str):
+    hold = session.scalar(sa.select(HoldRow).where(HoldRow.public_id == hold_id))
+    if hold is None:
+        raise not_found("hold", hold_id)
+    account = lock_member_account(session, hold.member_id)
+    session.refresh(hold)  # read again under the lock: another request may have resolved it
+    if hold.status != "pending":
+        raise HoldAlreadyResolved(f"hold {hold.public_id} was already {hold.status}; it cannot be {action}")
+    return hold, account, session.get(MemberRow, hold.member_id)
+
+
+def _reserved_lots(session: Session, hold: HoldRow) -> list[tuple[LotRow, int]]:
+    rows = session.execute(sa.select(LotRow, HoldLotRow.points).join(HoldLotRow, HoldLotRow.lot_id == LotRow.id)
+                           .where(HoldLotRow.hold_id == hold.id).order_by(*SPENDING_ORDER))
+    return [(lot, points) for lot, points in rows]
+
+
+def _release(session: Session, hold: HoldRow) -> None:
+    for lot, points in _reserved_lots(session, hold):
+        lot.reserved -= points
+
+
+def _resolve(hold: HoldRow, status: str, when: datetime) -> None:
+    hold.status = status
+    hold.resolved_at = when
+
+
+def _new_hold_id() -> str:
+    return "H" + secrets.token_hex(8).upper()

@@ -1,0 +1,43 @@
+"""Who and where a ledger command is about: the member (by id or card) and the till.
+
+Guarantees: a member is identified only through an active card or as an active member;
+a terminal only in its own store and while active. Each refusal names what was wrong.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from engine.cards import card_row
+from engine.errors import InvalidState, NotFound
+from engine.members import member_row
+from engine.orm.members import MemberRow
+from engine.orm.stores import StoreRow, TerminalRow
+from engine.stores import store_row
+
+
+def identify_member(session: Session, *, member_id: str | None, card_number: str | None) -> MemberRow:
+    """The active member named by ``member_id`` or by an active card's number."""
+    if card_number is not None:
+        card = card_row(session, card_number)
+        if card.status != "active":
+            raise InvalidState(f"card {card.number} is {card.status}; it cannot be used",
+                               code=f"card_{card.status}")
+        member = card.member
+    else:
+        member = member_row(session, member_id)
+    if member.status != "active":
+        raise InvalidState(f"member {member.public_id} is {member.status}", code="member_not_active")
+    return member
+
+
+def till(session: Session, store_code: str, terminal_code: str) -> tuple[StoreRow, TerminalRow]:
+    """The store and its active terminal; refuses a terminal of another store."""
+    store = store_row(session, store_code)
+    terminal = session.scalar(sa.select(TerminalRow).where(TerminalRow.code == terminal_code,
+                                                           TerminalRow.store_id == store.id))
+    if terminal is None:
+        raise NotFound(f"unknown terminal {terminal_code!r} in store {store_code!r}", code="unknown_terminal")
+    if terminal.status != "active":
+        raise InvalidState(f"terminal {terminal_code} is {terminal.status}", code=f"terminal_{terminal.status}")
+    return store, terminal

@@ -1,0 +1,178 @@
+"""Refunds by receipt.
+
+Guarantees:
+- a refund takes back exactly what the returned lines earned: each line's points and
+  amount are shared out by the quantity returned, cumulatively, so returning a line in
+  several parts ends at exactly what it earned, never more;
+- returning more than was bought (or than is left to return) is refused;
+- points spent on the sale (captured holds linked to the receipt) are given back in
+  proportion to the amount refunded, into lots that keep the expiry of the lots they
+  were spent from;
+- when the points to take back were already spent, the programme's negative-balance
+  policy decides: ``allow_negative`` records a debt that later earnings pay off first,
+  ``write_off`` takes what is there and posts the rest to the adjustment account,
+  ``refuse`` refuses the refund.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from engine.database import Database
+from engine.errors import NotFound, Problem, RefundExceedsPurchase, RefundWouldOverdraw, refuse_if
+from engine.ledger.accounts import lock_member_account, post_transaction
+from engine.ledger.allocation import share_so_far
+from engine.ledger.commands import ReceiptRefunded, RefundReceipt
+from engine.ledger.idempotency import run_idempotent
+from engine.ledger.lots import add_lot, consume, member_lots, take_unreserved
+from engine.ledger.parties import till
+from engine.orm.ledger import (HoldRow, LotAllocationRow, LotRow, ReceiptLineRow, ReceiptRow, RefundLineRow,
+                               RefundRow)
+from engine.orm.members import MemberRow
+from engine.settings import read_settings
+
+
+def refund_receipt(db: Database, command: RefundReceipt, *, caller: str, idempotency_key: str,
+                   now: datetime) -> ReceiptRefunded:
+    """Reverse what the returned lines of a receipt earned and give back points spent on them."""
+    def work(session: Session) -> ReceiptRefunded:
+        refuse_if(_command_problems(command))
+        store, terminal = till(session, command.store_code, command.terminal_code)
+        receipt = session.scalar(sa.select(ReceiptRow).where(
+            ReceiptRow.store_id == store.id, ReceiptRow.terminal_id == terminal.id,
+            ReceiptRow.receipt_number == command.receipt_number))
+        if receipt is None:
+            raise NotFound(f"no receipt {command.receipt_number} of terminal {command.terminal_code} "
+                           f"in store {command.store_code} earned points", code="unknown_receipt")
+        account = lock_member_account(session, receipt.member_id)
+        settings = read_settings(session)
+
+        lines = {line.line_no: line for line in session.scalars(
+            sa.select(ReceiptLineRow).where(ReceiptLineRow.receipt_id == receipt.id))}
+        unknown = [r.line_no for r in command.lines if r.line_no not in lines]
+        refuse_if([Problem("lines", f"receipt {receipt.receipt_number} has no line {n}") for n in unknown])
+        returned_before = _returned_per_line(session, receipt)
+        refund_lines, reversed_points, amount = [], 0, 0
+        for request in command.lines:
+            line = lines[request.line_no]
+            before = returned_before.get(line.id, Decimal(0))
+            if before + request.quantity > line.quantity:
+                raise RefundExceedsPurchase(
+                    f"line {line.line_no} ({line.sku}): {line.quantity} bought, {before} already returned, "
+                    f"{request.quantity} cannot be returned")
+            after = before + request.quantity
+            points = share_so_far(line.points, after, line.quantity) - share_so_far(line.points, before, line.quantity)
+            money = (share_so_far(line.amount_minor, after, line.quantity)
+                     - share_so_far(line.amount_minor, before, line.quantity))
+            refund_lines.append(RefundLineRow(receipt_line_id=line.id, quantity=request.quantity,
+                                              amount_minor=money, points=points))
+            reversed_points += points
+            amount += money
+
+        refunded_before = session.scalar(sa.select(sa.func.coalesce(sa.func.sum(RefundRow.amount_minor), 0))
+                                         .where(RefundRow.receipt_id == receipt.id))
+        spent = _spent_on_receipt(session, receipt)
+        spent_total = sum(points for _, points in spent)
+        returned = (share_so_far(spent_total, refunded_before + amount, receipt.total_minor)
+                    - share_so_far(spent_total, refunded_before, receipt.total_minor))
+
+        # Given-back points first pay off any debt; what is left of them can be taken back.
+        free = (sum(lot.remaining - lot.reserved for lot in member_lots(session, receipt.member_id))
+                + max(0, returned - account.debt))
+        taken_back = min(reversed_points, free)
+        shortfall = reversed_points - taken_back
+        policy = settings.negative_balance_policy
+        if shortfall and policy == "refuse":
+            raise RefundWouldOverdraw(
+                f"the refund would take back {reversed_points} points but the member has only {free} left; "
+                "the programme refuses refunds that would overdraw")
+        written_off = shortfall if policy == "write_off" else 0
+        debt = shortfall if policy == "allow_negative" else 0
+
+        transaction = None
+        if reversed_points or returned:
+            transaction = post_transaction(
+                session, kind="refund", account=account, member_points=returned - taken_back - debt,
+                system={"issuance": reversed_points, "redemption": -returned, "adjustment": -written_off},
+                occurred_at=command.occurred_at, now=now,
+                description=f"refund of receipt {command.store_code}/{command.terminal_code}/{command.receipt_number}")
+            _give_back(session, account, transaction, spent,
+                       skip=share_so_far(spent_total, refunded_before, receipt.total_minor), points=returned, now=now)
+            session.flush()
+            _take_back(session, transaction, receipt, taken_back)
+            account.debt += debt
+        refund = RefundRow(receipt_id=receipt.id, transaction_id=transaction.id if transaction else None,
+                           occurred_at=command.occurred_at, amount_minor=amount, points_reversed=reversed_points,
+                           points_returned=returned, points_written_off=written_off, debt_created=debt)
+        session.add(refund)
+        session.flush()
+        for line in refund_lines:
+            line.refund_id = refund.id
+        session.add_all(refund_lines)
+        session.flush()
+        member = session.get(MemberRow, receipt.member_id)
+        return ReceiptRefunded(
+            member_id=member.public_id, receipt_number=receipt.receipt_number, amount_minor=amount,
+            points_reversed=reversed_points, points_returned=returned, points_written_off=written_off,
+            debt_created=debt, transaction_id=transaction.id if transaction else None, balance=account.balance)
+
+    return run_idempotent(db, caller=caller, key=idempotency_key, command="refund", request=command,
+                          now=now, work=work, result_type=ReceiptRefunded)
+
+
+def _command_problems(command: RefundReceipt) -> list[Problem]:
+    problems = []
+    if not command.lines:
+        problems.append(Problem("lines", "name at least one line to return"))
+    seen = set()
+    for index, line in enumerate(command.lines):
+        if line.line_no in seen:
+            problems.append(Problem(f"lines.{index}.line_no", f"line {line.line_no} is named twice"))
+        seen.add(line.line_no)
+        if not (isinstance(line.quantity, Decimal) and line.quantity > 0):
+            problems.append(Problem(f"lines.{index}.quantity", "must be a positive number"))
+    if command.occurred_at.tzinfo is None:
+        problems.append(Problem("occurred_at", "must be an instant with a time zone"))
+    return problems
+
+
+def _returned_per_line(session: Session, receipt: ReceiptRow) -> dict[int, Decimal]:
+    rows = session.execute(
+        sa.select(RefundLineRow.receipt_line_id, sa.func.sum(RefundLineRow.quantity))
+        .join(RefundRow, RefundRow.id == RefundLineRow.refund_id)
+        .where(RefundRow.receipt_id == receipt.id).group_by(RefundLineRow.receipt_line_id))
+    return {line_id: Decimal(total) for line_id, total in rows}
+
+
+def _spent_on_receipt(session: Session, receipt: ReceiptRow) -> list[tuple[LotRow, int]]:
+    """Lots the sale's captured holds took points from, latest-expiring first (given back first)."""
+    rows = session.execute(
+        sa.select(LotRow, LotAllocationRow.amount)
+        .join(LotAllocationRow, LotAllocationRow.lot_id == LotRow.id)
+        .join(HoldRow, HoldRow.capture_transaction_id == LotAllocationRow.transaction_id)
+        .where(HoldRow.store_id == receipt.store_id, HoldRow.receipt_number == receipt.receipt_number,
+               HoldRow.member_id == receipt.member_id)
+        .order_by(LotRow.expires_at.is_(None).desc(), LotRow.expires_at.desc(), LotRow.id.desc()))
+    return [(lot, amount) for lot, amount in rows]
+
+
+def _give_back(session: Session, account, transaction, spent: list[tuple[LotRow, int]], *, skip: int,
+               points: int, now: datetime) -> None:
+    for source, amount in spent:
+        usable = max(0, amount - skip)
+        skip = max(0, skip - amount)
+        give = min(usable, points)
+        if give:
+            add_lot(session, account, transaction, give, earned_at=source.earned_at,
+                    available_at=now, expires_at=source.expires_at)
+            points -= give
+
+
+def _take_back(session: Session, transaction, receipt: ReceiptRow, points: int) -> None:
+    lots = member_lots(session, receipt.member_id)
+    own = [lot for lot in lots if lot.transaction_id == receipt.transaction_id]
+    others = [lot for lot in lots if lot.transaction_id != receipt.transaction_id]
+    consume(session, transaction, take_unreserved(own + others, points))

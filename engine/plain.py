@@ -1,0 +1,60 @@
+"""Plain data: turning result dataclasses into JSON-ready values and back.
+
+Used to store the first answer to an idempotent request and to replay it unchanged.
+``from_plain(cls, to_plain(x)) == x`` for the engine's result dataclasses.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import types
+import typing
+from datetime import date, datetime
+from decimal import Decimal
+
+
+def to_plain(value):
+    """``value`` as JSON-ready data: dataclasses become dicts, instants ISO text, decimals text."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): to_plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_plain(v) for v in value]
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def canonical_json(value) -> str:
+    """One text for equal values: sorted keys, no spaces (what request fingerprints hash)."""
+    return json.dumps(to_plain(value), sort_keys=True, separators=(",", ":"))
+
+
+def from_plain(cls, data):
+    """Rebuild a value of type ``cls`` from ``to_plain`` output."""
+    if data is None:
+        return None
+    origin = typing.get_origin(cls)
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in typing.get_args(cls) if a is not type(None)]
+        return from_plain(options[0], data)
+    if origin in (list, tuple):
+        (item,) = typing.get_args(cls)[:1]
+        values = [from_plain(item, v) for v in data]
+        return values if origin is list else tuple(values)
+    if origin is dict:
+        _, value_type = typing.get_args(cls)
+        return {k: from_plain(value_type, v) for k, v in data.items()}
+    if dataclasses.is_dataclass(cls):
+        hints = typing.get_type_hints(cls)
+        return cls(**{f.name: from_plain(hints[f.name], data[f.name]) for f in dataclasses.fields(cls)})
+    if cls is datetime:
+        return datetime.fromisoformat(data)
+    if cls is date:
+        return date.fromisoformat(data)
+    if cls is Decimal:
+        return Decimal(data)
+    return data
