@@ -75,8 +75,8 @@ def _claim(session: Session, caller: str, key: str, command: str, fingerprint: s
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = insert(IdempotencyKeyRow).values(
         caller=caller, key=key, command=command, request_hash=fingerprint, created_at=now,
-    ).on_conflict_do_nothing(index_elements=["caller", "key"])
-    return session.execute(statement).rowcount == 1
+    ).on_conflict_do_nothing(index_elements=["caller", "key"]).returning(IdempotencyKeyRow.id)
+    return session.execute(statement).scalar() is not None
 
 
 def _replay(session: Session, caller: str, key: str, command: str, fingerprint: str, result_type):
