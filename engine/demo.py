@@ -1,13 +1,20 @@
-"""A small demo programme: settings, stores, tills, members and cards to look at and try.
+"""A small demo programme: settings, stores, tills, members and cards to look at and try,
+with some history in the points ledger.
 
 Loaded only into a database without stores, so it never mixes with a real programme.
 The card numbers are fixed (so the demo terminal and the README can name them); member
-ids are random like any other.
+ids and the hold id are random like any other. The history is posted through the ledger
+services, as a till and an operator would have posted it, at fixed distances before
+``now`` (in time order, with fixed idempotency keys of the caller ``demo``): purchases
+whose points are available and others still pending, a payment with points at the till
+(a hold captured for a later sale), a partial refund of that sale and a goodwill
+adjustment. Given the same ``now`` it always posts the same points.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 import sqlalchemy as sa
 
@@ -15,6 +22,12 @@ from engine import cards, members, stores
 from engine.card_numbers import luhn_check_digit
 from engine.database import Database
 from engine.errors import InvalidState, refuse_if
+from engine.ledger.adjustments import adjust_points
+from engine.ledger.basket import Basket, BasketLine
+from engine.ledger.commands import AdjustPoints, CaptureHold, PlaceHold, RefundLine, RefundReceipt
+from engine.ledger.earning import earn_points
+from engine.ledger.holds import capture_hold, place_hold
+from engine.ledger.refunds import refund_receipt
 from engine.orm.stores import StoreRow
 from engine.programme import ProgrammeSettings, validate_settings
 from engine.settings import save_settings
@@ -42,12 +55,40 @@ DEMO_MEMBERS = (
 )
 
 
+DEMO_CALLER = "demo"
+# The purchases of the history: idempotency key, days before now, member (index into
+# DEMO_MEMBERS), by card?, store, terminal, receipt number, lines (sku, quantity,
+# amount in cents, category, brand). Ada's last purchase and Alan's are still pending.
+DEMO_PURCHASES = (
+    ("demo-earn-1", 200, 0, True, "BER-01", "BER-01-T1", "BER1-T1-000101",
+     (("COFFEE-1KG", "2", 2598, "coffee", "Roastery"), ("MUG-WHITE", "1", 1250, "homeware", None))),
+    ("demo-earn-2", 150, 3, False, "HAM-01", "HAM-01-T1", "HAM1-T1-000412",
+     (("SHOE-RUN-42", "1", 8990, "sports", "Stride"),)),
+    ("demo-earn-3", 90, 1, True, "HAM-01", "HAM-01-T1", "HAM1-T1-000587",
+     (("HEADPHONES-X2", "1", 12990, "electronics", "Sonic"), ("CABLE-USB-C", "1", 1499, "electronics", None))),
+    ("demo-earn-4", 45, 2, True, "MUC-AIR", "MUC-AIR-T1", "MUC-T1-002210",
+     (("PRETZEL", "3", 747, "food", None), ("NECK-PILLOW", "1", 2499, "travel", "Dreamer"))),
+    ("demo-earn-6", 3, 0, True, "BER-01", "BER-01-T2", "BER1-T2-000377",
+     (("TEA-GREEN", "2.5", 3120, "tea", None), ("TEAPOT", "1", 2500, "homeware", "Kanne"))),
+    ("demo-earn-7", 1, 2, True, "MUC-AIR", "MUC-AIR-T1", "MUC-T1-002871",
+     (("GUIDE-MUNICH", "1", 1890, "books", None),)),
+)
+# Grace pays part of a sale with points at the till, then brings one of its lines back.
+DEMO_PAYMENT_DAYS_AGO, DEMO_PAYMENT_POINTS = 20, 120
+DEMO_PAID_SALE = ("demo-earn-5", 1, "BER-01", "BER-01-T2", "BER1-T2-000214",
+                  (("NOVEL-HARDCOVER", "1", 2400, "books", None), ("PUZZLE-1000", "1", 1600, "toys", "Ravens")))
+DEMO_REFUND_DAYS_AGO, DEMO_REFUND_LINE = 18, 2
+DEMO_ADJUSTMENT = (10, 2, 25, "goodwill: receipt printer fault at Munich Airport")
+
+
 @dataclass(frozen=True)
 class DemoSummary:
     stores: int
     terminals: int
     members: int
     cards: list[str]
+    receipts: int = 0  # purchases that earned points
+    postings: int = 0  # ledger transactions of the history
 
 
 def demo_card_number(body: str) -> str:
@@ -67,7 +108,7 @@ def load_demo(db: Database, *, now: datetime) -> DemoSummary:
         stores.create_store(db, code=code, name=name, timezone=zone, group=group, now=now)
     for code, store_code in DEMO_TERMINALS:
         stores.create_terminal(db, code=code, store_code=store_code, now=now)
-    numbers = []
+    numbers, member_ids = [], []
     for index, (name, email, birthday, kind, body, status) in enumerate(DEMO_MEMBERS):
         enrolled = now - timedelta(days=400 - 60 * index)
         member = members.enrol_member(db, full_name=name, email=email, birthday=birthday,
@@ -80,5 +121,60 @@ def load_demo(db: Database, *, now: datetime) -> DemoSummary:
         if status == "blocked":
             cards.block_card(db, card.number, reason="reported lost (demo)", now=now)
         numbers.append(card.number)
+        member_ids.append(member.public_id)
+    receipts, postings = _load_history(db, now=now, member_ids=member_ids, card_numbers=numbers)
     return DemoSummary(stores=len(DEMO_STORES), terminals=len(DEMO_TERMINALS),
-                       members=len(DEMO_MEMBERS), cards=numbers)
+                       members=len(DEMO_MEMBERS), cards=numbers, receipts=receipts, postings=postings)
+
+
+def _load_history(db: Database, *, now: datetime, member_ids: list[str],
+                  card_numbers: list[str]) -> tuple[int, int]:
+    """Post the demo history in time order; returns (receipts, ledger transactions)."""
+    def buyer(index: int, by_card: bool = True) -> dict:
+        return {"card_number": card_numbers[index]} if by_card else {"member_id": member_ids[index]}
+
+    def purchase(key, index, by_card, store, terminal, receipt, lines, *, when, paid=0) -> int:
+        earned = earn_points(db, _basket(store, terminal, receipt, when, lines, paid_with_points_minor=paid,
+                                         **buyer(index, by_card)),
+                             caller=DEMO_CALLER, idempotency_key=key, now=when)
+        return earned.transaction_id is not None
+
+    def payment(when: datetime) -> int:
+        key, index, store, terminal, receipt, lines = DEMO_PAID_SALE
+        hold = place_hold(db, PlaceHold(store, terminal, DEMO_PAYMENT_POINTS, **buyer(index)),
+                          caller=DEMO_CALLER, idempotency_key="demo-hold-1", now=when)
+        captured = capture_hold(db, CaptureHold(hold.hold_id, receipt_number=receipt), caller=DEMO_CALLER,
+                                idempotency_key="demo-capture-1", now=when + timedelta(minutes=2))
+        sale = when + timedelta(minutes=3)
+        return 1 + purchase(key, index, True, store, terminal, receipt, lines, when=sale,
+                            paid=captured.value_minor)
+
+    def refund(when: datetime) -> int:
+        _, _, store, terminal, receipt, _ = DEMO_PAID_SALE
+        command = RefundReceipt(store, terminal, receipt, (RefundLine(DEMO_REFUND_LINE, Decimal(1)),), when)
+        refunded = refund_receipt(db, command, caller=DEMO_CALLER, idempotency_key="demo-refund-1", now=when)
+        return refunded.transaction_id is not None
+
+    def adjustment(when: datetime) -> int:
+        _, index, points, reason = DEMO_ADJUSTMENT
+        adjust_points(db, AdjustPoints(member_ids[index], points, reason, actor="demo"),
+                      caller=DEMO_CALLER, idempotency_key="demo-adjust-1", now=when)
+        return 1
+
+    steps = [(p[1], lambda when, p=p: purchase(p[0], *p[2:], when=when)) for p in DEMO_PURCHASES]
+    steps += [(DEMO_PAYMENT_DAYS_AGO, payment), (DEMO_REFUND_DAYS_AGO, refund), (DEMO_ADJUSTMENT[0], adjustment)]
+    postings = 0
+    for days, step in sorted(steps, key=lambda step: -step[0]):  # oldest first
+        postings += step(now - timedelta(days=days))
+    return len(DEMO_PURCHASES) + 1, postings
+
+
+def _basket(store: str, terminal: str, receipt: str, when: datetime, lines, *, paid_with_points_minor: int = 0,
+            member_id: str | None = None, card_number: str | None = None) -> Basket:
+    return Basket(
+        store_code=store, terminal_code=terminal, receipt_number=receipt, occurred_at=when,
+        currency=DEMO_SETTINGS.currency, paid_with_points_minor=paid_with_points_minor,
+        member_id=member_id, card_number=card_number,
+        lines=tuple(BasketLine(line_no=n, sku=sku, quantity=Decimal(quantity), amount_minor=amount,
+                               category=category, brand=brand)
+                    for n, (sku, quantity, amount, category, brand) in enumerate(lines, start=1)))

@@ -14,8 +14,15 @@ import shutil
 import pytest
 from hypothesis import settings as hypothesis_settings
 
+import uuid
+from decimal import Decimal
+
 from engine import cards, members, schema, stores
 from engine.database import Database
+from engine.ledger.adjustments import adjust_points
+from engine.ledger.basket import Basket, BasketLine
+from engine.ledger.commands import AdjustPoints
+from engine.ledger.earning import earn_points
 from tests.support.clock import Clock
 from tests.support.postgres import PostgresCluster, PostgresUnavailable
 
@@ -130,14 +137,57 @@ def make_terminal(database, clock, make_store):
 
 @pytest.fixture
 def make_member(database, clock):
+    """``make_member(points=500)``: a member, with that many points available at once."""
     numbers = itertools.count(1)
 
-    def make(full_name: str | None = None, **profile) -> members.Member:
+    def make(full_name: str | None = None, *, points: int = 0, **profile) -> members.Member:
         n = next(numbers)
         profile.setdefault("email", f"member{n}@example.org")
-        return members.enrol_member(database, full_name=full_name or f"Member {n}", now=clock(),
-                                    **profile)
+        member = members.enrol_member(database, full_name=full_name or f"Member {n}", now=clock(),
+                                      **profile)
+        if points:
+            adjust_points(database, AdjustPoints(member.public_id, points, "test funding", "tests"),
+                          caller="tests", idempotency_key=new_key(), now=clock())
+        return member
     return make
+
+
+def new_key() -> str:
+    return str(uuid.uuid4())
+
+
+@pytest.fixture
+def till(database, clock):
+    """The store and terminal ledger tests sell at: ``till.store_code``, ``till.terminal_code``."""
+    stores.create_store(database, code="S1", name="Store 1", timezone="Europe/Berlin", now=clock())
+    return stores.create_terminal(database, code="S1-T1", store_code="S1", now=clock())
+
+
+@pytest.fixture
+def make_basket(till, clock):
+    """``make_basket(member, 1250, 800)``: a basket with one line per amount (minor units)."""
+    receipts = itertools.count(1)
+
+    def make(member: members.Member, *amounts: int, receipt: str | None = None, occurred_at=None,
+             paid_with_points_minor: int = 0, quantities=None, card_number: str | None = None) -> Basket:
+        amounts = amounts or (1000,)
+        quantities = quantities or [1] * len(amounts)
+        lines = tuple(BasketLine(line_no=i + 1, sku=f"SKU{i + 1}", quantity=Decimal(q), amount_minor=a)
+                      for i, (a, q) in enumerate(zip(amounts, quantities)))
+        return Basket(store_code=till.store_code, terminal_code=till.code,
+                      receipt_number=receipt or f"auto-{next(receipts)}", occurred_at=occurred_at or clock(),
+                      currency="EUR", lines=lines, paid_with_points_minor=paid_with_points_minor,
+                      member_id=None if card_number else member.public_id, card_number=card_number)
+    return make
+
+
+@pytest.fixture
+def earn(database, clock, make_basket):
+    """``earn(member, 1250)``: earn on a fresh receipt at the test till; returns PointsEarned."""
+    def run(member: members.Member, *amounts: int, key: str | None = None, **basket):
+        return earn_points(database, make_basket(member, *amounts, **basket), caller="S1-T1",
+                           idempotency_key=key or new_key(), now=clock())
+    return run
 
 
 @pytest.fixture

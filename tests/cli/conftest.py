@@ -4,6 +4,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import loyalty
+from cli.runtime import Runtime
 
 
 @pytest.fixture
@@ -28,3 +29,10 @@ def run_json(run_cli):
         assert result.exit_code == 0, result.output
         return json.loads(result.output)
     return run
+
+
+@pytest.fixture
+def cli_clock(clock, monkeypatch):
+    """The command line reads the time from ``clock`` (the one the factories use), not the wall clock."""
+    monkeypatch.setattr(Runtime, "now", lambda self: clock())
+    return clock

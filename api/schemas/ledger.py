@@ -1,0 +1,120 @@
+"""The shapes of ledger requests: a basket (what a till sends when a sale completes) and a
+refund by receipt.
+
+``BasketSchema().load(data)`` gives an ``engine.ledger.basket.Basket``;
+``RefundSchema().load(data)`` an ``engine.ledger.commands.RefundReceipt``. Shape only: JSON
+types, required fields, no unknown fields, instants with a time zone, whole numbers where
+the ledger needs them (``1000.0`` is not an amount in minor units), quantities with at
+most three decimals (never rounded silently). What the values mean (the currency of the
+programme, positive amounts, unique line numbers, ...) the engine checks.
+"""
+from __future__ import annotations
+
+import decimal
+from datetime import UTC
+
+import marshmallow as ma
+from marshmallow import fields
+
+from api.schemas import InputSchema
+from engine.ledger.basket import Basket, BasketLine
+from engine.ledger.commands import RefundLine, RefundReceipt
+
+QUANTITY_PLACES = 3
+
+
+class Quantity(fields.Decimal):
+    """A decimal quantity with at most three decimals; more precision is refused, not rounded."""
+
+    default_error_messages = {"too_precise": "Must have at most {places} decimal places."}
+
+    def __init__(self, **kwargs):
+        super().__init__(places=QUANTITY_PLACES, as_string=True, **kwargs)
+
+    def _format_num(self, value):
+        number = decimal.Decimal(str(value))
+        if number.is_finite() and number != number.quantize(self.places, rounding=decimal.ROUND_DOWN):
+            raise self.make_error("too_precise", places=QUANTITY_PLACES)
+        return super()._format_num(value)
+
+
+class Instant(fields.AwareDateTime):
+    """An ISO 8601 instant with a time zone, loaded as the same instant in UTC.
+
+    The database keeps instants in UTC anyway; handing the engine UTC also keeps a ledger
+    transaction's checksum (taken over ``occurred_at`` as given) equal to the one the
+    invariant check recomputes from the stored, UTC value."""
+
+    def __init__(self, **kwargs):
+        super().__init__(error_messages={"invalid_awareness": "Must include a time zone, e.g. "
+                                         "2026-03-02T10:15:00+01:00 or 2026-03-02T09:15:00Z."}, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).astimezone(UTC)
+
+
+def _whole(**kwargs) -> fields.Integer:
+    return fields.Integer(strict=True, **kwargs)
+
+
+class BasketLineSchema(InputSchema):
+    line_no = _whole(required=True)
+    sku = fields.String(required=True)
+    quantity = Quantity(required=True)
+    amount_minor = _whole(required=True, metadata={"description": "the line's amount after discounts, "
+                                                                  "in minor units (cents)"})
+    category = fields.String(load_default=None, allow_none=True)
+    brand = fields.String(load_default=None, allow_none=True)
+
+    @ma.post_load
+    def make_line(self, data: dict, **_) -> BasketLine:
+        return BasketLine(**data)
+
+
+class BasketSchema(InputSchema):
+    """A completed sale; the member is named by exactly one of ``member_id`` and ``card_number``."""
+
+    store_code = fields.String(required=True)
+    terminal_code = fields.String(required=True)
+    receipt_number = fields.String(required=True)
+    occurred_at = Instant(required=True, metadata={"description": "the time of the sale"})
+    currency = fields.String(required=True)
+    lines = fields.List(fields.Nested(BasketLineSchema), required=True)
+    paid_with_points_minor = _whole(load_default=0, metadata={"description": "the part of the bill "
+                                                                            "paid with points, in minor units"})
+    member_id = fields.String(load_default=None, allow_none=True)
+    card_number = fields.String(load_default=None, allow_none=True)
+
+    @ma.validates_schema
+    def one_member(self, data: dict, **_) -> None:
+        if (data.get("member_id") is None) == (data.get("card_number") is None):
+            raise ma.ValidationError("Give exactly one of member_id and card_number.", "member_id")
+
+    @ma.post_load
+    def make_basket(self, data: dict, **_) -> Basket:
+        return Basket(**{**data, "lines": tuple(data["lines"])})
+
+
+class RefundLineSchema(InputSchema):
+    """One returned line of a receipt: which line and how much of it."""
+
+    line_no = _whole(required=True)
+    quantity = Quantity(required=True)
+
+    @ma.post_load
+    def make_line(self, data: dict, **_) -> RefundLine:
+        return RefundLine(**data)
+
+
+class RefundSchema(InputSchema):
+    """A refund of some lines of a receipt that earned points (store, terminal, receipt number)."""
+
+    store_code = fields.String(required=True)
+    terminal_code = fields.String(required=True)
+    receipt_number = fields.String(required=True)
+    lines = fields.List(fields.Nested(RefundLineSchema), required=True)
+    occurred_at = Instant(required=True, metadata={"description": "the time of the return"})
+
+    @ma.post_load
+    def make_refund(self, data: dict, **_) -> RefundReceipt:
+        return RefundReceipt(**{**data, "lines": tuple(data["lines"])})

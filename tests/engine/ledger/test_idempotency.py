@@ -1,0 +1,67 @@
+from dataclasses import replace
+
+import pytest
+import sqlalchemy as sa
+
+from engine.errors import IdempotencyKeyReused, InsufficientPoints, InvalidInput
+from engine.ledger.adjustments import adjust_points
+from engine.ledger.commands import AdjustPoints, PlaceHold
+from engine.ledger.earning import earn_points
+from engine.ledger.holds import place_hold
+from engine.ledger.idempotency import purge_idempotency_keys
+from engine.orm.ledger import LedgerTransactionRow
+from tests.support.assertions import refused_unchanged
+
+
+def postings(database) -> int:
+    with database.transaction() as session:
+        return session.scalar(sa.select(sa.func.count()).select_from(LedgerTransactionRow))
+
+
+def test_a_retry_gets_the_first_answer_and_posts_nothing_more(database, clock, make_member, make_basket):
+    basket = make_basket(make_member(), 1000)
+    first = earn_points(database, basket, caller="S1-T1", idempotency_key="k-1", now=clock())
+    again = earn_points(database, basket, caller="S1-T1", idempotency_key="k-1", now=clock.advance(minutes=5))
+    assert again == first and postings(database) == 1
+
+
+def test_a_refusal_is_the_first_answer_too(database, clock, make_member, till):
+    member = make_member(points=10)
+    command = PlaceHold(till.store_code, till.code, 50, member_id=member.public_id)
+    with pytest.raises(InsufficientPoints):
+        place_hold(database, command, caller="S1-T1", idempotency_key="k-1", now=clock())
+    adjust_points(database, AdjustPoints(member.public_id, 100, "top up", "t"), caller="t", idempotency_key="a",
+                  now=clock())
+    with pytest.raises(InsufficientPoints):  # same key: same answer, though points are there now
+        place_hold(database, command, caller="S1-T1", idempotency_key="k-1", now=clock())
+
+
+def test_the_same_key_with_a_different_request_is_refused(database, clock, make_member, make_basket):
+    basket = make_basket(make_member(), 1000)
+    earn_points(database, basket, caller="S1-T1", idempotency_key="k-1", now=clock())
+    with refused_unchanged(database, IdempotencyKeyReused):
+        earn_points(database, replace(basket, receipt_number="R-other"), caller="S1-T1", idempotency_key="k-1",
+                    now=clock())
+
+
+def test_keys_are_scoped_to_their_caller(database, clock, make_member, make_basket):
+    member = make_member()
+    earn_points(database, make_basket(member, 1000), caller="S1-T1", idempotency_key="k-1", now=clock())
+    earn_points(database, make_basket(member, 1000), caller="S1-T2", idempotency_key="k-1", now=clock())
+    assert postings(database) == 2
+
+
+@pytest.mark.parametrize("key", ["", "x" * 256, "tab\there", "ключ"])
+def test_an_unusable_key_is_refused(database, clock, make_member, make_basket, key):
+    basket = make_basket(make_member(), 1000)
+    with refused_unchanged(database, InvalidInput):
+        earn_points(database, basket, caller="S1-T1", idempotency_key=key, now=clock())
+
+
+def test_keys_are_purged_after_the_retention_and_then_count_as_new(database, clock, make_member, till):
+    member = make_member(points=100)
+    command = AdjustPoints(member.public_id, 5, "gift", "t")
+    adjust_points(database, command, caller="t", idempotency_key="k-1", now=clock())
+    assert purge_idempotency_keys(database, as_of=clock.advance(days=29)) == 0
+    assert purge_idempotency_keys(database, as_of=clock.advance(days=2)) == 2  # funding key and k-1
+    assert adjust_points(database, command, caller="t", idempotency_key="k-1", now=clock()).balance == 110
