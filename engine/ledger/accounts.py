@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -51,7 +51,8 @@ def transaction_checksum(kind: str, member_pk: int, occurred_at: datetime,
                          entries: Sequence[tuple[int, int]]) -> str:
     """A fingerprint of a transaction's content: the invariant check recomputes it, so an
     entry changed behind the engine's back is found."""
-    text = "|".join([kind, str(member_pk), occurred_at.isoformat(),
+    # UTC: the database gives instants back in UTC, whatever offset they were posted with.
+    text = "|".join([kind, str(member_pk), occurred_at.astimezone(UTC).isoformat(),
                      *(f"{account}:{amount}" for account, amount in sorted(entries))])
     return hashlib.sha256(text.encode()).hexdigest()
 

@@ -61,5 +61,6 @@ def _problems(command: AdjustPoints) -> list[Problem]:
     for field in ("reason", "actor"):
         value = getattr(command, field)
         if not (isinstance(value, str) and 0 < len(value.strip()) <= (200 if field == "reason" else 100)):
-            problems.append(Problem(field, "is required" if not value else "is too long"))
+            missing = not isinstance(value, str) or not value.strip()
+            problems.append(Problem(field, "is required" if missing else "is too long"))
     return problems

@@ -16,6 +16,8 @@ from engine.ledger.allocation import split_proportionally
 from engine.programme import ProgrammeSettings
 
 MAX_LINES = 500
+MAX_LINE_MINOR = 10**11  # one billion in major units: beyond any till, within 64-bit arithmetic
+MAX_QUANTITY = Decimal("1000000")
 MAX_CLOCK_SKEW = timedelta(minutes=5)  # a till's clock may run a little ahead
 
 
@@ -109,11 +111,10 @@ def validate_basket(basket: Basket, settings: ProgrammeSettings, *, now: datetim
              f"{where}.line_no", "must be a positive whole number, unique in the basket")
         seen.add(line.line_no)
         need(_is_text(line.sku, 64), f"{where}.sku", "must be a text of 1 to 64 characters")
-        need(isinstance(line.quantity, Decimal) and line.quantity > 0
-             and line.quantity == line.quantity.quantize(Decimal("0.001")), f"{where}.quantity",
-             "must be a positive number with at most 3 decimals")
-        need(_is_int(line.amount_minor) and line.amount_minor >= 0, f"{where}.amount_minor",
-             "must be a whole number of minor units, zero or more")
+        need(is_quantity(line.quantity), f"{where}.quantity",
+             f"must be a positive number below {MAX_QUANTITY} with at most 3 decimals")
+        need(_is_int(line.amount_minor) and 0 <= line.amount_minor <= MAX_LINE_MINOR, f"{where}.amount_minor",
+             f"must be a whole number of minor units from 0 to {MAX_LINE_MINOR}")
         for name in ("category", "brand"):
             value = getattr(line, name)
             need(value is None or _is_text(value, 64), f"{where}.{name}", "must be a text of 1 to 64 characters")
@@ -122,6 +123,12 @@ def validate_basket(basket: Basket, settings: ProgrammeSettings, *, now: datetim
              and 0 <= basket.paid_with_points_minor <= basket.total_minor,
              "paid_with_points_minor", "must be between zero and the basket's total")
     return problems
+
+
+def is_quantity(value) -> bool:
+    """Whether ``value`` is a quantity a receipt line can hold: positive, bounded, 3 decimals at most."""
+    return (isinstance(value, Decimal) and value.is_finite() and 0 < value < MAX_QUANTITY
+            and value == value.quantize(Decimal("0.001")))
 
 
 def _is_text(value, limit: int) -> bool:

@@ -39,8 +39,12 @@ def place_hold(db: Database, command: PlaceHold, *, caller: str, idempotency_key
     """Reserve ``command.points`` of the member's available points for a payment."""
     def work(session: Session) -> HoldPlaced:
         settings = read_settings(session)
+        problems = []
         if not (isinstance(command.points, int) and 0 < command.points <= MAX_HOLD_POINTS):
-            refuse_if([Problem("points", f"must be a whole number from 1 to {MAX_HOLD_POINTS}")])
+            problems.append(Problem("points", f"must be a whole number from 1 to {MAX_HOLD_POINTS}"))
+        if (command.member_id is None) == (command.card_number is None):
+            problems.append(Problem("member", "name the member by exactly one of member_id and card_number"))
+        refuse_if(problems)
         _, terminal = till(session, command.store_code, command.terminal_code)
         member = identify_member(session, member_id=command.member_id, card_number=command.card_number)
         account = lock_member_account(session, member.id)

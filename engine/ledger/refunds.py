@@ -25,6 +25,7 @@ from engine.database import Database
 from engine.errors import NotFound, Problem, RefundExceedsPurchase, RefundWouldOverdraw, refuse_if
 from engine.ledger.accounts import lock_member_account, post_transaction
 from engine.ledger.allocation import share_so_far
+from engine.ledger.basket import MAX_CLOCK_SKEW, is_quantity
 from engine.ledger.commands import ReceiptRefunded, RefundReceipt
 from engine.ledger.idempotency import run_idempotent
 from engine.ledger.lots import add_lot, consume, member_lots, take_unreserved
@@ -39,7 +40,7 @@ def refund_receipt(db: Database, command: RefundReceipt, *, caller: str, idempot
                    now: datetime) -> ReceiptRefunded:
     """Reverse what the returned lines of a receipt earned and give back points spent on them."""
     def work(session: Session) -> ReceiptRefunded:
-        refuse_if(_command_problems(command))
+        refuse_if(_command_problems(command, now))
         store, terminal = till(session, command.store_code, command.terminal_code)
         receipt = session.scalar(sa.select(ReceiptRow).where(
             ReceiptRow.store_id == store.id, ReceiptRow.terminal_id == terminal.id,
@@ -123,7 +124,7 @@ def refund_receipt(db: Database, command: RefundReceipt, *, caller: str, idempot
                           now=now, work=work, result_type=ReceiptRefunded)
 
 
-def _command_problems(command: RefundReceipt) -> list[Problem]:
+def _command_problems(command: RefundReceipt, now: datetime) -> list[Problem]:
     problems = []
     if not command.lines:
         problems.append(Problem("lines", "name at least one line to return"))
@@ -132,10 +133,12 @@ def _command_problems(command: RefundReceipt) -> list[Problem]:
         if line.line_no in seen:
             problems.append(Problem(f"lines.{index}.line_no", f"line {line.line_no} is named twice"))
         seen.add(line.line_no)
-        if not (isinstance(line.quantity, Decimal) and line.quantity > 0):
-            problems.append(Problem(f"lines.{index}.quantity", "must be a positive number"))
+        if not is_quantity(line.quantity):
+            problems.append(Problem(f"lines.{index}.quantity", "must be a positive number with at most 3 decimals"))
     if command.occurred_at.tzinfo is None:
         problems.append(Problem("occurred_at", "must be an instant with a time zone"))
+    elif command.occurred_at > now + MAX_CLOCK_SKEW:
+        problems.append(Problem("occurred_at", "lies in the future"))
     return problems
 
 
@@ -153,7 +156,8 @@ def _spent_on_receipt(session: Session, receipt: ReceiptRow) -> list[tuple[LotRo
         sa.select(LotRow, LotAllocationRow.amount)
         .join(LotAllocationRow, LotAllocationRow.lot_id == LotRow.id)
         .join(HoldRow, HoldRow.capture_transaction_id == LotAllocationRow.transaction_id)
-        .where(HoldRow.store_id == receipt.store_id, HoldRow.receipt_number == receipt.receipt_number,
+        .where(HoldRow.store_id == receipt.store_id, HoldRow.terminal_id == receipt.terminal_id,
+               HoldRow.receipt_number == receipt.receipt_number,
                HoldRow.member_id == receipt.member_id)
         .order_by(LotRow.expires_at.is_(None).desc(), LotRow.expires_at.desc(), LotRow.id.desc()))
     return [(lot, amount) for lot, amount in rows]
