@@ -27,7 +27,6 @@ from engine.ledger.lots import SPENDING_ORDER, consume, holdings, member_lots, t
 from engine.ledger.parties import identify_member, till
 from engine.orm.ledger import HoldLotRow, HoldRow, LotRow
 from engine.orm.members import MemberRow
-from engine.orm.stores import TerminalRow
 from engine.programme import ProgrammeSettings
 from engine.settings import read_settings
 
@@ -45,14 +44,14 @@ def place_hold(db: Database, command: PlaceHold, *, caller: str, idempotency_key
         if (command.member_id is None) == (command.card_number is None):
             problems.append(Problem("member", "name the member by exactly one of member_id and card_number"))
         refuse_if(problems)
-        _, terminal = till(session, command.store_code, command.terminal_code)
+        store, terminal = till(session, command.store_code, command.terminal_code)
         member = identify_member(session, member_id=command.member_id, card_number=command.card_number)
         account = lock_member_account(session, member.id)
         available = holdings(session, account, now).available
         if command.points > available:
             raise InsufficientPoints(f"member {member.public_id} has {available} points available; "
                                      f"{command.points} were asked for")
-        hold = HoldRow(public_id=_new_hold_id(), member_id=member.id, terminal_id=terminal.id,
+        hold = HoldRow(public_id=_new_hold_id(), member_id=member.id, store_id=store.id, terminal_id=terminal.id,
                        points=command.points, status="pending", placed_at=now,
                        deadline=now + timedelta(minutes=settings.hold_timeout_minutes))
         session.add(hold)
@@ -96,9 +95,7 @@ def capture_hold(db: Database, command: CaptureHold, *, caller: str, idempotency
         _resolve(hold, "captured", now)
         hold.captured_points = points
         hold.capture_transaction_id = transaction.id
-        if command.receipt_number is not None:
-            hold.store_id = hold_store_id(session, hold)
-            hold.receipt_number = command.receipt_number
+        hold.receipt_number = command.receipt_number
         session.flush()
         settings = read_settings(session)
         return HoldCaptured(hold_id=hold.public_id, member_id=member.public_id, points=points,
@@ -128,15 +125,14 @@ def release_lapsed_holds(db: Database, *, as_of: datetime) -> int:
 
     Idempotent: a second run for the same ``as_of`` finds nothing left to do. Each member's
     holds are released in a transaction of their own, under the member's account lock."""
+    lapsed = sa.and_(HoldRow.status == "pending", HoldRow.deadline < as_of)
     with db.transaction() as session:
-        members = list(session.scalars(sa.select(HoldRow.member_id).distinct().where(
-            HoldRow.status == "pending", HoldRow.deadline < as_of)))
+        members = list(session.scalars(sa.select(HoldRow.member_id).distinct().where(lapsed)))
     released = 0
     for member_pk in members:
         with db.transaction() as session:
             lock_member_account(session, member_pk)
-            for hold in session.scalars(sa.select(HoldRow).where(
-                    HoldRow.member_id == member_pk, HoldRow.status == "pending", HoldRow.deadline < as_of)):
+            for hold in session.scalars(sa.select(HoldRow).where(HoldRow.member_id == member_pk, lapsed)):
                 _release(session, hold)
                 _resolve(hold, "expired", as_of)
                 released += 1
@@ -146,11 +142,6 @@ def release_lapsed_holds(db: Database, *, as_of: datetime) -> int:
 def points_value(points: int, settings: ProgrammeSettings) -> int:
     """What ``points`` pay at the till, in minor units (rounded down)."""
     return points * settings.redeem_value_minor // settings.redeem_points
-
-
-def hold_store_id(session: Session, hold: HoldRow) -> int | None:
-    """The store of the terminal that placed the hold."""
-    return session.scalar(sa.select(TerminalRow.store_id).where(TerminalRow.id == hold.terminal_id))
 
 
 def _pending_hold(session: Session, hold_id: str, now: datetime, *, action: str):

@@ -125,7 +125,8 @@ class HoldRow(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     captured_points: Mapped[int | None] = mapped_column(Points)
     capture_transaction_id: Mapped[int | None] = mapped_column(sa.ForeignKey("ledger_transactions.id"))
-    # The sale the points paid for, so a refund of that receipt can give them back.
+    # Where the hold was placed and the sale its points paid for (given at capture),
+    # so a refund of that receipt can give them back.
     store_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stores.id"))
     receipt_number: Mapped[str | None] = mapped_column(sa.String(64))
 
