@@ -25,6 +25,9 @@ class MemberRow(Base):
     public_id: Mapped[str] = mapped_column(sa.String(20), unique=True)
     status: Mapped[str] = mapped_column(sa.String(10))
     enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The member's current tier code (None before any tier is assigned). The tiers module
+    # owns it and keeps its history; rules read it as a member condition.
+    tier_code: Mapped[str | None] = mapped_column(sa.String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     profile: Mapped[MemberProfileRow] = relationship(lazy="joined", back_populates="member")
