@@ -50,6 +50,18 @@ class InvalidState(LoyaltyError):
     code = "invalid_state"
 
 
+class NotAuthenticated(LoyaltyError):
+    """The caller did not prove who it is (no, wrong or expired credentials)."""
+
+    code = "not_authenticated"
+
+
+class NotAllowed(LoyaltyError):
+    """The caller is known but may not do this, or not to this object."""
+
+    code = "not_allowed"
+
+
 class InvalidInput(LoyaltyError):
     """The input means something impossible; ``problems`` lists every problem found."""
 
@@ -113,6 +125,12 @@ class IdempotencyKeyReused(Conflict):
     """The idempotency key was already used for a different request."""
 
     code = "idempotency_key_reused"
+
+
+class RequestInFlight(Conflict):
+    """A request with the same idempotency key is still being processed."""
+
+    code = "request_in_flight"
 
 
 def error_to_plain(error: LoyaltyError) -> dict:

@@ -78,6 +78,33 @@ def list_members(db: Database, *, limit: int = 100, offset: int = 0) -> list[Mem
         return [to_member(row) for row in rows]
 
 
+PROFILE_FIELDS = ("full_name", "phone", "birthday", "consents")
+
+
+def update_profile(db: Database, public_id: str, changes: dict, *, now: datetime) -> Member:
+    """Change a member's own profile fields (name, phone, birthday, consents) and nothing else.
+
+    Refuses every field outside ``PROFILE_FIELDS`` (status, balance, tier...) and every invalid
+    value; nothing is saved then. Consents not named keep their value."""
+    problems = [Problem(name, "cannot be changed here") for name in changes if name not in PROFILE_FIELDS]
+    refuse_if(problems)
+    with db.transaction() as session:
+        row = member_row(session, public_id)
+        profile = row.profile
+        current = to_member(row)
+        consents = {**current.consents, **(changes.get("consents") or {})}
+        merged = {"full_name": current.full_name, "phone": current.phone, "birthday": current.birthday, **changes}
+        refuse_if(_profile_problems(merged["full_name"], current.email, merged["phone"], merged["birthday"],
+                                    changes.get("consents") or {}, now))
+        profile.full_name, profile.phone, profile.birthday = merged["full_name"].strip(), merged["phone"], \
+            merged["birthday"]
+        if consents != current.consents:
+            for name in CONSENTS:
+                setattr(profile, f"consent_{name}", consents[name])
+            profile.consents_updated_at = now
+        return to_member(row)
+
+
 def member_row(session: Session, public_id: str) -> MemberRow:
     """The member's row inside a caller's transaction; refuses an unknown member."""
     row = session.scalar(sa.select(MemberRow).where(MemberRow.public_id == public_id))

@@ -51,6 +51,12 @@ class ProgrammeSettings:
     hold_timeout_minutes: int = 15
     # Idempotency keys are remembered this long (longer than any till stays offline).
     idempotency_retention_days: int = 30
+    # Staff adjustments larger than this (either sign) need a second person's approval.
+    adjustment_approval_threshold: int = 1000
+    # UID-only cards prove nothing; they may pay with points only after the member's PIN.
+    uid_cards_redeem_with_pin: bool = True
+    # Offline evidence from a till is accepted for accruals up to this many hours after the sale.
+    offline_max_age_hours: int = 72
 
     @classmethod
     def field_names(cls) -> tuple[str, ...]:
@@ -90,6 +96,11 @@ def validate_settings(s: ProgrammeSettings) -> list[Problem]:
          "hold_timeout_minutes", "must be a whole number of minutes from 1 to 1440")
     need(is_int(s.idempotency_retention_days) and 1 <= s.idempotency_retention_days <= 3650,
          "idempotency_retention_days", "must be a whole number of days from 1 to 3650")
+    need(is_int(s.adjustment_approval_threshold) and s.adjustment_approval_threshold >= 0,
+         "adjustment_approval_threshold", "must be a whole number of points, zero or more")
+    need(isinstance(s.uid_cards_redeem_with_pin, bool), "uid_cards_redeem_with_pin", "must be true or false")
+    need(is_int(s.offline_max_age_hours) and 1 <= s.offline_max_age_hours <= 24 * 30,
+         "offline_max_age_hours", "must be a whole number of hours from 1 to 720")
     need(is_int(s.pending_days) and 0 <= s.pending_days <= 365,
          "pending_days", "must be a whole number of days from 0 to 365")
     need(s.expiry_policy in EXPIRY_POLICIES,

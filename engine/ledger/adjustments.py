@@ -26,35 +26,39 @@ MAX_ADJUSTMENT = 10**9
 def adjust_points(db: Database, command: AdjustPoints, *, caller: str, idempotency_key: str,
                   now: datetime) -> PointsAdjusted:
     """Credit (positive) or debit (negative) a member's points by hand."""
-    def work(session: Session) -> PointsAdjusted:
-        refuse_if(_problems(command))
-        member = member_row(session, command.member_id)
-        account = lock_member_account(session, member.id)
-        points = command.points
-        if points < 0:
-            taken = take_unreserved(member_lots(session, member.id), -points)
-            have = sum(amount for _, amount in taken)
-            if have < -points:
-                raise InsufficientPoints(f"member {member.public_id} has {have} points that can be taken; "
-                                         f"the adjustment asks for {-points}")
-        transaction = post_transaction(
-            session, kind="adjust", account=account, member_points=points, system={"adjustment": -points},
-            occurred_at=now, now=now, description=command.reason.strip(), actor=command.actor.strip())
-        if points > 0:
-            add_lot(session, account, transaction, points, earned_at=now, available_at=now,
-                    expires_at=lot_expires_at(now, read_settings(session)))
-        else:
-            consume(session, transaction, taken)
-        session.flush()
-        return PointsAdjusted(member_id=member.public_id, points=points, reason=command.reason.strip(),
-                              actor=command.actor.strip(), transaction_id=transaction.id,
-                              balance=account.balance)
-
     return run_idempotent(db, caller=caller, key=idempotency_key, command="adjust", request=command,
-                          now=now, work=work, result_type=PointsAdjusted)
+                          now=now, work=lambda session: apply_adjustment(session, command, now=now),
+                          result_type=PointsAdjusted)
 
 
-def _problems(command: AdjustPoints) -> list[Problem]:
+def apply_adjustment(session: Session, command: AdjustPoints, *, now: datetime) -> PointsAdjusted:
+    """The adjustment inside a caller's (idempotent) transaction."""
+    refuse_if(adjustment_problems(command))
+    member = member_row(session, command.member_id)
+    account = lock_member_account(session, member.id)
+    points = command.points
+    if points < 0:
+        taken = take_unreserved(member_lots(session, member.id), -points)
+        have = sum(amount for _, amount in taken)
+        if have < -points:
+            raise InsufficientPoints(f"member {member.public_id} has {have} points that can be taken; "
+                                     f"the adjustment asks for {-points}")
+    transaction = post_transaction(
+        session, kind="adjust", account=account, member_points=points, system={"adjustment": -points},
+        occurred_at=now, now=now, description=command.reason.strip(), actor=command.actor.strip())
+    if points > 0:
+        add_lot(session, account, transaction, points, earned_at=now, available_at=now,
+                expires_at=lot_expires_at(now, read_settings(session)))
+    else:
+        consume(session, transaction, taken)
+    session.flush()
+    return PointsAdjusted(member_id=member.public_id, points=points, reason=command.reason.strip(),
+                          actor=command.actor.strip(), transaction_id=transaction.id,
+                          balance=account.balance)
+
+
+def adjustment_problems(command: AdjustPoints) -> list[Problem]:
+    """Every problem with the adjustment's points, reason and actor."""
     problems = []
     if not (isinstance(command.points, int) and command.points != 0 and abs(command.points) <= MAX_ADJUSTMENT):
         problems.append(Problem("points", f"must be a non-zero whole number of at most {MAX_ADJUSTMENT}"))

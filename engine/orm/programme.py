@@ -40,4 +40,7 @@ class ProgrammeSettingsRow(Base):
     redeem_value_minor: Mapped[int]
     hold_timeout_minutes: Mapped[int]
     idempotency_retention_days: Mapped[int]
+    adjustment_approval_threshold: Mapped[int] = mapped_column(server_default="1000")
+    uid_cards_redeem_with_pin: Mapped[bool] = mapped_column(server_default=sa.true())
+    offline_max_age_hours: Mapped[int] = mapped_column(server_default="72")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,45 @@
+"""The authenticated caller of a request, as every service sees it."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from engine.errors import NotAllowed
+
+STAFF_PERMISSIONS: dict[str, frozenset[str]] = {
+    # Admins run the programme; everything else is split so that no single role both
+    # edits rules and moves balances, and auditors only read.
+    "admin": frozenset({"members.read", "members.write", "cards.write", "cards.issue",
+                        "adjustments.request", "adjustments.approve", "programme.write",
+                        "terminals.write", "staff.write", "audit.read", "reports.read"}),
+    "marketer": frozenset({"members.read", "programme.write", "reports.read"}),
+    "support": frozenset({"members.read", "members.write", "cards.write", "cards.issue",
+                          "adjustments.request", "adjustments.approve"}),
+    "auditor": frozenset({"members.read", "audit.read", "reports.read"}),
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a staff account, a member, or a terminal (with its store)."""
+    kind: str  # "staff" | "member" | "terminal"
+    name: str  # username, member public id, or terminal code
+    roles: frozenset[str] = field(default_factory=frozenset)
+    store_code: str | None = None  # terminals only
+
+    @property
+    def actor(self) -> str:
+        """How the audit log and the ledger name this caller, e.g. ``staff:alice``."""
+        return f"{self.kind}:{self.name}"
+
+    @property
+    def permissions(self) -> frozenset[str]:
+        if self.kind != "staff":
+            return frozenset()
+        return frozenset().union(*(STAFF_PERMISSIONS.get(role, frozenset()) for role in self.roles))
+
+
+def require_permission(principal: Principal, permission: str) -> None:
+    """Refuse with NotAllowed unless ``principal`` is staff holding ``permission``."""
+    if permission not in principal.permissions:
+        raise NotAllowed(f"{principal.actor} may not do this (needs permission {permission})",
+                         code="missing_permission")

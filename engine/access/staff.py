@@ -1,0 +1,127 @@
+"""Staff accounts with roles, and their sign-in.
+
+Guarantees: passwords are stored as argon2 hashes; an unknown username and a wrong
+password get the same refusal and take the same time; five wrong passwords lock the
+account for fifteen minutes (counted in the database, so every API node agrees);
+a deactivated account cannot sign in and its tokens stop working.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from engine.access import throttle
+from engine.access.passwords import Passwords, password_problems
+from engine.access.principals import Principal
+from engine.access.tokens import issue_token, live_token
+from engine.database import Database
+from engine.errors import Conflict, NotAuthenticated, Problem, not_found, refuse_if
+from engine.orm.access import STAFF_ROLES, StaffAccountRow
+
+STAFF_SESSION = timedelta(hours=8)
+_USERNAME = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
+
+
+@dataclass(frozen=True)
+class StaffAccount:
+    username: str
+    full_name: str
+    roles: tuple[str, ...]
+    active: bool
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    token: str
+    expires_at: datetime
+    principal: Principal
+
+
+def create_staff_account(db: Database, *, username: str, full_name: str, password: str,
+                         roles: list[str], passwords: Passwords, now: datetime) -> StaffAccount:
+    """A new staff account; refuses a taken username, unknown roles or a short password."""
+    problems = password_problems(password)
+    if not (isinstance(username, str) and _USERNAME.match(username)):
+        problems.append(Problem("username", "must be 2 to 64 lower-case letters, digits, '.', '_' or '-', "
+                                            "starting with a letter"))
+    if not (isinstance(full_name, str) and 0 < len(full_name.strip()) <= 200):
+        problems.append(Problem("full_name", "must be 1 to 200 characters"))
+    problems += _role_problems(roles)
+    refuse_if(problems)
+    with db.transaction() as session:
+        if session.scalar(sa.select(StaffAccountRow.id).where(StaffAccountRow.username == username)):
+            raise Conflict(f"staff username {username!r} is taken", code="username_taken")
+        row = StaffAccountRow(username=username, full_name=full_name.strip(), password_hash=passwords.hash(password),
+                              roles=",".join(sorted(set(roles))), active=True, failed_logins=0, created_at=now)
+        session.add(row)
+        return _account(row)
+
+
+def list_staff_accounts(db: Database) -> list[StaffAccount]:
+    """Every staff account, by username."""
+    with db.transaction() as session:
+        return [_account(r) for r in session.scalars(sa.select(StaffAccountRow).order_by(StaffAccountRow.username))]
+
+
+def set_staff_active(db: Database, username: str, *, active: bool) -> StaffAccount:
+    """Activate or deactivate an account (a deactivated one cannot sign in or use its tokens)."""
+    with db.transaction() as session:
+        row = _row(session, username)
+        row.active = active
+        return _account(row)
+
+
+def sign_in_staff(db: Database, *, username: str, password: str, passwords: Passwords,
+                  now: datetime) -> SignedIn:
+    """A staff token for the right username and password; NotAuthenticated otherwise."""
+    refusal = None
+    with db.transaction() as session:
+        row = session.scalar(sa.select(StaffAccountRow).where(StaffAccountRow.username == username)
+                             .with_for_update()) if isinstance(username, str) else None
+        refusal, attempts = throttle.check_secret(row and throttle.Attempts(row.failed_logins, row.locked_until),
+                                         lambda: passwords.verify(row.password_hash if row else None, password),
+                                         passwords, now, what="username or password")
+        if row is not None:
+            row.failed_logins, row.locked_until = attempts.failures, attempts.locked_until
+            if refusal is None and not row.active:
+                refusal = NotAuthenticated("this staff account is deactivated", code="account_inactive")
+        if refusal is None:
+            token, expires_at = issue_token(session, kind="staff", ttl=STAFF_SESSION, now=now, staff_id=row.id)
+            principal = _principal(row)
+    if refusal is not None:
+        raise refusal
+    return SignedIn(token, expires_at, principal)
+
+
+def staff_principal(db: Database, token: str | None, *, now: datetime) -> Principal:
+    """The staff member a token belongs to; NotAuthenticated for a bad token or inactive account."""
+    with db.transaction() as session:
+        row = session.get(StaffAccountRow, live_token(session, token, kind="staff", now=now).staff_id)
+        if not row.active:
+            raise NotAuthenticated("this staff account is deactivated", code="account_inactive")
+        return _principal(row)
+
+
+def _role_problems(roles) -> list[Problem]:
+    if not (isinstance(roles, list | tuple) and roles and all(r in STAFF_ROLES for r in roles)):
+        return [Problem("roles", f"must name at least one of {', '.join(STAFF_ROLES)}")]
+    return []
+
+
+def _row(session, username: str) -> StaffAccountRow:
+    row = session.scalar(sa.select(StaffAccountRow).where(StaffAccountRow.username == username))
+    if row is None:
+        raise not_found("staff account", username)
+    return row
+
+
+def _principal(row: StaffAccountRow) -> Principal:
+    return Principal(kind="staff", name=row.username, roles=frozenset(row.roles.split(",")))
+
+
+def _account(row: StaffAccountRow) -> StaffAccount:
+    return StaffAccount(username=row.username, full_name=row.full_name, roles=tuple(row.roles.split(",")),
+                        active=row.active)

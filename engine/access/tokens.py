@@ -1,0 +1,58 @@
+"""Opaque bearer tokens for signed-in members and staff, and for card sessions at a till.
+
+Guarantees: a token is 256 random bits shown once; only its SHA-256 is stored, so a
+database reader cannot sign in; a token works for its kind only, until it expires or is
+revoked.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from engine.database import Database
+from engine.errors import NotAuthenticated
+from engine.orm.access import AccessTokenRow
+
+
+def token_hash(token: str) -> str:
+    """What the database keeps of a token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(session: Session, *, kind: str, ttl: timedelta, now: datetime, **subject) -> tuple[str, datetime]:
+    """A new token of ``kind`` for ``subject`` (member_id / staff_id / card_id / terminal_id /
+    can_redeem row values), valid for ``ttl``; returns the token and its expiry."""
+    token = secrets.token_urlsafe(32)
+    expires_at = now + ttl
+    session.add(AccessTokenRow(token_hash=token_hash(token), kind=kind, issued_at=now,
+                               expires_at=expires_at, **subject))
+    return token, expires_at
+
+
+def live_token(session: Session, token: str | None, *, kind: str, now: datetime) -> AccessTokenRow:
+    """The stored row of a valid token of ``kind``; NotAuthenticated otherwise (one message
+    for unknown, expired and revoked, so a guesser learns nothing)."""
+    row = session.get(AccessTokenRow, token_hash(token)) if isinstance(token, str) and token else None
+    if row is None or row.kind != kind or row.revoked_at is not None or now >= row.expires_at:
+        raise NotAuthenticated(f"the {kind} token is missing, unknown, expired or revoked; sign in again",
+                               code="invalid_token")
+    return row
+
+
+def revoke_token(db: Database, token: str, *, now: datetime) -> None:
+    """End a token at once (sign-out); revoking an unknown or ended token does nothing."""
+    with db.transaction() as session:
+        session.execute(sa.update(AccessTokenRow).where(AccessTokenRow.token_hash == token_hash(token),
+                                                        AccessTokenRow.revoked_at.is_(None))
+                        .values(revoked_at=now))
+
+
+def purge_tokens(db: Database, *, as_of: datetime) -> int:
+    """Delete tokens that expired more than a day before ``as_of``; returns how many."""
+    with db.transaction() as session:
+        return session.execute(sa.delete(AccessTokenRow)
+                               .where(AccessTokenRow.expires_at < as_of - timedelta(days=1))).rowcount

@@ -1,0 +1,217 @@
+"""Proving that a real card is at the till, as DESIGN.md section 5 fixes it.
+
+Guarantees:
+- an online challenge is random, bound to one terminal and one card, stored in the
+  database (any API node can check the answer), short-lived and single-use: the first
+  answer, right or wrong, uses it up;
+- a right answer opens a card session: a short-lived token bound to the terminal and the
+  card, which the till presents to pay with points;
+- a UID-only card is an identifier claim: its session may earn, and may pay with points
+  only after the member's PIN (when the programme asks for one; PINs are throttled);
+- offline evidence (the card's answer to a challenge the till built from terminal,
+  receipt, sale time and counter) is accepted once per (card, terminal, counter), for
+  accruals only, up to the programme's maximum offline age;
+- a copy of a card number alone never opens a session that can pay with points.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from engine.access.member_logins import check_member_pin
+from engine.access.passwords import Passwords
+from engine.access.tokens import issue_token, live_token
+from engine.card_keys import MasterKeys, answer_matches, new_challenge, offline_challenge
+from engine.cards import card_row
+from engine.database import Database
+from engine.errors import (InvalidInput, InvalidState, LoyaltyError, NotAllowed, NotAuthenticated, NotFound,
+                           Problem)
+from engine.ledger.lots import holdings
+from engine.ledger.parties import identify_member
+from engine.orm.access import CardChallengeRow, OfflineCardProofRow
+from engine.orm.cards import CardRow
+from engine.orm.ledger import AccountRow
+from engine.orm.members import MemberRow
+from engine.orm.stores import TerminalRow
+from engine.programme import ProgrammeSettings
+from engine.settings import read_settings
+
+CHALLENGE_TTL = timedelta(seconds=60)
+CARD_SESSION_TTL = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class CardChallenge:
+    challenge_id: str
+    challenge: bytes
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class MemberSummary:
+    """What the cashier's screen shows: enough to greet the member, nothing more."""
+    member_id: str
+    display_name: str
+    tier: str | None
+    available: int
+    pending: int
+
+
+@dataclass(frozen=True)
+class CardSession:
+    token: str
+    expires_at: datetime
+    can_redeem: bool
+    card_number: str
+    member: MemberSummary
+
+
+def issue_card_challenge(db: Database, *, terminal_code: str, card_number: str, now: datetime) -> CardChallenge:
+    """A fresh challenge for our (applet) card at this terminal."""
+    with db.transaction() as session:
+        terminal = _terminal(session, terminal_code)
+        card = _usable_card(session, card_number)
+        if card.kind != "applet":
+            raise InvalidInput([Problem("card_number", "a UID-only card cannot answer a challenge; "
+                                                       "open its session with card_uid (and the PIN)")])
+        row = CardChallengeRow(public_id="ch_" + secrets.token_urlsafe(16), terminal_id=terminal.id,
+                               card_id=card.id, challenge=new_challenge(), issued_at=now,
+                               expires_at=now + CHALLENGE_TTL)
+        session.add(row)
+        return CardChallenge(row.public_id, row.challenge, row.expires_at)
+
+
+def open_card_session(db: Database, *, terminal_code: str, challenge_id: str, answer: bytes,
+                      keys: MasterKeys, now: datetime) -> CardSession:
+    """A card session when ``answer`` is the card's answer to the challenge; the challenge is
+    used up either way."""
+    refusal: LoyaltyError | None = None
+    with db.transaction() as session:
+        terminal = _terminal(session, terminal_code)
+        challenge = session.scalar(sa.select(CardChallengeRow).where(CardChallengeRow.public_id == challenge_id,
+                                                                     CardChallengeRow.terminal_id == terminal.id)
+                                   .with_for_update())
+        if challenge is None:
+            raise NotFound(f"unknown challenge {challenge_id!r} for this terminal", code="unknown_challenge")
+        if challenge.used_at is not None:
+            raise InvalidState("this challenge was already answered; ask for a new one", code="challenge_used")
+        challenge.used_at = now
+        card = session.get(CardRow, challenge.card_id)
+        if now >= challenge.expires_at:
+            refusal = InvalidState("the challenge expired before the card answered; tap again",
+                                   code="challenge_expired")
+        elif not _answer_ok(keys, card, challenge.challenge, answer):
+            refusal = NotAllowed("the card's answer is wrong: this is not a genuine card", code="card_not_authenticated")
+        else:
+            return _open(session, terminal, _usable_card(session, card.number), can_redeem=True, now=now)
+    raise refusal
+
+
+def open_uid_card_session(db: Database, *, terminal_code: str, card_uid: str, pin: str | None,
+                          passwords: Passwords, now: datetime) -> CardSession:
+    """A session for a UID-only card: it may earn; it may pay with points once the member's
+    PIN is right (or when the programme does not ask for one)."""
+    refusal: LoyaltyError | None = None
+    with db.transaction() as session:
+        terminal = _terminal(session, terminal_code)
+        card = _usable_card(session, card_uid)
+        if card.kind != "uid":
+            raise InvalidInput([Problem("card_uid", "this is one of our cards: authenticate it with a challenge")])
+        settings = read_settings(session)
+        can_redeem = not settings.uid_cards_redeem_with_pin
+        if pin is not None:
+            refusal = check_member_pin(session, card.member_id, pin, passwords=passwords, now=now)
+            can_redeem = refusal is None
+        if refusal is None:
+            return _open(session, terminal, card, can_redeem=can_redeem, now=now)
+    raise refusal
+
+
+def card_session_card(session: Session, token: str, *, terminal_code: str, now: datetime,
+                      to_redeem: bool) -> CardRow:
+    """The card of a live card session opened at this terminal; with ``to_redeem`` the
+    session must allow paying with points."""
+    try:
+        row = live_token(session, token, kind="card", now=now)
+    except NotAuthenticated:
+        raise NotAllowed("the card session is unknown or expired; tap the card again",
+                         code="card_session_invalid") from None
+    terminal = _terminal(session, terminal_code)
+    if row.terminal_id != terminal.id:
+        raise NotAllowed("the card session was opened at another terminal", code="card_session_invalid")
+    if to_redeem and not row.can_redeem:
+        raise NotAllowed("this card cannot pay with points without the member's PIN", code="pin_required")
+    return _usable_card(session, session.get(CardRow, row.card_id).number)
+
+
+def accept_offline_proof(session: Session, *, terminal_code: str, card_number: str, key_version: int,
+                         counter: int, answer: bytes, receipt_number: str, sold_at: datetime,
+                         keys: MasterKeys, settings: ProgrammeSettings, now: datetime) -> None:
+    """Check and record offline evidence for one accrual, inside the accrual's transaction."""
+    terminal = _terminal(session, terminal_code)
+    card = card_row(session, card_number)
+    if now - sold_at > timedelta(hours=settings.offline_max_age_hours):
+        raise InvalidState(f"offline evidence is accepted up to {settings.offline_max_age_hours} hours "
+                           "after the sale", code="offline_proof_too_old")
+    if card.kind != "applet" or card.key_version != key_version:
+        raise NotAllowed("the offline evidence names another key version than the card's",
+                         code="card_not_authenticated")
+    challenge = offline_challenge(terminal=terminal_code, receipt=receipt_number, sold_at=sold_at, counter=counter)
+    if not _answer_ok(keys, card, challenge, answer):
+        raise NotAllowed("the card's offline answer is wrong: this is not a genuine card",
+                         code="card_not_authenticated")
+    used = session.scalar(sa.select(OfflineCardProofRow.id).where(
+        OfflineCardProofRow.card_id == card.id, OfflineCardProofRow.terminal_id == terminal.id,
+        OfflineCardProofRow.counter == counter))
+    if used is not None:
+        raise InvalidState("this offline evidence was already used", code="offline_proof_used")
+    session.add(OfflineCardProofRow(card_id=card.id, terminal_id=terminal.id, counter=counter,
+                                    receipt_number=receipt_number, accepted_at=now))
+    session.flush()
+
+
+def member_summary(session: Session, member: MemberRow, *, now: datetime) -> MemberSummary:
+    """The cashier's view of ``member`` at ``now``."""
+    account = session.scalar(sa.select(AccountRow).where(AccountRow.member_id == member.id))
+    held = holdings(session, account, now)
+    return MemberSummary(member_id=member.public_id, display_name=display_name(member.profile.full_name),
+                         tier=member.tier_code, available=held.available, pending=held.pending)
+
+
+def display_name(full_name: str) -> str:
+    """"Anna Kowalska" -> "Anna K.": enough for a greeting on a screen others may see."""
+    parts = full_name.split()
+    if len(parts) < 2:
+        return full_name
+    return f"{parts[0]} {parts[-1][0]}."
+
+
+def _open(session: Session, terminal: TerminalRow, card: CardRow, *, can_redeem: bool, now: datetime) -> CardSession:
+    token, expires_at = issue_token(session, kind="card", ttl=CARD_SESSION_TTL, now=now, card_id=card.id,
+                                    member_id=card.member_id, terminal_id=terminal.id, can_redeem=can_redeem)
+    return CardSession(token=token, expires_at=expires_at, can_redeem=can_redeem, card_number=card.number,
+                       member=member_summary(session, card.member, now=now))
+
+
+def _answer_ok(keys: MasterKeys, card: CardRow, challenge: bytes, answer: bytes) -> bool:
+    try:
+        card_key = keys.card_key(card.key_version, card.number)
+    except LookupError:
+        return False
+    return isinstance(answer, bytes) and answer_matches(card_key, challenge, answer)
+
+
+def _usable_card(session: Session, number: str) -> CardRow:
+    identify_member(session, member_id=None, card_number=number)  # refuses blocked cards, closed members
+    return card_row(session, number)
+
+
+def _terminal(session: Session, terminal_code: str) -> TerminalRow:
+    terminal = session.scalar(sa.select(TerminalRow).where(TerminalRow.code == terminal_code))
+    if terminal is None or terminal.status != "active":
+        raise NotAllowed(f"terminal {terminal_code!r} is not active", code="terminal_not_active")
+    return terminal
