@@ -8,11 +8,13 @@ import swagger_ui_bundle
 from flask import Flask, send_from_directory
 from flask_smorest import Api
 
-from api import health
+from api import health, members, staff, terminal
+from api.auth import SECURITY_SCHEMES, install_audit
 from api.config import load_config
-from api.context import DATABASE_KEY
+from api.context import DATABASE_KEY, PASSWORDS_KEY
 from api.errors import ErrorSchema, register_error_handlers
 from api.request_log import configure_logging, install_request_log
+from engine.access.passwords import Passwords
 from engine.database import Database
 
 API_VERSION = "v1"
@@ -43,10 +45,16 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.extensions[DATABASE_KEY] = config.get("DATABASE") if config and config.get("DATABASE") \
         else Database(app.config["DATABASE_URL"])
 
+    app.extensions[PASSWORDS_KEY] = (config or {}).get("PASSWORDS") or Passwords()
+
     api = _Api(app)
-    api.register_blueprint(health.blp)
+    for name, scheme in SECURITY_SCHEMES.items():
+        api.spec.components.security_scheme(name, scheme)
+    for module in (health, terminal, members, staff):
+        api.register_blueprint(module.blp)
     register_error_handlers(app)  # after Api(), which registers its own handler we replace
     install_request_log(app)
+    install_audit(app)
 
     @app.get(DOCS_ASSETS + "<path:filename>")
     def docs_assets(filename: str):

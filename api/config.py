@@ -3,12 +3,18 @@
 LOYALTY_INSTANCE_PATH  folder for the embedded database and other local state (./instance)
 LOYALTY_DATABASE_URL   SQLAlchemy URL; default: SQLite file loyalty.sqlite3 in the instance folder
 LOYALTY_LOG_LEVEL      DEBUG, INFO (default), WARNING or ERROR
+LOYALTY_CARD_MASTER_KEYS       card master keys, "VERSION:32-HEX[,VERSION:32-HEX...]"; or
+LOYALTY_CARD_MASTER_KEYS_FILE  a file holding them (default: card-master-keys in the instance
+                               folder, when it exists). Never put keys in the repository.
+LOYALTY_TERMINAL_CLOCK_SKEW    seconds a terminal's signed timestamp may differ from ours (60)
 """
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
 from pathlib import Path
+
+from engine.card_keys import MasterKeys
 
 PREFIX = "LOYALTY_"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -25,4 +31,16 @@ def load_config(environ: Mapping[str, str] = os.environ) -> dict:
     log_level = (environ.get(PREFIX + "LOG_LEVEL") or "INFO").upper()
     if log_level not in LOG_LEVELS:
         raise ConfigError(f"{PREFIX}LOG_LEVEL={log_level!r}: use one of {', '.join(LOG_LEVELS)}")
-    return {"INSTANCE_PATH": str(instance), "DATABASE_URL": database_url, "LOG_LEVEL": log_level}
+    keys_text = environ.get(PREFIX + "CARD_MASTER_KEYS")
+    keys_file = Path(environ.get(PREFIX + "CARD_MASTER_KEYS_FILE") or instance / "card-master-keys")
+    if keys_text is None and keys_file.exists():
+        keys_text = keys_file.read_text()
+    try:
+        card_keys = MasterKeys.parse(keys_text or "")
+    except ValueError as error:
+        raise ConfigError(f"card master keys ({PREFIX}CARD_MASTER_KEYS or {keys_file}): {error}") from None
+    skew = environ.get(PREFIX + "TERMINAL_CLOCK_SKEW") or "60"
+    if not skew.isdigit() or not 1 <= int(skew) <= 900:
+        raise ConfigError(f"{PREFIX}TERMINAL_CLOCK_SKEW={skew!r}: use a whole number of seconds from 1 to 900")
+    return {"INSTANCE_PATH": str(instance), "DATABASE_URL": database_url, "LOG_LEVEL": log_level,
+            "CARD_MASTER_KEYS": card_keys, "TERMINAL_CLOCK_SKEW": int(skew)}

@@ -5,13 +5,19 @@ from datetime import UTC, datetime
 
 from flask import current_app
 
+from engine.access.passwords import Passwords
 from engine.database import Database
 
 DATABASE_KEY = "loyalty.database"
+PASSWORDS_KEY = "loyalty.passwords"
 
 
 def database() -> Database:
     return current_app.extensions[DATABASE_KEY]
+
+
+def passwords() -> Passwords:
+    return current_app.extensions[PASSWORDS_KEY]
 
 
 def now() -> datetime:

@@ -16,9 +16,14 @@ from flask import Flask, g
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.http import HTTP_STATUS_CODES
 
-from engine.errors import Conflict, InvalidInput, InvalidState, LoyaltyError, NotFound
+from engine.errors import (Conflict, IdempotencyKeyReused, InvalidInput, InvalidState, LoyaltyError, NotAllowed,
+                           NotAuthenticated, NotFound)
 
+# First match wins: the specific names before their families.
 STATUS_BY_ERROR: tuple[tuple[type[LoyaltyError], int], ...] = (
+    (IdempotencyKeyReused, 422),  # as the IETF Idempotency-Key draft says
+    (NotAuthenticated, 401),
+    (NotAllowed, 403),
     (NotFound, 404),
     (Conflict, 409),
     (InvalidState, 409),

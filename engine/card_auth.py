@@ -26,7 +26,7 @@ from engine.access.member_logins import check_member_pin
 from engine.access.passwords import Passwords
 from engine.access.tokens import issue_token, live_token
 from engine.card_keys import MasterKeys, answer_matches, new_challenge, offline_challenge
-from engine.cards import card_row
+from engine.cards import card_row, issue_card
 from engine.database import Database
 from engine.errors import (InvalidInput, InvalidState, LoyaltyError, NotAllowed, NotAuthenticated, NotFound,
                            Problem)
@@ -41,7 +41,7 @@ from engine.programme import ProgrammeSettings
 from engine.settings import read_settings
 
 CHALLENGE_TTL = timedelta(seconds=60)
-CARD_SESSION_TTL = timedelta(minutes=5)
+CARD_SESSION_TTL = timedelta(minutes=15)  # a tap at the start of a long sale still pays at its end
 
 
 @dataclass(frozen=True)
@@ -148,6 +148,38 @@ def card_session_card(session: Session, token: str, *, terminal_code: str, now: 
     return _usable_card(session, session.get(CardRow, row.card_id).number)
 
 
+@dataclass(frozen=True)
+class OfflineProof:
+    """The card's answer to the challenge the till built for one sale."""
+    card_number: str
+    key_version: int
+    counter: int
+    answer: bytes
+
+
+def check_accrual_proof(session: Session, *, terminal_code: str, card_number: str, receipt_number: str,
+                        sold_at: datetime, card_session: str | None, offline_proof: OfflineProof | None,
+                        keys: MasterKeys, now: datetime) -> None:
+    """Refuse an accrual for our card without proof that the card was at this till: a card
+    session opened here for the same card, or offline evidence. UID-only cards earn on the
+    identifier alone."""
+    card = card_row(session, card_number)
+    if card_session is not None:
+        if card_session_card(session, card_session, terminal_code=terminal_code, now=now,
+                             to_redeem=False).id != card.id:
+            raise NotAllowed("the card session belongs to another card", code="card_session_invalid")
+    elif offline_proof is not None:
+        if offline_proof.card_number != card_number:
+            raise NotAllowed("the offline evidence is for another card", code="card_not_authenticated")
+        accept_offline_proof(session, terminal_code=terminal_code, card_number=card_number,
+                             key_version=offline_proof.key_version, counter=offline_proof.counter,
+                             answer=offline_proof.answer, receipt_number=receipt_number, sold_at=sold_at,
+                             keys=keys, settings=read_settings(session), now=now)
+    elif card.kind == "applet":
+        raise NotAllowed("our cards earn only when authenticated at the till (tap again) or with the "
+                         "card's offline evidence", code="card_proof_required")
+
+
 def accept_offline_proof(session: Session, *, terminal_code: str, card_number: str, key_version: int,
                          counter: int, answer: bytes, receipt_number: str, sold_at: datetime,
                          keys: MasterKeys, settings: ProgrammeSettings, now: datetime) -> None:
@@ -215,3 +247,23 @@ def _terminal(session: Session, terminal_code: str) -> TerminalRow:
     if terminal is None or terminal.status != "active":
         raise NotAllowed(f"terminal {terminal_code!r} is not active", code="terminal_not_active")
     return terminal
+
+
+@dataclass(frozen=True)
+class PersonalisedCard:
+    """What an issuing station writes to a new card. The key leaves the server only here."""
+    card_number: str
+    key_version: int
+    card_key: bytes
+    member_id: str
+
+
+def issue_personalised_card(db: Database, *, member_id: str, keys: MasterKeys, now: datetime) -> PersonalisedCard:
+    """A new card of ours for the member, with its key diversified from the newest master key."""
+    try:
+        version = keys.current_version
+    except LookupError:
+        raise InvalidState("no card master keys are configured on the server", code="card_keys_missing") from None
+    card = issue_card(db, member_id=member_id, kind="applet", key_version=version, now=now)
+    return PersonalisedCard(card_number=card.number, key_version=version,
+                            card_key=keys.card_key(version, card.number), member_id=member_id)

@@ -71,8 +71,8 @@ class BasketLineSchema(InputSchema):
         return BasketLine(**data)
 
 
-class BasketSchema(InputSchema):
-    """A completed sale; the member is named by exactly one of ``member_id`` and ``card_number``."""
+class SaleSchema(InputSchema):
+    """A completed sale, without saying whose it is."""
 
     store_code = fields.String(required=True)
     terminal_code = fields.String(required=True)
@@ -82,6 +82,11 @@ class BasketSchema(InputSchema):
     lines = fields.List(fields.Nested(BasketLineSchema), required=True)
     paid_with_points_minor = _whole(load_default=0, metadata={"description": "the part of the bill "
                                                                             "paid with points, in minor units"})
+
+
+class BasketSchema(SaleSchema):
+    """A completed sale; the member is named by exactly one of ``member_id`` and ``card_number``."""
+
     member_id = fields.String(load_default=None, allow_none=True)
     card_number = fields.String(load_default=None, allow_none=True)
 

@@ -26,11 +26,13 @@ class CaptureHold:
     hold_id: str
     points: int | None = None  # None: the whole hold
     receipt_number: str | None = None  # the sale the points paid for (refunds give them back)
+    store_code: str | None = None  # when given, the hold must have been placed in this store
 
 
 @dataclass(frozen=True)
 class VoidHold:
     hold_id: str
+    store_code: str | None = None  # when given, the hold must have been placed in this store
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ for the programme's pending period from the time of the sale and expiring by its
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -26,11 +27,17 @@ from engine.settings import read_settings
 
 
 def earn_points(db: Database, basket: Basket, *, caller: str, idempotency_key: str, now: datetime,
-                calculator: PointsCalculator | None = None) -> PointsEarned:
-    """Credit the points ``basket`` earns to its member (once per receipt)."""
+                calculator: PointsCalculator | None = None,
+                verify: Callable[[Session], None] | None = None) -> PointsEarned:
+    """Credit the points ``basket`` earns to its member (once per receipt).
+
+    ``verify`` (e.g. the card's proof of presence) runs first inside the same transaction,
+    and is not run again when a retry replays the first answer."""
     calculator = calculator or BaseRateCalculator()
 
     def work(session: Session) -> PointsEarned:
+        if verify is not None:
+            verify(session)
         settings = read_settings(session)
         refuse_if(validate_basket(basket, settings, now=now))
         store, terminal = till(session, basket.store_code, basket.terminal_code)

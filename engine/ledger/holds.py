@@ -27,6 +27,7 @@ from engine.ledger.lots import SPENDING_ORDER, consume, holdings, member_lots, t
 from engine.ledger.parties import identify_member, till
 from engine.orm.ledger import HoldLotRow, HoldRow, LotRow
 from engine.orm.members import MemberRow
+from engine.orm.stores import StoreRow
 from engine.programme import ProgrammeSettings
 from engine.settings import read_settings
 
@@ -72,7 +73,8 @@ def capture_hold(db: Database, command: CaptureHold, *, caller: str, idempotency
                  now: datetime) -> HoldCaptured:
     """Spend all or part of a hold's points; the rest is released."""
     def work(session: Session) -> HoldCaptured:
-        hold, account, member = _pending_hold(session, command.hold_id, now, action="captured")
+        hold, account, member = _pending_hold(session, command.hold_id, now, action="captured",
+                                             store_code=command.store_code)
         if hold.deadline < now:
             raise HoldExpired(f"hold {hold.public_id} lapsed at {hold.deadline.isoformat()}; "
                               "place a new hold")
@@ -110,7 +112,8 @@ def void_hold(db: Database, command: VoidHold, *, caller: str, idempotency_key: 
               now: datetime) -> HoldVoided:
     """Cancel a hold: all its points become available again."""
     def work(session: Session) -> HoldVoided:
-        hold, _, member = _pending_hold(session, command.hold_id, now, action="voided")
+        hold, _, member = _pending_hold(session, command.hold_id, now, action="voided",
+                                           store_code=command.store_code)
         _release(session, hold)
         _resolve(hold, "voided", now)
         session.flush()
@@ -144,8 +147,10 @@ def points_value(points: int, settings: ProgrammeSettings) -> int:
     return points * settings.redeem_value_minor // settings.redeem_points
 
 
-def _pending_hold(session: Session, hold_id: str, now: datetime, *, action: str):
+def _pending_hold(session: Session, hold_id: str, now: datetime, *, action: str, store_code: str | None):
     hold = session.scalar(sa.select(HoldRow).where(HoldRow.public_id == hold_id))
+    if hold is not None and store_code is not None and session.get(StoreRow, hold.store_id).code != store_code:
+        hold = None  # another store's hold: as if it did not exist
     if hold is None:
         raise not_found("hold", hold_id)
     account = lock_member_account(session, hold.member_id)

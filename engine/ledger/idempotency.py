@@ -1,9 +1,11 @@
 """Idempotent commands: one posting per (caller, key), and the first answer for every retry.
 
 Guarantees:
-- the key is claimed (inserted) before any work, in the same transaction as the work; a
-  concurrent request with the same key waits for the first to finish, then replays it,
-  so two requests with one key never make two postings;
+- the key is claimed (inserted) before any work, in the same transaction as the work, so
+  two requests with one key never make two postings; a concurrent request with the same
+  key is refused with ``RequestInFlight`` when the first is still running after
+  ``IN_FLIGHT_WAIT`` (PostgreSQL; SQLite runs one writer at a time, so the second simply
+  waits and replays);
 - the first answer is stored with the key, refusals included (the work is rolled back to
   a savepoint, the refusal is kept); a retry gets that answer again, even if the world
   has changed since;
@@ -24,14 +26,16 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from engine.database import Database
-from engine.errors import (IdempotencyKeyReused, LoyaltyError, Problem, error_from_plain, error_to_plain,
-                           refuse_if)
+from engine.errors import (IdempotencyKeyReused, LoyaltyError, Problem, RequestInFlight, error_from_plain,
+                           error_to_plain, refuse_if)
 from engine.orm.ledger import IdempotencyKeyRow
 from engine.plain import canonical_json, from_plain, to_plain
 from engine.settings import read_settings
 
 Result = TypeVar("Result")
 MAX_KEY_LENGTH = 255
+IN_FLIGHT_WAIT = "250ms"  # how long a retry waits for the first request before 409
+LOCK_NOT_AVAILABLE = "55P03"
 
 
 def request_fingerprint(command: str, request) -> str:
@@ -72,11 +76,24 @@ def purge_idempotency_keys(db: Database, *, as_of: datetime) -> int:
 
 
 def _claim(session: Session, caller: str, key: str, command: str, fingerprint: str, now: datetime) -> bool:
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    on_postgresql = session.get_bind().dialect.name == "postgresql"
+    insert = postgresql.insert if on_postgresql else sqlite.insert
     statement = insert(IdempotencyKeyRow).values(
         caller=caller, key=key, command=command, request_hash=fingerprint, created_at=now,
     ).on_conflict_do_nothing(index_elements=["caller", "key"]).returning(IdempotencyKeyRow.id)
-    return session.execute(statement).scalar() is not None
+    if not on_postgresql:
+        return session.execute(statement).scalar() is not None
+    # The insert waits while another transaction holds the same key uncommitted: bound it.
+    session.execute(sa.text(f"SET LOCAL lock_timeout = '{IN_FLIGHT_WAIT}'"))
+    try:
+        claimed = session.execute(statement).scalar() is not None
+    except sa.exc.OperationalError as error:
+        if getattr(error.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+            raise RequestInFlight(f"a request with idempotency key {key!r} is still being processed; "
+                                  "retry in a moment to get its answer") from None
+        raise
+    session.execute(sa.text("SET LOCAL lock_timeout = DEFAULT"))
+    return claimed
 
 
 def _replay(session: Session, caller: str, key: str, command: str, fingerprint: str, result_type):

@@ -1,0 +1,141 @@
+"""Who is calling: terminals sign each request, members and staff present bearer tokens.
+
+Terminal requests carry three headers::
+
+    X-Loyalty-Key:        the terminal key id (tk_...)
+    X-Loyalty-Timestamp:  unix seconds when the request was made
+    X-Loyalty-Signature:  hex HMAC-SHA256(secret, METHOD \\n PATH?QUERY \\n TIMESTAMP \\n
+                          IDEMPOTENCY-KEY-OR-EMPTY \\n hex SHA-256 of the body)
+
+A captured request cannot be replayed outside the clock-skew window (60 s by default), and
+inside it every write is idempotent by its key, which the signature covers.
+
+Every refusal (401, 403) and every staff request is written to the audit log.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable
+from functools import wraps
+
+from flask import current_app, g, request
+
+from api.context import database, now
+from engine.access.member_logins import member_principal
+from engine.access.principals import Principal, require_permission
+from engine.access.staff import staff_principal
+from engine.access.terminal_keys import signing_key
+from engine.audit import record_audit
+from engine.errors import NotAllowed, NotAuthenticated
+
+KEY_HEADER, TIMESTAMP_HEADER, SIGNATURE_HEADER = "X-Loyalty-Key", "X-Loyalty-Timestamp", "X-Loyalty-Signature"
+TERMINAL_AUTH = {"TerminalSignature": []}
+BEARER_AUTH = {"BearerToken": []}
+SECURITY_SCHEMES = {
+    "TerminalSignature": {"type": "apiKey", "in": "header", "name": KEY_HEADER,
+                          "description": "with X-Loyalty-Timestamp and X-Loyalty-Signature (see the API description)"},
+    "BearerToken": {"type": "http", "scheme": "bearer"},
+}
+
+
+def signature(secret: str, method: str, path: str, timestamp: str, idempotency_key: str, body: bytes) -> str:
+    """The signature a terminal puts on a request."""
+    message = "\n".join([method.upper(), path, timestamp, idempotency_key, hashlib.sha256(body).hexdigest()])
+    return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
+
+
+def request_path() -> str:
+    query = request.query_string.decode()
+    return request.path + ("?" + query if query else "")
+
+
+def terminal_principal() -> Principal:
+    """The terminal whose key signed this request; NotAuthenticated otherwise."""
+    key_id, stamp, given = (request.headers.get(h) for h in (KEY_HEADER, TIMESTAMP_HEADER, SIGNATURE_HEADER))
+    if not (key_id and stamp and given):
+        raise NotAuthenticated(f"terminal requests must be signed ({KEY_HEADER}, {TIMESTAMP_HEADER}, "
+                               f"{SIGNATURE_HEADER})", code="signature_missing")
+    if not (stamp.isascii() and stamp.isdigit()) or \
+            abs(now().timestamp() - int(stamp)) > current_app.config["TERMINAL_CLOCK_SKEW"]:
+        raise NotAuthenticated("the request's timestamp is too far from the server's clock; check the "
+                               "terminal's clock (or this is a replayed request)", code="stale_request")
+    key = signing_key(database(), key_id)
+    expected = signature(key.secret, request.method, request_path(), stamp,
+                         request.headers.get("Idempotency-Key", ""), request.get_data(cache=True))
+    if not hmac.compare_digest(expected, given.lower()):
+        raise NotAuthenticated("the request's signature does not match", code="bad_signature")
+    return Principal(kind="terminal", name=key.terminal_code, store_code=key.store_code)
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def terminal_only(view: Callable) -> Callable:
+    """The view runs for a signed terminal request; ``g.principal`` is the terminal."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        g.principal = terminal_principal()
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def member_only(view: Callable) -> Callable:
+    """The view runs for a signed-in member; ``g.principal`` is the member."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        g.principal = member_principal(database(), bearer_token(), now=now())
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def staff_only(permission: str) -> Callable[[Callable], Callable]:
+    """The view runs for signed-in staff holding ``permission``; the request is audited."""
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            g.principal = staff_principal(database(), bearer_token(), now=now())
+            g.audit_action = permission
+            require_permission(g.principal, permission)
+            return view(*args, **kwargs)
+        return wrapper
+    return decorate
+
+
+def same_store(store_code: str) -> None:
+    """Refuse a terminal acting for another store than its own."""
+    if store_code != g.principal.store_code:
+        raise NotAllowed(f"terminal {g.principal.name} belongs to store {g.principal.store_code}; "
+                         f"it cannot act in store {store_code!r}", code="other_store")
+
+
+def same_terminal(terminal_code: str) -> None:
+    """Refuse a terminal sending a sale under another terminal's name."""
+    if terminal_code != g.principal.name:
+        raise NotAllowed(f"this request is signed by terminal {g.principal.name}; it cannot speak for "
+                         f"terminal {terminal_code!r}", code="other_terminal")
+
+
+def install_audit(app) -> None:
+    """Audit every staff request and every refused authentication or authorisation."""
+    @app.after_request
+    def audit(response):
+        principal = g.get("principal")
+        refused = response.status_code in (401, 403)
+        if refused or (principal is not None and principal.kind == "staff"):
+            detail = None
+            if refused and response.is_json:
+                detail = {"error": (response.get_json(silent=True) or {}).get("error")}
+            record_audit(database(), actor=principal.actor if principal else _claimed_actor(),
+                         action=f"{request.method} {request.url_rule.rule if request.url_rule else request.path}",
+                         target=request.path, outcome=str(response.status_code), now=now(),
+                         source=request.remote_addr, request_id=g.get("request_id"), detail=detail)
+        return response
+
+
+def _claimed_actor() -> str:
+    key = request.headers.get(KEY_HEADER)
+    return f"unauthenticated (claimed terminal key {key[:40]})" if key else "anonymous"

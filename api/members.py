@@ -1,0 +1,132 @@
+"""Members' own API: sign in, read their points and history, manage their cards and profile,
+export their data. A member only ever sees and changes their own data."""
+from __future__ import annotations
+
+from flask import g
+from flask_smorest import Blueprint
+
+from api.auth import BEARER_AUTH, bearer_token, member_only
+from api.context import database, now, passwords
+from api.schemas.people import (BalanceSchema, BlockCardSchema, CardSchema, ExportSchema, HistoryItemSchema,
+                                MemberSchema, MemberSessionSchema, MemberSignInSchema, PageSchema,
+                                PasswordChangeSchema, PinSchema, ProfileUpdateSchema)
+from engine.access.member_logins import set_member_password, set_member_pin, sign_in_member
+from engine.access.tokens import revoke_token
+from engine.cards import block_card, list_cards
+from engine.errors import not_found
+from engine.ledger.balances import get_balance, get_history
+from engine.members import get_member, update_profile
+
+blp = Blueprint("members", __name__, url_prefix="/v1/member",
+                description="For members: their own points, history, cards and profile (bearer token).")
+AUTH = {"security": [BEARER_AUTH]}
+
+
+@blp.route("/sessions", methods=["POST"])
+@blp.arguments(MemberSignInSchema)
+@blp.response(201, MemberSessionSchema)
+def sign_in(body):
+    """Sign in with e-mail and password; five wrong passwords lock the account for 15 minutes."""
+    return sign_in_member(database(), email=body["email"], password=body["password"], passwords=passwords(),
+                          now=now())
+
+
+@blp.route("/sessions/current", methods=["DELETE"])
+@member_only
+@blp.doc(**AUTH)
+@blp.response(204)
+def sign_out():
+    """End this session's token."""
+    revoke_token(database(), bearer_token(), now=now())
+
+
+@blp.route("/profile", methods=["GET"])
+@member_only
+@blp.doc(**AUTH)
+@blp.response(200, MemberSchema)
+def profile():
+    """The member's profile and consents."""
+    return get_member(database(), g.principal.name)
+
+
+@blp.route("/profile", methods=["PATCH"])
+@member_only
+@blp.doc(**AUTH)
+@blp.arguments(ProfileUpdateSchema)
+@blp.response(200, MemberSchema)
+def change_profile(changes):
+    """Change name, phone, birthday or consents (nothing else can be changed here)."""
+    return update_profile(database(), g.principal.name, changes, now=now())
+
+
+@blp.route("/balance", methods=["GET"])
+@member_only
+@blp.doc(**AUTH)
+@blp.response(200, BalanceSchema)
+def balance():
+    """Available, pending and reserved points, and what expires in the next 90 days."""
+    return get_balance(database(), g.principal.name, as_of=now())
+
+
+@blp.route("/history", methods=["GET"])
+@member_only
+@blp.doc(**AUTH)
+@blp.arguments(PageSchema, location="query")
+@blp.response(200, HistoryItemSchema(many=True))
+def history(page):
+    """Ledger transactions, newest first."""
+    return get_history(database(), g.principal.name, limit=page["limit"], offset=page["offset"])
+
+
+@blp.route("/cards", methods=["GET"])
+@member_only
+@blp.doc(**AUTH)
+@blp.response(200, CardSchema(many=True))
+def cards():
+    """The member's cards."""
+    return list_cards(database(), member_id=g.principal.name)
+
+
+@blp.route("/cards/<number>/block", methods=["POST"])
+@member_only
+@blp.doc(**AUTH)
+@blp.arguments(BlockCardSchema)
+@blp.response(200, CardSchema)
+def block(body, number):
+    """Block a lost or stolen card at once (the points stay with the member)."""
+    if number not in {card.number for card in list_cards(database(), member_id=g.principal.name)}:
+        raise not_found("card", number)  # another member's card: as if it did not exist
+    return block_card(database(), number, reason=body["reason"], now=now())
+
+
+@blp.route("/password", methods=["POST"])
+@member_only
+@blp.doc(**AUTH)
+@blp.arguments(PasswordChangeSchema)
+@blp.response(204)
+def change_password(body):
+    """Change the password (the current one is required)."""
+    set_member_password(database(), g.principal.name, body["new_password"], passwords=passwords(),
+                        current_password=body["current_password"], require_current=True)
+
+
+@blp.route("/pin", methods=["POST"])
+@member_only
+@blp.doc(**AUTH)
+@blp.arguments(PinSchema)
+@blp.response(204)
+def change_pin(body):
+    """Set the PIN typed at the till to pay with points using a UID-only card."""
+    set_member_pin(database(), g.principal.name, body["pin"], passwords=passwords())
+
+
+@blp.route("/export", methods=["GET"])
+@member_only
+@blp.doc(**AUTH)
+@blp.response(200, ExportSchema)
+def export():
+    """Everything the programme holds about the member, as one JSON document."""
+    db, member_id = database(), g.principal.name
+    return {"member": get_member(db, member_id), "cards": list_cards(db, member_id=member_id),
+            "balance": get_balance(db, member_id, as_of=now()),
+            "history": get_history(db, member_id, limit=10**6)}

@@ -1,0 +1,199 @@
+"""Shapes for members' and staff's own requests: sign-in, profile, cards, balances, history,
+adjustments, terminal keys and the audit log."""
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields
+
+from api.schemas import InputSchema
+from api.schemas.ledger import _whole
+from engine.access.passwords import MAX_PASSWORD_LENGTH
+from engine.members import CONSENTS
+
+_text = ma.validate.Length(1, 200)
+
+
+class PageSchema(InputSchema):
+    limit = fields.Integer(load_default=50, validate=ma.validate.Range(1, 200))
+    offset = fields.Integer(load_default=0, validate=ma.validate.Range(0, 10**9))
+
+
+class MemberSignInSchema(InputSchema):
+    email = fields.String(required=True, validate=ma.validate.Length(1, 254))
+    password = fields.String(required=True, validate=ma.validate.Length(1, MAX_PASSWORD_LENGTH), load_only=True)
+
+
+class StaffSignInSchema(InputSchema):
+    username = fields.String(required=True, validate=ma.validate.Length(1, 64))
+    password = fields.String(required=True, validate=ma.validate.Length(1, MAX_PASSWORD_LENGTH), load_only=True)
+
+
+class SessionSchema(ma.Schema):
+    token = fields.String(required=True)
+    expires_at = fields.AwareDateTime(required=True)
+
+
+class MemberSessionSchema(SessionSchema):
+    member_id = fields.String(required=True)
+
+
+class StaffSessionSchema(SessionSchema):
+    username = fields.String(required=True, attribute="principal.name")
+    roles = fields.Method("role_list", required=True)
+
+    def role_list(self, signed_in) -> list[str]:
+        return sorted(signed_in.principal.roles)
+
+
+class ConsentsSchema(InputSchema):
+    marketing_email = fields.Boolean(truthy={True}, falsy={False})
+    marketing_sms = fields.Boolean(truthy={True}, falsy={False})
+    profiling = fields.Boolean(truthy={True}, falsy={False})
+
+
+class ProfileUpdateSchema(InputSchema):
+    """Only these fields: balance, tier, status and e-mail are not the member's to set here."""
+
+    full_name = fields.String(validate=_text)
+    phone = fields.String(allow_none=True, validate=ma.validate.Length(1, 32))
+    birthday = fields.Date(allow_none=True)
+    consents = fields.Nested(ConsentsSchema)
+
+
+class MemberSchema(ma.Schema):
+    member_id = fields.String(required=True, attribute="public_id")
+    status = fields.String(required=True)
+    enrolled_at = fields.AwareDateTime(required=True)
+    full_name = fields.String(required=True)
+    email = fields.String(allow_none=True, required=True)
+    phone = fields.String(allow_none=True, required=True)
+    birthday = fields.Date(allow_none=True, required=True)
+    consents = fields.Dict(keys=fields.String(validate=ma.validate.OneOf(CONSENTS)), values=fields.Boolean(),
+                           required=True)
+
+
+class EnrolSchema(InputSchema):
+    full_name = fields.String(required=True, validate=_text)
+    email = fields.String(allow_none=True, validate=ma.validate.Length(1, 254))
+    phone = fields.String(allow_none=True, validate=ma.validate.Length(1, 32))
+    birthday = fields.Date(allow_none=True)
+    consents = fields.Nested(ConsentsSchema)
+
+
+class ExpiringSchema(ma.Schema):
+    expires_at = fields.AwareDateTime(required=True)
+    points = fields.Integer(required=True)
+
+
+class BalanceSchema(ma.Schema):
+    member_id = fields.String(required=True)
+    balance = fields.Integer(required=True)
+    available = fields.Integer(required=True)
+    pending = fields.Integer(required=True)
+    reserved = fields.Integer(required=True)
+    debt = fields.Integer(required=True)
+    expiring = fields.List(fields.Nested(ExpiringSchema), required=True)
+
+
+class HistoryItemSchema(ma.Schema):
+    transaction_id = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    points = fields.Integer(required=True)
+    occurred_at = fields.AwareDateTime(required=True)
+    description = fields.String(required=True)
+    actor = fields.String(allow_none=True, required=True)
+
+
+class CardSchema(ma.Schema):
+    number = fields.String(required=True)
+    kind = fields.String(required=True)
+    key_version = fields.Integer(allow_none=True, required=True)
+    status = fields.String(required=True)
+    member_id = fields.String(required=True)
+    block_reason = fields.String(allow_none=True, required=True)
+    replaced_by = fields.String(allow_none=True, required=True)
+    issued_at = fields.AwareDateTime(required=True)
+    status_changed_at = fields.AwareDateTime(required=True)
+
+
+class BlockCardSchema(InputSchema):
+    reason = fields.String(load_default="lost", validate=_text)
+
+
+class PasswordChangeSchema(InputSchema):
+    current_password = fields.String(required=True, validate=ma.validate.Length(1, MAX_PASSWORD_LENGTH))
+    new_password = fields.String(required=True, validate=ma.validate.Length(1, MAX_PASSWORD_LENGTH))
+
+
+class PinSchema(InputSchema):
+    pin = fields.String(required=True, validate=ma.validate.Length(1, 12))
+
+
+class ExportSchema(ma.Schema):
+    member = fields.Nested(MemberSchema, required=True)
+    cards = fields.List(fields.Nested(CardSchema), required=True)
+    balance = fields.Nested(BalanceSchema, required=True)
+    history = fields.List(fields.Nested(HistoryItemSchema), required=True)
+
+
+class CardIssueSchema(InputSchema):
+    member_id = fields.String(required=True, validate=ma.validate.Length(1, 20))
+
+
+class PersonalisedCardSchema(ma.Schema):
+    card_number = fields.String(required=True)
+    key_version = fields.Integer(required=True)
+    card_key = fields.Method("key_hex", required=True, metadata={"description": "AES-128 key, hexadecimal"})
+    member_id = fields.String(required=True)
+
+    def key_hex(self, card) -> str:
+        return card.card_key.hex()
+
+
+class TerminalKeySchema(ma.Schema):
+    key_id = fields.String(required=True)
+    terminal_code = fields.String(required=True)
+    store_code = fields.String(required=True)
+    created_at = fields.AwareDateTime(required=True)
+    revoked_at = fields.AwareDateTime(allow_none=True, required=True)
+    secret = fields.String(allow_none=True, required=True, metadata={"description": "shown once, when issued"})
+
+
+class AdjustmentRequestInSchema(InputSchema):
+    member_id = fields.String(required=True, validate=ma.validate.Length(1, 20))
+    points = _whole(required=True)
+    reason = fields.String(required=True, validate=_text)
+
+
+class AdjustmentRequestSchema(ma.Schema):
+    request_id = fields.String(required=True)
+    member_id = fields.String(required=True)
+    points = fields.Integer(required=True)
+    reason = fields.String(required=True)
+    status = fields.String(required=True)
+    requested_by = fields.String(required=True)
+    requested_at = fields.AwareDateTime(required=True)
+    decided_by = fields.String(allow_none=True, required=True)
+    decided_at = fields.AwareDateTime(allow_none=True, required=True)
+    transaction_id = fields.Integer(allow_none=True, required=True)
+
+
+class AdjustmentFilterSchema(PageSchema):
+    status = fields.String(load_default="pending", validate=ma.validate.OneOf(["pending", "approved", "rejected"]))
+
+
+class AuditFilterSchema(PageSchema):
+    actor = fields.String(validate=ma.validate.Length(1, 100))
+    action = fields.String(validate=ma.validate.Length(1, 100))
+
+
+class AuditEntrySchema(ma.Schema):
+    id = fields.Integer(required=True)
+    at = fields.AwareDateTime(required=True)
+    actor = fields.String(required=True)
+    action = fields.String(required=True)
+    target = fields.String(allow_none=True, required=True)
+    outcome = fields.String(required=True)
+    source = fields.String(allow_none=True, required=True)
+    request_id = fields.String(allow_none=True, required=True)
+    detail = fields.Dict(allow_none=True, required=True)

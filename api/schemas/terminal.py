@@ -1,0 +1,172 @@
+"""Shapes of what a till sends and gets back (see api/terminal.py)."""
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields
+
+from api.schemas import InputSchema
+from api.schemas.ledger import SaleSchema, _whole
+from engine.card_auth import OfflineProof
+
+HEX = ma.validate.Regexp(r"^([0-9a-fA-F]{2})+$", error="Must be hexadecimal (an even number of 0-9, a-f).")
+
+
+class HexBytes(fields.String):
+    """Bytes written as hexadecimal."""
+
+    def __init__(self, length: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.text_validators = [HEX] + ([ma.validate.Length(equal=2 * length)] if length else [])
+        if length:
+            self.metadata.setdefault("description", f"{length} bytes, hexadecimal")
+            self.metadata.update(pattern="^[0-9a-fA-F]*$", minLength=2 * length, maxLength=2 * length)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else value.hex()
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        for validator in self.text_validators:
+            validator(text)
+        return bytes.fromhex(text)
+
+
+class ChallengeRequestSchema(InputSchema):
+    card_number = fields.String(required=True, validate=ma.validate.Length(1, 32))
+
+
+class ChallengeSchema(ma.Schema):
+    challenge_id = fields.String(required=True)
+    challenge = HexBytes(required=True, metadata={"description": "16 bytes for the card to answer"})
+    expires_at = fields.AwareDateTime(required=True)
+
+
+class CardSessionRequestSchema(InputSchema):
+    """Our card: ``challenge_id`` and the card's ``answer``. A UID-only card: ``card_uid`` (and
+    the member's ``pin`` to pay with points)."""
+
+    challenge_id = fields.String(validate=ma.validate.Length(1, 40))
+    answer = HexBytes(8)
+    card_uid = fields.String(validate=ma.validate.Length(1, 32))
+    pin = fields.String(validate=ma.validate.Length(1, 12))
+
+    @ma.validates_schema
+    def one_kind(self, data: dict, **_) -> None:
+        ours = "challenge_id" in data or "answer" in data
+        uid = "card_uid" in data or "pin" in data
+        if ours == uid or (ours and not ("challenge_id" in data and "answer" in data)) or (uid and "card_uid" not in data):
+            raise ma.ValidationError("Give challenge_id and answer (our card), or card_uid and optionally "
+                                     "pin (a UID-only card).")
+
+
+class MemberSummarySchema(ma.Schema):
+    member_id = fields.String(required=True)
+    display_name = fields.String(required=True)
+    tier = fields.String(allow_none=True, required=True)
+    available = fields.Integer(required=True)
+    pending = fields.Integer(required=True)
+
+
+class CardSessionSchema(ma.Schema):
+    card_session = fields.String(required=True, attribute="token")
+    expires_at = fields.AwareDateTime(required=True)
+    can_redeem = fields.Boolean(required=True)
+    card_number = fields.String(required=True)
+    member = fields.Nested(MemberSummarySchema, required=True)
+
+
+class OfflineProofSchema(InputSchema):
+    card_number = fields.String(required=True, validate=ma.validate.Length(1, 32))
+    key_version = _whole(required=True, validate=ma.validate.Range(1, 255))
+    counter = _whole(required=True, validate=ma.validate.Range(0, 2**63 - 1))
+    answer = HexBytes(8, required=True)
+
+    @ma.post_load
+    def make(self, data: dict, **_) -> OfflineProof:
+        return OfflineProof(**data)
+
+
+class AccrualSchema(SaleSchema):
+    """A sale at this till and the card it earns for: ``card_number`` with ``card_session`` or
+    ``offline_proof`` (our cards), or ``card_uid`` (UID-only cards)."""
+
+    card_number = fields.String(validate=ma.validate.Length(1, 32))
+    card_uid = fields.String(validate=ma.validate.Length(1, 32))
+    card_session = fields.String(validate=ma.validate.Length(1, 100))
+    offline_proof = fields.Nested(OfflineProofSchema)
+
+    @ma.validates_schema
+    def one_card(self, data: dict, **_) -> None:
+        if ("card_number" in data) == ("card_uid" in data):
+            raise ma.ValidationError("Give exactly one of card_number and card_uid.", "card_number")
+        if "card_session" in data and "offline_proof" in data:
+            raise ma.ValidationError("Give card_session or offline_proof, not both.", "card_session")
+
+
+class LinePointsSchema(ma.Schema):
+    line_no = fields.Integer(required=True)
+    eligible_minor = fields.Integer(required=True)
+    points = fields.Integer(required=True)
+
+
+class AccrualResultSchema(ma.Schema):
+    transaction_id = fields.Integer(allow_none=True, required=True)
+    member_id = fields.String(required=True)
+    receipt_number = fields.String(required=True)
+    points = fields.Integer(required=True)
+    lines = fields.List(fields.Nested(LinePointsSchema), required=True)
+    available_at = fields.AwareDateTime(required=True)
+    expires_at = fields.AwareDateTime(allow_none=True, required=True)
+    balance = fields.Integer(required=True)
+
+
+class HoldRequestSchema(InputSchema):
+    card_session = fields.String(required=True, validate=ma.validate.Length(1, 100))
+    points = _whole(required=True, validate=ma.validate.Range(1, 10**9))
+
+
+class HoldSchema(ma.Schema):
+    hold_id = fields.String(required=True)
+    member_id = fields.String(required=True)
+    points = fields.Integer(required=True)
+    value_minor = fields.Integer(required=True)
+    expires_at = fields.AwareDateTime(required=True, attribute="deadline")
+    available = fields.Integer(required=True)
+
+
+class CaptureRequestSchema(InputSchema):
+    points = _whole(validate=ma.validate.Range(1, 10**9), metadata={"description": "less than the hold: "
+                                                                                 "the rest is released"})
+    receipt_number = fields.String(validate=ma.validate.Length(1, 64))
+
+
+class CaptureSchema(ma.Schema):
+    hold_id = fields.String(required=True)
+    member_id = fields.String(required=True)
+    points = fields.Integer(required=True)
+    released = fields.Integer(required=True)
+    value_minor = fields.Integer(required=True)
+    transaction_id = fields.Integer(required=True)
+    balance = fields.Integer(required=True)
+
+
+class EmptySchema(InputSchema):
+    """No fields."""
+
+
+class VoidSchema(ma.Schema):
+    hold_id = fields.String(required=True)
+    member_id = fields.String(required=True)
+    released = fields.Integer(required=True)
+
+
+class RefundResultSchema(ma.Schema):
+    member_id = fields.String(required=True)
+    receipt_number = fields.String(required=True)
+    amount_minor = fields.Integer(required=True)
+    points_reversed = fields.Integer(required=True)
+    points_returned = fields.Integer(required=True)
+    points_written_off = fields.Integer(required=True)
+    debt_created = fields.Integer(required=True)
+    transaction_id = fields.Integer(allow_none=True, required=True)
+    balance = fields.Integer(required=True)

@@ -1,0 +1,212 @@
+"""Staff API: members and cards, the issuing station, terminal keys, adjustments with
+maker-checker, and the audit log. Every call needs a staff token whose roles grant the
+permission named on the view; every call is written to the audit log."""
+from __future__ import annotations
+
+from flask import current_app, g
+from flask_smorest import Blueprint
+
+from api.auth import BEARER_AUTH, staff_only
+from api.context import database, now, passwords
+from api.idempotency import PARAMETER, caller, idempotency_key
+from api.schemas.people import (AdjustmentFilterSchema, AdjustmentRequestInSchema, AdjustmentRequestSchema,
+                                AuditEntrySchema, AuditFilterSchema, BalanceSchema, BlockCardSchema, CardIssueSchema,
+                                CardSchema, EnrolSchema, HistoryItemSchema, MemberSchema, PageSchema,
+                                PersonalisedCardSchema, StaffSessionSchema, StaffSignInSchema, TerminalKeySchema)
+from api.schemas.terminal import EmptySchema
+from engine.access.staff import sign_in_staff
+from engine.access.terminal_keys import issue_terminal_key, list_terminal_keys, revoke_terminal_key
+from engine.audit import list_audit
+from engine.card_auth import issue_personalised_card
+from engine.cards import activate_card, block_card, list_cards
+from engine.ledger.approvals import DecideAdjustment, decide_adjustment, list_adjustment_requests, request_adjustment
+from engine.ledger.balances import get_balance, get_history
+from engine.ledger.commands import AdjustPoints
+from engine.members import enrol_member, get_member, list_members
+
+blp = Blueprint("staff", __name__, url_prefix="/v1/staff",
+                description="For staff (admin, marketer, support, auditor): bearer token, role-checked, audited.")
+AUTH = {"security": [BEARER_AUTH]}
+WRITE = {"security": [BEARER_AUTH], "parameters": [PARAMETER]}
+
+
+@blp.route("/sessions", methods=["POST"])
+@blp.arguments(StaffSignInSchema)
+@blp.response(201, StaffSessionSchema)
+def sign_in(body):
+    """Sign in; five wrong passwords lock the account for 15 minutes."""
+    return sign_in_staff(database(), username=body["username"], password=body["password"], passwords=passwords(),
+                         now=now())
+
+
+@blp.route("/members", methods=["GET"])
+@staff_only("members.read")
+@blp.doc(**AUTH)
+@blp.arguments(PageSchema, location="query")
+@blp.response(200, MemberSchema(many=True))
+def members(page):
+    """Members in enrolment order."""
+    return list_members(database(), limit=page["limit"], offset=page["offset"])
+
+
+@blp.route("/members", methods=["POST"])
+@staff_only("members.write")
+@blp.doc(**AUTH)
+@blp.arguments(EnrolSchema)
+@blp.response(201, MemberSchema)
+def enrol(body):
+    """Enrol a new member."""
+    return enrol_member(database(), now=now(), **body)
+
+
+@blp.route("/members/<member_id>", methods=["GET"])
+@staff_only("members.read")
+@blp.doc(**AUTH)
+@blp.response(200, MemberSchema)
+def member(member_id):
+    """One member's profile."""
+    return get_member(database(), member_id)
+
+
+@blp.route("/members/<member_id>/balance", methods=["GET"])
+@staff_only("members.read")
+@blp.doc(**AUTH)
+@blp.response(200, BalanceSchema)
+def member_balance(member_id):
+    """One member's points."""
+    return get_balance(database(), member_id, as_of=now())
+
+
+@blp.route("/members/<member_id>/history", methods=["GET"])
+@staff_only("members.read")
+@blp.doc(**AUTH)
+@blp.arguments(PageSchema, location="query")
+@blp.response(200, HistoryItemSchema(many=True))
+def member_history(page, member_id):
+    """One member's ledger, newest first."""
+    return get_history(database(), member_id, limit=page["limit"], offset=page["offset"])
+
+
+@blp.route("/members/<member_id>/cards", methods=["GET"])
+@staff_only("members.read")
+@blp.doc(**AUTH)
+@blp.response(200, CardSchema(many=True))
+def member_cards(member_id):
+    """One member's cards."""
+    return list_cards(database(), member_id=member_id)
+
+
+@blp.route("/card-issues", methods=["POST"])
+@staff_only("cards.issue")
+@blp.doc(**AUTH)
+@blp.arguments(CardIssueSchema)
+@blp.response(201, PersonalisedCardSchema)
+def issue_card(body):
+    """Issuing station: a new card's number and key, to be written to the card (then activate it)."""
+    return issue_personalised_card(database(), member_id=body["member_id"],
+                                   keys=current_app.config["CARD_MASTER_KEYS"], now=now())
+
+
+@blp.route("/cards/<number>/activate", methods=["POST"])
+@staff_only("cards.write")
+@blp.doc(**AUTH)
+@blp.arguments(EmptySchema)
+@blp.response(200, CardSchema)
+def activate(_body, number):
+    """Activate an issued card."""
+    return activate_card(database(), number, now=now())
+
+
+@blp.route("/cards/<number>/block", methods=["POST"])
+@staff_only("cards.write")
+@blp.doc(**AUTH)
+@blp.arguments(BlockCardSchema)
+@blp.response(200, CardSchema)
+def block(body, number):
+    """Block a card (lost, stolen, fraud) with a reason."""
+    return block_card(database(), number, reason=body["reason"], now=now())
+
+
+@blp.route("/terminals/<terminal_code>/keys", methods=["GET"])
+@staff_only("terminals.write")
+@blp.doc(**AUTH)
+@blp.response(200, TerminalKeySchema(many=True))
+def terminal_keys(terminal_code):
+    """A terminal's signing keys (secrets are never shown again)."""
+    return list_terminal_keys(database(), terminal_code)
+
+
+@blp.route("/terminals/<terminal_code>/keys", methods=["POST"])
+@staff_only("terminals.write")
+@blp.doc(**AUTH)
+@blp.arguments(EmptySchema)
+@blp.response(201, TerminalKeySchema)
+def new_terminal_key(_body, terminal_code):
+    """A new signing key for a terminal: its secret is in this answer only."""
+    return issue_terminal_key(database(), terminal_code, now=now())
+
+
+@blp.route("/terminal-keys/<key_id>/revoke", methods=["POST"])
+@staff_only("terminals.write")
+@blp.doc(**AUTH)
+@blp.arguments(EmptySchema)
+@blp.response(200, TerminalKeySchema)
+def revoke_key(_body, key_id):
+    """Stop a terminal key at once."""
+    return revoke_terminal_key(database(), key_id, now=now())
+
+
+@blp.route("/adjustments", methods=["POST"])
+@staff_only("adjustments.request")
+@blp.doc(**WRITE)
+@blp.arguments(AdjustmentRequestInSchema)
+@blp.response(201, AdjustmentRequestSchema)
+def adjust(body):
+    """Credit or debit points by hand; above the programme's threshold a second person must approve."""
+    command = AdjustPoints(actor=g.principal.name, **body)
+    return request_adjustment(database(), command, caller=caller(), idempotency_key=idempotency_key(), now=now())
+
+
+@blp.route("/adjustments", methods=["GET"])
+@staff_only("adjustments.approve")
+@blp.doc(**AUTH)
+@blp.arguments(AdjustmentFilterSchema, location="query")
+@blp.response(200, AdjustmentRequestSchema(many=True))
+def adjustments(query):
+    """Adjustment requests (by default those waiting for approval)."""
+    return list_adjustment_requests(database(), **query)
+
+
+def _decide(request_id: str, approve: bool):
+    command = DecideAdjustment(request_id=request_id, approve=approve, actor=g.principal.name)
+    return decide_adjustment(database(), command, caller=caller(), idempotency_key=idempotency_key(), now=now())
+
+
+@blp.route("/adjustments/<request_id>/approve", methods=["POST"])
+@staff_only("adjustments.approve")
+@blp.doc(**WRITE)
+@blp.arguments(EmptySchema)
+@blp.response(200, AdjustmentRequestSchema)
+def approve(_body, request_id):
+    """Approve another person's request: the points move now."""
+    return _decide(request_id, True)
+
+
+@blp.route("/adjustments/<request_id>/reject", methods=["POST"])
+@staff_only("adjustments.approve")
+@blp.doc(**WRITE)
+@blp.arguments(EmptySchema)
+@blp.response(200, AdjustmentRequestSchema)
+def reject(_body, request_id):
+    """Reject another person's request: no points move."""
+    return _decide(request_id, False)
+
+
+@blp.route("/audit", methods=["GET"])
+@staff_only("audit.read")
+@blp.doc(**AUTH)
+@blp.arguments(AuditFilterSchema, location="query")
+@blp.response(200, AuditEntrySchema(many=True))
+def audit(query):
+    """The audit log, newest first."""
+    return list_audit(database(), **query)

@@ -1,0 +1,136 @@
+"""What a till does: authenticate a card, earn, pay with points, refund.
+
+Every request is signed by the terminal's key (see api/auth.py); every write carries an
+Idempotency-Key. A terminal acts only as itself and only in its own store.
+"""
+from __future__ import annotations
+
+from flask import current_app, g
+from flask_smorest import Blueprint
+
+from api.auth import TERMINAL_AUTH, same_store, same_terminal, terminal_only
+from api.context import database, now, passwords
+from api.idempotency import PARAMETER, caller, idempotency_key
+from api.schemas.ledger import RefundSchema
+from api.schemas.terminal import (AccrualResultSchema, AccrualSchema, CaptureRequestSchema, CaptureSchema,
+                                  CardSessionRequestSchema, CardSessionSchema, ChallengeRequestSchema,
+                                  ChallengeSchema, EmptySchema, HoldRequestSchema, HoldSchema, RefundResultSchema,
+                                  VoidSchema)
+from engine.card_auth import (card_session_card, check_accrual_proof, issue_card_challenge, open_card_session,
+                              open_uid_card_session)
+from engine.ledger.basket import Basket
+from engine.ledger.commands import CaptureHold, PlaceHold, VoidHold
+from engine.ledger.earning import earn_points
+from engine.ledger.holds import capture_hold, place_hold, void_hold
+from engine.ledger.refunds import refund_receipt
+
+blp = Blueprint("terminal", __name__, url_prefix="/v1/terminal",
+                description="For tills: card authentication, accruals, points holds, refunds (signed requests).")
+WRITE = {"security": [TERMINAL_AUTH], "parameters": [PARAMETER]}
+
+
+def card_keys():
+    return current_app.config["CARD_MASTER_KEYS"]
+
+
+@blp.route("/card-challenges", methods=["POST"])
+@terminal_only
+@blp.doc(security=[TERMINAL_AUTH])
+@blp.arguments(ChallengeRequestSchema)
+@blp.response(201, ChallengeSchema)
+def create_challenge(body):
+    """A single-use challenge for the card at this till (valid 60 s)."""
+    return issue_card_challenge(database(), terminal_code=g.principal.name, card_number=body["card_number"],
+                                now=now())
+
+
+@blp.route("/card-sessions", methods=["POST"])
+@terminal_only
+@blp.doc(security=[TERMINAL_AUTH])
+@blp.arguments(CardSessionRequestSchema)
+@blp.response(201, CardSessionSchema)
+def create_card_session(body):
+    """Open a card session: our card answers its challenge; a UID-only card gives its UID
+    (and the member's PIN to pay with points). Returns the member for the cashier's screen."""
+    if "card_uid" in body:
+        return open_uid_card_session(database(), terminal_code=g.principal.name, card_uid=body["card_uid"],
+                                     pin=body.get("pin"), passwords=passwords(),
+                                     now=now())
+    return open_card_session(database(), terminal_code=g.principal.name, challenge_id=body["challenge_id"],
+                             answer=body["answer"], keys=card_keys(), now=now())
+
+
+@blp.route("/accruals", methods=["POST"])
+@terminal_only
+@blp.doc(**WRITE)
+@blp.arguments(AccrualSchema)
+@blp.response(201, AccrualResultSchema)
+def accrue(body):
+    """Earn points for a completed sale (once per receipt, whatever the key)."""
+    same_store(body["store_code"])
+    same_terminal(body["terminal_code"])
+    card_number = body.pop("card_number", None) or body.pop("card_uid")
+    card_session, offline_proof = body.pop("card_session", None), body.pop("offline_proof", None)
+    basket = Basket(**{**body, "lines": tuple(body["lines"]), "card_number": card_number})
+    at = now()
+
+    def verify(session):
+        check_accrual_proof(session, terminal_code=g.principal.name, card_number=card_number,
+                            receipt_number=basket.receipt_number, sold_at=basket.occurred_at,
+                            card_session=card_session, offline_proof=offline_proof, keys=card_keys(), now=at)
+
+    return earn_points(database(), basket, caller=caller(), idempotency_key=idempotency_key(), now=at,
+                       verify=verify)
+
+
+@blp.route("/holds", methods=["POST"])
+@terminal_only
+@blp.doc(**WRITE)
+@blp.arguments(HoldRequestSchema)
+@blp.response(201, HoldSchema)
+def create_hold(body):
+    """Reserve points to pay part of the bill; capture when the sale completes, void if not.
+    Needs a card session that may pay with points."""
+    key, at = idempotency_key(), now()
+    with database().transaction() as session:
+        number = card_session_card(session, body["card_session"], terminal_code=g.principal.name, now=at,
+                                   to_redeem=True).number
+    command = PlaceHold(store_code=g.principal.store_code, terminal_code=g.principal.name, points=body["points"],
+                        card_number=number)
+    return place_hold(database(), command, caller=caller(), idempotency_key=key, now=at)
+
+
+@blp.route("/holds/<hold_id>/capture", methods=["POST"])
+@terminal_only
+@blp.doc(**WRITE)
+@blp.arguments(CaptureRequestSchema)
+@blp.response(200, CaptureSchema)
+def capture(body, hold_id):
+    """Spend all or part of a hold (the rest is released)."""
+    command = CaptureHold(hold_id=hold_id, store_code=g.principal.store_code, **body)
+    return capture_hold(database(), command, caller=caller(), idempotency_key=idempotency_key(), now=now())
+
+
+@blp.route("/holds/<hold_id>/void", methods=["POST"])
+@terminal_only
+@blp.doc(**WRITE)
+@blp.arguments(EmptySchema)
+@blp.response(200, VoidSchema)
+def void(_body, hold_id):
+    """Cancel a hold: its points are free again."""
+    command = VoidHold(hold_id=hold_id, store_code=g.principal.store_code)
+    return void_hold(database(), command, caller=caller(), idempotency_key=idempotency_key(), now=now())
+
+
+@blp.route("/refunds", methods=["POST"])
+@terminal_only
+@blp.doc(**WRITE)
+@blp.arguments(RefundSchema)
+@blp.response(201, RefundResultSchema)
+def refund(command):
+    """Return lines of a receipt of this till: their points are taken back, points paid are given back."""
+    same_store(command.store_code)
+    same_terminal(command.terminal_code)
+    return refund_receipt(database(), command, caller=caller(), idempotency_key=idempotency_key(), now=now())
+
+
