@@ -16,6 +16,7 @@ from flask import Flask, g
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.http import HTTP_STATUS_CODES
 
+from api.schemas import problems_of
 from engine.errors import (Conflict, IdempotencyKeyReused, InvalidInput, InvalidState, LoyaltyError, NotAllowed,
                            NotAuthenticated, NotFound)
 
@@ -87,7 +88,7 @@ def _handle_http_exception(error: HTTPException):
     if isinstance(error, InternalServerError) and error.original_exception is not None:
         return _handle_unexpected(error.original_exception)
     data = getattr(error, "data", None) or {}
-    errors = data.get("errors") or data.get("messages")
+    errors = data.get("errors") or _flat(data.get("messages"))
     message = data.get("message") or _sentence(error.description)
     if errors and "message" not in data:
         message = "the request is not valid; see errors for each field"
@@ -102,6 +103,25 @@ def _handle_unexpected(error: BaseException):
     if request_id:
         message += f" (request id {request_id})"
     return error_body(500, "internal_error", message), 500
+
+
+WEBARGS_LOCATIONS = {"json", "query", "headers", "path", "form", "files", "view_args"}
+
+
+def _flat(messages) -> dict | None:
+    """webargs' ``{"json": {"lines": {"0": {"amount_minor": [...]}}}}`` as the engine's flat
+    ``{"lines.0.amount_minor": [...]}``, so every refusal names fields the same way."""
+    if not isinstance(messages, dict):
+        return messages
+    if set(messages) <= WEBARGS_LOCATIONS:
+        merged: dict = {}
+        for inner in messages.values():
+            merged.update(inner if isinstance(inner, dict) else {"request": inner})
+        messages = merged
+    flat: dict[str, list[str]] = {}
+    for problem in problems_of(ma.ValidationError(messages)):
+        flat.setdefault(problem.field, []).append(problem.message)
+    return flat
 
 
 def _sentence(text: str | None) -> str:

@@ -56,7 +56,7 @@ def test_malformed_json_is_refused_with_the_error_body(client):
 def test_wrong_types_are_refused_field_by_field(client):
     response = client.post("/probe/echo", json={"amount": "12"})
     assert response.status_code == 422
-    assert response.json["errors"] == {"json": {"amount": ["Not a valid integer."]}}
+    assert response.json["errors"] == {"amount": ["Not a valid integer."]}
     assert response.json["error"] == "unprocessable_entity"
 
 

@@ -27,3 +27,18 @@ def refused_unchanged(db: Database, error: type[Exception], code: str | None = N
     if code is not None:
         assert caught.value.code == code, caught.value
     assert contents_without_answers(db) == before, "the refusal changed the database"
+
+
+# An HTTP refusal also leaves its trace in the audit log (401/403) and, like a refused
+# command, its answer record.
+HTTP_TRACES = ANSWER_RECORDS + ("audit_log",)
+
+
+@contextmanager
+def unchanged(db: Database):
+    """The block (an HTTP request that is refused) must leave ``db`` as it was, but for the
+    record of its answer and its audit entry."""
+    before = {t: rows for t, rows in table_contents(db).items() if t not in HTTP_TRACES}
+    yield
+    after = {t: rows for t, rows in table_contents(db).items() if t not in HTTP_TRACES}
+    assert after == before, "the refused request changed the database"

@@ -1,0 +1,38 @@
+import pytest
+
+from tests.support.assertions import unchanged
+
+
+@pytest.fixture
+def earned(terminal, make_card, clock):
+    card = make_card(kind="uid", number="04A1B2C3D4E5F6")
+    body = {"store_code": terminal.store_code, "terminal_code": terminal.terminal_code, "receipt_number": "R1",
+            "occurred_at": clock().isoformat(), "currency": "EUR", "card_uid": card.number,
+            "lines": [{"line_no": 1, "sku": "A", "quantity": "2", "amount_minor": 2000}]}
+    assert terminal.post("/v1/terminal/accruals", body).status_code == 201
+    clock.advance(hours=1)
+    return body
+
+
+def refund(terminal, clock, **change):
+    return {"store_code": terminal.store_code, "terminal_code": terminal.terminal_code, "receipt_number": "R1",
+            "occurred_at": clock().isoformat(), "lines": [{"line_no": 1, "quantity": "1"}], **change}
+
+
+def test_returning_half_a_line_takes_back_half_its_points(terminal, earned, clock):
+    response = terminal.post("/v1/terminal/refunds", refund(terminal, clock))
+    assert (response.status_code, response.json["points_reversed"]) == (201, 10)
+
+
+def test_a_terminal_cannot_refund_another_stores_receipt(terminal, make_signed_terminal, earned, clock, database):
+    other = make_signed_terminal()
+    with unchanged(database):
+        response = other.post("/v1/terminal/refunds", refund(terminal, clock))
+    assert (response.status_code, response.json["error"]) == (403, "other_store")
+
+
+def test_returning_more_than_was_bought_is_refused(terminal, earned, clock, database):
+    with unchanged(database):
+        response = terminal.post("/v1/terminal/refunds", refund(terminal, clock, lines=[{"line_no": 1,
+                                                                                       "quantity": "3"}]))
+    assert (response.status_code, response.json["error"]) == (409, "refund_exceeds_purchase")
