@@ -105,6 +105,17 @@ def database(request) -> Database:
     return request.getfixturevalue("sqlite_db" if request.param == "sqlite" else "postgres_db")
 
 
+@pytest.fixture(autouse=True)
+def instance_folder(tmp_path_factory, monkeypatch):
+    """Every test gets its own instance folder: nothing lands in the working copy, and no
+    operator's keys or settings leak into a test."""
+    folder = tmp_path_factory.mktemp("instance")
+    monkeypatch.setenv("LOYALTY_INSTANCE_PATH", str(folder))
+    for name in ("LOYALTY_DATABASE_URL", "LOYALTY_CARD_MASTER_KEYS", "LOYALTY_CARD_MASTER_KEYS_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    return folder
+
+
 # -- time and factories ---------------------------------------------------------------------
 
 @pytest.fixture

@@ -1,0 +1,139 @@
+"""``loyalty staff``, ``loyalty terminal-keys``, ``loyalty member-login``, ``loyalty card-keys``:
+who may sign in, and the keys of tills and cards."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import click
+
+from cli.runtime import Runtime, emit, emit_one, json_option, pass_runtime
+from engine.access.member_logins import set_member_password, set_member_pin
+from engine.access.passwords import Passwords
+from engine.access.staff import create_staff_account, list_staff_accounts, set_staff_active
+from engine.access.terminal_keys import issue_terminal_key, list_terminal_keys, revoke_terminal_key
+from engine.card_keys import MasterKeys
+from engine.orm.access import STAFF_ROLES
+
+
+@click.group("staff")
+def staff_group() -> None:
+    """Staff accounts and their roles."""
+
+
+@staff_group.command("create")
+@click.argument("username")
+@click.option("--name", "full_name", required=True, help="The person's full name")
+@click.option("--role", "roles", multiple=True, required=True, type=click.Choice(STAFF_ROLES),
+              help="A role (repeat for several)")
+@click.password_option(help="The password (prompted when not given; at least 10 characters)")
+@pass_runtime
+def create_staff(runtime: Runtime, username: str, full_name: str, roles: tuple[str, ...], password: str) -> None:
+    """Create a staff account."""
+    account = create_staff_account(runtime.db, username=username, full_name=full_name, password=password,
+                                   roles=list(roles), passwords=Passwords(), now=runtime.now())
+    click.echo(f"staff account {account.username} created with roles {', '.join(account.roles)}")
+
+
+@staff_group.command("list")
+@json_option
+@pass_runtime
+def list_staff(runtime: Runtime, as_json: bool) -> None:
+    """Every staff account."""
+    emit(list_staff_accounts(runtime.db), ["username", "full_name", "roles", "active"], as_json=as_json,
+         title="staff accounts")
+
+
+@staff_group.command("deactivate")
+@click.argument("username")
+@pass_runtime
+def deactivate_staff(runtime: Runtime, username: str) -> None:
+    """Stop an account signing in (its open sessions stop working too)."""
+    set_staff_active(runtime.db, username, active=False)
+    click.echo(f"staff account {username} deactivated")
+
+
+@click.group("terminal-keys")
+def terminal_keys_group() -> None:
+    """Signing keys of the tills."""
+
+
+@terminal_keys_group.command("issue")
+@click.argument("terminal_code")
+@json_option
+@pass_runtime
+def issue_key(runtime: Runtime, terminal_code: str, as_json: bool) -> None:
+    """A new signing key for a terminal; its secret is shown this once."""
+    emit_one(issue_terminal_key(runtime.db, terminal_code, now=runtime.now()), as_json=as_json)
+
+
+@terminal_keys_group.command("revoke")
+@click.argument("key_id")
+@pass_runtime
+def revoke_key(runtime: Runtime, key_id: str) -> None:
+    """Stop a key at once."""
+    revoke_terminal_key(runtime.db, key_id, now=runtime.now())
+    click.echo(f"terminal key {key_id} revoked")
+
+
+@terminal_keys_group.command("list")
+@click.argument("terminal_code", required=False)
+@json_option
+@pass_runtime
+def list_keys(runtime: Runtime, terminal_code: str | None, as_json: bool) -> None:
+    """Keys of one terminal or of all (without secrets)."""
+    emit(list_terminal_keys(runtime.db, terminal_code), ["key_id", "terminal_code", "store_code", "created_at",
+                                                         "revoked_at"], as_json=as_json, title="terminal keys")
+
+
+@click.group("member-login")
+def member_login_group() -> None:
+    """Members' passwords and PINs (for support staff helping a member)."""
+
+
+@member_login_group.command("set-password")
+@click.argument("member_id")
+@click.password_option(help="The new password (prompted when not given)")
+@pass_runtime
+def member_password(runtime: Runtime, member_id: str, password: str) -> None:
+    """Set a member's password."""
+    set_member_password(runtime.db, member_id, password, passwords=Passwords())
+    click.echo(f"password of member {member_id} set")
+
+
+@member_login_group.command("set-pin")
+@click.argument("member_id")
+@click.option("--pin", prompt=True, hide_input=True, confirmation_prompt=True, help="4 or 6 digits")
+@pass_runtime
+def member_pin(runtime: Runtime, member_id: str, pin: str) -> None:
+    """Set the PIN a member types at the till with a UID-only card."""
+    set_member_pin(runtime.db, member_id, pin, passwords=Passwords())
+    click.echo(f"PIN of member {member_id} set")
+
+
+@click.group("card-keys")
+def card_keys_group() -> None:
+    """Card master keys (kept outside the repository and the database)."""
+
+
+@card_keys_group.command("new-version")
+@click.option("--file", "path", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The key file the service reads (LOYALTY_CARD_MASTER_KEYS_FILE)")
+def new_key_version(path: Path) -> None:
+    """Add a new random master key version to the key file; new cards get it, old cards keep theirs."""
+    click.echo(f"master key version {add_master_key(path)} added to {path}")
+
+
+def add_master_key(path: Path) -> int:
+    """Append a new random key version to ``path`` (created with mode 0600); returns the version."""
+    keys = MasterKeys.parse(path.read_text()) if path.exists() else MasterKeys({})
+    version = max(keys.by_version, default=0) + 1
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(descriptor, "a") as file:
+        file.write(f"{version}:{secrets.token_hex(16)}\n")
+    return version
+
+
+COMMANDS = (staff_group, terminal_keys_group, member_login_group, card_keys_group)

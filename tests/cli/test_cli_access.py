@@ -1,0 +1,54 @@
+import json
+import stat
+
+from api import create_app
+from engine.card_keys import MasterKeys
+
+
+def test_staff_accounts_are_created_and_listed_with_their_roles(run_cli, run_json):
+    result = run_cli("staff", "create", "alice", "--name", "Alice A", "--role", "support", "--role", "auditor",
+                     "--password", "long enough password")
+    assert result.exit_code == 0, result.output
+    [account] = run_json("staff", "list")
+    assert (account["username"], account["roles"], account["active"]) == ("alice", ["auditor", "support"], True)
+
+
+def test_a_short_password_is_refused_with_the_reason(run_cli, run_json):
+    result = run_cli("staff", "create", "bob", "--name", "Bob", "--role", "admin", "--password", "short")
+    assert result.exit_code == 1 and "password: must be 10 to 200 characters" in result.output
+    assert run_json("staff", "list") == []
+
+
+def test_a_terminal_key_is_shown_once_and_can_be_revoked(run_cli, run_json):
+    run_cli("stores", "create", "S1", "--name", "Store", "--timezone", "Europe/Berlin")
+    run_cli("terminals", "create", "S1-T1", "--store", "S1")
+    issued = run_json("terminal-keys", "issue", "S1-T1")
+    assert issued["secret"] and issued["key_id"].startswith("tk_")
+    [listed] = run_json("terminal-keys", "list", "S1-T1")
+    assert listed["secret"] is None and listed["revoked_at"] is None
+    assert run_cli("terminal-keys", "revoke", issued["key_id"]).exit_code == 0
+    assert run_json("terminal-keys", "list")[0]["revoked_at"] is not None
+
+
+def test_card_master_key_versions_are_added_to_a_private_file(run_cli, tmp_path):
+    path = tmp_path / "keys"
+    assert run_cli("card-keys", "new-version", "--file", str(path)).exit_code == 0
+    assert "version 2" in run_cli("card-keys", "new-version", "--file", str(path)).output
+    keys = MasterKeys.parse(path.read_text())
+    assert sorted(keys.by_version) == [1, 2] and keys.by_version[1] != keys.by_version[2]
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_the_demo_writes_working_sign_ins_and_a_card_key_outside_the_repository(run_cli, database, instance_folder):
+    assert run_cli("demo", "load").exit_code == 0
+    credentials_file = instance_folder / "demo-credentials.json"
+    assert stat.S_IMODE(credentials_file.stat().st_mode) == 0o600
+    credentials = json.loads(credentials_file.read_text())
+    assert set(credentials["staff"]) == {"admin", "marketer", "support", "support2", "auditor"}
+    assert MasterKeys.parse((instance_folder / "card-master-keys").read_text()).current_version == 1
+    client = create_app({"DATABASE": database}).test_client()
+    signed_in = client.post("/v1/staff/sessions", json={"username": "admin",
+                                                        "password": credentials["staff"]["admin"]})
+    assert signed_in.status_code == 201
+    email, login = next(iter(credentials["members"].items()))
+    assert client.post("/v1/member/sessions", json={"email": email, "password": login["password"]}).status_code == 201
