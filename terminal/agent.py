@@ -28,7 +28,9 @@ from terminal.api_client import ApiClient
 from terminal.card_crypto import offline_challenge
 from terminal.card_protocol import CardKind
 from terminal.config import TerminalConfig
-from terminal.errors import ApiError, ApiUnreachable, CardNotAuthentic, TerminalError
+from terminal.errors import (
+    ApiError, ApiUnreachable, CardNotAuthentic, ForeignCard, TerminalError,
+)
 from terminal.outbox import Entry, Outbox, ReplayReport
 from terminal.session import CardRef, Hold, Member, PosSession, State
 
@@ -69,9 +71,10 @@ class TillAgent:
         timing.detect_ms = (time.perf_counter() - started) * 1000
         try:
             return self._read_and_authenticate(session, pin, timing)
+        except ForeignCard:
+            raise  # not ours: the sale goes on, waiting for a loyalty card
         except TerminalError as error:
-            if session.state is not State.IDLE:
-                session.failed(error.message)
+            session.failed(error.message)
             raise
 
     def _read_and_authenticate(self, session: PosSession, pin: str | None,
