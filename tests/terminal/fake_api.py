@@ -99,7 +99,12 @@ class FakeLoyaltyServer:
             answer = self._route(path, body)
             if key and answer[0] < 500:
                 self.writes[key] = answer
-            return answer
+            stall = path == "/v1/terminal/accruals" and self.commit_then_stall > 0
+            if stall:
+                self.commit_then_stall -= 1
+        if stall:
+            time.sleep(self.stall_seconds)  # committed; the answer comes too late
+        return answer
 
     def _check_signature(self, method, path, headers, body_bytes):
         if headers.get("X-Loyalty-Key") != self.key_id:
@@ -222,13 +227,6 @@ class FakeLoyaltyServer:
         self.members[member_id]["available"] += points
         record = dict(body, member_id=member_id, points=points)
         self.accruals.append(record)
-        if self.commit_then_stall > 0:
-            self.commit_then_stall -= 1
-            self.lock.release()
-            try:
-                time.sleep(self.stall_seconds)
-            finally:
-                self.lock.acquire()
         return 201, {"transaction_id": f"TX{len(self.accruals)}", "points": points,
                      "breakdown": [{"rule": "base", "points": points}],
                      "member": dict(self.members[member_id])}
