@@ -23,6 +23,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 PCSCD = "/usr/sbin/pcscd"
@@ -75,6 +76,23 @@ def _port_free(port: int) -> bool:
 
 
 class PcscLab:
+    _started: list[PcscLab] = []  # labs of this process whose pcscd runs now
+
+    @classmethod
+    @contextmanager
+    def paused(cls):
+        """Stop this process's running labs and free the lock (e.g. for a script that
+        starts its own pcscd); start them again afterwards."""
+        paused = [lab for lab in cls._started if lab.running()]
+        for lab in paused:
+            lab.stop()
+            lab.release()
+        try:
+            yield
+        finally:
+            for lab in paused:
+                lab.start()
+
     def __init__(self, base_port: int = BASE_PORT):
         check_installed()
         self.base_port = base_port
@@ -144,6 +162,7 @@ class PcscLab:
         except BaseException:
             self.stop()
             raise
+        PcscLab._started.append(self)
         return self
 
     def _wait_ready(self, deadline: float) -> None:
@@ -170,6 +189,8 @@ class PcscLab:
     def stop(self) -> None:
         """Stop the pcscd this lab started (and only that one)."""
         process, self.process = self.process, None
+        if self in PcscLab._started:
+            PcscLab._started.remove(self)
         if process is None or process.poll() is not None:
             return
         process.send_signal(signal.SIGTERM)
@@ -179,15 +200,19 @@ class PcscLab:
             process.kill()
             process.wait(timeout=5)
 
+    def release(self) -> None:
+        """Let other labs on the machine go (after ``stop``)."""
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
+
     def close(self) -> None:
         """Stop pcscd, remove the private files, release the machine-wide lock."""
         try:
             self.stop()
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
-            if self._lock is not None:
-                self._lock.close()
-                self._lock = None
+            self.release()
 
     def log_text(self) -> str:
         try:

@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -258,6 +259,10 @@ def _handler(server: FakeLoyaltyServer):
 
         def log_message(self, *args):
             pass
+
+        def setup(self):
+            super().setup()  # answers go out at once, not after the client's delayed ACK
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
         def do_POST(self):
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
