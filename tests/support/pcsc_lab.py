@@ -219,3 +219,25 @@ class PcscLab:
             return self.log.read_text(errors="replace")[-4000:]
         except OSError:
             return ""
+
+
+def main() -> int:
+    """``python -m tests.support.pcsc_lab``: run the private pcscd until Ctrl-C (for demos)."""
+    lab = PcscLab()
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        lab.start()
+        print(f"pcscd running with readers {', '.join(READERS)} on vpcd ports "
+              f"{lab.port(0)} and {lab.port(1)}; Ctrl-C stops it", flush=True)
+        while lab.running():
+            time.sleep(0.5)
+        print(f"pcscd ended:\n{lab.log_text()}")
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        lab.close()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -84,3 +84,12 @@ def test_the_virtual_card_command_is_labelled_a_development_tool():
     result = subprocess.run([sys.executable, "-m", "terminal.devtools.virtual_card", "--help"],
                             capture_output=True, text=True, check=True)
     assert "DEVELOPMENT/DEMO TOOL" in result.stdout
+
+
+@pytest.mark.parametrize("command", ["loyalty-terminal", "loyalty-virtual-card"])
+def test_the_console_scripts_are_installed(command):
+    from pathlib import Path
+
+    script = Path(sys.executable).parent / command
+    result = subprocess.run([str(script), "--help"], capture_output=True, text=True, check=True)
+    assert "usage:" in result.stdout
