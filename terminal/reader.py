@@ -10,6 +10,7 @@ PC/SC result                                     error
 SCARD_E_NO_SERVICE, SERVICE_STOPPED, no context  PcscUnavailable (pcscd not running)
 SCARD_E_INVALID_HANDLE (pcscd restarted)         PcscUnavailable; the next call starts a
                                                  fresh context, so the till recovers
+SCARD_F_COMM_ERROR while waiting for a card      PcscUnavailable (pcscd died mid-wait)
 SCARD_E_NO_READERS_AVAILABLE, name not listed    ReaderNotFound
 SCARD_E_UNKNOWN_READER, READER_UNAVAILABLE,      ReaderGone (unplugged)
 state UNKNOWN / UNAVAILABLE
@@ -110,6 +111,14 @@ class PcscContext:
             self.forget()
         raise translate(hresult, doing, reader)
 
+    def service_alive(self) -> bool:
+        """False when pcscd no longer answers (tells a dead service from a torn card)."""
+        handle = self._handle
+        if handle is None:
+            return False
+        hresult, _ = scard.SCardListReaders(handle, [])
+        return hresult not in _NO_SERVICE and hresult != scard.SCARD_F_COMM_ERROR
+
     def forget(self) -> None:
         with self._lock:
             handle, self._handle = self._handle, None
@@ -175,6 +184,10 @@ class Reader:
                                                      [(self.name, known)])
         if hresult == scard.SCARD_E_TIMEOUT:
             return None
+        if hresult == scard.SCARD_F_COMM_ERROR:
+            # while only watching, a broken line to pcscd means pcscd went away
+            self.context.forget()
+            raise translate(scard.SCARD_E_NO_SERVICE, "watching the reader", self.name)
         self.context.check(hresult, "watching the reader", self.name)
         _, event, atr = states[0]
         if event & (scard.SCARD_STATE_UNKNOWN | scard.SCARD_STATE_UNAVAILABLE):
@@ -240,6 +253,9 @@ class CardLink:
         self.atr = b""
 
     def _check(self, hresult: int, doing: str) -> None:
+        if hresult in _CARD_REMOVED and not self.reader.context.service_alive():
+            self.reader.context.forget()
+            raise translate(scard.SCARD_E_NO_SERVICE, doing, self.reader.name)
         self.reader.context.check(hresult, doing, self.reader.name)
 
     def read_atr(self) -> bytes:

@@ -1,5 +1,6 @@
 """The reader layer against a real pcscd with the vpcd reader and the virtual card."""
 import threading
+import time
 
 import pytest
 
@@ -143,3 +144,37 @@ def test_pcscd_stopped_mid_shift_gives_a_clear_error_and_recovers(reader, runnin
     reader.wait_for_card(timeout=5)
     with reader.connect() as link:
         assert cp.identify(link.atr, link.transmit).kind is cp.CardKind.OURS
+
+
+def test_pcscd_dying_while_the_till_waits_for_a_tap_is_reported_as_pcscd_gone(reader, running_lab):
+    errors = []
+
+    def wait():
+        try:
+            reader.wait_for_card(timeout=10)
+        except Exception as error:  # checked below
+            errors.append(error)
+
+    waiter = threading.Thread(target=wait)
+    waiter.start()
+    time.sleep(0.5)
+    running_lab.stop()
+    waiter.join(timeout=15)
+    assert [type(error) for error in errors] == [PcscUnavailable]
+    running_lab.start()
+    with pytest.raises(CardWaitTimeout):
+        reader.wait_for_card(timeout=0.3)
+
+
+def test_pcscd_dying_mid_exchange_is_not_mistaken_for_a_torn_card(reader, running_lab, make_card):
+    card = make_card(card_key=KEY, delay_ms=300).tap()
+    reader.wait_for_card(timeout=5)
+    link = reader.connect()
+    stopper = threading.Timer(0.1, running_lab.stop)
+    stopper.start()
+    with pytest.raises(PcscUnavailable):
+        for _ in range(20):
+            cp.select(link.transmit)
+    stopper.join()
+    link.close()
+    card.remove()
