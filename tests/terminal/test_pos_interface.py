@@ -57,3 +57,24 @@ def test_offline_the_pos_is_told_the_sale_is_queued_and_points_cannot_pay(fake_s
     fake_server.down = False
     assert talk(interface, {"cmd": "flush"})[0]["sent"] == 1
     assert fake_server.points_of("M1") == 507
+
+
+def test_the_pos_command_speaks_json_lines_on_its_pipes(fake_server, make_card, till_config):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    fake_server.add_member("M1", "Ada Lovelace", "gold", points=10)
+    make_card(card_key=fake_server.add_card("6280001234567890", "M1")).tap()
+    env = {**os.environ, **{f"LOYALTY_TERMINAL_{name.upper()}": str(value) for name, value in
+                            vars(till_config).items()}}
+    requests = [{"cmd": "start", "receipt": "PIPE-1"}, {"cmd": "tap", "timeout": 5},
+                {"cmd": "basket", "lines": LINES}, {"cmd": "accrue"}]
+    result = subprocess.run([str(Path(sys.executable).parent / "loyalty-terminal"), "pos"],
+                            input="".join(json.dumps(r) + "\n" for r in requests), env=env,
+                            capture_output=True, text=True, timeout=60)
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    assert result.returncode == 0, result.stderr
+    assert answers[1]["member"]["display_name"] == "Ada Lovelace"
+    assert (answers[3]["state"], answers[3]["points"]) == ("done", 7)
