@@ -21,6 +21,7 @@ per line, one answer per line, in order. Every answer has ``"ok"``; a failure ca
        "lines": [{"line_no": 1, "quantity": "1"}]}
     < {"ok": true, "state": "done", "result": {...}}
     > {"cmd": "cancel"}          # abandon the sale; an open points hold is voided
+    > {"cmd": "wait_removal", "timeout": 10}   # until the card has left the reader
     > {"cmd": "flush"}           # replay the offline outbox now
     < {"ok": true, "sent": 2, "rejected": 0, "left": 0}
     > {"cmd": "status"}
@@ -115,6 +116,10 @@ class PosInterface:
                                    occurred_at=datetime.fromisoformat(request["occurred_at"]),
                                    lines=list(request["lines"]))
         return {"ok": True, "result": result}
+
+    def _cmd_wait_removal(self, request: dict) -> dict:
+        self.agent.reader.wait_for_removal(request.get("timeout"))
+        return {"ok": True}
 
     def _cmd_flush(self, request: dict) -> dict:
         report = self.agent.flush_outbox()

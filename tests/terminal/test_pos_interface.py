@@ -22,8 +22,10 @@ def test_a_pos_runs_a_sale_with_points_over_json_lines(fake_server, make_card, m
                    {"cmd": "basket", "lines": LINES},
                    {"cmd": "pay_points", "points": 200},
                    {"cmd": "accrue"},
-                   {"cmd": "status"})
-    assert [a["ok"] for a in answers] == [True] * 6 + [False]
+                   {"cmd": "status"},
+                   {"cmd": "wait_removal", "timeout": 0.3})
+    assert [a["ok"] for a in answers] == [True] * 6 + [False, False]
+    assert answers[6]["error"] == "CardWaitTimeout"
     assert answers[1]["member"]["display_name"] == "Ada Lovelace"
     assert answers[3]["state"] == "points paid"
     assert (answers[4]["state"], answers[4]["points"], answers[4]["queued"]) == ("done", 7, False)
