@@ -29,7 +29,7 @@ from terminal.card_crypto import offline_challenge
 from terminal.card_protocol import CardKind
 from terminal.config import TerminalConfig
 from terminal.errors import (
-    ApiError, ApiUnreachable, CardNotAuthentic, ForeignCard, TerminalError,
+    ApiError, ApiUnreachable, CardNotAuthentic, ForeignCard, SessionError, TerminalError,
 )
 from terminal.outbox import Entry, Outbox, ReplayReport
 from terminal.session import CardRef, Hold, Member, PosSession, State
@@ -104,7 +104,7 @@ class TillAgent:
         try:
             opened = self.api.card_session(challenge_id=challenge["challenge_id"], answer=answer)
         except ApiError as error:
-            if error.status in (401, 403) or "authentic" in error.error:
+            if error.status == 401 or "authentic" in error.error:
                 raise CardNotAuthentic(error.message) from None
             raise
         finally:
@@ -199,7 +199,7 @@ class TillAgent:
         queued accruals go before it, and it is marked sent only on the server's answer.
         """
         if session.state not in (State.BASKET, State.CAPTURED):
-            session.accrued(None, queued=False)  # raises SessionError with the state
+            raise SessionError(f"Cannot earn points now: the sale is at '{session.state.value}'.")
         entry = self.outbox.add("accrual", new_key(), self.accrual_body(session), now=self.clock())
         self.flush_outbox(stop_before=entry.seq)
         try:

@@ -72,14 +72,17 @@ class PosInterface:
             raise SessionError("Start a sale first (cmd 'start').")
         return self.session
 
-    def _cmd_start(self, request: dict) -> dict:
-        if self.session is not None and self.session.hold is not None:
-            self.agent.abort(self.session, "Sale abandoned.")
-        if self.session is None or self.session.state in (State.DONE, State.FAILED, State.IDLE):
-            self.session = PosSession(str(request["receipt"]))
-        else:
+    def _check_no_open_sale(self) -> None:
+        if self.session is not None and self.session.state not in (State.DONE, State.FAILED,
+                                                                   State.IDLE):
             raise SessionError(f"The sale {self.session.receipt_number} is at "
                                f"'{self.session.state.value}': accrue or cancel it first.")
+        if self.session is not None and self.session.hold is not None:
+            self.agent.abort(self.session, "Sale abandoned.")
+
+    def _cmd_start(self, request: dict) -> dict:
+        self._check_no_open_sale()
+        self.session = PosSession(str(request["receipt"]))
         return {"ok": True, "receipt": self.session.receipt_number}
 
     def _cmd_tap(self, request: dict) -> dict:
@@ -110,6 +113,7 @@ class PosInterface:
         return {"ok": True}
 
     def _cmd_refund(self, request: dict) -> dict:
+        self._check_no_open_sale()
         session = PosSession(f"return-of-{request['receipt']}")
         self.session = session
         result = self.agent.refund(session, original_receipt=str(request["receipt"]),

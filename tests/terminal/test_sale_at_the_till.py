@@ -169,3 +169,29 @@ def test_offline_the_card_vouches_for_the_sale_and_it_is_posted_once_later(
     assert (report.sent, report.left) == (1, 0)
     assert agent.flush_outbox().sent == 0
     assert len(fake_server.accruals) == 1 and fake_server.points_of("M1") == 511
+
+
+def test_a_card_the_server_has_blocked_is_refused_with_the_servers_words(fake_server, make_card,
+                                                                         make_agent, receipt):
+    fake_server.add_member("M1")
+    key = fake_server.add_card("6280001234567890", "M1", blocked=True)
+    make_card(card_key=key).tap()
+    session = PosSession(receipt())
+    with pytest.raises(ApiError) as raised:
+        make_agent().tap(session)
+    assert (raised.value.error, session.state) == ("card_blocked", State.FAILED)
+    assert session.message == "This card is blocked."
+
+
+def test_an_open_sale_must_be_finished_before_the_next(member_card, make_agent, receipt):
+    from terminal.pos_interface import PosInterface
+
+    member_card().tap()
+    interface = PosInterface(make_agent())
+    interface.handle({"cmd": "start", "receipt": receipt()})
+    interface.handle({"cmd": "tap", "timeout": 5})
+    refused = interface.handle({"cmd": "refund", "receipt": "X", "occurred_at":
+                                "2026-11-23T12:00:00+00:00", "lines": []})
+    assert (refused["ok"], refused["error"]) == (False, "SessionError")
+    assert interface.handle({"cmd": "cancel"})["state"] == "failed"
+    assert interface.handle({"cmd": "start", "receipt": receipt()})["ok"]
