@@ -368,10 +368,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--delay-ms", type=float, default=0.0, help="slow card: delay per APDU")
     parser.add_argument("--wrong-key", action="store_true", help="a clone answering with another key")
     parser.add_argument("--blocked", action="store_true", help="the application is blocked")
+    parser.add_argument("--wait", type=float, default=5.0,
+                        help="seconds to keep trying to reach the reader")
     args = parser.parse_args(argv)
     card = build_card(args)
     try:
-        card.tap()
+        card.tap(connect_timeout=args.wait)
     except OSError as error:
         print(f"cannot reach the vpcd reader on {args.host}:{args.port}: {error}", file=sys.stderr)
         return 1
