@@ -1,0 +1,269 @@
+"""The till agent: one composition of reader, card protocol, server client and outbox.
+
+It does the I/O for a :class:`~terminal.session.PosSession` and reports every result to
+it, so the session always says where the sale stands. Typical sale::
+
+    agent = TillAgent(config, reader=Reader("Virtual PCD 00 00"), api=ApiClient(...),
+                      outbox=Outbox("outbox.sqlite3"))
+    session = PosSession("R-1001")
+    agent.tap(session, timeout=30)          # wait, read, authenticate, show the member
+    agent.give_basket(session, lines)       # the POS's lines
+    agent.pay_with_points(session, 200)     # optional: hold + capture (online only)
+    agent.accrue(session)                   # earn (or queue in the outbox when offline)
+
+A card is held only during its APDUs; a failure of any step leaves the session FAILED
+with the message for the cashier, and an open hold is voided (if the server cannot be
+reached, the hold expires there by itself).
+"""
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from terminal import card_protocol
+from terminal.api_client import ApiClient
+from terminal.card_crypto import offline_challenge
+from terminal.card_protocol import CardKind
+from terminal.config import TerminalConfig
+from terminal.errors import (
+    ApiError, ApiUnreachable, CardNotAuthentic, ForeignCard, SessionError, TerminalError,
+)
+from terminal.outbox import Entry, Outbox, ReplayReport
+from terminal.session import CardRef, Hold, Member, PosSession, State
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class TapTiming:
+    """Where the time of one tap went (milliseconds)."""
+    detect_ms: float = 0.0     # waiting for pcscd to report the card
+    apdu_ms: float = 0.0       # our APDUs (SELECT, GET DATA, INTERNAL AUTHENTICATE)
+    api_ms: float = 0.0        # server round trips (challenge, card session)
+
+
+class TillAgent:
+    def __init__(self, config: TerminalConfig, *, reader, api: ApiClient, outbox: Outbox,
+                 clock: Callable[[], datetime] = utc_now):
+        self.config = config
+        self.reader = reader
+        self.api = api
+        self.outbox = outbox
+        self.clock = clock
+        self.timing = TapTiming()
+
+    # -- the tap ---------------------------------------------------------------------------
+    def tap(self, session: PosSession, *, timeout: float | None = None,
+            pin: str | None = None) -> Member | None:
+        """Wait for a card, read and authenticate it; the member (None when offline).
+
+        A foreign card raises ForeignCard and leaves the session idle (ready for the
+        next tap); any other failure fails the session with the cashier's message.
+        """
+        timing = self.timing = TapTiming()
+        started = time.perf_counter()
+        self.reader.wait_for_card(self.config.tap_timeout if timeout is None else timeout)
+        timing.detect_ms = (time.perf_counter() - started) * 1000
+        try:
+            return self._read_and_authenticate(session, pin, timing)
+        except ForeignCard:
+            raise  # not ours: the sale goes on, waiting for a loyalty card
+        except TerminalError as error:
+            session.failed(error.message)
+            raise
+
+    def _read_and_authenticate(self, session: PosSession, pin: str | None,
+                               timing: TapTiming) -> Member | None:
+        with self.reader.connect() as link:
+            apdu_started = time.perf_counter()
+            card = card_protocol.identify(link.atr, link.transmit)
+            timing.apdu_ms += (time.perf_counter() - apdu_started) * 1000
+            if card.kind is CardKind.UID_ONLY:
+                session.card_presented(CardRef(uid=card.uid))
+                link.close()
+                return self._open_uid_session(session, card.uid, pin, timing)
+            identity = card.identity
+            session.card_presented(CardRef(card_number=identity.card_number,
+                                           key_version=identity.key_version))
+            api_started = time.perf_counter()
+            try:
+                challenge = self.api.card_challenge(identity.card_number)
+            except ApiUnreachable:
+                timing.api_ms += (time.perf_counter() - api_started) * 1000
+                return self._vouch_offline(session, link, identity, timing)
+            timing.api_ms += (time.perf_counter() - api_started) * 1000
+            apdu_started = time.perf_counter()
+            answer = card_protocol.authenticate(link.transmit, bytes.fromhex(challenge["challenge"]))
+            timing.apdu_ms += (time.perf_counter() - apdu_started) * 1000
+        api_started = time.perf_counter()
+        try:
+            opened = self.api.card_session(challenge_id=challenge["challenge_id"], answer=answer)
+        except ApiError as error:
+            if error.status == 401 or "authentic" in error.error:
+                raise CardNotAuthentic(error.message) from None
+            raise
+        finally:
+            timing.api_ms += (time.perf_counter() - api_started) * 1000
+        return self._accept(session, opened)
+
+    def _accept(self, session: PosSession, opened: dict) -> Member:
+        member = Member.from_api(opened.get("member") or {})
+        session.authenticated(member=member, card_session=opened["card_session"],
+                              can_redeem=bool(opened.get("can_redeem")))
+        return member
+
+    def _open_uid_session(self, session: PosSession, uid: str, pin: str | None,
+                          timing: TapTiming) -> Member | None:
+        api_started = time.perf_counter()
+        try:
+            opened = self.api.card_session(card_uid=uid, pin=pin)
+        except ApiUnreachable:
+            session.authenticated(member=None, card_session=None, can_redeem=False, offline=True)
+            return None
+        finally:
+            timing.api_ms += (time.perf_counter() - api_started) * 1000
+        return self._accept(session, opened)
+
+    def _vouch_offline(self, session, link, identity, timing) -> None:
+        """No server: the card answers a challenge built from this sale, for later."""
+        sold_at = self.clock().replace(microsecond=0)
+        counter = self.outbox.next_counter()
+        challenge = offline_challenge(terminal=self.config.terminal_code,
+                                      receipt=session.receipt_number, sold_at=sold_at,
+                                      counter=counter)
+        apdu_started = time.perf_counter()
+        answer = card_protocol.authenticate(link.transmit, challenge)
+        timing.apdu_ms += (time.perf_counter() - apdu_started) * 1000
+        session.authenticated(
+            member=None, card_session=None, can_redeem=False, offline=True,
+            offline_proof={"card_number": identity.card_number,
+                           "key_version": identity.key_version, "counter": counter,
+                           "answer": answer.hex()},
+            sold_at=sold_at.isoformat())
+        return None
+
+    # -- the sale --------------------------------------------------------------------------
+    def give_basket(self, session: PosSession, lines: list[dict],
+                    occurred_at: datetime | None = None) -> None:
+        """The POS's basket lines (``line_no, sku, quantity, amount_minor[, category, brand]``)."""
+        when = session.sold_at or (occurred_at or self.clock()).isoformat()
+        session.basket_given({"lines": [dict(line, quantity=str(line["quantity"]))
+                                        for line in lines], "occurred_at": when})
+
+    def pay_with_points(self, session: PosSession, points: int) -> Hold:
+        """Hold ``points`` and capture them; on any failure the hold is voided."""
+        session.check_can_hold(points)
+        try:
+            placed = self.api.place_hold(card_session=session.card_session,
+                                         receipt_number=session.receipt_number, points=points,
+                                         idempotency_key=new_key())
+        except TerminalError as error:
+            session.failed(error.message)
+            raise
+        hold = Hold(str(placed["hold_id"]), int(placed["points"]), int(placed.get("value_minor", 0)))
+        session.hold_placed(hold)
+        try:
+            self.api.capture_hold(hold.hold_id, idempotency_key=new_key())
+        except TerminalError as error:
+            self.abort(session, error.message)
+            raise
+        session.hold_captured(value_minor=hold.value_minor)
+        return hold
+
+    def accrual_body(self, session: PosSession) -> dict:
+        """The accrual request for the session's basket and card."""
+        body = {"store_code": self.config.store_code, "terminal_code": self.config.terminal_code,
+                "receipt_number": session.receipt_number,
+                "occurred_at": session.basket["occurred_at"], "currency": self.config.currency,
+                "lines": session.basket["lines"],
+                "paid_with_points_minor": session.paid_with_points_minor}
+        if session.card_session:
+            body["card_session"] = session.card_session
+        elif session.card and session.card.card_number:
+            body["card_number"] = session.card.card_number
+            if session.offline_proof:
+                body["offline_proof"] = session.offline_proof
+        elif session.card and session.card.uid:
+            body["card_uid"] = session.card.uid
+        return body
+
+    def accrue(self, session: PosSession) -> dict | None:
+        """Earn points for the basket: the server's answer, or None when queued offline.
+
+        The accrual is written to the outbox with its idempotency key first, earlier
+        queued accruals go before it, and it is marked sent only on the server's answer.
+        """
+        if session.state not in (State.BASKET, State.CAPTURED):
+            raise SessionError(f"Cannot earn points now: the sale is at '{session.state.value}'.")
+        entry = self.outbox.add("accrual", new_key(), self.accrual_body(session), now=self.clock())
+        self.flush_outbox(stop_before=entry.seq)
+        try:
+            result = self.outbox.send(entry, self._deliver, now=self.clock())
+        except ApiUnreachable:
+            session.accrued(None, queued=True)
+            return None
+        except ApiError as error:
+            session.failed(error.message)
+            raise
+        session.accrued(result, queued=False)
+        return result
+
+    def _deliver(self, entry: Entry) -> dict:
+        if entry.kind != "accrual":
+            raise ValueError(f"unknown outbox entry kind {entry.kind!r}")
+        return self.api.accrue(entry.body, entry.idempotency_key)
+
+    def flush_outbox(self, stop_before: int | None = None) -> ReplayReport:
+        """Replay queued accruals in order (all, or those written before ``stop_before``)."""
+        if stop_before is None:
+            return self.outbox.replay(self._deliver, now=self.clock())
+        sent = rejected = 0
+        for entry in self.outbox.pending():
+            if entry.seq >= stop_before:
+                break
+            try:
+                self.outbox.send(entry, self._deliver, now=self.clock())
+                sent += 1
+            except ApiError:
+                rejected += 1
+            except ApiUnreachable:
+                break
+        return ReplayReport(sent, rejected, len(self.outbox.pending()))
+
+    def abort(self, session: PosSession, message: str) -> None:
+        """Fail the sale with ``message`` and undo what is open (void a hold)."""
+        session.failed(message)
+        for action, hold_id in session.cleanup:
+            if action == "void_hold":
+                try:
+                    self.api.void_hold(hold_id, idempotency_key=new_key())
+                except TerminalError:
+                    pass  # unresolved holds expire on the server by themselves
+                session.hold_voided()
+
+    # -- returns ---------------------------------------------------------------------------
+    def refund(self, session: PosSession, *, original_receipt: str, occurred_at: datetime,
+               lines: list[dict]) -> dict:
+        """Give back (or take back) points for returned lines of ``original_receipt``."""
+        session.refund_started()
+        body = {"store_code": self.config.store_code, "terminal_code": self.config.terminal_code,
+                "receipt_number": original_receipt, "occurred_at": occurred_at.isoformat(),
+                "lines": [{"line_no": line["line_no"], "quantity": str(line["quantity"])}
+                          for line in lines]}
+        try:
+            result = self.api.refund(body, new_key())
+        except TerminalError as error:
+            session.failed(error.message)
+            raise
+        session.refunded(result)
+        return result
+
+
+def new_key() -> str:
+    """A fresh idempotency key."""
+    return str(uuid.uuid4())

@@ -1,0 +1,263 @@
+"""``loyalty-terminal``: the till agent's commands.
+
+    loyalty-terminal [--config till.toml] readers      # the connected card readers
+    loyalty-terminal doctor                             # pcscd, reader, server, credentials
+    loyalty-terminal pos                                # JSON lines for POS software (stdin/stdout)
+    loyalty-terminal cashier                            # interactive cashier screen
+    loyalty-terminal flush                              # replay the offline outbox now
+    loyalty-terminal outbox                             # what waits in the outbox
+    loyalty-terminal issue-card --member-id M --username clerk   # issuing station (staff)
+
+Configuration: see ``terminal.config`` (a TOML file and ``LOYALTY_TERMINAL_*`` variables).
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
+
+from terminal.api_client import ApiClient, Credentials
+from terminal.config import TerminalConfig
+from terminal.errors import ApiError, ApiUnreachable, TerminalError
+
+
+def build_agent(config: TerminalConfig):
+    from terminal.agent import TillAgent
+    from terminal.outbox import Outbox
+    from terminal.reader import Reader
+
+    return TillAgent(config, reader=Reader(config.reader or None), api=api_for(config),
+                     outbox=Outbox(config.outbox))
+
+
+def api_for(config: TerminalConfig) -> ApiClient:
+    return ApiClient(config.api_url, Credentials(config.key_id, config.secret),
+                     timeout=config.api_timeout)
+
+
+def doctor(config: TerminalConfig, out=print) -> bool:
+    """Check every part the till needs; print one line per check; True when all pass."""
+    from terminal.reader import list_readers, pick_reader
+
+    ok = True
+
+    def check(name, run):
+        nonlocal ok
+        try:
+            detail = run()
+            out(f"ok    {name}: {detail}")
+        except (TerminalError, OSError, ValueError) as error:
+            ok = False
+            out(f"FAIL  {name}: {getattr(error, 'message', error)}")
+
+    readers: list[str] = []
+
+    def pcscd():
+        readers.extend(list_readers())
+        return f"running, {len(readers)} reader(s)"
+
+    check("card reader service (pcscd)", pcscd)
+    check("reader", lambda: pick_reader(config.reader or None, readers))
+    api = api_for(config)
+
+    def reachable():
+        response = api.http.get(config.api_url.rstrip("/") + "/health", timeout=config.api_timeout)
+        return f"{config.api_url} answers HTTP {response.status_code}"
+
+    def credentials():
+        if not (config.key_id and config.secret):
+            raise ValueError("no key_id/secret configured")
+        try:
+            api.card_challenge("0000000000000000")
+        except ApiError as error:
+            if error.status in (401, 403):
+                raise
+            return f"accepted for key '{config.key_id}'"
+        return f"accepted for key '{config.key_id}'"
+
+    def wrap(run):
+        def inner():
+            try:
+                return run()
+            except Exception as error:  # requests errors -> a line, not a traceback
+                if isinstance(error, TerminalError):
+                    raise
+                raise ApiUnreachable(f"The loyalty server cannot be reached ({type(error).__name__}).")
+        return inner
+
+    check("loyalty server", wrap(reachable))
+    check("terminal credentials", wrap(credentials))
+    api.close()
+    return ok
+
+
+def cashier(agent, console=None, ask=input) -> None:
+    """The interactive cashier screen: one sale after another until Ctrl-D / 'q'."""
+    from rich.console import Console
+    from rich.panel import Panel
+
+    from terminal.errors import ForeignCard
+    from terminal.session import PosSession
+
+    console = console or Console()
+    console.print(Panel("Loyalty till - cashier mode. Enter a receipt number to start a sale, "
+                        "'r' for a return, 'f' to send queued sales, 'q' to quit.",
+                        title="loyalty-terminal"))
+    while True:
+        try:
+            receipt = ask("receipt> ").strip()
+        except EOFError:
+            return
+        if receipt in ("q", "quit"):
+            return
+        if not receipt:
+            continue
+        if receipt == "f":
+            report = agent.flush_outbox()
+            console.print(f"Sent {report.sent}, refused {report.rejected}, still waiting {report.left}.")
+            continue
+        if receipt == "r":
+            _cashier_return(agent, console, ask)
+            continue
+        session = PosSession(receipt)
+        try:
+            console.print("[bold]Please tap the loyalty card...[/bold]")
+            while True:
+                try:
+                    member = agent.tap(session)
+                    break
+                except ForeignCard as error:
+                    console.print(f"[yellow]{error.message}[/yellow] Waiting for a loyalty card...")
+                    agent.reader.wait_for_removal(timeout=agent.config.tap_timeout)
+            if member is None:
+                console.print(Panel("The loyalty server cannot be reached. This sale will "
+                                    "earn points later; paying with points is not possible.",
+                                    title="offline", style="yellow"))
+            else:
+                console.print(Panel(f"[bold]{member.display_name}[/bold]   tier: {member.tier}\n"
+                                    f"points: {member.available}  (pending {member.pending})",
+                                    title="member", style="green"))
+            agent.give_basket(session, _ask_lines(console, ask))
+            if session.can_redeem:
+                points = ask("pay with points (enter = none)> ").strip()
+                if points:
+                    hold = agent.pay_with_points(session, int(points))
+                    console.print(f"Paid {hold.points} points = {hold.value_minor / 100:.2f} "
+                                  f"{agent.config.currency}.")
+            result = agent.accrue(session)
+            if result is None:
+                console.print("[yellow]Sale saved; its points will be sent when the server is back.[/yellow]")
+            else:
+                member = result.get("member") or {}
+                console.print(Panel(f"Points earned: [bold]{result.get('points')}[/bold]\n"
+                                    f"New balance: {member.get('available', '?')}",
+                                    title="done", style="green"))
+        except (TerminalError, ValueError) as error:
+            if session.hold is not None:
+                agent.abort(session, getattr(error, "message", str(error)))
+            console.print(Panel(getattr(error, "message", str(error)), title="not done",
+                                style="red"))
+
+
+def _ask_lines(console, ask) -> list[dict]:
+    console.print("Basket lines as 'SKU PRICE [QUANTITY]' (price in major units), empty line to finish.")
+    lines = []
+    while True:
+        text = ask(f"line {len(lines) + 1}> ").strip()
+        if not text:
+            if lines:
+                return lines
+            continue
+        parts = text.split()
+        try:
+            price = Decimal(parts[1])
+            quantity = Decimal(parts[2]) if len(parts) > 2 else Decimal(1)
+        except (IndexError, InvalidOperation):
+            console.print("[red]Write e.g. 'COFFEE 3.50 2'.[/red]")
+            continue
+        lines.append({"line_no": len(lines) + 1, "sku": parts[0], "quantity": str(quantity),
+                      "amount_minor": int(price * quantity * 100)})
+
+
+def _cashier_return(agent, console, ask) -> None:
+    from terminal.session import PosSession
+
+    receipt = ask("original receipt> ").strip()
+    numbers = ask("returned line numbers (e.g. '1 3')> ").split()
+    session = PosSession(f"return-of-{receipt}")
+    try:
+        result = agent.refund(session, original_receipt=receipt,
+                              occurred_at=datetime.now(timezone.utc),
+                              lines=[{"line_no": int(n), "quantity": "1"} for n in numbers])
+        console.print(Panel(f"Return recorded. Points: {result.get('points', '?')}", style="green"))
+    except (TerminalError, ValueError) as error:
+        console.print(Panel(getattr(error, "message", str(error)), title="not done", style="red"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="loyalty-terminal", description="The loyalty till agent.")
+    parser.add_argument("--config", help="TOML configuration file (or $LOYALTY_TERMINAL_CONFIG)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, text in (("readers", "list the card readers"), ("doctor", "check pcscd, reader, server"),
+                       ("pos", "JSON lines for POS software on stdin/stdout"),
+                       ("cashier", "interactive cashier screen"), ("flush", "replay the outbox"),
+                       ("outbox", "list the outbox")):
+        commands.add_parser(name, help=text)
+    issue = commands.add_parser("issue-card", help="issuing station: write a new card (staff)")
+    issue.add_argument("--member-id", required=True)
+    issue.add_argument("--username", required=True)
+    issue.add_argument("--timeout", type=float, default=30)
+    args = parser.parse_args(argv)
+    try:
+        config = TerminalConfig.load(args.config)
+        if args.command == "readers":
+            from terminal.reader import list_readers
+            for name in list_readers():
+                print(name)
+            return 0
+        if args.command == "doctor":
+            return 0 if doctor(config) else 1
+        if args.command == "issue-card":
+            from terminal.issuing import issue_card
+            from terminal.reader import Reader
+            password = os.environ.get("LOYALTY_STAFF_PASSWORD") or getpass.getpass("staff password: ")
+            print("Put the blank card on the reader...", file=sys.stderr)
+            issued = issue_card(api_for(config), Reader(config.reader or None),
+                                username=args.username, password=password,
+                                member_id=args.member_id, timeout=args.timeout)
+            print(f"card {issued.card_number} (key version {issued.key_version}) written and locked")
+            return 0
+        if args.command == "outbox":
+            from terminal.outbox import Outbox
+            for entry in Outbox(config.outbox).entries():
+                print(f"{entry.seq:6d} {entry.status:8s} {entry.body.get('receipt_number', ''):20s} "
+                      f"attempts={entry.attempts} {entry.last_error or ''}")
+            return 0
+        agent = build_agent(config)
+        if args.command == "flush":
+            report = agent.flush_outbox()
+            print(f"sent {report.sent}, refused {report.rejected}, waiting {report.left}")
+            return 0 if report.left == 0 else 1
+        if args.command == "pos":
+            from terminal.pos_interface import PosInterface
+            PosInterface(agent).serve()
+            return 0
+        if args.command == "cashier":
+            cashier(agent)
+            return 0
+    except TerminalError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        return 1
+    except (OSError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""The till's own errors: every failure the cashier can meet, with a message in plain words.
+
+Nothing outside ``terminal.reader`` sees a pyscard exception: the reader translates each
+PC/SC failure into one of these. ``message`` is what a cashier is shown; the class is
+what the code branches on.
+"""
+from __future__ import annotations
+
+
+class TerminalError(Exception):
+    """Root of the till's errors; ``str(error)`` is a sentence a cashier can read."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+# -- PC/SC and readers ----------------------------------------------------------------------
+
+class ReaderError(TerminalError):
+    """Something between the till and the card failed (service, reader, radio link)."""
+
+
+class PcscUnavailable(ReaderError):
+    """The PC/SC service (pcscd) is not running or cannot be reached."""
+
+
+class ReaderNotFound(ReaderError):
+    """No reader of the configured name is connected."""
+
+
+class ReaderGone(ReaderError):
+    """The reader disappeared (unplugged) while the till was using it."""
+
+
+class NoCard(ReaderError):
+    """No card is on the reader."""
+
+
+class CardWaitTimeout(ReaderError):
+    """No card was presented (or removed) within the time allowed."""
+
+
+class CardRemoved(ReaderError):
+    """The card left the reader before the exchange finished (torn away)."""
+
+
+class CardReset(ReaderError):
+    """Another program reset the card during the exchange."""
+
+
+class CardCommunicationError(ReaderError):
+    """The card or reader gave an answer the till cannot use."""
+
+
+# -- the card --------------------------------------------------------------------------------
+
+class CardError(TerminalError):
+    """The card answered, but not with what the till needed."""
+
+
+class ForeignCard(CardError):
+    """A card that is not one of ours (no loyalty application, or an unknown kind)."""
+
+    def __init__(self, message: str, *, kind: str):
+        super().__init__(message)
+        self.kind = kind
+
+
+class ApplicationBlocked(CardError):
+    """Our application on the card is blocked (lost, stolen or retired)."""
+
+
+class CardNotPersonalised(CardError):
+    """Our application is there but has no card number or key yet."""
+
+
+class PersonalisationLocked(CardError):
+    """The card is already personalised and locked: it cannot be written again."""
+
+
+class CardStatusError(CardError):
+    """The card refused a command with a status word the till does not expect."""
+
+    def __init__(self, message: str, *, sw: int):
+        super().__init__(message)
+        self.sw = sw
+
+
+class CardNotAuthentic(CardError):
+    """The card's answer to the challenge was wrong: a copy, or a card of another key."""
+
+
+# -- the server ------------------------------------------------------------------------------
+
+class ApiError(TerminalError):
+    """The loyalty server refused a request; ``message`` comes from the server."""
+
+    def __init__(self, message: str, *, status: int, error: str = "", code: str = "",
+                 problems: object = None):
+        super().__init__(message)
+        self.status = status
+        self.error = error
+        self.code = code
+        self.problems = problems
+
+
+class ApiUnreachable(TerminalError):
+    """The loyalty server cannot be reached (network, timeout, or a server fault 5xx)."""
+
+
+class SessionError(TerminalError):
+    """A POS step was asked for in a state where it cannot happen."""
+
+
+class RedemptionNeedsServer(TerminalError):
+    """Paying with points needs the loyalty server, which cannot be reached now."""

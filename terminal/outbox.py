@@ -1,0 +1,159 @@
+"""A durable local outbox for accruals the server could not take yet (SQLite file).
+
+The rule (reliable submission): an accrual is written here with its idempotency key
+*before* the first attempt to send it; it is marked sent only when the server answered.
+After a crash, a timeout or an outage the same key is sent again, so the server (which
+is idempotent by key) records the sale exactly once even when the first attempt reached
+it and only the answer was lost. Entries are replayed in the order they were written;
+an entry the server refuses (4xx) is set aside as rejected, for an operator to look at,
+and does not hold up the ones behind it.
+
+The outbox also keeps the till's offline counter, used in offline card challenges, so
+no two offline challenges of this till are ever built from the same counter.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from terminal.errors import ApiError, ApiUnreachable
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    idempotency_key TEXT NOT NULL UNIQUE,
+    body TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'rejected')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    result TEXT,
+    done_at TEXT
+);
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class Entry:
+    seq: int
+    kind: str
+    idempotency_key: str
+    body: dict
+    status: str
+    attempts: int
+    last_error: str | None
+    result: dict | None
+
+
+@dataclass(frozen=True)
+class ReplayReport:
+    sent: int
+    rejected: int
+    left: int
+
+
+class Outbox:
+    """The outbox in one SQLite file (created on first use)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def add(self, kind: str, idempotency_key: str, body: dict, *, now: datetime) -> Entry:
+        """Write an entry (durably) before it is sent; the same key twice is one entry."""
+        self.db.execute("INSERT OR IGNORE INTO outbox (kind, idempotency_key, body, created_at)"
+                        " VALUES (?, ?, ?, ?)",
+                        (kind, idempotency_key, json.dumps(body, sort_keys=True), now.isoformat()))
+        return self.get(idempotency_key)
+
+    def get(self, idempotency_key: str) -> Entry:
+        row = self.db.execute("SELECT seq, kind, idempotency_key, body, status, attempts, "
+                              "last_error, result FROM outbox WHERE idempotency_key = ?",
+                              (idempotency_key,)).fetchone()
+        if row is None:
+            raise KeyError(idempotency_key)
+        return _entry(row)
+
+    def entries(self, status: str | None = None) -> list[Entry]:
+        """Entries in the order they were written (optionally of one status)."""
+        query = ("SELECT seq, kind, idempotency_key, body, status, attempts, last_error, result "
+                 "FROM outbox")
+        rows = (self.db.execute(query + " WHERE status = ? ORDER BY seq", (status,))
+                if status else self.db.execute(query + " ORDER BY seq"))
+        return [_entry(row) for row in rows]
+
+    def pending(self) -> list[Entry]:
+        return self.entries("pending")
+
+    def mark_sent(self, idempotency_key: str, result: dict, *, now: datetime) -> None:
+        self.db.execute("UPDATE outbox SET status = 'sent', result = ?, done_at = ?, "
+                        "attempts = attempts + 1 WHERE idempotency_key = ? AND status = 'pending'",
+                        (json.dumps(result), now.isoformat(), idempotency_key))
+
+    def mark_rejected(self, idempotency_key: str, error: str, *, now: datetime) -> None:
+        self.db.execute("UPDATE outbox SET status = 'rejected', last_error = ?, done_at = ?, "
+                        "attempts = attempts + 1 WHERE idempotency_key = ? AND status = 'pending'",
+                        (error, now.isoformat(), idempotency_key))
+
+    def note_failure(self, idempotency_key: str, error: str) -> None:
+        self.db.execute("UPDATE outbox SET attempts = attempts + 1, last_error = ? "
+                        "WHERE idempotency_key = ?", (error, idempotency_key))
+
+    def send(self, entry: Entry, deliver: Callable[[Entry], dict], *, now: datetime) -> dict:
+        """Try one entry: sent (returns the server's answer), rejected (ApiError raised) or
+        still pending (ApiUnreachable raised)."""
+        try:
+            result = deliver(entry)
+        except ApiUnreachable as error:
+            self.note_failure(entry.idempotency_key, error.message)
+            raise
+        except ApiError as error:
+            self.mark_rejected(entry.idempotency_key, f"{error.status} {error.error}: "
+                               f"{error.message}", now=now)
+            raise
+        self.mark_sent(entry.idempotency_key, result, now=now)
+        return result
+
+    def replay(self, deliver: Callable[[Entry], dict], *, now: datetime) -> ReplayReport:
+        """Send the pending entries in order; stop at the first one the server cannot take."""
+        sent = rejected = 0
+        for entry in self.pending():
+            try:
+                self.send(entry, deliver, now=now)
+                sent += 1
+            except ApiError:
+                rejected += 1
+            except ApiUnreachable:
+                break
+        return ReplayReport(sent, rejected, len(self.pending()))
+
+    def next_counter(self, name: str = "offline") -> int:
+        """The next value of a durable counter (1, 2, ...), never handed out twice."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute("INSERT OR IGNORE INTO counters (name, value) VALUES (?, 0)", (name,))
+            self.db.execute("UPDATE counters SET value = value + 1 WHERE name = ?", (name,))
+            (value,) = self.db.execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone()
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return value
+
+
+def _entry(row) -> Entry:
+    return Entry(row[0], row[1], row[2], json.loads(row[3]), row[4], row[5], row[6],
+                 json.loads(row[7]) if row[7] else None)

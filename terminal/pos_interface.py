@@ -1,0 +1,150 @@
+"""The local interface for POS software: JSON lines over stdin/stdout.
+
+Start it with ``loyalty-terminal pos`` (the POS spawns it and keeps its pipes). One request
+per line, one answer per line, in order. Every answer has ``"ok"``; a failure carries
+``"error"`` (the error class, to branch on) and ``"message"`` (to show the cashier)::
+
+    > {"cmd": "start", "receipt": "R-1001"}
+    < {"ok": true, "state": "idle", "receipt": "R-1001"}
+    > {"cmd": "tap", "timeout": 30}
+    < {"ok": true, "state": "authenticated", "offline": false, "can_redeem": true,
+       "member": {"member_id": "M1", "display_name": "Ada Lovelace", "tier": "gold",
+                  "available": 500, "pending": 0}}
+    > {"cmd": "basket", "lines": [{"line_no": 1, "sku": "COFFEE", "quantity": "2",
+                                   "amount_minor": 700}]}
+    < {"ok": true, "state": "basket"}
+    > {"cmd": "pay_points", "points": 200}
+    < {"ok": true, "state": "points paid", "hold_id": "H1", "points": 200, "value_minor": 200}
+    > {"cmd": "accrue"}
+    < {"ok": true, "state": "done", "queued": false, "points": 7, "member": {...}}
+    > {"cmd": "refund", "receipt": "R-1001", "occurred_at": "2026-11-23T12:00:00+00:00",
+       "lines": [{"line_no": 1, "quantity": "1"}]}
+    < {"ok": true, "state": "done", "result": {...}}
+    > {"cmd": "cancel"}          # abandon the sale; an open points hold is voided
+    > {"cmd": "wait_removal", "timeout": 10}   # until the card has left the reader
+    > {"cmd": "flush"}           # replay the offline outbox now
+    < {"ok": true, "sent": 2, "rejected": 0, "left": 0}
+    > {"cmd": "status"}
+    < {"ok": true, "state": "idle", "receipt": "R-1002", "outbox_pending": 0}
+
+A foreign card answers ``{"ok": false, "error": "ForeignCard", "message": "This is a
+foreign card (...)"}`` and the sale stays ready for the next tap. Offline, ``tap`` answers
+``"offline": true`` without a member, ``accrue`` answers ``"queued": true``, and
+``pay_points`` fails with ``RedemptionNeedsServer``.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+from datetime import datetime
+from typing import IO
+
+from terminal.agent import TillAgent
+from terminal.errors import SessionError, TerminalError
+from terminal.session import PosSession, State
+
+
+class PosInterface:
+    def __init__(self, agent: TillAgent):
+        self.agent = agent
+        self.session: PosSession | None = None
+
+    def handle(self, request: dict) -> dict:
+        """One request, one answer (never raises for a till or input error)."""
+        command = request.get("cmd")
+        handler = getattr(self, f"_cmd_{command}", None) if isinstance(command, str) else None
+        if handler is None:
+            return {"ok": False, "error": "UnknownCommand",
+                    "message": f"Unknown command {command!r}."}
+        try:
+            answer = handler(request)
+        except TerminalError as error:
+            answer = {"ok": False, "error": type(error).__name__, "message": error.message}
+        except (KeyError, TypeError, ValueError) as error:
+            answer = {"ok": False, "error": "BadRequest", "message": f"Bad request: {error}."}
+        if self.session is not None:
+            answer.setdefault("state", self.session.state.value)
+        return answer
+
+    def _current(self) -> PosSession:
+        if self.session is None:
+            raise SessionError("Start a sale first (cmd 'start').")
+        return self.session
+
+    def _check_no_open_sale(self) -> None:
+        if self.session is not None and self.session.state not in (State.DONE, State.FAILED,
+                                                                   State.IDLE):
+            raise SessionError(f"The sale {self.session.receipt_number} is at "
+                               f"'{self.session.state.value}': accrue or cancel it first.")
+        if self.session is not None and self.session.hold is not None:
+            self.agent.abort(self.session, "Sale abandoned.")
+
+    def _cmd_start(self, request: dict) -> dict:
+        self._check_no_open_sale()
+        self.session = PosSession(str(request["receipt"]))
+        return {"ok": True, "receipt": self.session.receipt_number}
+
+    def _cmd_tap(self, request: dict) -> dict:
+        session = self._current()
+        member = self.agent.tap(session, timeout=request.get("timeout"), pin=request.get("pin"))
+        return {"ok": True, "offline": session.offline, "can_redeem": session.can_redeem,
+                "member": asdict(member) if member else None}
+
+    def _cmd_basket(self, request: dict) -> dict:
+        when = request.get("occurred_at")
+        self.agent.give_basket(self._current(), list(request["lines"]),
+                               datetime.fromisoformat(when) if when else None)
+        return {"ok": True}
+
+    def _cmd_pay_points(self, request: dict) -> dict:
+        hold = self.agent.pay_with_points(self._current(), int(request["points"]))
+        return {"ok": True, **asdict(hold)}
+
+    def _cmd_accrue(self, request: dict) -> dict:
+        session = self._current()
+        result = self.agent.accrue(session) or {}
+        return {"ok": True, "queued": session.queued, "points": result.get("points"),
+                "member": result.get("member")}
+
+    def _cmd_cancel(self, request: dict) -> dict:
+        session = self._current()
+        self.agent.abort(session, "Sale cancelled.")
+        return {"ok": True}
+
+    def _cmd_refund(self, request: dict) -> dict:
+        self._check_no_open_sale()
+        session = PosSession(f"return-of-{request['receipt']}")
+        self.session = session
+        result = self.agent.refund(session, original_receipt=str(request["receipt"]),
+                                   occurred_at=datetime.fromisoformat(request["occurred_at"]),
+                                   lines=list(request["lines"]))
+        return {"ok": True, "result": result}
+
+    def _cmd_wait_removal(self, request: dict) -> dict:
+        self.agent.reader.wait_for_removal(request.get("timeout"))
+        return {"ok": True}
+
+    def _cmd_flush(self, request: dict) -> dict:
+        report = self.agent.flush_outbox()
+        return {"ok": True, **asdict(report)}
+
+    def _cmd_status(self, request: dict) -> dict:
+        return {"ok": True, "receipt": self.session.receipt_number if self.session else None,
+                "outbox_pending": len(self.agent.outbox.pending())}
+
+    def serve(self, reader: IO[str] = sys.stdin, writer: IO[str] = sys.stdout) -> None:
+        """Answer JSON lines until end of input."""
+        for line in reader:
+            if not line.strip():
+                continue
+            try:
+                request = json.loads(line)
+                if not isinstance(request, dict):
+                    raise ValueError("not an object")
+            except ValueError as error:
+                answer = {"ok": False, "error": "BadRequest", "message": f"Not a JSON object: {error}."}
+            else:
+                answer = self.handle(request)
+            writer.write(json.dumps(answer) + "\n")
+            writer.flush()

@@ -1,0 +1,62 @@
+"""The signed HTTP client against the fake server: signatures, errors, outages."""
+import hashlib
+import hmac
+
+import pytest
+
+from terminal.api_client import ApiClient, Credentials, signature
+from terminal.errors import ApiError, ApiUnreachable
+
+
+def test_the_signature_covers_method_path_time_key_and_body():
+    body = b'{"a":1}'
+    expected = hmac.new(b"s3cret", "\n".join([
+        "POST", "/v1/terminal/holds?x=1", "1700000000", "key-1",
+        hashlib.sha256(body).hexdigest()]).encode(), hashlib.sha256).hexdigest()
+    assert signature("s3cret", "post", "/v1/terminal/holds?x=1", "1700000000", "key-1",
+                     body) == expected
+    assert signature("s3cret", "POST", "/p", "1", None, b"") != signature(
+        "s3cret", "POST", "/p", "1", "k", b"")
+
+
+def test_a_correctly_signed_request_is_accepted(fake_server):
+    fake_server.add_member("M1")
+    fake_server.add_card("6280001234567890", "M1")
+    client = ApiClient(fake_server.url, Credentials(fake_server.key_id, fake_server.secret))
+    answer = client.card_challenge("6280001234567890")
+    assert len(bytes.fromhex(answer["challenge"])) == 16
+
+
+def test_a_wrong_secret_is_refused_with_the_servers_message(fake_server):
+    client = ApiClient(fake_server.url, Credentials(fake_server.key_id, "not-the-secret"))
+    with pytest.raises(ApiError) as raised:
+        client.card_challenge("6280001234567890")
+    assert (raised.value.status, raised.value.error) == (401, "bad_signature")
+    assert raised.value.message == "signature does not match"
+
+
+def test_a_clock_too_far_off_is_refused(fake_server):
+    client = ApiClient(fake_server.url, Credentials(fake_server.key_id, fake_server.secret),
+                       clock=lambda: 1_000_000_000)
+    with pytest.raises(ApiError, match="clock skew"):
+        client.card_challenge("6280001234567890")
+
+
+def test_a_server_that_drops_the_connection_is_unreachable(fake_server):
+    fake_server.down = True
+    client = ApiClient(fake_server.url, Credentials(fake_server.key_id, fake_server.secret))
+    with pytest.raises(ApiUnreachable, match="cannot be reached"):
+        client.card_challenge("6280001234567890")
+
+
+def test_nobody_listening_is_unreachable():
+    client = ApiClient("http://127.0.0.1:9", Credentials("k", "s"), timeout=0.5)
+    with pytest.raises(ApiUnreachable):
+        client.card_challenge("6280001234567890")
+
+
+def test_a_till_credential_cannot_issue_cards(fake_server):
+    client = ApiClient(fake_server.url, Credentials(fake_server.key_id, fake_server.secret))
+    with pytest.raises(ApiError) as raised:
+        client.issue_card("not-a-staff-token", "M1")
+    assert raised.value.status == 401

@@ -1,0 +1,152 @@
+"""Accruals survive outages: written before the first send, replayed in order, posted once."""
+from datetime import datetime, timezone
+
+import pytest
+
+from terminal.agent import TillAgent
+from terminal.api_client import ApiClient, Credentials
+from terminal.errors import ApiError, ApiUnreachable
+from terminal.outbox import Outbox
+from terminal.session import CardRef, PosSession
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+LINES = [{"line_no": 1, "sku": "BREAD", "quantity": "1", "amount_minor": 500}]
+
+
+@pytest.fixture
+def member(fake_server):
+    fake_server.add_member("M1", points=0)
+    fake_server.add_uid("04AABBCCDD", "M1")
+    return "M1"
+
+
+def agent_for(config, fake_server, *, timeout=1.0):
+    api = ApiClient(fake_server.url, Credentials(fake_server.key_id, fake_server.secret),
+                    timeout=timeout)
+    return TillAgent(config, reader=None, api=api, outbox=Outbox(config.outbox),
+                     clock=lambda: NOW)
+
+
+def sale(agent, receipt):
+    """A UID-card sale whose card session could not be opened (server away): earn only."""
+    session = PosSession(receipt)
+    session.card_presented(CardRef(uid="04AABBCCDD"))
+    session.authenticated(member=None, card_session=None, can_redeem=False, offline=True)
+    agent.give_basket(session, LINES)
+    return agent.accrue(session), session
+
+
+@pytest.fixture
+def till_config(fake_server, tmp_path):
+    from terminal.config import TerminalConfig
+
+    return TerminalConfig(api_url=fake_server.url, key_id=fake_server.key_id,
+                          secret=fake_server.secret, store_code="S1", terminal_code="T1",
+                          outbox=str(tmp_path / "outbox.sqlite3"))
+
+
+def test_the_entry_is_on_disk_before_the_first_send(fake_server, member, till_config):
+    agent = agent_for(till_config, fake_server)
+    seen = []
+    real_accrue = agent.api.accrue
+
+    def spy(body, key):
+        on_disk = Outbox(till_config.outbox)
+        seen.append([(e.idempotency_key, e.status) for e in on_disk.entries()])
+        on_disk.close()
+        return real_accrue(body, key)
+
+    agent.api.accrue = spy
+    result, _ = sale(agent, "R1")
+    assert result["points"] == 5
+    assert seen == [[(agent.outbox.entries()[0].idempotency_key, "pending")]]
+    assert agent.outbox.entries()[0].status == "sent"
+
+
+def test_sales_during_an_outage_are_posted_once_each_after_an_agent_restart(
+        fake_server, member, till_config):
+    fake_server.down = True
+    agent = agent_for(till_config, fake_server)
+    for number in range(3):
+        result, session = sale(agent, f"R{number}")
+        assert result is None and session.queued
+    assert [e.body["receipt_number"] for e in agent.outbox.pending()] == ["R0", "R1", "R2"]
+    agent.outbox.close()
+    agent.api.close()
+
+    fake_server.down = False
+    restarted = agent_for(till_config, fake_server)
+    report = restarted.flush_outbox()
+    assert (report.sent, report.rejected, report.left) == (3, 0, 0)
+    assert [a["receipt_number"] for a in fake_server.accruals] == ["R0", "R1", "R2"]
+    assert restarted.flush_outbox().sent == 0
+    assert fake_server.points_of("M1") == 15
+
+
+def test_a_new_sale_goes_after_the_queued_ones(fake_server, member, till_config):
+    fake_server.down = True
+    agent = agent_for(till_config, fake_server)
+    sale(agent, "R-early")
+    fake_server.down = False
+    result, _ = sale(agent, "R-late")
+    assert result is not None
+    assert [a["receipt_number"] for a in fake_server.accruals] == ["R-early", "R-late"]
+
+
+def test_a_timeout_after_the_server_committed_does_not_post_twice(fake_server, member,
+                                                                   till_config):
+    fake_server.commit_then_stall = 1
+    agent = agent_for(till_config, fake_server, timeout=0.5)
+    result, session = sale(agent, "R-stall")
+    assert result is None and session.queued
+    assert len(fake_server.accruals) == 1
+    report = agent.flush_outbox()
+    assert (report.sent, report.left) == (1, 0)
+    assert len(fake_server.accruals) == 1
+    assert agent.outbox.entries()[0].result["transaction_id"] == "TX1"
+
+
+def test_a_refused_entry_is_set_aside_and_does_not_block_the_rest(tmp_path):
+    outbox = Outbox(tmp_path / "o.sqlite3")
+    for key in ("a", "b", "c"):
+        outbox.add("accrual", key, {"n": key}, now=NOW)
+
+    def deliver(entry):
+        if entry.idempotency_key == "b":
+            raise ApiError("No such card.", status=404, error="card_not_found")
+        return {"ok": entry.idempotency_key}
+
+    report = outbox.replay(deliver, now=NOW)
+    assert (report.sent, report.rejected, report.left) == (2, 1, 0)
+    assert [(e.idempotency_key, e.status) for e in outbox.entries()] == [
+        ("a", "sent"), ("b", "rejected"), ("c", "sent")]
+    assert "card_not_found" in outbox.get("b").last_error
+
+
+def test_replay_stops_at_the_first_entry_the_server_cannot_take(tmp_path):
+    outbox = Outbox(tmp_path / "o.sqlite3")
+    for key in ("a", "b"):
+        outbox.add("accrual", key, {}, now=NOW)
+
+    def deliver(entry):
+        raise ApiUnreachable("down")
+
+    report = outbox.replay(deliver, now=NOW)
+    assert (report.sent, report.left) == (0, 2)
+    assert [e.attempts for e in outbox.entries()] == [1, 0]
+
+
+def test_the_same_idempotency_key_is_one_entry(tmp_path):
+    outbox = Outbox(tmp_path / "o.sqlite3")
+    outbox.add("accrual", "k", {"first": True}, now=NOW)
+    outbox.add("accrual", "k", {"first": False}, now=NOW)
+    assert [e.body for e in outbox.entries()] == [{"first": True}]
+
+
+def test_the_offline_counter_never_repeats_across_restarts(tmp_path):
+    path = tmp_path / "o.sqlite3"
+    first = Outbox(path)
+    values = [first.next_counter(), first.next_counter()]
+    first.close()
+    values.append(Outbox(path).next_counter())
+    assert values == [1, 2, 3]

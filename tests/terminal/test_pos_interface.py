@@ -1,0 +1,82 @@
+"""The POS's JSON-lines interface driving a whole sale on the real reader stack."""
+import io
+import json
+
+from terminal.pos_interface import PosInterface
+
+LINES = [{"line_no": 1, "sku": "COFFEE", "quantity": "2", "amount_minor": 700}]
+
+
+def talk(interface, *requests):
+    out = io.StringIO()
+    interface.serve(io.StringIO("".join(json.dumps(r) + "\n" for r in requests) + "not json\n"), out)
+    return [json.loads(line) for line in out.getvalue().splitlines()]
+
+
+def test_a_pos_runs_a_sale_with_points_over_json_lines(fake_server, make_card, make_agent):
+    fake_server.add_member("M1", "Ada Lovelace", "gold", points=500)
+    make_card(card_key=fake_server.add_card("6280001234567890", "M1")).tap()
+    answers = talk(PosInterface(make_agent()),
+                   {"cmd": "start", "receipt": "P-1"},
+                   {"cmd": "tap", "timeout": 5},
+                   {"cmd": "basket", "lines": LINES},
+                   {"cmd": "pay_points", "points": 200},
+                   {"cmd": "accrue"},
+                   {"cmd": "status"},
+                   {"cmd": "wait_removal", "timeout": 0.3})
+    assert [a["ok"] for a in answers] == [True] * 6 + [False, False]
+    assert answers[6]["error"] == "CardWaitTimeout"
+    assert answers[1]["member"]["display_name"] == "Ada Lovelace"
+    assert answers[3]["state"] == "points paid"
+    assert (answers[4]["state"], answers[4]["points"], answers[4]["queued"]) == ("done", 7, False)
+    assert answers[-1]["error"] == "BadRequest"
+    assert fake_server.points_of("M1") == 307
+
+
+def test_a_foreign_card_is_named_and_the_sale_waits_for_the_next_tap(fake_server, make_card,
+                                                                      make_agent):
+    make_card("foreign").tap()
+    answers = talk(PosInterface(make_agent()), {"cmd": "start", "receipt": "P-2"},
+                   {"cmd": "tap", "timeout": 5}, {"cmd": "bogus"})
+    assert answers[1] == {"ok": False, "error": "ForeignCard", "state": "idle",
+                          "message": answers[1]["message"]}
+    assert "foreign card" in answers[1]["message"]
+    assert answers[2]["error"] == "UnknownCommand"
+
+
+def test_offline_the_pos_is_told_the_sale_is_queued_and_points_cannot_pay(fake_server, make_card,
+                                                                          make_agent):
+    fake_server.add_member("M1", points=500)
+    make_card(card_key=fake_server.add_card("6280001234567890", "M1")).tap()
+    fake_server.down = True
+    interface = PosInterface(make_agent())
+    answers = talk(interface, {"cmd": "start", "receipt": "P-3"}, {"cmd": "tap", "timeout": 5},
+                   {"cmd": "basket", "lines": LINES}, {"cmd": "pay_points", "points": 10},
+                   {"cmd": "accrue"})
+    assert answers[1]["offline"] is True and answers[1]["member"] is None
+    assert answers[3]["error"] == "RedemptionNeedsServer"
+    assert answers[4]["queued"] is True
+    fake_server.down = False
+    assert talk(interface, {"cmd": "flush"})[0]["sent"] == 1
+    assert fake_server.points_of("M1") == 507
+
+
+def test_the_pos_command_speaks_json_lines_on_its_pipes(fake_server, make_card, till_config):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    fake_server.add_member("M1", "Ada Lovelace", "gold", points=10)
+    make_card(card_key=fake_server.add_card("6280001234567890", "M1")).tap()
+    env = {**os.environ, **{f"LOYALTY_TERMINAL_{name.upper()}": str(value) for name, value in
+                            vars(till_config).items()}}
+    requests = [{"cmd": "start", "receipt": "PIPE-1"}, {"cmd": "tap", "timeout": 5},
+                {"cmd": "basket", "lines": LINES}, {"cmd": "accrue"}]
+    result = subprocess.run([str(Path(sys.executable).parent / "loyalty-terminal"), "pos"],
+                            input="".join(json.dumps(r) + "\n" for r in requests), env=env,
+                            capture_output=True, text=True, timeout=60)
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    assert result.returncode == 0, result.stderr
+    assert answers[1]["member"]["display_name"] == "Ada Lovelace"
+    assert (answers[3]["state"], answers[3]["points"]) == ("done", 7)

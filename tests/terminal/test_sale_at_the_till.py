@@ -1,0 +1,197 @@
+"""Whole sales at the till: real pcscd + virtual card, the agent, a fake loyalty server."""
+from datetime import datetime, timezone
+
+import pytest
+
+from terminal.errors import (
+    ApiError, ApplicationBlocked, CardNotAuthentic, CardRemoved, ForeignCard,
+    RedemptionNeedsServer,
+)
+from terminal.session import PosSession, State
+
+LINES = [{"line_no": 1, "sku": "COFFEE", "quantity": "2", "amount_minor": 700},
+         {"line_no": 2, "sku": "CAKE", "quantity": "1", "amount_minor": 450}]
+
+
+@pytest.fixture
+def member_card(fake_server, make_card):
+    """A member with 500 points and their card, registered and ready to tap."""
+    fake_server.add_member("M1", "Ada Lovelace", "gold", points=500)
+    key = fake_server.add_card("6280001234567890", "M1")
+    return lambda **hooks: make_card(card_key=key, **hooks)
+
+
+def test_a_tap_shows_the_member_and_the_basket_earns_points(member_card, make_agent,
+                                                              fake_server, receipt):
+    agent = make_agent()
+    member_card().tap()
+    session = PosSession(receipt())
+    member = agent.tap(session)
+    assert (member.display_name, member.tier, member.available) == ("Ada Lovelace", "gold", 500)
+    agent.give_basket(session, LINES)
+    result = agent.accrue(session)
+    assert result["points"] == 11
+    assert session.state is State.DONE and not session.queued
+    assert fake_server.points_of("M1") == 511
+    assert agent.timing.apdu_ms > 0 and agent.timing.api_ms > 0
+
+
+def test_the_member_pays_part_of_the_bill_with_points(member_card, make_agent, fake_server,
+                                                      receipt):
+    agent = make_agent()
+    member_card().tap()
+    session = PosSession(receipt())
+    agent.tap(session)
+    agent.give_basket(session, LINES)
+    hold = agent.pay_with_points(session, 200)
+    assert session.state is State.CAPTURED and session.paid_with_points_minor == hold.value_minor
+    agent.accrue(session)
+    assert fake_server.holds[hold.hold_id]["state"] == "captured"
+    assert fake_server.accruals[-1]["paid_with_points_minor"] == 200
+    assert fake_server.points_of("M1") == 500 - 200 + 11
+
+
+def test_a_return_by_receipt_takes_back_the_points_of_returned_lines(member_card, make_agent,
+                                                                     fake_server, receipt):
+    agent = make_agent()
+    member_card().tap()
+    sale = PosSession(receipt())
+    agent.tap(sale)
+    agent.give_basket(sale, LINES)
+    agent.accrue(sale)
+    ret = PosSession(receipt())
+    agent.refund(ret, original_receipt=sale.receipt_number,
+                 occurred_at=datetime.now(timezone.utc), lines=[{"line_no": 1, "quantity": 2}])
+    assert ret.state is State.DONE
+    assert fake_server.points_of("M1") == 504
+
+
+def test_a_cloned_card_with_the_wrong_key_is_refused(member_card, make_agent, fake_server,
+                                                      receipt):
+    agent = make_agent()
+    member_card(wrong_key=True).tap()
+    session = PosSession(receipt())
+    with pytest.raises(CardNotAuthentic, match="copy"):
+        agent.tap(session)
+    assert session.state is State.FAILED and "copy" in session.message
+    assert fake_server.accruals == []
+
+
+def test_a_blocked_card_is_refused_before_asking_the_server(fake_server, make_card, make_agent,
+                                                            receipt):
+    agent = make_agent()
+    make_card(card_key=bytes(16), blocked=True).tap()
+    session = PosSession(receipt())
+    with pytest.raises(ApplicationBlocked):
+        agent.tap(session)
+    assert session.state is State.FAILED
+    assert fake_server.requests == 0
+
+
+def test_a_foreign_card_is_named_and_the_till_stays_ready(fake_server, make_card, make_agent,
+                                                          member_card, receipt):
+    agent = make_agent()
+    foreign = make_card("foreign").tap()
+    session = PosSession(receipt())
+    with pytest.raises(ForeignCard, match="foreign card"):
+        agent.tap(session)
+    assert session.state is State.IDLE
+    foreign.remove()
+    agent.reader.wait_for_removal(timeout=5)
+    member_card().tap()
+    assert agent.tap(session).display_name == "Ada Lovelace"
+
+
+def test_a_card_torn_away_mid_tap_leaves_nothing_half_done(member_card, make_agent, fake_server,
+                                                           receipt):
+    agent = make_agent()
+    member_card(drop_after=3).tap()  # SELECT, GET DATA, then torn at INTERNAL AUTHENTICATE
+    session = PosSession(receipt())
+    with pytest.raises(CardRemoved):
+        agent.tap(session)
+    assert session.state is State.FAILED and "tap again" in session.message
+    assert fake_server.sessions == {} and fake_server.accruals == []
+
+
+def test_a_uid_only_card_earns_but_cannot_pay_without_a_pin(fake_server, make_card, make_agent,
+                                                           receipt):
+    fake_server.add_member("M2", "Grace Hopper", "silver", points=300)
+    fake_server.add_uid("04A1B2C3D4E5F6", "M2", pin="1234")
+    agent = make_agent()
+    make_card("uid", uid="04A1B2C3D4E5F6").tap()
+    session = PosSession(receipt())
+    assert agent.tap(session).display_name == "Grace Hopper"
+    agent.give_basket(session, LINES)
+    with pytest.raises(Exception, match="PIN"):
+        agent.pay_with_points(session, 100)
+    session = PosSession(receipt())
+    agent.tap(session, pin="1234")
+    agent.give_basket(session, LINES)
+    agent.pay_with_points(session, 100)
+    agent.accrue(session)
+    assert fake_server.points_of("M2") == 300 - 100 + 11
+
+
+def test_a_failed_capture_voids_the_hold(member_card, make_agent, fake_server, receipt,
+                                          monkeypatch):
+    agent = make_agent()
+    member_card().tap()
+    session = PosSession(receipt())
+    agent.tap(session)
+    agent.give_basket(session, LINES)
+
+    def refuse(hold_id, **kwargs):
+        raise ApiError("The hold cannot be captured.", status=409, error="hold_lapsed")
+
+    monkeypatch.setattr(agent.api, "capture_hold", refuse)
+    with pytest.raises(ApiError):
+        agent.pay_with_points(session, 200)
+    assert session.state is State.FAILED and session.hold is None
+    assert [hold["state"] for hold in fake_server.holds.values()] == ["voided"]
+    assert fake_server.points_of("M1") == 500
+
+
+def test_offline_the_card_vouches_for_the_sale_and_it_is_posted_once_later(
+        member_card, make_agent, fake_server, receipt):
+    agent = make_agent()
+    fake_server.down = True
+    member_card().tap()
+    session = PosSession(receipt())
+    assert agent.tap(session) is None
+    assert session.offline and session.offline_proof["counter"] == 1
+    agent.give_basket(session, LINES)
+    with pytest.raises(RedemptionNeedsServer):
+        agent.pay_with_points(session, 10)
+    assert agent.accrue(session) is None and session.queued
+    assert len(agent.outbox.pending()) == 1
+    fake_server.down = False
+    report = agent.flush_outbox()
+    assert (report.sent, report.left) == (1, 0)
+    assert agent.flush_outbox().sent == 0
+    assert len(fake_server.accruals) == 1 and fake_server.points_of("M1") == 511
+
+
+def test_a_card_the_server_has_blocked_is_refused_with_the_servers_words(fake_server, make_card,
+                                                                         make_agent, receipt):
+    fake_server.add_member("M1")
+    key = fake_server.add_card("6280001234567890", "M1", blocked=True)
+    make_card(card_key=key).tap()
+    session = PosSession(receipt())
+    with pytest.raises(ApiError) as raised:
+        make_agent().tap(session)
+    assert (raised.value.error, session.state) == ("card_blocked", State.FAILED)
+    assert session.message == "This card is blocked."
+
+
+def test_an_open_sale_must_be_finished_before_the_next(member_card, make_agent, receipt):
+    from terminal.pos_interface import PosInterface
+
+    member_card().tap()
+    interface = PosInterface(make_agent())
+    interface.handle({"cmd": "start", "receipt": receipt()})
+    interface.handle({"cmd": "tap", "timeout": 5})
+    refused = interface.handle({"cmd": "refund", "receipt": "X", "occurred_at":
+                                "2026-11-23T12:00:00+00:00", "lines": []})
+    assert (refused["ok"], refused["error"]) == (False, "SessionError")
+    assert interface.handle({"cmd": "cancel"})["state"] == "failed"
+    assert interface.handle({"cmd": "start", "receipt": receipt()})["ok"]

@@ -1,0 +1,95 @@
+"""The loyalty-terminal commands: configuration, doctor, cashier screen, virtual card CLI."""
+import io
+import subprocess
+import sys
+
+import pytest
+from rich.console import Console
+
+from terminal.cli import cashier, doctor, main
+from terminal.config import TerminalConfig
+
+
+def test_configuration_comes_from_the_file_then_the_environment(tmp_path):
+    path = tmp_path / "till.toml"
+    path.write_text('api_url = "http://loyalty:8000"\nterminal_code = "TILL-1"\ntap_timeout = 12\n')
+    config = TerminalConfig.load(path, environ={"LOYALTY_TERMINAL_SECRET": "s",
+                                                "LOYALTY_TERMINAL_TAP_TIMEOUT": "7"})
+    assert (config.api_url, config.terminal_code, config.secret, config.tap_timeout) == (
+        "http://loyalty:8000", "TILL-1", "s", 7.0)
+    path.write_text('api_ulr = "typo"\n')
+    with pytest.raises(ValueError, match="api_ulr"):
+        TerminalConfig.load(path, environ={})
+
+
+def test_doctor_passes_when_every_part_is_there(till_config, fake_server):
+    lines = []
+    assert doctor(till_config, out=lines.append)
+    assert [line.split()[0] for line in lines] == ["ok"] * 4
+
+
+def test_doctor_says_which_part_is_wrong(till_config, fake_server):
+    from dataclasses import replace
+
+    lines = []
+    bad = replace(till_config, reader="No Such Reader", secret="wrong", api_timeout=1)
+    assert not doctor(bad, out=lines.append)
+    assert lines[1].startswith("FAIL  reader: No card reader named 'No Such Reader'")
+    assert lines[3].startswith("FAIL  terminal credentials: signature does not match")
+    lines.clear()
+    assert not doctor(replace(till_config, api_url="http://127.0.0.1:9"), out=lines.append)
+    assert "cannot be reached" in lines[2]
+
+
+def test_the_cashier_screen_runs_a_sale_and_shows_the_member_and_points(
+        fake_server, make_card, make_agent):
+    fake_server.add_member("M1", "Ada Lovelace", "gold", points=500)
+    make_card(card_key=fake_server.add_card("6280001234567890", "M1")).tap()
+    answers = iter(["C-1", "COFFEE 3.50 2", "", "100", "q"])
+    out = io.StringIO()
+    cashier(make_agent(), Console(file=out, width=100), ask=lambda prompt: next(answers))
+    screen = out.getvalue()
+    assert "Ada Lovelace" in screen and "gold" in screen and "500" in screen
+    assert "Points earned: 7" in screen and "New balance: 407" in screen
+
+
+def test_the_cashier_screen_names_a_foreign_card_in_plain_words(fake_server, make_card,
+                                                                 make_agent):
+    foreign = make_card("contact").tap()
+    answers = iter(["C-2"])
+    out = io.StringIO()
+    agent = make_agent()
+
+    def ask(prompt):
+        return next(answers)
+
+    def remove_then_stop(timeout):
+        foreign.remove()
+        raise KeyboardInterrupt
+
+    agent.reader.wait_for_removal = remove_then_stop
+    with pytest.raises(KeyboardInterrupt):
+        cashier(agent, Console(file=out, width=100), ask=ask)
+    assert "foreign card (unknown card (ATR 3B 95" in out.getvalue()
+
+
+def test_the_command_line_reports_a_missing_reader_service_in_plain_words(monkeypatch, capsys,
+                                                                          pcsc_lab):
+    with pcsc_lab.__class__.paused():
+        assert main(["readers"]) == 1
+    assert "pcscd" in capsys.readouterr().err
+
+
+def test_the_virtual_card_command_is_labelled_a_development_tool():
+    result = subprocess.run([sys.executable, "-m", "terminal.devtools.virtual_card", "--help"],
+                            capture_output=True, text=True, check=True)
+    assert "DEVELOPMENT/DEMO TOOL" in result.stdout
+
+
+@pytest.mark.parametrize("command", ["loyalty-terminal", "loyalty-virtual-card"])
+def test_the_console_scripts_are_installed(command):
+    from pathlib import Path
+
+    script = Path(sys.executable).parent / command
+    result = subprocess.run([str(script), "--help"], capture_output=True, text=True, check=True)
+    assert "usage:" in result.stdout
