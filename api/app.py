@@ -8,7 +8,7 @@ import swagger_ui_bundle
 from flask import Flask, send_from_directory
 from flask_smorest import Api
 
-from api import health, members, staff, terminal
+from api import health, members, staff, terminal, web
 from api.auth import SECURITY_SCHEMES, install_audit
 from api.config import load_config
 from api.context import DATABASE_KEY, PASSWORDS_KEY
@@ -53,6 +53,11 @@ def create_app(config: Mapping | None = None) -> Flask:
     for module in (health, terminal, members, staff):
         api.register_blueprint(module.blp)
     register_error_handlers(app)  # after Api(), which registers its own handler we replace
+    # The web pages' session cookie: never readable by scripts, not sent on cross-site posts,
+    # only over HTTPS (browsers treat http://127.0.0.1 and localhost as secure too).
+    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+                      SESSION_COOKIE_SECURE=not app.testing)
+    web.init_app(app)  # after the API's error handlers: HTML error pages under /portal
     install_request_log(app)
     install_audit(app)
 

@@ -27,7 +27,7 @@ from engine.access.principals import Principal, require_permission
 from engine.access.staff import staff_principal
 from engine.access.terminal_keys import signing_key
 from engine.audit import record_audit
-from engine.errors import NotAllowed, NotAuthenticated
+from engine.errors import NotAllowed, NotAuthenticated, NotFound, not_found
 
 KEY_HEADER, TIMESTAMP_HEADER, SIGNATURE_HEADER = "X-Loyalty-Key", "X-Loyalty-Timestamp", "X-Loyalty-Signature"
 TERMINAL_AUTH = {"TerminalSignature": []}
@@ -119,16 +119,25 @@ def same_terminal(terminal_code: str) -> None:
                          f"terminal {terminal_code!r}", code="other_terminal")
 
 
+def hidden_refusal(kind: str, key: str) -> NotFound:
+    """The 404 for an object the caller may not see (another member's card, ...): the caller
+    learns nothing about it, and the audit log records the attempt as a refused access."""
+    g.hidden_refusal = f"{kind} {key} belongs to someone else"
+    return not_found(kind, key)
+
+
 def install_audit(app) -> None:
     """Audit every staff request and every refused authentication or authorisation."""
     @app.after_request
     def audit(response):
         principal = g.get("principal")
-        refused = response.status_code in (401, 403)
+        refused = response.status_code in (401, 403) or g.get("hidden_refusal") is not None
         if refused or (principal is not None and principal.kind == "staff"):
             detail = None
             if refused and response.is_json:
                 detail = {"error": (response.get_json(silent=True) or {}).get("error")}
+                if g.get("hidden_refusal"):
+                    detail["refused"] = g.hidden_refusal
             record_audit(database(), actor=principal.actor if principal else _claimed_actor(),
                          action=f"{request.method} {request.url_rule.rule if request.url_rule else request.path}",
                          target=request.path, outcome=str(response.status_code), now=now(),

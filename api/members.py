@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import g
 from flask_smorest import Blueprint
 
-from api.auth import BEARER_AUTH, bearer_token, member_only
+from api.auth import BEARER_AUTH, bearer_token, hidden_refusal, member_only
 from api.context import database, now, passwords
 from api.schemas.people import (BalanceSchema, BlockCardSchema, CardSchema, ExportSchema, HistoryItemSchema,
                                 MemberSchema, MemberSessionSchema, MemberSignInSchema, PageSchema,
@@ -13,7 +13,6 @@ from api.schemas.people import (BalanceSchema, BlockCardSchema, CardSchema, Expo
 from engine.access.member_logins import set_member_password, set_member_pin, sign_in_member
 from engine.access.tokens import revoke_token
 from engine.cards import block_card, list_cards
-from engine.errors import not_found
 from engine.ledger.balances import get_balance, get_history
 from engine.members import get_member, update_profile
 
@@ -95,7 +94,7 @@ def cards():
 def block(body, number):
     """Block a lost or stolen card at once (the points stay with the member)."""
     if number not in {card.number for card in list_cards(database(), member_id=g.principal.name)}:
-        raise not_found("card", number)  # another member's card: as if it did not exist
+        raise hidden_refusal("card", number)  # another member's card: as if it did not exist (audited)
     return block_card(database(), number, reason=body["reason"], now=now())
 
 

@@ -96,7 +96,7 @@ def create_hold(body):
         number = card_session_card(session, body["card_session"], terminal_code=g.principal.name, now=at,
                                    to_redeem=True).number
     command = PlaceHold(store_code=g.principal.store_code, terminal_code=g.principal.name, points=body["points"],
-                        card_number=number)
+                        card_number=number, receipt_number=body.get("receipt_number"))
     return place_hold(database(), command, caller=caller(), idempotency_key=key, now=at)
 
 

@@ -182,14 +182,15 @@ class TillAgent:
                 "occurred_at": session.basket["occurred_at"], "currency": self.config.currency,
                 "lines": session.basket["lines"],
                 "paid_with_points_minor": session.paid_with_points_minor}
-        if session.card_session:
-            body["card_session"] = session.card_session
-        elif session.card and session.card.card_number:
+        # The card is always named; the session (or the offline evidence) proves it was here.
+        if session.card and session.card.card_number:
             body["card_number"] = session.card.card_number
-            if session.offline_proof:
-                body["offline_proof"] = session.offline_proof
         elif session.card and session.card.uid:
             body["card_uid"] = session.card.uid
+        if session.card_session:
+            body["card_session"] = session.card_session
+        elif session.offline_proof:
+            body["offline_proof"] = session.offline_proof
         return body
 
     def accrue(self, session: PosSession) -> dict | None:

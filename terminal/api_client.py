@@ -151,6 +151,10 @@ class ApiClient:
         return self.request("POST", "/v1/staff/sessions",
                             {"username": username, "password": password}, signed=False)["token"]
 
+    def activate_card(self, token: str, card_number: str) -> dict:
+        """Make a written and checked card usable."""
+        return self.request("POST", f"/v1/staff/cards/{card_number}/activate", {}, bearer=token, signed=False)
+
     def issue_card(self, token: str, member_id: str, idempotency_key: str | None = None) -> dict:
         """``{card_number, key_version, card_key (hex)}`` for a new card of ``member_id``."""
         return self.request("POST", "/v1/staff/card-issues", {"member_id": member_id},

@@ -4,7 +4,8 @@ A staff member logs in (``POST /v1/staff/sessions``); for a blank card on the re
 server issues a new card number and key for the member (``POST /v1/staff/card-issues``,
 bearer token: a till's own credential cannot do this); the station writes number, key
 version and key to the card, locks it, and checks the card's answer to a fresh random
-challenge against the key it was given. The key exists only in this process's memory
+challenge against the key it was given; only then does it activate the card on the
+server, so a card that failed to be written never works. The key exists only in this process's memory
 while the card is written; the master key never leaves the server.
 """
 from __future__ import annotations
@@ -51,4 +52,5 @@ def issue_card(api: ApiClient, reader, *, username: str, password: str, member_i
                 != card_answer(card_key, challenge)):
             raise CardNotAuthentic("The card did not keep what was written to it; "
                                    "do not hand it out.")
+    api.activate_card(token, written.card_number)
     return IssuedCard(written.card_number, written.key_version)

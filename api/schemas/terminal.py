@@ -123,6 +123,8 @@ class AccrualResultSchema(ma.Schema):
 class HoldRequestSchema(InputSchema):
     card_session = fields.String(required=True, validate=ma.validate.Length(1, 100))
     points = _whole(required=True, validate=ma.validate.Range(1, 10**9))
+    receipt_number = fields.String(validate=ma.validate.Length(1, 64),
+                                   metadata={"description": "the sale the points pay for"})
 
 
 class HoldSchema(ma.Schema):

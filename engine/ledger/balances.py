@@ -22,6 +22,12 @@ class ExpiringPoints:
 
 
 @dataclass(frozen=True)
+class PendingPoints:
+    available_at: datetime
+    points: int
+
+
+@dataclass(frozen=True)
 class Balance:
     member_id: str
     balance: int  # every point the member holds (pending and reserved included), minus debt
@@ -67,3 +73,16 @@ def get_history(db: Database, member_id: str, *, limit: int = 50, offset: int = 
                                .order_by(LedgerTransactionRow.id.desc()).limit(limit).offset(offset))
         return [HistoryItem(transaction_id=r.id, kind=r.kind, points=r.points, occurred_at=r.occurred_at,
                             description=r.description, actor=r.actor) for r in rows]
+
+
+def get_pending(db: Database, member_id: str, *, as_of: datetime) -> list[PendingPoints]:
+    """When the member's pending points become spendable: one line per ``available_at``
+    instant after ``as_of``, soonest first. The points add up to ``get_balance(...).pending``
+    at the same ``as_of`` (both count the remaining points of lots not yet available)."""
+    with db.transaction() as session:
+        member = member_row(session, member_id)
+        rows = session.execute(
+            sa.select(LotRow.available_at, sa.func.sum(LotRow.remaining))
+            .where(LotRow.member_id == member.id, LotRow.available_at > as_of, LotRow.remaining > 0)
+            .group_by(LotRow.available_at).order_by(LotRow.available_at))
+        return [PendingPoints(at, int(points)) for at, points in rows]

@@ -19,6 +19,7 @@ class PlaceHold:
     points: int
     member_id: str | None = None
     card_number: str | None = None
+    receipt_number: str | None = None  # the sale it pays for, if known already (capture may name it)
 
 
 @dataclass(frozen=True)

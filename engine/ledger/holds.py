@@ -54,6 +54,7 @@ def place_hold(db: Database, command: PlaceHold, *, caller: str, idempotency_key
                                      f"{command.points} were asked for")
         hold = HoldRow(public_id=_new_hold_id(), member_id=member.id, store_id=store.id, terminal_id=terminal.id,
                        points=command.points, status="pending", placed_at=now,
+                       receipt_number=command.receipt_number,
                        deadline=now + timedelta(minutes=settings.hold_timeout_minutes))
         session.add(hold)
         session.flush()
@@ -97,7 +98,7 @@ def capture_hold(db: Database, command: CaptureHold, *, caller: str, idempotency
         _resolve(hold, "captured", now)
         hold.captured_points = points
         hold.capture_transaction_id = transaction.id
-        hold.receipt_number = command.receipt_number
+        hold.receipt_number = command.receipt_number or hold.receipt_number
         session.flush()
         settings = read_settings(session)
         return HoldCaptured(hold_id=hold.public_id, member_id=member.public_id, points=points,

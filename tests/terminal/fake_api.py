@@ -239,6 +239,14 @@ class FakeLoyaltyServer:
             token = secrets.token_hex(12)
             self.staff_tokens.add(token)
             return 201, {"token": token}
+        if path.startswith("/v1/staff/cards/") and path.endswith("/activate"):
+            number = path.split("/")[4]
+            if headers.get("Authorization", "").removeprefix("Bearer ") not in self.staff_tokens:
+                return 401, _error(401, "staff_only", "Only staff can activate cards.")
+            if number not in self.cards:
+                return 404, _error(404, "unknown_card", f"unknown card {number!r}")
+            self.cards[number]["activated"] = True
+            return 200, {"number": number, "status": "active"}
         if path == "/v1/staff/card-issues":
             token = headers.get("Authorization", "").removeprefix("Bearer ")
             if token not in self.staff_tokens:

@@ -42,7 +42,7 @@ import pytest
 import sqlalchemy as sa
 
 from engine.database import Database
-from engine.errors import LoyaltyError
+from engine.errors import LoyaltyError, RequestInFlight
 from engine.ledger import accounts
 from engine.ledger.adjustments import adjust_points
 from engine.ledger.balances import get_balance
@@ -220,13 +220,26 @@ def run_wave(race: Race, wave: str, tasks: list[Call]) -> bool:
     return True
 
 
+IN_FLIGHT_RETRIES = 100
+
+
 def attempt(race: Race, wave: str, call: Call) -> Outcome:
     """One engine call; a refusal is an outcome, any other exception a finding."""
     with race._counting:
         race._in_flight += 1
         race.peak_in_flight[wave] = max(race.peak_in_flight.get(wave, 0), race._in_flight)
     try:
-        result = race.calls[call.op](race.db, call.command, caller=CALLER, idempotency_key=call.key, now=race.now)
+        for retry in range(IN_FLIGHT_RETRIES + 1):
+            try:
+                result = race.calls[call.op](race.db, call.command, caller=CALLER, idempotency_key=call.key,
+                                             now=race.now)
+                break
+            except RequestInFlight:
+                # Not an answer: the same key is still being worked on. A till retries, and
+                # then gets the first request's answer.
+                if retry == IN_FLIGHT_RETRIES:
+                    raise
+                time.sleep(0.05)
     except LoyaltyError as refusal:
         return Outcome(wave, call, refusal=(type(refusal).__name__, refusal.code, refusal.message))
     except Exception as error:  # noqa: BLE001 -- reported by the checker, never lost in a thread

@@ -1,0 +1,81 @@
+"""What the web pages share: number and date formats, history lines in words, error pages
+and form errors next to their fields."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import render_template
+
+from engine.errors import InvalidInput
+from engine.ledger.balances import HistoryItem
+
+ERROR_TITLES = {
+    400: ("This form has expired", "Please go back, reload the page and try again."),
+    404: ("Page not found", "There is nothing at this address."),
+    405: ("Page not found", "There is nothing at this address."),
+    500: ("Something went wrong", "Nothing was changed. Please try again in a moment."),
+}
+
+
+def points(value: int) -> str:
+    """``1250`` → ``1,250``."""
+    return f"{value:,}"
+
+
+def signed_points(value: int) -> str:
+    """``25`` → ``+25``, ``-50`` → ``−50`` (a real minus sign), ``0`` → ``0``."""
+    return f"+{value:,}" if value > 0 else f"\u2212{-value:,}" if value < 0 else "0"
+
+
+def day(value: datetime | None) -> str:
+    """``2026-12-31T23:59:59+00:00`` → ``31 Dec 2026`` (UTC)."""
+    return f"{value.day} {value:%b %Y}" if value else ""
+
+
+def last_day(expires_at: datetime | None) -> str:
+    """The last day points expiring at ``expires_at`` can still be used: points expiring at
+    ``2026-05-01T00:00Z`` are usable through ``30 Apr 2026``."""
+    return day(expires_at - timedelta(microseconds=1)) if expires_at else ""
+
+
+FILTERS = {"points": points, "signed_points": signed_points, "day": day, "last_day": last_day}
+
+
+def history_words(item: HistoryItem, store_names: dict[str, str]) -> str:
+    """What a ledger transaction means, in words a member understands (without the points)."""
+    text = item.description or ""
+    if item.kind == "earn" and text.startswith("purchase "):
+        store = text.removeprefix("purchase ").split("/")[0]
+        return f"Purchase at {store_names.get(store, store)}"
+    if item.kind == "refund" and text.startswith("refund of receipt "):
+        store = text.removeprefix("refund of receipt ").split("/")[0]
+        return f"Refund of a purchase at {store_names.get(store, store)}"
+    if item.kind == "capture":
+        return "Paid with points at the till"
+    if item.kind == "expire":
+        return "Points expired"
+    if item.kind == "adjust":
+        return f"Correction by our service team: {text}" if text else "Correction by our service team"
+    return text or item.kind
+
+
+def field_errors(error: InvalidInput, *, rename: dict[str, str] | None = None) -> dict[str, list[str]]:
+    """An engine refusal's problems by form field (``rename`` maps engine names to fields)."""
+    errors: dict[str, list[str]] = {}
+    for problem in error.problems:
+        errors.setdefault((rename or {}).get(problem.field, problem.field), []).append(sentence(problem.message))
+    return errors
+
+
+def sentence(text: str) -> str:
+    """``must be 12 to 128 characters`` → ``Must be 12 to 128 characters.``"""
+    text = text.strip()
+    if not text:
+        return text
+    return text[0].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
+
+
+def error_page(status: int):
+    """A page for an error (never a stack trace or JSON), with that status."""
+    title, detail = ERROR_TITLES.get(status, ERROR_TITLES[500])
+    return render_template("portal/error.html", title=title, detail=detail, status=status), status

@@ -1,0 +1,262 @@
+"""The member portal: sign in, see points at a glance, history in words, block a lost card,
+change password, PIN and consents, download one's data.
+
+Every page but sign-in needs a signed-in member (otherwise: redirect to sign-in) and shows
+only that member's data, through the same engine services as ``/v1/member``. The session
+cookie holds the member's bearer token (12 h, revoked at sign-out) and the CSRF token.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from functools import wraps
+
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, session, url_for
+from werkzeug.exceptions import HTTPException
+
+from api.context import database, now, passwords
+from api.schemas.people import ExportSchema
+from api.web import csrf
+from api.web.pages import error_page, field_errors, history_words, sentence
+from engine.access.member_logins import member_principal, set_member_password, set_member_pin, sign_in_member
+from engine.access.passwords import MIN_PASSWORD_LENGTH
+from engine.access.tokens import revoke_token
+from engine.cards import block_card, list_cards
+from engine.errors import InvalidInput, LoyaltyError, NotAllowed, NotAuthenticated, NotFound
+from engine.ledger.balances import get_balance, get_history, get_pending
+from engine.members import CONSENTS, get_member, update_profile
+from engine.stores import list_stores
+
+bp = Blueprint("portal", __name__, url_prefix="/portal")
+log = logging.getLogger("loyalty.web")
+
+TOKEN_KEY = "member_token"
+HISTORY_PAGE = 20
+HOME_HISTORY = 5
+CONSENT_LABELS = {
+    "marketing_email": ("E-mails about offers", "News and offers by e-mail."),
+    "marketing_sms": ("Text messages about offers", "Offers by SMS to your phone number."),
+    "profiling": ("Personal offers", "We use what you buy to choose offers that suit you."),
+}
+CARD_STATUS = {"active": "Active", "blocked": "Blocked", "issued": "Not activated yet", "retired": "No longer used"}
+
+
+# -- access -----------------------------------------------------------------------------------
+
+@bp.before_request
+def refuse_forged_forms():
+    csrf.check_csrf()
+
+
+@bp.after_request
+def keep_out_of_caches(response):
+    """Personal pages are not stored by the browser or a proxy: after sign-out, the back
+    button on a shared computer shows nothing."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def member_required(view):
+    """The view runs for a signed-in member (``g.member_id``); others go to sign-in."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        try:
+            g.principal = member_principal(database(), session.get(TOKEN_KEY), now=now())
+        except NotAuthenticated:
+            session.pop(TOKEN_KEY, None)
+            return redirect(url_for("portal.sign_in", next=request.full_path.rstrip("?")))
+        g.member_id = g.principal.name
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def _safe_next(target: str | None) -> str:
+    """Where to go after sign-in: only a page of the portal, never another site."""
+    if target and target.startswith(bp.url_prefix + "/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("portal.home")
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in():
+    email, error = request.form.get("email", ""), None
+    if request.method == "POST":
+        try:
+            signed_in = sign_in_member(database(), email=email, password=request.form.get("password", ""),
+                                       passwords=passwords(), now=now())
+        except NotAuthenticated as refusal:
+            error = sentence(refusal.message)
+        else:
+            target = _safe_next(request.args.get("next"))
+            session.clear()  # a new session at sign-in: nothing from before carries over
+            session[TOKEN_KEY] = signed_in.token
+            session.permanent = False
+            csrf.renew_token()
+            return redirect(target)
+    status = 401 if error else 200
+    return render_template("portal/sign_in.html", email=email, error=error), status
+
+
+@bp.route("/sign-out", methods=["POST"])
+def sign_out():
+    token = session.get(TOKEN_KEY)
+    if token:
+        revoke_token(database(), token, now=now())
+    session.clear()
+    flash("You are signed out.")
+    return redirect(url_for("portal.sign_in"))
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+@bp.route("/")
+@member_required
+def home():
+    db, member_id, as_of = database(), g.member_id, now()
+    return render_template(
+        "portal/home.html", member=get_member(db, member_id), balance=get_balance(db, member_id, as_of=as_of),
+        pending=get_pending(db, member_id, as_of=as_of), cards=_cards(member_id),
+        history=_history(member_id, limit=HOME_HISTORY, offset=0), as_of=as_of)
+
+
+@bp.route("/history")
+@member_required
+def history():
+    page = request.args.get("page", "1")
+    page = int(page) if page.isdigit() and 0 < int(page) < 10**6 else 1
+    lines = _history(g.member_id, limit=HISTORY_PAGE + 1, offset=(page - 1) * HISTORY_PAGE)
+    return render_template("portal/history.html", member=get_member(database(), g.member_id),
+                           lines=lines[:HISTORY_PAGE], page=page, more=len(lines) > HISTORY_PAGE)
+
+
+@bp.route("/my-data.json")
+@member_required
+def download():
+    """Everything the programme holds about the member: the same document as ``GET /v1/member/export``."""
+    db, member_id = database(), g.member_id
+    document = ExportSchema().dump({"member": get_member(db, member_id), "cards": list_cards(db, member_id=member_id),
+                                    "balance": get_balance(db, member_id, as_of=now()),
+                                    "history": get_history(db, member_id, limit=10**6)})
+    return Response(json.dumps(document, indent=2), mimetype="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="my-loyalty-data-{member_id}.json"'})
+
+
+def _history(member_id: str, *, limit: int, offset: int) -> list[dict]:
+    items = get_history(database(), member_id, limit=limit, offset=offset)
+    names = {store.code: store.name for store in list_stores(database())} if items else {}
+    return [{"when": item.occurred_at, "words": history_words(item, names), "points": item.points} for item in items]
+
+
+def _cards(member_id: str) -> list:
+    return [card for card in list_cards(database(), member_id=member_id) if card.status != "retired"]
+
+
+def _own_card(number: str):
+    """The signed-in member's card ``number``; another member's card is as if it did not exist."""
+    for card in list_cards(database(), member_id=g.member_id):
+        if card.number == number:
+            return card
+    raise NotFound("unknown card", code="unknown_card")
+
+
+# -- changing ---------------------------------------------------------------------------------
+
+@bp.route("/cards/<number>/lost", methods=["GET", "POST"])
+@member_required
+def card_lost(number: str):
+    card = _own_card(number)
+    if card.status != "active":
+        flash(f"The card ending {card.number[-4:]} is {CARD_STATUS.get(card.status, card.status).lower()}; "
+              "there is nothing to block.")
+        return redirect(url_for("portal.home"))
+    if request.method == "POST":
+        block_card(database(), card.number, reason="lost", now=now())
+        flash(f"The card ending {card.number[-4:]} is blocked. Nobody can collect or spend points with it; "
+              "your points are safe.")
+        return redirect(url_for("portal.home"))
+    return render_template("portal/card_lost.html", card=card)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@member_required
+def password():
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        new, again = request.form.get("new_password", ""), request.form.get("new_password_again", "")
+        if new != again:
+            errors["new_password_again"] = ["The two new passwords are not the same."]
+        else:
+            try:
+                set_member_password(database(), g.member_id, new, passwords=passwords(),
+                                    current_password=request.form.get("current_password", ""),
+                                    require_current=True)
+            except InvalidInput as refusal:
+                errors = field_errors(refusal, rename={"password": "new_password"})
+            except NotAuthenticated:
+                errors["current_password"] = ["This is not your current password."]
+            else:
+                flash("Your password is changed.")
+                return redirect(url_for("portal.account"))
+    return render_template("portal/password.html", errors=errors, min_length=MIN_PASSWORD_LENGTH), \
+        422 if errors else 200
+
+
+@bp.route("/pin", methods=["GET", "POST"])
+@member_required
+def pin():
+    """The PIN typed at the till to pay with points using a card that only has a number (UID)."""
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        new, again = request.form.get("pin", ""), request.form.get("pin_again", "")
+        if new != again:
+            errors["pin_again"] = ["The two PINs are not the same."]
+        else:
+            try:
+                set_member_pin(database(), g.member_id, new, passwords=passwords())
+            except InvalidInput as refusal:
+                errors = field_errors(refusal)
+            else:
+                flash("Your PIN is set. Use it at the till to pay with points.")
+                return redirect(url_for("portal.account"))
+    return render_template("portal/pin.html", errors=errors), 422 if errors else 200
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@member_required
+def account():
+    if request.method == "POST":
+        chosen = {name: request.form.get(name) == "yes" for name in CONSENTS}
+        update_profile(database(), g.member_id, {"consents": chosen}, now=now())
+        flash("Your choices are saved.")
+        return redirect(url_for("portal.account"))
+    return render_template("portal/account.html", member=get_member(database(), g.member_id),
+                           consents=CONSENT_LABELS)
+
+
+# -- errors -----------------------------------------------------------------------------------
+
+@bp.errorhandler(HTTPException)
+def http_error(error: HTTPException):
+    return error_page(error.code or 500)
+
+
+@bp.errorhandler(LoyaltyError)
+def refused(error: LoyaltyError):
+    if isinstance(error, NotAuthenticated):
+        session.pop(TOKEN_KEY, None)
+        return redirect(url_for("portal.sign_in"))
+    if isinstance(error, (NotFound, NotAllowed)):
+        return error_page(404)
+    return render_template("portal/error.html", title="That did not work", detail=sentence(error.message),
+                           status=409), 409
+
+
+@bp.errorhandler(Exception)
+def unexpected(error: Exception):
+    log.exception("unhandled error in the member portal", extra={"request_id": g.get("request_id")})
+    return error_page(500)
+
+
+@bp.app_context_processor
+def portal_globals():
+    return {"card_status": CARD_STATUS}

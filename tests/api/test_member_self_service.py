@@ -1,0 +1,111 @@
+from engine import cards, members
+from engine.access.member_logins import check_member_pin
+from engine.access.passwords import Passwords
+from engine.members import member_row
+from tests.api.conftest import PASSWORD, PASSWORDS
+
+
+def test_a_member_reads_their_profile(client, member_headers, make_member):
+    member = make_member("Anna Kowalska", email="anna@example.org")
+    response = client.get("/v1/member/profile", headers=member_headers(member))
+    assert response.status_code == 200
+    assert response.json | {"enrolled_at": None} == {
+        "member_id": member.public_id, "status": "active", "enrolled_at": None, "full_name": "Anna Kowalska",
+        "email": "anna@example.org", "phone": None, "birthday": None, "consents": member.consents}
+
+
+def test_a_member_changes_name_phone_and_one_consent_keeping_the_others(client, member_headers, make_member):
+    member = make_member()
+    response = client.patch("/v1/member/profile", headers=member_headers(member),
+                            json={"full_name": "Anna Nowak", "phone": "+48 600 100 200",
+                                  "consents": {"marketing_email": True}})
+    assert response.status_code == 200
+    assert (response.json["full_name"], response.json["phone"]) == ("Anna Nowak", "+48 600 100 200")
+    assert response.json["consents"] == member.consents | {"marketing_email": True}
+    assert client.get("/v1/member/profile", headers=member_headers(member)).json == response.json
+
+
+def test_a_profile_change_with_an_invalid_value_changes_nothing(client, database, member_headers, make_member):
+    member = make_member()
+    response = client.patch("/v1/member/profile", headers=member_headers(member),
+                            json={"full_name": "Anna Nowak", "birthday": "2999-01-01"})
+    assert response.status_code == 422
+    assert members.get_member(database, member.public_id) == member
+
+
+def test_the_balance_shows_only_the_signed_in_members_points(client, member_headers, make_member):
+    anna, ben = make_member(points=120), make_member(points=900)
+    response = client.get("/v1/member/balance", headers=member_headers(anna))
+    assert response.status_code == 200
+    assert (response.json["member_id"], response.json["available"]) == (anna.public_id, 120)
+
+
+def test_the_history_lists_only_the_members_own_transactions(client, member_headers, make_member):
+    anna = make_member(points=120)
+    make_member(points=900)
+    response = client.get("/v1/member/history?limit=10", headers=member_headers(anna))
+    assert response.status_code == 200
+    assert [item["points"] for item in response.json] == [120]
+
+
+def test_a_member_lists_and_blocks_their_own_card(client, database, member_headers, make_member, make_our_card):
+    member = make_member()
+    card = make_our_card(member)
+    headers = member_headers(member)
+    assert [c["number"] for c in client.get("/v1/member/cards", headers=headers).json] == [card.number]
+    response = client.post(f"/v1/member/cards/{card.number}/block", headers=headers, json={"reason": "lost"})
+    assert response.status_code == 200
+    assert (response.json["status"], response.json["block_reason"]) == ("blocked", "lost")
+    assert cards.get_card(database, card.number).status == "blocked"
+
+
+def test_changing_the_password_needs_the_current_one(client, member_headers, make_member):
+    member = make_member()
+    headers = member_headers(member)
+    wrong = client.post("/v1/member/password", headers=headers,
+                        json={"current_password": "not my password", "new_password": "a brand new passphrase"})
+    assert (wrong.status_code, wrong.json["error"]) == (401, "wrong_credentials")
+    right = client.post("/v1/member/password", headers=headers,
+                        json={"current_password": PASSWORD, "new_password": "a brand new passphrase"})
+    assert right.status_code == 204
+    old = client.post("/v1/member/sessions", json={"email": member.email, "password": PASSWORD})
+    new = client.post("/v1/member/sessions", json={"email": member.email, "password": "a brand new passphrase"})
+    assert (old.status_code, new.status_code) == (401, 201)
+
+
+def test_a_new_password_that_is_too_short_is_refused(client, member_headers, make_member):
+    response = client.post("/v1/member/password", headers=member_headers(make_member()),
+                           json={"current_password": PASSWORD, "new_password": "short"})
+    assert response.status_code == 422
+    assert "password" in response.json["errors"]
+
+
+def test_a_member_sets_a_pin_which_is_stored_hashed(client, database, clock, member_headers, make_member):
+    member = make_member()
+    headers = member_headers(member)
+    assert client.post("/v1/member/pin", headers=headers, json={"pin": "12a4"}).status_code == 422
+    assert client.post("/v1/member/pin", headers=headers, json={"pin": "4711"}).status_code == 204
+    with database.transaction() as session:
+        row = member_row(session, member.public_id)
+        assert check_member_pin(session, row.id, "4711", passwords=PASSWORDS, now=clock()) is None
+        assert check_member_pin(session, row.id, "1234", passwords=PASSWORDS, now=clock()) is not None
+
+
+def test_the_export_holds_the_members_data_and_nobody_elses(client, member_headers, make_member, make_our_card):
+    anna, ben = make_member("Anna", points=120), make_member("Ben", points=900)
+    card = make_our_card(anna)
+    make_our_card(ben)
+    response = client.get("/v1/member/export", headers=member_headers(anna))
+    assert response.status_code == 200
+    export = response.json
+    assert export["member"]["member_id"] == anna.public_id
+    assert [c["number"] for c in export["cards"]] == [card.number]
+    assert export["balance"]["available"] == 120
+    assert [item["points"] for item in export["history"]] == [120]
+    assert ben.public_id not in response.get_data(as_text=True)
+    assert ben.email not in response.get_data(as_text=True)
+
+
+def test_the_cheap_test_hasher_is_argon2(client):
+    assert PASSWORDS.hash("x" * 10).startswith("$argon2id$")
+    assert isinstance(PASSWORDS, Passwords)

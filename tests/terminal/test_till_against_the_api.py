@@ -1,0 +1,165 @@
+"""The whole chain with real parts: virtual card -> pcscd -> till agent -> HTTP -> the API
+(served by a real WSGI server) -> engine -> PostgreSQL."""
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+import pytest
+from werkzeug.serving import make_server
+
+from api import create_app
+from engine.access.staff import create_staff_account
+from engine.access.terminal_keys import issue_terminal_key
+from engine.ledger.balances import get_balance
+from engine.ledger.invariants import check_ledger
+from engine import stores
+from terminal.api_client import ApiClient, Credentials
+from terminal.config import TerminalConfig
+from terminal.errors import CardNotAuthentic
+from terminal.issuing import issue_card
+from terminal.session import PosSession, State
+from tests.api.conftest import CARD_KEYS, PASSWORD, PASSWORDS
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow,
+              pytest.mark.parametrize("database", ["postgresql"], indirect=True)]
+
+LINES = [{"line_no": 1, "sku": "COFFEE", "quantity": "2", "amount_minor": 700, "category": "coffee"},
+         {"line_no": 2, "sku": "CAKE", "quantity": "1", "amount_minor": 450}]
+
+
+class ApiServer:
+    """The API on a real WSGI server in a thread; stop() and start() again on the same port."""
+
+    def __init__(self, app):
+        self.app, self.port, self.server = app, 0, None
+
+    def start(self) -> ApiServer:
+        self.server = make_server("127.0.0.1", self.port, self.app, threaded=True)
+        self.port = self.server.server_port
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+@pytest.fixture
+def api_server(database):
+    server = ApiServer(create_app({"DATABASE": database, "PASSWORDS": PASSWORDS, "CARD_MASTER_KEYS": CARD_KEYS,
+                                   "LOG_LEVEL": "WARNING"})).start()
+    yield server
+    if server.server is not None:
+        server.stop()
+
+
+@pytest.fixture
+def till(database, api_server, running_lab, tmp_path):
+    now = datetime.now(UTC)
+    stores.create_store(database, code="BER-01", name="Berlin", timezone="Europe/Berlin", now=now)
+    stores.create_terminal(database, code="BER-01-T1", store_code="BER-01", now=now)
+    key = issue_terminal_key(database, "BER-01-T1", now=now)
+    create_staff_account(database, username="clerk", full_name="Clerk", password=PASSWORD, roles=["support"],
+                         passwords=PASSWORDS, now=now)
+    return TerminalConfig(api_url=api_server.url, key_id=key.key_id, secret=key.secret, store_code="BER-01",
+                          terminal_code="BER-01-T1", reader=running_lab.readers[0],
+                          outbox=str(tmp_path / "outbox.sqlite3"), tap_timeout=5, api_timeout=2)
+
+
+@pytest.fixture
+def agent(till):
+    from terminal.agent import TillAgent
+    from terminal.outbox import Outbox
+    from terminal.reader import Reader
+
+    agent = TillAgent(till, reader=Reader(till.reader),
+                      api=ApiClient(till.api_url, Credentials(till.key_id, till.secret), timeout=till.api_timeout),
+                      outbox=Outbox(till.outbox))
+    yield agent
+    agent.reader.close()
+    agent.api.close()
+    agent.outbox.close()
+
+
+@pytest.fixture
+def issued_card(agent, make_card, make_member):
+    """A member with 500 points and a blank virtual card written by the issuing station;
+    returns (member, the card's state, a function that taps it again)."""
+    member = make_member("Ada Lovelace", points=500)
+    blank = make_card(blank=True)
+    blank.tap()
+    issued = issue_card(agent.api, agent.reader, username="clerk", password=PASSWORD, member_id=member.public_id,
+                        timeout=5)
+    blank.remove()
+    agent.reader.wait_for_removal(timeout=5)
+    state = blank.applet.state
+    assert state.card_number == issued.card_number
+
+    def tap_again(**hooks):
+        card = make_card(card_number=state.card_number, key_version=state.key_version, card_key=state.card_key,
+                         **hooks)
+        card.tap()
+        return card
+    return member, tap_again
+
+
+def test_a_card_written_at_the_issuing_station_earns_and_pays_at_the_till(agent, issued_card, database):
+    member, tap = issued_card
+    tap()
+    sale = PosSession("R-1")
+    shown = agent.tap(sale)
+    assert (shown.display_name, shown.available) == ("Ada L.", 500)
+    agent.give_basket(sale, LINES)
+    hold = agent.pay_with_points(sale, 200)
+    assert sale.state is State.CAPTURED and hold.value_minor == 200
+    result = agent.accrue(sale)
+    assert sale.state is State.DONE and result["points"] == 9  # 11.50 less the 2.00 paid with points
+    balance = get_balance(database, member.public_id, as_of=datetime.now(UTC))
+    assert (balance.available, balance.pending) == (300, 9)
+    assert check_ledger(database) == []
+
+
+def test_a_return_at_the_till_takes_back_the_points_of_the_returned_lines(agent, issued_card, database):
+    member, tap = issued_card
+    tap()
+    sale = PosSession("R-2")
+    agent.tap(sale)
+    agent.give_basket(sale, LINES)
+    agent.accrue(sale)
+    refund = PosSession("R-3")
+    agent.refund(refund, original_receipt="R-2", occurred_at=datetime.now(UTC),
+                 lines=[{"line_no": 1, "quantity": 2}])
+    assert refund.state is State.DONE
+    assert get_balance(database, member.public_id, as_of=datetime.now(UTC)).pending == 4
+
+
+def test_a_copy_of_the_card_number_with_another_key_is_refused_by_the_server(agent, issued_card, make_card,
+                                                                              database):
+    member, tap = issued_card
+    tap(wrong_key=True)
+    sale = PosSession("R-4")
+    with pytest.raises(CardNotAuthentic):
+        agent.tap(sale)
+    assert sale.state is State.FAILED
+    assert get_balance(database, member.public_id, as_of=datetime.now(UTC)).pending == 0
+
+
+def test_a_sale_made_while_the_server_is_down_earns_once_when_it_is_back(agent, issued_card, api_server, database):
+    member, tap = issued_card
+    api_server.stop()
+    tap()
+    sale = PosSession("R-5")
+    assert agent.tap(sale) is None  # offline: the card vouched for the sale, the server will check
+    agent.give_basket(sale, LINES)
+    assert agent.accrue(sale) is None and sale.queued
+    api_server.start()
+    report = agent.flush_outbox()
+    assert (report.sent, report.rejected, report.left) == (1, 0, 0)
+    assert agent.flush_outbox().sent == 0
+    assert get_balance(database, member.public_id, as_of=datetime.now(UTC)).pending == 11
+    assert check_ledger(database) == []

@@ -1,0 +1,78 @@
+"""Fixtures for the web pages: an app on the test's database, a member who can sign in, and a
+browser-like test client that keeps the session cookie and reads the CSRF token from forms."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from api import create_app
+from engine.access.member_logins import set_member_password
+from engine.access.passwords import Passwords
+
+PASSWORDS = Passwords.cheap()
+PASSWORD = "correct horse battery"
+SECRET_KEY = "test-secret-key-for-signing-session-cookies"
+CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture
+def make_app(database, clock):
+    def make(**config):
+        return create_app({"DATABASE": database, "CLOCK": clock, "TESTING": True, "PASSWORDS": PASSWORDS,
+                           "SECRET_KEY": SECRET_KEY, **config})
+    return make
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+class Browser:
+    """Flask's test client used like a person would: open a page, fill its form, post it."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def get(self, path: str, **kwargs):
+        return self.client.get(path, **kwargs)
+
+    def csrf(self, path: str) -> str:
+        page = self.client.get(path)
+        found = CSRF_INPUT.search(page.get_data(as_text=True))
+        assert found, f"no CSRF token on {path} ({page.status_code})"
+        return found.group(1)
+
+    def submit(self, form_page: str, data: dict, *, to: str | None = None, **kwargs):
+        """Open ``form_page``, then post ``data`` with its CSRF token to ``to`` (default: the same page)."""
+        return self.client.post(to or form_page, data={"csrf_token": self.csrf(form_page), **data}, **kwargs)
+
+    def sign_in(self, email: str, password: str = PASSWORD, **kwargs):
+        return self.submit("/portal/sign-in", {"email": email, "password": password}, **kwargs)
+
+
+@pytest.fixture
+def browser(app) -> Browser:
+    return Browser(app.test_client())
+
+
+@pytest.fixture
+def make_browser(app):
+    return lambda: Browser(app.test_client())
+
+
+@pytest.fixture
+def member_with_login(database, make_member):
+    """``member_with_login(points=500)``: a member whose password is ``PASSWORD``."""
+    def make(*args, **kwargs):
+        member = make_member(*args, **kwargs)
+        set_member_password(database, member.public_id, PASSWORD, passwords=PASSWORDS)
+        return member
+    return make
+
+
+def text_of(response) -> str:
+    """The page's visible text, roughly: tags removed, whitespace collapsed."""
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", response.get_data(as_text=True), flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()

@@ -1,0 +1,153 @@
+"""The member portal in a real headless Chromium against a real HTTP server on 127.0.0.1.
+
+Screenshots of the main pages land in ``.test-runtime/screenshots`` (git ignores it).
+Under CI=true a missing Chromium fails these tests instead of skipping them.
+"""
+from datetime import timedelta
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as seen
+from selenium.webdriver.support.ui import WebDriverWait
+
+from api import create_app
+from api.web.pages import day, last_day
+from engine.cards import get_card, list_cards
+from engine.ledger.balances import get_balance
+from engine.members import get_member
+from tests.conftest import require_real_part
+from tests.support.browser import BrowserUnavailable, LiveServer, chromium, screenshot_folder
+from tests.web.conftest import PASSWORD, PASSWORDS, SECRET_KEY
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def database(sqlite_db):
+    """A real server and a real browser: once, on the embedded database."""
+    return sqlite_db
+
+
+@pytest.fixture
+def server(database, clock):
+    # TESTING off: the session cookie is Secure, as in production; Chromium treats
+    # http://127.0.0.1 as a secure origin, so this is what a member's browser does too.
+    app = create_app({"DATABASE": database, "CLOCK": clock, "PASSWORDS": PASSWORDS, "SECRET_KEY": SECRET_KEY})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    with LiveServer(app) as live:
+        yield live
+
+
+@pytest.fixture
+def driver():
+    try:
+        session = chromium()
+    except BrowserUnavailable as error:
+        require_real_part("Chromium", str(error))
+    try:
+        yield session
+    finally:
+        session.quit()
+
+
+@pytest.fixture
+def ada(clock, member_with_login, earn, make_card):
+    """A member with 500 points to spend, 80 older points that expire soon, 25 pending and a card."""
+    ada = member_with_login("Ada Lovelace", points=500)
+    earn(ada, 8000, occurred_at=clock() - timedelta(days=700))
+    earn(ada, 2500)
+    make_card(ada)
+    return ada
+
+
+def shoot(driver, name: str) -> None:
+    path = screenshot_folder() / f"{name}.png"
+    assert driver.save_screenshot(str(path)), f"no screenshot {path}"
+
+
+def sign_in(driver, server, email: str, password: str = PASSWORD) -> None:
+    driver.get(server.url("/portal/"))
+    WebDriverWait(driver, 10).until(seen.url_contains("/portal/sign-in"))
+    driver.find_element(By.ID, "email").send_keys(email)
+    driver.find_element(By.ID, "password").send_keys(password, Keys.RETURN)  # the keyboard, not the mouse
+
+
+def text(driver, element_id: str) -> str:
+    return driver.find_element(By.ID, element_id).text
+
+
+def test_a_member_signs_in_and_reads_available_pending_and_expiring_points(driver, server, database, clock, ada):
+    sign_in(driver, server, ada.email)
+    WebDriverWait(driver, 10).until(seen.presence_of_element_located((By.ID, "available")))
+    balance = get_balance(database, ada.public_id, as_of=clock())
+    assert (balance.available, balance.pending, [e.points for e in balance.expiring]) == (580, 25, [80])
+    assert text(driver, "available") == "580"
+    assert text(driver, "pending-total") == "25"
+    assert f"25 points from {day(clock() + timedelta(days=14))}" in text(driver, "pending")
+    assert f"80 points expire after {last_day(balance.expiring[0].expires_at)}" in text(driver, "expiring")
+    assert "Purchase at Store 1: +25" in driver.find_element(By.TAG_NAME, "main").text
+    shoot(driver, "portal-home-desktop")
+
+    driver.set_window_size(390, 844)  # a phone
+    driver.refresh()
+    main = driver.find_element(By.TAG_NAME, "main")
+    assert driver.execute_script("return document.documentElement.scrollWidth") <= 390, "sideways scrolling"
+    assert main.find_element(By.ID, "available").is_displayed()
+    shoot(driver, "portal-home-phone")
+
+    driver.find_element(By.LINK_TEXT, "History").click()
+    WebDriverWait(driver, 10).until(seen.title_contains("History"))
+    assert "Correction by our service team: test funding: +500" in driver.find_element(By.TAG_NAME, "main").text
+    shoot(driver, "portal-history-phone")
+
+
+def test_a_member_blocks_a_lost_card_after_confirming(driver, server, database, ada):
+    [card_number] = [card.number for card in list_cards(database, member_id=ada.public_id)]
+    sign_in(driver, server, ada.email)
+    WebDriverWait(driver, 10).until(seen.element_to_be_clickable((By.LINK_TEXT, "My card is lost"))).click()
+    WebDriverWait(driver, 10).until(seen.title_contains("Block my card"))
+    assert get_card(database, card_number).status == "active"  # nothing happens before the confirmation
+    shoot(driver, "portal-card-lost-confirm")
+    driver.find_element(By.XPATH, "//button[normalize-space()='Yes, block this card']").click()
+    notice = WebDriverWait(driver, 10).until(seen.presence_of_element_located((By.CSS_SELECTOR, ".notice")))
+    assert f"card ending {card_number[-4:]} is blocked" in notice.text
+    assert get_card(database, card_number).status == "blocked"
+    assert driver.find_elements(By.LINK_TEXT, "My card is lost") == []
+    assert "Blocked" in text(driver, "cards")
+
+
+def test_a_member_changes_their_consents(driver, server, database, ada):
+    assert get_member(database, ada.public_id).consents == {"marketing_email": False, "marketing_sms": False,
+                                                            "profiling": False}
+    sign_in(driver, server, ada.email)
+    WebDriverWait(driver, 10).until(seen.element_to_be_clickable((By.LINK_TEXT, "My account"))).click()
+    WebDriverWait(driver, 10).until(seen.element_to_be_clickable((By.ID, "marketing_email"))).click()
+    driver.find_element(By.ID, "profiling").send_keys(Keys.SPACE)  # a checkbox ticked from the keyboard
+    driver.find_element(By.XPATH, "//button[normalize-space()='Save my choices']").click()
+    notice = WebDriverWait(driver, 10).until(seen.presence_of_element_located((By.CSS_SELECTOR, ".notice")))
+    assert notice.text == "Your choices are saved."
+    assert driver.find_element(By.ID, "marketing_email").is_selected()
+    shoot(driver, "portal-account")
+    driver.set_window_size(390, 844)
+    shoot(driver, "portal-account-phone")
+    assert get_member(database, ada.public_id).consents == {"marketing_email": True, "marketing_sms": False,
+                                                            "profiling": True}
+
+
+def test_a_wrong_password_shows_an_error_on_the_sign_in_form_then_the_right_one_signs_in_and_out(
+        driver, server, ada):
+    sign_in(driver, server, ada.email, "not the password at all")
+    error = WebDriverWait(driver, 10).until(seen.presence_of_element_located((By.ID, "sign-in-error")))
+    assert error.text == "Wrong e-mail or password."
+    assert driver.find_element(By.ID, "email").get_attribute("value") == ada.email
+    assert driver.find_element(By.ID, "password").get_attribute("value") == ""
+    assert "/portal/sign-in" in driver.current_url
+    shoot(driver, "portal-sign-in-error")
+    driver.find_element(By.ID, "password").send_keys(PASSWORD, Keys.RETURN)
+    WebDriverWait(driver, 10).until(seen.presence_of_element_located((By.ID, "available")))
+    driver.find_element(By.XPATH, "//button[normalize-space()='Sign out']").click()
+    notice = WebDriverWait(driver, 10).until(seen.presence_of_element_located((By.CSS_SELECTOR, ".notice")))
+    assert notice.text == "You are signed out." and "/portal/sign-in" in driver.current_url
+    driver.get(server.url("/portal/history"))
+    assert driver.current_url == server.url("/portal/sign-in?next=/portal/history")

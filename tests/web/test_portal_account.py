@@ -1,0 +1,56 @@
+import json
+
+from api.schemas.people import ExportSchema
+from engine.cards import list_cards
+from engine.ledger.balances import get_balance, get_history
+from engine.members import get_member
+from tests.web.conftest import text_of
+
+
+def test_a_member_gives_and_withdraws_consents(browser, member_with_login, database, clock):
+    member = member_with_login(consents={"marketing_sms": True})
+    browser.sign_in(member.email)
+    response = browser.submit("/portal/account", {"marketing_email": "yes", "profiling": "yes"})
+    assert response.status_code == 302
+    assert get_member(database, member.public_id).consents == {"marketing_email": True, "marketing_sms": False,
+                                                               "profiling": True}
+    page = browser.get("/portal/account").get_data(True)
+    assert "Your choices are saved." in page
+    assert 'id="marketing_email" name="marketing_email" value="yes" aria-describedby="marketing_email-hint"\n' \
+           '               checked>' in page
+
+
+def test_the_consent_boxes_show_what_the_member_chose_with_labels(browser, member_with_login):
+    member = member_with_login(consents={"profiling": True})
+    browser.sign_in(member.email)
+    html = browser.get("/portal/account").get_data(True)
+    for name, label in (("marketing_email", "E-mails about offers"), ("marketing_sms", "Text messages about offers"),
+                        ("profiling", "Personal offers")):
+        assert f'<label for="{name}">{label}</label>' in html
+    assert html.count("checked>") == 1
+
+
+def test_a_member_downloads_all_their_data_as_the_api_exports_it(browser, member_with_login, earn, make_card,
+                                                                 database, clock):
+    member = member_with_login("Data Subject", points=30)
+    earn(member, 1500)
+    make_card(member)
+    browser.sign_in(member.email)
+    response = browser.get("/portal/my-data.json")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    assert response.headers["Content-Disposition"] == \
+        f'attachment; filename="my-loyalty-data-{member.public_id}.json"'
+    expected = ExportSchema().dump({
+        "member": get_member(database, member.public_id), "cards": list_cards(database, member_id=member.public_id),
+        "balance": get_balance(database, member.public_id, as_of=clock()),
+        "history": get_history(database, member.public_id, limit=100)})
+    assert json.loads(response.get_data()) == expected
+    assert len(expected["history"]) == 2 and expected["member"]["full_name"] == "Data Subject"
+
+
+def test_the_account_page_links_to_password_and_download(browser, member_with_login):
+    member = member_with_login()
+    browser.sign_in(member.email)
+    page = browser.get("/portal/account").get_data(True)
+    assert 'href="/portal/password"' in page and 'href="/portal/my-data.json" download' in page
+    assert member.public_id in text_of(browser.get("/portal/account"))
