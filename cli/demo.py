@@ -11,7 +11,9 @@ import click
 from api.config import load_config
 from cli.access import add_master_key
 from engine.access.passwords import Passwords
+from engine.cards import list_cards
 from engine.demo_access import load_demo_access
+from engine.members import list_members
 
 from cli.runtime import Runtime, pass_runtime
 from engine.demo import load_demo
@@ -46,10 +48,40 @@ def load(runtime: Runtime, if_empty: bool) -> None:
     credentials = load_demo_access(runtime.db, passwords=Passwords(), now=runtime.now())
     path = instance / "demo-credentials.json"
     path.parent.mkdir(parents=True, exist_ok=True)
+    _write_private(path, json.dumps(dataclasses.asdict(credentials), indent=2))
+    click.echo(f"demo sign-ins (staff, members, terminal keys) written to {path}")
+
+
+@demo_group.command("till")
+@click.option("--api-url", default="http://127.0.0.1:8000", show_default=True, help="Where the service answers")
+@click.option("--terminal", "terminal_code", default="BER-01-T1", show_default=True, help="The demo till")
+@pass_runtime
+def till(runtime: Runtime, api_url: str, terminal_code: str) -> None:
+    """Write the demo till's configuration and the demo cards' keys into the instance folder
+    (for the virtual card, a development tool: real cards hold their key and never tell it)."""
+    config = load_config(os.environ)
+    instance = Path(config["INSTANCE_PATH"])
+    credentials = json.loads((instance / "demo-credentials.json").read_text())
+    key = credentials["terminals"][terminal_code]
+    till_file = instance / "till.toml"
+    _write_private(till_file, "\n".join([
+        "# The demo till (written by `loyalty demo till`).",
+        f'api_url = "{api_url}"', f'key_id = "{key["key_id"]}"', f'secret = "{key["secret"]}"',
+        f'store_code = "{key["store_code"]}"', f'terminal_code = "{terminal_code}"',
+        'reader = "Virtual PCD 00 00"', f'outbox = "{instance / "till-outbox.sqlite3"}"', ""]))
+    keys = config["CARD_MASTER_KEYS"]
+    cards = [{"member": member.full_name, "card_number": card.number, "key_version": card.key_version,
+              "status": card.status, "card_key": keys.card_key(card.key_version, card.number).hex()}
+             for member in list_members(runtime.db) for card in list_cards(runtime.db, member_id=member.public_id)
+             if card.kind == "applet"]
+    _write_private(instance / "demo-cards.json", json.dumps(cards, indent=2))
+    click.echo(f"demo till configuration written to {till_file}; demo card keys to {instance / 'demo-cards.json'}")
+
+
+def _write_private(path: Path, text: str) -> None:
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w") as file:
-        json.dump(dataclasses.asdict(credentials), file, indent=2)
-    click.echo(f"demo sign-ins (staff, members, terminal keys) written to {path}")
+        file.write(text)
 
 
 COMMANDS = (demo_group,)

@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     taps, pairs = (5, 100) if args.tiny else (args.taps, args.pairs)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
-    from tests.support.pcsc_lab import PcscLab
+    from terminal.devtools.pcsc_lab import PcscLab
     from tests.terminal.fake_api import FakeLoyaltyServer
     from terminal import card_protocol as cp
     from terminal.agent import TillAgent

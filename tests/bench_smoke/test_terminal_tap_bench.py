@@ -5,7 +5,7 @@ import pytest
 
 from tests.bench_smoke.test_ledger_accrual_bench import run_script
 from tests.conftest import require_real_part
-from tests.support.pcsc_lab import PcscLab, PcscLabUnavailable, check_installed
+from terminal.devtools.pcsc_lab import PcscLab, PcscLabUnavailable, check_installed
 
 NUMBER = re.compile(r"\d+(\.\d+)?")
 

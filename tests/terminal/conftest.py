@@ -12,7 +12,7 @@ import os
 import pytest
 
 from tests.conftest import require_real_part
-from tests.support.pcsc_lab import PcscLab, PcscLabUnavailable
+from terminal.devtools.pcsc_lab import PcscLab, PcscLabUnavailable
 from tests.terminal.fake_api import FakeLoyaltyServer
 from terminal.api_client import ApiClient, Credentials
 from terminal.config import TerminalConfig

@@ -1,4 +1,6 @@
-"""A private PC/SC stack for tests, benchmarks and the demo: pcscd + the vpcd virtual reader.
+"""DEVELOPMENT AND DEMO TOOL: a private PC/SC stack for tests, benchmarks and the demo:
+pcscd + the vsmartcard vpcd virtual reader. Never part of a real till (vpcd lets anyone who
+reaches its port insert a card).
 
 ``PcscLab().start()`` writes its own reader.conf.d (one vpcd entry = two readers,
 ``Virtual PCD 00 00`` on ``base_port`` and ``Virtual PCD 00 01`` on ``base_port + 1``),
@@ -16,6 +18,7 @@ ports are free before it starts.
 from __future__ import annotations
 
 import fcntl
+import importlib.util
 import os
 import shutil
 import signal
@@ -45,10 +48,8 @@ def check_installed() -> None:
     if missing:
         raise PcscLabUnavailable(f"{', '.join(missing)} not installed; install Debian's "
                                  "pcscd and vsmartcard-vpcd (scripts/test does)")
-    try:
-        import smartcard.scard  # noqa: F401
-    except ImportError as error:
-        raise PcscLabUnavailable(f"pyscard is not installed: {error}") from None
+    if importlib.util.find_spec("smartcard") is None:
+        raise PcscLabUnavailable("pyscard is not installed (the terminal extra)")
 
 
 def _foreign_pcscd() -> int | None:
@@ -166,19 +167,17 @@ class PcscLab:
         return self
 
     def _wait_ready(self, deadline: float) -> None:
-        from smartcard import scard
+        from terminal.errors import TerminalError
+        from terminal.reader import list_readers
 
         while True:
             if self.process.poll() is not None:
                 raise RuntimeError(f"pcscd exited ({self.process.returncode}):\n{self.log_text()}")
-            hresult, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
-            if hresult == scard.SCARD_S_SUCCESS:
-                try:
-                    hresult, names = scard.SCardListReaders(context, [])
-                finally:
-                    scard.SCardReleaseContext(context)
-                if hresult == scard.SCARD_S_SUCCESS and set(READERS) <= set(names):
+            try:
+                if set(READERS) <= set(list_readers()):
                     return
+            except TerminalError:
+                pass  # pcscd is not answering yet
             if time.monotonic() > deadline:
                 raise RuntimeError(f"pcscd did not list the vpcd readers:\n{self.log_text()}")
             time.sleep(0.1)
@@ -222,7 +221,7 @@ class PcscLab:
 
 
 def main() -> int:
-    """``python -m tests.support.pcsc_lab``: run the private pcscd until Ctrl-C (for demos)."""
+    """``python -m terminal.devtools.pcsc_lab``: run the private pcscd until Ctrl-C (for demos)."""
     lab = PcscLab()
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
