@@ -42,7 +42,7 @@ class CompiledRuleSet:
         self._by_store: dict[str, list[_Compiled]] = {}
         self._by_group: dict[str, list[_Compiled]] = {}
         self._anywhere: list[_Compiled] = []
-        self._line_index: dict[tuple[str, str], list[int]] = {}
+        self._line_index: dict[str, dict[str, list[int]]] = {kind: {} for kind in INDEX_KINDS}
         self._unindexed: list[int] = []  # line-conditioned rules not in the index
         self._store_cache: dict[tuple[str, str | None], list[_Compiled]] = {}
         for position, (rule, version) in enumerate(ordered):
@@ -73,7 +73,7 @@ class CompiledRuleSet:
                 target.setdefault(value, []).append(compiled)
         if index_gate is not None:
             for value in index_gate.values:
-                self._line_index.setdefault((index_gate.kind, value), []).append(position)
+                self._line_index[index_gate.kind].setdefault(value, []).append(position)
         elif not compiled.every_line:
             self._unindexed.append(position)
         return compiled
@@ -101,18 +101,24 @@ class CompiledRuleSet:
         matches: dict[int, list[int]] = {}
         lines = basket.lines
         if live:
-            index = self._line_index
+            by_sku, by_category, by_brand = (self._line_index[kind] for kind in INDEX_KINDS)
             unindexed = [p for p in self._unindexed if p in live]
+            empty = ()
             for i, line in enumerate(lines):
-                positions = set(unindexed)
-                for key in (("sku", line.sku), ("category", line.category), ("brand", line.brand)):
-                    hit = index.get(key)
-                    if hit:
-                        positions.update(hit)
-                for p in positions:
-                    r = live.get(p)
-                    if r is not None and all(check(line) for check in r.line_checks):
-                        matches.setdefault(p, []).append(i)
+                # a rule is indexed under one kind, so it appears at most once per line here
+                for positions in (unindexed, by_sku.get(line.sku, empty), by_category.get(line.category, empty),
+                                  by_brand.get(line.brand, empty)):
+                    for p in positions:
+                        r = live.get(p)
+                        if r is None:
+                            continue
+                        checks = r.line_checks
+                        if not checks or all(check(line) for check in checks):
+                            found = matches.get(p)
+                            if found is None:
+                                matches[p] = [i]
+                            else:
+                                found.append(i)
         everything = tuple(range(len(lines)))
         candidates = []
         for p in sorted(set(matches) | {p for p, r in live.items() if r.every_line}):

@@ -23,12 +23,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from engine.rules.facts import Usage
 from engine.rules.model import Rule
 
-ROUNDINGS = {"down": ROUND_FLOOR, "half_up": ROUND_HALF_UP, "up": ROUND_CEILING}
 BASE = "base"
 
 
@@ -58,6 +57,8 @@ class Candidate:
 def split(total: int, weights: list[int]) -> list[int]:
     """``total`` by largest remainder over ``weights`` (ties to the earlier); all-zero weights
     share equally. Integer-only twin of ``engine.ledger.allocation.split_proportionally``."""
+    if len(weights) == 1:
+        return [total]
     whole = sum(weights)
     if whole == 0:
         weights, whole = [1] * len(weights), len(weights)
@@ -73,8 +74,24 @@ def split(total: int, weights: list[int]) -> list[int]:
     return parts
 
 
-def round_points(value: Decimal, rounding: str) -> int:
-    return int(value.to_integral_value(rounding=ROUNDINGS[rounding]))
+def divide(numerator: int, denominator: int, rounding: str) -> int:
+    """``numerator / denominator`` (both non-negative) rounded by the policy, in integers."""
+    if rounding == "down":
+        return numerator // denominator
+    if rounding == "up":
+        return -(-numerator // denominator)
+    return (2 * numerator + denominator) // (2 * denominator)  # half_up
+
+
+_RATIOS: dict[Decimal, tuple[int, int]] = {}
+
+
+def _extra(factor: Decimal) -> tuple[int, int]:
+    """(factor - 1) as an integer fraction, cached."""
+    found = _RATIOS.get(factor)
+    if found is None:
+        found = _RATIOS[factor] = (factor - 1).as_integer_ratio()
+    return found
 
 
 def settle(candidates: list[Candidate], *, line_nos: list[int], eligible: list[int], quantities: list[Decimal],
@@ -134,12 +151,14 @@ def desire(c: Candidate, eligible: list[int], quantities: list[Decimal], earn: l
     e = c.rule.effect
     if e.kind == "points_per_unit":
         weights = [eligible[i] for i in c.lines]
-        total = round_points(Decimal(sum(weights) * e.points) / e.per_minor, e.rounding)
-        return split(total, weights)
+        return split(divide(sum(weights) * e.points, e.per_minor, e.rounding), weights)
     if e.kind == "multiplier":
         weights = [earn[i] for i in c.lines]
-        total = round_points(sum(weights) * (e.factor - 1), e.rounding)
-        return split(total, weights) if sum(weights) else [0] * len(weights)
+        whole = sum(weights)
+        if not whole:
+            return [0] * len(weights)
+        num, den = _extra(e.factor)
+        return split(divide(whole * num, den, e.rounding), weights)
     if e.kind == "fixed_per_unit":
         return [e.points * int(quantities[i]) for i in c.lines]
     return split(e.points, [eligible[i] for i in c.lines])  # fixed_per_transaction
