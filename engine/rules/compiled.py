@@ -31,6 +31,7 @@ class _Compiled:
     member_checks: list[Callable]  # (basket, local, member) -> bool
     line_checks: list[Callable]  # (line) -> bool
     every_line: bool  # no line condition at all: matches every line
+    line_check: Callable | None = None  # all of line_checks in one call (None: no check)
 
 
 class CompiledRuleSet:
@@ -65,6 +66,7 @@ class CompiledRuleSet:
                 compiled.member_checks.append(_member_check(c))
             else:
                 compiled.sale_checks.append(_sale_check(c))
+        compiled.line_check = _all_of(compiled.line_checks)
         if store_gate is None:
             self._anywhere.append(compiled)
         else:
@@ -95,9 +97,15 @@ class CompiledRuleSet:
         local = sale.local(basket.occurred_at)
         live: dict[int, _Compiled] = {}
         for r in self._for_store(sale.store_code, sale.store_group):
-            if all(check(basket, local, sale) for check in r.sale_checks) and all(
-                    check(basket, local, member) for check in r.member_checks):
-                live[r.position] = r
+            for check in r.sale_checks:
+                if not check(basket, local, sale):
+                    break
+            else:
+                for check in r.member_checks:
+                    if not check(basket, local, member):
+                        break
+                else:
+                    live[r.position] = r
         matches: dict[int, list[int]] = {}
         lines = basket.lines
         if live:
@@ -112,8 +120,8 @@ class CompiledRuleSet:
                         r = live.get(p)
                         if r is None:
                             continue
-                        checks = r.line_checks
-                        if not checks or all(check(line) for check in checks):
+                        check = r.line_check
+                        if check is None or check(line):
                             found = matches.get(p)
                             if found is None:
                                 matches[p] = [i]
@@ -126,6 +134,14 @@ class CompiledRuleSet:
             candidates.append(Candidate(r.rule, r.version, everything if r.every_line else tuple(matches[p])))
         return settle(candidates, line_nos=[line.line_no for line in lines], eligible=eligible,
                       quantities=[line.quantity for line in lines], base=base, usage=usage, claim=claim)
+
+
+def _all_of(checks: list[Callable]) -> Callable | None:
+    if not checks:
+        return None
+    if len(checks) == 1:
+        return checks[0]
+    return lambda line: all(check(line) for check in checks)
 
 
 def _line_check(c: Condition) -> Callable:

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from engine.ledger.basket import Basket, BasketLine
 from engine.rules.facts import MemberFacts, SaleFacts, Usage
-from engine.rules.model import LINE_KINDS, Condition, Rule
+from engine.rules.model import Condition, Rule
 from engine.rules.outcome import Candidate, RuleAward, settle
 
 
@@ -77,20 +77,20 @@ def condition_holds(c: Condition, basket: Basket, line: BasketLine, sale: SaleFa
 
 
 def in_list(c: Condition, value) -> bool:
+    """Whether ``value`` is in the condition's list (not in it, for an exclude list)."""
     hit = value is not None and value in c.values
     return not hit if c.exclude else hit
 
 
 def in_range(c: Condition, value) -> bool:
+    """Whether ``value`` lies within the condition's inclusive bounds."""
     value = Decimal(value)
     return (c.minimum is None or c.minimum <= value) and (c.maximum is None or value <= c.maximum)
 
 
 def in_window(c: Condition, t) -> bool:
+    """Whether local time ``t`` is in ``[time_from, time_until)``, the window possibly crossing midnight."""
     if c.time_from < c.time_until:
         return c.time_from <= t < c.time_until
     return t >= c.time_from or t < c.time_until
 
-
-def is_line_condition(c: Condition) -> bool:
-    return c.kind in LINE_KINDS

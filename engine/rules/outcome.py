@@ -127,15 +127,21 @@ def settle(candidates: list[Candidate], *, line_nos: list[int], eligible: list[i
         else:
             wanted = desire(c, eligible, quantities, earn)
         desired = sum(wanted)
-        applied, capped_by = _cap(rule, desired, usage, campaign_left)
+        limits = rule.limits
+        if rule.campaign is None and limits.per_transaction is None and limits.per_member_day is None \
+                and limits.per_member_week is None and limits.per_member_month is None:
+            applied, capped_by = desired, None
+        else:
+            applied, capped_by = _cap(rule, desired, usage, campaign_left)
         if claim is not None and rule.campaign is not None and applied > 0:
             granted = claim(rule.campaign, applied)
             if granted < applied:
                 applied, capped_by = granted, "campaign_budget"
         per_line = wanted if applied == desired else split(applied, wanted)
+        earning = rule.effect.kind == "points_per_unit"
         for i, p in zip(c.lines, per_line):
             totals[i] += p
-            if rule.effect.kind == "points_per_unit":
+            if earning:
                 earn[i] += p
         if rule.campaign is not None and rule.campaign in campaign_left:
             campaign_left[rule.campaign] -= applied

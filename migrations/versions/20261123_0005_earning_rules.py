@@ -9,6 +9,35 @@ import sqlalchemy as sa
 import engine.orm.types
 
 
+PUBLISHED_MESSAGE = 'a published rule version is immutable: its definition cannot change'
+
+
+def _create_published_rule_trigger() -> None:
+    # A published (or superseded, retired) version keeps its definition and digest forever;
+    # only its status and valid_until move on. A draft may be edited.
+    if op.get_bind().dialect.name == 'sqlite':
+        op.execute("CREATE TRIGGER rule_versions_published_immutable BEFORE UPDATE OF definition, digest, rule_key, "
+                   "version, published_at ON rule_versions WHEN OLD.status <> 'draft' "
+                   f"BEGIN SELECT RAISE(ABORT, '{PUBLISHED_MESSAGE}'); END")
+    else:
+        op.execute("CREATE OR REPLACE FUNCTION rule_versions_published_immutable() RETURNS trigger "
+                   "LANGUAGE plpgsql AS $$ BEGIN "
+                   "IF OLD.status <> 'draft' AND (NEW.definition::text IS DISTINCT FROM OLD.definition::text "
+                   "OR NEW.digest <> OLD.digest OR NEW.rule_key <> OLD.rule_key OR NEW.version <> OLD.version "
+                   "OR NEW.published_at IS DISTINCT FROM OLD.published_at) "
+                   f"THEN RAISE EXCEPTION '{PUBLISHED_MESSAGE}'; END IF; RETURN NEW; END $$")
+        op.execute("CREATE TRIGGER rule_versions_published_immutable BEFORE UPDATE ON rule_versions "
+                   "FOR EACH ROW EXECUTE FUNCTION rule_versions_published_immutable()")
+
+
+def _drop_published_rule_trigger() -> None:
+    if op.get_bind().dialect.name == 'sqlite':
+        op.execute('DROP TRIGGER IF EXISTS rule_versions_published_immutable')
+    else:
+        op.execute('DROP TRIGGER IF EXISTS rule_versions_published_immutable ON rule_versions')
+        op.execute('DROP FUNCTION IF EXISTS rule_versions_published_immutable()')
+
+
 revision = '0005'
 down_revision = '0003'
 branch_labels = None
@@ -121,9 +150,11 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_receipt_line_rule_points_receipt_line_id'), ['receipt_line_id'], unique=False)
 
     # ### end Alembic commands ###
+    _create_published_rule_trigger()
 
 
 def downgrade() -> None:
+    _drop_published_rule_trigger()
     with op.batch_alter_table('receipt_line_rule_points', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_receipt_line_rule_points_receipt_line_id'))
 

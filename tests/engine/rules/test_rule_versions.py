@@ -77,3 +77,13 @@ def test_the_digest_of_a_published_version_matches_its_definition(database, cloc
     publish_rules(database, ["bonus"], now=clock() - timedelta(seconds=1))
     with database.transaction() as session:
         assert len(session.scalar(sa.select(RuleVersionRow.digest))) == 64
+
+
+def test_the_database_refuses_to_change_a_published_definition(database, clock):
+    create_draft(database, BONUS, now=clock())
+    publish_rules(database, ["bonus"], now=clock())
+    with pytest.raises(sa.exc.DatabaseError, match="immutable"):
+        with database.transaction() as session:
+            session.execute(sa.update(RuleVersionRow).values(definition={**BONUS, "name": "Edited"}))
+    with database.transaction() as session:
+        assert session.scalar(sa.select(RuleVersionRow.definition))["name"] == "Bonus"
