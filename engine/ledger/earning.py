@@ -23,6 +23,7 @@ from engine.ledger.parties import identify_member, till
 from engine.orm.ledger import ReceiptLineRow, ReceiptRow
 from engine.programme import lot_expires_at
 from engine.rules.calculator import calculator_for_sale, record_awards
+from engine.rules.referrals import pending_referral, reward_referrer, with_referred_bonus
 from engine.settings import read_settings
 
 
@@ -33,7 +34,8 @@ def earn_points(db: Database, basket: Basket, *, caller: str, idempotency_key: s
     Without ``calculator`` the published earning rules in force at the sale's instant decide
     (on top of the programme's base rate); what each rule version gave, in total and per
     line, is recorded with the receipt and returned in ``rules``. A given calculator (the
-    base rate alone, say) replaces the rules and records no breakdown."""
+    base rate alone, say) replaces the rules and records no breakdown. A member's first
+    qualifying purchase also pays the referral bonuses (``engine.rules.referrals``)."""
 
     def work(session: Session) -> PointsEarned:
         settings = read_settings(session)
@@ -49,6 +51,11 @@ def earn_points(db: Database, basket: Basket, *, caller: str, idempotency_key: s
         context = EarningContext(settings=settings, as_of=now)
         rules_calculator = calculator_for_sale(session, basket, member, store) if calculator is None else None
         evaluation = rules_calculator.evaluate(basket, context) if rules_calculator else None
+        referral = None
+        if evaluation is not None:
+            referral = pending_referral(session, member, basket, first_purchase=rules_calculator.member.first_purchase)
+            if referral is not None:
+                evaluation = with_referred_bonus(evaluation, referral)
         lines = evaluation.lines if evaluation else calculator.points_for(basket, context)
         points = sum(line.points for line in lines)
         available_at = basket.occurred_at + timedelta(days=settings.pending_days)
@@ -77,6 +84,8 @@ def earn_points(db: Database, basket: Basket, *, caller: str, idempotency_key: s
         if evaluation is not None:
             record_awards(session, rules_calculator, evaluation, receipt=receipt,
                           line_ids={row.line_no: row.id for row in line_rows})
+        if referral is not None:
+            reward_referrer(session, referral, receipt=receipt, settings=settings, now=now)
         return PointsEarned(
             member_id=member.public_id, store_code=store.code, terminal_code=terminal.code,
             receipt_number=basket.receipt_number, points=points, lines=lines,

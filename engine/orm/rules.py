@@ -129,3 +129,25 @@ class ReceiptLineRulePointsRow(Base):
     award_id: Mapped[int] = mapped_column(sa.ForeignKey("receipt_rule_awards.id"), primary_key=True)
     receipt_line_id: Mapped[int] = mapped_column(sa.ForeignKey("receipt_lines.id"), primary_key=True, index=True)
     points: Mapped[int] = mapped_column(Points)
+
+
+class ReferralRow(Base):
+    """One member referred another: both get their bonus once, when the referred member's
+    first purchase qualifies (its paid total reaches ``min_total_minor``)."""
+
+    __tablename__ = "referrals"
+    __table_args__ = (
+        sa.CheckConstraint("referrer_id <> referred_id", name="not_self"),
+        sa.CheckConstraint("referrer_points >= 0 AND referred_points >= 0", name="points_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referrer_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), index=True)
+    referred_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), unique=True)
+    referrer_points: Mapped[int] = mapped_column(Points)
+    referred_points: Mapped[int] = mapped_column(Points)
+    min_total_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    rewarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    receipt_id: Mapped[int | None] = mapped_column(sa.ForeignKey("receipts.id"))
+    referrer_transaction_id: Mapped[int | None] = mapped_column(sa.ForeignKey("ledger_transactions.id"))

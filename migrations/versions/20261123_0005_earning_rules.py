@@ -149,12 +149,39 @@ def upgrade() -> None:
     with op.batch_alter_table('receipt_line_rule_points', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_receipt_line_rule_points_receipt_line_id'), ['receipt_line_id'], unique=False)
 
+    op.create_table('referrals',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('referrer_id', sa.Integer(), nullable=False),
+    sa.Column('referred_id', sa.Integer(), nullable=False),
+    sa.Column('referrer_points', sa.BigInteger(), nullable=False),
+    sa.Column('referred_points', sa.BigInteger(), nullable=False),
+    sa.Column('min_total_minor', sa.BigInteger(), nullable=False),
+    sa.Column('created_at', engine.orm.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('rewarded_at', engine.orm.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('receipt_id', sa.Integer(), nullable=True),
+    sa.Column('referrer_transaction_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.CheckConstraint('referrer_id <> referred_id', name=op.f('ck_referrals_not_self')),
+    sa.CheckConstraint('referrer_points >= 0 AND referred_points >= 0', name=op.f('ck_referrals_points_not_negative')),
+    sa.ForeignKeyConstraint(['receipt_id'], ['receipts.id'], name=op.f('fk_referrals_receipt_id_receipts')),
+    sa.ForeignKeyConstraint(['referred_id'], ['members.id'], name=op.f('fk_referrals_referred_id_members')),
+    sa.ForeignKeyConstraint(['referrer_id'], ['members.id'], name=op.f('fk_referrals_referrer_id_members')),
+    sa.ForeignKeyConstraint(['referrer_transaction_id'], ['ledger_transactions.id'], name=op.f('fk_referrals_referrer_transaction_id_ledger_transactions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_referrals')),
+    sa.UniqueConstraint('referred_id', name=op.f('uq_referrals_referred_id'))
+    )
+    with op.batch_alter_table('referrals', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_referrals_referrer_id'), ['referrer_id'], unique=False)
+
     # ### end Alembic commands ###
     _create_published_rule_trigger()
 
 
 def downgrade() -> None:
     _drop_published_rule_trigger()
+    with op.batch_alter_table('referrals', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_referrals_referrer_id'))
+
+    op.drop_table('referrals')
     with op.batch_alter_table('receipt_line_rule_points', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_receipt_line_rule_points_receipt_line_id'))
 
