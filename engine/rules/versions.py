@@ -69,7 +69,7 @@ def publish_rules(db: Database, rule_keys: list[str], *, now: datetime, actor: s
     with db.transaction() as session:
         drafts = []
         problems = []
-        for index, key in enumerate(rule_keys):
+        for index, key in enumerate(dict.fromkeys(rule_keys)):
             draft = session.scalar(sa.select(RuleVersionRow).where(
                 RuleVersionRow.rule_key == key, RuleVersionRow.status == "draft").with_for_update())
             if draft is None:
