@@ -31,7 +31,7 @@ from engine.rules.model import Rule
 BASE = "base"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: built for every rule that fires, and frozen init is slow
 class RuleAward:
     """What one rule version gave: ``desired`` before its limits, ``applied`` after, and the
     applied points per line as ``(line_no, points)``. ``capped_by`` names the limit that cut."""
@@ -45,7 +45,7 @@ class RuleAward:
     capped_by: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Candidate:
     """A rule whose transaction and member conditions hold, with the indexes of its matched lines."""
 
@@ -69,7 +69,8 @@ def split(total: int, weights: list[int]) -> list[int]:
         rems.append(r)
     short = total - sum(parts)
     if short:
-        for i in sorted(range(len(weights)), key=lambda i: (-rems[i], i))[:short]:
+        # a stable sort, reversed, keeps ties in index order: ties go to the earlier weight
+        for i in sorted(range(len(weights)), key=rems.__getitem__, reverse=True)[:short]:
             parts[i] += 1
     return parts
 

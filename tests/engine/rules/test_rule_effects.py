@@ -1,6 +1,11 @@
 """Effects: points per currency unit with rounding, multipliers, fixed bonuses; per-line points
 always add up to what the rule gave."""
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from engine.ledger.allocation import split_proportionally
+from engine.rules.outcome import split
 
 from tests.support.rules import basket, evaluate, line, rule
 
@@ -56,3 +61,8 @@ def test_a_fixed_bonus_per_unit_counts_whole_units_of_the_matched_lines():
     totals, _ = evaluate([r], basket(line(1, 300, sku="A", quantity="3"), line(2, 100, sku="A", quantity="1.5"),
                                      line(3, 100, sku="B", quantity="2")))
     assert totals == [150, 50, 0]
+
+
+@given(st.integers(0, 10**6), st.lists(st.integers(0, 10**5), min_size=1, max_size=25).filter(any))
+def test_the_rules_split_is_the_ledgers_largest_remainder_split(total, weights):
+    assert split(total, weights) == split_proportionally(total, weights)
