@@ -135,16 +135,6 @@ def get_draft(db: Database, rule_key: str) -> Rule:
         return rule_from_dict(row.definition)
 
 
-def versions_in_force(session: Session, at: datetime) -> list[tuple[int, str, int, str, dict | None]]:
-    """``(id, rule_key, version, digest, None)`` of the versions in force for a sale at ``at``."""
-    rows = session.execute(sa.select(RuleVersionRow.id, RuleVersionRow.rule_key, RuleVersionRow.version,
-                                     RuleVersionRow.digest).where(
-        RuleVersionRow.published_at <= at,
-        sa.or_(RuleVersionRow.valid_until.is_(None), RuleVersionRow.valid_until > at))
-        .order_by(RuleVersionRow.id))
-    return [tuple(row) for row in rows]
-
-
 def _end_current(session: Session, rule_key: str, now: datetime, status: str) -> RuleVersionRow | None:
     current = session.scalar(sa.select(RuleVersionRow).where(
         RuleVersionRow.rule_key == rule_key, RuleVersionRow.status == "published",

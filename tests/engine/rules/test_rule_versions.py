@@ -7,7 +7,6 @@ import sqlalchemy as sa
 from engine.errors import InvalidInput, InvalidState, NotFound
 from engine.orm.rules import RuleVersionRow
 from engine.rules.versions import create_draft, list_versions, publish_rules, retire_rule, rollback_rule
-from tests.support.rules import rule  # noqa: F401  (shared helpers of the rule tests)
 
 BONUS = {"key": "bonus", "name": "Bonus", "effect": {"kind": "fixed_per_transaction", "points": 100}}
 
