@@ -9,6 +9,10 @@ services, as a till and an operator would have posted it, at fixed distances bef
 whose points are available and others still pending, a payment with points at the till
 (a hold captured for a later sale), a partial refund of that sale and a goodwill
 adjustment. Given the same ``now`` it always posts the same points.
+
+The demo's earning rules (``DEMO_RULES``) and its summer campaign are published at ``now``,
+after the history: the past sales earned the base rate, sales from ``now`` on earn by the
+rules (sale time decides).
 """
 from __future__ import annotations
 
@@ -30,6 +34,7 @@ from engine.ledger.holds import capture_hold, place_hold
 from engine.ledger.refunds import refund_receipt
 from engine.orm.stores import StoreRow
 from engine.programme import ProgrammeSettings, validate_settings
+from engine.rules import campaigns, versions
 from engine.settings import save_settings
 
 DEMO_SETTINGS = ProgrammeSettings(
@@ -89,6 +94,7 @@ class DemoSummary:
     cards: list[str]
     receipts: int = 0  # purchases that earned points
     postings: int = 0  # ledger transactions of the history
+    rules: int = 0  # earning rules published
 
 
 def demo_card_number(body: str) -> str:
@@ -123,8 +129,46 @@ def load_demo(db: Database, *, now: datetime) -> DemoSummary:
         numbers.append(card.number)
         member_ids.append(member.public_id)
     receipts, postings = _load_history(db, now=now, member_ids=member_ids, card_numbers=numbers)
+    _load_rules(db, now=now)
     return DemoSummary(stores=len(DEMO_STORES), terminals=len(DEMO_TERMINALS),
-                       members=len(DEMO_MEMBERS), cards=numbers, receipts=receipts, postings=postings)
+                       members=len(DEMO_MEMBERS), cards=numbers, receipts=receipts, postings=postings,
+                       rules=len(DEMO_RULES))
+
+
+# The demo programme's rules. With the base rate of 1 point per 1.00 (DEMO_SETTINGS) they
+# say: 2 points per 1.00; triple points on coffee at weekends in the city stores; 500 points
+# on a member's first purchase; 200 points in the birthday month; gold members earn 1.5x;
+# the weekend coffee and summer bonuses give at most 2,000 points per member per day; the
+# summer campaign gives at most 1,000,000 points in total.
+DEMO_RULES = (
+    {"key": "two-per-euro", "name": "2 points per 1.00 (1 on top of the base rate)", "priority": 100,
+     "effect": {"kind": "points_per_unit", "points": 1, "per_minor": 100}},
+    {"key": "coffee-weekend-city", "name": "Triple points on coffee at weekends in city stores", "priority": 50,
+     "conditions": [{"kind": "category", "values": ["coffee"]}, {"kind": "day_of_week", "days_of_week": [6, 7]},
+                    {"kind": "store_group", "values": ["CITY"]}],
+     "effect": {"kind": "multiplier", "factor": "3"}, "limits": {"per_member_day": 2000}},
+    {"key": "first-purchase", "name": "500 points on the first purchase", "conditions": [{"kind": "first_purchase"}],
+     "effect": {"kind": "fixed_per_transaction", "points": 500}},
+    {"key": "birthday-month", "name": "200 points in the birthday month", "conditions": [{"kind": "birthday_month"}],
+     "effect": {"kind": "fixed_per_transaction", "points": 200}, "limits": {"per_member_month": 200}},
+    {"key": "gold-boost", "name": "Gold members earn 1.5x", "priority": -100,
+     "conditions": [{"kind": "tier", "values": ["gold"]}], "effect": {"kind": "multiplier", "factor": "1.5"}},
+    {"key": "summer-bonus", "name": "Summer: 100 points on baskets from 20.00", "campaign": "summer",
+     "conditions": [{"kind": "basket_total", "minimum": 2000}],
+     "effect": {"kind": "fixed_per_transaction", "points": 100}, "limits": {"per_member_day": 2000}},
+)
+DEMO_SUMMER_BUDGET = 1_000_000
+
+
+def _load_rules(db: Database, *, now: datetime) -> None:
+    year = now.year if now.month < 9 else now.year + 1
+    campaigns.create_campaign(db, code="summer", name="Summer campaign",
+                              starts_at=datetime(year, 6, 1, tzinfo=now.tzinfo),
+                              ends_at=datetime(year, 9, 1, tzinfo=now.tzinfo), budget=DEMO_SUMMER_BUDGET,
+                              holdout_share=Decimal("0.05"), now=now)
+    for definition in DEMO_RULES:
+        versions.create_draft(db, definition, now=now, actor=DEMO_CALLER)
+    versions.publish_rules(db, [d["key"] for d in DEMO_RULES], now=now, actor=DEMO_CALLER)
 
 
 def _load_history(db: Database, *, now: datetime, member_ids: list[str],

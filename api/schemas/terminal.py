@@ -109,12 +109,31 @@ class LinePointsSchema(ma.Schema):
     points = fields.Integer(required=True)
 
 
+class RuleLinePointsSchema(ma.Schema):
+    line_no = fields.Function(lambda pair: pair[0], required=True)
+    points = fields.Function(lambda pair: pair[1], required=True)
+
+
+class RuleAwardSchema(ma.Schema):
+    """What one rule version gave: ``desired`` before its limits, ``applied`` after."""
+
+    rule_key = fields.String(required=True)
+    version = fields.Integer(allow_none=True, required=True)
+    campaign = fields.String(allow_none=True, required=True)
+    desired = fields.Integer(required=True)
+    applied = fields.Integer(required=True)
+    capped_by = fields.String(allow_none=True, required=True)
+    lines = fields.List(fields.Nested(RuleLinePointsSchema), required=True)
+
+
 class AccrualResultSchema(ma.Schema):
     transaction_id = fields.Integer(allow_none=True, required=True)
     member_id = fields.String(required=True)
     receipt_number = fields.String(required=True)
     points = fields.Integer(required=True)
     lines = fields.List(fields.Nested(LinePointsSchema), required=True)
+    rules = fields.List(fields.Nested(RuleAwardSchema), required=True,
+                        metadata={"description": "why: the points each rule version gave, the base rate first"})
     available_at = fields.AwareDateTime(required=True)
     expires_at = fields.AwareDateTime(allow_none=True, required=True)
     balance = fields.Integer(required=True)

@@ -5,11 +5,12 @@ are fingerprinted for idempotency, results are stored and replayed unchanged.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
 from engine.ledger.basket import LinePoints
+from engine.rules.outcome import RuleAward
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class PointsEarned:
     expires_at: datetime | None
     transaction_id: int | None
     balance: int
+    rules: list[RuleAward] = field(default_factory=list)  # what each rule version gave, base first
 
 
 @dataclass(frozen=True)

@@ -16,13 +16,15 @@ from sqlalchemy.orm import Session
 from engine.database import Database, insert_unique
 from engine.errors import ReceiptAlreadyEarned, refuse_if
 from engine.ledger.accounts import lock_member_account, post_transaction
-from engine.ledger.basket import Basket, BaseRateCalculator, EarningContext, PointsCalculator, validate_basket
+from engine.ledger.basket import Basket, EarningContext, PointsCalculator, validate_basket
 from engine.ledger.commands import PointsEarned
 from engine.ledger.idempotency import run_idempotent
 from engine.ledger.lots import add_lot
 from engine.ledger.parties import identify_member, till
 from engine.orm.ledger import ReceiptLineRow, ReceiptRow
 from engine.programme import lot_expires_at
+from engine.rules.calculator import calculator_for_sale, record_awards
+from engine.rules.referrals import pending_referral, reward_referrer, with_referred_bonus
 from engine.settings import read_settings
 
 
@@ -31,9 +33,14 @@ def earn_points(db: Database, basket: Basket, *, caller: str, idempotency_key: s
                 verify: Callable[[Session], None] | None = None) -> PointsEarned:
     """Credit the points ``basket`` earns to its member (once per receipt).
 
+    Without ``calculator`` the published earning rules in force at the sale's instant decide
+    (on top of the programme's base rate); what each rule version gave, in total and per
+    line, is recorded with the receipt and returned in ``rules``. A given calculator (the
+    base rate alone, say) replaces the rules and records no breakdown. A member's first
+    qualifying purchase also pays the referral bonuses (``engine.rules.referrals``).
+
     ``verify`` (e.g. the card's proof of presence) runs first inside the same transaction,
     and is not run again when a retry replays the first answer."""
-    calculator = calculator or BaseRateCalculator()
 
     def work(session: Session) -> PointsEarned:
         if verify is not None:
@@ -48,7 +55,15 @@ def earn_points(db: Database, basket: Basket, *, caller: str, idempotency_key: s
                 ReceiptRow.store_id == store.id, ReceiptRow.terminal_id == terminal.id,
                 ReceiptRow.receipt_number == basket.receipt_number)) is not None:
             raise already
-        lines = calculator.points_for(basket, EarningContext(settings=settings, as_of=now))
+        context = EarningContext(settings=settings, as_of=now)
+        rules_calculator = calculator_for_sale(session, basket, member, store) if calculator is None else None
+        evaluation = rules_calculator.evaluate(basket, context) if rules_calculator else None
+        referral = None
+        if evaluation is not None:
+            referral = pending_referral(session, member, basket, first_purchase=rules_calculator.member.first_purchase)
+            if referral is not None:
+                evaluation = with_referred_bonus(evaluation, referral)
+        lines = evaluation.lines if evaluation else calculator.points_for(basket, context)
         points = sum(line.points for line in lines)
         available_at = basket.occurred_at + timedelta(days=settings.pending_days)
         expires_at = lot_expires_at(basket.occurred_at, settings)
@@ -66,17 +81,24 @@ def earn_points(db: Database, basket: Basket, *, caller: str, idempotency_key: s
             total_minor=basket.total_minor, paid_with_points_minor=basket.paid_with_points_minor,
             points=points, transaction_id=transaction.id if transaction else None)
         insert_unique(session, receipt, already)
-        session.add_all(ReceiptLineRow(
+        line_rows = [ReceiptLineRow(
             receipt_id=receipt.id, line_no=line.line_no, sku=line.sku, category=line.category,
             brand=line.brand, quantity=line.quantity, amount_minor=line.amount_minor,
             eligible_minor=earned.eligible_minor, points=earned.points)
-            for line, earned in zip(basket.lines, lines))
+            for line, earned in zip(basket.lines, lines)]
+        session.add_all(line_rows)
         session.flush()
+        if evaluation is not None:
+            record_awards(session, rules_calculator, evaluation, receipt=receipt,
+                          line_ids={row.line_no: row.id for row in line_rows})
+        if referral is not None:
+            reward_referrer(session, referral, receipt=receipt, settings=settings, now=now)
         return PointsEarned(
             member_id=member.public_id, store_code=store.code, terminal_code=terminal.code,
             receipt_number=basket.receipt_number, points=points, lines=lines,
             available_at=available_at, expires_at=expires_at,
-            transaction_id=transaction.id if transaction else None, balance=account.balance)
+            transaction_id=transaction.id if transaction else None, balance=account.balance,
+            rules=evaluation.awards if evaluation else [])
 
     return run_idempotent(db, caller=caller, key=idempotency_key, command="earn", request=basket,
                           now=now, work=work, result_type=PointsEarned)

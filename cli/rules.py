@@ -1,0 +1,201 @@
+"""``loyalty rules ...`` and ``loyalty campaigns ...``: earning rules as data.
+
+Definitions come as JSON files (one rule or a list), shape-checked by ``cli.rule_schemas``
+before the engine validates their meaning. Publishing several keys is atomic.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from decimal import Decimal
+
+import click
+
+from api.schemas.ledger import BasketSchema
+from cli.ledger import IsoInstant, load_input, read_json
+from cli.rule_schemas import MemberFactsSchema, RuleSchema
+from cli.runtime import Runtime, emit, json_option, pass_runtime
+from engine.errors import InvalidInput, Problem
+from engine.plain import to_plain
+from engine.rules import campaigns, versions
+from engine.rules.calculator import simulate
+from engine.rules.facts import MemberFacts
+from engine.rules.model import rule_from_dict
+
+
+def _definitions(stream) -> list[dict]:
+    data = read_json(stream, what="rules")
+    many = isinstance(data, list)
+    loaded = load_input(RuleSchema(many=many), data, root="rules")
+    return [_plain(d) for d in (loaded if many else [loaded])]
+
+
+def _plain(value):
+    """Decimals back to text: the engine reads definitions in their JSON form."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return str(value) if isinstance(value, Decimal) else value
+
+
+@click.group("rules")
+def rules_group() -> None:
+    """Earning rules: drafts, validation, simulation, publishing, versions."""
+
+
+@rules_group.command("validate")
+@click.argument("rules_file", type=click.File("r", encoding="utf-8"))
+def validate(rules_file) -> None:
+    """Check RULES_FILE (JSON: a rule or a list) without saving anything."""
+    problems = []
+    for index, definition in enumerate(_definitions(rules_file)):
+        problems += [Problem(f"[{index}].{p.field}", p.message) for p in versions.validate_definition(definition)]
+    if problems:
+        raise InvalidInput(problems)
+    click.echo("valid")
+
+
+@rules_group.command("draft")
+@click.argument("rules_file", type=click.File("r", encoding="utf-8"))
+@pass_runtime
+def draft(runtime: Runtime, rules_file) -> None:
+    """Save the rules in RULES_FILE as drafts (replacing earlier drafts of their keys)."""
+    for definition in _definitions(rules_file):
+        saved = versions.create_draft(runtime.db, definition, now=runtime.now(), actor="cli")
+        click.echo(f"draft {saved.rule_key} v{saved.version}")
+
+
+@rules_group.command("import")
+@click.argument("rules_file", type=click.File("r", encoding="utf-8"))
+@click.option("--publish", is_flag=True, help="Publish every imported rule at once (all or none)")
+@pass_runtime
+def import_rules(runtime: Runtime, rules_file, publish: bool) -> None:
+    """Import rules exported as JSON: each becomes a draft, then (--publish) all are published."""
+    keys = []
+    for definition in _definitions(rules_file):
+        keys.append(versions.create_draft(runtime.db, definition, now=runtime.now(), actor="cli").rule_key)
+    if publish:
+        versions.publish_rules(runtime.db, keys, now=runtime.now(), actor="cli")
+    click.echo(f"{len(keys)} rule(s) {'published' if publish else 'saved as drafts'}")
+
+
+@rules_group.command("export")
+@click.option("--drafts", is_flag=True, help="Export the drafts instead of the published rules in force")
+@pass_runtime
+def export_rules(runtime: Runtime, drafts: bool) -> None:
+    """Print the definitions of the rules in force now (or the drafts) as a JSON list."""
+    now = runtime.now()
+    chosen = [v.definition for v in versions.list_versions(runtime.db)
+              if (v.status == "draft" if drafts else
+                  v.published_at is not None and v.published_at <= now and (v.valid_until is None or v.valid_until > now))]
+    click.echo(json.dumps(chosen, indent=2, sort_keys=True))
+
+
+@rules_group.command("publish")
+@click.argument("keys", nargs=-1, required=True)
+@pass_runtime
+def publish(runtime: Runtime, keys: tuple[str, ...]) -> None:
+    """Publish the drafts of KEYS together (all or none)."""
+    for v in versions.publish_rules(runtime.db, list(keys), now=runtime.now(), actor="cli"):
+        click.echo(f"published {v.rule_key} v{v.version}")
+
+
+@rules_group.command("retire")
+@click.argument("key")
+@pass_runtime
+def retire(runtime: Runtime, key: str) -> None:
+    """End the rule KEY: sales from now on no longer use it."""
+    v = versions.retire_rule(runtime.db, key, now=runtime.now())
+    click.echo(f"retired {v.rule_key} v{v.version}")
+
+
+@rules_group.command("rollback")
+@click.argument("key")
+@click.argument("version", type=int)
+@pass_runtime
+def rollback(runtime: Runtime, key: str, version: int) -> None:
+    """Publish VERSION of rule KEY again, as a new version."""
+    v = versions.rollback_rule(runtime.db, key, version, now=runtime.now(), actor="cli")
+    click.echo(f"published {v.rule_key} v{v.version} (the definition of v{version})")
+
+
+@rules_group.command("versions")
+@click.argument("key", required=False)
+@json_option
+@pass_runtime
+def list_versions(runtime: Runtime, key: str | None, as_json: bool) -> None:
+    """List every version of rule KEY (or of all rules)."""
+    emit(versions.list_versions(runtime.db, key), ("rule_key", "version", "status", "published_at", "valid_until"),
+         as_json=as_json, title="rule versions")
+
+
+@rules_group.command("simulate")
+@click.argument("basket_file", type=click.File("r", encoding="utf-8"))
+@click.option("--member", "member_id", help="Public id of a real member")
+@click.option("--facts", "facts_file", type=click.File("r", encoding="utf-8"),
+              help="JSON file describing a hypothetical member (tier_code, birthday, segments, ...)")
+@click.option("--draft", "draft_keys", multiple=True, help="Use the draft of this rule key (repeatable)")
+@click.option("--rules", "rules_file", type=click.File("r", encoding="utf-8"),
+              help="Unsaved rules (JSON) to try instead of the published versions of their keys")
+@json_option
+@pass_runtime
+def simulate_basket(runtime: Runtime, basket_file, member_id, facts_file, draft_keys, rules_file, as_json) -> None:
+    """What BASKET_FILE would earn; posts nothing."""
+    data = read_json(basket_file, what="basket")
+    if isinstance(data, dict) and facts_file is not None:
+        data.setdefault("member_id", "hypothetical")
+    basket = load_input(BasketSchema(), data, root="basket")
+    member = None
+    if facts_file is not None:
+        facts = load_input(MemberFactsSchema(), read_json(facts_file, what="facts"), root="facts")
+        member = MemberFacts(**{**facts, "segments": frozenset(facts.get("segments", ()))})
+    rules = tuple(rule_from_dict(d) for d in _definitions(rules_file)) if rules_file else ()
+    result = simulate(runtime.db, basket, now=runtime.now(), member_id=member_id, member=member,
+                      draft_keys=tuple(draft_keys), rules=rules)
+    if as_json:
+        click.echo(json.dumps(to_plain(result), indent=2))
+        return
+    click.echo(f"points: {result.points}")
+    for award in result.awards:
+        version = "" if award.version is None else f" v{award.version}"
+        cut = f" (desired {award.desired}, capped by {award.capped_by})" if award.capped_by else ""
+        click.echo(f"  {award.rule_key}{version}: {award.applied}{cut}")
+
+
+@click.group("campaigns")
+def campaigns_group() -> None:
+    """Campaigns: time-boxed groups of rules with a budget, target segment and holdout."""
+
+
+@campaigns_group.command("create")
+@click.argument("code")
+@click.option("--name", required=True)
+@click.option("--starts", "starts_at", type=IsoInstant(), required=True)
+@click.option("--ends", "ends_at", type=IsoInstant(), required=True)
+@click.option("--budget", type=int, help="Total points the campaign may give (default: unlimited)")
+@click.option("--segment", "segment_code", help="Only members of this segment")
+@click.option("--holdout", "holdout_share", default="0", help="Share of members held out as control, e.g. 0.1")
+@pass_runtime
+def create(runtime: Runtime, code, name, starts_at: datetime, ends_at: datetime, budget, segment_code,
+           holdout_share: str) -> None:
+    """Create campaign CODE."""
+    try:
+        share = Decimal(holdout_share)
+    except ArithmeticError:
+        raise InvalidInput([Problem("holdout_share", "must be a number")]) from None
+    c = campaigns.create_campaign(runtime.db, code=code, name=name, starts_at=starts_at, ends_at=ends_at,
+                                  budget=budget, segment_code=segment_code, holdout_share=share, now=runtime.now())
+    click.echo(f"campaign {c.code} created")
+
+
+@campaigns_group.command("list")
+@json_option
+@pass_runtime
+def list_campaigns(runtime: Runtime, as_json: bool) -> None:
+    """List campaigns with the budget used so far."""
+    emit(campaigns.list_campaigns(runtime.db), ("code", "name", "starts_at", "ends_at", "budget", "budget_used",
+                                                "segment_code", "holdout_share"), as_json=as_json, title="campaigns")
+
+
+COMMANDS = (rules_group, campaigns_group)

@@ -1,0 +1,230 @@
+"""Rules as the ledger's points calculator, and simulation.
+
+Accruals: ``earn_points`` (engine/ledger/earning.py), when no calculator is passed, calls
+``calculator_for_sale``: it loads the rule versions in force at the sale's instant (the
+compiled set is cached per set of published versions), the member's facts, what the
+member's capped rules already gave in the sale's store-local day/week/month, and the
+campaigns open to the member; the campaign budget is claimed from slices while the
+basket is evaluated. The base rate of the programme settings always applies first (entry
+``base`` of the breakdown); with no published rules it is all a sale earns.
+
+Simulation (``simulate``) runs the same evaluation in a transaction that posts nothing and
+is rolled back: for a real member (``member_id``) or a hypothetical one (``MemberFacts``),
+against the published rules, with drafts (``draft_keys``) or unsaved rules (``rules``)
+replacing the published versions of the same keys.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from engine.database import Database
+from engine.errors import InvalidInput, Problem, not_found, refuse_if
+from engine.ledger.basket import BaseRateCalculator, Basket, EarningContext, LinePoints, validate_basket
+from engine.orm.ledger import ReceiptRow
+from engine.orm.members import MemberRow
+from engine.orm.rules import CampaignRow, ReceiptLineRulePointsRow, ReceiptRuleAwardRow, RuleVersionRow
+from engine.orm.stores import StoreRow
+from engine.rules.campaigns import budget_left, claim_budget, held_out
+from engine.rules.compiled import CompiledRuleSet
+from engine.rules.facts import MemberFacts, SaleFacts, Usage
+from engine.rules.model import Rule, rule_from_dict
+from engine.rules.outcome import RuleAward
+from engine.rules.segments import member_attributes, member_segments
+from engine.rules.validation import validate_rule
+from engine.settings import read_settings
+
+_CACHE: dict[tuple, CompiledRuleSet] = {}
+_CACHE_SIZE = 32
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Points per line (base rate included) and the per-rule breakdown, base first."""
+
+    lines: list[LinePoints]
+    awards: list[RuleAward]
+
+    @property
+    def points(self) -> int:
+        return sum(line.points for line in self.lines)
+
+
+class RulesCalculator:
+    """A ``PointsCalculator`` over a compiled rule set and the facts of one sale."""
+
+    def __init__(self, rule_set: CompiledRuleSet, *, sale: SaleFacts, member: MemberFacts, usage: Usage,
+                 claim=None, version_ids: dict[tuple[str, int], int] | None = None):
+        self.rule_set, self.sale, self.member, self.usage, self.claim = rule_set, sale, member, usage, claim
+        self.version_ids = version_ids or {}
+
+    def evaluate(self, basket: Basket, context: EarningContext) -> Evaluation:
+        """Every line's points and the breakdown by rule version."""
+        base = BaseRateCalculator().points_for(basket, context)
+        eligible = [b.eligible_minor for b in base]
+        totals, awards = self.rule_set.evaluate(basket, sale=self.sale, member=self.member, eligible=eligible,
+                                                base=[b.points for b in base], usage=self.usage, claim=self.claim)
+        return Evaluation([LinePoints(b.line_no, b.eligible_minor, p) for b, p in zip(base, totals)], awards)
+
+    def points_for(self, basket: Basket, context: EarningContext) -> list[LinePoints]:
+        return self.evaluate(basket, context).lines
+
+
+def compiled_in_force(session: Session, at: datetime) -> tuple[CompiledRuleSet, dict[tuple[str, int], int]]:
+    """The compiled set of the versions in force at ``at`` (cached per set of versions) and
+    their row ids by ``(rule_key, version)``."""
+    rows = session.execute(sa.select(RuleVersionRow.id, RuleVersionRow.rule_key, RuleVersionRow.version,
+                                     RuleVersionRow.digest).where(
+        RuleVersionRow.published_at <= at,
+        sa.or_(RuleVersionRow.valid_until.is_(None), RuleVersionRow.valid_until > at))).all()
+    key = tuple(sorted((r.rule_key, r.version, r.digest) for r in rows))
+    ids = {(r.rule_key, r.version): r.id for r in rows}
+    compiled = _CACHE.get(key)
+    if compiled is None:
+        definitions = dict(session.execute(sa.select(RuleVersionRow.id, RuleVersionRow.definition)
+                                           .where(RuleVersionRow.id.in_(list(ids.values())))).all())
+        compiled = CompiledRuleSet([(rule_from_dict(definitions[ids[(k, v)]]), v) for k, v, _ in key])
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.clear()
+        _CACHE[key] = compiled
+    return compiled, ids
+
+
+def member_facts(session: Session, member: MemberRow) -> MemberFacts:
+    """The member as rules see it; ``first_purchase`` when no receipt of theirs exists yet."""
+    attributes = member_attributes(session, member.id)
+    first = session.scalar(sa.select(ReceiptRow.id).where(ReceiptRow.member_id == member.id).limit(1)) is None
+    return MemberFacts(tier_code=member.tier_code, enrolled_at=member.enrolled_at,
+                       birthday=member.profile.birthday if member.profile else None, first_purchase=first,
+                       segments=member_segments(session, member, attributes), attributes=attributes,
+                       member_id=member.public_id)
+
+
+def sale_facts(store: StoreRow, channel: str | None = None) -> SaleFacts:
+    """The sale as rules see it: the store, its group and time zone, the channel."""
+    return SaleFacts(store.code, store.group_code, store.timezone, channel)
+
+
+def usage_for(session: Session, member: MemberRow | None, facts: MemberFacts, rule_set: CompiledRuleSet,
+              local_day: date, at: datetime, *, with_budgets: bool) -> tuple[Usage, dict[str, int]]:
+    """What the member's capped rules already gave in the day/week/month of ``local_day``, the
+    campaigns open to the member at ``at`` and (``with_budgets``) their budgets left; also the
+    campaign ids by code."""
+    capped = sorted({r.rule.key for r in rule_set.rules if any(
+        (r.rule.limits.per_member_day, r.rule.limits.per_member_week, r.rule.limits.per_member_month))})
+    day, week, month = {}, {}, {}
+    if capped and member is not None:
+        week_start = local_day - timedelta(days=local_day.isoweekday() - 1)
+        month_start = local_day.replace(day=1)
+        next_month = (month_start + timedelta(days=32)).replace(day=1)
+        rows = session.execute(sa.select(ReceiptRuleAwardRow.rule_key, ReceiptRuleAwardRow.local_date,
+                                         ReceiptRuleAwardRow.applied).where(
+            ReceiptRuleAwardRow.member_id == member.id, ReceiptRuleAwardRow.rule_key.in_(capped),
+            ReceiptRuleAwardRow.local_date >= min(week_start, month_start),
+            ReceiptRuleAwardRow.local_date < max(week_start + timedelta(days=7), next_month)))
+        for key, when, applied in rows:
+            if when == local_day:
+                day[key] = day.get(key, 0) + applied
+            if week_start <= when < week_start + timedelta(days=7):
+                week[key] = week.get(key, 0) + applied
+            if month_start <= when < next_month:
+                month[key] = month.get(key, 0) + applied
+    codes = sorted({r.rule.campaign for r in rule_set.rules if r.rule.campaign})
+    open_, left, ids = set(), {}, {}
+    if codes:
+        campaigns = session.scalars(sa.select(CampaignRow).where(CampaignRow.code.in_(codes))).all()
+        ids = {c.code: c.id for c in campaigns}
+        for c in campaigns:
+            if not (c.starts_at <= at < c.ends_at):
+                continue
+            if c.segment_code is not None and c.segment_code not in facts.segments:
+                continue
+            if facts.member_id is not None and held_out(c.code, facts.member_id, c.holdout_share):
+                continue
+            open_.add(c.code)
+        if with_budgets:
+            by_id = budget_left(session, list(ids.values()))
+            left = {code: by_id[i] for code, i in ids.items() if i in by_id}
+    return Usage(day, week, month, left, frozenset(open_)), ids
+
+
+def calculator_for_sale(session: Session, basket: Basket, member: MemberRow, store: StoreRow) -> RulesCalculator:
+    """The calculator an accrual uses: published rules at the sale's instant, the member's
+    facts and usage, and a budget claim from the campaign slices (locks last until commit)."""
+    rule_set, ids = compiled_in_force(session, basket.occurred_at)
+    sale = sale_facts(store)
+    facts = member_facts(session, member)
+    local_day = sale.local(basket.occurred_at).date()
+    usage, campaign_ids = usage_for(session, member, facts, rule_set, local_day, basket.occurred_at,
+                                    with_budgets=False)
+
+    def claim(campaign: str, points: int) -> int:
+        return claim_budget(session, campaign_ids[campaign], points, start=member.id)
+    return RulesCalculator(rule_set, sale=sale, member=facts, usage=usage, claim=claim, version_ids=ids)
+
+
+def record_awards(session: Session, calculator: RulesCalculator, evaluation: Evaluation, *, receipt: ReceiptRow,
+                  line_ids: dict[int, int]) -> None:
+    """Store what each rule version gave the receipt, in total and per line."""
+    local_day = calculator.sale.local(receipt.occurred_at).date()
+    for award in evaluation.awards:
+        row = ReceiptRuleAwardRow(
+            receipt_id=receipt.id, member_id=receipt.member_id,
+            rule_version_id=calculator.version_ids.get((award.rule_key, award.version)),
+            rule_key=award.rule_key, campaign_code=award.campaign, local_date=local_day, desired=award.desired,
+            applied=award.applied, capped_by=award.capped_by)
+        session.add(row)
+        session.flush()
+        session.add_all(ReceiptLineRulePointsRow(award_id=row.id, receipt_line_id=line_ids[line_no], points=points)
+                        for line_no, points in award.lines if points)
+
+
+def simulate(db: Database, basket: Basket, *, now: datetime, member_id: str | None = None,
+             member: MemberFacts | None = None, draft_keys: tuple[str, ...] = (),
+             rules: tuple[Rule, ...] = (), channel: str | None = None) -> Evaluation:
+    """What ``basket`` would earn (nothing is posted). Name the member by ``member_id`` or
+    describe one with ``member``; drafts and unsaved ``rules`` replace published versions of
+    the same keys (version ``None`` in the breakdown for unsaved rules)."""
+    problems = []
+    if (member_id is None) == (member is None):
+        problems.append(Problem("member", "name a member (member_id) or describe one (member), not both"))
+    for index, rule in enumerate(rules):
+        problems += [Problem(f"rules[{index}].{p.field}", p.message) for p in validate_rule(rule)]
+    refuse_if(problems)
+    with db.transaction() as session:
+        settings = read_settings(session)
+        basket_problems = [p for p in validate_basket(basket, settings, now=now) if p.field != "member"]
+        refuse_if(basket_problems)
+        store = session.scalar(sa.select(StoreRow).where(StoreRow.code == basket.store_code))
+        if store is None:
+            raise not_found("store", basket.store_code)
+        member_row = None
+        if member_id is not None:
+            member_row = session.scalar(sa.select(MemberRow).where(MemberRow.public_id == member_id))
+            if member_row is None:
+                raise not_found("member", member_id)
+            member = member_facts(session, member_row)
+        published, ids = compiled_in_force(session, basket.occurred_at)
+        overlay: dict[str, tuple[Rule, int | None]] = {}
+        for key in draft_keys:
+            row = session.scalar(sa.select(RuleVersionRow).where(RuleVersionRow.rule_key == key,
+                                                                 RuleVersionRow.status == "draft"))
+            if row is None:
+                raise InvalidInput([Problem("draft_keys", f"rule {key!r} has no draft")])
+            overlay[key] = (rule_from_dict(row.definition), row.version)
+        for rule in rules:
+            overlay[rule.key] = (rule, None)
+        rule_set = published
+        if overlay:
+            kept = [(r.rule, r.version) for r in published.rules if r.rule.key not in overlay]
+            rule_set = CompiledRuleSet(kept + list(overlay.values()))
+        sale = sale_facts(store, channel)
+        usage, _ = usage_for(session, member_row, member, rule_set, sale.local(basket.occurred_at).date(),
+                             basket.occurred_at, with_budgets=True)
+        calculator = RulesCalculator(rule_set, sale=sale, member=member, usage=usage, version_ids=ids)
+        evaluation = calculator.evaluate(basket, EarningContext(settings=settings, as_of=now))
+        return evaluation
+

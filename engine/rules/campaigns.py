@@ -1,0 +1,131 @@
+"""Campaigns: time-boxed groups of rules with an optional budget, target segment and holdout.
+
+Guarantees:
+- a campaign's budget is never exceeded, also under concurrent accruals: it is cut into
+  slices (rows) when the campaign is created, and an accrual takes points from slices it
+  locks with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, starting at a slice chosen by the
+  member, so concurrent accruals lock different rows instead of queueing on one. A slice's
+  ``used`` can never pass its ``size`` (a CHECK constraint);
+- an accrual never waits for a slice another accrual holds: near exhaustion, a sale may get
+  less than what is left while other sales hold the last slices (it is recorded as capped
+  by ``campaign_budget``);
+- the holdout group is stable: a member is held out of a campaign when the first 8 bytes of
+  sha256("<campaign code>:<member public id>") read as a fraction of 2^64 fall below the
+  campaign's ``holdout_share``; held-out members never get its rules.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from engine.database import Database, insert_unique
+from engine.errors import Conflict, Problem, refuse_if
+from engine.orm.rules import CampaignBudgetSliceRow, CampaignRow, SegmentRow
+from engine.rules.validation import KEY
+
+DEFAULT_SLICES = 64
+
+
+@dataclass(frozen=True)
+class Campaign:
+    code: str
+    name: str
+    starts_at: datetime
+    ends_at: datetime
+    budget: int | None
+    segment_code: str | None
+    holdout_share: Decimal
+    budget_used: int
+
+
+def create_campaign(db: Database, *, code: str, name: str, starts_at: datetime, ends_at: datetime,
+                    budget: int | None = None, segment_code: str | None = None,
+                    holdout_share: Decimal = Decimal(0), now: datetime, slices: int = DEFAULT_SLICES) -> Campaign:
+    """Create a campaign (its budget cut into ``slices`` rows); refuses invalid input with every problem."""
+    problems = []
+    if not (isinstance(code, str) and KEY.match(code)):
+        problems.append(Problem("code", "must be 1 to 64 lower-case letters, digits, '-' or '_'"))
+    if not (isinstance(name, str) and 0 < len(name.strip()) <= 200):
+        problems.append(Problem("name", "must be a text of 1 to 200 characters"))
+    if not (isinstance(starts_at, datetime) and isinstance(ends_at, datetime) and starts_at.tzinfo
+            and ends_at.tzinfo and starts_at < ends_at):
+        problems.append(Problem("ends_at", "must be an instant after starts_at (both with a time zone)"))
+    if budget is not None and not (isinstance(budget, int) and not isinstance(budget, bool) and 0 < budget <= 10**12):
+        problems.append(Problem("budget", "must be a whole number of points from 1 to 10^12"))
+    if not (isinstance(holdout_share, Decimal) and 0 <= holdout_share < 1
+            and holdout_share == holdout_share.quantize(Decimal("0.0001"))):
+        problems.append(Problem("holdout_share", "must be a fraction from 0 to below 1 with at most 4 decimals"))
+    if not (isinstance(slices, int) and 1 <= slices <= 1024):
+        problems.append(Problem("slices", "must be from 1 to 1024"))
+    refuse_if(problems)
+    with db.transaction() as session:
+        if segment_code is not None and session.scalar(
+                sa.select(SegmentRow.id).where(SegmentRow.code == segment_code)) is None:
+            refuse_if([Problem("segment_code", f"unknown segment {segment_code!r}")])
+        row = CampaignRow(code=code, name=name.strip(), starts_at=starts_at, ends_at=ends_at, budget=budget,
+                          segment_code=segment_code, holdout_share=holdout_share, created_at=now)
+        insert_unique(session, row, Conflict(f"campaign {code!r} already exists", code="duplicate_campaign"))
+        if budget is not None:
+            count = min(slices, budget)
+            sizes = [budget // count + (1 if i < budget % count else 0) for i in range(count)]
+            session.add_all(CampaignBudgetSliceRow(campaign_id=row.id, slice_no=i, size=size, used=0)
+                            for i, size in enumerate(sizes))
+        session.flush()
+        return _campaign(session, row)
+
+
+def list_campaigns(db: Database) -> list[Campaign]:
+    """Every campaign with the budget used so far, by code."""
+    with db.transaction() as session:
+        return [_campaign(session, row) for row in session.scalars(sa.select(CampaignRow).order_by(CampaignRow.code))]
+
+
+def held_out(campaign_code: str, member_public_id: str, share: Decimal) -> bool:
+    """Whether the member is in the campaign's holdout (control) group: stable, no state."""
+    digest = hashlib.sha256(f"{campaign_code}:{member_public_id}".encode()).digest()
+    return Decimal(int.from_bytes(digest[:8], "big")) / Decimal(2**64) < share
+
+
+def budget_left(session: Session, campaign_ids: list[int]) -> dict[int, int]:
+    """What each budgeted campaign has left (read without locks)."""
+    rows = session.execute(sa.select(CampaignBudgetSliceRow.campaign_id,
+                                     sa.func.sum(CampaignBudgetSliceRow.size - CampaignBudgetSliceRow.used))
+                           .where(CampaignBudgetSliceRow.campaign_id.in_(campaign_ids))
+                           .group_by(CampaignBudgetSliceRow.campaign_id))
+    return {cid: int(left) for cid, left in rows}
+
+
+def claim_budget(session: Session, campaign_id: int, points: int, *, start: int) -> int:
+    """Take up to ``points`` from the campaign's budget slices; returns what was taken.
+
+    Slices are visited from slice number ``start`` (mod the count), skipping slices other
+    transactions hold; the locks last until the caller's transaction ends."""
+    count = session.scalar(sa.select(sa.func.count()).where(CampaignBudgetSliceRow.campaign_id == campaign_id))
+    if not count:
+        return points  # no budget: unlimited
+    taken = 0
+    order = (CampaignBudgetSliceRow.slice_no + (count - start % count)) % count
+    while taken < points:
+        row = session.scalar(sa.select(CampaignBudgetSliceRow).where(
+            CampaignBudgetSliceRow.campaign_id == campaign_id,
+            CampaignBudgetSliceRow.used < CampaignBudgetSliceRow.size)
+            .order_by(order).limit(1).with_for_update(skip_locked=True))
+        if row is None:
+            break
+        take = min(points - taken, row.size - row.used)
+        row.used += take
+        taken += take
+        session.flush()
+    return taken
+
+
+def _campaign(session: Session, row: CampaignRow) -> Campaign:
+    used = session.scalar(sa.select(sa.func.coalesce(sa.func.sum(CampaignBudgetSliceRow.used), 0))
+                          .where(CampaignBudgetSliceRow.campaign_id == row.id))
+    return Campaign(row.code, row.name, row.starts_at, row.ends_at, row.budget, row.segment_code,
+                    Decimal(row.holdout_share), int(used))

@@ -1,0 +1,123 @@
+"""Referral bonuses: the referrer and the referred member each get their bonus once, after the
+referred member's first qualifying purchase.
+
+Guarantees:
+- a member is referred at most once, never by themselves, never after their first purchase,
+  and never in a cycle (a member cannot refer anyone up their own referral chain), so an
+  accrual that credits a referrer never waits in a lock cycle with another accrual;
+- the referred member's bonus is part of the purchase (entry ``referral`` of the breakdown,
+  spread over the lines, so a refund of the purchase takes it back with the lines); the
+  referrer's bonus is posted in the same transaction to the referrer's account (kind
+  ``adjust``, actor ``referral``) with a lot pending like the purchase's; both happen once:
+  the referral row is marked rewarded with the receipt.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from engine.database import Database
+from engine.errors import Conflict, InvalidState, Problem, not_found, refuse_if
+from engine.ledger.accounts import lock_member_account, post_transaction
+from engine.ledger.basket import Basket, LinePoints
+from engine.ledger.lots import add_lot
+from engine.orm.ledger import ReceiptRow
+from engine.orm.members import MemberRow
+from engine.orm.rules import ReferralRow
+from engine.programme import lot_expires_at
+from engine.rules.calculator import Evaluation
+from engine.rules.outcome import RuleAward, split
+
+REFERRAL = "referral"
+MAX_BONUS = 10**6
+
+
+@dataclass(frozen=True)
+class Referral:
+    referrer_id: str
+    referred_id: str
+    referrer_points: int
+    referred_points: int
+    min_total_minor: int
+    rewarded_at: datetime | None
+
+
+def record_referral(db: Database, *, referrer_id: str, referred_id: str, referrer_points: int,
+                    referred_points: int, min_total_minor: int = 0, now: datetime) -> Referral:
+    """Record that ``referrer_id`` referred ``referred_id`` (public ids) with the bonuses each gets."""
+    problems = []
+    for name, value in (("referrer_points", referrer_points), ("referred_points", referred_points),
+                        ("min_total_minor", min_total_minor)):
+        if not (isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_BONUS * 100):
+            problems.append(Problem(name, "must be a whole number, zero or more"))
+    if referrer_id == referred_id:
+        problems.append(Problem("referred_id", "a member cannot refer themselves"))
+    refuse_if(problems)
+    with db.transaction() as session:
+        referrer, referred = (_member(session, referrer_id), _member(session, referred_id))
+        if session.scalar(sa.select(ReferralRow.id).where(ReferralRow.referred_id == referred.id)) is not None:
+            raise Conflict(f"member {referred_id} was already referred", code="already_referred")
+        if session.scalar(sa.select(ReceiptRow.id).where(ReceiptRow.member_id == referred.id).limit(1)) is not None:
+            raise InvalidState(f"member {referred_id} has already made a purchase", code="already_purchased")
+        chain = referrer.id
+        while chain is not None:
+            if chain == referred.id:
+                raise InvalidState(f"member {referred_id} is up the referral chain of {referrer_id}",
+                                   code="referral_cycle")
+            chain = session.scalar(sa.select(ReferralRow.referrer_id).where(ReferralRow.referred_id == chain))
+        row = ReferralRow(referrer_id=referrer.id, referred_id=referred.id, referrer_points=referrer_points,
+                          referred_points=referred_points, min_total_minor=min_total_minor, created_at=now)
+        session.add(row)
+        session.flush()
+        return Referral(referrer_id, referred_id, referrer_points, referred_points, min_total_minor, None)
+
+
+def pending_referral(session: Session, member: MemberRow, basket: Basket, *, first_purchase: bool) -> ReferralRow | None:
+    """The member's unrewarded referral when this purchase qualifies for it (locked), else None."""
+    if not first_purchase:
+        return None
+    row = session.scalar(sa.select(ReferralRow).where(ReferralRow.referred_id == member.id,
+                                                      ReferralRow.rewarded_at.is_(None)).with_for_update())
+    if row is None or basket.total_minor - basket.paid_with_points_minor < row.min_total_minor:
+        return None
+    return row
+
+
+def referred_award(row: ReferralRow, line_nos: list[int], eligible: list[int]) -> RuleAward:
+    """The referred member's bonus as a breakdown entry, spread over the lines."""
+    return RuleAward(REFERRAL, None, None, row.referred_points, row.referred_points,
+                     tuple(zip(line_nos, split(row.referred_points, eligible))))
+
+
+def reward_referrer(session: Session, row: ReferralRow, *, receipt: ReceiptRow, settings, now: datetime) -> None:
+    """Credit the referrer's bonus and mark the referral rewarded with ``receipt``."""
+    if row.referrer_points:
+        account = lock_member_account(session, row.referrer_id)
+        transaction = post_transaction(
+            session, kind="adjust", account=account, member_points=row.referrer_points,
+            system={"adjustment": -row.referrer_points}, occurred_at=receipt.occurred_at, now=now,
+            description=f"referral bonus: receipt {receipt.receipt_number}", actor=REFERRAL)
+        add_lot(session, account, transaction, row.referrer_points, earned_at=receipt.occurred_at,
+                available_at=receipt.occurred_at + timedelta(days=settings.pending_days),
+                expires_at=lot_expires_at(receipt.occurred_at, settings))
+        row.referrer_transaction_id = transaction.id
+    row.rewarded_at, row.receipt_id = now, receipt.id
+
+
+def _member(session: Session, public_id: str) -> MemberRow:
+    member = session.scalar(sa.select(MemberRow).where(MemberRow.public_id == public_id))
+    if member is None:
+        raise not_found("member", public_id)
+    return member
+
+
+def with_referred_bonus(evaluation: Evaluation, row: ReferralRow) -> Evaluation:
+    """``evaluation`` plus the referred member's bonus, spread over the lines."""
+    award = referred_award(row, [line.line_no for line in evaluation.lines],
+                           [line.eligible_minor for line in evaluation.lines])
+    lines = [LinePoints(line.line_no, line.eligible_minor, line.points + extra)
+             for line, (_, extra) in zip(evaluation.lines, award.lines)]
+    return Evaluation(lines, [*evaluation.awards, award])

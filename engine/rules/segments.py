@@ -1,0 +1,108 @@
+"""Segments: named sets of members, either uploaded lists or predicates over the member's
+tier and attributes; and member attributes (name → value) that rules and segments read.
+
+Guarantees: a list segment holds exactly the members uploaded last (an upload replaces the
+list); a predicate segment holds the members whose tier is one of ``tier`` (when given)
+and whose every named attribute has one of the listed values.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from engine.database import Database, insert_unique
+from engine.errors import Conflict, Problem, not_found, refuse_if
+from engine.orm.members import MemberRow
+from engine.orm.rules import MemberAttributeRow, SegmentMemberRow, SegmentRow
+from engine.rules.validation import KEY
+
+
+def create_segment(db: Database, *, code: str, now, predicate: dict | None = None,
+                   member_ids: list[str] | None = None) -> None:
+    """Create a predicate segment (``predicate``) or a list segment (``member_ids``, public ids)."""
+    problems = []
+    if not (isinstance(code, str) and KEY.match(code)):
+        problems.append(Problem("code", "must be 1 to 64 lower-case letters, digits, '-' or '_'"))
+    if (predicate is None) == (member_ids is None):
+        problems.append(Problem("definition", "give exactly one of predicate and member_ids"))
+    if predicate is not None and not _predicate_ok(predicate):
+        problems.append(Problem("predicate", 'must look like {"tier": [codes], "attributes": {name: [values]}}'))
+    refuse_if(problems)
+    with db.transaction() as session:
+        row = SegmentRow(code=code, kind="predicate" if predicate is not None else "list", definition=predicate,
+                         created_at=now)
+        insert_unique(session, row, Conflict(f"segment {code!r} already exists", code="duplicate_segment"))
+        if member_ids is not None:
+            _upload(session, row, member_ids)
+
+
+def upload_segment(db: Database, code: str, member_ids: list[str]) -> int:
+    """Replace a list segment's members; returns how many it holds."""
+    with db.transaction() as session:
+        row = session.scalar(sa.select(SegmentRow).where(SegmentRow.code == code, SegmentRow.kind == "list"))
+        if row is None:
+            raise not_found("list segment", code)
+        session.execute(sa.delete(SegmentMemberRow).where(SegmentMemberRow.segment_id == row.id))
+        return _upload(session, row, member_ids)
+
+
+def set_member_attribute(db: Database, member_id: str, name: str, value: str) -> None:
+    """Set (or replace) one attribute of a member."""
+    problems = []
+    if not (isinstance(name, str) and 0 < len(name) <= 64):
+        problems.append(Problem("name", "must be 1 to 64 characters"))
+    if not (isinstance(value, str) and len(value) <= 200):
+        problems.append(Problem("value", "must be a text of up to 200 characters"))
+    refuse_if(problems)
+    with db.transaction() as session:
+        member = session.scalar(sa.select(MemberRow).where(MemberRow.public_id == member_id))
+        if member is None:
+            raise not_found("member", member_id)
+        row = session.get(MemberAttributeRow, (member.id, name))
+        if row is None:
+            session.add(MemberAttributeRow(member_id=member.id, name=name, value=value))
+        else:
+            row.value = value
+
+
+def member_attributes(session: Session, member_row_id: int) -> dict[str, str]:
+    """The member's attributes."""
+    return dict(session.execute(sa.select(MemberAttributeRow.name, MemberAttributeRow.value)
+                                .where(MemberAttributeRow.member_id == member_row_id)).all())
+
+
+def member_segments(session: Session, member: MemberRow, attributes: dict[str, str]) -> frozenset[str]:
+    """Codes of every segment the member is in."""
+    listed = set(session.scalars(sa.select(SegmentRow.code).join(
+        SegmentMemberRow, SegmentMemberRow.segment_id == SegmentRow.id).where(SegmentMemberRow.member_id == member.id)))
+    for code, definition in session.execute(sa.select(SegmentRow.code, SegmentRow.definition)
+                                            .where(SegmentRow.kind == "predicate")):
+        if predicate_holds(definition, member.tier_code, attributes):
+            listed.add(code)
+    return frozenset(listed)
+
+
+def predicate_holds(definition: dict, tier_code: str | None, attributes: dict[str, str]) -> bool:
+    """Whether a member with ``tier_code`` and ``attributes`` is in a predicate segment."""
+    tiers = definition.get("tier")
+    if tiers is not None and tier_code not in tiers:
+        return False
+    return all(attributes.get(name) in values for name, values in (definition.get("attributes") or {}).items())
+
+
+def _predicate_ok(predicate) -> bool:
+    if not isinstance(predicate, dict) or not predicate or set(predicate) - {"tier", "attributes"}:
+        return False
+    tiers, attributes = predicate.get("tier"), predicate.get("attributes")
+    return ((tiers is None or (isinstance(tiers, list) and all(isinstance(t, str) for t in tiers)))
+            and (attributes is None or (isinstance(attributes, dict) and all(
+                isinstance(v, list) and all(isinstance(x, str) for x in v) for v in attributes.values()))))
+
+
+def _upload(session: Session, row: SegmentRow, member_ids: list[str]) -> int:
+    wanted = set(member_ids)
+    found = dict(session.execute(sa.select(MemberRow.public_id, MemberRow.id).where(MemberRow.public_id.in_(wanted))).all())
+    refuse_if([Problem("member_ids", f"unknown member {m!r}") for m in sorted(wanted - set(found))])
+    session.add_all(SegmentMemberRow(segment_id=row.id, member_id=i) for i in found.values())
+    session.flush()
+    return len(found)

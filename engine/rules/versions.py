@@ -1,0 +1,160 @@
+"""The lifecycle of rules: draft → published → superseded / retired.
+
+Guarantees:
+- a draft is saved only when its definition is valid (``InvalidInput`` lists every
+  problem); a rule key has at most one draft, saving again replaces it;
+- ``publish_rules`` publishes the drafts of several rules in one transaction: all or none.
+  Each published version is immutable (its definition and digest are never updated); the
+  version it replaces stops being in force at the publishing instant;
+- a sale at instant ``t`` is evaluated with exactly the versions with
+  ``published_at <= t < valid_until`` (sale time, not arrival time, decides);
+- retiring ends the current version; rolling back publishes an earlier version's
+  definition again as a new version (history is never rewritten).
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from engine.database import Database
+from engine.errors import InvalidState, NotFound, Problem, refuse_if
+from engine.orm.rules import CampaignRow, RuleVersionRow
+from engine.plain import canonical_json
+from engine.rules.model import Rule, rule_from_dict, rule_to_dict
+from engine.rules.validation import validate_rule
+
+
+@dataclass(frozen=True)
+class RuleVersion:
+    rule_key: str
+    version: int
+    status: str
+    definition: dict
+    created_at: datetime
+    published_at: datetime | None
+    valid_until: datetime | None
+
+
+def validate_definition(definition: dict) -> list[Problem]:
+    """Every problem with a rule definition in its JSON form (nothing is saved)."""
+    if not isinstance(definition, dict):
+        return [Problem("", "a rule definition is an object")]
+    return validate_rule(rule_from_dict(definition))
+
+
+def create_draft(db: Database, definition: dict, *, now: datetime, actor: str | None = None) -> RuleVersion:
+    """Save ``definition`` as the draft of its rule key (replacing an earlier draft)."""
+    refuse_if(validate_definition(definition))
+    rule = rule_from_dict(definition)
+    canonical = rule_to_dict(rule)
+    with db.transaction() as session:
+        draft = session.scalar(sa.select(RuleVersionRow).where(
+            RuleVersionRow.rule_key == rule.key, RuleVersionRow.status == "draft"))
+        if draft is None:
+            latest = session.scalar(sa.select(sa.func.max(RuleVersionRow.version))
+                                    .where(RuleVersionRow.rule_key == rule.key)) or 0
+            draft = RuleVersionRow(rule_key=rule.key, version=latest + 1, status="draft", created_at=now)
+            session.add(draft)
+        draft.definition, draft.digest, draft.actor = canonical, _digest(canonical), actor
+        session.flush()
+        return _version(draft)
+
+
+def publish_rules(db: Database, rule_keys: list[str], *, now: datetime, actor: str | None = None) -> list[RuleVersion]:
+    """Publish the drafts of ``rule_keys`` together (all or none); returns the new versions."""
+    with db.transaction() as session:
+        drafts = []
+        problems = []
+        for index, key in enumerate(dict.fromkeys(rule_keys)):
+            draft = session.scalar(sa.select(RuleVersionRow).where(
+                RuleVersionRow.rule_key == key, RuleVersionRow.status == "draft").with_for_update())
+            if draft is None:
+                problems.append(Problem(f"rule_keys[{index}]", f"rule {key!r} has no draft to publish"))
+                continue
+            problems += _reference_problems(session, rule_from_dict(draft.definition), f"rule_keys[{index}]")
+            drafts.append(draft)
+        refuse_if(problems)
+        for draft in drafts:
+            _end_current(session, draft.rule_key, now, "superseded")
+            draft.status, draft.published_at, draft.actor = "published", now, actor or draft.actor
+        session.flush()
+        return [_version(d) for d in drafts]
+
+
+def retire_rule(db: Database, rule_key: str, *, now: datetime) -> RuleVersion:
+    """End the rule's version in force at ``now``; sales from ``now`` on no longer use it."""
+    with db.transaction() as session:
+        ended = _end_current(session, rule_key, now, "retired")
+        if ended is None:
+            raise InvalidState(f"rule {rule_key!r} has no published version in force", code="rule_not_published")
+        return _version(ended)
+
+
+def rollback_rule(db: Database, rule_key: str, version: int, *, now: datetime,
+                  actor: str | None = None) -> RuleVersion:
+    """Publish the definition of an earlier ``version`` again, as a new version."""
+    with db.transaction() as session:
+        old = session.scalar(sa.select(RuleVersionRow).where(
+            RuleVersionRow.rule_key == rule_key, RuleVersionRow.version == version,
+            RuleVersionRow.status != "draft"))
+        if old is None:
+            raise NotFound(f"rule {rule_key!r} has no published version {version}", code="unknown_rule_version")
+        refuse_if(_reference_problems(session, rule_from_dict(old.definition), "version"))
+        session.execute(sa.delete(RuleVersionRow).where(RuleVersionRow.rule_key == rule_key,
+                                                        RuleVersionRow.status == "draft"))
+        latest = session.scalar(sa.select(sa.func.max(RuleVersionRow.version)).where(
+            RuleVersionRow.rule_key == rule_key))
+        _end_current(session, rule_key, now, "superseded")
+        row = RuleVersionRow(rule_key=rule_key, version=latest + 1, status="published", definition=old.definition,
+                             digest=old.digest, created_at=now, published_at=now, actor=actor)
+        session.add(row)
+        session.flush()
+        return _version(row)
+
+
+def list_versions(db: Database, rule_key: str | None = None) -> list[RuleVersion]:
+    """Every version (drafts included) of one rule or of all rules, by key and version."""
+    with db.transaction() as session:
+        query = sa.select(RuleVersionRow).order_by(RuleVersionRow.rule_key, RuleVersionRow.version)
+        if rule_key is not None:
+            query = query.where(RuleVersionRow.rule_key == rule_key)
+        return [_version(row) for row in session.scalars(query)]
+
+
+def get_draft(db: Database, rule_key: str) -> Rule:
+    """The draft of ``rule_key`` as a rule (to simulate it before publishing)."""
+    with db.transaction() as session:
+        row = session.scalar(sa.select(RuleVersionRow).where(
+            RuleVersionRow.rule_key == rule_key, RuleVersionRow.status == "draft"))
+        if row is None:
+            raise NotFound(f"rule {rule_key!r} has no draft", code="unknown_rule_draft")
+        return rule_from_dict(row.definition)
+
+
+def _end_current(session: Session, rule_key: str, now: datetime, status: str) -> RuleVersionRow | None:
+    current = session.scalar(sa.select(RuleVersionRow).where(
+        RuleVersionRow.rule_key == rule_key, RuleVersionRow.status == "published",
+        RuleVersionRow.valid_until.is_(None)).with_for_update())
+    if current is not None:
+        current.valid_until, current.status = max(now, current.published_at), status
+    return current
+
+
+def _reference_problems(session: Session, rule: Rule, where: str) -> list[Problem]:
+    if rule.campaign is not None and session.scalar(
+            sa.select(CampaignRow.id).where(CampaignRow.code == rule.campaign)) is None:
+        return [Problem(where, f"rule {rule.key!r} names unknown campaign {rule.campaign!r}")]
+    return []
+
+
+def _digest(definition: dict) -> str:
+    return hashlib.sha256(canonical_json(definition).encode()).hexdigest()
+
+
+def _version(row: RuleVersionRow) -> RuleVersion:
+    return RuleVersion(row.rule_key, row.version, row.status, row.definition, row.created_at, row.published_at,
+                       row.valid_until)

@@ -1,0 +1,49 @@
+import json
+
+import pytest
+
+pytestmark = pytest.mark.usefixtures("cli_clock", "till")
+
+COFFEE = {"key": "coffee", "name": "Triple coffee", "effect": {"kind": "multiplier", "factor": "3"},
+          "conditions": [{"kind": "category", "values": ["coffee"]}]}
+BASKET = {"store_code": "S1", "terminal_code": "S1-T1", "receipt_number": "SIM-1",
+          "occurred_at": "2026-03-02T10:00:00+01:00", "currency": "EUR",
+          "lines": [{"line_no": 1, "sku": "BEANS", "quantity": "1", "amount_minor": 1000, "category": "coffee"}]}
+
+
+def write(tmp_path, name, data):
+    path = tmp_path / name
+    path.write_text(json.dumps(data))
+    return str(path)
+
+
+def test_a_rule_is_validated_drafted_simulated_published_and_exported(run_cli, tmp_path):
+    rules = write(tmp_path, "rules.json", [COFFEE])
+    assert run_cli("rules", "validate", rules).output.strip() == "valid"
+    assert run_cli("rules", "draft", rules).output.strip() == "draft coffee v1"
+    facts = write(tmp_path, "facts.json", {"tier_code": "gold"})
+    simulated = run_cli("rules", "simulate", write(tmp_path, "basket.json", BASKET), "--facts", facts,
+                        "--draft", "coffee")
+    assert simulated.exit_code == 0, simulated.output
+    assert "points: 30" in simulated.output and "coffee v1: 20" in simulated.output
+    assert run_cli("rules", "publish", "coffee").output.strip() == "published coffee v1"
+    exported = json.loads(run_cli("rules", "export").output)
+    assert [r["key"] for r in exported] == ["coffee"]
+    versions = json.loads(run_cli("rules", "versions", "coffee", "--json").output)
+    assert [(v["version"], v["status"]) for v in versions] == [(1, "published")]
+
+
+def test_a_wrong_shape_and_a_wrong_meaning_are_both_refused_naming_the_fields(run_cli, tmp_path):
+    shape = run_cli("rules", "validate", write(tmp_path, "a.json", {**COFFEE, "priority": "high", "colour": 1}))
+    assert shape.exit_code == 1 and "priority" in shape.output and "colour" in shape.output
+    meaning = run_cli("rules", "validate", write(tmp_path, "b.json", [{**COFFEE, "conditions": [
+        {"kind": "day_of_week", "days_of_week": [9]}]}]))
+    assert meaning.exit_code == 1 and "[0].conditions[0].days_of_week" in meaning.output
+
+
+def test_campaigns_are_created_and_listed_with_their_budget(run_cli, run_json):
+    created = run_cli("campaigns", "create", "summer", "--name", "Summer", "--starts", "2026-06-01T00:00:00Z",
+                      "--ends", "2026-09-01T00:00:00Z", "--budget", "1000000", "--holdout", "0.1")
+    assert created.exit_code == 0, created.output
+    (campaign,) = run_json("campaigns", "list")
+    assert (campaign["code"], campaign["budget"], campaign["budget_used"]) == ("summer", 1000000, 0)

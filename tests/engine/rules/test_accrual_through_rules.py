@@ -1,0 +1,117 @@
+"""Accruals evaluate the published rules in force at the sale's instant, record points per line
+and per rule version, and refunds reverse per line exactly what was recorded."""
+from datetime import date, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from engine.ledger.basket import Basket, BasketLine
+from engine.ledger.commands import RefundLine, RefundReceipt
+from engine.ledger.earning import earn_points
+from engine.ledger.invariants import check_ledger
+from engine.ledger.refunds import refund_receipt
+from engine.orm.rules import ReceiptLineRulePointsRow, ReceiptRuleAwardRow
+from engine.rules.versions import create_draft, publish_rules, retire_rule
+from tests.conftest import new_key
+
+
+def publish(database, clock, *definitions):
+    for d in definitions:
+        create_draft(database, d, now=clock())
+    publish_rules(database, [d["key"] for d in definitions], now=clock())
+
+
+def sale(till, member, clock, *lines, at=None, receipt=None):
+    return Basket(till.store_code, till.code, receipt or new_key()[:20], at or clock(), "EUR", tuple(lines),
+                  member_id=member.public_id)
+
+
+def coffee_line(no, amount, category="coffee", quantity="1"):
+    return BasketLine(no, f"SKU{no}", Decimal(quantity), amount, category)
+
+
+TRIPLE_COFFEE = {"key": "triple-coffee", "name": "Triple coffee", "effect": {"kind": "multiplier", "factor": "3"},
+                 "conditions": [{"kind": "category", "values": ["coffee"]}]}
+FIRST = {"key": "first", "name": "First purchase", "effect": {"kind": "fixed_per_transaction", "points": 500},
+         "conditions": [{"kind": "first_purchase"}]}
+
+
+def test_without_published_rules_a_sale_earns_the_base_rate_recorded_as_the_base_entry(database, make_member, earn):
+    earned = earn(make_member(), 1099, 501)
+    assert earned.points == 16 and [(a.rule_key, a.version, a.applied) for a in earned.rules] == [("base", None, 16)]
+
+
+def test_a_sale_earns_by_the_rules_and_returns_the_breakdown_per_rule_version(database, clock, till, make_member):
+    publish(database, clock, TRIPLE_COFFEE, FIRST)
+    member = make_member()
+    earned = earn_points(database, sale(till, member, clock, coffee_line(1, 1000), coffee_line(2, 1000, "tea")),
+                         caller="t", idempotency_key=new_key(), now=clock())
+    assert [(a.rule_key, a.version, a.applied) for a in earned.rules] == [
+        ("base", None, 20), ("first", 1, 500), ("triple-coffee", 1, 20)]
+    assert earned.points == 540 and [line.points for line in earned.lines] == [280, 260]
+    with database.transaction() as session:
+        assert session.scalar(sa.select(sa.func.sum(ReceiptLineRulePointsRow.points))) == 540
+        assert session.scalar(sa.select(sa.func.count()).select_from(ReceiptRuleAwardRow)
+                              .where(ReceiptRuleAwardRow.rule_version_id.is_not(None))) == 2
+    second = earn_points(database, sale(till, member, clock, coffee_line(1, 1000)), caller="t",
+                         idempotency_key=new_key(), now=clock())
+    assert [a.rule_key for a in second.rules] == ["base", "triple-coffee"]  # no longer the first purchase
+    assert check_ledger(database) == []
+
+
+def test_the_sale_time_not_the_arrival_time_decides_which_version_applies(database, clock, till, make_member):
+    member = make_member()
+    earn_points(database, sale(till, member, clock, coffee_line(1, 100)), caller="t", idempotency_key=new_key(),
+                now=clock())
+    sold_before = clock()
+    clock.advance(hours=1)
+    publish(database, clock, TRIPLE_COFFEE)
+    late = earn_points(database, sale(till, member, clock, coffee_line(1, 1000), at=sold_before + timedelta(minutes=5)),
+                       caller="t", idempotency_key=new_key(), now=clock())
+    assert late.points == 10
+    retire_rule(database, "triple-coffee", now=clock.advance(hours=1))
+    during = earn_points(database, sale(till, member, clock, coffee_line(1, 1000), at=clock() - timedelta(minutes=30)),
+                         caller="t", idempotency_key=new_key(), now=clock())
+    assert during.points == 30
+
+
+def test_a_daily_member_cap_spans_the_receipts_of_the_store_local_day(database, clock, till, make_member):
+    publish(database, clock, {"key": "bonus", "name": "Bonus", "limits": {"per_member_day": 2000},
+                              "effect": {"kind": "fixed_per_transaction", "points": 1500}})
+    member = make_member()
+
+    def bonus_of(when):
+        earned = earn_points(database, sale(till, member, clock, coffee_line(1, 1), at=when), caller="t",
+                             idempotency_key=new_key(), now=clock.advance(days=2))
+        (award,) = [a for a in earned.rules if a.rule_key == "bonus"]
+        return award.desired, award.applied
+    day = clock()
+    assert bonus_of(day) == (1500, 1500)
+    assert bonus_of(day + timedelta(hours=5)) == (1500, 500)
+    assert bonus_of(day + timedelta(hours=6)) == (1500, 0)
+    assert bonus_of(day + timedelta(hours=14)) == (1500, 1500)  # 00:00 next day in Berlin
+
+
+def test_the_birthday_month_bonus_reads_the_member_profile(database, clock, till, make_member):
+    publish(database, clock, {"key": "birthday", "name": "Birthday", "conditions": [{"kind": "birthday_month"}],
+                              "effect": {"kind": "fixed_per_transaction", "points": 200}})
+    march, june = make_member(birthday=date(1990, 3, 20)), make_member(birthday=date(1990, 6, 1))
+    assert earn_points(database, sale(till, march, clock, coffee_line(1, 100)), caller="t",
+                       idempotency_key=new_key(), now=clock()).points == 201
+    assert earn_points(database, sale(till, june, clock, coffee_line(1, 100)), caller="t",
+                       idempotency_key=new_key(), now=clock()).points == 1
+
+
+def test_a_refund_reverses_per_line_exactly_what_the_rules_recorded(database, clock, till, make_member):
+    publish(database, clock, TRIPLE_COFFEE, FIRST)
+    member = make_member()
+    basket = sale(till, member, clock, coffee_line(1, 1000, quantity="2"), coffee_line(2, 1000, "tea"), receipt="R-9")
+    earned = earn_points(database, basket, caller="t", idempotency_key=new_key(), now=clock())
+    refund = refund_receipt(database, RefundReceipt(till.store_code, till.code, "R-9", (RefundLine(1, Decimal(1)),),
+                                                    clock()), caller="t", idempotency_key=new_key(), now=clock())
+    assert refund.points_reversed == earned.lines[0].points // 2
+    rest = refund_receipt(database, RefundReceipt(till.store_code, till.code, "R-9",
+                                                  (RefundLine(1, Decimal(1)), RefundLine(2, Decimal(1))), clock()),
+                          caller="t", idempotency_key=new_key(), now=clock())
+    assert refund.points_reversed + rest.points_reversed == earned.points
+    assert check_ledger(database) == []
