@@ -1,6 +1,5 @@
 from engine import cards, members
 from engine.access.member_logins import check_member_pin
-from engine.access.passwords import Passwords
 from engine.members import member_row
 from tests.api.conftest import PASSWORD, PASSWORDS
 
@@ -104,8 +103,3 @@ def test_the_export_holds_the_members_data_and_nobody_elses(client, member_heade
     assert [item["points"] for item in export["history"]] == [120]
     assert ben.public_id not in response.get_data(as_text=True)
     assert ben.email not in response.get_data(as_text=True)
-
-
-def test_the_cheap_test_hasher_is_argon2(client):
-    assert PASSWORDS.hash("x" * 10).startswith("$argon2id$")
-    assert isinstance(PASSWORDS, Passwords)

@@ -1,0 +1,63 @@
+import uuid
+
+from engine.audit import list_audit
+
+
+def test_every_staff_request_is_audited_with_actor_action_outcome_and_source(client, database, staff_headers,
+                                                                            make_member):
+    headers = staff_headers("support", username="sam")
+    member = make_member()
+    client.get(f"/v1/staff/members/{member.public_id}", headers=headers)
+    client.post("/v1/staff/adjustments", json={"member_id": member.public_id, "points": 5, "reason": "gift"},
+                headers=headers | {"Idempotency-Key": str(uuid.uuid4())})
+    entries = [(e.actor, e.action, e.target, e.outcome, e.source) for e in list_audit(database, actor="staff:sam")]
+    assert entries == [
+        ("staff:sam", "POST /v1/staff/adjustments", "/v1/staff/adjustments", "201", "127.0.0.1"),
+        ("staff:sam", "GET /v1/staff/members/<member_id>", f"/v1/staff/members/{member.public_id}", "200",
+         "127.0.0.1"),
+    ]
+
+
+def test_a_refused_staff_request_is_audited_as_403(client, database, staff_headers):
+    client.get("/v1/staff/audit", headers=staff_headers("marketer", username="mia"))
+    [entry] = list_audit(database, actor="staff:mia")
+    assert (entry.action, entry.outcome, entry.detail) == ("GET /v1/staff/audit", "403",
+                                                           {"error": "missing_permission"})
+
+
+def test_an_unauthenticated_request_is_audited_as_401(client, database, terminal):
+    client.get("/v1/staff/members", headers={"Authorization": "Bearer forged"})
+    terminal.post("/v1/terminal/card-challenges", {"card_number": "1"}, timestamp=1)
+    entries = [(e.actor, e.action, e.outcome, e.detail) for e in list_audit(database)]
+    assert entries == [
+        (f"unauthenticated (claimed terminal key {terminal.key_id})", "POST /v1/terminal/card-challenges", "401",
+         {"error": "stale_request"}),
+        ("anonymous", "GET /v1/staff/members", "401", {"error": "invalid_token"}),
+    ]
+
+
+def test_a_wrong_staff_password_is_audited(client, database, staff_headers):
+    staff_headers("admin", username="ada")
+    client.post("/v1/staff/sessions", json={"username": "ada", "password": "wrong password!"})
+    assert [(e.action, e.outcome) for e in list_audit(database)] == [("POST /v1/staff/sessions", "401")]
+
+
+def test_an_auditor_reads_the_log_filtered_by_actor(client, staff_headers):
+    support = staff_headers("support", username="sam")
+    client.get("/v1/staff/members", headers=support)
+    auditor = staff_headers("auditor", username="aud")
+    response = client.get("/v1/staff/audit?actor=staff:sam", headers=auditor)
+    assert response.status_code == 200
+    assert [(e["actor"], e["action"], e["outcome"]) for e in response.json] == [
+        ("staff:sam", "GET /v1/staff/members", "200")]
+
+
+def test_reading_the_log_is_itself_audited(client, database, staff_headers):
+    client.get("/v1/staff/audit", headers=staff_headers("auditor", username="aud"))
+    assert [(e.action, e.outcome) for e in list_audit(database, actor="staff:aud")] == [("GET /v1/staff/audit", "200")]
+
+
+def test_the_log_has_no_write_endpoints(client, staff_headers):
+    headers = staff_headers("admin")
+    assert client.delete("/v1/staff/audit", headers=headers).status_code == 405
+    assert client.post("/v1/staff/audit", json={}, headers=headers).status_code == 405

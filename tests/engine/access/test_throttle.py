@@ -1,0 +1,49 @@
+from datetime import datetime, timedelta, timezone
+
+from engine.access import throttle
+from engine.access.passwords import Passwords
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+CHEAP = Passwords.cheap()
+
+
+def guess(attempts, right: bool, now=NOW):
+    return throttle.check_secret(attempts, lambda: right, CHEAP, now, what="PIN")
+
+
+def test_the_fifth_wrong_guess_locks_for_fifteen_minutes():
+    attempts, codes = throttle.Attempts(0, None), []
+    for _ in range(5):
+        refusal, attempts = guess(attempts, right=False)
+        codes.append(refusal.code)
+    assert codes == ["wrong_credentials"] * 4 + ["locked_out"]
+    assert attempts.locked_until == NOW + throttle.LOCKOUT
+
+
+def test_while_locked_even_the_right_guess_is_refused_and_not_checked():
+    locked = throttle.Attempts(0, NOW + timedelta(minutes=1))
+    refusal, after = throttle.check_secret(locked, lambda: 1 / 0, CHEAP, NOW, what="PIN")
+    assert (refusal.code, after) == ("locked_out", locked)
+
+
+def test_after_the_lockout_a_right_guess_succeeds_and_clears_the_counters():
+    expired = throttle.Attempts(0, NOW - timedelta(seconds=1))
+    assert guess(expired, right=True) == (None, throttle.Attempts(0, None))
+
+
+def test_a_right_guess_forgets_earlier_wrong_ones():
+    refusal, attempts = guess(throttle.Attempts(4, None), right=True)
+    assert refusal is None and attempts == throttle.after_success()
+
+
+def test_an_unknown_subject_is_refused_like_a_wrong_guess_without_counting():
+    unknown, _ = guess(None, right=True)
+    wrong, _ = guess(throttle.Attempts(0, None), right=False)
+    assert (unknown.code, unknown.message) == (wrong.code, wrong.message)
+
+
+def test_is_locked_only_before_the_lockout_ends():
+    attempts = throttle.Attempts(0, NOW)
+    assert throttle.is_locked(attempts, NOW - timedelta(seconds=1))
+    assert not throttle.is_locked(attempts, NOW)
+    assert not throttle.is_locked(throttle.Attempts(3, None), NOW)
