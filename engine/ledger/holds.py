@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from engine.database import Database
 from engine.errors import (HoldAlreadyResolved, HoldExpired, InsufficientPoints, Problem, not_found,
                            refuse_if)
+from engine.ledger import bulk
 from engine.ledger.accounts import lock_member_account, post_transaction
 from engine.ledger.commands import CaptureHold, HoldCaptured, HoldPlaced, HoldVoided, PlaceHold, VoidHold
 from engine.ledger.idempotency import run_idempotent
@@ -27,6 +28,7 @@ from engine.ledger.lots import SPENDING_ORDER, consume, holdings, member_lots, t
 from engine.ledger.parties import identify_member, till
 from engine.orm.ledger import HoldLotRow, HoldRow, LotRow
 from engine.orm.members import MemberRow
+from engine.orm.types import UTCDateTime
 from engine.programme import ProgrammeSettings
 from engine.settings import read_settings
 
@@ -123,20 +125,23 @@ def void_hold(db: Database, command: VoidHold, *, caller: str, idempotency_key: 
 def release_lapsed_holds(db: Database, *, as_of: datetime) -> int:
     """Expire every pending hold whose deadline is before ``as_of`` and free its points.
 
-    Idempotent: a second run for the same ``as_of`` finds nothing left to do. Each member's
-    holds are released in a transaction of their own, under the member's account lock."""
-    lapsed = sa.and_(HoldRow.status == "pending", HoldRow.deadline < as_of)
+    Idempotent: a second run for the same ``as_of`` finds nothing left to do. Set-based:
+    one transaction locks the accounts of the members concerned (in account id order,
+    so a capture racing with it either resolves the hold first or finds it expired),
+    then frees the reserved points and resolves the holds in two statements."""
+    when = sa.bindparam("as_of", as_of, type_=UTCDateTime())
     with db.transaction() as session:
-        members = list(session.scalars(sa.select(HoldRow.member_id).distinct().where(lapsed)))
-    released = 0
-    for member_pk in members:
-        with db.transaction() as session:
-            lock_member_account(session, member_pk)
-            for hold in session.scalars(sa.select(HoldRow).where(HoldRow.member_id == member_pk, lapsed)):
-                _release(session, hold)
-                _resolve(hold, "expired", as_of)
-                released += 1
-    return released
+        bulk.lock_accounts(session, "SELECT h.member_id FROM holds h WHERE h.status = 'pending' "
+                                    "AND h.deadline < :as_of", {"as_of": as_of})
+        session.execute(sa.text(
+            "UPDATE lots SET reserved = lots.reserved - r.points FROM ("
+            "SELECT hl.lot_id, SUM(hl.points) AS points FROM hold_lots hl JOIN holds h ON h.id = hl.hold_id "
+            "WHERE h.status = 'pending' AND h.deadline < :as_of GROUP BY hl.lot_id) r "
+            "WHERE lots.id = r.lot_id").bindparams(when))
+        released = session.execute(sa.text(
+            "UPDATE holds SET status = 'expired', resolved_at = :as_of "
+            "WHERE status = 'pending' AND deadline < :as_of").bindparams(when))
+        return released.rowcount
 
 
 def points_value(points: int, settings: ProgrammeSettings) -> int:
