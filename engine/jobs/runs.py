@@ -92,8 +92,17 @@ def run_job(db: Database, name: str, *, as_of: datetime, now: datetime, worker: 
 
 
 def run_all(db: Database, *, as_of: datetime, now: datetime, worker: str) -> list[JobRun]:
-    """Every job for ``as_of``, in the catalogue's order (holds are released before expiry)."""
-    return [run for name in JOBS for run in run_job(db, name, as_of=as_of, now=now, worker=worker)]
+    """Every job for ``as_of``, catching up day by day: all jobs for one missed day, in the
+    catalogue's order (holds released before expiry, expiry before its warnings), then
+    the next day, so a late catch-up sees each day as the daily runs would have."""
+    refuse_if([Problem("as_of", f"{as_of.isoformat()} is in the future (now is {now.isoformat()})")]
+              if as_of > now else [])
+    with db.transaction() as session:
+        lasts = [session.scalar(sa.select(sa.func.max(JobRunRow.as_of)).where(
+            JobRunRow.job == name, JobRunRow.status == "done", JobRunRow.as_of < as_of)) for name in JOBS]
+    earliest = None if any(last is None for last in lasts) else min(lasts)
+    return [run for moment in catch_up_instants(earliest, as_of) for name in JOBS
+            for run in run_job(db, name, as_of=moment, now=now, worker=worker)]
 
 
 def job_history(db: Database, *, job: str | None = None, limit: int = 50) -> list[JobRunRecord]:

@@ -23,7 +23,7 @@ def _ledger_rows(db) -> dict[str, list[tuple]]:
             "SELECT kind, member_id, points, occurred_at, description FROM ledger_transactions ORDER BY id")).all()
         lots = connection.execute(sa.text(
             "SELECT member_id, amount, remaining, reserved, expires_at FROM lots ORDER BY id")).all()
-        balances = connection.execute(sa.text("SELECT code, balance, debt FROM accounts ORDER BY code")).all()
+        balances = connection.execute(sa.text("SELECT kind, member_id, balance, debt FROM accounts ORDER BY id")).all()
     return {"transactions": [tuple(r) for r in transactions], "lots": [tuple(r) for r in lots],
             "balances": [tuple(r) for r in balances], "outbox": [r[1:5] for r in contents["outbox_messages"]],
             "birthday_bonuses": contents["birthday_bonuses"]}
