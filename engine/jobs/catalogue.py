@@ -23,6 +23,7 @@ from engine.ledger.idempotency import purge_idempotency_keys
 from engine.orm.types import UTCDateTime
 from engine.programme import lot_expires_at
 from engine.settings import read_settings
+from engine.tiers.service import review_tiers
 
 Progress = Callable[[int, int], None] | None
 # Job parameters (programme-wide; candidates for the programme settings).
@@ -60,6 +61,10 @@ def _expire(db: Database, as_of: datetime, progress: Progress) -> dict:
 
 def _release_holds(db: Database, as_of: datetime, progress: Progress) -> dict:
     return {"holds": release_lapsed_holds(db, as_of=as_of)}
+
+
+def _tier_review(db: Database, as_of: datetime, progress: Progress) -> dict:
+    return review_tiers(db, as_of=as_of, progress=progress)
 
 
 def _purge_keys(db: Database, as_of: datetime, progress: Progress) -> dict:
@@ -136,5 +141,6 @@ JOBS: dict[str, Job] = {job.name: job for job in (
     Job("expiry_warnings", f"outbox messages for points expiring within {EXPIRY_WARNING_DAYS} days",
         _expiry_warnings),
     Job("birthday_bonus", f"{BIRTHDAY_BONUS_POINTS} points on a member's birthday, once a year", _birthday_bonus),
+    Job("tier_review", "review the tiers of members whose review is due (down at most one step)", _tier_review),
     Job("purge_keys", "forget idempotency keys past the programme's retention", _purge_keys),
 )}

@@ -1,8 +1,8 @@
-"""scheduled jobs: runs, outbox, birthday bonuses
+"""tiers and scheduled jobs
 
 Revision ID: 0006
 Revises: 0003
-Create Date: 2026-11-23 23:03:24.427244
+Create Date: 2026-11-23 23:12:20.139863
 """
 from alembic import op
 import sqlalchemy as sa
@@ -30,6 +30,41 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_job_runs')),
     sa.UniqueConstraint('job', 'as_of', name=op.f('uq_job_runs_job_as_of'))
     )
+    op.create_table('tier_policy',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('window_kind', sa.String(length=20), nullable=False),
+    sa.Column('window_months', sa.Integer(), nullable=False),
+    sa.Column('review', sa.String(length=20), nullable=False),
+    sa.Column('grace_months', sa.Integer(), nullable=False),
+    sa.Column('updated_at', engine.orm.types.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("review IN ('calendar', 'anniversary')", name=op.f('ck_tier_policy_review')),
+    sa.CheckConstraint("window_kind IN ('rolling_months', 'calendar_year')", name=op.f('ck_tier_policy_window_kind')),
+    sa.CheckConstraint('id = 1', name=op.f('ck_tier_policy_single_row')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_tier_policy'))
+    )
+    op.create_table('tiers',
+    sa.Column('code', sa.String(length=32), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('rank', sa.Integer(), nullable=False),
+    sa.Column('threshold', sa.BigInteger(), nullable=False),
+    sa.Column('earn_multiplier', sa.Numeric(precision=6, scale=3), nullable=False),
+    sa.CheckConstraint('threshold >= 0', name=op.f('ck_tiers_threshold_not_negative')),
+    sa.PrimaryKeyConstraint('code', name=op.f('pk_tiers')),
+    sa.UniqueConstraint('rank', name=op.f('uq_tiers_rank'))
+    )
+    op.create_table('member_tiers',
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('tier_code', sa.String(length=32), nullable=False),
+    sa.Column('since', engine.orm.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('review_due_at', engine.orm.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('grace_until', engine.orm.types.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_member_tiers_member_id_members')),
+    sa.ForeignKeyConstraint(['tier_code'], ['tiers.code'], name=op.f('fk_member_tiers_tier_code_tiers')),
+    sa.PrimaryKeyConstraint('member_id', name=op.f('pk_member_tiers'))
+    )
+    with op.batch_alter_table('member_tiers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_member_tiers_review_due_at'), ['review_due_at'], unique=False)
+
     op.create_table('outbox_messages',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=40), nullable=False),
@@ -45,6 +80,21 @@ def upgrade() -> None:
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_outbox_messages_member_id'), ['member_id'], unique=False)
 
+    op.create_table('tier_changes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('from_code', sa.String(length=32), nullable=True),
+    sa.Column('to_code', sa.String(length=32), nullable=False),
+    sa.Column('reason', sa.String(length=12), nullable=False),
+    sa.Column('note', sa.String(length=200), nullable=True),
+    sa.Column('at', engine.orm.types.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("reason IN ('enrolment', 'upgrade', 'review', 'grace', 'manual')", name=op.f('ck_tier_changes_reason')),
+    sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_tier_changes_member_id_members')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_tier_changes'))
+    )
+    with op.batch_alter_table('tier_changes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_tier_changes_member_id'), ['member_id'], unique=False)
+
     op.create_table('birthday_bonuses',
     sa.Column('member_id', sa.Integer(), nullable=False),
     sa.Column('year', sa.Integer(), autoincrement=False, nullable=False),
@@ -59,9 +109,19 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('birthday_bonuses')
+    with op.batch_alter_table('tier_changes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_tier_changes_member_id'))
+
+    op.drop_table('tier_changes')
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_messages_member_id'))
 
     op.drop_table('outbox_messages')
+    with op.batch_alter_table('member_tiers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_member_tiers_review_due_at'))
+
+    op.drop_table('member_tiers')
+    op.drop_table('tiers')
+    op.drop_table('tier_policy')
     op.drop_table('job_runs')
     # ### end Alembic commands ###
