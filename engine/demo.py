@@ -8,7 +8,8 @@ services, as a till and an operator would have posted it, at fixed distances bef
 ``now`` (in time order, with fixed idempotency keys of the caller ``demo``): purchases
 whose points are available and others still pending, a payment with points at the till
 (a hold captured for a later sale), a partial refund of that sale and a goodwill
-adjustment. Given the same ``now`` it always posts the same points.
+adjustment. Four tiers (Basic, Silver, Gold, Platinum) are defined first, so the history
+lifts members as it would have. Given the same ``now`` it always posts the same points.
 """
 from __future__ import annotations
 
@@ -31,6 +32,8 @@ from engine.ledger.refunds import refund_receipt
 from engine.orm.stores import StoreRow
 from engine.programme import ProgrammeSettings, validate_settings
 from engine.settings import save_settings
+from engine.tiers.policy import TierDefinition, TierPolicy
+from engine.tiers.service import define_tiers, review_tiers
 
 DEMO_SETTINGS = ProgrammeSettings(
     name="Demo Rewards", points_name="points", currency="EUR", currency_exponent=2,
@@ -96,6 +99,13 @@ def demo_card_number(body: str) -> str:
     return body if len(body) != 15 else body + luhn_check_digit(body)
 
 
+# Tiers on points earned in the calendar year, reviewed on 1 January, three months' grace.
+DEMO_TIERS = [TierDefinition("BASIC", "Basic", 0), TierDefinition("SILVER", "Silver", 500, Decimal("1.25")),
+              TierDefinition("GOLD", "Gold", 2000, Decimal("1.5")),
+              TierDefinition("PLATINUM", "Platinum", 5000, Decimal(2))]
+DEMO_TIER_POLICY = TierPolicy(window="calendar_year", review="calendar", grace_months=3)
+
+
 def load_demo(db: Database, *, now: datetime) -> DemoSummary:
     """Load the demo programme; refuses when the database already has stores."""
     with db.transaction() as session:
@@ -104,6 +114,7 @@ def load_demo(db: Database, *, now: datetime) -> DemoSummary:
                                "the demo loads only into an empty database", code="not_empty")
         refuse_if(validate_settings(DEMO_SETTINGS))
         save_settings(session, DEMO_SETTINGS, now=now)
+    define_tiers(db, DEMO_TIERS, DEMO_TIER_POLICY, now=now)
     for code, name, zone, group in DEMO_STORES:
         stores.create_store(db, code=code, name=name, timezone=zone, group=group, now=now)
     for code, store_code in DEMO_TERMINALS:
@@ -123,6 +134,7 @@ def load_demo(db: Database, *, now: datetime) -> DemoSummary:
         numbers.append(card.number)
         member_ids.append(member.public_id)
     receipts, postings = _load_history(db, now=now, member_ids=member_ids, card_numbers=numbers)
+    review_tiers(db, as_of=now)  # members who earned nothing start in the lowest tier
     return DemoSummary(stores=len(DEMO_STORES), terminals=len(DEMO_TERMINALS),
                        members=len(DEMO_MEMBERS), cards=numbers, receipts=receipts, postings=postings)
 
