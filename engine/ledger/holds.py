@@ -53,15 +53,9 @@ def place_hold(db: Database, command: PlaceHold, *, caller: str, idempotency_key
         if command.points > available:
             raise InsufficientPoints(f"member {member.public_id} has {available} points available; "
                                      f"{command.points} were asked for")
-        hold = HoldRow(public_id=_new_hold_id(), member_id=member.id, store_id=store.id, terminal_id=terminal.id,
-                       points=command.points, status="pending", placed_at=now,
-                       deadline=now + timedelta(minutes=settings.hold_timeout_minutes))
-        session.add(hold)
-        session.flush()
-        for lot, points in take_unreserved(member_lots(session, member.id, spendable_at=now), command.points):
-            lot.reserved += points
-            session.add(HoldLotRow(hold_id=hold.id, lot_id=lot.id, points=points))
-        session.flush()
+        hold = reserve_points(session, member.id, command.points, now=now,
+                              deadline=now + timedelta(minutes=settings.hold_timeout_minutes),
+                              store_id=store.id, terminal_id=terminal.id)
         return HoldPlaced(hold_id=hold.public_id, member_id=member.public_id, points=hold.points,
                           value_minor=points_value(hold.points, settings), deadline=hold.deadline,
                           available=available - command.points)
@@ -82,21 +76,8 @@ def capture_hold(db: Database, command: CaptureHold, *, caller: str, idempotency
         if not (isinstance(points, int) and 0 < points <= hold.points):
             refuse_if([Problem("points", f"must be from 1 to the {hold.points} points held "
                                          "(void the hold to release all of it)")])
-        reserved = _reserved_lots(session, hold)
-        transaction = post_transaction(
-            session, kind="capture", account=account, member_points=-points, system={"redemption": points},
-            occurred_at=now, now=now, description=f"paid with points (hold {hold.public_id})")
-        taken, left = [], points
-        for lot, held in reserved:
-            take = min(held, left)
-            left -= take
-            if take:
-                taken.append((lot, take))
-            lot.reserved -= held - take  # the part not captured is released
-        consume(session, transaction, taken, from_reserved=True)
-        _resolve(hold, "captured", now)
-        hold.captured_points = points
-        hold.capture_transaction_id = transaction.id
+        transaction = capture_reserved(session, hold, account, points, now=now,
+                                       description=f"paid with points (hold {hold.public_id})")
         hold.receipt_number = command.receipt_number
         session.flush()
         settings = read_settings(session)
@@ -142,6 +123,45 @@ def release_lapsed_holds(db: Database, *, as_of: datetime) -> int:
             "UPDATE holds SET status = 'expired', resolved_at = :as_of "
             "WHERE status = 'pending' AND deadline < :as_of").bindparams(when))
         return released.rowcount
+
+
+def reserve_points(session: Session, member_pk: int, points: int, *, now: datetime, deadline: datetime,
+                   store_id: int | None = None, terminal_id: int | None = None) -> HoldRow:
+    """Phase one: a pending hold reserving ``points`` of the member's lots spendable at
+    ``now``, earliest-expiring first. The caller holds the member's account lock and has
+    checked that the points are available."""
+    hold = HoldRow(public_id=_new_hold_id(), member_id=member_pk, store_id=store_id, terminal_id=terminal_id,
+                   points=points, status="pending", placed_at=now, deadline=deadline)
+    session.add(hold)
+    session.flush()
+    for lot, taken in take_unreserved(member_lots(session, member_pk, spendable_at=now), points):
+        lot.reserved += taken
+        session.add(HoldLotRow(hold_id=hold.id, lot_id=lot.id, points=taken))
+    session.flush()
+    return hold
+
+
+def capture_reserved(session: Session, hold: HoldRow, account, points: int, *, now: datetime,
+                     description: str):
+    """Phase two: spend ``points`` (1 to all) of a pending hold into the redemption account
+    and release the rest; returns the capture transaction. The caller holds the lock."""
+    reserved = _reserved_lots(session, hold)
+    transaction = post_transaction(
+        session, kind="capture", account=account, member_points=-points, system={"redemption": points},
+        occurred_at=now, now=now, description=description)
+    taken, left = [], points
+    for lot, held in reserved:
+        take = min(held, left)
+        left -= take
+        if take:
+            taken.append((lot, take))
+        lot.reserved -= held - take  # the part not captured is released
+    consume(session, transaction, taken, from_reserved=True)
+    _resolve(hold, "captured", now)
+    hold.captured_points = points
+    hold.capture_transaction_id = transaction.id
+    session.flush()
+    return transaction
 
 
 def points_value(points: int, settings: ProgrammeSettings) -> int:
