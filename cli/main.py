@@ -7,7 +7,7 @@ import sys
 import click
 
 from api.config import ConfigError, load_config
-from cli import cards, db, demo, jobs, ledger, members, serve, settings, stores, tiers
+from cli import cards, db, demo, jobs, ledger, members, rewards, serve, settings, stores, tiers
 from cli.runtime import Runtime
 from engine.errors import InvalidInput, LoyaltyError
 
@@ -41,7 +41,7 @@ def loyalty(ctx: click.Context, database_url: str | None) -> None:
     ctx.call_on_close(runtime.close)
 
 
-for module in (db, settings, stores, members, cards, ledger, tiers, jobs, demo, serve):
+for module in (db, settings, stores, members, cards, ledger, tiers, rewards, jobs, demo, serve):
     for command in module.COMMANDS:
         loyalty.add_command(command)
 

@@ -9,7 +9,7 @@ services, as a till and an operator would have posted it, at fixed distances bef
 whose points are available and others still pending, a payment with points at the till
 (a hold captured for a later sale), a partial refund of that sale and a goodwill
 adjustment. Four tiers (Basic, Silver, Gold, Platinum) are defined first, so the history
-lifts members as it would have. Given the same ``now`` it always posts the same points.
+lifts members as it would have; a small rewards catalogue comes last. Given the same ``now`` it always posts the same points.
 """
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ from engine.ledger.holds import capture_hold, place_hold
 from engine.ledger.refunds import refund_receipt
 from engine.orm.stores import StoreRow
 from engine.programme import ProgrammeSettings, validate_settings
+from engine.rewards import create_reward
 from engine.settings import save_settings
 from engine.tiers.policy import TierDefinition, TierPolicy
 from engine.tiers.service import define_tiers, review_tiers
@@ -104,6 +105,10 @@ DEMO_TIERS = [TierDefinition("BASIC", "Basic", 0), TierDefinition("SILVER", "Sil
               TierDefinition("GOLD", "Gold", 2000, Decimal("1.5")),
               TierDefinition("PLATINUM", "Platinum", 5000, Decimal(2))]
 DEMO_TIER_POLICY = TierPolicy(window="calendar_year", review="calendar", grace_months=3)
+# code, name, price, stock, per-member limit, tier prices
+DEMO_REWARDS = [("COFFEE", "Free coffee", 150, None, None, {"GOLD": 100, "PLATINUM": 75}),
+                ("TOTE", "Canvas tote bag", 800, 50, 2, {"PLATINUM": 600}),
+                ("CINEMA", "Two cinema tickets", 2000, 10, 1, {})]
 
 
 def load_demo(db: Database, *, now: datetime) -> DemoSummary:
@@ -135,6 +140,9 @@ def load_demo(db: Database, *, now: datetime) -> DemoSummary:
         member_ids.append(member.public_id)
     receipts, postings = _load_history(db, now=now, member_ids=member_ids, card_numbers=numbers)
     review_tiers(db, as_of=now)  # members who earned nothing start in the lowest tier
+    for code, name, price, stock, limit, tier_prices in DEMO_REWARDS:
+        create_reward(db, code=code, name=name, points_price=price, stock=stock, per_member_limit=limit,
+                      tier_prices=tier_prices, valid_from=now - timedelta(days=30), now=now)
     return DemoSummary(stores=len(DEMO_STORES), terminals=len(DEMO_TERMINALS),
                        members=len(DEMO_MEMBERS), cards=numbers, receipts=receipts, postings=postings)
 
