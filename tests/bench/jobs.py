@@ -111,10 +111,24 @@ def generate(db: Database, members: int) -> None:
         connection.execution_options(isolation_level="AUTOCOMMIT").execute(sa.text("VACUUM ANALYZE"))
 
 
+def report_slow_statements(db: Database, seconds: float) -> None:
+    """Print every statement slower than ``seconds`` (where the time of a job goes)."""
+    @sa.event.listens_for(db.engine, "before_cursor_execute")
+    def _start(conn, cursor, statement, parameters, context, executemany):
+        conn.info["started"] = time.perf_counter()
+
+    @sa.event.listens_for(db.engine, "after_cursor_execute")
+    def _end(conn, cursor, statement, parameters, context, executemany):
+        took = time.perf_counter() - conn.info.pop("started", time.perf_counter())
+        if took >= seconds:
+            print(f"    {took:6.1f} s  {' '.join(statement.split())[:110]}", flush=True)
+
+
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tiny", action="store_true", help="2,000 members (a smoke test)")
     parser.add_argument("--members", type=int, default=1_000_000, help="members (default 1,000,000)")
+    parser.add_argument("--slow", type=float, help="print the timed statements slower than this many seconds")
     args = parser.parse_args(argv)
     if args.tiny:
         args.members = 2_000
@@ -134,6 +148,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"generating {args.members} members and {args.members * LOTS_PER_MEMBER} lots", flush=True)
         generate(db, args.members)
         print(f"generated in {time.perf_counter() - started:.1f} s", flush=True)
+        if args.slow is not None:
+            report_slow_statements(db, args.slow)
         started = time.perf_counter()
         expired = expire_lots(db, as_of=AS_OF, progress=lambda done, total: print(
             f"  expire: range {done}/{total}", flush=True))
