@@ -7,7 +7,7 @@ import sys
 import click
 
 from api.config import ConfigError, load_config
-from cli import access, cards, db, demo, ledger, members, rules, serve, settings, stores
+from cli import access, cards, db, demo, jobs, ledger, members, rewards, rules, serve, settings, stores, tiers
 from cli.runtime import Runtime
 from engine.errors import InvalidInput, LoyaltyError
 
@@ -41,7 +41,7 @@ def loyalty(ctx: click.Context, database_url: str | None) -> None:
     ctx.call_on_close(runtime.close)
 
 
-for module in (db, settings, stores, members, cards, ledger, rules, access, demo, serve):
+for module in (db, settings, stores, members, cards, ledger, rules, tiers, rewards, jobs, access, demo, serve):
     for command in module.COMMANDS:
         loyalty.add_command(command)
 

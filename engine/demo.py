@@ -8,7 +8,9 @@ services, as a till and an operator would have posted it, at fixed distances bef
 ``now`` (in time order, with fixed idempotency keys of the caller ``demo``): purchases
 whose points are available and others still pending, a payment with points at the till
 (a hold captured for a later sale), a partial refund of that sale and a goodwill
-adjustment. Given the same ``now`` it always posts the same points.
+adjustment. Four tiers (Basic, Silver, Gold, Platinum) are defined first, so the history
+lifts members as it would have; a small rewards catalogue comes after it. Given the same
+``now`` it always posts the same points.
 
 The demo's earning rules (``DEMO_RULES``) and its summer campaign are published at ``now``,
 after the history: the past sales earned the base rate, sales from ``now`` on earn by the
@@ -35,7 +37,10 @@ from engine.ledger.refunds import refund_receipt
 from engine.orm.stores import StoreRow
 from engine.programme import ProgrammeSettings, validate_settings
 from engine.rules import campaigns, versions
+from engine.rewards import create_reward
 from engine.settings import save_settings
+from engine.tiers.policy import TierDefinition, TierPolicy
+from engine.tiers.service import define_tiers, review_tiers
 
 DEMO_SETTINGS = ProgrammeSettings(
     name="Demo Rewards", points_name="points", currency="EUR", currency_exponent=2,
@@ -102,6 +107,17 @@ def demo_card_number(body: str) -> str:
     return body if len(body) != 15 else body + luhn_check_digit(body)
 
 
+# Tiers on points earned in the calendar year, reviewed on 1 January, three months' grace.
+DEMO_TIERS = [TierDefinition("BASIC", "Basic", 0), TierDefinition("SILVER", "Silver", 500, Decimal("1.25")),
+              TierDefinition("GOLD", "Gold", 2000, Decimal("1.5")),
+              TierDefinition("PLATINUM", "Platinum", 5000, Decimal(2))]
+DEMO_TIER_POLICY = TierPolicy(window="calendar_year", review="calendar", grace_months=3)
+# code, name, price, stock, per-member limit, tier prices
+DEMO_REWARDS = [("COFFEE", "Free coffee", 150, None, None, {"GOLD": 100, "PLATINUM": 75}),
+                ("TOTE", "Canvas tote bag", 800, 50, 2, {"PLATINUM": 600}),
+                ("CINEMA", "Two cinema tickets", 2000, 10, 1, {})]
+
+
 def load_demo(db: Database, *, now: datetime) -> DemoSummary:
     """Load the demo programme; refuses when the database already has stores."""
     with db.transaction() as session:
@@ -110,6 +126,7 @@ def load_demo(db: Database, *, now: datetime) -> DemoSummary:
                                "the demo loads only into an empty database", code="not_empty")
         refuse_if(validate_settings(DEMO_SETTINGS))
         save_settings(session, DEMO_SETTINGS, now=now)
+    define_tiers(db, DEMO_TIERS, DEMO_TIER_POLICY, now=now)
     for code, name, zone, group in DEMO_STORES:
         stores.create_store(db, code=code, name=name, timezone=zone, group=group, now=now)
     for code, store_code in DEMO_TERMINALS:
@@ -129,6 +146,10 @@ def load_demo(db: Database, *, now: datetime) -> DemoSummary:
         numbers.append(card.number)
         member_ids.append(member.public_id)
     receipts, postings = _load_history(db, now=now, member_ids=member_ids, card_numbers=numbers)
+    review_tiers(db, as_of=now)  # members who earned nothing start in the lowest tier
+    for code, name, price, stock, limit, tier_prices in DEMO_REWARDS:
+        create_reward(db, code=code, name=name, points_price=price, stock=stock, per_member_limit=limit,
+                      tier_prices=tier_prices, valid_from=now - timedelta(days=30), now=now)
     _load_rules(db, now=now)
     return DemoSummary(stores=len(DEMO_STORES), terminals=len(DEMO_TERMINALS),
                        members=len(DEMO_MEMBERS), cards=numbers, receipts=receipts, postings=postings,
@@ -152,7 +173,7 @@ DEMO_RULES = (
     {"key": "birthday-month", "name": "200 points in the birthday month", "conditions": [{"kind": "birthday_month"}],
      "effect": {"kind": "fixed_per_transaction", "points": 200}, "limits": {"per_member_month": 200}},
     {"key": "gold-boost", "name": "Gold members earn 1.5x", "priority": -100,
-     "conditions": [{"kind": "tier", "values": ["gold"]}], "effect": {"kind": "multiplier", "factor": "1.5"}},
+     "conditions": [{"kind": "tier", "values": ["GOLD"]}], "effect": {"kind": "multiplier", "factor": "1.5"}},
     {"key": "summer-bonus", "name": "Summer: 100 points on baskets from 20.00", "campaign": "summer",
      "conditions": [{"kind": "basket_total", "minimum": 2000}],
      "effect": {"kind": "fixed_per_transaction", "points": 100}, "limits": {"per_member_day": 2000}},

@@ -26,6 +26,7 @@ from engine.programme import lot_expires_at
 from engine.rules.calculator import calculator_for_sale, record_awards
 from engine.rules.referrals import pending_referral, reward_referrer, with_referred_bonus
 from engine.settings import read_settings
+from engine.tiers.service import upgrade_on_accrual
 
 
 def earn_points(db: Database, basket: Basket, *, caller: str, idempotency_key: str, now: datetime,
@@ -75,6 +76,7 @@ def earn_points(db: Database, basket: Basket, *, caller: str, idempotency_key: s
                 description=f"purchase {basket.store_code}/{basket.terminal_code}/{basket.receipt_number}")
             add_lot(session, account, transaction, points, earned_at=basket.occurred_at,
                     available_at=available_at, expires_at=expires_at)
+            upgrade_on_accrual(session, member.id, now)  # tiers: immediate upgrade
         receipt = ReceiptRow(
             store_id=store.id, terminal_id=terminal.id, receipt_number=basket.receipt_number,
             member_id=member.id, occurred_at=basket.occurred_at, currency=basket.currency,

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from engine.database import Database
 from engine.errors import (HoldAlreadyResolved, HoldExpired, InsufficientPoints, Problem, not_found,
                            refuse_if)
+from engine.ledger import bulk
 from engine.ledger.accounts import lock_member_account, post_transaction
 from engine.ledger.commands import CaptureHold, HoldCaptured, HoldPlaced, HoldVoided, PlaceHold, VoidHold
 from engine.ledger.idempotency import run_idempotent
@@ -28,6 +29,7 @@ from engine.ledger.parties import identify_member, till
 from engine.orm.ledger import HoldLotRow, HoldRow, LotRow
 from engine.orm.members import MemberRow
 from engine.orm.stores import StoreRow
+from engine.orm.types import UTCDateTime
 from engine.programme import ProgrammeSettings
 from engine.settings import read_settings
 
@@ -52,16 +54,10 @@ def place_hold(db: Database, command: PlaceHold, *, caller: str, idempotency_key
         if command.points > available:
             raise InsufficientPoints(f"member {member.public_id} has {available} points available; "
                                      f"{command.points} were asked for")
-        hold = HoldRow(public_id=_new_hold_id(), member_id=member.id, store_id=store.id, terminal_id=terminal.id,
-                       points=command.points, status="pending", placed_at=now,
-                       receipt_number=command.receipt_number,
-                       deadline=now + timedelta(minutes=settings.hold_timeout_minutes))
-        session.add(hold)
-        session.flush()
-        for lot, points in take_unreserved(member_lots(session, member.id, spendable_at=now), command.points):
-            lot.reserved += points
-            session.add(HoldLotRow(hold_id=hold.id, lot_id=lot.id, points=points))
-        session.flush()
+        hold = reserve_points(session, member.id, command.points, now=now,
+                              deadline=now + timedelta(minutes=settings.hold_timeout_minutes),
+                              store_id=store.id, terminal_id=terminal.id,
+                              receipt_number=command.receipt_number)
         return HoldPlaced(hold_id=hold.public_id, member_id=member.public_id, points=hold.points,
                           value_minor=points_value(hold.points, settings), deadline=hold.deadline,
                           available=available - command.points)
@@ -83,21 +79,8 @@ def capture_hold(db: Database, command: CaptureHold, *, caller: str, idempotency
         if not (isinstance(points, int) and 0 < points <= hold.points):
             refuse_if([Problem("points", f"must be from 1 to the {hold.points} points held "
                                          "(void the hold to release all of it)")])
-        reserved = _reserved_lots(session, hold)
-        transaction = post_transaction(
-            session, kind="capture", account=account, member_points=-points, system={"redemption": points},
-            occurred_at=now, now=now, description=f"paid with points (hold {hold.public_id})")
-        taken, left = [], points
-        for lot, held in reserved:
-            take = min(held, left)
-            left -= take
-            if take:
-                taken.append((lot, take))
-            lot.reserved -= held - take  # the part not captured is released
-        consume(session, transaction, taken, from_reserved=True)
-        _resolve(hold, "captured", now)
-        hold.captured_points = points
-        hold.capture_transaction_id = transaction.id
+        transaction = capture_reserved(session, hold, account, points, now=now,
+                                       description=f"paid with points (hold {hold.public_id})")
         hold.receipt_number = command.receipt_number or hold.receipt_number
         session.flush()
         settings = read_settings(session)
@@ -127,20 +110,64 @@ def void_hold(db: Database, command: VoidHold, *, caller: str, idempotency_key: 
 def release_lapsed_holds(db: Database, *, as_of: datetime) -> int:
     """Expire every pending hold whose deadline is before ``as_of`` and free its points.
 
-    Idempotent: a second run for the same ``as_of`` finds nothing left to do. Each member's
-    holds are released in a transaction of their own, under the member's account lock."""
-    lapsed = sa.and_(HoldRow.status == "pending", HoldRow.deadline < as_of)
+    Idempotent: a second run for the same ``as_of`` finds nothing left to do. Set-based:
+    one transaction locks the accounts of the members concerned (in account id order,
+    so a capture racing with it either resolves the hold first or finds it expired),
+    then frees the reserved points and resolves the holds in two statements."""
+    when = sa.bindparam("as_of", as_of, type_=UTCDateTime())
     with db.transaction() as session:
-        members = list(session.scalars(sa.select(HoldRow.member_id).distinct().where(lapsed)))
-    released = 0
-    for member_pk in members:
-        with db.transaction() as session:
-            lock_member_account(session, member_pk)
-            for hold in session.scalars(sa.select(HoldRow).where(HoldRow.member_id == member_pk, lapsed)):
-                _release(session, hold)
-                _resolve(hold, "expired", as_of)
-                released += 1
-    return released
+        bulk.lock_accounts(session, "SELECT h.member_id FROM holds h WHERE h.status = 'pending' "
+                                    "AND h.deadline < :as_of", {"as_of": as_of})
+        session.execute(sa.text(
+            "UPDATE lots SET reserved = lots.reserved - r.points FROM ("
+            "SELECT hl.lot_id, SUM(hl.points) AS points FROM hold_lots hl JOIN holds h ON h.id = hl.hold_id "
+            "WHERE h.status = 'pending' AND h.deadline < :as_of GROUP BY hl.lot_id) r "
+            "WHERE lots.id = r.lot_id").bindparams(when))
+        released = session.execute(sa.text(
+            "UPDATE holds SET status = 'expired', resolved_at = :as_of "
+            "WHERE status = 'pending' AND deadline < :as_of").bindparams(when))
+        return released.rowcount
+
+
+def reserve_points(session: Session, member_pk: int, points: int, *, now: datetime, deadline: datetime,
+                   store_id: int | None = None, terminal_id: int | None = None,
+                   receipt_number: str | None = None) -> HoldRow:
+    """Phase one: a pending hold reserving ``points`` of the member's lots spendable at
+    ``now``, earliest-expiring first. The caller holds the member's account lock and has
+    checked that the points are available."""
+    hold = HoldRow(public_id=_new_hold_id(), member_id=member_pk, store_id=store_id, terminal_id=terminal_id,
+                   points=points, status="pending", placed_at=now, deadline=deadline,
+                   receipt_number=receipt_number)
+    session.add(hold)
+    session.flush()
+    for lot, taken in take_unreserved(member_lots(session, member_pk, spendable_at=now), points):
+        lot.reserved += taken
+        session.add(HoldLotRow(hold_id=hold.id, lot_id=lot.id, points=taken))
+    session.flush()
+    return hold
+
+
+def capture_reserved(session: Session, hold: HoldRow, account, points: int, *, now: datetime,
+                     description: str):
+    """Phase two: spend ``points`` (1 to all) of a pending hold into the redemption account
+    and release the rest; returns the capture transaction. The caller holds the lock."""
+    reserved = _reserved_lots(session, hold)
+    transaction = post_transaction(
+        session, kind="capture", account=account, member_points=-points, system={"redemption": points},
+        occurred_at=now, now=now, description=description)
+    taken, left = [], points
+    for lot, held in reserved:
+        take = min(held, left)
+        left -= take
+        if take:
+            taken.append((lot, take))
+        lot.reserved -= held - take  # the part not captured is released
+    consume(session, transaction, taken, from_reserved=True)
+    _resolve(hold, "captured", now)
+    hold.captured_points = points
+    hold.capture_transaction_id = transaction.id
+    session.flush()
+    return transaction
 
 
 def points_value(points: int, settings: ProgrammeSettings) -> int:

@@ -1,0 +1,135 @@
+"""``loyalty jobs list | run | history`` and ``loyalty scheduler``: the scheduled jobs by
+hand and the process that triggers them.
+
+The scheduler is its own process (never inside the web workers) and only a trigger: it
+calls the engine's ``run_all`` once a day (and once at start, which catches up over
+every day missed while it was down); the claim in the database makes a second scheduler,
+or an operator running a job by hand, harmless.
+"""
+from __future__ import annotations
+
+import os
+import socket
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from cli.ledger import IsoInstant, _as_of
+from cli.runtime import Runtime, emit, json_option, pass_runtime
+from engine.jobs.catalogue import JOBS
+from engine.jobs.runs import JobRun, job_history, run_all, run_job
+
+
+def worker_name() -> str:
+    """Who claims a run: host and process id."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@click.group("jobs")
+def jobs_group() -> None:
+    """Scheduled jobs: list them, run one by hand, see their history."""
+
+
+@jobs_group.command("list")
+@json_option
+def list_jobs(as_json: bool) -> None:
+    """The jobs the scheduler runs every day, in the order it runs them."""
+    emit([{"job": job.name, "description": job.description} for job in JOBS.values()],
+         ["job", "description"], as_json=as_json, title="jobs")
+
+
+@jobs_group.command("run")
+@click.argument("job", type=click.Choice([*JOBS, "all"]))
+@click.option("--as-of", "as_of", type=IsoInstant(),
+              help="Run for this instant (ISO 8601 with a time zone; default: now; never in the future); "
+                   "days missed since the job's last run are run first")
+@json_option
+@pass_runtime
+def run_command(runtime: Runtime, job: str, as_of: datetime | None, as_json: bool) -> None:
+    """Run JOB (or all jobs) for --as-of, with a progress bar and a summary; a run already
+    done for that instant (here or by a scheduler) is skipped."""
+    when = _as_of(runtime, as_of)
+    worker = f"cli:{worker_name()}"
+    if job == "all":
+        runs = run_all(runtime.db, as_of=when, now=runtime.now(), worker=worker)
+    else:
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=Console(stderr=True), disable=as_json, transient=False) as bar:
+            task = bar.add_task(f"{job} as of {when.isoformat()}", total=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+            runs = run_job(runtime.db, job, as_of=when, now=runtime.now(), worker=worker, progress=progress)
+            if bar.tasks[0].total is None:  # the job reported no steps of its own
+                bar.update(task, completed=1, total=1)
+    _summary(runs, as_json=as_json)
+
+
+@jobs_group.command("history")
+@click.option("--job", type=click.Choice(list(JOBS)), help="Only this job")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
+@json_option
+@pass_runtime
+def history_command(runtime: Runtime, job: str | None, limit: int, as_json: bool) -> None:
+    """The latest runs, newest first: which instant, who ran it, what it did."""
+    emit(job_history(runtime.db, job=job, limit=limit),
+         ["job", "as_of", "status", "worker", "started_at", "finished_at", "summary", "error"],
+         as_json=as_json, title="job runs")
+
+
+def _summary(runs: list[JobRun], *, as_json: bool) -> None:
+    emit(runs, ["job", "as_of", "status", "summary"], as_json=as_json, title="job runs")
+
+
+def daily_as_of(now: datetime, zone: ZoneInfo) -> datetime:
+    """The instant a daily run stands for: the latest midnight (in ``zone``) at or before ``now``."""
+    local = now.astimezone(zone)
+    return datetime.combine(local.date(), time(), zone)
+
+
+def scheduled_tick(runtime: Runtime, zone: ZoneInfo) -> list[JobRun]:
+    """What the scheduler does each time it fires: every job for today's midnight,
+    catching up over the days missed."""
+    return run_all(runtime.db, as_of=daily_as_of(runtime.now(), zone), now=runtime.now(),
+                   worker=f"scheduler:{worker_name()}")
+
+
+@click.command("scheduler")
+@click.option("--at", "at", default="00:05", show_default=True, metavar="HH:MM",
+              help="When to run the day's jobs, in --timezone")
+@click.option("--timezone", "timezone", default="UTC", show_default=True, help="IANA time zone of --at")
+@click.option("--once", is_flag=True, help="Run the jobs once (catching up) and exit")
+@pass_runtime
+def scheduler(runtime: Runtime, at: str, timezone: str, once: bool) -> None:
+    """Trigger the scheduled jobs every day (APScheduler, in this process only)."""
+    try:
+        zone = ZoneInfo(timezone)
+        hour, minute = (int(part) for part in at.split(":"))
+        time(hour, minute)
+    except Exception as error:
+        raise click.BadParameter(f"{error}", param_hint="'--at' or '--timezone'") from error
+
+    def tick() -> None:
+        runs = scheduled_tick(runtime, zone)
+        done = [r for r in runs if r.status == "done"]
+        click.echo(f"{runtime.now().isoformat()} ran {len(done)} job runs, skipped {len(runs) - len(done)}")
+
+    tick()
+    if once:
+        return
+    from apscheduler.schedulers.blocking import BlockingScheduler
+    from apscheduler.triggers.cron import CronTrigger
+    blocking = BlockingScheduler(timezone=zone)
+    blocking.add_job(tick, CronTrigger(hour=hour, minute=minute, timezone=zone), id="daily-jobs",
+                     max_instances=1, coalesce=True, misfire_grace_time=3600)
+    click.echo(f"scheduler: jobs every day at {at} {timezone}; Ctrl-C stops")
+    try:
+        blocking.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+
+
+COMMANDS = (jobs_group, scheduler)

@@ -1,0 +1,146 @@
+"""The scheduled jobs, each a function ``(db, as_of, progress) -> summary``.
+
+Guarantees: every job is idempotent for its ``as_of`` (a second run finds nothing left
+to do), works in set-based SQL (never a Python loop per member), and leaves the ledger
+invariants intact. Policies are defined once, as plain functions the tests compare the
+SQL with: ``expiry.expiring_points``, ``birthday_due``, ``expiry_warning_due``.
+"""
+from __future__ import annotations
+
+import calendar
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from engine.database import Database
+from engine.ledger import bulk
+from engine.ledger.expiry import expire_lots
+from engine.ledger.holds import release_lapsed_holds
+from engine.ledger.idempotency import purge_idempotency_keys
+from engine.orm.types import UTCDateTime
+from engine.programme import lot_expires_at
+from engine.settings import read_settings
+from engine.tiers.service import review_tiers
+
+Progress = Callable[[int, int], None] | None
+# Job parameters (programme-wide; candidates for the programme settings).
+BIRTHDAY_BONUS_POINTS = 100
+EXPIRY_WARNING_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    description: str
+    run: Callable[[Database, datetime, Progress], dict]
+
+
+def birthday_due(birthday: date | None, on: date) -> bool:
+    """The policy: whether a member born on ``birthday`` celebrates on ``on`` (someone
+    born on 29 February celebrates on 28 February in other years)."""
+    if birthday is None:
+        return False
+    if (birthday.month, birthday.day) == (on.month, on.day):
+        return True
+    return (birthday.month, birthday.day) == (2, 29) and (on.month, on.day) == (2, 28) \
+        and not calendar.isleap(on.year)
+
+
+def expiry_warning_due(expires_at: datetime | None, as_of: datetime, days: int = EXPIRY_WARNING_DAYS) -> bool:
+    """The policy: whether points expiring at ``expires_at`` are announced at ``as_of``."""
+    return expires_at is not None and as_of < expires_at <= as_of + timedelta(days=days)
+
+
+def _expire(db: Database, as_of: datetime, progress: Progress) -> dict:
+    run = expire_lots(db, as_of=as_of, progress=progress)
+    return {"members": run.members, "lots": run.lots, "points": run.points}
+
+
+def _release_holds(db: Database, as_of: datetime, progress: Progress) -> dict:
+    return {"holds": release_lapsed_holds(db, as_of=as_of)}
+
+
+def _tier_review(db: Database, as_of: datetime, progress: Progress) -> dict:
+    return review_tiers(db, as_of=as_of, progress=progress)
+
+
+def _purge_keys(db: Database, as_of: datetime, progress: Progress) -> dict:
+    return {"keys": purge_idempotency_keys(db, as_of=as_of)}
+
+
+def _expiry_warnings(db: Database, as_of: datetime, progress: Progress) -> dict:
+    """One outbox message per member and expiry instant within the warning window
+    (unreserved points of available-or-pending lots); the dedupe key makes it once."""
+    when = sa.bindparam("as_of", as_of, type_=UTCDateTime())
+    until = sa.bindparam("until", as_of + timedelta(days=EXPIRY_WARNING_DAYS), type_=UTCDateTime())
+    with db.transaction() as session:
+        postgres = bulk.is_postgres(session)
+        stamp = "to_char(l.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS')" if postgres \
+            else "strftime('%Y-%m-%dT%H:%M:%S', l.expires_at)"
+        key = f"'expiry_warning:' || CAST(l.member_id AS TEXT) || ':' || {stamp}"
+        payload = (f"'{{\"points\": ' || CAST(SUM(l.remaining - l.reserved) AS TEXT) || "
+                   f"', \"expires_at\": \"' || {stamp} || 'Z\"}}'")
+        result = session.execute(sa.text(
+            "INSERT INTO outbox_messages (kind, member_id, dedupe_key, payload, created_at) "
+            f"SELECT 'expiry_warning', l.member_id, {key}, {payload}, :as_of FROM lots l "
+            "WHERE l.expires_at > :as_of AND l.expires_at <= :until AND l.remaining > l.reserved "
+            f"AND NOT EXISTS (SELECT 1 FROM outbox_messages o WHERE o.dedupe_key = {key}) "
+            f"GROUP BY l.member_id, l.expires_at").bindparams(when, until))
+        return {"messages": result.rowcount}
+
+
+def _birthday_bonus(db: Database, as_of: datetime, progress: Progress) -> dict:
+    """BIRTHDAY_BONUS_POINTS for every active member whose birthday is the programme-local
+    date of ``as_of`` and who has not had this year's bonus: an ``adjust`` transaction
+    from the adjustment account and a lot (that first pays any debt)."""
+    with db.transaction() as session:
+        bulk.prepare(session)
+        settings = read_settings(session)
+        today = as_of.astimezone(ZoneInfo(settings.timezone)).date()
+        days = [today.strftime("%m-%d")] + (["02-29"] if (today.month, today.day) == (2, 28)
+                                             and not calendar.isleap(today.year) else [])
+        month_day = "to_char(p.birthday, 'MM-DD')" if bulk.is_postgres(session) else "strftime('%m-%d', p.birthday)"
+        eligible = (f"SELECT m.id FROM members m JOIN member_profiles p ON p.member_id = m.id "
+                    f"WHERE m.status = 'active' AND {month_day} IN ({', '.join(repr(d) for d in days)}) AND NOT EXISTS "
+                    "(SELECT 1 FROM birthday_bonuses b WHERE b.member_id = m.id AND b.year = :year)")
+        params = {"year": today.year}
+        bulk.lock_accounts(session, eligible, params)
+        bulk.work_table(session, "bonus_members", "member_id BIGINT, account_id BIGINT, points BIGINT, "
+                                                  "transaction_id BIGINT")
+        session.execute(sa.text(
+            "INSERT INTO bonus_members (member_id, account_id, points) "
+            f"SELECT a.member_id, a.id, {BIRTHDAY_BONUS_POINTS} FROM accounts a WHERE a.member_id IN ({eligible})"), params)
+        count = session.scalar(sa.text("SELECT COUNT(*) FROM bonus_members"))
+        if not count:
+            return {"members": 0, "points": 0}
+        bulk.post_member_transactions(session, work="bonus_members", kind="adjust", system_account="adjustment",
+                                      occurred_at=as_of, description_sql="'birthday bonus'")
+        expires = lot_expires_at(as_of, settings)
+        session.execute(sa.text(
+            "INSERT INTO lots (member_id, transaction_id, amount, remaining, reserved, earned_at, available_at, "
+            "expires_at) SELECT w.member_id, w.transaction_id, w.points, "
+            "w.points - CASE WHEN a.debt < w.points THEN a.debt ELSE w.points END, 0, :as_of, :as_of, :expires "
+            "FROM bonus_members w JOIN accounts a ON a.id = w.account_id")
+            .bindparams(sa.bindparam("as_of", as_of, type_=UTCDateTime()),
+                        sa.bindparam("expires", expires, type_=UTCDateTime())))
+        session.execute(sa.text(
+            "UPDATE accounts SET debt = accounts.debt - CASE WHEN accounts.debt < w.points THEN accounts.debt "
+            "ELSE w.points END FROM bonus_members w WHERE accounts.id = w.account_id"))
+        session.execute(sa.text(
+            "INSERT INTO birthday_bonuses (member_id, year, transaction_id, points) "
+            "SELECT member_id, :year, transaction_id, points FROM bonus_members"), {"year": today.year})
+        return {"members": int(count), "points": int(count) * BIRTHDAY_BONUS_POINTS}
+
+
+JOBS: dict[str, Job] = {job.name: job for job in (
+    Job("release_holds", "expire till holds past their deadline and free their points", _release_holds),
+    Job("expire", "post the unreserved points of due lots to the expiry account", _expire),
+    Job("expiry_warnings", f"outbox messages for points expiring within {EXPIRY_WARNING_DAYS} days",
+        _expiry_warnings),
+    Job("birthday_bonus", f"{BIRTHDAY_BONUS_POINTS} points on a member's birthday, once a year", _birthday_bonus),
+    Job("tier_review", "review the tiers of members whose review is due (down at most one step)", _tier_review),
+    Job("purge_keys", "forget idempotency keys past the programme's retention", _purge_keys),
+)}

@@ -1,0 +1,272 @@
+"""The rewards catalogue: redeeming points for a voucher, using it once, cancelling it.
+
+Guarantees:
+- a redemption moves points and stock together or not at all: in one transaction it
+  locks the member's account, then the reward's row, checks validity, stock, the
+  member's limit and the points (at the member's tier price), reserves the points with
+  a hold (phase one) and captures it (phase two) as the stock goes down and the voucher
+  is issued; any refusal leaves everything as it was. Two members racing for the last
+  item: the reward's row lock lets one through, the other is refused ``out_of_stock``;
+- redemption and cancellation are idempotent by key (``run_idempotent``);
+- a voucher is used once; a cancelled voucher returns its points (a new lot, available
+  at once, expiring by the programme's policy) and its stock, and cannot be used;
+- voucher codes are random (80 bits), unique by constraint.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from engine.database import Database, insert_unique
+from engine.errors import Conflict, InsufficientPoints, InvalidState, Problem, not_found, refuse_if
+from engine.ledger.accounts import lock_member_account, post_transaction
+from engine.ledger.holds import capture_reserved, reserve_points
+from engine.ledger.idempotency import run_idempotent
+from engine.ledger.lots import add_lot, holdings
+from engine.orm.members import MemberRow
+from engine.orm.rewards import RewardRow, RewardTierPriceRow, VoucherRow
+from engine.orm.tiers import TierRow
+from engine.programme import lot_expires_at
+from engine.settings import read_settings
+
+
+class OutOfStock(InvalidState):
+    code = "out_of_stock"
+
+
+class RedemptionLimitReached(InvalidState):
+    code = "redemption_limit_reached"
+
+
+class RewardNotAvailable(InvalidState):
+    code = "reward_not_available"
+
+
+class VoucherNotUsable(InvalidState):
+    code = "voucher_not_usable"
+
+
+@dataclass(frozen=True)
+class Reward:
+    code: str
+    name: str
+    points_price: int
+    stock: int | None
+    per_member_limit: int | None
+    valid_from: datetime
+    valid_until: datetime | None
+    tier_prices: dict[str, int]
+    price_for_member: int | None = None  # with member_id: the price this member pays
+
+
+@dataclass(frozen=True)
+class RedeemReward:
+    reward_code: str
+    member_id: str
+
+
+@dataclass(frozen=True)
+class VoucherIssued:
+    voucher_code: str
+    reward_code: str
+    member_id: str
+    points: int
+    hold_id: str
+    transaction_id: int
+    balance: int
+
+
+@dataclass(frozen=True)
+class CancelVoucher:
+    voucher_code: str
+
+
+@dataclass(frozen=True)
+class Voucher:
+    voucher_code: str
+    reward_code: str
+    member_id: str
+    points: int
+    status: str
+    issued_at: datetime
+    used_at: datetime | None
+    cancelled_at: datetime | None
+
+
+def create_reward(db: Database, *, code: str, name: str, points_price: int, valid_from: datetime,
+                  valid_until: datetime | None = None, stock: int | None = None,
+                  per_member_limit: int | None = None, tier_prices: dict[str, int] | None = None,
+                  now: datetime) -> Reward:
+    """Add a reward to the catalogue; refuses with every problem found."""
+    tier_prices = tier_prices or {}
+    problems = []
+    if not (isinstance(code, str) and 0 < len(code) <= 32 and code.isascii() and code.strip() == code):
+        problems.append(Problem("code", "must be 1 to 32 ASCII characters without spaces around"))
+    if not (isinstance(name, str) and 0 < len(name.strip()) <= 100):
+        problems.append(Problem("name", "must be a non-empty text of at most 100 characters"))
+    for field, value, least in (("points_price", points_price, 1), ("stock", stock, 0),
+                                ("per_member_limit", per_member_limit, 1)):
+        if value is not None and not (isinstance(value, int) and not isinstance(value, bool) and least <= value):
+            problems.append(Problem(field, f"must be a whole number of at least {least}"))
+    if valid_until is not None and valid_until <= valid_from:
+        problems.append(Problem("valid_until", "must be after valid_from"))
+    for tier, points in tier_prices.items():
+        if not (isinstance(points, int) and points >= 1):
+            problems.append(Problem(f"tier_prices.{tier}", "must be a whole number of at least 1"))
+    refuse_if(problems)
+    with db.transaction() as session:
+        unknown = set(tier_prices) - set(session.scalars(sa.select(TierRow.code)))
+        refuse_if([Problem(f"tier_prices.{tier}", "is not a defined tier") for tier in sorted(unknown)])
+        row = RewardRow(code=code, name=name.strip(), points_price=points_price, stock=stock,
+                        per_member_limit=per_member_limit, valid_from=valid_from, valid_until=valid_until,
+                        created_at=now)
+        insert_unique(session, row, Conflict(f"reward {code} already exists", code="reward_exists"))
+        session.add_all(RewardTierPriceRow(reward_id=row.id, tier_code=t, points=p) for t, p in tier_prices.items())
+        session.flush()
+        return _reward(session, row)
+
+
+def list_rewards(db: Database, *, as_of: datetime, member_id: str | None = None) -> list[Reward]:
+    """Rewards valid at ``as_of``, by code; with ``member_id`` each with that member's price."""
+    with db.transaction() as session:
+        member = _member(session, member_id) if member_id else None
+        rows = session.scalars(sa.select(RewardRow).where(
+            RewardRow.valid_from <= as_of, sa.or_(RewardRow.valid_until.is_(None), RewardRow.valid_until > as_of))
+            .order_by(RewardRow.code))
+        return [_reward(session, row, member) for row in rows]
+
+
+def redeem_reward(db: Database, command: RedeemReward, *, caller: str, idempotency_key: str,
+                  now: datetime) -> VoucherIssued:
+    """Spend the member's points on one unit of the reward and issue a voucher."""
+    def work(session: Session) -> VoucherIssued:
+        member = _member(session, command.member_id)
+        account = lock_member_account(session, member.id)
+        reward = session.execute(sa.select(RewardRow).where(RewardRow.code == command.reward_code)
+                                 .with_for_update().execution_options(populate_existing=True)).scalar_one_or_none()
+        if reward is None:
+            raise not_found("reward", command.reward_code)
+        if reward.valid_from > now or (reward.valid_until is not None and reward.valid_until <= now):
+            raise RewardNotAvailable(f"reward {reward.code} cannot be redeemed at {now.isoformat()}")
+        if reward.stock is not None and reward.stock < 1:
+            raise OutOfStock(f"reward {reward.code} is out of stock")
+        if reward.per_member_limit is not None:
+            taken = session.scalar(sa.select(sa.func.count()).select_from(VoucherRow).where(
+                VoucherRow.reward_id == reward.id, VoucherRow.member_id == member.id,
+                VoucherRow.status != "cancelled"))
+            if taken >= reward.per_member_limit:
+                raise RedemptionLimitReached(f"member {member.public_id} has already redeemed reward "
+                                             f"{reward.code} {taken} times (the limit is {reward.per_member_limit})")
+        price = _price(session, reward, member)
+        available = holdings(session, account, now).available
+        if price > available:
+            raise InsufficientPoints(f"member {member.public_id} has {available} points available; "
+                                     f"reward {reward.code} costs {price}")
+        hold = reserve_points(session, member.id, price, now=now, deadline=now)  # phase one
+        transaction = capture_reserved(session, hold, account, price, now=now,  # phase two
+                                       description=f"reward {reward.code}")
+        if reward.stock is not None:
+            reward.stock -= 1
+        voucher = VoucherRow(code=_new_voucher_code(), reward_id=reward.id, member_id=member.id, points=price,
+                             hold_id=hold.id, status="issued", issued_at=now)
+        session.add(voucher)
+        session.flush()
+        return VoucherIssued(voucher_code=voucher.code, reward_code=reward.code, member_id=member.public_id,
+                             points=price, hold_id=hold.public_id, transaction_id=transaction.id,
+                             balance=account.balance)
+
+    return run_idempotent(db, caller=caller, key=idempotency_key, command="redeem_reward", request=command,
+                          now=now, work=work, result_type=VoucherIssued)
+
+
+def use_voucher(db: Database, voucher_code: str, *, now: datetime) -> Voucher:
+    """Mark an issued voucher used; a used or cancelled voucher is refused."""
+    with db.transaction() as session:
+        voucher = _voucher(session, voucher_code, lock=True)
+        if voucher.status != "issued":
+            raise VoucherNotUsable(f"voucher {voucher.code} was already {voucher.status}")
+        voucher.status, voucher.used_at = "used", now
+        session.flush()
+        return _voucher_plain(session, voucher)
+
+
+def cancel_voucher(db: Database, command: CancelVoucher, *, caller: str, idempotency_key: str,
+                   now: datetime) -> Voucher:
+    """Cancel an unused voucher: its points come back (a new lot) and so does its stock."""
+    def work(session: Session) -> Voucher:
+        voucher = _voucher(session, command.voucher_code, lock=False)
+        account = lock_member_account(session, voucher.member_id)
+        session.refresh(voucher)
+        if voucher.status != "issued":
+            raise VoucherNotUsable(f"voucher {voucher.code} was already {voucher.status}")
+        reward = session.execute(sa.select(RewardRow).where(RewardRow.id == voucher.reward_id)
+                                 .with_for_update().execution_options(populate_existing=True)).scalar_one()
+        transaction = post_transaction(
+            session, kind="adjust", account=account, member_points=voucher.points,
+            system={"redemption": -voucher.points}, occurred_at=now, now=now,
+            description=f"voucher {voucher.code} cancelled", actor=caller)
+        add_lot(session, account, transaction, voucher.points, earned_at=now, available_at=now,
+                expires_at=lot_expires_at(now, read_settings(session)))
+        if reward.stock is not None:
+            reward.stock += 1
+        voucher.status, voucher.cancelled_at, voucher.return_transaction_id = "cancelled", now, transaction.id
+        session.flush()
+        return _voucher_plain(session, voucher)
+
+    return run_idempotent(db, caller=caller, key=idempotency_key, command="cancel_voucher", request=command,
+                          now=now, work=work, result_type=Voucher)
+
+
+def get_voucher(db: Database, voucher_code: str) -> Voucher:
+    """A voucher by its code."""
+    with db.transaction() as session:
+        return _voucher_plain(session, _voucher(session, voucher_code, lock=False))
+
+
+def _price(session: Session, reward: RewardRow, member: MemberRow) -> int:
+    if member.tier_code is not None:
+        override = session.get(RewardTierPriceRow, (reward.id, member.tier_code))
+        if override is not None:
+            return override.points
+    return reward.points_price
+
+
+def _reward(session: Session, row: RewardRow, member: MemberRow | None = None) -> Reward:
+    prices = dict(session.execute(sa.select(RewardTierPriceRow.tier_code, RewardTierPriceRow.points)
+                                  .where(RewardTierPriceRow.reward_id == row.id)).all())
+    return Reward(code=row.code, name=row.name, points_price=row.points_price, stock=row.stock,
+                  per_member_limit=row.per_member_limit, valid_from=row.valid_from, valid_until=row.valid_until,
+                  tier_prices=prices, price_for_member=_price(session, row, member) if member else None)
+
+
+def _member(session: Session, member_id: str) -> MemberRow:
+    member = session.scalar(sa.select(MemberRow).where(MemberRow.public_id == member_id))
+    if member is None:
+        raise not_found("member", member_id)
+    return member
+
+
+def _voucher(session: Session, code: str, *, lock: bool) -> VoucherRow:
+    query = sa.select(VoucherRow).where(VoucherRow.code == code)
+    if lock:
+        query = query.with_for_update()
+    voucher = session.scalar(query)
+    if voucher is None:
+        raise not_found("voucher", code)
+    return voucher
+
+
+def _voucher_plain(session: Session, voucher: VoucherRow) -> Voucher:
+    reward = session.get(RewardRow, voucher.reward_id)
+    member = session.get(MemberRow, voucher.member_id)
+    return Voucher(voucher_code=voucher.code, reward_code=reward.code, member_id=member.public_id,
+                   points=voucher.points, status=voucher.status, issued_at=voucher.issued_at,
+                   used_at=voucher.used_at, cancelled_at=voucher.cancelled_at)
+
+
+def _new_voucher_code() -> str:
+    return "V" + secrets.token_hex(10).upper()

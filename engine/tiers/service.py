@@ -1,0 +1,316 @@
+"""Tier services.
+
+Guarantees:
+- ``define_tiers`` replaces the tier list and policy as a whole, or refuses with every
+  problem and changes nothing; a tier still held by a member cannot be removed;
+- every change of a member's tier writes one ``tier_changes`` row and updates
+  ``members.tier_code`` in the same transaction;
+- ``upgrade_on_accrual`` (called inside the accrual's transaction, under the member's
+  account lock) raises the tier at once when the window's qualifying points reach a
+  higher threshold; it never lowers a tier;
+- ``review_tiers`` is a function of ``as_of``, idempotent (a reviewed member's next review
+  lies after ``as_of``), set-based (one group of statements per distinct review instant),
+  and applies ``policy.review_outcome`` exactly (the tests compare the two).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from engine.database import Database
+from engine.errors import InvalidState, Problem, not_found, refuse_if
+from engine.ledger import bulk
+from engine.ledger.accounts import lock_member_account
+from engine.orm.ledger import LedgerTransactionRow
+from engine.orm.members import MemberRow
+from engine.orm.tiers import MemberTierRow, TierChangeRow, TierPolicyRow, TierRow
+from engine.orm.types import UTCDateTime
+from engine.programme import add_months
+from engine.settings import read_settings
+from engine.tiers.policy import (TierDefinition, TierPolicy, next_review, qualified_rank, validate_tiers,
+                                 window_start)
+
+QUALIFYING_KINDS = ("earn", "refund")
+
+
+@dataclass(frozen=True)
+class MemberTier:
+    member_id: str
+    tier_code: str
+    since: datetime
+    review_due_at: datetime
+    grace_until: datetime | None
+
+
+@dataclass(frozen=True)
+class TierProgress:
+    """Where a member stands: ``needed`` more qualifying points by ``by`` reach ``next_tier``."""
+
+    member_id: str
+    tier_code: str
+    qualifying_points: int
+    window_start: datetime
+    next_tier: str | None
+    needed: int | None
+    by: datetime
+
+
+def define_tiers(db: Database, tiers: list[TierDefinition], policy: TierPolicy, *, now: datetime) -> None:
+    """Replace the tier list (lowest first) and the tier policy."""
+    refuse_if(validate_tiers(tiers, policy))
+    with db.transaction() as session:
+        held = set(session.scalars(sa.select(MemberTierRow.tier_code).distinct()))
+        gone = held - {t.code for t in tiers}
+        refuse_if([Problem("tiers", f"tier {code} is held by members; assign them another tier first")
+                   for code in sorted(gone)])
+        existing = {row.code: row for row in session.scalars(sa.select(TierRow))}
+        for row in existing.values():
+            row.rank = -1 - row.rank  # free the (unique) ranks for the new order
+        session.flush()
+        for row in existing.values():
+            if row.code not in {t.code for t in tiers}:
+                session.delete(row)
+        session.flush()
+        for rank, tier in enumerate(tiers):
+            row = session.get(TierRow, tier.code) or TierRow(code=tier.code)
+            row.name, row.rank, row.threshold, row.earn_multiplier = tier.name.strip(), rank, tier.threshold, \
+                tier.earn_multiplier
+            session.add(row)
+        row = session.get(TierPolicyRow, 1) or TierPolicyRow(id=1)
+        row.window_kind, row.window_months, row.review, row.grace_months, row.updated_at = \
+            policy.window, policy.window_months, policy.review, policy.grace_months, now
+        session.add(row)
+
+
+def list_tiers(db: Database) -> tuple[list[TierDefinition], TierPolicy | None]:
+    """The tiers, lowest first, and the policy (None before tiers are defined)."""
+    with db.transaction() as session:
+        return _tiers(session), _policy(session)
+
+
+def assign_tier(db: Database, member_id: str, tier_code: str, *, reason: str, actor: str,
+                now: datetime) -> MemberTier:
+    """Put a member in a tier by hand (with a reason); the next review starts from it."""
+    refuse_if([Problem("reason", "is required (at most 200 characters)")]
+              if not (isinstance(reason, str) and 0 < len(reason.strip()) <= 200) else [])
+    with db.transaction() as session:
+        member = _member(session, member_id)
+        if session.get(TierRow, tier_code) is None:
+            raise not_found("tier", tier_code)
+        policy, zone = _need_policy(session), _zone(session)
+        _lock(session, member.id)
+        state = session.get(MemberTierRow, member.id)
+        _change(session, member, state, tier_code, reason="manual", note=f"{actor}: {reason.strip()}"[:200],
+                now=now, review_due_at=next_review(policy, now, zone, since=now))
+        return _member_tier(member, session.get(MemberTierRow, member.id))
+
+
+def member_tier(db: Database, member_id: str) -> MemberTier | None:
+    """The member's tier state (None before tiers are defined or reviewed for them)."""
+    with db.transaction() as session:
+        member = _member(session, member_id)
+        state = session.get(MemberTierRow, member.id)
+        return None if state is None else _member_tier(member, state)
+
+
+def tier_history(db: Database, member_id: str) -> list[dict]:
+    """Every tier change of the member, oldest first."""
+    with db.transaction() as session:
+        member = _member(session, member_id)
+        rows = session.scalars(sa.select(TierChangeRow).where(TierChangeRow.member_id == member.id)
+                               .order_by(TierChangeRow.id))
+        return [{"from": r.from_code, "to": r.to_code, "reason": r.reason, "note": r.note, "at": r.at}
+                for r in rows]
+
+
+def tier_progress(db: Database, member_id: str, *, as_of: datetime) -> TierProgress:
+    """Qualifying points in the current window and what the next tier still needs, and by
+    when (the member's next review)."""
+    with db.transaction() as session:
+        member = _member(session, member_id)
+        policy, zone, tiers = _need_policy(session), _zone(session), _tiers(session)
+        state = session.get(MemberTierRow, member.id)
+        current = state.tier_code if state else tiers[0].code
+        by = state.review_due_at if state else next_review(policy, as_of, zone, since=member.enrolled_at)
+        start = window_start(policy, as_of, zone)
+        points = _qualifying_points(session, member.id, start, as_of)
+        rank = [t.code for t in tiers].index(current)
+        above = tiers[rank + 1] if rank + 1 < len(tiers) else None
+        return TierProgress(member_id=member.public_id, tier_code=current, qualifying_points=points,
+                            window_start=start, next_tier=above.code if above else None,
+                            needed=max(0, above.threshold - points) if above else None, by=by)
+
+
+def upgrade_on_accrual(session: Session, member_pk: int, now: datetime) -> None:
+    """Raise the member's tier at once if the window up to ``now`` qualifies for a higher
+    one (the accrual's transaction; the caller holds the member's account lock)."""
+    policy = _policy(session)
+    if policy is None:
+        return
+    tiers, zone = _tiers(session), _zone(session)
+    state = session.get(MemberTierRow, member_pk)
+    current = [t.code for t in tiers].index(state.tier_code) if state else 0
+    points = _qualifying_points(session, member_pk, window_start(policy, now, zone), now)
+    reached = qualified_rank([t.threshold for t in tiers], points)
+    if reached > current or state is None:
+        member = session.get(MemberRow, member_pk)
+        _change(session, member, state, tiers[reached].code, reason="upgrade" if reached > 0 else "enrolment",
+                note=f"{points} qualifying points", now=now,
+                review_due_at=state.review_due_at if state and policy.review == "calendar"
+                else next_review(policy, now, zone, since=now))
+
+
+def review_tiers(db: Database, *, as_of: datetime, progress: Callable[[int, int], None] | None = None) -> dict:
+    """Review every member whose review is due at ``as_of`` (members without a tier start
+    in the lowest one, reviewed at their first review date)."""
+    with db.transaction() as session:
+        policy = _policy(session)
+        if policy is None:
+            return {"members": 0, "changed": 0}
+        zone = _zone(session)
+        enrolled = _enrol_untiered(session, policy, zone, as_of)
+        dues = list(session.scalars(sa.select(MemberTierRow.review_due_at).distinct()
+                                    .where(MemberTierRow.review_due_at <= as_of)
+                                    .order_by(MemberTierRow.review_due_at)))
+    reviewed = changed = 0
+    for done, due in enumerate(dues, start=1):
+        with db.transaction() as session:
+            r, c = _review_group(session, policy, zone, due)
+        reviewed, changed = reviewed + r, changed + c
+        if progress is not None:
+            progress(done, len(dues))
+    return {"members": reviewed, "changed": changed, "enrolled": enrolled}
+
+
+def _enrol_untiered(session: Session, policy: TierPolicy, zone: ZoneInfo, as_of: datetime) -> int:
+    """Members without a tier get the lowest one; calendar reviews fall on the next 1
+    January after ``as_of``; anniversary reviews 12 months after ``as_of``."""
+    lowest = session.scalar(sa.select(TierRow.code).where(TierRow.rank == 0))
+    due = next_review(policy, as_of, zone, since=as_of)
+    params = {"code": lowest}
+    binds = (sa.bindparam("as_of", as_of, type_=UTCDateTime()), sa.bindparam("due", due, type_=UTCDateTime()))
+    untiered = "SELECT m.id FROM members m WHERE NOT EXISTS (SELECT 1 FROM member_tiers t WHERE t.member_id = m.id)"
+    session.execute(sa.text(
+        "INSERT INTO tier_changes (member_id, from_code, to_code, reason, at) "
+        f"SELECT m.id, NULL, :code, 'enrolment', :as_of FROM members m WHERE m.id IN ({untiered})")
+        .bindparams(*binds[:1]), params)
+    count = session.execute(sa.text(
+        "INSERT INTO member_tiers (member_id, tier_code, since, review_due_at) "
+        f"SELECT m.id, :code, :as_of, :due FROM members m WHERE m.id IN ({untiered})").bindparams(*binds),
+        params).rowcount
+    session.execute(sa.text("UPDATE members SET tier_code = :code WHERE tier_code IS NULL"), params)
+    return count
+
+
+def _review_group(session: Session, policy: TierPolicy, zone: ZoneInfo, due: datetime) -> tuple[int, int]:
+    """Review the members due at ``due``: one window, one set of statements."""
+    start = window_start(policy, due, zone)
+    regular = next_review(policy, due, zone, since=due)
+    grace_end = None
+    if policy.grace_months:
+        local = due.astimezone(zone)
+        grace_end = datetime.combine(add_months(local.date(), policy.grace_months), local.timetz())
+    binds = [sa.bindparam(name, value, type_=UTCDateTime())
+             for name, value in (("due", due), ("start", start), ("regular", regular))]
+    bulk.lock_accounts(session, "SELECT member_id FROM member_tiers WHERE review_due_at = :due", {"due": due})
+    bulk.work_table(session, "tier_review", "member_id BIGINT, cur INTEGER, q INTEGER, in_grace INTEGER, "
+                                            "new_rank INTEGER, starts_grace INTEGER, points BIGINT")
+    kinds = ", ".join(f"'{k}'" for k in QUALIFYING_KINDS)
+    session.execute(sa.text(
+        "INSERT INTO tier_review (member_id, cur, in_grace, points) "
+        "SELECT mt.member_id, t.rank, CASE WHEN mt.grace_until IS NULL THEN 0 ELSE 1 END, "
+        "COALESCE((SELECT SUM(x.points) FROM ledger_transactions x WHERE x.member_id = mt.member_id "
+        f"AND x.kind IN ({kinds}) AND x.occurred_at >= :start AND x.occurred_at < :due), 0) "
+        "FROM member_tiers mt JOIN tiers t ON t.code = mt.tier_code WHERE mt.review_due_at = :due")
+        .bindparams(*binds[:2]))
+    bulk.analyze(session, "tier_review")
+    # policy.review_outcome, in SQL
+    session.execute(sa.text(
+        "UPDATE tier_review SET q = (SELECT MAX(t.rank) FROM tiers t WHERE t.threshold <= tier_review.points)"))
+    grace = 1 if policy.grace_months else 0
+    session.execute(sa.text(
+        "UPDATE tier_review SET "
+        f"starts_grace = CASE WHEN q >= cur THEN 0 WHEN {grace} = 1 AND in_grace = 0 THEN 1 ELSE 0 END, "
+        f"new_rank = CASE WHEN q >= cur THEN q WHEN {grace} = 1 AND in_grace = 0 THEN cur "
+        "WHEN q > cur - 1 THEN q ELSE cur - 1 END"))
+    changes = session.execute(sa.text(
+        "INSERT INTO tier_changes (member_id, from_code, to_code, reason, note, at) "
+        "SELECT r.member_id, a.code, b.code, 'review', "
+        "CAST(r.points AS TEXT) || ' qualifying points', :due "
+        "FROM tier_review r JOIN tiers a ON a.rank = r.cur JOIN tiers b ON b.rank = r.new_rank "
+        "WHERE r.new_rank <> r.cur").bindparams(binds[0])).rowcount
+    session.execute(sa.text(
+        "INSERT INTO tier_changes (member_id, from_code, to_code, reason, note, at) "
+        "SELECT r.member_id, a.code, a.code, 'grace', 'grace period starts', :due "
+        "FROM tier_review r JOIN tiers a ON a.rank = r.cur WHERE r.starts_grace = 1").bindparams(binds[0]))
+    session.execute(sa.text(
+        "UPDATE member_tiers SET tier_code = b.code, "
+        "since = CASE WHEN r.new_rank <> r.cur THEN :due ELSE member_tiers.since END, "
+        "grace_until = CASE WHEN r.starts_grace = 1 THEN :grace_end ELSE NULL END, "
+        "review_due_at = CASE WHEN r.starts_grace = 1 THEN :grace_end ELSE :regular END "
+        "FROM tier_review r JOIN tiers b ON b.rank = r.new_rank WHERE member_tiers.member_id = r.member_id")
+        .bindparams(binds[0], binds[2], sa.bindparam("grace_end", grace_end, type_=UTCDateTime())))
+    session.execute(sa.text(
+        "UPDATE members SET tier_code = b.code FROM tier_review r JOIN tiers b ON b.rank = r.new_rank "
+        "WHERE members.id = r.member_id AND r.new_rank <> r.cur"))
+    reviewed = session.scalar(sa.text("SELECT COUNT(*) FROM tier_review"))
+    return int(reviewed), int(changes)
+
+
+def _change(session: Session, member: MemberRow, state: MemberTierRow | None, code: str, *, reason: str,
+            note: str | None, now: datetime, review_due_at: datetime) -> None:
+    session.add(TierChangeRow(member_id=member.id, from_code=state.tier_code if state else None, to_code=code,
+                              reason=reason, note=note, at=now))
+    if state is None:
+        state = MemberTierRow(member_id=member.id)
+        session.add(state)
+    state.tier_code, state.since, state.review_due_at, state.grace_until = code, now, review_due_at, None
+    member.tier_code = code
+    session.flush()
+
+
+def _qualifying_points(session: Session, member_pk: int, start: datetime, end: datetime) -> int:
+    T = LedgerTransactionRow
+    return int(session.scalar(sa.select(sa.func.coalesce(sa.func.sum(T.points), 0)).where(
+        T.member_id == member_pk, T.kind.in_(QUALIFYING_KINDS), T.occurred_at >= start, T.occurred_at <= end)))
+
+
+def _tiers(session: Session) -> list[TierDefinition]:
+    return [TierDefinition(r.code, r.name, r.threshold, r.earn_multiplier)
+            for r in session.scalars(sa.select(TierRow).order_by(TierRow.rank))]
+
+
+def _policy(session: Session) -> TierPolicy | None:
+    row = session.get(TierPolicyRow, 1)
+    return None if row is None else TierPolicy(row.window_kind, row.window_months, row.review, row.grace_months)
+
+
+def _need_policy(session: Session) -> TierPolicy:
+    policy = _policy(session)
+    if policy is None:
+        raise InvalidState("no tiers are defined yet", code="no_tiers")
+    return policy
+
+
+def _zone(session: Session) -> ZoneInfo:
+    return ZoneInfo(read_settings(session).timezone)
+
+
+def _member(session: Session, member_id: str) -> MemberRow:
+    member = session.scalar(sa.select(MemberRow).where(MemberRow.public_id == member_id))
+    if member is None:
+        raise not_found("member", member_id)
+    return member
+
+
+def _lock(session: Session, member_pk: int) -> None:
+    lock_member_account(session, member_pk)
+
+
+def _member_tier(member: MemberRow, state: MemberTierRow) -> MemberTier:
+    return MemberTier(member.public_id, state.tier_code, state.since, state.review_due_at, state.grace_until)

@@ -1,0 +1,18 @@
+def test_a_reward_is_created_redeemed_used_once(run_cli, run_json, cli_clock, make_member):
+    member = make_member(points=1000)
+    created = run_json("rewards", "create", "MUG", "--name", "Mug", "--price", "300", "--stock", "3")
+    assert created["stock"] == 3
+    voucher = run_json("rewards", "redeem", "MUG", member.public_id, "--key", "k1")
+    assert voucher["points"] == 300
+    assert run_json("rewards", "list")[0]["stock"] == 2
+    assert run_json("vouchers", "use", voucher["voucher_code"])["status"] == "used"
+    again = run_cli("vouchers", "use", voucher["voucher_code"])
+    assert again.exit_code == 1 and "voucher_not_usable" in again.output
+
+
+def test_a_cancelled_voucher_gives_the_points_back(run_json, cli_clock, make_member):
+    member = make_member(points=1000)
+    run_json("rewards", "create", "BAG", "--name", "Bag", "--price", "400")
+    voucher = run_json("rewards", "redeem", "BAG", member.public_id, "--key", "k2")
+    assert run_json("vouchers", "cancel", voucher["voucher_code"], "--key", "c2")["status"] == "cancelled"
+    assert run_json("balance", member.public_id)["available"] == 1000

@@ -1,0 +1,47 @@
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from cli.jobs import daily_as_of
+from engine.jobs.catalogue import JOBS
+from engine.jobs.runs import job_history
+
+
+def test_jobs_list_names_every_job(run_json):
+    assert [row["job"] for row in run_json("jobs", "list")] == list(JOBS)
+
+
+def test_a_job_run_by_hand_prints_a_summary_and_is_not_run_twice(run_cli, run_json, cli_clock, database):
+    as_of = (cli_clock() - timedelta(days=1)).isoformat()
+    first = run_cli("jobs", "run", "expire", "--as-of", as_of)
+    assert first.exit_code == 0, first.output
+    assert "done" in first.output
+    [again] = run_json("jobs", "run", "expire", "--as-of", as_of)
+    assert again["status"] == "skipped"
+    [record] = run_json("jobs", "history", "--job", "expire")
+    assert record["status"] == "done" and record["worker"].startswith("cli:")
+
+
+def test_running_all_jobs_catches_up_over_missed_days(run_json, cli_clock, database):
+    start = cli_clock() - timedelta(days=3)
+    run_json("jobs", "run", "all", "--as-of", start.isoformat())
+    runs = run_json("jobs", "run", "all", "--as-of", cli_clock().isoformat())
+    assert len(runs) == 3 * len(JOBS) and {r["status"] for r in runs} == {"done"}
+
+
+def test_a_run_in_the_future_is_refused(run_cli, cli_clock):
+    result = run_cli("jobs", "run", "expire", "--as-of", (cli_clock() + timedelta(days=1)).isoformat())
+    assert result.exit_code != 0 and "future" in result.output
+
+
+def test_the_scheduler_once_runs_every_job_for_todays_midnight(run_cli, cli_clock, database):
+    result = run_cli("scheduler", "--once", "--timezone", "Europe/Berlin")
+    assert result.exit_code == 0, result.output
+    midnight = daily_as_of(cli_clock(), ZoneInfo("Europe/Berlin"))
+    assert {(r.job, r.as_of) for r in job_history(database)} == {(job, midnight) for job in JOBS}
+    again = run_cli("scheduler", "--once", "--timezone", "Europe/Berlin")
+    assert "ran 0 job runs" in again.output
+
+
+def test_the_daily_instant_is_the_last_local_midnight():
+    berlin = ZoneInfo("Europe/Berlin")
+    assert daily_as_of(datetime(2026, 12, 31, 23, 30, tzinfo=UTC), berlin) == datetime(2027, 1, 1, tzinfo=berlin)
