@@ -10,10 +10,10 @@ project's virtual card in this process) and the till agent:
   taps come at random moments, 0-400 ms after the previous card was seen leaving);
 - ``apdu``: our APDUs of the tap (SELECT, GET DATA, INTERNAL AUTHENTICATE) through
   pyscard -> pcscd -> vpcd -> card;
-- ``api``: the server round trips (challenge, card session, accrual). The server here is
-  the test suite's fake loyalty server in a thread (signatures checked, card answers
-  verified with the engine's crypto, no database), so this is the till's side of the API
-  cost, not the real server's.
+- ``api``: the server round trips (challenge, card session, accrual) to the real API (the
+  project's Flask app on werkzeug's threaded server in this process, on the embedded
+  SQLite database: signatures checked, the card's answer verified, the demo's earning
+  rules evaluated, the accrual posted to the ledger).
 - ``pair``: SELECT + INTERNAL AUTHENTICATE pairs back to back on one connection.
 
 The script starts and always stops its own pcscd (also on SIGTERM). Last line::
@@ -40,6 +40,43 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
+def start_api(folder: Path):
+    """The real API on a fresh SQLite database with one store, till, key, member and card."""
+    import os
+    from datetime import UTC, datetime
+
+    from api import create_app
+    from engine import cards, schema, stores
+    from engine.access.terminal_keys import issue_terminal_key
+    from engine.card_keys import MasterKeys
+    from engine.database import Database
+    from engine.members import enrol_member
+    from tests.terminal.test_till_against_the_api import ApiServer
+
+    import logging
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request on stderr
+    db = Database(f"sqlite:///{folder / 'loyalty.sqlite3'}")
+    schema.upgrade(db)
+    now = datetime.now(UTC)
+    keys = MasterKeys({1: os.urandom(16)})
+    stores.create_store(db, code="S1", name="Store", timezone="Europe/Berlin", now=now)
+    stores.create_terminal(db, code="S1-T1", store_code="S1", now=now)
+    credentials = issue_terminal_key(db, "S1-T1", now=now)
+    member = enrol_member(db, full_name="Ada Lovelace", now=now)
+    card = cards.issue_card(db, member_id=member.public_id, kind="applet", key_version=1, now=now)
+    cards.activate_card(db, card.number, now=now)
+    server = ApiServer(create_app({"DATABASE": db, "CARD_MASTER_KEYS": keys, "LOG_LEVEL": "WARNING"})).start()
+    return server, db, card.number, keys.card_key(1, card.number), credentials
+
+
+def posted_receipts(db) -> int:
+    import sqlalchemy as sa
+
+    from engine.orm.ledger import ReceiptRow
+    with db.transaction() as session:
+        return session.scalar(sa.select(sa.func.count()).select_from(ReceiptRow))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tiny", action="store_true", help="5 taps, 100 pairs (smoke test)")
@@ -50,7 +87,6 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     from terminal.devtools.pcsc_lab import PcscLab
-    from tests.terminal.fake_api import FakeLoyaltyServer
     from terminal import card_protocol as cp
     from terminal.agent import TillAgent
     from terminal.api_client import ApiClient, Credentials
@@ -60,19 +96,16 @@ def main(argv: list[str] | None = None) -> int:
     from terminal.reader import Reader
     from terminal.session import PosSession
 
-    server = FakeLoyaltyServer().start()
-    server.add_member("M1", points=0)
-    key = server.add_card("6280001234567890", "M1")
-    lines = [{"line_no": 1, "sku": "COFFEE", "quantity": "1", "amount_minor": 350}]
+    lines = [{"line_no": 1, "sku": "COFFEE", "quantity": "1", "amount_minor": 350, "category": "coffee"}]
     with PcscLab() as lab, tempfile.TemporaryDirectory() as folder:
-        config = TerminalConfig(api_url=server.url, key_id=server.key_id, secret=server.secret,
-                                store_code="S1", terminal_code="T1", reader=lab.readers[0],
+        server, db, card_number, key, credentials = start_api(Path(folder))
+        config = TerminalConfig(api_url=server.url, key_id=credentials.key_id, secret=credentials.secret,
+                                store_code="S1", terminal_code="S1-T1", reader=lab.readers[0],
                                 outbox=str(Path(folder) / "outbox.sqlite3"))
         agent = TillAgent(config, reader=Reader(config.reader),
                           api=ApiClient(config.api_url, Credentials(config.key_id, config.secret)),
                           outbox=Outbox(config.outbox))
-        card = VirtualCard(LoyaltyApplet(CardState("6280001234567890", 1, key, True)),
-                           port=lab.port(0))
+        card = VirtualCard(LoyaltyApplet(CardState(card_number, 1, key, True)), port=lab.port(0))
         totals, detects, apdus, apis = [], [], [], []
         gaps = random.Random(7)
         for number in range(taps + 1):
@@ -94,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
                 apis.append(tapped_api + (finished - accrue_started) * 1000)
             card.remove()
             agent.reader.wait_for_removal(timeout=5)
-        assert len(server.accruals) == taps + 1, "every tap must be posted exactly once"
+        assert posted_receipts(db) == taps + 1, "every tap must be posted exactly once"
 
         card.tap()
         agent.reader.wait_for_card(timeout=5)
@@ -109,7 +142,8 @@ def main(argv: list[str] | None = None) -> int:
         card.remove()
         agent.reader.close()
         agent.outbox.close()
-    server.stop()
+        server.stop()
+        db.dispose()
 
     def row(name, values):
         print(f"{name:>8}: p50 {statistics.median(values):8.2f} ms  p99 {percentile(values, .99):8.2f} ms"

@@ -119,8 +119,9 @@ def test_a_card_written_at_the_issuing_station_earns_and_pays_at_the_till(agent,
     assert sale.state is State.CAPTURED and hold.value_minor == 200
     result = agent.accrue(sale)
     assert sale.state is State.DONE and result["points"] == 9  # 11.50 less the 2.00 paid with points
-    balance = get_balance(database, member.public_id, as_of=datetime.now(UTC))
-    assert (balance.available, balance.pending) == (300, 9)
+    token = agent.api.staff_login("clerk", PASSWORD)  # what support staff see through the API
+    balance = agent.api.request("GET", f"/v1/staff/members/{member.public_id}/balance", bearer=token, signed=False)
+    assert (balance["available"], balance["pending"]) == (300, 9)
     assert check_ledger(database) == []
 
 
