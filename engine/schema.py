@@ -5,6 +5,8 @@ schema a test runs against is the schema production gets.
 """
 from __future__ import annotations
 
+import functools
+
 from importlib import resources
 
 from alembic import command
@@ -41,6 +43,7 @@ def downgrade(db: Database, revision: str) -> None:
     _run(db, command.downgrade, revision)
 
 
+@functools.cache  # the migrations do not change while the code runs; parsing them is slow
 def head_revision() -> str | None:
     """The newest revision among the migrations: the schema this code needs."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
