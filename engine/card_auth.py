@@ -206,6 +206,14 @@ def accept_offline_proof(session: Session, *, terminal_code: str, card_number: s
     session.flush()
 
 
+def purge_card_challenges(db: Database, *, as_of: datetime) -> int:
+    """Delete challenges that expired more than a day before ``as_of``; returns how many.
+    (An expired challenge can never be answered; the day keeps recent ones for support.)"""
+    with db.transaction() as session:
+        return session.execute(sa.delete(CardChallengeRow)
+                               .where(CardChallengeRow.expires_at < as_of - timedelta(days=1))).rowcount
+
+
 def member_summary(session: Session, member: MemberRow, *, now: datetime) -> MemberSummary:
     """The cashier's view of ``member`` at ``now``."""
     account = session.scalar(sa.select(AccountRow).where(AccountRow.member_id == member.id))

@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from engine.database import Database
+from engine.access.tokens import purge_tokens
+from engine.card_auth import purge_card_challenges
 from engine.ledger import bulk
 from engine.ledger.expiry import expire_lots
 from engine.ledger.holds import release_lapsed_holds
@@ -68,7 +70,8 @@ def _tier_review(db: Database, as_of: datetime, progress: Progress) -> dict:
 
 
 def _purge_keys(db: Database, as_of: datetime, progress: Progress) -> dict:
-    return {"keys": purge_idempotency_keys(db, as_of=as_of)}
+    return {"keys": purge_idempotency_keys(db, as_of=as_of), "tokens": purge_tokens(db, as_of=as_of),
+            "card_challenges": purge_card_challenges(db, as_of=as_of)}
 
 
 def _expiry_warnings(db: Database, as_of: datetime, progress: Progress) -> dict:
@@ -142,5 +145,6 @@ JOBS: dict[str, Job] = {job.name: job for job in (
         _expiry_warnings),
     Job("birthday_bonus", f"{BIRTHDAY_BONUS_POINTS} points on a member's birthday, once a year", _birthday_bonus),
     Job("tier_review", "review the tiers of members whose review is due (down at most one step)", _tier_review),
-    Job("purge_keys", "forget idempotency keys past the programme's retention", _purge_keys),
+    Job("purge_keys", "forget idempotency keys past the programme's retention, and expired sign-in "
+                      "tokens, card sessions and card challenges", _purge_keys),
 )}
