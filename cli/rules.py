@@ -1,6 +1,6 @@
 """``loyalty rules ...`` and ``loyalty campaigns ...``: earning rules as data.
 
-Definitions come as JSON files (one rule or a list), shape-checked by ``cli.rule_schemas``
+Definitions come as JSON files (one rule or a list), shape-checked by ``api.schemas.rules``
 before the engine validates their meaning. Publishing several keys is atomic.
 """
 from __future__ import annotations
@@ -13,13 +13,12 @@ import click
 
 from api.schemas.ledger import BasketSchema
 from cli.ledger import IsoInstant, load_input, read_json
-from cli.rule_schemas import MemberFactsSchema, RuleSchema
+from api.schemas.rules import MemberFactsSchema, RuleSchema
 from cli.runtime import Runtime, emit, json_option, pass_runtime
 from engine.errors import InvalidInput, Problem
 from engine.plain import to_plain
 from engine.rules import campaigns, versions
 from engine.rules.calculator import simulate
-from engine.rules.facts import MemberFacts
 from engine.rules.model import rule_from_dict
 
 
@@ -27,16 +26,7 @@ def _definitions(stream) -> list[dict]:
     data = read_json(stream, what="rules")
     many = isinstance(data, list)
     loaded = load_input(RuleSchema(many=many), data, root="rules")
-    return [_plain(d) for d in (loaded if many else [loaded])]
-
-
-def _plain(value):
-    """Decimals back to text: the engine reads definitions in their JSON form."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return str(value) if isinstance(value, Decimal) else value
+    return loaded if many else [loaded]
 
 
 @click.group("rules")
@@ -71,13 +61,11 @@ def draft(runtime: Runtime, rules_file) -> None:
 @click.option("--publish", is_flag=True, help="Publish every imported rule at once (all or none)")
 @pass_runtime
 def import_rules(runtime: Runtime, rules_file, publish: bool) -> None:
-    """Import rules exported as JSON: each becomes a draft, then (--publish) all are published."""
-    keys = []
-    for definition in _definitions(rules_file):
-        keys.append(versions.create_draft(runtime.db, definition, now=runtime.now(), actor="cli").rule_key)
-    if publish:
-        versions.publish_rules(runtime.db, keys, now=runtime.now(), actor="cli")
-    click.echo(f"{len(keys)} rule(s) {'published' if publish else 'saved as drafts'}")
+    """Import rules exported as JSON: each becomes a draft, then (--publish) all are published;
+    when any is invalid nothing is saved."""
+    saved = versions.import_definitions(runtime.db, _definitions(rules_file), publish=publish, now=runtime.now(),
+                                        actor="cli")
+    click.echo(f"{len(saved)} rule(s) {'published' if publish else 'saved as drafts'}")
 
 
 @rules_group.command("export")
@@ -85,11 +73,8 @@ def import_rules(runtime: Runtime, rules_file, publish: bool) -> None:
 @pass_runtime
 def export_rules(runtime: Runtime, drafts: bool) -> None:
     """Print the definitions of the rules in force now (or the drafts) as a JSON list."""
-    now = runtime.now()
-    chosen = [v.definition for v in versions.list_versions(runtime.db)
-              if (v.status == "draft" if drafts else
-                  v.published_at is not None and v.published_at <= now and (v.valid_until is None or v.valid_until > now))]
-    click.echo(json.dumps(chosen, indent=2, sort_keys=True))
+    click.echo(json.dumps(versions.definitions_in_force(runtime.db, at=runtime.now(), drafts=drafts), indent=2,
+                          sort_keys=True))
 
 
 @rules_group.command("publish")
@@ -148,8 +133,7 @@ def simulate_basket(runtime: Runtime, basket_file, member_id, facts_file, draft_
     basket = load_input(BasketSchema(), data, root="basket")
     member = None
     if facts_file is not None:
-        facts = load_input(MemberFactsSchema(), read_json(facts_file, what="facts"), root="facts")
-        member = MemberFacts(**{**facts, "segments": frozenset(facts.get("segments", ()))})
+        member = load_input(MemberFactsSchema(), read_json(facts_file, what="facts"), root="facts")
     rules = tuple(rule_from_dict(d) for d in _definitions(rules_file)) if rules_file else ()
     result = simulate(runtime.db, basket, now=runtime.now(), member_id=member_id, member=member,
                       draft_keys=tuple(draft_keys), rules=rules)

@@ -9,12 +9,12 @@ STAFF_PERMISSIONS: dict[str, frozenset[str]] = {
     # Admins run the programme; everything else is split so that no single role both
     # edits rules and moves balances, and auditors only read.
     "admin": frozenset({"members.read", "members.write", "cards.write", "cards.issue",
-                        "adjustments.request", "adjustments.approve", "programme.write",
+                        "adjustments.request", "adjustments.approve", "programme.read", "programme.write",
                         "terminals.write", "staff.write", "audit.read", "reports.read"}),
-    "marketer": frozenset({"members.read", "programme.write", "reports.read"}),
+    "marketer": frozenset({"members.read", "programme.read", "programme.write", "reports.read"}),
     "support": frozenset({"members.read", "members.write", "cards.write", "cards.issue",
                           "adjustments.request", "adjustments.approve"}),
-    "auditor": frozenset({"members.read", "audit.read", "reports.read"}),
+    "auditor": frozenset({"members.read", "audit.read", "programme.read", "reports.read"}),
 }
 
 

@@ -18,8 +18,9 @@ from engine.rules.validation import KEY
 
 
 def create_segment(db: Database, *, code: str, now, predicate: dict | None = None,
-                   member_ids: list[str] | None = None) -> None:
-    """Create a predicate segment (``predicate``) or a list segment (``member_ids``, public ids)."""
+                   member_ids: list[str] | None = None) -> int:
+    """Create a predicate segment (``predicate``) or a list segment (``member_ids``, public ids);
+    returns how many members a list segment holds (0 for a predicate segment)."""
     problems = []
     if not (isinstance(code, str) and KEY.match(code)):
         problems.append(Problem("code", "must be 1 to 64 lower-case letters, digits, '-' or '_'"))
@@ -32,8 +33,7 @@ def create_segment(db: Database, *, code: str, now, predicate: dict | None = Non
         row = SegmentRow(code=code, kind="predicate" if predicate is not None else "list", definition=predicate,
                          created_at=now)
         insert_unique(session, row, Conflict(f"segment {code!r} already exists", code="duplicate_segment"))
-        if member_ids is not None:
-            _upload(session, row, member_ids)
+        return _upload(session, row, member_ids) if member_ids is not None else 0
 
 
 def upload_segment(db: Database, code: str, member_ids: list[str]) -> int:

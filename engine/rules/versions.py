@@ -49,40 +49,78 @@ def validate_definition(definition: dict) -> list[Problem]:
 def create_draft(db: Database, definition: dict, *, now: datetime, actor: str | None = None) -> RuleVersion:
     """Save ``definition`` as the draft of its rule key (replacing an earlier draft)."""
     refuse_if(validate_definition(definition))
-    rule = rule_from_dict(definition)
-    canonical = rule_to_dict(rule)
     with db.transaction() as session:
-        draft = session.scalar(sa.select(RuleVersionRow).where(
-            RuleVersionRow.rule_key == rule.key, RuleVersionRow.status == "draft"))
-        if draft is None:
-            latest = session.scalar(sa.select(sa.func.max(RuleVersionRow.version))
-                                    .where(RuleVersionRow.rule_key == rule.key)) or 0
-            draft = RuleVersionRow(rule_key=rule.key, version=latest + 1, status="draft", created_at=now)
-            session.add(draft)
-        draft.definition, draft.digest, draft.actor = canonical, _digest(canonical), actor
-        session.flush()
-        return _version(draft)
+        return _version(_save_draft(session, definition, now, actor))
 
 
 def publish_rules(db: Database, rule_keys: list[str], *, now: datetime, actor: str | None = None) -> list[RuleVersion]:
     """Publish the drafts of ``rule_keys`` together (all or none); returns the new versions."""
     with db.transaction() as session:
-        drafts = []
-        problems = []
-        for index, key in enumerate(dict.fromkeys(rule_keys)):
-            draft = session.scalar(sa.select(RuleVersionRow).where(
-                RuleVersionRow.rule_key == key, RuleVersionRow.status == "draft").with_for_update())
-            if draft is None:
-                problems.append(Problem(f"rule_keys[{index}]", f"rule {key!r} has no draft to publish"))
-                continue
-            problems += _reference_problems(session, rule_from_dict(draft.definition), f"rule_keys[{index}]")
-            drafts.append(draft)
-        refuse_if(problems)
-        for draft in drafts:
-            _end_current(session, draft.rule_key, now, "superseded")
-            draft.status, draft.published_at, draft.actor = "published", now, actor or draft.actor
-        session.flush()
+        return [_version(d) for d in _publish(session, rule_keys, now, actor)]
+
+
+def import_definitions(db: Database, definitions: list[dict], *, publish: bool, now: datetime,
+                       actor: str | None = None) -> list[RuleVersion]:
+    """Save every definition as a draft and, with ``publish``, publish them all, in one
+    transaction: when any definition is invalid (every problem is listed, prefixed with its
+    index) or cannot be published, nothing is saved."""
+    problems = []
+    for index, definition in enumerate(definitions):
+        problems += [Problem(f"rules[{index}].{p.field}".rstrip("."), p.message)
+                     for p in validate_definition(definition)]
+    refuse_if(problems)
+    with db.transaction() as session:
+        drafts = [_save_draft(session, definition, now, actor) for definition in definitions]
+        if publish:
+            drafts = _publish(session, [d.rule_key for d in drafts], now, actor)
         return [_version(d) for d in drafts]
+
+
+def definitions_in_force(db: Database, *, at: datetime, drafts: bool = False) -> list[dict]:
+    """The definitions of the versions in force at ``at`` (or of the drafts), by rule key:
+    what ``import_definitions`` takes to reproduce the programme elsewhere."""
+    with db.transaction() as session:
+        query = sa.select(RuleVersionRow.definition).order_by(RuleVersionRow.rule_key)
+        if drafts:
+            query = query.where(RuleVersionRow.status == "draft")
+        else:
+            query = query.where(RuleVersionRow.published_at <= at, RuleVersionRow.status != "draft",
+                                sa.or_(RuleVersionRow.valid_until.is_(None), RuleVersionRow.valid_until > at))
+        return list(session.scalars(query))
+
+
+def _save_draft(session: Session, definition: dict, now: datetime, actor: str | None) -> RuleVersionRow:
+    rule = rule_from_dict(definition)
+    canonical = rule_to_dict(rule)
+    draft = session.scalar(sa.select(RuleVersionRow).where(
+        RuleVersionRow.rule_key == rule.key, RuleVersionRow.status == "draft"))
+    if draft is None:
+        latest = session.scalar(sa.select(sa.func.max(RuleVersionRow.version))
+                                .where(RuleVersionRow.rule_key == rule.key)) or 0
+        draft = RuleVersionRow(rule_key=rule.key, version=latest + 1, status="draft", created_at=now)
+        session.add(draft)
+    draft.definition, draft.digest, draft.actor = canonical, _digest(canonical), actor
+    session.flush()
+    return draft
+
+
+def _publish(session: Session, rule_keys: list[str], now: datetime, actor: str | None) -> list[RuleVersionRow]:
+    drafts = []
+    problems = []
+    for index, key in enumerate(dict.fromkeys(rule_keys)):
+        draft = session.scalar(sa.select(RuleVersionRow).where(
+            RuleVersionRow.rule_key == key, RuleVersionRow.status == "draft").with_for_update())
+        if draft is None:
+            problems.append(Problem(f"rule_keys[{index}]", f"rule {key!r} has no draft to publish"))
+            continue
+        problems += _reference_problems(session, rule_from_dict(draft.definition), f"rule_keys[{index}]")
+        drafts.append(draft)
+    refuse_if(problems)
+    for draft in drafts:
+        _end_current(session, draft.rule_key, now, "superseded")
+        draft.status, draft.published_at, draft.actor = "published", now, actor or draft.actor
+    session.flush()
+    return drafts
 
 
 def retire_rule(db: Database, rule_key: str, *, now: datetime) -> RuleVersion:

@@ -1,0 +1,118 @@
+"""Shapes for the staff's view of the programme catalogue: the tier ladder and policy, tier
+assignment, rewards and vouchers."""
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields
+
+from api.schemas import InputSchema
+from api.schemas.ledger import Instant, _whole
+from engine.tiers.policy import TierDefinition, TierPolicy
+
+
+class TierSchema(InputSchema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    threshold = _whole(required=True, metadata={"description": "qualifying points needed in the window"})
+    earn_multiplier = fields.Decimal(load_default="1", as_string=True, allow_nan=False)
+
+    @ma.post_load
+    def make_tier(self, data: dict, **_) -> TierDefinition:
+        return TierDefinition(**data)
+
+
+class TierPolicySchema(InputSchema):
+    window = fields.String(load_default="calendar_year", metadata={"description": "calendar_year or rolling_months"})
+    window_months = _whole(load_default=12)
+    review = fields.String(load_default="calendar", metadata={"description": "calendar or anniversary"})
+    grace_months = _whole(load_default=0)
+
+    @ma.post_load
+    def make_policy(self, data: dict, **_) -> TierPolicy:
+        return TierPolicy(**data)
+
+
+class LadderSchema(InputSchema):
+    """The tiers, lowest first (the lowest needs 0 points), and how members move between them."""
+
+    tiers = fields.List(fields.Nested(TierSchema), required=True, validate=ma.validate.Length(1, 20))
+    policy = fields.Nested(TierPolicySchema, load_default=TierPolicy,
+                           metadata={"description": "omitted: calendar-year window, calendar review, no grace"})
+
+
+class LadderOutSchema(ma.Schema):
+    """The ladder as it stands: no tiers and a null policy before any are defined."""
+
+    tiers = fields.List(fields.Nested(TierSchema), required=True)
+    policy = fields.Nested(TierPolicySchema, required=True, allow_none=True)
+
+
+class TierAssignmentSchema(InputSchema):
+    tier_code = fields.String(required=True, validate=ma.validate.Length(1, 32))
+    reason = fields.String(required=True, validate=ma.validate.Length(1, 200))
+
+
+class MemberTierSchema(ma.Schema):
+    member_id = fields.String(required=True)
+    tier_code = fields.String(required=True)
+    since = fields.AwareDateTime(required=True)
+    review_due_at = fields.AwareDateTime(required=True)
+    grace_until = fields.AwareDateTime(allow_none=True)
+
+
+class TierProgressSchema(ma.Schema):
+    member_id = fields.String(required=True)
+    tier_code = fields.String(required=True)
+    qualifying_points = fields.Integer(required=True)
+    window_start = fields.AwareDateTime(required=True)
+    next_tier = fields.String(allow_none=True, metadata={"description": "null at the top tier"})
+    needed = fields.Integer(allow_none=True, metadata={"description": "qualifying points still needed"})
+    by = fields.AwareDateTime(required=True, metadata={"description": "the member's next tier review"})
+
+
+class TierChangeSchema(ma.Schema):
+    at = fields.AwareDateTime(required=True)
+    from_ = fields.String(data_key="from", attribute="from", allow_none=True)
+    to = fields.String(required=True)
+    reason = fields.String(required=True)
+    note = fields.String(allow_none=True)
+
+
+class MemberTierStandingSchema(ma.Schema):
+    progress = fields.Nested(TierProgressSchema, required=True)
+    history = fields.List(fields.Nested(TierChangeSchema), required=True)
+
+
+class RewardInSchema(InputSchema):
+    code = fields.String(required=True, validate=ma.validate.Length(1, 32))
+    name = fields.String(required=True, validate=ma.validate.Length(1, 100))
+    points_price = _whole(required=True)
+    stock = _whole(load_default=None, allow_none=True, metadata={"description": "units; null: unlimited"})
+    per_member_limit = _whole(load_default=None, allow_none=True)
+    valid_from = Instant(load_default=None, allow_none=True, metadata={"description": "default: now"})
+    valid_until = Instant(load_default=None, allow_none=True)
+    tier_prices = fields.Dict(keys=fields.String(validate=ma.validate.Length(1, 32)), values=_whole(),
+                              load_default=dict, metadata={"description": "a tier's own points price"})
+
+
+class RewardSchema(ma.Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    points_price = fields.Integer(required=True)
+    stock = fields.Integer(allow_none=True)
+    per_member_limit = fields.Integer(allow_none=True)
+    valid_from = fields.AwareDateTime(required=True)
+    valid_until = fields.AwareDateTime(allow_none=True)
+    tier_prices = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    price_for_member = fields.Integer(allow_none=True, metadata={"description": "with a member: their price"})
+
+
+class VoucherSchema(ma.Schema):
+    voucher_code = fields.String(required=True)
+    reward_code = fields.String(required=True)
+    member_id = fields.String(required=True)
+    points = fields.Integer(required=True)
+    status = fields.String(required=True, metadata={"description": "issued, used or cancelled"})
+    issued_at = fields.AwareDateTime(required=True)
+    used_at = fields.AwareDateTime(allow_none=True)
+    cancelled_at = fields.AwareDateTime(allow_none=True)

@@ -1,0 +1,203 @@
+"""The JSON shapes of earning rules, campaigns, simulations, tiers and rewards.
+
+Shape only: types, known fields, lists. What a rule definition means (kinds, ranges, days,
+effects) is the engine's ``validate_rule``; the loaded form of ``RuleSchema`` is the dict the
+engine reads (``engine.rules.model.rule_from_dict``), decimals kept as text. The HTTP API and
+the CLI's JSON files share these schemas.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import marshmallow as ma
+from marshmallow import fields
+
+from api.schemas import InputSchema
+from api.schemas.ledger import BasketLineSchema, Instant, SaleSchema, _whole
+from api.schemas.terminal import LinePointsSchema, RuleAwardSchema
+from engine.ledger.basket import Basket
+from engine.rules.facts import MemberFacts
+
+_code = ma.validate.Length(1, 64)
+_name = ma.validate.Length(1, 200)
+
+
+def _as_text(value):
+    """Decimals back to text: the engine reads definitions in their JSON form."""
+    if isinstance(value, dict):
+        return {k: _as_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_text(v) for v in value]
+    return str(value) if isinstance(value, Decimal) else value
+
+
+class ConditionSchema(InputSchema):
+    kind = fields.String(required=True)
+    values = fields.List(fields.String())
+    exclude = fields.Boolean()
+    minimum = fields.Decimal(as_string=True, allow_nan=False)
+    maximum = fields.Decimal(as_string=True, allow_nan=False)
+    start = fields.String()
+    end = fields.String()
+    days_of_week = fields.List(fields.Integer(strict=True))
+    time_from = fields.String()
+    time_until = fields.String()
+    attribute = fields.String()
+
+
+class EffectSchema(InputSchema):
+    kind = fields.String(required=True)
+    points = fields.Integer(strict=True)
+    per_minor = fields.Integer(strict=True)
+    factor = fields.Decimal(as_string=True, allow_nan=False)
+    rounding = fields.String()
+
+
+class LimitsSchema(InputSchema):
+    per_transaction = fields.Integer(strict=True)
+    per_member_day = fields.Integer(strict=True)
+    per_member_week = fields.Integer(strict=True)
+    per_member_month = fields.Integer(strict=True)
+
+
+class RuleSchema(InputSchema):
+    """One rule definition (what a marketer writes); loads as the engine's JSON form."""
+
+    key = fields.String(required=True)
+    name = fields.String(required=True)
+    effect = fields.Nested(EffectSchema, required=True)
+    conditions = fields.List(fields.Nested(ConditionSchema))
+    limits = fields.Nested(LimitsSchema)
+    priority = fields.Integer(strict=True)
+    stacking = fields.String()
+    group = fields.String()
+    campaign = fields.String()
+
+    @ma.post_load
+    def as_definition(self, data: dict, **_) -> dict:
+        return _as_text(data)
+
+
+class MemberFactsSchema(InputSchema):
+    """A hypothetical member for simulation."""
+
+    tier_code = fields.String()
+    enrolled_at = fields.AwareDateTime()
+    birthday = fields.Date()
+    first_purchase = fields.Boolean()
+    segments = fields.List(fields.String())
+    attributes = fields.Dict(keys=fields.String(), values=fields.String())
+
+    @ma.post_load
+    def make_facts(self, data: dict, **_) -> MemberFacts:
+        return MemberFacts(**{**data, "segments": frozenset(data.get("segments", ()))})
+
+
+class RuleVersionSchema(ma.Schema):
+    rule_key = fields.String(required=True)
+    version = fields.Integer(required=True)
+    status = fields.String(required=True, metadata={"description": "draft, published, superseded or retired"})
+    definition = fields.Dict(required=True)
+    created_at = fields.AwareDateTime(required=True)
+    published_at = fields.AwareDateTime(allow_none=True)
+    valid_until = fields.AwareDateTime(allow_none=True)
+
+
+class RuleVersionFilterSchema(InputSchema):
+    rule_key = fields.String(load_default=None, validate=_code)
+
+
+class ProblemSchema(ma.Schema):
+    field = fields.String(required=True)
+    message = fields.String(required=True)
+
+
+class ValidationReportSchema(ma.Schema):
+    valid = fields.Boolean(required=True)
+    problems = fields.List(fields.Nested(ProblemSchema), required=True)
+
+
+class PublishSchema(InputSchema):
+    keys = fields.List(fields.String(validate=_code), required=True, validate=ma.validate.Length(1, 200))
+
+
+class RollbackSchema(InputSchema):
+    version = _whole(required=True, validate=ma.validate.Range(1, 10**6))
+
+
+class ExportFilterSchema(InputSchema):
+    drafts = fields.Boolean(load_default=False, metadata={"description": "export the drafts instead of the rules in force"})
+
+
+class ImportSchema(InputSchema):
+    rules = fields.List(fields.Nested(RuleSchema), required=True, validate=ma.validate.Length(1, 500))
+    publish = fields.Boolean(load_default=False, metadata={"description": "publish all imported rules at once"})
+
+
+class SimulationBasketSchema(SaleSchema):
+    """A sample basket: a sale without a member (the simulation names or describes one)."""
+
+    store_code = fields.String(required=True)
+    terminal_code = fields.String(load_default="simulation")
+    receipt_number = fields.String(load_default="simulation")
+    lines = fields.List(fields.Nested(BasketLineSchema), required=True, validate=ma.validate.Length(1, 500))
+
+    @ma.post_load
+    def make_basket(self, data: dict, **_) -> Basket:
+        return Basket(**{**data, "lines": tuple(data["lines"])})
+
+
+class SimulationSchema(InputSchema):
+    """What a basket would earn: for a real member (``member_id``) or a described one
+    (``member``), with the published rules, some drafts in their place, or unsaved rules."""
+
+    basket = fields.Nested(SimulationBasketSchema, required=True)
+    member_id = fields.String(load_default=None, allow_none=True)
+    member = fields.Nested(MemberFactsSchema, load_default=None, allow_none=True)
+    draft_keys = fields.List(fields.String(validate=_code), load_default=list)
+    rules = fields.List(fields.Nested(RuleSchema), load_default=list, validate=ma.validate.Length(0, 200),
+                        metadata={"description": "unsaved rules to try instead of the published versions of their keys"})
+    channel = fields.String(load_default=None, allow_none=True)
+
+
+class EvaluationSchema(ma.Schema):
+    points = fields.Integer(required=True)
+    lines = fields.List(fields.Nested(LinePointsSchema), required=True)
+    awards = fields.List(fields.Nested(RuleAwardSchema), required=True)
+
+
+class CampaignInSchema(InputSchema):
+    code = fields.String(required=True, validate=_code)
+    name = fields.String(required=True, validate=_name)
+    starts_at = Instant(required=True)
+    ends_at = Instant(required=True)
+    budget = _whole(load_default=None, allow_none=True, metadata={"description": "total points; null: unlimited"})
+    segment_code = fields.String(load_default=None, allow_none=True, validate=_code)
+    holdout_share = fields.Decimal(load_default=Decimal(0), allow_nan=False, as_string=True,
+                                   metadata={"description": "share of eligible members held out, e.g. \"0.1\""})
+
+
+class CampaignSchema(ma.Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    starts_at = fields.AwareDateTime(required=True)
+    ends_at = fields.AwareDateTime(required=True)
+    budget = fields.Integer(allow_none=True)
+    budget_used = fields.Integer(required=True)
+    segment_code = fields.String(allow_none=True)
+    holdout_share = fields.Decimal(as_string=True, required=True)
+
+
+class SegmentInSchema(InputSchema):
+    code = fields.String(required=True, validate=_code)
+    predicate = fields.Dict(load_default=None, allow_none=True,
+                            metadata={"description": "attribute predicate; omit for an uploaded list"})
+
+
+class SegmentMembersSchema(InputSchema):
+    member_ids = fields.List(fields.String(validate=_code), required=True, validate=ma.validate.Length(1, 100_000))
+
+
+class SegmentUploadSchema(ma.Schema):
+    code = fields.String(required=True)
+    members = fields.Integer(required=True)
