@@ -7,6 +7,8 @@ so every edge reports a wrong shape the same way, field by field.
 """
 from __future__ import annotations
 
+from decimal import Decimal
+
 import marshmallow as ma
 from marshmallow.exceptions import SCHEMA
 
@@ -20,6 +22,20 @@ class InputSchema(ma.Schema):
 
     class Meta:
         unknown = ma.RAISE
+
+
+class Ratio(ma.fields.Decimal):
+    """A multiplier or share as decimal text; answers drop the database's trailing zeros
+    ("1.5", not "1.500")."""
+
+    def __init__(self, **kwargs):
+        super().__init__(as_string=True, allow_nan=False, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        number = Decimal(value)
+        return format(number.normalize() if number != number.to_integral() else number.to_integral(), "f")
 
 
 def problems_of(error: ma.ValidationError, *, root: str = "request") -> list[Problem]:

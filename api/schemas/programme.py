@@ -2,10 +2,12 @@
 assignment, rewards and vouchers."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 import marshmallow as ma
 from marshmallow import fields
 
-from api.schemas import InputSchema
+from api.schemas import InputSchema, Ratio
 from api.schemas.ledger import Instant, _whole
 from engine.tiers.policy import TierDefinition, TierPolicy
 
@@ -14,7 +16,7 @@ class TierSchema(InputSchema):
     code = fields.String(required=True)
     name = fields.String(required=True)
     threshold = _whole(required=True, metadata={"description": "qualifying points needed in the window"})
-    earn_multiplier = fields.Decimal(load_default="1", as_string=True, allow_nan=False)
+    earn_multiplier = Ratio(load_default=Decimal(1))
 
     @ma.post_load
     def make_tier(self, data: dict, **_) -> TierDefinition:

@@ -12,7 +12,7 @@ from decimal import Decimal
 import marshmallow as ma
 from marshmallow import fields
 
-from api.schemas import InputSchema
+from api.schemas import InputSchema, Ratio
 from api.schemas.ledger import BasketLineSchema, Instant, SaleSchema, _whole
 from api.schemas.terminal import LinePointsSchema, RuleAwardSchema
 from engine.ledger.basket import Basket
@@ -49,7 +49,7 @@ class EffectSchema(InputSchema):
     kind = fields.String(required=True)
     points = fields.Integer(strict=True)
     per_minor = fields.Integer(strict=True)
-    factor = fields.Decimal(as_string=True, allow_nan=False)
+    factor = Ratio()
     rounding = fields.String()
 
 
@@ -173,8 +173,8 @@ class CampaignInSchema(InputSchema):
     ends_at = Instant(required=True)
     budget = _whole(load_default=None, allow_none=True, metadata={"description": "total points; null: unlimited"})
     segment_code = fields.String(load_default=None, allow_none=True, validate=_code)
-    holdout_share = fields.Decimal(load_default=Decimal(0), allow_nan=False, as_string=True,
-                                   metadata={"description": "share of eligible members held out, e.g. \"0.1\""})
+    holdout_share = Ratio(load_default=Decimal(0),
+                          metadata={"description": "share of eligible members held out, e.g. \"0.1\""})
 
 
 class CampaignSchema(ma.Schema):
@@ -185,7 +185,7 @@ class CampaignSchema(ma.Schema):
     budget = fields.Integer(allow_none=True)
     budget_used = fields.Integer(required=True)
     segment_code = fields.String(allow_none=True)
-    holdout_share = fields.Decimal(as_string=True, required=True)
+    holdout_share = Ratio(required=True)
 
 
 class SegmentInSchema(InputSchema):

@@ -1,0 +1,70 @@
+"""Campaigns and segments over HTTP: a marketer targets a segment with a budgeted campaign,
+and refusals name the field and change nothing."""
+from datetime import timedelta
+
+import pytest
+
+from tests.support.assertions import unchanged
+
+
+@pytest.fixture
+def marketer(staff_headers):
+    return staff_headers("marketer")
+
+
+@pytest.fixture
+def summer(clock):
+    return {"code": "summer", "name": "Summer double points", "starts_at": clock().isoformat(),
+            "ends_at": (clock() + timedelta(days=90)).isoformat(), "budget": 1_000_000, "holdout_share": "0.1"}
+
+
+def test_a_campaign_for_a_segment_is_listed_with_no_budget_used_yet(client, marketer, summer):
+    segment = client.post("/v1/staff/segments", json={"code": "city", "predicate": {"attributes": {"city": ["Gent"]}}},
+                          headers=marketer)
+    assert (segment.status_code, segment.json) == (201, {"code": "city", "members": 0})
+    created = client.post("/v1/staff/campaigns", json=summer | {"segment_code": "city"}, headers=marketer)
+    assert created.status_code == 201, created.json
+    listed = client.get("/v1/staff/campaigns", headers=marketer).json
+    assert [(c["code"], c["budget"], c["budget_used"], c["segment_code"], c["holdout_share"]) for c in listed] == \
+        [("summer", 1_000_000, 0, "city", "0.1")]
+
+
+def test_an_uploaded_segment_counts_its_members(client, marketer, make_member):
+    members = [make_member().public_id for _ in range(3)]
+    assert client.post("/v1/staff/segments", json={"code": "vip"}, headers=marketer).json["members"] == 0
+    response = client.put("/v1/staff/segments/vip/members", json={"member_ids": members}, headers=marketer)
+    assert (response.status_code, response.json) == (200, {"code": "vip", "members": 3})
+
+
+def test_a_campaign_ending_before_it_starts_is_refused_and_not_created(client, marketer, summer, clock, database):
+    backwards = summer | {"ends_at": (clock() - timedelta(days=1)).isoformat()}
+    with unchanged(database):
+        response = client.post("/v1/staff/campaigns", json=backwards, headers=marketer)
+    assert (response.status_code, list(response.json["errors"])) == (422, ["ends_at"])
+
+
+def test_a_campaign_for_an_unknown_segment_is_refused(client, marketer, summer, database):
+    with unchanged(database):
+        response = client.post("/v1/staff/campaigns", json=summer | {"segment_code": "nobody"}, headers=marketer)
+    assert response.status_code == 422 and "unknown segment" in response.json["errors"]["segment_code"][0]
+
+
+def test_a_second_campaign_with_the_same_code_is_refused(client, marketer, summer, database):
+    client.post("/v1/staff/campaigns", json=summer, headers=marketer)
+    with unchanged(database):
+        again = client.post("/v1/staff/campaigns", json=summer, headers=marketer)
+    assert again.status_code in (409, 422), again.json
+
+
+def test_a_malformed_segment_predicate_is_refused(client, marketer, database):
+    with unchanged(database):
+        response = client.post("/v1/staff/segments", json={"code": "odd", "predicate": {"weather": "sunny"}},
+                               headers=marketer)
+    assert response.status_code == 422 and "predicate" in response.json["errors"]
+
+
+def test_a_support_agent_cannot_create_campaigns(client, staff_headers, summer, database):
+    headers = staff_headers("support")
+    with unchanged(database):
+        response = client.post("/v1/staff/campaigns", json=summer, headers=headers)
+    assert (response.status_code, response.json["error"]) == (403, "missing_permission")
