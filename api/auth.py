@@ -146,5 +146,11 @@ def install_audit(app) -> None:
 
 
 def _claimed_actor() -> str:
+    """Who a refused caller said they were: a terminal key id, or the username / e-mail of a
+    failed sign-in (never the password), so that guessing shows up in the audit log."""
     key = request.headers.get(KEY_HEADER)
-    return f"unauthenticated (claimed terminal key {key[:40]})" if key else "anonymous"
+    if key:
+        return f"unauthenticated (claimed terminal key {key[:40]})"
+    body = request.get_json(silent=True) if request.is_json else None
+    claimed = isinstance(body, dict) and (body.get("username") or body.get("email"))
+    return f"unauthenticated (claimed {str(claimed)[:80]})" if claimed else "anonymous"

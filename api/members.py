@@ -105,8 +105,8 @@ def block(body, number):
 @blp.response(204)
 def change_password(body):
     """Change the password (the current one is required)."""
-    set_member_password(database(), g.principal.name, body["new_password"], passwords=passwords(),
-                        current_password=body["current_password"], require_current=True)
+    set_member_password(database(), g.principal.name, body["new_password"], passwords=passwords(), now=now(),
+                        current_password=body["current_password"], require_current=True, keep_token=bearer_token())
 
 
 @blp.route("/pin", methods=["POST"])

@@ -98,7 +98,7 @@ def member_login_group() -> None:
 @pass_runtime
 def member_password(runtime: Runtime, member_id: str, password: str) -> None:
     """Set a member's password."""
-    set_member_password(runtime.db, member_id, password, passwords=Passwords())
+    set_member_password(runtime.db, member_id, password, passwords=Passwords(), now=runtime.now())
     click.echo(f"password of member {member_id} set")
 
 

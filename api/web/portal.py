@@ -187,9 +187,9 @@ def password():
             errors["new_password_again"] = ["The two new passwords are not the same."]
         else:
             try:
-                set_member_password(database(), g.member_id, new, passwords=passwords(),
+                set_member_password(database(), g.member_id, new, passwords=passwords(), now=now(),
                                     current_password=request.form.get("current_password", ""),
-                                    require_current=True)
+                                    require_current=True, keep_token=session.get(TOKEN_KEY))
             except InvalidInput as refusal:
                 errors = field_errors(refusal, rename={"password": "new_password"})
             except NotAuthenticated:

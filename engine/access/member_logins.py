@@ -2,7 +2,8 @@
 
 Guarantees: passwords and PINs are stored only as argon2 hashes; five wrong guesses of
 either lock it for fifteen minutes (separately); unknown e-mail and wrong password get
-the same refusal; only active members sign in.
+the same refusal; only active members sign in; setting a new password ends every other
+session of the member at once (a thief signed in elsewhere is signed out).
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 from engine.access import throttle
 from engine.access.passwords import Passwords, password_problems, pin_problems
 from engine.access.principals import Principal
-from engine.access.tokens import issue_token, live_token
+from engine.access.tokens import issue_token, live_token, revoke_member_tokens
 from engine.database import Database
 from engine.errors import NotAuthenticated, refuse_if
 from engine.members import member_row
@@ -32,18 +33,22 @@ class MemberSignedIn:
     member_id: str
 
 
-def set_member_password(db: Database, member_id: str, password: str, *, passwords: Passwords,
-                        current_password: str | None = None, require_current: bool = False) -> None:
-    """Set the member's password; with ``require_current`` the old one must be given right."""
+def set_member_password(db: Database, member_id: str, password: str, *, passwords: Passwords, now: datetime,
+                        current_password: str | None = None, require_current: bool = False,
+                        keep_token: str | None = None) -> None:
+    """Set the member's password; with ``require_current`` the old one must be given right.
+    Every live session of the member ends, except ``keep_token`` (the one making the change)."""
     refuse_if(password_problems(password))
     refusal = None
     with db.transaction() as session:
-        login = _login(session, member_row(session, member_id).id)
+        member_pk = member_row(session, member_id).id
+        login = _login(session, member_pk)
         if require_current and not passwords.verify(login.password_hash, current_password or ""):
             refusal = NotAuthenticated("the current password is wrong", code="wrong_credentials")
         else:
             login.password_hash = passwords.hash(password)
             login.failed_logins, login.locked_until = 0, None
+            revoke_member_tokens(session, member_pk, now=now, keep=keep_token)
     if refusal:
         raise refusal
 

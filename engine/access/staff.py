@@ -3,7 +3,8 @@
 Guarantees: passwords are stored as argon2 hashes; an unknown username and a wrong
 password get the same refusal and take the same time; five wrong passwords lock the
 account for fifteen minutes (counted in the database, so every API node agrees);
-a deactivated account cannot sign in and its tokens stop working.
+a deactivated account cannot sign in and its tokens stop working. Usernames are kept in
+lower case and signing in ignores case and surrounding spaces ("Alice " is alice).
 """
 from __future__ import annotations
 
@@ -79,7 +80,7 @@ def sign_in_staff(db: Database, *, username: str, password: str, passwords: Pass
     """A staff token for the right username and password; NotAuthenticated otherwise."""
     refusal = None
     with db.transaction() as session:
-        row = session.scalar(sa.select(StaffAccountRow).where(StaffAccountRow.username == username)
+        row = session.scalar(sa.select(StaffAccountRow).where(StaffAccountRow.username == username.strip().lower())
                              .with_for_update()) if isinstance(username, str) else None
         refusal, attempts = throttle.check_secret(row and throttle.Attempts(row.failed_logins, row.locked_until),
                                          lambda: passwords.verify(row.password_hash if row else None, password),

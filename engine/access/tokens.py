@@ -51,6 +51,16 @@ def revoke_token(db: Database, token: str, *, now: datetime) -> None:
                         .values(revoked_at=now))
 
 
+def revoke_member_tokens(session: Session, member_pk: int, *, now: datetime, keep: str | None = None) -> int:
+    """End every live sign-in session of the member but ``keep``;
+    returns how many ended."""
+    query = sa.update(AccessTokenRow).where(AccessTokenRow.member_id == member_pk, AccessTokenRow.kind == "member",
+                                            AccessTokenRow.revoked_at.is_(None), AccessTokenRow.expires_at > now)
+    if keep:
+        query = query.where(AccessTokenRow.token_hash != token_hash(keep))
+    return session.execute(query.values(revoked_at=now)).rowcount
+
+
 def purge_tokens(db: Database, *, as_of: datetime) -> int:
     """Delete tokens that expired more than a day before ``as_of``; returns how many."""
     with db.transaction() as session:

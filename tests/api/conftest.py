@@ -109,10 +109,10 @@ def staff_headers(database, clock, client):
 
 
 @pytest.fixture
-def member_headers(database, client):
+def member_headers(database, client, clock):
     """``member_headers(member)``: Authorization headers of the member, signed in."""
     def make(member) -> dict:
-        set_member_password(database, member.public_id, PASSWORD, passwords=PASSWORDS)
+        set_member_password(database, member.public_id, PASSWORD, passwords=PASSWORDS, now=clock())
         response = client.post("/v1/member/sessions", json={"email": member.email, "password": PASSWORD})
         assert response.status_code == 201, response.json
         return bearer(response.json["token"])

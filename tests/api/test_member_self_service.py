@@ -2,6 +2,7 @@ from engine import cards, members
 from engine.access.member_logins import check_member_pin
 from engine.members import member_row
 from tests.api.conftest import PASSWORD, PASSWORDS
+from tests.support.api_clients import bearer
 
 
 def test_a_member_reads_their_profile(client, member_headers, make_member):
@@ -70,6 +71,18 @@ def test_changing_the_password_needs_the_current_one(client, member_headers, mak
     old = client.post("/v1/member/sessions", json={"email": member.email, "password": PASSWORD})
     new = client.post("/v1/member/sessions", json={"email": member.email, "password": "a brand new passphrase"})
     assert (old.status_code, new.status_code) == (401, 201)
+
+
+def test_a_new_password_signs_out_every_other_session_but_keeps_this_one(client, member_headers, make_member):
+    member = make_member()
+    elsewhere = member_headers(member)
+    here = bearer(client.post("/v1/member/sessions", json={"email": member.email, "password": PASSWORD})
+                  .json["token"])
+    changed = client.post("/v1/member/password", headers=here,
+                          json={"current_password": PASSWORD, "new_password": "a brand new passphrase"})
+    assert changed.status_code == 204
+    assert client.get("/v1/member/profile", headers=here).status_code == 200
+    assert client.get("/v1/member/profile", headers=elsewhere).json["error"] == "invalid_token"
 
 
 def test_a_new_password_that_is_too_short_is_refused(client, member_headers, make_member):

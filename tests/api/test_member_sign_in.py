@@ -7,18 +7,18 @@ def sign_in(client, email, password=PASSWORD):
     return client.post("/v1/member/sessions", json={"email": email, "password": password})
 
 
-def test_the_right_email_and_password_give_a_member_token(client, database, make_member):
+def test_the_right_email_and_password_give_a_member_token(client, database, make_member, clock):
     member = make_member(email="anna@example.org")
-    set_member_password(database, member.public_id, PASSWORD, passwords=PASSWORDS)
+    set_member_password(database, member.public_id, PASSWORD, passwords=PASSWORDS, now=clock())
     response = sign_in(client, "Anna@Example.org")
     assert response.status_code == 201
     assert response.json["member_id"] == member.public_id
     assert client.get("/v1/member/profile", headers=bearer(response.json["token"])).status_code == 200
 
 
-def test_a_wrong_password_and_an_unknown_email_get_the_same_refusal(client, database, make_member):
+def test_a_wrong_password_and_an_unknown_email_get_the_same_refusal(client, database, make_member, clock):
     member = make_member()
-    set_member_password(database, member.public_id, PASSWORD, passwords=PASSWORDS)
+    set_member_password(database, member.public_id, PASSWORD, passwords=PASSWORDS, now=clock())
     wrong = sign_in(client, member.email, "not the password")
     unknown = sign_in(client, "nobody@example.org", "not the password")
     assert wrong.status_code == unknown.status_code == 401
@@ -27,7 +27,7 @@ def test_a_wrong_password_and_an_unknown_email_get_the_same_refusal(client, data
 
 def test_five_wrong_passwords_lock_the_account_even_against_the_right_one(client, database, make_member, clock):
     member = make_member()
-    set_member_password(database, member.public_id, PASSWORD, passwords=PASSWORDS)
+    set_member_password(database, member.public_id, PASSWORD, passwords=PASSWORDS, now=clock())
     refusals = [sign_in(client, member.email, "wrong password!").json["error"] for _ in range(5)]
     assert refusals == ["wrong_credentials"] * 4 + ["locked_out"]
     locked = sign_in(client, member.email)

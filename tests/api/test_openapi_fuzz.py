@@ -47,7 +47,7 @@ def callers(fuzz_app, sqlite_db, clock, make_signed_terminal_for):
                          roles=["admin"], passwords=PASSWORDS, now=clock())
     staff = client.post("/v1/staff/sessions", json={"username": "fuzz-admin", "password": PASSWORD}).json["token"]
     member = enrol_member(sqlite_db, full_name="Fuzz Member", email="fuzz@example.org", now=clock())
-    set_member_password(sqlite_db, member.public_id, PASSWORD, passwords=PASSWORDS)
+    set_member_password(sqlite_db, member.public_id, PASSWORD, passwords=PASSWORDS, now=clock())
     token = client.post("/v1/member/sessions", json={"email": member.email, "password": PASSWORD}).json["token"]
     return {"client": client, "staff": bearer(staff), "member": bearer(token),
             "terminal": make_signed_terminal_for(client)}

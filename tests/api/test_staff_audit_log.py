@@ -39,7 +39,15 @@ def test_an_unauthenticated_request_is_audited_as_401(client, database, terminal
 def test_a_wrong_staff_password_is_audited(client, database, staff_headers):
     staff_headers("admin", username="ada")
     client.post("/v1/staff/sessions", json={"username": "ada", "password": "wrong password!"})
-    assert [(e.action, e.outcome) for e in list_audit(database)] == [("POST /v1/staff/sessions", "401")]
+    assert [(e.actor, e.action, e.outcome) for e in list_audit(database)] == \
+        [("unauthenticated (claimed ada)", "POST /v1/staff/sessions", "401")]
+
+
+def test_a_wrong_member_password_is_audited_with_the_email_tried_but_never_the_password(client, database):
+    client.post("/v1/member/sessions", json={"email": "eve@example.org", "password": "guess number one"})
+    [entry] = list_audit(database)
+    assert (entry.actor, entry.outcome) == ("unauthenticated (claimed eve@example.org)", "401")
+    assert "guess" not in repr(entry)
 
 
 def test_an_auditor_reads_the_log_filtered_by_actor(client, staff_headers):

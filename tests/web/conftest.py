@@ -63,11 +63,11 @@ def make_browser(app):
 
 
 @pytest.fixture
-def member_with_login(database, make_member):
+def member_with_login(database, make_member, clock):
     """``member_with_login(points=500)``: a member whose password is ``PASSWORD``."""
     def make(*args, **kwargs):
         member = make_member(*args, **kwargs)
-        set_member_password(database, member.public_id, PASSWORD, passwords=PASSWORDS)
+        set_member_password(database, member.public_id, PASSWORD, passwords=PASSWORDS, now=clock())
         return member
     return make
 

@@ -41,7 +41,7 @@ def test_a_member_without_a_pin_is_told_to_set_one(database, make_member, clock)
 def test_five_wrong_pins_lock_the_pin_but_not_the_password(database, make_member, clock):
     member = make_member()
     set_member_pin(database, member.public_id, "4711", passwords=CHEAP)
-    set_member_password(database, member.public_id, "correct horse battery", passwords=CHEAP)
+    set_member_password(database, member.public_id, "correct horse battery", passwords=CHEAP, now=clock())
     codes = [check(database, member, "0000", clock).code for _ in range(5)]
     assert codes == ["wrong_credentials"] * 4 + ["locked_out"]
     assert check(database, member, "4711", clock).code == "locked_out"
@@ -60,9 +60,9 @@ def test_setting_a_new_pin_clears_the_lockout(database, make_member, clock):
 
 def test_a_password_change_with_a_wrong_current_password_changes_nothing(database, make_member, clock):
     member = make_member()
-    set_member_password(database, member.public_id, "correct horse battery", passwords=CHEAP)
+    set_member_password(database, member.public_id, "correct horse battery", passwords=CHEAP, now=clock())
     with pytest.raises(NotAuthenticated):
-        set_member_password(database, member.public_id, "another passphrase", passwords=CHEAP,
+        set_member_password(database, member.public_id, "another passphrase", passwords=CHEAP, now=clock(),
                             current_password="guess guess guess", require_current=True)
     assert sign_in_member(database, email=member.email, password="correct horse battery", passwords=CHEAP,
                           now=clock())

@@ -47,6 +47,13 @@ def test_a_new_account_signs_in_with_its_roles(database, clock):
     assert signed_in.principal.permissions == STAFF_PERMISSIONS["support"] | STAFF_PERMISSIONS["auditor"]
 
 
+def test_signing_in_ignores_the_case_and_spaces_around_the_username(database, clock):
+    create(database, clock)
+    signed_in = sign_in_staff(database, username=" Ada ", password="correct horse battery", passwords=CHEAP,
+                              now=clock())
+    assert signed_in.principal.name == "ada"
+
+
 def test_members_and_terminals_hold_no_staff_permission():
     for principal in (Principal("member", "M1", roles=frozenset({"admin"})), Principal("terminal", "T1")):
         with pytest.raises(NotAllowed):
