@@ -11,7 +11,7 @@ import click
 from cli.runtime import Runtime, emit, emit_one, json_option, pass_runtime
 from engine.access.member_logins import set_member_password, set_member_pin
 from engine.access.passwords import Passwords
-from engine.access.staff import create_staff_account, list_staff_accounts, set_staff_active
+from engine.access.staff import create_staff_account, list_staff_accounts, set_staff_active, set_staff_roles
 from engine.access.terminal_keys import issue_terminal_key, list_terminal_keys, revoke_terminal_key
 from engine.card_keys import MasterKeys
 from engine.orm.access import STAFF_ROLES
@@ -52,6 +52,16 @@ def deactivate_staff(runtime: Runtime, username: str) -> None:
     """Stop an account signing in (its open sessions stop working too)."""
     set_staff_active(runtime.db, username, active=False)
     click.echo(f"staff account {username} deactivated")
+
+
+@staff_group.command("roles")
+@click.argument("username")
+@click.argument("roles", nargs=-1, required=True)
+@pass_runtime
+def staff_roles(runtime: Runtime, username: str, roles: tuple[str, ...]) -> None:
+    """Replace an account's roles, e.g. ``loyalty staff roles mia marketer auditor``."""
+    account = set_staff_roles(runtime.db, username, list(roles))
+    click.echo(f"staff account {username} now has roles {', '.join(account.roles)}")
 
 
 @click.group("terminal-keys")

@@ -68,11 +68,35 @@ def list_staff_accounts(db: Database) -> list[StaffAccount]:
 
 
 def set_staff_active(db: Database, username: str, *, active: bool) -> StaffAccount:
-    """Activate or deactivate an account (a deactivated one cannot sign in or use its tokens)."""
+    """Activate or deactivate an account (a deactivated one cannot sign in or use its tokens);
+    the last active admin is never deactivated, so the programme cannot lock itself out."""
     with db.transaction() as session:
         row = _row(session, username)
+        if not active:
+            _keep_an_admin(session, row, roles_after=())
         row.active = active
         return _account(row)
+
+
+def set_staff_roles(db: Database, username: str, roles: list[str]) -> StaffAccount:
+    """Replace an account's roles (effective on its next request); refuses unknown roles and
+    taking admin from the last active admin."""
+    refuse_if(_role_problems(roles))
+    with db.transaction() as session:
+        row = _row(session, username)
+        _keep_an_admin(session, row, roles_after=roles)
+        row.roles = ",".join(sorted(set(roles)))
+        return _account(row)
+
+
+def _keep_an_admin(session, row: StaffAccountRow, *, roles_after) -> None:
+    if "admin" not in row.roles.split(",") or "admin" in roles_after or not row.active:
+        return
+    # Lock every active account: two admins demoting each other at once cannot both pass.
+    others = session.execute(sa.select(StaffAccountRow.id, StaffAccountRow.roles)
+                             .where(StaffAccountRow.active.is_(True)).with_for_update())
+    if not any("admin" in roles.split(",") for pk, roles in others if pk != row.id):
+        raise Conflict(f"{row.username} is the last active admin; make another admin first", code="last_admin")
 
 
 def sign_in_staff(db: Database, *, username: str, password: str, passwords: Passwords,
