@@ -92,14 +92,16 @@ def member_only(view: Callable) -> Callable:
     return wrapper
 
 
-def staff_only(permission: str) -> Callable[[Callable], Callable]:
-    """The view runs for signed-in staff holding ``permission``; the request is audited."""
+def staff_only(permission: str | None) -> Callable[[Callable], Callable]:
+    """The view runs for signed-in staff holding ``permission`` (None: any signed-in staff,
+    for signing out); the request is audited."""
     def decorate(view: Callable) -> Callable:
         @wraps(view)
         def wrapper(*args, **kwargs):
             g.principal = staff_principal(database(), bearer_token(), now=now())
             g.audit_action = permission
-            require_permission(g.principal, permission)
+            if permission is not None:
+                require_permission(g.principal, permission)
             return view(*args, **kwargs)
         return wrapper
     return decorate

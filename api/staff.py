@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import current_app, g
 from flask_smorest import Blueprint
 
-from api.auth import BEARER_AUTH, staff_only
+from api.auth import BEARER_AUTH, bearer_token, staff_only
 from api.context import database, now, passwords
 from api.idempotency import PARAMETER, caller, idempotency_key
 from api.schemas.people import (AdjustmentFilterSchema, AdjustmentRequestInSchema, AdjustmentRequestSchema,
@@ -15,6 +15,7 @@ from api.schemas.people import (AdjustmentFilterSchema, AdjustmentRequestInSchem
                                 PersonalisedCardSchema, StaffSessionSchema, StaffSignInSchema, TerminalKeySchema)
 from api.schemas.terminal import EmptySchema
 from engine.access.staff import sign_in_staff
+from engine.access.tokens import revoke_token
 from engine.access.terminal_keys import issue_terminal_key, list_terminal_keys, revoke_terminal_key
 from engine.audit import list_audit
 from engine.card_auth import issue_personalised_card
@@ -37,6 +38,15 @@ def sign_in(body):
     """Sign in; five wrong passwords lock the account for 15 minutes."""
     return sign_in_staff(database(), username=body["username"], password=body["password"], passwords=passwords(),
                          now=now())
+
+
+@blp.route("/sessions/current", methods=["DELETE"])
+@staff_only(None)
+@blp.doc(**AUTH)
+@blp.response(204)
+def sign_out():
+    """End this session's token at once."""
+    revoke_token(database(), bearer_token(), now=now())
 
 
 @blp.route("/members", methods=["GET"])

@@ -80,5 +80,11 @@ def test_only_admins_manage_staff_accounts(client, staff_headers, role, database
     assert (listed.status_code, added.status_code) == (403, 403)
 
 
+def test_signing_out_ends_the_staff_token(client, staff_headers):
+    headers = staff_headers("auditor")
+    assert client.delete("/v1/staff/sessions/current", headers=headers).status_code == 204
+    assert client.get("/v1/staff/audit", headers=headers).json["error"] == "invalid_token"
+
+
 def test_an_unknown_account_is_not_found(client, admin):
     assert client.post("/v1/staff/accounts/nobody/deactivate", json={}, headers=admin).status_code == 404
