@@ -14,11 +14,11 @@ from flask_smorest import Blueprint
 from api.auth import BEARER_AUTH, staff_only
 from api.context import database, now
 from api.schemas.rules import (CampaignInSchema, CampaignSchema, EvaluationSchema, ExportFilterSchema, ImportSchema,
-                               PublishSchema, RollbackSchema, RuleSchema, RuleVersionFilterSchema, RuleVersionSchema,
+                               PublishSchema, ReferralInSchema, ReferralSchema, RollbackSchema, RuleSchema, RuleVersionFilterSchema, RuleVersionSchema,
                                SegmentInSchema, SegmentMembersSchema, SegmentUploadSchema, SimulationSchema,
                                ValidationReportSchema)
 from api.schemas.terminal import EmptySchema
-from engine.rules import campaigns, segments, versions
+from engine.rules import campaigns, referrals, segments, versions
 from engine.rules.calculator import simulate
 from engine.rules.model import rule_from_dict
 
@@ -142,6 +142,17 @@ def campaign_list():
 def create_campaign(body):
     """A time-boxed campaign with an optional budget, target segment and holdout share."""
     return campaigns.create_campaign(database(), now=now(), **body)
+
+
+@blp.route("/referrals", methods=["POST"])
+@staff_only("programme.write")
+@blp.doc(**AUTH)
+@blp.arguments(ReferralInSchema)
+@blp.response(201, ReferralSchema)
+def refer(body):
+    """Record that one member referred another: each gets their bonus once, with the referred
+    member's first qualifying purchase (a member is referred once; a retry is refused with 409)."""
+    return referrals.record_referral(database(), now=now(), **body)
 
 
 @blp.route("/segments", methods=["POST"])

@@ -12,12 +12,12 @@ from decimal import Decimal
 import click
 
 from api.schemas.ledger import BasketSchema
-from cli.ledger import IsoInstant, load_input, read_json
 from api.schemas.rules import MemberFactsSchema, RuleSchema
-from cli.runtime import Runtime, emit, json_option, pass_runtime
+from cli.ledger import IsoInstant, load_input, read_json
+from cli.runtime import Runtime, emit, emit_one, json_option, pass_runtime
 from engine.errors import InvalidInput, Problem
 from engine.plain import to_plain
-from engine.rules import campaigns, versions
+from engine.rules import campaigns, referrals, versions
 from engine.rules.calculator import simulate
 from engine.rules.model import rule_from_dict
 
@@ -182,4 +182,26 @@ def list_campaigns(runtime: Runtime, as_json: bool) -> None:
                                                 "segment_code", "holdout_share"), as_json=as_json, title="campaigns")
 
 
-COMMANDS = (rules_group, campaigns_group)
+@click.group("referrals")
+def referrals_group() -> None:
+    """Referrals: a bonus for the referrer and the referred member after the first purchase."""
+
+
+@referrals_group.command("record")
+@click.argument("referrer_id")
+@click.argument("referred_id")
+@click.option("--referrer-points", type=int, required=True, help="The referrer's bonus")
+@click.option("--referred-points", type=int, required=True, help="The referred member's bonus")
+@click.option("--min-total", "min_total_minor", type=int, default=0, show_default=True,
+              help="The first purchase must reach this total (minor units)")
+@json_option
+@pass_runtime
+def record(runtime: Runtime, referrer_id, referred_id, referrer_points, referred_points, min_total_minor,
+           as_json: bool) -> None:
+    """Record that REFERRER_ID referred REFERRED_ID (public member ids)."""
+    emit_one(referrals.record_referral(runtime.db, referrer_id=referrer_id, referred_id=referred_id,
+                                       referrer_points=referrer_points, referred_points=referred_points,
+                                       min_total_minor=min_total_minor, now=runtime.now()), as_json=as_json)
+
+
+COMMANDS = (rules_group, campaigns_group, referrals_group)

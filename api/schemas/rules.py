@@ -188,6 +188,23 @@ class CampaignSchema(ma.Schema):
     holdout_share = Ratio(required=True)
 
 
+class ReferralInSchema(InputSchema):
+    referrer_id = fields.String(required=True, validate=_code)
+    referred_id = fields.String(required=True, validate=_code)
+    referrer_points = _whole(required=True, metadata={"description": "the referrer's bonus"})
+    referred_points = _whole(required=True, metadata={"description": "the referred member's bonus"})
+    min_total_minor = _whole(load_default=0, metadata={"description": "the first purchase must reach this total"})
+
+
+class ReferralSchema(ma.Schema):
+    referrer_id = fields.String(required=True)
+    referred_id = fields.String(required=True)
+    referrer_points = fields.Integer(required=True)
+    referred_points = fields.Integer(required=True)
+    min_total_minor = fields.Integer(required=True)
+    rewarded_at = fields.AwareDateTime(allow_none=True)
+
+
 class SegmentInSchema(InputSchema):
     code = fields.String(required=True, validate=_code)
     predicate = fields.Dict(load_default=None, allow_none=True,

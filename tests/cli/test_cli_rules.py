@@ -47,3 +47,13 @@ def test_campaigns_are_created_and_listed_with_their_budget(run_cli, run_json):
     assert created.exit_code == 0, created.output
     (campaign,) = run_json("campaigns", "list")
     assert (campaign["code"], campaign["budget"], campaign["budget_used"]) == ("summer", 1000000, 0)
+
+
+def test_a_referral_is_recorded_once(run_cli, run_json, make_member):
+    referrer, referred = make_member(), make_member()
+    recorded = run_json("referrals", "record", referrer.public_id, referred.public_id, "--referrer-points", "300",
+                        "--referred-points", "200")
+    assert (recorded["referrer_points"], recorded["rewarded_at"]) == (300, None)
+    again = run_cli("referrals", "record", referrer.public_id, referred.public_id, "--referrer-points", "1",
+                    "--referred-points", "1")
+    assert again.exit_code == 1 and "[already_referred]" in again.output
