@@ -37,8 +37,8 @@ def _actor() -> str:
 @blp.arguments(RuleVersionFilterSchema, location="query")
 @blp.response(200, RuleVersionSchema(many=True))
 def rule_versions(query):
-    """Every version of every rule (or of one rule key), drafts included."""
-    return versions.list_versions(database(), query["rule_key"])
+    """Every version of every rule (or of one rule key), drafts included, a page at a time."""
+    return versions.list_versions(database(), query["rule_key"], limit=query["limit"], offset=query["offset"])
 
 
 @blp.route("/rules/validate", methods=["POST"])

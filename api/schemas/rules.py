@@ -14,6 +14,7 @@ from marshmallow import fields
 
 from api.schemas import InputSchema, Ratio
 from api.schemas.ledger import BasketLineSchema, Instant, SaleSchema, _whole
+from api.schemas.people import PageSchema
 from api.schemas.terminal import LinePointsSchema, RuleAwardSchema
 from engine.ledger.basket import Basket
 from engine.rules.facts import MemberFacts
@@ -103,7 +104,7 @@ class RuleVersionSchema(ma.Schema):
     valid_until = fields.AwareDateTime(allow_none=True)
 
 
-class RuleVersionFilterSchema(InputSchema):
+class RuleVersionFilterSchema(PageSchema):
     rule_key = fields.String(load_default=None, validate=_code)
 
 

@@ -154,10 +154,13 @@ def rollback_rule(db: Database, rule_key: str, version: int, *, now: datetime,
         return _version(row)
 
 
-def list_versions(db: Database, rule_key: str | None = None) -> list[RuleVersion]:
-    """Every version (drafts included) of one rule or of all rules, by key and version."""
+def list_versions(db: Database, rule_key: str | None = None, *, limit: int | None = None,
+                  offset: int = 0) -> list[RuleVersion]:
+    """Every version (drafts included) of one rule or of all rules, by key and version; a page
+    of them with ``limit`` and ``offset``."""
     with db.transaction() as session:
-        query = sa.select(RuleVersionRow).order_by(RuleVersionRow.rule_key, RuleVersionRow.version)
+        query = sa.select(RuleVersionRow).order_by(RuleVersionRow.rule_key, RuleVersionRow.version) \
+            .limit(limit).offset(offset)
         if rule_key is not None:
             query = query.where(RuleVersionRow.rule_key == rule_key)
         return [_version(row) for row in session.scalars(query)]

@@ -105,6 +105,13 @@ def test_rollback_publishes_an_earlier_definition_as_a_new_version(client, marke
                                                                    (3, "published")]
 
 
+def test_rule_versions_are_listed_a_page_at_a_time(client, marketer):
+    for n in range(3):
+        client.post("/v1/staff/rules/drafts", json={**COFFEE_BONUS, "key": f"rule-{n}"}, headers=marketer)
+    page = client.get("/v1/staff/rules/versions", query_string={"limit": 2, "offset": 1}, headers=marketer)
+    assert [v["rule_key"] for v in page.json] == ["rule-1", "rule-2"]
+
+
 def test_a_retired_rule_no_longer_earns_and_cannot_be_retired_twice(client, marketer, sample_basket, make_member,
                                                                      clock):
     client.post("/v1/staff/rules/drafts", json=COFFEE_BONUS, headers=marketer)
