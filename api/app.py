@@ -13,6 +13,7 @@ from api.auth import SECURITY_SCHEMES, install_audit
 from api.config import load_config
 from api.context import DATABASE_KEY, PASSWORDS_KEY
 from api.errors import ErrorSchema, register_error_handlers
+from api.metrics import install_metrics
 from api.request_log import configure_logging, install_request_log
 from engine.access.passwords import Passwords
 from engine.database import Database
@@ -59,6 +60,7 @@ def create_app(config: Mapping | None = None) -> Flask:
                       SESSION_COOKIE_SECURE=not app.testing)
     web.init_app(app)  # after the API's error handlers: HTML error pages under /portal
     install_request_log(app)
+    install_metrics(app)
     install_audit(app)
 
     @app.get(DOCS_ASSETS + "<path:filename>")

@@ -7,6 +7,8 @@ LOYALTY_CARD_MASTER_KEYS       card master keys, "VERSION:32-HEX[,VERSION:32-HEX
 LOYALTY_CARD_MASTER_KEYS_FILE  a file holding them (default: card-master-keys in the instance
                                folder, when it exists). Never put keys in the repository.
 LOYALTY_TERMINAL_CLOCK_SKEW    seconds a terminal's signed timestamp may differ from ours (60)
+LOYALTY_METRICS_TOKEN   bearer token that lets a remote Prometheus read /metrics (default:
+                        none; then only callers on this machine may read it)
 """
 from __future__ import annotations
 
@@ -43,4 +45,5 @@ def load_config(environ: Mapping[str, str] = os.environ) -> dict:
     if not skew.isdigit() or not 1 <= int(skew) <= 900:
         raise ConfigError(f"{PREFIX}TERMINAL_CLOCK_SKEW={skew!r}: use a whole number of seconds from 1 to 900")
     return {"INSTANCE_PATH": str(instance), "DATABASE_URL": database_url, "LOG_LEVEL": log_level,
-            "CARD_MASTER_KEYS": card_keys, "TERMINAL_CLOCK_SKEW": int(skew)}
+            "CARD_MASTER_KEYS": card_keys, "TERMINAL_CLOCK_SKEW": int(skew),
+            "METRICS_TOKEN": environ.get(PREFIX + "METRICS_TOKEN") or None}

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -47,8 +49,26 @@ def serve(runtime: Runtime, bind: str, workers: int, check: bool) -> None:
         smoke_test(runtime.database_url, workers)
         return
     click.echo(f"serving the loyalty API on http://{bind} (docs: http://{bind}/docs); Ctrl-C stops")
-    _Gunicorn({"bind": bind, "workers": workers, "accesslog": None, "control_socket_disable": True,
-               "graceful_timeout": 10}, runtime.database_url).run()
+    metrics_dir = _fresh_metrics_dir()
+    try:
+        _Gunicorn({"bind": bind, "workers": workers, "accesslog": None, "control_socket_disable": True,
+                   "graceful_timeout": 10, "child_exit": _forget_worker_gauges}, runtime.database_url).run()
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _fresh_metrics_dir() -> str:
+    """An empty folder the workers share their Prometheus samples through (set before the
+    workers fork, so each imports prometheus_client in multiprocess mode)."""
+    path = tempfile.mkdtemp(prefix="loyalty-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
+    return path
+
+
+def _forget_worker_gauges(_server, worker) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
 
 
 def smoke_test(database_url: str, workers: int) -> None:
@@ -65,9 +85,11 @@ def smoke_test(database_url: str, workers: int) -> None:
         docs = _get(base + "/docs").decode()
         if "swagger-ui" not in docs:
             raise click.ClickException("the docs page did not render")
+        if b'endpoint="/health/ready"' not in _get(base + "/metrics"):
+            raise click.ClickException("the metrics page does not count the requests just made")
         click.echo(f"service answered at {base}: {ready['status']} on {ready['database']}, "
                    f"schema {ready['schema_revision']}; OpenAPI document lists "
-                   f"{len(spec['paths'])} paths; docs page served")
+                   f"{len(spec['paths'])} paths; docs page and metrics served")
     finally:
         _stop(server)
 
