@@ -4,7 +4,8 @@ def test_the_openapi_document_lists_every_endpoint_with_the_one_error_body(clien
     spec = client.get("/openapi.json").json
     assert spec["info"]["title"] == "Loyalty programme API"
     routes = {re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule) for rule in app.url_map.iter_rules()
-              if not rule.rule.startswith(("/docs", "/openapi.json", "/static", "/portal"))}  # pages, not API
+              # pages and the Prometheus text format, not the JSON API
+              if not rule.rule.startswith(("/docs", "/openapi.json", "/static", "/portal", "/metrics"))}
     assert routes == set(spec["paths"])
     assert set(spec["components"]["schemas"]["Error"]["properties"]) == {
         "code", "status", "error", "message", "errors"}

@@ -71,7 +71,7 @@ def test_staff_sign_in_with_a_wrong_password_is_refused(client, staff_headers):
 
 
 def test_a_deactivated_staff_accounts_token_stops_working(client, database, staff_headers):
-    headers = staff_headers("admin", username="alice")
+    headers = staff_headers("support", username="alice")
     assert client.get("/v1/staff/members", headers=headers).status_code == 200
     set_staff_active(database, "alice", active=False)
     response = client.get("/v1/staff/members", headers=headers)
