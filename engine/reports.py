@@ -1,0 +1,124 @@
+"""Programme reports for the marketer's dashboard, read from the ledger itself.
+
+Guarantees: every figure is computed by set-based SQL over the immutable ledger rows (no
+Python loop over members or transactions) and is a pure function of the database and
+``as_of``: nothing is cached or written. Days are UTC calendar days.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from engine.database import Database
+from engine.orm.ledger import LedgerTransactionRow, LotRow
+from engine.orm.members import MemberRow
+from engine.orm.rules import ReceiptRuleAwardRow
+from engine.rules.campaigns import Campaign, list_campaigns
+
+NO_TIER = "none"
+
+
+@dataclass(frozen=True)
+class DailyFlow:
+    """Points that moved on one day: credited to members (purchases, bonuses, corrections in
+    their favour, cancelled vouchers), redeemed (paid with points, rewards) and expired."""
+
+    day: date
+    issued: int
+    redeemed: int
+    expired: int
+
+
+@dataclass(frozen=True)
+class Liability:
+    """Points the programme owes its members at an instant: spendable now and still pending."""
+
+    available: int
+    pending: int
+
+    @property
+    def total(self) -> int:
+        return self.available + self.pending
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    as_of: datetime
+    flows: list[DailyFlow]
+    liability: Liability
+    tiers: list[tuple[str, int]]
+    top_rules: list[tuple[str, int]]
+    campaigns: list[Campaign]
+
+
+def daily_flows(db: Database, *, as_of: datetime, days: int = 30) -> list[DailyFlow]:
+    """One entry per UTC day of the ``days`` days ending with ``as_of``'s day (days without
+    movement included, as zeros), oldest first."""
+    last = as_of.date()
+    first = last - timedelta(days=days - 1)
+    t = LedgerTransactionRow
+    with db.transaction() as session:
+        day = _utc_day(session, t.posted_at)
+        rows = session.execute(
+            sa.select(day.label("day"),
+                      sa.func.coalesce(sa.func.sum(sa.case((t.points > 0, t.points), else_=0)), 0),
+                      sa.func.coalesce(sa.func.sum(sa.case((t.kind == "capture", -t.points), else_=0)), 0),
+                      sa.func.coalesce(sa.func.sum(sa.case((t.kind == "expire", -t.points), else_=0)), 0))
+            .where(t.posted_at >= datetime.combine(first, datetime.min.time(), as_of.tzinfo),
+                   t.posted_at <= as_of)
+            .group_by(day))
+        by_day = {_as_date(d): (int(i), int(r), int(e)) for d, i, r, e in rows}
+    return [DailyFlow(first + timedelta(days=n), *by_day.get(first + timedelta(days=n), (0, 0, 0)))
+            for n in range(days)]
+
+
+def liability(db: Database, *, as_of: datetime) -> Liability:
+    """Points left in lots at ``as_of``: available (spendable since ``available_at``) and
+    pending (not yet); expired lots are zeroed by the expiry job and count no more."""
+    with db.transaction() as session:
+        available, pending = session.execute(sa.select(
+            sa.func.coalesce(sa.func.sum(sa.case((LotRow.available_at <= as_of, LotRow.remaining), else_=0)), 0),
+            sa.func.coalesce(sa.func.sum(sa.case((LotRow.available_at > as_of, LotRow.remaining), else_=0)), 0),
+        ).where(LotRow.remaining > 0)).one()
+    return Liability(int(available), int(pending))
+
+
+def tier_distribution(db: Database) -> list[tuple[str, int]]:
+    """How many members hold each tier (``none`` before tiers were defined), largest first."""
+    with db.transaction() as session:
+        tier = sa.func.coalesce(MemberRow.tier_code, NO_TIER)
+        rows = session.execute(sa.select(tier, sa.func.count()).group_by(tier)
+                               .order_by(sa.func.count().desc(), tier))
+        return [(code, int(count)) for code, count in rows]
+
+
+def top_rules(db: Database, *, as_of: datetime, days: int = 30, limit: int = 10) -> list[tuple[str, int]]:
+    """The rules that gave the most points on sales of the last ``days`` store-local days
+    (the base rate is the rule ``base``), most first."""
+    since = as_of.date() - timedelta(days=days - 1)
+    a = ReceiptRuleAwardRow
+    with db.transaction() as session:
+        total = sa.func.sum(a.applied)
+        rows = session.execute(sa.select(a.rule_key, total).where(a.local_date >= since, a.local_date <= as_of.date())
+                               .group_by(a.rule_key).having(total > 0).order_by(total.desc(), a.rule_key)
+                               .limit(limit))
+        return [(key, int(points)) for key, points in rows]
+
+
+def dashboard(db: Database, *, as_of: datetime, days: int = 30) -> Dashboard:
+    """Everything the dashboard shows, as of one instant."""
+    return Dashboard(as_of=as_of, flows=daily_flows(db, as_of=as_of, days=days), liability=liability(db, as_of=as_of),
+                     tiers=tier_distribution(db), top_rules=top_rules(db, as_of=as_of, days=days),
+                     campaigns=list_campaigns(db))
+
+
+def _utc_day(session, column):
+    if session.get_bind().dialect.name == "postgresql":
+        return sa.func.date(sa.func.timezone("UTC", column))
+    return sa.func.date(column)  # SQLite keeps naive UTC text
+
+
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)

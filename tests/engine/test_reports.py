@@ -1,0 +1,80 @@
+"""Dashboard reports computed from the ledger: daily flows, outstanding liability, tiers,
+top rules and campaign budgets."""
+from datetime import timedelta
+
+import pytest
+
+from engine import reports
+from engine.ledger.commands import CaptureHold, PlaceHold
+from engine.ledger.expiry import expire_lots
+from engine.ledger.holds import capture_hold, place_hold
+from engine.tiers.policy import TierDefinition, TierPolicy
+from engine.tiers.service import assign_tier, define_tiers
+from tests.conftest import new_key
+
+
+@pytest.fixture
+def pay_with_points(database, clock, till):
+    def pay(member, points: int):
+        placed = place_hold(database, PlaceHold(till.store_code, till.code, points, member_id=member.public_id),
+                            caller="S1-T1", idempotency_key=new_key(), now=clock())
+        capture_hold(database, CaptureHold(placed.hold_id), caller="S1-T1", idempotency_key=new_key(), now=clock())
+    return pay
+
+
+def test_each_day_shows_points_issued_redeemed_and_expired(database, clock, make_member, earn, pay_with_points):
+    ada = make_member(points=500)  # a correction in her favour: issued today
+    clock.advance(days=1)
+    earn(ada, 2000)  # 20 points at the base rate, pending
+    pay_with_points(ada, 120)
+    flows = reports.daily_flows(database, as_of=clock(), days=3)
+    assert [(f.issued, f.redeemed, f.expired) for f in flows] == [(0, 0, 0), (500, 0, 0), (20, 120, 0)]
+    assert [f.day for f in flows] == [clock().date() - timedelta(days=n) for n in (2, 1, 0)]
+
+
+def test_expired_points_show_on_the_day_the_expiry_ran(database, clock, make_member, earn):
+    ada = make_member()
+    earn(ada, 10_000, occurred_at=clock() - timedelta(days=800))
+    run = expire_lots(database, as_of=clock())
+    assert run.points > 0
+    assert reports.daily_flows(database, as_of=clock(), days=1)[0].expired == run.points
+
+
+def test_movements_after_as_of_are_not_counted(database, clock, make_member):
+    make_member(points=500)
+    assert reports.daily_flows(database, as_of=clock() - timedelta(seconds=1), days=1)[0].issued == 0
+
+
+def test_liability_splits_available_and_pending_points(database, clock, make_member, earn, pay_with_points):
+    ada = make_member(points=500)
+    earn(ada, 2500)
+    pay_with_points(ada, 100)
+    owed = reports.liability(database, as_of=clock())
+    assert (owed.available, owed.pending, owed.total) == (400, 25, 425)
+    later = reports.liability(database, as_of=clock() + timedelta(days=30))
+    assert (later.available, later.pending) == (425, 0)
+
+
+def test_tier_distribution_counts_members_per_tier_largest_first(database, clock, make_member):
+    define_tiers(database, [TierDefinition("basic", "Basic", 0), TierDefinition("gold", "Gold", 1000)],
+                 TierPolicy(), now=clock())
+    members = [make_member() for _ in range(3)]
+    assign_tier(database, members[0].public_id, "gold", reason="test", actor="tests", now=clock())
+    distribution = dict(reports.tier_distribution(database))
+    assert distribution["gold"] == 1
+    assert sum(distribution.values()) == 3
+
+
+def test_top_rules_rank_rules_by_points_given(database, clock, make_member, earn):
+    ada = make_member()
+    earn(ada, 2000)
+    earn(ada, 3000)
+    assert reports.top_rules(database, as_of=clock()) == [("base", 50)]
+    assert reports.top_rules(database, as_of=clock() + timedelta(days=40)) == []
+
+
+def test_the_dashboard_gathers_every_figure(database, clock, make_member, earn):
+    earn(make_member(), 1000)
+    board = reports.dashboard(database, as_of=clock(), days=7)
+    assert len(board.flows) == 7 and board.flows[-1].issued == 10
+    assert board.liability.pending == 10 and board.top_rules == [("base", 10)] and board.campaigns == []
