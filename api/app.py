@@ -8,7 +8,7 @@ import swagger_ui_bundle
 from flask import Flask, send_from_directory
 from flask_smorest import Api
 
-from api import health, members, programme, rules, staff, staff_accounts, terminal, web
+from api import health, members, programme, reports, rules, staff, staff_accounts, terminal, web
 from api.auth import SECURITY_SCHEMES, install_audit
 from api.config import load_config
 from api.context import DATABASE_KEY, PASSWORDS_KEY
@@ -51,7 +51,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     api = _Api(app)
     for name, scheme in SECURITY_SCHEMES.items():
         api.spec.components.security_scheme(name, scheme)
-    for module in (health, terminal, members, staff, staff_accounts, rules, programme):
+    for module in (health, terminal, members, staff, staff_accounts, rules, programme, reports):
         api.register_blueprint(module.blp)
     register_error_handlers(app)  # after Api(), which registers its own handler we replace
     # The web pages' session cookie: never readable by scripts, not sent on cross-site posts,

@@ -1,0 +1,23 @@
+"""Staff API for programme reports (``reports.read``: admins, marketers, auditors)."""
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from api.auth import BEARER_AUTH, staff_only
+from api.context import database, now
+from api.schemas.reports import DashboardQuerySchema, DashboardSchema
+from engine import reports
+
+blp = Blueprint("reports", __name__, url_prefix="/v1/staff/reports",
+                description="Programme reports from the ledger (staff: reports.read).")
+
+
+@blp.route("/dashboard", methods=["GET"])
+@staff_only("reports.read")
+@blp.doc(security=[BEARER_AUTH])
+@blp.arguments(DashboardQuerySchema, location="query")
+@blp.response(200, DashboardSchema)
+def dashboard(query):
+    """Points issued, redeemed and expired per day; outstanding liability; members per tier;
+    top rules by points given; campaign budgets used."""
+    return reports.dashboard(database(), as_of=now(), days=query["days"])

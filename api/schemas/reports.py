@@ -1,0 +1,46 @@
+"""Shapes of the programme reports (the marketer's dashboard as JSON)."""
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields
+
+from api.schemas import InputSchema
+from api.schemas.rules import CampaignSchema
+
+
+class DashboardQuerySchema(InputSchema):
+    days = fields.Integer(load_default=30, validate=ma.validate.Range(1, 366),
+                          metadata={"description": "how many days, ending today (UTC)"})
+
+
+class DailyFlowSchema(ma.Schema):
+    day = fields.Date(required=True)
+    issued = fields.Integer(required=True)
+    redeemed = fields.Integer(required=True)
+    expired = fields.Integer(required=True)
+
+
+class LiabilitySchema(ma.Schema):
+    available = fields.Integer(required=True)
+    pending = fields.Integer(required=True)
+    total = fields.Integer(required=True)
+
+
+class CountSchema(ma.Schema):
+    code = fields.String(required=True)
+    value = fields.Integer(required=True)
+
+
+class DashboardSchema(ma.Schema):
+    as_of = fields.AwareDateTime(required=True)
+    flows = fields.List(fields.Nested(DailyFlowSchema), required=True)
+    liability = fields.Nested(LiabilitySchema, required=True)
+    tiers = fields.Method("tier_counts", required=True, metadata={"description": "members per tier code"})
+    top_rules = fields.Method("rule_points", required=True, metadata={"description": "points given per rule"})
+    campaigns = fields.List(fields.Nested(CampaignSchema), required=True)
+
+    def tier_counts(self, board) -> list[dict]:
+        return [{"code": code, "value": n} for code, n in board.tiers]
+
+    def rule_points(self, board) -> list[dict]:
+        return [{"code": code, "value": n} for code, n in board.top_rules]
