@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from engine.database import Database, insert_unique
 from engine.errors import Conflict, Problem, not_found, refuse_if
 from engine.ledger.accounts import open_member_account
+from engine.orm.cards import CardRow
 from engine.orm.members import MemberProfileRow, MemberRow
 
 _ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
@@ -75,6 +76,25 @@ def list_members(db: Database, *, limit: int = 100, offset: int = 0) -> list[Mem
     """Members in enrolment order, one page at a time."""
     with db.transaction() as session:
         rows = session.scalars(sa.select(MemberRow).order_by(MemberRow.id).limit(limit).offset(offset))
+        return [to_member(row) for row in rows]
+
+
+def find_members(db: Database, query: str, *, limit: int = 20) -> list[Member]:
+    """Members a support agent or marketer may mean by ``query``: the one with that member id,
+    e-mail address or card number, else those whose name contains it (any case)."""
+    text = query.strip() if isinstance(query, str) else ""
+    if not text:
+        return []
+    with db.transaction() as session:
+        exact = sa.select(MemberRow).outerjoin(MemberProfileRow).where(sa.or_(
+            MemberRow.public_id == text.upper(), MemberProfileRow.email == text.lower(),
+            MemberRow.id.in_(sa.select(CardRow.member_id).where(CardRow.number == text))))
+        rows = list(session.scalars(exact.limit(limit)))
+        if not rows:
+            pattern = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            rows = list(session.scalars(sa.select(MemberRow).join(MemberProfileRow)
+                                        .where(sa.func.lower(MemberProfileRow.full_name).like(pattern, escape="\\"))
+                                        .order_by(MemberRow.id).limit(limit)))
         return [to_member(row) for row in rows]
 
 

@@ -75,7 +75,9 @@ def sentence(text: str) -> str:
     return text[0].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
 
 
-def error_page(status: int):
-    """A page for an error (never a stack trace or JSON), with that status."""
-    title, detail = ERROR_TITLES.get(status, ERROR_TITLES[500])
-    return render_template("portal/error.html", title=title, detail=detail, status=status), status
+def error_page(status: int, *, site: str = "portal", title: str | None = None, detail: str | None = None):
+    """A page for an error (never a stack trace or JSON), with that status, in the look of
+    ``site`` (``portal`` or ``console``)."""
+    default_title, default_detail = ERROR_TITLES.get(status, ERROR_TITLES[500])
+    return render_template(f"{site}/error.html", title=title or default_title, detail=detail or default_detail,
+                           status=status), status

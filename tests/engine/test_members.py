@@ -54,3 +54,12 @@ def test_an_unknown_member_is_refused_by_id(database):
     with pytest.raises(NotFound) as refusal:
         members.get_member(database, "MNOSUCHMEMBER")
     assert refusal.value.code == "unknown_member"
+
+
+def test_members_are_found_by_id_email_card_number_or_part_of_their_name(database, clock, make_member, make_card):
+    ada = make_member("Ada Lovelace", email="ada@example.org")
+    make_member("Grace Hopper")
+    card = make_card(ada)
+    for query in (ada.public_id.lower(), " ADA@example.org ", card.number, "lovel"):
+        assert [m.public_id for m in members.find_members(database, query)] == [ada.public_id], query
+    assert members.find_members(database, "100%_") == [] and members.find_members(database, "  ") == []

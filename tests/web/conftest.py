@@ -9,6 +9,7 @@ import pytest
 from api import create_app
 from engine.access.member_logins import set_member_password
 from engine.access.passwords import Passwords
+from engine.access.staff import create_staff_account
 
 PASSWORDS = Passwords.cheap()
 PASSWORD = "correct horse battery"
@@ -51,6 +52,9 @@ class Browser:
     def sign_in(self, email: str, password: str = PASSWORD, **kwargs):
         return self.submit("/portal/sign-in", {"email": email, "password": password}, **kwargs)
 
+    def sign_in_staff(self, username: str, password: str = PASSWORD, **kwargs):
+        return self.submit("/console/sign-in", {"username": username, "password": password}, **kwargs)
+
 
 @pytest.fixture
 def browser(app) -> Browser:
@@ -70,6 +74,29 @@ def member_with_login(database, make_member, clock):
         set_member_password(database, member.public_id, PASSWORD, passwords=PASSWORDS, now=clock())
         return member
     return make
+
+
+@pytest.fixture
+def staff_with_login(database, clock):
+    """``staff_with_login("marketer", username="mia")``: a staff account whose password is ``PASSWORD``."""
+    def make(*roles: str, username: str) -> str:
+        create_staff_account(database, username=username, full_name=username.title(), password=PASSWORD,
+                             roles=list(roles), passwords=PASSWORDS, now=clock())
+        return username
+    return make
+
+
+@pytest.fixture
+def console_as(make_browser, staff_with_login):
+    """``console_as("marketer")``: a browser signed in to the console as a new staff member."""
+    count = iter(range(1, 1000))
+
+    def open_as(*roles: str, username: str | None = None) -> Browser:
+        name = staff_with_login(*roles, username=username or f"{roles[0]}{next(count)}")
+        browser = make_browser()
+        assert browser.sign_in_staff(name).status_code == 302
+        return browser
+    return open_as
 
 
 def text_of(response) -> str:

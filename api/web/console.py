@@ -1,0 +1,532 @@
+"""The marketer console: staff sign in and run the programme in a browser.
+
+Pages: a dashboard of charts from the ledger; earning rules (a form instead of JSON,
+validation problems next to their fields, simulation of a sample basket against published
+rules and drafts, publishing, rollback, retirement); campaigns; tiers and rewards; member
+lookup with balance, tier and ledger; adjustment requests and their approval by a second
+person. Every page and every form checks the same permission as the JSON API
+(``engine.access.principals``), every request is audited like an API call, and every form
+carries the CSRF token. Forms that move points carry a one-time key, so a double submit
+moves them once.
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from functools import wraps
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from werkzeug.exceptions import HTTPException
+
+from api.context import database, now, passwords
+from api.web import csrf
+from api.web.pages import error_page, field_errors, sentence
+from api.web.rule_form import (CHANNELS, DAYS, EFFECT_LABELS, LIMITS, LIST_FIELDS, definition_from_form, describe,
+                               empty_form, form_from_definition, place_problems, unsupported_conditions)
+from engine import reports
+from engine.access.principals import require_permission
+from engine.access.staff import sign_in_staff, staff_principal
+from engine.access.tokens import revoke_token
+from engine.errors import InvalidInput, LoyaltyError, NotAllowed, NotAuthenticated, NotFound, Problem
+from engine.ledger.approvals import DecideAdjustment, decide_adjustment, list_adjustment_requests, request_adjustment
+from engine.ledger.balances import get_balance, get_history
+from engine.ledger.basket import Basket, BasketLine
+from engine.ledger.commands import AdjustPoints
+from engine.members import find_members, get_member
+from engine.rewards import create_reward, list_rewards
+from engine.rules import campaigns, versions
+from engine.rules.calculator import simulate
+from engine.rules.facts import MemberFacts
+from engine.settings import get_settings
+from engine.stores import list_stores
+from engine.tiers.service import list_tiers, tier_history, tier_progress
+
+bp = Blueprint("console", __name__, url_prefix="/console")
+log = logging.getLogger("loyalty.web")
+
+TOKEN_KEY = "staff_token"
+SAMPLE_LINES = 5
+SECTIONS = (("console.dashboard", "Dashboard", "reports.read"), ("console.rules", "Rules", "programme.read"),
+            ("console.simulator", "Simulate", "programme.read"), ("console.campaign_list", "Campaigns", "programme.read"),
+            ("console.programme", "Tiers & rewards", "programme.read"), ("console.members", "Members", "members.read"),
+            ("console.adjustments", "Approvals", "adjustments.approve"))
+
+
+# -- access -----------------------------------------------------------------------------------
+
+@bp.before_request
+def refuse_forged_forms():
+    csrf.check_csrf()
+
+
+@bp.after_request
+def keep_out_of_caches(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def staff_page(permission: str):
+    """The view runs for signed-in staff holding ``permission`` (others: sign-in, or a
+    refusal page); ``g.principal`` is set, so the request is audited like an API call."""
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            try:
+                g.principal = staff_principal(database(), session.get(TOKEN_KEY), now=now())
+            except NotAuthenticated:
+                session.pop(TOKEN_KEY, None)
+                return redirect(url_for("console.sign_in", next=request.full_path.rstrip("?")))
+            require_permission(g.principal, permission)
+            return view(*args, **kwargs)
+        return wrapper
+    return decorate
+
+
+def may(permission: str) -> bool:
+    principal = g.get("principal")
+    return principal is not None and permission in principal.permissions
+
+
+def one_time_key() -> str:
+    """A key for a form that moves points: the same submitted form moves them once."""
+    return uuid.uuid4().hex
+
+
+@bp.app_context_processor
+def console_helpers():
+    return {"may": may, "sections": SECTIONS, "one_time_key": one_time_key}
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in():
+    username, error = request.form.get("username", ""), None
+    if request.method == "POST":
+        try:
+            signed_in = sign_in_staff(database(), username=username, password=request.form.get("password", ""),
+                                      passwords=passwords(), now=now())
+        except NotAuthenticated as refusal:
+            error = sentence(refusal.message)
+        else:
+            target = request.args.get("next", "")
+            if not (target.startswith(bp.url_prefix + "/") and not target.startswith("//") and "\\" not in target):
+                target = url_for("console.home")
+            session.clear()
+            session[TOKEN_KEY] = signed_in.token
+            csrf.renew_token()
+            return redirect(target)
+    return render_template("console/sign_in.html", username=username, error=error), 401 if error else 200
+
+
+@bp.route("/sign-out", methods=["POST"])
+def sign_out():
+    token = session.get(TOKEN_KEY)
+    if token:
+        revoke_token(database(), token, now=now())
+    session.clear()
+    flash("You are signed out.")
+    return redirect(url_for("console.sign_in"))
+
+
+@bp.route("/")
+@staff_page("members.read")
+def home():
+    return redirect(url_for("console.dashboard" if may("reports.read") else "console.members"))
+
+
+# -- dashboard --------------------------------------------------------------------------------
+
+@bp.route("/dashboard")
+@staff_page("reports.read")
+def dashboard():
+    board = reports.dashboard(database(), as_of=now(), days=30)
+    tiers, _ = list_tiers(database())
+    names = {tier.code: tier.name for tier in tiers} | {reports.NO_TIER: "No tier"}
+    charts = {
+        "flows": {"labels": [f.day.isoformat() for f in board.flows],
+                  "issued": [f.issued for f in board.flows], "redeemed": [f.redeemed for f in board.flows],
+                  "expired": [f.expired for f in board.flows]},
+        "tiers": {"labels": [names.get(code, code) for code, _ in board.tiers], "values": [n for _, n in board.tiers]},
+        "rules": {"labels": [key for key, _ in board.top_rules], "values": [n for _, n in board.top_rules]},
+        "campaigns": {"labels": [c.name for c in board.campaigns if c.budget],
+                      "used": [c.budget_used for c in board.campaigns if c.budget],
+                      "left": [c.budget - c.budget_used for c in board.campaigns if c.budget]},
+    }
+    return render_template("console/dashboard.html", board=board, charts=charts, tier_names=names)
+
+
+# -- rules ------------------------------------------------------------------------------------
+
+def _rules_by_key() -> dict[str, list]:
+    by_key: dict[str, list] = {}
+    for version in versions.list_versions(database()):
+        by_key.setdefault(version.rule_key, []).append(version)
+    return by_key
+
+
+@bp.route("/rules")
+@staff_page("programme.read")
+def rules():
+    summary = []
+    for key, found in sorted(_rules_by_key().items()):
+        current = next((v for v in reversed(found) if v.status == "published"), None)
+        draft = next((v for v in found if v.status == "draft"), None)
+        latest = draft or current or found[-1]
+        summary.append({"key": key, "name": latest.definition.get("name", key), "current": current, "draft": draft,
+                        "status": latest.status})
+    return render_template("console/rules.html", rules=summary)
+
+
+def _rule_form_page(form, *, key: str | None, status: int = 200):
+    options = [("", "None")] + [(c.code, f"{c.name} ({c.code})") for c in campaigns.list_campaigns(database())]
+    return render_template("console/rule_form.html", form=form, key=key, list_fields=LIST_FIELDS, days=DAYS,
+                           channels=CHANNELS, limits=LIMITS, effect_labels=EFFECT_LABELS, campaign_options=options,
+                           currency=get_settings(database()).currency), status
+
+
+def _save_draft(key: str | None):
+    exponent = get_settings(database()).currency_exponent
+    definition, errors, sources = definition_from_form(request.form, exponent=exponent)
+    if key is not None:
+        definition["key"] = key  # the key of an existing rule does not change
+    problems = versions.validate_definition(definition)
+    placed = place_problems(problems, sources)
+    for name, messages in errors.items():  # a field that is not even a number: say that, not what followed
+        placed[name] = messages
+    if placed:
+        form = empty_form()
+        form.values = {name: (request.form.getlist(name) if name in ("cond_channel", "cond_days")
+                              else request.form.get(name, "")) for name in request.form.keys()}
+        if key is not None:
+            form.values["key"] = key
+        form.errors = placed
+        return _rule_form_page(form, key=key, status=422)
+    saved = versions.create_draft(database(), definition, now=now(), actor=g.principal.actor)
+    flash(f"Draft {saved.version} of “{definition['name']}” is saved. Simulate it, then publish it.")
+    return redirect(url_for("console.rule", key=saved.rule_key))
+
+
+@bp.route("/rules/new", methods=["GET", "POST"])
+@staff_page("programme.read")
+def rule_new():
+    if request.method == "POST":
+        require_permission(g.principal, "programme.write")
+        return _save_draft(None)
+    return _rule_form_page(empty_form(), key=None)
+
+
+@bp.route("/rules/<key>/edit", methods=["GET", "POST"])
+@staff_page("programme.read")
+def rule_edit(key: str):
+    found = _rules_by_key().get(key)
+    if not found:
+        raise NotFound(f"unknown rule {key}")
+    if request.method == "POST":
+        require_permission(g.principal, "programme.write")
+        return _save_draft(key)
+    latest = next((v for v in found if v.status == "draft"), found[-1])
+    if unsupported_conditions(latest.definition):
+        flash("This rule has conditions the form does not offer; change it with the API or `loyalty rules`.")
+        return redirect(url_for("console.rule", key=key))
+    return _rule_form_page(form_from_definition(latest.definition,
+                                                exponent=get_settings(database()).currency_exponent), key=key)
+
+
+@bp.route("/rules/<key>")
+@staff_page("programme.read")
+def rule(key: str):
+    found = _rules_by_key().get(key)
+    if not found:
+        raise NotFound(f"unknown rule {key}")
+    draft = next((v for v in found if v.status == "draft"), None)
+    current = next((v for v in reversed(found) if v.status == "published"), None)
+    latest = draft or current or found[-1]
+    settings = get_settings(database())
+    return render_template("console/rule.html", key=key, versions=list(reversed(found)), draft=draft,
+                           current=current, latest=latest, unsupported=unsupported_conditions(latest.definition),
+                           describe=lambda d: describe(d, exponent=settings.currency_exponent,
+                                                       currency=settings.currency))
+
+
+@bp.route("/rules/<key>/publish", methods=["POST"])
+@staff_page("programme.write")
+def rule_publish(key: str):
+    [published] = versions.publish_rules(database(), [key], now=now(), actor=g.principal.actor)
+    flash(f"Version {published.version} of {key} is published: sales from now on earn by it.")
+    return redirect(url_for("console.rule", key=key))
+
+
+@bp.route("/rules/<key>/retire", methods=["POST"])
+@staff_page("programme.write")
+def rule_retire(key: str):
+    versions.retire_rule(database(), key, now=now())
+    flash(f"{key} is retired: sales from now on no longer earn by it.")
+    return redirect(url_for("console.rule", key=key))
+
+
+@bp.route("/rules/<key>/rollback", methods=["POST"])
+@staff_page("programme.write")
+def rule_rollback(key: str):
+    version = request.form.get("version", "")
+    if not version.isdigit():
+        raise InvalidInput([Problem("version", "choose a version")])
+    restored = versions.rollback_rule(database(), key, int(version), now=now(), actor=g.principal.actor)
+    flash(f"Version {version} of {key} is back in force as version {restored.version}.")
+    return redirect(url_for("console.rule", key=key))
+
+
+# -- simulation -------------------------------------------------------------------------------
+
+@bp.route("/simulate", methods=["GET", "POST"])
+@staff_page("programme.read")
+def simulator():
+    stores = list_stores(database())
+    drafts = sorted(key for key, found in _rules_by_key().items() if any(v.status == "draft" for v in found))
+    tiers, _ = list_tiers(database())
+    settings = get_settings(database())
+    values = {"store_code": stores[0].code if stores else "", "member": "hypothetical", "tier": "",
+              "when": "", "draft_keys": request.args.getlist("draft")}
+    errors: dict[str, list[str]] = {}
+    results = None
+    lines = [{"sku": "", "category": "", "brand": "", "quantity": "1", "amount": ""} for _ in range(SAMPLE_LINES)]
+    if request.method == "POST":
+        values.update({k: request.form.get(k, "").strip() for k in ("store_code", "member", "member_id", "tier",
+                                                                    "when")})
+        values["draft_keys"] = request.form.getlist("draft_keys")
+        lines = [{field: request.form.get(f"line{n}_{field}", "").strip()
+                  for field in ("sku", "category", "brand", "quantity", "amount")} for n in range(SAMPLE_LINES)]
+        basket, errors = _sample_basket(values, lines, stores, settings)
+        if not errors:
+            member_kw = ({"member_id": values.get("member_id", "").upper()} if values["member"] == "member"
+                         else {"member": MemberFacts(tier_code=values["tier"] or None)})
+            try:
+                published = simulate(database(), basket, now=now(), **member_kw)
+                with_drafts = simulate(database(), basket, now=now(), draft_keys=tuple(values["draft_keys"]),
+                                       **member_kw) if values["draft_keys"] else None
+            except InvalidInput as refusal:
+                errors = field_errors(refusal, rename={"draft_keys": "draft_keys", "member": "member_id"})
+            except NotFound as refusal:
+                errors = {"member_id": [sentence(refusal.message)]}
+            else:
+                results = {"published": published, "drafts": with_drafts, "basket": basket}
+    return render_template("console/simulate.html", store_options=[(s.code, s.name) for s in stores], drafts=drafts,
+                           tier_options=[("", "No tier")] + [(t.code, t.name) for t in tiers], values=values,
+                           lines=lines, errors=errors, results=results, currency=settings.currency), \
+        422 if errors else 200
+
+
+def _sample_basket(values: dict, lines: list[dict], stores, settings) -> tuple[Basket | None, dict]:
+    errors: dict[str, list[str]] = {}
+    store = next((s for s in stores if s.code == values["store_code"]), None)
+    if store is None:
+        errors["store_code"] = ["Choose a store."]
+    when = now()
+    if values["when"]:
+        try:
+            local = datetime.fromisoformat(values["when"])
+            when = local.replace(tzinfo=ZoneInfo(store.timezone)) if store and local.tzinfo is None else local
+        except ValueError:
+            errors["when"] = ["Give a date and time, such as 2026-12-05T10:30."]
+    basket_lines = []
+    for n, line in enumerate(lines):
+        if not (line["sku"] or line["amount"]):
+            continue
+        try:
+            quantity = Decimal(line["quantity"] or "1")
+            amount = Decimal(line["amount"]).scaleb(settings.currency_exponent)
+            if amount != amount.to_integral() or quantity <= 0:
+                raise InvalidOperation
+        except InvalidOperation:
+            errors[f"line{n}"] = [f"Line {n + 1}: give a quantity above 0 and an amount such as 4.50."]
+            continue
+        basket_lines.append(BasketLine(len(basket_lines) + 1, line["sku"] or f"ITEM-{n + 1}", quantity, int(amount),
+                                       category=line["category"] or None, brand=line["brand"] or None))
+    if not basket_lines and not errors:
+        errors["line0"] = ["Type at least one line: what was bought and what it cost."]
+    if errors:
+        return None, errors
+    return Basket(store.code, "console", "SIMULATION", when, settings.currency, tuple(basket_lines)), errors
+
+
+# -- campaigns, tiers, rewards ----------------------------------------------------------------
+
+@bp.route("/campaigns", methods=["GET", "POST"])
+@staff_page("programme.read")
+def campaign_list():
+    values, errors = {"holdout": "0"}, {}
+    if request.method == "POST":
+        require_permission(g.principal, "programme.write")
+        values = {k: request.form.get(k, "").strip() for k in ("code", "name", "starts", "ends", "budget",
+                                                                "segment", "holdout")}
+        errors = {}
+        parsed = {}
+        for field in ("starts", "ends"):
+            try:
+                parsed[field] = _instant(values[field])
+            except ValueError:
+                errors[field] = ["Give a date, such as 2026-07-01."]
+        budget = values["budget"]
+        if budget and not budget.isdigit():
+            errors["budget"] = ["Must be a whole number of points."]
+        try:
+            share = Decimal(values["holdout"] or "0") / 100
+        except InvalidOperation:
+            errors["holdout"] = ["Must be a percentage, such as 10."]
+        if not errors:
+            try:
+                campaigns.create_campaign(database(), code=values["code"], name=values["name"],
+                                          starts_at=parsed["starts"], ends_at=parsed["ends"],
+                                          budget=int(budget) if budget else None, segment_code=values["segment"] or None,
+                                          holdout_share=share, now=now())
+            except InvalidInput as refusal:
+                errors = field_errors(refusal, rename={"starts_at": "starts", "ends_at": "ends",
+                                                       "segment_code": "segment", "holdout_share": "holdout"})
+            else:
+                flash(f"Campaign {values['code']} is created. Give rules this campaign to count against its budget.")
+                return redirect(url_for("console.campaign_list"))
+    return render_template("console/campaigns.html", campaigns=campaigns.list_campaigns(database()), values=values,
+                           errors=errors), 422 if errors else 200
+
+
+def _instant(text: str) -> datetime:
+    """``2026-07-01`` (midnight UTC) or a full ISO instant."""
+    value = datetime.fromisoformat(text)
+    return value if value.tzinfo else value.replace(tzinfo=ZoneInfo("UTC"))
+
+
+@bp.route("/programme", methods=["GET", "POST"])
+@staff_page("programme.read")
+def programme():
+    values, errors = {}, {}
+    if request.method == "POST":
+        require_permission(g.principal, "programme.write")
+        values = {k: request.form.get(k, "").strip() for k in ("code", "name", "points_price", "stock",
+                                                                "per_member_limit")}
+        numbers = {}
+        for field in ("points_price", "stock", "per_member_limit"):
+            if values[field] and not values[field].isdigit():
+                errors[field] = ["Must be a whole number."]
+            numbers[field] = int(values[field]) if values[field].isdigit() else None
+        tier_prices = {}
+        for tier in list_tiers(database())[0]:
+            given = request.form.get(f"tier_price_{tier.code}", "").strip()
+            values[f"tier_price_{tier.code}"] = given
+            if given:
+                if given.isdigit():
+                    tier_prices[tier.code] = int(given)
+                else:
+                    errors[f"tier_price_{tier.code}"] = ["Must be a whole number."]
+        if not errors:
+            try:
+                create_reward(database(), code=values["code"], name=values["name"],
+                              points_price=numbers["points_price"] or 0, stock=numbers["stock"],
+                              per_member_limit=numbers["per_member_limit"], tier_prices=tier_prices,
+                              valid_from=now(), now=now())
+            except InvalidInput as refusal:
+                errors = field_errors(refusal, rename={f"tier_prices.{t.code}": f"tier_price_{t.code}"
+                                                       for t in list_tiers(database())[0]})
+            else:
+                flash(f"Reward {values['name']} is in the catalogue.")
+                return redirect(url_for("console.programme"))
+    tiers, policy = list_tiers(database())
+    return render_template("console/programme.html", tiers=tiers, policy=policy,
+                           rewards=list_rewards(database(), as_of=now()), values=values, errors=errors), \
+        422 if errors else 200
+
+
+# -- members and adjustments ------------------------------------------------------------------
+
+@bp.route("/members")
+@staff_page("members.read")
+def members():
+    query = request.args.get("q", "").strip()
+    found = find_members(database(), query) if query else []
+    if len(found) == 1:
+        return redirect(url_for("console.member", member_id=found[0].public_id))
+    return render_template("console/members.html", query=query, found=found)
+
+
+@bp.route("/members/<member_id>", methods=["GET", "POST"])
+@staff_page("members.read")
+def member(member_id: str):
+    db = database()
+    person = get_member(db, member_id)
+    errors, values = {}, {}
+    if request.method == "POST":
+        require_permission(g.principal, "adjustments.request")
+        values = {k: request.form.get(k, "").strip() for k in ("points", "reason")}
+        points = values["points"]
+        if not points.lstrip("-").isdigit():
+            errors["points"] = ["Must be a whole number of points; negative takes points away."]
+        else:
+            try:
+                made = request_adjustment(db, AdjustPoints(member_id, int(points), values["reason"], g.principal.name),
+                                          caller=g.principal.actor,
+                                          idempotency_key=request.form.get("form_key") or one_time_key(), now=now())
+            except InvalidInput as refusal:
+                errors = field_errors(refusal)
+            else:
+                flash(f"{points} points are applied." if made.status == "applied" else
+                      f"The adjustment of {points} points waits for a second person's approval.")
+                return redirect(url_for("console.member", member_id=member_id))
+    as_of = now()
+    progress = None
+    try:
+        progress = tier_progress(db, member_id, as_of=as_of)
+    except LoyaltyError:
+        progress = None  # no tiers defined yet
+    return render_template("console/member.html", member=person, balance=get_balance(db, member_id, as_of=as_of),
+                           progress=progress, tier_changes=tier_history(db, member_id),
+                           history=get_history(db, member_id, limit=50), values=values, errors=errors), \
+        422 if errors else 200
+
+
+@bp.route("/adjustments")
+@staff_page("adjustments.approve")
+def adjustments():
+    return render_template("console/adjustments.html", pending=list_adjustment_requests(database()))
+
+
+@bp.route("/adjustments/<request_id>/<decision>", methods=["POST"])
+@staff_page("adjustments.approve")
+def decide(request_id: str, decision: str):
+    if decision not in ("approve", "reject"):
+        raise NotFound("no such decision")
+    try:
+        decided = decide_adjustment(database(), DecideAdjustment(request_id, decision == "approve", g.principal.name),
+                                    caller=g.principal.actor,
+                                    idempotency_key=request.form.get("form_key") or one_time_key(), now=now())
+    except NotAllowed as refusal:
+        flash(sentence(refusal.message))
+    else:
+        flash(f"The adjustment of {decided.points} points for {decided.member_id} is {decided.status}.")
+    return redirect(url_for("console.adjustments"))
+
+
+# -- errors -----------------------------------------------------------------------------------
+
+@bp.errorhandler(HTTPException)
+def http_error(error: HTTPException):
+    return error_page(error.code or 500, site="console")
+
+
+@bp.errorhandler(LoyaltyError)
+def refused(error: LoyaltyError):
+    if isinstance(error, NotAuthenticated):
+        session.pop(TOKEN_KEY, None)
+        return redirect(url_for("console.sign_in"))
+    if isinstance(error, NotAllowed):
+        return error_page(403, site="console", title="Not for your role",
+                          detail="Your role does not allow this. Ask an administrator if you need it.")
+    if isinstance(error, NotFound):
+        return error_page(404, site="console")
+    return error_page(409, site="console", title="That did not work", detail=sentence(error.message))
+
+
+@bp.errorhandler(Exception)
+def unexpected(error: Exception):
+    log.exception("unhandled error in the console", extra={"request_id": g.get("request_id")})
+    return error_page(500, site="console")
+

@@ -1,0 +1,248 @@
+"""The console's earning-rule form: form fields to a rule definition and back, and the
+engine's problems placed next to the fields they are about.
+
+The form offers the conditions marketers use every day (categories, SKUs, brands, stores,
+store groups, channels, tiers, segments, days of the week, a time window, a date range, the
+basket total, first purchase, birthday month); the definition it builds is the same JSON the
+API and CLI take, and the engine validates its meaning. A rule using conditions the form
+does not offer is shown read-only (``unsupported_conditions``) rather than edited lossily.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from api.web.pages import sentence
+from engine.errors import Problem
+
+DAYS = ((1, "Mon"), (2, "Tue"), (3, "Wed"), (4, "Thu"), (5, "Fri"), (6, "Sat"), (7, "Sun"))
+CHANNELS = ("store", "online")
+LIST_FIELDS = (("category", "Categories"), ("sku", "SKUs"), ("brand", "Brands"), ("store", "Stores"),
+               ("store_group", "Store groups"), ("tier", "Tiers"), ("segment", "Segments"))
+LIMITS = (("per_transaction", "per sale"), ("per_member_day", "per member per day"),
+          ("per_member_week", "per member per week"), ("per_member_month", "per member per month"))
+EFFECT_LABELS = {"points_per_unit": "Points per amount spent", "multiplier": "Multiply the points",
+                 "fixed_per_transaction": "Fixed bonus per sale", "fixed_per_unit": "Fixed bonus per item"}
+FORM_KINDS = {kind for kind, _ in LIST_FIELDS} | {"channel", "day_of_week", "time_window", "date_range",
+                                                   "basket_total", "first_purchase", "birthday_month"}
+
+
+@dataclass
+class RuleForm:
+    """What the form shows: field values (text), and errors by field name."""
+
+    values: dict[str, str | list[str]]
+    errors: dict[str, list[str]]
+
+
+def empty_form() -> RuleForm:
+    return RuleForm({"priority": "0", "stacking": "stack", "effect_kind": "points_per_unit", "effect_per_minor": "100",
+                     "effect_rounding": "down"}, {})
+
+
+def definition_from_form(form, *, exponent: int) -> tuple[dict, dict[str, list[str]], dict[int, str]]:
+    """The rule definition the submitted ``form`` (a MultiDict) describes, the errors in
+    fields that are not even numbers or times, and which form field each condition came from
+    (by its index in ``conditions``) so the engine's problems can be shown next to it."""
+    errors: dict[str, list[str]] = {}
+    text = {name: (form.get(name) or "").strip() for name in form.keys()}
+
+    def whole(name: str) -> int | None:
+        if not text.get(name):
+            return None
+        if not text[name].lstrip("-").isdigit():
+            errors.setdefault(name, []).append("Must be a whole number.")
+            return None
+        return int(text[name])
+
+    def number(name: str) -> str | None:
+        if not text.get(name):
+            return None
+        try:
+            Decimal(text[name])
+        except InvalidOperation:
+            errors.setdefault(name, []).append("Must be a number, such as 1.5.")
+            return None
+        return text[name]
+
+    def money(name: str) -> int | None:
+        value = number(name)
+        if value is None:
+            return None
+        minor = Decimal(value).scaleb(exponent)
+        if minor != minor.to_integral():
+            errors.setdefault(name, []).append(f"Use at most {exponent} decimals.")
+            return None
+        return int(minor)
+
+    definition: dict = {"key": text.get("key", ""), "name": text.get("name", ""),
+                        "priority": whole("priority") or 0, "stacking": text.get("stacking") or "stack"}
+    for optional in ("group", "campaign"):
+        if text.get(optional):
+            definition[optional] = text[optional]
+    effect = {"kind": text.get("effect_kind", "")}
+    if effect["kind"] in ("points_per_unit", "fixed_per_transaction", "fixed_per_unit"):
+        effect["points"] = whole("effect_points")
+    if effect["kind"] == "points_per_unit":
+        effect["per_minor"] = whole("effect_per_minor")
+        effect["rounding"] = text.get("effect_rounding") or "down"
+    if effect["kind"] == "multiplier":
+        effect["factor"] = number("effect_factor")
+    definition["effect"] = {k: v for k, v in effect.items() if v is not None}
+    limits = {limit: whole(f"limit_{limit}") for limit, _ in LIMITS}
+    if any(v is not None for v in limits.values()):
+        definition["limits"] = {k: v for k, v in limits.items() if v is not None}
+
+    conditions: list[dict] = []
+    sources: dict[int, str] = {}
+
+    def add(field: str, condition: dict) -> None:
+        sources[len(conditions)] = field
+        conditions.append(condition)
+
+    for kind, _ in LIST_FIELDS:
+        values = [v.strip() for v in text.get(f"cond_{kind}", "").split(",") if v.strip()]
+        if values:
+            add(f"cond_{kind}", {"kind": kind, "values": values, **({"exclude": True} if
+                                                                  form.get(f"cond_{kind}_exclude") else {})})
+    channels = form.getlist("cond_channel")
+    if channels:
+        add("cond_channel", {"kind": "channel", "values": channels})
+    days = form.getlist("cond_days")
+    if days:
+        add("cond_days", {"kind": "day_of_week", "days_of_week": [int(d) for d in days if d.isdigit()]})
+    if text.get("cond_time_from") or text.get("cond_time_until"):
+        add("cond_time_from", {"kind": "time_window", "time_from": text.get("cond_time_from") or None,
+                               "time_until": text.get("cond_time_until") or None})
+    if text.get("cond_date_start") or text.get("cond_date_end"):
+        add("cond_date_start", {"kind": "date_range", "start": text.get("cond_date_start") or None,
+                                "end": text.get("cond_date_end") or None})
+    low, high = money("cond_basket_min"), money("cond_basket_max")
+    if low is not None or high is not None:
+        add("cond_basket_min", {"kind": "basket_total", **({"minimum": low} if low is not None else {}),
+                                **({"maximum": high} if high is not None else {})})
+    for flag in ("first_purchase", "birthday_month"):
+        if form.get(f"cond_{flag}"):
+            add(f"cond_{flag}", {"kind": flag})
+    if conditions:
+        definition["conditions"] = conditions
+    return definition, errors, sources
+
+
+def form_from_definition(definition: dict, *, exponent: int) -> RuleForm:
+    """The form filled in from a saved definition (for editing a rule)."""
+    values: dict[str, str | list[str]] = {
+        "key": definition.get("key", ""), "name": definition.get("name", ""),
+        "priority": str(definition.get("priority", 0)), "stacking": definition.get("stacking", "stack"),
+        "group": definition.get("group") or "", "campaign": definition.get("campaign") or ""}
+    effect = definition.get("effect", {})
+    values.update({"effect_kind": effect.get("kind", ""), "effect_points": _text(effect.get("points")),
+                   "effect_per_minor": _text(effect.get("per_minor")) or "100",
+                   "effect_factor": _text(effect.get("factor")), "effect_rounding": effect.get("rounding", "down")})
+    for limit, _ in LIMITS:
+        values[f"limit_{limit}"] = _text(definition.get("limits", {}).get(limit))
+    for condition in definition.get("conditions", []):
+        kind = condition.get("kind")
+        if kind in dict(LIST_FIELDS):
+            values[f"cond_{kind}"] = ", ".join(condition.get("values", []))
+            values[f"cond_{kind}_exclude"] = "yes" if condition.get("exclude") else ""
+        elif kind == "channel":
+            values["cond_channel"] = list(condition.get("values", []))
+        elif kind == "day_of_week":
+            values["cond_days"] = [str(d) for d in condition.get("days_of_week", [])]
+        elif kind == "time_window":
+            values["cond_time_from"] = _text(condition.get("time_from"))[:5]
+            values["cond_time_until"] = _text(condition.get("time_until"))[:5]
+        elif kind == "date_range":
+            values["cond_date_start"], values["cond_date_end"] = (_text(condition.get("start")),
+                                                                  _text(condition.get("end")))
+        elif kind == "basket_total":
+            for bound, field in (("minimum", "cond_basket_min"), ("maximum", "cond_basket_max")):
+                if condition.get(bound) is not None:
+                    values[field] = str(Decimal(str(condition[bound])).scaleb(-exponent))
+        elif kind in ("first_purchase", "birthday_month"):
+            values[f"cond_{kind}"] = "yes"
+    return RuleForm(values, {})
+
+
+def unsupported_conditions(definition: dict) -> list[str]:
+    """Condition kinds in ``definition`` the form cannot show (edit those with the API or CLI)."""
+    return sorted({c.get("kind") for c in definition.get("conditions", []) if c.get("kind") not in FORM_KINDS
+                   or (c.get("kind") == "channel" and c.get("exclude"))})
+
+
+def place_problems(problems: list[Problem], sources: dict[int, str]) -> dict[str, list[str]]:
+    """The engine's problems by form field: ``effect.points`` → ``effect_points``,
+    ``limits.per_member_day`` → ``limit_per_member_day``, ``conditions[2].values`` → the field
+    condition 2 came from; anything else → ``form`` (shown above the form)."""
+    placed: dict[str, list[str]] = {}
+    for problem in problems:
+        field = problem.field
+        if field.startswith("effect."):
+            name = "effect_" + field.removeprefix("effect.").split(".")[0]
+        elif field.startswith("limits."):
+            name = "limit_" + field.removeprefix("limits.")
+        elif field.startswith("conditions["):
+            index = field.removeprefix("conditions[").split("]")[0]
+            name = sources.get(int(index), "form") if index.isdigit() else "form"
+        elif field in ("key", "name", "priority", "stacking", "group", "campaign"):
+            name = field
+        elif field == "effect":
+            name = "effect_kind"
+        else:
+            name = "form"
+        placed.setdefault(name, []).append(sentence(problem.message))
+    return placed
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value)
+
+
+
+def describe(definition: dict, *, exponent: int, currency: str) -> dict[str, list[str] | str]:
+    """A rule in words for the rule's page: what it gives, when, and its limits."""
+    effect = definition.get("effect", {})
+    kind = effect.get("kind")
+    if kind == "points_per_unit":
+        unit = Decimal(effect.get("per_minor", 100)).scaleb(-exponent)
+        gives = f"{effect.get('points')} points per {unit} {currency} spent (rounded {effect.get('rounding', 'down')})"
+    elif kind == "multiplier":
+        gives = f"{effect.get('factor')}× the points of the matched lines"
+    elif kind == "fixed_per_transaction":
+        gives = f"{effect.get('points')} bonus points per sale"
+    elif kind == "fixed_per_unit":
+        gives = f"{effect.get('points')} bonus points per item"
+    else:
+        gives = str(kind)
+    labels = dict(LIST_FIELDS) | {"channel": "Channels"}
+    day_names = dict(DAYS)
+    when = []
+    for c in definition.get("conditions", []):
+        k = c.get("kind")
+        if k in labels:
+            when.append(f"{labels[k]}{' except' if c.get('exclude') else ''}: {', '.join(c.get('values', []))}")
+        elif k == "day_of_week":
+            when.append("On " + ", ".join(day_names.get(d, str(d)) for d in c.get("days_of_week", [])))
+        elif k == "time_window":
+            when.append(f"Between {c.get('time_from')} and {c.get('time_until')} store time")
+        elif k == "date_range":
+            when.append(f"From {c.get('start') or 'the start'} to {c.get('end') or 'no end'}")
+        elif k == "basket_total":
+            bounds = [f"{label} {Decimal(str(c[b])).scaleb(-exponent)} {currency}"
+                      for b, label in (("minimum", "at least"), ("maximum", "at most")) if c.get(b) is not None]
+            when.append("Basket total " + " and ".join(bounds))
+        elif k == "first_purchase":
+            when.append("On the member's first purchase")
+        elif k == "birthday_month":
+            when.append("In the member's birthday month")
+        else:
+            when.append(f"{k}: {', '.join(f'{n}={v}' for n, v in c.items() if n != 'kind')}")
+    limits = dict(LIMITS)
+    caps = [f"at most {v} points {limits.get(k, k)}" for k, v in definition.get("limits", {}).items()]
+    stacking = {"stack": "adds to other rules", "exclusive": "when it applies, lower-priority rules do not",
+                "best_of": f"only the best rule of group {definition.get('group')} applies"}
+    return {"gives": gives, "when": when or ["Every sale"], "caps": caps,
+            "order": f"Priority {definition.get('priority', 0)}; "
+                     f"{stacking.get(definition.get('stacking', 'stack'), definition.get('stacking'))}"
+                     + (f"; counts against campaign {definition['campaign']}" if definition.get("campaign") else "")}

@@ -1,0 +1,55 @@
+"""Every console page renders for a role allowed to see it, with data from the engine."""
+import pytest
+
+from engine.rules import versions
+from tests.web.conftest import text_of
+
+COFFEE = {"key": "coffee-bonus", "name": "Coffee bonus", "priority": 5,
+          "conditions": [{"kind": "category", "values": ["coffee"]}],
+          "effect": {"kind": "fixed_per_transaction", "points": 50}}
+
+
+@pytest.fixture
+def marketer(console_as):
+    return console_as("marketer")
+
+
+@pytest.fixture
+def published_rule(database, clock):
+    versions.create_draft(database, COFFEE, now=clock())
+    versions.publish_rules(database, ["coffee-bonus"], now=clock())
+
+
+@pytest.mark.parametrize("path, words", [
+    ("/console/dashboard", "Points owed to members"), ("/console/rules", "Coffee bonus"),
+    ("/console/rules/coffee-bonus", "50 bonus points per sale"), ("/console/rules/new", "New earning rule"),
+    ("/console/rules/coffee-bonus/edit", "Change rule"), ("/console/simulate", "Simulate a basket"),
+    ("/console/campaigns", "New campaign"), ("/console/programme", "New reward"), ("/console/members", "Find"),
+])
+def test_a_marketer_opens_every_programme_page(marketer, published_rule, till, path, words):
+    page = marketer.get(path)
+    assert page.status_code == 200, text_of(page)[:500]
+    assert words in text_of(page)
+
+
+def test_the_console_home_leads_a_marketer_to_the_dashboard_and_support_to_members(console_as):
+    assert console_as("marketer").get("/console/").headers["Location"].endswith("/console/dashboard")
+    assert console_as("support").get("/console/").headers["Location"].endswith("/console/members")
+
+
+def test_a_member_page_shows_balance_and_ledger(console_as, make_member):
+    ada = make_member("Ada Lovelace", points=500)
+    page = console_as("support").get(f"/console/members/{ada.public_id}")
+    assert page.status_code == 200
+    assert "500" in text_of(page) and "test funding" in text_of(page)
+
+
+def test_a_search_with_one_match_opens_that_member(console_as, make_member):
+    ada = make_member("Ada Lovelace")
+    found = console_as("support").get("/console/members", query_string={"q": "lovelace"})
+    assert found.headers["Location"].endswith(f"/console/members/{ada.public_id}")
+
+
+def test_an_unknown_page_under_the_console_is_an_html_page(marketer):
+    page = marketer.get("/console/no-such-page")
+    assert page.status_code == 404 and page.mimetype == "text/html" and "Page not found" in text_of(page)
