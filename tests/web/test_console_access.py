@@ -1,0 +1,78 @@
+"""Who may do what in the console: the same permissions as the JSON API, refusals change
+nothing and are audited."""
+from engine.audit import list_audit
+from engine.ledger.approvals import list_adjustment_requests
+from engine.ledger.balances import get_balance
+from engine.settings import update_settings
+from tests.web.conftest import text_of
+
+
+def test_without_signing_in_every_page_leads_to_sign_in(browser):
+    page = browser.get("/console/rules")
+    assert page.status_code == 302 and "/console/sign-in?next=/console/rules" in page.headers["Location"]
+
+
+def test_a_wrong_password_is_refused_with_a_readable_message(browser, staff_with_login):
+    staff_with_login("marketer", username="mia")
+    page = browser.sign_in_staff("mia", "not the password")
+    assert page.status_code == 401 and "Wrong username or password" in text_of(page)
+
+
+def test_a_signed_in_member_cannot_open_the_console(browser, member_with_login):
+    ada = member_with_login()
+    assert browser.sign_in(ada.email).status_code == 302
+    assert browser.get("/console/dashboard").headers["Location"].startswith("/console/sign-in")
+
+
+def test_a_support_agent_cannot_read_the_dashboard_and_the_refusal_is_audited(console_as, database):
+    page = console_as("support", username="sam").get("/console/dashboard")
+    assert page.status_code == 403 and "Not for your role" in text_of(page)
+    assert [(e.actor, e.outcome) for e in list_audit(database, actor="staff:sam")][0] == ("staff:sam", "403")
+
+
+def test_a_marketer_cannot_move_a_members_points(console_as, make_member, database, clock):
+    ada = make_member(points=100)
+    marketer = console_as("marketer")
+    assert "Adjust the balance" not in text_of(marketer.get(f"/console/members/{ada.public_id}"))
+    refused = marketer.submit(f"/console/members/{ada.public_id}", {"points": "5000", "reason": "friend"})
+    assert refused.status_code == 403
+    assert get_balance(database, ada.public_id, as_of=clock()).balance == 100
+
+
+def test_a_large_adjustment_waits_for_someone_else_to_approve_it(console_as, make_member, database, clock):
+    update_settings(database, {"adjustment_approval_threshold": 1000}, now=clock())
+    ada = make_member()
+    sam = console_as("support", username="sam")
+    asked = sam.submit(f"/console/members/{ada.public_id}", {"points": "5000", "reason": "lost receipts"})
+    assert asked.status_code == 302
+    [pending] = list_adjustment_requests(database)
+    own = sam.submit("/console/adjustments", {}, to=f"/console/adjustments/{pending.request_id}/approve")
+    assert own.status_code == 302 and get_balance(database, ada.public_id, as_of=clock()).balance == 0
+    assert "cannot approve" in text_of(sam.get("/console/adjustments")).lower()
+    other = console_as("support", username="tom")
+    other.submit("/console/adjustments", {}, to=f"/console/adjustments/{pending.request_id}/approve")
+    assert get_balance(database, ada.public_id, as_of=clock()).balance == 5000
+
+
+def test_a_marketer_creates_a_campaign_and_a_reward(console_as, clock):
+    marketer = console_as("marketer")
+    made = marketer.submit("/console/campaigns", {"code": "summer", "name": "Summer", "starts": "2026-06-01",
+                                                  "ends": "2026-09-01", "budget": "100000", "holdout": "10"})
+    assert made.status_code == 302
+    assert "Summer" in text_of(marketer.get("/console/campaigns")) and "10.0%" in text_of(marketer.get("/console/campaigns"))
+    reward = marketer.submit("/console/programme", {"code": "MUG", "name": "Coffee mug", "points_price": "500",
+                                                   "stock": "10"})
+    assert reward.status_code == 302 and "Coffee mug" in text_of(marketer.get("/console/programme"))
+
+
+def test_campaign_problems_are_shown_next_to_their_fields(console_as):
+    page = console_as("marketer").submit("/console/campaigns", {"code": "x", "name": "X", "starts": "2026-09-01",
+                                                                 "ends": "2026-06-01", "budget": "lots"})
+    assert page.status_code == 422
+    assert 'id="budget-error"' in page.get_data(as_text=True)
+
+
+def test_signing_out_ends_the_staff_session(console_as):
+    marketer = console_as("marketer")
+    marketer.submit("/console/rules", {}, to="/console/sign-out")
+    assert marketer.get("/console/rules").status_code == 302
