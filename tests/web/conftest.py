@@ -10,6 +10,8 @@ from api import create_app
 from engine.access.member_logins import set_member_password
 from engine.access.passwords import Passwords
 from engine.access.staff import create_staff_account
+from tests.conftest import require_real_part
+from tests.support.browser import BrowserUnavailable, LiveServer, chromium, screenshot_folder
 
 PASSWORDS = Passwords.cheap()
 PASSWORD = "correct horse battery"
@@ -97,6 +99,36 @@ def console_as(make_browser, staff_with_login):
         assert browser.sign_in_staff(name).status_code == 302
         return browser
     return open_as
+
+
+@pytest.fixture
+def server(database, clock):
+    """The app served over real HTTP on 127.0.0.1, for a real browser; stopped after the test."""
+    # TESTING off: the session cookie is Secure, as in production; Chromium treats
+    # http://127.0.0.1 as a secure origin, so this is what a person's browser does too.
+    app = create_app({"DATABASE": database, "CLOCK": clock, "PASSWORDS": PASSWORDS, "SECRET_KEY": SECRET_KEY})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    with LiveServer(app) as live:
+        yield live
+
+
+@pytest.fixture
+def driver():
+    """A headless Chromium session (Debian's), quit after the test."""
+    try:
+        session = chromium()
+    except BrowserUnavailable as error:
+        require_real_part("Chromium", str(error))
+    try:
+        yield session
+    finally:
+        session.quit()
+
+
+def shoot(driver, name: str) -> None:
+    """Save a screenshot of the page as ``<screenshots>/<name>.png``."""
+    path = screenshot_folder() / f"{name}.png"
+    assert driver.save_screenshot(str(path)), f"no screenshot {path}"
 
 
 def text_of(response) -> str:

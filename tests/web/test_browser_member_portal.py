@@ -11,14 +11,11 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as seen
 from selenium.webdriver.support.ui import WebDriverWait
 
-from api import create_app
 from api.web.pages import day, last_day
 from engine.cards import get_card, list_cards
 from engine.ledger.balances import get_balance
 from engine.members import get_member
-from tests.conftest import require_real_part
-from tests.support.browser import BrowserUnavailable, LiveServer, chromium, screenshot_folder
-from tests.web.conftest import PASSWORD, PASSWORDS, SECRET_KEY
+from tests.web.conftest import PASSWORD, shoot
 
 pytestmark = pytest.mark.slow
 
@@ -30,28 +27,6 @@ def database(sqlite_db):
 
 
 @pytest.fixture
-def server(database, clock):
-    # TESTING off: the session cookie is Secure, as in production; Chromium treats
-    # http://127.0.0.1 as a secure origin, so this is what a member's browser does too.
-    app = create_app({"DATABASE": database, "CLOCK": clock, "PASSWORDS": PASSWORDS, "SECRET_KEY": SECRET_KEY})
-    assert app.config["SESSION_COOKIE_SECURE"] is True
-    with LiveServer(app) as live:
-        yield live
-
-
-@pytest.fixture
-def driver():
-    try:
-        session = chromium()
-    except BrowserUnavailable as error:
-        require_real_part("Chromium", str(error))
-    try:
-        yield session
-    finally:
-        session.quit()
-
-
-@pytest.fixture
 def ada(clock, member_with_login, earn, make_card):
     """A member with 500 points to spend, 80 older points that expire soon, 25 pending and a card."""
     ada = member_with_login("Ada Lovelace", points=500)
@@ -59,11 +34,6 @@ def ada(clock, member_with_login, earn, make_card):
     earn(ada, 2500)
     make_card(ada)
     return ada
-
-
-def shoot(driver, name: str) -> None:
-    path = screenshot_folder() / f"{name}.png"
-    assert driver.save_screenshot(str(path)), f"no screenshot {path}"
 
 
 def sign_in(driver, server, email: str, password: str = PASSWORD) -> None:
