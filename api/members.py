@@ -1,4 +1,5 @@
-"""Members' own API: sign in, read their points and history, manage their cards and profile,
+"""Members' own API: sign in, read their points, tier and history (each purchase explained
+rule by rule), redeem rewards and manage their vouchers, manage their cards and profile,
 export their data. A member only ever sees and changes their own data."""
 from __future__ import annotations
 
@@ -7,14 +8,20 @@ from flask_smorest import Blueprint
 
 from api.auth import BEARER_AUTH, bearer_token, hidden_refusal, member_only
 from api.context import database, now, passwords
+from api.idempotency import PARAMETER, caller, idempotency_key
 from api.schemas.people import (BalanceSchema, BlockCardSchema, CardSchema, ExportSchema, HistoryItemSchema,
                                 MemberSchema, MemberSessionSchema, MemberSignInSchema, PageSchema,
                                 PasswordChangeSchema, PinSchema, ProfileUpdateSchema)
+from api.schemas.programme import MemberRewardSchema, TierProgressSchema, VoucherIssuedSchema, VoucherSchema
+from api.schemas.terminal import EmptySchema
 from engine.access.member_logins import set_member_password, set_member_pin, sign_in_member
 from engine.access.tokens import revoke_token
 from engine.cards import block_card, list_cards
 from engine.ledger.balances import get_balance, get_history
 from engine.members import get_member, update_profile
+from engine.rewards import CancelVoucher, RedeemReward, cancel_voucher, get_voucher, list_rewards, list_vouchers, \
+    redeem_reward
+from engine.tiers.service import tier_progress
 
 blp = Blueprint("members", __name__, url_prefix="/v1/member",
                 description="For members: their own points, history, cards and profile (bearer token).")
@@ -129,3 +136,57 @@ def export():
     return {"member": get_member(db, member_id), "cards": list_cards(db, member_id=member_id),
             "balance": get_balance(db, member_id, as_of=now()),
             "history": get_history(db, member_id, limit=10**6)}
+
+
+@blp.route("/tier", methods=["GET"])
+@member_only
+@blp.doc(**AUTH)
+@blp.response(200, TierProgressSchema)
+def tier():
+    """My tier and what the next one needs, by when ("340 more qualifying points by 31 Dec")."""
+    return tier_progress(database(), g.principal.name, as_of=now())
+
+
+@blp.route("/rewards", methods=["GET"])
+@member_only
+@blp.doc(**AUTH)
+@blp.response(200, MemberRewardSchema(many=True))
+def rewards():
+    """The rewards I can redeem now, each at my price (tier prices apply) and whether I can afford it."""
+    db, member_id, as_of = database(), g.principal.name, now()
+    available = get_balance(db, member_id, as_of=as_of).available
+    return [{**vars(r), "affordable": r.price_for_member <= available}
+            for r in list_rewards(db, as_of=as_of, member_id=member_id)]
+
+
+@blp.route("/rewards/<reward_code>/redeem", methods=["POST"])
+@member_only
+@blp.doc(security=[BEARER_AUTH], parameters=[PARAMETER])
+@blp.arguments(EmptySchema)
+@blp.response(201, VoucherIssuedSchema)
+def redeem(_body, reward_code):
+    """Spend my points on a reward: a voucher code comes back (once per Idempotency-Key)."""
+    return redeem_reward(database(), RedeemReward(reward_code, g.principal.name), caller=caller(),
+                         idempotency_key=idempotency_key(), now=now())
+
+
+@blp.route("/vouchers", methods=["GET"])
+@member_only
+@blp.doc(**AUTH)
+@blp.response(200, VoucherSchema(many=True))
+def vouchers():
+    """My vouchers, newest first."""
+    return list_vouchers(database(), g.principal.name)
+
+
+@blp.route("/vouchers/<voucher_code>/cancel", methods=["POST"])
+@member_only
+@blp.doc(security=[BEARER_AUTH], parameters=[PARAMETER])
+@blp.arguments(EmptySchema)
+@blp.response(200, VoucherSchema)
+def cancel(_body, voucher_code):
+    """Cancel one of my unused vouchers: the points come back."""
+    if get_voucher(database(), voucher_code).member_id != g.principal.name:
+        raise hidden_refusal("voucher", voucher_code)  # another member's voucher: as if it did not exist
+    return cancel_voucher(database(), CancelVoucher(voucher_code), caller=caller(),
+                          idempotency_key=idempotency_key(), now=now())

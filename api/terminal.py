@@ -1,4 +1,4 @@
-"""What a till does: authenticate a card, earn, pay with points, refund.
+"""What a till does: authenticate a card, earn, pay with points, take a reward voucher, refund.
 
 Every request is signed by the terminal's key (see api/auth.py); every write carries an
 Idempotency-Key. A terminal acts only as itself and only in its own store.
@@ -12,6 +12,7 @@ from api.auth import TERMINAL_AUTH, same_store, same_terminal, terminal_only
 from api.context import database, now, passwords
 from api.idempotency import PARAMETER, caller, idempotency_key
 from api.schemas.ledger import RefundSchema
+from api.schemas.programme import VoucherSchema
 from api.schemas.terminal import (AccrualResultSchema, AccrualSchema, CaptureRequestSchema, CaptureSchema,
                                   CardSessionRequestSchema, CardSessionSchema, ChallengeRequestSchema,
                                   ChallengeSchema, EmptySchema, HoldRequestSchema, HoldSchema, RefundResultSchema,
@@ -23,6 +24,7 @@ from engine.ledger.commands import CaptureHold, PlaceHold, VoidHold
 from engine.ledger.earning import earn_points
 from engine.ledger.holds import capture_hold, place_hold, void_hold
 from engine.ledger.refunds import refund_receipt
+from engine.rewards import UseVoucher, use_voucher
 
 blp = Blueprint("terminal", __name__, url_prefix="/v1/terminal",
                 description="For tills: card authentication, accruals, points holds, refunds (signed requests).")
@@ -120,6 +122,18 @@ def void(_body, hold_id):
     """Cancel a hold: its points are free again."""
     command = VoidHold(hold_id=hold_id, store_code=g.principal.store_code)
     return void_hold(database(), command, caller=caller(), idempotency_key=idempotency_key(), now=now())
+
+
+@blp.route("/vouchers/<voucher_code>/use", methods=["POST"])
+@terminal_only
+@blp.doc(**WRITE)
+@blp.arguments(EmptySchema)
+@blp.response(200, VoucherSchema)
+def take_voucher(_body, voucher_code):
+    """Take a member's reward voucher at the till: it is used once (a retry with the same key
+    gets the same answer; a voucher used or cancelled before is refused with 409)."""
+    return use_voucher(database(), UseVoucher(voucher_code), caller=caller(), idempotency_key=idempotency_key(),
+                       now=now())
 
 
 @blp.route("/refunds", methods=["POST"])

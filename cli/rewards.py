@@ -7,7 +7,7 @@ import click
 
 from cli.ledger import IsoInstant, cli_caller, idempotency_key
 from cli.runtime import Runtime, emit, emit_one, json_option, pass_runtime
-from engine.rewards import (CancelVoucher, RedeemReward, cancel_voucher, create_reward, get_voucher,
+from engine.rewards import (CancelVoucher, RedeemReward, UseVoucher, cancel_voucher, create_reward, get_voucher,
                             list_rewards, redeem_reward, use_voucher)
 
 
@@ -80,11 +80,13 @@ def show(runtime: Runtime, code: str, as_json: bool) -> None:
 
 @vouchers_group.command("use")
 @click.argument("code")
+@click.option("--key", help="Idempotency key (repeat it to retry safely)")
 @json_option
 @pass_runtime
-def use(runtime: Runtime, code: str, as_json: bool) -> None:
+def use(runtime: Runtime, code: str, key: str | None, as_json: bool) -> None:
     """Use voucher CODE (once)."""
-    emit_one(use_voucher(runtime.db, code, now=runtime.now()), as_json=as_json)
+    emit_one(use_voucher(runtime.db, UseVoucher(code), caller=cli_caller(), idempotency_key=idempotency_key(key),
+                         now=runtime.now()), as_json=as_json)
 
 
 @vouchers_group.command("cancel")

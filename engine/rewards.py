@@ -86,6 +86,11 @@ class CancelVoucher:
 
 
 @dataclass(frozen=True)
+class UseVoucher:
+    voucher_code: str
+
+
+@dataclass(frozen=True)
 class Voucher:
     voucher_code: str
     reward_code: str
@@ -183,15 +188,19 @@ def redeem_reward(db: Database, command: RedeemReward, *, caller: str, idempoten
                           now=now, work=work, result_type=VoucherIssued)
 
 
-def use_voucher(db: Database, voucher_code: str, *, now: datetime) -> Voucher:
-    """Mark an issued voucher used; a used or cancelled voucher is refused."""
-    with db.transaction() as session:
-        voucher = _voucher(session, voucher_code, lock=True)
+def use_voucher(db: Database, command: UseVoucher, *, caller: str, idempotency_key: str, now: datetime) -> Voucher:
+    """Mark an issued voucher used (once: a retry with the same key gets the same answer; a
+    voucher already used or cancelled is refused)."""
+    def work(session: Session) -> Voucher:
+        voucher = _voucher(session, command.voucher_code, lock=True)
         if voucher.status != "issued":
             raise VoucherNotUsable(f"voucher {voucher.code} was already {voucher.status}")
         voucher.status, voucher.used_at = "used", now
         session.flush()
         return _voucher_plain(session, voucher)
+
+    return run_idempotent(db, caller=caller, key=idempotency_key, command="use_voucher", request=command,
+                          now=now, work=work, result_type=Voucher)
 
 
 def cancel_voucher(db: Database, command: CancelVoucher, *, caller: str, idempotency_key: str,
@@ -219,6 +228,18 @@ def cancel_voucher(db: Database, command: CancelVoucher, *, caller: str, idempot
 
     return run_idempotent(db, caller=caller, key=idempotency_key, command="cancel_voucher", request=command,
                           now=now, work=work, result_type=Voucher)
+
+
+def list_vouchers(db: Database, member_id: str, *, limit: int = 50) -> list[Voucher]:
+    """The member's vouchers, newest first (used and cancelled ones included)."""
+    with db.transaction() as session:
+        member = _member(session, member_id)
+        rows = session.execute(sa.select(VoucherRow, RewardRow.code).join(RewardRow, RewardRow.id == VoucherRow.reward_id)
+                               .where(VoucherRow.member_id == member.id)
+                               .order_by(VoucherRow.id.desc()).limit(limit))
+        return [Voucher(voucher_code=v.code, reward_code=code, member_id=member.public_id, points=v.points,
+                        status=v.status, issued_at=v.issued_at, used_at=v.used_at, cancelled_at=v.cancelled_at)
+                for v, code in rows]
 
 
 def get_voucher(db: Database, voucher_code: str) -> Voucher:

@@ -95,6 +95,12 @@ class BalanceSchema(ma.Schema):
     expiring = fields.List(fields.Nested(ExpiringSchema), required=True)
 
 
+class RulePointsSchema(ma.Schema):
+    rule_key = fields.String(required=True)
+    name = fields.String(required=True, metadata={"description": "the rule's name, as members see it"})
+    points = fields.Integer(required=True)
+
+
 class HistoryItemSchema(ma.Schema):
     transaction_id = fields.Integer(required=True)
     kind = fields.String(required=True)
@@ -102,6 +108,8 @@ class HistoryItemSchema(ma.Schema):
     occurred_at = fields.AwareDateTime(required=True)
     description = fields.String(required=True)
     actor = fields.String(allow_none=True, required=True)
+    rules = fields.List(fields.Nested(RulePointsSchema), required=True,
+                        metadata={"description": "a purchase: the points each earning rule gave"})
 
 
 class CardSchema(ma.Schema):

@@ -118,3 +118,15 @@ class VoucherSchema(ma.Schema):
     issued_at = fields.AwareDateTime(required=True)
     used_at = fields.AwareDateTime(allow_none=True)
     cancelled_at = fields.AwareDateTime(allow_none=True)
+
+
+class VoucherIssuedSchema(ma.Schema):
+    voucher_code = fields.String(required=True, metadata={"description": "show it at the till or enter it online"})
+    reward_code = fields.String(required=True)
+    member_id = fields.String(required=True)
+    points = fields.Integer(required=True, metadata={"description": "what the reward cost"})
+    balance = fields.Integer(required=True, metadata={"description": "the member's balance afterwards"})
+
+
+class MemberRewardSchema(RewardSchema):
+    affordable = fields.Boolean(required=True, metadata={"description": "the member has enough spendable points"})

@@ -144,7 +144,8 @@ def download():
 def _history(member_id: str, *, limit: int, offset: int) -> list[dict]:
     items = get_history(database(), member_id, limit=limit, offset=offset)
     names = {store.code: store.name for store in list_stores(database())} if items else {}
-    return [{"when": item.occurred_at, "words": history_words(item, names), "points": item.points} for item in items]
+    return [{"when": item.occurred_at, "words": history_words(item, names), "points": item.points,
+             "rules": item.rules if len(item.rules) > 1 else ()} for item in items]
 
 
 def _cards(member_id: str) -> list:

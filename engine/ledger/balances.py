@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from engine.database import Database
 from engine.ledger.lots import holdings
 from engine.members import member_row
-from engine.orm.ledger import AccountRow, LedgerTransactionRow, LotRow
+from engine.orm.ledger import AccountRow, LedgerTransactionRow, LotRow, ReceiptRow
+from engine.orm.rules import ReceiptRuleAwardRow, RuleVersionRow
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,15 @@ class Balance:
 
 
 @dataclass(frozen=True)
+class RulePoints:
+    """What one earning rule gave a purchase: its key, the name members see, the points."""
+
+    rule_key: str
+    name: str
+    points: int
+
+
+@dataclass(frozen=True)
 class HistoryItem:
     transaction_id: int
     kind: str
@@ -46,6 +56,7 @@ class HistoryItem:
     occurred_at: datetime
     description: str
     actor: str | None
+    rules: tuple[RulePoints, ...] = ()  # a purchase: why it earned what it did, rule by rule
 
 
 def get_balance(db: Database, member_id: str, *, as_of: datetime,
@@ -69,10 +80,37 @@ def get_history(db: Database, member_id: str, *, limit: int = 50, offset: int = 
     """The member's ledger transactions, newest first, one page at a time."""
     with db.transaction() as session:
         member = member_row(session, member_id)
-        rows = session.scalars(sa.select(LedgerTransactionRow).where(LedgerTransactionRow.member_id == member.id)
-                               .order_by(LedgerTransactionRow.id.desc()).limit(limit).offset(offset))
+        rows = list(session.scalars(sa.select(LedgerTransactionRow)
+                                    .where(LedgerTransactionRow.member_id == member.id)
+                                    .order_by(LedgerTransactionRow.id.desc()).limit(limit).offset(offset)))
+        explained = _rule_points(session, member.id, [r.id for r in rows if r.kind == "earn"])
         return [HistoryItem(transaction_id=r.id, kind=r.kind, points=r.points, occurred_at=r.occurred_at,
-                            description=r.description, actor=r.actor) for r in rows]
+                            description=r.description, actor=r.actor, rules=tuple(explained.get(r.id, ())))
+                for r in rows]
+
+
+# How the breakdown names what is not a marketer's rule.
+BUILT_IN_RULE_NAMES = {"base": "Base rate", "referral": "Referral bonus"}
+
+
+def _rule_points(session, member_pk: int, transaction_ids: list[int]) -> dict[int, list[RulePoints]]:
+    """Each purchase's rule awards (as recorded at accrual), in the order they were applied."""
+    if not transaction_ids:
+        return {}
+    awards = session.execute(
+        sa.select(ReceiptRow.transaction_id, ReceiptRuleAwardRow.rule_key, RuleVersionRow.definition,
+                  ReceiptRuleAwardRow.applied)
+        .join(ReceiptRuleAwardRow, ReceiptRuleAwardRow.receipt_id == ReceiptRow.id)
+        .outerjoin(RuleVersionRow, RuleVersionRow.id == ReceiptRuleAwardRow.rule_version_id)
+        # receipts are indexed by member: the member's receipts, then the page's purchases
+        .where(ReceiptRow.member_id == member_pk, ReceiptRow.transaction_id.in_(transaction_ids),
+               ReceiptRuleAwardRow.applied != 0)
+        .order_by(ReceiptRuleAwardRow.id))
+    explained: dict[int, list[RulePoints]] = {}
+    for transaction_id, key, definition, applied in awards:
+        name = (definition or {}).get("name") or BUILT_IN_RULE_NAMES.get(key, key)
+        explained.setdefault(transaction_id, []).append(RulePoints(key, name, int(applied)))
+    return explained
 
 
 def get_pending(db: Database, member_id: str, *, as_of: datetime) -> list[PendingPoints]:

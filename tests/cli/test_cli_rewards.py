@@ -5,7 +5,7 @@ def test_a_reward_is_created_redeemed_used_once(run_cli, run_json, cli_clock, ma
     voucher = run_json("rewards", "redeem", "MUG", member.public_id, "--key", "k1")
     assert voucher["points"] == 300
     assert run_json("rewards", "list")[0]["stock"] == 2
-    assert run_json("vouchers", "use", voucher["voucher_code"])["status"] == "used"
+    assert run_json("vouchers", "use", voucher["voucher_code"], "--key", "k2")["status"] == "used"
     again = run_cli("vouchers", "use", voucher["voucher_code"])
     assert again.exit_code == 1 and "voucher_not_usable" in again.output
 

@@ -10,6 +10,7 @@ from engine.ledger.basket import BasketLine
 from engine.ledger.earning import earn_points
 from engine.ledger.invariants import check_ledger
 from engine.settings import update_settings
+from engine.rules import versions
 from tests.conftest import new_key
 from tests.support.assertions import refused_unchanged
 
@@ -129,3 +130,18 @@ def test_the_history_explains_where_points_came_from(database, make_member, earn
 def test_the_earn_rate_comes_from_the_programme_settings(database, clock, make_member, earn):
     update_settings(database, {"earn_points": 3, "earn_per_minor": 200}, now=clock())
     assert earn(make_member(), 1000).points == 15
+
+
+def test_each_purchase_in_the_history_says_which_rules_gave_its_points(database, clock, make_member, earn):
+    bonus = {"key": "big-basket", "name": "Big basket bonus", "effect": {"kind": "fixed_per_transaction", "points": 50},
+             "conditions": [{"kind": "basket_total", "minimum": 2000}]}
+    versions.create_draft(database, bonus, now=clock())
+    versions.publish_rules(database, ["big-basket"], now=clock())
+    clock.advance(seconds=1)
+    member = make_member(points=5)
+    earn(member, 2500)
+    earn(member, 100)
+    small, big, funding = get_history(database, member.public_id)
+    assert [(r.name, r.points) for r in big.rules] == [("Base rate", 25), ("Big basket bonus", 50)]
+    assert [(r.name, r.points) for r in small.rules] == [("Base rate", 1)]
+    assert funding.rules == ()

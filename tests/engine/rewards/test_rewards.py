@@ -10,7 +10,7 @@ from engine.errors import InsufficientPoints, NotFound
 from engine.ledger.balances import get_balance
 from engine.ledger.invariants import check_ledger
 from engine.rewards import (CancelVoucher, OutOfStock, RedeemReward, RedemptionLimitReached, RewardNotAvailable,
-                            VoucherNotUsable, cancel_voucher, create_reward, list_rewards, redeem_reward,
+                            UseVoucher, VoucherNotUsable, cancel_voucher, create_reward, list_rewards, redeem_reward,
                             use_voucher)
 from engine.tiers.policy import TierDefinition, TierPolicy
 from engine.tiers.service import assign_tier, define_tiers
@@ -76,9 +76,9 @@ def test_a_voucher_is_used_once(database, clock, make_member, reward):
     member = make_member(points=1000)
     reward()
     issued = redeem(database, clock, member)
-    assert use_voucher(database, issued.voucher_code, now=clock()).status == "used"
+    assert use(database, clock, issued.voucher_code).status == "used"
     with refused_unchanged(database, VoucherNotUsable):
-        use_voucher(database, issued.voucher_code, now=clock())
+        use(database, clock, issued.voucher_code)
     with refused_unchanged(database, VoucherNotUsable):
         cancel_voucher(database, CancelVoucher(issued.voucher_code), caller="web", idempotency_key="c",
                        now=clock())
@@ -94,7 +94,7 @@ def test_cancelling_a_voucher_returns_its_points_and_stock(database, clock, make
     assert get_balance(database, member.public_id, as_of=clock()).available == 1000
     assert list_rewards(database, as_of=clock())[0].stock == 2
     with refused_unchanged(database, VoucherNotUsable):
-        use_voucher(database, issued.voucher_code, now=clock())
+        use(database, clock, issued.voucher_code)
     assert check_ledger(database) == []
 
 
@@ -138,3 +138,17 @@ def test_two_members_racing_for_the_last_item_one_wins_and_the_books_agree(datab
         assert balances == [200, 500]
         assert [r.stock for r in list_rewards(database, as_of=clock()) if r.code == f"LAST{round_}"] == [0]
     assert check_ledger(database) == []
+
+
+def use(database, clock, code: str, key: str | None = None):
+    return use_voucher(database, UseVoucher(code), caller="S1-T1", idempotency_key=key or str(uuid.uuid4()),
+                       now=clock())
+
+
+def test_a_retried_use_gets_the_first_answer_and_uses_the_voucher_once(database, clock, make_member, reward):
+    reward()
+    issued = redeem(database, clock, make_member(points=600))
+    key = str(uuid.uuid4())
+    assert use(database, clock, issued.voucher_code, key) == use(database, clock, issued.voucher_code, key)
+    with pytest.raises(VoucherNotUsable):
+        use(database, clock, issued.voucher_code)
