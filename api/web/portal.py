@@ -1,5 +1,6 @@
-"""The member portal: sign in, see points at a glance, history in words, block a lost card,
-change password, PIN and consents, download one's data.
+"""The member portal: sign in, see points at a glance (with the tier and how far the next one
+is), history in words (each purchase explained rule by rule), redeem rewards for voucher
+codes, block a lost card, change password, PIN and consents, download one's data.
 
 Every page but sign-in needs a signed-in member (otherwise: redirect to sign-in) and shows
 only that member's data, through the same engine services as ``/v1/member``. The session
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from functools import wraps
 
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, session, url_for
@@ -22,9 +24,11 @@ from engine.access.member_logins import member_principal, set_member_password, s
 from engine.access.passwords import MIN_PASSWORD_LENGTH
 from engine.access.tokens import revoke_token
 from engine.cards import block_card, list_cards
-from engine.errors import InvalidInput, LoyaltyError, NotAllowed, NotAuthenticated, NotFound
+from engine.errors import InvalidInput, InvalidState, LoyaltyError, NotAllowed, NotAuthenticated, NotFound
 from engine.ledger.balances import get_balance, get_history, get_pending
 from engine.members import CONSENTS, get_member, update_profile
+from engine.rewards import RedeemReward, list_rewards, list_vouchers, redeem_reward
+from engine.tiers.service import list_tiers, tier_progress
 from engine.stores import list_stores
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
@@ -38,6 +42,10 @@ CONSENT_LABELS = {
     "marketing_sms": ("Text messages about offers", "Offers by SMS to your phone number."),
     "profiling": ("Personal offers", "We use what you buy to choose offers that suit you."),
 }
+REDEEM_REFUSALS = {"insufficient_points": "you do not have enough points for it yet.",
+                   "out_of_stock": "it is out of stock.",
+                   "redemption_limit_reached": "you have redeemed it as often as it allows.",
+                   "reward_not_available": "it is not offered at the moment."}
 CARD_STATUS = {"active": "Active", "blocked": "Blocked", "issued": "Not activated yet", "retired": "No longer used"}
 
 
@@ -113,10 +121,44 @@ def sign_out():
 @member_required
 def home():
     db, member_id, as_of = database(), g.member_id, now()
+    balance = get_balance(db, member_id, as_of=as_of)
+    rewards = list_rewards(db, as_of=as_of, member_id=member_id)
     return render_template(
-        "portal/home.html", member=get_member(db, member_id), balance=get_balance(db, member_id, as_of=as_of),
+        "portal/home.html", member=get_member(db, member_id), balance=balance,
         pending=get_pending(db, member_id, as_of=as_of), cards=_cards(member_id),
-        history=_history(member_id, limit=HOME_HISTORY, offset=0), as_of=as_of)
+        history=_history(member_id, limit=HOME_HISTORY, offset=0), as_of=as_of, tier=_tier(member_id, as_of),
+        affordable=[r for r in rewards if r.price_for_member <= balance.available],
+        out_of_reach=[r for r in rewards if r.price_for_member > balance.available],
+        vouchers=[v for v in list_vouchers(db, member_id) if v.status == "issued"],
+        reward_names={r.code: r.name for r in rewards})
+
+
+def _tier(member_id: str, as_of) -> dict | None:
+    """The member's tier, the next one and how far it is (None while the programme has no tiers)."""
+    tiers, policy = list_tiers(database())
+    if not tiers or policy is None:
+        return None
+    progress = tier_progress(database(), member_id, as_of=as_of)
+    by_code = {t.code: t for t in tiers}
+    above = by_code.get(progress.next_tier)
+    share = min(100, round(100 * progress.qualifying_points / above.threshold)) if above and above.threshold else 100
+    return {"name": by_code[progress.tier_code].name, "next": above.name if above else None,
+            "needed": progress.needed, "by": progress.by, "points": progress.qualifying_points, "share": share}
+
+
+@bp.route("/rewards/<code>/redeem", methods=["POST"])
+@member_required
+def redeem(code: str):
+    """Spend points on a reward; the voucher code is shown at once and kept under "My vouchers".
+    The form's one-time key makes a double click redeem once."""
+    try:
+        issued = redeem_reward(database(), RedeemReward(code, g.member_id), caller=f"member:{g.member_id}",
+                               idempotency_key=request.form.get("form_key") or "", now=now())
+    except (InvalidState, InvalidInput) as refusal:  # out of stock, too few points, limit reached
+        flash(f"That reward could not be redeemed: {REDEEM_REFUSALS.get(refusal.code, sentence(refusal.message))}")
+    else:
+        flash(f"Your voucher code is {issued.voucher_code}. Show it at the till; it is also under My vouchers.")
+    return redirect(url_for("portal.home"))
 
 
 @bp.route("/history")
@@ -260,4 +302,4 @@ def unexpected(error: Exception):
 
 @bp.app_context_processor
 def portal_globals():
-    return {"card_status": CARD_STATUS}
+    return {"card_status": CARD_STATUS, "one_time_key": lambda: uuid.uuid4().hex}

@@ -15,6 +15,9 @@ from api.web.pages import day, last_day
 from engine.cards import get_card, list_cards
 from engine.ledger.balances import get_balance
 from engine.members import get_member
+from engine.rewards import create_reward, list_vouchers
+from engine.tiers.policy import TierDefinition, TierPolicy
+from engine.tiers.service import define_tiers
 from tests.web.conftest import PASSWORD, shoot
 
 pytestmark = pytest.mark.slow
@@ -121,3 +124,23 @@ def test_a_wrong_password_shows_an_error_on_the_sign_in_form_then_the_right_one_
     assert notice.text == "You are signed out." and "/portal/sign-in" in driver.current_url
     driver.get(server.url("/portal/history"))
     assert driver.current_url == server.url("/portal/sign-in?next=/portal/history")
+
+
+def test_a_member_sees_their_tier_and_redeems_a_reward_for_a_voucher_code(driver, server, database, clock, ada):
+    define_tiers(database, [TierDefinition("basic", "Basic", 0), TierDefinition("silver", "Silver", 1000)],
+                 TierPolicy(), now=clock())
+    create_reward(database, code="MUG", name="Coffee mug", points_price=500, valid_from=clock(), now=clock())
+    sign_in(driver, server, ada.email)
+    assert text(driver, "tier-name") == "Basic"
+    assert "more qualifying points by" in text(driver, "tier-next") and "to reach Silver" in text(driver, "tier-next")
+    driver.find_element(By.XPATH, "//button[@aria-label='Redeem Coffee mug for 500 points']").click()
+    notice = WebDriverWait(driver, 10).until(seen.presence_of_element_located((By.CSS_SELECTOR, ".notice")))
+    [voucher] = list_vouchers(database, ada.public_id)
+    assert f"Your voucher code is {voucher.voucher_code}" in notice.text
+    assert voucher.voucher_code in text(driver, "vouchers")
+    assert text(driver, "available") == "80"
+    shoot(driver, "portal-home-after-redeem")
+    driver.set_window_size(390, 844)
+    driver.refresh()
+    assert driver.execute_script("return document.documentElement.scrollWidth") <= 390, "sideways scrolling"
+    shoot(driver, "portal-home-tier-rewards-phone")

@@ -1,0 +1,82 @@
+"""The portal shows the member's tier and how far the next one is, the rewards they can
+afford, redeems one for a voucher code (once per form), and explains purchases rule by rule."""
+import re
+
+import pytest
+
+from engine.ledger.balances import get_balance
+from engine.rewards import create_reward, list_vouchers
+from engine.rules import versions
+from engine.tiers.policy import TierDefinition, TierPolicy
+from engine.tiers.service import define_tiers
+from tests.web.conftest import text_of
+
+FORM_KEY = re.compile(r'name="form_key" value="([^"]+)"')
+
+
+@pytest.fixture
+def catalogue(database, clock):
+    define_tiers(database, [TierDefinition("basic", "Basic", 0), TierDefinition("silver", "Silver", 1000)],
+                 TierPolicy(), now=clock())
+    create_reward(database, code="MUG", name="Coffee mug", points_price=500, valid_from=clock(), now=clock())
+    create_reward(database, code="BAG", name="Tote bag", points_price=2000, valid_from=clock(), now=clock())
+
+
+def test_the_home_page_shows_the_tier_and_what_the_next_one_needs(browser, member_with_login, catalogue, earn):
+    member = member_with_login()
+    earn(member, 30_000)
+    browser.sign_in(member.email)
+    page = browser.get("/portal/").get_data(as_text=True)
+    assert "Your tier: <span id=\"tier-name\">Basic</span>" in page
+    assert 'aria-valuenow="30"' in page
+    assert "700 more qualifying points by" in text_of(browser.get("/portal/"))
+
+
+def test_rewards_within_reach_have_a_redeem_button_and_the_others_say_how_far(browser, member_with_login, catalogue):
+    member = member_with_login(points=600)
+    browser.sign_in(member.email)
+    page = text_of(browser.get("/portal/"))
+    assert "Coffee mug · 500 points Redeem" in page
+    assert "Soon: Tote bag (1,400 more points)" in page
+
+
+def test_redeeming_shows_the_voucher_code_and_a_double_submit_redeems_once(browser, member_with_login, catalogue,
+                                                                          database, clock):
+    member = member_with_login(points=1200)
+    browser.sign_in(member.email)
+    home = browser.get("/portal/").get_data(as_text=True)
+    form = {"csrf_token": browser.csrf("/portal/"), "form_key": FORM_KEY.search(home).group(1)}
+    first = browser.client.post("/portal/rewards/MUG/redeem", data=form, follow_redirects=True)
+    browser.client.post("/portal/rewards/MUG/redeem", data=form)  # the same form again
+    [voucher] = list_vouchers(database, member.public_id)
+    assert f"Your voucher code is {voucher.voucher_code}" in text_of(first)
+    assert get_balance(database, member.public_id, as_of=clock()).available == 700
+    assert voucher.voucher_code in text_of(browser.get("/portal/"))
+
+
+def test_a_refused_redemption_is_explained_and_changes_nothing(browser, member_with_login, catalogue, database,
+                                                                clock):
+    member = member_with_login(points=600)
+    browser.sign_in(member.email)
+    page = browser.submit("/portal/", {"form_key": "k-1"}, to="/portal/rewards/BAG/redeem", follow_redirects=True)
+    assert "That reward could not be redeemed: you do not have enough points for it yet." in text_of(page)
+    assert get_balance(database, member.public_id, as_of=clock()).available == 600
+
+
+def test_a_purchase_with_several_rules_is_explained_rule_by_rule(browser, member_with_login, earn, database, clock):
+    bonus = {"key": "big-basket", "name": "Big basket bonus", "effect": {"kind": "fixed_per_transaction", "points": 50},
+             "conditions": [{"kind": "basket_total", "minimum": 2000}]}
+    versions.create_draft(database, bonus, now=clock())
+    versions.publish_rules(database, ["big-basket"], now=clock())
+    clock.advance(seconds=1)
+    member = member_with_login()
+    earn(member, 2500)
+    browser.sign_in(member.email)
+    assert "Purchase at Store 1: +75 Base rate: +25 · Big basket bonus: +50" in text_of(browser.get("/portal/"))
+
+
+def test_without_tiers_or_rewards_the_page_shows_neither(browser, member_with_login):
+    member = member_with_login(points=50)
+    browser.sign_in(member.email)
+    html = browser.get("/portal/").get_data(as_text=True)
+    assert 'id="tier"' not in html and 'id="rewards"' not in html
