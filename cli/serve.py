@@ -85,11 +85,14 @@ def smoke_test(database_url: str, workers: int) -> None:
         docs = _get(base + "/docs").decode()
         if "swagger-ui" not in docs:
             raise click.ClickException("the docs page did not render")
+        for page in ("/portal/sign-in", "/console/sign-in"):
+            if b"<form" not in _get(base + page):
+                raise click.ClickException(f"the page {page} did not render")
         if b'endpoint="/health/ready"' not in _get(base + "/metrics"):
             raise click.ClickException("the metrics page does not count the requests just made")
         click.echo(f"service answered at {base}: {ready['status']} on {ready['database']}, "
                    f"schema {ready['schema_revision']}; OpenAPI document lists "
-                   f"{len(spec['paths'])} paths; docs page and metrics served")
+                   f"{len(spec['paths'])} paths; docs, portal, console and metrics served")
     finally:
         _stop(server)
 
