@@ -47,6 +47,14 @@ class ProgrammeSettings:
     # Pay with points: redeem_points are worth redeem_value_minor minor units (100 = 1.00).
     redeem_points: int = 100
     redeem_value_minor: int = 100
+    # At the till, one payment uses at least pay_min_points (0: any) and at most
+    # pay_max_points (None: no cap) points.
+    pay_min_points: int = 0
+    pay_max_points: int | None = None
+    # Every active member gets this many points on their birthday (0: no birthday bonus).
+    birthday_bonus_points: int = 100
+    # Members are told about points expiring within this many days.
+    expiry_warning_days: int = 30
     # A points hold placed at the till lapses after this many minutes unless captured.
     hold_timeout_minutes: int = 15
     # Idempotency keys are remembered this long (longer than any till stays offline).
@@ -101,6 +109,16 @@ def validate_settings(s: ProgrammeSettings) -> list[Problem]:
     need(isinstance(s.uid_cards_redeem_with_pin, bool), "uid_cards_redeem_with_pin", "must be true or false")
     need(is_int(s.offline_max_age_hours) and 1 <= s.offline_max_age_hours <= 24 * 30,
          "offline_max_age_hours", "must be a whole number of hours from 1 to 720")
+    need(is_int(s.pay_min_points) and 0 <= s.pay_min_points <= 10**9,
+         "pay_min_points", "must be a whole number of points, zero or more")
+    need(s.pay_max_points is None or (is_int(s.pay_max_points) and 1 <= s.pay_max_points <= 10**9),
+         "pay_max_points", "must be empty (no cap) or a whole number of points from 1")
+    if is_int(s.pay_min_points) and is_int(s.pay_max_points):
+        need(s.pay_min_points <= s.pay_max_points, "pay_max_points", "must not be below pay_min_points")
+    need(is_int(s.birthday_bonus_points) and 0 <= s.birthday_bonus_points <= 10**6,
+         "birthday_bonus_points", "must be a whole number of points from 0 to 1000000")
+    need(is_int(s.expiry_warning_days) and 1 <= s.expiry_warning_days <= 365,
+         "expiry_warning_days", "must be a whole number of days from 1 to 365")
     need(is_int(s.pending_days) and 0 <= s.pending_days <= 365,
          "pending_days", "must be a whole number of days from 0 to 365")
     need(s.expiry_policy in EXPIRY_POLICIES,

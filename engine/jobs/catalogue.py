@@ -28,9 +28,6 @@ from engine.settings import read_settings
 from engine.tiers.service import review_tiers
 
 Progress = Callable[[int, int], None] | None
-# Job parameters (programme-wide; candidates for the programme settings).
-BIRTHDAY_BONUS_POINTS = 100
-EXPIRY_WARNING_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -51,7 +48,7 @@ def birthday_due(birthday: date | None, on: date) -> bool:
         and not calendar.isleap(on.year)
 
 
-def expiry_warning_due(expires_at: datetime | None, as_of: datetime, days: int = EXPIRY_WARNING_DAYS) -> bool:
+def expiry_warning_due(expires_at: datetime | None, as_of: datetime, days: int) -> bool:
     """The policy: whether points expiring at ``expires_at`` are announced at ``as_of``."""
     return expires_at is not None and as_of < expires_at <= as_of + timedelta(days=days)
 
@@ -77,9 +74,10 @@ def _purge_keys(db: Database, as_of: datetime, progress: Progress) -> dict:
 def _expiry_warnings(db: Database, as_of: datetime, progress: Progress) -> dict:
     """One outbox message per member and expiry instant within the warning window
     (unreserved points of available-or-pending lots); the dedupe key makes it once."""
-    when = sa.bindparam("as_of", as_of, type_=UTCDateTime())
-    until = sa.bindparam("until", as_of + timedelta(days=EXPIRY_WARNING_DAYS), type_=UTCDateTime())
     with db.transaction() as session:
+        when = sa.bindparam("as_of", as_of, type_=UTCDateTime())
+        until = sa.bindparam("until", as_of + timedelta(days=read_settings(session).expiry_warning_days),
+                             type_=UTCDateTime())
         postgres = bulk.is_postgres(session)
         stamp = "to_char(l.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS')" if postgres \
             else "strftime('%Y-%m-%dT%H:%M:%S', l.expires_at)"
@@ -96,12 +94,14 @@ def _expiry_warnings(db: Database, as_of: datetime, progress: Progress) -> dict:
 
 
 def _birthday_bonus(db: Database, as_of: datetime, progress: Progress) -> dict:
-    """BIRTHDAY_BONUS_POINTS for every active member whose birthday is the programme-local
+    """The programme's ``birthday_bonus_points`` for every active member whose birthday is the programme-local
     date of ``as_of`` and who has not had this year's bonus: an ``adjust`` transaction
     from the adjustment account and a lot (that first pays any debt)."""
     with db.transaction() as session:
         bulk.prepare(session)
         settings = read_settings(session)
+        if settings.birthday_bonus_points == 0:
+            return {"members": 0, "points": 0}
         today = as_of.astimezone(ZoneInfo(settings.timezone)).date()
         days = [today.strftime("%m-%d")] + (["02-29"] if (today.month, today.day) == (2, 28)
                                              and not calendar.isleap(today.year) else [])
@@ -115,7 +115,8 @@ def _birthday_bonus(db: Database, as_of: datetime, progress: Progress) -> dict:
                                                   "transaction_id BIGINT")
         session.execute(sa.text(
             "INSERT INTO bonus_members (member_id, account_id, points) "
-            f"SELECT a.member_id, a.id, {BIRTHDAY_BONUS_POINTS} FROM accounts a WHERE a.member_id IN ({eligible})"), params)
+            f"SELECT a.member_id, a.id, :points FROM accounts a WHERE a.member_id IN ({eligible})"),
+            params | {"points": settings.birthday_bonus_points})
         count = session.scalar(sa.text("SELECT COUNT(*) FROM bonus_members"))
         if not count:
             return {"members": 0, "points": 0}
@@ -135,15 +136,15 @@ def _birthday_bonus(db: Database, as_of: datetime, progress: Progress) -> dict:
         session.execute(sa.text(
             "INSERT INTO birthday_bonuses (member_id, year, transaction_id, points) "
             "SELECT member_id, :year, transaction_id, points FROM bonus_members"), {"year": today.year})
-        return {"members": int(count), "points": int(count) * BIRTHDAY_BONUS_POINTS}
+        return {"members": int(count), "points": int(count) * settings.birthday_bonus_points}
 
 
 JOBS: dict[str, Job] = {job.name: job for job in (
     Job("release_holds", "expire till holds past their deadline and free their points", _release_holds),
     Job("expire", "post the unreserved points of due lots to the expiry account", _expire),
-    Job("expiry_warnings", f"outbox messages for points expiring within {EXPIRY_WARNING_DAYS} days",
+    Job("expiry_warnings", "outbox messages for points expiring within the programme's expiry_warning_days",
         _expiry_warnings),
-    Job("birthday_bonus", f"{BIRTHDAY_BONUS_POINTS} points on a member's birthday, once a year", _birthday_bonus),
+    Job("birthday_bonus", "birthday_bonus_points on a member's birthday, once a year", _birthday_bonus),
     Job("tier_review", "review the tiers of members whose review is due (down at most one step)", _tier_review),
     Job("purge_keys", "forget idempotency keys past the programme's retention, and expired sign-in "
                       "tokens, card sessions and card challenges", _purge_keys),

@@ -46,6 +46,7 @@ def place_hold(db: Database, command: PlaceHold, *, caller: str, idempotency_key
             problems.append(Problem("points", f"must be a whole number from 1 to {MAX_HOLD_POINTS}"))
         if (command.member_id is None) == (command.card_number is None):
             problems.append(Problem("member", "name the member by exactly one of member_id and card_number"))
+        problems += payment_size_problems(command.points, settings)
         refuse_if(problems)
         store, terminal = till(session, command.store_code, command.terminal_code)
         member = identify_member(session, member_id=command.member_id, card_number=command.card_number)
@@ -168,6 +169,17 @@ def capture_reserved(session: Session, hold: HoldRow, account, points: int, *, n
     hold.capture_transaction_id = transaction.id
     session.flush()
     return transaction
+
+
+def payment_size_problems(points: int, settings: ProgrammeSettings) -> list[Problem]:
+    """Whether one payment with ``points`` keeps to the programme's minimum and maximum."""
+    if not isinstance(points, int):
+        return []
+    if points < settings.pay_min_points:
+        return [Problem("points", f"one payment uses at least {settings.pay_min_points} points")]
+    if settings.pay_max_points is not None and points > settings.pay_max_points:
+        return [Problem("points", f"one payment uses at most {settings.pay_max_points} points")]
+    return []
 
 
 def points_value(points: int, settings: ProgrammeSettings) -> int:

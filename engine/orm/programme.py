@@ -43,4 +43,8 @@ class ProgrammeSettingsRow(Base):
     adjustment_approval_threshold: Mapped[int] = mapped_column(server_default="1000")
     uid_cards_redeem_with_pin: Mapped[bool] = mapped_column(server_default=sa.true())
     offline_max_age_hours: Mapped[int] = mapped_column(server_default="72")
+    pay_min_points: Mapped[int] = mapped_column(server_default="0")
+    pay_max_points: Mapped[int | None]
+    birthday_bonus_points: Mapped[int] = mapped_column(server_default="100")
+    expiry_warning_days: Mapped[int] = mapped_column(server_default="30")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

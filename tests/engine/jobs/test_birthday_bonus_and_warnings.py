@@ -4,10 +4,13 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from engine.jobs.catalogue import BIRTHDAY_BONUS_POINTS, JOBS, birthday_due, expiry_warning_due
+from engine.jobs.catalogue import JOBS, birthday_due, expiry_warning_due
 from engine.ledger.balances import get_balance
 from engine.ledger.invariants import check_ledger
 from engine.orm.ledger import LotRow
+from engine.settings import update_settings
+
+BIRTHDAY_BONUS_POINTS = 100  # the programme's default
 
 
 @pytest.mark.parametrize("birthday, on, due", [
@@ -55,7 +58,7 @@ def test_expiry_warnings_sql_agrees_with_the_policy_and_is_written_once(database
     as_of = clock()
     with database.transaction() as session:
         lots = session.execute(sa.select(LotRow.expires_at, LotRow.remaining)).all()
-    expected = sorted({expires for expires, remaining in lots if remaining and expiry_warning_due(expires, as_of)})
+    expected = sorted({expires for expires, remaining in lots if remaining and expiry_warning_due(expires, as_of, 30)})
     [done] = run("expiry_warnings", as_of)
     assert done.summary == {"messages": len(expected)}
     with database.engine.connect() as connection:
@@ -63,3 +66,20 @@ def test_expiry_warnings_sql_agrees_with_the_policy_and_is_written_once(database
             sa.text("SELECT payload FROM outbox_messages ORDER BY id"))]
     assert sorted(p["expires_at"] for p in payloads) == [e.strftime("%Y-%m-%dT%H:%M:%SZ") for e in expected]
     assert run("expiry_warnings", as_of + timedelta(days=1))[-1].summary == {"messages": 0}
+
+
+def test_the_birthday_bonus_comes_from_the_programme_settings(database, clock, make_member, run, midnight):
+    update_settings(database, {"birthday_bonus_points": 250}, now=clock())
+    make_member(birthday=date(1990, 3, 5))
+    assert run("birthday_bonus", midnight(2026, 3, 5))[-1].summary == {"members": 1, "points": 250}
+    update_settings(database, {"birthday_bonus_points": 0}, now=clock())
+    make_member(birthday=date(1990, 3, 6))
+    assert run("birthday_bonus", midnight(2026, 3, 6))[-1].summary == {"members": 0, "points": 0}
+
+
+def test_a_wider_warning_window_announces_points_expiring_later(database, clock, make_member, earn, run):
+    earn(make_member(), 5000)  # expires in about two years
+    assert run("expiry_warnings", clock())[-1].summary == {"messages": 0}
+    update_settings(database, {"expiry_warning_days": 365}, now=clock())
+    runs = run("expiry_warnings", clock() + timedelta(days=400))  # catching up day by day
+    assert sum(r.summary["messages"] for r in runs) == 1

@@ -8,6 +8,7 @@ from engine.ledger.commands import CaptureHold, PlaceHold, VoidHold
 from engine.ledger.expiry import expire_lots
 from engine.ledger.holds import capture_hold, place_hold, release_lapsed_holds, void_hold
 from engine.ledger.invariants import check_ledger
+from engine.settings import update_settings
 from tests.conftest import new_key
 from tests.support.assertions import refused_unchanged
 
@@ -142,3 +143,19 @@ def test_expiry_never_takes_reserved_points(database, clock, make_member, hold, 
                             now=clock())
     assert captured.points == 60
     assert check_ledger(database) == []
+
+
+def test_one_payment_keeps_to_the_programme_minimum_and_maximum(database, clock, make_member, hold):
+    update_settings(database, {"pay_min_points": 100, "pay_max_points": 1000}, now=clock())
+    member = make_member(points=5000)
+    for points, message in ((50, "at least 100"), (1500, "at most 1000")):
+        with refused_unchanged(database, InvalidInput) as refused:
+            hold(member, points)
+        assert [(p.field, message in p.message) for p in refused.value.problems] == [("points", True)]
+    assert hold(member, 1000).points == 1000
+
+
+def test_a_maximum_below_the_minimum_is_refused(database, clock):
+    with pytest.raises(InvalidInput) as refused:
+        update_settings(database, {"pay_min_points": 500, "pay_max_points": 100}, now=clock())
+    assert [p.field for p in refused.value.problems] == ["pay_max_points"]
