@@ -42,7 +42,8 @@ from engine.rules.calculator import simulate
 from engine.rules.facts import MemberFacts
 from engine.settings import get_settings
 from engine.stores import list_stores
-from engine.tiers.service import list_tiers, tier_history, tier_progress
+from engine.tiers.policy import TIER_REVIEWS, TIER_WINDOWS, TierDefinition, TierPolicy
+from engine.tiers.service import define_tiers, list_tiers, tier_history, tier_progress
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 log = logging.getLogger("loyalty.web")
@@ -51,7 +52,7 @@ TOKEN_KEY = "staff_token"
 SAMPLE_LINES = 5
 SECTIONS = (("console.dashboard", "Dashboard", "reports.read"), ("console.rules", "Rules", "programme.read"),
             ("console.simulator", "Simulate", "programme.read"), ("console.campaign_list", "Campaigns", "programme.read"),
-            ("console.programme", "Tiers & rewards", "programme.read"), ("console.members", "Members", "members.read"),
+            ("console.tiers", "Tiers", "programme.read"), ("console.programme", "Rewards", "programme.read"), ("console.members", "Members", "members.read"),
             ("console.adjustments", "Approvals", "adjustments.approve"))
 
 
@@ -434,6 +435,64 @@ def programme():
     return render_template("console/programme.html", tiers=tiers, policy=policy,
                            rewards=list_rewards(database(), as_of=now()), values=values, errors=errors), \
         422 if errors else 200
+
+
+TIER_ROWS = 6
+
+
+@bp.route("/tiers", methods=["GET", "POST"])
+@staff_page("programme.read")
+def tiers():
+    """The tier ladder as a form: up to six tiers, lowest first, and the qualification policy."""
+    ladder, policy = list_tiers(database())
+    policy = policy or TierPolicy()
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        require_permission(g.principal, "programme.write")
+        rows, errors = _tier_rows(request.form)
+        values = {k: request.form.get(k, "").strip() for k in ("window", "window_months", "review", "grace_months")}
+        for field in ("window_months", "grace_months"):
+            if not values[field].isdigit():
+                errors[field] = ["Must be a whole number of months."]
+        if not errors:
+            try:
+                define_tiers(database(), rows, TierPolicy(window=values["window"], window_months=int(values["window_months"]),
+                                                          review=values["review"],
+                                                          grace_months=int(values["grace_months"])), now=now())
+            except InvalidInput as refusal:
+                errors = field_errors(refusal, rename={"tiers": "ladder"} |
+                                      {f"tiers[{n}].{f}": f"tier{n}_{f}" for n in range(TIER_ROWS)
+                                       for f in ("code", "name", "threshold", "earn_multiplier")})
+            else:
+                flash("The tier ladder is saved. Members move at their next purchase or review.")
+                return redirect(url_for("console.tiers"))
+        form = {k: request.form.get(k, "") for k in request.form.keys()}
+    else:
+        form = {"window": policy.window, "window_months": str(policy.window_months), "review": policy.review,
+                "grace_months": str(policy.grace_months)}
+        for n, tier in enumerate(ladder):
+            form |= {f"tier{n}_code": tier.code, f"tier{n}_name": tier.name, f"tier{n}_threshold": str(tier.threshold),
+                     f"tier{n}_earn_multiplier": str(tier.earn_multiplier.normalize())}
+    return render_template("console/tiers.html", form=form, errors=errors, rows=range(TIER_ROWS),
+                           windows=TIER_WINDOWS, reviews=TIER_REVIEWS), 422 if errors else 200
+
+
+def _tier_rows(form) -> tuple[list[TierDefinition], dict[str, list[str]]]:
+    rows, errors = [], {}
+    for n in range(TIER_ROWS):
+        code, name = form.get(f"tier{n}_code", "").strip(), form.get(f"tier{n}_name", "").strip()
+        threshold, multiplier = form.get(f"tier{n}_threshold", "").strip(), form.get(f"tier{n}_earn_multiplier", "").strip()
+        if not (code or name or threshold):
+            continue
+        if not threshold.isdigit():
+            errors[f"tier{n}_threshold"] = ["Must be a whole number of points."]
+        try:
+            factor = Decimal(multiplier or "1")
+        except InvalidOperation:
+            errors[f"tier{n}_earn_multiplier"] = ["Must be a number, such as 1.5."]
+            factor = Decimal(1)
+        rows.append(TierDefinition(code, name, int(threshold) if threshold.isdigit() else 0, factor))
+    return rows, errors
 
 
 # -- members and adjustments ------------------------------------------------------------------

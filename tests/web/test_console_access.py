@@ -1,9 +1,12 @@
 """Who may do what in the console: the same permissions as the JSON API, refusals change
 nothing and are audited."""
+from decimal import Decimal
+
 from engine.audit import list_audit
 from engine.ledger.approvals import list_adjustment_requests
 from engine.ledger.balances import get_balance
 from engine.settings import update_settings
+from engine.tiers.service import list_tiers
 from tests.web.conftest import text_of
 
 
@@ -76,3 +79,28 @@ def test_signing_out_ends_the_staff_session(console_as):
     marketer = console_as("marketer")
     marketer.submit("/console/rules", {}, to="/console/sign-out")
     assert marketer.get("/console/rules").status_code == 302
+
+
+def test_a_marketer_defines_the_tier_ladder_in_a_form(console_as, database):
+    marketer = console_as("marketer")
+    ladder = {"tier0_code": "basic", "tier0_name": "Basic", "tier0_threshold": "0",
+              "tier1_code": "gold", "tier1_name": "Gold", "tier1_threshold": "1000", "tier1_earn_multiplier": "1.5",
+              "window": "rolling_months", "window_months": "12", "review": "anniversary", "grace_months": "1"}
+    assert marketer.submit("/console/tiers", ladder).status_code == 302
+    tiers, policy = list_tiers(database)
+    assert [(t.code, t.threshold, t.earn_multiplier) for t in tiers] == [("basic", 0, 1), ("gold", 1000, Decimal("1.5"))]
+    assert (policy.window, policy.grace_months) == ("rolling_months", 1)
+    refused = marketer.submit("/console/tiers", ladder | {"tier1_threshold": "0"})
+    assert refused.status_code == 422 and "thresholds must rise" in text_of(refused).lower()
+
+
+def test_only_roles_that_approve_see_or_decide_adjustments(console_as, make_member, database, clock):
+    update_settings(database, {"adjustment_approval_threshold": 10}, now=clock())
+    console_as("support", username="sam").submit(f"/console/members/{make_member().public_id}",
+                                                {"points": "500", "reason": "goodwill"})
+    [pending] = list_adjustment_requests(database)
+    marketer = console_as("marketer")
+    assert marketer.get("/console/adjustments").status_code == 403
+    refused = marketer.submit("/console/members", {}, to=f"/console/adjustments/{pending.request_id}/approve")
+    assert refused.status_code == 403
+    assert list_adjustment_requests(database)[0].status == "pending"
