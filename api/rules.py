@@ -121,8 +121,7 @@ def import_rules(body):
 def simulate_basket(body):
     """What a basket would earn, with the per-rule breakdown; posts nothing."""
     return simulate(database(), body["basket"], now=now(), member_id=body["member_id"], member=body["member"],
-                    draft_keys=tuple(body["draft_keys"]), rules=tuple(rule_from_dict(d) for d in body["rules"]),
-                    channel=body["channel"])
+                    draft_keys=tuple(body["draft_keys"]), rules=tuple(rule_from_dict(d) for d in body["rules"]))
 
 
 @blp.route("/campaigns", methods=["GET"])

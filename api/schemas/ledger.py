@@ -17,7 +17,7 @@ import marshmallow as ma
 from marshmallow import fields
 
 from api.schemas import InputSchema
-from engine.ledger.basket import Basket, BasketLine
+from engine.ledger.basket import CHANNELS, Basket, BasketLine
 from engine.ledger.commands import RefundLine, RefundReceipt
 
 QUANTITY_PLACES = 3
@@ -84,11 +84,17 @@ class SaleSchema(InputSchema):
                                                                             "paid with points, in minor units"})
 
 
+def channel_field() -> fields.String:
+    return fields.String(load_default="store", validate=ma.validate.OneOf(CHANNELS),
+                         metadata={"description": "where the sale happened: store (a till) or online"})
+
+
 class BasketSchema(SaleSchema):
     """A completed sale; the member is named by exactly one of ``member_id`` and ``card_number``."""
 
     member_id = fields.String(load_default=None, allow_none=True)
     card_number = fields.String(load_default=None, allow_none=True)
+    channel = channel_field()
 
     @ma.validates_schema
     def one_member(self, data: dict, **_) -> None:

@@ -13,7 +13,7 @@ import marshmallow as ma
 from marshmallow import fields
 
 from api.schemas import InputSchema, Ratio
-from api.schemas.ledger import BasketLineSchema, Instant, SaleSchema, _whole
+from api.schemas.ledger import BasketLineSchema, Instant, SaleSchema, _whole, channel_field
 from api.schemas.people import PageSchema
 from api.schemas.terminal import LinePointsSchema, RuleAwardSchema
 from engine.ledger.basket import Basket
@@ -142,6 +142,7 @@ class SimulationBasketSchema(SaleSchema):
     terminal_code = fields.String(load_default="simulation")
     receipt_number = fields.String(load_default="simulation")
     lines = fields.List(fields.Nested(BasketLineSchema), required=True, validate=ma.validate.Length(1, 500))
+    channel = channel_field()
 
     @ma.post_load
     def make_basket(self, data: dict, **_) -> Basket:
@@ -158,7 +159,6 @@ class SimulationSchema(InputSchema):
     draft_keys = fields.List(fields.String(validate=_code), load_default=list)
     rules = fields.List(fields.Nested(RuleSchema), load_default=list, validate=ma.validate.Length(0, 200),
                         metadata={"description": "unsaved rules to try instead of the published versions of their keys"})
-    channel = fields.String(load_default=None, allow_none=True)
 
 
 class EvaluationSchema(ma.Schema):

@@ -14,9 +14,9 @@ from decimal import Decimal, InvalidOperation
 
 from api.web.pages import sentence
 from engine.errors import Problem
+from engine.ledger.basket import CHANNELS
 
 DAYS = ((1, "Mon"), (2, "Tue"), (3, "Wed"), (4, "Thu"), (5, "Fri"), (6, "Sat"), (7, "Sun"))
-CHANNELS = ("store", "online")
 LIST_FIELDS = (("category", "Categories"), ("sku", "SKUs"), ("brand", "Brands"), ("store", "Stores"),
                ("store_group", "Store groups"), ("tier", "Tiers"), ("segment", "Segments"))
 LIMITS = (("per_transaction", "per sale"), ("per_member_day", "per member per day"),

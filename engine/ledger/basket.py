@@ -16,6 +16,7 @@ from engine.ledger.allocation import split_proportionally
 from engine.programme import ProgrammeSettings
 
 MAX_LINES = 500
+CHANNELS = ("store", "online")
 MAX_LINE_MINOR = 10**11  # one billion in major units: beyond any till, within 64-bit arithmetic
 MAX_QUANTITY = Decimal("1000000")
 MAX_CLOCK_SKEW = timedelta(minutes=5)  # a till's clock may run a little ahead
@@ -42,6 +43,7 @@ class Basket:
     paid_with_points_minor: int = 0  # the part of the bill paid with points: it does not earn
     member_id: str | None = None
     card_number: str | None = None
+    channel: str = "store"  # where the sale happened: "store" (a till) or "online"
 
     @property
     def total_minor(self) -> int:
@@ -103,6 +105,7 @@ def validate_basket(basket: Basket, settings: ProgrammeSettings, *, now: datetim
          "must be an instant with a time zone")
     if isinstance(occurred, datetime) and occurred.tzinfo is not None:
         need(occurred <= now + MAX_CLOCK_SKEW, "occurred_at", "lies in the future")
+    need(basket.channel in CHANNELS, "channel", f"must be one of {', '.join(CHANNELS)}")
     need(0 < len(basket.lines) <= MAX_LINES, "lines", f"a basket has 1 to {MAX_LINES} lines")
     seen = set()
     for index, line in enumerate(basket.lines):

@@ -155,7 +155,7 @@ def calculator_for_sale(session: Session, basket: Basket, member: MemberRow, sto
     """The calculator an accrual uses: published rules at the sale's instant, the member's
     facts and usage, and a budget claim from the campaign slices (locks last until commit)."""
     rule_set, ids = compiled_in_force(session, basket.occurred_at)
-    sale = sale_facts(store)
+    sale = sale_facts(store, basket.channel)
     facts = member_facts(session, member)
     local_day = sale.local(basket.occurred_at).date()
     usage, campaign_ids = usage_for(session, member, facts, rule_set, local_day, basket.occurred_at,
@@ -184,7 +184,7 @@ def record_awards(session: Session, calculator: RulesCalculator, evaluation: Eva
 
 def simulate(db: Database, basket: Basket, *, now: datetime, member_id: str | None = None,
              member: MemberFacts | None = None, draft_keys: tuple[str, ...] = (),
-             rules: tuple[Rule, ...] = (), channel: str | None = None) -> Evaluation:
+             rules: tuple[Rule, ...] = ()) -> Evaluation:
     """What ``basket`` would earn (nothing is posted). Name the member by ``member_id`` or
     describe one with ``member``; drafts and unsaved ``rules`` replace published versions of
     the same keys (version ``None`` in the breakdown for unsaved rules)."""
@@ -221,7 +221,7 @@ def simulate(db: Database, basket: Basket, *, now: datetime, member_id: str | No
         if overlay:
             kept = [(r.rule, r.version) for r in published.rules if r.rule.key not in overlay]
             rule_set = CompiledRuleSet(kept + list(overlay.values()))
-        sale = sale_facts(store, channel)
+        sale = sale_facts(store, basket.channel)
         usage, _ = usage_for(session, member_row, member, rule_set, sale.local(basket.occurred_at).date(),
                              basket.occurred_at, with_budgets=True)
         calculator = RulesCalculator(rule_set, sale=sale, member=member, usage=usage, version_ids=ids)

@@ -1,10 +1,13 @@
 """Accruals evaluate the published rules in force at the sale's instant, record points per line
 and per rule version, and refunds reverse per line exactly what was recorded."""
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pytest
 import sqlalchemy as sa
 
+from engine.errors import InvalidInput
 from engine.ledger.basket import Basket, BasketLine
 from engine.ledger.commands import RefundLine, RefundReceipt
 from engine.ledger.earning import earn_points
@@ -115,3 +118,23 @@ def test_a_refund_reverses_per_line_exactly_what_the_rules_recorded(database, cl
                           caller="t", idempotency_key=new_key(), now=clock())
     assert refund.points_reversed + rest.points_reversed == earned.points
     assert check_ledger(database) == []
+
+
+def test_a_channel_rule_earns_on_sales_of_its_channel_only(database, clock, make_member, make_basket):
+    online = {"key": "web-bonus", "name": "Online bonus", "effect": {"kind": "fixed_per_transaction", "points": 30},
+              "conditions": [{"kind": "channel", "values": ["online"]}]}
+    create_draft(database, online, now=clock())
+    publish_rules(database, ["web-bonus"], now=clock())
+    clock.advance(seconds=1)
+    member = make_member()
+    in_store = make_basket(member, 1000)
+    web = replace(make_basket(member, 1000), channel="online")
+    assert earn_points(database, in_store, caller="t", idempotency_key=new_key(), now=clock()).points == 10
+    assert earn_points(database, web, caller="t", idempotency_key=new_key(), now=clock()).points == 40
+
+
+def test_an_unknown_channel_is_refused(database, clock, make_member, make_basket):
+    basket = replace(make_basket(make_member(), 1000), channel="fax")
+    with pytest.raises(InvalidInput) as refused:
+        earn_points(database, basket, caller="t", idempotency_key=new_key(), now=clock())
+    assert [p.field for p in refused.value.problems] == ["channel"]
