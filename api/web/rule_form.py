@@ -22,6 +22,7 @@ LIST_FIELDS = (("category", "Categories"), ("sku", "SKUs"), ("brand", "Brands"),
 LIMITS = (("per_transaction", "per sale"), ("per_member_day", "per member per day"),
           ("per_member_week", "per member per week"), ("per_member_month", "per member per month"))
 EFFECT_LABELS = {"points_per_unit": "Points per amount spent", "multiplier": "Multiply the points",
+                 "tier_multiplier": "Multiply by the member's tier multiplier",
                  "fixed_per_transaction": "Fixed bonus per sale", "fixed_per_unit": "Fixed bonus per item"}
 FORM_KINDS = {kind for kind, _ in LIST_FIELDS} | {"channel", "day_of_week", "time_window", "date_range",
                                                    "basket_total", "first_purchase", "birthday_month"}
@@ -209,6 +210,8 @@ def describe(definition: dict, *, exponent: int, currency: str) -> dict[str, lis
         gives = f"{effect.get('points')} points per {unit} {currency} spent (rounded {effect.get('rounding', 'down')})"
     elif kind == "multiplier":
         gives = f"{effect.get('factor')}× the points of the matched lines"
+    elif kind == "tier_multiplier":
+        gives = "the member's tier multiplier × the points of the matched lines"
     elif kind == "fixed_per_transaction":
         gives = f"{effect.get('points')} bonus points per sale"
     elif kind == "fixed_per_unit":

@@ -15,8 +15,9 @@ replacing the published versions of the same keys.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -28,6 +29,7 @@ from engine.orm.ledger import ReceiptRow
 from engine.orm.members import MemberRow
 from engine.orm.rules import CampaignRow, ReceiptLineRulePointsRow, ReceiptRuleAwardRow, RuleVersionRow
 from engine.orm.stores import StoreRow
+from engine.orm.tiers import TierRow
 from engine.rules.campaigns import budget_left, claim_budget, held_out
 from engine.rules.compiled import CompiledRuleSet
 from engine.rules.facts import MemberFacts, SaleFacts, Usage
@@ -100,7 +102,14 @@ def member_facts(session: Session, member: MemberRow) -> MemberFacts:
     return MemberFacts(tier_code=member.tier_code, enrolled_at=member.enrolled_at,
                        birthday=member.profile.birthday if member.profile else None, first_purchase=first,
                        segments=member_segments(session, member, attributes), attributes=attributes,
-                       member_id=member.public_id)
+                       member_id=member.public_id, tier_multiplier=tier_multiplier(session, member.tier_code))
+
+
+def tier_multiplier(session: Session, tier_code: str | None) -> Decimal:
+    """The earn multiplier of ``tier_code`` (1 without a tier or for an unknown one)."""
+    found = session.scalar(sa.select(TierRow.earn_multiplier).where(TierRow.code == tier_code)) \
+        if tier_code is not None else None
+    return Decimal(found) if found is not None else Decimal(1)
 
 
 def sale_facts(store: StoreRow, channel: str | None = None) -> SaleFacts:
@@ -207,6 +216,8 @@ def simulate(db: Database, basket: Basket, *, now: datetime, member_id: str | No
             if member_row is None:
                 raise not_found("member", member_id)
             member = member_facts(session, member_row)
+        else:
+            member = replace(member, tier_multiplier=tier_multiplier(session, member.tier_code))
         published, ids = compiled_in_force(session, basket.occurred_at)
         overlay: dict[str, tuple[Rule, int | None]] = {}
         for key in draft_keys:

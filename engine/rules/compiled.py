@@ -133,7 +133,8 @@ class CompiledRuleSet:
             r = live[p]
             candidates.append(Candidate(r.rule, r.version, everything if r.every_line else tuple(matches[p])))
         return settle(candidates, line_nos=[line.line_no for line in lines], eligible=eligible,
-                      quantities=[line.quantity for line in lines], base=base, usage=usage, claim=claim)
+                      quantities=[line.quantity for line in lines], base=base, usage=usage, claim=claim,
+                      tier_multiplier=member.tier_multiplier)
 
 
 def _all_of(checks: list[Callable]) -> Callable | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 
@@ -20,6 +21,7 @@ class MemberFacts:
     segments: frozenset[str] = frozenset()
     attributes: Mapping[str, str] = field(default_factory=dict)
     member_id: str | None = None  # the public id: holdout groups hash it
+    tier_multiplier: Decimal = Decimal(1)  # the earn multiplier of the member's tier
 
 
 @dataclass(frozen=True)

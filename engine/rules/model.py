@@ -19,7 +19,7 @@ MEMBER_KINDS = ("tier", "enrolment_age", "first_purchase", "birthday_month", "se
 CONDITION_KINDS = TRANSACTION_KINDS + LINE_KINDS + MEMBER_KINDS
 LIST_KINDS = ("channel", "store", "store_group", "currency", "sku", "category", "brand", "tier", "segment")
 RANGE_KINDS = ("basket_total", "quantity", "line_amount", "enrolment_age")
-EFFECT_KINDS = ("points_per_unit", "multiplier", "fixed_per_transaction", "fixed_per_unit")
+EFFECT_KINDS = ("points_per_unit", "multiplier", "tier_multiplier", "fixed_per_transaction", "fixed_per_unit")
 ROUNDING = ("down", "half_up", "up")
 STACKING = ("stack", "exclusive", "best_of")
 
@@ -60,6 +60,9 @@ class Effect:
       amount, computed on their sum and rounded by ``rounding``;
     - multiplier: ``factor`` × the points the base rate and points_per_unit rules gave the
       matched lines; the rule adds the difference (factor 3 = triple points);
+    - tier_multiplier: like multiplier, with the earn multiplier of the member's tier as the
+      factor (one rule, "members earn their tier's multiplier", instead of one per tier; a
+      tier multiplier of 1 gives nothing);
     - fixed_per_transaction: ``points`` once when the rule matches;
     - fixed_per_unit: ``points`` per whole unit of quantity on the matched lines.
     """

@@ -28,7 +28,8 @@ def evaluate_naive(rules: list[tuple[Rule, int | None]], basket: Basket, *, sale
         if matched:
             candidates.append(Candidate(rule, version, matched))
     return settle(candidates, line_nos=[line.line_no for line in basket.lines], eligible=eligible,
-                  quantities=[line.quantity for line in basket.lines], base=base, usage=usage, claim=claim)
+                  quantities=[line.quantity for line in basket.lines], base=base, usage=usage, claim=claim,
+                  tier_multiplier=member.tier_multiplier)
 
 
 def condition_holds(c: Condition, basket: Basket, line: BasketLine, sale: SaleFacts, member: MemberFacts,

@@ -96,8 +96,8 @@ def _extra(factor: Decimal) -> tuple[int, int]:
 
 
 def settle(candidates: list[Candidate], *, line_nos: list[int], eligible: list[int], quantities: list[Decimal],
-           base: list[int], usage: Usage, claim: Callable[[str, int], int] | None = None
-           ) -> tuple[list[int], list[RuleAward]]:
+           base: list[int], usage: Usage, claim: Callable[[str, int], int] | None = None,
+           tier_multiplier: Decimal = Decimal(1)) -> tuple[list[int], list[RuleAward]]:
     """Apply ``candidates`` (already in the documented order) to a basket; returns points per
     line (base included) and the awards, base first. Rules of campaigns not open to the
     member are left out first. ``claim(campaign, points)`` (accruals) takes budget and returns
@@ -121,12 +121,12 @@ def settle(candidates: list[Candidate], *, line_nos: list[int], eligible: list[i
             if rule.group in done_groups:
                 continue
             done_groups.add(rule.group)
-            scored = [(desire(m, eligible, quantities, earn), m) for m in by_group[rule.group]]
+            scored = [(desire(m, eligible, quantities, earn, tier_multiplier), m) for m in by_group[rule.group]]
             best = max(range(len(scored)), key=lambda i: (sum(scored[i][0]), -i))
             wanted, c = scored[best]
             rule = c.rule
         else:
-            wanted = desire(c, eligible, quantities, earn)
+            wanted = desire(c, eligible, quantities, earn, tier_multiplier)
         desired = sum(wanted)
         limits = rule.limits
         if rule.campaign is None and limits.per_transaction is None and limits.per_member_day is None \
@@ -153,18 +153,20 @@ def settle(candidates: list[Candidate], *, line_nos: list[int], eligible: list[i
     return totals, awards
 
 
-def desire(c: Candidate, eligible: list[int], quantities: list[Decimal], earn: list[int]) -> list[int]:
+def desire(c: Candidate, eligible: list[int], quantities: list[Decimal], earn: list[int],
+           tier_multiplier: Decimal = Decimal(1)) -> list[int]:
     """The points ``c``'s rule wants per matched line, before limits."""
     e = c.rule.effect
     if e.kind == "points_per_unit":
         weights = [eligible[i] for i in c.lines]
         return split(divide(sum(weights) * e.points, e.per_minor, e.rounding), weights)
-    if e.kind == "multiplier":
+    if e.kind in ("multiplier", "tier_multiplier"):
         weights = [earn[i] for i in c.lines]
         whole = sum(weights)
-        if not whole:
+        factor = e.factor if e.kind == "multiplier" else tier_multiplier
+        if not whole or factor <= 1:
             return [0] * len(weights)
-        num, den = _extra(e.factor)
+        num, den = _extra(factor)
         return split(divide(whole * num, den, e.rounding), weights)
     if e.kind == "fixed_per_unit":
         return [e.points * int(quantities[i]) for i in c.lines]

@@ -95,7 +95,10 @@ def _effect_problems(rule: Rule, need) -> None:
         need(e.rounding in ROUNDING, "effect.rounding", f"must be one of {', '.join(ROUNDING)}")
     else:
         need(e.per_minor is None, "effect.per_minor", "only points_per_unit counts per minor units")
-    if e.kind == "multiplier":
+    if e.kind == "tier_multiplier":
+        need(e.factor is None, "effect.factor", "the factor is the member's tier multiplier; give none")
+        need(e.rounding in ROUNDING, "effect.rounding", f"must be one of {', '.join(ROUNDING)}")
+    elif e.kind == "multiplier":
         need(isinstance(e.factor, Decimal) and e.factor.is_finite() and 1 < e.factor <= MAX_FACTOR
              and e.factor == e.factor.quantize(Decimal("0.01")),
              "effect.factor", "must be a number above 1 and at most 100 with at most 2 decimals")

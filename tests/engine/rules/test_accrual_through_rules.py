@@ -15,6 +15,8 @@ from engine.ledger.invariants import check_ledger
 from engine.ledger.refunds import refund_receipt
 from engine.orm.rules import ReceiptLineRulePointsRow, ReceiptRuleAwardRow
 from engine.rules.versions import create_draft, publish_rules, retire_rule
+from engine.tiers.policy import TierDefinition, TierPolicy
+from engine.tiers.service import assign_tier, define_tiers
 from tests.conftest import new_key
 
 
@@ -138,3 +140,18 @@ def test_an_unknown_channel_is_refused(database, clock, make_member, make_basket
     with pytest.raises(InvalidInput) as refused:
         earn_points(database, basket, caller="t", idempotency_key=new_key(), now=clock())
     assert [p.field for p in refused.value.problems] == ["channel"]
+
+
+def test_one_tier_multiplier_rule_gives_each_tier_its_own_factor(database, clock, make_member, make_basket):
+    define_tiers(database, [TierDefinition("basic", "Basic", 0), TierDefinition("gold", "Gold", 10**6, Decimal("1.5"))],
+                 TierPolicy(), now=clock())
+    create_draft(database, {"key": "tier-boost", "name": "Your tier's multiplier", "priority": -10,
+                            "effect": {"kind": "tier_multiplier"}}, now=clock())
+    publish_rules(database, ["tier-boost"], now=clock())
+    clock.advance(seconds=1)
+    gold, basic = make_member(), make_member()
+    assign_tier(database, gold.public_id, "gold", reason="test", actor="tests", now=clock())
+    assign_tier(database, basic.public_id, "basic", reason="test", actor="tests", now=clock())
+    for member, expected in ((gold, 15), (basic, 10)):
+        earned = earn_points(database, make_basket(member, 1000), caller="t", idempotency_key=new_key(), now=clock())
+        assert earned.points == expected

@@ -28,6 +28,7 @@ conditions = st.one_of(
 effects = st.one_of(
     st.builds(lambda p, r: {"kind": "points_per_unit", "points": p, "per_minor": 100, "rounding": r}, st.integers(1, 5), st.sampled_from(["down", "half_up", "up"])),
     st.builds(lambda f: {"kind": "multiplier", "factor": str(f)}, st.sampled_from(["1.5", "2", "3"])),
+    st.just({"kind": "tier_multiplier"}),
     st.builds(lambda p: {"kind": "fixed_per_transaction", "points": p}, st.integers(1, 500)),
     st.builds(lambda p: {"kind": "fixed_per_unit", "points": p}, st.integers(1, 50)),
 )
@@ -56,7 +57,8 @@ def baskets(draw):
 @given(programmes(), baskets(), st.sampled_from(["gold", "silver", None]), st.booleans(), st.integers(0, 100))
 def test_compiled_and_naive_evaluation_agree(rules, basket, tier, first, used_today):
     sale = SaleFacts(basket.store_code, "city" if basket.store_code == "CITY1" else "mall", "Europe/Berlin")
-    member = MemberFacts(tier_code=tier, first_purchase=first)
+    member = MemberFacts(tier_code=tier, first_purchase=first,
+                         tier_multiplier={"gold": Decimal("1.5"), "silver": Decimal("1.25")}.get(tier, Decimal(1)))
     usage = Usage(day={f"r{n}": used_today for n in range(12)})
     base = [line.amount_minor // 100 for line in basket.lines]
     totals, awards = evaluate(rules, basket, member=member, sale=sale, usage=usage, base=base)  # asserts agreement

@@ -1,12 +1,14 @@
 """Effects: points per currency unit with rounding, multipliers, fixed bonuses; per-line points
 always add up to what the rule gave."""
+from decimal import Decimal
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from engine.ledger.allocation import split_proportionally
+from engine.rules.facts import MemberFacts
 from engine.rules.outcome import split
-
 from tests.support.rules import basket, evaluate, line, rule
 
 
@@ -42,6 +44,15 @@ def test_a_fractional_multiplier_rounds_its_extra_points_by_the_policy():
     assert evaluate([gold], basket(line(1, 1)), base=[5])[0] == [8]  # 2.5 extra rounds to 3
     gold_down = rule("gold", effect={"kind": "multiplier", "factor": "1.5"})
     assert evaluate([gold_down], basket(line(1, 1)), base=[5])[0] == [7]
+
+
+def test_a_tier_multiplier_multiplies_by_the_members_tier_factor():
+    tier_boost = rule("tier-boost", effect={"kind": "tier_multiplier", "rounding": "half_up"})
+    gold = MemberFacts(tier_code="gold", tier_multiplier=Decimal("1.5"))
+    totals, awards = evaluate([tier_boost], basket(line(1, 1000), line(2, 500)), member=gold, base=[10, 5])
+    assert totals == [15, 8] and awards[0].applied == 8  # 7.5 extra rounds half up to 8
+    basic = MemberFacts(tier_code="basic")
+    assert evaluate([tier_boost], basket(line(1, 1000)), member=basic, base=[10])[1][0].applied == 0
 
 
 def test_a_multiplier_also_multiplies_points_per_unit_rules_earlier_in_the_order():
