@@ -7,7 +7,10 @@ Guarantees:
   the work: two schedulers (or a scheduler and an operator) run a job once per ``as_of``;
   a failed run may be claimed again, a done one never;
 - on PostgreSQL a job's catch-up loop also holds an advisory lock of its own, so the
-  missed days of one job are worked through in order by one process at a time;
+  missed days of one job are worked through in order by one process at a time; and so a
+  run still marked ``running`` when the lock is ours was left by a process that died (its
+  lock went with its connection): it is taken over at once. On SQLite (one process) a
+  ``running`` claim older than ``STALE_AFTER`` is taken over;
 - catch-up: after a last done run at ``t``, a run for ``as_of`` first runs ``t + 1 day``,
   ``t + 2 days``, ... before ``as_of`` (``catch_up_instants``): three missed days give the
   same result as three daily runs.
@@ -30,6 +33,7 @@ from engine.jobs.catalogue import JOBS
 from engine.orm.jobs import JobRunRow
 
 DAY = timedelta(days=1)
+STALE_AFTER = timedelta(hours=6)  # far longer than any job takes on the benchmark's million members
 
 
 @dataclass(frozen=True)
@@ -122,9 +126,12 @@ def _claim(db: Database, name: str, as_of: datetime, worker: str, now: datetime)
         claimed = session.execute(insert(JobRunRow).values(
             job=name, as_of=as_of, status="running", worker=worker[:100], started_at=now)
             .on_conflict_do_nothing(index_elements=["job", "as_of"]).returning(JobRunRow.id)).scalar()
-        if claimed is None:  # a failed run may be tried again
+        if claimed is None:  # a failed run may be tried again, and so may one whose process died
+            abandoned = JobRunRow.status == "running"
+            if db.is_sqlite:
+                abandoned = sa.and_(abandoned, JobRunRow.started_at < now - STALE_AFTER)
             claimed = session.execute(sa.update(JobRunRow).where(
-                JobRunRow.job == name, JobRunRow.as_of == as_of, JobRunRow.status == "failed")
+                JobRunRow.job == name, JobRunRow.as_of == as_of, sa.or_(JobRunRow.status == "failed", abandoned))
                 .values(status="running", worker=worker[:100], started_at=now, error=None)
                 .returning(JobRunRow.id)).scalar()
         return claimed is not None

@@ -4,8 +4,9 @@ import pytest
 
 from engine.errors import InvalidInput, NotFound
 from engine.jobs.catalogue import JOBS
-from engine.jobs.runs import catch_up_instants, job_history, run_all, run_job
+from engine.jobs.runs import STALE_AFTER, catch_up_instants, job_history, run_all, run_job
 from engine.ledger.invariants import check_ledger
+from engine.orm.jobs import JobRunRow
 from engine.settings import update_settings
 from tests.support.snapshot import table_contents
 
@@ -137,3 +138,33 @@ def test_a_failed_run_is_recorded_and_can_be_run_again(database, clock, monkeypa
     [again] = run_job(database, "purge_keys", as_of=clock(), now=clock(), worker="tests")
     assert again.status == "done"
     assert job_history(database, job="purge_keys")[0].status == "done"
+
+
+def abandoned_run(database, name: str, as_of, started_at) -> None:
+    """A claim left ``running`` by a scheduler that died mid-run."""
+    with database.transaction() as session:
+        session.add(JobRunRow(job=name, as_of=as_of, status="running", worker="crashed", started_at=started_at))
+
+
+def test_a_run_left_unfinished_by_a_dead_process_is_taken_over(database, clock, run):
+    as_of = clock()
+    abandoned_run(database, "purge_keys", as_of, started_at=as_of - STALE_AFTER - timedelta(minutes=1))
+    [taken] = run("purge_keys", as_of)
+    assert taken.status == "done"
+    [record] = job_history(database, job="purge_keys")
+    assert (record.status, record.worker) == ("done", "tests")
+
+
+def test_a_recent_running_claim_is_left_alone_on_the_embedded_database(sqlite_db, clock):
+    as_of = clock()
+    abandoned_run(sqlite_db, "purge_keys", as_of, started_at=as_of - timedelta(minutes=5))
+    [skipped] = run_job(sqlite_db, "purge_keys", as_of=as_of, now=as_of, worker="tests")
+    assert skipped.status == "skipped"
+
+
+def test_on_postgres_a_running_claim_whose_lock_is_free_is_taken_over_at_once(postgres_db, clock):
+    # a live run holds the job's advisory lock; getting the lock proves its process is gone
+    as_of = clock()
+    abandoned_run(postgres_db, "purge_keys", as_of, started_at=as_of - timedelta(minutes=5))
+    [taken] = run_job(postgres_db, "purge_keys", as_of=as_of, now=as_of, worker="tests")
+    assert taken.status == "done"
