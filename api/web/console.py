@@ -22,18 +22,17 @@ from flask import Blueprint, flash, g, redirect, render_template, request, sessi
 from werkzeug.exceptions import HTTPException
 
 from api.context import database, now, passwords
-from api.web import csrf
 from api.web.pages import error_page, field_errors, sentence
-from api.web.rule_form import (CHANNELS, DAYS, EFFECT_LABELS, LIMITS, LIST_FIELDS, definition_from_form, describe,
+from api.web.sessions import end_session, guard_pages, safe_next, start_session
+from api.web.rule_form import (DAYS, EFFECT_LABELS, LIMITS, LIST_FIELDS, definition_from_form, describe,
                                empty_form, form_from_definition, place_problems, unsupported_conditions)
 from engine import reports
 from engine.access.principals import require_permission
 from engine.access.staff import sign_in_staff, staff_principal
-from engine.access.tokens import revoke_token
 from engine.errors import InvalidInput, LoyaltyError, NotAllowed, NotAuthenticated, NotFound, Problem
 from engine.ledger.approvals import DecideAdjustment, decide_adjustment, list_adjustment_requests, request_adjustment
 from engine.ledger.balances import get_balance, get_history
-from engine.ledger.basket import Basket, BasketLine
+from engine.ledger.basket import CHANNELS, Basket, BasketLine
 from engine.ledger.commands import AdjustPoints
 from engine.members import find_members, get_member
 from engine.rewards import create_reward, list_rewards
@@ -58,15 +57,7 @@ SECTIONS = (("console.dashboard", "Dashboard", "reports.read"), ("console.rules"
 
 # -- access -----------------------------------------------------------------------------------
 
-@bp.before_request
-def refuse_forged_forms():
-    csrf.check_csrf()
-
-
-@bp.after_request
-def keep_out_of_caches(response):
-    response.headers["Cache-Control"] = "no-store"
-    return response
+guard_pages(bp)
 
 
 def staff_page(permission: str):
@@ -111,22 +102,14 @@ def sign_in():
         except NotAuthenticated as refusal:
             error = sentence(refusal.message)
         else:
-            target = request.args.get("next", "")
-            if not (target.startswith(bp.url_prefix + "/") and not target.startswith("//") and "\\" not in target):
-                target = url_for("console.home")
-            session.clear()
-            session[TOKEN_KEY] = signed_in.token
-            csrf.renew_token()
-            return redirect(target)
+            start_session(TOKEN_KEY, signed_in.token)
+            return redirect(safe_next(request.args.get("next"), bp.url_prefix, url_for("console.home")))
     return render_template("console/sign_in.html", username=username, error=error), 401 if error else 200
 
 
 @bp.route("/sign-out", methods=["POST"])
 def sign_out():
-    token = session.get(TOKEN_KEY)
-    if token:
-        revoke_token(database(), token, now=now())
-    session.clear()
+    end_session(TOKEN_KEY)
     flash("You are signed out.")
     return redirect(url_for("console.sign_in"))
 

@@ -18,11 +18,10 @@ from werkzeug.exceptions import HTTPException
 
 from api.context import database, now, passwords
 from api.schemas.people import ExportSchema
-from api.web import csrf
 from api.web.pages import error_page, field_errors, history_words, sentence
+from api.web.sessions import end_session, guard_pages, safe_next, start_session
 from engine.access.member_logins import member_principal, set_member_password, set_member_pin, sign_in_member
 from engine.access.passwords import MIN_PASSWORD_LENGTH
-from engine.access.tokens import revoke_token
 from engine.cards import block_card, list_cards
 from engine.errors import InvalidInput, InvalidState, LoyaltyError, NotAllowed, NotAuthenticated, NotFound
 from engine.ledger.balances import get_balance, get_history, get_pending
@@ -51,17 +50,7 @@ CARD_STATUS = {"active": "Active", "blocked": "Blocked", "issued": "Not activate
 
 # -- access -----------------------------------------------------------------------------------
 
-@bp.before_request
-def refuse_forged_forms():
-    csrf.check_csrf()
-
-
-@bp.after_request
-def keep_out_of_caches(response):
-    """Personal pages are not stored by the browser or a proxy: after sign-out, the back
-    button on a shared computer shows nothing."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
+guard_pages(bp)
 
 
 def member_required(view):
@@ -78,13 +67,6 @@ def member_required(view):
     return wrapper
 
 
-def _safe_next(target: str | None) -> str:
-    """Where to go after sign-in: only a page of the portal, never another site."""
-    if target and target.startswith(bp.url_prefix + "/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("portal.home")
-
-
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in():
     email, error = request.form.get("email", ""), None
@@ -95,22 +77,15 @@ def sign_in():
         except NotAuthenticated as refusal:
             error = sentence(refusal.message)
         else:
-            target = _safe_next(request.args.get("next"))
-            session.clear()  # a new session at sign-in: nothing from before carries over
-            session[TOKEN_KEY] = signed_in.token
-            session.permanent = False
-            csrf.renew_token()
-            return redirect(target)
+            start_session(TOKEN_KEY, signed_in.token)
+            return redirect(safe_next(request.args.get("next"), bp.url_prefix, url_for("portal.home")))
     status = 401 if error else 200
     return render_template("portal/sign_in.html", email=email, error=error), status
 
 
 @bp.route("/sign-out", methods=["POST"])
 def sign_out():
-    token = session.get(TOKEN_KEY)
-    if token:
-        revoke_token(database(), token, now=now())
-    session.clear()
+    end_session(TOKEN_KEY)
     flash("You are signed out.")
     return redirect(url_for("portal.sign_in"))
 

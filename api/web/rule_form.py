@@ -14,7 +14,6 @@ from decimal import Decimal, InvalidOperation
 
 from api.web.pages import sentence
 from engine.errors import Problem
-from engine.ledger.basket import CHANNELS
 
 DAYS = ((1, "Mon"), (2, "Tue"), (3, "Wed"), (4, "Thu"), (5, "Fri"), (6, "Sat"), (7, "Sun"))
 LIST_FIELDS = (("category", "Categories"), ("sku", "SKUs"), ("brand", "Brands"), ("store", "Stores"),

@@ -1,0 +1,45 @@
+"""What the portal and the console share about signed-in browsers: forms checked for their
+CSRF token, pages kept out of caches, a fresh session at sign-in, the token revoked at
+sign-out, and a post-sign-in redirect that never leaves the site."""
+from __future__ import annotations
+
+from flask import Blueprint, session
+from flask.typing import ResponseReturnValue
+
+from api.context import database, now
+from api.web import csrf
+from engine.access.tokens import revoke_token
+
+
+def guard_pages(bp: Blueprint) -> None:
+    """Every unsafe request to ``bp`` needs the session's CSRF token; no page is cached."""
+    bp.before_request(csrf.check_csrf)
+
+    @bp.after_request
+    def keep_out_of_caches(response: ResponseReturnValue):
+        # after sign-out, the back button on a shared computer shows nothing
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+def start_session(token_key: str, token: str) -> None:
+    """A new session holding ``token``: nothing from before sign-in carries over."""
+    session.clear()
+    session[token_key] = token
+    session.permanent = False
+    csrf.renew_token()
+
+
+def end_session(token_key: str) -> None:
+    """Revoke the session's token (if any) and forget the session."""
+    token = session.get(token_key)
+    if token:
+        revoke_token(database(), token, now=now())
+    session.clear()
+
+
+def safe_next(target: str | None, prefix: str, default: str) -> str:
+    """Where to go after sign-in: a page under ``prefix``, never another site."""
+    if target and target.startswith(prefix + "/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
