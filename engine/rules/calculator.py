@@ -179,16 +179,15 @@ def record_awards(session: Session, calculator: RulesCalculator, evaluation: Eva
                   line_ids: dict[int, int]) -> None:
     """Store what each rule version gave the receipt, in total and per line."""
     local_day = calculator.sale.local(receipt.occurred_at).date()
-    for award in evaluation.awards:
-        row = ReceiptRuleAwardRow(
-            receipt_id=receipt.id, member_id=receipt.member_id,
-            rule_version_id=calculator.version_ids.get((award.rule_key, award.version)),
-            rule_key=award.rule_key, campaign_code=award.campaign, local_date=local_day, desired=award.desired,
-            applied=award.applied, capped_by=award.capped_by)
-        session.add(row)
-        session.flush()
-        session.add_all(ReceiptLineRulePointsRow(award_id=row.id, receipt_line_id=line_ids[line_no], points=points)
-                        for line_no, points in award.lines if points)
+    rows = [ReceiptRuleAwardRow(
+        receipt_id=receipt.id, member_id=receipt.member_id,
+        rule_version_id=calculator.version_ids.get((award.rule_key, award.version)),
+        rule_key=award.rule_key, campaign_code=award.campaign, local_date=local_day, desired=award.desired,
+        applied=award.applied, capped_by=award.capped_by) for award in evaluation.awards]
+    session.add_all(rows)
+    session.flush()  # one multi-row INSERT for the awards, then one for their lines
+    session.add_all(ReceiptLineRulePointsRow(award_id=row.id, receipt_line_id=line_ids[line_no], points=points)
+                    for row, award in zip(rows, evaluation.awards) for line_no, points in award.lines if points)
 
 
 def simulate(db: Database, basket: Basket, *, now: datetime, member_id: str | None = None,
