@@ -247,6 +247,15 @@ class TillAgent:
                     pass  # unresolved holds expire on the server by themselves
                 session.hold_voided()
 
+    # -- rewards ---------------------------------------------------------------------------
+    def take_voucher(self, code: str) -> dict:
+        """Mark a member's reward voucher used (the cashier hands over the reward); the
+        server's answer names the reward. Needs the server: a voucher is never taken offline."""
+        code = code.strip().upper()
+        if not code:
+            raise SessionError("Type or scan the voucher code.")
+        return self.api.use_voucher(code, new_key())
+
     # -- returns ---------------------------------------------------------------------------
     def refund(self, session: PosSession, *, original_receipt: str, occurred_at: datetime,
                lines: list[dict]) -> dict:

@@ -22,7 +22,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import requests
 
@@ -144,6 +144,10 @@ class ApiClient:
 
     def refund(self, body: dict, idempotency_key: str) -> dict:
         return self.request("POST", "/v1/terminal/refunds", body, idempotency_key=idempotency_key)
+
+    def use_voucher(self, code: str, idempotency_key: str) -> dict:
+        return self.request("POST", f"/v1/terminal/vouchers/{quote(code, safe='')}/use", {},
+                            idempotency_key=idempotency_key)
 
     # -- staff (issuing station) -----------------------------------------------------------
     def staff_login(self, username: str, password: str) -> str:

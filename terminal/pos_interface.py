@@ -20,6 +20,8 @@ per line, one answer per line, in order. Every answer has ``"ok"``; a failure ca
     > {"cmd": "refund", "receipt": "R-1001", "occurred_at": "2026-11-23T12:00:00+00:00",
        "lines": [{"line_no": 1, "quantity": "1"}]}
     < {"ok": true, "state": "done", "result": {...}}
+    > {"cmd": "voucher", "code": "V3F9..."}   # a reward voucher: used once, the reward handed over
+    < {"ok": true, "voucher": {"voucher_code": "V3F9...", "reward_code": "MUG", "status": "used", ...}}
     > {"cmd": "cancel"}          # abandon the sale; an open points hold is voided
     > {"cmd": "wait_removal", "timeout": 10}   # until the card has left the reader
     > {"cmd": "flush"}           # replay the offline outbox now
@@ -120,6 +122,9 @@ class PosInterface:
                                    occurred_at=datetime.fromisoformat(request["occurred_at"]),
                                    lines=list(request["lines"]))
         return {"ok": True, "result": result}
+
+    def _cmd_voucher(self, request: dict) -> dict:
+        return {"ok": True, "voucher": self.agent.take_voucher(str(request["code"]))}
 
     def _cmd_wait_removal(self, request: dict) -> dict:
         self.agent.reader.wait_for_removal(request.get("timeout"))

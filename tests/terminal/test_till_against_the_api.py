@@ -13,11 +13,13 @@ from engine.access.staff import create_staff_account
 from engine.access.terminal_keys import issue_terminal_key
 from engine.ledger.balances import get_balance
 from engine.ledger.invariants import check_ledger
+from engine.rewards import RedeemReward, create_reward, redeem_reward
 from engine import stores
 from terminal.api_client import ApiClient, Credentials
 from terminal.config import TerminalConfig
-from terminal.errors import CardNotAuthentic
+from terminal.errors import ApiError, CardNotAuthentic
 from terminal.issuing import issue_card
+from terminal.pos_interface import PosInterface
 from terminal.session import PosSession, State
 from tests.api.conftest import CARD_KEYS, PASSWORD, PASSWORDS
 
@@ -164,3 +166,17 @@ def test_a_sale_made_while_the_server_is_down_earns_once_when_it_is_back(agent, 
     assert agent.flush_outbox().sent == 0
     assert get_balance(database, member.public_id, as_of=datetime.now(UTC)).pending == 11
     assert check_ledger(database) == []
+
+
+def test_the_till_takes_a_reward_voucher_once(agent, till, database, make_member):
+    now = datetime.now(UTC)
+    create_reward(database, code="MUG", name="Mug", points_price=300, valid_from=now, now=now)
+    code = redeem_reward(database, RedeemReward("MUG", make_member(points=500).public_id), caller="member",
+                         idempotency_key="redeem-1", now=now).voucher_code
+    pos = PosInterface(agent)
+    taken = pos.handle({"cmd": "voucher", "code": code.lower()})  # typed by hand at the till
+    assert (taken["ok"], taken["voucher"]["reward_code"], taken["voucher"]["status"]) == (True, "MUG", "used")
+    again = pos.handle({"cmd": "voucher", "code": code})
+    assert (again["ok"], again["error"]) == (False, "ApiError") and "already used" in again["message"]
+    with pytest.raises(ApiError):
+        agent.take_voucher("VNOSUCHVOUCHER")
