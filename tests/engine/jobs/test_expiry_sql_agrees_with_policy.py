@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from engine import members, stores
 from engine.ledger.basket import Basket, BasketLine
 from engine.ledger.earning import earn_points
+from engine.ledger import expiry
 from engine.ledger.expiry import LotState, expire_lots, expiring_points
 from engine.ledger.invariants import check_ledger
 from engine.orm.ledger import LotRow
@@ -39,6 +40,21 @@ def test_the_set_based_expiry_takes_exactly_what_the_policy_says(database, clock
     run = expire_lots(database, as_of=as_of)
     assert expired_per_lot(database) == expected
     assert (run.lots, run.points) == (len(expected), sum(expected.values()))
+    assert check_ledger(database) == []
+
+
+def test_ranges_expired_side_by_side_give_what_one_range_gives(database, clock, make_member, earn, monkeypatch):
+    monkeypatch.setattr(expiry, "CHUNK_MEMBERS", 2)  # seven members: four ranges, two at a time on PostgreSQL
+    update_settings(database, {"expiry_months": 1, "expiry_rounding": "none"}, now=clock())
+    for n, member in enumerate([make_member() for _ in range(7)]):
+        for age in (70, 45, 5):
+            earn(member, 1000 + 100 * n + age, occurred_at=clock() - timedelta(days=age))
+    as_of = clock() + timedelta(days=10)
+    expected = expiring_points(lot_states(database), as_of)
+    ranges = []
+    run = expire_lots(database, as_of=as_of, progress=lambda done, total: ranges.append((done, total)))
+    assert ranges == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    assert expired_per_lot(database) == expected and run.members == 7
     assert check_ledger(database) == []
 
 
