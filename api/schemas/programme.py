@@ -28,6 +28,8 @@ class TierPolicySchema(InputSchema):
     window_months = _whole(load_default=12)
     review = fields.String(load_default="calendar", metadata={"description": "calendar or anniversary"})
     grace_months = _whole(load_default=0)
+    measure = fields.String(load_default="points", metadata={
+        "description": "points (qualifying points earned) or spend (paid, less refunds, in minor units)"})
 
     @ma.post_load
     def make_policy(self, data: dict, **_) -> TierPolicy:
@@ -70,6 +72,7 @@ class TierProgressSchema(ma.Schema):
     next_tier = fields.String(allow_none=True, metadata={"description": "null at the top tier"})
     needed = fields.Integer(allow_none=True, metadata={"description": "qualifying points still needed"})
     by = fields.AwareDateTime(required=True, metadata={"description": "the member's next tier review"})
+    measure = fields.String(required=True, metadata={"description": "points, or spend in minor units"})
 
 
 class TierChangeSchema(ma.Schema):

@@ -433,7 +433,8 @@ def tiers():
     if request.method == "POST":
         require_permission(g.principal, "programme.write")
         rows, errors = _tier_rows(request.form)
-        values = {k: request.form.get(k, "").strip() for k in ("window", "window_months", "review", "grace_months")}
+        values = {k: request.form.get(k, "").strip() for k in ("window", "window_months", "review", "grace_months",
+                                                                "measure")}
         for field in ("window_months", "grace_months"):
             if not values[field].isdigit():
                 errors[field] = ["Must be a whole number of months."]
@@ -441,7 +442,8 @@ def tiers():
             try:
                 define_tiers(database(), rows, TierPolicy(window=values["window"], window_months=int(values["window_months"]),
                                                           review=values["review"],
-                                                          grace_months=int(values["grace_months"])), now=now())
+                                                          grace_months=int(values["grace_months"]),
+                                                          measure=values["measure"] or "points"), now=now())
             except InvalidInput as refusal:
                 errors = field_errors(refusal, rename={"tiers": "ladder"} |
                                       {f"tiers[{n}].{f}": f"tier{n}_{f}" for n in range(TIER_ROWS)
@@ -452,7 +454,7 @@ def tiers():
         form = {k: request.form.get(k, "") for k in request.form.keys()}
     else:
         form = {"window": policy.window, "window_months": str(policy.window_months), "review": policy.review,
-                "grace_months": str(policy.grace_months)}
+                "grace_months": str(policy.grace_months), "measure": policy.measure}
         for n, tier in enumerate(ladder):
             form |= {f"tier{n}_code": tier.code, f"tier{n}_name": tier.name, f"tier{n}_threshold": str(tier.threshold),
                      f"tier{n}_earn_multiplier": str(tier.earn_multiplier.normalize())}

@@ -38,7 +38,14 @@ def last_day(expires_at: datetime | None) -> str:
     return day(expires_at - timedelta(microseconds=1)) if expires_at else ""
 
 
-FILTERS = {"points": points, "signed_points": signed_points, "day": day, "last_day": last_day}
+def money(minor: int, currency: str, exponent: int) -> str:
+    """``3400, "EUR", 2`` → ``EUR 34.00``."""
+    sign, minor = ("-", -minor) if minor < 0 else ("", minor)
+    whole, part = divmod(minor, 10 ** exponent)
+    return f"{currency} {sign}{whole:,}" + (f".{part:0{exponent}d}" if exponent else "")
+
+
+FILTERS = {"money": money, "points": points, "signed_points": signed_points, "day": day, "last_day": last_day}
 
 
 def history_words(item: HistoryItem, store_names: dict[str, str]) -> str:

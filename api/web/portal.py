@@ -18,7 +18,7 @@ from werkzeug.exceptions import HTTPException
 
 from api.context import database, now, passwords
 from api.schemas.people import ExportSchema
-from api.web.pages import error_page, field_errors, history_words, sentence
+from api.web.pages import error_page, field_errors, history_words, money, points, sentence
 from api.web.sessions import end_session, guard_pages, safe_next, start_session
 from engine.access.member_logins import member_principal, set_member_password, set_member_pin, sign_in_member
 from engine.access.passwords import MIN_PASSWORD_LENGTH
@@ -26,6 +26,7 @@ from engine.cards import block_card, list_cards
 from engine.errors import InvalidInput, InvalidState, LoyaltyError, NotAllowed, NotAuthenticated, NotFound
 from engine.ledger.balances import get_balance, get_history, get_pending
 from engine.members import CONSENTS, get_member, update_profile
+from engine.settings import get_settings
 from engine.rewards import RedeemReward, list_rewards, list_vouchers, redeem_reward
 from engine.tiers.service import list_tiers, tier_progress
 from engine.stores import list_stores
@@ -117,8 +118,13 @@ def _tier(member_id: str, as_of) -> dict | None:
     by_code = {t.code: t for t in tiers}
     above = by_code.get(progress.next_tier)
     share = min(100, round(100 * progress.qualifying_points / above.threshold)) if above and above.threshold else 100
+    needed = None
+    if progress.needed is not None:
+        settings = get_settings(database())
+        needed = (f"{points(progress.needed)} more qualifying points" if progress.measure == "points" else
+                  f"{money(progress.needed, settings.currency, settings.currency_exponent)} more in purchases")
     return {"name": by_code[progress.tier_code].name, "next": above.name if above else None,
-            "needed": progress.needed, "by": progress.by, "points": progress.qualifying_points, "share": share}
+            "needed": needed, "by": progress.by, "share": share}
 
 
 @bp.route("/rewards/<code>/redeem", methods=["POST"])

@@ -76,13 +76,14 @@ def earn_points(db: Database, basket: Basket, *, caller: str, idempotency_key: s
                 description=f"purchase {basket.store_code}/{basket.terminal_code}/{basket.receipt_number}")
             add_lot(session, account, transaction, points, earned_at=basket.occurred_at,
                     available_at=available_at, expires_at=expires_at)
-            upgrade_on_accrual(session, member.id, now)  # tiers: immediate upgrade
         receipt = ReceiptRow(
             store_id=store.id, terminal_id=terminal.id, receipt_number=basket.receipt_number,
             member_id=member.id, occurred_at=basket.occurred_at, currency=basket.currency,
             total_minor=basket.total_minor, paid_with_points_minor=basket.paid_with_points_minor,
             points=points, transaction_id=transaction.id if transaction else None)
         insert_unique(session, receipt, already)
+        if points:
+            upgrade_on_accrual(session, member.id, now)  # tiers: immediate upgrade (spend counts this receipt)
         line_rows = [ReceiptLineRow(
             receipt_id=receipt.id, line_no=line.line_no, sku=line.sku, category=line.category,
             brand=line.brand, quantity=line.quantity, amount_minor=line.amount_minor,

@@ -13,6 +13,7 @@ from engine.orm.types import UTCDateTime
 
 TIER_WINDOWS = ("rolling_months", "calendar_year")
 TIER_REVIEWS = ("calendar", "anniversary")
+TIER_MEASURES = ("points", "spend")  # qualifying points earned, or money spent (minor units)
 TIER_CHANGE_REASONS = ("enrolment", "upgrade", "review", "grace", "manual")
 
 
@@ -39,6 +40,7 @@ class TierPolicyRow(Base):
     window_months: Mapped[int]
     review: Mapped[str] = mapped_column(sa.String(20))
     grace_months: Mapped[int]
+    measure: Mapped[str] = mapped_column(sa.String(10), server_default="points")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from engine.errors import Problem
-from engine.orm.tiers import TIER_REVIEWS, TIER_WINDOWS
+from engine.orm.tiers import TIER_MEASURES, TIER_REVIEWS, TIER_WINDOWS
 from engine.programme import add_months
 
 
@@ -22,7 +22,7 @@ from engine.programme import add_months
 class TierDefinition:
     code: str
     name: str
-    threshold: int  # qualifying points needed in the window
+    threshold: int  # qualifying points (or spend, in minor units) needed in the window
     earn_multiplier: Decimal = Decimal(1)
 
 
@@ -32,6 +32,7 @@ class TierPolicy:
     window_months: int = 12
     review: str = "calendar"  # or anniversary (12 months after the tier was reached)
     grace_months: int = 0
+    measure: str = "points"  # or "spend": what members paid (not with points), less refunds
 
 
 def validate_tiers(tiers: list[TierDefinition], policy: TierPolicy) -> list[Problem]:
@@ -61,6 +62,8 @@ def validate_tiers(tiers: list[TierDefinition], policy: TierPolicy) -> list[Prob
         problems.append(Problem("review", f"must be one of {', '.join(TIER_REVIEWS)}"))
     if not (isinstance(policy.window_months, int) and 1 <= policy.window_months <= 60):
         problems.append(Problem("window_months", "must be a whole number of months from 1 to 60"))
+    if policy.measure not in TIER_MEASURES:
+        problems.append(Problem("measure", f"must be one of {', '.join(TIER_MEASURES)}"))
     if not (isinstance(policy.grace_months, int) and 0 <= policy.grace_months <= 24):
         problems.append(Problem("grace_months", "must be a whole number of months from 0 to 24"))
     return problems

@@ -6,8 +6,11 @@ Guarantees:
 - every change of a member's tier writes one ``tier_changes`` row and updates
   ``members.tier_code`` in the same transaction;
 - ``upgrade_on_accrual`` (called inside the accrual's transaction, under the member's
-  account lock) raises the tier at once when the window's qualifying points reach a
-  higher threshold; it never lowers a tier;
+  account lock) raises the tier at once when the window's qualifying points (or spend,
+  by the policy's ``measure``) reach a higher threshold; it never lowers a tier;
+- qualifying spend is what the member paid for purchases in the window (not the part paid
+  with points), less what was refunded in the window, never below zero; one SQL definition
+  (``_spend_sql``) serves the accrual, the progress and the set-based review;
 - ``review_tiers`` is a function of ``as_of``, idempotent (a reviewed member's next review
   lies after ``as_of``), set-based (one group of statements per distinct review instant),
   and applies ``policy.review_outcome`` exactly (the tests compare the two).
@@ -36,6 +39,7 @@ from engine.tiers.policy import (TierDefinition, TierPolicy, next_review, qualif
                                  window_start)
 
 QUALIFYING_KINDS = ("earn", "refund")
+QUALIFYING_WORDS = {"points": "qualifying points", "spend": "qualifying spend (minor units)"}
 
 
 @dataclass(frozen=True)
@@ -49,7 +53,8 @@ class MemberTier:
 
 @dataclass(frozen=True)
 class TierProgress:
-    """Where a member stands: ``needed`` more qualifying points by ``by`` reach ``next_tier``."""
+    """Where a member stands: ``needed`` more qualifying points (or spend, in minor units,
+    when ``measure`` is ``spend``) by ``by`` reach ``next_tier``."""
 
     member_id: str
     tier_code: str
@@ -58,6 +63,7 @@ class TierProgress:
     next_tier: str | None
     needed: int | None
     by: datetime
+    measure: str = "points"
 
 
 def define_tiers(db: Database, tiers: list[TierDefinition], policy: TierPolicy, *, now: datetime) -> None:
@@ -82,8 +88,8 @@ def define_tiers(db: Database, tiers: list[TierDefinition], policy: TierPolicy, 
                 tier.earn_multiplier
             session.add(row)
         row = session.get(TierPolicyRow, 1) or TierPolicyRow(id=1)
-        row.window_kind, row.window_months, row.review, row.grace_months, row.updated_at = \
-            policy.window, policy.window_months, policy.review, policy.grace_months, now
+        row.window_kind, row.window_months, row.review, row.grace_months, row.measure, row.updated_at = \
+            policy.window, policy.window_months, policy.review, policy.grace_months, policy.measure, now
         session.add(row)
 
 
@@ -138,12 +144,13 @@ def tier_progress(db: Database, member_id: str, *, as_of: datetime) -> TierProgr
         current = state.tier_code if state else tiers[0].code
         by = state.review_due_at if state else next_review(policy, as_of, zone, since=member.enrolled_at)
         start = window_start(policy, as_of, zone)
-        points = _qualifying_points(session, member.id, start, as_of)
+        points = _qualifying(session, policy, member.id, start, as_of)
         rank = [t.code for t in tiers].index(current)
         above = tiers[rank + 1] if rank + 1 < len(tiers) else None
         return TierProgress(member_id=member.public_id, tier_code=current, qualifying_points=points,
                             window_start=start, next_tier=above.code if above else None,
-                            needed=max(0, above.threshold - points) if above else None, by=by)
+                            needed=max(0, above.threshold - points) if above else None, by=by,
+                            measure=policy.measure)
 
 
 def upgrade_on_accrual(session: Session, member_pk: int, now: datetime) -> None:
@@ -155,12 +162,12 @@ def upgrade_on_accrual(session: Session, member_pk: int, now: datetime) -> None:
     tiers, zone = _tiers(session), _zone(session)
     state = session.get(MemberTierRow, member_pk)
     current = [t.code for t in tiers].index(state.tier_code) if state else 0
-    points = _qualifying_points(session, member_pk, window_start(policy, now, zone), now)
+    points = _qualifying(session, policy, member_pk, window_start(policy, now, zone), now)
     reached = qualified_rank([t.threshold for t in tiers], points)
     if reached > current or state is None:
         member = session.get(MemberRow, member_pk)
         _change(session, member, state, tiers[reached].code, reason="upgrade" if reached > 0 else "enrolment",
-                note=f"{points} qualifying points", now=now,
+                note=f"{points} {QUALIFYING_WORDS[policy.measure]}", now=now,
                 review_due_at=state.review_due_at if state and policy.review == "calendar"
                 else next_review(policy, now, zone, since=now))
 
@@ -221,11 +228,12 @@ def _review_group(session: Session, policy: TierPolicy, zone: ZoneInfo, due: dat
     bulk.work_table(session, "tier_review", "member_id BIGINT, cur INTEGER, q INTEGER, in_grace INTEGER, "
                                             "new_rank INTEGER, starts_grace INTEGER, points BIGINT")
     kinds = ", ".join(f"'{k}'" for k in QUALIFYING_KINDS)
+    qualifying = _spend_sql("mt.member_id", end=":due", inclusive=False) if policy.measure == "spend" else (
+        "COALESCE((SELECT SUM(x.points) FROM ledger_transactions x WHERE x.member_id = mt.member_id "
+        f"AND x.kind IN ({kinds}) AND x.occurred_at >= :start AND x.occurred_at < :due), 0)")
     session.execute(sa.text(
         "INSERT INTO tier_review (member_id, cur, in_grace, points) "
-        "SELECT mt.member_id, t.rank, CASE WHEN mt.grace_until IS NULL THEN 0 ELSE 1 END, "
-        "COALESCE((SELECT SUM(x.points) FROM ledger_transactions x WHERE x.member_id = mt.member_id "
-        f"AND x.kind IN ({kinds}) AND x.occurred_at >= :start AND x.occurred_at < :due), 0) "
+        f"SELECT mt.member_id, t.rank, CASE WHEN mt.grace_until IS NULL THEN 0 ELSE 1 END, {qualifying} "
         "FROM member_tiers mt JOIN tiers t ON t.code = mt.tier_code WHERE mt.review_due_at = :due")
         .bindparams(*binds[:2]))
     bulk.analyze(session, "tier_review")
@@ -241,7 +249,7 @@ def _review_group(session: Session, policy: TierPolicy, zone: ZoneInfo, due: dat
     changes = session.execute(sa.text(
         "INSERT INTO tier_changes (member_id, from_code, to_code, reason, note, at) "
         "SELECT r.member_id, a.code, b.code, 'review', "
-        "CAST(r.points AS TEXT) || ' qualifying points', :due "
+        f"CAST(r.points AS TEXT) || ' {QUALIFYING_WORDS[policy.measure]}', :due "
         "FROM tier_review r JOIN tiers a ON a.rank = r.cur JOIN tiers b ON b.rank = r.new_rank "
         "WHERE r.new_rank <> r.cur").bindparams(binds[0])).rowcount
     session.execute(sa.text(
@@ -274,10 +282,26 @@ def _change(session: Session, member: MemberRow, state: MemberTierRow | None, co
     session.flush()
 
 
-def _qualifying_points(session: Session, member_pk: int, start: datetime, end: datetime) -> int:
+def _qualifying(session: Session, policy: TierPolicy, member_pk: int, start: datetime, end: datetime) -> int:
+    """The member's qualifying points or spend (by ``policy.measure``) from ``start`` to ``end``."""
+    if policy.measure == "spend":
+        return int(session.execute(sa.text(f"SELECT {_spend_sql(':member', end=':end', inclusive=True)}").bindparams(
+            sa.bindparam("start", start, type_=UTCDateTime()), sa.bindparam("end", end, type_=UTCDateTime())),
+            {"member": member_pk}).scalar())
     T = LedgerTransactionRow
     return int(session.scalar(sa.select(sa.func.coalesce(sa.func.sum(T.points), 0)).where(
         T.member_id == member_pk, T.kind.in_(QUALIFYING_KINDS), T.occurred_at >= start, T.occurred_at <= end)))
+
+
+def _spend_sql(member: str, *, end: str, inclusive: bool) -> str:
+    """SQL for the qualifying spend of ``member`` (an SQL expression) from ``:start`` to
+    ``end``: paid for purchases (not with points), less refunds, never below zero."""
+    until = "<=" if inclusive else "<"
+    paid = (f"COALESCE((SELECT SUM(r.total_minor - r.paid_with_points_minor) FROM receipts r WHERE r.member_id = "
+            f"{member} AND r.occurred_at >= :start AND r.occurred_at {until} {end}), 0)")
+    returned = (f"COALESCE((SELECT SUM(f.amount_minor) FROM refunds f JOIN receipts r ON r.id = f.receipt_id "
+                f"WHERE r.member_id = {member} AND f.occurred_at >= :start AND f.occurred_at {until} {end}), 0)")
+    return f"CASE WHEN {paid} > {returned} THEN {paid} - {returned} ELSE 0 END"
 
 
 def _tiers(session: Session) -> list[TierDefinition]:
@@ -287,7 +311,8 @@ def _tiers(session: Session) -> list[TierDefinition]:
 
 def _policy(session: Session) -> TierPolicy | None:
     row = session.get(TierPolicyRow, 1)
-    return None if row is None else TierPolicy(row.window_kind, row.window_months, row.review, row.grace_months)
+    return None if row is None else TierPolicy(row.window_kind, row.window_months, row.review, row.grace_months,
+                                               row.measure)
 
 
 def _need_policy(session: Session) -> TierPolicy:

@@ -56,7 +56,7 @@ def test_a_defined_ladder_reads_back_as_it_was_given(client, marketer, ladder):
 def test_a_ladder_without_a_policy_gets_the_calendar_year_policy(client, marketer):
     response = client.put("/v1/staff/tiers", json={"tiers": LADDER["tiers"]}, headers=marketer)
     assert response.json["policy"] == {"window": "calendar_year", "window_months": 12, "review": "calendar",
-                                       "grace_months": 0}
+                                       "grace_months": 0, "measure": "points"}
 
 
 def test_a_ladder_whose_thresholds_do_not_rise_is_refused_and_changes_nothing(client, marketer, ladder, database):

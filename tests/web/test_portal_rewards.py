@@ -80,3 +80,12 @@ def test_without_tiers_or_rewards_the_page_shows_neither(browser, member_with_lo
     browser.sign_in(member.email)
     html = browser.get("/portal/").get_data(as_text=True)
     assert 'id="tier"' not in html and 'id="rewards"' not in html
+
+
+def test_with_tiers_on_spend_the_page_says_how_much_more_to_buy(browser, member_with_login, earn, database, clock):
+    define_tiers(database, [TierDefinition("basic", "Basic", 0), TierDefinition("silver", "Silver", 50_000)],
+                 TierPolicy(measure="spend"), now=clock())
+    member = member_with_login()
+    earn(member, 40_000)
+    browser.sign_in(member.email)
+    assert "EUR 100.00 more in purchases by" in text_of(browser.get("/portal/"))
