@@ -62,13 +62,10 @@ def split(total: int, weights: list[int]) -> list[int]:
     whole = sum(weights)
     if whole == 0:
         weights, whole = [1] * len(weights), len(weights)
-    parts, rems = [], []
-    for w in weights:
-        q, r = divmod(total * w, whole)
-        parts.append(q)
-        rems.append(r)
+    parts = [total * w // whole for w in weights]
     short = total - sum(parts)
     if short:
+        rems = [total * w % whole for w in weights]
         # a stable sort, reversed, keeps ties in index order: ties go to the earlier weight
         for i in sorted(range(len(weights)), key=rems.__getitem__, reverse=True)[:short]:
             parts[i] += 1
@@ -147,7 +144,7 @@ def settle(candidates: list[Candidate], *, line_nos: list[int], eligible: list[i
         if rule.campaign is not None and rule.campaign in campaign_left:
             campaign_left[rule.campaign] -= applied
         awards.append(RuleAward(rule.key, c.version, rule.campaign, desired, applied,
-                                tuple((line_nos[i], p) for i, p in zip(c.lines, per_line)), capped_by))
+                                tuple(zip(map(line_nos.__getitem__, c.lines), per_line)), capped_by))
         if rule.stacking == "exclusive" and applied > 0:
             break
     return totals, awards
