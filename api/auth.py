@@ -28,6 +28,7 @@ from engine.access.staff import staff_principal
 from engine.access.terminal_keys import signing_key
 from engine.audit import record_audit
 from engine.errors import NotAllowed, NotAuthenticated, NotFound, not_found
+from engine.snapshot import ProgrammeSnapshot, current_programme, pinned
 
 KEY_HEADER, TIMESTAMP_HEADER, SIGNATURE_HEADER = "X-Loyalty-Key", "X-Loyalty-Timestamp", "X-Loyalty-Signature"
 TERMINAL_AUTH = {"TerminalSignature": []}
@@ -50,8 +51,8 @@ def request_path() -> str:
     return request.path + ("?" + query if query else "")
 
 
-def terminal_principal() -> Principal:
-    """The terminal whose key signed this request; NotAuthenticated otherwise."""
+def terminal_principal(snapshot: ProgrammeSnapshot) -> Principal:
+    """The terminal whose key (in ``snapshot``) signed this request; NotAuthenticated otherwise."""
     key_id, stamp, given = (request.headers.get(h) for h in (KEY_HEADER, TIMESTAMP_HEADER, SIGNATURE_HEADER))
     if not (key_id and stamp and given):
         raise NotAuthenticated(f"terminal requests must be signed ({KEY_HEADER}, {TIMESTAMP_HEADER}, "
@@ -60,7 +61,7 @@ def terminal_principal() -> Principal:
             abs(now().timestamp() - int(stamp)) > current_app.config["TERMINAL_CLOCK_SKEW"]:
         raise NotAuthenticated("the request's timestamp is too far from the server's clock; check the "
                                "terminal's clock (or this is a replayed request)", code="stale_request")
-    key = signing_key(database(), key_id)
+    key = signing_key(database(), key_id, snapshot)
     expected = signature(key.secret, request.method, request_path(), stamp,
                          request.headers.get("Idempotency-Key", ""), request.get_data(cache=True))
     if not hmac.compare_digest(expected, given.lower()):
@@ -75,11 +76,15 @@ def bearer_token() -> str | None:
 
 
 def terminal_only(view: Callable) -> Callable:
-    """The view runs for a signed terminal request; ``g.principal`` is the terminal."""
+    """The view runs for a signed terminal request; ``g.principal`` is the terminal. The
+    request works with the programme's configuration as of the signature check (one read
+    of the configuration's revision per request)."""
     @wraps(view)
     def wrapper(*args, **kwargs):
-        g.principal = terminal_principal()
-        return view(*args, **kwargs)
+        snapshot = current_programme(database())
+        g.principal = terminal_principal(snapshot)
+        with pinned(database(), snapshot):
+            return view(*args, **kwargs)
     return wrapper
 
 

@@ -36,9 +36,9 @@ from engine.orm.access import CardChallengeRow, OfflineCardProofRow
 from engine.orm.cards import CardRow
 from engine.orm.ledger import AccountRow
 from engine.orm.members import MemberRow
-from engine.orm.stores import TerminalRow
 from engine.programme import ProgrammeSettings
 from engine.settings import read_settings
+from engine.snapshot import TerminalInfo, programme
 
 CHALLENGE_TTL = timedelta(seconds=60)
 CARD_SESSION_TTL = timedelta(minutes=15)  # a tap at the start of a long sale still pays at its end
@@ -250,8 +250,8 @@ def _usable_card(session: Session, number: str) -> CardRow:
     return card_row(session, number)
 
 
-def _terminal(session: Session, terminal_code: str) -> TerminalRow:
-    terminal = session.scalar(sa.select(TerminalRow).where(TerminalRow.code == terminal_code))
+def _terminal(session: Session, terminal_code: str) -> TerminalInfo:
+    terminal = programme(session).terminals.get(terminal_code)
     if terminal is None or terminal.status != "active":
         raise NotAllowed(f"terminal {terminal_code!r} is not active", code="terminal_not_active")
     return terminal

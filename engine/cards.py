@@ -103,13 +103,21 @@ def list_cards(db: Database, *, member_id: str | None = None) -> list[Card]:
 
 
 def card_row(session: Session, number: str, *, lock: bool = False) -> CardRow:
-    """The card's row inside a caller's transaction, locked for update if asked; refuses an unknown card."""
-    query = sa.select(CardRow).where(CardRow.number == _normalise(number))
+    """The card's row inside a caller's transaction, locked for update if asked; refuses an unknown card.
+
+    Read once per transaction: the row found is kept in the session (an accrual names its
+    card three times on the way: proof, card session, member)."""
+    normalised = _normalise(number)
+    seen = session.info.setdefault("cards_by_number", {})
+    if not lock and normalised in seen:
+        return seen[normalised]
+    query = sa.select(CardRow).where(CardRow.number == normalised)
     if lock:
         query = query.with_for_update(of=CardRow)
     row = session.scalar(query)
     if row is None:
         raise not_found("card", number)
+    seen[normalised] = row
     return row
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.errors import Conflict
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+_NO_BEGIN = "loyalty_no_begin"  # execution option: SQLite statements run in autocommit
 
 
 class Database:
@@ -50,6 +52,14 @@ class Database:
         with self._sessions.begin() as session:
             yield session
 
+    @contextmanager
+    def autocommit_session(self) -> Iterator[Session]:
+        """A session for a read or two outside any transaction: no BEGIN, no COMMIT (each
+        statement stands alone), no write lock on SQLite. Never for writes."""
+        options = {_NO_BEGIN: True} if self.is_sqlite else {"isolation_level": "AUTOCOMMIT"}
+        with self.engine.connect().execution_options(**options) as connection, Session(connection) as session:
+            yield session
+
     def dispose(self) -> None:
         self.engine.dispose()
 
@@ -62,6 +72,15 @@ def insert_unique(session: Session, row, conflict: Conflict) -> None:
         session.flush()
     except IntegrityError as error:
         raise conflict from error
+
+
+def insert_unless_taken(session: Session, table: sa.Table, unique: list[str], values: dict, returning):
+    """INSERT ``values`` unless a row with the same ``unique`` columns exists (PostgreSQL
+    first waits for a concurrent transaction inserting it); the ``returning`` column's value
+    of the new row, or None when it was taken."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    return session.execute(insert(table).values(**values).on_conflict_do_nothing(index_elements=unique)
+                           .returning(returning)).scalar()
 
 
 def _ensure_sqlite_folder(url) -> None:
@@ -84,4 +103,5 @@ def _make_sqlite_transactional(engine: sa.Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if not connection.get_execution_options().get(_NO_BEGIN):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -14,6 +14,7 @@ from engine.database import Database
 from engine.errors import InvalidInput, Problem, refuse_if
 from engine.orm.programme import ProgrammeSettingsRow
 from engine.programme import ProgrammeSettings, validate_settings
+from engine.snapshot import programme
 
 
 def get_settings(db: Database) -> ProgrammeSettings:
@@ -23,11 +24,8 @@ def get_settings(db: Database) -> ProgrammeSettings:
 
 
 def read_settings(session: Session) -> ProgrammeSettings:
-    """The settings, read inside a caller's transaction."""
-    row = session.get(ProgrammeSettingsRow, 1)
-    if row is None:
-        return ProgrammeSettings()
-    return ProgrammeSettings(**{name: getattr(row, name) for name in ProgrammeSettings.field_names()})
+    """The settings, read inside a caller's transaction (from the programme snapshot)."""
+    return programme(session).settings
 
 
 def update_settings(db: Database, changes: Mapping[str, object], *, now: datetime) -> ProgrammeSettings:

@@ -17,6 +17,7 @@ from engine.database import Database
 from engine.errors import NotAuthenticated, not_found
 from engine.orm.access import TerminalCredentialRow
 from engine.orm.stores import StoreRow, TerminalRow
+from engine.snapshot import ProgrammeSnapshot, current_programme
 
 
 @dataclass(frozen=True)
@@ -64,21 +65,14 @@ def list_terminal_keys(db: Database, terminal_code: str | None = None) -> list[T
         return [_key(row, terminal, store) for row, terminal, store in session.execute(query)]
 
 
-def signing_key(db: Database, key_id: str) -> TerminalKey:
-    """The live key ``key_id`` with its secret, to check a request's signature."""
-    with db.transaction() as session:
-        found = session.execute(
-            sa.select(TerminalCredentialRow.secret, TerminalCredentialRow.created_at, TerminalRow.code,
-                      StoreRow.code)
-            .join(TerminalRow, TerminalRow.id == TerminalCredentialRow.terminal_id)
-            .join(StoreRow, StoreRow.id == TerminalRow.store_id)
-            .where(TerminalCredentialRow.key_id == key_id, TerminalCredentialRow.revoked_at.is_(None),
-                   TerminalRow.status == "active")).first()
+def signing_key(db: Database, key_id: str, snapshot: ProgrammeSnapshot | None = None) -> TerminalKey:
+    """The live key ``key_id`` with its secret, to check a request's signature (in
+    ``snapshot``, when the caller holds the current configuration already)."""
+    found = (snapshot or current_programme(db)).terminal_keys.get(key_id)
     if found is None:
         raise NotAuthenticated("unknown or revoked terminal key", code="invalid_terminal_key")
-    secret, created_at, terminal, store = found
-    return TerminalKey(key_id=key_id, terminal_code=terminal, store_code=store, created_at=created_at,
-                       revoked_at=None, secret=secret)
+    return TerminalKey(key_id=key_id, terminal_code=found.terminal_code, store_code=found.store_code,
+                       created_at=found.created_at, revoked_at=None, secret=found.secret)
 
 
 def _key(row: TerminalCredentialRow, terminal: str, store: str, *, with_secret: bool = False) -> TerminalKey:

@@ -9,14 +9,16 @@ cached balance by exactly the member entries.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from engine.orm.ledger import SYSTEM_ACCOUNTS, AccountRow, EntryRow, LedgerTransactionRow
+from engine.orm.ledger import AccountRow, EntryRow, LedgerTransactionRow
 from engine.orm.members import MemberRow
+from engine.snapshot import programme
 
 
 def member_account_code(public_id: str) -> str:
@@ -38,13 +40,9 @@ def lock_member_account(session: Session, member_pk: int) -> AccountRow:
     return session.execute(query.execution_options(populate_existing=True)).scalar_one()
 
 
-def system_account_ids(session: Session) -> dict[str, int]:
-    """Ids of the system accounts (read once per session)."""
-    cached = session.info.get("system_account_ids")
-    if cached is None:
-        rows = session.execute(sa.select(AccountRow.kind, AccountRow.id).where(AccountRow.kind.in_(SYSTEM_ACCOUNTS)))
-        cached = session.info["system_account_ids"] = dict(rows.all())
-    return cached
+def system_account_ids(session: Session) -> Mapping[str, int]:
+    """Ids of the system accounts (created by the first migration, never changed)."""
+    return programme(session).system_accounts
 
 
 def transaction_checksum(kind: str, member_pk: int, occurred_at: datetime,
@@ -57,9 +55,14 @@ def transaction_checksum(kind: str, member_pk: int, occurred_at: datetime,
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class PostedTransaction:
+    id: int
+
+
 def post_transaction(session: Session, *, kind: str, account: AccountRow, member_points: int,
                      system: dict[str, int], occurred_at: datetime, now: datetime, description: str,
-                     actor: str | None = None) -> LedgerTransactionRow:
+                     actor: str | None = None) -> PostedTransaction:
     """Post one balanced transaction: ``member_points`` on the member's account and the
     ``system`` amounts (by system account kind) on the others; zero amounts are left out.
 
@@ -70,12 +73,15 @@ def post_transaction(session: Session, *, kind: str, account: AccountRow, member
     entries = [(a, amount) for a, amount in entries if amount != 0]
     if sum(amount for _, amount in entries) != 0 or len(entries) < 2:
         raise AssertionError(f"unbalanced {kind} transaction: {entries}")  # a bug, never input
-    row = LedgerTransactionRow(
+    # Plain INSERTs, not ORM objects: ledger rows are never read back or changed in the
+    # transaction that writes them, and the unit of work costs more than the statements.
+    transactions = LedgerTransactionRow.__table__
+    transaction_id = session.execute(sa.insert(transactions).values(
         kind=kind, member_id=account.member_id, points=member_points, occurred_at=occurred_at,
         posted_at=now, description=description[:200], actor=actor,
-        checksum=transaction_checksum(kind, account.member_id, occurred_at, entries))
-    session.add(row)
-    session.flush()
-    session.add_all(EntryRow(transaction_id=row.id, account_id=a, amount=amount) for a, amount in entries)
+        checksum=transaction_checksum(kind, account.member_id, occurred_at, entries),
+    ).returning(transactions.c.id)).scalar_one()
+    session.execute(sa.insert(EntryRow.__table__), [{"transaction_id": transaction_id, "account_id": a, "amount": amount}
+                                          for a, amount in entries])
     account.balance += member_points
-    return row
+    return PostedTransaction(transaction_id)

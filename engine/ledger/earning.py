@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from engine.database import Database, insert_unique
+from engine.database import Database, insert_unless_taken
 from engine.errors import ReceiptAlreadyEarned, refuse_if
 from engine.ledger.accounts import lock_member_account, post_transaction
 from engine.ledger.basket import Basket, EarningContext, PointsCalculator, validate_basket
@@ -51,11 +51,6 @@ def earn_points(db: Database, basket: Basket, *, caller: str, idempotency_key: s
         store, terminal = till(session, basket.store_code, basket.terminal_code)
         member = identify_member(session, member_id=basket.member_id, card_number=basket.card_number)
         account = lock_member_account(session, member.id)
-        already = _receipt_taken(basket)
-        if session.scalar(sa.select(ReceiptRow.id).where(
-                ReceiptRow.store_id == store.id, ReceiptRow.terminal_id == terminal.id,
-                ReceiptRow.receipt_number == basket.receipt_number)) is not None:
-            raise already
         context = EarningContext(settings=settings, as_of=now)
         rules_calculator = calculator_for_sale(session, basket, member, store) if calculator is None else None
         evaluation = rules_calculator.evaluate(basket, context) if rules_calculator else None
@@ -76,26 +71,29 @@ def earn_points(db: Database, basket: Basket, *, caller: str, idempotency_key: s
                 description=f"purchase {basket.store_code}/{basket.terminal_code}/{basket.receipt_number}")
             add_lot(session, account, transaction, points, earned_at=basket.occurred_at,
                     available_at=available_at, expires_at=expires_at)
-        receipt = ReceiptRow(
+        # The receipt goes in last: when it was taken (a retry under a new key, or a
+        # concurrent one), the refusal rolls everything above back.
+        receipts = ReceiptRow.__table__
+        receipt_id = insert_unless_taken(session, receipts, ["store_id", "terminal_id", "receipt_number"], dict(
             store_id=store.id, terminal_id=terminal.id, receipt_number=basket.receipt_number,
             member_id=member.id, occurred_at=basket.occurred_at, currency=basket.currency,
             total_minor=basket.total_minor, paid_with_points_minor=basket.paid_with_points_minor,
-            points=points, transaction_id=transaction.id if transaction else None)
-        insert_unique(session, receipt, already)
+            points=points, transaction_id=transaction.id if transaction else None), returning=receipts.c.id)
+        if receipt_id is None:
+            raise _receipt_taken(basket)
         if points:
             upgrade_on_accrual(session, member.id, now)  # tiers: immediate upgrade (spend counts this receipt)
-        line_rows = [ReceiptLineRow(
-            receipt_id=receipt.id, line_no=line.line_no, sku=line.sku, category=line.category,
-            brand=line.brand, quantity=line.quantity, amount_minor=line.amount_minor,
-            eligible_minor=earned.eligible_minor, points=earned.points)
-            for line, earned in zip(basket.lines, lines)]
-        session.add_all(line_rows)
-        session.flush()
+        lines_table = ReceiptLineRow.__table__  # Core: one multi-row INSERT, whichever columns are None
+        line_ids = dict(session.execute(sa.insert(lines_table).returning(lines_table.c.line_no, lines_table.c.id), [dict(
+                receipt_id=receipt_id, line_no=line.line_no, sku=line.sku, category=line.category,
+                brand=line.brand, quantity=line.quantity, amount_minor=line.amount_minor,
+                eligible_minor=earned.eligible_minor, points=earned.points)
+                for line, earned in zip(basket.lines, lines)]).all())
         if evaluation is not None:
-            record_awards(session, rules_calculator, evaluation, receipt=receipt,
-                          line_ids={row.line_no: row.id for row in line_rows})
+            record_awards(session, rules_calculator, evaluation, receipt_id=receipt_id, member_pk=member.id,
+                          occurred_at=basket.occurred_at, line_ids=line_ids)
         if referral is not None:
-            reward_referrer(session, referral, receipt=receipt, settings=settings, now=now)
+            reward_referrer(session, referral, receipt_id=receipt_id, basket=basket, settings=settings, now=now)
         return PointsEarned(
             member_id=member.public_id, store_code=store.code, terminal_code=terminal.code,
             receipt_number=basket.receipt_number, points=points, lines=lines,

@@ -22,10 +22,9 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from engine.database import Database
+from engine.database import Database, insert_unless_taken
 from engine.errors import (IdempotencyKeyReused, LoyaltyError, Problem, RequestInFlight, error_from_plain,
                            error_to_plain, refuse_if)
 from engine.orm.ledger import IdempotencyKeyRow
@@ -76,17 +75,18 @@ def purge_idempotency_keys(db: Database, *, as_of: datetime) -> int:
 
 
 def _claim(session: Session, caller: str, key: str, command: str, fingerprint: str, now: datetime) -> bool:
-    on_postgresql = session.get_bind().dialect.name == "postgresql"
-    insert = postgresql.insert if on_postgresql else sqlite.insert
-    statement = insert(IdempotencyKeyRow).values(
-        caller=caller, key=key, command=command, request_hash=fingerprint, created_at=now,
-    ).on_conflict_do_nothing(index_elements=["caller", "key"]).returning(IdempotencyKeyRow.id)
-    if not on_postgresql:
-        return session.execute(statement).scalar() is not None
+    keys = IdempotencyKeyRow.__table__
+
+    def insert() -> bool:
+        return insert_unless_taken(session, keys, ["caller", "key"], dict(
+            caller=caller, key=key, command=command, request_hash=fingerprint, created_at=now),
+            returning=keys.c.id) is not None
+    if session.get_bind().dialect.name != "postgresql":
+        return insert()
     # The insert waits while another transaction holds the same key uncommitted: bound it.
     session.execute(sa.text(f"SET LOCAL lock_timeout = '{IN_FLIGHT_WAIT}'"))
     try:
-        claimed = session.execute(statement).scalar() is not None
+        claimed = insert()
     except sa.exc.OperationalError as error:
         if getattr(error.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
             raise RequestInFlight(f"a request with idempotency key {key!r} is still being processed; "
@@ -110,8 +110,8 @@ def _replay(session: Session, caller: str, key: str, command: str, fingerprint: 
 
 
 def _record(session: Session, caller: str, key: str, outcome: str, answer: dict) -> None:
-    session.execute(sa.update(IdempotencyKeyRow)
-                    .where(IdempotencyKeyRow.caller == caller, IdempotencyKeyRow.key == key)
+    keys = IdempotencyKeyRow.__table__
+    session.execute(sa.update(keys).where(keys.c.caller == caller, keys.c.key == key)
                     .values(outcome=outcome, response=json.dumps(answer)))
 
 

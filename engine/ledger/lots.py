@@ -15,8 +15,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from engine.ledger.accounts import PostedTransaction
 from engine.ledger.allocation import take_in_order
-from engine.orm.ledger import AccountRow, LedgerTransactionRow, LotAllocationRow, LotRow
+from engine.orm.ledger import AccountRow, LotAllocationRow, LotRow
 
 # Earliest expiry first; lots that never expire after all others; then oldest first.
 SPENDING_ORDER = (LotRow.expires_at.is_(None), LotRow.expires_at, LotRow.available_at, LotRow.id)
@@ -31,16 +32,14 @@ class Holdings:
     debt: int
 
 
-def add_lot(session: Session, account: AccountRow, transaction: LedgerTransactionRow, points: int, *,
-            earned_at: datetime, available_at: datetime, expires_at: datetime | None) -> LotRow:
+def add_lot(session: Session, account: AccountRow, transaction: PostedTransaction, points: int, *,
+            earned_at: datetime, available_at: datetime, expires_at: datetime | None) -> None:
     """A lot of ``points`` for the account's member; whatever the member owes is paid first."""
     repaid = min(points, account.debt)
     account.debt -= repaid
-    lot = LotRow(member_id=account.member_id, transaction_id=transaction.id, amount=points,
-                 remaining=points - repaid, reserved=0, earned_at=earned_at,
-                 available_at=available_at, expires_at=expires_at)
-    session.add(lot)
-    return lot
+    session.execute(sa.insert(LotRow.__table__).values(
+        member_id=account.member_id, transaction_id=transaction.id, amount=points, remaining=points - repaid,
+        reserved=0, earned_at=earned_at, available_at=available_at, expires_at=expires_at))
 
 
 def member_lots(session: Session, member_pk: int, *, spendable_at: datetime | None = None) -> list[LotRow]:
@@ -67,7 +66,7 @@ def holdings(session: Session, account: AccountRow, as_of: datetime) -> Holdings
                     reserved=reserved, debt=account.debt)
 
 
-def consume(session: Session, transaction: LedgerTransactionRow, taken: list[tuple[LotRow, int]],
+def consume(session: Session, transaction: PostedTransaction, taken: list[tuple[LotRow, int]],
             *, from_reserved: bool = False) -> None:
     """Take points from lots for ``transaction`` and record which lot gave how many."""
     for lot, points in taken:

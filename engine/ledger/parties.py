@@ -5,15 +5,13 @@ a terminal only in its own store and while active. Each refusal names what was w
 """
 from __future__ import annotations
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from engine.cards import card_row
-from engine.errors import InvalidState, NotFound
+from engine.errors import InvalidState, NotFound, not_found
 from engine.members import member_row
 from engine.orm.members import MemberRow
-from engine.orm.stores import StoreRow, TerminalRow
-from engine.stores import store_row
+from engine.snapshot import StoreInfo, TerminalInfo, programme
 
 
 def identify_member(session: Session, *, member_id: str | None, card_number: str | None) -> MemberRow:
@@ -31,12 +29,14 @@ def identify_member(session: Session, *, member_id: str | None, card_number: str
     return member
 
 
-def till(session: Session, store_code: str, terminal_code: str) -> tuple[StoreRow, TerminalRow]:
+def till(session: Session, store_code: str, terminal_code: str) -> tuple[StoreInfo, TerminalInfo]:
     """The store and its active terminal; refuses a terminal of another store."""
-    store = store_row(session, store_code)
-    terminal = session.scalar(sa.select(TerminalRow).where(TerminalRow.code == terminal_code,
-                                                           TerminalRow.store_id == store.id))
-    if terminal is None:
+    known = programme(session)
+    store = known.stores.get(store_code)
+    if store is None:
+        raise not_found("store", store_code)
+    terminal = known.terminals.get(terminal_code)
+    if terminal is None or terminal.store_id != store.id:
         raise NotFound(f"unknown terminal {terminal_code!r} in store {store_code!r}", code="unknown_terminal")
     if terminal.status != "active":
         raise InvalidState(f"terminal {terminal_code} is {terminal.status}", code=f"terminal_{terminal.status}")

@@ -48,3 +48,14 @@ class ProgrammeSettingsRow(Base):
     birthday_bonus_points: Mapped[int] = mapped_column(server_default="100")
     expiry_warning_days: Mapped[int] = mapped_column(server_default="30")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ProgrammeRevisionRow(Base):
+    """One row whose ``revision`` database triggers move forward whenever the programme's
+    configuration changes (see engine/snapshot.py for the tables and why)."""
+
+    __tablename__ = "programme_revision"
+    __table_args__ = (sa.CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    revision: Mapped[int] = mapped_column(sa.BigInteger)

@@ -27,17 +27,18 @@ from engine.errors import InvalidInput, Problem, not_found, refuse_if
 from engine.ledger.basket import BaseRateCalculator, Basket, EarningContext, LinePoints, validate_basket
 from engine.orm.ledger import ReceiptRow
 from engine.orm.members import MemberRow
-from engine.orm.rules import CampaignRow, ReceiptLineRulePointsRow, ReceiptRuleAwardRow, RuleVersionRow
+from engine.orm.rules import (MemberAttributeRow, ReceiptLineRulePointsRow, ReceiptRuleAwardRow, RuleVersionRow,
+                              SegmentMemberRow, SegmentRow)
 from engine.orm.stores import StoreRow
-from engine.orm.tiers import TierRow
 from engine.rules.campaigns import budget_left, claim_budget, held_out
 from engine.rules.compiled import CompiledRuleSet
 from engine.rules.facts import MemberFacts, SaleFacts, Usage
 from engine.rules.model import Rule, rule_from_dict
 from engine.rules.outcome import RuleAward
-from engine.rules.segments import member_attributes, member_segments
+from engine.rules.segments import with_predicate_segments
 from engine.rules.validation import validate_rule
 from engine.settings import read_settings
+from engine.snapshot import StoreInfo, programme
 
 _CACHE: dict[tuple, CompiledRuleSet] = {}
 _CACHE_SIZE = 32
@@ -78,10 +79,7 @@ class RulesCalculator:
 def compiled_in_force(session: Session, at: datetime) -> tuple[CompiledRuleSet, dict[tuple[str, int], int]]:
     """The compiled set of the versions in force at ``at`` (cached per set of versions) and
     their row ids by ``(rule_key, version)``."""
-    rows = session.execute(sa.select(RuleVersionRow.id, RuleVersionRow.rule_key, RuleVersionRow.version,
-                                     RuleVersionRow.digest).where(
-        RuleVersionRow.published_at <= at,
-        sa.or_(RuleVersionRow.valid_until.is_(None), RuleVersionRow.valid_until > at))).all()
+    rows = programme(session).versions_in_force(at)
     key = tuple(sorted((r.rule_key, r.version, r.digest) for r in rows))
     ids = {(r.rule_key, r.version): r.id for r in rows}
     compiled = _CACHE.get(key)
@@ -97,31 +95,40 @@ def compiled_in_force(session: Session, at: datetime) -> tuple[CompiledRuleSet, 
 
 def member_facts(session: Session, member: MemberRow) -> MemberFacts:
     """The member as rules see it; ``first_purchase`` when no receipt of theirs exists yet."""
-    attributes = member_attributes(session, member.id)
-    first = session.scalar(sa.select(ReceiptRow.id).where(ReceiptRow.member_id == member.id).limit(1)) is None
+    # One round trip for the three things an accrual needs to know about the member:
+    # (kind, name, value) rows of attributes, listed segments, and whether a receipt exists.
+    rows = session.execute(sa.union_all(
+        sa.select(sa.literal("attribute"), MemberAttributeRow.name, MemberAttributeRow.value)
+        .where(MemberAttributeRow.member_id == member.id),
+        sa.select(sa.literal("segment"), SegmentRow.code, sa.null())
+        .join(SegmentMemberRow, SegmentMemberRow.segment_id == SegmentRow.id)
+        .where(SegmentMemberRow.member_id == member.id),
+        sa.select(sa.literal("purchased"), sa.null(), sa.null())
+        .where(sa.exists().where(ReceiptRow.member_id == member.id)))).all()
+    attributes = {name: value for kind, name, value in rows if kind == "attribute"}
+    listed = {name for kind, name, _ in rows if kind == "segment"}
     return MemberFacts(tier_code=member.tier_code, enrolled_at=member.enrolled_at,
-                       birthday=member.profile.birthday if member.profile else None, first_purchase=first,
-                       segments=member_segments(session, member, attributes), attributes=attributes,
-                       member_id=member.public_id, tier_multiplier=tier_multiplier(session, member.tier_code))
+                       birthday=member.profile.birthday if member.profile else None,
+                       first_purchase=not any(kind == "purchased" for kind, _, _ in rows),
+                       segments=with_predicate_segments(session, listed, member.tier_code, attributes),
+                       attributes=attributes, member_id=member.public_id,
+                       tier_multiplier=tier_multiplier(session, member.tier_code))
 
 
 def tier_multiplier(session: Session, tier_code: str | None) -> Decimal:
     """The earn multiplier of ``tier_code`` (1 without a tier or for an unknown one)."""
-    found = session.scalar(sa.select(TierRow.earn_multiplier).where(TierRow.code == tier_code)) \
-        if tier_code is not None else None
-    return Decimal(found) if found is not None else Decimal(1)
+    return programme(session).tier_multiplier(tier_code)
 
 
-def sale_facts(store: StoreRow, channel: str | None = None) -> SaleFacts:
+def sale_facts(store: StoreRow | StoreInfo, channel: str | None = None) -> SaleFacts:
     """The sale as rules see it: the store, its group and time zone, the channel."""
     return SaleFacts(store.code, store.group_code, store.timezone, channel)
 
 
 def usage_for(session: Session, member: MemberRow | None, facts: MemberFacts, rule_set: CompiledRuleSet,
-              local_day: date, at: datetime, *, with_budgets: bool) -> tuple[Usage, dict[str, int]]:
+              local_day: date, at: datetime, *, with_budgets: bool) -> Usage:
     """What the member's capped rules already gave in the day/week/month of ``local_day``, the
-    campaigns open to the member at ``at`` and (``with_budgets``) their budgets left; also the
-    campaign ids by code."""
+    campaigns open to the member at ``at`` and (``with_budgets``) their budgets left."""
     capped = sorted({r.rule.key for r in rule_set.rules if any(
         (r.rule.limits.per_member_day, r.rule.limits.per_member_week, r.rule.limits.per_member_month))})
     day, week, month = {}, {}, {}
@@ -144,7 +151,8 @@ def usage_for(session: Session, member: MemberRow | None, facts: MemberFacts, ru
     codes = sorted({r.rule.campaign for r in rule_set.rules if r.rule.campaign})
     open_, left, ids = set(), {}, {}
     if codes:
-        campaigns = session.scalars(sa.select(CampaignRow).where(CampaignRow.code.in_(codes))).all()
+        known = programme(session).campaigns
+        campaigns = [known[code] for code in codes if code in known]
         ids = {c.code: c.id for c in campaigns}
         for c in campaigns:
             if not (c.starts_at <= at < c.ends_at):
@@ -157,37 +165,41 @@ def usage_for(session: Session, member: MemberRow | None, facts: MemberFacts, ru
         if with_budgets:
             by_id = budget_left(session, list(ids.values()))
             left = {code: by_id[i] for code, i in ids.items() if i in by_id}
-    return Usage(day, week, month, left, frozenset(open_)), ids
+    return Usage(day, week, month, left, frozenset(open_))
 
 
-def calculator_for_sale(session: Session, basket: Basket, member: MemberRow, store: StoreRow) -> RulesCalculator:
+def calculator_for_sale(session: Session, basket: Basket, member: MemberRow,
+                        store: StoreRow | StoreInfo) -> RulesCalculator:
     """The calculator an accrual uses: published rules at the sale's instant, the member's
     facts and usage, and a budget claim from the campaign slices (locks last until commit)."""
     rule_set, ids = compiled_in_force(session, basket.occurred_at)
     sale = sale_facts(store, basket.channel)
     facts = member_facts(session, member)
     local_day = sale.local(basket.occurred_at).date()
-    usage, campaign_ids = usage_for(session, member, facts, rule_set, local_day, basket.occurred_at,
-                                    with_budgets=False)
+    usage = usage_for(session, member, facts, rule_set, local_day, basket.occurred_at, with_budgets=False)
+    campaigns = programme(session).campaigns
 
     def claim(campaign: str, points: int) -> int:
-        return claim_budget(session, campaign_ids[campaign], points, start=member.id)
+        known = campaigns[campaign]
+        return claim_budget(session, known.id, points, start=member.id, slices=known.budget_slices)
     return RulesCalculator(rule_set, sale=sale, member=facts, usage=usage, claim=claim, version_ids=ids)
 
 
-def record_awards(session: Session, calculator: RulesCalculator, evaluation: Evaluation, *, receipt: ReceiptRow,
-                  line_ids: dict[int, int]) -> None:
-    """Store what each rule version gave the receipt, in total and per line."""
-    local_day = calculator.sale.local(receipt.occurred_at).date()
-    rows = [ReceiptRuleAwardRow(
-        receipt_id=receipt.id, member_id=receipt.member_id,
-        rule_version_id=calculator.version_ids.get((award.rule_key, award.version)),
-        rule_key=award.rule_key, campaign_code=award.campaign, local_date=local_day, desired=award.desired,
-        applied=award.applied, capped_by=award.capped_by) for award in evaluation.awards]
-    session.add_all(rows)
-    session.flush()  # one multi-row INSERT for the awards, then one for their lines
-    session.add_all(ReceiptLineRulePointsRow(award_id=row.id, receipt_line_id=line_ids[line_no], points=points)
-                    for row, award in zip(rows, evaluation.awards) for line_no, points in award.lines if points)
+def record_awards(session: Session, calculator: RulesCalculator, evaluation: Evaluation, *, receipt_id: int,
+                  member_pk: int, occurred_at: datetime, line_ids: dict[int, int]) -> None:
+    """Store what each rule version gave the receipt, in total and per line (one multi-row
+    INSERT for the awards, one for their lines)."""
+    local_day = calculator.sale.local(occurred_at).date()
+    awards_table = ReceiptRuleAwardRow.__table__  # Core: one multi-row INSERT, whichever columns are None
+    award_ids = session.scalars(sa.insert(awards_table).returning(awards_table.c.id, sort_by_parameter_order=True), [dict(
+            receipt_id=receipt_id, member_id=member_pk,
+            rule_version_id=calculator.version_ids.get((award.rule_key, award.version)),
+            rule_key=award.rule_key, campaign_code=award.campaign, local_date=local_day, desired=award.desired,
+            applied=award.applied, capped_by=award.capped_by) for award in evaluation.awards]).all()
+    line_points = [{"award_id": award_id, "receipt_line_id": line_ids[line_no], "points": points}
+                   for award_id, award in zip(award_ids, evaluation.awards) for line_no, points in award.lines if points]
+    if line_points:
+        session.execute(sa.insert(ReceiptLineRulePointsRow.__table__), line_points)
 
 
 def simulate(db: Database, basket: Basket, *, now: datetime, member_id: str | None = None,
@@ -232,7 +244,7 @@ def simulate(db: Database, basket: Basket, *, now: datetime, member_id: str | No
             kept = [(r.rule, r.version) for r in published.rules if r.rule.key not in overlay]
             rule_set = CompiledRuleSet(kept + list(overlay.values()))
         sale = sale_facts(store, basket.channel)
-        usage, _ = usage_for(session, member_row, member, rule_set, sale.local(basket.occurred_at).date(),
+        usage = usage_for(session, member_row, member, rule_set, sale.local(basket.occurred_at).date(),
                              basket.occurred_at, with_budgets=True)
         calculator = RulesCalculator(rule_set, sale=sale, member=member, usage=usage, version_ids=ids)
         evaluation = calculator.evaluate(basket, EarningContext(settings=settings, as_of=now))

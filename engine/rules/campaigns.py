@@ -100,27 +100,27 @@ def budget_left(session: Session, campaign_ids: list[int]) -> dict[int, int]:
     return {cid: int(left) for cid, left in rows}
 
 
-def claim_budget(session: Session, campaign_id: int, points: int, *, start: int) -> int:
-    """Take up to ``points`` from the campaign's budget slices; returns what was taken.
+def claim_budget(session: Session, campaign_id: int, points: int, *, start: int, slices: int) -> int:
+    """Take up to ``points`` from the campaign's ``slices`` budget slices; returns what was taken.
 
     Slices are visited from slice number ``start`` (mod the count), skipping slices other
     transactions hold; the locks last until the caller's transaction ends."""
-    count = session.scalar(sa.select(sa.func.count()).where(CampaignBudgetSliceRow.campaign_id == campaign_id))
+    count = slices
     if not count:
         return points  # no budget: unlimited
     taken = 0
-    order = (CampaignBudgetSliceRow.slice_no + (count - start % count)) % count
+    slices = CampaignBudgetSliceRow.__table__
+    order = (slices.c.slice_no + (count - start % count)) % count
     while taken < points:
-        row = session.scalar(sa.select(CampaignBudgetSliceRow).where(
-            CampaignBudgetSliceRow.campaign_id == campaign_id,
-            CampaignBudgetSliceRow.used < CampaignBudgetSliceRow.size)
-            .order_by(order).limit(1).with_for_update(skip_locked=True))
-        if row is None:
+        found = session.execute(sa.select(slices.c.id, slices.c.size - slices.c.used).where(
+            slices.c.campaign_id == campaign_id, slices.c.used < slices.c.size)
+            .order_by(order).limit(1).with_for_update(skip_locked=True)).first()
+        if found is None:
             break
-        take = min(points - taken, row.size - row.used)
-        row.used += take
+        slice_id, left = found
+        take = min(points - taken, left)
+        session.execute(sa.update(slices).where(slices.c.id == slice_id).values(used=slices.c.used + take))
         taken += take
-        session.flush()
     return taken
 
 

@@ -92,19 +92,20 @@ def referred_award(row: ReferralRow, line_nos: list[int], eligible: list[int]) -
                      tuple(zip(line_nos, split(row.referred_points, eligible))))
 
 
-def reward_referrer(session: Session, row: ReferralRow, *, receipt: ReceiptRow, settings, now: datetime) -> None:
-    """Credit the referrer's bonus and mark the referral rewarded with ``receipt``."""
+def reward_referrer(session: Session, row: ReferralRow, *, receipt_id: int, basket: Basket, settings,
+                    now: datetime) -> None:
+    """Credit the referrer's bonus and mark the referral rewarded with the basket's receipt."""
     if row.referrer_points:
         account = lock_member_account(session, row.referrer_id)
         transaction = post_transaction(
             session, kind="adjust", account=account, member_points=row.referrer_points,
-            system={"adjustment": -row.referrer_points}, occurred_at=receipt.occurred_at, now=now,
-            description=f"referral bonus: receipt {receipt.receipt_number}", actor=REFERRAL)
-        add_lot(session, account, transaction, row.referrer_points, earned_at=receipt.occurred_at,
-                available_at=receipt.occurred_at + timedelta(days=settings.pending_days),
-                expires_at=lot_expires_at(receipt.occurred_at, settings))
+            system={"adjustment": -row.referrer_points}, occurred_at=basket.occurred_at, now=now,
+            description=f"referral bonus: receipt {basket.receipt_number}", actor=REFERRAL)
+        add_lot(session, account, transaction, row.referrer_points, earned_at=basket.occurred_at,
+                available_at=basket.occurred_at + timedelta(days=settings.pending_days),
+                expires_at=lot_expires_at(basket.occurred_at, settings))
         row.referrer_transaction_id = transaction.id
-    row.rewarded_at, row.receipt_id = now, receipt.id
+    row.rewarded_at, row.receipt_id = now, receipt_id
 
 
 def _member(session: Session, public_id: str) -> MemberRow:

@@ -15,6 +15,7 @@ from engine.errors import Conflict, Problem, not_found, refuse_if
 from engine.orm.members import MemberRow
 from engine.orm.rules import MemberAttributeRow, SegmentMemberRow, SegmentRow
 from engine.rules.validation import KEY
+from engine.snapshot import programme
 
 
 def create_segment(db: Database, *, code: str, now, predicate: dict | None = None,
@@ -65,21 +66,12 @@ def set_member_attribute(db: Database, member_id: str, name: str, value: str) ->
             row.value = value
 
 
-def member_attributes(session: Session, member_row_id: int) -> dict[str, str]:
-    """The member's attributes."""
-    return dict(session.execute(sa.select(MemberAttributeRow.name, MemberAttributeRow.value)
-                                .where(MemberAttributeRow.member_id == member_row_id)).all())
-
-
-def member_segments(session: Session, member: MemberRow, attributes: dict[str, str]) -> frozenset[str]:
-    """Codes of every segment the member is in."""
-    listed = set(session.scalars(sa.select(SegmentRow.code).join(
-        SegmentMemberRow, SegmentMemberRow.segment_id == SegmentRow.id).where(SegmentMemberRow.member_id == member.id)))
-    for code, definition in session.execute(sa.select(SegmentRow.code, SegmentRow.definition)
-                                            .where(SegmentRow.kind == "predicate")):
-        if predicate_holds(definition, member.tier_code, attributes):
-            listed.add(code)
-    return frozenset(listed)
+def with_predicate_segments(session: Session, listed: set[str], tier_code: str | None,
+                            attributes: dict[str, str]) -> frozenset[str]:
+    """Codes of every segment a member is in: the ``listed`` ones (uploaded lists naming the
+    member) and the predicate segments whose predicate the member's tier and attributes meet."""
+    return frozenset(listed | {code for code, definition in programme(session).predicate_segments
+                               if predicate_holds(definition, tier_code, attributes)})
 
 
 def predicate_holds(definition: dict, tier_code: str | None, attributes: dict[str, str]) -> bool:

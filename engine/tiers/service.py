@@ -35,6 +35,7 @@ from engine.orm.tiers import MemberTierRow, TierChangeRow, TierPolicyRow, TierRo
 from engine.orm.types import UTCDateTime
 from engine.programme import add_months
 from engine.settings import read_settings
+from engine.snapshot import programme
 from engine.tiers.policy import (TierDefinition, TierPolicy, next_review, qualified_rank, validate_tiers,
                                  window_start)
 
@@ -305,14 +306,11 @@ def _spend_sql(member: str, *, end: str, inclusive: bool) -> str:
 
 
 def _tiers(session: Session) -> list[TierDefinition]:
-    return [TierDefinition(r.code, r.name, r.threshold, r.earn_multiplier)
-            for r in session.scalars(sa.select(TierRow).order_by(TierRow.rank))]
+    return list(programme(session).tiers)
 
 
 def _policy(session: Session) -> TierPolicy | None:
-    row = session.get(TierPolicyRow, 1)
-    return None if row is None else TierPolicy(row.window_kind, row.window_months, row.review, row.grace_months,
-                                               row.measure)
+    return programme(session).tier_policy
 
 
 def _need_policy(session: Session) -> TierPolicy:

@@ -1,0 +1,273 @@
+"""The programme's configuration as the busy paths read it: once per change, not per request.
+
+Settings, stores, terminals and their signing keys, published rule versions, campaigns,
+predicate segments, tiers and the tier policy change rarely, and every accrual reads them.
+Database triggers on their tables (migration 0009) move ``programme_revision.revision``
+forward in the same transaction as any change, whoever makes it (the engine, the CLI, an
+operator's SQL). Each process keeps the snapshot it read at one revision; a transaction
+looks at the revision once (one primary-key read) and uses the kept snapshot when it
+matches, or reads a new one.
+
+Guarantees:
+- a transaction sees the configuration as of its first ``programme()`` call, and so every
+  change committed before that call; inside ``pinned(snapshot)`` (a till's request, pinned
+  when its signature is checked) as of ``snapshot`` instead, so one request reads the
+  revision once;
+- a transaction that changes configuration itself sees its own changes from then on: the
+  change drops its snapshot (session events below), and a snapshot read by a session with
+  changes of its own is never kept for others;
+- a snapshot is plain frozen data, attached to no session, safe to share between threads.
+
+A migration that recreates a watched table on SQLite (Alembic batch mode) must create its
+triggers again; tests/migrations checks that every watched table has them at head.
+"""
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from engine.database import Database
+from engine.orm.access import TerminalCredentialRow
+from engine.orm.ledger import SYSTEM_ACCOUNTS, AccountRow
+from engine.orm.programme import ProgrammeRevisionRow, ProgrammeSettingsRow
+from engine.orm.rules import CampaignBudgetSliceRow, CampaignRow, RuleVersionRow, SegmentRow
+from engine.orm.stores import StoreRow, TerminalRow
+from engine.orm.tiers import TierPolicyRow, TierRow
+from engine.programme import ProgrammeSettings
+from engine.tiers.policy import TierDefinition, TierPolicy
+
+WATCHED_TABLES = frozenset({"programme_settings", "stores", "terminals", "terminal_credentials", "rule_versions",
+                            "campaigns", "segments", "tiers", "tier_policy"})
+# Accruals update the budget slices; only how many there are belongs to the configuration.
+WATCHED_INSERT_DELETE = frozenset({"campaign_budget_slices"})
+_SESSION_KEY = "programme_snapshot"
+_CHANGED_KEY = "programme_changed"
+
+
+@dataclass(frozen=True)
+class StoreInfo:
+    id: int
+    code: str
+    name: str
+    timezone: str
+    group_code: str | None
+
+
+@dataclass(frozen=True)
+class TerminalInfo:
+    id: int
+    code: str
+    store_id: int
+    store_code: str
+    status: str
+
+
+@dataclass(frozen=True)
+class LiveTerminalKey:
+    """A signing key that identifies its terminal: not revoked, terminal active."""
+    key_id: str
+    secret: str
+    created_at: datetime
+    terminal_code: str
+    store_code: str
+
+
+@dataclass(frozen=True)
+class PublishedVersion:
+    id: int
+    rule_key: str
+    version: int
+    digest: str
+    published_at: datetime
+    valid_until: datetime | None
+
+    def in_force(self, at: datetime) -> bool:
+        return self.published_at <= at and (self.valid_until is None or at < self.valid_until)
+
+
+@dataclass(frozen=True)
+class CampaignInfo:
+    id: int
+    code: str
+    starts_at: datetime
+    ends_at: datetime
+    segment_code: str | None
+    holdout_share: Decimal
+    budget_slices: int  # 0: no budget, unlimited
+
+
+@dataclass(frozen=True)
+class ProgrammeSnapshot:
+    revision: int
+    settings: ProgrammeSettings
+    stores: Mapping[str, StoreInfo]
+    terminals: Mapping[str, TerminalInfo]
+    terminal_keys: Mapping[str, LiveTerminalKey]
+    rule_versions: tuple[PublishedVersion, ...]
+    campaigns: Mapping[str, CampaignInfo]
+    predicate_segments: tuple[tuple[str, dict], ...]
+    tiers: tuple[TierDefinition, ...]  # lowest first
+    tier_policy: TierPolicy | None
+    system_accounts: Mapping[str, int]
+
+    def versions_in_force(self, at: datetime) -> list[PublishedVersion]:
+        """The published rule versions in force at ``at``."""
+        return [v for v in self.rule_versions if v.in_force(at)]
+
+    def tier_multiplier(self, tier_code: str | None) -> Decimal:
+        """The earn multiplier of ``tier_code`` (1 without a tier or for an unknown one)."""
+        return next((t.earn_multiplier for t in self.tiers if t.code == tier_code), Decimal(1))
+
+
+class _Kept:
+    """The snapshot a process keeps per database (the last one read)."""
+
+    def __init__(self):
+        self.snapshot: ProgrammeSnapshot | None = None
+        self.lock = threading.Lock()
+
+
+_kept_by_engine: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_kept_lock = threading.Lock()
+
+
+_pinned: ContextVar[tuple[sa.Engine, ProgrammeSnapshot] | None] = ContextVar("programme_pinned", default=None)
+
+
+def programme(session: Session) -> ProgrammeSnapshot:
+    """The programme's configuration for this transaction (see the module's guarantees)."""
+    found = session.info.get(_SESSION_KEY)
+    if found is not None:
+        return found
+    own_changes = session.info.get(_CHANGED_KEY, False)
+    pinned_here = _pinned.get()
+    if pinned_here is not None and pinned_here[0] is session.get_bind().engine and not own_changes:
+        snapshot = pinned_here[1]
+    else:
+        revision = session.scalar(sa.select(ProgrammeRevisionRow.revision).where(ProgrammeRevisionRow.id == 1))
+        snapshot = _current(session, revision, keep=not own_changes)
+    session.info[_SESSION_KEY] = snapshot
+    return snapshot
+
+
+def current_programme(db: Database) -> ProgrammeSnapshot:
+    """The configuration as of now, outside any transaction of the caller's: one statement
+    when the process already holds the current revision (without BEGIN and COMMIT on
+    PostgreSQL)."""
+    with db.autocommit_session() as session:
+        revision = session.scalar(sa.select(ProgrammeRevisionRow.revision).where(ProgrammeRevisionRow.id == 1))
+        return _current(session, revision, keep=True)
+
+
+@contextmanager
+def pinned(db: Database, snapshot: ProgrammeSnapshot) -> Iterator[None]:
+    """Inside the block, ``programme()`` answers ``snapshot`` for transactions on ``db`` that
+    change no configuration themselves."""
+    token = _pinned.set((db.engine, snapshot))
+    try:
+        yield
+    finally:
+        _pinned.reset(token)
+
+
+def _current(session: Session, revision: int, *, keep: bool) -> ProgrammeSnapshot:
+    kept = _kept(session)
+    snapshot = kept.snapshot
+    if snapshot is None or snapshot.revision != revision or not keep:
+        snapshot = _read(session, revision)
+        if keep:
+            with kept.lock:
+                kept.snapshot = snapshot
+    return snapshot
+
+
+def _kept(session: Session) -> _Kept:
+    engine = session.get_bind().engine  # a session may be bound to an engine or to one of its connections
+    kept = _kept_by_engine.get(engine)
+    if kept is None:
+        with _kept_lock:
+            kept = _kept_by_engine.setdefault(engine, _Kept())
+    return kept
+
+
+def _read(session: Session, revision: int) -> ProgrammeSnapshot:
+    settings_row = session.get(ProgrammeSettingsRow, 1)
+    settings = ProgrammeSettings() if settings_row is None else ProgrammeSettings(
+        **{name: getattr(settings_row, name) for name in ProgrammeSettings.field_names()})
+    stores = {row.code: StoreInfo(row.id, row.code, row.name, row.timezone, row.group_code)
+              for row in session.execute(sa.select(StoreRow.id, StoreRow.code, StoreRow.name, StoreRow.timezone,
+                                                   StoreRow.group_code))}
+    code_of_store = {store.id: store.code for store in stores.values()}
+    terminals = {row.code: TerminalInfo(row.id, row.code, row.store_id, code_of_store[row.store_id], row.status)
+                 for row in session.execute(sa.select(TerminalRow.id, TerminalRow.code, TerminalRow.store_id,
+                                                      TerminalRow.status))}
+    terminal_codes = {t.id: t for t in terminals.values()}
+    keys = {}
+    for row in session.execute(sa.select(TerminalCredentialRow.key_id, TerminalCredentialRow.secret,
+                                         TerminalCredentialRow.created_at, TerminalCredentialRow.terminal_id)
+                               .where(TerminalCredentialRow.revoked_at.is_(None))):
+        terminal = terminal_codes[row.terminal_id]
+        if terminal.status == "active":
+            keys[row.key_id] = LiveTerminalKey(row.key_id, row.secret, row.created_at, terminal.code,
+                                               terminal.store_code)
+    versions = tuple(PublishedVersion(*row) for row in session.execute(
+        sa.select(RuleVersionRow.id, RuleVersionRow.rule_key, RuleVersionRow.version, RuleVersionRow.digest,
+                  RuleVersionRow.published_at, RuleVersionRow.valid_until)
+        .where(RuleVersionRow.published_at.is_not(None)).order_by(RuleVersionRow.id)))
+    slices = dict(session.execute(sa.select(CampaignBudgetSliceRow.campaign_id, sa.func.count())
+                                  .group_by(CampaignBudgetSliceRow.campaign_id)).all())
+    campaigns = {row.code: CampaignInfo(row.id, row.code, row.starts_at, row.ends_at, row.segment_code,
+                                        Decimal(row.holdout_share), slices.get(row.id, 0))
+                 for row in session.execute(sa.select(CampaignRow.id, CampaignRow.code, CampaignRow.starts_at,
+                                                      CampaignRow.ends_at, CampaignRow.segment_code,
+                                                      CampaignRow.holdout_share))}
+    segments = tuple((code, definition) for code, definition in session.execute(
+        sa.select(SegmentRow.code, SegmentRow.definition).where(SegmentRow.kind == "predicate")
+        .order_by(SegmentRow.code)))
+    tiers = tuple(TierDefinition(row.code, row.name, row.threshold, Decimal(row.earn_multiplier))
+                  for row in session.execute(sa.select(TierRow.code, TierRow.name, TierRow.threshold,
+                                                       TierRow.earn_multiplier).order_by(TierRow.rank)))
+    policy_row = session.get(TierPolicyRow, 1)
+    policy = None if policy_row is None else TierPolicy(policy_row.window_kind, policy_row.window_months,
+                                                        policy_row.review, policy_row.grace_months,
+                                                        policy_row.measure)
+    system = dict(session.execute(sa.select(AccountRow.kind, AccountRow.id)
+                                  .where(AccountRow.kind.in_(SYSTEM_ACCOUNTS))).all())
+    return ProgrammeSnapshot(revision, settings, stores, terminals, keys, versions, campaigns, segments, tiers,
+                             policy, system)
+
+
+def _changed(session: Session) -> None:
+    session.info[_CHANGED_KEY] = True
+    session.info.pop(_SESSION_KEY, None)
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _context) -> None:
+    # "new", "dirty" and "deleted" still hold what this flush wrote.
+    for row in (*session.new, *session.deleted):
+        if getattr(row, "__tablename__", None) in WATCHED_TABLES | WATCHED_INSERT_DELETE:
+            _changed(session)
+            return
+    for row in session.dirty:
+        if getattr(row, "__tablename__", None) in WATCHED_TABLES:
+            _changed(session)
+            return
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _on_execute(state) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement.table, "name", None)
+        if table in WATCHED_TABLES or (table in WATCHED_INSERT_DELETE and not state.is_update):
+            _changed(state.session)

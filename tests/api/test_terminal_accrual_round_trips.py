@@ -1,0 +1,80 @@
+"""How many statements a till's accrual sends to the database: the accrual path's budget.
+
+Round trips and per-statement work decide the API's accrual throughput (see
+tests/bench/api_accrual.py). A change that adds a statement to every accrual must raise
+this budget on purpose, with a reason, instead of slipping in.
+"""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event
+
+from engine.demo import DEMO_RULES, DEMO_SUMMER_BUDGET
+from engine.rules import campaigns, versions
+
+# What a signed accrual of an authenticated card under the demo's rules (a budgeted
+# campaign, capped rules) sends. PostgreSQL: two SET LOCALs bound how long a retry waits
+# for the same idempotency key; BEGIN and COMMIT are not statements here. SQLite: BEGIN
+# IMMEDIATE is one, and rows inserted with RETURNING in order go one by one.
+BUDGET = {"sqlite": 23, "postgresql": 22}
+
+
+@pytest.fixture
+def demo_rules(database, clock):
+    now = clock()
+    campaigns.create_campaign(database, code="summer", name="Summer", starts_at=now - timedelta(days=1),
+                              ends_at=now + timedelta(days=60), budget=DEMO_SUMMER_BUDGET, now=now)
+    for rule in DEMO_RULES:
+        versions.create_draft(database, rule, now=now)
+    versions.publish_rules(database, [rule["key"] for rule in DEMO_RULES], now=now - timedelta(minutes=1))
+
+
+def statements_of(database, action) -> list[str]:
+    seen = []
+
+    def count(_connection, _cursor, statement, *_):
+        seen.append(" ".join(statement.split()))
+    event.listen(database.engine, "before_cursor_execute", count)
+    try:
+        action()
+    finally:
+        event.remove(database.engine, "before_cursor_execute", count)
+    return seen
+
+
+def test_an_accrual_stays_within_its_statement_budget(database, demo_rules, terminal, make_our_card, card_session,
+                                                      clock):
+    card = make_our_card()
+    session = card_session(card)["card_session"]
+
+    def accrue(receipt: str):
+        response = terminal.post("/v1/terminal/accruals", {
+            "store_code": terminal.store_code, "terminal_code": terminal.terminal_code, "receipt_number": receipt,
+            "occurred_at": clock().isoformat(), "currency": "EUR", "card_number": card.number,
+            "card_session": session,
+            "lines": [{"line_no": n, "sku": f"SKU{n}", "category": "coffee" if n % 2 else "bakery",
+                       "quantity": "1", "amount_minor": 1250} for n in range(1, 7)]})
+        assert response.status_code == 201, response.json
+
+    accrue("R1")  # the first reads the configuration and compiles the rules
+    statements = statements_of(database, lambda: accrue("R2"))
+    backend = "sqlite" if database.is_sqlite else "postgresql"
+    assert len(statements) <= BUDGET[backend], "\n".join(statements)
+
+
+def test_the_configuration_is_read_again_only_after_it_changes(database, demo_rules, terminal, make_our_card,
+                                                               card_session, clock):
+    card = make_our_card()
+    session = card_session(card)["card_session"]
+    body = {"store_code": terminal.store_code, "terminal_code": terminal.terminal_code, "currency": "EUR",
+            "card_number": card.number, "card_session": session,
+            "lines": [{"line_no": 1, "sku": "SKU1", "quantity": "1", "amount_minor": 1250}]}
+    terminal.post("/v1/terminal/accruals", {**body, "receipt_number": "R1", "occurred_at": clock().isoformat()})
+    unchanged = statements_of(database, lambda: terminal.post(
+        "/v1/terminal/accruals", {**body, "receipt_number": "R2", "occurred_at": clock().isoformat()}))
+    assert not any("FROM stores" in s or "FROM programme_settings" in s for s in unchanged)
+    campaigns.create_campaign(database, code="winter", name="Winter", starts_at=clock(),
+                              ends_at=clock() + timedelta(days=30), budget=None, now=clock())
+    changed = statements_of(database, lambda: terminal.post(
+        "/v1/terminal/accruals", {**body, "receipt_number": "R3", "occurred_at": clock().isoformat()}))
+    assert any("FROM stores" in s for s in changed) and any("FROM campaigns" in s for s in changed)
