@@ -1,11 +1,13 @@
 """Idempotent commands: one posting per (caller, key), and the first answer for every retry.
 
 Guarantees:
-- the key is claimed (inserted) before any work, in the same transaction as the work, so
-  two requests with one key never make two postings; a concurrent request with the same
-  key is refused with ``RequestInFlight`` when the first is still running after
-  ``IN_FLIGHT_WAIT`` (PostgreSQL; SQLite runs one writer at a time, so the second simply
-  waits and replays);
+- the key is claimed before any work, in the same transaction as the work, and held until
+  it commits, so two requests with one key never make two postings: on PostgreSQL the
+  claim is a transaction-scoped advisory lock on the key (a concurrent request with the
+  same key finds it taken and is refused at once with ``RequestInFlight``); SQLite runs
+  one writer at a time, so a second request simply waits and replays. The key's row, with
+  the answer, is written when the work is done: claiming, looking for an earlier answer and
+  recording cost two statements;
 - the first answer is stored with the key, refusals included (the work is rolled back to
   a savepoint, the refusal is kept); a retry gets that answer again, even if the world
   has changed since;
@@ -24,7 +26,7 @@ from typing import TypeVar
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from engine.database import Database, insert_unless_taken
+from engine.database import Database
 from engine.errors import (IdempotencyKeyReused, LoyaltyError, Problem, RequestInFlight, error_from_plain,
                            error_to_plain, refuse_if)
 from engine.orm.ledger import IdempotencyKeyRow
@@ -33,8 +35,6 @@ from engine.settings import read_settings
 
 Result = TypeVar("Result")
 MAX_KEY_LENGTH = 255
-IN_FLIGHT_WAIT = "250ms"  # how long a retry waits for the first request before 409
-LOCK_NOT_AVAILABLE = "55P03"
 
 
 def request_fingerprint(command: str, request) -> str:
@@ -49,16 +49,17 @@ def run_idempotent(db: Database, *, caller: str, key: str, command: str, request
     fingerprint = request_fingerprint(command, request)
     refusal: LoyaltyError | None = None
     with db.transaction() as session:
-        if not _claim(session, caller, key, command, fingerprint, now):
-            return _replay(session, caller, key, command, fingerprint, result_type)
+        earlier = _claim(session, caller, key)
+        if earlier is not None:
+            return _replay(earlier, key, command, fingerprint, result_type)
         try:
             with session.begin_nested():
                 result = work(session)
         except LoyaltyError as error:
             refusal = error
-            _record(session, caller, key, "refused", error_to_plain(error))
+            _record(session, caller, key, command, fingerprint, now, "refused", error_to_plain(error))
         else:
-            _record(session, caller, key, "ok", to_plain(result))
+            _record(session, caller, key, command, fingerprint, now, "ok", to_plain(result))
     if refusal is not None:
         raise refusal
     return result
@@ -74,31 +75,36 @@ def purge_idempotency_keys(db: Database, *, as_of: datetime) -> int:
         return result.rowcount
 
 
-def _claim(session: Session, caller: str, key: str, command: str, fingerprint: str, now: datetime) -> bool:
-    keys = IdempotencyKeyRow.__table__
+def key_lock_id(caller: str, key: str) -> int:
+    """The PostgreSQL advisory lock that claims ``(caller, key)`` (64 bits of a hash: another
+    key sharing it could only make a request wait for a retry, never run twice)."""
+    digest = hashlib.sha256(f"loyalty-idempotency:{caller}\0{key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
 
-    def insert() -> bool:
-        return insert_unless_taken(session, keys, ["caller", "key"], dict(
-            caller=caller, key=key, command=command, request_hash=fingerprint, created_at=now),
-            returning=keys.c.id) is not None
+
+# One round trip: try the key's lock, and look for an answer committed before.
+_CLAIM_ON_POSTGRESQL = sa.text(
+    "SELECT pg_try_advisory_xact_lock(:lock) AS claimed, k.command, k.request_hash, k.outcome, k.response "
+    "FROM (SELECT 1) AS one LEFT JOIN idempotency_keys AS k ON k.caller = :caller AND k.key = :key")
+
+
+def _claim(session: Session, caller: str, key: str):
+    """Claim the key for this transaction; the earlier answer's row if there is one."""
     if session.get_bind().dialect.name != "postgresql":
-        return insert()
-    # The insert waits while another transaction holds the same key uncommitted: bound it.
-    session.execute(sa.text(f"SET LOCAL lock_timeout = '{IN_FLIGHT_WAIT}'"))
-    try:
-        claimed = insert()
-    except sa.exc.OperationalError as error:
-        if getattr(error.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
-            raise RequestInFlight(f"a request with idempotency key {key!r} is still being processed; "
-                                  "retry in a moment to get its answer") from None
-        raise
-    session.execute(sa.text("SET LOCAL lock_timeout = DEFAULT"))
-    return claimed
+        keys = IdempotencyKeyRow.__table__  # the transaction holds the database's write lock
+        return session.execute(sa.select(keys.c.command, keys.c.request_hash, keys.c.outcome, keys.c.response)
+                               .where(keys.c.caller == caller, keys.c.key == key)).first()
+    found = session.execute(_CLAIM_ON_POSTGRESQL, {"lock": key_lock_id(caller, key), "caller": caller,
+                                                   "key": key}).first()
+    if found.command is not None:
+        return found
+    if not found.claimed:
+        raise RequestInFlight(f"a request with idempotency key {key!r} is still being processed; "
+                              "retry in a moment to get its answer")
+    return None
 
 
-def _replay(session: Session, caller: str, key: str, command: str, fingerprint: str, result_type):
-    row = session.execute(sa.select(IdempotencyKeyRow).where(
-        IdempotencyKeyRow.caller == caller, IdempotencyKeyRow.key == key)).scalar_one()
+def _replay(row, key: str, command: str, fingerprint: str, result_type):
     if row.command != command or row.request_hash != fingerprint:
         raise IdempotencyKeyReused(
             f"idempotency key {key!r} was already used for a different {row.command} request; "
@@ -109,10 +115,17 @@ def _replay(session: Session, caller: str, key: str, command: str, fingerprint: 
     return from_plain(result_type, answer)
 
 
-def _record(session: Session, caller: str, key: str, outcome: str, answer: dict) -> None:
-    keys = IdempotencyKeyRow.__table__
-    session.execute(sa.update(keys).where(keys.c.caller == caller, keys.c.key == key)
-                    .values(outcome=outcome, response=json.dumps(answer)))
+def _record(session: Session, caller: str, key: str, command: str, fingerprint: str, now: datetime,
+            outcome: str, answer: dict) -> None:
+    try:
+        session.execute(sa.insert(IdempotencyKeyRow.__table__).values(
+            caller=caller, key=key, command=command, request_hash=fingerprint, created_at=now, outcome=outcome,
+            response=json.dumps(answer)))
+    except sa.exc.IntegrityError:
+        # The claim's statement read before it locked: a first request that committed in
+        # between is found only now. Everything here is rolled back; a retry replays it.
+        raise RequestInFlight(f"a request with idempotency key {key!r} has just been answered; "
+                              "retry to get its answer") from None
 
 
 def _key_problems(caller: str, key: str) -> list[Problem]:

@@ -3,6 +3,7 @@ import threading
 import psycopg
 import pytest
 
+from engine.ledger.idempotency import key_lock_id
 from tests.support.assertions import unchanged
 
 ACCRUALS = "/v1/terminal/accruals"
@@ -59,11 +60,10 @@ def test_keys_are_scoped_to_the_terminal(make_signed_terminal, make_card, clock)
 @pytest.mark.postgres
 @pytest.mark.parametrize("database", ["postgresql"], indirect=True)  # SQLite runs one writer at a time
 def test_a_retry_while_the_first_request_still_runs_gets_409(terminal, sale, database):
-    """The first request is simulated by a transaction holding the claimed key uncommitted."""
+    """The first request is simulated by a transaction holding the key's claim."""
     url = database.url.set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(url) as holder:
-        holder.execute("INSERT INTO idempotency_keys (caller, key, command, request_hash, created_at) "
-                       "VALUES (%s, 'k-busy', 'earn', 'x', now())", (f"terminal:{terminal.terminal_code}",))
+        holder.execute("SELECT pg_advisory_xact_lock(%s)", (key_lock_id(f"terminal:{terminal.terminal_code}", "k-busy"),))
         result = {}
         worker = threading.Thread(target=lambda: result.update(r=terminal.post(ACCRUALS, sale(), key="k-busy")))
         worker.start()
