@@ -40,11 +40,9 @@ def upgrade() -> None:
             op.execute(f"CREATE TRIGGER {table}_moves_revision AFTER {events} ON {table} "
                        "FOR EACH STATEMENT EXECUTE FUNCTION bump_programme_revision()")
     else:
-        for table in WATCHED + WATCHED_INSERT_DELETE:
-            events = ("INSERT", "DELETE") if table in WATCHED_INSERT_DELETE else ("INSERT", "UPDATE", "DELETE")
-            for event in events:
-                op.execute(f"CREATE TRIGGER {table}_{event.lower()}_moves_revision AFTER {event} ON {table} "
-                           f"BEGIN {BUMP}; END")
+        for table, event in _sqlite_triggers():
+            op.execute(f"CREATE TRIGGER {table}_{event.lower()}_moves_revision AFTER {event} ON {table} "
+                       f"BEGIN {BUMP}; END")
 
 
 def downgrade() -> None:
@@ -53,8 +51,14 @@ def downgrade() -> None:
             op.execute(f"DROP TRIGGER {table}_moves_revision ON {table}")
         op.execute("DROP FUNCTION bump_programme_revision()")
     else:
-        for table in WATCHED + WATCHED_INSERT_DELETE:
-            events = ("INSERT", "DELETE") if table in WATCHED_INSERT_DELETE else ("INSERT", "UPDATE", "DELETE")
-            for event in events:
-                op.execute(f"DROP TRIGGER {table}_{event.lower()}_moves_revision")
+        for table, event in _sqlite_triggers():
+            op.execute(f"DROP TRIGGER {table}_{event.lower()}_moves_revision")
     op.drop_table('programme_revision')
+
+
+def _sqlite_triggers():
+    """(table, event) of every SQLite trigger (SQLite has no statement-level triggers on
+    several events at once)."""
+    for table in WATCHED + WATCHED_INSERT_DELETE:
+        for event in ("INSERT", "DELETE") if table in WATCHED_INSERT_DELETE else ("INSERT", "UPDATE", "DELETE"):
+            yield table, event
