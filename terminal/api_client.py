@@ -2,8 +2,9 @@
 
 Thin on purpose: one method per endpoint, JSON in and out, the request signature, and
 errors turned into :class:`ApiError` (the server said no: show ``message``, branch on
-``error``/``status``) or :class:`ApiUnreachable` (network failure, timeout, 5xx: an
-accrual goes to the outbox).
+``error``/``status``) or :class:`ApiUnreachable` (network failure, timeout, 5xx, or 409
+``request_in_flight``: the server is still working on an earlier try of the same request,
+so there is no answer yet; an accrual goes to the outbox and its retry gets the answer).
 
 Signature (every terminal request)::
 
@@ -100,6 +101,9 @@ class ApiClient:
             payload = None
         if response.status_code >= 400:
             payload = payload if isinstance(payload, dict) else {}
+            if response.status_code == 409 and payload.get("error") == "request_in_flight":
+                raise ApiUnreachable("The loyalty server is still working on an earlier try of this "
+                                     "request; it will be sent again.")
             raise ApiError(str(payload.get("message") or f"The loyalty server refused the "
                                f"request (HTTP {response.status_code})."),
                            status=response.status_code, error=str(payload.get("error", "")),

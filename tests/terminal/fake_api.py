@@ -7,7 +7,9 @@ accruals idempotent by key. Failure modes for outage tests:
 
 - ``down = True``: every connection is dropped without an answer (network failure);
 - ``commit_then_stall = N``: the next N writes are recorded, then the answer is held
-  back longer than the client waits (a timeout after the server committed).
+  back longer than the client waits (a timeout after the server committed);
+- ``in_flight = N``: the next N writes are answered 409 ``request_in_flight`` (an earlier
+  try with the same key is still running).
 It is not the real API (that lives in ``api/``); the end-to-end run comes after merge.
 """
 from __future__ import annotations
@@ -47,6 +49,7 @@ class FakeLoyaltyServer:
         self.staff = {"clerk": "clerk-password"}
         self.staff_tokens: set[str] = set()
         self.down = False
+        self.in_flight = 0  # the next writes are answered 409 request_in_flight
         self.commit_then_stall = 0
         self.requests = 0
         self.lock = threading.Lock()
@@ -95,6 +98,9 @@ class FakeLoyaltyServer:
                 return 401, _error(401, "bad_signature", problem)
             body = json.loads(body_bytes or b"{}")
             key = headers.get("Idempotency-Key")
+            if key and self.in_flight > 0:
+                self.in_flight -= 1
+                return 409, _error(409, "request_in_flight", "A request with this key is still being processed.")
             if key and key in self.writes:
                 return self.writes[key]
             answer = self._route(path, body)

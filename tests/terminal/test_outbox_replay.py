@@ -106,6 +106,18 @@ def test_a_timeout_after_the_server_committed_does_not_post_twice(fake_server, m
     assert agent.outbox.entries()[0].result["transaction_id"] == "TX1"
 
 
+def test_a_retry_the_server_is_still_working_on_stays_queued_and_gets_its_answer_later(
+        fake_server, member, till_config):
+    fake_server.in_flight = 1  # an earlier try of the same key is still running on the server
+    agent = agent_for(till_config, fake_server)
+    result, session = sale(agent, "R-busy")
+    assert result is None and session.queued
+    assert [e.status for e in agent.outbox.entries()] == ["pending"]
+    report = agent.flush_outbox()
+    assert (report.sent, report.rejected, report.left) == (1, 0, 0)
+    assert [a["receipt_number"] for a in fake_server.accruals] == ["R-busy"]
+
+
 def test_a_refused_entry_is_set_aside_and_does_not_block_the_rest(tmp_path):
     outbox = Outbox(tmp_path / "o.sqlite3")
     for key in ("a", "b", "c"):
