@@ -24,15 +24,15 @@ from sqlalchemy.orm import Session
 
 from engine.access.member_logins import check_member_pin
 from engine.access.passwords import Passwords
-from engine.access.tokens import issue_token, live_token
+from engine.access.tokens import issue_token, live_token, token_hash
 from engine.card_keys import MasterKeys, answer_matches, new_challenge, offline_challenge
-from engine.cards import card_row, issue_card
+from engine.cards import card_row, issue_card, remember_card
 from engine.database import Database
 from engine.errors import (InvalidInput, InvalidState, LoyaltyError, NotAllowed, NotAuthenticated, NotFound,
                            Problem)
 from engine.ledger.lots import holdings
 from engine.ledger.parties import identify_member
-from engine.orm.access import CardChallengeRow, OfflineCardProofRow
+from engine.orm.access import AccessTokenRow, CardChallengeRow, OfflineCardProofRow
 from engine.orm.cards import CardRow
 from engine.orm.ledger import AccountRow
 from engine.orm.members import MemberRow
@@ -163,6 +163,8 @@ def check_accrual_proof(session: Session, *, terminal_code: str, card_number: st
     """Refuse an accrual for our card without proof that the card was at this till: a card
     session opened here for the same card, or offline evidence. UID-only cards earn on the
     identifier alone."""
+    if card_session is not None:
+        _read_card_with_session(session, card_session)
     card = card_row(session, card_number)
     if card_session is not None:
         if card_session_card(session, card_session, terminal_code=terminal_code, now=now,
@@ -178,6 +180,18 @@ def check_accrual_proof(session: Session, *, terminal_code: str, card_number: st
     elif card.kind == "applet":
         raise NotAllowed("our cards earn only when authenticated at the till (tap again) or with the "
                          "card's offline evidence", code="card_proof_required")
+
+
+def _read_card_with_session(session: Session, token: str) -> None:
+    """Read a card session and its card in one statement: the checks that follow find both
+    in the session instead of asking the database twice."""
+    found = session.execute(sa.select(AccessTokenRow, CardRow).join(CardRow, CardRow.id == AccessTokenRow.card_id)
+                            .where(AccessTokenRow.token_hash == token_hash(token))).first()
+    if found is not None:
+        remember_card(session, found.CardRow)
+        # The identity map keeps a row only while something refers to it: hold the token
+        # row for the transaction, so that live_token finds it there.
+        session.info.setdefault("card_sessions_read", []).append(found.AccessTokenRow)
 
 
 def accept_offline_proof(session: Session, *, terminal_code: str, card_number: str, key_version: int,

@@ -22,6 +22,8 @@ from engine.orm.cards import CardRow
 
 MAX_KEY_VERSION = 255  # one byte on the card
 
+_SEEN_KEY = "cards_by_number"  # session.info: the card rows read in this transaction
+
 
 @dataclass(frozen=True)
 class Card:
@@ -108,7 +110,7 @@ def card_row(session: Session, number: str, *, lock: bool = False) -> CardRow:
     Read once per transaction: the row found is kept in the session (an accrual names its
     card three times on the way: proof, card session, member)."""
     normalised = _normalise(number)
-    seen = session.info.setdefault("cards_by_number", {})
+    seen = session.info.setdefault(_SEEN_KEY, {})
     if not lock and normalised in seen:
         return seen[normalised]
     query = sa.select(CardRow).where(CardRow.number == normalised)
@@ -119,6 +121,12 @@ def card_row(session: Session, number: str, *, lock: bool = False) -> CardRow:
         raise not_found("card", number)
     seen[normalised] = row
     return row
+
+
+def remember_card(session: Session, row: CardRow) -> None:
+    """Let ``card_row`` answer ``row`` for the rest of the transaction (it was read along with
+    something else)."""
+    session.info.setdefault(_SEEN_KEY, {})[row.number] = row
 
 
 def to_card(row: CardRow) -> Card:
