@@ -23,7 +23,6 @@ triggers again; tests/migrations checks that every watched table has them at hea
 """
 from __future__ import annotations
 
-import threading
 import weakref
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -129,18 +128,9 @@ class ProgrammeSnapshot:
         return next((t.earn_multiplier for t in self.tiers if t.code == tier_code), Decimal(1))
 
 
-class _Kept:
-    """The snapshot a process keeps per database (the last one read)."""
-
-    def __init__(self):
-        self.snapshot: ProgrammeSnapshot | None = None
-        self.lock = threading.Lock()
-
-
-_kept_by_engine: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_kept_lock = threading.Lock()
-
-
+# The snapshot this process keeps per database engine: the last one read. Threads may race
+# to replace it; whichever wins, a snapshot of another revision is simply read again.
+_kept: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _pinned: ContextVar[tuple[sa.Engine, ProgrammeSnapshot] | None] = ContextVar("programme_pinned", default=None)
 
 
@@ -154,8 +144,7 @@ def programme(session: Session) -> ProgrammeSnapshot:
     if pinned_here is not None and pinned_here[0] is session.get_bind().engine and not own_changes:
         snapshot = pinned_here[1]
     else:
-        revision = session.scalar(sa.select(ProgrammeRevisionRow.revision).where(ProgrammeRevisionRow.id == 1))
-        snapshot = _current(session, revision, keep=not own_changes)
+        snapshot = _current(session, keep=not own_changes)
     session.info[_SESSION_KEY] = snapshot
     return snapshot
 
@@ -165,8 +154,7 @@ def current_programme(db: Database) -> ProgrammeSnapshot:
     when the process already holds the current revision (without BEGIN and COMMIT on
     PostgreSQL)."""
     with db.autocommit_session() as session:
-        revision = session.scalar(sa.select(ProgrammeRevisionRow.revision).where(ProgrammeRevisionRow.id == 1))
-        return _current(session, revision, keep=True)
+        return _current(session, keep=True)
 
 
 @contextmanager
@@ -180,24 +168,17 @@ def pinned(db: Database, snapshot: ProgrammeSnapshot) -> Iterator[None]:
         _pinned.reset(token)
 
 
-def _current(session: Session, revision: int, *, keep: bool) -> ProgrammeSnapshot:
-    kept = _kept(session)
-    snapshot = kept.snapshot
+def _current(session: Session, *, keep: bool) -> ProgrammeSnapshot:
+    """The snapshot at the revision the database has now: the kept one if it is that
+    revision, else a new one (kept for others only with ``keep``)."""
+    revision = session.scalar(sa.select(ProgrammeRevisionRow.revision).where(ProgrammeRevisionRow.id == 1))
+    engine = session.get_bind().engine  # a session may be bound to an engine or to one of its connections
+    snapshot = _kept.get(engine)
     if snapshot is None or snapshot.revision != revision or not keep:
         snapshot = _read(session, revision)
         if keep:
-            with kept.lock:
-                kept.snapshot = snapshot
+            _kept[engine] = snapshot
     return snapshot
-
-
-def _kept(session: Session) -> _Kept:
-    engine = session.get_bind().engine  # a session may be bound to an engine or to one of its connections
-    kept = _kept_by_engine.get(engine)
-    if kept is None:
-        with _kept_lock:
-            kept = _kept_by_engine.setdefault(engine, _Kept())
-    return kept
 
 
 def _read(session: Session, revision: int) -> ProgrammeSnapshot:
