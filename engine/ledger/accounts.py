@@ -57,6 +57,7 @@ def transaction_checksum(kind: str, member_pk: int, occurred_at: datetime,
 
 @dataclass(frozen=True)
 class PostedTransaction:
+    """A ledger transaction just posted: its id, for the rows that refer to it."""
     id: int
 
 
