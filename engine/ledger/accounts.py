@@ -82,7 +82,7 @@ def post_transaction(session: Session, *, kind: str, account: AccountRow, member
         posted_at=now, description=description[:200], actor=actor,
         checksum=transaction_checksum(kind, account.member_id, occurred_at, entries),
     ).returning(transactions.c.id)).scalar_one()
-    session.execute(sa.insert(EntryRow.__table__), [{"transaction_id": transaction_id, "account_id": a, "amount": amount}
-                                          for a, amount in entries])
+    session.execute(sa.insert(EntryRow.__table__),
+                    [{"transaction_id": transaction_id, "account_id": a, "amount": amount} for a, amount in entries])
     account.balance += member_points
     return PostedTransaction(transaction_id)

@@ -84,11 +84,12 @@ def earn_points(db: Database, basket: Basket, *, caller: str, idempotency_key: s
         if points:
             upgrade_on_accrual(session, member.id, now)  # tiers: immediate upgrade (spend counts this receipt)
         lines_table = ReceiptLineRow.__table__  # Core: one multi-row INSERT, whichever columns are None
-        line_ids = dict(session.execute(sa.insert(lines_table).returning(lines_table.c.line_no, lines_table.c.id), [dict(
-                receipt_id=receipt_id, line_no=line.line_no, sku=line.sku, category=line.category,
-                brand=line.brand, quantity=line.quantity, amount_minor=line.amount_minor,
-                eligible_minor=earned.eligible_minor, points=earned.points)
-                for line, earned in zip(basket.lines, lines)]).all())
+        line_ids = dict(session.execute(
+            sa.insert(lines_table).returning(lines_table.c.line_no, lines_table.c.id),
+            [dict(receipt_id=receipt_id, line_no=line.line_no, sku=line.sku, category=line.category,
+                  brand=line.brand, quantity=line.quantity, amount_minor=line.amount_minor,
+                  eligible_minor=earned.eligible_minor, points=earned.points)
+             for line, earned in zip(basket.lines, lines)]).all())
         if evaluation is not None:
             record_awards(session, rules_calculator, evaluation, receipt_id=receipt_id, member_pk=member.id,
                           occurred_at=basket.occurred_at, line_ids=line_ids)

@@ -29,7 +29,6 @@ from engine.orm.ledger import ReceiptRow
 from engine.orm.members import MemberRow
 from engine.orm.rules import (MemberAttributeRow, ReceiptLineRulePointsRow, ReceiptRuleAwardRow, RuleVersionRow,
                               SegmentMemberRow, SegmentRow)
-from engine.orm.stores import StoreRow
 from engine.rules.campaigns import budget_left, claim_budget, held_out
 from engine.rules.compiled import CompiledRuleSet
 from engine.rules.facts import MemberFacts, SaleFacts, Usage
@@ -120,7 +119,7 @@ def tier_multiplier(session: Session, tier_code: str | None) -> Decimal:
     return programme(session).tier_multiplier(tier_code)
 
 
-def sale_facts(store: StoreRow | StoreInfo, channel: str | None = None) -> SaleFacts:
+def sale_facts(store: StoreInfo, channel: str | None = None) -> SaleFacts:
     """The sale as rules see it: the store, its group and time zone, the channel."""
     return SaleFacts(store.code, store.group_code, store.timezone, channel)
 
@@ -168,8 +167,7 @@ def usage_for(session: Session, member: MemberRow | None, facts: MemberFacts, ru
     return Usage(day, week, month, left, frozenset(open_))
 
 
-def calculator_for_sale(session: Session, basket: Basket, member: MemberRow,
-                        store: StoreRow | StoreInfo) -> RulesCalculator:
+def calculator_for_sale(session: Session, basket: Basket, member: MemberRow, store: StoreInfo) -> RulesCalculator:
     """The calculator an accrual uses: published rules at the sale's instant, the member's
     facts and usage, and a budget claim from the campaign slices (locks last until commit)."""
     rule_set, ids = compiled_in_force(session, basket.occurred_at)
@@ -181,7 +179,7 @@ def calculator_for_sale(session: Session, basket: Basket, member: MemberRow,
 
     def claim(campaign: str, points: int) -> int:
         known = campaigns[campaign]
-        return claim_budget(session, known.id, points, start=member.id, slices=known.budget_slices)
+        return claim_budget(session, known.id, points, start=member.id, slice_count=known.budget_slices)
     return RulesCalculator(rule_set, sale=sale, member=facts, usage=usage, claim=claim, version_ids=ids)
 
 
@@ -191,13 +189,15 @@ def record_awards(session: Session, calculator: RulesCalculator, evaluation: Eva
     INSERT for the awards, one for their lines)."""
     local_day = calculator.sale.local(occurred_at).date()
     awards_table = ReceiptRuleAwardRow.__table__  # Core: one multi-row INSERT, whichever columns are None
-    award_ids = session.scalars(sa.insert(awards_table).returning(awards_table.c.id, sort_by_parameter_order=True), [dict(
-            receipt_id=receipt_id, member_id=member_pk,
-            rule_version_id=calculator.version_ids.get((award.rule_key, award.version)),
-            rule_key=award.rule_key, campaign_code=award.campaign, local_date=local_day, desired=award.desired,
-            applied=award.applied, capped_by=award.capped_by) for award in evaluation.awards]).all()
+    award_ids = session.scalars(
+        sa.insert(awards_table).returning(awards_table.c.id, sort_by_parameter_order=True),
+        [dict(receipt_id=receipt_id, member_id=member_pk,
+              rule_version_id=calculator.version_ids.get((award.rule_key, award.version)),
+              rule_key=award.rule_key, campaign_code=award.campaign, local_date=local_day, desired=award.desired,
+              applied=award.applied, capped_by=award.capped_by) for award in evaluation.awards]).all()
     line_points = [{"award_id": award_id, "receipt_line_id": line_ids[line_no], "points": points}
-                   for award_id, award in zip(award_ids, evaluation.awards) for line_no, points in award.lines if points]
+                   for award_id, award in zip(award_ids, evaluation.awards)
+                   for line_no, points in award.lines if points]
     if line_points:
         session.execute(sa.insert(ReceiptLineRulePointsRow.__table__), line_points)
 
@@ -218,7 +218,7 @@ def simulate(db: Database, basket: Basket, *, now: datetime, member_id: str | No
         settings = read_settings(session)
         basket_problems = [p for p in validate_basket(basket, settings, now=now) if p.field != "member"]
         refuse_if(basket_problems)
-        store = session.scalar(sa.select(StoreRow).where(StoreRow.code == basket.store_code))
+        store = programme(session).stores.get(basket.store_code)
         if store is None:
             raise not_found("store", basket.store_code)
         member_row = None

@@ -100,17 +100,16 @@ def budget_left(session: Session, campaign_ids: list[int]) -> dict[int, int]:
     return {cid: int(left) for cid, left in rows}
 
 
-def claim_budget(session: Session, campaign_id: int, points: int, *, start: int, slices: int) -> int:
-    """Take up to ``points`` from the campaign's ``slices`` budget slices; returns what was taken.
+def claim_budget(session: Session, campaign_id: int, points: int, *, start: int, slice_count: int) -> int:
+    """Take up to ``points`` from the campaign's ``slice_count`` budget slices; returns what was taken.
 
     Slices are visited from slice number ``start`` (mod the count), skipping slices other
     transactions hold; the locks last until the caller's transaction ends."""
-    count = slices
-    if not count:
+    if not slice_count:
         return points  # no budget: unlimited
     taken = 0
     slices = CampaignBudgetSliceRow.__table__
-    order = (slices.c.slice_no + (count - start % count)) % count
+    order = (slices.c.slice_no + (slice_count - start % slice_count)) % slice_count
     while taken < points:
         found = session.execute(sa.select(slices.c.id, slices.c.size - slices.c.used).where(
             slices.c.campaign_id == campaign_id, slices.c.used < slices.c.size)

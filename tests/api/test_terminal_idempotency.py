@@ -63,7 +63,8 @@ def test_a_retry_while_the_first_request_still_runs_gets_409(terminal, sale, dat
     """The first request is simulated by a transaction holding the key's claim."""
     url = database.url.set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(url) as holder:
-        holder.execute("SELECT pg_advisory_xact_lock(%s)", (key_lock_id(f"terminal:{terminal.terminal_code}", "k-busy"),))
+        claim = key_lock_id(f"terminal:{terminal.terminal_code}", "k-busy")
+        holder.execute("SELECT pg_advisory_xact_lock(%s)", (claim,))
         result = {}
         worker = threading.Thread(target=lambda: result.update(r=terminal.post(ACCRUALS, sale(), key="k-busy")))
         worker.start()
