@@ -128,8 +128,7 @@ def usage_for(session: Session, member: MemberRow | None, facts: MemberFacts, ru
               local_day: date, at: datetime, *, with_budgets: bool) -> Usage:
     """What the member's capped rules already gave in the day/week/month of ``local_day``, the
     campaigns open to the member at ``at`` and (``with_budgets``) their budgets left."""
-    capped = sorted({r.rule.key for r in rule_set.rules if any(
-        (r.rule.limits.per_member_day, r.rule.limits.per_member_week, r.rule.limits.per_member_month))})
+    capped = rule_set.keys_capped_per_member
     day, week, month = {}, {}, {}
     if capped and member is not None:
         week_start = local_day - timedelta(days=local_day.isoweekday() - 1)
@@ -147,7 +146,7 @@ def usage_for(session: Session, member: MemberRow | None, facts: MemberFacts, ru
                 week[key] = week.get(key, 0) + applied
             if month_start <= when < next_month:
                 month[key] = month.get(key, 0) + applied
-    codes = sorted({r.rule.campaign for r in rule_set.rules if r.rule.campaign})
+    codes = rule_set.campaigns
     open_, left, ids = set(), {}, {}
     if codes:
         known = programme(session).campaigns
@@ -241,7 +240,7 @@ def simulate(db: Database, basket: Basket, *, now: datetime, member_id: str | No
             overlay[rule.key] = (rule, None)
         rule_set = published
         if overlay:
-            kept = [(r.rule, r.version) for r in published.rules if r.rule.key not in overlay]
+            kept = [(rule, version) for rule, version in published.definitions if rule.key not in overlay]
             rule_set = CompiledRuleSet(kept + list(overlay.values()))
         sale = sale_facts(store, basket.channel)
         usage = usage_for(session, member_row, member, rule_set, sale.local(basket.occurred_at).date(),

@@ -17,7 +17,7 @@ from engine.ledger.basket import Basket
 from engine.rules.facts import MemberFacts, SaleFacts, Usage
 from engine.rules.model import LINE_KINDS, MEMBER_KINDS, Condition, Rule
 from engine.rules.naive import in_window, rule_order
-from engine.rules.outcome import Candidate, RuleAward, settle
+from engine.rules.outcome import Plan, RuleAward, plan, settle
 
 INDEX_KINDS = ("sku", "category", "brand")
 
@@ -25,13 +25,19 @@ INDEX_KINDS = ("sku", "category", "brand")
 @dataclass
 class _Compiled:
     position: int
-    rule: Rule
-    version: int | None
-    sale_checks: list[Callable]  # (basket, local, sale) -> bool
-    member_checks: list[Callable]  # (basket, local, member) -> bool
-    line_checks: list[Callable]  # (line) -> bool
+    plan: Plan
+    gate: Callable | None  # all transaction and member conditions: (basket, local, sale, member) -> bool
+    line_check: Callable | None  # the line conditions the index does not cover: (line) -> bool
     every_line: bool  # no line condition at all: matches every line
-    line_check: Callable | None = None  # all of line_checks in one call (None: no check)
+
+
+@dataclass
+class _StoreRules:
+    """The rules a store can fire, split by what deciding them takes."""
+
+    open: dict[int, _Compiled]  # no transaction or member condition left: live for every basket
+    gated: list[_Compiled]  # live when their gate passes
+    every_line: list[int]  # positions of the rules that match every line, in order
 
 
 class CompiledRuleSet:
@@ -39,15 +45,20 @@ class CompiledRuleSet:
 
     def __init__(self, rules: list[tuple[Rule, int | None]]):
         ordered = sorted(rules, key=lambda rv: rule_order(rv[0]))
+        self.definitions: list[tuple[Rule, int | None]] = ordered  # (rule, version) in the documented order
         self.rules: list[_Compiled] = []
         self._by_store: dict[str, list[_Compiled]] = {}
         self._by_group: dict[str, list[_Compiled]] = {}
         self._anywhere: list[_Compiled] = []
-        self._line_index: dict[str, dict[str, list[int]]] = {kind: {} for kind in INDEX_KINDS}
-        self._unindexed: list[int] = []  # line-conditioned rules not in the index
-        self._store_cache: dict[tuple[str, str | None], list[_Compiled]] = {}
+        # per index kind, value -> ((position, line_check), ...) of the rules indexed under it
+        self._line_index: dict[str, dict[str, tuple]] = {kind: {} for kind in INDEX_KINDS}
+        self._unindexed: list[_Compiled] = []  # line-conditioned rules not in the index
+        self._store_cache: dict[tuple[str, str | None], _StoreRules] = {}
         for position, (rule, version) in enumerate(ordered):
             self.rules.append(self._compile(position, rule, version))
+        self.keys_capped_per_member: list[str] = sorted({rule.key for rule, _ in rules if any(
+            (rule.limits.per_member_day, rule.limits.per_member_week, rule.limits.per_member_month))})
+        self.campaigns: list[str] = sorted({rule.campaign for rule, _ in rules if rule.campaign})
 
     def _compile(self, position: int, rule: Rule, version: int | None) -> _Compiled:
         conditions = list(rule.conditions)
@@ -57,16 +68,11 @@ class CompiledRuleSet:
         index_gate = next((c for kind in INDEX_KINDS for c in conditions if c.kind == kind and not c.exclude), None)
         if index_gate is not None:
             conditions.remove(index_gate)
-        compiled = _Compiled(position, rule, version, [], [], [], every_line=index_gate is None and not any(
-            c.kind in LINE_KINDS for c in conditions))
-        for c in conditions:
-            if c.kind in LINE_KINDS:
-                compiled.line_checks.append(_line_check(c))
-            elif c.kind in MEMBER_KINDS:
-                compiled.member_checks.append(_member_check(c))
-            else:
-                compiled.sale_checks.append(_sale_check(c))
-        compiled.line_check = _all_of(compiled.line_checks)
+        line_checks = [_line_check(c) for c in conditions if c.kind in LINE_KINDS]
+        gates = [_member_check(c) if c.kind in MEMBER_KINDS else _sale_check(c)
+                 for c in conditions if c.kind not in LINE_KINDS]
+        compiled = _Compiled(position, plan(rule, version), _all_of(gates), _all_of(line_checks),
+                             every_line=index_gate is None and not line_checks)
         if store_gate is None:
             self._anywhere.append(compiled)
         else:
@@ -74,13 +80,14 @@ class CompiledRuleSet:
             for value in store_gate.values:
                 target.setdefault(value, []).append(compiled)
         if index_gate is not None:
+            index = self._line_index[index_gate.kind]
             for value in index_gate.values:
-                self._line_index[index_gate.kind].setdefault(value, []).append(position)
+                index[value] = index.get(value, ()) + ((position, compiled.line_check),)
         elif not compiled.every_line:
-            self._unindexed.append(position)
+            self._unindexed.append(compiled)
         return compiled
 
-    def _for_store(self, store: str, group: str | None) -> list[_Compiled]:
+    def _for_store(self, store: str, group: str | None) -> _StoreRules:
         key = (store, group)
         found = self._store_cache.get(key)
         if found is None:
@@ -88,61 +95,58 @@ class CompiledRuleSet:
             chosen.update((r.position, r) for r in self._by_store.get(store, ()))
             if group is not None:
                 chosen.update((r.position, r) for r in self._by_group.get(group, ()))
-            found = self._store_cache[key] = [chosen[p] for p in sorted(chosen)]
+            rules = [chosen[p] for p in sorted(chosen)]
+            found = self._store_cache[key] = _StoreRules(
+                {r.position: r for r in rules if r.gate is None}, [r for r in rules if r.gate is not None],
+                [r.position for r in rules if r.every_line])
         return found
 
     def evaluate(self, basket: Basket, *, sale: SaleFacts, member: MemberFacts, eligible: list[int],
                  base: list[int], usage: Usage, claim=None) -> tuple[list[int], list[RuleAward]]:
         """Points per line and awards for ``basket`` (same contract as ``evaluate_naive``)."""
         local = sale.local(basket.occurred_at)
-        live: dict[int, _Compiled] = {}
-        for r in self._for_store(sale.store_code, sale.store_group):
-            for check in r.sale_checks:
-                if not check(basket, local, sale):
-                    break
-            else:
-                for check in r.member_checks:
-                    if not check(basket, local, member):
-                        break
-                else:
+        store = self._for_store(sale.store_code, sale.store_group)
+        live = store.open
+        if store.gated:
+            live = dict(live)  # the store's dict is shared: add to a copy
+            for r in store.gated:
+                if r.gate(basket, local, sale, member):
                     live[r.position] = r
         matches: dict[int, list[int]] = {}
         lines = basket.lines
         if live:
-            by_sku, by_category, by_brand = (self._line_index[kind] for kind in INDEX_KINDS)
-            unindexed = [p for p in self._unindexed if p in live]
-            empty = ()
+            sku_hits, category_hits, brand_hits = (self._line_index[kind].get for kind in INDEX_KINDS)
+            unindexed = tuple((r.position, r.line_check) for r in self._unindexed if r.position in live)
             for i, line in enumerate(lines):
                 # a rule is indexed under one kind, so it appears at most once per line here
-                for positions in (unindexed, by_sku.get(line.sku, empty), by_category.get(line.category, empty),
-                                  by_brand.get(line.brand, empty)):
-                    for p in positions:
-                        r = live.get(p)
-                        if r is None:
-                            continue
-                        check = r.line_check
-                        if check is None or check(line):
-                            found = matches.get(p)
-                            if found is None:
-                                matches[p] = [i]
-                            else:
-                                found.append(i)
+                for hits in (unindexed, sku_hits(line.sku), category_hits(line.category), brand_hits(line.brand)):
+                    if hits:
+                        for p, check in hits:
+                            if p in live and (check is None or check(line)):
+                                found = matches.get(p)
+                                if found is None:
+                                    matches[p] = [i]
+                                else:
+                                    found.append(i)
         everything = tuple(range(len(lines)))
-        candidates = []
-        for p in sorted(set(matches) | {p for p, r in live.items() if r.every_line}):
-            r = live[p]
-            candidates.append(Candidate(r.rule, r.version, everything if r.every_line else tuple(matches[p])))
-        return settle(candidates, line_nos=[line.line_no for line in lines], eligible=eligible,
+        candidates = [(p, everything) for p in store.every_line if p in live]
+        if matches:
+            candidates += [(p, tuple(found)) for p, found in matches.items()]
+            candidates.sort()
+        return settle([(live[p].plan, matched) for p, matched in candidates],
+                      line_nos=[line.line_no for line in lines], eligible=eligible,
                       quantities=[line.quantity for line in lines], base=base, usage=usage, claim=claim,
                       tier_multiplier=member.tier_multiplier)
 
 
 def _all_of(checks: list[Callable]) -> Callable | None:
+    """One callable that holds when every check holds (None for no checks)."""
     if not checks:
         return None
     if len(checks) == 1:
         return checks[0]
-    return lambda line: all(check(line) for check in checks)
+    first, rest = checks[0], _all_of(checks[1:])
+    return lambda *facts: first(*facts) and rest(*facts)
 
 
 def _line_check(c: Condition) -> Callable:
@@ -161,24 +165,24 @@ def _sale_check(c: Condition) -> Callable:
     kind = c.kind
     if kind == "basket_total":
         low, high = _bounds(c)
-        return lambda basket, local, sale: low <= basket.total_minor <= high
+        return lambda basket, local, sale, member: low <= basket.total_minor <= high
     if kind in ("channel", "store", "store_group", "currency"):
         values, exclude = frozenset(c.values), c.exclude
         attribute = {"channel": "channel", "store": "store_code", "store_group": "store_group"}.get(kind)
 
-        def listed(basket, local, sale):
+        def listed(basket, local, sale, member):
             value = basket.currency if attribute is None else getattr(sale, attribute)
             return (value is not None and value in values) != exclude
         return listed
     if kind == "date_range":
         start, end = c.start, c.end
-        return lambda basket, local, sale: ((start is None or start <= local.date())
+        return lambda basket, local, sale, member: ((start is None or start <= local.date())
                                             and (end is None or local.date() <= end))
     if kind == "day_of_week":
         days = frozenset(c.days_of_week)
-        return lambda basket, local, sale: local.isoweekday() in days
+        return lambda basket, local, sale, member: local.isoweekday() in days
     if kind == "time_window":
-        return lambda basket, local, sale: in_window(c, local.time().replace(tzinfo=None))
+        return lambda basket, local, sale, member: in_window(c, local.time().replace(tzinfo=None))
     raise ValueError(f"not a transaction condition: {kind!r}")
 
 
@@ -186,19 +190,19 @@ def _member_check(c: Condition) -> Callable:
     kind = c.kind
     values, exclude = frozenset(c.values), c.exclude
     if kind == "tier":
-        return lambda basket, local, m: (m.tier_code is not None and m.tier_code in values) != exclude
+        return lambda basket, local, sale, m: (m.tier_code is not None and m.tier_code in values) != exclude
     if kind == "segment":
-        return lambda basket, local, m: (not values.isdisjoint(m.segments)) != exclude
+        return lambda basket, local, sale, m: (not values.isdisjoint(m.segments)) != exclude
     if kind == "attribute":
         name = c.attribute
-        return lambda basket, local, m: m.attributes.get(name) in values
+        return lambda basket, local, sale, m: m.attributes.get(name) in values
     if kind == "first_purchase":
-        return lambda basket, local, m: m.first_purchase
+        return lambda basket, local, sale, m: m.first_purchase
     if kind == "birthday_month":
-        return lambda basket, local, m: m.birthday is not None and m.birthday.month == local.month
+        return lambda basket, local, sale, m: m.birthday is not None and m.birthday.month == local.month
     if kind == "enrolment_age":
         low, high = _bounds(c)
-        return lambda basket, local, m: (m.enrolled_at is not None
+        return lambda basket, local, sale, m: (m.enrolled_at is not None
                                          and low <= (basket.occurred_at - m.enrolled_at).days <= high)
     raise ValueError(f"not a member condition: {kind!r}")
 

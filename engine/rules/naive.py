@@ -9,7 +9,7 @@ from decimal import Decimal
 from engine.ledger.basket import Basket, BasketLine
 from engine.rules.facts import MemberFacts, SaleFacts, Usage
 from engine.rules.model import Condition, Rule
-from engine.rules.outcome import Candidate, RuleAward, settle
+from engine.rules.outcome import RuleAward, plan, settle
 
 
 def rule_order(rule: Rule) -> tuple:
@@ -26,7 +26,7 @@ def evaluate_naive(rules: list[tuple[Rule, int | None]], basket: Basket, *, sale
         matched = tuple(i for i, line in enumerate(basket.lines)
                         if all(condition_holds(c, basket, line, sale, member, local) for c in rule.conditions))
         if matched:
-            candidates.append(Candidate(rule, version, matched))
+            candidates.append((plan(rule, version), matched))
     return settle(candidates, line_nos=[line.line_no for line in basket.lines], eligible=eligible,
                   quantities=[line.quantity for line in basket.lines], base=base, usage=usage, claim=claim,
                   tier_multiplier=member.tier_multiplier)

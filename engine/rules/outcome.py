@@ -23,10 +23,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import add
 from decimal import Decimal
 
 from engine.rules.facts import Usage
-from engine.rules.model import Rule
+from engine.rules.model import Limits, Rule
 
 BASE = "base"
 
@@ -45,13 +46,40 @@ class RuleAward:
     capped_by: str | None = None
 
 
-@dataclass(slots=True)
-class Candidate:
-    """A rule whose transaction and member conditions hold, with the indexes of its matched lines."""
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What settling needs to know about one rule version, read once from its definition
+    (compiling does it once per rule set): the effect's numbers, whether a limit applies,
+    the stacking mode."""
 
-    rule: Rule
     version: int | None
-    lines: tuple[int, ...]
+    key: str
+    campaign: str | None
+    kind: str
+    points: int
+    per_minor: int
+    rounding: str
+    ratio: tuple[int, int] | None  # a multiplier's (factor - 1) as a fraction; None: it gives nothing
+    limits: Limits
+    limited: bool  # a per-transaction or per-member cap, or a campaign budget
+    earning: bool  # a points_per_unit rule: what later multipliers multiply
+    exclusive: bool
+    group: str | None  # set for best_of rules only
+
+
+def plan(rule: Rule, version: int | None) -> Plan:
+    """The :class:`Plan` of a valid ``rule``."""
+    e, limits = rule.effect, rule.limits
+    return Plan(version, rule.key, rule.campaign, e.kind, e.points or 0, e.per_minor or 1, e.rounding,
+                _extra(e.factor) if e.kind == "multiplier" and e.factor > 1 else None, limits,
+                limited=rule.campaign is not None or any(cap is not None for cap in (
+                    limits.per_transaction, limits.per_member_day, limits.per_member_week, limits.per_member_month)),
+                earning=e.kind == "points_per_unit", exclusive=rule.stacking == "exclusive",
+                group=rule.group if rule.stacking == "best_of" else None)
+
+
+# A rule whose transaction and member conditions hold, with the indexes of its matched lines.
+Candidate = tuple[Plan, tuple[int, ...]]
 
 
 def split(total: int, weights: list[int]) -> list[int]:
@@ -60,6 +88,8 @@ def split(total: int, weights: list[int]) -> list[int]:
     if len(weights) == 1:
         return [total]
     whole = sum(weights)
+    if total == whole:
+        return list(weights)
     if whole == 0:
         weights, whole = [1] * len(weights), len(weights)
     parts = [total * w // whole for w in weights]
@@ -100,87 +130,119 @@ def settle(candidates: list[Candidate], *, line_nos: list[int], eligible: list[i
     member are left out first. ``claim(campaign, points)`` (accruals) takes budget and returns
     what it got; without it (simulation) ``usage.campaign_left`` caps."""
     if usage.campaigns_open is not None:
-        candidates = [c for c in candidates
-                      if c.rule.campaign is None or c.rule.campaign in usage.campaigns_open]
+        candidates = [c for c in candidates if c[0].campaign is None or c[0].campaign in usage.campaigns_open]
+    count = len(line_nos)
     totals = list(base)
     earn = list(base)  # what multipliers multiply
-    awards = [RuleAward(BASE, None, None, sum(base), sum(base),
-                        tuple((n, p) for n, p in zip(line_nos, base)))]
+    whole_base = sum(base)
+    awards = [RuleAward(BASE, None, None, whole_base, whole_base, tuple(zip(line_nos, base)))]
+    basket = _Basket(eligible, sum(eligible), quantities, earn,
+                     _extra(tier_multiplier) if tier_multiplier > 1 else None)
     campaign_left = dict(usage.campaign_left)
-    done_groups: set[str] = set()
-    by_group: dict[str, list[Candidate]] = {}
-    for c in candidates:
-        if c.rule.stacking == "best_of":
-            by_group.setdefault(c.rule.group, []).append(c)
-    for c in candidates:
-        rule = c.rule
-        if rule.stacking == "best_of":
-            if rule.group in done_groups:
-                continue
-            done_groups.add(rule.group)
-            scored = [(desire(m, eligible, quantities, earn, tier_multiplier), m) for m in by_group[rule.group]]
-            best = max(range(len(scored)), key=lambda i: (sum(scored[i][0]), -i))
-            wanted, c = scored[best]
-            rule = c.rule
+    groups: dict[str, list[Candidate]] | None = None  # best_of rivals by group, until the group is decided
+    for plan, lines in candidates:
+        if plan.group is None:
+            weights, desired = want(plan, lines, basket)
         else:
-            wanted = desire(c, eligible, quantities, earn, tier_multiplier)
-        desired = sum(wanted)
-        limits = rule.limits
-        if rule.campaign is None and limits.per_transaction is None and limits.per_member_day is None \
-                and limits.per_member_week is None and limits.per_member_month is None:
-            applied, capped_by = desired, None
+            if groups is None:
+                groups = {}
+                for c in candidates:
+                    if c[0].group is not None:
+                        groups.setdefault(c[0].group, []).append(c)
+            rivals = groups.pop(plan.group, None)
+            if rivals is None:
+                continue  # its group was decided at the group's first rule
+            wants = [want(p, ls, basket) for p, ls in rivals]
+            best = max(range(len(wants)), key=lambda i: (wants[i][1], -i))  # a tie goes to the earlier
+            (plan, lines), (weights, desired) = rivals[best], wants[best]
+        applied, capped_by = desired, None
+        if plan.limited:
+            applied, capped_by = _cap(plan, desired, usage, campaign_left)
+            if claim is not None and plan.campaign is not None and applied > 0:
+                granted = claim(plan.campaign, applied)
+                if granted < applied:
+                    applied, capped_by = granted, "campaign_budget"
+            if plan.campaign in campaign_left:
+                campaign_left[plan.campaign] -= applied
+        if weights is None:  # one line
+            i = lines[0]
+            totals[i] += applied
+            if plan.earning:
+                earn[i] += applied
+            given = ((line_nos[i], applied),)
         else:
-            applied, capped_by = _cap(rule, desired, usage, campaign_left)
-        if claim is not None and rule.campaign is not None and applied > 0:
-            granted = claim(rule.campaign, applied)
-            if granted < applied:
-                applied, capped_by = granted, "campaign_budget"
-        per_line = wanted if applied == desired else split(applied, wanted)
-        earning = rule.effect.kind == "points_per_unit"
-        for i, p in zip(c.lines, per_line):
-            totals[i] += p
-            if earning:
-                earn[i] += p
-        if rule.campaign is not None and rule.campaign in campaign_left:
-            campaign_left[rule.campaign] -= applied
-        awards.append(RuleAward(rule.key, c.version, rule.campaign, desired, applied,
-                                tuple(zip(map(line_nos.__getitem__, c.lines), per_line)), capped_by))
-        if rule.stacking == "exclusive" and applied > 0:
+            # capped: the applied points are spread like the desired ones were
+            per_line = split(applied, weights if applied == desired else split(desired, weights))
+            if len(lines) == count:  # every line
+                totals = list(map(add, totals, per_line))
+                if plan.earning:
+                    earn[:] = map(add, earn, per_line)
+                given = tuple(zip(line_nos, per_line))
+            else:
+                for i, p in zip(lines, per_line):
+                    totals[i] += p
+                if plan.earning:
+                    for i, p in zip(lines, per_line):
+                        earn[i] += p
+                given = tuple(zip(map(line_nos.__getitem__, lines), per_line))
+        awards.append(RuleAward(plan.key, plan.version, plan.campaign, desired, applied, given, capped_by))
+        if plan.exclusive and applied > 0:
             break
     return totals, awards
 
 
-def desire(c: Candidate, eligible: list[int], quantities: list[Decimal], earn: list[int],
-           tier_multiplier: Decimal = Decimal(1)) -> list[int]:
-    """The points ``c``'s rule wants per matched line, before limits."""
-    e = c.rule.effect
-    if e.kind == "points_per_unit":
-        weights = [eligible[i] for i in c.lines]
-        return split(divide(sum(weights) * e.points, e.per_minor, e.rounding), weights)
-    if e.kind in ("multiplier", "tier_multiplier"):
-        weights = [earn[i] for i in c.lines]
-        whole = sum(weights)
-        factor = e.factor if e.kind == "multiplier" else tier_multiplier
-        if not whole or factor <= 1:
-            return [0] * len(weights)
-        num, den = _extra(factor)
-        return split(divide(whole * num, den, e.rounding), weights)
-    if e.kind == "fixed_per_unit":
-        return [e.points * int(quantities[i]) for i in c.lines]
-    return split(e.points, [eligible[i] for i in c.lines])  # fixed_per_transaction
+@dataclass(slots=True)
+class _Basket:
+    """What rules' effects read from the basket being settled; ``earn`` changes as rules apply."""
+
+    eligible: list[int]
+    whole_eligible: int
+    quantities: list[Decimal]
+    earn: list[int]
+    tier_ratio: tuple[int, int] | None  # the tier multiplier's (factor - 1); None: 1 or less
 
 
-def _cap(rule: Rule, desired: int, usage: Usage, campaign_left: dict) -> tuple[int, str | None]:
+def want(plan: Plan, lines: tuple[int, ...], basket: _Basket) -> tuple[list[int] | None, int]:
+    """What ``plan``'s rule wants on its matched ``lines`` before limits: ``(weights, points)``,
+    the points to be spread over the lines by largest remainder over ``weights``. With one
+    line, ``weights`` is None: the line gets them all."""
+    kind, single = plan.kind, len(lines) == 1
+    if kind == "points_per_unit" or kind == "fixed_per_transaction":
+        if single:
+            weights, whole = None, basket.eligible[lines[0]]
+        elif len(lines) == len(basket.eligible):
+            weights, whole = basket.eligible, basket.whole_eligible
+        else:
+            weights = [basket.eligible[i] for i in lines]
+            whole = sum(weights)
+        if kind == "fixed_per_transaction":
+            return weights, plan.points
+        return weights, divide(whole * plan.points, plan.per_minor, plan.rounding)
+    if kind == "fixed_per_unit":
+        points, quantities = plan.points, basket.quantities
+        if single:
+            return None, points * int(quantities[lines[0]])
+        weights = [points * int(quantities[i]) for i in lines]  # exact: spreading their sum gives them back
+        return weights, sum(weights)
+    ratio = plan.ratio if kind == "multiplier" else basket.tier_ratio
+    earn = basket.earn
+    if single:
+        return None, 0 if ratio is None else divide(earn[lines[0]] * ratio[0], ratio[1], plan.rounding)
+    weights = list(earn) if len(lines) == len(earn) else [earn[i] for i in lines]
+    return weights, 0 if ratio is None else divide(sum(weights) * ratio[0], ratio[1], plan.rounding)
+
+
+def _cap(plan: Plan, desired: int, usage: Usage, campaign_left: dict) -> tuple[int, str | None]:
     applied, capped_by = desired, None
-    limits = rule.limits
+    limits, key = plan.limits, plan.key
     for name, cap in (("per_transaction", limits.per_transaction),
                       ("per_member_day", None if limits.per_member_day is None
-                       else limits.per_member_day - usage.day.get(rule.key, 0)),
+                       else limits.per_member_day - usage.day.get(key, 0)),
                       ("per_member_week", None if limits.per_member_week is None
-                       else limits.per_member_week - usage.week.get(rule.key, 0)),
+                       else limits.per_member_week - usage.week.get(key, 0)),
                       ("per_member_month", None if limits.per_member_month is None
-                       else limits.per_member_month - usage.month.get(rule.key, 0)),
-                      ("campaign_budget", campaign_left.get(rule.campaign) if rule.campaign else None)):
+                       else limits.per_member_month - usage.month.get(key, 0)),
+                      ("campaign_budget", campaign_left.get(plan.campaign) if plan.campaign else None)):
         if cap is not None and applied > max(cap, 0):
             applied, capped_by = max(cap, 0), name
     return applied, capped_by
