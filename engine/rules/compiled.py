@@ -9,8 +9,10 @@ what the naive interpreter gives (a test compares them on random baskets).
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from engine.ledger.basket import Basket
@@ -26,7 +28,7 @@ INDEX_KINDS = ("sku", "category", "brand")
 class _Compiled:
     position: int
     plan: Plan
-    gate: Callable | None  # all transaction and member conditions: (basket, local, sale, member) -> bool
+    gate: Callable | None  # all transaction and member conditions: (_Sale) -> bool
     line_check: Callable | None  # the line conditions the index does not cover: (line) -> bool
     every_line: bool  # no line condition at all: matches every line
 
@@ -104,13 +106,13 @@ class CompiledRuleSet:
     def evaluate(self, basket: Basket, *, sale: SaleFacts, member: MemberFacts, eligible: list[int],
                  base: list[int], usage: Usage, claim=None) -> tuple[list[int], list[RuleAward]]:
         """Points per line and awards for ``basket`` (same contract as ``evaluate_naive``)."""
-        local = sale.local(basket.occurred_at)
         store = self._for_store(sale.store_code, sale.store_group)
         live = store.open
         if store.gated:
             live = dict(live)  # the store's dict is shared: add to a copy
+            facts = _Sale(basket, sale, member, sale.local(basket.occurred_at))
             for r in store.gated:
-                if r.gate(basket, local, sale, member):
+                if r.gate(facts):
                     live[r.position] = r
         matches: dict[int, list[int]] = {}
         lines = basket.lines
@@ -155,56 +157,76 @@ def _line_check(c: Condition) -> Callable:
         if c.exclude:
             return lambda line: getattr(line, kind) not in values
         return lambda line: getattr(line, kind) in values
-    low, high = _bounds(c)
     if c.kind == "quantity":
+        low, high = _bounds(c)
         return lambda line: low <= line.quantity <= high
+    low, high = _whole_bounds(c)
     return lambda line: low <= line.amount_minor <= high
 
 
-def _sale_check(c: Condition) -> Callable:
+class _Sale:
+    """A basket's transaction and member facts as gates read them, each worked out once."""
+
+    __slots__ = ("basket", "sale", "member", "local", "day", "weekday", "time", "total")
+
+    def __init__(self, basket: Basket, sale: SaleFacts, member: MemberFacts, local: datetime):
+        self.basket, self.sale, self.member, self.local = basket, sale, member, local
+        self.day, self.weekday, self.time = local.date(), local.isoweekday(), local.time()
+        self.total = basket.total_minor
+
+
+def _sale_check(c: Condition) -> Callable[[_Sale], bool]:
     kind = c.kind
     if kind == "basket_total":
-        low, high = _bounds(c)
-        return lambda basket, local, sale, member: low <= basket.total_minor <= high
+        low, high = _whole_bounds(c)
+        return lambda f: low <= f.total <= high
     if kind in ("channel", "store", "store_group", "currency"):
         values, exclude = frozenset(c.values), c.exclude
-        attribute = {"channel": "channel", "store": "store_code", "store_group": "store_group"}.get(kind)
+        if kind == "currency":
+            return lambda f: (f.basket.currency in values) != exclude
+        attribute = {"channel": "channel", "store": "store_code", "store_group": "store_group"}[kind]
 
-        def listed(basket, local, sale, member):
-            value = basket.currency if attribute is None else getattr(sale, attribute)
+        def listed(f: _Sale) -> bool:
+            value = getattr(f.sale, attribute)
             return (value is not None and value in values) != exclude
         return listed
     if kind == "date_range":
         start, end = c.start, c.end
-        return lambda basket, local, sale, member: ((start is None or start <= local.date())
-                                            and (end is None or local.date() <= end))
+        return lambda f: (start is None or start <= f.day) and (end is None or f.day <= end)
     if kind == "day_of_week":
         days = frozenset(c.days_of_week)
-        return lambda basket, local, sale, member: local.isoweekday() in days
+        return lambda f: f.weekday in days
     if kind == "time_window":
-        return lambda basket, local, sale, member: in_window(c, local.time().replace(tzinfo=None))
+        return lambda f: in_window(c, f.time)
     raise ValueError(f"not a transaction condition: {kind!r}")
 
 
-def _member_check(c: Condition) -> Callable:
+def _member_check(c: Condition) -> Callable[[_Sale], bool]:
     kind = c.kind
     values, exclude = frozenset(c.values), c.exclude
     if kind == "tier":
-        return lambda basket, local, sale, m: (m.tier_code is not None and m.tier_code in values) != exclude
+        return lambda f: (f.member.tier_code is not None and f.member.tier_code in values) != exclude
     if kind == "segment":
-        return lambda basket, local, sale, m: (not values.isdisjoint(m.segments)) != exclude
+        return lambda f: (not values.isdisjoint(f.member.segments)) != exclude
     if kind == "attribute":
         name = c.attribute
-        return lambda basket, local, sale, m: m.attributes.get(name) in values
+        return lambda f: f.member.attributes.get(name) in values
     if kind == "first_purchase":
-        return lambda basket, local, sale, m: m.first_purchase
+        return lambda f: f.member.first_purchase
     if kind == "birthday_month":
-        return lambda basket, local, sale, m: m.birthday is not None and m.birthday.month == local.month
+        return lambda f: f.member.birthday is not None and f.member.birthday.month == f.local.month
     if kind == "enrolment_age":
-        low, high = _bounds(c)
-        return lambda basket, local, sale, m: (m.enrolled_at is not None
-                                         and low <= (basket.occurred_at - m.enrolled_at).days <= high)
+        low, high = _whole_bounds(c)
+        return lambda f: (f.member.enrolled_at is not None
+                          and low <= (f.basket.occurred_at - f.member.enrolled_at).days <= high)
     raise ValueError(f"not a member condition: {kind!r}")
+
+
+def _whole_bounds(c: Condition) -> tuple[int | float, int | float]:
+    """The bounds for a whole-number value (amounts in minor units, days): the same answer
+    as the decimal bounds, compared as integers."""
+    return (math.ceil(c.minimum) if c.minimum is not None else -math.inf,
+            math.floor(c.maximum) if c.maximum is not None else math.inf)
 
 
 def _bounds(c: Condition) -> tuple[Decimal, Decimal]:

@@ -55,12 +55,13 @@ class Plan:
     version: int | None
     key: str
     campaign: str | None
-    kind: str
+    want: Callable[[Plan, tuple[int, ...], _Basket], tuple[list[int] | None, int]]  # by effect kind
     points: int
     per_minor: int
-    rounding: str
+    divide: Callable[[int, int], int]  # rounded by the effect's policy
     ratio: tuple[int, int] | None  # a multiplier's (factor - 1) as a fraction; None: it gives nothing
     limits: Limits
+    by_tier: bool  # a tier_multiplier: the member's tier gives the factor
     limited: bool  # a per-transaction or per-member cap, or a campaign budget
     earning: bool  # a points_per_unit rule: what later multipliers multiply
     exclusive: bool
@@ -70,9 +71,9 @@ class Plan:
 def plan(rule: Rule, version: int | None) -> Plan:
     """The :class:`Plan` of a valid ``rule``."""
     e, limits = rule.effect, rule.limits
-    return Plan(version, rule.key, rule.campaign, e.kind, e.points or 0, e.per_minor or 1, e.rounding,
-                _extra(e.factor) if e.kind == "multiplier" and e.factor > 1 else None, limits,
-                limited=rule.campaign is not None or any(cap is not None for cap in (
+    return Plan(version, rule.key, rule.campaign, _WANTS[e.kind], e.points or 0, e.per_minor or 1,
+                _ROUNDED[e.rounding], _extra(e.factor) if e.kind == "multiplier" and e.factor > 1 else None, limits,
+                by_tier=e.kind == "tier_multiplier", limited=rule.campaign is not None or any(cap is not None for cap in (
                     limits.per_transaction, limits.per_member_day, limits.per_member_week, limits.per_member_month)),
                 earning=e.kind == "points_per_unit", exclusive=rule.stacking == "exclusive",
                 group=rule.group if rule.stacking == "best_of" else None)
@@ -104,11 +105,14 @@ def split(total: int, weights: list[int]) -> list[int]:
 
 def divide(numerator: int, denominator: int, rounding: str) -> int:
     """``numerator / denominator`` (both non-negative) rounded by the policy, in integers."""
-    if rounding == "down":
-        return numerator // denominator
-    if rounding == "up":
-        return -(-numerator // denominator)
-    return (2 * numerator + denominator) // (2 * denominator)  # half_up
+    return _ROUNDED[rounding](numerator, denominator)
+
+
+_ROUNDED: dict[str, Callable[[int, int], int]] = {
+    "down": lambda n, d: n // d,
+    "up": lambda n, d: -(-n // d),
+    "half_up": lambda n, d: (2 * n + d) // (2 * d),
+}
 
 
 _RATIOS: dict[Decimal, tuple[int, int]] = {}
@@ -142,7 +146,7 @@ def settle(candidates: list[Candidate], *, line_nos: list[int], eligible: list[i
     groups: dict[str, list[Candidate]] | None = None  # best_of rivals by group, until the group is decided
     for plan, lines in candidates:
         if plan.group is None:
-            weights, desired = want(plan, lines, basket)
+            weights, desired = plan.want(plan, lines, basket)
         else:
             if groups is None:
                 groups = {}
@@ -152,7 +156,7 @@ def settle(candidates: list[Candidate], *, line_nos: list[int], eligible: list[i
             rivals = groups.pop(plan.group, None)
             if rivals is None:
                 continue  # its group was decided at the group's first rule
-            wants = [want(p, ls, basket) for p, ls in rivals]
+            wants = [p.want(p, ls, basket) for p, ls in rivals]
             best = max(range(len(wants)), key=lambda i: (wants[i][1], -i))  # a tie goes to the earlier
             (plan, lines), (weights, desired) = rivals[best], wants[best]
         applied, capped_by = desired, None
@@ -202,34 +206,46 @@ class _Basket:
     tier_ratio: tuple[int, int] | None  # the tier multiplier's (factor - 1); None: 1 or less
 
 
-def want(plan: Plan, lines: tuple[int, ...], basket: _Basket) -> tuple[list[int] | None, int]:
-    """What ``plan``'s rule wants on its matched ``lines`` before limits: ``(weights, points)``,
-    the points to be spread over the lines by largest remainder over ``weights``. With one
-    line, ``weights`` is None: the line gets them all."""
-    kind, single = plan.kind, len(lines) == 1
-    if kind == "points_per_unit" or kind == "fixed_per_transaction":
-        if single:
-            weights, whole = None, basket.eligible[lines[0]]
-        elif len(lines) == len(basket.eligible):
-            weights, whole = basket.eligible, basket.whole_eligible
-        else:
-            weights = [basket.eligible[i] for i in lines]
-            whole = sum(weights)
-        if kind == "fixed_per_transaction":
-            return weights, plan.points
-        return weights, divide(whole * plan.points, plan.per_minor, plan.rounding)
-    if kind == "fixed_per_unit":
-        points, quantities = plan.points, basket.quantities
-        if single:
-            return None, points * int(quantities[lines[0]])
-        weights = [points * int(quantities[i]) for i in lines]  # exact: spreading their sum gives them back
-        return weights, sum(weights)
-    ratio = plan.ratio if kind == "multiplier" else basket.tier_ratio
+# What a rule wants on its matched ``lines`` before limits, one function per effect kind:
+# ``(weights, points)``, the points to be spread over the lines by largest remainder over
+# ``weights``. With one line, ``weights`` is None: the line gets them all.
+
+def _want_points_per_unit(plan: Plan, lines: tuple[int, ...], basket: _Basket) -> tuple[list[int] | None, int]:
+    eligible = basket.eligible
+    if len(lines) == 1:
+        return None, plan.divide(eligible[lines[0]] * plan.points, plan.per_minor)
+    if len(lines) == len(eligible):
+        return eligible, plan.divide(basket.whole_eligible * plan.points, plan.per_minor)
+    weights = [eligible[i] for i in lines]
+    return weights, plan.divide(sum(weights) * plan.points, plan.per_minor)
+
+
+def _want_fixed_per_transaction(plan: Plan, lines: tuple[int, ...], basket: _Basket) -> tuple[list[int] | None, int]:
+    eligible = basket.eligible
+    if len(lines) == 1:
+        return None, plan.points
+    return eligible if len(lines) == len(eligible) else [eligible[i] for i in lines], plan.points
+
+
+def _want_fixed_per_unit(plan: Plan, lines: tuple[int, ...], basket: _Basket) -> tuple[list[int] | None, int]:
+    points, quantities = plan.points, basket.quantities
+    if len(lines) == 1:
+        return None, points * int(quantities[lines[0]])
+    weights = [points * int(quantities[i]) for i in lines]  # exact: spreading their sum gives them back
+    return weights, sum(weights)
+
+
+def _want_multiplied(plan: Plan, lines: tuple[int, ...], basket: _Basket) -> tuple[list[int] | None, int]:
+    ratio = plan.ratio if plan.ratio is not None else basket.tier_ratio if plan.by_tier else None
     earn = basket.earn
-    if single:
-        return None, 0 if ratio is None else divide(earn[lines[0]] * ratio[0], ratio[1], plan.rounding)
-    weights = list(earn) if len(lines) == len(earn) else [earn[i] for i in lines]
-    return weights, 0 if ratio is None else divide(sum(weights) * ratio[0], ratio[1], plan.rounding)
+    if len(lines) == 1:
+        return None, 0 if ratio is None else plan.divide(earn[lines[0]] * ratio[0], ratio[1])
+    weights = earn if len(lines) == len(earn) else [earn[i] for i in lines]
+    return weights, 0 if ratio is None else plan.divide(sum(weights) * ratio[0], ratio[1])
+
+
+_WANTS = {"points_per_unit": _want_points_per_unit, "fixed_per_transaction": _want_fixed_per_transaction,
+          "fixed_per_unit": _want_fixed_per_unit, "multiplier": _want_multiplied, "tier_multiplier": _want_multiplied}
 
 
 def _cap(plan: Plan, desired: int, usage: Usage, campaign_left: dict) -> tuple[int, str | None]:
