@@ -8,9 +8,11 @@ Guarantees:
   one writer at a time, so a second request simply waits and replays. The key's row, with
   the answer, is written when the work is done: claiming, looking for an earlier answer and
   recording cost two statements;
-- the first answer is stored with the key, refusals included (the work is rolled back to
-  a savepoint, the refusal is kept); a retry gets that answer again, even if the world
-  has changed since;
+- the first answer is stored with the key, refusals included: a refused command's work is
+  rolled back with its transaction, and a second transaction claims the key again (waiting
+  for it if need be) and stores the refusal, unless an answer was stored meanwhile, which
+  is then the answer (no savepoint: two round trips fewer for every command that succeeds);
+  a retry gets that answer again, even if the world has changed since;
 - the same key with a different request (another command or another body) is refused
   with ``IdempotencyKeyReused`` and changes nothing;
 - an unexpected failure stores nothing: the request can be retried.
@@ -47,22 +49,33 @@ def run_idempotent(db: Database, *, caller: str, key: str, command: str, request
     """Run ``work`` once for ``(caller, key)`` and return its result, or replay the first answer."""
     refuse_if(_key_problems(caller, key))
     fingerprint = request_fingerprint(command, request)
-    refusal: LoyaltyError | None = None
-    with db.transaction() as session:
-        earlier = _claim(session, caller, key)
-        if earlier is not None:
-            return _replay(earlier, key, command, fingerprint, result_type)
-        try:
-            with session.begin_nested():
+    try:
+        with db.transaction() as session:
+            earlier = _claim(session, caller, key)
+            if earlier is not None:
+                return _replay(earlier, key, command, fingerprint, result_type)
+            try:
                 result = work(session)
-        except LoyaltyError as error:
-            refusal = error
-            _record(session, caller, key, command, fingerprint, now, "refused", error_to_plain(error))
-        else:
+            except LoyaltyError as error:
+                raise _Refused(error) from error  # leaving the block rolls the work back
             _record(session, caller, key, command, fingerprint, now, "ok", to_plain(result))
-    if refusal is not None:
-        raise refusal
-    return result
+            return result
+    except _Refused as refused:
+        refusal = refused.error
+    with db.transaction() as session:
+        earlier = _claim(session, caller, key, wait=True)
+        if earlier is not None:  # a request with the same key was answered meanwhile: its answer stands
+            return _replay(earlier, key, command, fingerprint, result_type)
+        _record(session, caller, key, command, fingerprint, now, "refused", error_to_plain(refusal))
+    raise refusal
+
+
+class _Refused(Exception):
+    """Carries a command's refusal out of the transaction it rolls back."""
+
+    def __init__(self, error: LoyaltyError):
+        super().__init__(str(error))
+        self.error = error
 
 
 def purge_idempotency_keys(db: Database, *, as_of: datetime) -> int:
@@ -88,12 +101,21 @@ _CLAIM_ON_POSTGRESQL = sa.text(
     "FROM (SELECT 1) AS one LEFT JOIN idempotency_keys AS k ON k.caller = :caller AND k.key = :key")
 
 
-def _claim(session: Session, caller: str, key: str):
-    """Claim the key for this transaction; the earlier answer's row if there is one."""
-    if session.get_bind().dialect.name != "postgresql":
-        keys = IdempotencyKeyRow.__table__  # the transaction holds the database's write lock
-        return session.execute(sa.select(keys.c.command, keys.c.request_hash, keys.c.outcome, keys.c.response)
-                               .where(keys.c.caller == caller, keys.c.key == key)).first()
+_KEYS = IdempotencyKeyRow.__table__
+_LOOK = (sa.select(_KEYS.c.command, _KEYS.c.request_hash, _KEYS.c.outcome, _KEYS.c.response)
+         .where(_KEYS.c.caller == sa.bindparam("caller"), _KEYS.c.key == sa.bindparam("key")))
+
+
+def _claim(session: Session, caller: str, key: str, *, wait: bool = False):
+    """Claim the key for this transaction; the earlier answer's row if there is one. With
+    ``wait``, a request holding the key is waited for rather than refused."""
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    if postgresql and wait:
+        # The lock first, in its own statement: the look that follows sees what the
+        # request that held the key committed.
+        session.execute(sa.select(sa.func.pg_advisory_xact_lock(key_lock_id(caller, key))))
+    if wait or not postgresql:  # on SQLite, the transaction holds the database's write lock
+        return session.execute(_LOOK, {"caller": caller, "key": key}).first()
     found = session.execute(_CLAIM_ON_POSTGRESQL, {"lock": key_lock_id(caller, key), "caller": caller,
                                                    "key": key}).first()
     if found.command is not None:
@@ -118,9 +140,8 @@ def _replay(row, key: str, command: str, fingerprint: str, result_type):
 def _record(session: Session, caller: str, key: str, command: str, fingerprint: str, now: datetime,
             outcome: str, answer: dict) -> None:
     try:
-        session.execute(sa.insert(IdempotencyKeyRow.__table__).values(
-            caller=caller, key=key, command=command, request_hash=fingerprint, created_at=now, outcome=outcome,
-            response=json.dumps(answer)))
+        session.execute(sa.insert(_KEYS), dict(caller=caller, key=key, command=command, request_hash=fingerprint,
+                                               created_at=now, outcome=outcome, response=json.dumps(answer)))
     except sa.exc.IntegrityError:
         # The claim's statement read before it locked: a first request that committed in
         # between is found only now. Everything here is rolled back; a retry replays it.

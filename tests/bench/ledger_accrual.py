@@ -13,7 +13,7 @@ and members with active cards in each through the engine's services.
 - engine phase: the C clients share one ``Database`` whose pool holds C connections;
 - baseline phase: each client has its own psycopg connection (the engine's driver) and
   runs ``baseline_earn``: the statements the engine issues for an accrual, in the same
-  order and with the same transaction and savepoint, written as SQL by hand. Its Python
+  order and in one transaction, written as SQL by hand. Its Python
   work uses the engine's pure functions (validation, points, checksum, fingerprint,
   answer), so the difference between the phases is what the engine spends on top of
   the SQL itself: the ORM, the session and the service code around them.

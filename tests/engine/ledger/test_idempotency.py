@@ -1,4 +1,5 @@
-from dataclasses import replace
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 
 import pytest
 import sqlalchemy as sa
@@ -8,8 +9,8 @@ from engine.ledger.adjustments import adjust_points
 from engine.ledger.commands import AdjustPoints, PlaceHold
 from engine.ledger.earning import earn_points
 from engine.ledger.holds import place_hold
-from engine.ledger.idempotency import purge_idempotency_keys
-from engine.orm.ledger import LedgerTransactionRow
+from engine.ledger.idempotency import purge_idempotency_keys, run_idempotent
+from engine.orm.ledger import IdempotencyKeyRow, LedgerTransactionRow
 from tests.support.assertions import refused_unchanged
 
 
@@ -65,3 +66,45 @@ def test_keys_are_purged_after_the_retention_and_then_count_as_new(database, clo
     assert purge_idempotency_keys(database, as_of=clock.advance(days=29)) == 0
     assert purge_idempotency_keys(database, as_of=clock.advance(days=2)) == 2  # funding key and k-1
     assert adjust_points(database, command, caller="t", idempotency_key="k-1", now=clock()).balance == 110
+
+
+@dataclass(frozen=True)
+class _Answer:
+    points: int
+
+
+def test_a_refusal_gives_way_to_an_answer_stored_while_its_work_was_rolled_back(database, clock, monkeypatch):
+    # A refused command's work is rolled back before the refusal is stored, in a second
+    # transaction; a request with the same key that answered in between keeps its answer.
+    request, opened, real = {"points": 5}, [], database.transaction
+
+    @contextmanager
+    def transaction():
+        opened.append(True)
+        if len(opened) == 2:  # between the refused work's rollback and the storing of the refusal
+            run_idempotent(database, caller="S1-T1", key="k-1", command="probe", request=request, now=clock(),
+                           work=lambda session: _Answer(5), result_type=_Answer)
+        with real() as session:
+            yield session
+
+    def refused(session):
+        raise InsufficientPoints("not enough points")
+
+    monkeypatch.setattr(database, "transaction", transaction)
+    first = run_idempotent(database, caller="S1-T1", key="k-1", command="probe", request=request, now=clock(),
+                           work=refused, result_type=_Answer)
+    assert first == _Answer(5)
+    monkeypatch.undo()
+    again = run_idempotent(database, caller="S1-T1", key="k-1", command="probe", request=request, now=clock(),
+                           work=refused, result_type=_Answer)
+    assert again == _Answer(5)
+
+
+def test_a_refusal_is_stored_without_the_work_it_rolled_back(database, clock, make_member, till):
+    member = make_member(points=10)
+    with pytest.raises(InsufficientPoints):
+        place_hold(database, PlaceHold(till.store_code, till.code, 50, member_id=member.public_id),
+                   caller="S1-T1", idempotency_key="k-1", now=clock())
+    with database.transaction() as session:
+        stored = session.execute(sa.select(IdempotencyKeyRow.outcome).where(IdempotencyKeyRow.key == "k-1")).all()
+    assert [row.outcome for row in stored] == ["refused"] and postings(database) == 1  # the top-up of make_member
