@@ -182,11 +182,14 @@ def check_accrual_proof(session: Session, *, terminal_code: str, card_number: st
                          "card's offline evidence", code="card_proof_required")
 
 
+_CARD_WITH_SESSION = (sa.select(AccessTokenRow, CardRow).join(CardRow, CardRow.id == AccessTokenRow.card_id)
+                      .where(AccessTokenRow.token_hash == sa.bindparam("token_hash")))
+
+
 def _read_card_with_session(session: Session, token: str) -> None:
     """Read a card session and its card in one statement: the checks that follow find both
     in the session instead of asking the database twice."""
-    found = session.execute(sa.select(AccessTokenRow, CardRow).join(CardRow, CardRow.id == AccessTokenRow.card_id)
-                            .where(AccessTokenRow.token_hash == token_hash(token))).first()
+    found = session.execute(_CARD_WITH_SESSION, {"token_hash": token_hash(token)}).first()
     if found is not None:
         remember_card(session, found.CardRow)
         # The identity map keeps a row only while something refers to it: hold the token

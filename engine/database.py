@@ -78,9 +78,17 @@ def insert_unless_taken(session: Session, table: sa.Table, unique: list[str], va
     """INSERT ``values`` unless a row with the same ``unique`` columns exists (PostgreSQL
     first waits for a concurrent transaction inserting it); the ``returning`` column's value
     of the new row, or None when it was taken."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    return session.execute(insert(table).values(**values).on_conflict_do_nothing(index_elements=unique)
-                           .returning(returning)).scalar()
+    dialect = session.get_bind().dialect.name
+    key = (dialect, table.name, tuple(unique), returning.name)
+    statement = _UNLESS_TAKEN.get(key)
+    if statement is None:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = _UNLESS_TAKEN[key] = (insert(table).on_conflict_do_nothing(index_elements=unique)
+                                          .returning(returning))
+    return session.execute(statement, values).scalar()
+
+
+_UNLESS_TAKEN: dict[tuple, sa.Insert] = {}  # built once each: building costs more than sending
 
 
 def _ensure_sqlite_folder(url) -> None:

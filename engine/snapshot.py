@@ -168,10 +168,15 @@ def pinned(db: Database, snapshot: ProgrammeSnapshot) -> Iterator[None]:
         _pinned.reset(token)
 
 
+# Statements on the path of every request are built once: building one costs more Python
+# time than sending it.
+_REVISION = sa.select(ProgrammeRevisionRow.revision).where(ProgrammeRevisionRow.id == 1)
+
+
 def _current(session: Session, *, keep: bool) -> ProgrammeSnapshot:
     """The snapshot at the revision the database has now: the kept one if it is that
     revision, else a new one (kept for others only with ``keep``)."""
-    revision = session.scalar(sa.select(ProgrammeRevisionRow.revision).where(ProgrammeRevisionRow.id == 1))
+    revision = session.scalar(_REVISION)
     engine = session.get_bind().engine  # a session may be bound to an engine or to one of its connections
     snapshot = _kept.get(engine)
     if snapshot is None or snapshot.revision != revision or not keep:

@@ -34,10 +34,13 @@ def open_member_account(session: Session, member: MemberRow) -> AccountRow:
     return account
 
 
+_LOCK = (sa.select(AccountRow).where(AccountRow.member_id == sa.bindparam("member_pk")).with_for_update()
+         .execution_options(populate_existing=True))
+
+
 def lock_member_account(session: Session, member_pk: int) -> AccountRow:
     """The member's account row, locked until the transaction ends."""
-    query = sa.select(AccountRow).where(AccountRow.member_id == member_pk).with_for_update()
-    return session.execute(query.execution_options(populate_existing=True)).scalar_one()
+    return session.execute(_LOCK, {"member_pk": member_pk}).scalar_one()
 
 
 def system_account_ids(session: Session) -> Mapping[str, int]:
@@ -53,6 +56,10 @@ def transaction_checksum(kind: str, member_pk: int, occurred_at: datetime,
     text = "|".join([kind, str(member_pk), occurred_at.astimezone(UTC).isoformat(),
                      *(f"{account}:{amount}" for account, amount in sorted(entries))])
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+_INSERT_TRANSACTION = sa.insert(LedgerTransactionRow.__table__).returning(LedgerTransactionRow.__table__.c.id)
+_INSERT_ENTRIES = sa.insert(EntryRow.__table__)
 
 
 @dataclass(frozen=True)
@@ -76,13 +83,11 @@ def post_transaction(session: Session, *, kind: str, account: AccountRow, member
         raise AssertionError(f"unbalanced {kind} transaction: {entries}")  # a bug, never input
     # Plain INSERTs, not ORM objects: ledger rows are never read back or changed in the
     # transaction that writes them, and the unit of work costs more than the statements.
-    transactions = LedgerTransactionRow.__table__
-    transaction_id = session.execute(sa.insert(transactions).values(
+    transaction_id = session.execute(_INSERT_TRANSACTION, dict(
         kind=kind, member_id=account.member_id, points=member_points, occurred_at=occurred_at,
         posted_at=now, description=description[:200], actor=actor,
-        checksum=transaction_checksum(kind, account.member_id, occurred_at, entries),
-    ).returning(transactions.c.id)).scalar_one()
-    session.execute(sa.insert(EntryRow.__table__),
+        checksum=transaction_checksum(kind, account.member_id, occurred_at, entries))).scalar_one()
+    session.execute(_INSERT_ENTRIES,
                     [{"transaction_id": transaction_id, "account_id": a, "amount": amount} for a, amount in entries])
     account.balance += member_points
     return PostedTransaction(transaction_id)

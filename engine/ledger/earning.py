@@ -83,9 +83,8 @@ def earn_points(db: Database, basket: Basket, *, caller: str, idempotency_key: s
             raise _receipt_taken(basket)
         if points:
             upgrade_on_accrual(session, member.id, now)  # tiers: immediate upgrade (spend counts this receipt)
-        lines_table = ReceiptLineRow.__table__  # Core: one multi-row INSERT, whichever columns are None
-        line_ids = dict(session.execute(
-            sa.insert(lines_table).returning(lines_table.c.line_no, lines_table.c.id),
+        line_ids = dict(session.execute(  # Core: one multi-row INSERT, whichever columns are None
+            _INSERT_LINES,
             [dict(receipt_id=receipt_id, line_no=line.line_no, sku=line.sku, category=line.category,
                   brand=line.brand, quantity=line.quantity, amount_minor=line.amount_minor,
                   eligible_minor=earned.eligible_minor, points=earned.points)
@@ -104,6 +103,10 @@ def earn_points(db: Database, basket: Basket, *, caller: str, idempotency_key: s
 
     return run_idempotent(db, caller=caller, key=idempotency_key, command="earn", request=basket,
                           now=now, work=work, result_type=PointsEarned)
+
+
+_INSERT_LINES = sa.insert(ReceiptLineRow.__table__).returning(ReceiptLineRow.__table__.c.line_no,
+                                                             ReceiptLineRow.__table__.c.id)
 
 
 def _receipt_taken(basket: Basket) -> ReceiptAlreadyEarned:

@@ -32,12 +32,15 @@ class Holdings:
     debt: int
 
 
+_INSERT_LOT = sa.insert(LotRow.__table__)
+
+
 def add_lot(session: Session, account: AccountRow, transaction: PostedTransaction, points: int, *,
             earned_at: datetime, available_at: datetime, expires_at: datetime | None) -> None:
     """A lot of ``points`` for the account's member; whatever the member owes is paid first."""
     repaid = min(points, account.debt)
     account.debt -= repaid
-    session.execute(sa.insert(LotRow.__table__).values(
+    session.execute(_INSERT_LOT, dict(
         member_id=account.member_id, transaction_id=transaction.id, amount=points, remaining=points - repaid,
         reserved=0, earned_at=earned_at, available_at=available_at, expires_at=expires_at))
 

@@ -92,18 +92,28 @@ def compiled_in_force(session: Session, at: datetime) -> tuple[CompiledRuleSet, 
     return compiled, ids
 
 
+# Statements on every accrual's path are built once (building costs more than sending).
+_MEMBER_FACTS = sa.union_all(
+    sa.select(sa.literal("attribute"), MemberAttributeRow.name, MemberAttributeRow.value)
+    .where(MemberAttributeRow.member_id == sa.bindparam("member_pk")),
+    sa.select(sa.literal("segment"), SegmentRow.code, sa.null())
+    .join(SegmentMemberRow, SegmentMemberRow.segment_id == SegmentRow.id)
+    .where(SegmentMemberRow.member_id == sa.bindparam("member_pk")),
+    sa.select(sa.literal("purchased"), sa.null(), sa.null())
+    .where(sa.exists().where(ReceiptRow.member_id == sa.bindparam("member_pk"))))
+_AWARDS = ReceiptRuleAwardRow.__table__
+_USAGE = sa.select(_AWARDS.c.rule_key, _AWARDS.c.local_date, _AWARDS.c.applied).where(
+    _AWARDS.c.member_id == sa.bindparam("member_pk"), _AWARDS.c.rule_key.in_(sa.bindparam("keys", expanding=True)),
+    _AWARDS.c.local_date >= sa.bindparam("since"), _AWARDS.c.local_date < sa.bindparam("until"))
+_INSERT_AWARDS = sa.insert(_AWARDS).returning(_AWARDS.c.id, sort_by_parameter_order=True)
+_INSERT_LINE_POINTS = sa.insert(ReceiptLineRulePointsRow.__table__)
+
+
 def member_facts(session: Session, member: MemberRow) -> MemberFacts:
     """The member as rules see it; ``first_purchase`` when no receipt of theirs exists yet."""
     # One round trip for the three things an accrual needs to know about the member:
     # (kind, name, value) rows of attributes, listed segments, and whether a receipt exists.
-    rows = session.execute(sa.union_all(
-        sa.select(sa.literal("attribute"), MemberAttributeRow.name, MemberAttributeRow.value)
-        .where(MemberAttributeRow.member_id == member.id),
-        sa.select(sa.literal("segment"), SegmentRow.code, sa.null())
-        .join(SegmentMemberRow, SegmentMemberRow.segment_id == SegmentRow.id)
-        .where(SegmentMemberRow.member_id == member.id),
-        sa.select(sa.literal("purchased"), sa.null(), sa.null())
-        .where(sa.exists().where(ReceiptRow.member_id == member.id)))).all()
+    rows = session.execute(_MEMBER_FACTS, {"member_pk": member.id}).all()
     attributes = {name: value for kind, name, value in rows if kind == "attribute"}
     listed = {name for kind, name, _ in rows if kind == "segment"}
     return MemberFacts(tier_code=member.tier_code, enrolled_at=member.enrolled_at,
@@ -134,11 +144,9 @@ def usage_for(session: Session, member: MemberRow | None, facts: MemberFacts, ru
         week_start = local_day - timedelta(days=local_day.isoweekday() - 1)
         month_start = local_day.replace(day=1)
         next_month = (month_start + timedelta(days=32)).replace(day=1)
-        rows = session.execute(sa.select(ReceiptRuleAwardRow.rule_key, ReceiptRuleAwardRow.local_date,
-                                         ReceiptRuleAwardRow.applied).where(
-            ReceiptRuleAwardRow.member_id == member.id, ReceiptRuleAwardRow.rule_key.in_(capped),
-            ReceiptRuleAwardRow.local_date >= min(week_start, month_start),
-            ReceiptRuleAwardRow.local_date < max(week_start + timedelta(days=7), next_month)))
+        rows = session.execute(_USAGE, {"member_pk": member.id, "keys": capped,
+                                        "since": min(week_start, month_start),
+                                        "until": max(week_start + timedelta(days=7), next_month)})
         for key, when, applied in rows:
             if when == local_day:
                 day[key] = day.get(key, 0) + applied
@@ -187,9 +195,8 @@ def record_awards(session: Session, calculator: RulesCalculator, evaluation: Eva
     """Store what each rule version gave the receipt, in total and per line (one multi-row
     INSERT for the awards, one for their lines)."""
     local_day = calculator.sale.local(occurred_at).date()
-    awards_table = ReceiptRuleAwardRow.__table__  # Core: one multi-row INSERT, whichever columns are None
-    award_ids = session.scalars(
-        sa.insert(awards_table).returning(awards_table.c.id, sort_by_parameter_order=True),
+    award_ids = session.scalars(  # Core: one multi-row INSERT, whichever columns are None
+        _INSERT_AWARDS,
         [dict(receipt_id=receipt_id, member_id=member_pk,
               rule_version_id=calculator.version_ids.get((award.rule_key, award.version)),
               rule_key=award.rule_key, campaign_code=award.campaign, local_date=local_day, desired=award.desired,
@@ -198,7 +205,7 @@ def record_awards(session: Session, calculator: RulesCalculator, evaluation: Eva
                    for award_id, award in zip(award_ids, evaluation.awards)
                    for line_no, points in award.lines if points]
     if line_points:
-        session.execute(sa.insert(ReceiptLineRulePointsRow.__table__), line_points)
+        session.execute(_INSERT_LINE_POINTS, line_points)
 
 
 def simulate(db: Database, basket: Basket, *, now: datetime, member_id: str | None = None,

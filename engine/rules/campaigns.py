@@ -110,16 +110,24 @@ def claim_budget(session: Session, campaign_id: int, points: int, *, start: int,
     taken = 0
     slices = CampaignBudgetSliceRow.__table__
     order = (slices.c.slice_no + (slice_count - start % slice_count)) % slice_count
+    postgresql = session.get_bind().dialect.name == "postgresql"
     while taken < points:
-        found = session.execute(sa.select(slices.c.id, slices.c.size - slices.c.used).where(
-            slices.c.campaign_id == campaign_id, slices.c.used < slices.c.size)
-            .order_by(order).limit(1).with_for_update(skip_locked=True)).first()
-        if found is None:
+        pick = (sa.select(slices.c.id, (slices.c.size - slices.c.used).label("room"))
+                .where(slices.c.campaign_id == campaign_id, slices.c.used < slices.c.size)
+                .order_by(order).limit(1).with_for_update(skip_locked=True))
+        if postgresql:  # pick and take in one statement: UPDATE ... FROM the locked pick
+            pick = pick.subquery()
+            take = sa.func.least(points - taken, pick.c.room)
+            took = session.scalar(sa.update(slices).where(slices.c.id == pick.c.id)
+                                  .values(used=slices.c.used + take).returning(take))
+        else:  # SQLite: the transaction holds the write lock; RETURNING cannot read the pick
+            found = session.execute(pick).first()
+            took = None if found is None else min(points - taken, found.room)
+            if took is not None:
+                session.execute(sa.update(slices).where(slices.c.id == found.id).values(used=slices.c.used + took))
+        if took is None:
             break
-        slice_id, left = found
-        take = min(points - taken, left)
-        session.execute(sa.update(slices).where(slices.c.id == slice_id).values(used=slices.c.used + take))
-        taken += take
+        taken += took
     return taken
 
 
