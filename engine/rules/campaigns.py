@@ -108,27 +108,34 @@ def claim_budget(session: Session, campaign_id: int, points: int, *, start: int,
     if not slice_count:
         return points  # no budget: unlimited
     taken = 0
-    slices = CampaignBudgetSliceRow.__table__
-    order = (slices.c.slice_no + (slice_count - start % slice_count)) % slice_count
     postgresql = session.get_bind().dialect.name == "postgresql"
+    params = {"campaign": campaign_id, "shift": slice_count - start % slice_count, "count": slice_count}
     while taken < points:
-        pick = (sa.select(slices.c.id, (slices.c.size - slices.c.used).label("room"))
-                .where(slices.c.campaign_id == campaign_id, slices.c.used < slices.c.size)
-                .order_by(order).limit(1).with_for_update(skip_locked=True))
-        if postgresql:  # pick and take in one statement: UPDATE ... FROM the locked pick
-            pick = pick.subquery()
-            take = sa.func.least(points - taken, pick.c.room)
-            took = session.scalar(sa.update(slices).where(slices.c.id == pick.c.id)
-                                  .values(used=slices.c.used + take).returning(take))
+        if postgresql:  # pick and take in one statement
+            took = session.scalar(_TAKE, {**params, "wanted": points - taken})
         else:  # SQLite: the transaction holds the write lock; RETURNING cannot read the pick
-            found = session.execute(pick).first()
+            found = session.execute(_PICK, params).first()
             took = None if found is None else min(points - taken, found.room)
             if took is not None:
-                session.execute(sa.update(slices).where(slices.c.id == found.id).values(used=slices.c.used + took))
+                session.execute(_USE, {"slice_id": found.id, "took": took})
         if took is None:
             break
         taken += took
     return taken
+
+
+_SLICES = CampaignBudgetSliceRow.__table__
+# The first slice with room from slice number ``start`` on (mod the count), skipping those
+# other transactions hold.
+_PICK = (sa.select(_SLICES.c.id, (_SLICES.c.size - _SLICES.c.used).label("room"))
+         .where(_SLICES.c.campaign_id == sa.bindparam("campaign"), _SLICES.c.used < _SLICES.c.size)
+         .order_by((_SLICES.c.slice_no + sa.bindparam("shift")) % sa.bindparam("count"))
+         .limit(1).with_for_update(skip_locked=True))
+_USE = sa.update(_SLICES).where(_SLICES.c.id == sa.bindparam("slice_id")).values(used=_SLICES.c.used + sa.bindparam("took"))
+_picked = _PICK.subquery()
+_took = sa.func.least(sa.bindparam("wanted"), _picked.c.room)
+_TAKE = (sa.update(_SLICES).where(_SLICES.c.id == _picked.c.id)  # PostgreSQL: UPDATE ... FROM the locked pick
+         .values(used=_SLICES.c.used + _took).returning(_took))
 
 
 def _campaign(session: Session, row: CampaignRow) -> Campaign:
