@@ -8,6 +8,7 @@ cached balance by exactly the member entries.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.orm.ledger import AccountRow, EntryRow, LedgerTransactionRow
 from engine.orm.members import MemberRow
@@ -83,11 +85,35 @@ def post_transaction(session: Session, *, kind: str, account: AccountRow, member
         raise AssertionError(f"unbalanced {kind} transaction: {entries}")  # a bug, never input
     # Plain INSERTs, not ORM objects: ledger rows are never read back or changed in the
     # transaction that writes them, and the unit of work costs more than the statements.
-    transaction_id = session.execute(_INSERT_TRANSACTION, dict(
-        kind=kind, member_id=account.member_id, points=member_points, occurred_at=occurred_at,
-        posted_at=now, description=description[:200], actor=actor,
-        checksum=transaction_checksum(kind, account.member_id, occurred_at, entries))).scalar_one()
-    session.execute(_INSERT_ENTRIES,
-                    [{"transaction_id": transaction_id, "account_id": a, "amount": amount} for a, amount in entries])
-    account.balance += member_points
+    values = dict(kind=kind, member_id=account.member_id, points=member_points, occurred_at=occurred_at,
+                  posted_at=now, description=description[:200], actor=actor,
+                  checksum=transaction_checksum(kind, account.member_id, occurred_at, entries))
+    if session.get_bind().dialect.name == "postgresql":
+        # One round trip: the balance, the transaction and its entries in one statement.
+        session.flush()  # the account row must hold the balance the ORM knows before moving it
+        transaction_id = session.execute(_posting_on_postgresql(len(entries)), dict(
+            values, account_id=account.id,
+            **{f"{name}{n}": value for n, entry in enumerate(entries) for name, value in zip("am", entry)},
+        )).scalar()
+        set_committed_value(account, "balance", account.balance + member_points)
+    else:
+        transaction_id = session.execute(_INSERT_TRANSACTION, values).scalar_one()
+        session.execute(_INSERT_ENTRIES, [{"transaction_id": transaction_id, "account_id": a, "amount": amount}
+                                          for a, amount in entries])
+        account.balance += member_points
     return PostedTransaction(transaction_id)
+
+
+@functools.cache
+def _posting_on_postgresql(entry_count: int) -> sa.TextClause:
+    rows = ", ".join(f"(CAST(:a{n} AS INTEGER), CAST(:m{n} AS BIGINT))" for n in range(entry_count))
+    return sa.text(f"""
+        WITH moved AS (UPDATE accounts SET balance = balance + :points WHERE id = :account_id),
+             posted AS (INSERT INTO ledger_transactions
+                            (kind, member_id, points, occurred_at, posted_at, description, actor, checksum)
+                        VALUES (:kind, :member_id, :points, :occurred_at, :posted_at, :description, :actor, :checksum)
+                        RETURNING id)
+        INSERT INTO ledger_entries (transaction_id, account_id, amount)
+        SELECT posted.id, entry.account_id, entry.amount
+        FROM posted, (VALUES {rows}) AS entry (account_id, amount)
+        RETURNING transaction_id""")
