@@ -29,6 +29,8 @@ class Ratio(ma.fields.Decimal):
     ("1.5", not "1.500")."""
 
     def __init__(self, **kwargs):
+        # Documented as what answers carry: text (requests may send a number too).
+        kwargs["metadata"] = {"type": "string", "example": "1.5", **kwargs.get("metadata", {})}
         super().__init__(as_string=True, allow_nan=False, **kwargs)
 
     def _serialize(self, value, attr, obj, **kwargs):

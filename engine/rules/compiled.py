@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from operator import attrgetter
 
 from engine.ledger.basket import Basket
 from engine.rules.facts import MemberFacts, SaleFacts, Usage
@@ -56,6 +57,8 @@ class CompiledRuleSet:
         self._line_index: dict[str, dict[str, tuple]] = {kind: {} for kind in INDEX_KINDS}
         self._unindexed: list[_Compiled] = []  # line-conditioned rules not in the index
         self._store_cache: dict[tuple[str, str | None], _StoreRules] = {}
+        # (value -> hits, line -> value) per index kind
+        self._indexes = [(self._line_index[kind].get, attrgetter(kind)) for kind in INDEX_KINDS]
         for position, (rule, version) in enumerate(ordered):
             self.rules.append(self._compile(position, rule, version))
         self.keys_capped_per_member: list[str] = sorted({rule.key for rule, _ in rules if any(
@@ -117,19 +120,23 @@ class CompiledRuleSet:
         matches: dict[int, list[int]] = {}
         lines = basket.lines
         if live:
-            sku_hits, category_hits, brand_hits = (self._line_index[kind].get for kind in INDEX_KINDS)
-            unindexed = tuple((r.position, r.line_check) for r in self._unindexed if r.position in live)
-            for i, line in enumerate(lines):
-                # a rule is indexed under one kind, so it appears at most once per line here
-                for hits in (unindexed, sku_hits(line.sku), category_hits(line.category), brand_hits(line.brand)):
-                    if hits:
+            # a rule is indexed under one kind, so it appears at most once per line here
+            for hits_of, value_of in self._indexes:
+                for i, hits in enumerate(map(hits_of, map(value_of, lines))):
+                    if hits is not None:
                         for p, check in hits:
-                            if p in live and (check is None or check(line)):
+                            if p in live and (check is None or check(lines[i])):
                                 found = matches.get(p)
                                 if found is None:
                                     matches[p] = [i]
                                 else:
                                     found.append(i)
+            for r in self._unindexed:
+                if r.position in live:
+                    check = r.line_check
+                    found = [i for i, line in enumerate(lines) if check(line)]
+                    if found:
+                        matches[r.position] = found
         everything = tuple(range(len(lines)))
         candidates = [(p, everything) for p in store.every_line if p in live]
         if matches:

@@ -19,3 +19,14 @@ def test_the_interactive_docs_are_served_without_any_outside_host(client):
     for asset in ("swagger-ui-bundle.js", "swagger-ui.css", "swagger-ui-standalone-preset.js"):
         with client.get(f"/docs/assets/{asset}") as response:  # a file stream: close it
             assert response.status_code == 200
+
+
+def test_shares_and_multipliers_are_documented_as_the_text_the_answers_carry(client, staff_headers):
+    spec = client.get("/openapi.json").json
+    documented = {name: schema["properties"]["holdout_share"]["type"]
+                  for name, schema in spec["components"]["schemas"].items() if "holdout_share" in schema["properties"]}
+    assert documented and set(documented.values()) == {"string"}
+    answer = client.post("/v1/staff/campaigns", headers=staff_headers("marketer"),
+                         json={"code": "spring", "name": "Spring", "starts_at": "2026-03-01T00:00:00Z",
+                               "ends_at": "2026-04-01T00:00:00Z"})
+    assert answer.status_code == 201 and answer.json["holdout_share"] == "0"
