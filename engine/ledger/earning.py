@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from engine.database import Database, insert_unless_taken
+from engine.database import Database
 from engine.errors import ReceiptAlreadyEarned, refuse_if
 from engine.ledger.accounts import lock_member_account, post_transaction
 from engine.ledger.basket import Basket, EarningContext, PointsCalculator, validate_basket
@@ -21,9 +20,9 @@ from engine.ledger.commands import PointsEarned
 from engine.ledger.idempotency import run_idempotent
 from engine.ledger.lots import add_lot
 from engine.ledger.parties import identify_member, till
-from engine.orm.ledger import ReceiptLineRow, ReceiptRow
+from engine.ledger.receipts import record_receipt
 from engine.programme import lot_expires_at
-from engine.rules.calculator import calculator_for_sale, record_awards
+from engine.rules.calculator import award_rows, calculator_for_sale
 from engine.rules.referrals import pending_referral, reward_referrer, with_referred_bonus
 from engine.settings import read_settings
 from engine.tiers.service import upgrade_on_accrual
@@ -73,25 +72,20 @@ def earn_points(db: Database, basket: Basket, *, caller: str, idempotency_key: s
                     available_at=available_at, expires_at=expires_at)
         # The receipt goes in last: when it was taken (a retry under a new key, or a
         # concurrent one), the refusal rolls everything above back.
-        receipts = ReceiptRow.__table__
-        receipt_id = insert_unless_taken(session, receipts, ["store_id", "terminal_id", "receipt_number"], dict(
+        awards, line_points = ([], []) if evaluation is None else award_rows(
+            rules_calculator, evaluation, member_pk=member.id, occurred_at=basket.occurred_at)
+        receipt_id = record_receipt(session, dict(
             store_id=store.id, terminal_id=terminal.id, receipt_number=basket.receipt_number,
             member_id=member.id, occurred_at=basket.occurred_at, currency=basket.currency,
             total_minor=basket.total_minor, paid_with_points_minor=basket.paid_with_points_minor,
-            points=points, transaction_id=transaction.id if transaction else None), returning=receipts.c.id)
+            points=points, transaction_id=transaction.id if transaction else None), [dict(
+                line_no=line.line_no, sku=line.sku, category=line.category, brand=line.brand,
+                quantity=line.quantity, amount_minor=line.amount_minor, eligible_minor=earned.eligible_minor,
+                points=earned.points) for line, earned in zip(basket.lines, lines)], awards, line_points)
         if receipt_id is None:
             raise _receipt_taken(basket)
         if points:
             upgrade_on_accrual(session, member.id, now)  # tiers: immediate upgrade (spend counts this receipt)
-        line_ids = dict(session.execute(  # Core: one multi-row INSERT, whichever columns are None
-            _INSERT_LINES,
-            [dict(receipt_id=receipt_id, line_no=line.line_no, sku=line.sku, category=line.category,
-                  brand=line.brand, quantity=line.quantity, amount_minor=line.amount_minor,
-                  eligible_minor=earned.eligible_minor, points=earned.points)
-             for line, earned in zip(basket.lines, lines)]).all())
-        if evaluation is not None:
-            record_awards(session, rules_calculator, evaluation, receipt_id=receipt_id, member_pk=member.id,
-                          occurred_at=basket.occurred_at, line_ids=line_ids)
         if referral is not None:
             reward_referrer(session, referral, receipt_id=receipt_id, basket=basket, settings=settings, now=now)
         return PointsEarned(
@@ -103,10 +97,6 @@ def earn_points(db: Database, basket: Basket, *, caller: str, idempotency_key: s
 
     return run_idempotent(db, caller=caller, key=idempotency_key, command="earn", request=basket,
                           now=now, work=work, result_type=PointsEarned)
-
-
-_INSERT_LINES = sa.insert(ReceiptLineRow.__table__).returning(ReceiptLineRow.__table__.c.line_no,
-                                                             ReceiptLineRow.__table__.c.id)
 
 
 def _receipt_taken(basket: Basket) -> ReceiptAlreadyEarned:

@@ -25,9 +25,10 @@ from sqlalchemy.orm import Session
 from engine.database import Database
 from engine.errors import InvalidInput, Problem, not_found, refuse_if
 from engine.ledger.basket import BaseRateCalculator, Basket, EarningContext, LinePoints, validate_basket
+from engine.ledger.receipts import LinePointsOfRule
 from engine.orm.ledger import ReceiptRow
 from engine.orm.members import MemberRow
-from engine.orm.rules import (MemberAttributeRow, ReceiptLineRulePointsRow, ReceiptRuleAwardRow, RuleVersionRow,
+from engine.orm.rules import (MemberAttributeRow, ReceiptRuleAwardRow, RuleVersionRow,
                               SegmentMemberRow, SegmentRow)
 from engine.rules.campaigns import budget_left, claim_budget, held_out
 from engine.rules.compiled import CompiledRuleSet
@@ -105,8 +106,6 @@ _AWARDS = ReceiptRuleAwardRow.__table__
 _USAGE = sa.select(_AWARDS.c.rule_key, _AWARDS.c.local_date, _AWARDS.c.applied).where(
     _AWARDS.c.member_id == sa.bindparam("member_pk"), _AWARDS.c.rule_key.in_(sa.bindparam("keys", expanding=True)),
     _AWARDS.c.local_date >= sa.bindparam("since"), _AWARDS.c.local_date < sa.bindparam("until"))
-_INSERT_AWARDS = sa.insert(_AWARDS).returning(_AWARDS.c.id, sort_by_parameter_order=True)
-_INSERT_LINE_POINTS = sa.insert(ReceiptLineRulePointsRow.__table__)
 
 
 def member_facts(session: Session, member: MemberRow) -> MemberFacts:
@@ -190,22 +189,17 @@ def calculator_for_sale(session: Session, basket: Basket, member: MemberRow, sto
     return RulesCalculator(rule_set, sale=sale, member=facts, usage=usage, claim=claim, version_ids=ids)
 
 
-def record_awards(session: Session, calculator: RulesCalculator, evaluation: Evaluation, *, receipt_id: int,
-                  member_pk: int, occurred_at: datetime, line_ids: dict[int, int]) -> None:
-    """Store what each rule version gave the receipt, in total and per line (one multi-row
-    INSERT for the awards, one for their lines)."""
+def award_rows(calculator: RulesCalculator, evaluation: Evaluation, *, member_pk: int,
+               occurred_at: datetime) -> tuple[list[dict], list[LinePointsOfRule]]:
+    """What each rule version gave a receipt, in total (``receipt_rule_awards`` rows but the
+    receipt's id) and per line, for ``engine.ledger.receipts.record_receipt``."""
     local_day = calculator.sale.local(occurred_at).date()
-    award_ids = session.scalars(  # Core: one multi-row INSERT, whichever columns are None
-        _INSERT_AWARDS,
-        [dict(receipt_id=receipt_id, member_id=member_pk,
-              rule_version_id=calculator.version_ids.get((award.rule_key, award.version)),
-              rule_key=award.rule_key, campaign_code=award.campaign, local_date=local_day, desired=award.desired,
-              applied=award.applied, capped_by=award.capped_by) for award in evaluation.awards]).all()
-    line_points = [{"award_id": award_id, "receipt_line_id": line_ids[line_no], "points": points}
-                   for award_id, award in zip(award_ids, evaluation.awards)
-                   for line_no, points in award.lines if points]
-    if line_points:
-        session.execute(_INSERT_LINE_POINTS, line_points)
+    awards = [dict(member_id=member_pk, rule_version_id=calculator.version_ids.get((award.rule_key, award.version)),
+                   rule_key=award.rule_key, campaign_code=award.campaign, local_date=local_day, desired=award.desired,
+                   applied=award.applied, capped_by=award.capped_by) for award in evaluation.awards]
+    line_points = [LinePointsOfRule(award.rule_key, line_no, points)
+                   for award in evaluation.awards for line_no, points in award.lines if points]
+    return awards, line_points
 
 
 def simulate(db: Database, basket: Basket, *, now: datetime, member_id: str | None = None,

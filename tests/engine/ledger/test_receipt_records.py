@@ -1,0 +1,63 @@
+"""A receipt is written with its lines, its rule awards and their points per line, all or nothing."""
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from engine.ledger.receipts import LinePointsOfRule, record_receipt
+from engine.orm.ledger import ReceiptLineRow, ReceiptRow
+from engine.orm.members import MemberRow
+from engine.orm.rules import ReceiptLineRulePointsRow, ReceiptRuleAwardRow
+from engine.snapshot import programme
+
+
+def _write(session, member_public_id: str, receipt_number: str, clock) -> int | None:
+    store = programme(session).stores["S1"]
+    terminal = programme(session).terminals["S1-T1"]
+    member_pk = session.scalar(sa.select(MemberRow.id).where(MemberRow.public_id == member_public_id))
+    lines = [dict(line_no=n, sku=f"SKU{n}", category="tea" if n == 2 else None, brand=None,
+                  quantity=Decimal("1.5"), amount_minor=100 * n, eligible_minor=100 * n, points=n) for n in (1, 2)]
+    awards = [dict(member_id=member_pk, rule_version_id=None, rule_key=key, campaign_code=None,
+                   local_date=clock().date(), desired=desired, applied=applied, capped_by=capped)
+              for key, desired, applied, capped in (("base", 3, 3, None), ("tea", 9, 4, "per_transaction"))]
+    return record_receipt(session, dict(
+        store_id=store.id, terminal_id=terminal.id, receipt_number=receipt_number, member_id=member_pk,
+        occurred_at=clock(), currency="EUR", total_minor=300, paid_with_points_minor=0, points=7,
+        transaction_id=None), lines, awards,
+        [LinePointsOfRule("base", 1, 1), LinePointsOfRule("base", 2, 2), LinePointsOfRule("tea", 2, 4)])
+
+
+def _line_points(session) -> list[tuple]:
+    return sorted(session.execute(
+        sa.select(ReceiptRow.receipt_number, ReceiptRuleAwardRow.rule_key, ReceiptLineRow.line_no,
+                  ReceiptLineRulePointsRow.points)
+        .join(ReceiptRuleAwardRow, ReceiptRuleAwardRow.id == ReceiptLineRulePointsRow.award_id)
+        .join(ReceiptLineRow, ReceiptLineRow.id == ReceiptLineRulePointsRow.receipt_line_id)
+        .join(ReceiptRow, ReceiptRow.id == ReceiptLineRow.receipt_id)
+        .where(ReceiptRow.id == ReceiptRuleAwardRow.receipt_id)).all())
+
+
+def test_each_rule_s_points_land_on_their_own_award_and_line(database, till, make_member, clock):
+    member = make_member()
+    with database.transaction() as session:
+        receipt_id = _write(session, member.public_id, "R1", clock)
+    with database.transaction() as session:
+        assert receipt_id is not None
+        assert _line_points(session) == [("R1", "base", 1, 1), ("R1", "base", 2, 2), ("R1", "tea", 2, 4)]
+        lines = session.execute(sa.select(ReceiptLineRow.line_no, ReceiptLineRow.category, ReceiptLineRow.quantity)
+                                .order_by(ReceiptLineRow.line_no)).all()
+        assert [tuple(line) for line in lines] == [(1, None, Decimal("1.5")), (2, "tea", Decimal("1.5"))]
+        awards = session.execute(sa.select(ReceiptRuleAwardRow.rule_key, ReceiptRuleAwardRow.desired,
+                                           ReceiptRuleAwardRow.applied, ReceiptRuleAwardRow.capped_by)
+                                 .order_by(ReceiptRuleAwardRow.rule_key)).all()
+        assert [tuple(a) for a in awards] == [("base", 3, 3, None), ("tea", 9, 4, "per_transaction")]
+
+
+def test_a_receipt_taken_already_writes_nothing_of_its_lines_or_awards(database, till, make_member, clock):
+    member = make_member()
+    with database.transaction() as session:
+        _write(session, member.public_id, "R1", clock)
+    with database.transaction() as session:
+        assert _write(session, member.public_id, "R1", clock) is None
+        counts = [session.scalar(sa.select(sa.func.count()).select_from(table)) for table in (
+            ReceiptRow, ReceiptLineRow, ReceiptRuleAwardRow, ReceiptLineRulePointsRow)]
+        assert counts == [1, 2, 2, 3]
