@@ -71,8 +71,8 @@ _AWARD_COLUMNS = {"member_id": "INTEGER", "rule_version_id": "INTEGER", "rule_ke
 
 def _unnest(prefix: str, columns: dict[str, str], alias: str | None = None) -> str:
     """Rows from one array parameter per column (``:prefix_column``), as ``alias`` (or ``prefix``)."""
-    return "unnest({}) AS {}({})".format(", ".join(f"CAST(:{prefix}_{name} AS {kind}[])" for name, kind in columns.items()),
-                                         alias or prefix, ", ".join(columns))
+    arrays = ", ".join(f"CAST(:{prefix}_{name} AS {kind}[])" for name, kind in columns.items())
+    return f"unnest({arrays}) AS {alias or prefix}({', '.join(columns)})"
 
 
 # Data-modifying CTEs all run to completion; when the receipt is taken, ``receipt`` is

@@ -23,8 +23,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from operator import add
 from decimal import Decimal
+from operator import add
 
 from engine.rules.facts import Usage
 from engine.rules.model import Limits, Rule
@@ -71,10 +71,11 @@ class Plan:
 def plan(rule: Rule, version: int | None) -> Plan:
     """The :class:`Plan` of a valid ``rule``."""
     e, limits = rule.effect, rule.limits
+    capped = any(cap is not None for cap in (limits.per_transaction, limits.per_member_day, limits.per_member_week,
+                                             limits.per_member_month))
     return Plan(version, rule.key, rule.campaign, _WANTS[e.kind], e.points or 0, e.per_minor or 1,
                 _ROUNDED[e.rounding], _extra(e.factor) if e.kind == "multiplier" and e.factor > 1 else None, limits,
-                by_tier=e.kind == "tier_multiplier", limited=rule.campaign is not None or any(cap is not None for cap in (
-                    limits.per_transaction, limits.per_member_day, limits.per_member_week, limits.per_member_month)),
+                by_tier=e.kind == "tier_multiplier", limited=capped or rule.campaign is not None,
                 earning=e.kind == "points_per_unit", exclusive=rule.stacking == "exclusive",
                 group=rule.group if rule.stacking == "best_of" else None)
 
