@@ -49,7 +49,6 @@ class CompiledRuleSet:
     def __init__(self, rules: list[tuple[Rule, int | None]]):
         ordered = sorted(rules, key=lambda rv: rule_order(rv[0]))
         self.definitions: list[tuple[Rule, int | None]] = ordered  # (rule, version) in the documented order
-        self.rules: list[_Compiled] = []
         self._by_store: dict[str, list[_Compiled]] = {}
         self._by_group: dict[str, list[_Compiled]] = {}
         self._anywhere: list[_Compiled] = []
@@ -60,12 +59,12 @@ class CompiledRuleSet:
         # (value -> hits, line -> value) per index kind
         self._indexes = [(self._line_index[kind].get, attrgetter(kind)) for kind in INDEX_KINDS]
         for position, (rule, version) in enumerate(ordered):
-            self.rules.append(self._compile(position, rule, version))
+            self._compile(position, rule, version)
         self.keys_capped_per_member: list[str] = sorted({rule.key for rule, _ in rules if any(
             (rule.limits.per_member_day, rule.limits.per_member_week, rule.limits.per_member_month))})
         self.campaigns: list[str] = sorted({rule.campaign for rule, _ in rules if rule.campaign})
 
-    def _compile(self, position: int, rule: Rule, version: int | None) -> _Compiled:
+    def _compile(self, position: int, rule: Rule, version: int | None) -> None:
         conditions = list(rule.conditions)
         store_gate = next((c for c in conditions if c.kind in ("store", "store_group") and not c.exclude), None)
         if store_gate is not None:
@@ -90,7 +89,6 @@ class CompiledRuleSet:
                 index[value] = index.get(value, ()) + ((position, compiled.line_check),)
         elif not compiled.every_line:
             self._unindexed.append(compiled)
-        return compiled
 
     def _for_store(self, store: str, group: str | None) -> _StoreRules:
         key = (store, group)
