@@ -26,7 +26,7 @@ from engine.errors import Conflict, InsufficientPoints, InvalidState, Problem, n
 from engine.ledger.accounts import lock_member_account, post_transaction
 from engine.ledger.holds import capture_reserved, reserve_points
 from engine.ledger.idempotency import run_idempotent
-from engine.ledger.lots import add_lot, holdings
+from engine.ledger.lots import holdings, new_lot
 from engine.orm.members import MemberRow
 from engine.orm.rewards import RewardRow, RewardTierPriceRow, VoucherRow
 from engine.orm.tiers import TierRow
@@ -217,9 +217,9 @@ def cancel_voucher(db: Database, command: CancelVoucher, *, caller: str, idempot
         transaction = post_transaction(
             session, kind="adjust", account=account, member_points=voucher.points,
             system={"redemption": -voucher.points}, occurred_at=now, now=now,
-            description=f"voucher {voucher.code} cancelled", actor=caller)
-        add_lot(session, account, transaction, voucher.points, earned_at=now, available_at=now,
-                expires_at=lot_expires_at(now, read_settings(session)))
+            description=f"voucher {voucher.code} cancelled", actor=caller,
+            lot=new_lot(account, voucher.points, earned_at=now, available_at=now,
+                        expires_at=lot_expires_at(now, read_settings(session))))
         if reward.stock is not None:
             reward.stock += 1
         voucher.status, voucher.cancelled_at, voucher.return_transaction_id = "cancelled", now, transaction.id

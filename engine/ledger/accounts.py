@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from engine.orm.ledger import AccountRow, EntryRow, LedgerTransactionRow
+from engine.orm.ledger import AccountRow, EntryRow, LedgerTransactionRow, LotRow
 from engine.orm.members import MemberRow
 from engine.snapshot import programme
 
@@ -62,6 +62,7 @@ def transaction_checksum(kind: str, member_pk: int, occurred_at: datetime,
 
 _INSERT_TRANSACTION = sa.insert(LedgerTransactionRow.__table__).returning(LedgerTransactionRow.__table__.c.id)
 _INSERT_ENTRIES = sa.insert(EntryRow.__table__)
+_INSERT_LOT = sa.insert(LotRow.__table__)
 
 
 @dataclass(frozen=True)
@@ -72,9 +73,10 @@ class PostedTransaction:
 
 def post_transaction(session: Session, *, kind: str, account: AccountRow, member_points: int,
                      system: dict[str, int], occurred_at: datetime, now: datetime, description: str,
-                     actor: str | None = None) -> PostedTransaction:
+                     actor: str | None = None, lot: dict | None = None) -> PostedTransaction:
     """Post one balanced transaction: ``member_points`` on the member's account and the
     ``system`` amounts (by system account kind) on the others; zero amounts are left out.
+    ``lot`` (a row from ``engine.ledger.lots.new_lot``) is inserted for the transaction.
 
     The caller holds the account's lock and keeps lots consistent with the balance.
     """
@@ -91,28 +93,39 @@ def post_transaction(session: Session, *, kind: str, account: AccountRow, member
     if session.get_bind().dialect.name == "postgresql":
         # One round trip: the balance, the transaction and its entries in one statement.
         session.flush()  # the account row must hold the balance the ORM knows before moving it
-        transaction_id = session.execute(_posting_on_postgresql(len(entries)), dict(
+        transaction_id = session.execute(_posting_on_postgresql(len(entries), lot is not None), dict(
             values, account_id=account.id,
             **{f"{name}{n}": value for n, entry in enumerate(entries) for name, value in zip("am", entry)},
-        )).scalar()
+            **{f"lot_{name}": value for name, value in (lot or {}).items()})).scalar()
         set_committed_value(account, "balance", account.balance + member_points)
     else:
         transaction_id = session.execute(_INSERT_TRANSACTION, values).scalar_one()
         session.execute(_INSERT_ENTRIES, [{"transaction_id": transaction_id, "account_id": a, "amount": amount}
                                           for a, amount in entries])
         account.balance += member_points
+        if lot is not None:
+            session.execute(_INSERT_LOT, {**lot, "transaction_id": transaction_id})
     return PostedTransaction(transaction_id)
 
 
 @functools.cache
-def _posting_on_postgresql(entry_count: int) -> sa.TextClause:
+def _posting_on_postgresql(entry_count: int, with_lot: bool) -> sa.TextClause:
     rows = ", ".join(f"(CAST(:a{n} AS INTEGER), CAST(:m{n} AS BIGINT))" for n in range(entry_count))
+    lot = """,
+             lot AS (INSERT INTO lots
+                         (transaction_id, member_id, amount, remaining, reserved, earned_at, available_at, expires_at)
+                     SELECT posted.id, CAST(:lot_member_id AS INTEGER), CAST(:lot_amount AS BIGINT),
+                            CAST(:lot_remaining AS BIGINT), CAST(:lot_reserved AS BIGINT),
+                            CAST(:lot_earned_at AS TIMESTAMP WITH TIME ZONE),
+                            CAST(:lot_available_at AS TIMESTAMP WITH TIME ZONE),
+                            CAST(:lot_expires_at AS TIMESTAMP WITH TIME ZONE)
+                     FROM posted)""" if with_lot else ""
     return sa.text(f"""
         WITH moved AS (UPDATE accounts SET balance = balance + :points WHERE id = :account_id),
              posted AS (INSERT INTO ledger_transactions
                             (kind, member_id, points, occurred_at, posted_at, description, actor, checksum)
                         VALUES (:kind, :member_id, :points, :occurred_at, :posted_at, :description, :actor, :checksum)
-                        RETURNING id)
+                        RETURNING id){lot}
         INSERT INTO ledger_entries (transaction_id, account_id, amount)
         SELECT posted.id, entry.account_id, entry.amount
         FROM posted, (VALUES {rows}) AS entry (account_id, amount)

@@ -15,7 +15,7 @@ from engine.errors import InsufficientPoints, Problem, refuse_if
 from engine.ledger.accounts import lock_member_account, post_transaction
 from engine.ledger.commands import AdjustPoints, PointsAdjusted
 from engine.ledger.idempotency import run_idempotent
-from engine.ledger.lots import add_lot, consume, member_lots, take_unreserved
+from engine.ledger.lots import consume, member_lots, new_lot, take_unreserved
 from engine.members import member_row
 from engine.programme import lot_expires_at
 from engine.settings import read_settings
@@ -45,11 +45,10 @@ def apply_adjustment(session: Session, command: AdjustPoints, *, now: datetime) 
                                      f"the adjustment asks for {-points}")
     transaction = post_transaction(
         session, kind="adjust", account=account, member_points=points, system={"adjustment": -points},
-        occurred_at=now, now=now, description=command.reason.strip(), actor=command.actor.strip())
-    if points > 0:
-        add_lot(session, account, transaction, points, earned_at=now, available_at=now,
-                expires_at=lot_expires_at(now, read_settings(session)))
-    else:
+        occurred_at=now, now=now, description=command.reason.strip(), actor=command.actor.strip(),
+        lot=new_lot(account, points, earned_at=now, available_at=now,
+                    expires_at=lot_expires_at(now, read_settings(session))) if points > 0 else None)
+    if points < 0:
         consume(session, transaction, taken)
     session.flush()
     return PointsAdjusted(member_id=member.public_id, points=points, reason=command.reason.strip(),

@@ -18,7 +18,7 @@ from engine.ledger.accounts import lock_member_account, post_transaction
 from engine.ledger.basket import Basket, EarningContext, PointsCalculator, validate_basket
 from engine.ledger.commands import PointsEarned
 from engine.ledger.idempotency import run_idempotent
-from engine.ledger.lots import add_lot
+from engine.ledger.lots import new_lot
 from engine.ledger.parties import identify_member, till
 from engine.ledger.receipts import record_receipt
 from engine.programme import lot_expires_at
@@ -67,9 +67,9 @@ def earn_points(db: Database, basket: Basket, *, caller: str, idempotency_key: s
             transaction = post_transaction(
                 session, kind="earn", account=account, member_points=points, system={"issuance": -points},
                 occurred_at=basket.occurred_at, now=now,
-                description=f"purchase {basket.store_code}/{basket.terminal_code}/{basket.receipt_number}")
-            add_lot(session, account, transaction, points, earned_at=basket.occurred_at,
-                    available_at=available_at, expires_at=expires_at)
+                description=f"purchase {basket.store_code}/{basket.terminal_code}/{basket.receipt_number}",
+                lot=new_lot(account, points, earned_at=basket.occurred_at, available_at=available_at,
+                            expires_at=expires_at))
         # The receipt goes in last: when it was taken (a retry under a new key, or a
         # concurrent one), the refusal rolls everything above back.
         awards, line_points = ([], []) if evaluation is None else award_rows(

@@ -35,14 +35,21 @@ class Holdings:
 _INSERT_LOT = sa.insert(LotRow.__table__)
 
 
+def new_lot(account: AccountRow, points: int, *, earned_at: datetime, available_at: datetime,
+            expires_at: datetime | None) -> dict:
+    """The row of a new lot of ``points`` for the account's member, but its transaction; what
+    the member owes is paid from it first (the account's debt goes down by as much)."""
+    repaid = min(points, account.debt)
+    account.debt -= repaid
+    return dict(member_id=account.member_id, amount=points, remaining=points - repaid, reserved=0,
+                earned_at=earned_at, available_at=available_at, expires_at=expires_at)
+
+
 def add_lot(session: Session, account: AccountRow, transaction: PostedTransaction, points: int, *,
             earned_at: datetime, available_at: datetime, expires_at: datetime | None) -> None:
     """A lot of ``points`` for the account's member; whatever the member owes is paid first."""
-    repaid = min(points, account.debt)
-    account.debt -= repaid
-    session.execute(_INSERT_LOT, dict(
-        member_id=account.member_id, transaction_id=transaction.id, amount=points, remaining=points - repaid,
-        reserved=0, earned_at=earned_at, available_at=available_at, expires_at=expires_at))
+    session.execute(_INSERT_LOT, {**new_lot(account, points, earned_at=earned_at, available_at=available_at,
+                                            expires_at=expires_at), "transaction_id": transaction.id})
 
 
 def member_lots(session: Session, member_pk: int, *, spendable_at: datetime | None = None) -> list[LotRow]:

@@ -23,7 +23,7 @@ from engine.database import Database
 from engine.errors import Conflict, InvalidState, Problem, not_found, refuse_if
 from engine.ledger.accounts import lock_member_account, post_transaction
 from engine.ledger.basket import Basket, LinePoints
-from engine.ledger.lots import add_lot
+from engine.ledger.lots import new_lot
 from engine.orm.ledger import ReceiptRow
 from engine.orm.members import MemberRow
 from engine.orm.rules import ReferralRow
@@ -100,10 +100,10 @@ def reward_referrer(session: Session, row: ReferralRow, *, receipt_id: int, bask
         transaction = post_transaction(
             session, kind="adjust", account=account, member_points=row.referrer_points,
             system={"adjustment": -row.referrer_points}, occurred_at=basket.occurred_at, now=now,
-            description=f"referral bonus: receipt {basket.receipt_number}", actor=REFERRAL)
-        add_lot(session, account, transaction, row.referrer_points, earned_at=basket.occurred_at,
-                available_at=basket.occurred_at + timedelta(days=settings.pending_days),
-                expires_at=lot_expires_at(basket.occurred_at, settings))
+            description=f"referral bonus: receipt {basket.receipt_number}", actor=REFERRAL,
+            lot=new_lot(account, row.referrer_points, earned_at=basket.occurred_at,
+                        available_at=basket.occurred_at + timedelta(days=settings.pending_days),
+                        expires_at=lot_expires_at(basket.occurred_at, settings)))
         row.referrer_transaction_id = transaction.id
     row.rewarded_at, row.receipt_id = now, receipt_id
 
