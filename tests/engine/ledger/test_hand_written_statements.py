@@ -1,0 +1,21 @@
+"""The statements written by hand for PostgreSQL fill every column of the tables they write,
+so a column added to one of those tables cannot be left out of them unnoticed."""
+import re
+
+import pytest
+
+from engine.ledger.accounts import _posting_on_postgresql
+from engine.ledger.receipts import _RECORD_ON_POSTGRESQL
+from engine.orm.base import Base
+
+STATEMENTS = {"posting": str(_posting_on_postgresql(3, True)), "receipt": str(_RECORD_ON_POSTGRESQL)}
+WRITTEN = {table: (name, columns) for name, sql in STATEMENTS.items()
+           for table, columns in re.findall(r"INSERT INTO (\w+)\s*\(([^)]*)\)", sql)}
+
+
+@pytest.mark.parametrize("table", ["ledger_transactions", "ledger_entries", "lots", "receipts", "receipt_lines",
+                                   "receipt_rule_awards", "receipt_line_rule_points"])
+def test_a_hand_written_insert_names_every_column_but_the_generated_id(table):
+    _, columns = WRITTEN[table]
+    named = {column.strip() for column in columns.split(",")}
+    assert named == {column.name for column in Base.metadata.tables[table].columns if column.name != "id"}
