@@ -104,11 +104,7 @@ def split(total: int, weights: list[int]) -> list[int]:
     return parts
 
 
-def divide(numerator: int, denominator: int, rounding: str) -> int:
-    """``numerator / denominator`` (both non-negative) rounded by the policy, in integers."""
-    return _ROUNDED[rounding](numerator, denominator)
-
-
+# ``numerator / denominator`` (both non-negative) in integers, rounded by each policy.
 _ROUNDED: dict[str, Callable[[int, int], int]] = {
     "down": lambda n, d: n // d,
     "up": lambda n, d: -(-n // d),
