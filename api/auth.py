@@ -28,7 +28,8 @@ from engine.access.staff import staff_principal
 from engine.access.terminal_keys import signing_key
 from engine.audit import record_audit
 from engine.errors import NotAllowed, NotAuthenticated, NotFound, not_found
-from engine.snapshot import ProgrammeSnapshot, current_programme, pinned
+from engine.snapshot import (ProgrammeMoved, ProgrammeSnapshot, confirm_pin, current_programme, kept_programme,
+                             pinned)
 
 KEY_HEADER, TIMESTAMP_HEADER, SIGNATURE_HEADER = "X-Loyalty-Key", "X-Loyalty-Timestamp", "X-Loyalty-Signature"
 TERMINAL_AUTH = {"TerminalSignature": []}
@@ -76,16 +77,39 @@ def bearer_token() -> str | None:
 
 
 def terminal_only(view: Callable) -> Callable:
-    """The view runs for a signed terminal request; ``g.principal`` is the terminal. The
-    request works with the programme's configuration as of the signature check (one read
-    of the configuration's revision per request)."""
+    """The view runs for a signed terminal request; ``g.principal`` is the terminal.
+
+    The signature is checked against the configuration this process kept, and the request
+    works with that configuration, pinned unchecked: its revision is compared with the
+    database's in the request's first transaction (in the idempotency claim's statement, for
+    writes), or at its end. If it moved (a key revoked, a terminal retired, ...), nothing has
+    been committed, and the request runs again on the current configuration; so does a
+    refused signature, which may be a key this process has not seen yet."""
     @wraps(view)
     def wrapper(*args, **kwargs):
-        snapshot = current_programme(database())
-        g.principal = terminal_principal(snapshot)
-        with pinned(database(), snapshot):
-            return view(*args, **kwargs)
+        db = database()
+        snapshot = kept_programme(db)
+        if snapshot is not None:
+            try:
+                return _on_snapshot(db, snapshot, False, view, args, kwargs)
+            except ProgrammeMoved:
+                pass
+        return _on_snapshot(db, current_programme(db), True, view, args, kwargs)
     return wrapper
+
+
+def _on_snapshot(db, snapshot: ProgrammeSnapshot, checked: bool, view: Callable, args, kwargs):
+    with pinned(db, snapshot, checked=checked) as pin:
+        try:
+            g.principal = terminal_principal(snapshot)
+            answer = view(*args, **kwargs)
+        except ProgrammeMoved:
+            raise
+        except Exception:
+            confirm_pin(db, pin)  # a refusal on a stale configuration is no refusal
+            raise
+        confirm_pin(db, pin)
+        return answer
 
 
 def member_only(view: Callable) -> Callable:

@@ -12,7 +12,13 @@ Guarantees:
 - a transaction sees the configuration as of its first ``programme()`` call, and so every
   change committed before that call; inside ``pinned(snapshot)`` (a till's request, pinned
   when its signature is checked) as of ``snapshot`` instead, so one request reads the
-  revision once;
+  revision at most once;
+- a request may be pinned to the snapshot the process kept without reading the revision
+  first (``checked=False``): the revision is then compared with the pinned one by the
+  request's first ``programme()`` call, or its first commit, or ``confirm_pin`` (whichever
+  comes first; the idempotency claim passes it along in its own statement). When it moved,
+  ``ProgrammeMoved`` is raised before anything was committed, and the request is to be run
+  again on the current configuration: nothing is ever committed on a stale configuration;
 - a transaction that changes configuration itself sees its own changes from then on: the
   change drops its snapshot (session events below), and a snapshot read by a session with
   changes of its own is never kept for others;
@@ -131,7 +137,25 @@ class ProgrammeSnapshot:
 # The snapshot this process keeps per database engine: the last one read. Threads may race
 # to replace it; whichever wins, a snapshot of another revision is simply read again.
 _kept: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_pinned: ContextVar[tuple[sa.Engine, ProgrammeSnapshot] | None] = ContextVar("programme_pinned", default=None)
+_pinned: ContextVar[Pin | None] = ContextVar("programme_pinned", default=None)
+
+
+class ProgrammeMoved(Exception):
+    """The configuration a request was pinned to is no longer the current one; nothing was
+    committed, and the request is to be run again with the current configuration."""
+
+
+@dataclass
+class Pin:
+    """The snapshot one request works with, and whether its revision is known to be current."""
+    engine: sa.Engine
+    snapshot: ProgrammeSnapshot
+    checked: bool
+
+
+def _pin_of(session: Session) -> Pin | None:
+    pin = _pinned.get()
+    return pin if pin is not None and pin.engine is session.get_bind().engine else None
 
 
 def programme(session: Session) -> ProgrammeSnapshot:
@@ -140,9 +164,11 @@ def programme(session: Session) -> ProgrammeSnapshot:
     if found is not None:
         return found
     own_changes = session.info.get(_CHANGED_KEY, False)
-    pinned_here = _pinned.get()
-    if pinned_here is not None and pinned_here[0] is session.get_bind().engine and not own_changes:
-        snapshot = pinned_here[1]
+    pin = _pin_of(session)
+    if pin is not None and not own_changes:
+        if not pin.checked:
+            check_revision(session, session.scalar(_REVISION))
+        snapshot = pin.snapshot
     else:
         snapshot = _current(session, keep=not own_changes)
     session.info[_SESSION_KEY] = snapshot
@@ -157,15 +183,42 @@ def current_programme(db: Database) -> ProgrammeSnapshot:
         return _current(session, keep=True)
 
 
+def kept_programme(db: Database) -> ProgrammeSnapshot | None:
+    """The snapshot this process read last, without asking whether it is still current (to
+    pin with ``checked=False``); None before the first read."""
+    return _kept.get(db.engine)
+
+
 @contextmanager
-def pinned(db: Database, snapshot: ProgrammeSnapshot) -> Iterator[None]:
+def pinned(db: Database, snapshot: ProgrammeSnapshot, *, checked: bool = True) -> Iterator[Pin]:
     """Inside the block, ``programme()`` answers ``snapshot`` for transactions on ``db`` that
-    change no configuration themselves."""
-    token = _pinned.set((db.engine, snapshot))
+    change no configuration themselves. ``checked=False``: ``snapshot`` may be stale, and is
+    compared with the database's revision before it is used or anything is committed (see
+    the module's guarantees)."""
+    pin = Pin(db.engine, snapshot, checked)
+    token = _pinned.set(pin)
     try:
-        yield
+        yield pin
     finally:
         _pinned.reset(token)
+
+
+def check_revision(session: Session, revision: int) -> None:
+    """Compare the database's ``revision`` (read by ``session``) with the request's unchecked
+    pin: ``ProgrammeMoved`` if it moved, else the pin counts as checked."""
+    pin = _pin_of(session)
+    if pin is None or pin.checked:
+        return
+    if revision != pin.snapshot.revision:
+        raise ProgrammeMoved(f"configuration revision {pin.snapshot.revision} was pinned; {revision} is current")
+    pin.checked = True
+
+
+def confirm_pin(db: Database, pin: Pin) -> None:
+    """Make sure an unchecked pin is current (one read), or raise ``ProgrammeMoved``."""
+    if not pin.checked:
+        with db.autocommit_session() as session:
+            check_revision(session, session.scalar(_REVISION))
 
 
 # Statements on the path of every request are built once: building one costs more Python
@@ -249,6 +302,13 @@ def _after_flush(session: Session, _context) -> None:
         if getattr(row, "__tablename__", None) in WATCHED_TABLES:
             _changed(session)
             return
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    pin = _pin_of(session)
+    if pin is not None and not pin.checked:
+        check_revision(session, session.scalar(_REVISION))
 
 
 @event.listens_for(Session, "do_orm_execute")

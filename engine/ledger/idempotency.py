@@ -32,8 +32,10 @@ from engine.database import Database
 from engine.errors import (IdempotencyKeyReused, LoyaltyError, Problem, RequestInFlight, error_from_plain,
                            error_to_plain, refuse_if)
 from engine.orm.ledger import IdempotencyKeyRow
+from engine.orm.programme import ProgrammeRevisionRow
 from engine.plain import canonical_json, from_plain, to_plain
 from engine.settings import read_settings
+from engine.snapshot import check_revision
 
 Result = TypeVar("Result")
 MAX_KEY_LENGTH = 255
@@ -95,15 +97,20 @@ def key_lock_id(caller: str, key: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-# One round trip: try the key's lock, and look for an answer committed before.
+# One round trip: try the key's lock, look for an answer committed before, and read the
+# configuration's revision (which a till's request checks its pinned snapshot against).
 _CLAIM_ON_POSTGRESQL = sa.text(
-    "SELECT pg_try_advisory_xact_lock(:lock) AS claimed, k.command, k.request_hash, k.outcome, k.response "
+    "SELECT pg_try_advisory_xact_lock(:lock) AS claimed, k.command, k.request_hash, k.outcome, k.response, "
+    "(SELECT revision FROM programme_revision WHERE id = 1) AS revision "
     "FROM (SELECT 1) AS one LEFT JOIN idempotency_keys AS k ON k.caller = :caller AND k.key = :key")
 
 
 _KEYS = IdempotencyKeyRow.__table__
-_LOOK = (sa.select(_KEYS.c.command, _KEYS.c.request_hash, _KEYS.c.outcome, _KEYS.c.response)
-         .where(_KEYS.c.caller == sa.bindparam("caller"), _KEYS.c.key == sa.bindparam("key")))
+_REVISION = sa.select(ProgrammeRevisionRow.revision).where(ProgrammeRevisionRow.id == 1).subquery()
+# The answer stored for the key, if any, with the configuration's revision: always one row.
+_LOOK = (sa.select(_REVISION.c.revision, _KEYS.c.command, _KEYS.c.request_hash, _KEYS.c.outcome, _KEYS.c.response)
+         .select_from(_REVISION.outerjoin(_KEYS, sa.and_(_KEYS.c.caller == sa.bindparam("caller"),
+                                                          _KEYS.c.key == sa.bindparam("key")))))
 
 
 def _claim(session: Session, caller: str, key: str, *, wait: bool = False):
@@ -115,11 +122,15 @@ def _claim(session: Session, caller: str, key: str, *, wait: bool = False):
         # request that held the key committed.
         session.execute(sa.select(sa.func.pg_advisory_xact_lock(key_lock_id(caller, key))))
     if wait or not postgresql:  # on SQLite, the transaction holds the database's write lock
-        return session.execute(_LOOK, {"caller": caller, "key": key}).first()
-    found = session.execute(_CLAIM_ON_POSTGRESQL, {"lock": key_lock_id(caller, key), "caller": caller,
-                                                   "key": key}).first()
+        found = session.execute(_LOOK, {"caller": caller, "key": key}).one()
+    else:
+        found = session.execute(_CLAIM_ON_POSTGRESQL, {"lock": key_lock_id(caller, key), "caller": caller,
+                                                       "key": key}).one()
+    check_revision(session, found.revision)
     if found.command is not None:
         return found
+    if wait or not postgresql:
+        return None
     if not found.claimed:
         raise RequestInFlight(f"a request with idempotency key {key!r} is still being processed; "
                               "retry in a moment to get its answer")

@@ -1,3 +1,6 @@
+import sqlalchemy as sa
+
+from engine.access.terminal_keys import issue_terminal_key
 from tests.support.api_clients import SignedTerminal
 
 
@@ -64,3 +67,29 @@ def test_a_key_for_an_unknown_terminal_or_revoking_an_unknown_key_is_404(client,
 def test_a_terminal_cannot_manage_keys_with_its_own_signature(terminal):
     response = terminal.post(f"/v1/staff/terminals/{terminal.terminal_code}/keys", {})
     assert response.status_code == 401
+
+
+def test_a_key_revoked_by_another_process_stops_an_accrual_before_it_earns(database, terminal, make_our_card,
+                                                                          card_session, clock):
+    card = make_our_card()
+    session = card_session(card)["card_session"]
+    with database.transaction() as db_session:  # another process: this one still keeps the key as live
+        db_session.execute(sa.text("UPDATE terminal_credentials SET revoked_at = :now WHERE key_id = :key"),
+                           {"now": clock(), "key": terminal.key_id})
+    response = terminal.post("/v1/terminal/accruals", {
+        "store_code": terminal.store_code, "terminal_code": terminal.terminal_code, "receipt_number": "R1",
+        "occurred_at": clock().isoformat(), "currency": "EUR", "card_number": card.number, "card_session": session,
+        "lines": [{"line_no": 1, "sku": "SKU1", "quantity": "1", "amount_minor": 1250}]})
+    assert (response.status_code, response.json["error"]) == (401, "invalid_terminal_key")
+    with database.transaction() as db_session:
+        assert db_session.scalar(sa.text("SELECT count(*) FROM receipts")) == 0
+
+
+def test_a_key_issued_by_another_process_signs_at_once(database, client, terminal, make_our_card, clock):
+    card = make_our_card()
+    assert terminal.post("/v1/terminal/card-challenges", {"card_number": card.number}, key=None).status_code == 201
+    key = issue_terminal_key(database, terminal.terminal_code, now=clock())  # this process keeps the key list before
+    till = SignedTerminal(client, key_id=key.key_id, secret=key.secret, terminal_code=terminal.terminal_code,
+                          store_code=terminal.store_code, clock=clock)
+    challenge = till.post("/v1/terminal/card-challenges", {"card_number": card.number}, key=None)
+    assert challenge.status_code == 201
