@@ -29,7 +29,7 @@ AUTH = {"security": [BEARER_AUTH]}
 
 
 @blp.route("/sessions", methods=["POST"])
-@blp.arguments(MemberSignInSchema)
+@blp.arguments(MemberSignInSchema())
 @blp.response(201, MemberSessionSchema)
 def sign_in(body):
     """Sign in with e-mail and password; five wrong passwords lock the account for 15 minutes."""
@@ -58,7 +58,7 @@ def profile():
 @blp.route("/profile", methods=["PATCH"])
 @member_only
 @blp.doc(**AUTH)
-@blp.arguments(ProfileUpdateSchema)
+@blp.arguments(ProfileUpdateSchema())
 @blp.response(200, MemberSchema)
 def change_profile(changes):
     """Change name, phone, birthday or consents (nothing else can be changed here)."""
@@ -77,7 +77,7 @@ def balance():
 @blp.route("/history", methods=["GET"])
 @member_only
 @blp.doc(**AUTH)
-@blp.arguments(PageSchema, location="query")
+@blp.arguments(PageSchema(), location="query")
 @blp.response(200, HistoryItemSchema(many=True))
 def history(page):
     """Ledger transactions, newest first."""
@@ -96,7 +96,7 @@ def cards():
 @blp.route("/cards/<number>/block", methods=["POST"])
 @member_only
 @blp.doc(**AUTH)
-@blp.arguments(BlockCardSchema)
+@blp.arguments(BlockCardSchema())
 @blp.response(200, CardSchema)
 def block(body, number):
     """Block a lost or stolen card at once (the points stay with the member)."""
@@ -108,7 +108,7 @@ def block(body, number):
 @blp.route("/password", methods=["POST"])
 @member_only
 @blp.doc(**AUTH)
-@blp.arguments(PasswordChangeSchema)
+@blp.arguments(PasswordChangeSchema())
 @blp.response(204)
 def change_password(body):
     """Change the password (the current one is required)."""
@@ -119,7 +119,7 @@ def change_password(body):
 @blp.route("/pin", methods=["POST"])
 @member_only
 @blp.doc(**AUTH)
-@blp.arguments(PinSchema)
+@blp.arguments(PinSchema())
 @blp.response(204)
 def change_pin(body):
     """Set the PIN typed at the till to pay with points using a UID-only card."""
@@ -162,7 +162,7 @@ def rewards():
 @blp.route("/rewards/<reward_code>/redeem", methods=["POST"])
 @member_only
 @blp.doc(security=[BEARER_AUTH], parameters=[PARAMETER])
-@blp.arguments(EmptySchema)
+@blp.arguments(EmptySchema())
 @blp.response(201, VoucherIssuedSchema)
 def redeem(_body, reward_code):
     """Spend my points on a reward: a voucher code comes back (once per Idempotency-Key)."""
@@ -182,7 +182,7 @@ def vouchers():
 @blp.route("/vouchers/<voucher_code>/cancel", methods=["POST"])
 @member_only
 @blp.doc(security=[BEARER_AUTH], parameters=[PARAMETER])
-@blp.arguments(EmptySchema)
+@blp.arguments(EmptySchema())
 @blp.response(200, VoucherSchema)
 def cancel(_body, voucher_code):
     """Cancel one of my unused vouchers: the points come back."""

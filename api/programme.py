@@ -42,7 +42,7 @@ def ladder():
 @blp.route("/tiers", methods=["PUT"])
 @staff_only("programme.write")
 @blp.doc(**AUTH)
-@blp.arguments(LadderSchema)
+@blp.arguments(LadderSchema())
 @blp.response(200, LadderOutSchema)
 def define(body):
     """Replace the tier ladder and policy (a tier members hold cannot be removed)."""
@@ -63,7 +63,7 @@ def standing(member_id):
 @blp.route("/members/<member_id>/tier", methods=["PUT"])
 @staff_only("members.write")
 @blp.doc(**AUTH)
-@blp.arguments(TierAssignmentSchema)
+@blp.arguments(TierAssignmentSchema())
 @blp.response(200, MemberTierSchema)
 def assign(body, member_id):
     """Put a member in a tier by hand, with the reason kept in their tier history."""
@@ -83,7 +83,7 @@ def rewards():
 @blp.route("/rewards", methods=["POST"])
 @staff_only("programme.write")
 @blp.doc(**AUTH)
-@blp.arguments(RewardInSchema)
+@blp.arguments(RewardInSchema())
 @blp.response(201, RewardSchema)
 def add_reward(body):
     """Add a reward: points price, tier prices, stock, per-member limit, validity window."""
@@ -103,7 +103,7 @@ def voucher(voucher_code):
 @blp.route("/vouchers/<voucher_code>/cancel", methods=["POST"])
 @staff_only("members.write")
 @blp.doc(**WRITE)
-@blp.arguments(EmptySchema)
+@blp.arguments(EmptySchema())
 @blp.response(200, VoucherSchema)
 def cancel(_body, voucher_code):
     """Cancel an unused voucher: the member gets the points back and the stock returns."""

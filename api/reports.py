@@ -15,7 +15,7 @@ blp = Blueprint("reports", __name__, url_prefix="/v1/staff/reports",
 @blp.route("/dashboard", methods=["GET"])
 @staff_only("reports.read")
 @blp.doc(security=[BEARER_AUTH])
-@blp.arguments(DashboardQuerySchema, location="query")
+@blp.arguments(DashboardQuerySchema(), location="query")
 @blp.response(200, DashboardSchema)
 def dashboard(query):
     """Points issued, redeemed and expired per day; outstanding liability; members per tier;

@@ -34,7 +34,7 @@ def _actor() -> str:
 @blp.route("/rules/versions", methods=["GET"])
 @staff_only("programme.read")
 @blp.doc(**AUTH)
-@blp.arguments(RuleVersionFilterSchema, location="query")
+@blp.arguments(RuleVersionFilterSchema(), location="query")
 @blp.response(200, RuleVersionSchema(many=True))
 def rule_versions(query):
     """Every version of every rule (or of one rule key), drafts included, a page at a time."""
@@ -44,7 +44,7 @@ def rule_versions(query):
 @blp.route("/rules/validate", methods=["POST"])
 @staff_only("programme.read")
 @blp.doc(**AUTH)
-@blp.arguments(RuleSchema)
+@blp.arguments(RuleSchema())
 @blp.response(200, ValidationReportSchema)
 def validate(definition):
     """Check a rule definition's meaning without saving it: every problem, each naming its field."""
@@ -55,7 +55,7 @@ def validate(definition):
 @blp.route("/rules/drafts", methods=["POST"])
 @staff_only("programme.write")
 @blp.doc(**AUTH)
-@blp.arguments(RuleSchema)
+@blp.arguments(RuleSchema())
 @blp.response(201, RuleVersionSchema)
 def save_draft(definition):
     """Save a valid definition as the draft of its key (replacing an earlier draft); 422 lists every problem."""
@@ -65,7 +65,7 @@ def save_draft(definition):
 @blp.route("/rules/publish", methods=["POST"])
 @staff_only("programme.write")
 @blp.doc(**AUTH)
-@blp.arguments(PublishSchema)
+@blp.arguments(PublishSchema())
 @blp.response(200, RuleVersionSchema(many=True))
 def publish(body):
     """Publish the drafts of these keys together: all or none. Sales from now on use them."""
@@ -75,7 +75,7 @@ def publish(body):
 @blp.route("/rules/<rule_key>/retire", methods=["POST"])
 @staff_only("programme.write")
 @blp.doc(**AUTH)
-@blp.arguments(EmptySchema)
+@blp.arguments(EmptySchema())
 @blp.response(200, RuleVersionSchema)
 def retire(_body, rule_key):
     """End a rule: sales from now on no longer use it."""
@@ -85,7 +85,7 @@ def retire(_body, rule_key):
 @blp.route("/rules/<rule_key>/rollback", methods=["POST"])
 @staff_only("programme.write")
 @blp.doc(**AUTH)
-@blp.arguments(RollbackSchema)
+@blp.arguments(RollbackSchema())
 @blp.response(200, RuleVersionSchema)
 def rollback(body, rule_key):
     """Publish an earlier version's definition again, as a new version (history stays)."""
@@ -95,7 +95,7 @@ def rollback(body, rule_key):
 @blp.route("/rules/export", methods=["GET"])
 @staff_only("programme.read")
 @blp.doc(**AUTH)
-@blp.arguments(ExportFilterSchema, location="query")
+@blp.arguments(ExportFilterSchema(), location="query")
 @blp.response(200, RuleSchema(many=True))
 def export(query):
     """The definitions of the rules in force now (or the drafts), ready to import elsewhere."""
@@ -105,7 +105,7 @@ def export(query):
 @blp.route("/rules/import", methods=["POST"])
 @staff_only("programme.write")
 @blp.doc(**AUTH)
-@blp.arguments(ImportSchema)
+@blp.arguments(ImportSchema())
 @blp.response(200, RuleVersionSchema(many=True))
 def import_rules(body):
     """Save every rule as a draft, and with ``publish`` publish them all at once."""
@@ -116,7 +116,7 @@ def import_rules(body):
 @blp.route("/rules/simulate", methods=["POST"])
 @staff_only("programme.read")
 @blp.doc(**AUTH)
-@blp.arguments(SimulationSchema)
+@blp.arguments(SimulationSchema())
 @blp.response(200, EvaluationSchema)
 def simulate_basket(body):
     """What a basket would earn, with the per-rule breakdown; posts nothing."""
@@ -136,7 +136,7 @@ def campaign_list():
 @blp.route("/campaigns", methods=["POST"])
 @staff_only("programme.write")
 @blp.doc(**AUTH)
-@blp.arguments(CampaignInSchema)
+@blp.arguments(CampaignInSchema())
 @blp.response(201, CampaignSchema)
 def create_campaign(body):
     """A time-boxed campaign with an optional budget, target segment and holdout share."""
@@ -146,7 +146,7 @@ def create_campaign(body):
 @blp.route("/referrals", methods=["POST"])
 @staff_only("programme.write")
 @blp.doc(**AUTH)
-@blp.arguments(ReferralInSchema)
+@blp.arguments(ReferralInSchema())
 @blp.response(201, ReferralSchema)
 def refer(body):
     """Record that one member referred another: each gets their bonus once, with the referred
@@ -157,7 +157,7 @@ def refer(body):
 @blp.route("/segments", methods=["POST"])
 @staff_only("programme.write")
 @blp.doc(**AUTH)
-@blp.arguments(SegmentInSchema)
+@blp.arguments(SegmentInSchema())
 @blp.response(201, SegmentUploadSchema)
 def create_segment(body):
     """A segment defined by a predicate on tier and attributes, or an (empty) uploaded list."""
@@ -169,7 +169,7 @@ def create_segment(body):
 @blp.route("/segments/<code>/members", methods=["PUT"])
 @staff_only("programme.write")
 @blp.doc(**AUTH)
-@blp.arguments(SegmentMembersSchema)
+@blp.arguments(SegmentMembersSchema())
 @blp.response(200, SegmentUploadSchema)
 def upload_segment(body, code):
     """Replace a list segment's members (public member ids)."""

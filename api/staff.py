@@ -32,7 +32,7 @@ WRITE = {"security": [BEARER_AUTH], "parameters": [PARAMETER]}
 
 
 @blp.route("/sessions", methods=["POST"])
-@blp.arguments(StaffSignInSchema)
+@blp.arguments(StaffSignInSchema())
 @blp.response(201, StaffSessionSchema)
 def sign_in(body):
     """Sign in; five wrong passwords lock the account for 15 minutes."""
@@ -52,7 +52,7 @@ def sign_out():
 @blp.route("/members", methods=["GET"])
 @staff_only("members.read")
 @blp.doc(**AUTH)
-@blp.arguments(PageSchema, location="query")
+@blp.arguments(PageSchema(), location="query")
 @blp.response(200, MemberSchema(many=True))
 def members(page):
     """Members in enrolment order."""
@@ -62,7 +62,7 @@ def members(page):
 @blp.route("/members", methods=["POST"])
 @staff_only("members.write")
 @blp.doc(**AUTH)
-@blp.arguments(EnrolSchema)
+@blp.arguments(EnrolSchema())
 @blp.response(201, MemberSchema)
 def enrol(body):
     """Enrol a new member."""
@@ -90,7 +90,7 @@ def member_balance(member_id):
 @blp.route("/members/<member_id>/history", methods=["GET"])
 @staff_only("members.read")
 @blp.doc(**AUTH)
-@blp.arguments(PageSchema, location="query")
+@blp.arguments(PageSchema(), location="query")
 @blp.response(200, HistoryItemSchema(many=True))
 def member_history(page, member_id):
     """One member's ledger, newest first."""
@@ -109,7 +109,7 @@ def member_cards(member_id):
 @blp.route("/card-issues", methods=["POST"])
 @staff_only("cards.issue")
 @blp.doc(**AUTH)
-@blp.arguments(CardIssueSchema)
+@blp.arguments(CardIssueSchema())
 @blp.response(201, PersonalisedCardSchema)
 def issue_card(body):
     """Issuing station: a new card's number and key, to be written to the card (then activate it)."""
@@ -120,7 +120,7 @@ def issue_card(body):
 @blp.route("/cards/<number>/activate", methods=["POST"])
 @staff_only("cards.write")
 @blp.doc(**AUTH)
-@blp.arguments(EmptySchema)
+@blp.arguments(EmptySchema())
 @blp.response(200, CardSchema)
 def activate(_body, number):
     """Activate an issued card."""
@@ -130,7 +130,7 @@ def activate(_body, number):
 @blp.route("/cards/<number>/block", methods=["POST"])
 @staff_only("cards.write")
 @blp.doc(**AUTH)
-@blp.arguments(BlockCardSchema)
+@blp.arguments(BlockCardSchema())
 @blp.response(200, CardSchema)
 def block(body, number):
     """Block a card (lost, stolen, fraud) with a reason."""
@@ -149,7 +149,7 @@ def terminal_keys(terminal_code):
 @blp.route("/terminals/<terminal_code>/keys", methods=["POST"])
 @staff_only("terminals.write")
 @blp.doc(**AUTH)
-@blp.arguments(EmptySchema)
+@blp.arguments(EmptySchema())
 @blp.response(201, TerminalKeySchema)
 def new_terminal_key(_body, terminal_code):
     """A new signing key for a terminal: its secret is in this answer only."""
@@ -159,7 +159,7 @@ def new_terminal_key(_body, terminal_code):
 @blp.route("/terminal-keys/<key_id>/revoke", methods=["POST"])
 @staff_only("terminals.write")
 @blp.doc(**AUTH)
-@blp.arguments(EmptySchema)
+@blp.arguments(EmptySchema())
 @blp.response(200, TerminalKeySchema)
 def revoke_key(_body, key_id):
     """Stop a terminal key at once."""
@@ -169,7 +169,7 @@ def revoke_key(_body, key_id):
 @blp.route("/adjustments", methods=["POST"])
 @staff_only("adjustments.request")
 @blp.doc(**WRITE)
-@blp.arguments(AdjustmentRequestInSchema)
+@blp.arguments(AdjustmentRequestInSchema())
 @blp.response(201, AdjustmentRequestSchema)
 def adjust(body):
     """Credit or debit points by hand; above the programme's threshold a second person must approve."""
@@ -180,7 +180,7 @@ def adjust(body):
 @blp.route("/adjustments", methods=["GET"])
 @staff_only("adjustments.approve")
 @blp.doc(**AUTH)
-@blp.arguments(AdjustmentFilterSchema, location="query")
+@blp.arguments(AdjustmentFilterSchema(), location="query")
 @blp.response(200, AdjustmentRequestSchema(many=True))
 def adjustments(query):
     """Adjustment requests (by default those waiting for approval)."""
@@ -195,7 +195,7 @@ def _decide(request_id: str, approve: bool):
 @blp.route("/adjustments/<request_id>/approve", methods=["POST"])
 @staff_only("adjustments.approve")
 @blp.doc(**WRITE)
-@blp.arguments(EmptySchema)
+@blp.arguments(EmptySchema())
 @blp.response(200, AdjustmentRequestSchema)
 def approve(_body, request_id):
     """Approve another person's request: the points move now."""
@@ -205,7 +205,7 @@ def approve(_body, request_id):
 @blp.route("/adjustments/<request_id>/reject", methods=["POST"])
 @staff_only("adjustments.approve")
 @blp.doc(**WRITE)
-@blp.arguments(EmptySchema)
+@blp.arguments(EmptySchema())
 @blp.response(200, AdjustmentRequestSchema)
 def reject(_body, request_id):
     """Reject another person's request: no points move."""
@@ -215,7 +215,7 @@ def reject(_body, request_id):
 @blp.route("/audit", methods=["GET"])
 @staff_only("audit.read")
 @blp.doc(**AUTH)
-@blp.arguments(AuditFilterSchema, location="query")
+@blp.arguments(AuditFilterSchema(), location="query")
 @blp.response(200, AuditEntrySchema(many=True))
 def audit(query):
     """The audit log, newest first."""

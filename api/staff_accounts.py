@@ -28,7 +28,7 @@ def accounts():
 @blp.route("/accounts", methods=["POST"])
 @staff_only("staff.write")
 @blp.doc(**AUTH)
-@blp.arguments(StaffAccountInSchema)
+@blp.arguments(StaffAccountInSchema())
 @blp.response(201, StaffAccountSchema)
 def add(body):
     """Add a staff account (a taken username is refused with 409, so a retry adds no second)."""
@@ -38,7 +38,7 @@ def add(body):
 @blp.route("/accounts/<username>/roles", methods=["PUT"])
 @staff_only("staff.write")
 @blp.doc(**AUTH)
-@blp.arguments(StaffRolesSchema)
+@blp.arguments(StaffRolesSchema())
 @blp.response(200, StaffAccountSchema)
 def roles(body, username):
     """Replace an account's roles; they apply from its next request."""
@@ -48,7 +48,7 @@ def roles(body, username):
 @blp.route("/accounts/<username>/deactivate", methods=["POST"])
 @staff_only("staff.write")
 @blp.doc(**AUTH)
-@blp.arguments(EmptySchema)
+@blp.arguments(EmptySchema())
 @blp.response(200, StaffAccountSchema)
 def deactivate(_body, username):
     """Stop an account signing in; its open sessions stop working at once."""
@@ -58,7 +58,7 @@ def deactivate(_body, username):
 @blp.route("/accounts/<username>/activate", methods=["POST"])
 @staff_only("staff.write")
 @blp.doc(**AUTH)
-@blp.arguments(EmptySchema)
+@blp.arguments(EmptySchema())
 @blp.response(200, StaffAccountSchema)
 def activate(_body, username):
     """Let a deactivated account sign in again."""

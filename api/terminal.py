@@ -38,7 +38,7 @@ def card_keys():
 @blp.route("/card-challenges", methods=["POST"])
 @terminal_only
 @blp.doc(security=[TERMINAL_AUTH])
-@blp.arguments(ChallengeRequestSchema)
+@blp.arguments(ChallengeRequestSchema())
 @blp.response(201, ChallengeSchema)
 def create_challenge(body):
     """A single-use challenge for the card at this till (valid 60 s)."""
@@ -49,7 +49,7 @@ def create_challenge(body):
 @blp.route("/card-sessions", methods=["POST"])
 @terminal_only
 @blp.doc(security=[TERMINAL_AUTH])
-@blp.arguments(CardSessionRequestSchema)
+@blp.arguments(CardSessionRequestSchema())
 @blp.response(201, CardSessionSchema)
 def create_card_session(body):
     """Open a card session: our card answers its challenge; a UID-only card gives its UID
@@ -65,7 +65,7 @@ def create_card_session(body):
 @blp.route("/accruals", methods=["POST"])
 @terminal_only
 @blp.doc(**WRITE)
-@blp.arguments(AccrualSchema)
+@blp.arguments(AccrualSchema())
 @blp.response(201, AccrualResultSchema)
 def accrue(body):
     """Earn points for a completed sale (once per receipt, whatever the key)."""
@@ -88,7 +88,7 @@ def accrue(body):
 @blp.route("/holds", methods=["POST"])
 @terminal_only
 @blp.doc(**WRITE)
-@blp.arguments(HoldRequestSchema)
+@blp.arguments(HoldRequestSchema())
 @blp.response(201, HoldSchema)
 def create_hold(body):
     """Reserve points to pay part of the bill; capture when the sale completes, void if not.
@@ -105,7 +105,7 @@ def create_hold(body):
 @blp.route("/holds/<hold_id>/capture", methods=["POST"])
 @terminal_only
 @blp.doc(**WRITE)
-@blp.arguments(CaptureRequestSchema)
+@blp.arguments(CaptureRequestSchema())
 @blp.response(200, CaptureSchema)
 def capture(body, hold_id):
     """Spend all or part of a hold (the rest is released)."""
@@ -116,7 +116,7 @@ def capture(body, hold_id):
 @blp.route("/holds/<hold_id>/void", methods=["POST"])
 @terminal_only
 @blp.doc(**WRITE)
-@blp.arguments(EmptySchema)
+@blp.arguments(EmptySchema())
 @blp.response(200, VoidSchema)
 def void(_body, hold_id):
     """Cancel a hold: its points are free again."""
@@ -127,7 +127,7 @@ def void(_body, hold_id):
 @blp.route("/vouchers/<voucher_code>/use", methods=["POST"])
 @terminal_only
 @blp.doc(**WRITE)
-@blp.arguments(EmptySchema)
+@blp.arguments(EmptySchema())
 @blp.response(200, VoucherSchema)
 def take_voucher(_body, voucher_code):
     """Take a member's reward voucher at the till: it is used once (a retry with the same key
@@ -139,7 +139,7 @@ def take_voucher(_body, voucher_code):
 @blp.route("/refunds", methods=["POST"])
 @terminal_only
 @blp.doc(**WRITE)
-@blp.arguments(RefundSchema)
+@blp.arguments(RefundSchema())
 @blp.response(201, RefundResultSchema)
 def refund(command):
     """Return lines of a receipt of this till: their points are taken back, points paid are given back."""

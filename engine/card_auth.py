@@ -30,6 +30,7 @@ from engine.cards import card_row, issue_card, remember_card
 from engine.database import Database
 from engine.errors import (InvalidInput, InvalidState, LoyaltyError, NotAllowed, NotAuthenticated, NotFound,
                            Problem)
+from engine.ledger.accounts import remember_locked_account
 from engine.ledger.lots import holdings
 from engine.ledger.parties import identify_member
 from engine.orm.access import AccessTokenRow, CardChallengeRow, OfflineCardProofRow
@@ -182,16 +183,23 @@ def check_accrual_proof(session: Session, *, terminal_code: str, card_number: st
                          "card's offline evidence", code="card_proof_required")
 
 
-_CARD_WITH_SESSION = (sa.select(AccessTokenRow, CardRow).join(CardRow, CardRow.id == AccessTokenRow.card_id)
-                      .where(AccessTokenRow.token_hash == sa.bindparam("token_hash")))
+# The accrual that checks a card session locks the member's account next: reading it here,
+# locked, saves that round trip. A card without a member (or account) is not found here and
+# is read by the checks that follow, which refuse it properly.
+_CARD_WITH_SESSION = (sa.select(AccessTokenRow, CardRow, AccountRow)
+                      .join(CardRow, CardRow.id == AccessTokenRow.card_id)
+                      .join(AccountRow, AccountRow.member_id == CardRow.member_id)
+                      .where(AccessTokenRow.token_hash == sa.bindparam("token_hash"))
+                      .with_for_update(of=AccountRow).execution_options(populate_existing=True))
 
 
 def _read_card_with_session(session: Session, token: str) -> None:
-    """Read a card session and its card in one statement: the checks that follow find both
-    in the session instead of asking the database twice."""
+    """Read a card session, its card and the member's account (locked) in one statement: the
+    checks and the accrual that follow find them in the session instead of asking again."""
     found = session.execute(_CARD_WITH_SESSION, {"token_hash": token_hash(token)}).first()
     if found is not None:
         remember_card(session, found.CardRow)
+        remember_locked_account(session, found.AccountRow)
         # The identity map keeps a row only while something refers to it: hold the token
         # row for the transaction, so that live_token finds it there.
         session.info.setdefault("card_sessions_read", []).append(found.AccessTokenRow)

@@ -40,9 +40,21 @@ _LOCK = (sa.select(AccountRow).where(AccountRow.member_id == sa.bindparam("membe
          .execution_options(populate_existing=True))
 
 
+_LOCKED_KEY = "member_accounts_locked"
+
+
 def lock_member_account(session: Session, member_pk: int) -> AccountRow:
     """The member's account row, locked until the transaction ends."""
+    locked = session.info.get(_LOCKED_KEY)
+    if locked is not None and member_pk in locked:
+        return locked[member_pk]
     return session.execute(_LOCK, {"member_pk": member_pk}).scalar_one()
+
+
+def remember_locked_account(session: Session, account: AccountRow) -> None:
+    """Let ``lock_member_account`` answer ``account`` for the rest of the transaction: it was
+    read, with ``FOR UPDATE OF accounts`` and ``populate_existing``, along with something else."""
+    session.info.setdefault(_LOCKED_KEY, {})[account.member_id] = account
 
 
 def system_account_ids(session: Session) -> Mapping[str, int]:

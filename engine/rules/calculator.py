@@ -94,30 +94,36 @@ def compiled_in_force(session: Session, at: datetime) -> tuple[CompiledRuleSet, 
 
 
 # Statements on every accrual's path are built once (building costs more than sending).
-_MEMBER_FACTS = sa.union_all(
-    sa.select(sa.literal("attribute"), MemberAttributeRow.name, MemberAttributeRow.value)
+# Rows of (kind, name, value, day, applied): the member's attributes, listed segments,
+# whether a receipt of theirs exists, and (accruals) what their capped rules gave lately.
+_AWARDS = ReceiptRuleAwardRow.__table__
+_FACT_ROWS = (
+    sa.select(sa.literal("attribute"), MemberAttributeRow.name, MemberAttributeRow.value,
+              sa.cast(sa.null(), sa.Date), sa.cast(sa.null(), sa.BigInteger))
     .where(MemberAttributeRow.member_id == sa.bindparam("member_pk")),
-    sa.select(sa.literal("segment"), SegmentRow.code, sa.null())
+    sa.select(sa.literal("segment"), SegmentRow.code, sa.null(), sa.null(), sa.null())
     .join(SegmentMemberRow, SegmentMemberRow.segment_id == SegmentRow.id)
     .where(SegmentMemberRow.member_id == sa.bindparam("member_pk")),
-    sa.select(sa.literal("purchased"), sa.null(), sa.null())
+    sa.select(sa.literal("purchased"), sa.null(), sa.null(), sa.null(), sa.null())
     .where(sa.exists().where(ReceiptRow.member_id == sa.bindparam("member_pk"))))
-_AWARDS = ReceiptRuleAwardRow.__table__
-_USAGE = sa.select(_AWARDS.c.rule_key, _AWARDS.c.local_date, _AWARDS.c.applied).where(
+_USAGE = sa.select(sa.literal("usage"), _AWARDS.c.rule_key, sa.null(), _AWARDS.c.local_date, _AWARDS.c.applied).where(
     _AWARDS.c.member_id == sa.bindparam("member_pk"), _AWARDS.c.rule_key.in_(sa.bindparam("keys", expanding=True)),
     _AWARDS.c.local_date >= sa.bindparam("since"), _AWARDS.c.local_date < sa.bindparam("until"))
+_MEMBER_FACTS = sa.union_all(*_FACT_ROWS)
+_MEMBER_FACTS_AND_USAGE = sa.union_all(*_FACT_ROWS, _USAGE)  # an accrual's one round trip for both
 
 
 def member_facts(session: Session, member: MemberRow) -> MemberFacts:
     """The member as rules see it; ``first_purchase`` when no receipt of theirs exists yet."""
-    # One round trip for the three things an accrual needs to know about the member:
-    # (kind, name, value) rows of attributes, listed segments, and whether a receipt exists.
-    rows = session.execute(_MEMBER_FACTS, {"member_pk": member.id}).all()
-    attributes = {name: value for kind, name, value in rows if kind == "attribute"}
-    listed = {name for kind, name, _ in rows if kind == "segment"}
+    return _facts_from(session, member, session.execute(_MEMBER_FACTS, {"member_pk": member.id}).all())
+
+
+def _facts_from(session: Session, member: MemberRow, rows) -> MemberFacts:
+    attributes = {name: value for kind, name, value, _, _ in rows if kind == "attribute"}
+    listed = {name for kind, name, _, _, _ in rows if kind == "segment"}
     return MemberFacts(tier_code=member.tier_code, enrolled_at=member.enrolled_at,
                        birthday=member.profile.birthday if member.profile else None,
-                       first_purchase=not any(kind == "purchased" for kind, _, _ in rows),
+                       first_purchase=not any(row[0] == "purchased" for row in rows),
                        segments=with_predicate_segments(session, listed, member.tier_code, attributes),
                        attributes=attributes, member_id=member.public_id,
                        tier_multiplier=tier_multiplier(session, member.tier_code))
@@ -133,20 +139,32 @@ def sale_facts(store: StoreInfo, channel: str | None = None) -> SaleFacts:
     return SaleFacts(store.code, store.group_code, store.timezone, channel)
 
 
+def _calendar(local_day: date) -> tuple[date, date, date]:
+    """The first day of ``local_day``'s ISO week, of its month and of the next month."""
+    week_start = local_day - timedelta(days=local_day.isoweekday() - 1)
+    month_start = local_day.replace(day=1)
+    return week_start, month_start, (month_start + timedelta(days=32)).replace(day=1)
+
+
+def _usage_span(local_day: date) -> dict[str, date]:
+    """The days whose awards count towards ``local_day``'s day, week and month caps."""
+    week_start, month_start, next_month = _calendar(local_day)
+    return {"since": min(week_start, month_start), "until": max(week_start + timedelta(days=7), next_month)}
+
+
 def usage_for(session: Session, member: MemberRow | None, facts: MemberFacts, rule_set: CompiledRuleSet,
-              local_day: date, at: datetime, *, with_budgets: bool) -> Usage:
+              local_day: date, at: datetime, *, with_budgets: bool, usage_rows=None) -> Usage:
     """What the member's capped rules already gave in the day/week/month of ``local_day``, the
-    campaigns open to the member at ``at`` and (``with_budgets``) their budgets left."""
+    campaigns open to the member at ``at`` and (``with_budgets``) their budgets left.
+    ``usage_rows``: the member's awards of the capped keys around ``local_day``, read already
+    (rows of kind, rule key, value, day, applied)."""
     capped = rule_set.keys_capped_per_member
     day, week, month = {}, {}, {}
     if capped and member is not None:
-        week_start = local_day - timedelta(days=local_day.isoweekday() - 1)
-        month_start = local_day.replace(day=1)
-        next_month = (month_start + timedelta(days=32)).replace(day=1)
-        rows = session.execute(_USAGE, {"member_pk": member.id, "keys": capped,
-                                        "since": min(week_start, month_start),
-                                        "until": max(week_start + timedelta(days=7), next_month)})
-        for key, when, applied in rows:
+        week_start, month_start, next_month = _calendar(local_day)
+        if usage_rows is None:
+            usage_rows = session.execute(_USAGE, {"member_pk": member.id, "keys": capped, **_usage_span(local_day)})
+        for _, key, _, when, applied in usage_rows:
             if when == local_day:
                 day[key] = day.get(key, 0) + applied
             if week_start <= when < week_start + timedelta(days=7):
@@ -178,9 +196,16 @@ def calculator_for_sale(session: Session, basket: Basket, member: MemberRow, sto
     facts and usage, and a budget claim from the campaign slices (locks last until commit)."""
     rule_set, ids = compiled_in_force(session, basket.occurred_at)
     sale = sale_facts(store, basket.channel)
-    facts = member_facts(session, member)
     local_day = sale.local(basket.occurred_at).date()
-    usage = usage_for(session, member, facts, rule_set, local_day, basket.occurred_at, with_budgets=False)
+    capped = rule_set.keys_capped_per_member
+    if capped:
+        rows = session.execute(_MEMBER_FACTS_AND_USAGE, {"member_pk": member.id, "keys": capped,
+                                                         **_usage_span(local_day)}).all()
+    else:
+        rows = session.execute(_MEMBER_FACTS, {"member_pk": member.id}).all()
+    facts = _facts_from(session, member, rows)
+    usage = usage_for(session, member, facts, rule_set, local_day, basket.occurred_at, with_budgets=False,
+                      usage_rows=[row for row in rows if row[0] == "usage"])
     campaigns = programme(session).campaigns
 
     def claim(campaign: str, points: int) -> int:

@@ -17,8 +17,9 @@ from engine.rules import campaigns, versions
 # SQLite: BEGIN IMMEDIATE is one, and rows inserted with RETURNING in order go one by one;
 # PostgreSQL writes the ledger posting with its lot in one statement, and the receipt with
 # its lines and rule awards in another. The configuration's revision, which the till's
-# request checks its snapshot against, comes with the idempotency claim.
-BUDGET = {"sqlite": 19, "postgresql": 9}
+# request checks its snapshot against, comes with the idempotency claim; the member's
+# account, locked, with the card session; the cap usage with the member's facts.
+BUDGET = {"sqlite": 17, "postgresql": 7}
 
 
 @pytest.fixture
