@@ -83,62 +83,97 @@ class PostedTransaction:
     id: int
 
 
-def post_transaction(session: Session, *, kind: str, account: AccountRow, member_points: int,
-                     system: dict[str, int], occurred_at: datetime, now: datetime, description: str,
-                     actor: str | None = None, lot: dict | None = None) -> PostedTransaction:
-    """Post one balanced transaction: ``member_points`` on the member's account and the
-    ``system`` amounts (by system account kind) on the others; zero amounts are left out.
-    ``lot`` (a row from ``engine.ledger.lots.new_lot``) is inserted for the transaction.
+@dataclass(frozen=True)
+class Posting:
+    """A balanced transaction, checked, ready to be written (by ``write_posting``, or on
+    PostgreSQL within a larger statement: ``posting_ctes``, ``parameters``, ``written``)."""
+    account: AccountRow
+    member_points: int
+    values: dict  # the ledger_transactions row
+    entries: tuple[tuple[int, int], ...]  # (account id, amount)
+    lot: dict | None
+
+    def parameters(self) -> dict:
+        """The parameters of ``posting_ctes(len(entries), lot is not None)``."""
+        return dict(self.values, account_id=self.account.id,
+                    **{f"{name}{n}": value for n, entry in enumerate(self.entries) for name, value in zip("am", entry)},
+                    **{f"lot_{name}": value for name, value in (self.lot or {}).items()})
+
+    def written(self) -> None:
+        """Tell the session the statement moved the account's balance."""
+        set_committed_value(self.account, "balance", self.account.balance + self.member_points)
+
+
+def prepare_posting(session: Session, *, kind: str, account: AccountRow, member_points: int,
+                    system: dict[str, int], occurred_at: datetime, now: datetime, description: str,
+                    actor: str | None = None, lot: dict | None = None) -> Posting:
+    """One balanced transaction: ``member_points`` on the member's account and the ``system``
+    amounts (by system account kind) on the others; zero amounts are left out. ``lot`` (a
+    row from ``engine.ledger.lots.new_lot``) is inserted with the transaction.
 
     The caller holds the account's lock and keeps lots consistent with the balance.
     """
     ids = system_account_ids(session)
     entries = [(account.id, member_points)] + [(ids[k], amount) for k, amount in system.items()]
-    entries = [(a, amount) for a, amount in entries if amount != 0]
+    entries = tuple((a, amount) for a, amount in entries if amount != 0)
     if sum(amount for _, amount in entries) != 0 or len(entries) < 2:
         raise AssertionError(f"unbalanced {kind} transaction: {entries}")  # a bug, never input
-    # Plain INSERTs, not ORM objects: ledger rows are never read back or changed in the
-    # transaction that writes them, and the unit of work costs more than the statements.
     values = dict(kind=kind, member_id=account.member_id, points=member_points, occurred_at=occurred_at,
                   posted_at=now, description=description[:200], actor=actor,
                   checksum=transaction_checksum(kind, account.member_id, occurred_at, entries))
+    return Posting(account, member_points, values, entries, lot)
+
+
+def post_transaction(session: Session, **posting) -> PostedTransaction:
+    """Post one balanced transaction (the arguments of ``prepare_posting``)."""
+    return write_posting(session, prepare_posting(session, **posting))
+
+
+def write_posting(session: Session, posting: Posting) -> PostedTransaction:
+    """Write ``posting``: only INSERTs into the ledger, and the member's cached balance moved
+    by exactly the member entry."""
+    # Plain INSERTs, not ORM objects: ledger rows are never read back or changed in the
+    # transaction that writes them, and the unit of work costs more than the statements.
     if session.get_bind().dialect.name == "postgresql":
-        # One round trip: the balance, the transaction and its entries in one statement.
+        # One round trip: the balance, the transaction, its entries and its lot.
         session.flush()  # the account row must hold the balance the ORM knows before moving it
-        transaction_id = session.execute(_posting_on_postgresql(len(entries), lot is not None), dict(
-            values, account_id=account.id,
-            **{f"{name}{n}": value for n, entry in enumerate(entries) for name, value in zip("am", entry)},
-            **{f"lot_{name}": value for name, value in (lot or {}).items()})).scalar()
-        set_committed_value(account, "balance", account.balance + member_points)
-    else:
-        transaction_id = session.execute(_INSERT_TRANSACTION, values).scalar_one()
-        session.execute(_INSERT_ENTRIES, [{"transaction_id": transaction_id, "account_id": a, "amount": amount}
-                                          for a, amount in entries])
-        account.balance += member_points
-        if lot is not None:
-            session.execute(_INSERT_LOT, {**lot, "transaction_id": transaction_id})
+        transaction_id = session.execute(_posting_on_postgresql(len(posting.entries), posting.lot is not None),
+                                         posting.parameters()).scalar()
+        posting.written()
+        return PostedTransaction(transaction_id)
+    transaction_id = session.execute(_INSERT_TRANSACTION, posting.values).scalar_one()
+    session.execute(_INSERT_ENTRIES, [{"transaction_id": transaction_id, "account_id": a, "amount": amount}
+                                      for a, amount in posting.entries])
+    posting.account.balance += posting.member_points
+    if posting.lot is not None:
+        session.execute(_INSERT_LOT, {**posting.lot, "transaction_id": transaction_id})
     return PostedTransaction(transaction_id)
 
 
 @functools.cache
 def _posting_on_postgresql(entry_count: int, with_lot: bool) -> sa.TextClause:
+    return sa.text(f"WITH {posting_ctes(entry_count, with_lot)} SELECT id FROM posted")
+
+
+@functools.cache
+def posting_ctes(entry_count: int, with_lot: bool) -> str:
+    """The common table expressions that write a posting on PostgreSQL (``posted`` holds the
+    new transaction's id), for a statement of its own or a larger one."""
     rows = ", ".join(f"(CAST(:a{n} AS INTEGER), CAST(:m{n} AS BIGINT))" for n in range(entry_count))
     lot = """,
-             lot AS (INSERT INTO lots
-                         (transaction_id, member_id, amount, remaining, reserved, earned_at, available_at, expires_at)
-                     SELECT posted.id, CAST(:lot_member_id AS INTEGER), CAST(:lot_amount AS BIGINT),
-                            CAST(:lot_remaining AS BIGINT), CAST(:lot_reserved AS BIGINT),
-                            CAST(:lot_earned_at AS TIMESTAMP WITH TIME ZONE),
-                            CAST(:lot_available_at AS TIMESTAMP WITH TIME ZONE),
-                            CAST(:lot_expires_at AS TIMESTAMP WITH TIME ZONE)
-                     FROM posted)""" if with_lot else ""
-    return sa.text(f"""
-        WITH moved AS (UPDATE accounts SET balance = balance + :points WHERE id = :account_id),
-             posted AS (INSERT INTO ledger_transactions
-                            (kind, member_id, points, occurred_at, posted_at, description, actor, checksum)
-                        VALUES (:kind, :member_id, :points, :occurred_at, :posted_at, :description, :actor, :checksum)
-                        RETURNING id){lot}
-        INSERT INTO ledger_entries (transaction_id, account_id, amount)
-        SELECT posted.id, entry.account_id, entry.amount
-        FROM posted, (VALUES {rows}) AS entry (account_id, amount)
-        RETURNING transaction_id""")
+         lot AS (INSERT INTO lots
+                     (transaction_id, member_id, amount, remaining, reserved, earned_at, available_at, expires_at)
+                 SELECT posted.id, CAST(:lot_member_id AS INTEGER), CAST(:lot_amount AS BIGINT),
+                        CAST(:lot_remaining AS BIGINT), CAST(:lot_reserved AS BIGINT),
+                        CAST(:lot_earned_at AS TIMESTAMP WITH TIME ZONE),
+                        CAST(:lot_available_at AS TIMESTAMP WITH TIME ZONE),
+                        CAST(:lot_expires_at AS TIMESTAMP WITH TIME ZONE)
+                 FROM posted)""" if with_lot else ""
+    return f"""moved AS (UPDATE accounts SET balance = balance + :points WHERE id = :account_id),
+         posted AS (INSERT INTO ledger_transactions
+                        (kind, member_id, points, occurred_at, posted_at, description, actor, checksum)
+                    VALUES (:kind, :member_id, :points, :occurred_at, :posted_at, :description, :actor, :checksum)
+                    RETURNING id){lot},
+         entries AS (INSERT INTO ledger_entries (transaction_id, account_id, amount)
+                     SELECT posted.id, entry.account_id, entry.amount
+                     FROM posted, (VALUES {rows}) AS entry (account_id, amount))"""

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from engine.database import Database
 from engine.errors import ReceiptAlreadyEarned, refuse_if
-from engine.ledger.accounts import lock_member_account, post_transaction
+from engine.ledger.accounts import lock_member_account, prepare_posting
 from engine.ledger.basket import Basket, EarningContext, PointsCalculator, validate_basket
 from engine.ledger.commands import PointsEarned
 from engine.ledger.idempotency import run_idempotent
@@ -62,37 +62,35 @@ def earn_points(db: Database, basket: Basket, *, caller: str, idempotency_key: s
         points = sum(line.points for line in lines)
         available_at = basket.occurred_at + timedelta(days=settings.pending_days)
         expires_at = lot_expires_at(basket.occurred_at, settings)
-        transaction = None
-        if points:
-            transaction = post_transaction(
-                session, kind="earn", account=account, member_points=points, system={"issuance": -points},
-                occurred_at=basket.occurred_at, now=now,
-                description=f"purchase {basket.store_code}/{basket.terminal_code}/{basket.receipt_number}",
-                lot=new_lot(account, points, earned_at=basket.occurred_at, available_at=available_at,
-                            expires_at=expires_at))
-        # The receipt goes in last: when it was taken (a retry under a new key, or a
-        # concurrent one), the refusal rolls everything above back.
+        posting = prepare_posting(
+            session, kind="earn", account=account, member_points=points, system={"issuance": -points},
+            occurred_at=basket.occurred_at, now=now,
+            description=f"purchase {basket.store_code}/{basket.terminal_code}/{basket.receipt_number}",
+            lot=new_lot(account, points, earned_at=basket.occurred_at, available_at=available_at,
+                        expires_at=expires_at)) if points else None
         awards, line_points = ([], []) if evaluation is None else award_rows(
             rules_calculator, evaluation, member_pk=member.id, occurred_at=basket.occurred_at)
-        receipt_id = record_receipt(session, dict(
+        # When the receipt was taken (a retry under a new key, or a concurrent one), the
+        # refusal rolls back everything, the posting written with it included.
+        recorded = record_receipt(session, dict(
             store_id=store.id, terminal_id=terminal.id, receipt_number=basket.receipt_number,
             member_id=member.id, occurred_at=basket.occurred_at, currency=basket.currency,
             total_minor=basket.total_minor, paid_with_points_minor=basket.paid_with_points_minor,
-            points=points, transaction_id=transaction.id if transaction else None), [dict(
+            points=points), [dict(
                 line_no=line.line_no, sku=line.sku, category=line.category, brand=line.brand,
                 quantity=line.quantity, amount_minor=line.amount_minor, eligible_minor=earned.eligible_minor,
-                points=earned.points) for line, earned in zip(basket.lines, lines)], awards, line_points)
-        if receipt_id is None:
+                points=earned.points) for line, earned in zip(basket.lines, lines)], awards, line_points, posting)
+        if recorded.receipt_id is None:
             raise _receipt_taken(basket)
         if points:
             upgrade_on_accrual(session, member.id, now)  # tiers: immediate upgrade (spend counts this receipt)
         if referral is not None:
-            reward_referrer(session, referral, receipt_id=receipt_id, basket=basket, settings=settings, now=now)
+            reward_referrer(session, referral, receipt_id=recorded.receipt_id, basket=basket, settings=settings, now=now)
         return PointsEarned(
             member_id=member.public_id, store_code=store.code, terminal_code=terminal.code,
             receipt_number=basket.receipt_number, points=points, lines=lines,
             available_at=available_at, expires_at=expires_at,
-            transaction_id=transaction.id if transaction else None, balance=account.balance,
+            transaction_id=recorded.transaction_id, balance=account.balance,
             rules=evaluation.awards if evaluation else [])
 
     return run_idempotent(db, caller=caller, key=idempotency_key, command="earn", request=basket,

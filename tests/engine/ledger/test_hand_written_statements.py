@@ -4,11 +4,11 @@ import re
 
 import pytest
 
-from engine.ledger.accounts import _posting_on_postgresql
-from engine.ledger.receipts import _RECORD_ON_POSTGRESQL
+from engine.ledger.accounts import posting_ctes
+from engine.ledger.receipts import _record_on_postgresql
 from engine.orm.base import Base
 
-STATEMENTS = {"posting": str(_posting_on_postgresql(3, True)), "receipt": str(_RECORD_ON_POSTGRESQL)}
+STATEMENTS = {"posting": posting_ctes(3, True), "receipt": str(_record_on_postgresql(None))}
 WRITTEN = {table: (name, columns) for name, sql in STATEMENTS.items()
            for table, columns in re.findall(r"INSERT INTO (\w+)\s*\(([^)]*)\)", sql)}
 

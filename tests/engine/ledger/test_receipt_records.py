@@ -1,10 +1,13 @@
-"""A receipt is written with its lines, its rule awards and their points per line, all or nothing."""
+"""A receipt is written with its lines, its rule awards and their points per line, all or nothing, and
+with the ledger posting of its points."""
 from decimal import Decimal
 
 import sqlalchemy as sa
 
+from engine.ledger.accounts import lock_member_account, prepare_posting
+from engine.ledger.lots import new_lot
 from engine.ledger.receipts import LinePointsOfRule, record_receipt
-from engine.orm.ledger import ReceiptLineRow, ReceiptRow
+from engine.orm.ledger import AccountRow, EntryRow, LotRow, ReceiptLineRow, ReceiptRow
 from engine.orm.members import MemberRow
 from engine.orm.rules import ReceiptLineRulePointsRow, ReceiptRuleAwardRow
 from engine.snapshot import programme
@@ -21,9 +24,8 @@ def _write(session, member_public_id: str, receipt_number: str, clock) -> int | 
               for key, desired, applied, capped in (("base", 3, 3, None), ("tea", 9, 4, "per_transaction"))]
     return record_receipt(session, dict(
         store_id=store.id, terminal_id=terminal.id, receipt_number=receipt_number, member_id=member_pk,
-        occurred_at=clock(), currency="EUR", total_minor=300, paid_with_points_minor=0, points=7,
-        transaction_id=None), lines, awards,
-        [LinePointsOfRule("base", 1, 1), LinePointsOfRule("base", 2, 2), LinePointsOfRule("tea", 2, 4)])
+        occurred_at=clock(), currency="EUR", total_minor=300, paid_with_points_minor=0, points=7), lines, awards,
+        [LinePointsOfRule("base", 1, 1), LinePointsOfRule("base", 2, 2), LinePointsOfRule("tea", 2, 4)]).receipt_id
 
 
 def _line_points(session) -> list[tuple]:
@@ -61,3 +63,29 @@ def test_a_receipt_taken_already_writes_nothing_of_its_lines_or_awards(database,
         counts = [session.scalar(sa.select(sa.func.count()).select_from(table)) for table in (
             ReceiptRow, ReceiptLineRow, ReceiptRuleAwardRow, ReceiptLineRulePointsRow)]
         assert counts == [1, 2, 2, 3]
+
+
+def test_a_receipt_written_with_its_posting_refers_to_the_transaction_that_earned_its_points(
+        database, till, make_member, clock):
+    member = make_member()
+    with database.transaction() as session:
+        store, terminal = programme(session).stores["S1"], programme(session).terminals["S1-T1"]
+        member_pk = session.scalar(sa.select(MemberRow.id).where(MemberRow.public_id == member.public_id))
+        account = lock_member_account(session, member_pk)
+        posting = prepare_posting(session, kind="earn", account=account, member_points=7, system={"issuance": -7},
+                                  occurred_at=clock(), now=clock(), description="purchase S1/S1-T1/R1",
+                                  lot=new_lot(account, 7, earned_at=clock(), available_at=clock(), expires_at=None))
+        recorded = record_receipt(session, dict(
+            store_id=store.id, terminal_id=terminal.id, receipt_number="R1", member_id=member_pk,
+            occurred_at=clock(), currency="EUR", total_minor=700, paid_with_points_minor=0, points=7),
+            [dict(line_no=1, sku="SKU1", category=None, brand=None, quantity=Decimal(1), amount_minor=700,
+                  eligible_minor=700, points=7)], [], [], posting)
+        assert account.balance == 7
+    with database.transaction() as session:
+        receipt = session.scalar(sa.select(ReceiptRow).where(ReceiptRow.id == recorded.receipt_id))
+        assert receipt.transaction_id == recorded.transaction_id is not None
+        entries = session.execute(sa.select(EntryRow.amount).where(
+            EntryRow.transaction_id == recorded.transaction_id)).scalars().all()
+        assert sorted(entries) == [-7, 7]
+        assert session.scalar(sa.select(LotRow.amount).where(LotRow.transaction_id == recorded.transaction_id)) == 7
+        assert session.scalar(sa.select(AccountRow.balance).where(AccountRow.id == account.id)) == 7
