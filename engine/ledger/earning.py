@@ -85,7 +85,8 @@ def earn_points(db: Database, basket: Basket, *, caller: str, idempotency_key: s
         if points:
             upgrade_on_accrual(session, member.id, now)  # tiers: immediate upgrade (spend counts this receipt)
         if referral is not None:
-            reward_referrer(session, referral, receipt_id=recorded.receipt_id, basket=basket, settings=settings, now=now)
+            reward_referrer(session, referral, receipt_id=recorded.receipt_id, basket=basket, settings=settings,
+                            now=now)
         return PointsEarned(
             member_id=member.public_id, store_code=store.code, terminal_code=terminal.code,
             receipt_number=basket.receipt_number, points=points, lines=lines,
