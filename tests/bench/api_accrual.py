@@ -7,7 +7,9 @@ card named with the card session it opened (challenge answered with the card's A
 — through authentication, the published earning rules (the demo's: base rate, weekend
 coffee, first purchase, birthday, gold boost, a budgeted summer campaign) and the ledger.
 The baseline is ``GET /health/ready`` (one query for the schema revision), same server,
-same client. Reported: requests per second, p50 and p99 latency of each.
+same client. Reported: requests per second, p50 and p99 latency of each. The two kinds
+alternate in ``--rounds`` rounds (4 by default, ``--seconds`` of each kind in all), so
+that both see the machine alike when its speed drifts; each kind's figures pool its rounds.
 
 How: the script starts its own durable PostgreSQL cluster (fsync and synchronous_commit
 on), migrates it, creates the stores, terminals, keys, members and cards, opens the card
@@ -29,6 +31,7 @@ exits non-zero. Everything it started is stopped, also on failure. The last line
 from __future__ import annotations
 
 import argparse
+import bisect
 import hashlib
 import hmac
 import http.client
@@ -142,9 +145,37 @@ def load(port: int, path: str, connections: int, seconds: float, requests_prefix
     summary = json.loads(finished.stdout.strip().splitlines()[-1])
     elapsed = summary["duration_us"] / 1e6
     return {"rps": summary["requests"] / elapsed, "p50_ms": summary["p50_us"] / 1000,
-            "p99_ms": summary["p99_us"] / 1000, "count": summary["requests"],
+            "p99_ms": summary["p99_us"] / 1000, "count": summary["requests"], "seconds": elapsed,
+            "per_mille_ms": [c / 1000 for c in summary["per_mille_us"]],
             "errors": {k: summary[k] for k in ("status_errors", "socket_errors", "timeouts", "exhausted")
                        if summary[k]}}
+
+
+def pooled(phases: list[dict]) -> dict:
+    """Several phases of one kind as one: requests per second over their time together, and
+    p50 and p99 of their latencies pooled (each phase's latency at every 0.1 % of its requests,
+    weighted by its number of requests)."""
+    count, seconds = sum(p["count"] for p in phases), sum(p["seconds"] for p in phases)
+    weighted = sorted((c, p["count"] / 1000) for p in phases for c in p["per_mille_ms"])
+    # Each value stands for its share of the requests; it sits at the middle of that share.
+    positions, seen = [], 0.0
+    for _, weight in weighted:
+        positions.append((seen + weight / 2) / count * 100)
+        seen += weight
+
+    def percentile(q: float) -> float:
+        after = bisect.bisect_left(positions, q)
+        if after == 0 or after == len(positions):
+            return weighted[min(after, len(positions) - 1)][0]
+        (low, _), (high, _) = weighted[after - 1], weighted[after]
+        share = (q - positions[after - 1]) / (positions[after] - positions[after - 1])
+        return low + share * (high - low)
+    errors: dict = {}
+    for phase in phases:
+        for kind, n in phase["errors"].items():
+            errors[kind] = errors.get(kind, 0) + n
+    return {"rps": count / seconds, "p50_ms": percentile(50), "p99_ms": percentile(99), "count": count,
+            "errors": errors}
 
 
 def free_port() -> int:
@@ -176,14 +207,15 @@ def serve(url: str, keys_text: str, port: int, workers: int, threads: int) -> su
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tiny", action="store_true", help="2 s per phase, few members")
-    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--seconds", type=float, default=20.0, help="per kind, over all rounds")
+    parser.add_argument("--rounds", type=int, default=4, help="alternating accrual and baseline phases")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--members", type=int, default=2000)
     args = parser.parse_args(argv)
     if args.tiny:
-        args.seconds, args.clients, args.members = 2.0, 2, 20
+        args.seconds, args.rounds, args.clients, args.members = 2.0, 1, 2, 20
     signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))  # so everything stops
     keys = MasterKeys({1: os.urandom(16)})
     keys_text = f"1:{keys.by_version[1].hex()}"
@@ -201,11 +233,18 @@ def main(argv: list[str] | None = None) -> None:
         warm_seconds = min(2.0, args.seconds)
         warm_up = load(port, "/v1/terminal/accruals", args.clients, warm_seconds,
                        write_requests(folder, tills, WARM_UP_REQUESTS, WRK_THREADS))  # connections, caches
-        # Enough fresh requests for twice the warm-up's pace: each is sent once.
-        timed = max(1000, int(2 * warm_up["rps"] * args.seconds))
-        accruals = load(port, "/v1/terminal/accruals", args.clients, args.seconds,
-                        write_requests(folder, tills, timed, WRK_THREADS))
-        baseline = load(port, "/health/ready", args.clients, args.seconds)
+        # The phases alternate, so that both kinds see the machine alike (on a shared machine
+        # its speed drifts within a minute). Each accrual phase gets fresh requests, enough
+        # for three times the warm-up's pace (each is sent once).
+        rounds = [], []
+        phase_seconds = args.seconds / args.rounds
+        for _ in range(args.rounds):
+            pace = max([warm_up["rps"]] + [phase["rps"] for phase in rounds[0]])
+            enough = max(1500, int(3 * pace * phase_seconds))
+            rounds[0].append(load(port, "/v1/terminal/accruals", args.clients, phase_seconds,
+                                  write_requests(folder, tills, enough, WRK_THREADS)))
+            rounds[1].append(load(port, "/health/ready", args.clients, phase_seconds))
+        accruals, baseline = pooled(rounds[0]), pooled(rounds[1])
         with db.transaction() as session:
             receipts = session.scalar(sa.select(sa.func.count()).select_from(ReceiptRow))
         problems = check_ledger(db)
@@ -216,7 +255,11 @@ def main(argv: list[str] | None = None) -> None:
             server.wait(timeout=30)
         cluster.stop()
     print(f"server: gunicorn gthread, {args.workers} workers x {args.threads} threads; "
-          f"load: wrk, {WRK_THREADS} threads, {args.clients} keep-alive connections; {args.seconds:g} s per phase")
+          f"load: wrk, {WRK_THREADS} threads, {args.clients} keep-alive connections; {args.rounds} rounds of "
+          f"{phase_seconds:g} s accruals then {phase_seconds:g} s baseline")
+    for n, (accrual, base) in enumerate(zip(*rounds), 1):
+        print(f"  round {n}: accruals {accrual['rps']:.1f}/s (p99 {accrual['p99_ms']:.1f} ms), "
+              f"baseline {base['rps']:.1f}/s: ratio {accrual['rps'] / base['rps']:.3f}")
     print(f"accruals: {accruals['rps']:.1f}/s p50 {accruals['p50_ms']:.1f} ms p99 {accruals['p99_ms']:.1f} ms "
           f"({accruals['count']} answered) errors {accruals['errors'] or 'none'}")
     print(f"baseline (GET /health/ready): {baseline['rps']:.1f}/s p50 {baseline['p50_ms']:.1f} ms "
@@ -227,14 +270,15 @@ def main(argv: list[str] | None = None) -> None:
             failures.append(f"{name}: {phase['errors']}")
     answered = warm_up["count"] + accruals["count"]
     # wrk stops counting at the deadline; requests in flight then still complete on the server.
-    if not answered <= receipts <= answered + 2 * args.clients:
+    in_flight = (1 + args.rounds) * args.clients
+    if not answered <= receipts <= answered + in_flight:
         failures.append(f"{answered} accruals answered 201 but {receipts} receipts exist")
     if problems:
         failures.append(f"ledger check: {len(problems)} problems, e.g. {problems[:3]}")
     if failures:
         sys.exit("; ".join(failures))
     print(f"receipts in the database: {receipts} for {answered} answers (warm-up and timed; at most "
-          f"{2 * args.clients} more were in flight at the deadlines); ledger sound")
+          f"{in_flight} more were in flight at the deadlines); ledger sound")
     print(f"RESULT api_accrual rps={accruals['rps']:.1f} p50_ms={accruals['p50_ms']:.1f} "
           f"p99_ms={accruals['p99_ms']:.1f} baseline_rps={baseline['rps']:.1f} "
           f"ratio={accruals['rps'] / baseline['rps']:.3f}")

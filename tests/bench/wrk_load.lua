@@ -59,10 +59,16 @@ function done(summary, latency, requests)
    for _, thread in ipairs(threads) do
       exhausted_total = exhausted_total + thread:get("exhausted")
    end
+   -- The latency at the middle of every 0.1 % of requests, so that the benchmark can pool
+   -- the latencies of several phases.
+   local shares = {}
+   for i = 0, 999 do
+      table.insert(shares, string.format("%d", latency:percentile((i + 0.5) / 10)))
+   end
    local e = summary.errors
    io.write(string.format(
       '{"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, "status_errors": %d, ' ..
-      '"socket_errors": %d, "timeouts": %d, "exhausted": %d}\n',
+      '"socket_errors": %d, "timeouts": %d, "exhausted": %d, "per_mille_us": [%s]}\n',
       summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), e.status,
-      e.connect + e.read + e.write, e.timeout, exhausted_total))
+      e.connect + e.read + e.write, e.timeout, exhausted_total, table.concat(shares, ", ")))
 end
