@@ -166,8 +166,7 @@ def programme(session: Session) -> ProgrammeSnapshot:
     own_changes = session.info.get(_CHANGED_KEY, False)
     pin = _pin_of(session)
     if pin is not None and not own_changes:
-        if not pin.checked:
-            check_revision(session, session.scalar(_REVISION))
+        _check_pin(session, pin)
         snapshot = pin.snapshot
     else:
         snapshot = _current(session, keep=not own_changes)
@@ -218,7 +217,12 @@ def confirm_pin(db: Database, pin: Pin) -> None:
     """Make sure an unchecked pin is current (one read), or raise ``ProgrammeMoved``."""
     if not pin.checked:
         with db.autocommit_session() as session:
-            check_revision(session, session.scalar(_REVISION))
+            _check_pin(session, pin)
+
+
+def _check_pin(session: Session, pin: Pin | None) -> None:
+    if pin is not None and not pin.checked:
+        check_revision(session, session.scalar(_REVISION))
 
 
 # Statements on the path of every request are built once: building one costs more Python
@@ -306,9 +310,7 @@ def _after_flush(session: Session, _context) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
-    pin = _pin_of(session)
-    if pin is not None and not pin.checked:
-        check_revision(session, session.scalar(_REVISION))
+    _check_pin(session, _pin_of(session))
 
 
 @event.listens_for(Session, "do_orm_execute")

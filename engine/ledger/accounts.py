@@ -2,8 +2,11 @@
 
 Guarantees: ``lock_member_account`` is the first lock every command takes for a member
 (row lock on PostgreSQL; SQLite transactions already hold the database's write lock), so
-read-then-write sequences on one member never interleave. ``post_transaction`` refuses an
-unbalanced set of entries, writes only INSERTs into the ledger, and moves the member's
+read-then-write sequences on one member never interleave (an accrual's card-session check
+takes it early, reading the account with the card: ``remember_locked_account``).
+``prepare_posting`` refuses an unbalanced set of entries; writing a posting
+(``post_transaction``, ``write_posting``, or within the receipt's statement, see
+``engine.ledger.receipts``) makes only INSERTs into the ledger and moves the member's
 cached balance by exactly the member entries.
 """
 from __future__ import annotations

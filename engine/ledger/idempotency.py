@@ -7,7 +7,9 @@ Guarantees:
   same key finds it taken and is refused at once with ``RequestInFlight``); SQLite runs
   one writer at a time, so a second request simply waits and replays. The key's row, with
   the answer, is written when the work is done: claiming, looking for an earlier answer and
-  recording cost two statements;
+  recording cost two statements; the claim's statement also reads the configuration's
+  revision, against which a till's request checks the snapshot it was pinned to
+  (``engine.snapshot``);
 - the first answer is stored with the key, refusals included: a refused command's work is
   rolled back with its transaction, and a second transaction claims the key again (waiting
   for it if need be) and stores the refusal, unless an answer was stored meanwhile, which
@@ -129,9 +131,7 @@ def _claim(session: Session, caller: str, key: str, *, wait: bool = False):
     check_revision(session, found.revision)
     if found.command is not None:
         return found
-    if wait or not postgresql:
-        return None
-    if not found.claimed:
+    if postgresql and not wait and not found.claimed:
         raise RequestInFlight(f"a request with idempotency key {key!r} is still being processed; "
                               "retry in a moment to get its answer")
     return None
