@@ -7,7 +7,8 @@ card named with the card session it opened (challenge answered with the card's A
 — through authentication, the published earning rules (the demo's: base rate, weekend
 coffee, first purchase, birthday, gold boost, a budgeted summer campaign) and the ledger.
 The baseline is ``GET /health/ready`` (one query for the schema revision), same server,
-same client. Reported: requests per second, p50 and p99 latency of each. The two kinds
+same client. Reported: requests per second, p50 and p99 latency of each, and the CPU time
+per request of gunicorn (with its workers) and of PostgreSQL (with its backends). The two kinds
 alternate in ``--rounds`` rounds (4 by default, ``--seconds`` of each kind in all), so
 that both see the machine alike when its speed drifts; each kind's figures pool its rounds.
 
@@ -24,7 +25,7 @@ answer must have been 2xx, the receipts must match the answers (up to the reques
 in flight when wrk stopped) and the ledger check must be clean; otherwise the script
 exits non-zero. Everything it started is stopped, also on failure. The last line printed is
 
-    RESULT api_accrual rps=... p50_ms=... p99_ms=... baseline_rps=... ratio=...
+    RESULT api_accrual rps=... p50_ms=... p99_ms=... baseline_rps=... ratio=... app_cpu_ms=... db_cpu_ms=...
 
     .venv/bin/python -m tests.bench.api_accrual [--tiny] [--seconds S] [--clients C] [--workers W] [--threads T]
 """
@@ -174,8 +175,40 @@ def pooled(phases: list[dict]) -> dict:
     for phase in phases:
         for kind, n in phase["errors"].items():
             errors[kind] = errors.get(kind, 0) + n
+    cpu_ms = {f"{name}_cpu_ms": 1000 * sum(p[f"{name}_cpu_s"] for p in phases) / count
+              for name in ("app", "db") if f"{name}_cpu_s" in phases[0]}
     return {"rps": count / seconds, "p50_ms": percentile(50), "p99_ms": percentile(99), "count": count,
-            "errors": errors}
+            "errors": errors, **cpu_ms}
+
+
+def cpu_seconds(root_pid: int) -> float:
+    """CPU time (user and system) used so far by a process and its descendants alive now
+    (gunicorn and its workers; PostgreSQL's postmaster and its backends)."""
+    parents, used = {}, {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # gone meanwhile
+            pid = int(entry.name)
+            parents[pid], used[pid] = int(fields[1]), int(fields[11]) + int(fields[12])
+    family, grown = {root_pid}, True
+    while grown:
+        more = {pid for pid, parent in parents.items() if parent in family} - family
+        family |= more
+        grown = bool(more)
+    return sum(used.get(pid, 0) for pid in family) / os.sysconf("SC_CLK_TCK")
+
+
+def measured(processes: dict[str, int], phase) -> dict:
+    """Run ``phase`` (a load) and add the CPU milliseconds per request each of ``processes``
+    (name: root pid) used meanwhile."""
+    before = {name: cpu_seconds(pid) for name, pid in processes.items()}
+    result = phase()
+    for name, pid in processes.items():
+        result[f"{name}_cpu_s"] = cpu_seconds(pid) - before[name]
+    return result
 
 
 def free_port() -> int:
@@ -237,13 +270,16 @@ def main(argv: list[str] | None = None) -> None:
         # its speed drifts within a minute). Each accrual phase gets fresh requests, enough
         # for three times the warm-up's pace (each is sent once).
         rounds = [], []
+        processes = {"app": server.pid, "db": int((cluster.data / "postmaster.pid").read_text().split()[0])}
         phase_seconds = args.seconds / args.rounds
         for _ in range(args.rounds):
             pace = max([warm_up["rps"]] + [phase["rps"] for phase in rounds[0]])
             enough = max(1500, int(3 * pace * phase_seconds))
-            rounds[0].append(load(port, "/v1/terminal/accruals", args.clients, phase_seconds,
-                                  write_requests(folder, tills, enough, WRK_THREADS)))
-            rounds[1].append(load(port, "/health/ready", args.clients, phase_seconds))
+            requests = write_requests(folder, tills, enough, WRK_THREADS)
+            rounds[0].append(measured(processes, lambda: load(port, "/v1/terminal/accruals", args.clients,
+                                                              phase_seconds, requests)))
+            rounds[1].append(measured(processes, lambda: load(port, "/health/ready", args.clients,
+                                                              phase_seconds)))
         accruals, baseline = pooled(rounds[0]), pooled(rounds[1])
         with db.transaction() as session:
             receipts = session.scalar(sa.select(sa.func.count()).select_from(ReceiptRow))
@@ -264,6 +300,8 @@ def main(argv: list[str] | None = None) -> None:
           f"({accruals['count']} answered) errors {accruals['errors'] or 'none'}")
     print(f"baseline (GET /health/ready): {baseline['rps']:.1f}/s p50 {baseline['p50_ms']:.1f} ms "
           f"p99 {baseline['p99_ms']:.1f} ms errors {baseline['errors'] or 'none'}")
+    print(f"CPU per request (gunicorn and its workers / PostgreSQL): accrual {accruals['app_cpu_ms']:.2f} / "
+          f"{accruals['db_cpu_ms']:.2f} ms, baseline {baseline['app_cpu_ms']:.2f} / {baseline['db_cpu_ms']:.2f} ms")
     failures = []
     for name, phase in (("warm-up", warm_up), ("accruals", accruals), ("baseline", baseline)):
         if phase["errors"]:
@@ -281,7 +319,8 @@ def main(argv: list[str] | None = None) -> None:
           f"{in_flight} more were in flight at the deadlines); ledger sound")
     print(f"RESULT api_accrual rps={accruals['rps']:.1f} p50_ms={accruals['p50_ms']:.1f} "
           f"p99_ms={accruals['p99_ms']:.1f} baseline_rps={baseline['rps']:.1f} "
-          f"ratio={accruals['rps'] / baseline['rps']:.3f}")
+          f"ratio={accruals['rps'] / baseline['rps']:.3f} app_cpu_ms={accruals['app_cpu_ms']:.2f} "
+          f"db_cpu_ms={accruals['db_cpu_ms']:.2f}")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,9 @@
-"""The API benchmark pools the latencies of its alternating phases by their requests."""
-from tests.bench.api_accrual import pooled
+"""The API benchmark pools its alternating phases by their requests, and counts CPU time."""
+import os
+import subprocess
+import sys
+
+from tests.bench.api_accrual import cpu_seconds, pooled
 
 
 def phase(count: int, seconds: float, latency_ms: float, errors: dict | None = None) -> dict:
@@ -24,3 +28,25 @@ def test_a_single_phase_keeps_its_own_percentiles():
 def test_errors_of_every_phase_are_added_up():
     result = pooled([phase(10, 1.0, 5, {"status_errors": 2}), phase(10, 1.0, 5, {"status_errors": 1, "timeouts": 4})])
     assert result["errors"] == {"status_errors": 3, "timeouts": 4}
+
+
+def test_cpu_time_is_shared_out_over_all_requests():
+    phases = [dict(phase(100, 1.0, 5), app_cpu_s=0.5, db_cpu_s=0.1), dict(phase(300, 1.0, 5), app_cpu_s=1.5,
+                                                                            db_cpu_s=0.3)]
+    result = pooled(phases)
+    assert (result["app_cpu_ms"], result["db_cpu_ms"]) == (5.0, 1.0)
+
+
+def test_the_cpu_time_of_a_process_and_its_children_grows_as_they_work():
+    busy = ("import sys, time\nsys.stdin.readline()\nend = time.process_time() + 0.3\n"
+            "while time.process_time() < end: pass\nprint('done', flush=True)\nsys.stdin.readline()")
+    with subprocess.Popen([sys.executable, "-c", busy], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          text=True) as child:
+        try:
+            before = cpu_seconds(os.getpid())
+            child.stdin.write("go\n")
+            child.stdin.flush()
+            assert child.stdout.readline().strip() == "done"
+            assert cpu_seconds(os.getpid()) - before >= 0.29  # the child's busy loop counts (in clock ticks)
+        finally:
+            child.kill()
