@@ -149,8 +149,13 @@ def write_posting(session: Session, posting: Posting) -> PostedTransaction:
                                       for a, amount in posting.entries])
     posting.account.balance += posting.member_points
     if posting.lot is not None:
-        session.execute(_INSERT_LOT, {**posting.lot, "transaction_id": transaction_id})
+        insert_lot(session, posting.lot, transaction_id)
     return PostedTransaction(transaction_id)
+
+
+def insert_lot(session: Session, lot: dict, transaction_id: int) -> None:
+    """Insert ``lot`` (a row from ``engine.ledger.lots.new_lot``) for a posted transaction."""
+    session.execute(_INSERT_LOT, {**lot, "transaction_id": transaction_id})
 
 
 @functools.cache

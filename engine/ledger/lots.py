@@ -15,7 +15,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from engine.ledger.accounts import PostedTransaction
+from engine.ledger.accounts import PostedTransaction, insert_lot
 from engine.ledger.allocation import take_in_order
 from engine.orm.ledger import AccountRow, LotAllocationRow, LotRow
 
@@ -32,9 +32,6 @@ class Holdings:
     debt: int
 
 
-_INSERT_LOT = sa.insert(LotRow.__table__)
-
-
 def new_lot(account: AccountRow, points: int, *, earned_at: datetime, available_at: datetime,
             expires_at: datetime | None) -> dict:
     """The row of a new lot of ``points`` for the account's member, but its transaction; what
@@ -48,8 +45,8 @@ def new_lot(account: AccountRow, points: int, *, earned_at: datetime, available_
 def add_lot(session: Session, account: AccountRow, transaction: PostedTransaction, points: int, *,
             earned_at: datetime, available_at: datetime, expires_at: datetime | None) -> None:
     """A lot of ``points`` for the account's member; whatever the member owes is paid first."""
-    session.execute(_INSERT_LOT, {**new_lot(account, points, earned_at=earned_at, available_at=available_at,
-                                            expires_at=expires_at), "transaction_id": transaction.id})
+    insert_lot(session, new_lot(account, points, earned_at=earned_at, available_at=available_at,
+                                expires_at=expires_at), transaction.id)
 
 
 def member_lots(session: Session, member_pk: int, *, spendable_at: datetime | None = None) -> list[LotRow]:
