@@ -4,12 +4,12 @@ from dataclasses import dataclass, replace
 import pytest
 import sqlalchemy as sa
 
-from engine.errors import IdempotencyKeyReused, InsufficientPoints, InvalidInput
+from engine.errors import IdempotencyKeyReused, InsufficientPoints, InvalidInput, RequestInFlight
 from engine.ledger.adjustments import adjust_points
 from engine.ledger.commands import AdjustPoints, PlaceHold
 from engine.ledger.earning import earn_points
 from engine.ledger.holds import place_hold
-from engine.ledger.idempotency import purge_idempotency_keys, run_idempotent
+from engine.ledger.idempotency import purge_idempotency_keys, request_fingerprint, run_idempotent
 from engine.orm.ledger import IdempotencyKeyRow, LedgerTransactionRow
 from tests.support.assertions import refused_unchanged
 
@@ -108,3 +108,31 @@ def test_a_refusal_is_stored_without_the_work_it_rolled_back(database, clock, ma
     with database.transaction() as session:
         stored = session.execute(sa.select(IdempotencyKeyRow.outcome).where(IdempotencyKeyRow.key == "k-1")).all()
     assert [row.outcome for row in stored] == ["refused"] and postings(database) == 1  # the top-up of make_member
+
+
+@pytest.mark.parametrize("database", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
+def test_an_answer_committed_after_the_claim_refuses_this_request_which_keeps_nothing(database, clock):
+    # The claim's statement reads the key's row before it takes the key's lock: a first
+    # request that commits in between is found only when this one stores its answer.
+    # Made deterministic here by committing the other answer from inside the work.
+    request = {"points": 5}
+
+    def work(session):
+        session.add(IdempotencyKeyRow(caller="S1-T1", key="side-effect", command="probe", request_hash="-",
+                                      outcome="ok", response="{}", created_at=clock()))
+        session.flush()
+        with database.engine.connect() as other:
+            other.execute(sa.insert(IdempotencyKeyRow.__table__).values(
+                caller="S1-T1", key="k-1", command="probe", request_hash=request_fingerprint("probe", request),
+                outcome="ok", response='{"points": 7}', created_at=clock()))
+            other.commit()
+        return _Answer(5)
+
+    with pytest.raises(RequestInFlight):
+        run_idempotent(database, caller="S1-T1", key="k-1", command="probe", request=request, now=clock(),
+                       work=work, result_type=_Answer)
+    with database.transaction() as session:
+        assert session.scalar(sa.select(IdempotencyKeyRow.id).where(IdempotencyKeyRow.key == "side-effect")) is None
+    retry = run_idempotent(database, caller="S1-T1", key="k-1", command="probe", request=request, now=clock(),
+                           work=work, result_type=_Answer)
+    assert retry == _Answer(7)  # the answer that was committed first
