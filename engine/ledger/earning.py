@@ -68,7 +68,7 @@ def earn_points(db: Database, basket: Basket, *, caller: str, idempotency_key: s
             description=f"purchase {basket.store_code}/{basket.terminal_code}/{basket.receipt_number}",
             lot=new_lot(account, points, earned_at=basket.occurred_at, available_at=available_at,
                         expires_at=expires_at)) if points else None
-        awards, line_points = ([], []) if evaluation is None else award_rows(
+        awards = [] if evaluation is None else award_rows(
             rules_calculator, evaluation, member_pk=member.id, occurred_at=basket.occurred_at)
         # When the receipt was taken (a retry under a new key, or a concurrent one), the
         # refusal rolls back everything, the posting written with it included.
@@ -79,7 +79,7 @@ def earn_points(db: Database, basket: Basket, *, caller: str, idempotency_key: s
             points=points), [dict(
                 line_no=line.line_no, sku=line.sku, category=line.category, brand=line.brand,
                 quantity=line.quantity, amount_minor=line.amount_minor, eligible_minor=earned.eligible_minor,
-                points=earned.points) for line, earned in zip(basket.lines, lines)], awards, line_points, posting)
+                points=earned.points) for line, earned in zip(basket.lines, lines)], awards, posting)
         if recorded.receipt_id is None:
             raise _receipt_taken(basket)
         if points:

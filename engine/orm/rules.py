@@ -121,14 +121,9 @@ class ReceiptRuleAwardRow(Base):
     desired: Mapped[int] = mapped_column(Points)
     applied: Mapped[int] = mapped_column(Points)
     capped_by: Mapped[str | None] = mapped_column(sa.String(20))
-
-
-class ReceiptLineRulePointsRow(Base):
-    __tablename__ = "receipt_line_rule_points"
-
-    award_id: Mapped[int] = mapped_column(sa.ForeignKey("receipt_rule_awards.id"), primary_key=True)
-    receipt_line_id: Mapped[int] = mapped_column(sa.ForeignKey("receipt_lines.id"), primary_key=True, index=True)
-    points: Mapped[int] = mapped_column(Points)
+    # [[line_no, points], ...]: the lines the rule gave points to (what a support agent reads
+    # to explain a line; refunds reverse receipt_lines.points, the lines' totals)
+    line_points: Mapped[list] = mapped_column(sa.JSON, server_default="[]")
 
 
 class ReferralRow(Base):

@@ -25,7 +25,6 @@ from sqlalchemy.orm import Session
 from engine.database import Database
 from engine.errors import InvalidInput, Problem, not_found, refuse_if
 from engine.ledger.basket import BaseRateCalculator, Basket, EarningContext, LinePoints, validate_basket
-from engine.ledger.receipts import LinePointsOfRule
 from engine.orm.ledger import ReceiptRow
 from engine.orm.members import MemberRow
 from engine.orm.rules import (MemberAttributeRow, ReceiptRuleAwardRow, RuleVersionRow,
@@ -216,16 +215,15 @@ def calculator_for_sale(session: Session, basket: Basket, member: MemberRow, sto
 
 
 def award_rows(calculator: RulesCalculator, evaluation: Evaluation, *, member_pk: int,
-               occurred_at: datetime) -> tuple[list[dict], list[LinePointsOfRule]]:
-    """What each rule version gave a receipt, in total (``receipt_rule_awards`` rows but the
-    receipt's id) and per line, for ``engine.ledger.receipts.record_receipt``."""
+               occurred_at: datetime) -> list[dict]:
+    """What each rule version gave a receipt, in total and per line (``receipt_rule_awards``
+    rows but the receipt's id), for ``engine.ledger.receipts.record_receipt``."""
     local_day = calculator.sale.local(occurred_at).date()
-    awards = [dict(member_id=member_pk, rule_version_id=calculator.version_ids.get((award.rule_key, award.version)),
-                   rule_key=award.rule_key, campaign_code=award.campaign, local_date=local_day, desired=award.desired,
-                   applied=award.applied, capped_by=award.capped_by) for award in evaluation.awards]
-    line_points = [LinePointsOfRule(award.rule_key, line_no, points)
-                   for award in evaluation.awards for line_no, points in award.lines if points]
-    return awards, line_points
+    return [dict(member_id=member_pk, rule_version_id=calculator.version_ids.get((award.rule_key, award.version)),
+                 rule_key=award.rule_key, campaign_code=award.campaign, local_date=local_day, desired=award.desired,
+                 applied=award.applied, capped_by=award.capped_by,
+                 line_points=[[line_no, points] for line_no, points in award.lines if points])
+            for award in evaluation.awards]
 
 
 def simulate(db: Database, basket: Basket, *, now: datetime, member_id: str | None = None,

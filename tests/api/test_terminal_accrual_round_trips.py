@@ -19,7 +19,7 @@ from engine.rules import campaigns, versions
 # its points with their lot, in one statement. The configuration's revision, which the till's
 # request checks its snapshot against, comes with the idempotency claim; the member's
 # account, locked, with the card session; the cap usage with the member's facts.
-BUDGET = {"sqlite": 17, "postgresql": 6}
+BUDGET = {"sqlite": 14, "postgresql": 6}
 
 
 @pytest.fixture

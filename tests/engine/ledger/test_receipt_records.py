@@ -1,15 +1,15 @@
-"""A receipt is written with its lines, its rule awards and their points per line, all or nothing, and
-with the ledger posting of its points."""
+"""A receipt is written with its lines and its rule awards (with their points per line), all or
+nothing, and with the ledger posting of its points."""
 from decimal import Decimal
 
 import sqlalchemy as sa
 
 from engine.ledger.accounts import lock_member_account, prepare_posting
 from engine.ledger.lots import new_lot
-from engine.ledger.receipts import LinePointsOfRule, record_receipt
+from engine.ledger.receipts import record_receipt
 from engine.orm.ledger import AccountRow, EntryRow, LotRow, ReceiptLineRow, ReceiptRow
 from engine.orm.members import MemberRow
-from engine.orm.rules import ReceiptLineRulePointsRow, ReceiptRuleAwardRow
+from engine.orm.rules import ReceiptRuleAwardRow
 from engine.snapshot import programme
 
 
@@ -20,22 +20,19 @@ def _write(session, member_public_id: str, receipt_number: str, clock) -> int | 
     lines = [dict(line_no=n, sku=f"SKU{n}", category="tea" if n == 2 else None, brand=None,
                   quantity=Decimal("1.5"), amount_minor=100 * n, eligible_minor=100 * n, points=n) for n in (1, 2)]
     awards = [dict(member_id=member_pk, rule_version_id=None, rule_key=key, campaign_code=None,
-                   local_date=clock().date(), desired=desired, applied=applied, capped_by=capped)
-              for key, desired, applied, capped in (("base", 3, 3, None), ("tea", 9, 4, "per_transaction"))]
+                   local_date=clock().date(), desired=desired, applied=applied, capped_by=capped, line_points=given)
+              for key, desired, applied, capped, given in (("base", 3, 3, None, [[1, 1], [2, 2]]),
+                                                           ("tea", 9, 4, "per_transaction", [[2, 4]]))]
     return record_receipt(session, dict(
         store_id=store.id, terminal_id=terminal.id, receipt_number=receipt_number, member_id=member_pk,
-        occurred_at=clock(), currency="EUR", total_minor=300, paid_with_points_minor=0, points=7), lines, awards,
-        [LinePointsOfRule("base", 1, 1), LinePointsOfRule("base", 2, 2), LinePointsOfRule("tea", 2, 4)]).receipt_id
+        occurred_at=clock(), currency="EUR", total_minor=300, paid_with_points_minor=0, points=7), lines,
+        awards).receipt_id
 
 
 def _line_points(session) -> list[tuple]:
-    return sorted(session.execute(
-        sa.select(ReceiptRow.receipt_number, ReceiptRuleAwardRow.rule_key, ReceiptLineRow.line_no,
-                  ReceiptLineRulePointsRow.points)
-        .join(ReceiptRuleAwardRow, ReceiptRuleAwardRow.id == ReceiptLineRulePointsRow.award_id)
-        .join(ReceiptLineRow, ReceiptLineRow.id == ReceiptLineRulePointsRow.receipt_line_id)
-        .join(ReceiptRow, ReceiptRow.id == ReceiptLineRow.receipt_id)
-        .where(ReceiptRow.id == ReceiptRuleAwardRow.receipt_id)).all())
+    return sorted((receipt, rule, line_no, points) for receipt, rule, given in session.execute(
+        sa.select(ReceiptRow.receipt_number, ReceiptRuleAwardRow.rule_key, ReceiptRuleAwardRow.line_points)
+        .join(ReceiptRow, ReceiptRow.id == ReceiptRuleAwardRow.receipt_id)) for line_no, points in given)
 
 
 def test_each_rule_s_points_land_on_their_own_award_and_line(database, till, make_member, clock):
@@ -61,8 +58,8 @@ def test_a_receipt_taken_already_writes_nothing_of_its_lines_or_awards(database,
     with database.transaction() as session:
         assert _write(session, member.public_id, "R1", clock) is None
         counts = [session.scalar(sa.select(sa.func.count()).select_from(table)) for table in (
-            ReceiptRow, ReceiptLineRow, ReceiptRuleAwardRow, ReceiptLineRulePointsRow)]
-        assert counts == [1, 2, 2, 3]
+            ReceiptRow, ReceiptLineRow, ReceiptRuleAwardRow)]
+        assert counts == [1, 2, 2] and len(_line_points(session)) == 3
 
 
 def test_a_receipt_written_with_its_posting_refers_to_the_transaction_that_earned_its_points(
@@ -79,7 +76,7 @@ def test_a_receipt_written_with_its_posting_refers_to_the_transaction_that_earne
             store_id=store.id, terminal_id=terminal.id, receipt_number="R1", member_id=member_pk,
             occurred_at=clock(), currency="EUR", total_minor=700, paid_with_points_minor=0, points=7),
             [dict(line_no=1, sku="SKU1", category=None, brand=None, quantity=Decimal(1), amount_minor=700,
-                  eligible_minor=700, points=7)], [], [], posting)
+                  eligible_minor=700, points=7)], [], posting)
         assert account.balance == 7
     with database.transaction() as session:
         receipt = session.scalar(sa.select(ReceiptRow).where(ReceiptRow.id == recorded.receipt_id))
