@@ -1,11 +1,11 @@
 """Writing a receipt that earned: the receipt, its lines, and what each rule gave it.
 
 Guarantees: the receipt, its lines and its rule awards (with the points each gave each
-line) are written together or not at all; a receipt (store, terminal, receipt number) that exists already,
-or that a concurrent transaction is inserting (PostgreSQL waits for it), is not written
-again and nothing of it is (``record_receipt`` answers no receipt id). On PostgreSQL it is
-one statement, with the ledger posting of the receipt's points; elsewhere one statement
-per table.
+line) are written together or not at all; a receipt (store, terminal, receipt number) that
+exists already, or that a concurrent transaction is inserting (PostgreSQL waits for it), is
+not written again and nothing of it is (``record_receipt`` answers no receipt id). On
+PostgreSQL it is one statement, with the ledger posting of the receipt's points; elsewhere
+one statement per table.
 """
 from __future__ import annotations
 
@@ -78,10 +78,10 @@ _AWARD_COLUMNS = {"member_id": "INTEGER", "rule_version_id": "INTEGER", "rule_ke
                   "capped_by": "VARCHAR"}
 
 
-def _unnest(prefix: str, columns: dict[str, str], alias: str | None = None) -> str:
-    """Rows from one array parameter per column (``:prefix_column``), as ``alias`` (or ``prefix``)."""
+def _unnest(prefix: str, columns: dict[str, str]) -> str:
+    """Rows from one array parameter per column (``:prefix_column``), as ``prefix``."""
     arrays = ", ".join(f"CAST(:{prefix}_{name} AS {kind}[])" for name, kind in columns.items())
-    return f"unnest({arrays}) AS {alias or prefix}({', '.join(columns)})"
+    return f"unnest({arrays}) AS {prefix}({', '.join(columns)})"
 
 
 # Data-modifying CTEs all run to completion; when the receipt is taken, ``receipt`` is
@@ -104,11 +104,9 @@ def _record_on_postgresql(posting: tuple[int, bool] | None) -> sa.TextClause:
     line AS (
         INSERT INTO receipt_lines (receipt_id, {", ".join(_LINE_COLUMNS)})
         SELECT receipt.id, {", ".join(f"line.{name}" for name in _LINE_COLUMNS)}
-        FROM receipt, {_unnest("line", _LINE_COLUMNS)}
-        RETURNING id),
+        FROM receipt, {_unnest("line", _LINE_COLUMNS)}),
     award AS (
         INSERT INTO receipt_rule_awards (receipt_id, {", ".join(_AWARD_COLUMNS)}, line_points)
         SELECT receipt.id, {", ".join(f"award.{name}" for name in _AWARD_COLUMNS)}, CAST(award.line_points AS JSON)
-        FROM receipt, {_unnest("award", {**_AWARD_COLUMNS, "line_points": "TEXT"})}
-        RETURNING id)
+        FROM receipt, {_unnest("award", {**_AWARD_COLUMNS, "line_points": "TEXT"})})
     SELECT (SELECT id FROM receipt) AS receipt_id{posted}""")
