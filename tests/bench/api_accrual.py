@@ -202,8 +202,8 @@ def cpu_seconds(root_pid: int) -> float:
 
 
 def measured(processes: dict[str, int], phase) -> dict:
-    """Run ``phase`` (a load) and add the CPU milliseconds per request each of ``processes``
-    (name: root pid) used meanwhile."""
+    """Run ``phase`` (a load) and add to its result the CPU seconds each of ``processes``
+    (name: root pid) used meanwhile, as ``<name>_cpu_s``."""
     before = {name: cpu_seconds(pid) for name, pid in processes.items()}
     result = phase()
     for name, pid in processes.items():
@@ -268,19 +268,19 @@ def main(argv: list[str] | None = None) -> None:
                        write_requests(folder, tills, WARM_UP_REQUESTS, WRK_THREADS))  # connections, caches
         # The phases alternate, so that both kinds see the machine alike (on a shared machine
         # its speed drifts within a minute). Each accrual phase gets fresh requests, enough
-        # for three times the warm-up's pace (each is sent once).
-        rounds = [], []
+        # for three times the fastest pace seen so far (each is sent once).
+        accrual_phases, baseline_phases = [], []
         processes = {"app": server.pid, "db": int((cluster.data / "postmaster.pid").read_text().split()[0])}
         phase_seconds = args.seconds / args.rounds
         for _ in range(args.rounds):
-            pace = max([warm_up["rps"]] + [phase["rps"] for phase in rounds[0]])
+            pace = max([warm_up["rps"]] + [phase["rps"] for phase in accrual_phases])
             enough = max(1500, int(3 * pace * phase_seconds))
             requests = write_requests(folder, tills, enough, WRK_THREADS)
-            rounds[0].append(measured(processes, lambda: load(port, "/v1/terminal/accruals", args.clients,
-                                                              phase_seconds, requests)))
-            rounds[1].append(measured(processes, lambda: load(port, "/health/ready", args.clients,
-                                                              phase_seconds)))
-        accruals, baseline = pooled(rounds[0]), pooled(rounds[1])
+            accrual_phases.append(measured(processes, lambda: load(
+                port, "/v1/terminal/accruals", args.clients, phase_seconds, requests)))
+            baseline_phases.append(measured(processes, lambda: load(
+                port, "/health/ready", args.clients, phase_seconds)))
+        accruals, baseline = pooled(accrual_phases), pooled(baseline_phases)
         with db.transaction() as session:
             receipts = session.scalar(sa.select(sa.func.count()).select_from(ReceiptRow))
         problems = check_ledger(db)
@@ -293,7 +293,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"server: gunicorn gthread, {args.workers} workers x {args.threads} threads; "
           f"load: wrk, {WRK_THREADS} threads, {args.clients} keep-alive connections; {args.rounds} rounds of "
           f"{phase_seconds:g} s accruals then {phase_seconds:g} s baseline")
-    for n, (accrual, base) in enumerate(zip(*rounds), 1):
+    for n, (accrual, base) in enumerate(zip(accrual_phases, baseline_phases), 1):
         print(f"  round {n}: accruals {accrual['rps']:.1f}/s (p99 {accrual['p99_ms']:.1f} ms), "
               f"baseline {base['rps']:.1f}/s: ratio {accrual['rps'] / base['rps']:.3f}")
     print(f"accruals: {accruals['rps']:.1f}/s p50 {accruals['p50_ms']:.1f} ms p99 {accruals['p99_ms']:.1f} ms "
