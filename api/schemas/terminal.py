@@ -110,8 +110,22 @@ class LinePointsSchema(ma.Schema):
 
 
 class RuleLinePointsSchema(ma.Schema):
-    line_no = fields.Function(lambda pair: pair[0], required=True)
-    points = fields.Function(lambda pair: pair[1], required=True)
+    """One line's share of a rule's points (the shape ``LinePointPairs`` writes)."""
+
+    line_no = fields.Integer(required=True)
+    points = fields.Integer(required=True)
+
+
+class LinePointPairs(fields.List):
+    """A rule's points per line, kept by the engine as ``(line_no, points)`` pairs, written as
+    a list of ``RuleLinePointsSchema`` objects. Built directly: every accrual's answer carries
+    one per rule, and a nested schema per pair cost more than the rest of the answer."""
+
+    def __init__(self, **kwargs):
+        super().__init__(fields.Nested(RuleLinePointsSchema), **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else [{"line_no": line_no, "points": points} for line_no, points in value]
 
 
 class RuleAwardSchema(ma.Schema):
@@ -123,7 +137,7 @@ class RuleAwardSchema(ma.Schema):
     desired = fields.Integer(required=True)
     applied = fields.Integer(required=True)
     capped_by = fields.String(allow_none=True, required=True)
-    lines = fields.List(fields.Nested(RuleLinePointsSchema), required=True)
+    lines = LinePointPairs(required=True)
 
 
 class AccrualResultSchema(ma.Schema):
@@ -131,8 +145,8 @@ class AccrualResultSchema(ma.Schema):
     member_id = fields.String(required=True)
     receipt_number = fields.String(required=True)
     points = fields.Integer(required=True)
-    lines = fields.List(fields.Nested(LinePointsSchema), required=True)
-    rules = fields.List(fields.Nested(RuleAwardSchema), required=True,
+    lines = fields.Nested(LinePointsSchema, many=True, required=True)
+    rules = fields.Nested(RuleAwardSchema, many=True, required=True,
                         metadata={"description": "why: the points each rule version gave, the base rate first"})
     available_at = fields.AwareDateTime(required=True)
     expires_at = fields.AwareDateTime(allow_none=True, required=True)
