@@ -40,10 +40,11 @@ def empty_form() -> RuleForm:
                      "effect_rounding": "down"}, {})
 
 
-def definition_from_form(form, *, exponent: int) -> tuple[dict, dict[str, list[str]], dict[int, str]]:
+def definition_from_form(form, *, exponent: int) -> tuple[dict, dict[str, list[str]], dict[str, str]]:
     """The rule definition the submitted ``form`` (a MultiDict) describes, the errors in
     fields that are not even numbers or times, and which form field each condition came from
-    (by its index in ``conditions``) so the engine's problems can be shown next to it."""
+    (by its path, ``conditions[2]``, and ``conditions[2].maximum`` where one part of the
+    condition has a field of its own) so the engine's problems can be shown next to it."""
     errors: dict[str, list[str]] = {}
     text = {name: (form.get(name) or "").strip() for name in form.keys()}
 
@@ -94,10 +95,13 @@ def definition_from_form(form, *, exponent: int) -> tuple[dict, dict[str, list[s
         definition["limits"] = {k: v for k, v in limits.items() if v is not None}
 
     conditions: list[dict] = []
-    sources: dict[int, str] = {}
+    sources: dict[str, str] = {}
 
-    def add(field: str, condition: dict) -> None:
-        sources[len(conditions)] = field
+    def add(field: str, condition: dict, **parts: str) -> None:
+        """Add ``condition``, which came from ``field`` and, for each of ``parts``, from that field."""
+        where = f"conditions[{len(conditions)}]"
+        sources[where] = field
+        sources.update({f"{where}.{part}": name for part, name in parts.items()})
         conditions.append(condition)
 
     for kind, _ in LIST_FIELDS:
@@ -120,7 +124,7 @@ def definition_from_form(form, *, exponent: int) -> tuple[dict, dict[str, list[s
     low, high = money("cond_basket_min"), money("cond_basket_max")
     if low is not None or high is not None:
         add("cond_basket_min", {"kind": "basket_total", **({"minimum": low} if low is not None else {}),
-                                **({"maximum": high} if high is not None else {})})
+                                **({"maximum": high} if high is not None else {})}, maximum="cond_basket_max")
     for flag in ("first_purchase", "birthday_month"):
         if form.get(f"cond_{flag}"):
             add(f"cond_{flag}", {"kind": flag})
@@ -171,10 +175,11 @@ def unsupported_conditions(definition: dict) -> list[str]:
                    or (c.get("kind") == "channel" and c.get("exclude"))})
 
 
-def place_problems(problems: list[Problem], sources: dict[int, str]) -> dict[str, list[str]]:
+def place_problems(problems: list[Problem], sources: dict[str, str]) -> dict[str, list[str]]:
     """The engine's problems by form field: ``effect.points`` → ``effect_points``,
-    ``limits.per_member_day`` → ``limit_per_member_day``, ``conditions[2].values`` → the field
-    condition 2 came from; anything else → ``form`` (shown above the form)."""
+    ``limits.per_member_day`` → ``limit_per_member_day``, ``conditions[2].maximum`` → the field
+    that part of condition 2 came from, else the field condition 2 came from; anything else →
+    ``form`` (shown above the form)."""
     placed: dict[str, list[str]] = {}
     for problem in problems:
         field = problem.field
@@ -183,8 +188,7 @@ def place_problems(problems: list[Problem], sources: dict[int, str]) -> dict[str
         elif field.startswith("limits."):
             name = "limit_" + field.removeprefix("limits.")
         elif field.startswith("conditions["):
-            index = field.removeprefix("conditions[").split("]")[0]
-            name = sources.get(int(index), "form") if index.isdigit() else "form"
+            name = sources.get(field) or sources.get(field.split(".")[0], "form")
         elif field in ("key", "name", "priority", "stacking", "group", "campaign"):
             name = field
         elif field == "effect":

@@ -46,6 +46,15 @@ def test_a_condition_problem_lands_on_the_condition_field(marketer):
     assert 'id="cond_time_from-error"' in response.get_data(as_text=True)
 
 
+def test_a_problem_with_one_part_of_a_condition_lands_on_that_part(marketer, database):
+    response = marketer.submit("/console/rules/new", WEEKEND_COFFEE | {"cond_basket_min": "50", "cond_basket_max": "20"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="cond_basket_max-error">Must not be below the minimum.' in html
+    assert 'id="cond_basket_min-error"' not in html
+    assert versions.list_versions(database) == []
+
+
 def test_simulating_the_draft_shows_what_it_would_add(marketer, till):
     marketer.submit("/console/rules/new", WEEKEND_COFFEE)
     sale = {"store_code": till.store_code, "member": "hypothetical", "tier": "", "when": "",
