@@ -14,8 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from werkzeug.datastructures import MultiDict
+
 from api.web.pages import sentence
 from engine.errors import Problem
+from engine.ledger.basket import CHANNELS
+from engine.rules.model import Condition, rule_from_dict
 
 DAYS = ((1, "Mon"), (2, "Tue"), (3, "Wed"), (4, "Thu"), (5, "Fri"), (6, "Sat"), (7, "Sun"))
 LIST_FIELDS = (("category", "Categories"), ("sku", "SKUs"), ("brand", "Brands"), ("store", "Stores"),
@@ -193,9 +197,24 @@ def form_from_definition(definition: dict, *, exponent: int) -> RuleForm:
     return RuleForm(values, {})
 
 
-def unsupported_conditions(definition: dict) -> list[str]:
-    """Condition kinds in ``definition`` the form cannot show (edit those with the API or CLI)."""
-    return sorted({c.get("kind") for c in definition.get("conditions", []) if c.get("kind") not in FORM_KINDS})
+def unsupported_conditions(definition: dict, *, exponent: int) -> list[str]:
+    """Condition kinds in ``definition`` the form cannot show as they are (edit those with the
+    API or CLI): kinds it does not offer, and conditions that would not come back the same
+    from the form, such as two of one kind (the form has one field for each), a list value
+    with a comma in it, a channel it has no box for, or a time with seconds."""
+    conditions = [c for c in definition.get("conditions", []) if isinstance(c, dict)]
+    offered = [c for c in conditions if c.get("kind") in FORM_KINDS]
+    shown = form_from_definition({"conditions": offered}, exponent=exponent).values
+    boxes = {"cond_channel": CHANNELS, "cond_days": [str(n) for n, _ in DAYS]}
+    posted = MultiDict()  # what the page posts back: of the channels and days, only those it has boxes for
+    for name, value in shown.items():
+        for one in value if isinstance(value, list) else [value]:
+            if name not in boxes or one in boxes[name]:
+                posted.add(name, one)
+    rebuilt, _, _ = definition_from_form(posted, exponent=exponent)
+    before, after = ([_meaning(c) for c in found] for found in (offered, rebuilt.get("conditions", [])))
+    changed = {c.kind for c in before + after if before.count(c) != after.count(c)}
+    return sorted({str(c.get("kind")) for c in conditions if c.get("kind") not in FORM_KINDS} | changed)
 
 
 def place_problems(problems: list[Problem], sources: dict[str, str]) -> dict[str, list[str]]:
@@ -220,6 +239,11 @@ def place_problems(problems: list[Problem], sources: dict[str, str]) -> dict[str
             name = "form"
         placed.setdefault(name, []).append(sentence(problem.message))
     return placed
+
+
+def _meaning(condition: dict) -> Condition:
+    """A condition as the engine reads it (so ``"7.0"`` days and ``7`` days are the same)."""
+    return rule_from_dict({"conditions": [condition]}).conditions[0]
 
 
 def _text(value) -> str:

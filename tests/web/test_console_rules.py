@@ -6,6 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 
+from api.web.rule_form import unsupported_conditions
 from engine.ledger.earning import earn_points
 from engine.rules import versions
 from tests.conftest import new_key
@@ -145,6 +146,31 @@ def test_a_channel_exclude_rule_saved_elsewhere_opens_in_the_form_and_comes_back
     assert 'href="/console/rules/not-online/edit"' in marketer.get("/console/rules/not-online").get_data(as_text=True)
     assert resubmit_unchanged(marketer, "not-online").status_code == 302
     assert latest_definition(database, "not-online") == saved
+
+
+@pytest.mark.parametrize("conditions, kinds", [
+    ([{"kind": "currency", "values": ["EUR"]}], ["currency"]),  # not offered
+    ([{"kind": "category", "values": ["coffee"]}, {"kind": "category", "values": ["organic"]}], ["category"]),
+    ([{"kind": "sku", "values": ["LATTE"]}, {"kind": "sku", "values": ["LATTE"]}], ["sku"]),
+    ([{"kind": "quantity", "minimum": 1}, {"kind": "quantity", "maximum": 5}], ["quantity"]),
+    ([{"kind": "attribute", "attribute": "a", "values": ["x"]}, {"kind": "attribute", "attribute": "b", "values": ["y"]}],
+     ["attribute"]),
+    ([{"kind": "attribute", "attribute": "newsletter", "values": ["yes, weekly"]}], ["attribute"]),
+    ([{"kind": "channel", "values": ["kiosk"]}], ["channel"]),
+    ([{"kind": "time_window", "time_from": "10:00:30", "time_until": "12:00"}], ["time_window"]),
+    ([{"kind": "enrolment_age", "minimum": "7.5"}, {"kind": "line_amount", "minimum": "150.5"}],
+     ["enrolment_age", "line_amount"]),
+])
+def test_a_rule_the_form_would_change_is_shown_read_only(marketer, database, clock, conditions, kinds):
+    definition = {"key": "odd", "name": "Odd", "effect": {"kind": "fixed_per_transaction", "points": 5},
+                  "conditions": [{"kind": "brand", "values": ["acme"]}] + conditions}
+    versions.create_draft(database, definition, now=clock())
+    saved = latest_definition(database, "odd")
+    assert unsupported_conditions(saved, exponent=2) == kinds
+    assert 'href="/console/rules/odd/edit"' not in marketer.get("/console/rules/odd").get_data(as_text=True)
+    opened = marketer.get("/console/rules/odd/edit", follow_redirects=True)
+    assert "This rule has conditions the form does not offer" in text_of(opened)
+    assert versions.list_versions(database, "odd")[-1].definition == saved
 
 
 @pytest.mark.parametrize("fields, field, message", [
