@@ -211,11 +211,11 @@ def rule_edit(key: str):
         require_permission(g.principal, "programme.write")
         return _save_draft(key)
     latest = next((v for v in found if v.status == "draft"), found[-1])
-    if unsupported_conditions(latest.definition):
+    exponent = get_settings(database()).currency_exponent
+    if unsupported_conditions(latest.definition, exponent=exponent):
         flash("This rule has conditions the form does not offer; change it with the API or `loyalty rules`.")
         return redirect(url_for("console.rule", key=key))
-    return _rule_form_page(form_from_definition(latest.definition,
-                                                exponent=get_settings(database()).currency_exponent), key=key)
+    return _rule_form_page(form_from_definition(latest.definition, exponent=exponent), key=key)
 
 
 @bp.route("/rules/<key>")
@@ -229,7 +229,8 @@ def rule(key: str):
     latest = draft or current or found[-1]
     settings = get_settings(database())
     return render_template("console/rule.html", key=key, versions=list(reversed(found)), draft=draft,
-                           current=current, latest=latest, unsupported=unsupported_conditions(latest.definition),
+                           current=current, latest=latest,
+                           unsupported=unsupported_conditions(latest.definition, exponent=settings.currency_exponent),
                            describe=lambda d: describe(d, exponent=settings.currency_exponent,
                                                        currency=settings.currency))
 

@@ -2,18 +2,24 @@
 engine's problems placed next to the fields they are about.
 
 The form offers the conditions marketers use every day (categories, SKUs, brands, stores,
-store groups, channels, tiers, segments, days of the week, a time window, a date range, the
-basket total, first purchase, birthday month); the definition it builds is the same JSON the
-API and CLI take, and the engine validates its meaning. A rule using conditions the form
-does not offer is shown read-only (``unsupported_conditions``) rather than edited lossily.
+store groups, channels, tiers and segments, each as a list or "all except" a list; days of the
+week, a time window, a date range; the basket total, a line's quantity and amount; how long
+the member has been enrolled, first purchase, birthday month, and a member attribute equal to
+one of some values); the definition it builds is the same JSON the API and CLI take, and the
+engine validates its meaning. A rule using conditions the form does not offer is shown
+read-only (``unsupported_conditions``) rather than edited lossily.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from werkzeug.datastructures import MultiDict
+
 from api.web.pages import sentence
 from engine.errors import Problem
+from engine.ledger.basket import CHANNELS
+from engine.rules.model import Condition, rule_from_dict
 
 DAYS = ((1, "Mon"), (2, "Tue"), (3, "Wed"), (4, "Thu"), (5, "Fri"), (6, "Sat"), (7, "Sun"))
 LIST_FIELDS = (("category", "Categories"), ("sku", "SKUs"), ("brand", "Brands"), ("store", "Stores"),
@@ -23,8 +29,14 @@ LIMITS = (("per_transaction", "per sale"), ("per_member_day", "per member per da
 EFFECT_LABELS = {"points_per_unit": "Points per amount spent", "multiplier": "Multiply the points",
                  "tier_multiplier": "Multiply by the member's tier multiplier",
                  "fixed_per_transaction": "Fixed bonus per sale", "fixed_per_unit": "Fixed bonus per item"}
-FORM_KINDS = {kind for kind, _ in LIST_FIELDS} | {"channel", "day_of_week", "time_window", "date_range",
-                                                   "basket_total", "first_purchase", "birthday_month"}
+# Range conditions: kind → (the form's fields, ``<prefix>_min`` and ``<prefix>_max``; what the
+# bounds are: money in the currency, shown in units and kept in minor units; a number; whole days).
+RANGE_FIELDS = {"basket_total": ("cond_basket", "money"), "quantity": ("cond_quantity", "number"),
+                "line_amount": ("cond_line_amount", "money"), "enrolment_age": ("cond_enrolment_age", "days")}
+RANGE_LABELS = {"basket_total": "Basket total", "quantity": "Line quantity", "line_amount": "Line amount",
+                "enrolment_age": "Member for"}
+FORM_KINDS = {kind for kind, _ in LIST_FIELDS} | set(RANGE_FIELDS) | {
+    "channel", "day_of_week", "time_window", "date_range", "first_purchase", "birthday_month", "attribute"}
 
 
 @dataclass
@@ -40,10 +52,11 @@ def empty_form() -> RuleForm:
                      "effect_rounding": "down"}, {})
 
 
-def definition_from_form(form, *, exponent: int) -> tuple[dict, dict[str, list[str]], dict[int, str]]:
+def definition_from_form(form, *, exponent: int) -> tuple[dict, dict[str, list[str]], dict[str, str]]:
     """The rule definition the submitted ``form`` (a MultiDict) describes, the errors in
     fields that are not even numbers or times, and which form field each condition came from
-    (by its index in ``conditions``) so the engine's problems can be shown next to it."""
+    (by its path, ``conditions[2]``, and ``conditions[2].maximum`` where one part of the
+    condition has a field of its own) so the engine's problems can be shown next to it."""
     errors: dict[str, list[str]] = {}
     text = {name: (form.get(name) or "").strip() for name in form.keys()}
 
@@ -94,20 +107,28 @@ def definition_from_form(form, *, exponent: int) -> tuple[dict, dict[str, list[s
         definition["limits"] = {k: v for k, v in limits.items() if v is not None}
 
     conditions: list[dict] = []
-    sources: dict[int, str] = {}
+    sources: dict[str, str] = {}
 
-    def add(field: str, condition: dict) -> None:
-        sources[len(conditions)] = field
+    def add(field: str, condition: dict, **parts: str) -> None:
+        """Add ``condition``, which came from ``field`` and, for each of ``parts``, from that field."""
+        where = f"conditions[{len(conditions)}]"
+        sources[where] = field
+        sources.update({f"{where}.{part}": name for part, name in parts.items()})
         conditions.append(condition)
 
+    def listed(name: str) -> list[str]:
+        return [v.strip() for v in text.get(name, "").split(",") if v.strip()]
+
+    def excluding(name: str) -> dict:
+        return {"exclude": True} if form.get(f"{name}_exclude") else {}
+
     for kind, _ in LIST_FIELDS:
-        values = [v.strip() for v in text.get(f"cond_{kind}", "").split(",") if v.strip()]
+        values = listed(f"cond_{kind}")
         if values:
-            add(f"cond_{kind}", {"kind": kind, "values": values, **({"exclude": True} if
-                                                                  form.get(f"cond_{kind}_exclude") else {})})
+            add(f"cond_{kind}", {"kind": kind, "values": values, **excluding(f"cond_{kind}")})
     channels = form.getlist("cond_channel")
     if channels:
-        add("cond_channel", {"kind": "channel", "values": channels})
+        add("cond_channel", {"kind": "channel", "values": channels, **excluding("cond_channel")})
     days = form.getlist("cond_days")
     if days:
         add("cond_days", {"kind": "day_of_week", "days_of_week": [int(d) for d in days if d.isdigit()]})
@@ -117,13 +138,19 @@ def definition_from_form(form, *, exponent: int) -> tuple[dict, dict[str, list[s
     if text.get("cond_date_start") or text.get("cond_date_end"):
         add("cond_date_start", {"kind": "date_range", "start": text.get("cond_date_start") or None,
                                 "end": text.get("cond_date_end") or None})
-    low, high = money("cond_basket_min"), money("cond_basket_max")
-    if low is not None or high is not None:
-        add("cond_basket_min", {"kind": "basket_total", **({"minimum": low} if low is not None else {}),
-                                **({"maximum": high} if high is not None else {})})
+    read = {"money": money, "number": number, "days": whole}
+    for kind, (prefix, unit) in RANGE_FIELDS.items():
+        low, high = read[unit](f"{prefix}_min"), read[unit](f"{prefix}_max")
+        if low is not None or high is not None:
+            add(f"{prefix}_min", {"kind": kind, **({"minimum": low} if low is not None else {}),
+                                  **({"maximum": high} if high is not None else {})}, maximum=f"{prefix}_max")
     for flag in ("first_purchase", "birthday_month"):
         if form.get(f"cond_{flag}"):
             add(f"cond_{flag}", {"kind": flag})
+    attribute, values = text.get("cond_attribute"), listed("cond_attribute_values")
+    if attribute or values:
+        add("cond_attribute", {"kind": "attribute", **({"attribute": attribute} if attribute else {}),
+                               **({"values": values} if values else {})}, values="cond_attribute_values")
     if conditions:
         definition["conditions"] = conditions
     return definition, errors, sources
@@ -148,6 +175,7 @@ def form_from_definition(definition: dict, *, exponent: int) -> RuleForm:
             values[f"cond_{kind}_exclude"] = "yes" if condition.get("exclude") else ""
         elif kind == "channel":
             values["cond_channel"] = list(condition.get("values", []))
+            values["cond_channel_exclude"] = "yes" if condition.get("exclude") else ""
         elif kind == "day_of_week":
             values["cond_days"] = [str(d) for d in condition.get("days_of_week", [])]
         elif kind == "time_window":
@@ -156,25 +184,44 @@ def form_from_definition(definition: dict, *, exponent: int) -> RuleForm:
         elif kind == "date_range":
             values["cond_date_start"], values["cond_date_end"] = (_text(condition.get("start")),
                                                                   _text(condition.get("end")))
-        elif kind == "basket_total":
-            for bound, field in (("minimum", "cond_basket_min"), ("maximum", "cond_basket_max")):
+        elif kind in RANGE_FIELDS:
+            prefix, unit = RANGE_FIELDS[kind]
+            for bound, suffix in (("minimum", "min"), ("maximum", "max")):
                 if condition.get(bound) is not None:
-                    values[field] = str(Decimal(str(condition[bound])).scaleb(-exponent))
+                    values[f"{prefix}_{suffix}"] = _bound_text(condition[bound], unit, exponent)
         elif kind in ("first_purchase", "birthday_month"):
             values[f"cond_{kind}"] = "yes"
+        elif kind == "attribute":
+            values["cond_attribute"] = _text(condition.get("attribute"))
+            values["cond_attribute_values"] = ", ".join(str(v) for v in condition.get("values", []))
     return RuleForm(values, {})
 
 
-def unsupported_conditions(definition: dict) -> list[str]:
-    """Condition kinds in ``definition`` the form cannot show (edit those with the API or CLI)."""
-    return sorted({c.get("kind") for c in definition.get("conditions", []) if c.get("kind") not in FORM_KINDS
-                   or (c.get("kind") == "channel" and c.get("exclude"))})
+def unsupported_conditions(definition: dict, *, exponent: int) -> list[str]:
+    """Condition kinds in ``definition`` the form cannot show as they are (edit those with the
+    API or CLI): kinds it does not offer, and conditions that would not come back the same
+    from the form, such as two of one kind (the form has one field for each), a list value
+    with a comma in it, a channel it has no box for, or a time with seconds."""
+    conditions = [c for c in definition.get("conditions", []) if isinstance(c, dict)]
+    offered = [c for c in conditions if c.get("kind") in FORM_KINDS]
+    shown = form_from_definition({"conditions": offered}, exponent=exponent).values
+    boxes = {"cond_channel": CHANNELS, "cond_days": [str(n) for n, _ in DAYS]}
+    posted = MultiDict()  # what the page posts back: of the channels and days, only those it has boxes for
+    for name, value in shown.items():
+        for one in value if isinstance(value, list) else [value]:
+            if name not in boxes or one in boxes[name]:
+                posted.add(name, one)
+    rebuilt, _, _ = definition_from_form(posted, exponent=exponent)
+    before, after = ([_meaning(c) for c in found] for found in (offered, rebuilt.get("conditions", [])))
+    changed = {c.kind for c in before + after if before.count(c) != after.count(c)}
+    return sorted({str(c.get("kind")) for c in conditions if c.get("kind") not in FORM_KINDS} | changed)
 
 
-def place_problems(problems: list[Problem], sources: dict[int, str]) -> dict[str, list[str]]:
+def place_problems(problems: list[Problem], sources: dict[str, str]) -> dict[str, list[str]]:
     """The engine's problems by form field: ``effect.points`` → ``effect_points``,
-    ``limits.per_member_day`` → ``limit_per_member_day``, ``conditions[2].values`` → the field
-    condition 2 came from; anything else → ``form`` (shown above the form)."""
+    ``limits.per_member_day`` → ``limit_per_member_day``, ``conditions[2].maximum`` → the field
+    that part of condition 2 came from, else the field condition 2 came from; anything else →
+    ``form`` (shown above the form)."""
     placed: dict[str, list[str]] = {}
     for problem in problems:
         field = problem.field
@@ -183,8 +230,7 @@ def place_problems(problems: list[Problem], sources: dict[int, str]) -> dict[str
         elif field.startswith("limits."):
             name = "limit_" + field.removeprefix("limits.")
         elif field.startswith("conditions["):
-            index = field.removeprefix("conditions[").split("]")[0]
-            name = sources.get(int(index), "form") if index.isdigit() else "form"
+            name = sources.get(field) or sources.get(field.split(".")[0], "form")
         elif field in ("key", "name", "priority", "stacking", "group", "campaign"):
             name = field
         elif field == "effect":
@@ -195,9 +241,24 @@ def place_problems(problems: list[Problem], sources: dict[int, str]) -> dict[str
     return placed
 
 
+def _meaning(condition: dict) -> Condition:
+    """A condition as the engine reads it (so ``"7.0"`` days and ``7`` days are the same)."""
+    return rule_from_dict({"conditions": [condition]}).conditions[0]
+
+
 def _text(value) -> str:
     return "" if value is None else str(value)
 
+
+def _bound_text(value, unit: str, exponent: int) -> str:
+    """A range bound as the form shows it: money in currency units (2000 → ``20.00``), days
+    without decimals when it has none (``30.0`` → ``30``), any other number as it is."""
+    number = Decimal(str(value))
+    if unit == "money":
+        return str(number.scaleb(-exponent))
+    if unit == "days" and number == number.to_integral():
+        return str(int(number))
+    return str(number)
 
 
 def describe(definition: dict, *, exponent: int, currency: str) -> dict[str, list[str] | str]:
@@ -230,14 +291,19 @@ def describe(definition: dict, *, exponent: int, currency: str) -> dict[str, lis
             when.append(f"Between {c.get('time_from')} and {c.get('time_until')} store time")
         elif k == "date_range":
             when.append(f"From {c.get('start') or 'the start'} to {c.get('end') or 'no end'}")
-        elif k == "basket_total":
-            bounds = [f"{label} {Decimal(str(c[b])).scaleb(-exponent)} {currency}"
+        elif k in RANGE_FIELDS:
+            unit = RANGE_FIELDS[k][1]
+            bounds = [f"{label} {_bound_words(c[b], unit, exponent, currency)}"
                       for b, label in (("minimum", "at least"), ("maximum", "at most")) if c.get(b) is not None]
-            when.append("Basket total " + " and ".join(bounds))
+            when.append(f"{RANGE_LABELS[k]} " + " and ".join(bounds))
         elif k == "first_purchase":
             when.append("On the member's first purchase")
         elif k == "birthday_month":
             when.append("In the member's birthday month")
+        elif k == "attribute":
+            values = [str(v) for v in c.get("values", [])]
+            when.append(f"Member attribute {c.get('attribute')} is "
+                        + (values[0] if len(values) == 1 else "one of: " + ", ".join(values)))
         else:
             when.append(f"{k}: {', '.join(f'{n}={v}' for n, v in c.items() if n != 'kind')}")
     limits = dict(LIMITS)
@@ -248,3 +314,12 @@ def describe(definition: dict, *, exponent: int, currency: str) -> dict[str, lis
             "order": f"Priority {definition.get('priority', 0)}; "
                      f"{stacking.get(definition.get('stacking', 'stack'), definition.get('stacking'))}"
                      + (f"; counts against campaign {definition['campaign']}" if definition.get("campaign") else "")}
+
+
+def _bound_words(value, unit: str, exponent: int, currency: str) -> str:
+    text = _bound_text(value, unit, exponent)
+    if unit == "money":
+        return f"{text} {currency}"
+    if unit == "days":
+        return f"{text} {'day' if text == '1' else 'days'}"
+    return text

@@ -102,7 +102,9 @@ def rule_to_dict(rule: Rule) -> dict:
     """The JSON-ready form of ``rule`` (dates and times ISO text, decimals text, empty fields left out)."""
     def clean(value):
         if isinstance(value, dict):
-            return {k: clean(v) for k, v in value.items() if v not in (None, (), [], False) or k == "priority"}
+            # ``is``, not ``==``: a bound of 0 (Decimal("0") == False) is a value, not an empty field
+            return {k: clean(v) for k, v in value.items()
+                    if not (v is None or v is False or (isinstance(v, (list, tuple)) and not v)) or k == "priority"}
         if isinstance(value, (list, tuple)):
             return [clean(v) for v in value]
         if isinstance(value, Decimal):

@@ -57,18 +57,21 @@ def test_a_marketer_builds_simulates_and_publishes_a_rule_that_the_next_sale_ear
     Select(driver.find_element(By.ID, "effect_kind")).select_by_visible_text("Fixed bonus per sale")
     fill(driver, "effect_points", "0")  # a mistake the engine names
     fill(driver, "cond_category", "coffee")
+    fill(driver, "cond_line_amount_min", "4.00")
     driver.find_element(By.XPATH, "//button[normalize-space()='Save draft']").click()
 
     error = wait_for(driver, By.ID, "effect_points-error")
     assert error.text.startswith("Must be a whole number of points from 1")
     assert driver.find_element(By.ID, "effect_points").get_attribute("aria-invalid") == "true"
     assert driver.find_element(By.ID, "cond_category").get_attribute("value") == "coffee"
+    assert driver.find_element(By.ID, "cond_line_amount_min").get_attribute("value") == "4.00"
     shoot(driver, "console-rule-form-error")
 
     fill(driver, "effect_points", "40")
     driver.find_element(By.ID, "effect_points").send_keys(Keys.RETURN)  # submitted from the keyboard
     WebDriverWait(driver, 10).until(seen.url_contains("/console/rules/weekend-coffee"))
     assert "40 bonus points per sale" in wait_for(driver, By.ID, "rule-gives").text
+    assert "Line amount at least 4.00 EUR" in driver.find_element(By.TAG_NAME, "body").text
     shoot(driver, "console-rule-draft")
 
     driver.find_element(By.LINK_TEXT, "Simulate the draft").click()

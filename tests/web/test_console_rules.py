@@ -1,9 +1,12 @@
 """A marketer builds an earning rule in the console's form, sees problems next to their
 fields, simulates a basket, publishes, and the next sale earns by the rule."""
+import re
 from dataclasses import replace
+from html.parser import HTMLParser
 
 import pytest
 
+from api.web.rule_form import unsupported_conditions
 from engine.ledger.earning import earn_points
 from engine.rules import versions
 from tests.conftest import new_key
@@ -14,9 +17,49 @@ WEEKEND_COFFEE = {"key": "weekend-coffee", "name": "Weekend coffee", "priority":
                   "limit_per_member_day": "200"}
 
 
+# Every condition the form offers beyond the everyday ones, filled in at once.
+NEW_CONDITIONS = {"cond_channel": "online", "cond_channel_exclude": "yes",
+                  "cond_quantity_min": "1.5", "cond_quantity_max": "10",
+                  "cond_line_amount_min": "1.50", "cond_enrolment_age_min": "30", "cond_enrolment_age_max": "365",
+                  "cond_attribute": "newsletter", "cond_attribute_values": "yes, weekly"}
+
+
 @pytest.fixture
 def marketer(console_as):
     return console_as("marketer")
+
+
+class FormFields(HTMLParser):
+    """The fields a browser would post from a page's rule form: text fields as they are,
+    checked boxes only, the selected option of each list."""
+
+    def __init__(self):
+        super().__init__()
+        self.fields: dict[str, list[str]] = {}
+        self.select: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "input" and a.get("name") and (a.get("type") != "checkbox" or "checked" in a):
+            self.fields.setdefault(a["name"], []).append(a.get("value") or "")
+        elif tag == "select":
+            self.select = a["name"]
+        elif tag == "option" and "selected" in a:
+            self.fields.setdefault(self.select, []).append(a.get("value") or "")
+
+
+def resubmit_unchanged(marketer, key: str):
+    """Open the rule's edit form and save it as the form shows it."""
+    page = marketer.get(f"/console/rules/{key}/edit")
+    assert page.status_code == 200
+    parser = FormFields()
+    parser.feed(page.get_data(as_text=True))
+    parser.fields.pop("csrf_token")
+    return marketer.submit(f"/console/rules/{key}/edit", parser.fields)
+
+
+def latest_definition(database, key: str) -> dict:
+    return versions.list_versions(database, key)[-1].definition
 
 
 def test_the_form_saves_a_draft_that_earns_nothing_until_published(marketer, database):
@@ -44,6 +87,122 @@ def test_a_condition_problem_lands_on_the_condition_field(marketer):
     response = marketer.submit("/console/rules/new", WEEKEND_COFFEE | {"cond_time_from": "10:00"})
     assert response.status_code == 422
     assert 'id="cond_time_from-error"' in response.get_data(as_text=True)
+
+
+def test_a_problem_with_one_part_of_a_condition_lands_on_that_part(marketer, database):
+    response = marketer.submit("/console/rules/new", WEEKEND_COFFEE | {"cond_basket_min": "50", "cond_basket_max": "20"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="cond_basket_max-error">Must not be below the minimum.' in html
+    assert 'id="cond_basket_min-error"' not in html
+    assert versions.list_versions(database) == []
+
+
+@pytest.mark.parametrize("fields, condition", [
+    ({"cond_quantity_min": "2"}, {"kind": "quantity", "minimum": "2"}),
+    ({"cond_quantity_min": "1.5", "cond_quantity_max": "10"}, {"kind": "quantity", "minimum": "1.5", "maximum": "10"}),
+    ({"cond_line_amount_min": "1.50"}, {"kind": "line_amount", "minimum": "150"}),
+    ({"cond_line_amount_max": "20"}, {"kind": "line_amount", "maximum": "2000"}),
+    ({"cond_enrolment_age_min": "30", "cond_enrolment_age_max": "365"},
+     {"kind": "enrolment_age", "minimum": "30", "maximum": "365"}),
+    ({"cond_enrolment_age_max": "0"}, {"kind": "enrolment_age", "maximum": "0"}),
+    ({"cond_attribute": "newsletter", "cond_attribute_values": "yes, weekly"},
+     {"kind": "attribute", "attribute": "newsletter", "values": ["yes", "weekly"]}),
+    ({"cond_channel": "online", "cond_channel_exclude": "yes"}, {"kind": "channel", "values": ["online"], "exclude": True}),
+    ({"cond_channel_exclude": "yes"}, None),  # "all except" nothing is no condition
+])
+def test_each_new_condition_saved_from_the_form_gives_its_definition(marketer, database, fields, condition):
+    assert marketer.submit("/console/rules/new", WEEKEND_COFFEE | fields).status_code == 302
+    coffee = {"kind": "category", "values": ["coffee"]}
+    assert latest_definition(database, "weekend-coffee")["conditions"] == [coffee] + ([condition] if condition else [])
+
+
+def test_a_rule_with_the_new_conditions_opens_in_the_edit_form_with_its_values(marketer):
+    marketer.submit("/console/rules/new", WEEKEND_COFFEE | NEW_CONDITIONS)
+    html = marketer.get("/console/rules/weekend-coffee/edit").get_data(as_text=True)
+    for name in ("cond_quantity_min", "cond_quantity_max", "cond_line_amount_min", "cond_attribute",
+                 "cond_attribute_values"):
+        assert f'name="{name}" type="text" value="{NEW_CONDITIONS[name]}"' in html
+    for name in ("cond_enrolment_age_min", "cond_enrolment_age_max"):
+        assert f'name="{name}" type="number" value="{NEW_CONDITIONS[name]}"' in html
+    assert 'name="cond_channel" value="online" checked' in html
+    assert 'name="cond_channel_exclude" value="yes" checked' in html
+
+
+def test_a_rule_with_the_new_conditions_comes_back_unchanged_from_the_edit_form(marketer, database):
+    marketer.submit("/console/rules/new", WEEKEND_COFFEE | NEW_CONDITIONS)
+    saved = latest_definition(database, "weekend-coffee")
+    assert len(saved["conditions"]) == 6
+    assert resubmit_unchanged(marketer, "weekend-coffee").status_code == 302
+    assert latest_definition(database, "weekend-coffee") == saved
+
+
+def test_a_channel_exclude_rule_saved_elsewhere_opens_in_the_form_and_comes_back_unchanged(marketer, database, clock):
+    definition = {"key": "not-online", "name": "Not online", "effect": {"kind": "fixed_per_transaction", "points": 5},
+                  "conditions": [{"kind": "channel", "values": ["online"], "exclude": True},
+                                 {"kind": "enrolment_age", "minimum": 7}]}
+    versions.create_draft(database, definition, now=clock())
+    saved = latest_definition(database, "not-online")
+    assert 'href="/console/rules/not-online/edit"' in marketer.get("/console/rules/not-online").get_data(as_text=True)
+    assert resubmit_unchanged(marketer, "not-online").status_code == 302
+    assert latest_definition(database, "not-online") == saved
+
+
+@pytest.mark.parametrize("conditions, kinds", [
+    ([{"kind": "currency", "values": ["EUR"]}], ["currency"]),  # not offered
+    ([{"kind": "category", "values": ["coffee"]}, {"kind": "category", "values": ["organic"]}], ["category"]),
+    ([{"kind": "sku", "values": ["LATTE"]}, {"kind": "sku", "values": ["LATTE"]}], ["sku"]),
+    ([{"kind": "quantity", "minimum": 1}, {"kind": "quantity", "maximum": 5}], ["quantity"]),
+    ([{"kind": "attribute", "attribute": "a", "values": ["x"]}, {"kind": "attribute", "attribute": "b", "values": ["y"]}],
+     ["attribute"]),
+    ([{"kind": "attribute", "attribute": "newsletter", "values": ["yes, weekly"]}], ["attribute"]),
+    ([{"kind": "channel", "values": ["kiosk"]}], ["channel"]),
+    ([{"kind": "time_window", "time_from": "10:00:30", "time_until": "12:00"}], ["time_window"]),
+    ([{"kind": "enrolment_age", "minimum": "7.5"}, {"kind": "line_amount", "minimum": "150.5"}],
+     ["enrolment_age", "line_amount"]),
+])
+def test_a_rule_the_form_would_change_is_shown_read_only(marketer, database, clock, conditions, kinds):
+    definition = {"key": "odd", "name": "Odd", "effect": {"kind": "fixed_per_transaction", "points": 5},
+                  "conditions": [{"kind": "brand", "values": ["acme"]}] + conditions}
+    versions.create_draft(database, definition, now=clock())
+    saved = latest_definition(database, "odd")
+    assert unsupported_conditions(saved, exponent=2) == kinds
+    assert 'href="/console/rules/odd/edit"' not in marketer.get("/console/rules/odd").get_data(as_text=True)
+    opened = marketer.get("/console/rules/odd/edit", follow_redirects=True)
+    assert "This rule has conditions the form does not offer" in text_of(opened)
+    assert versions.list_versions(database, "odd")[-1].definition == saved
+
+
+@pytest.mark.parametrize("fields, field, message", [
+    ({"cond_quantity_min": "abc"}, "cond_quantity_min", "Must be a number, such as 1.5."),
+    ({"cond_quantity_min": "5", "cond_quantity_max": "2"}, "cond_quantity_max", "Must not be below the minimum."),
+    ({"cond_line_amount_min": "1.234"}, "cond_line_amount_min", "Use at most 2 decimals."),
+    ({"cond_line_amount_max": "-1"}, "cond_line_amount_max", "Must be a number, zero or more."),
+    ({"cond_enrolment_age_min": "-3"}, "cond_enrolment_age_min", "Must be a number, zero or more."),
+    ({"cond_enrolment_age_max": "2.5"}, "cond_enrolment_age_max", "Must be a whole number."),
+    ({"cond_attribute_values": "yes"}, "cond_attribute", "Must name the attribute."),
+    ({"cond_attribute": "newsletter"}, "cond_attribute_values", "Must list at least one value."),
+])
+def test_a_wrong_value_in_a_new_condition_is_shown_next_to_its_field_and_nothing_is_saved(
+        marketer, database, fields, field, message):
+    response = marketer.submit("/console/rules/new", WEEKEND_COFFEE | fields)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert f'id="{field}-error">{message}<' in html and f'aria-describedby="{field}-error"' in html
+    assert html.count('class="error" id=') == 1  # the one problem, and only next to its field
+    for name, typed in fields.items():  # what was typed stays in the form
+        assert re.search(rf'name="{name}" type="\w+" value="{re.escape(typed)}"', html)
+    assert versions.list_versions(database) == []
+
+
+def test_the_rule_page_describes_the_new_conditions_in_words(marketer):
+    marketer.submit("/console/rules/new", WEEKEND_COFFEE | NEW_CONDITIONS)
+    page = text_of(marketer.get("/console/rules/weekend-coffee"))
+    assert "Channels except: online" in page
+    assert "Line quantity at least 1.5 and at most 10" in page
+    assert "Line amount at least 1.50 EUR" in page
+    assert "Member for at least 30 days and at most 365 days" in page
+    assert "Member attribute newsletter is one of: yes, weekly" in page
 
 
 def test_simulating_the_draft_shows_what_it_would_add(marketer, till):

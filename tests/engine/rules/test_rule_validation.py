@@ -18,6 +18,14 @@ def test_a_good_definition_has_no_problem_and_survives_its_json_form():
     assert rule_from_dict(rule_to_dict(rule_from_dict(GOOD))) == rule_from_dict(GOOD)
 
 
+def test_a_bound_of_zero_survives_the_json_form():
+    members_of_today = {**GOOD, "conditions": [{"kind": "enrolment_age", "maximum": 0},
+                                               {"kind": "quantity", "minimum": "0", "maximum": "0.0"}]}
+    assert validate_definition(members_of_today) == []
+    assert rule_to_dict(rule_from_dict(members_of_today))["conditions"] == [
+        {"kind": "enrolment_age", "maximum": "0"}, {"kind": "quantity", "minimum": "0", "maximum": "0.0"}]
+
+
 @pytest.mark.parametrize("changes, field, message", [
     ({"key": "Bad Key"}, "key", "must be 1 to 64 lower-case letters, digits, '-' or '_'"),
     ({"name": ""}, "name", "must be a text of 1 to 200 characters"),
