@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
+from psycopg.rows import namedtuple_row
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
@@ -89,6 +90,30 @@ def insert_unless_taken(session: Session, table: sa.Table, unique: list[str], va
 
 
 _UNLESS_TAKEN: dict[tuple, sa.Insert] = {}  # built once each: building costs more than sending
+
+
+def postgresql_row(session: Session, statement: sa.TextClause, params: dict):
+    """Run the hand-written PostgreSQL ``statement`` (``:name`` parameters) through the
+    driver itself, on the session's connection and in its transaction; its first row as a
+    named tuple, or None.
+
+    For the few statements every accrual sends: SQLAlchemy's work around a statement
+    (compiled-cache lookup, execution context, result set-up) costs the client about as
+    much CPU as psycopg's own (measured: 223 µs against 102 µs for the idempotency claim).
+    What it leaves out, so such a statement must not need it: type processing of
+    parameters and results (give plain values; read no instants back), ORM events, and
+    SQLAlchemy's statement events (the statement budget test counts at the driver).
+    Pending ORM changes are flushed first, as ``session.execute`` would."""
+    sql = _DRIVER_SQL.get(statement)
+    if sql is None:
+        sql = _DRIVER_SQL[statement] = str(statement.compile(dialect=session.get_bind().dialect))
+    session.flush()
+    with session.connection().connection.driver_connection.cursor(row_factory=namedtuple_row) as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone() if cursor.description is not None else None
+
+
+_DRIVER_SQL: dict[sa.TextClause, str] = {}  # a statement's text as the driver takes it (%(name)s)
 
 
 def _ensure_sqlite_folder(url) -> None:

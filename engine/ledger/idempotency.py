@@ -30,7 +30,7 @@ from typing import TypeVar
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from engine.database import Database
+from engine.database import Database, insert_unless_taken, postgresql_row
 from engine.errors import (IdempotencyKeyReused, LoyaltyError, Problem, RequestInFlight, error_from_plain,
                            error_to_plain, refuse_if)
 from engine.orm.ledger import IdempotencyKeyRow
@@ -126,8 +126,8 @@ def _claim(session: Session, caller: str, key: str, *, wait: bool = False):
     if wait or not postgresql:  # on SQLite, the transaction holds the database's write lock
         found = session.execute(_LOOK, {"caller": caller, "key": key}).one()
     else:
-        found = session.execute(_CLAIM_ON_POSTGRESQL, {"lock": key_lock_id(caller, key), "caller": caller,
-                                                       "key": key}).one()
+        found = postgresql_row(session, _CLAIM_ON_POSTGRESQL, {"lock": key_lock_id(caller, key), "caller": caller,
+                                                               "key": key})
     check_revision(session, found.revision)
     if found.command is not None:
         return found
@@ -148,16 +148,26 @@ def _replay(row, key: str, command: str, fingerprint: str, result_type):
     return from_plain(result_type, answer)
 
 
+# The key's row with its answer; nothing when the key's row exists (then no id comes back).
+_RECORD_ON_POSTGRESQL = sa.text(
+    "INSERT INTO idempotency_keys (caller, key, command, request_hash, outcome, response, created_at) "
+    "VALUES (:caller, :key, :command, :request_hash, :outcome, :response, :created_at) "
+    "ON CONFLICT (caller, key) DO NOTHING RETURNING id")
+
+
 def _record(session: Session, caller: str, key: str, command: str, fingerprint: str, now: datetime,
             outcome: str, answer: dict) -> None:
-    try:
-        session.execute(sa.insert(_KEYS), dict(caller=caller, key=key, command=command, request_hash=fingerprint,
-                                               created_at=now, outcome=outcome, response=json.dumps(answer)))
-    except sa.exc.IntegrityError:
+    row = dict(caller=caller, key=key, command=command, request_hash=fingerprint, created_at=now, outcome=outcome,
+               response=json.dumps(answer))
+    if session.get_bind().dialect.name == "postgresql":
+        recorded = postgresql_row(session, _RECORD_ON_POSTGRESQL, row) is not None
+    else:
+        recorded = insert_unless_taken(session, _KEYS, ["caller", "key"], row, returning=_KEYS.c.id) is not None
+    if not recorded:
         # The claim's statement read before it locked: a first request that committed in
         # between is found only now. Everything here is rolled back; a retry replays it.
         raise RequestInFlight(f"a request with idempotency key {key!r} has just been answered; "
-                              "retry to get its answer") from None
+                              "retry to get its answer")
 
 
 def _key_problems(caller: str, key: str) -> list[Problem]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from engine.database import insert_unless_taken
+from engine.database import insert_unless_taken, postgresql_row
 from engine.ledger.accounts import Posting, posting_ctes, write_posting
 from engine.orm.ledger import ReceiptLineRow, ReceiptRow
 from engine.orm.rules import ReceiptRuleAwardRow
@@ -47,10 +47,11 @@ def record_receipt(session: Session, receipt: dict, lines: list[dict], awards: l
             **{f"award_{column}": [award[column] for award in awards] for column in _AWARD_COLUMNS},
             "award_line_points": [json.dumps(award["line_points"]) for award in awards]}
         if posting is None:
-            return Recorded(session.scalar(_record_on_postgresql(None), {**parameters, "transaction_id": None}), None)
-        session.flush()  # the account row must hold the balance the ORM knows before moving it
-        found = session.execute(_record_on_postgresql((len(posting.entries), posting.lot is not None)),
-                                {**parameters, **posting.parameters()}).one()
+            found = postgresql_row(session, _record_on_postgresql(None), {**parameters, "transaction_id": None})
+            return Recorded(found.receipt_id, None)
+        # (flushed first: the account row must hold the balance the ORM knows before moving it)
+        found = postgresql_row(session, _record_on_postgresql((len(posting.entries), posting.lot is not None)),
+                               {**parameters, **posting.parameters()})
         posting.written()
         return Recorded(found.receipt_id, found.transaction_id)
     transaction_id = write_posting(session, posting).id if posting is not None else None

@@ -23,7 +23,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from engine.database import Database, insert_unique
+from engine.database import Database, insert_unique, postgresql_row
 from engine.errors import Conflict, Problem, refuse_if
 from engine.orm.rules import CampaignBudgetSliceRow, CampaignRow, SegmentRow
 from engine.rules.validation import KEY
@@ -112,7 +112,8 @@ def claim_budget(session: Session, campaign_id: int, points: int, *, start: int,
     params = {"campaign": campaign_id, "shift": slice_count - start % slice_count, "count": slice_count}
     while taken < points:
         if postgresql:  # pick and take in one statement
-            took = session.scalar(_TAKE, {**params, "wanted": points - taken})
+            found = postgresql_row(session, _TAKE_ON_POSTGRESQL, {**params, "wanted": points - taken})
+            took = None if found is None else found.took
         else:  # SQLite: the transaction holds the write lock; RETURNING cannot read the pick
             found = session.execute(_PICK, params).first()
             took = None if found is None else min(points - taken, found.room)
@@ -133,10 +134,13 @@ _PICK = (sa.select(_SLICES.c.id, (_SLICES.c.size - _SLICES.c.used).label("room")
          .limit(1).with_for_update(skip_locked=True))
 _USE = (sa.update(_SLICES).where(_SLICES.c.id == sa.bindparam("slice_id"))
         .values(used=_SLICES.c.used + sa.bindparam("took")))
-_picked = _PICK.subquery()
-_took = sa.func.least(sa.bindparam("wanted"), _picked.c.room)
-_TAKE = (sa.update(_SLICES).where(_SLICES.c.id == _picked.c.id)  # PostgreSQL: UPDATE ... FROM the locked pick
-         .values(used=_SLICES.c.used + _took).returning(_took))
+# PostgreSQL: _PICK and _USE in one statement, an UPDATE ... FROM the locked pick
+_TAKE_ON_POSTGRESQL = sa.text(
+    "UPDATE campaign_budget_slices AS slice SET used = slice.used + LEAST(:wanted, pick.room) "
+    "FROM (SELECT id, size - used AS room FROM campaign_budget_slices "
+    "      WHERE campaign_id = :campaign AND used < size ORDER BY (slice_no + :shift) % :count "
+    "      LIMIT 1 FOR UPDATE SKIP LOCKED) AS pick "
+    "WHERE slice.id = pick.id RETURNING LEAST(:wanted, pick.room) AS took")
 
 
 def _campaign(session: Session, row: CampaignRow) -> Campaign:

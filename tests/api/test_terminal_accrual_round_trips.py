@@ -5,7 +5,9 @@ tests/bench/api_accrual.py). A change that adds a statement to every accrual mus
 this budget on purpose, with a reason, instead of slipping in.
 """
 from datetime import timedelta
+from unittest import mock
 
+import psycopg
 import pytest
 from sqlalchemy import event
 
@@ -33,15 +35,26 @@ def demo_rules(database, clock):
 
 
 def statements_of(database, action) -> list[str]:
+    """What ``action`` sends, counted where the driver takes it: on PostgreSQL some
+    statements go to psycopg directly (``engine.database.postgresql_row``)."""
     seen = []
 
     def count(_connection, _cursor, statement, *_):
         seen.append(" ".join(statement.split()))
-    event.listen(database.engine, "before_cursor_execute", count)
-    try:
+    if database.is_sqlite:
+        event.listen(database.engine, "before_cursor_execute", count)
+        try:
+            action()
+        finally:
+            event.remove(database.engine, "before_cursor_execute", count)
+        return seen
+    execute = psycopg.Cursor.execute
+
+    def counted(cursor, query, *args, **kwargs):
+        seen.append(" ".join(str(query).split()))
+        return execute(cursor, query, *args, **kwargs)
+    with mock.patch.object(psycopg.Cursor, "execute", counted):
         action()
-    finally:
-        event.remove(database.engine, "before_cursor_execute", count)
     return seen
 
 

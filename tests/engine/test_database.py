@@ -4,6 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from engine import stores
+from engine.database import postgresql_row
 from engine.orm.stores import StoreRow
 from engine.orm.types import UTCDateTime
 
@@ -34,3 +35,16 @@ def test_sqlite_enforces_foreign_keys(sqlite_db):
     with pytest.raises(sa.exc.IntegrityError), sqlite_db.transaction() as session:
         session.execute(sa.text("INSERT INTO terminals (code, store_id, name, status, created_at) "
                                 "VALUES ('T', 999, 'T', 'active', '2026-01-01')"))
+
+
+@pytest.mark.postgres
+def test_a_statement_sent_by_the_driver_sees_pending_changes_and_rolls_back_with_the_transaction(postgres_db, clock):
+    count = sa.text("SELECT count(*) AS stores, max(code) AS last FROM stores WHERE code LIKE :prefix")
+    with pytest.raises(RuntimeError), postgres_db.transaction() as session:
+        session.add(StoreRow(code="DRV-1", name="A", timezone="UTC", created_at=clock()))  # not flushed yet
+        assert tuple(postgresql_row(session, count, {"prefix": "DRV-%"})) == (1, "DRV-1")
+        postgresql_row(session, sa.text("INSERT INTO stores (code, name, timezone, created_at) "
+                                         "VALUES (:code, 'B', 'UTC', :at)"), {"code": "DRV-2", "at": clock()})
+        assert postgresql_row(session, count, {"prefix": "DRV-%"}).stores == 2
+        raise RuntimeError("crash after both inserts")
+    assert stores.list_stores(postgres_db) == []

@@ -5,16 +5,18 @@ import re
 import pytest
 
 from engine.ledger.accounts import posting_ctes
+from engine.ledger.idempotency import _RECORD_ON_POSTGRESQL
 from engine.ledger.receipts import _record_on_postgresql
 from engine.orm.base import Base
 
-STATEMENTS = {"posting": posting_ctes(3, True), "receipt": str(_record_on_postgresql(None))}
+STATEMENTS = {"posting": posting_ctes(3, True), "receipt": str(_record_on_postgresql(None)),
+              "idempotency": str(_RECORD_ON_POSTGRESQL)}
 WRITTEN = {table: (name, columns) for name, sql in STATEMENTS.items()
            for table, columns in re.findall(r"INSERT INTO (\w+)\s*\(([^)]*)\)", sql)}
 
 
 @pytest.mark.parametrize("table", ["ledger_transactions", "ledger_entries", "lots", "receipts", "receipt_lines",
-                                   "receipt_rule_awards"])
+                                   "receipt_rule_awards", "idempotency_keys"])
 def test_a_hand_written_insert_names_every_column_but_the_generated_id(table):
     _, columns = WRITTEN[table]
     named = {column.strip() for column in columns.split(",")}
