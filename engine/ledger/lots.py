@@ -37,7 +37,8 @@ def new_lot(account: AccountRow, points: int, *, earned_at: datetime, available_
     """The row of a new lot of ``points`` for the account's member, but its transaction; what
     the member owes is paid from it first (the account's debt goes down by as much)."""
     repaid = min(points, account.debt)
-    account.debt -= repaid
+    if repaid:  # (only then: assigning marks the row changed, and every flush would look at it)
+        account.debt -= repaid
     return dict(member_id=account.member_id, amount=points, remaining=points - repaid, reserved=0,
                 earned_at=earned_at, available_at=available_at, expires_at=expires_at)
 
