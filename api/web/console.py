@@ -25,7 +25,8 @@ from api.context import database, now, passwords
 from api.web.pages import error_page, field_errors, sentence
 from api.web.sessions import end_session, guard_pages, safe_next, start_session
 from api.web.rule_form import (DAYS, EFFECT_LABELS, LIMITS, LIST_FIELDS, definition_from_form, describe,
-                               empty_form, form_from_definition, place_problems, unsupported_conditions)
+                               empty_form, form_from_definition, place_problems, read_only_reason,
+                               unsupported_conditions)
 from engine import reports
 from engine.access.principals import require_permission
 from engine.access.staff import sign_in_staff, staff_principal
@@ -89,7 +90,7 @@ def one_time_key() -> str:
 
 @bp.app_context_processor
 def console_helpers():
-    return {"may": may, "sections": SECTIONS, "one_time_key": one_time_key}
+    return {"may": may, "sections": SECTIONS, "one_time_key": one_time_key, "read_only_reason": read_only_reason}
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -212,8 +213,9 @@ def rule_edit(key: str):
         return _save_draft(key)
     latest = next((v for v in found if v.status == "draft"), found[-1])
     exponent = get_settings(database()).currency_exponent
-    if unsupported_conditions(latest.definition, exponent=exponent):
-        flash("This rule has conditions the form does not offer; change it with the API or `loyalty rules`.")
+    unsupported = unsupported_conditions(latest.definition, exponent=exponent)
+    if unsupported:
+        flash(read_only_reason(unsupported))
         return redirect(url_for("console.rule", key=key))
     return _rule_form_page(form_from_definition(latest.definition, exponent=exponent), key=key)
 

@@ -217,6 +217,13 @@ def unsupported_conditions(definition: dict, *, exponent: int) -> list[str]:
     return sorted({str(c.get("kind")) for c in conditions if c.get("kind") not in FORM_KINDS} | changed)
 
 
+def read_only_reason(kinds: list[str]) -> str:
+    """Why a rule with the conditions ``kinds`` (from ``unsupported_conditions``) opens read-only."""
+    return (f"The form cannot show the {', '.join(kinds)} condition{'s' if len(kinds) > 1 else ''} of this rule exactly "
+            "(a kind it has no field for, two conditions of one kind, or a value it cannot hold), so saving it "
+            "from the form would change the rule; change it with the API or `loyalty rules`.")
+
+
 def place_problems(problems: list[Problem], sources: dict[str, str]) -> dict[str, list[str]]:
     """The engine's problems by form field: ``effect.points`` → ``effect_points``,
     ``limits.per_member_day`` → ``limit_per_member_day``, ``conditions[2].maximum`` → the field
