@@ -134,10 +134,10 @@ def definition_from_form(form, *, exponent: int) -> tuple[dict, dict[str, list[s
         add("cond_days", {"kind": "day_of_week", "days_of_week": [int(d) for d in days if d.isdigit()]})
     if text.get("cond_time_from") or text.get("cond_time_until"):
         add("cond_time_from", {"kind": "time_window", "time_from": text.get("cond_time_from") or None,
-                               "time_until": text.get("cond_time_until") or None})
+                               "time_until": text.get("cond_time_until") or None}, time_until="cond_time_until")
     if text.get("cond_date_start") or text.get("cond_date_end"):
         add("cond_date_start", {"kind": "date_range", "start": text.get("cond_date_start") or None,
-                                "end": text.get("cond_date_end") or None})
+                                "end": text.get("cond_date_end") or None}, end="cond_date_end")
     read = {"money": money, "number": number, "days": whole}
     for kind, (prefix, unit) in RANGE_FIELDS.items():
         low, high = read[unit](f"{prefix}_min"), read[unit](f"{prefix}_max")

@@ -83,10 +83,16 @@ def test_a_problem_is_shown_next_to_its_field_and_nothing_is_saved(marketer, dat
     assert versions.list_versions(database) == []
 
 
-def test_a_condition_problem_lands_on_the_condition_field(marketer):
-    response = marketer.submit("/console/rules/new", WEEKEND_COFFEE | {"cond_time_from": "10:00"})
+@pytest.mark.parametrize("fields, field", [
+    ({"cond_time_from": "10:00"}, "cond_time_until"),  # the missing end of the window
+    ({"cond_time_until": "10:00"}, "cond_time_from"),
+    ({"cond_date_start": "2026-08-31", "cond_date_end": "2026-08-01"}, "cond_date_end"),
+])
+def test_a_condition_problem_lands_on_the_field_it_is_about(marketer, fields, field):
+    response = marketer.submit("/console/rules/new", WEEKEND_COFFEE | fields)
     assert response.status_code == 422
-    assert 'id="cond_time_from-error"' in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert re.findall(r'id="([\w-]+)-error"', html) == [field]
 
 
 def test_a_problem_with_one_part_of_a_condition_lands_on_that_part(marketer, database):
