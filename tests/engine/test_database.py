@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from engine import stores
-from engine.database import postgresql_row
+from engine.database import Database, postgresql_row
 from engine.orm.stores import StoreRow
 from engine.orm.types import UTCDateTime
 
@@ -48,3 +48,19 @@ def test_a_statement_sent_by_the_driver_sees_pending_changes_and_rolls_back_with
         assert postgresql_row(session, count, {"prefix": "DRV-%"}).stores == 2
         raise RuntimeError("crash after both inserts")
     assert stores.list_stores(postgres_db) == []
+
+
+@pytest.mark.postgres
+def test_a_connection_lost_under_a_driver_statement_is_not_handed_out_again(postgres_db):
+    one, pid = sa.text("SELECT 1 AS one"), sa.text("SELECT pg_backend_pid() AS pid")
+    killer = Database(str(postgres_db.url))
+    try:
+        with pytest.raises(sa.exc.OperationalError), postgres_db.transaction() as session:
+            backend = postgresql_row(session, pid, {}).pid
+            with killer.autocommit_session() as other:
+                other.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+            postgresql_row(session, one, {})
+    finally:
+        killer.dispose()
+    with postgres_db.transaction() as session:
+        assert postgresql_row(session, one, {}).one == 1
