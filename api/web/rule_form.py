@@ -6,8 +6,9 @@ store groups, channels, tiers and segments, each as a list or "all except" a lis
 week, a time window, a date range; the basket total, a line's quantity and amount; how long
 the member has been enrolled, first purchase, birthday month, and a member attribute equal to
 one of some values); the definition it builds is the same JSON the API and CLI take, and the
-engine validates its meaning. A rule using conditions the form does not offer is shown
-read-only (``unsupported_conditions``) rather than edited lossily.
+engine validates its meaning. A rule the form cannot show exactly (a condition kind it does
+not offer, two conditions of one kind, a value it has no field for) is shown read-only
+(``unsupported_conditions``) rather than edited lossily.
 """
 from __future__ import annotations
 
