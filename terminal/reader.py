@@ -10,7 +10,9 @@ PC/SC result                                     error
 SCARD_E_NO_SERVICE, SERVICE_STOPPED, no context  PcscUnavailable (pcscd not running)
 SCARD_E_INVALID_HANDLE (pcscd restarted)         PcscUnavailable; the next call starts a
                                                  fresh context, so the till recovers
-SCARD_F_COMM_ERROR while waiting for a card      PcscUnavailable (pcscd died mid-wait)
+SCARD_F_COMM_ERROR while waiting for a card,     PcscUnavailable (pcscd died mid-wait)
+any other failure of the wait if pcscd then
+stops answering within a second
 SCARD_E_NO_READERS_AVAILABLE, name not listed    ReaderNotFound
 SCARD_E_UNKNOWN_READER, READER_UNAVAILABLE,      ReaderGone (unplugged)
 state UNKNOWN / UNAVAILABLE
@@ -46,10 +48,13 @@ _NO_SERVICE = {scard.SCARD_E_NO_SERVICE, scard.SCARD_E_SERVICE_STOPPED,
                scard.SCARD_E_INVALID_HANDLE, scard.SCARD_F_INTERNAL_ERROR,
                scard.SCARD_E_NO_MEMORY}
 _READER_GONE = {scard.SCARD_E_UNKNOWN_READER, scard.SCARD_E_READER_UNAVAILABLE}
+# what a watch may answer that says what it means by itself (no need to ask if pcscd is alive)
+_WATCH_ANSWERS = {scard.SCARD_S_SUCCESS, scard.SCARD_E_NO_READERS_AVAILABLE} | _READER_GONE | _NO_SERVICE
 _CARD_REMOVED = {scard.SCARD_W_REMOVED_CARD, scard.SCARD_E_NOT_TRANSACTED,
                  scard.SCARD_W_UNPOWERED_CARD, scard.SCARD_W_UNRESPONSIVE_CARD,
                  scard.SCARD_F_COMM_ERROR, scard.SCARD_E_PROTO_MISMATCH}
 _WAIT_SLICE_MS = 250
+_SHUTDOWN_GRACE_S = 1.0  # how long a pcscd that failed a watch may still answer while it stops
 
 
 def _code(hresult: int) -> str:
@@ -184,8 +189,7 @@ class Reader:
                                                      [(self.name, known)])
         if hresult == scard.SCARD_E_TIMEOUT:
             return None
-        if hresult == scard.SCARD_F_COMM_ERROR:
-            # while only watching, a broken line to pcscd means pcscd went away
+        if hresult not in _WATCH_ANSWERS and self._pcscd_went_away(hresult):
             self.context.forget()
             raise translate(scard.SCARD_E_NO_SERVICE, "watching the reader", self.name)
         self.context.check(hresult, "watching the reader", self.name)
@@ -194,6 +198,19 @@ class Reader:
             raise ReaderGone(f"The card reader '{self.name}' is gone (unplugged?). "
                              "Plug it in again.")
         return event, bytes(atr)
+
+    def _pcscd_went_away(self, hresult: int) -> bool:
+        """Whether a failed watch means pcscd went away. While only watching, a broken line
+        to pcscd does; any other failure does if pcscd stops answering within a moment (a
+        pcscd shutting down may first end the waits of its clients with another code)."""
+        if hresult == scard.SCARD_F_COMM_ERROR:
+            return True
+        deadline = time.monotonic() + _SHUTDOWN_GRACE_S
+        while self.context.service_alive():
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
+        return True
 
     def _wait(self, want_present: bool, timeout: float | None,
               stop: threading.Event | None) -> None:

@@ -5,9 +5,10 @@ import time
 import pytest
 
 from terminal import card_protocol as cp
+from terminal import reader as reader_module
 from terminal.card_crypto import card_answer
 from terminal.errors import (
-    ApplicationBlocked, CardRemoved, CardWaitTimeout, ForeignCard, PcscUnavailable, ReaderError,
+    ApplicationBlocked, CardCommunicationError, CardRemoved, CardWaitTimeout, ForeignCard, PcscUnavailable, ReaderError,
     ReaderGone, ReaderNotFound,
 )
 from terminal.reader import Reader, list_readers, pick_reader
@@ -164,6 +165,28 @@ def test_pcscd_dying_while_the_till_waits_for_a_tap_is_reported_as_pcscd_gone(re
     running_lab.start()
     with pytest.raises(CardWaitTimeout):
         reader.wait_for_card(timeout=0.3)
+
+
+def test_a_failed_watch_is_pcscd_gone_when_pcscd_stops_whatever_code_the_wait_ended_with(reader, running_lab,
+                                                                                         monkeypatch):
+    # pcscd shutting down may end a client's wait with a code of its own before it stops answering
+    reader.state()
+    running_lab.stop()
+    monkeypatch.setattr(reader_module.scard, "SCardGetStatusChange",
+                        lambda *_: (reader_module.scard.SCARD_E_SYSTEM_CANCELLED, []))
+    with pytest.raises(PcscUnavailable):
+        reader.state(timeout_ms=100)
+    monkeypatch.undo()
+    running_lab.start()
+    with pytest.raises(CardWaitTimeout):
+        reader.wait_for_card(timeout=0.3)
+
+
+def test_a_failed_watch_while_pcscd_keeps_answering_is_a_communication_error(reader, monkeypatch):
+    monkeypatch.setattr(reader_module.scard, "SCardGetStatusChange",
+                        lambda *_: (reader_module.scard.SCARD_E_INVALID_VALUE, []))
+    with pytest.raises(CardCommunicationError, match="watching the reader"):
+        reader.state(timeout_ms=100)
 
 
 def test_pcscd_dying_mid_exchange_is_not_mistaken_for_a_torn_card(reader, running_lab, make_card):
