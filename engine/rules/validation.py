@@ -55,6 +55,11 @@ def _condition_problems(c, where: str, need) -> None:
         ok = [v is None or (isinstance(v, Decimal) and v.is_finite() and v >= 0) for v in (c.minimum, c.maximum)]
         need(ok[0], f"{where}.minimum", "must be a number, zero or more")
         need(ok[1], f"{where}.maximum", "must be a number, zero or more")
+        unit = _WHOLE_UNITS.get(c.kind)
+        if unit is not None:  # amounts and ages are whole: a fraction could never be met exactly as written
+            for bound, value, fine in (("minimum", c.minimum, ok[0]), ("maximum", c.maximum, ok[1])):
+                need(not fine or value is None or value == value.to_integral_value(), f"{where}.{bound}",
+                     f"must be a whole number of {unit}")
         need(c.minimum is not None or c.maximum is not None, f"{where}.minimum", "give a minimum, a maximum or both")
         if all(ok) and c.minimum is not None and c.maximum is not None:
             need(c.minimum <= c.maximum, f"{where}.maximum", "must not be below the minimum")
@@ -76,7 +81,9 @@ def _condition_problems(c, where: str, need) -> None:
     if c.kind == "attribute":
         need(isinstance(c.attribute, str) and 0 < len(c.attribute) <= 64, f"{where}.attribute",
              "must name the attribute")
-        need(len(c.values) > 0, f"{where}.values", "must list at least one value")
+        # attributes are text: a number here would never equal one
+        need(len(c.values) > 0 and all(isinstance(v, str) and len(v) <= 200 for v in c.values), f"{where}.values",
+             "must list at least one text value (up to 200 characters, as attributes are)")
 
 
 def _effect_problems(rule: Rule, need) -> None:
@@ -105,6 +112,9 @@ def _effect_problems(rule: Rule, need) -> None:
         need(e.rounding in ROUNDING, "effect.rounding", f"must be one of {', '.join(ROUNDING)}")
     else:
         need(e.factor is None, "effect.factor", "only a multiplier has a factor")
+
+
+_WHOLE_UNITS = {"basket_total": "minor units (cents)", "line_amount": "minor units (cents)", "enrolment_age": "days"}
 
 
 def _is_int(value) -> bool:
