@@ -30,8 +30,8 @@ class Condition:
 
     - list kinds (channel, store, store_group, currency, sku, category, brand, tier, segment):
       ``values``; with ``exclude`` the values are an exclude list;
-    - range kinds (basket_total and line_amount in minor units, quantity, enrolment_age in
-      days): ``minimum`` and/or ``maximum``, both inclusive;
+    - range kinds (basket_total and line_amount in whole minor units, quantity, enrolment_age
+      in whole days): ``minimum`` and/or ``maximum``, both inclusive;
     - date_range: ``start``/``end`` store-local dates, inclusive;
     - day_of_week: ``days_of_week`` (1 = Monday … 7 = Sunday) in the store's time zone;
     - time_window: ``time_from`` ≤ local time < ``time_until`` (a window may cross midnight);
