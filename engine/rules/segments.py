@@ -14,7 +14,7 @@ from engine.database import Database, insert_unique
 from engine.errors import Conflict, Problem, not_found, refuse_if
 from engine.orm.members import MemberRow
 from engine.orm.rules import MemberAttributeRow, SegmentMemberRow, SegmentRow
-from engine.rules.validation import KEY
+from engine.rules.validation import KEY, is_attribute_name, is_attribute_value
 from engine.snapshot import programme
 
 
@@ -50,9 +50,9 @@ def upload_segment(db: Database, code: str, member_ids: list[str]) -> int:
 def set_member_attribute(db: Database, member_id: str, name: str, value: str) -> None:
     """Set (or replace) one attribute of a member."""
     problems = []
-    if not (isinstance(name, str) and 0 < len(name) <= 64):
+    if not is_attribute_name(name):
         problems.append(Problem("name", "must be 1 to 64 characters"))
-    if not (isinstance(value, str) and len(value) <= 200):
+    if not is_attribute_value(value):
         problems.append(Problem("value", "must be a text of up to 200 characters"))
     refuse_if(problems)
     with db.transaction() as session:

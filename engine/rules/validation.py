@@ -79,10 +79,9 @@ def _condition_problems(c, where: str, need) -> None:
         if isinstance(c.time_from, time) and isinstance(c.time_until, time):
             need(c.time_from != c.time_until, f"{where}.time_until", "must differ from time_from")
     if c.kind == "attribute":
-        need(isinstance(c.attribute, str) and 0 < len(c.attribute) <= 64, f"{where}.attribute",
-             "must name the attribute")
+        need(is_attribute_name(c.attribute), f"{where}.attribute", "must name the attribute")
         # attributes are text: a number here would never equal one
-        need(len(c.values) > 0 and all(isinstance(v, str) and len(v) <= 200 for v in c.values), f"{where}.values",
+        need(len(c.values) > 0 and all(map(is_attribute_value, c.values)), f"{where}.values",
              "must list at least one text value (up to 200 characters, as attributes are)")
 
 
@@ -112,6 +111,16 @@ def _effect_problems(rule: Rule, need) -> None:
         need(e.rounding in ROUNDING, "effect.rounding", f"must be one of {', '.join(ROUNDING)}")
     else:
         need(e.factor is None, "effect.factor", "only a multiplier has a factor")
+
+
+def is_attribute_name(name) -> bool:
+    """Whether ``name`` can name a member attribute (1 to 64 characters)."""
+    return isinstance(name, str) and 0 < len(name) <= 64
+
+
+def is_attribute_value(value) -> bool:
+    """Whether ``value`` can be a member attribute's value (a text of up to 200 characters)."""
+    return isinstance(value, str) and len(value) <= 200
 
 
 _WHOLE_UNITS = {"basket_total": "minor units (cents)", "line_amount": "minor units (cents)", "enrolment_age": "days"}
