@@ -31,11 +31,12 @@ EFFECT_LABELS = {"points_per_unit": "Points per amount spent", "multiplier": "Mu
                  "tier_multiplier": "Multiply by the member's tier multiplier",
                  "fixed_per_transaction": "Fixed bonus per sale", "fixed_per_unit": "Fixed bonus per item"}
 # Range conditions: kind → (the form's fields, ``<prefix>_min`` and ``<prefix>_max``; what the
-# bounds are: money in the currency, shown in units and kept in minor units; a number; whole days).
-RANGE_FIELDS = {"basket_total": ("cond_basket", "money"), "quantity": ("cond_quantity", "number"),
-                "line_amount": ("cond_line_amount", "money"), "enrolment_age": ("cond_enrolment_age", "days")}
-RANGE_LABELS = {"basket_total": "Basket total", "quantity": "Line quantity", "line_amount": "Line amount",
-                "enrolment_age": "Member for"}
+# bounds are: money in the currency, shown in units and kept in minor units, a number, or
+# whole days; what the rule page calls it).
+RANGE_FIELDS = {"basket_total": ("cond_basket", "money", "Basket total"),
+                "quantity": ("cond_quantity", "number", "Line quantity"),
+                "line_amount": ("cond_line_amount", "money", "Line amount"),
+                "enrolment_age": ("cond_enrolment_age", "days", "Member for")}
 FORM_KINDS = {kind for kind, _ in LIST_FIELDS} | set(RANGE_FIELDS) | {
     "channel", "day_of_week", "time_window", "date_range", "first_purchase", "birthday_month", "attribute"}
 
@@ -140,7 +141,7 @@ def definition_from_form(form, *, exponent: int) -> tuple[dict, dict[str, list[s
         add("cond_date_start", {"kind": "date_range", "start": text.get("cond_date_start") or None,
                                 "end": text.get("cond_date_end") or None}, end="cond_date_end")
     read = {"money": money, "number": number, "days": whole}
-    for kind, (prefix, unit) in RANGE_FIELDS.items():
+    for kind, (prefix, unit, _) in RANGE_FIELDS.items():
         low, high = read[unit](f"{prefix}_min"), read[unit](f"{prefix}_max")
         if low is not None or high is not None:
             add(f"{prefix}_min", {"kind": kind, **({"minimum": low} if low is not None else {}),
@@ -186,7 +187,7 @@ def form_from_definition(definition: dict, *, exponent: int) -> RuleForm:
             values["cond_date_start"], values["cond_date_end"] = (_text(condition.get("start")),
                                                                   _text(condition.get("end")))
         elif kind in RANGE_FIELDS:
-            prefix, unit = RANGE_FIELDS[kind]
+            prefix, unit, _ = RANGE_FIELDS[kind]
             for bound, suffix in (("minimum", "min"), ("maximum", "max")):
                 if condition.get(bound) is not None:
                     values[f"{prefix}_{suffix}"] = _bound_text(condition[bound], unit, exponent)
@@ -300,10 +301,10 @@ def describe(definition: dict, *, exponent: int, currency: str) -> dict[str, lis
         elif k == "date_range":
             when.append(f"From {c.get('start') or 'the start'} to {c.get('end') or 'no end'}")
         elif k in RANGE_FIELDS:
-            unit = RANGE_FIELDS[k][1]
-            bounds = [f"{label} {_bound_words(c[b], unit, exponent, currency)}"
-                      for b, label in (("minimum", "at least"), ("maximum", "at most")) if c.get(b) is not None]
-            when.append(f"{RANGE_LABELS[k]} " + " and ".join(bounds))
+            _, unit, label = RANGE_FIELDS[k]
+            bounds = [f"{side} {_bound_words(c[b], unit, exponent, currency)}"
+                      for b, side in (("minimum", "at least"), ("maximum", "at most")) if c.get(b) is not None]
+            when.append(f"{label} " + " and ".join(bounds))
         elif k == "first_purchase":
             when.append("On the member's first purchase")
         elif k == "birthday_month":
