@@ -18,12 +18,21 @@ def split_proportionally(total: int, weights: Sequence[int]) -> list[int]:
     whole = sum(weights)
     if whole == 0 or total == 0:
         return [0] * len(weights)
-    exact = [Fraction(total * w, whole) for w in weights]
-    parts = [int(e) for e in exact]
+    return largest_remainder(total, weights, whole)
+
+
+def largest_remainder(total: int, weights: Sequence[int], whole: int) -> list[int]:
+    """``total × weight / whole`` for each of ``weights`` (non-negative, summing to
+    ``whole`` > 0), rounded down, then one more point each to the largest remainders (ties to
+    the earlier weight) until the parts sum to ``total``. Integers only: the remainders are
+    compared as ``total × weight mod whole``, which orders them as the exact fractions would."""
+    parts = [total * w // whole for w in weights]
     short = total - sum(parts)
-    by_remainder = sorted(range(len(weights)), key=lambda i: (-(exact[i] - parts[i]), i))
-    for i in by_remainder[:short]:
-        parts[i] += 1
+    if short:
+        remainders = [total * w % whole for w in weights]
+        # a stable sort, reversed, keeps ties in index order: ties go to the earlier weight
+        for i in sorted(range(len(weights)), key=remainders.__getitem__, reverse=True)[:short]:
+            parts[i] += 1
     return parts
 
 

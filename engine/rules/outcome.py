@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from operator import add
 
+from engine.ledger.allocation import largest_remainder
 from engine.rules.facts import Usage
 from engine.rules.model import Limits, Rule
 
@@ -86,7 +87,7 @@ Candidate = tuple[Plan, tuple[int, ...]]
 
 def split(total: int, weights: list[int]) -> list[int]:
     """``total`` by largest remainder over ``weights`` (ties to the earlier); all-zero weights
-    share equally. Integer-only twin of ``engine.ledger.allocation.split_proportionally``."""
+    share equally. Shortcuts aside, ``engine.ledger.allocation.split_proportionally``."""
     if len(weights) == 1:
         return [total]
     whole = sum(weights)
@@ -94,14 +95,7 @@ def split(total: int, weights: list[int]) -> list[int]:
         return list(weights)
     if whole == 0:
         weights, whole = [1] * len(weights), len(weights)
-    parts = [total * w // whole for w in weights]
-    short = total - sum(parts)
-    if short:
-        rems = [total * w % whole for w in weights]
-        # a stable sort, reversed, keeps ties in index order: ties go to the earlier weight
-        for i in sorted(range(len(weights)), key=rems.__getitem__, reverse=True)[:short]:
-            parts[i] += 1
-    return parts
+    return largest_remainder(total, weights, whole)
 
 
 # ``numerator / denominator`` (both non-negative) in integers, rounded by each policy.
