@@ -94,7 +94,7 @@ def compiled_in_force(session: Session, at: datetime) -> tuple[CompiledRuleSet, 
 
 # Statements on every accrual's path are built once (building costs more than sending).
 # Rows of (kind, name, value, day, applied): the member's attributes, listed segments,
-# whether a receipt of theirs exists, and (accruals) what their capped rules gave lately.
+# whether a receipt of theirs exists, and (accruals) what their capped rules gave each day lately.
 _AWARDS = ReceiptRuleAwardRow.__table__
 _FACT_ROWS = (
     sa.select(sa.literal("attribute"), MemberAttributeRow.name, MemberAttributeRow.value,
@@ -105,9 +105,13 @@ _FACT_ROWS = (
     .where(SegmentMemberRow.member_id == sa.bindparam("member_pk")),
     sa.select(sa.literal("purchased"), sa.null(), sa.null(), sa.null(), sa.null())
     .where(sa.exists().where(ReceiptRow.member_id == sa.bindparam("member_pk"))))
-_USAGE = sa.select(sa.literal("usage"), _AWARDS.c.rule_key, sa.null(), _AWARDS.c.local_date, _AWARDS.c.applied).where(
+# Summed per key and day in the database: a member who shops many times a day brings back
+# at most (capped keys) x (days of the span) rows, not one per award.
+_USAGE = sa.select(sa.literal("usage"), _AWARDS.c.rule_key, sa.null(), _AWARDS.c.local_date,
+                   sa.cast(sa.func.sum(_AWARDS.c.applied), sa.BigInteger)).where(
     _AWARDS.c.member_id == sa.bindparam("member_pk"), _AWARDS.c.rule_key.in_(sa.bindparam("keys", expanding=True)),
-    _AWARDS.c.local_date >= sa.bindparam("since"), _AWARDS.c.local_date < sa.bindparam("until"))
+    _AWARDS.c.local_date >= sa.bindparam("since"), _AWARDS.c.local_date < sa.bindparam("until")).group_by(
+    _AWARDS.c.rule_key, _AWARDS.c.local_date)
 _MEMBER_FACTS = sa.union_all(*_FACT_ROWS)
 _MEMBER_FACTS_AND_USAGE = sa.union_all(*_FACT_ROWS, _USAGE)  # an accrual's one round trip for both
 
@@ -155,8 +159,8 @@ def usage_for(session: Session, member: MemberRow | None, facts: MemberFacts, ru
               local_day: date, at: datetime, *, with_budgets: bool, usage_rows=None) -> Usage:
     """What the member's capped rules already gave in the day/week/month of ``local_day``, the
     campaigns open to the member at ``at`` and (``with_budgets``) their budgets left.
-    ``usage_rows``: the member's awards of the capped keys around ``local_day``, read already
-    (rows of kind, rule key, value, day, applied)."""
+    ``usage_rows``: what the capped keys gave the member each day around ``local_day``, read
+    already (rows of kind, rule key, value, day, points applied that day)."""
     capped = rule_set.keys_capped_per_member
     day, week, month = {}, {}, {}
     if capped and member is not None:

@@ -156,3 +156,30 @@ def test_one_tier_multiplier_rule_gives_each_tier_its_own_factor(database, clock
     for member, expected in ((gold, 15), (basic, 10)):
         earned = earn_points(database, make_basket(member, 1000), caller="t", idempotency_key=new_key(), now=clock())
         assert earned.points == expected
+
+
+def test_weekly_and_monthly_caps_count_every_receipt_of_every_day_so_far(database, clock, till, make_member):
+    publish(database, clock, {"key": "weekly", "name": "Weekly", "limits": {"per_member_week": 1000},
+                              "effect": {"kind": "fixed_per_transaction", "points": 150}},
+            {"key": "monthly", "name": "Monthly", "limits": {"per_member_month": 1300},
+             "effect": {"kind": "fixed_per_transaction", "points": 100}})
+    member = make_member()
+    monday = clock.advance(minutes=1)  # Monday 2 March 2026, 11:01 in Berlin
+    clock.advance(days=20)  # the receipts arrive later, in the order of their sales
+
+    def applied_on(when):
+        earned = earn_points(database, sale(till, member, clock, coffee_line(1, 1), at=when), caller="t",
+                             idempotency_key=new_key(), now=clock())
+        return {a.rule_key: a.applied for a in earned.rules if a.rule_key != "base"}
+    # three receipts a day on Monday and Tuesday: 6 x 150 = 900 of the week's 1,000
+    for day in (0, 1):
+        for hour in (0, 1, 2):
+            assert applied_on(monday + timedelta(days=day, hours=hour)) == {"weekly": 150, "monthly": 100}
+    assert applied_on(monday + timedelta(days=2)) == {"weekly": 100, "monthly": 100}  # the week's last 100
+    assert applied_on(monday + timedelta(days=3)) == {"weekly": 0, "monthly": 100}
+    assert applied_on(monday + timedelta(days=7)) == {"weekly": 150, "monthly": 100}  # a new week
+    for hour in (1, 2, 3):
+        applied_on(monday + timedelta(days=7, hours=hour))
+    # the month has given 12 x 100 = 1,200 of its 1,300
+    assert applied_on(monday + timedelta(days=8))["monthly"] == 100
+    assert applied_on(monday + timedelta(days=8, hours=1))["monthly"] == 0
