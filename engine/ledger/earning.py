@@ -83,7 +83,7 @@ def earn_points(db: Database, basket: Basket, *, caller: str, idempotency_key: s
         if recorded.receipt_id is None:
             raise _receipt_taken(basket)
         if points:
-            upgrade_on_accrual(session, member.id, now)  # tiers: immediate upgrade (spend counts this receipt)
+            upgrade_on_accrual(session, member, now)  # tiers: immediate upgrade (spend counts this receipt)
         if referral is not None:
             reward_referrer(session, referral, receipt_id=recorded.receipt_id, basket=basket, settings=settings,
                             now=now)

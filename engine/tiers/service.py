@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from engine.database import Database
+from engine.database import Database, postgresql_row
 from engine.errors import InvalidState, Problem, not_found, refuse_if
 from engine.ledger import bulk
 from engine.ledger.accounts import lock_member_account
@@ -40,6 +40,7 @@ from engine.tiers.policy import (TierDefinition, TierPolicy, next_review, qualif
                                  window_start)
 
 QUALIFYING_KINDS = ("earn", "refund")
+_QUALIFYING_KINDS_SQL = ", ".join(f"'{k}'" for k in QUALIFYING_KINDS)
 QUALIFYING_WORDS = {"points": "qualifying points", "spend": "qualifying spend (minor units)"}
 
 
@@ -154,23 +155,29 @@ def tier_progress(db: Database, member_id: str, *, as_of: datetime) -> TierProgr
                             measure=policy.measure)
 
 
-def upgrade_on_accrual(session: Session, member_pk: int, now: datetime) -> None:
+def upgrade_on_accrual(session: Session, member: MemberRow, now: datetime) -> None:
     """Raise the member's tier at once if the window up to ``now`` qualifies for a higher
     one (the accrual's transaction; the caller holds the member's account lock)."""
     policy = _policy(session)
     if policy is None:
         return
     tiers, zone = _tiers(session), _zone(session)
-    state = session.get(MemberTierRow, member_pk)
-    current = [t.code for t in tiers].index(state.tier_code) if state else 0
-    points = _qualifying(session, policy, member_pk, window_start(policy, now, zone), now)
+    codes = [t.code for t in tiers]
+    points = _qualifying(session, policy, member.id, window_start(policy, now, zone), now)
     reached = qualified_rank([t.threshold for t in tiers], points)
-    if reached > current or state is None:
-        member = session.get(MemberRow, member_pk)
-        _change(session, member, state, tiers[reached].code, reason="upgrade" if reached > 0 else "enrolment",
-                note=f"{points} {QUALIFYING_WORDS[policy.measure]}", now=now,
-                review_due_at=state.review_due_at if state and policy.review == "calendar"
-                else next_review(policy, now, zone, since=now))
+    # members.tier_code mirrors member_tiers (every change writes both), so the tier state is
+    # read only when an upgrade looks due. The member row may predate a review that committed
+    # while this accrual waited for the account lock: an upgrade is checked against the state
+    # read now (one such a row hides, after a review lowered the tier, waits for the next accrual).
+    if member.tier_code is not None and reached <= codes.index(member.tier_code):
+        return
+    state = session.get(MemberTierRow, member.id)
+    if state is not None and reached <= codes.index(state.tier_code):
+        return
+    _change(session, member, state, tiers[reached].code, reason="upgrade" if reached > 0 else "enrolment",
+            note=f"{points} {QUALIFYING_WORDS[policy.measure]}", now=now,
+            review_due_at=state.review_due_at if state and policy.review == "calendar"
+            else next_review(policy, now, zone, since=now))
 
 
 def review_tiers(db: Database, *, as_of: datetime, progress: Callable[[int, int], None] | None = None) -> dict:
@@ -228,10 +235,9 @@ def _review_group(session: Session, policy: TierPolicy, zone: ZoneInfo, due: dat
     bulk.lock_accounts(session, "SELECT member_id FROM member_tiers WHERE review_due_at = :due", {"due": due})
     bulk.work_table(session, "tier_review", "member_id BIGINT, cur INTEGER, q INTEGER, in_grace INTEGER, "
                                             "new_rank INTEGER, starts_grace INTEGER, points BIGINT")
-    kinds = ", ".join(f"'{k}'" for k in QUALIFYING_KINDS)
     qualifying = _spend_sql("mt.member_id", end=":due", inclusive=False) if policy.measure == "spend" else (
         "COALESCE((SELECT SUM(x.points) FROM ledger_transactions x WHERE x.member_id = mt.member_id "
-        f"AND x.kind IN ({kinds}) AND x.occurred_at >= :start AND x.occurred_at < :due), 0)")
+        f"AND x.kind IN ({_QUALIFYING_KINDS_SQL}) AND x.occurred_at >= :start AND x.occurred_at < :due), 0)")
     session.execute(sa.text(
         "INSERT INTO tier_review (member_id, cur, in_grace, points) "
         f"SELECT mt.member_id, t.rank, CASE WHEN mt.grace_until IS NULL THEN 0 ELSE 1 END, {qualifying} "
@@ -285,6 +291,9 @@ def _change(session: Session, member: MemberRow, state: MemberTierRow | None, co
 
 def _qualifying(session: Session, policy: TierPolicy, member_pk: int, start: datetime, end: datetime) -> int:
     """The member's qualifying points or spend (by ``policy.measure``) from ``start`` to ``end``."""
+    if bulk.is_postgres(session):  # every accrual asks: straight through the driver
+        return int(postgresql_row(session, _QUALIFYING_ON_POSTGRESQL[policy.measure],
+                                  {"member": member_pk, "start": start, "end": end}).qualifying)
     if policy.measure == "spend":
         return int(session.execute(sa.text(f"SELECT {_spend_sql(':member', end=':end', inclusive=True)}").bindparams(
             sa.bindparam("start", start, type_=UTCDateTime()), sa.bindparam("end", end, type_=UTCDateTime())),
@@ -303,6 +312,14 @@ def _spend_sql(member: str, *, end: str, inclusive: bool) -> str:
     returned = (f"COALESCE((SELECT SUM(f.amount_minor) FROM refunds f JOIN receipts r ON r.id = f.receipt_id "
                 f"WHERE r.member_id = {member} AND f.occurred_at >= :start AND f.occurred_at {until} {end}), 0)")
     return f"CASE WHEN {paid} > {returned} THEN {paid} - {returned} ELSE 0 END"
+
+
+_QUALIFYING_ON_POSTGRESQL = {
+    "points": sa.text("SELECT COALESCE(SUM(points), 0) AS qualifying FROM ledger_transactions "
+                      f"WHERE member_id = :member AND kind IN ({_QUALIFYING_KINDS_SQL}) "
+                      "AND occurred_at >= :start AND occurred_at <= :end"),
+    "spend": sa.text(f"SELECT {_spend_sql(':member', end=':end', inclusive=True)} AS qualifying"),
+}
 
 
 def _tiers(session: Session) -> list[TierDefinition]:

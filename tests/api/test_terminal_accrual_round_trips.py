@@ -11,27 +11,31 @@ import psycopg
 import pytest
 from sqlalchemy import event
 
-from engine.demo import DEMO_RULES, DEMO_SUMMER_BUDGET
+from engine.demo import DEMO_RULES, DEMO_SUMMER_BUDGET, DEMO_TIER_POLICY, DEMO_TIERS
 from engine.rules import campaigns, versions
+from engine.tiers.service import define_tiers
 
-# What a signed accrual of an authenticated card under the demo's rules (a budgeted
-# campaign, capped rules) sends. PostgreSQL: BEGIN and COMMIT are not statements here.
+# What a signed accrual of an authenticated card under the demo's programme (a budgeted
+# campaign, capped rules, tiers) sends. PostgreSQL: BEGIN and COMMIT are not statements here.
 # SQLite: BEGIN IMMEDIATE is one, and rows inserted with RETURNING in order go one by one;
 # PostgreSQL writes the receipt with its lines and rule awards, and the ledger posting of
 # its points with their lot, in one statement. The configuration's revision, which the till's
 # request checks its snapshot against, comes with the idempotency claim; the member's
-# account, locked, with the card session; the cap usage with the member's facts.
-BUDGET = {"sqlite": 14, "postgresql": 6}
+# account, locked, with the card session; the cap usage with the member's facts; the
+# member's tier with the card (their tier state is read only when it changes). The
+# qualifying points for an immediate upgrade are one statement of their own.
+BUDGET = {"sqlite": 15, "postgresql": 7}
 
 
 @pytest.fixture
-def demo_rules(database, clock):
+def demo_programme(database, clock):
     now = clock()
     campaigns.create_campaign(database, code="summer", name="Summer", starts_at=now - timedelta(days=1),
                               ends_at=now + timedelta(days=60), budget=DEMO_SUMMER_BUDGET, now=now)
     for rule in DEMO_RULES:
         versions.create_draft(database, rule, now=now)
     versions.publish_rules(database, [rule["key"] for rule in DEMO_RULES], now=now - timedelta(minutes=1))
+    define_tiers(database, DEMO_TIERS, DEMO_TIER_POLICY, now=now)
 
 
 def statements_of(database, action) -> list[str]:
@@ -58,7 +62,7 @@ def statements_of(database, action) -> list[str]:
     return seen
 
 
-def test_an_accrual_stays_within_its_statement_budget(database, demo_rules, terminal, make_our_card, card_session,
+def test_an_accrual_stays_within_its_statement_budget(database, demo_programme, terminal, make_our_card, card_session,
                                                       clock):
     card = make_our_card()
     session = card_session(card)["card_session"]
@@ -78,7 +82,7 @@ def test_an_accrual_stays_within_its_statement_budget(database, demo_rules, term
     assert len(statements) <= BUDGET[backend], "\n".join(statements)
 
 
-def test_the_configuration_is_read_again_only_after_it_changes(database, demo_rules, terminal, make_our_card,
+def test_the_configuration_is_read_again_only_after_it_changes(database, demo_programme, terminal, make_our_card,
                                                                card_session, clock):
     card = make_our_card()
     session = card_session(card)["card_session"]

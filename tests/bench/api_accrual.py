@@ -5,7 +5,8 @@ What is measured: ``POST /v1/terminal/accruals`` as a till sends it — signed w
 terminal's key, with an Idempotency-Key, a realistic 6-line basket of mixed categories, our
 card named with the card session it opened (challenge answered with the card's AES-CMAC)
 — through authentication, the published earning rules (the demo's: base rate, weekend
-coffee, first purchase, birthday, gold boost, a budgeted summer campaign) and the ledger.
+coffee, first purchase, birthday, gold boost, a budgeted summer campaign), the ledger and
+the demo's tiers (each accrual checks whether the member qualifies for a higher one).
 The baseline is ``GET /health/ready`` (one query for the schema revision), same server,
 same client. Reported: requests per second, p50 and p99 latency of each, and the CPU time
 per request of gunicorn (with its workers) and of PostgreSQL (with its backends). The two kinds
@@ -54,11 +55,12 @@ from engine.access.terminal_keys import issue_terminal_key
 from engine.card_auth import issue_card_challenge, open_card_session
 from engine.card_keys import MasterKeys, card_answer
 from engine.database import Database
-from engine.demo import DEMO_RULES, DEMO_SUMMER_BUDGET
+from engine.demo import DEMO_RULES, DEMO_SUMMER_BUDGET, DEMO_TIER_POLICY, DEMO_TIERS
 from engine.ledger.invariants import check_ledger
 from engine.members import enrol_member
 from engine.orm.ledger import ReceiptRow
 from engine.rules import campaigns, versions
+from engine.tiers.service import define_tiers, review_tiers
 from tests.support.postgres import PostgresCluster
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -86,6 +88,7 @@ def prepare(db: Database, *, members: int, keys: MasterKeys, tills: int) -> list
     for rule in DEMO_RULES:
         versions.create_draft(db, rule, now=now)
     versions.publish_rules(db, [rule["key"] for rule in DEMO_RULES], now=now - timedelta(minutes=1))
+    define_tiers(db, DEMO_TIERS, DEMO_TIER_POLICY, now=now)  # every accrual checks for an upgrade
     terminals = []
     for t in range(tills):
         code = f"BER-01-T{t}"
@@ -102,6 +105,7 @@ def prepare(db: Database, *, members: int, keys: MasterKeys, tills: int) -> list
         session = open_card_session(db, terminal_code=till["terminal"], challenge_id=challenge.challenge_id,
                                     answer=answer, keys=keys, now=now)
         till["cards"].append((card.number, session.token))
+    review_tiers(db, as_of=now)  # members start in the lowest tier
     return terminals
 
 
