@@ -6,7 +6,8 @@ terminal's key, with an Idempotency-Key, a realistic 6-line basket of mixed cate
 card named with the card session it opened (challenge answered with the card's AES-CMAC)
 — through authentication, the published earning rules (the demo's: base rate, weekend
 coffee, first purchase, birthday, gold boost, a budgeted summer campaign), the ledger and
-the demo's tiers (each accrual checks whether the member qualifies for a higher one).
+the demo's tiers (each accrual checks whether the member qualifies for a higher one). Each
+member has made one purchase before, so the timed accruals are repeat purchases.
 The baseline is ``GET /health/ready`` (one query for the schema revision), same server,
 same client. Reported: requests per second, p50 and p99 latency of each, and the CPU time
 per request of gunicorn (with its workers) and of PostgreSQL (with its backends). The two kinds
@@ -46,6 +47,7 @@ import sys
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -56,6 +58,8 @@ from engine.card_auth import issue_card_challenge, open_card_session
 from engine.card_keys import MasterKeys, card_answer
 from engine.database import Database
 from engine.demo import DEMO_RULES, DEMO_SUMMER_BUDGET, DEMO_TIER_POLICY, DEMO_TIERS
+from engine.ledger.basket import Basket, BasketLine
+from engine.ledger.earning import earn_points
 from engine.ledger.invariants import check_ledger
 from engine.members import enrol_member
 from engine.orm.ledger import ReceiptRow
@@ -80,7 +84,8 @@ def signed(secret: str, key_id: str, method: str, path: str, body: bytes, idempo
 
 
 def prepare(db: Database, *, members: int, keys: MasterKeys, tills: int) -> list[dict]:
-    """Stores, one terminal per client connection, members with cards and open card sessions."""
+    """Stores, one terminal per client connection, members with cards, open card sessions
+    and one earlier purchase each."""
     now = datetime.now(UTC)
     stores.create_store(db, code="BER-01", name="Berlin", timezone="Europe/Berlin", group="CITY", now=now)
     campaigns.create_campaign(db, code="summer", name="Summer", starts_at=now - timedelta(days=1),
@@ -95,8 +100,10 @@ def prepare(db: Database, *, members: int, keys: MasterKeys, tills: int) -> list
         stores.create_terminal(db, code=code, store_code="BER-01", now=now)
         key = issue_terminal_key(db, code, now=now)
         terminals.append({"terminal": code, "key_id": key.key_id, "secret": key.secret, "cards": []})
+    enrolled = []
     for n in range(members):
         member = enrol_member(db, full_name=f"Member {n}", now=now)
+        enrolled.append(member.public_id)
         card = cards.issue_card(db, member_id=member.public_id, kind="applet", key_version=1, now=now)
         cards.activate_card(db, card.number, now=now)
         till = terminals[n % tills]
@@ -106,6 +113,14 @@ def prepare(db: Database, *, members: int, keys: MasterKeys, tills: int) -> list
                                     answer=answer, keys=keys, now=now)
         till["cards"].append((card.number, session.token))
     review_tiers(db, as_of=now)  # members start in the lowest tier
+    # One earlier purchase each, so that the timed accruals are repeat purchases: a member's
+    # first-purchase bonus (and the upgrade it brings) happens once in a lifetime.
+    lines = tuple(BasketLine(i + 1, sku, Decimal(quantity), amount, category, brand)
+                  for i, (sku, category, brand, quantity, amount) in enumerate(BASKET))
+    for n, member_id in enumerate(enrolled):
+        basket = Basket("BER-01", terminals[n % tills]["terminal"], f"EARLIER-{n}", now, "EUR", lines,
+                        member_id=member_id)
+        earn_points(db, basket, caller="benchmark", idempotency_key=f"earlier-{n}", now=now)
     return terminals
 
 
@@ -286,7 +301,8 @@ def main(argv: list[str] | None = None) -> None:
                 port, "/health/ready", args.clients, phase_seconds)))
         accruals, baseline = pooled(accrual_phases), pooled(baseline_phases)
         with db.transaction() as session:
-            receipts = session.scalar(sa.select(sa.func.count()).select_from(ReceiptRow))
+            receipts = session.scalar(sa.select(sa.func.count()).select_from(ReceiptRow)
+                                      .where(ReceiptRow.receipt_number.not_like("EARLIER-%")))
         problems = check_ledger(db)
         db.dispose()
     finally:
