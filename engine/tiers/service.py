@@ -7,7 +7,9 @@ Guarantees:
   ``members.tier_code`` in the same transaction;
 - ``upgrade_on_accrual`` (called inside the accrual's transaction, under the member's
   account lock) raises the tier at once when the window's qualifying points (or spend,
-  by the policy's ``measure``) reach a higher threshold; it never lowers a tier;
+  by the policy's ``measure``) reach a higher threshold; it never lowers a tier (nor moves
+  a member back when its member row predates a review that raised them; when that row
+  predates a review that lowered them, an upgrade it hides waits for the next accrual);
 - qualifying spend is what the member paid for purchases in the window (not the part paid
   with points), less what was refunded in the window, never below zero; one SQL definition
   (``_spend_sql``) serves the accrual, the progress and the set-based review;
@@ -168,7 +170,8 @@ def upgrade_on_accrual(session: Session, member: MemberRow, now: datetime) -> No
     # members.tier_code mirrors member_tiers (every change writes both), so the tier state is
     # read only when an upgrade looks due. The member row may predate a review that committed
     # while this accrual waited for the account lock: an upgrade is checked against the state
-    # read now (one such a row hides, after a review lowered the tier, waits for the next accrual).
+    # read now, and an upgrade that such a row hides (a review lowered the tier meanwhile)
+    # waits for the member's next accrual.
     if member.tier_code is not None and reached <= codes.index(member.tier_code):
         return
     state = session.get(MemberTierRow, member.id)
