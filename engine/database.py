@@ -65,6 +65,11 @@ class Database:
         self.engine.dispose()
 
 
+def is_postgres(session: Session) -> bool:
+    """Whether the session talks to PostgreSQL (otherwise SQLite)."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
 def insert_unique(session: Session, row, conflict: Conflict) -> None:
     """Add ``row`` and flush; a unique key taken meanwhile by a concurrent transaction
     becomes ``conflict`` (the caller checked first, so this is only the race)."""

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from engine.database import Database
+from engine.database import Database, is_postgres
 from engine.orm.ledger import LedgerTransactionRow, LotRow
 from engine.orm.members import MemberRow
 from engine.orm.rules import ReceiptRuleAwardRow
@@ -115,7 +115,7 @@ def dashboard(db: Database, *, as_of: datetime, days: int = 30) -> Dashboard:
 
 
 def _utc_day(session, column):
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgres(session):
         return sa.func.date(sa.func.timezone("UTC", column))
     return sa.func.date(column)  # SQLite keeps naive UTC text
 

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from engine.database import Database
+from engine.database import Database, is_postgres
 from engine.access.tokens import purge_tokens
 from engine.card_auth import purge_card_challenges
 from engine.ledger import bulk
@@ -78,7 +78,7 @@ def _expiry_warnings(db: Database, as_of: datetime, progress: Progress) -> dict:
         when = sa.bindparam("as_of", as_of, type_=UTCDateTime())
         until = sa.bindparam("until", as_of + timedelta(days=read_settings(session).expiry_warning_days),
                              type_=UTCDateTime())
-        postgres = bulk.is_postgres(session)
+        postgres = is_postgres(session)
         stamp = "to_char(l.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS')" if postgres \
             else "strftime('%Y-%m-%dT%H:%M:%S', l.expires_at)"
         key = f"'expiry_warning:' || CAST(l.member_id AS TEXT) || ':' || {stamp}"
@@ -105,7 +105,7 @@ def _birthday_bonus(db: Database, as_of: datetime, progress: Progress) -> dict:
         today = as_of.astimezone(ZoneInfo(settings.timezone)).date()
         days = [today.strftime("%m-%d")] + (["02-29"] if (today.month, today.day) == (2, 28)
                                              and not calendar.isleap(today.year) else [])
-        month_day = "to_char(p.birthday, 'MM-DD')" if bulk.is_postgres(session) else "strftime('%m-%d', p.birthday)"
+        month_day = "to_char(p.birthday, 'MM-DD')" if is_postgres(session) else "strftime('%m-%d', p.birthday)"
         eligible = (f"SELECT m.id FROM members m JOIN member_profiles p ON p.member_id = m.id "
                     f"WHERE m.status = 'active' AND {month_day} IN ({', '.join(repr(d) for d in days)}) AND NOT EXISTS "
                     "(SELECT 1 FROM birthday_bonuses b WHERE b.member_id = m.id AND b.year = :year)")

@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from engine.database import Database
+from engine.database import Database, is_postgres
 from engine.errors import Problem, not_found, refuse_if
 from engine.jobs.catalogue import JOBS
 from engine.orm.jobs import JobRunRow
@@ -122,7 +122,7 @@ def job_history(db: Database, *, job: str | None = None, limit: int = 50) -> lis
 
 def _claim(db: Database, name: str, as_of: datetime, worker: str, now: datetime) -> bool:
     with db.transaction() as session:
-        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        insert = postgresql.insert if is_postgres(session) else sqlite.insert
         claimed = session.execute(insert(JobRunRow).values(
             job=name, as_of=as_of, status="running", worker=worker[:100], started_at=now)
             .on_conflict_do_nothing(index_elements=["job", "as_of"]).returning(JobRunRow.id)).scalar()

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from engine.database import is_postgres
 from engine.orm.ledger import AccountRow, EntryRow, LedgerTransactionRow, LotRow
 from engine.orm.members import MemberRow
 from engine.snapshot import programme
@@ -137,7 +138,7 @@ def write_posting(session: Session, posting: Posting) -> PostedTransaction:
     by exactly the member entry."""
     # Plain INSERTs, not ORM objects: ledger rows are never read back or changed in the
     # transaction that writes them, and the unit of work costs more than the statements.
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgres(session):
         # One round trip: the balance, the transaction, its entries and its lot.
         session.flush()  # the account row must hold the balance the ORM knows before moving it
         transaction_id = session.execute(_posting_on_postgresql(len(posting.entries), posting.lot is not None),

@@ -16,15 +16,11 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from engine.database import is_postgres
 from engine.ledger.accounts import system_account_ids
 from engine.orm.types import UTCDateTime
 
 SQLITE_SHA256 = "loyalty_sha256"
-
-
-def is_postgres(session: Session) -> bool:
-    """Whether the session talks to PostgreSQL (otherwise SQLite)."""
-    return session.get_bind().dialect.name == "postgresql"
 
 
 def prepare(session: Session) -> None:

@@ -30,7 +30,7 @@ from typing import TypeVar
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from engine.database import Database, insert_unless_taken, postgresql_row
+from engine.database import Database, insert_unless_taken, is_postgres, postgresql_row
 from engine.errors import (IdempotencyKeyReused, LoyaltyError, Problem, RequestInFlight, error_from_plain,
                            error_to_plain, refuse_if)
 from engine.orm.ledger import IdempotencyKeyRow
@@ -118,7 +118,7 @@ _LOOK = (sa.select(_REVISION.c.revision, _KEYS.c.command, _KEYS.c.request_hash, 
 def _claim(session: Session, caller: str, key: str, *, wait: bool = False):
     """Claim the key for this transaction; the earlier answer's row if there is one. With
     ``wait``, a request holding the key is waited for rather than refused."""
-    postgresql = session.get_bind().dialect.name == "postgresql"
+    postgresql = is_postgres(session)
     if postgresql and wait:
         # The lock first, in its own statement: the look that follows sees what the
         # request that held the key committed.
@@ -159,7 +159,7 @@ def _record(session: Session, caller: str, key: str, command: str, fingerprint: 
             outcome: str, answer: dict) -> None:
     row = dict(caller=caller, key=key, command=command, request_hash=fingerprint, created_at=now, outcome=outcome,
                response=json.dumps(answer))
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgres(session):
         recorded = postgresql_row(session, _RECORD_ON_POSTGRESQL, row) is not None
     else:
         recorded = insert_unless_taken(session, _KEYS, ["caller", "key"], row, returning=_KEYS.c.id) is not None

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from engine.database import insert_unless_taken, postgresql_row
+from engine.database import insert_unless_taken, is_postgres, postgresql_row
 from engine.ledger.accounts import Posting, posting_ctes, write_posting
 from engine.orm.ledger import ReceiptLineRow, ReceiptRow
 from engine.orm.rules import ReceiptRuleAwardRow
@@ -40,7 +40,7 @@ def record_receipt(session: Session, receipt: dict, lines: list[dict], awards: l
 
     When the receipt was taken, the posting is written all the same (the caller refuses the
     command, which rolls it back)."""
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgres(session):
         parameters = {
             **receipt,
             **{f"line_{column}": [line[column] for line in lines] for column in _LINE_COLUMNS},

@@ -23,7 +23,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from engine.database import Database, insert_unique, postgresql_row
+from engine.database import Database, insert_unique, is_postgres, postgresql_row
 from engine.errors import Conflict, Problem, refuse_if
 from engine.orm.rules import CampaignBudgetSliceRow, CampaignRow, SegmentRow
 from engine.rules.validation import KEY
@@ -108,7 +108,7 @@ def claim_budget(session: Session, campaign_id: int, points: int, *, start: int,
     if not slice_count:
         return points  # no budget: unlimited
     taken = 0
-    postgresql = session.get_bind().dialect.name == "postgresql"
+    postgresql = is_postgres(session)
     params = {"campaign": campaign_id, "shift": slice_count - start % slice_count, "count": slice_count}
     while taken < points:
         if postgresql:  # pick and take in one statement

@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from engine.database import Database, postgresql_row
+from engine.database import Database, is_postgres, postgresql_row
 from engine.errors import InvalidState, Problem, not_found, refuse_if
 from engine.ledger import bulk
 from engine.ledger.accounts import lock_member_account
@@ -294,7 +294,7 @@ def _change(session: Session, member: MemberRow, state: MemberTierRow | None, co
 
 def _qualifying(session: Session, policy: TierPolicy, member_pk: int, start: datetime, end: datetime) -> int:
     """The member's qualifying points or spend (by ``policy.measure``) from ``start`` to ``end``."""
-    if bulk.is_postgres(session):  # every accrual asks: straight through the driver
+    if is_postgres(session):  # every accrual asks: straight through the driver
         return int(postgresql_row(session, _QUALIFYING_ON_POSTGRESQL[policy.measure],
                                   {"member": member_pk, "start": start, "end": end}).qualifying)
     if policy.measure == "spend":
