@@ -31,7 +31,6 @@ from engine.database import Database, is_postgres, postgresql_row
 from engine.errors import InvalidState, Problem, not_found, refuse_if
 from engine.ledger import bulk
 from engine.ledger.accounts import lock_member_account
-from engine.orm.ledger import LedgerTransactionRow
 from engine.orm.members import MemberRow
 from engine.orm.tiers import MemberTierRow, TierChangeRow, TierPolicyRow, TierRow
 from engine.orm.types import UTCDateTime
@@ -294,16 +293,10 @@ def _change(session: Session, member: MemberRow, state: MemberTierRow | None, co
 
 def _qualifying(session: Session, policy: TierPolicy, member_pk: int, start: datetime, end: datetime) -> int:
     """The member's qualifying points or spend (by ``policy.measure``) from ``start`` to ``end``."""
+    statement, params = _QUALIFYING[policy.measure], {"member": member_pk, "start": start, "end": end}
     if is_postgres(session):  # every accrual asks: straight through the driver
-        return int(postgresql_row(session, _QUALIFYING_ON_POSTGRESQL[policy.measure],
-                                  {"member": member_pk, "start": start, "end": end}).qualifying)
-    if policy.measure == "spend":
-        return int(session.execute(sa.text(f"SELECT {_spend_sql(':member', end=':end', inclusive=True)}").bindparams(
-            sa.bindparam("start", start, type_=UTCDateTime()), sa.bindparam("end", end, type_=UTCDateTime())),
-            {"member": member_pk}).scalar())
-    T = LedgerTransactionRow
-    return int(session.scalar(sa.select(sa.func.coalesce(sa.func.sum(T.points), 0)).where(
-        T.member_id == member_pk, T.kind.in_(QUALIFYING_KINDS), T.occurred_at >= start, T.occurred_at <= end)))
+        return int(postgresql_row(session, statement, params).qualifying)
+    return int(session.execute(statement, params).scalar())
 
 
 def _spend_sql(member: str, *, end: str, inclusive: bool) -> str:
@@ -317,12 +310,16 @@ def _spend_sql(member: str, *, end: str, inclusive: bool) -> str:
     return f"CASE WHEN {paid} > {returned} THEN {paid} - {returned} ELSE 0 END"
 
 
-_QUALIFYING_ON_POSTGRESQL = {
+# One statement per measure for both databases; the instants' type turns them into the
+# naive UTC text SQLite compares (the driver, on PostgreSQL, takes them as they are).
+_QUALIFYING = {measure: statement.bindparams(sa.bindparam("start", type_=UTCDateTime()),
+                                             sa.bindparam("end", type_=UTCDateTime()))
+               for measure, statement in {
     "points": sa.text("SELECT COALESCE(SUM(points), 0) AS qualifying FROM ledger_transactions "
                       f"WHERE member_id = :member AND kind IN ({_QUALIFYING_KINDS_SQL}) "
                       "AND occurred_at >= :start AND occurred_at <= :end"),
     "spend": sa.text(f"SELECT {_spend_sql(':member', end=':end', inclusive=True)} AS qualifying"),
-}
+}.items()}
 
 
 def _tiers(session: Session) -> list[TierDefinition]:
