@@ -70,6 +70,7 @@ from tests.support.postgres import PostgresCluster
 ROOT = Path(__file__).resolve().parents[2]
 WRK_THREADS = 2
 WARM_UP_REQUESTS = 6000
+EARLIER = "EARLIER-"  # receipt numbers of the purchases members made before the benchmark
 BASKET = [("COFFEE-BEANS", "coffee", "LAVAZZA", "1", 1899), ("CROISSANT", "bakery", None, "2", 380),
           ("MILK-1L", "dairy", "WEIHENSTEPHAN", "2", 298), ("APPLES", "produce", None, "1.250", 374),
           ("CHOCOLATE", "sweets", "RITTER", "3", 657), ("NEWSPAPER", "press", None, "1", 350)]
@@ -118,7 +119,7 @@ def prepare(db: Database, *, members: int, keys: MasterKeys, tills: int) -> list
     lines = tuple(BasketLine(i + 1, sku, Decimal(quantity), amount, category, brand)
                   for i, (sku, category, brand, quantity, amount) in enumerate(BASKET))
     for n, member_id in enumerate(enrolled):
-        basket = Basket("BER-01", terminals[n % tills]["terminal"], f"EARLIER-{n}", now, "EUR", lines,
+        basket = Basket("BER-01", terminals[n % tills]["terminal"], f"{EARLIER}{n}", now, "EUR", lines,
                         member_id=member_id)
         earn_points(db, basket, caller="benchmark", idempotency_key=f"earlier-{n}", now=now)
     return terminals
@@ -302,7 +303,7 @@ def main(argv: list[str] | None = None) -> None:
         accruals, baseline = pooled(accrual_phases), pooled(baseline_phases)
         with db.transaction() as session:
             receipts = session.scalar(sa.select(sa.func.count()).select_from(ReceiptRow)
-                                      .where(ReceiptRow.receipt_number.not_like("EARLIER-%")))
+                                      .where(ReceiptRow.receipt_number.not_like(f"{EARLIER}%")))
         problems = check_ledger(db)
         db.dispose()
     finally:
