@@ -18,16 +18,21 @@ and members with active cards in each through the engine's services.
   answer), so the difference between the phases is what the engine spends on top of
   the SQL itself: the ORM, the session and the service code around them.
 
-Each phase starts with a few untimed accruals per client (connections, statement caches).
-Afterwards the ledger invariants must hold in both databases and both must hold the same
-rows per accrual; otherwise the script exits non-zero. The last line printed is
+The phases alternate in R rounds (default 4: engine, baseline, engine, ...), each round
+1/R of the time, so that both see the machine alike: on a shared machine the speed drifts
+by tens of percent within a minute, which made one engine phase followed by one baseline
+phase give ratios from 0.42 to 0.69 on the same code. Every round's figures are printed;
+the result pools the rounds. Each kind's first round starts with a few untimed accruals
+per client (connections, statement caches). Afterwards the ledger invariants must hold in
+both databases and both must hold the same rows per accrual; otherwise the script exits
+non-zero. The last line printed is
 
     RESULT ledger_accrual engine_tps=... baseline_tps=... ratio=... engine_p50_ms=...
-    engine_p99_ms=... cpu_ms_per_accrual=... clients=...
+    engine_p99_ms=... cpu_ms_per_accrual=... clients=... rounds=...
 
 (on one line). Run from the repository root:
 
-    .venv/bin/python -m tests.bench.ledger_accrual [--tiny] [--clients C] [--seconds S] [--members N]
+    .venv/bin/python -m tests.bench.ledger_accrual [--tiny] [--clients C] [--seconds S] [--members N] [--rounds R]
 """
 from __future__ import annotations
 
@@ -75,12 +80,13 @@ WRITTEN_TABLES = ("idempotency_keys", "ledger_transactions", "ledger_entries", "
 @dataclass(frozen=True)
 class Preset:
     clients: int
-    seconds: float
+    seconds: float  # per kind, over all rounds
     members: int
+    rounds: int
 
 
-FULL = Preset(clients=8, seconds=20, members=200)
-TINY = Preset(clients=2, seconds=1.5, members=4)
+FULL = Preset(clients=8, seconds=20, members=200, rounds=4)
+TINY = Preset(clients=2, seconds=1.5, members=4, rounds=1)
 
 Accrue = Callable[[Basket, datetime], None]
 
@@ -234,15 +240,16 @@ class Measurement:
         return self.cpu_seconds / self.accruals * 1000
 
 
-def measure(accruers: list[Accrue], tills: list[Till], seconds: float) -> Measurement:
-    """Client ``i`` runs ``accruers[i]`` on the baskets of ``tills[i]``: a few untimed
-    accruals each, then as many as it can in ``seconds``."""
+def measure(accruers: list[Accrue], tills: list[Till], seconds: float, *, warm_up: bool) -> Measurement:
+    """Client ``i`` runs ``accruers[i]`` on the baskets of ``tills[i]``: with ``warm_up`` a
+    few untimed accruals each first, then as many as it can in ``seconds``."""
     stop = threading.Event()  # an interrupted run (Ctrl-C, SIGTERM) stops its clients at once
     with ThreadPoolExecutor(len(tills)) as pool:
         def run_clients(**limit) -> list[list[float]]:
             return list(pool.map(lambda i: accrue_many(accruers[i], tills[i], stop, **limit), range(len(tills))))
         try:
-            run_clients(count=WARMUP_PER_CLIENT)
+            if warm_up:
+                run_clients(count=WARMUP_PER_CLIENT)
             cpu_start, start = time.process_time(), time.perf_counter()
             runs = run_clients(until=start + seconds)
             elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
@@ -250,6 +257,13 @@ def measure(accruers: list[Accrue], tills: list[Till], seconds: float) -> Measur
             stop.set()
     latencies = [latency for run in runs for latency in run]
     return Measurement(accruals=len(latencies), seconds=elapsed, cpu_seconds=cpu, latencies=latencies)
+
+
+def pooled(rounds: list[Measurement]) -> Measurement:
+    """The rounds of one kind as one measurement."""
+    return Measurement(accruals=sum(m.accruals for m in rounds), seconds=sum(m.seconds for m in rounds),
+                       cpu_seconds=sum(m.cpu_seconds for m in rounds),
+                       latencies=[latency for m in rounds for latency in m.latencies])
 
 
 def accrue_many(accrue: Accrue, till: Till, stop: threading.Event, *, count: int | None = None,
@@ -320,32 +334,54 @@ def psycopg_conninfo(db: Database) -> str:
 
 # -- the run --------------------------------------------------------------------------------
 
-def run_engine(cluster: PostgresCluster, preset: Preset) -> tuple[Measurement, dict[str, float]]:
-    db = prepare_database(cluster, "bench_engine", members_count=preset.members, clients=preset.clients)
-    try:
-        result = measure(engine_accruers(db, preset.clients), make_tills(db, preset.clients), preset.seconds)
-        rows = verify(db, result.accruals + WARMUP_PER_CLIENT * preset.clients, "engine")
-    finally:
-        db.dispose()
-    return result, rows
+@dataclass
+class Kind:
+    """One side of the comparison: its database, clients, and the measurement of each round."""
+
+    name: str
+    db: Database
+    accruers: list[Accrue]
+    tills: list[Till]
+    rounds: list[Measurement]
+
+    def run_round(self, seconds: float) -> None:
+        self.rounds.append(measure(self.accruers, self.tills, seconds, warm_up=not self.rounds))
+
+    def verified_rows(self, clients: int) -> dict[str, float]:
+        return verify(self.db, pooled(self.rounds).accruals + WARMUP_PER_CLIENT * clients, self.name)
 
 
-def run_baseline(cluster: PostgresCluster, preset: Preset) -> tuple[Measurement, dict[str, float]]:
-    db = prepare_database(cluster, "bench_baseline", members_count=preset.members, clients=preset.clients)
-    try:
-        with ExitStack() as stack:
-            connections = [stack.enter_context(psycopg.connect(psycopg_conninfo(db), autocommit=True))
-                           for _ in range(preset.clients)]
-            result = measure(baseline_accruers(connections), make_tills(db, preset.clients), preset.seconds)
-        rows = verify(db, result.accruals + WARMUP_PER_CLIENT * preset.clients, "baseline")
-    finally:
-        db.dispose()
-    return result, rows
+def run(cluster: PostgresCluster, preset: Preset) -> tuple[Kind, Kind, dict[str, float]]:
+    """Both kinds' rounds, alternating; the ledgers verified and written alike (their rows
+    per accrual)."""
+    with ExitStack() as stack:
+        def database(name: str) -> Database:
+            db = prepare_database(cluster, name, members_count=preset.members, clients=preset.clients)
+            stack.callback(db.dispose)
+            return db
+        engine_db, baseline_db = database("bench_engine"), database("bench_baseline")
+        connections = [stack.enter_context(psycopg.connect(psycopg_conninfo(baseline_db), autocommit=True))
+                       for _ in range(preset.clients)]
+        engine = Kind("engine", engine_db, engine_accruers(engine_db, preset.clients),
+                      make_tills(engine_db, preset.clients), [])
+        baseline = Kind("baseline", baseline_db, baseline_accruers(connections),
+                        make_tills(baseline_db, preset.clients), [])
+        for _ in range(preset.rounds):
+            for kind in (engine, baseline):
+                kind.run_round(preset.seconds / preset.rounds)
+        engine_rows, baseline_rows = engine.verified_rows(preset.clients), baseline.verified_rows(preset.clients)
+    if engine_rows != baseline_rows:
+        sys.exit(f"the phases wrote different rows per accrual: engine {engine_rows}, baseline {baseline_rows}")
+    return engine, baseline, engine_rows
 
 
-def report(preset: Preset, engine: Measurement, baseline: Measurement, rows: dict[str, float]) -> None:
-    print(f"ledger accrual: {preset.clients} clients, {preset.members} members, {preset.seconds:g} s per phase, "
-          f"{len(LINES)}-line baskets, durable PostgreSQL")
+def report(preset: Preset, engine_kind: Kind, baseline_kind: Kind, rows: dict[str, float]) -> None:
+    print(f"ledger accrual: {preset.clients} clients, {preset.members} members, {preset.rounds} x "
+          f"{preset.seconds / preset.rounds:g} s per kind (alternating), {len(LINES)}-line baskets, durable PostgreSQL")
+    for n, (e, b) in enumerate(zip(engine_kind.rounds, baseline_kind.rounds), 1):
+        print(f"  round {n}: engine {e.tps:7.1f}/s ({e.cpu_ms_per_accrual:.2f} ms cpu), "
+              f"baseline {b.tps:7.1f}/s ({b.cpu_ms_per_accrual:.2f} ms cpu): ratio {e.tps / b.tps:.3f}")
+    engine, baseline = pooled(engine_kind.rounds), pooled(baseline_kind.rounds)
     for name, m in (("engine", engine), ("baseline", baseline)):
         print(f"{name:9} {m.accruals:6d} accruals in {m.seconds:5.1f} s: {m.tps:7.1f}/s  "
               f"p50 {m.latency_ms(50):6.2f} ms  p99 {m.latency_ms(99):6.2f} ms  "
@@ -355,20 +391,21 @@ def report(preset: Preset, engine: Measurement, baseline: Measurement, rows: dic
     print(f"engine/baseline: {ratio:.3f}")
     print(f"RESULT ledger_accrual engine_tps={engine.tps:.1f} baseline_tps={baseline.tps:.1f} ratio={ratio:.3f} "
           f"engine_p50_ms={engine.latency_ms(50):.2f} engine_p99_ms={engine.latency_ms(99):.2f} "
-          f"cpu_ms_per_accrual={engine.cpu_ms_per_accrual:.2f} clients={preset.clients}")
+          f"cpu_ms_per_accrual={engine.cpu_ms_per_accrual:.2f} clients={preset.clients} rounds={preset.rounds}")
 
 
 def parse_preset(argv: list[str] | None) -> Preset:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tiny", action="store_true", help="a few members, 2 clients, ~2 s per phase")
+    parser.add_argument("--tiny", action="store_true", help="a few members, 2 clients, one round of ~2 s per kind")
     parser.add_argument("--clients", type=int, help=f"client threads (default {FULL.clients})")
-    parser.add_argument("--seconds", type=float, help=f"timed seconds per phase (default {FULL.seconds:g})")
+    parser.add_argument("--seconds", type=float, help=f"timed seconds per kind, over all rounds (default {FULL.seconds:g})")
     parser.add_argument("--members", type=int, help=f"members with a card (default {FULL.members})")
+    parser.add_argument("--rounds", type=int, help=f"alternating engine and baseline rounds (default {FULL.rounds})")
     args = vars(parser.parse_args(argv))
     preset = replace(TINY if args.pop("tiny") else FULL,
                      **{name: value for name, value in args.items() if value is not None})
-    if preset.clients < 1 or preset.members < preset.clients or preset.seconds <= 0:
-        parser.error("need at least one client, at least one member per client and a positive duration")
+    if preset.clients < 1 or preset.members < preset.clients or preset.seconds <= 0 or preset.rounds < 1:
+        parser.error("need at least one client, at least one member per client, a positive duration and a round")
     return preset
 
 
@@ -378,14 +415,9 @@ def main(argv: list[str] | None = None) -> None:
     cluster = PostgresCluster(durable=True)
     try:
         cluster.start()
-        engine, engine_rows = run_engine(cluster, preset)
-        baseline, baseline_rows = run_baseline(cluster, preset)
+        report(preset, *run(cluster, preset))
     finally:
         cluster.stop()
-    if engine_rows != baseline_rows:
-        sys.exit(f"the phases wrote different rows per accrual: engine {engine_rows}, baseline {baseline_rows}")
-    report(preset, engine, baseline, engine_rows)
-
 
 if __name__ == "__main__":
     main()

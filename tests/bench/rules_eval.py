@@ -11,14 +11,16 @@ baskets, member facts and base points (the pure evaluation only: no database):
 - naive: ``evaluate_naive``, a straightforward interpreter where every rule checks every
   line, reading every condition from the definition each time.
 
-Before timing, both must give identical results on every basket (else exit 1). Each phase
-runs for a fixed time on one thread (one core). The last line printed is
+Before timing, both must give identical results on every basket (else exit 1). The two
+alternate in rounds (default 5) on one thread (one core), so that both see the machine
+alike (its speed drifts on a shared machine); each round's rates are printed and the result
+pools the rounds. The last line printed is
 
     RESULT rules_eval compiled_per_s=... naive_per_s=... ratio=...
 
 Run from the repository root:
 
-    .venv/bin/python -m tests.bench.rules_eval [--tiny] [--seconds S] [--baskets N]
+    .venv/bin/python -m tests.bench.rules_eval [--tiny] [--seconds S] [--rounds R] [--baskets N]
 """
 from __future__ import annotations
 
@@ -121,22 +123,26 @@ def workload(count: int, seed: int = 7) -> list[tuple]:
     return items
 
 
-def run(evaluate, items, seconds: float) -> float:
+def run(evaluate, items, seconds: float) -> tuple[int, float]:
+    """Evaluate ``items`` over and over for about ``seconds``: (baskets evaluated, seconds taken)."""
     done, deadline, began = 0, time.perf_counter() + seconds, time.perf_counter()
     while time.perf_counter() < deadline:
         for basket, sale, member, eligible, base, usage in items:
             evaluate(basket, sale=sale, member=member, eligible=eligible, base=base, usage=usage)
         done += len(items)
-    return done / (time.perf_counter() - began)
+    return done, time.perf_counter() - began
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tiny", action="store_true", help="a quick run that checks the script works")
-    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--seconds", type=float, default=5.0, help="per evaluator, over all rounds")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating compiled and naive rounds")
     parser.add_argument("--baskets", type=int, default=2000)
     args = parser.parse_args(argv)
-    seconds, count = (0.3, 50) if args.tiny else (args.seconds, args.baskets)
+    if args.seconds <= 0 or args.rounds < 1 or args.baskets < 1:
+        parser.error("need a positive duration, at least one round and at least one basket")
+    seconds, rounds, count = (0.3, 1, 50) if args.tiny else (args.seconds, args.rounds, args.baskets)
     rules = programme()
     items = workload(count)
     began = time.perf_counter()
@@ -153,9 +159,18 @@ def main(argv: list[str] | None = None) -> int:
         fired += len(a[1]) - 1
     print(f"rules={len(rules)} baskets={len(items)} lines_per_basket=20 rules_fired_per_basket={fired / len(items):.1f} "
           f"compile_ms={compile_ms:.2f}")
-    compiled_rate = run(compiled.evaluate, items, seconds)
+    totals = {"compiled": [0, 0.0], "naive": [0, 0.0]}
+    for n in range(1, rounds + 1):
+        rates = {}
+        for name, evaluate in (("compiled", compiled.evaluate), ("naive", naive)):
+            done, took = run(evaluate, items, seconds / rounds)
+            totals[name][0] += done
+            totals[name][1] += took
+            rates[name] = done / took
+        print(f"  round {n}: compiled {rates['compiled']:,.0f}/s, naive {rates['naive']:,.0f}/s: "
+              f"ratio {rates['compiled'] / rates['naive']:.1f}")
+    compiled_rate, naive_rate = (done / took for done, took in totals.values())
     print(f"compiled: {compiled_rate:,.0f} baskets/s ({1e6 / compiled_rate:.1f} us per basket)")
-    naive_rate = run(naive, items, seconds)
     print(f"naive:    {naive_rate:,.0f} baskets/s ({1e6 / naive_rate:.1f} us per basket)")
     print(f"RESULT rules_eval compiled_per_s={compiled_rate:.0f} naive_per_s={naive_rate:.0f} "
           f"ratio={compiled_rate / naive_rate:.1f}")
