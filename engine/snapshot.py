@@ -10,9 +10,10 @@ matches, or reads a new one.
 
 Guarantees:
 - a transaction sees the configuration as of its first ``programme()`` call, and so every
-  change committed before that call; inside ``pinned(snapshot)`` (a till's request, pinned
-  when its signature is checked) as of ``snapshot`` instead, so one request reads the
-  revision at most once;
+  change committed before that call (or as of its idempotency claim, which reads the
+  revision in its own statement, when that came first: the revision is not read twice);
+  inside ``pinned(snapshot)`` (a till's request, pinned when its signature is checked) as
+  of ``snapshot`` instead, so one request reads the revision at most once;
 - a request may be pinned to the snapshot the process kept without reading the revision
   first (``checked=False``): the revision is then compared with the pinned one by the
   request's first ``programme()`` call, or its first commit, or ``confirm_pin`` (whichever
@@ -57,6 +58,7 @@ WATCHED_TABLES = frozenset({"programme_settings", "stores", "terminals", "termin
 WATCHED_INSERT_DELETE = frozenset({"campaign_budget_slices"})
 _SESSION_KEY = "programme_snapshot"
 _CHANGED_KEY = "programme_changed"
+_REVISION_KEY = "programme_revision_read"  # read by this transaction before its first programme()
 
 
 @dataclass(frozen=True)
@@ -204,9 +206,14 @@ def pinned(db: Database, snapshot: ProgrammeSnapshot, *, checked: bool = True) -
 
 def check_revision(session: Session, revision: int) -> None:
     """Compare the database's ``revision`` (read by ``session``) with the request's unchecked
-    pin: ``ProgrammeMoved`` if it moved, else the pin counts as checked."""
+    pin: ``ProgrammeMoved`` if it moved, else the pin counts as checked. Without a pin, the
+    transaction's ``programme()`` takes ``revision`` as the current one."""
     pin = _pin_of(session)
-    if pin is None or pin.checked:
+    if pin is None:
+        if not session.info.get(_CHANGED_KEY, False):
+            session.info[_REVISION_KEY] = revision  # programme() need not read it again
+        return
+    if pin.checked:
         return
     if revision != pin.snapshot.revision:
         raise ProgrammeMoved(f"configuration revision {pin.snapshot.revision} was pinned; {revision} is current")
@@ -231,9 +238,12 @@ _REVISION = sa.select(ProgrammeRevisionRow.revision).where(ProgrammeRevisionRow.
 
 
 def _current(session: Session, *, keep: bool) -> ProgrammeSnapshot:
-    """The snapshot at the revision the database has now: the kept one if it is that
-    revision, else a new one (kept for others only with ``keep``)."""
-    revision = session.scalar(_REVISION)
+    """The snapshot at the revision the database has now (or as the transaction's idempotency
+    claim read it): the kept one if it is that revision, else a new one (kept for others only
+    with ``keep``)."""
+    revision = session.info.pop(_REVISION_KEY, None)
+    if revision is None:
+        revision = session.scalar(_REVISION)
     engine = session.get_bind().engine  # a session may be bound to an engine or to one of its connections
     snapshot = _kept.get(engine)
     if snapshot is None or snapshot.revision != revision or not keep:
@@ -293,6 +303,7 @@ def _read(session: Session, revision: int) -> ProgrammeSnapshot:
 def _changed(session: Session) -> None:
     session.info[_CHANGED_KEY] = True
     session.info.pop(_SESSION_KEY, None)
+    session.info.pop(_REVISION_KEY, None)
 
 
 @event.listens_for(Session, "after_flush")

@@ -5,15 +5,13 @@ tests/bench/api_accrual.py). A change that adds a statement to every accrual mus
 this budget on purpose, with a reason, instead of slipping in.
 """
 from datetime import timedelta
-from unittest import mock
 
-import psycopg
 import pytest
-from sqlalchemy import event
 
 from engine.demo import DEMO_RULES, DEMO_SUMMER_BUDGET, DEMO_TIER_POLICY, DEMO_TIERS
 from engine.rules import campaigns, versions
 from engine.tiers.service import define_tiers
+from tests.support.statements import statements_of
 
 # What a signed accrual of an authenticated card under the demo's programme (a budgeted
 # campaign, capped rules, tiers) sends. PostgreSQL: BEGIN and COMMIT are not statements here.
@@ -36,30 +34,6 @@ def demo_programme(database, clock):
         versions.create_draft(database, rule, now=now)
     versions.publish_rules(database, [rule["key"] for rule in DEMO_RULES], now=now - timedelta(minutes=1))
     define_tiers(database, DEMO_TIERS, DEMO_TIER_POLICY, now=now)
-
-
-def statements_of(database, action) -> list[str]:
-    """What ``action`` sends, counted where the driver takes it: on PostgreSQL some
-    statements go to psycopg directly (``engine.database.postgresql_row``)."""
-    seen = []
-
-    def count(_connection, _cursor, statement, *_):
-        seen.append(" ".join(statement.split()))
-    if database.is_sqlite:
-        event.listen(database.engine, "before_cursor_execute", count)
-        try:
-            action()
-        finally:
-            event.remove(database.engine, "before_cursor_execute", count)
-        return seen
-    execute = psycopg.Cursor.execute
-
-    def counted(cursor, query, *args, **kwargs):
-        seen.append(" ".join(str(query).split()))
-        return execute(cursor, query, *args, **kwargs)
-    with mock.patch.object(psycopg.Cursor, "execute", counted):
-        action()
-    return seen
 
 
 def test_an_accrual_stays_within_its_statement_budget(database, demo_programme, terminal, make_our_card, card_session,

@@ -1,0 +1,32 @@
+"""The statements an action sends, counted where the database driver takes them."""
+from __future__ import annotations
+
+from unittest import mock
+
+import psycopg
+from sqlalchemy import event
+
+
+def statements_of(database, action) -> list[str]:
+    """What ``action`` sends, whitespace collapsed, counted where the driver takes it: on
+    PostgreSQL some statements go to psycopg directly (``engine.database.postgresql_row``).
+    BEGIN and COMMIT are counted on SQLite only (BEGIN IMMEDIATE is a statement there)."""
+    seen = []
+
+    def count(_connection, _cursor, statement, *_):
+        seen.append(" ".join(statement.split()))
+    if database.is_sqlite:
+        event.listen(database.engine, "before_cursor_execute", count)
+        try:
+            action()
+        finally:
+            event.remove(database.engine, "before_cursor_execute", count)
+        return seen
+    execute = psycopg.Cursor.execute
+
+    def counted(cursor, query, *args, **kwargs):
+        seen.append(" ".join(str(query).split()))
+        return execute(cursor, query, *args, **kwargs)
+    with mock.patch.object(psycopg.Cursor, "execute", counted):
+        action()
+    return seen
