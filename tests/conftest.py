@@ -31,7 +31,11 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 hypothesis_settings.register_profile("ci", max_examples=60, deadline=None, print_blob=True)
 hypothesis_settings.register_profile("dev", max_examples=200, deadline=None)
 hypothesis_settings.register_profile("long", max_examples=5_000, deadline=None)
-hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+HYPOTHESIS_PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
+hypothesis_settings.load_profile(HYPOTHESIS_PROFILE)
+# The long profile's runs take tens of minutes per test: setup.cfg's per-test timeout (meant
+# to catch a hang) would cut them short, so they get this one instead.
+LONG_PROFILE_TIMEOUT_SECONDS = 4 * 3600
 
 
 def require_real_part(what: str, why: str) -> None:
@@ -40,6 +44,13 @@ def require_real_part(what: str, why: str) -> None:
     if IN_CI:
         pytest.fail(message, pytrace=False)
     pytest.skip(message)
+
+
+def pytest_collection_modifyitems(items):
+    if HYPOTHESIS_PROFILE == "long":
+        for item in items:
+            if item.get_closest_marker("timeout") is None:
+                item.add_marker(pytest.mark.timeout(LONG_PROFILE_TIMEOUT_SECONDS))
 
 
 @pytest.hookimpl(hookwrapper=True)
