@@ -109,7 +109,7 @@ def card_row(session: Session, number: str, *, lock: bool = False) -> CardRow:
 
     Read once per transaction: the row found is kept in the session (an accrual names its
     card three times on the way: proof, card session, member)."""
-    normalised = _normalise(number)
+    normalised = normalised_number(number)
     seen = session.info.setdefault(_SEEN_KEY, {})
     if not lock and normalised in seen:
         return seen[normalised]
@@ -121,6 +121,11 @@ def card_row(session: Session, number: str, *, lock: bool = False) -> CardRow:
         raise not_found("card", number)
     seen[normalised] = row
     return row
+
+
+def card_in_session(session: Session, number: str) -> bool:
+    """Whether this transaction has read the card already (``card_row`` answers it without asking)."""
+    return normalised_number(number) in session.info.get(_SEEN_KEY, {})
 
 
 def remember_card(session: Session, row: CardRow) -> None:
@@ -153,7 +158,7 @@ def _new_card_row(session: Session, member_pk: int, kind: str, number: str | Non
             problems.append(Problem("key_version", f"must be a whole number from 1 to {MAX_KEY_VERSION}"))
         number = new_applet_number() if number is None else number
     if number is not None and kind in card_lifecycle.CARD_KINDS:
-        number = _normalise(number) if kind == "uid" else number
+        number = normalised_number(number) if kind == "uid" else number
         problem = number_problem(kind, number)
         if problem:
             problems.append(Problem("number", problem))
@@ -187,7 +192,8 @@ def _apply(row: CardRow, action: str, now: datetime, block_reason: str | None = 
     row.status_changed_at = now
 
 
-def _normalise(number: str) -> str:
+def normalised_number(number: str) -> str:
+    """A card number as it is stored (UID-only cards' identifiers normalised)."""
     return normalise_uid(number) if isinstance(number, str) else number
 
 

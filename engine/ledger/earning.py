@@ -14,12 +14,12 @@ from sqlalchemy.orm import Session
 
 from engine.database import Database
 from engine.errors import ReceiptAlreadyEarned, refuse_if
-from engine.ledger.accounts import lock_member_account, prepare_posting
+from engine.ledger.accounts import prepare_posting
 from engine.ledger.basket import Basket, EarningContext, PointsCalculator, validate_basket
 from engine.ledger.commands import PointsEarned
 from engine.ledger.idempotency import run_idempotent
 from engine.ledger.lots import new_lot
-from engine.ledger.parties import identify_member, till
+from engine.ledger.parties import member_with_locked_account, till
 from engine.ledger.receipts import record_receipt
 from engine.programme import lot_expires_at
 from engine.rules.calculator import award_rows, calculator_for_sale
@@ -48,8 +48,8 @@ def earn_points(db: Database, basket: Basket, *, caller: str, idempotency_key: s
         settings = read_settings(session)
         refuse_if(validate_basket(basket, settings, now=now))
         store, terminal = till(session, basket.store_code, basket.terminal_code)
-        member = identify_member(session, member_id=basket.member_id, card_number=basket.card_number)
-        account = lock_member_account(session, member.id)
+        member, account = member_with_locked_account(session, member_id=basket.member_id,
+                                                     card_number=basket.card_number)
         context = EarningContext(settings=settings, as_of=now)
         rules_calculator = calculator_for_sale(session, basket, member, store) if calculator is None else None
         evaluation = rules_calculator.evaluate(basket, context) if rules_calculator else None

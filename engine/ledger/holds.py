@@ -25,7 +25,7 @@ from engine.ledger.accounts import lock_member_account, post_transaction
 from engine.ledger.commands import CaptureHold, HoldCaptured, HoldPlaced, HoldVoided, PlaceHold, VoidHold
 from engine.ledger.idempotency import run_idempotent
 from engine.ledger.lots import SPENDING_ORDER, consume, holdings, member_lots, take_unreserved
-from engine.ledger.parties import identify_member, till
+from engine.ledger.parties import member_with_locked_account, till
 from engine.orm.ledger import HoldLotRow, HoldRow, LotRow
 from engine.orm.members import MemberRow
 from engine.orm.stores import StoreRow
@@ -49,8 +49,8 @@ def place_hold(db: Database, command: PlaceHold, *, caller: str, idempotency_key
         problems += payment_size_problems(command.points, settings)
         refuse_if(problems)
         store, terminal = till(session, command.store_code, command.terminal_code)
-        member = identify_member(session, member_id=command.member_id, card_number=command.card_number)
-        account = lock_member_account(session, member.id)
+        member, account = member_with_locked_account(session, member_id=command.member_id,
+                                                     card_number=command.card_number)
         available = holdings(session, account, now).available
         if command.points > available:
             raise InsufficientPoints(f"member {member.public_id} has {available} points available; "

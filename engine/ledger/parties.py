@@ -5,11 +5,15 @@ a terminal only in its own store and while active. Each refusal names what was w
 """
 from __future__ import annotations
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from engine.cards import card_row
+from engine.cards import card_in_session, card_row, normalised_number, remember_card
 from engine.errors import InvalidState, NotFound, not_found
+from engine.ledger.accounts import lock_member_account, remember_locked_account
 from engine.members import member_row
+from engine.orm.cards import CardRow
+from engine.orm.ledger import AccountRow
 from engine.orm.members import MemberRow
 from engine.snapshot import StoreInfo, TerminalInfo, programme
 
@@ -27,6 +31,27 @@ def identify_member(session: Session, *, member_id: str | None, card_number: str
     if member.status != "active":
         raise InvalidState(f"member {member.public_id} is {member.status}", code="member_not_active")
     return member
+
+
+def member_with_locked_account(session: Session, *, member_id: str | None,
+                               card_number: str | None) -> tuple[MemberRow, AccountRow]:
+    """The active member (as ``identify_member``) and their account, locked until the
+    transaction ends: one statement for both when a card names the member."""
+    if card_number is not None and not card_in_session(session, card_number):
+        found = session.execute(_CARD_WITH_ACCOUNT, {"number": normalised_number(card_number)}).first()
+        if found is not None:
+            remember_card(session, found.CardRow)
+            remember_locked_account(session, found.AccountRow)
+    member = identify_member(session, member_id=member_id, card_number=card_number)
+    return member, lock_member_account(session, member.id)
+
+
+# A command that names a card locks the member's account next: reading the account, locked,
+# with the card saves that round trip. A card without a member account is not found here;
+# identify_member reads it again and refuses it properly.
+_CARD_WITH_ACCOUNT = (sa.select(CardRow, AccountRow).join(AccountRow, AccountRow.member_id == CardRow.member_id)
+                      .where(CardRow.number == sa.bindparam("number")).with_for_update(of=AccountRow)
+                      .execution_options(populate_existing=True))
 
 
 def till(session: Session, store_code: str, terminal_code: str) -> tuple[StoreInfo, TerminalInfo]:
