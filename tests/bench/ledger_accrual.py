@@ -12,11 +12,14 @@ and members with active cards in each through the engine's services.
 
 - engine phase: the C clients share one ``Database`` whose pool holds C connections;
 - baseline phase: each client has its own psycopg connection (the engine's driver) and
-  runs ``baseline_earn``: the statements the engine issues for an accrual, in the same
-  order and in one transaction, written as SQL by hand. Its Python
-  work uses the engine's pure functions (validation, points, checksum, fingerprint,
-  answer), so the difference between the phases is what the engine spends on top of
-  the SQL itself: the ORM, the session and the service code around them.
+  runs ``baseline_earn``: the engine's round trips for an accrual, in the same order and
+  in one transaction, written as SQL by hand (the idempotency claim with the programme's
+  revision, the card with the account locked, the member facts, the posting with the
+  receipt, its lines and its base-rate award in one statement, the answer), keeping the
+  configuration per connection as the engine keeps it per process. Its Python work uses
+  the engine's pure functions (validation, points, checksum, fingerprint, answer), so the
+  difference between the phases is what the engine spends on top of the SQL itself: the
+  ORM, the session and the service code around them.
 
 The phases alternate in R rounds (default 4: engine, baseline, engine, ...), each round
 1/R of the time, so that both see the machine alike: on a shared machine the speed drifts
@@ -51,6 +54,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import psycopg
 from psycopg.rows import dict_row
@@ -62,10 +66,11 @@ from engine.ledger.accounts import transaction_checksum
 from engine.ledger.basket import BaseRateCalculator, Basket, BasketLine, EarningContext, validate_basket
 from engine.ledger.commands import PointsEarned
 from engine.ledger.earning import earn_points
-from engine.ledger.idempotency import request_fingerprint
+from engine.ledger.idempotency import key_lock_id, request_fingerprint
 from engine.ledger.invariants import check_ledger
 from engine.plain import to_plain
 from engine.programme import ProgrammeSettings, lot_expires_at
+from engine.rules.outcome import BASE, RuleAward
 from tests.support.postgres import PostgresCluster
 
 STORE = "BENCH"
@@ -74,7 +79,7 @@ LINES = tuple(BasketLine(line_no=n, sku=f"SKU{n}", quantity=Decimal(1), amount_m
               for n, amount in enumerate((1299, 450, 2375), start=1))
 WARMUP_PER_CLIENT = 5
 WRITTEN_TABLES = ("idempotency_keys", "ledger_transactions", "ledger_entries", "lots", "receipts",
-                  "receipt_lines")
+                  "receipt_lines", "receipt_rule_awards")
 
 
 @dataclass(frozen=True)
@@ -93,110 +98,127 @@ Accrue = Callable[[Basket, datetime], None]
 
 # -- the hand-written baseline --------------------------------------------------------------
 
-CLAIM_KEY = """INSERT INTO idempotency_keys (caller, key, command, request_hash, created_at)
-VALUES (%s, %s, %s, %s, %s) ON CONFLICT (caller, key) DO NOTHING RETURNING id"""
+# Per connection, read again only when the programme's revision moves (as the engine's
+# snapshot does per process): the settings, the till and the issuance account.
 SELECT_SETTINGS = """SELECT id, name, points_name, currency, currency_exponent, timezone, earn_points,
 earn_per_minor, pending_days, expiry_policy, expiry_months, expiry_rounding, negative_balance_policy,
 redeem_points, redeem_value_minor, hold_timeout_minutes, idempotency_retention_days, updated_at
 FROM programme_settings WHERE id = %s"""
-SELECT_STORE = "SELECT id, code, name, timezone, group_code, created_at FROM stores WHERE code = %s"
-SELECT_TERMINAL = """SELECT t.id, t.status, t.code, t.store_id, t.name, t.created_at, s.id, s.code, s.name,
-s.timezone, s.group_code, s.created_at
-FROM terminals t LEFT OUTER JOIN stores s ON s.id = t.store_id WHERE t.code = %s AND t.store_id = %s"""
-SELECT_CARD = """SELECT c.status, m.id, m.status, m.public_id, c.id, c.number, c.kind, c.key_version,
-c.member_id, c.block_reason, c.replaced_by_id, c.issued_at, c.status_changed_at, p.member_id, p.full_name,
-p.email, p.phone, p.birthday, p.consent_marketing_email, p.consent_marketing_sms, p.consent_profiling,
-p.consents_updated_at, m.enrolled_at, m.created_at
-FROM cards c LEFT OUTER JOIN members m ON m.id = c.member_id
-LEFT OUTER JOIN member_profiles p ON m.id = p.member_id WHERE c.number = %s"""
-LOCK_ACCOUNT = "SELECT id, balance, debt, code, kind, member_id FROM accounts WHERE member_id = %s FOR UPDATE"
-SELECT_RECEIPT = "SELECT id FROM receipts WHERE store_id = %s AND terminal_id = %s AND receipt_number = %s"
-SELECT_SYSTEM_ACCOUNTS = """SELECT kind, id FROM accounts
-WHERE kind IN ('issuance', 'redemption', 'expiry', 'adjustment')"""
-INSERT_TRANSACTION = """INSERT INTO ledger_transactions
-(kind, member_id, points, occurred_at, posted_at, description, actor, checksum)
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id"""
-UPDATE_BALANCE = "UPDATE accounts SET balance = %s WHERE id = %s"
-INSERT_ENTRIES = """INSERT INTO ledger_entries (transaction_id, account_id, amount)
-VALUES (%s, %s, %s), (%s, %s, %s) RETURNING id"""
-INSERT_LOT = """INSERT INTO lots
-(member_id, transaction_id, amount, remaining, reserved, earned_at, available_at, expires_at)
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id"""
-INSERT_RECEIPT = """INSERT INTO receipts (store_id, terminal_id, receipt_number, member_id, occurred_at,
-currency, total_minor, paid_with_points_minor, points, transaction_id)
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id"""
-INSERT_RECEIPT_LINES = """INSERT INTO receipt_lines
-(receipt_id, line_no, sku, category, brand, quantity, amount_minor, eligible_minor, points) VALUES """
-RECORD_ANSWER = "UPDATE idempotency_keys SET outcome = %s, response = %s WHERE caller = %s AND key = %s"
+SELECT_TILL = """SELECT s.id, s.timezone, t.id, t.status FROM stores s JOIN terminals t ON t.store_id = s.id
+WHERE s.code = %s AND t.code = %s"""
+SELECT_ISSUANCE = "SELECT id FROM accounts WHERE kind = 'issuance'"
+
+# The engine's round trips, written by hand.
+CLAIM = """SELECT pg_try_advisory_xact_lock(%s), k.command, (SELECT revision FROM programme_revision WHERE id = 1)
+FROM (SELECT 1) AS one LEFT JOIN idempotency_keys AS k ON k.caller = %s AND k.key = %s"""
+CARD_AND_ACCOUNT = """SELECT c.status, m.id, m.status, m.public_id, a.id, a.balance, a.debt
+FROM cards c JOIN members m ON m.id = c.member_id JOIN accounts a ON a.member_id = m.id
+WHERE c.number = %s FOR UPDATE OF a"""
+MEMBER_FACTS = """SELECT 'attribute', name, value FROM member_attributes WHERE member_id = %(member)s
+UNION ALL SELECT 'segment', s.code, NULL FROM segments s JOIN segment_members m ON m.segment_id = s.id
+WHERE m.member_id = %(member)s
+UNION ALL SELECT 'purchased', NULL, NULL WHERE EXISTS (SELECT 1 FROM receipts WHERE member_id = %(member)s)"""
+PENDING_REFERRAL = "SELECT id FROM referrals WHERE referred_id = %s AND rewarded_at IS NULL FOR UPDATE"
+POST = """WITH moved AS (UPDATE accounts SET balance = balance + %(points)s WHERE id = %(account)s),
+posted AS (INSERT INTO ledger_transactions (kind, member_id, points, occurred_at, posted_at, description, actor,
+                                            checksum)
+           VALUES ('earn', %(member)s, %(points)s, %(at)s, %(now)s, %(description)s, NULL, %(checksum)s)
+           RETURNING id),
+lot AS (INSERT INTO lots (transaction_id, member_id, amount, remaining, reserved, earned_at, available_at, expires_at)
+        SELECT id, %(member)s, %(points)s, %(points)s, 0, %(at)s, %(available_at)s, %(expires_at)s FROM posted),
+entries AS (INSERT INTO ledger_entries (transaction_id, account_id, amount)
+            SELECT id, %(account)s, %(points)s FROM posted UNION ALL SELECT id, %(issuance)s, -%(points)s FROM posted),
+receipt AS (INSERT INTO receipts (store_id, terminal_id, receipt_number, member_id, occurred_at, currency,
+                                  total_minor, paid_with_points_minor, points, transaction_id)
+            SELECT %(store)s, %(terminal)s, %(receipt)s, %(member)s, %(at)s, %(currency)s, %(total)s, %(paid)s,
+                   %(points)s, id FROM posted
+            ON CONFLICT (store_id, terminal_id, receipt_number) DO NOTHING RETURNING id),
+line AS (INSERT INTO receipt_lines (receipt_id, line_no, sku, category, brand, quantity, amount_minor,
+                                    eligible_minor, points)
+         SELECT receipt.id, l.* FROM receipt, unnest(%(line_no)s::integer[], %(sku)s::varchar[],
+             %(category)s::varchar[], %(brand)s::varchar[], %(quantity)s::numeric[], %(amount)s::bigint[],
+             %(eligible)s::bigint[], %(line_points)s::bigint[]) AS l),
+award AS (INSERT INTO receipt_rule_awards (receipt_id, member_id, rule_version_id, rule_key, campaign_code,
+                                           local_date, desired, applied, capped_by, line_points)
+          SELECT id, %(member)s, NULL, 'base', NULL, %(local_date)s, %(points)s, %(points)s, NULL,
+                 CAST(%(award_lines)s AS JSON) FROM receipt)
+SELECT (SELECT id FROM receipt), (SELECT id FROM posted)"""
+RECORD_ANSWER = """INSERT INTO idempotency_keys (caller, key, command, request_hash, outcome, response, created_at)
+VALUES (%s, %s, 'earn', %s, 'ok', %s, %s)"""
 
 
-def baseline_earn(connection: psycopg.Connection, basket: Basket, *, caller: str, idempotency_key: str,
+@dataclass(frozen=True)
+class TillConfiguration:
+    revision: int
+    settings: ProgrammeSettings
+    store_id: int
+    timezone: ZoneInfo
+    terminal_id: int
+    issuance: int
+
+
+def baseline_earn(connection: psycopg.Connection, kept: dict, basket: Basket, *, caller: str, idempotency_key: str,
                   now: datetime) -> None:
-    """``earn_points`` for a basket identified by card, in hand-written SQL: the same
-    statements in the same order, writing the same rows (the benchmark's baskets are
-    valid and their receipts new, so every refusal is a failure here)."""
+    """``earn_points`` for a basket identified by card, in hand-written SQL: the same round
+    trips, writing the same rows (the benchmark's baskets are valid and their receipts new,
+    so every refusal is a failure here). ``kept`` holds the connection's configuration."""
     fingerprint = request_fingerprint("earn", basket)
     with connection.transaction(), connection.cursor() as cursor:
-        claimed = cursor.execute(CLAIM_KEY, (caller, idempotency_key, "earn", fingerprint, now)).fetchone()
-        _expect(claimed is not None, f"idempotency key {idempotency_key} is new")
-        with connection.transaction():
-            result = _earn(cursor, basket, now)
-        cursor.execute(RECORD_ANSWER, ("ok", json.dumps(to_plain(result)), caller, idempotency_key))
+        claimed, command, revision = cursor.execute(CLAIM, (key_lock_id(caller, idempotency_key), caller,
+                                                            idempotency_key)).fetchone()
+        _expect(claimed and command is None, f"idempotency key {idempotency_key} is new")
+        if kept.get("configuration") is None or kept["configuration"].revision != revision:
+            kept["configuration"] = _read_configuration(cursor, revision, basket)
+        result = _earn(cursor, kept["configuration"], basket, now)
+        cursor.execute(RECORD_ANSWER, (caller, idempotency_key, fingerprint, json.dumps(to_plain(result)), now))
 
 
-def _earn(cursor: psycopg.Cursor, basket: Basket, now: datetime) -> PointsEarned:
-    settings = _read_settings(cursor)
+def _earn(cursor: psycopg.Cursor, configuration: TillConfiguration, basket: Basket, now: datetime) -> PointsEarned:
+    settings = configuration.settings
     refuse_if(validate_basket(basket, settings, now=now))
-    store_id, store_code = cursor.execute(SELECT_STORE, (basket.store_code,)).fetchone()[:2]
-    terminal_id, terminal_status, terminal_code = cursor.execute(
-        SELECT_TERMINAL, (basket.terminal_code, store_id)).fetchone()[:3]
-    card_status, member_pk, member_status, public_id = cursor.execute(
-        SELECT_CARD, (basket.card_number,)).fetchone()[:4]
-    _expect(terminal_status == card_status == member_status == "active", "terminal, card and member are active")
-    account_id, balance, debt = cursor.execute(LOCK_ACCOUNT, (member_pk,)).fetchone()[:3]
-    receipt_key = (store_id, terminal_id, basket.receipt_number)
-    _expect(cursor.execute(SELECT_RECEIPT, receipt_key).fetchone() is None, f"receipt {receipt_key} is new")
+    card_status, member_pk, member_status, public_id, account_id, balance, debt = cursor.execute(
+        CARD_AND_ACCOUNT, (basket.card_number,)).fetchone()
+    _expect(card_status == member_status == "active", "card and member are active")
+    facts = cursor.execute(MEMBER_FACTS, {"member": member_pk}).fetchall()
+    if not any(kind == "purchased" for kind, _, _ in facts):
+        _expect(cursor.execute(PENDING_REFERRAL, (member_pk,)).fetchone() is None, "no referral to reward")
     lines = BaseRateCalculator().points_for(basket, EarningContext(settings=settings, as_of=now))
     points = sum(line.points for line in lines)
     _expect(points > 0 and debt == 0, "the basket earns and the member owes nothing")
     available_at = basket.occurred_at + timedelta(days=settings.pending_days)
     expires_at = lot_expires_at(basket.occurred_at, settings)
-    issuance = dict(cursor.execute(SELECT_SYSTEM_ACCOUNTS).fetchall())["issuance"]
-    entries = [(account_id, points), (issuance, -points)]
-    description = f"purchase {basket.store_code}/{basket.terminal_code}/{basket.receipt_number}"[:200]
-    transaction_id = cursor.execute(INSERT_TRANSACTION, (
-        "earn", member_pk, points, basket.occurred_at, now, description, None,
-        transaction_checksum("earn", member_pk, basket.occurred_at, entries))).fetchone()[0]
-    cursor.execute(UPDATE_BALANCE, (balance + points, account_id))
-    cursor.execute(INSERT_ENTRIES, [v for account, amount in entries for v in (transaction_id, account, amount)])
-    cursor.fetchall()
-    cursor.execute(INSERT_LOT, (member_pk, transaction_id, points, points, 0, basket.occurred_at,
-                                available_at, expires_at))
-    receipt_id = cursor.execute(INSERT_RECEIPT, (
-        store_id, terminal_id, basket.receipt_number, member_pk, basket.occurred_at, basket.currency,
-        basket.total_minor, basket.paid_with_points_minor, points, transaction_id)).fetchone()[0]
-    _insert_receipt_lines(cursor, receipt_id, basket, lines)
-    return PointsEarned(member_id=public_id, store_code=store_code, terminal_code=terminal_code,
+    entries = [(account_id, points), (configuration.issuance, -points)]
+    per_line = tuple((line.line_no, line.points) for line in lines)
+    receipt_id, transaction_id = cursor.execute(POST, {
+        "points": points, "account": account_id, "member": member_pk, "at": basket.occurred_at, "now": now,
+        "description": f"purchase {basket.store_code}/{basket.terminal_code}/{basket.receipt_number}"[:200],
+        "checksum": transaction_checksum("earn", member_pk, basket.occurred_at, entries),
+        "available_at": available_at, "expires_at": expires_at, "issuance": configuration.issuance,
+        "store": configuration.store_id, "terminal": configuration.terminal_id, "receipt": basket.receipt_number,
+        "currency": basket.currency, "total": basket.total_minor, "paid": basket.paid_with_points_minor,
+        "line_no": [line.line_no for line in basket.lines], "sku": [line.sku for line in basket.lines],
+        "category": [line.category for line in basket.lines], "brand": [line.brand for line in basket.lines],
+        "quantity": [line.quantity for line in basket.lines], "amount": [line.amount_minor for line in basket.lines],
+        "eligible": [line.eligible_minor for line in lines], "line_points": [line.points for line in lines],
+        "local_date": basket.occurred_at.astimezone(configuration.timezone).date(),
+        "award_lines": json.dumps([[line_no, p] for line_no, p in per_line if p])}).fetchone()
+    _expect(receipt_id is not None, f"receipt {basket.receipt_number} is new")
+    return PointsEarned(member_id=public_id, store_code=basket.store_code, terminal_code=basket.terminal_code,
                         receipt_number=basket.receipt_number, points=points, lines=lines,
                         available_at=available_at, expires_at=expires_at, transaction_id=transaction_id,
-                        balance=balance + points)
+                        balance=balance + points, rules=[RuleAward(BASE, None, None, points, points, per_line)])
 
 
-def _read_settings(cursor: psycopg.Cursor) -> ProgrammeSettings:
+def _read_configuration(cursor: psycopg.Cursor, revision: int, basket: Basket) -> TillConfiguration:
     with cursor.connection.cursor(row_factory=dict_row) as settings_cursor:
         row = settings_cursor.execute(SELECT_SETTINGS, (1,)).fetchone()
-    if row is None:
-        return ProgrammeSettings()
-    return ProgrammeSettings(**{name: row[name] for name in ProgrammeSettings.field_names()})
-
-
-def _insert_receipt_lines(cursor: psycopg.Cursor, receipt_id: int, basket: Basket, lines) -> None:
-    values = [(receipt_id, line.line_no, line.sku, line.category, line.brand, line.quantity,
-               line.amount_minor, earned.eligible_minor, earned.points)
-              for line, earned in zip(basket.lines, lines)]
-    placeholders = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(values))
-    cursor.execute(INSERT_RECEIPT_LINES + placeholders + " RETURNING id", [v for row in values for v in row])
-    cursor.fetchall()
+    settings = ProgrammeSettings() if row is None else ProgrammeSettings(
+        **{name: row[name] for name in ProgrammeSettings.field_names()})
+    store_id, timezone, terminal_id, terminal_status = cursor.execute(
+        SELECT_TILL, (basket.store_code, basket.terminal_code)).fetchone()
+    _expect(terminal_status == "active", "the terminal is active")
+    issuance = cursor.execute(SELECT_ISSUANCE).fetchone()[0]
+    return TillConfiguration(revision, settings, store_id, ZoneInfo(timezone), terminal_id, issuance)
 
 
 def _expect(condition: bool, what: str) -> None:
@@ -287,7 +309,8 @@ def engine_accruers(db: Database, clients: int) -> list[Accrue]:
 
 def baseline_accruers(connections: list[psycopg.Connection]) -> list[Accrue]:
     def accruer(connection: psycopg.Connection) -> Accrue:
-        return lambda basket, now: baseline_earn(connection, basket, caller=TERMINAL,
+        kept = {}  # the connection's configuration
+        return lambda basket, now: baseline_earn(connection, kept, basket, caller=TERMINAL,
                                                  idempotency_key=str(uuid.uuid4()), now=now)
     return [accruer(connection) for connection in connections]
 
