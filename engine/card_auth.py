@@ -146,7 +146,9 @@ def card_session_card(session: Session, token: str, *, terminal_code: str, now: 
         raise NotAllowed("the card session was opened at another terminal", code="card_session_invalid")
     if to_redeem and not row.can_redeem:
         raise NotAllowed("this card cannot pay with points without the member's PIN", code="pin_required")
-    return _usable_card(session, session.get(CardRow, row.card_id).number)
+    card = session.get(CardRow, row.card_id)
+    remember_card(session, card)  # read by id: let the checks by number find it
+    return _usable_card(session, card.number)
 
 
 @dataclass(frozen=True)

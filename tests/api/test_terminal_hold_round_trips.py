@@ -1,0 +1,23 @@
+"""How many statements a till's hold (paying with points) sends: the hold path's budget.
+
+A hold checks the card session in a short transaction of its own (the session names the
+card), then places the hold: the idempotency claim, the card read with the member's account
+locked, the points available, the hold and the lots it reserves, and the answer. A change
+that adds a statement must raise this budget on purpose, with a reason.
+"""
+from tests.support.statements import statements_of
+
+HOLDS = "/v1/terminal/holds"
+# PostgreSQL: BEGIN and COMMIT are not counted; SQLite: BEGIN IMMEDIATE is one of them.
+BUDGET = {"sqlite": 13, "postgresql": 11}
+
+
+def test_a_hold_stays_within_its_statement_budget_and_reads_the_card_twice(
+        terminal, make_member, make_our_card, card_session, database):
+    session = card_session(make_our_card(make_member(points=1000)))["card_session"]
+    assert terminal.post(HOLDS, {"card_session": session, "points": 100}).status_code == 201  # reads the configuration
+    statements = statements_of(database, lambda: terminal.post(HOLDS, {"card_session": session, "points": 100}))
+    backend = "sqlite" if database.is_sqlite else "postgresql"
+    assert len(statements) <= BUDGET[backend], "\n".join(statements)
+    # once to check the card session, once in the command with the account locked
+    assert len([s for s in statements if "FROM cards" in s]) == 2, "\n".join(statements)
