@@ -28,10 +28,10 @@ from engine.ledger.lots import SPENDING_ORDER, consume, holdings, member_lots, t
 from engine.ledger.parties import member_with_locked_account, till
 from engine.orm.ledger import HoldLotRow, HoldRow, LotRow
 from engine.orm.members import MemberRow
-from engine.orm.stores import StoreRow
 from engine.orm.types import UTCDateTime
 from engine.programme import ProgrammeSettings
 from engine.settings import read_settings
+from engine.snapshot import programme
 
 MAX_HOLD_POINTS = 10**9
 
@@ -81,9 +81,8 @@ def capture_hold(db: Database, command: CaptureHold, *, caller: str, idempotency
             refuse_if([Problem("points", f"must be from 1 to the {hold.points} points held "
                                          "(void the hold to release all of it)")])
         transaction = capture_reserved(session, hold, account, points, now=now,
-                                       description=f"paid with points (hold {hold.public_id})")
-        hold.receipt_number = command.receipt_number or hold.receipt_number
-        session.flush()
+                                       description=f"paid with points (hold {hold.public_id})",
+                                       receipt_number=command.receipt_number)
         settings = read_settings(session)
         return HoldCaptured(hold_id=hold.public_id, member_id=member.public_id, points=points,
                             released=hold.points - points, value_minor=points_value(points, settings),
@@ -149,9 +148,10 @@ def reserve_points(session: Session, member_pk: int, points: int, *, now: dateti
 
 
 def capture_reserved(session: Session, hold: HoldRow, account, points: int, *, now: datetime,
-                     description: str):
+                     description: str, receipt_number: str | None = None):
     """Phase two: spend ``points`` (1 to all) of a pending hold into the redemption account
-    and release the rest; returns the capture transaction. The caller holds the lock."""
+    and release the rest; returns the capture transaction. The caller holds the lock. A
+    ``receipt_number`` (the sale paid) replaces the one the hold was placed with."""
     reserved = _reserved_lots(session, hold)
     transaction = post_transaction(
         session, kind="capture", account=account, member_points=-points, system={"redemption": points},
@@ -166,6 +166,7 @@ def capture_reserved(session: Session, hold: HoldRow, account, points: int, *, n
     consume(session, transaction, taken, from_reserved=True)
     _resolve(hold, "captured", now)
     hold.captured_points = points
+    hold.receipt_number = receipt_number or hold.receipt_number
     hold.capture_transaction_id = transaction.id
     session.flush()
     return transaction
@@ -189,8 +190,10 @@ def points_value(points: int, settings: ProgrammeSettings) -> int:
 
 def _pending_hold(session: Session, hold_id: str, now: datetime, *, action: str, store_code: str | None):
     hold = session.scalar(sa.select(HoldRow).where(HoldRow.public_id == hold_id))
-    if hold is not None and store_code is not None and session.get(StoreRow, hold.store_id).code != store_code:
-        hold = None  # another store's hold: as if it did not exist
+    if hold is not None and store_code is not None:
+        store = programme(session).stores.get(store_code)
+        if store is None or store.id != hold.store_id:
+            hold = None  # another store's hold: as if it did not exist
     if hold is None:
         raise not_found("hold", hold_id)
     account = lock_member_account(session, hold.member_id)
