@@ -41,11 +41,10 @@ def record_receipt(session: Session, receipt: dict, lines: list[dict], awards: l
     When the receipt was taken, the posting is written all the same (the caller refuses the
     command, which rolls it back)."""
     if is_postgres(session):
-        parameters = {
-            **receipt,
-            **{f"line_{column}": [line[column] for line in lines] for column in _LINE_COLUMNS},
-            **{f"award_{column}": [award[column] for award in awards] for column in _AWARD_COLUMNS},
-            "award_line_points": [json.dumps(award["line_points"]) for award in awards]}
+        # The lines and awards as two JSON documents: the driver dumps a list parameter in
+        # Python, element by element, and one per column cost the client 85 µs a receipt.
+        parameters = {**receipt, "lines": json.dumps(lines, default=str),
+                      "awards": json.dumps(awards, default=str)}
         if posting is None:
             found = postgresql_row(session, _record_on_postgresql(None), {**parameters, "transaction_id": None})
             return Recorded(found.receipt_id, None)
@@ -79,14 +78,14 @@ _AWARD_COLUMNS = {"member_id": "INTEGER", "rule_version_id": "INTEGER", "rule_ke
                   "capped_by": "VARCHAR"}
 
 
-def _unnest(prefix: str, columns: dict[str, str]) -> str:
-    """Rows from one array parameter per column (``:prefix_column``), as ``prefix``."""
-    arrays = ", ".join(f"CAST(:{prefix}_{name} AS {kind}[])" for name, kind in columns.items())
-    return f"unnest({arrays}) AS {prefix}({', '.join(columns)})"
+def _rows(name: str, columns: dict[str, str]) -> str:
+    """Rows from the JSON list of objects ``:name`` (decimals and days as text), as ``name``."""
+    typed = ", ".join(f"{column} {kind}" for column, kind in columns.items())
+    return f"json_to_recordset(CAST(:{name}s AS JSON)) AS {name}({typed})"
 
 
 # Data-modifying CTEs all run to completion; when the receipt is taken, ``receipt`` is
-# empty and so is everything joined to it. An award's line points come as JSON text.
+# empty and so is everything joined to it.
 @functools.cache
 def _record_on_postgresql(posting: tuple[int, bool] | None) -> sa.TextClause:
     """The receipt's statement, with the posting's CTEs for ``posting`` = (entry count, with lot)."""
@@ -105,9 +104,9 @@ def _record_on_postgresql(posting: tuple[int, bool] | None) -> sa.TextClause:
     line AS (
         INSERT INTO receipt_lines (receipt_id, {", ".join(_LINE_COLUMNS)})
         SELECT receipt.id, {", ".join(f"line.{name}" for name in _LINE_COLUMNS)}
-        FROM receipt, {_unnest("line", _LINE_COLUMNS)}),
+        FROM receipt, {_rows("line", _LINE_COLUMNS)}),
     award AS (
         INSERT INTO receipt_rule_awards (receipt_id, {", ".join(_AWARD_COLUMNS)}, line_points)
-        SELECT receipt.id, {", ".join(f"award.{name}" for name in _AWARD_COLUMNS)}, CAST(award.line_points AS JSON)
-        FROM receipt, {_unnest("award", {**_AWARD_COLUMNS, "line_points": "TEXT"})})
+        SELECT receipt.id, {", ".join(f"award.{name}" for name in _AWARD_COLUMNS)}, award.line_points
+        FROM receipt, {_rows("award", {**_AWARD_COLUMNS, "line_points": "JSON"})})
     SELECT (SELECT id FROM receipt) AS receipt_id{posted}""")
