@@ -109,16 +109,32 @@ def postgresql_row(session: Session, statement: sa.TextClause, params: dict):
     parameters and results (give plain values; read no instants back), ORM events, and
     SQLAlchemy's statement events (the statement budget test counts at the driver).
     Pending ORM changes are flushed first, as ``session.execute`` would."""
-    sql = _DRIVER_SQL.get(statement)
-    if sql is None:
-        sql = _DRIVER_SQL[statement] = str(statement.compile(dialect=session.get_bind().dialect))
-    session.flush()
-    with session.connection().connection.driver_connection.cursor(row_factory=namedtuple_row) as cursor:
-        cursor.execute(sql, params)
+    with _driver_cursor(session, statement, params) as cursor:
         return cursor.fetchone() if cursor.description is not None else None
 
 
-_DRIVER_SQL: dict[sa.TextClause, str] = {}  # a statement's text as the driver takes it (%(name)s)
+def postgresql_rows(session: Session, statement: sa.TextClause | sa.Select | sa.CompoundSelect,
+                    params: dict) -> list:
+    """Like :func:`postgresql_row`, every row; ``statement`` may also be a Core query
+    without expanding parameters (an ``IN`` list goes as ``= ANY(:list)``)."""
+    with _driver_cursor(session, statement, params) as cursor:
+        return cursor.fetchall()
+
+
+def _driver_cursor(session: Session, statement, params: dict):
+    found = _DRIVER_SQL.get(statement)
+    if found is None:
+        compiled = statement.compile(dialect=session.get_bind().dialect)
+        # the values the statement carries itself (a Core query's literals), by their names
+        found = _DRIVER_SQL[statement] = (str(compiled), {k: v for k, v in compiled.params.items() if v is not None})
+    sql, carried = found
+    session.flush()
+    cursor = session.connection().connection.driver_connection.cursor(row_factory=namedtuple_row)
+    cursor.execute(sql, {**carried, **params} if carried else params)
+    return cursor
+
+
+_DRIVER_SQL: dict = {}  # a statement's text as the driver takes it (%(name)s), and its own values
 
 
 def _ensure_sqlite_folder(url) -> None:

@@ -20,9 +20,10 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy import ARRAY
 from sqlalchemy.orm import Session
 
-from engine.database import Database
+from engine.database import Database, is_postgres, postgresql_rows
 from engine.errors import InvalidInput, Problem, not_found, refuse_if
 from engine.ledger.basket import BaseRateCalculator, Basket, EarningContext, LinePoints, validate_basket
 from engine.orm.ledger import ReceiptRow
@@ -105,15 +106,25 @@ _FACT_ROWS = (
     .where(SegmentMemberRow.member_id == sa.bindparam("member_pk")),
     sa.select(sa.literal("purchased"), sa.null(), sa.null(), sa.null(), sa.null())
     .where(sa.exists().where(ReceiptRow.member_id == sa.bindparam("member_pk"))))
-# Summed per key and day in the database: a member who shops many times a day brings back
-# at most (capped keys) x (days of the span) rows, not one per award.
-_USAGE = sa.select(sa.literal("usage"), _AWARDS.c.rule_key, sa.null(), _AWARDS.c.local_date,
-                   sa.cast(sa.func.sum(_AWARDS.c.applied), sa.BigInteger)).where(
-    _AWARDS.c.member_id == sa.bindparam("member_pk"), _AWARDS.c.rule_key.in_(sa.bindparam("keys", expanding=True)),
-    _AWARDS.c.local_date >= sa.bindparam("since"), _AWARDS.c.local_date < sa.bindparam("until")).group_by(
-    _AWARDS.c.rule_key, _AWARDS.c.local_date)
+
+
+def _usage(keys_listed) -> sa.Select:
+    """Summed per key and day in the database: a member who shops many times a day brings
+    back at most (capped keys) x (days of the span) rows, not one per award."""
+    return sa.select(sa.literal("usage"), _AWARDS.c.rule_key, sa.null(), _AWARDS.c.local_date,
+                     sa.cast(sa.func.sum(_AWARDS.c.applied), sa.BigInteger)).where(
+        _AWARDS.c.member_id == sa.bindparam("member_pk"), keys_listed,
+        _AWARDS.c.local_date >= sa.bindparam("since"), _AWARDS.c.local_date < sa.bindparam("until")).group_by(
+        _AWARDS.c.rule_key, _AWARDS.c.local_date)
+
+
+_USAGE = _usage(_AWARDS.c.rule_key.in_(sa.bindparam("keys", expanding=True)))
 _MEMBER_FACTS = sa.union_all(*_FACT_ROWS)
-_MEMBER_FACTS_AND_USAGE = sa.union_all(*_FACT_ROWS, _USAGE)  # an accrual's one round trip for both
+# An accrual's one round trip for both; on PostgreSQL sent by the driver itself (its list
+# parameter as an array), which saves SQLAlchemy's work around the statement.
+_MEMBER_FACTS_AND_USAGE = sa.union_all(*_FACT_ROWS, _USAGE)
+_MEMBER_FACTS_AND_USAGE_ON_POSTGRESQL = sa.union_all(
+    *_FACT_ROWS, _usage(_AWARDS.c.rule_key == sa.func.any(sa.bindparam("keys", type_=ARRAY(sa.String)))))
 
 
 def member_facts(session: Session, member: MemberRow) -> MemberFacts:
@@ -203,8 +214,9 @@ def calculator_for_sale(session: Session, basket: Basket, member: MemberRow, sto
     local_day = sale.local(basket.occurred_at).date()
     capped = rule_set.keys_capped_per_member
     if capped:
-        rows = session.execute(_MEMBER_FACTS_AND_USAGE, {"member_pk": member.id, "keys": capped,
-                                                         **_usage_span(local_day)}).all()
+        parameters = {"member_pk": member.id, "keys": capped, **_usage_span(local_day)}
+        rows = (postgresql_rows(session, _MEMBER_FACTS_AND_USAGE_ON_POSTGRESQL, parameters) if is_postgres(session)
+                else session.execute(_MEMBER_FACTS_AND_USAGE, parameters).all())
     else:
         rows = session.execute(_MEMBER_FACTS, {"member_pk": member.id}).all()
     facts = _facts_from(session, member, rows)
