@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
+from psycopg.pq import ExecStatus
 from psycopg.rows import namedtuple_row
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
@@ -110,7 +111,9 @@ def postgresql_row(session: Session, statement: sa.TextClause, params: dict):
     SQLAlchemy's statement events (the statement budget test counts at the driver).
     Pending ORM changes are flushed first, as ``session.execute`` would."""
     with _driver_cursor(session, statement, params) as cursor:
-        return cursor.fetchone() if cursor.description is not None else None
+        # (the status, not ``description``: that builds an object per column on every call)
+        result = cursor.pgresult
+        return cursor.fetchone() if result is not None and result.status == ExecStatus.TUPLES_OK else None
 
 
 def postgresql_rows(session: Session, statement: sa.TextClause | sa.Select | sa.CompoundSelect,
