@@ -135,9 +135,9 @@ receipt AS (INSERT INTO receipts (store_id, terminal_id, receipt_number, member_
             ON CONFLICT (store_id, terminal_id, receipt_number) DO NOTHING RETURNING id),
 line AS (INSERT INTO receipt_lines (receipt_id, line_no, sku, category, brand, quantity, amount_minor,
                                     eligible_minor, points)
-         SELECT receipt.id, l.* FROM receipt, unnest(%(line_no)s::integer[], %(sku)s::varchar[],
-             %(category)s::varchar[], %(brand)s::varchar[], %(quantity)s::numeric[], %(amount)s::bigint[],
-             %(eligible)s::bigint[], %(line_points)s::bigint[]) AS l),
+         SELECT receipt.id, l.* FROM receipt, json_to_recordset(CAST(%(lines)s AS JSON))
+             AS l(line_no integer, sku varchar, category varchar, brand varchar, quantity numeric,
+                  amount_minor bigint, eligible_minor bigint, points bigint)),
 award AS (INSERT INTO receipt_rule_awards (receipt_id, member_id, rule_version_id, rule_key, campaign_code,
                                            local_date, desired, applied, capped_by, line_points)
           SELECT id, %(member)s, NULL, 'base', NULL, %(local_date)s, %(points)s, %(points)s, NULL,
@@ -196,10 +196,10 @@ def _earn(cursor: psycopg.Cursor, configuration: TillConfiguration, basket: Bask
         "available_at": available_at, "expires_at": expires_at, "issuance": configuration.issuance,
         "store": configuration.store_id, "terminal": configuration.terminal_id, "receipt": basket.receipt_number,
         "currency": basket.currency, "total": basket.total_minor, "paid": basket.paid_with_points_minor,
-        "line_no": [line.line_no for line in basket.lines], "sku": [line.sku for line in basket.lines],
-        "category": [line.category for line in basket.lines], "brand": [line.brand for line in basket.lines],
-        "quantity": [line.quantity for line in basket.lines], "amount": [line.amount_minor for line in basket.lines],
-        "eligible": [line.eligible_minor for line in lines], "line_points": [line.points for line in lines],
+        "lines": json.dumps([{"line_no": line.line_no, "sku": line.sku, "category": line.category, "brand": line.brand,
+                              "quantity": str(line.quantity), "amount_minor": line.amount_minor,
+                              "eligible_minor": earned.eligible_minor, "points": earned.points}
+                             for line, earned in zip(basket.lines, lines)]),
         "local_date": basket.occurred_at.astimezone(configuration.timezone).date(),
         "award_lines": json.dumps([[line_no, p] for line_no, p in per_line if p])}).fetchone()
     _expect(receipt_id is not None, f"receipt {basket.receipt_number} is new")
