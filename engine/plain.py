@@ -25,12 +25,14 @@ def to_plain(value):
     names = _FIELD_NAMES.get(kind)
     if names is None and dataclasses.is_dataclass(kind):
         names = _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(kind))
+    # (scalars are passed through in place, without a call: every request is fingerprinted
+    # and every answer stored this way)
     if names is not None:
-        return {name: to_plain(getattr(value, name)) for name in names}
+        return {name: v if type(v) in _SCALARS else to_plain(v) for name in names for v in (getattr(value, name),)}
     if isinstance(value, dict):
-        return {str(k): to_plain(v) for k, v in value.items()}
+        return {str(k): v if type(v) in _SCALARS else to_plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [to_plain(v) for v in value]
+        return [v if type(v) in _SCALARS else to_plain(v) for v in value]
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     if isinstance(value, Decimal):
