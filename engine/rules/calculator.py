@@ -120,8 +120,8 @@ def _usage(keys_listed) -> sa.Select:
 
 _USAGE = _usage(_AWARDS.c.rule_key.in_(sa.bindparam("keys", expanding=True)))
 _MEMBER_FACTS = sa.union_all(*_FACT_ROWS)
-# An accrual's one round trip for both; on PostgreSQL sent by the driver itself (its list
-# parameter as an array), which saves SQLAlchemy's work around the statement.
+# An accrual's one round trip for both. On PostgreSQL an accrual sends these through the
+# driver itself (the list of keys as an array), which saves SQLAlchemy's work around them.
 _MEMBER_FACTS_AND_USAGE = sa.union_all(*_FACT_ROWS, _USAGE)
 _MEMBER_FACTS_AND_USAGE_ON_POSTGRESQL = sa.union_all(
     *_FACT_ROWS, _usage(_AWARDS.c.rule_key == sa.func.any(sa.bindparam("keys", type_=ARRAY(sa.String)))))
@@ -213,12 +213,13 @@ def calculator_for_sale(session: Session, basket: Basket, member: MemberRow, sto
     sale = sale_facts(store, basket.channel)
     local_day = sale.local(basket.occurred_at).date()
     capped = rule_set.keys_capped_per_member
+    parameters = {"member_pk": member.id}
     if capped:
-        parameters = {"member_pk": member.id, "keys": capped, **_usage_span(local_day)}
-        rows = (postgresql_rows(session, _MEMBER_FACTS_AND_USAGE_ON_POSTGRESQL, parameters) if is_postgres(session)
-                else session.execute(_MEMBER_FACTS_AND_USAGE, parameters).all())
+        parameters.update(keys=capped, **_usage_span(local_day))
+    if is_postgres(session):
+        rows = postgresql_rows(session, _MEMBER_FACTS_AND_USAGE_ON_POSTGRESQL if capped else _MEMBER_FACTS, parameters)
     else:
-        rows = session.execute(_MEMBER_FACTS, {"member_pk": member.id}).all()
+        rows = session.execute(_MEMBER_FACTS_AND_USAGE if capped else _MEMBER_FACTS, parameters).all()
     facts = _facts_from(session, member, rows)
     usage = usage_for(session, member, facts, rule_set, local_day, basket.occurred_at, with_budgets=False,
                       usage_rows=[row for row in rows if row[0] == "usage"])
