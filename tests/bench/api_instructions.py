@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -123,7 +124,7 @@ def count_instructions(kind: str, count: int) -> float:
                 raise RuntimeError(f"the {kind} worker failed")
         finally:
             if worker.poll() is None:
-                worker.terminate()  # its PostgreSQL cluster stops with it (SIGTERM, see below)
+                worker.terminate()  # it stops its PostgreSQL cluster (SIGTERM, see main)
                 worker.wait(timeout=60)
         total = 0
         for part in Path(folder).glob("callgrind.out*"):
@@ -138,9 +139,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--requests", type=int, default=100, help="counted requests of each kind")
     parser.add_argument("--worker", choices=["accrual", "baseline"], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    # stopped, the worker stops its cluster, and the counter its worker
+    signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
     if args.worker:
-        import signal
-        signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))  # so the cluster stops
         _worker(args.worker, args.requests)
         return
     if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
