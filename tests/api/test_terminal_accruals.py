@@ -153,6 +153,18 @@ def test_a_malformed_sale_is_refused_field_by_field_and_changes_nothing(terminal
     assert response.json["errors"]
 
 
+@pytest.mark.parametrize(("lines", "errors"), [
+    ("many", {"lines": ["Not a valid list."]}),
+    ({"line_no": 1}, {"lines": ["Not a valid list."]}),
+    ([1], {"lines.0": ["Must be a JSON object."]}),
+    ([{"line_no": 1, "sku": "A", "quantity": "1"}], {"lines.0.amount_minor": ["Missing data for required field."]}),
+])
+def test_lines_of_the_wrong_shape_are_refused_line_by_line(terminal, sale, lines, errors):
+    response = terminal.post(ACCRUALS, sale(card_uid="04A1B2C3D4E5F6") | {"lines": lines})
+    assert response.status_code == 422
+    assert response.json["errors"] == errors
+
+
 def test_malformed_json_is_refused(terminal):
     response = terminal.post(ACCRUALS, raw=b'{"store_code": ')
     assert response.status_code in (400, 422)

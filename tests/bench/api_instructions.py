@@ -110,16 +110,12 @@ def count_instructions(kind: str, count: int) -> float:
         try:
             if worker.stdout.readline().strip() != "ready":
                 raise RuntimeError(f"the {kind} worker did not start (exit {worker.wait()})")
-            subprocess.run(["callgrind_control", "--instr=on", str(worker.pid)], check=True,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            worker.stdin.write("go\n")
-            worker.stdin.flush()
+            _instrumentation(worker, "on")
+            _tell(worker, "go")
             if worker.stdout.readline().strip() != "done":
                 raise RuntimeError(f"the {kind} worker stopped early (exit {worker.wait()})")
-            subprocess.run(["callgrind_control", "--instr=off", str(worker.pid)], check=True,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            worker.stdin.write("end\n")
-            worker.stdin.flush()
+            _instrumentation(worker, "off")
+            _tell(worker, "end")
             if worker.wait(timeout=300) != 0:
                 raise RuntimeError(f"the {kind} worker failed")
         finally:
@@ -132,6 +128,16 @@ def count_instructions(kind: str, count: int) -> float:
                 if line.startswith(("summary:", "totals:")):
                     total = max(total, int(line.split()[1]))
     return total / count
+
+
+def _instrumentation(worker: subprocess.Popen, state: str) -> None:
+    subprocess.run(["callgrind_control", f"--instr={state}", str(worker.pid)], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _tell(worker: subprocess.Popen, word: str) -> None:
+    worker.stdin.write(word + "\n")
+    worker.stdin.flush()
 
 
 def main(argv: list[str] | None = None) -> None:
