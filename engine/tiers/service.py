@@ -162,8 +162,11 @@ def upgrade_on_accrual(session: Session, member: MemberRow, now: datetime) -> No
     policy = _policy(session)
     if policy is None:
         return
-    tiers, zone = _tiers(session), _zone(session)
+    tiers = _tiers(session)
     codes = [t.code for t in tiers]
+    if member.tier_code == codes[-1]:
+        return  # nothing higher to reach: the window's sum could not change anything (see below)
+    zone = _zone(session)
     points = _qualifying(session, policy, member.id, window_start(policy, now, zone), now)
     reached = qualified_rank([t.threshold for t in tiers], points)
     # members.tier_code mirrors member_tiers (every change writes both), so the tier state is
