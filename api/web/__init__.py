@@ -11,6 +11,7 @@ folder (``secret-key``, mode 0600; ``api.web.secret``).
 from __future__ import annotations
 
 from flask import Flask, request
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 
 from api.web import console, csrf, pages, portal
@@ -21,6 +22,7 @@ def init_app(app: Flask) -> None:
     """Give ``app`` its session key, the portal's and the console's pages, and HTML error
     pages under their prefixes."""
     app.secret_key = secret_key(app)
+    app.session_interface = _PageSessions((portal.bp.url_prefix, console.bp.url_prefix))
     csrf.install(app)
     app.register_blueprint(portal.bp)
     app.register_blueprint(console.bp)
@@ -41,3 +43,18 @@ def _html_errors_under(app: Flask, sites: dict[str, str]) -> None:
 
     app.register_error_handler(404, no_such_page)
     app.register_error_handler(405, no_such_page)
+
+
+class _PageSessions(SecureCookieSessionInterface):
+    """The session cookie belongs to the web pages: a request elsewhere (the JSON API, whose
+    callers sign or present bearer tokens) gets no session, neither read nor written, and
+    does not pay for opening one (7 % of the instructions of a one-query request)."""
+
+    def __init__(self, prefixes: tuple[str, ...]):
+        self.prefixes = prefixes
+
+    def open_session(self, app, request):
+        path = request.path
+        if any(path == prefix or path.startswith(prefix + "/") for prefix in self.prefixes):
+            return super().open_session(app, request)
+        return self.make_null_session(app)

@@ -25,7 +25,7 @@ def test_the_lost_card_page_needs_sign_in_too(browser, make_card):
 
 def test_a_forged_session_token_is_sent_to_sign_in(app):
     client = app.test_client()
-    with client.session_transaction() as session:
+    with client.session_transaction("/portal/") as session:
         session["member_token"] = "made-up-token"
     assert client.get("/portal/").status_code == 302
 

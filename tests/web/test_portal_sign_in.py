@@ -38,10 +38,10 @@ def test_five_wrong_passwords_lock_the_portal_sign_in_like_the_api(browser, memb
 def test_signing_out_ends_the_session_token_so_a_copied_cookie_no_longer_works(app, browser, member_with_login):
     member = member_with_login()
     browser.sign_in(member.email)
-    with browser.client.session_transaction() as session:
+    with browser.client.session_transaction("/portal/") as session:
         token = session["member_token"]
     stolen = app.test_client()
-    with stolen.session_transaction() as session:
+    with stolen.session_transaction("/portal/") as session:
         session["member_token"] = token
     assert stolen.get("/portal/").status_code == 200
     response = browser.submit("/portal/", {}, to="/portal/sign-out")

@@ -4,6 +4,7 @@ import stat
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import flask
 import pytest
 
 from api import create_app
@@ -86,3 +87,14 @@ def test_portal_pages_are_kept_out_of_browser_and_proxy_caches(browser, member_w
     browser.sign_in(member.email)
     for path in ("/portal/", "/portal/history", "/portal/account", "/portal/my-data.json", "/portal/sign-in"):
         assert browser.get(path).headers["Cache-Control"] == "no-store", path
+
+
+
+def test_outside_the_pages_a_request_gets_no_session_even_with_the_cookie(app, browser, member_with_login):
+    browser.sign_in(member_with_login().email)
+    cookie = {"Cookie": f"session={browser.client.get_cookie('session').value}"}
+    with app.test_request_context("/portal/", headers=cookie):
+        assert flask.session.get("member_token")
+    for path in ("/v1/members/me", "/health/ready", "/portals"):
+        with app.test_request_context(path, headers=cookie):
+            assert app.session_interface.is_null_session(flask.session._get_current_object())
