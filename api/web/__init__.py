@@ -37,7 +37,7 @@ def _html_errors_under(app: Flask, sites: dict[str, str]) -> None:
 
     def no_such_page(error: HTTPException):
         for prefix, site in sites.items():
-            if request.path == prefix or request.path.startswith(prefix + "/"):
+            if _under(request.path, prefix):
                 return pages.error_page(error.code, site=site)
         return json_handler(error) if json_handler else error
 
@@ -54,7 +54,12 @@ class _PageSessions(SecureCookieSessionInterface):
         self.prefixes = prefixes
 
     def open_session(self, app, request):
-        path = request.path
-        if any(path == prefix or path.startswith(prefix + "/") for prefix in self.prefixes):
+        if any(_under(request.path, prefix) for prefix in self.prefixes):
             return super().open_session(app, request)
         return self.make_null_session(app)
+
+
+def _under(path: str, prefix: str) -> bool:
+    """Whether ``path`` is a page of the site at ``prefix`` (``/portal`` holds ``/portal/x``,
+    not ``/portals``)."""
+    return path == prefix or path.startswith(prefix + "/")
