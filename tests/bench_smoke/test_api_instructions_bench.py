@@ -4,24 +4,18 @@ import shutil
 
 import pytest
 
-from tests.bench_smoke.test_ledger_accrual_bench import run_script
+from tests.bench_smoke.scripts import require_postgresql, result_fields, run_script
 from tests.conftest import require_real_part
-from tests.support.postgres import PostgresUnavailable, find_bindir
 
 
 @pytest.mark.postgres
 @pytest.mark.slow
 def test_the_instructions_benchmark_counts_more_for_an_accrual_than_for_the_baseline():
-    try:
-        find_bindir()
-    except PostgresUnavailable as error:
-        require_real_part("PostgreSQL", str(error))
+    require_postgresql()
     if shutil.which("valgrind") is None:
         require_real_part("valgrind", "valgrind is not installed")
     stdout, stderr, returncode = run_script("-m", "tests.bench.api_instructions", "--requests", "3", timeout=600)
     assert returncode == 0, stdout + stderr
-    last = stdout.strip().splitlines()[-1]
-    assert last.startswith("RESULT api_instructions "), stdout
-    fields = {key: float(value) for key, value in (field.split("=", 1) for field in last.split()[2:])}
+    fields = {key: float(value) for key, value in result_fields(stdout, "api_instructions")[1].items()}
     assert fields["accrual_minstr"] > fields["baseline_minstr"] > 0
     assert fields["ratio"] == pytest.approx(fields["accrual_minstr"] / fields["baseline_minstr"], abs=0.01)
