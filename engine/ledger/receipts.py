@@ -78,10 +78,10 @@ _AWARD_COLUMNS = {"member_id": "INTEGER", "rule_version_id": "INTEGER", "rule_ke
                   "capped_by": "VARCHAR"}
 
 
-def _rows(name: str, columns: dict[str, str]) -> str:
-    """Rows from the JSON list of objects ``:name`` (decimals and days as text), as ``name``."""
+def _rows(parameter: str, alias: str, columns: dict[str, str]) -> str:
+    """Rows from the JSON list of objects ``:parameter`` (decimals and days as text), as ``alias``."""
     typed = ", ".join(f"{column} {kind}" for column, kind in columns.items())
-    return f"json_to_recordset(CAST(:{name}s AS JSON)) AS {name}({typed})"
+    return f"json_to_recordset(CAST(:{parameter} AS JSON)) AS {alias}({typed})"
 
 
 # Data-modifying CTEs all run to completion; when the receipt is taken, ``receipt`` is
@@ -104,9 +104,9 @@ def _record_on_postgresql(posting: tuple[int, bool] | None) -> sa.TextClause:
     line AS (
         INSERT INTO receipt_lines (receipt_id, {", ".join(_LINE_COLUMNS)})
         SELECT receipt.id, {", ".join(f"line.{name}" for name in _LINE_COLUMNS)}
-        FROM receipt, {_rows("line", _LINE_COLUMNS)}),
+        FROM receipt, {_rows("lines", "line", _LINE_COLUMNS)}),
     award AS (
         INSERT INTO receipt_rule_awards (receipt_id, {", ".join(_AWARD_COLUMNS)}, line_points)
         SELECT receipt.id, {", ".join(f"award.{name}" for name in _AWARD_COLUMNS)}, award.line_points
-        FROM receipt, {_rows("award", {**_AWARD_COLUMNS, "line_points": "JSON"})})
+        FROM receipt, {_rows("awards", "award", {**_AWARD_COLUMNS, "line_points": "JSON"})})
     SELECT (SELECT id FROM receipt) AS receipt_id{posted}""")
