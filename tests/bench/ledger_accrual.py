@@ -417,13 +417,14 @@ def report(preset: Preset, engine_kind: Kind, baseline_kind: Kind, rows: dict[st
           f"cpu_ms_per_accrual={engine.cpu_ms_per_accrual:.2f} clients={preset.clients} rounds={preset.rounds}")
 
 
-def parse_preset(argv: list[str] | None) -> Preset:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def parse_preset(argv: list[str] | None, description: str = __doc__) -> Preset:
+    """The preset the command line asks for (``description``: the script's docstring)."""
+    parser = argparse.ArgumentParser(description=description.splitlines()[0])
     parser.add_argument("--tiny", action="store_true", help="a few members, 2 clients, one round of ~2 s per kind")
     parser.add_argument("--clients", type=int, help=f"client threads (default {FULL.clients})")
     parser.add_argument("--seconds", type=float, help=f"timed seconds per kind, over all rounds (default {FULL.seconds:g})")
     parser.add_argument("--members", type=int, help=f"members with a card (default {FULL.members})")
-    parser.add_argument("--rounds", type=int, help=f"alternating engine and baseline rounds (default {FULL.rounds})")
+    parser.add_argument("--rounds", type=int, help=f"rounds, each kind in turn (default {FULL.rounds})")
     args = vars(parser.parse_args(argv))
     preset = replace(TINY if args.pop("tiny") else FULL,
                      **{name: value for name, value in args.items() if value is not None})
