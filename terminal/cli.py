@@ -183,18 +183,46 @@ def _ask_lines(console, ask) -> list[dict]:
 
 
 def _cashier_return(agent, console, ask) -> None:
+    from rich.panel import Panel
+
     from terminal.session import PosSession
 
     receipt = ask("original receipt> ").strip()
-    numbers = ask("returned line numbers (e.g. '1 3')> ").split()
+    try:
+        lines = _returned_lines(ask("returned lines as LINE or LINE:QUANTITY (e.g. '1 3:2')> "))
+    except ValueError as error:
+        console.print(Panel(str(error), title="not done", style="red"))
+        return
     session = PosSession(f"return-of-{receipt}")
     try:
-        result = agent.refund(session, original_receipt=receipt,
-                              occurred_at=datetime.now(timezone.utc),
-                              lines=[{"line_no": int(n), "quantity": "1"} for n in numbers])
-        console.print(Panel(f"Return recorded. Points: {result.get('points', '?')}", style="green"))
-    except (TerminalError, ValueError) as error:
-        console.print(Panel(getattr(error, "message", str(error)), title="not done", style="red"))
+        result = agent.refund(session, original_receipt=receipt, occurred_at=datetime.now(timezone.utc), lines=lines)
+    except TerminalError as error:
+        console.print(Panel(error.message, title="not done", style="red"))
+        return
+    told = [f"Points taken back: {result['points_reversed']}"]
+    if result["points_returned"]:
+        told.append(f"Points paid with, given back: {result['points_returned']}")
+    if result["debt_created"]:
+        told.append(f"Points the member now owes: {result['debt_created']}")
+    told.append(f"New balance: {result['balance']}")
+    console.print(Panel("\n".join(told), title="return recorded", style="green"))
+
+
+def _returned_lines(text: str) -> list[dict]:
+    """``"1 3:2"`` -> line 1 (quantity 1) and line 3 (quantity 2); a clear error otherwise."""
+    lines = []
+    for item in text.split():
+        number, _, quantity = item.partition(":")
+        try:
+            line = {"line_no": int(number), "quantity": str(Decimal(quantity or "1"))}
+        except (ValueError, InvalidOperation):
+            raise ValueError(f"{item!r} is not a line: write the line number, or LINE:QUANTITY as in '3:2'.") from None
+        if line["line_no"] < 1 or Decimal(line["quantity"]) <= 0:
+            raise ValueError(f"{item!r}: line numbers start at 1 and a quantity is more than 0.")
+        lines.append(line)
+    if not lines:
+        raise ValueError("No line to return: write the numbers of the returned lines.")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:

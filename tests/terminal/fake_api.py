@@ -174,9 +174,13 @@ class FakeLoyaltyServer:
             returned = {line["line_no"] for line in body["lines"]}
             points = sum(int(line["amount_minor"]) // 100 for line in sale["lines"]
                          if line["line_no"] in returned)
-            self.members[sale["member_id"]]["available"] -= points
+            member = self.members[sale["member_id"]]
+            member["available"] -= points
             self.refunds.append(body)
-            return 201, {"points": -points}
+            return 201, {"member_id": sale["member_id"], "receipt_number": body["receipt_number"],
+                         "amount_minor": 0, "points_reversed": points, "points_returned": 0,
+                         "points_written_off": 0, "debt_created": 0, "transaction_id": None,
+                         "balance": member["available"]}
         return 404, _error(404, "not_found", "No such endpoint.")
 
     def _card_session(self, body):

@@ -53,6 +53,36 @@ def test_the_cashier_screen_runs_a_sale_and_shows_the_member_and_points(
     assert "Points earned: 7" in screen and "New balance: 407" in screen
 
 
+def test_the_cashier_screen_records_a_return_and_shows_the_points_taken_back(
+        fake_server, make_card, make_agent):
+    fake_server.add_member("M1", "Ada Lovelace", "gold", points=500)
+    make_card(card_key=fake_server.add_card("6280001234567890", "M1")).tap()
+    answers = iter(["C-1", "COFFEE 3.50 2", "TEA 2.00", "", "", "r", "C-1", "1:2", "q"])
+    out = io.StringIO()
+    cashier(make_agent(), Console(file=out, width=100), ask=lambda prompt: next(answers))
+    screen = out.getvalue()
+    assert "return recorded" in screen and "Points taken back: 7" in screen and "New balance: 502" in screen
+    assert fake_server.refunds[0]["lines"] == [{"line_no": 1, "quantity": "2"}]
+
+
+@pytest.mark.parametrize("typed, said", [("", "No line to return"), ("one", "'one' is not a line"),
+                                         ("2:x", "'2:x' is not a line"), ("0", "line numbers start at 1")])
+def test_the_cashier_screen_refuses_returned_lines_it_cannot_read_and_sends_nothing(
+        fake_server, make_agent, typed, said):
+    answers = iter(["r", "C-1", typed, "q"])
+    out = io.StringIO()
+    cashier(make_agent(), Console(file=out, width=200), ask=lambda prompt: next(answers))
+    assert said in out.getvalue() and "not done" in out.getvalue()
+    assert fake_server.refunds == []
+
+
+def test_the_cashier_screen_says_why_a_return_is_refused(fake_server, make_agent):
+    answers = iter(["r", "NO-SUCH-SALE", "1", "q"])
+    out = io.StringIO()
+    cashier(make_agent(), Console(file=out, width=200), ask=lambda prompt: next(answers))
+    assert "No sale with this receipt." in out.getvalue() and "not done" in out.getvalue()
+
+
 def test_the_cashier_screen_names_a_foreign_card_in_plain_words(fake_server, make_card,
                                                                  make_agent):
     foreign = make_card("contact").tap()
