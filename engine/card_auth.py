@@ -37,6 +37,7 @@ from engine.orm.access import AccessTokenRow, CardChallengeRow, OfflineCardProof
 from engine.orm.cards import CardRow
 from engine.orm.ledger import AccountRow
 from engine.orm.members import MemberRow
+from engine.orm.stores import TerminalRow
 from engine.programme import ProgrammeSettings
 from engine.settings import read_settings
 from engine.snapshot import TerminalInfo, programme

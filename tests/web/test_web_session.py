@@ -17,9 +17,7 @@ def session_cookie_header(response) -> str:
     return header
 
 
-def test_the_session_cookie_is_http_only_same_site_lax_and_secure_outside_tests(database, clock,
-                                                                               member_with_login):
-    member = member_with_login()
+def test_the_session_cookie_is_http_only_same_site_lax_and_secure_outside_tests(database, clock):
     app = create_app({"DATABASE": database, "CLOCK": clock, "PASSWORDS": PASSWORDS})
     client = app.test_client()
     header = session_cookie_header(client.get("/portal/sign-in"))

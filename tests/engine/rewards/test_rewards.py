@@ -3,7 +3,6 @@ import uuid
 from datetime import timedelta
 
 import pytest
-import sqlalchemy as sa
 
 from engine.database import Database
 from engine.errors import InsufficientPoints, NotFound

@@ -9,7 +9,6 @@ from engine.orm.members import MemberRow
 from engine.tiers.policy import TierDefinition, TierPolicy, qualified_rank, review_outcome
 from engine.tiers.service import (assign_tier, define_tiers, member_tier, review_tiers, tier_history,
                                   tier_progress)
-from tests.support.assertions import refused_unchanged
 
 
 def cached_code(database, member):
