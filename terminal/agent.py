@@ -13,7 +13,8 @@ it, so the session always says where the sale stands. Typical sale::
 
 A card is held only during its APDUs; a failure of any step leaves the session FAILED
 with the message for the cashier, and an open hold is voided (if the server cannot be
-reached, the hold expires there by itself).
+reached, the hold expires there by itself). One refusal is not a failure: a payment with
+points the server refuses holds nothing, and the sale stays at its basket.
 """
 from __future__ import annotations
 
@@ -156,14 +157,20 @@ class TillAgent:
                                         for line in lines], "occurred_at": when})
 
     def pay_with_points(self, session: PosSession, points: int) -> Hold:
-        """Hold ``points`` and capture them; on any failure the hold is voided."""
+        """Hold ``points`` and capture them; on any failure after the hold the hold is voided.
+
+        A hold the server refuses (not enough points, the card session gone, ...) leaves
+        nothing held and the sale at its basket: the cashier may ask for fewer points, or
+        none, and the sale still earns. Without an answer the sale fails (a hold may have
+        been placed; the server lets it lapse)."""
         session.check_can_hold(points)
         try:
             placed = self.api.place_hold(card_session=session.card_session,
                                          receipt_number=session.receipt_number, points=points,
                                          idempotency_key=new_key())
         except TerminalError as error:
-            session.failed(error.message)
+            if not isinstance(error, ApiError):  # refused: nothing held, the sale goes on
+                session.failed(error.message)
             raise
         hold = Hold(str(placed["hold_id"]), int(placed["points"]), int(placed.get("value_minor", 0)))
         session.hold_placed(hold)

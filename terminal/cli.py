@@ -142,11 +142,7 @@ def cashier(agent, console=None, ask=input) -> None:
                                     title="member", style="green"))
             agent.give_basket(session, _ask_lines(console, ask))
             if session.can_redeem:
-                points = ask("pay with points (enter = none)> ").strip()
-                if points:
-                    hold = agent.pay_with_points(session, int(points))
-                    console.print(f"Paid {hold.points} points = {hold.value_minor / 100:.2f} "
-                                  f"{agent.config.currency}.")
+                _ask_points_to_pay(agent, session, console, ask)
             result = agent.accrue(session)
             if result is None:
                 console.print("[yellow]Sale saved; its points will be sent when the server is back.[/yellow]")
@@ -160,6 +156,29 @@ def cashier(agent, console=None, ask=input) -> None:
                 agent.abort(session, getattr(error, "message", str(error)))
             console.print(Panel(getattr(error, "message", str(error)), title="not done",
                                 style="red"))
+
+
+def _ask_points_to_pay(agent, session, console, ask) -> None:
+    """Pay part of the bill with points if the member wants to; a refusal (a typo, more
+    points than the member has) is shown and the question asked again: the sale goes on."""
+    from terminal.session import State
+
+    while True:
+        typed = ask("pay with points (enter = none)> ").strip()
+        if not typed:
+            return
+        if not typed.isdigit():
+            console.print("[red]Type a whole number of points, or press enter to pay none.[/red]")
+            continue
+        try:
+            hold = agent.pay_with_points(session, int(typed))
+        except TerminalError as error:
+            if session.state is not State.BASKET:
+                raise  # the sale itself failed
+            console.print(f"[red]{error.message}[/red]")
+            continue
+        console.print(f"Paid {hold.points} points = {hold.value_minor / 100:.2f} {agent.config.currency}.")
+        return
 
 
 def _ask_lines(console, ask) -> list[dict]:

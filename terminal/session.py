@@ -7,6 +7,7 @@ the session says what may happen next and refuses steps out of order with a
     IDLE --card_presented--> CARD_PRESENT --authenticated--> AUTHENTICATED
     AUTHENTICATED --basket_given--> BASKET
     BASKET --hold_placed--> HELD --hold_captured--> CAPTURED --accrued--> DONE
+    (a hold the server refuses leaves the sale at BASKET: pay fewer points, or none)
     HELD --hold_voided--> BASKET
     BASKET --accrued--> DONE
     IDLE --refund_started--> REFUNDING --refunded--> DONE

@@ -80,3 +80,30 @@ def test_the_pos_command_speaks_json_lines_on_its_pipes(fake_server, make_card, 
     assert result.returncode == 0, result.stderr
     assert answers[1]["member"]["display_name"] == "Ada Lovelace"
     assert (answers[3]["state"], answers[3]["points"]) == ("done", 7)
+
+
+def test_a_refused_payment_with_points_leaves_the_pos_sale_at_its_basket(fake_server, make_card, make_agent):
+    fake_server.add_member("M1", points=500)
+    make_card(card_key=fake_server.add_card("6280001234567890", "M1")).tap()
+    interface = PosInterface(make_agent())
+    talk(interface, {"cmd": "start", "receipt": "P-5"}, {"cmd": "tap", "timeout": 5}, {"cmd": "basket", "lines": LINES})
+    fake_server.members["M1"]["available"] = 50
+    refused, accrued = talk(interface, {"cmd": "pay_points", "points": 200}, {"cmd": "accrue"})[:2]
+    assert (refused["ok"], refused["error"], refused["state"]) == (False, "ApiError", "basket")
+    assert (accrued["ok"], accrued["state"], accrued["points"]) == (True, "done", 7)
+
+
+def test_a_pos_records_a_return_by_receipt(fake_server, make_card, make_agent):
+    fake_server.add_member("M1", points=500)
+    make_card(card_key=fake_server.add_card("6280001234567890", "M1")).tap()
+    interface = PosInterface(make_agent())
+    talk(interface, {"cmd": "start", "receipt": "P-6"}, {"cmd": "tap", "timeout": 5}, {"cmd": "basket", "lines": LINES},
+         {"cmd": "accrue"})
+    returned, unknown = talk(interface, {"cmd": "refund", "receipt": "P-6", "occurred_at": "2026-12-02T12:00:00+00:00",
+                                         "lines": [{"line_no": 1, "quantity": 2}]},
+                             {"cmd": "refund", "receipt": "NO-SUCH", "occurred_at": "2026-12-02T12:00:00+00:00",
+                                         "lines": [{"line_no": 1, "quantity": 1}]})[:2]
+    assert (returned["ok"], returned["state"], returned["result"]["points_reversed"]) == (True, "done", 7)
+    assert (unknown["ok"], unknown["error"], unknown["state"]) == (False, "ApiError", "failed")
+    assert unknown["message"] == "No sale with this receipt."
+    assert fake_server.points_of("M1") == 500

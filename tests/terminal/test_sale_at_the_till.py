@@ -195,3 +195,20 @@ def test_an_open_sale_must_be_finished_before_the_next(member_card, make_agent, 
     assert (refused["ok"], refused["error"]) == (False, "SessionError")
     assert interface.handle({"cmd": "cancel"})["state"] == "failed"
     assert interface.handle({"cmd": "start", "receipt": receipt()})["ok"]
+
+
+def test_a_payment_with_points_the_server_refuses_leaves_the_sale_open_to_pay_less(member_card, make_agent,
+                                                                                  fake_server, receipt):
+    agent = make_agent()
+    member_card().tap()
+    session = PosSession(receipt())
+    agent.tap(session)  # the till saw 500 points
+    agent.give_basket(session, LINES)
+    fake_server.members["M1"]["available"] = 100  # spent online meanwhile
+    with pytest.raises(ApiError, match="Not enough points"):
+        agent.pay_with_points(session, 200)
+    assert session.state is State.BASKET and session.hold is None
+    assert all(hold["state"] != "open" for hold in fake_server.holds.values())
+    agent.pay_with_points(session, 100)
+    agent.accrue(session)
+    assert session.state is State.DONE and fake_server.accruals[-1]["paid_with_points_minor"] == 100

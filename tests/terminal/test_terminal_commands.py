@@ -53,6 +53,19 @@ def test_the_cashier_screen_runs_a_sale_and_shows_the_member_and_points(
     assert "Points earned: 7" in screen and "New balance: 407" in screen
 
 
+def test_the_cashier_screen_asks_again_when_a_payment_with_points_is_refused_and_the_sale_still_earns(
+        fake_server, make_card, make_agent):
+    fake_server.add_member("M1", "Ada Lovelace", "gold", points=500)
+    make_card(card_key=fake_server.add_card("6280001234567890", "M1")).tap()
+    answers = iter(["C-1", "COFFEE 3.50 2", "", "ten", "900", "100", "q"])
+    out = io.StringIO()
+    cashier(make_agent(), Console(file=out, width=100), ask=lambda prompt: next(answers))
+    screen = out.getvalue()
+    assert "Type a whole number of points" in screen and "The member has only 500 points." in screen
+    assert "Paid 100 points" in screen and "Points earned: 7" in screen
+    assert fake_server.points_of("M1") == 407
+
+
 def test_the_cashier_screen_records_a_return_and_shows_the_points_taken_back(
         fake_server, make_card, make_agent):
     fake_server.add_member("M1", "Ada Lovelace", "gold", points=500)

@@ -11,7 +11,9 @@ from werkzeug.serving import make_server
 from api import create_app
 from engine.access.staff import create_staff_account
 from engine.access.terminal_keys import issue_terminal_key
+from engine.ledger.adjustments import adjust_points
 from engine.ledger.balances import get_balance
+from engine.ledger.commands import AdjustPoints
 from engine.ledger.invariants import check_ledger
 from engine.rewards import RedeemReward, create_reward, redeem_reward
 from engine import stores
@@ -124,6 +126,23 @@ def test_a_card_written_at_the_issuing_station_earns_and_pays_at_the_till(agent,
     token = agent.api.staff_login("clerk", PASSWORD)  # what support staff see through the API
     balance = agent.api.request("GET", f"/v1/staff/members/{member.public_id}/balance", bearer=token, signed=False)
     assert (balance["available"], balance["pending"]) == (300, 9)
+    assert check_ledger(database) == []
+
+
+def test_a_payment_with_points_the_api_refuses_leaves_the_sale_to_pay_less_and_earn(agent, issued_card, database):
+    member, tap = issued_card
+    tap()
+    sale = PosSession("R-5")
+    agent.tap(sale)  # shows 500 points
+    agent.give_basket(sale, LINES)
+    adjust_points(database, AdjustPoints(member.public_id, -400, "spent elsewhere", "tests"), caller="tests",
+                  idempotency_key="spent-elsewhere", now=datetime.now(UTC))
+    with pytest.raises(ApiError):
+        agent.pay_with_points(sale, 200)
+    assert sale.state is State.BASKET
+    agent.pay_with_points(sale, 100)
+    assert agent.accrue(sale)["points"] == 10  # 11.50 less the 1.00 paid with points
+    assert get_balance(database, member.public_id, as_of=datetime.now(UTC)).available == 0
     assert check_ledger(database) == []
 
 
