@@ -126,6 +126,15 @@ def test_offline_evidence_for_another_receipt_is_refused(terminal, sale, make_ou
     assert (response.status_code, response.json["error"]) == (403, "card_not_authenticated")
 
 
+def test_offline_evidence_of_one_card_cannot_earn_for_another(terminal, sale, make_our_card, database):
+    card, other = make_our_card(), make_our_card()
+    body = sale(card_number=other.number)
+    body["offline_proof"] = offline_proof(card, terminal, body, counter=1)  # a genuine answer, of another card
+    with unchanged(database):
+        response = terminal.post(ACCRUALS, body)
+    assert (response.status_code, response.json["error"]) == (403, "card_not_authenticated")
+
+
 def test_offline_evidence_with_a_key_version_the_card_does_not_have_is_refused(terminal, sale, make_our_card):
     card = make_our_card()
     body = sale(card_number=card.number)

@@ -1,4 +1,5 @@
 from tests.api.conftest import answer_for
+from tests.support.assertions import unchanged
 
 
 def challenge(terminal, card):
@@ -103,3 +104,19 @@ def test_five_wrong_pins_lock_the_pin_even_against_the_right_one(terminal, make_
 def test_a_session_request_mixing_card_kinds_is_refused(terminal):
     response = terminal.post("/v1/terminal/card-sessions", {"card_uid": "04A1", "challenge_id": "ch_x"}, key=None)
     assert response.status_code == 422
+
+
+def test_a_uid_only_card_gets_no_challenge_it_could_not_answer(terminal, make_card):
+    card = make_card(kind="uid", number="04A1B2C3D4E5F9")
+    response = challenge(terminal, card)
+    assert (response.status_code, response.json["error"]) == (422, "invalid_input")
+    assert "card_uid" in response.json["errors"]["card_number"][0]
+
+
+def test_one_of_our_cards_cannot_open_a_session_by_its_number_alone(terminal, make_our_card, database):
+    # the UID path asks no cryptographic answer: our cards must prove themselves with a challenge
+    card = make_our_card()
+    with unchanged(database):
+        response = terminal.post("/v1/terminal/card-sessions", {"card_uid": card.number}, key=None)
+    assert (response.status_code, response.json["error"]) == (422, "invalid_input")
+    assert "challenge" in response.json["errors"]["card_uid"][0]
