@@ -22,7 +22,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, sessi
 from werkzeug.exceptions import HTTPException
 
 from api.context import database, now, passwords
-from api.web.pages import error_page, field_errors, sentence
+from api.web.pages import error_page, field_errors, refusal_page, sentence
 from api.web.sessions import end_session, guard_pages, safe_next, start_session
 from api.web.rule_form import (DAYS, EFFECT_LABELS, LIMITS, LIST_FIELDS, definition_from_form, describe,
                                empty_form, form_from_definition, place_problems, read_only_reason,
@@ -569,7 +569,7 @@ def refused(error: LoyaltyError):
                           detail="Your role does not allow this. Ask an administrator if you need it.")
     if isinstance(error, NotFound):
         return error_page(404, site="console")
-    return error_page(409, site="console", title="That did not work", detail=sentence(error.message))
+    return refusal_page(error, site="console")
 
 
 @bp.errorhandler(Exception)

@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 
 from flask import render_template
 
-from engine.errors import InvalidInput
+from api.errors import status_for
+from engine.errors import InvalidInput, LoyaltyError
 from engine.ledger.balances import HistoryItem
 
 ERROR_TITLES = {
@@ -88,3 +89,9 @@ def error_page(status: int, *, site: str = "portal", title: str | None = None, d
     default_title, default_detail = ERROR_TITLES.get(status, ERROR_TITLES[500])
     return render_template(f"{site}/error.html", title=title or default_title, detail=detail or default_detail,
                            status=status), status
+
+
+def refusal_page(error: LoyaltyError, *, site: str):
+    """The page for a refusal the caller can act on: what the engine said, with the status
+    the API gives the same refusal (422 for input, 409 for a state or a clash, ...)."""
+    return error_page(status_for(error), site=site, title="That did not work", detail=sentence(error.message))

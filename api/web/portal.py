@@ -18,7 +18,7 @@ from werkzeug.exceptions import HTTPException
 
 from api.context import database, now, passwords
 from api.schemas.people import ExportSchema
-from api.web.pages import error_page, field_errors, history_words, money, points, sentence
+from api.web.pages import error_page, field_errors, history_words, money, points, refusal_page, sentence
 from api.web.sessions import end_session, guard_pages, safe_next, start_session
 from engine.access.member_logins import member_principal, set_member_password, set_member_pin, sign_in_member
 from engine.access.passwords import MIN_PASSWORD_LENGTH
@@ -271,8 +271,7 @@ def refused(error: LoyaltyError):
         return redirect(url_for("portal.sign_in"))
     if isinstance(error, (NotFound, NotAllowed)):
         return error_page(404)
-    return render_template("portal/error.html", title="That did not work", detail=sentence(error.message),
-                           status=409), 409
+    return refusal_page(error, site="portal")
 
 
 @bp.errorhandler(Exception)

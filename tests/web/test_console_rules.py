@@ -274,3 +274,32 @@ def test_the_simulation_names_a_line_it_cannot_read(marketer, till):
                                                  "line0_sku": "LATTE", "line0_amount": "four"})
     assert page.status_code == 422 and "Line 1: give a quantity above 0" in text_of(page)
 
+
+
+def test_retiring_a_rule_stops_it_earning_from_the_next_sale(marketer, database, clock, make_member, make_basket):
+    marketer.submit("/console/rules/new", WEEKEND_COFFEE)
+    marketer.submit("/console/rules/weekend-coffee", {}, to="/console/rules/weekend-coffee/publish")
+    clock.advance(seconds=1)
+    retired = marketer.submit("/console/rules/weekend-coffee", {}, to="/console/rules/weekend-coffee/retire")
+    assert retired.status_code == 302
+    assert "is retired" in text_of(marketer.get("/console/rules/weekend-coffee"))
+    clock.advance(seconds=1)
+    basket = make_basket(make_member(), 450)
+    coffee = replace(basket, lines=(replace(basket.lines[0], category="coffee"),))
+    earned = earn_points(database, coffee, caller="S1-T1", idempotency_key=new_key(), now=clock())
+    assert "weekend-coffee" not in [r.rule_key for r in earned.rules]
+
+
+def test_a_rollback_without_a_chosen_version_is_refused_and_changes_nothing(marketer, database):
+    marketer.submit("/console/rules/new", WEEKEND_COFFEE)
+    marketer.submit("/console/rules/weekend-coffee", {}, to="/console/rules/weekend-coffee/publish")
+    before = versions.list_versions(database, "weekend-coffee")
+    refused = marketer.submit("/console/rules/weekend-coffee", {"version": ""}, to="/console/rules/weekend-coffee/rollback")
+    assert refused.status_code == 422 and "choose a version" in text_of(refused), text_of(refused)
+    assert versions.list_versions(database, "weekend-coffee") == before
+
+
+@pytest.mark.parametrize("path", ["/console/rules/no-such-rule", "/console/rules/no-such-rule/edit"])
+def test_an_unknown_rule_is_a_not_found_page(marketer, path):
+    page = marketer.get(path)
+    assert page.status_code == 404 and "Page not found" in text_of(page)
