@@ -155,7 +155,8 @@ def receipts_earned_once(session: Session) -> list[str]:
         .outerjoin(LedgerTransactionRow, LedgerTransactionRow.id == ReceiptRow.transaction_id)
         .where(sa.or_(ReceiptRow.points != sa.func.coalesce(line_sums.c.points, 0),
                       ReceiptRow.points != sa.func.coalesce(LedgerTransactionRow.points, 0))))
-    problems = [f"receipt {number}: earned {points}, lines say {lines}, ledger says {posted}"
+    problems = [f"receipt {number}: earned {points}, lines say {lines}, "
+                + ("no ledger transaction" if posted is None else f"ledger says {posted}")
                 for number, points, lines, posted in rows]
     shared = session.execute(sa.select(ReceiptRow.transaction_id).where(ReceiptRow.transaction_id.is_not(None))
                              .group_by(ReceiptRow.transaction_id).having(sa.func.count() > 1))
