@@ -21,6 +21,7 @@ from engine.ledger.balances import get_balance, get_history
 from engine.members import get_member, update_profile
 from engine.rewards import CancelVoucher, RedeemReward, cancel_voucher, get_voucher, list_rewards, list_vouchers, \
     redeem_reward
+from engine.rules.segments import member_attributes, member_segments
 from engine.tiers.service import tier_progress
 
 blp = Blueprint("members", __name__, url_prefix="/v1/member",
@@ -135,7 +136,8 @@ def export():
     db, member_id = database(), g.principal.name
     return {"member": get_member(db, member_id), "cards": list_cards(db, member_id=member_id),
             "balance": get_balance(db, member_id, as_of=now()),
-            "history": get_history(db, member_id, limit=10**6)}
+            "history": get_history(db, member_id, limit=10**6),
+            "attributes": member_attributes(db, member_id), "segments": member_segments(db, member_id)}
 
 
 @blp.route("/tier", methods=["GET"])

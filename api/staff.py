@@ -10,9 +10,10 @@ from api.auth import BEARER_AUTH, bearer_token, staff_only
 from api.context import database, now, passwords
 from api.idempotency import PARAMETER, caller, idempotency_key
 from api.schemas.people import (AdjustmentFilterSchema, AdjustmentRequestInSchema, AdjustmentRequestSchema,
-                                AuditEntrySchema, AuditFilterSchema, BalanceSchema, BlockCardSchema, CardIssueSchema,
+                                AttributeValueSchema, AuditEntrySchema, AuditFilterSchema, BalanceSchema, BlockCardSchema, CardIssueSchema,
                                 CardSchema, EnrolSchema, HistoryItemSchema, MemberSchema, PageSchema,
-                                PersonalisedCardSchema, StaffSessionSchema, StaffSignInSchema, TerminalKeySchema)
+                                MemberAttributeSchema, PersonalisedCardSchema, StaffSessionSchema, StaffSignInSchema,
+                                TerminalKeySchema)
 from api.schemas.terminal import EmptySchema
 from engine.access.staff import sign_in_staff
 from engine.access.tokens import revoke_token
@@ -24,6 +25,7 @@ from engine.ledger.approvals import DecideAdjustment, decide_adjustment, list_ad
 from engine.ledger.balances import get_balance, get_history
 from engine.ledger.commands import AdjustPoints
 from engine.members import enrol_member, get_member, list_members
+from engine.rules import segments
 
 blp = Blueprint("staff", __name__, url_prefix="/v1/staff",
                 description="For staff (admin, marketer, support, auditor): bearer token, role-checked, audited.")
@@ -104,6 +106,36 @@ def member_history(page, member_id):
 def member_cards(member_id):
     """One member's cards."""
     return list_cards(database(), member_id=member_id)
+
+
+@blp.route("/members/<member_id>/attributes", methods=["GET"])
+@staff_only("members.read")
+@blp.doc(**AUTH)
+@blp.response(200, MemberAttributeSchema(many=True))
+def member_attributes(member_id):
+    """One member's attributes, which earning rules and segments can test (a rule's
+    ``attribute`` condition, a segment's predicate)."""
+    return [{"name": name, "value": value} for name, value in segments.member_attributes(database(), member_id).items()]
+
+
+@blp.route("/members/<member_id>/attributes/<name>", methods=["PUT"])
+@staff_only("members.write")
+@blp.doc(**AUTH)
+@blp.arguments(AttributeValueSchema())
+@blp.response(200, MemberAttributeSchema)
+def set_member_attribute(body, member_id, name):
+    """Set (or replace) one attribute of a member; from the next sale on, rules see it."""
+    segments.set_member_attribute(database(), member_id, name, body["value"])
+    return {"name": name, "value": body["value"]}
+
+
+@blp.route("/members/<member_id>/attributes/<name>", methods=["DELETE"])
+@staff_only("members.write")
+@blp.doc(**AUTH)
+@blp.response(204)
+def remove_member_attribute(member_id, name):
+    """Remove one attribute of a member (done already when the member has none by that name)."""
+    segments.remove_member_attribute(database(), member_id, name)
 
 
 @blp.route("/card-issues", methods=["POST"])

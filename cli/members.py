@@ -5,6 +5,7 @@ import click
 
 from cli.runtime import Runtime, emit, emit_one, json_option, pass_runtime
 from engine import cards, members
+from engine.rules import segments
 
 
 @click.group("members")
@@ -51,6 +52,29 @@ def show_member(runtime: Runtime, member_id: str, as_json: bool) -> None:
     member_cards = cards.list_cards(runtime.db, member_id=member_id)
     emit_one({**vars(member), "cards": [f"{c.number} ({c.kind}, {c.status})" for c in member_cards]},
              as_json=as_json)
+
+
+@members_group.command("attributes")
+@click.argument("member_id")
+@click.option("--set", "to_set", multiple=True, metavar="NAME=VALUE", help="Set an attribute (repeatable)")
+@click.option("--remove", "to_remove", multiple=True, metavar="NAME", help="Remove an attribute (repeatable)")
+@json_option
+@pass_runtime
+def member_attributes(runtime: Runtime, member_id: str, to_set: tuple[str, ...], to_remove: tuple[str, ...],
+                      as_json: bool) -> None:
+    """Show a member's attributes (which rules and segments can test), after setting or
+    removing the ones given."""
+    pairs = [item.partition("=") for item in to_set]
+    for item, (_, equals, _) in zip(to_set, pairs):
+        if not equals:
+            raise click.BadParameter(f"{item!r}: write NAME=VALUE", param_hint="--set")
+    segments.change_member_attributes(runtime.db, member_id, to_set={name: value for name, _, value in pairs},
+                                      to_remove=list(to_remove))
+    attributes = segments.member_attributes(runtime.db, member_id)
+    if attributes or as_json:
+        emit_one(attributes, as_json=as_json)
+    else:
+        click.echo(f"{member_id} has no attributes")
 
 
 COMMANDS = (members_group,)

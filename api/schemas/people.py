@@ -142,6 +142,21 @@ class ExportSchema(ma.Schema):
     cards = fields.List(fields.Nested(CardSchema), required=True)
     balance = fields.Nested(BalanceSchema, required=True)
     history = fields.List(fields.Nested(HistoryItemSchema), required=True)
+    attributes = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
+                             metadata={"description": "what staff recorded about the member, by name"})
+    segments = fields.List(fields.String(), required=True,
+                           metadata={"description": "the segments (target groups) the member is in"})
+
+
+class MemberAttributeSchema(ma.Schema):
+    """One attribute of a member (name → value), which earning rules and segments can test."""
+
+    name = fields.String(required=True)
+    value = fields.String(required=True)
+
+
+class AttributeValueSchema(InputSchema):
+    value = fields.String(required=True, validate=ma.validate.Length(0, 200))
 
 
 class CardIssueSchema(InputSchema):

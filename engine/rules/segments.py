@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from engine.database import Database, insert_unique
 from engine.errors import Conflict, Problem, not_found, refuse_if
+from engine.members import member_row
 from engine.orm.members import MemberRow
 from engine.orm.rules import MemberAttributeRow, SegmentMemberRow, SegmentRow
 from engine.rules.validation import KEY, is_attribute_name, is_attribute_value
@@ -49,21 +50,54 @@ def upload_segment(db: Database, code: str, member_ids: list[str]) -> int:
 
 def set_member_attribute(db: Database, member_id: str, name: str, value: str) -> None:
     """Set (or replace) one attribute of a member."""
+    change_member_attributes(db, member_id, to_set={name: value})
+
+
+def remove_member_attribute(db: Database, member_id: str, name: str) -> None:
+    """Remove one attribute of a member (nothing to do when the member has none by that name)."""
+    change_member_attributes(db, member_id, to_remove=[name])
+
+
+def change_member_attributes(db: Database, member_id: str, *, to_set: dict[str, str] | None = None,
+                             to_remove: list[str] | None = None) -> None:
+    """Set (or replace) the attributes in ``to_set`` and remove those in ``to_remove``, all or
+    none (removals after the sets): one invalid name or value refuses the whole change with
+    every problem found."""
+    to_set, to_remove = to_set or {}, to_remove or []
     problems = []
-    if not is_attribute_name(name):
-        problems.append(Problem("name", "must be 1 to 64 characters"))
-    if not is_attribute_value(value):
-        problems.append(Problem("value", "must be a text of up to 200 characters"))
+    for name, value in to_set.items():
+        if not is_attribute_name(name):
+            problems.append(Problem("name", f"{name!r} must be 1 to 64 characters"))
+        if not is_attribute_value(value):
+            problems.append(Problem("value", f"{name!r} must be a text of up to 200 characters"))
     refuse_if(problems)
     with db.transaction() as session:
-        member = session.scalar(sa.select(MemberRow).where(MemberRow.public_id == member_id))
-        if member is None:
-            raise not_found("member", member_id)
-        row = session.get(MemberAttributeRow, (member.id, name))
-        if row is None:
-            session.add(MemberAttributeRow(member_id=member.id, name=name, value=value))
-        else:
-            row.value = value
+        member = member_row(session, member_id)
+        for name, value in to_set.items():
+            row = session.get(MemberAttributeRow, (member.id, name))
+            if row is None:
+                session.add(MemberAttributeRow(member_id=member.id, name=name, value=value))
+            else:
+                row.value = value
+        if to_remove:
+            session.flush()
+            session.execute(sa.delete(MemberAttributeRow).where(MemberAttributeRow.member_id == member.id,
+                                                                MemberAttributeRow.name.in_(to_remove)))
+
+
+def member_attributes(db: Database, member_id: str) -> dict[str, str]:
+    """A member's attributes by name (in name order)."""
+    with db.transaction() as session:
+        return _attributes(session, member_row(session, member_id))
+
+
+def member_segments(db: Database, member_id: str) -> list[str]:
+    """The codes of every segment a member is in now (uploaded lists and predicates), in order."""
+    with db.transaction() as session:
+        member = member_row(session, member_id)
+        listed = set(session.scalars(sa.select(SegmentRow.code).join(
+            SegmentMemberRow, SegmentMemberRow.segment_id == SegmentRow.id).where(SegmentMemberRow.member_id == member.id)))
+        return sorted(with_predicate_segments(session, listed, member.tier_code, _attributes(session, member)))
 
 
 def with_predicate_segments(session: Session, listed: set[str], tier_code: str | None,
@@ -98,3 +132,8 @@ def _upload(session: Session, row: SegmentRow, member_ids: list[str]) -> int:
     session.add_all(SegmentMemberRow(segment_id=row.id, member_id=i) for i in found.values())
     session.flush()
     return len(found)
+
+
+def _attributes(session: Session, member: MemberRow) -> dict[str, str]:
+    return dict(session.execute(sa.select(MemberAttributeRow.name, MemberAttributeRow.value)
+                                .where(MemberAttributeRow.member_id == member.id).order_by(MemberAttributeRow.name)).all())

@@ -26,3 +26,18 @@ def test_a_birthday_that_is_not_a_date_is_a_usage_error(run_cli):
 def test_showing_an_unknown_member_is_refused(run_cli):
     result = run_cli("members", "show", "MNOSUCHMEMBER")
     assert result.exit_code == 1 and "[unknown_member]" in result.output
+
+
+def test_attributes_are_set_shown_and_removed_on_the_command_line(run_cli, run_json, make_member):
+    member = make_member()
+    assert run_cli("members", "attributes", member.public_id).output.strip() == f"{member.public_id} has no attributes"
+    assert run_json("members", "attributes", member.public_id, "--set", "status=student", "--set", "city=Gent") == {
+        "city": "Gent", "status": "student"}
+    assert run_json("members", "attributes", member.public_id, "--remove", "city") == {"status": "student"}
+
+
+def test_an_attribute_without_a_value_is_a_usage_error_and_sets_nothing(run_cli, run_json, make_member):
+    member = make_member()
+    result = run_cli("members", "attributes", member.public_id, "--set", "city=Gent", "--set", "status")
+    assert result.exit_code == 2 and "'status': write NAME=VALUE" in result.output
+    assert run_json("members", "attributes", member.public_id) == {}
