@@ -17,11 +17,13 @@ import getpass
 import os
 import sys
 from datetime import datetime, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from terminal.api_client import ApiClient, Credentials
 from terminal.config import TerminalConfig
 from terminal.errors import ApiError, ApiUnreachable, TerminalError
+
+CENT = Decimal("0.01")
 
 
 def build_agent(config: TerminalConfig):
@@ -190,15 +192,39 @@ def _ask_lines(console, ask) -> list[dict]:
             if lines:
                 return lines
             continue
-        parts = text.split()
         try:
-            price = Decimal(parts[1])
-            quantity = Decimal(parts[2]) if len(parts) > 2 else Decimal(1)
-        except (IndexError, InvalidOperation):
-            console.print("[red]Write e.g. 'COFFEE 3.50 2'.[/red]")
-            continue
-        lines.append({"line_no": len(lines) + 1, "sku": parts[0], "quantity": str(quantity),
-                      "amount_minor": int(price * quantity * 100)})
+            lines.append(_basket_line(text, len(lines) + 1))
+        except ValueError as error:
+            console.print(f"[red]{error}[/red]")
+
+
+def _basket_line(text: str, line_no: int) -> dict:
+    """``"COFFEE 3.50 2"`` -> a basket line: the price is per unit in major units, the quantity
+    1 when left out (3 decimals for weighed goods), the line's amount rounded half up to the
+    cent. Anything else is a ValueError that says how to write it."""
+    parts = text.split()
+    example = "write e.g. 'COFFEE 3.50 2' (SKU, unit price, quantity if not 1)"
+    if len(parts) not in (2, 3):
+        raise ValueError(f"{text!r}: {example}.")
+    try:
+        price, quantity = Decimal(parts[1]), Decimal(parts[2] if len(parts) == 3 else 1)
+    except InvalidOperation:
+        raise ValueError(f"{text!r}: price and quantity are numbers; {example}.") from None
+    if not (_has_decimals(price, 2) and price >= 0):
+        raise ValueError(f"{parts[1]!r} is not a price: 0 or more, with at most two decimals.")
+    if not (_has_decimals(quantity, 3) and quantity > 0):
+        raise ValueError(f"{parts[2]!r} is not a quantity: more than 0, with at most three decimals.")
+    amount = (price * quantity).quantize(CENT, ROUND_HALF_UP)
+    return {"line_no": line_no, "sku": parts[0], "quantity": f"{quantity:f}", "amount_minor": int(amount * 100)}
+
+
+def _has_decimals(value: Decimal, places: int) -> bool:
+    """Whether ``value`` is a finite number with at most ``places`` decimals (and small enough
+    for Decimal's precision: the server bounds amounts far below that)."""
+    try:
+        return value.is_finite() and value == value.quantize(Decimal(1).scaleb(-places))
+    except InvalidOperation:
+        return False
 
 
 def _cashier_return(agent, console, ask) -> None:

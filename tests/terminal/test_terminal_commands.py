@@ -53,6 +53,33 @@ def test_the_cashier_screen_runs_a_sale_and_shows_the_member_and_points(
     assert "Points earned: 7" in screen and "New balance: 407" in screen
 
 
+@pytest.mark.parametrize("typed, said", [
+    ("COFFEE", "write e.g. 'COFFEE 3.50 2'"), ("COFFEE three", "price and quantity are numbers"),
+    ("COFFEE 3.505", "'3.505' is not a price"), ("COFFEE -3.50", "'-3.50' is not a price"),
+    ("COFFEE Infinity", "'Infinity' is not a price"), ("COFFEE NaN 2", "'NaN' is not a price"),
+    ("COFFEE 1e30", "'1e30' is not a price"), ("COFFEE 3.50 0", "'0' is not a quantity"),
+    ("COFFEE 3.50 0.0001", "'0.0001' is not a quantity")])
+def test_the_cashier_screen_refuses_a_basket_line_it_cannot_read_and_asks_again(
+        fake_server, make_card, make_agent, typed, said):
+    fake_server.add_member("M1", "Ada Lovelace", "gold", points=500)
+    make_card(card_key=fake_server.add_card("6280001234567890", "M1")).tap()
+    answers = iter(["C-1", typed, "COFFEE 3.50 2", "", "", "q"])
+    out = io.StringIO()
+    cashier(make_agent(), Console(file=out, width=200), ask=lambda prompt: next(answers))
+    assert said in out.getvalue() and "Points earned: 7" in out.getvalue()
+    assert [line["sku"] for line in fake_server.accruals[0]["lines"]] == ["COFFEE"]
+
+
+def test_a_weighed_line_costs_its_unit_price_times_its_weight_rounded_to_the_cent(
+        fake_server, make_card, make_agent):
+    fake_server.add_member("M1", "Ada Lovelace", "gold", points=500)
+    make_card(card_key=fake_server.add_card("6280001234567890", "M1")).tap()
+    answers = iter(["C-1", "CHEESE 12.99 0.455", "", "", "q"])
+    cashier(make_agent(), Console(file=io.StringIO(), width=200), ask=lambda prompt: next(answers))
+    assert fake_server.accruals[0]["lines"] == [{"line_no": 1, "sku": "CHEESE", "quantity": "0.455",
+                                                 "amount_minor": 591}]  # 5.91045 -> 5.91
+
+
 def test_the_cashier_screen_asks_again_when_a_payment_with_points_is_refused_and_the_sale_still_earns(
         fake_server, make_card, make_agent):
     fake_server.add_member("M1", "Ada Lovelace", "gold", points=500)
