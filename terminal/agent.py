@@ -26,6 +26,7 @@ from datetime import datetime, timezone
 
 from terminal import card_protocol
 from terminal.api_client import ApiClient
+from terminal.basket import checked_lines, checked_sale_time
 from terminal.card_crypto import offline_challenge
 from terminal.card_protocol import CardKind
 from terminal.config import TerminalConfig
@@ -151,10 +152,11 @@ class TillAgent:
     # -- the sale --------------------------------------------------------------------------
     def give_basket(self, session: PosSession, lines: list[dict],
                     occurred_at: datetime | None = None) -> None:
-        """The POS's basket lines (``line_no, sku, quantity, amount_minor[, category, brand]``)."""
+        """The POS's basket lines (``line_no, sku, quantity, amount_minor[, category, brand]``);
+        a basket that cannot be right is refused (InvalidBasket) and the sale stays where it was."""
+        lines, occurred_at = checked_lines(lines), checked_sale_time(occurred_at)
         when = session.sold_at or (occurred_at or self.clock()).isoformat()
-        session.basket_given({"lines": [dict(line, quantity=str(line["quantity"]))
-                                        for line in lines], "occurred_at": when})
+        session.basket_given({"lines": lines, "occurred_at": when})
 
     def pay_with_points(self, session: PosSession, points: int) -> Hold:
         """Hold ``points`` and capture them; on any failure after the hold the hold is voided.

@@ -109,6 +109,10 @@ class ApiUnreachable(TerminalError):
     """The loyalty server cannot be reached (network, timeout, or a server fault 5xx)."""
 
 
+class InvalidBasket(TerminalError):
+    """The POS gave a basket the till cannot take (a line without a SKU, a negative amount, ...)."""
+
+
 class SessionError(TerminalError):
     """A POS step was asked for in a state where it cannot happen."""
 

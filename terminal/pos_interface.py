@@ -95,8 +95,7 @@ class PosInterface:
 
     def _cmd_basket(self, request: dict) -> dict:
         when = request.get("occurred_at")
-        self.agent.give_basket(self._current(), list(request["lines"]),
-                               datetime.fromisoformat(when) if when else None)
+        self.agent.give_basket(self._current(), request["lines"], datetime.fromisoformat(when) if when else None)
         return {"ok": True}
 
     def _cmd_pay_points(self, request: dict) -> dict:

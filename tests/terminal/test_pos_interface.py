@@ -107,3 +107,23 @@ def test_a_pos_records_a_return_by_receipt(fake_server, make_card, make_agent):
     assert (unknown["ok"], unknown["error"], unknown["state"]) == (False, "ApiError", "failed")
     assert unknown["message"] == "No sale with this receipt."
     assert fake_server.points_of("M1") == 500
+
+
+def test_offline_a_basket_the_till_cannot_take_is_refused_at_once_and_never_queued(fake_server, make_card,
+                                                                                  make_agent):
+    fake_server.add_member("M1", points=500)
+    make_card(card_key=fake_server.add_card("6280001234567890", "M1")).tap()
+    fake_server.down = True
+    agent = make_agent()
+    bad = [dict(LINES[0], amount_minor=-700)]
+    answers = talk(PosInterface(agent), {"cmd": "start", "receipt": "P-7"}, {"cmd": "tap", "timeout": 5},
+                   {"cmd": "basket", "lines": bad}, {"cmd": "accrue"},
+                   {"cmd": "basket", "lines": LINES, "occurred_at": "2026-12-02T12:00:00"},
+                   {"cmd": "basket", "lines": LINES}, {"cmd": "accrue"})
+    refused, too_early, naive_time = answers[2], answers[3], answers[4]
+    assert (refused["ok"], refused["error"], refused["state"]) == (False, "InvalidBasket", "authenticated")
+    assert "line 1: amount_minor must be a whole number of cents, 0 or more" in refused["message"]
+    assert (too_early["ok"], too_early["error"]) == (False, "SessionError")
+    assert (naive_time["error"], naive_time["state"]) == ("InvalidBasket", "authenticated")
+    assert (answers[6]["ok"], answers[6]["queued"]) == (True, True)
+    assert [entry.body["lines"] for entry in agent.outbox.pending()] == [LINES]
