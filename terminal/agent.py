@@ -106,7 +106,8 @@ class TillAgent:
         try:
             opened = self.api.card_session(challenge_id=challenge["challenge_id"], answer=answer)
         except ApiError as error:
-            if error.status == 401 or "authentic" in error.error:
+            # by its code only: a 401 is about the till (its key, its clock), never the card
+            if error.error == "card_not_authenticated":
                 raise CardNotAuthentic(error.message) from None
             raise
         finally:
@@ -230,20 +231,7 @@ class TillAgent:
 
     def flush_outbox(self, stop_before: int | None = None) -> ReplayReport:
         """Replay queued accruals in order (all, or those written before ``stop_before``)."""
-        if stop_before is None:
-            return self.outbox.replay(self._deliver, now=self.clock())
-        sent = rejected = 0
-        for entry in self.outbox.pending():
-            if entry.seq >= stop_before:
-                break
-            try:
-                self.outbox.send(entry, self._deliver, now=self.clock())
-                sent += 1
-            except ApiError:
-                rejected += 1
-            except ApiUnreachable:
-                break
-        return ReplayReport(sent, rejected, len(self.outbox.pending()))
+        return self.outbox.replay(self._deliver, now=self.clock(), stop_before=stop_before)
 
     def abort(self, session: PosSession, message: str) -> None:
         """Fail the sale with ``message`` and undo what is open (void a hold)."""

@@ -6,7 +6,9 @@ After a crash, a timeout or an outage the same key is sent again, so the server 
 is idempotent by key) records the sale exactly once even when the first attempt reached
 it and only the answer was lost. Entries are replayed in the order they were written;
 an entry the server refuses (4xx) is set aside as rejected, for an operator to look at,
-and does not hold up the ones behind it.
+and does not hold up the ones behind it. A 401 is not a refusal of the sale: the server
+did not accept the till itself (a revoked or mistyped key, a clock gone wrong), so every
+entry stays pending until that is fixed, as when the server cannot be reached.
 
 The outbox also keeps the till's offline counter, used in offline card challenges, so
 no two offline challenges of this till are ever built from the same counter.
@@ -121,16 +123,24 @@ class Outbox:
             self.note_failure(entry.idempotency_key, error.message)
             raise
         except ApiError as error:
+            if error.status == 401:  # the till was not accepted; the sale was not judged
+                self.note_failure(entry.idempotency_key, f"401 {error.error}: {error.message}")
+                raise ApiUnreachable(f"The loyalty server does not accept this till's requests now "
+                                     f"({error.message}); the sale waits in the outbox.") from error
             self.mark_rejected(entry.idempotency_key, f"{error.status} {error.error}: "
                                f"{error.message}", now=now)
             raise
         self.mark_sent(entry.idempotency_key, result, now=now)
         return result
 
-    def replay(self, deliver: Callable[[Entry], dict], *, now: datetime) -> ReplayReport:
-        """Send the pending entries in order; stop at the first one the server cannot take."""
+    def replay(self, deliver: Callable[[Entry], dict], *, now: datetime,
+               stop_before: int | None = None) -> ReplayReport:
+        """Send the pending entries in order (those written before entry ``stop_before``, when
+        given); stop at the first one the server cannot take now."""
         sent = rejected = 0
         for entry in self.pending():
+            if stop_before is not None and entry.seq >= stop_before:
+                break
             try:
                 self.send(entry, deliver, now=now)
                 sent += 1

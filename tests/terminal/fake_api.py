@@ -193,7 +193,7 @@ class FakeLoyaltyServer:
                 return 403, _error(403, "card_blocked", "This card is blocked.")
             key = self.master_keys.card_key(card["key_version"], challenge["card_number"])
             if not answer_matches(key, challenge["challenge"], bytes.fromhex(body["answer"])):
-                return 401, _error(401, "card_not_authentic", "This card could not be "
+                return 403, _error(403, "card_not_authenticated", "This card could not be "
                                    "verified: it may be a copy. It cannot be used.")
             member_id, can_redeem = card["member_id"], True
         else:
@@ -211,7 +211,7 @@ class FakeLoyaltyServer:
         if "card_session" in body:
             session = self.sessions.get(body["card_session"])
             if session is None:
-                return 401, _error(401, "session_expired", "The card session has expired.")
+                return 403, _error(403, "card_session_invalid", "The card session has expired.")
             member_id = session["member_id"]
         elif "card_number" in body:
             card = self.cards.get(body["card_number"])

@@ -20,8 +20,8 @@ def member(fake_server):
     return "M1"
 
 
-def agent_for(config, fake_server, *, timeout=1.0):
-    api = ApiClient(fake_server.url, Credentials(fake_server.key_id, fake_server.secret),
+def agent_for(config, fake_server, *, timeout=1.0, secret=None):
+    api = ApiClient(fake_server.url, Credentials(fake_server.key_id, secret or fake_server.secret),
                     timeout=timeout)
     return TillAgent(config, reader=None, api=api, outbox=Outbox(config.outbox),
                      clock=lambda: NOW)
@@ -116,6 +116,25 @@ def test_a_retry_the_server_is_still_working_on_stays_queued_and_gets_its_answer
     report = agent.flush_outbox()
     assert (report.sent, report.rejected, report.left) == (1, 0, 0)
     assert [a["receipt_number"] for a in fake_server.accruals] == ["R-busy"]
+
+
+def test_sales_the_server_does_not_accept_the_till_for_wait_until_the_till_is_put_right(
+        fake_server, member, till_config):
+    fake_server.down = True
+    for number in range(2):
+        sale(agent_for(till_config, fake_server), f"R{number}")
+    fake_server.down = False
+    mistyped = agent_for(till_config, fake_server, secret="a mistyped secret")
+    result, session = sale(mistyped, "R2")  # a 401 is about the till, not the sale
+    assert result is None and session.queued
+    report = mistyped.flush_outbox()
+    assert (report.sent, report.rejected, report.left) == (0, 0, 3)
+    first = mistyped.outbox.pending()[0]
+    assert first.last_error == "401 bad_signature: signature does not match"
+    assert fake_server.accruals == []
+    report = agent_for(till_config, fake_server).flush_outbox()
+    assert (report.sent, report.rejected, report.left) == (3, 0, 0)
+    assert fake_server.points_of("M1") == 15
 
 
 def test_a_refused_entry_is_set_aside_and_does_not_block_the_rest(tmp_path):
