@@ -59,16 +59,23 @@ def checked_sale_time(value: datetime | None) -> datetime | None:
     return value
 
 
+def has_decimals(value: Decimal, places: int) -> bool:
+    """Whether ``value`` is a finite number with at most ``places`` decimals (and small enough
+    for Decimal's precision: the server bounds amounts far below that)."""
+    try:
+        return value.is_finite() and value == value.quantize(Decimal(1).scaleb(-places))
+    except InvalidOperation:
+        return False
+
+
 def _quantity(value: object) -> Decimal | None:
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         return None
     try:
         quantity = Decimal(str(value))
-        if quantity.is_finite() and quantity > 0 and quantity == quantity.quantize(Decimal("0.001")):
-            return quantity
     except InvalidOperation:
-        pass
-    return None
+        return None
+    return quantity if has_decimals(quantity, 3) and quantity > 0 else None
 
 
 def _whole(value: object) -> bool:

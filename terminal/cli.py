@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from terminal.api_client import ApiClient, Credentials
+from terminal.basket import has_decimals
 from terminal.config import TerminalConfig
 from terminal.errors import ApiError, ApiUnreachable, TerminalError
 
@@ -210,21 +211,12 @@ def _basket_line(text: str, line_no: int) -> dict:
         price, quantity = Decimal(parts[1]), Decimal(parts[2] if len(parts) == 3 else 1)
     except InvalidOperation:
         raise ValueError(f"{text!r}: price and quantity are numbers; {example}.") from None
-    if not (_has_decimals(price, 2) and price >= 0):
+    if not (has_decimals(price, 2) and price >= 0):
         raise ValueError(f"{parts[1]!r} is not a price: 0 or more, with at most two decimals.")
-    if not (_has_decimals(quantity, 3) and quantity > 0):
+    if not (has_decimals(quantity, 3) and quantity > 0):
         raise ValueError(f"{parts[2]!r} is not a quantity: more than 0, with at most three decimals.")
     amount = (price * quantity).quantize(CENT, ROUND_HALF_UP)
     return {"line_no": line_no, "sku": parts[0], "quantity": f"{quantity:f}", "amount_minor": int(amount * 100)}
-
-
-def _has_decimals(value: Decimal, places: int) -> bool:
-    """Whether ``value`` is a finite number with at most ``places`` decimals (and small enough
-    for Decimal's precision: the server bounds amounts far below that)."""
-    try:
-        return value.is_finite() and value == value.quantize(Decimal(1).scaleb(-places))
-    except InvalidOperation:
-        return False
 
 
 def _cashier_return(agent, console, ask) -> None:
