@@ -359,8 +359,11 @@ def campaign_list():
             errors["budget"] = ["Must be a whole number of points."]
         try:
             share = Decimal(values["holdout"] or "0") / 100
+            # the engine's fraction (4 decimals, below 1) said as the percentage the form takes
+            if not (share.is_finite() and 0 <= share < 1 and share == share.quantize(Decimal("0.0001"))):
+                raise InvalidOperation
         except InvalidOperation:
-            errors["holdout"] = ["Must be a percentage, such as 10."]
+            errors["holdout"] = ["Must be a percentage from 0 to below 100 with at most two decimals, such as 10."]
         if not errors:
             try:
                 campaigns.create_campaign(database(), code=values["code"], name=values["name"],

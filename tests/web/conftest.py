@@ -2,6 +2,7 @@
 browser-like test client that keeps the session cookie and reads the CSRF token from forms."""
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -132,6 +133,6 @@ def shoot(driver, name: str) -> None:
 
 
 def text_of(response) -> str:
-    """The page's visible text, roughly: tags removed, whitespace collapsed."""
-    html = re.sub(r"<(script|style)\b.*?</\1>", " ", response.get_data(as_text=True), flags=re.S)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+    """The page's visible text, roughly: tags removed, entities decoded, whitespace collapsed."""
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", response.get_data(as_text=True), flags=re.S)
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page))).strip()
