@@ -63,7 +63,9 @@ class PosInterface:
             answer = handler(request)
         except TerminalError as error:
             answer = {"ok": False, "error": type(error).__name__, "message": error.message}
-        except (KeyError, TypeError, ValueError) as error:
+        except KeyError as error:
+            answer = {"ok": False, "error": "BadRequest", "message": f"Bad request: {command!r} needs {error.args[0]!r}."}
+        except (TypeError, ValueError) as error:
             answer = {"ok": False, "error": "BadRequest", "message": f"Bad request: {error}."}
         if self.session is not None:
             answer.setdefault("state", self.session.state.value)

@@ -127,3 +127,15 @@ def test_offline_a_basket_the_till_cannot_take_is_refused_at_once_and_never_queu
     assert (naive_time["error"], naive_time["state"]) == ("InvalidBasket", "authenticated")
     assert (answers[6]["ok"], answers[6]["queued"]) == (True, True)
     assert [entry.body["lines"] for entry in agent.outbox.pending()] == [LINES]
+
+
+def test_a_request_missing_what_its_command_needs_is_answered_in_words_and_changes_nothing(make_agent):
+    interface = PosInterface(make_agent())
+    before_start, no_receipt, started, no_lines, points_as_words = talk(
+        interface, {"cmd": "accrue"}, {"cmd": "start"}, {"cmd": "start", "receipt": "P-8"}, {"cmd": "basket"},
+        {"cmd": "pay_points", "points": "ten"})[:5]
+    assert (before_start["error"], before_start["message"]) == ("SessionError", "Start a sale first (cmd 'start').")
+    assert (no_receipt["error"], no_receipt["message"]) == ("BadRequest", "Bad request: 'start' needs 'receipt'.")
+    assert started["ok"] and started["state"] == "idle"
+    assert (no_lines["message"], no_lines["state"]) == ("Bad request: 'basket' needs 'lines'.", "idle")
+    assert (points_as_words["error"], points_as_words["state"]) == ("BadRequest", "idle")

@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 import pytest
 
 from terminal.errors import (
-    ApiError, ApplicationBlocked, CardNotAuthentic, CardRemoved, ForeignCard,
+    ApiError, ApiUnreachable, ApplicationBlocked, CardNotAuthentic, CardRemoved, ForeignCard,
     RedemptionNeedsServer,
 )
 from terminal.session import PosSession, State
@@ -212,3 +212,54 @@ def test_a_payment_with_points_the_server_refuses_leaves_the_sale_open_to_pay_le
     agent.pay_with_points(session, 100)
     agent.accrue(session)
     assert session.state is State.DONE and fake_server.accruals[-1]["paid_with_points_minor"] == 100
+
+
+def test_offline_a_uid_only_card_earns_later_without_a_member_shown(fake_server, make_card, make_agent, receipt):
+    fake_server.add_member("M2", "Grace Hopper", "silver", points=300)
+    fake_server.add_uid("04A1B2C3D4E5F6", "M2", pin="1234")
+    agent = make_agent()
+    fake_server.down = True
+    make_card("uid", uid="04A1B2C3D4E5F6").tap()
+    session = PosSession(receipt())
+    assert agent.tap(session, pin="1234") is None
+    assert session.offline and not session.can_redeem and session.offline_proof is None
+    agent.give_basket(session, LINES)
+    assert agent.accrue(session) is None and session.queued
+    fake_server.down = False
+    assert agent.flush_outbox().sent == 1
+    assert fake_server.accruals[0]["card_uid"] == "04A1B2C3D4E5F6"
+    assert fake_server.points_of("M2") == 311
+
+
+def test_an_accrual_the_server_refuses_fails_the_sale_with_its_words_and_is_set_aside(
+        member_card, make_agent, fake_server, receipt, monkeypatch):
+    agent = make_agent()
+    member_card().tap()
+    session = PosSession(receipt())
+    agent.tap(session)
+    agent.give_basket(session, LINES)
+    fake_server.sessions.clear()  # the card session has gone on the server meanwhile
+    with pytest.raises(ApiError, match="The card session has expired."):
+        agent.accrue(session)
+    assert session.state is State.FAILED and session.message == "The card session has expired."
+    assert [entry.status for entry in agent.outbox.entries()] == ["rejected"]
+    assert fake_server.points_of("M1") == 500
+
+
+def test_a_hold_that_cannot_be_voided_is_left_to_lapse_on_the_server_and_the_sale_fails(
+        member_card, make_agent, fake_server, receipt, monkeypatch):
+    agent = make_agent()
+    member_card().tap()
+    session = PosSession(receipt())
+    agent.tap(session)
+    agent.give_basket(session, LINES)
+
+    def server_gone(hold_id, **kwargs):
+        fake_server.down = True
+        raise ApiUnreachable("The loyalty server cannot be reached (ConnectionError).")
+
+    monkeypatch.setattr(agent.api, "capture_hold", server_gone)
+    with pytest.raises(ApiUnreachable):
+        agent.pay_with_points(session, 200)
+    assert session.state is State.FAILED and session.hold is None
+    assert [hold["state"] for hold in fake_server.holds.values()] == ["open"]  # it lapses there

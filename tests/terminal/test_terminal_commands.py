@@ -80,6 +80,28 @@ def test_a_weighed_line_costs_its_unit_price_times_its_weight_rounded_to_the_cen
                                                  "amount_minor": 591}]  # 5.91045 -> 5.91
 
 
+def test_offline_the_cashier_screen_saves_the_sale_and_sends_it_when_asked(fake_server, make_card, make_agent):
+    fake_server.add_member("M1", "Ada Lovelace", "gold", points=500)
+    make_card(card_key=fake_server.add_card("6280001234567890", "M1")).tap()
+    fake_server.down = True
+    answers = iter(["C-1", "COFFEE 3.50 2", "", "f", "back", "f", "q"])
+    out = io.StringIO()
+
+    def ask(prompt):
+        answer = next(answers)
+        if answer == "back":
+            fake_server.down = False
+            return ""
+        return answer
+
+    cashier(make_agent(), Console(file=out, width=200), ask=ask)
+    screen = out.getvalue()
+    assert "The loyalty server cannot be reached. This sale will earn points later" in screen
+    assert "Sale saved; its points will be sent when the server is back." in screen
+    assert "Sent 0, refused 0, still waiting 1." in screen and "Sent 1, refused 0, still waiting 0." in screen
+    assert fake_server.points_of("M1") == 507
+
+
 def test_the_cashier_screen_asks_again_when_a_payment_with_points_is_refused_and_the_sale_still_earns(
         fake_server, make_card, make_agent):
     fake_server.add_member("M1", "Ada Lovelace", "gold", points=500)
