@@ -74,7 +74,8 @@ def definition_from_form(form, *, exponent: int) -> tuple[dict, dict[str, list[s
         if not text.get(name):
             return None
         try:
-            Decimal(text[name])
+            if not Decimal(text[name]).is_finite():  # NaN, Infinity: not a number a rule can use
+                raise InvalidOperation
         except InvalidOperation:
             errors.setdefault(name, []).append("Must be a number, such as 1.5.")
             return None
@@ -297,7 +298,7 @@ def describe(definition: dict, *, exponent: int, currency: str) -> dict[str, lis
         elif k == "day_of_week":
             when.append("On " + ", ".join(day_names.get(d, str(d)) for d in c.get("days_of_week", [])))
         elif k == "time_window":
-            when.append(f"Between {c.get('time_from')} and {c.get('time_until')} store time")
+            when.append(f"Between {_text(c.get('time_from'))[:5]} and {_text(c.get('time_until'))[:5]} store time")
         elif k == "date_range":
             when.append(f"From {c.get('start') or 'the start'} to {c.get('end') or 'no end'}")
         elif k in RANGE_FIELDS:

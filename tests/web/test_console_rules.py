@@ -95,6 +95,46 @@ def test_a_condition_problem_lands_on_the_field_it_is_about(marketer, fields, fi
     assert re.findall(r'id="([\w-]+)-error"', html) == [field]
 
 
+@pytest.mark.parametrize("field, typed", [("cond_basket_min", "Infinity"), ("cond_line_amount_max", "-Infinity"),
+                                          ("cond_basket_max", "NaN"), ("cond_quantity_min", "Infinity"),
+                                          ("effect_factor", "NaN")])
+def test_a_number_field_that_is_not_a_finite_number_is_refused_at_that_field(marketer, database, field, typed):
+    response = marketer.submit("/console/rules/new", WEEKEND_COFFEE | {"effect_kind": "multiplier", field: typed})
+    assert response.status_code == 422
+    assert f'id="{field}-error">Must be a number, such as 1.5.' in response.get_data(as_text=True)
+    assert versions.list_versions(database) == []
+
+
+@pytest.mark.parametrize("fields, effect, words", [
+    ({"effect_kind": "points_per_unit", "effect_points": "2", "effect_per_minor": "100", "effect_rounding": "half_up"},
+     {"kind": "points_per_unit", "points": 2, "per_minor": 100, "rounding": "half_up"},
+     "2 points per 1.00 EUR spent (rounded half_up)"),
+    ({"effect_kind": "multiplier", "effect_factor": "1.5"}, {"kind": "multiplier", "factor": "1.5", "rounding": "down"},
+     "1.5× the points of the matched lines"),
+    ({"effect_kind": "tier_multiplier"}, {"kind": "tier_multiplier", "rounding": "down"},
+     "the member's tier multiplier × the points of the matched lines"),
+    ({"effect_kind": "fixed_per_unit", "effect_points": "5"}, {"kind": "fixed_per_unit", "points": 5, "rounding": "down"},
+     "5 bonus points per item")])
+def test_each_effect_saved_from_the_form_gives_its_definition_and_its_words(marketer, database, fields, effect, words):
+    without_points = {k: v for k, v in WEEKEND_COFFEE.items() if k not in ("effect_points",)}
+    assert marketer.submit("/console/rules/new", without_points | fields).status_code == 302
+    assert latest_definition(database, "weekend-coffee")["effect"] == effect
+    assert words in text_of(marketer.get("/console/rules/weekend-coffee"))
+
+
+def test_member_lifecycle_conditions_saved_from_the_form_are_described_in_words(marketer, database):
+    form = WEEKEND_COFFEE | {"cond_first_purchase": "yes", "cond_birthday_month": "yes",
+                             "cond_date_start": "2026-06-01", "cond_time_from": "17:00", "cond_time_until": "19:00"}
+    assert marketer.submit("/console/rules/new", form).status_code == 302
+    kinds = [c["kind"] for c in latest_definition(database, "weekend-coffee")["conditions"]]
+    assert {"first_purchase", "birthday_month", "date_range", "time_window"} <= set(kinds)
+    page = text_of(marketer.get("/console/rules/weekend-coffee"))
+    assert "On the member's first purchase" in page and "In the member's birthday month" in page
+    assert "From 2026-06-01 to no end" in page and "Between 17:00 and 19:00 store time" in page
+    assert resubmit_unchanged(marketer, "weekend-coffee").status_code == 302
+    assert [c["kind"] for c in latest_definition(database, "weekend-coffee")["conditions"]] == kinds
+
+
 def test_a_problem_with_one_part_of_a_condition_lands_on_that_part(marketer, database):
     response = marketer.submit("/console/rules/new", WEEKEND_COFFEE | {"cond_basket_min": "50", "cond_basket_max": "20"})
     assert response.status_code == 422
