@@ -323,7 +323,7 @@ def _sample_basket(values: dict, lines: list[dict], stores, settings) -> tuple[B
         try:
             quantity = Decimal(line["quantity"] or "1")
             amount = Decimal(line["amount"]).scaleb(settings.currency_exponent)
-            if amount != amount.to_integral() or quantity <= 0:
+            if not (amount.is_finite() and quantity.is_finite()) or amount != amount.to_integral() or quantity <= 0:
                 raise InvalidOperation
         except InvalidOperation:
             errors[f"line{n}"] = [f"Line {n + 1}: give a quantity above 0 and an amount such as 4.50."]

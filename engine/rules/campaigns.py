@@ -57,7 +57,7 @@ def create_campaign(db: Database, *, code: str, name: str, starts_at: datetime, 
         problems.append(Problem("ends_at", "must be an instant after starts_at (both with a time zone)"))
     if budget is not None and not (isinstance(budget, int) and not isinstance(budget, bool) and 0 < budget <= 10**12):
         problems.append(Problem("budget", "must be a whole number of points from 1 to 10^12"))
-    if not (isinstance(holdout_share, Decimal) and 0 <= holdout_share < 1
+    if not (isinstance(holdout_share, Decimal) and holdout_share.is_finite() and 0 <= holdout_share < 1
             and holdout_share == holdout_share.quantize(Decimal("0.0001"))):
         problems.append(Problem("holdout_share", "must be a fraction from 0 to below 1 with at most 4 decimals"))
     if not (isinstance(slices, int) and 1 <= slices <= 1024):

@@ -50,7 +50,8 @@ def validate_tiers(tiers: list[TierDefinition], policy: TierPolicy) -> list[Prob
             problems.append(Problem(f"tiers[{n}].name", "must be a non-empty text of at most 100 characters"))
         if not (isinstance(tier.threshold, int) and tier.threshold >= 0):
             problems.append(Problem(f"tiers[{n}].threshold", "must be a whole number of points, zero or more"))
-        if not (isinstance(tier.earn_multiplier, Decimal) and Decimal(0) < tier.earn_multiplier <= Decimal(100)):
+        if not (isinstance(tier.earn_multiplier, Decimal) and tier.earn_multiplier.is_finite()
+                and Decimal(0) < tier.earn_multiplier <= Decimal(100)):
             problems.append(Problem(f"tiers[{n}].earn_multiplier", "must be a number above 0 and at most 100"))
     if tiers and tiers[0].threshold != 0:
         problems.append(Problem("tiers[0].threshold", "the lowest tier must need 0 points (every member has it)"))

@@ -56,6 +56,7 @@ def test_a_reward_form_problem_is_shown_at_its_field_and_no_reward_is_made(
 @pytest.mark.parametrize("change, field, said", [
     ({"tier1_threshold": "high"}, "tier1_threshold", "Must be a whole number of points."),
     ({"tier1_earn_multiplier": "fast"}, "tier1_earn_multiplier", "Must be a number, such as 1.5."),
+    ({"tier1_earn_multiplier": "NaN"}, "tier1_earn_multiplier", "Must be a number above 0 and at most 100."),
     ({"window_months": "a year"}, "window_months", "Must be a whole number of months."),
     ({"grace_months": "-1"}, "grace_months", "Must be a whole number of months.")])
 def test_a_tier_form_problem_is_shown_at_its_field_and_the_ladder_is_unchanged(
@@ -84,6 +85,8 @@ def test_an_adjustment_the_console_cannot_read_is_shown_at_its_field_and_moves_n
     ({"line0_sku": "", "line0_amount": ""}, "line0", "Type at least one line"),
     ({"line0_quantity": "0"}, "line0", "Line 1: give a quantity above 0"),
     ({"line0_amount": "4.505"}, "line0", "Line 1: give a quantity above 0 and an amount such as 4.50."),
+    ({"line0_amount": "Infinity"}, "line0", "Line 1: give a quantity above 0"),
+    ({"line0_quantity": "NaN"}, "line0", "Line 1: give a quantity above 0"),
     ({"draft_keys": "nosuch"}, "draft_keys", "Rule 'nosuch' has no draft.")])  # e.g. published meanwhile
 def test_a_simulation_it_cannot_run_names_the_field_and_shows_no_result(console_as, till, form, field, said):
     page = console_as("marketer").submit("/console/simulate", {

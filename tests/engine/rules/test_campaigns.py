@@ -82,3 +82,11 @@ def test_invalid_campaigns_are_refused_with_every_problem(database, clock):
         create_campaign(database, code="Bad Code", name="", starts_at=clock(), ends_at=clock(), budget=0,
                         holdout_share=Decimal("1"), now=clock())
     assert {p.field for p in refused.value.problems} == {"code", "name", "ends_at", "budget", "holdout_share"}
+
+
+@pytest.mark.parametrize("share", ["NaN", "sNaN", "Infinity", "-0.1", "0.12345"])
+def test_a_holdout_that_is_not_a_fraction_below_one_is_refused_not_raised(database, clock, share):
+    with pytest.raises(InvalidInput) as refused:
+        create_campaign(database, code="summer", name="Summer", starts_at=clock(), ends_at=clock() + timedelta(days=1),
+                        holdout_share=Decimal(share), now=clock())
+    assert [p.field for p in refused.value.problems] == ["holdout_share"]

@@ -1,4 +1,5 @@
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -139,6 +140,13 @@ def test_invalid_tiers_are_refused_with_every_problem(database, clock):
                      TierPolicy(window="weekly"), now=clock())
     fields = {p.field for p in refused.value.problems}
     assert {"tiers[0].threshold", "tiers[1].name", "tiers", "window"} <= fields
+
+
+@pytest.mark.parametrize("factor", ["NaN", "Infinity", "0", "100.5"])
+def test_a_tier_multiplier_that_is_not_a_number_up_to_100_is_refused_not_raised(database, clock, factor):
+    with pytest.raises(InvalidInput) as refused:
+        define_tiers(database, [TierDefinition("A", "A", 0, Decimal(factor))], TierPolicy(), now=clock())
+    assert [p.field for p in refused.value.problems] == ["tiers[0].earn_multiplier"]
 
 
 def test_tiers_can_be_redefined_and_a_held_tier_cannot_be_removed(database, clock, make_member, tiers):
