@@ -128,8 +128,13 @@ def list_versions(runtime: Runtime, key: str | None, as_json: bool) -> None:
 def simulate_basket(runtime: Runtime, basket_file, member_id, facts_file, draft_keys, rules_file, as_json) -> None:
     """What BASKET_FILE would earn; posts nothing."""
     data = read_json(basket_file, what="basket")
-    if isinstance(data, dict) and facts_file is not None:
-        data.setdefault("member_id", "hypothetical")
+    if isinstance(data, dict):
+        if member_id is None and facts_file is None:
+            member_id = data.get("member_id")
+            if not isinstance(member_id, str) or not member_id:
+                raise click.UsageError("Say who buys: --member MEMBER_ID, --facts FILE (a hypothetical member), "
+                                       "or member_id in the basket file.")
+        data.setdefault("member_id", member_id or "hypothetical")
     basket = load_input(BasketSchema(), data, root="basket")
     member = None
     if facts_file is not None:

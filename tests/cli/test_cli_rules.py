@@ -11,6 +11,10 @@ BASKET = {"store_code": "S1", "terminal_code": "S1-T1", "receipt_number": "SIM-1
           "lines": [{"line_no": 1, "sku": "BEANS", "quantity": "1", "amount_minor": 1000, "category": "coffee"}]}
 
 
+def exported_keys(run_cli) -> list[str]:
+    return [rule["key"] for rule in json.loads(run_cli("rules", "export").output)]
+
+
 def write(tmp_path, name, data):
     path = tmp_path / name
     path.write_text(json.dumps(data))
@@ -31,6 +35,43 @@ def test_a_rule_is_validated_drafted_simulated_published_and_exported(run_cli, t
     assert [r["key"] for r in exported] == ["coffee"]
     versions = json.loads(run_cli("rules", "versions", "coffee", "--json").output)
     assert [(v["version"], v["status"]) for v in versions] == [(1, "published")]
+
+
+def test_exported_rules_import_into_another_programme_and_are_retired_and_rolled_back(run_cli, run_json, tmp_path):
+    rules = write(tmp_path, "rules.json", [COFFEE, {**COFFEE, "key": "tea", "conditions": [
+        {"kind": "category", "values": ["tea"]}]}])
+    assert run_cli("rules", "import", rules).output.strip() == "2 rule(s) saved as drafts"
+    assert exported_keys(run_cli) == []  # drafts earn nothing until published
+    assert run_cli("rules", "import", rules, "--publish").output.strip() == "2 rule(s) published"
+    assert exported_keys(run_cli) == ["coffee", "tea"]
+    assert run_cli("rules", "retire", "tea").output.strip() == "retired tea v1"  # the drafts were published
+    assert exported_keys(run_cli) == ["coffee"]
+    assert run_cli("rules", "rollback", "tea", "1").output.strip() == "published tea v2 (the definition of v1)"
+    assert exported_keys(run_cli) == ["coffee", "tea"]
+
+
+def test_an_import_with_one_invalid_rule_saves_none(run_cli, run_json, tmp_path):
+    rules = write(tmp_path, "rules.json", [COFFEE, {**COFFEE, "key": "tea", "effect": {"kind": "multiplier"}}])
+    refused = run_cli("rules", "import", rules, "--publish")
+    assert refused.exit_code == 1 and "[1].effect.factor" in refused.output
+    assert run_json("rules", "versions", "coffee") == []
+
+
+def test_a_simulation_for_a_member_named_in_the_basket_or_by_option_prints_each_rule(run_cli, tmp_path, make_member,
+                                                                                        clock):
+    member = make_member()
+    assert run_cli("rules", "import", write(tmp_path, "rules.json", [COFFEE]), "--publish").exit_code == 0
+    sold_now = BASKET | {"occurred_at": clock().isoformat()}  # the sale's time decides which rules apply
+    for args in (["--member", member.public_id], []):
+        basket = write(tmp_path, "basket.json", sold_now | ({} if args else {"member_id": member.public_id}))
+        simulated = run_cli("rules", "simulate", basket, *args)
+        assert simulated.exit_code == 0, simulated.output
+        assert "points: 30" in simulated.output and "coffee v1: 20" in simulated.output
+
+
+def test_a_simulation_that_does_not_say_who_buys_is_a_usage_error(run_cli, tmp_path):
+    refused = run_cli("rules", "simulate", write(tmp_path, "basket.json", BASKET))
+    assert refused.exit_code == 2 and "Say who buys: --member MEMBER_ID, --facts FILE" in refused.output
 
 
 def test_a_wrong_shape_and_a_wrong_meaning_are_both_refused_naming_the_fields(run_cli, tmp_path):

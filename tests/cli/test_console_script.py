@@ -28,3 +28,33 @@ def test_a_refusal_exits_non_zero_with_a_message_and_no_traceback(tmp_path):
     result = run("cards", "block", "123", "--reason", "lost", tmp_path=tmp_path)
     assert result.returncode == 1
     assert "unknown card '123'" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_scheduler_runs_until_interrupted_and_then_exits_cleanly(tmp_path):
+    import signal
+
+    run("db", "upgrade", tmp_path=tmp_path)
+    process = subprocess.Popen([str(LOYALTY), "scheduler", "--at", "03:30", "--timezone", "Europe/Berlin"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={"LOYALTY_INSTANCE_PATH": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    try:
+        caught_up = process.stdout.readline()  # the first tick catches up at once
+        waiting = process.stdout.readline()
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert " ran " in caught_up and "job runs" in caught_up
+    assert waiting.strip() == "scheduler: jobs every day at 03:30 Europe/Berlin; Ctrl-C stops"
+    assert "Traceback" not in process.stderr.read()
+    process.stdout.close()
+    process.stderr.close()
+
+
+def test_a_scheduler_time_that_is_not_a_time_is_a_usage_error(tmp_path):
+    result = run("scheduler", "--at", "25:00", tmp_path=tmp_path)
+    assert result.returncode == 2 and "'--at' or '--timezone'" in result.stderr
+    result = run("scheduler", "--timezone", "Mars/Olympus", tmp_path=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
