@@ -3,7 +3,7 @@
 Pages: a dashboard of charts from the ledger; earning rules (a form instead of JSON,
 validation problems next to their fields, simulation of a sample basket against published
 rules and drafts, publishing, rollback, retirement); campaigns; tiers and rewards; member
-lookup with balance, tier and ledger; adjustment requests and their approval by a second
+lookup with balance, tier, attributes and ledger; adjustment requests and their approval by a second
 person. Every page and every form checks the same permission as the JSON API
 (``engine.access.principals``), every request is audited like an API call, and every form
 carries the CSRF token. Forms that move points carry a one-time key, so a double submit
@@ -37,7 +37,7 @@ from engine.ledger.basket import CHANNELS, Basket, BasketLine
 from engine.ledger.commands import AdjustPoints
 from engine.members import find_members, get_member
 from engine.rewards import create_reward, list_rewards
-from engine.rules import campaigns, versions
+from engine.rules import campaigns, segments, versions
 from engine.rules.calculator import simulate
 from engine.rules.facts import MemberFacts
 from engine.settings import get_settings
@@ -502,35 +502,59 @@ def members():
 @staff_page("members.read")
 def member(member_id: str):
     db = database()
-    person = get_member(db, member_id)
-    errors, values = {}, {}
+    get_member(db, member_id)  # an unknown member is a page not found, also for a form
     if request.method == "POST":
         require_permission(g.principal, "adjustments.request")
         values = {k: request.form.get(k, "").strip() for k in ("points", "reason")}
         points = values["points"]
         if not points.lstrip("-").isdigit():
-            errors["points"] = ["Must be a whole number of points; negative takes points away."]
-        else:
-            try:
-                made = request_adjustment(db, AdjustPoints(member_id, int(points), values["reason"], g.principal.name),
-                                          caller=g.principal.actor,
-                                          idempotency_key=request.form.get("form_key") or one_time_key(), now=now())
-            except InvalidInput as refusal:
-                errors = field_errors(refusal)
-            else:
-                flash(f"{points} points are applied." if made.status == "applied" else
-                      f"The adjustment of {points} points waits for a second person's approval.")
-                return redirect(url_for("console.member", member_id=member_id))
-    as_of = now()
-    progress = None
+            return _member_page(member_id, values=values,
+                                errors={"points": ["Must be a whole number of points; negative takes points away."]})
+        try:
+            made = request_adjustment(db, AdjustPoints(member_id, int(points), values["reason"], g.principal.name),
+                                      caller=g.principal.actor,
+                                      idempotency_key=request.form.get("form_key") or one_time_key(), now=now())
+        except InvalidInput as refusal:
+            return _member_page(member_id, values=values, errors=field_errors(refusal))
+        flash(f"{points} points are applied." if made.status == "applied" else
+              f"The adjustment of {points} points waits for a second person's approval.")
+        return redirect(url_for("console.member", member_id=member_id))
+    return _member_page(member_id)
+
+
+@bp.route("/members/<member_id>/attributes", methods=["POST"])
+@staff_page("members.write")
+def member_attribute_set(member_id: str):
+    values = {k: request.form.get(k, "").strip() for k in ("attribute_name", "attribute_value")}
+    try:
+        segments.set_member_attribute(database(), member_id, values["attribute_name"], values["attribute_value"])
+    except InvalidInput as refusal:
+        return _member_page(member_id, values=values,
+                            errors=field_errors(refusal, rename={"name": "attribute_name", "value": "attribute_value"}))
+    flash(f"{values['attribute_name']} is now {values['attribute_value']!r}; rules see it from the next sale.")
+    return redirect(url_for("console.member", member_id=member_id))
+
+
+@bp.route("/members/<member_id>/attributes/<name>/remove", methods=["POST"])
+@staff_page("members.write")
+def member_attribute_remove(member_id: str, name: str):
+    segments.remove_member_attribute(database(), member_id, name)
+    flash(f"{name} is removed.")
+    return redirect(url_for("console.member", member_id=member_id))
+
+
+def _member_page(member_id: str, *, values: dict | None = None, errors: dict | None = None):
+    db, as_of = database(), now()
     try:
         progress = tier_progress(db, member_id, as_of=as_of)
     except LoyaltyError:
         progress = None  # no tiers defined yet
-    return render_template("console/member.html", member=person, balance=get_balance(db, member_id, as_of=as_of),
-                           progress=progress, tier_changes=tier_history(db, member_id),
-                           history=get_history(db, member_id, limit=50), values=values, errors=errors), \
-        422 if errors else 200
+    return render_template("console/member.html", member=get_member(db, member_id),
+                           balance=get_balance(db, member_id, as_of=as_of), progress=progress,
+                           tier_changes=tier_history(db, member_id), history=get_history(db, member_id, limit=50),
+                           attributes=segments.member_attributes(db, member_id),
+                           segments=segments.member_segments(db, member_id),
+                           values=values or {}, errors=errors or {}), 422 if errors else 200
 
 
 @bp.route("/adjustments")

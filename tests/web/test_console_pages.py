@@ -2,6 +2,7 @@
 import pytest
 
 from engine.rules import versions
+from engine.rules.segments import create_segment, member_attributes, set_member_attribute
 from tests.web.conftest import text_of
 
 COFFEE = {"key": "coffee-bonus", "name": "Coffee bonus", "priority": 5,
@@ -54,3 +55,44 @@ def test_a_search_with_one_match_opens_that_member(console_as, make_member):
 def test_an_unknown_page_under_the_console_is_an_html_page(marketer):
     page = marketer.get("/console/no-such-page")
     assert page.status_code == 404 and page.mimetype == "text/html" and "Page not found" in text_of(page)
+
+
+def test_support_sets_and_removes_a_members_attribute_and_sees_their_segments(console_as, make_member, database,
+                                                                            clock):
+    member = make_member()
+    create_segment(database, code="students", now=clock(), predicate={"attributes": {"status": ["student"]}})
+    support = console_as("support")
+    page = f"/console/members/{member.public_id}"
+    assert "No attributes." in text_of(support.get(page)) and "Segments: none" in text_of(support.get(page))
+    set_it = support.submit(page, {"attribute_name": "status", "attribute_value": "student"},
+                            to=f"{page}/attributes")
+    assert set_it.status_code == 302
+    shown = text_of(support.get(page))
+    assert "status student" in shown and "Segments: students" in shown
+    assert member_attributes(database, member.public_id) == {"status": "student"}
+    assert support.submit(page, {}, to=f"{page}/attributes/status/remove").status_code == 302
+    assert member_attributes(database, member.public_id) == {}
+
+
+def test_an_attribute_the_console_cannot_take_is_shown_at_its_field_and_nothing_changes(console_as, make_member,
+                                                                                       database):
+    member = make_member()
+    page = f"/console/members/{member.public_id}"
+    refused = console_as("support").submit(page, {"attribute_name": "", "attribute_value": "v" * 201},
+                                           to=f"{page}/attributes")
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    assert 'id="attribute_name-error"' in html and 'id="attribute_value-error"' in html
+    assert member_attributes(database, member.public_id) == {}
+
+
+def test_a_marketer_reads_a_members_attributes_but_cannot_change_them(console_as, make_member, database):
+    member = make_member()
+    set_member_attribute(database, member.public_id, "status", "student")
+    marketer = console_as("marketer")
+    page = f"/console/members/{member.public_id}"
+    shown = marketer.get(page)
+    assert "status student" in text_of(shown) and 'id="attribute-form"' not in shown.get_data(as_text=True)
+    refused = marketer.submit(page, {}, to=f"{page}/attributes/status/remove")
+    assert refused.status_code == 403
+    assert member_attributes(database, member.public_id) == {"status": "student"}
