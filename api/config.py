@@ -42,7 +42,7 @@ def load_config(environ: Mapping[str, str] = os.environ) -> dict:
     except ValueError as error:
         raise ConfigError(f"card master keys ({PREFIX}CARD_MASTER_KEYS or {keys_file}): {error}") from None
     skew = environ.get(PREFIX + "TERMINAL_CLOCK_SKEW") or "60"
-    if not skew.isdigit() or not 1 <= int(skew) <= 900:
+    if not skew.isdecimal() or not 1 <= int(skew) <= 900:
         raise ConfigError(f"{PREFIX}TERMINAL_CLOCK_SKEW={skew!r}: use a whole number of seconds from 1 to 900")
     return {"INSTANCE_PATH": str(instance), "DATABASE_URL": database_url, "LOG_LEVEL": log_level,
             "CARD_MASTER_KEYS": card_keys, "TERMINAL_CLOCK_SKEW": int(skew),

@@ -117,19 +117,22 @@ def scheduler(runtime: Runtime, at: str, timezone: str, once: bool) -> None:
         done = [r for r in runs if r.status == "done"]
         click.echo(f"{runtime.now().isoformat()} ran {len(done)} job runs, skipped {len(runs) - len(done)}")
 
-    tick()
-    if once:
-        return
     from apscheduler.schedulers.blocking import BlockingScheduler
     from apscheduler.triggers.cron import CronTrigger
-    blocking = BlockingScheduler(timezone=zone)
-    blocking.add_job(tick, CronTrigger(hour=hour, minute=minute, timezone=zone), id="daily-jobs",
-                     max_instances=1, coalesce=True, misfire_grace_time=3600)
-    click.echo(f"scheduler: jobs every day at {at} {timezone}; Ctrl-C stops")
+
+    # Ctrl-C may come at any moment, also during the catch-up tick (as may SIGTERM, which
+    # ends the process at once): each job run is one transaction, so nothing is half done.
     try:
+        tick()
+        if once:
+            return
+        blocking = BlockingScheduler(timezone=zone)
+        blocking.add_job(tick, CronTrigger(hour=hour, minute=minute, timezone=zone), id="daily-jobs",
+                         max_instances=1, coalesce=True, misfire_grace_time=3600)
+        click.echo(f"scheduler: jobs every day at {at} {timezone}; Ctrl-C stops")
         blocking.start()
     except (KeyboardInterrupt, SystemExit):
-        pass
+        click.echo("scheduler stopped", err=True)
 
 
 COMMANDS = (jobs_group, scheduler)

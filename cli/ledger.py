@@ -90,7 +90,7 @@ class ReturnedLine(click.ParamType):
         if isinstance(value, dict):
             return value
         number, colon, quantity = value.partition(":")
-        if not colon or not number.strip().isdigit():
+        if not colon or not number.strip().isdecimal():
             self.fail(f"{value!r} is not LINE_NO:QTY, e.g. 2:1 or 3:0.5", param, ctx)
         line = {"line_no": int(number), "quantity": quantity.strip()}
         errors = RefundLineSchema().validate(line)

@@ -44,7 +44,7 @@ def create(runtime: Runtime, code, name, points_price, stock, per_member_limit, 
     prices = {}
     for item in tier_prices:
         tier, _, points = item.partition("=")
-        if not points.isdigit():
+        if not points.isdecimal():
             raise click.BadParameter(f"{item!r} is not TIER=POINTS", param_hint="'--tier-price'")
         prices[tier] = int(points)
     emit_one(create_reward(runtime.db, code=code, name=name, points_price=points_price, stock=stock,

@@ -170,7 +170,7 @@ def _ask_points_to_pay(agent, session, console, ask) -> None:
         typed = ask("pay with points (enter = none)> ").strip()
         if not typed:
             return
-        if not typed.isdigit():
+        if not typed.isdecimal():
             console.print("[red]Type a whole number of points, or press enter to pay none.[/red]")
             continue
         try:

@@ -257,7 +257,7 @@ def rule_retire(key: str):
 @staff_page("programme.write")
 def rule_rollback(key: str):
     version = request.form.get("version", "")
-    if not version.isdigit():
+    if not version.isdecimal():
         raise InvalidInput([Problem("version", "choose a version")])
     restored = versions.rollback_rule(database(), key, int(version), now=now(), actor=g.principal.actor)
     flash(f"Version {version} of {key} is back in force as version {restored.version}.")
@@ -355,7 +355,7 @@ def campaign_list():
             except ValueError:
                 errors[field] = ["Give a date, such as 2026-07-01."]
         budget = values["budget"]
-        if budget and not budget.isdigit():
+        if budget and not budget.isdecimal():
             errors["budget"] = ["Must be a whole number of points."]
         try:
             share = Decimal(values["holdout"] or "0") / 100
@@ -396,15 +396,15 @@ def programme():
                                                                 "per_member_limit")}
         numbers = {}
         for field in ("points_price", "stock", "per_member_limit"):
-            if values[field] and not values[field].isdigit():
+            if values[field] and not values[field].isdecimal():
                 errors[field] = ["Must be a whole number."]
-            numbers[field] = int(values[field]) if values[field].isdigit() else None
+            numbers[field] = int(values[field]) if values[field].isdecimal() else None
         tier_prices = {}
         for tier in list_tiers(database())[0]:
             given = request.form.get(f"tier_price_{tier.code}", "").strip()
             values[f"tier_price_{tier.code}"] = given
             if given:
-                if given.isdigit():
+                if given.isdecimal():
                     tier_prices[tier.code] = int(given)
                 else:
                     errors[f"tier_price_{tier.code}"] = ["Must be a whole number."]
@@ -442,7 +442,7 @@ def tiers():
         values = {k: request.form.get(k, "").strip() for k in ("window", "window_months", "review", "grace_months",
                                                                 "measure")}
         for field in ("window_months", "grace_months"):
-            if not values[field].isdigit():
+            if not values[field].isdecimal():
                 errors[field] = ["Must be a whole number of months."]
         if not errors:
             try:
@@ -475,14 +475,14 @@ def _tier_rows(form) -> tuple[list[TierDefinition], dict[str, list[str]]]:
         threshold, multiplier = form.get(f"tier{n}_threshold", "").strip(), form.get(f"tier{n}_earn_multiplier", "").strip()
         if not (code or name or threshold):
             continue
-        if not threshold.isdigit():
+        if not threshold.isdecimal():
             errors[f"tier{n}_threshold"] = ["Must be a whole number of points."]
         try:
             factor = Decimal(multiplier or "1")
         except InvalidOperation:
             errors[f"tier{n}_earn_multiplier"] = ["Must be a number, such as 1.5."]
             factor = Decimal(1)
-        rows.append(TierDefinition(code, name, int(threshold) if threshold.isdigit() else 0, factor))
+        rows.append(TierDefinition(code, name, int(threshold) if threshold.isdecimal() else 0, factor))
     return rows, errors
 
 
@@ -507,7 +507,7 @@ def member(member_id: str):
         require_permission(g.principal, "adjustments.request")
         values = {k: request.form.get(k, "").strip() for k in ("points", "reason")}
         points = values["points"]
-        if not points.lstrip("-").isdigit():
+        if not points.lstrip("-").isdecimal():
             return _member_page(member_id, values=values,
                                 errors={"points": ["Must be a whole number of points; negative takes points away."]})
         try:

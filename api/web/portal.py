@@ -146,7 +146,7 @@ def redeem(code: str):
 @member_required
 def history():
     page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and 0 < int(page) < 10**6 else 1
+    page = int(page) if page.isdecimal() and 0 < int(page) < 10**6 else 1
     lines = _history(g.member_id, limit=HISTORY_PAGE + 1, offset=(page - 1) * HISTORY_PAGE)
     return render_template("portal/history.html", member=get_member(database(), g.member_id),
                            lines=lines[:HISTORY_PAGE], page=page, more=len(lines) > HISTORY_PAGE)

@@ -65,7 +65,7 @@ def definition_from_form(form, *, exponent: int) -> tuple[dict, dict[str, list[s
     def whole(name: str) -> int | None:
         if not text.get(name):
             return None
-        if not text[name].lstrip("-").isdigit():
+        if not text[name].lstrip("-").isdecimal():
             errors.setdefault(name, []).append("Must be a whole number.")
             return None
         return int(text[name])
@@ -134,7 +134,7 @@ def definition_from_form(form, *, exponent: int) -> tuple[dict, dict[str, list[s
         add("cond_channel", {"kind": "channel", "values": channels, **excluding("cond_channel")})
     days = form.getlist("cond_days")
     if days:
-        add("cond_days", {"kind": "day_of_week", "days_of_week": [int(d) for d in days if d.isdigit()]})
+        add("cond_days", {"kind": "day_of_week", "days_of_week": [int(d) for d in days if d.isdecimal()]})
     if text.get("cond_time_from") or text.get("cond_time_until"):
         add("cond_time_from", {"kind": "time_window", "time_from": text.get("cond_time_from") or None,
                                "time_until": text.get("cond_time_until") or None}, time_until="cond_time_until")

@@ -106,7 +106,7 @@ def test_the_cashier_screen_asks_again_when_a_payment_with_points_is_refused_and
         fake_server, make_card, make_agent):
     fake_server.add_member("M1", "Ada Lovelace", "gold", points=500)
     make_card(card_key=fake_server.add_card("6280001234567890", "M1")).tap()
-    answers = iter(["C-1", "COFFEE 3.50 2", "", "ten", "900", "100", "q"])
+    answers = iter(["C-1", "COFFEE 3.50 2", "", "ten", "²", "900", "100", "q"])
     out = io.StringIO()
     cashier(make_agent(), Console(file=out, width=100), ask=lambda prompt: next(answers))
     screen = out.getvalue()

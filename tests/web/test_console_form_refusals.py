@@ -40,6 +40,7 @@ def test_a_campaign_form_problem_is_shown_at_its_field_and_no_campaign_is_made(
 
 @pytest.mark.parametrize("change, field, said", [
     ({"points_price": "many"}, "points_price", "Must be a whole number."),
+    ({"points_price": "5²"}, "points_price", "Must be a whole number."),
     ({"stock": "-1"}, "stock", "Must be a whole number."),
     ({"per_member_limit": "1.5"}, "per_member_limit", "Must be a whole number."),
     ({"tier_price_gold": "cheap"}, "tier_price_gold", "Must be a whole number."),
@@ -58,6 +59,7 @@ def test_a_reward_form_problem_is_shown_at_its_field_and_no_reward_is_made(
     ({"tier1_earn_multiplier": "fast"}, "tier1_earn_multiplier", "Must be a number, such as 1.5."),
     ({"tier1_earn_multiplier": "NaN"}, "tier1_earn_multiplier", "Must be a number above 0 and at most 100."),
     ({"window_months": "a year"}, "window_months", "Must be a whole number of months."),
+    ({"tier1_threshold": "1²"}, "tier1_threshold", "Must be a whole number of points."),
     ({"grace_months": "-1"}, "grace_months", "Must be a whole number of months.")])
 def test_a_tier_form_problem_is_shown_at_its_field_and_the_ladder_is_unchanged(
         console_as, database, change, field, said):
@@ -68,6 +70,7 @@ def test_a_tier_form_problem_is_shown_at_its_field_and_the_ladder_is_unchanged(
 @pytest.mark.parametrize("form, field, said", [
     ({"points": "ten", "reason": "goodwill"}, "points", "Must be a whole number of points"),
     ({"points": "", "reason": "goodwill"}, "points", "Must be a whole number of points"),
+    ({"points": "²", "reason": "goodwill"}, "points", "Must be a whole number of points"),
     ({"points": "50", "reason": ""}, "reason", "Is required.")])
 def test_an_adjustment_the_console_cannot_read_is_shown_at_its_field_and_moves_no_points(
         console_as, make_member, database, clock, form, field, said):

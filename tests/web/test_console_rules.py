@@ -74,7 +74,7 @@ def test_the_form_saves_a_draft_that_earns_nothing_until_published(marketer, dat
 
 
 def test_a_problem_is_shown_next_to_its_field_and_nothing_is_saved(marketer, database):
-    response = marketer.submit("/console/rules/new", WEEKEND_COFFEE | {"effect_points": "0", "limit_per_member_day": "x"})
+    response = marketer.submit("/console/rules/new", WEEKEND_COFFEE | {"effect_points": "0", "limit_per_member_day": "²"})
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert 'id="effect_points-error"' in html and 'aria-describedby="effect_points-error"' in html
