@@ -15,6 +15,7 @@ from api.context import DATABASE_KEY, PASSWORDS_KEY
 from api.errors import ErrorSchema, register_error_handlers
 from api.metrics import install_metrics
 from api.request_log import configure_logging, install_request_log
+from api.text_guard import install_text_guard
 from engine.access.passwords import Passwords
 from engine.database import Database
 
@@ -60,6 +61,7 @@ def create_app(config: Mapping | None = None) -> Flask:
                       SESSION_COOKIE_SECURE=not app.testing)
     web.init_app(app)  # after the API's error handlers: HTML error pages under /portal
     install_request_log(app)
+    install_text_guard(app)  # after the request log: a refusal carries its request id
     install_metrics(app)
     install_audit(app)
 
