@@ -9,6 +9,7 @@ or an operator running a job by hand, harmless.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
@@ -120,12 +121,13 @@ def scheduler(runtime: Runtime, at: str, timezone: str, once: bool) -> None:
     from apscheduler.schedulers.blocking import BlockingScheduler
     from apscheduler.triggers.cron import CronTrigger
 
-    # Ctrl-C may come at any moment, also during the catch-up tick (as may SIGTERM, which
-    # ends the process at once): each job run is one transaction, so nothing is half done.
+    # A person stops it with Ctrl-C, a service manager with SIGTERM, at any moment, also
+    # during the catch-up tick: each job run is one transaction, so nothing is half done.
     try:
         tick()
         if once:
             return
+        signal.signal(signal.SIGTERM, _exit_on_signal)  # the long-running loop only
         blocking = BlockingScheduler(timezone=zone)
         blocking.add_job(tick, CronTrigger(hour=hour, minute=minute, timezone=zone), id="daily-jobs",
                          max_instances=1, coalesce=True, misfire_grace_time=3600)
@@ -133,6 +135,10 @@ def scheduler(runtime: Runtime, at: str, timezone: str, once: bool) -> None:
         blocking.start()
     except (KeyboardInterrupt, SystemExit):
         click.echo("scheduler stopped", err=True)
+
+
+def _exit_on_signal(signum, frame) -> None:
+    raise SystemExit(0)
 
 
 COMMANDS = (jobs_group, scheduler)
