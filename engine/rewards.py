@@ -102,6 +102,15 @@ class Voucher:
     cancelled_at: datetime | None
 
 
+# Prices, stock and limits: far above any real catalogue, and within what every database
+# column holding them can store (stock and limits are 32-bit integers on PostgreSQL).
+MAX_COUNT = 10**9
+
+
+def _whole_from(value, least: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and least <= value <= MAX_COUNT
+
+
 def create_reward(db: Database, *, code: str, name: str, points_price: int, valid_from: datetime,
                   valid_until: datetime | None = None, stock: int | None = None,
                   per_member_limit: int | None = None, tier_prices: dict[str, int] | None = None,
@@ -115,13 +124,13 @@ def create_reward(db: Database, *, code: str, name: str, points_price: int, vali
         problems.append(Problem("name", "must be a non-empty text of at most 100 characters"))
     for field, value, least in (("points_price", points_price, 1), ("stock", stock, 0),
                                 ("per_member_limit", per_member_limit, 1)):
-        if value is not None and not (isinstance(value, int) and not isinstance(value, bool) and least <= value):
-            problems.append(Problem(field, f"must be a whole number of at least {least}"))
+        if value is not None and not _whole_from(value, least):
+            problems.append(Problem(field, f"must be a whole number from {least} to {MAX_COUNT:,}"))
     if valid_until is not None and valid_until <= valid_from:
         problems.append(Problem("valid_until", "must be after valid_from"))
     for tier, points in tier_prices.items():
-        if not (isinstance(points, int) and points >= 1):
-            problems.append(Problem(f"tier_prices.{tier}", "must be a whole number of at least 1"))
+        if not _whole_from(points, 1):
+            problems.append(Problem(f"tier_prices.{tier}", f"must be a whole number from 1 to {MAX_COUNT:,}"))
     refuse_if(problems)
     with db.transaction() as session:
         unknown = set(tier_prices) - set(session.scalars(sa.select(TierRow.code)))

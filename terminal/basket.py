@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from terminal.errors import InvalidBasket
 
 LINE_FIELDS = ("line_no", "sku", "quantity", "amount_minor", "category", "brand")
+MAX_LINE_NO = 2**31 - 1  # what the server holds
 
 
 def checked_lines(lines: object) -> list[dict]:
@@ -31,8 +32,8 @@ def checked_lines(lines: object) -> list[dict]:
         if unknown:
             problems.append(f"{where}: unknown field(s) {', '.join(map(repr, unknown))}")
         number = line.get("line_no")
-        if not _whole(number) or number < 1 or number in numbers:
-            problems.append(f"{where}: line_no must be a whole number from 1, different on every line")
+        if not _whole(number) or not 0 < number <= MAX_LINE_NO or number in numbers:
+            problems.append(f"{where}: line_no must be a whole number from 1 to {MAX_LINE_NO}, different on every line")
         numbers.add(number)
         if not _text(line.get("sku")):
             problems.append(f"{where}: sku must be a text of 1 to 64 characters")

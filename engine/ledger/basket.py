@@ -16,6 +16,7 @@ from engine.ledger.allocation import split_proportionally
 from engine.programme import ProgrammeSettings
 
 MAX_LINES = 500
+MAX_LINE_NO = 2**31 - 1  # a till's own numbering, held in a 32-bit column
 CHANNELS = ("store", "online")
 MAX_LINE_MINOR = 10**11  # one billion in major units: beyond any till, within 64-bit arithmetic
 MAX_QUANTITY = Decimal("1000000")
@@ -110,8 +111,8 @@ def validate_basket(basket: Basket, settings: ProgrammeSettings, *, now: datetim
     seen = set()
     for index, line in enumerate(basket.lines):
         where = f"lines.{index}"
-        need(_is_int(line.line_no) and line.line_no > 0 and line.line_no not in seen,
-             f"{where}.line_no", "must be a positive whole number, unique in the basket")
+        need(_is_int(line.line_no) and 0 < line.line_no <= MAX_LINE_NO and line.line_no not in seen,
+             f"{where}.line_no", f"must be a whole number from 1 to {MAX_LINE_NO}, unique in the basket")
         seen.add(line.line_no)
         need(_is_text(line.sku, 64), f"{where}.sku", "must be a text of 1 to 64 characters")
         need(is_quantity(line.quantity), f"{where}.quantity",

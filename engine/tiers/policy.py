@@ -17,6 +17,10 @@ from engine.errors import Problem
 from engine.orm.tiers import TIER_MEASURES, TIER_REVIEWS, TIER_WINDOWS
 from engine.programme import add_months
 
+# A threshold counts points or spend in minor units; 10^15 is far above either, and far
+# within the 64-bit column that holds it.
+MAX_THRESHOLD = 10**15
+
 
 @dataclass(frozen=True)
 class TierDefinition:
@@ -48,8 +52,9 @@ def validate_tiers(tiers: list[TierDefinition], policy: TierPolicy) -> list[Prob
             problems.append(Problem(f"tiers[{n}].code", "must be 1 to 32 ASCII characters"))
         if not (isinstance(tier.name, str) and 0 < len(tier.name.strip()) <= 100):
             problems.append(Problem(f"tiers[{n}].name", "must be a non-empty text of at most 100 characters"))
-        if not (isinstance(tier.threshold, int) and tier.threshold >= 0):
-            problems.append(Problem(f"tiers[{n}].threshold", "must be a whole number of points, zero or more"))
+        if not (isinstance(tier.threshold, int) and not isinstance(tier.threshold, bool)
+                and 0 <= tier.threshold <= MAX_THRESHOLD):
+            problems.append(Problem(f"tiers[{n}].threshold", f"must be a whole number from 0 to {MAX_THRESHOLD:,}"))
         if not (isinstance(tier.earn_multiplier, Decimal) and tier.earn_multiplier.is_finite()
                 and Decimal(0) < tier.earn_multiplier <= Decimal(100)):
             problems.append(Problem(f"tiers[{n}].earn_multiplier", "must be a number above 0 and at most 100"))

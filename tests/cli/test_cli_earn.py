@@ -154,7 +154,7 @@ def test_a_basket_the_engine_finds_meaningless_is_refused_with_every_problem(run
     assert result.exit_code == 1
     assert "currency: the programme runs in EUR, not 'USD'" in result.output
     assert "occurred_at: lies in the future" in result.output
-    assert "lines.1.line_no: must be a positive whole number, unique in the basket" in result.output
+    assert "lines.1.line_no: must be a whole number from 1 to 2147483647, unique in the basket" in result.output
     assert contents_without_answers(database) == before
 
 

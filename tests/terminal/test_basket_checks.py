@@ -20,6 +20,7 @@ def test_good_lines_are_kept_with_their_quantities_as_decimal_text():
 @pytest.mark.parametrize("change, said", [
     ({"line_no": 0}, "line 1: line_no must be a whole number from 1"),
     ({"line_no": "1"}, "line 1: line_no must be a whole number from 1"),
+    ({"line_no": 2**31}, "line 1: line_no must be a whole number from 1 to 2147483647"),
     ({"sku": ""}, "line 1: sku must be a text of 1 to 64 characters"),
     ({"sku": "X" * 65}, "line 1: sku must be a text"),
     ({"quantity": "0"}, "line 1: quantity must be a number more than 0"),
@@ -41,7 +42,7 @@ def test_every_problem_of_every_line_is_named_at_once():
     with pytest.raises(InvalidBasket) as refusal:
         checked_lines([COFFEE, dict(COFFEE, sku=""), "TEA 2.00", {"line_no": 4}])
     message = refusal.value.message
-    assert "line 2: line_no must be a whole number from 1, different on every line" in message
+    assert "line 2: line_no must be a whole number from 1 to 2147483647, different on every line" in message
     assert "line 2: sku must be" in message and "line 3 is not an object" in message
     assert "line 4: sku must be" in message and "line 4: quantity must be" in message
     assert "line 4: amount_minor must be" in message

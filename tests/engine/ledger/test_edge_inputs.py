@@ -30,6 +30,15 @@ def test_an_absurdly_large_amount_is_refused_not_crashed_on(database, clock, mak
     assert [p.field for p in refusal.value.problems] == ["lines.0.amount_minor"]
 
 
+def test_a_line_number_beyond_what_a_receipt_line_can_hold_is_refused(database, clock, make_member, make_basket):
+    basket = replace(make_basket(make_member(), 1000), lines=(BasketLine(2**31, "A", Decimal(1), 1000),))
+    with refused_unchanged(database, InvalidInput) as refusal:
+        earn_points(database, basket, caller="S1-T1", idempotency_key=new_key(), now=clock())
+    assert [p.field for p in refusal.value.problems] == ["lines.0.line_no"]
+    top = replace(basket, receipt_number="R-TOP", lines=(BasketLine(2**31 - 1, "A", Decimal(1), 1000),))
+    assert earn_points(database, top, caller="S1-T1", idempotency_key=new_key(), now=clock()).points > 0
+
+
 def test_a_hold_naming_both_a_member_and_a_card_is_refused(database, clock, make_member, make_card, till):
     member = make_member(points=100)
     card = make_card(member)

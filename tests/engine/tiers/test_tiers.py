@@ -142,6 +142,14 @@ def test_invalid_tiers_are_refused_with_every_problem(database, clock):
     assert {"tiers[0].threshold", "tiers[1].name", "tiers", "window"} <= fields
 
 
+@pytest.mark.parametrize("threshold", [10**15 + 1, 10**19, True])
+def test_a_threshold_beyond_what_a_tier_can_need_is_refused(database, clock, threshold):
+    with pytest.raises(InvalidInput) as refused:
+        define_tiers(database, [TierDefinition("A", "A", 0), TierDefinition("B", "B", threshold)], TierPolicy(),
+                     now=clock())
+    assert [p.field for p in refused.value.problems] == ["tiers[1].threshold"]
+
+
 @pytest.mark.parametrize("factor", ["NaN", "Infinity", "0", "100.5"])
 def test_a_tier_multiplier_that_is_not_a_number_up_to_100_is_refused_not_raised(database, clock, factor):
     with pytest.raises(InvalidInput) as refused:
