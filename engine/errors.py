@@ -73,8 +73,10 @@ class InvalidInput(LoyaltyError):
 
 
 def not_found(kind: str, key: object) -> NotFound:
-    """The refusal for an unknown ``kind`` (code ``unknown_<kind>``) naming the key asked for."""
-    return NotFound(f"unknown {kind} {key!r}", code=f"unknown_{kind.replace(' ', '_')}")
+    """The refusal for an unknown ``kind`` (code ``unknown_<kind>``) naming the key asked for
+    (its first 64 characters: a key no record has can be as long as a caller likes)."""
+    named = repr(key) if len(str(key)) <= 64 else repr(f"{str(key)[:64]}…")
+    return NotFound(f"unknown {kind} {named}", code=f"unknown_{kind.replace(' ', '_')}")
 
 
 def refuse_if(problems: list[Problem]) -> None:
