@@ -46,7 +46,7 @@ def place_hold(db: Database, command: PlaceHold, *, caller: str, idempotency_key
             problems.append(Problem("points", f"must be a whole number from 1 to {MAX_HOLD_POINTS}"))
         if (command.member_id is None) == (command.card_number is None):
             problems.append(Problem("member", "name the member by exactly one of member_id and card_number"))
-        problems += payment_size_problems(command.points, settings)
+        problems += payment_size_problems(command.points, settings) + _receipt_problems(command.receipt_number)
         refuse_if(problems)
         store, terminal = till(session, command.store_code, command.terminal_code)
         member, account = member_with_locked_account(session, member_id=command.member_id,
@@ -77,9 +77,11 @@ def capture_hold(db: Database, command: CaptureHold, *, caller: str, idempotency
             raise HoldExpired(f"hold {hold.public_id} lapsed at {hold.deadline.isoformat()}; "
                               "place a new hold")
         points = hold.points if command.points is None else command.points
+        problems = _receipt_problems(command.receipt_number)
         if not (isinstance(points, int) and 0 < points <= hold.points):
-            refuse_if([Problem("points", f"must be from 1 to the {hold.points} points held "
-                                         "(void the hold to release all of it)")])
+            problems.append(Problem("points", f"must be from 1 to the {hold.points} points held "
+                                              "(void the hold to release all of it)"))
+        refuse_if(problems)
         transaction = capture_reserved(session, hold, account, points, now=now,
                                        description=f"paid with points (hold {hold.public_id})",
                                        receipt_number=command.receipt_number)
@@ -170,6 +172,14 @@ def capture_reserved(session: Session, hold: HoldRow, account, points: int, *, n
     hold.capture_transaction_id = transaction.id
     session.flush()
     return transaction
+
+
+def _receipt_problems(receipt_number: str | None) -> list[Problem]:
+    """The sale a hold pays for is optional, but a receipt number it names is one a receipt can have."""
+    if receipt_number is None or (isinstance(receipt_number, str) and 0 < len(receipt_number) <= 64
+                                  and receipt_number == receipt_number.strip()):
+        return []
+    return [Problem("receipt_number", "must be a text of 1 to 64 characters")]
 
 
 def payment_size_problems(points: int, settings: ProgrammeSettings) -> list[Problem]:

@@ -8,9 +8,9 @@ import pytest
 from engine.errors import InvalidInput
 from engine.ledger.adjustments import adjust_points
 from engine.ledger.basket import BasketLine
-from engine.ledger.commands import AdjustPoints, PlaceHold, RefundLine, RefundReceipt
+from engine.ledger.commands import AdjustPoints, CaptureHold, PlaceHold, RefundLine, RefundReceipt
 from engine.ledger.earning import earn_points
-from engine.ledger.holds import place_hold
+from engine.ledger.holds import capture_hold, place_hold
 from engine.ledger.invariants import check_ledger
 from engine.ledger.refunds import refund_receipt
 from tests.conftest import new_key
@@ -62,3 +62,19 @@ def test_a_blank_reason_is_called_missing(database, clock, make_member):
         adjust_points(database, AdjustPoints(member.public_id, 5, "   ", "alice"), caller="staff",
                       idempotency_key=new_key(), now=clock())
     assert str(refusal.value.problems[0]) == "reason: is required"
+
+
+@pytest.mark.parametrize("receipt", ["R" * 65, "", " R-1"])
+def test_a_hold_or_capture_naming_a_receipt_no_receipt_can_have_is_refused(database, clock, make_member, till,
+                                                                          receipt):
+    member = make_member(points=500)
+    place = PlaceHold(till.store_code, till.code, 100, member_id=member.public_id, receipt_number=receipt)
+    with refused_unchanged(database, InvalidInput) as refusal:
+        place_hold(database, place, caller="S1-T1", idempotency_key=new_key(), now=clock())
+    assert [p.field for p in refusal.value.problems] == ["receipt_number"]
+    held = place_hold(database, replace(place, receipt_number="R-1"), caller="S1-T1", idempotency_key=new_key(),
+                      now=clock())
+    with refused_unchanged(database, InvalidInput) as refusal:
+        capture_hold(database, CaptureHold(held.hold_id, receipt_number=receipt, store_code=till.store_code),
+                     caller="S1-T1", idempotency_key=new_key(), now=clock())
+    assert [p.field for p in refusal.value.problems] == ["receipt_number"]
