@@ -21,6 +21,17 @@ def member_card(fake_server, make_card):
     return lambda **hooks: make_card(card_key=key, **hooks)
 
 
+@pytest.fixture
+def sale_at_basket(member_card, make_agent, receipt):
+    """An agent and a sale at its basket: the member's card tapped, the basket given."""
+    agent = make_agent()
+    member_card().tap()
+    session = PosSession(receipt())
+    agent.tap(session)
+    agent.give_basket(session, LINES)
+    return agent, session
+
+
 def test_a_tap_shows_the_member_and_the_basket_earns_points(member_card, make_agent,
                                                               fake_server, receipt):
     agent = make_agent()
@@ -36,13 +47,8 @@ def test_a_tap_shows_the_member_and_the_basket_earns_points(member_card, make_ag
     assert agent.timing.apdu_ms > 0 and agent.timing.api_ms > 0
 
 
-def test_the_member_pays_part_of_the_bill_with_points(member_card, make_agent, fake_server,
-                                                      receipt):
-    agent = make_agent()
-    member_card().tap()
-    session = PosSession(receipt())
-    agent.tap(session)
-    agent.give_basket(session, LINES)
+def test_the_member_pays_part_of_the_bill_with_points(sale_at_basket, fake_server):
+    agent, session = sale_at_basket
     hold = agent.pay_with_points(session, 200)
     assert session.state is State.CAPTURED and session.paid_with_points_minor == hold.value_minor
     agent.accrue(session)
@@ -132,13 +138,8 @@ def test_a_uid_only_card_earns_but_cannot_pay_without_a_pin(fake_server, make_ca
     assert fake_server.points_of("M2") == 300 - 100 + 11
 
 
-def test_a_failed_capture_voids_the_hold(member_card, make_agent, fake_server, receipt,
-                                          monkeypatch):
-    agent = make_agent()
-    member_card().tap()
-    session = PosSession(receipt())
-    agent.tap(session)
-    agent.give_basket(session, LINES)
+def test_a_failed_capture_voids_the_hold(sale_at_basket, fake_server, monkeypatch):
+    agent, session = sale_at_basket
 
     def refuse(hold_id, **kwargs):
         raise ApiError("The hold cannot be captured.", status=409, error="hold_lapsed")
@@ -197,13 +198,8 @@ def test_an_open_sale_must_be_finished_before_the_next(member_card, make_agent, 
     assert interface.handle({"cmd": "start", "receipt": receipt()})["ok"]
 
 
-def test_a_payment_with_points_the_server_refuses_leaves_the_sale_open_to_pay_less(member_card, make_agent,
-                                                                                  fake_server, receipt):
-    agent = make_agent()
-    member_card().tap()
-    session = PosSession(receipt())
-    agent.tap(session)  # the till saw 500 points
-    agent.give_basket(session, LINES)
+def test_a_payment_with_points_the_server_refuses_leaves_the_sale_open_to_pay_less(sale_at_basket, fake_server):
+    agent, session = sale_at_basket  # the till saw 500 points
     fake_server.members["M1"]["available"] = 100  # spent online meanwhile
     with pytest.raises(ApiError, match="Not enough points"):
         agent.pay_with_points(session, 200)
@@ -231,13 +227,8 @@ def test_offline_a_uid_only_card_earns_later_without_a_member_shown(fake_server,
     assert fake_server.points_of("M2") == 311
 
 
-def test_an_accrual_the_server_refuses_fails_the_sale_with_its_words_and_is_set_aside(
-        member_card, make_agent, fake_server, receipt, monkeypatch):
-    agent = make_agent()
-    member_card().tap()
-    session = PosSession(receipt())
-    agent.tap(session)
-    agent.give_basket(session, LINES)
+def test_an_accrual_the_server_refuses_fails_the_sale_with_its_words_and_is_set_aside(sale_at_basket, fake_server):
+    agent, session = sale_at_basket
     fake_server.sessions.clear()  # the card session has gone on the server meanwhile
     with pytest.raises(ApiError, match="The card session has expired."):
         agent.accrue(session)
@@ -247,12 +238,8 @@ def test_an_accrual_the_server_refuses_fails_the_sale_with_its_words_and_is_set_
 
 
 def test_a_hold_that_cannot_be_voided_is_left_to_lapse_on_the_server_and_the_sale_fails(
-        member_card, make_agent, fake_server, receipt, monkeypatch):
-    agent = make_agent()
-    member_card().tap()
-    session = PosSession(receipt())
-    agent.tap(session)
-    agent.give_basket(session, LINES)
+        sale_at_basket, fake_server, monkeypatch):
+    agent, session = sale_at_basket
 
     def server_gone(hold_id, **kwargs):
         fake_server.down = True
