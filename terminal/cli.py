@@ -107,7 +107,7 @@ def cashier(agent, console=None, ask=input) -> None:
 
     console = console or Console()
     console.print(Panel("Loyalty till - cashier mode. Enter a receipt number to start a sale, "
-                        "'r' for a return, 'f' to send queued sales, 'q' to quit.",
+                        "'r' for a return, 'v' for a reward voucher, 'f' to send queued sales, 'q' to quit.",
                         title="loyalty-terminal"))
     while True:
         try:
@@ -124,6 +124,9 @@ def cashier(agent, console=None, ask=input) -> None:
             continue
         if receipt == "r":
             _cashier_return(agent, console, ask)
+            continue
+        if receipt == "v":
+            _cashier_voucher(agent, console, ask)
             continue
         session = PosSession(receipt)
         try:
@@ -243,6 +246,20 @@ def _cashier_return(agent, console, ask) -> None:
         told.append(f"Points the member now owes: {result['debt_created']}")
     told.append(f"New balance: {result['balance']}")
     console.print(Panel("\n".join(told), title="return recorded", style="green"))
+
+
+def _cashier_voucher(agent, console, ask) -> None:
+    """Take a reward voucher the member shows (redeemed online): used once, then the reward
+    is handed over. Needs the server: offline the cashier is told so and nothing is used."""
+    from rich.panel import Panel
+
+    try:
+        taken = agent.take_voucher(ask("voucher code> "))
+    except TerminalError as error:
+        console.print(Panel(error.message, title="not done", style="red"))
+        return
+    console.print(Panel(f"Hand over the reward [bold]{taken['reward_code']}[/bold] "
+                        f"(voucher {taken['voucher_code']}, now used).", title="reward", style="green"))
 
 
 def _returned_lines(text: str) -> list[dict]:

@@ -45,6 +45,7 @@ class FakeLoyaltyServer:
         self.accruals: list[dict] = []
         self.holds: dict[str, dict] = {}
         self.refunds: list[dict] = []
+        self.vouchers: dict[str, dict] = {}  # code -> {reward_code, member_id, points, status}
         self.used_offline: set[tuple[str, int]] = set()
         self.staff = {"clerk": "clerk-password"}
         self.staff_tokens: set[str] = set()
@@ -80,6 +81,10 @@ class FakeLoyaltyServer:
         self.cards[card_number] = {"member_id": member_id, "key_version": key_version,
                                    "blocked": blocked}
         return self.master_keys.card_key(key_version, card_number)
+
+    def add_voucher(self, code: str, member_id: str, reward_code: str = "MUG", points: int = 300) -> None:
+        self.vouchers[code] = {"reward_code": reward_code, "member_id": member_id, "points": points,
+                               "status": "issued"}
 
     def add_uid(self, uid: str, member_id: str, pin: str | None = None):
         self.uids[uid] = {"member_id": member_id, "pin": pin}
@@ -181,6 +186,16 @@ class FakeLoyaltyServer:
                          "amount_minor": 0, "points_reversed": points, "points_returned": 0,
                          "points_written_off": 0, "debt_created": 0, "transaction_id": None,
                          "balance": member["available"]}
+        if path.startswith("/v1/terminal/vouchers/") and path.endswith("/use"):
+            code = path.split("/")[4]
+            voucher = self.vouchers.get(code)
+            if voucher is None:
+                return 404, _error(404, "unknown_voucher", f"unknown voucher {code!r}")
+            if voucher["status"] != "issued":
+                return 409, _error(409, "voucher_not_usable", f"voucher {code} was already {voucher['status']}")
+            voucher["status"] = "used"
+            return 200, {"voucher_code": code, **voucher, "issued_at": "2026-12-01T10:00:00+00:00",
+                         "used_at": "2026-12-05T10:00:00+00:00", "cancelled_at": None}
         return 404, _error(404, "not_found", "No such endpoint.")
 
     def _card_session(self, body):

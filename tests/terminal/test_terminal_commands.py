@@ -102,6 +102,29 @@ def test_offline_the_cashier_screen_saves_the_sale_and_sends_it_when_asked(fake_
     assert fake_server.points_of("M1") == 507
 
 
+def test_the_cashier_screen_takes_a_reward_voucher_once_and_says_what_to_hand_over(fake_server, make_agent):
+    fake_server.add_member("M1", points=0)
+    fake_server.add_voucher("V3F9ABCD", "M1", reward_code="MUG")
+    answers = iter(["v", " v3f9abcd ", "v", "V3F9ABCD", "v", "", "q"])
+    out = io.StringIO()
+    cashier(make_agent(), Console(file=out, width=200), ask=lambda prompt: next(answers))
+    screen = out.getvalue()
+    assert screen.count("Hand over the reward MUG (voucher V3F9ABCD, now used).") == 1
+    assert "voucher V3F9ABCD was already used" in screen and "Type or scan the voucher code." in screen
+    assert fake_server.vouchers["V3F9ABCD"]["status"] == "used"
+
+
+def test_offline_the_cashier_screen_uses_no_voucher_and_says_why(fake_server, make_agent):
+    fake_server.add_member("M1", points=0)
+    fake_server.add_voucher("V3F9ABCD", "M1")
+    fake_server.down = True
+    answers = iter(["v", "V3F9ABCD", "q"])
+    out = io.StringIO()
+    cashier(make_agent(), Console(file=out, width=200), ask=lambda prompt: next(answers))
+    assert "cannot be reached" in out.getvalue() and "not done" in out.getvalue()
+    assert fake_server.vouchers["V3F9ABCD"]["status"] == "issued"
+
+
 def test_the_cashier_screen_asks_again_when_a_payment_with_points_is_refused_and_the_sale_still_earns(
         fake_server, make_card, make_agent):
     fake_server.add_member("M1", "Ada Lovelace", "gold", points=500)
