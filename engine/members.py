@@ -125,9 +125,11 @@ def update_profile(db: Database, public_id: str, changes: dict, *, now: datetime
         return to_member(row)
 
 
-def member_row(session: Session, public_id: str) -> MemberRow:
-    """The member's row inside a caller's transaction; refuses an unknown member."""
-    row = session.scalar(sa.select(MemberRow).where(MemberRow.public_id == public_id))
+def member_row(session: Session, public_id: str, *, lock: bool = False) -> MemberRow:
+    """The member's row inside a caller's transaction (``lock``: held until it ends, so that
+    changes of the member's own rows take turns); refuses an unknown member."""
+    query = sa.select(MemberRow).where(MemberRow.public_id == public_id)
+    row = session.scalar(query.with_for_update(of=MemberRow) if lock else query)
     if row is None:
         raise not_found("member", public_id)
     return row

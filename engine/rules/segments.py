@@ -41,7 +41,9 @@ def create_segment(db: Database, *, code: str, now, predicate: dict | None = Non
 def upload_segment(db: Database, code: str, member_ids: list[str]) -> int:
     """Replace a list segment's members; returns how many it holds."""
     with db.transaction() as session:
-        row = session.scalar(sa.select(SegmentRow).where(SegmentRow.code == code, SegmentRow.kind == "list"))
+        # locked: two uploads take turns, so the later one replaces what the earlier one wrote
+        row = session.scalar(sa.select(SegmentRow).where(SegmentRow.code == code, SegmentRow.kind == "list")
+                             .with_for_update())
         if row is None:
             raise not_found("list segment", code)
         session.execute(sa.delete(SegmentMemberRow).where(SegmentMemberRow.segment_id == row.id))
@@ -72,7 +74,8 @@ def change_member_attributes(db: Database, member_id: str, *, to_set: dict[str, 
             problems.append(Problem("value", f"{name!r} must be a text of up to 200 characters"))
     refuse_if(problems)
     with db.transaction() as session:
-        member = member_row(session, member_id)
+        # two changes of one member take turns: each sees the rows the other inserted
+        member = member_row(session, member_id, lock=True)
         for name, value in to_set.items():
             row = session.get(MemberAttributeRow, (member.id, name))
             if row is None:
