@@ -18,7 +18,7 @@ from engine.access import throttle
 from engine.access.passwords import Passwords, password_problems
 from engine.access.principals import Principal
 from engine.access.tokens import issue_token, live_token
-from engine.database import Database
+from engine.database import Database, insert_unique
 from engine.errors import Conflict, NotAuthenticated, Problem, not_found, refuse_if
 from engine.orm.access import STAFF_ROLES, StaffAccountRow
 
@@ -57,7 +57,7 @@ def create_staff_account(db: Database, *, username: str, full_name: str, passwor
             raise Conflict(f"staff username {username!r} is taken", code="username_taken")
         row = StaffAccountRow(username=username, full_name=full_name.strip(), password_hash=passwords.hash(password),
                               roles=",".join(sorted(set(roles))), active=True, failed_logins=0, created_at=now)
-        session.add(row)
+        insert_unique(session, row, Conflict(f"staff username {username!r} is taken", code="username_taken"))
         return _account(row)
 
 

@@ -25,6 +25,9 @@ class RuleVersionRow(Base):
     __tablename__ = "rule_versions"
     __table_args__ = (
         sa.UniqueConstraint("rule_key", "version"),
+        # one draft per rule: two saves of a new rule at one instant cannot both add one
+        sa.Index("uq_rule_versions_one_draft_per_rule", "rule_key", unique=True,
+                 postgresql_where=sa.text("status = 'draft'"), sqlite_where=sa.text("status = 'draft'")),
         sa.CheckConstraint(one_of("status", RULE_STATUSES), name="status"),
         sa.CheckConstraint("(status = 'draft') = (published_at IS NULL)", name="published_iff_not_draft"),
     )

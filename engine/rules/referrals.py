@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from engine.database import Database
+from engine.database import Database, insert_unique
 from engine.errors import Conflict, InvalidState, Problem, not_found, refuse_if
 from engine.ledger.accounts import lock_member_account, post_transaction
 from engine.ledger.basket import Basket, LinePoints
@@ -70,8 +70,7 @@ def record_referral(db: Database, *, referrer_id: str, referred_id: str, referre
             chain = session.scalar(sa.select(ReferralRow.referrer_id).where(ReferralRow.referred_id == chain))
         row = ReferralRow(referrer_id=referrer.id, referred_id=referred.id, referrer_points=referrer_points,
                           referred_points=referred_points, min_total_minor=min_total_minor, created_at=now)
-        session.add(row)
-        session.flush()
+        insert_unique(session, row, Conflict(f"member {referred_id} was already referred", code="already_referred"))
         return Referral(referrer_id, referred_id, referrer_points, referred_points, min_total_minor, None)
 
 

@@ -20,8 +20,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from engine.database import Database
-from engine.errors import InvalidState, NotFound, Problem, refuse_if
+from engine.database import Database, insert_unique
+from engine.errors import Conflict, InvalidState, NotFound, Problem, refuse_if
 from engine.orm.rules import CampaignRow, RuleVersionRow
 from engine.plain import canonical_json
 from engine.rules.model import Rule, rule_from_dict, rule_to_dict
@@ -98,9 +98,10 @@ def _save_draft(session: Session, definition: dict, now: datetime, actor: str | 
         latest = session.scalar(sa.select(sa.func.max(RuleVersionRow.version))
                                 .where(RuleVersionRow.rule_key == rule.key)) or 0
         draft = RuleVersionRow(rule_key=rule.key, version=latest + 1, status="draft", created_at=now)
-        session.add(draft)
     draft.definition, draft.digest, draft.actor = canonical, _digest(canonical), actor
-    session.flush()
+    # a new version number taken meanwhile (the same form sent twice at once) is a clash
+    insert_unique(session, draft, Conflict(f"rule {rule.key!r} was changed by another request at the same "
+                                           "moment; look at its versions and try again", code="rule_changed"))
     return draft
 
 
@@ -149,8 +150,8 @@ def rollback_rule(db: Database, rule_key: str, version: int, *, now: datetime,
         _end_current(session, rule_key, now, "superseded")
         row = RuleVersionRow(rule_key=rule_key, version=latest + 1, status="published", definition=old.definition,
                              digest=old.digest, created_at=now, published_at=now, actor=actor)
-        session.add(row)
-        session.flush()
+        insert_unique(session, row, Conflict(f"rule {rule_key!r} was changed by another request at the same "
+                                             "moment; look at its versions and try again", code="rule_changed"))
         return _version(row)
 
 
