@@ -14,7 +14,7 @@ from engine.database import Database
 from engine.errors import InvalidInput, Problem, refuse_if
 from engine.orm.programme import ProgrammeSettingsRow
 from engine.programme import ProgrammeSettings, validate_settings
-from engine.snapshot import programme
+from engine.snapshot import lock_programme, programme
 
 
 def get_settings(db: Database) -> ProgrammeSettings:
@@ -39,6 +39,7 @@ def update_settings(db: Database, changes: Mapping[str, object], *, now: datetim
     if not changes:
         raise InvalidInput([Problem("settings", "name at least one setting to change")])
     with db.transaction() as session:
+        lock_programme(session)  # two changes at once take turns: neither undoes the other
         merged = read_settings(session).replace(**changes)
         refuse_if(validate_settings(merged))
         save_settings(session, merged, now=now)

@@ -237,6 +237,13 @@ def _check_pin(session: Session, pin: Pin | None) -> None:
 _REVISION = sa.select(ProgrammeRevisionRow.revision).where(ProgrammeRevisionRow.id == 1)
 
 
+def lock_programme(session: Session) -> None:
+    """Hold the programme's revision row until the caller's transaction ends, so that two
+    changes of the configuration take turns (each then sees what the other wrote). Readers
+    are not held up: they read the row without locking it."""
+    session.execute(_REVISION.with_for_update())
+
+
 def _current(session: Session, *, keep: bool) -> ProgrammeSnapshot:
     """The snapshot at the revision the database has now (or as the transaction's idempotency
     claim read it): the kept one if it is that revision, else a new one (kept for others only

@@ -36,7 +36,7 @@ from engine.orm.tiers import MemberTierRow, TierChangeRow, TierPolicyRow, TierRo
 from engine.orm.types import UTCDateTime
 from engine.programme import add_months
 from engine.settings import read_settings
-from engine.snapshot import programme
+from engine.snapshot import lock_programme, programme
 from engine.tiers.policy import (TierDefinition, TierPolicy, next_review, qualified_rank, validate_tiers,
                                  window_start)
 
@@ -73,6 +73,7 @@ def define_tiers(db: Database, tiers: list[TierDefinition], policy: TierPolicy, 
     """Replace the tier list (lowest first) and the tier policy."""
     refuse_if(validate_tiers(tiers, policy))
     with db.transaction() as session:
+        lock_programme(session)  # two definitions at once (a double click) take turns
         held = set(session.scalars(sa.select(MemberTierRow.tier_code).distinct()))
         gone = held - {t.code for t in tiers}
         refuse_if([Problem("tiers", f"tier {code} is held by members; assign them another tier first")
