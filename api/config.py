@@ -9,6 +9,9 @@ LOYALTY_CARD_MASTER_KEYS_FILE  a file holding them (default: card-master-keys in
 LOYALTY_TERMINAL_CLOCK_SKEW    seconds a terminal's signed timestamp may differ from ours (60)
 LOYALTY_METRICS_TOKEN   bearer token that lets a remote Prometheus read /metrics (default:
                         none; then only callers on this machine may read it)
+LOYALTY_MAX_REQUEST_BYTES  the largest request body taken (4 MiB; larger ones get 413 unread):
+                        a basket of 500 lines is about 80 kB, a segment list of 100,000
+                        members about 2 MB
 """
 from __future__ import annotations
 
@@ -44,6 +47,12 @@ def load_config(environ: Mapping[str, str] = os.environ) -> dict:
     skew = environ.get(PREFIX + "TERMINAL_CLOCK_SKEW") or "60"
     if not skew.isdecimal() or not 1 <= int(skew) <= 900:
         raise ConfigError(f"{PREFIX}TERMINAL_CLOCK_SKEW={skew!r}: use a whole number of seconds from 1 to 900")
+    largest = environ.get(PREFIX + "MAX_REQUEST_BYTES") or str(4 * 2**20)
+    if not largest.isdecimal() or not 2**16 <= int(largest) <= 2**30:
+        raise ConfigError(f"{PREFIX}MAX_REQUEST_BYTES={largest!r}: use a whole number of bytes from 65536 "
+                          f"to 1073741824")
     return {"INSTANCE_PATH": str(instance), "DATABASE_URL": database_url, "LOG_LEVEL": log_level,
             "CARD_MASTER_KEYS": card_keys, "TERMINAL_CLOCK_SKEW": int(skew),
-            "METRICS_TOKEN": environ.get(PREFIX + "METRICS_TOKEN") or None}
+            "METRICS_TOKEN": environ.get(PREFIX + "METRICS_TOKEN") or None,
+            # Flask's own limit: a larger body is refused (413) before it is read
+            "MAX_CONTENT_LENGTH": int(largest)}

@@ -14,6 +14,7 @@ ERROR_TITLES = {
     400: ("This form has expired", "Please go back, reload the page and try again."),
     404: ("Page not found", "There is nothing at this address."),
     405: ("Page not found", "There is nothing at this address."),
+    413: ("That was too much to send", "The form held more than we take. Nothing was changed."),
     500: ("Something went wrong", "Nothing was changed. Please try again in a moment."),
 }
 

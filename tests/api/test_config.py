@@ -21,6 +21,14 @@ def test_an_invalid_log_level_names_the_variable():
         load_config({"LOYALTY_LOG_LEVEL": "LOUD"})
 
 
+def test_the_largest_request_body_is_4_mib_unless_configured_within_bounds():
+    assert load_config({})["MAX_CONTENT_LENGTH"] == 4 * 2**20
+    assert load_config({"LOYALTY_MAX_REQUEST_BYTES": "100000"})["MAX_CONTENT_LENGTH"] == 100_000
+    for wrong in ("1k", "100", str(2**31)):
+        with pytest.raises(ConfigError, match="LOYALTY_MAX_REQUEST_BYTES"):
+            load_config({"LOYALTY_MAX_REQUEST_BYTES": wrong})
+
+
 def test_creating_the_app_does_not_touch_the_database(tmp_path, monkeypatch):
     monkeypatch.setenv("LOYALTY_INSTANCE_PATH", str(tmp_path / "instance"))
     app = create_app()
