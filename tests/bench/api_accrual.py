@@ -76,18 +76,19 @@ BASKET = [("COFFEE-BEANS", "coffee", "LAVAZZA", "1", 1899), ("CROISSANT", "baker
           ("CHOCOLATE", "sweets", "RITTER", "3", 657), ("NEWSPAPER", "press", None, "1", 350)]
 
 
-def signed(secret: str, key_id: str, method: str, path: str, body: bytes, idempotency_key: str) -> dict:
-    stamp = str(int(time.time()))
+def signed(secret: str, key_id: str, method: str, path: str, body: bytes, idempotency_key: str,
+           at: datetime | None = None) -> dict:
+    stamp = str(int(at.timestamp() if at else time.time()))
     message = "\n".join([method, path, stamp, idempotency_key, hashlib.sha256(body).hexdigest()])
     return {"X-Loyalty-Key": key_id, "X-Loyalty-Timestamp": stamp, "Idempotency-Key": idempotency_key,
             "X-Loyalty-Signature": hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest(),
             "Content-Type": "application/json"}
 
 
-def prepare(db: Database, *, members: int, keys: MasterKeys, tills: int) -> list[dict]:
+def prepare(db: Database, *, members: int, keys: MasterKeys, tills: int, at: datetime | None = None) -> list[dict]:
     """Stores, one terminal per client connection, members with cards, open card sessions
-    and one earlier purchase each."""
-    now = datetime.now(UTC)
+    and one earlier purchase each, as of ``at`` (default: now)."""
+    now = at or datetime.now(UTC)
     stores.create_store(db, code="BER-01", name="Berlin", timezone="Europe/Berlin", group="CITY", now=now)
     campaigns.create_campaign(db, code="summer", name="Summer", starts_at=now - timedelta(days=1),
                               ends_at=now + timedelta(days=60), budget=DEMO_SUMMER_BUDGET, now=now)
@@ -125,19 +126,20 @@ def prepare(db: Database, *, members: int, keys: MasterKeys, tills: int) -> list
     return terminals
 
 
-def accrual_request(till: dict, n: int) -> str:
-    """One signed accrual of ``till`` as a line of the wrk script's request files."""
+def accrual_request(till: dict, n: int, at: datetime | None = None) -> str:
+    """One signed accrual of ``till`` as a line of the wrk script's request files, sold and
+    signed ``at`` (default: now)."""
     number, session = till["cards"][n % len(till["cards"])]
     path = "/v1/terminal/accruals"
     body = json.dumps({
         "store_code": "BER-01", "terminal_code": till["terminal"],
         "receipt_number": f"{till['terminal']}-{uuid.uuid4().hex[:12]}",
-        "occurred_at": datetime.now(UTC).isoformat(timespec="seconds"), "currency": "EUR",
+        "occurred_at": (at or datetime.now(UTC)).isoformat(timespec="seconds"), "currency": "EUR",
         "card_number": number, "card_session": session,
         "lines": [{"line_no": i + 1, "sku": sku, "category": category, "brand": brand, "quantity": quantity,
                    "amount_minor": amount} for i, (sku, category, brand, quantity, amount) in enumerate(BASKET)],
     }, separators=(",", ":"))
-    headers = signed(till["secret"], till["key_id"], "POST", path, body.encode(), str(uuid.uuid4()))
+    headers = signed(till["secret"], till["key_id"], "POST", path, body.encode(), str(uuid.uuid4()), at)
     return "\t".join(["POST", path, *(x for pair in headers.items() for x in pair), body])
 
 

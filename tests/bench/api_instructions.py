@@ -12,7 +12,10 @@ as ``tests.bench.api_accrual`` sends it (signed, card session, the demo's rules 
 tiers, a repeat purchase, on a durable PostgreSQL) and for ``GET /health/ready``. The app
 is called as a WSGI function in the measured process, without gunicorn and without a
 socket; PostgreSQL runs as its own processes and is not counted. Each request must
-succeed (else exit 1). The last line printed is
+succeed (else exit 1). The app's clock and every sale stand still at SALE_AT (a Wednesday,
+13:00 in the store's Berlin): which of the demo's rules fire depends on the weekday and the
+hour, so with the wall clock the count moved by a sixth from one day to the next. The last
+line printed is
 
     RESULT api_instructions accrual_minstr=... baseline_minstr=... ratio=...
 
@@ -30,10 +33,12 @@ import signal
 import subprocess
 import sys
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 WARM_UP = 100  # requests before counting: caches, prepared statements, the compiled rules
+SALE_AT = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
 
 
 def _worker(kind: str, count: int) -> None:
@@ -54,12 +59,12 @@ def _worker(kind: str, count: int) -> None:
         url = cluster.create_database("bench")
         db = Database(url)
         schema.upgrade(db)
-        tills = prepare(db, members=40, keys=keys, tills=2)
+        tills = prepare(db, members=40, keys=keys, tills=2, at=SALE_AT)
         db.dispose()
         os.environ.update(LOYALTY_DATABASE_URL=url, LOYALTY_CARD_MASTER_KEYS=f"1:{keys.by_version[1].hex()}",
                           LOYALTY_LOG_LEVEL="WARNING")
         from api import create_app
-        app = create_app()
+        app = create_app({"CLOCK": lambda: SALE_AT})
         sent = 0
 
         def requests(n: int) -> list[dict]:
@@ -69,7 +74,7 @@ def _worker(kind: str, count: int) -> None:
                 if kind == "baseline":
                     built.append(EnvironBuilder(method="GET", path="/health/ready").get_environ())
                 else:
-                    method, path, *rest = accrual_request(tills[sent % 2], sent // 2).split("\t")
+                    method, path, *rest = accrual_request(tills[sent % 2], sent // 2, SALE_AT).split("\t")
                     headers = dict(zip(rest[0:-1:2], rest[1:-1:2]))
                     built.append(EnvironBuilder(method=method, path=path, headers=headers,
                                                 data=rest[-1].encode()).get_environ())
