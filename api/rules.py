@@ -143,6 +143,17 @@ def create_campaign(body):
     return campaigns.create_campaign(database(), now=now(), **body)
 
 
+@blp.route("/campaigns/<code>/end", methods=["POST"])
+@staff_only("programme.write")
+@blp.doc(**AUTH)
+@blp.arguments(EmptySchema())
+@blp.response(200, CampaignSchema)
+def end_campaign(_body, code):
+    """End a campaign now (one not started yet never runs): sales from now on no longer get
+    its rules; sales made before, arriving later from an offline till, still do."""
+    return campaigns.end_campaign(database(), code, now=now())
+
+
 @blp.route("/referrals", methods=["POST"])
 @staff_only("programme.write")
 @blp.doc(**AUTH)

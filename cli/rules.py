@@ -178,6 +178,15 @@ def create(runtime: Runtime, code, name, starts_at: datetime, ends_at: datetime,
     click.echo(f"campaign {c.code} created")
 
 
+@campaigns_group.command("end")
+@click.argument("code")
+@pass_runtime
+def end(runtime: Runtime, code: str) -> None:
+    """End campaign CODE now: sales from now on no longer get its rules."""
+    c = campaigns.end_campaign(runtime.db, code, now=runtime.now())
+    click.echo(f"campaign {c.code} ends at {c.ends_at.isoformat()}")
+
+
 @campaigns_group.command("list")
 @json_option
 @pass_runtime

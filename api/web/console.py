@@ -377,7 +377,15 @@ def campaign_list():
                 flash(f"Campaign {values['code']} is created. Give rules this campaign to count against its budget.")
                 return redirect(url_for("console.campaign_list"))
     return render_template("console/campaigns.html", campaigns=campaigns.list_campaigns(database()), values=values,
-                           errors=errors), 422 if errors else 200
+                           errors=errors, now=now()), 422 if errors else 200
+
+
+@bp.route("/campaigns/<code>/end", methods=["POST"])
+@staff_page("programme.write")
+def campaign_end(code: str):
+    ended = campaigns.end_campaign(database(), code, now=now())
+    flash(f"Campaign {ended.code} has ended: sales from now on no longer get its rules.")
+    return redirect(url_for("console.campaign_list"))
 
 
 def _instant(text: str) -> datetime:

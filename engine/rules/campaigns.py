@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from engine.database import Database, insert_unique, is_postgres, postgresql_row
-from engine.errors import Conflict, Problem, refuse_if
+from engine.errors import Conflict, InvalidState, Problem, not_found, refuse_if
 from engine.orm.rules import CampaignBudgetSliceRow, CampaignRow, SegmentRow
 from engine.rules.validation import KEY
 
@@ -75,6 +75,21 @@ def create_campaign(db: Database, *, code: str, name: str, starts_at: datetime, 
             sizes = [budget // count + (1 if i < budget % count else 0) for i in range(count)]
             session.add_all(CampaignBudgetSliceRow(campaign_id=row.id, slice_no=i, size=size, used=0)
                             for i, size in enumerate(sizes))
+        session.flush()
+        return _campaign(session, row)
+
+
+def end_campaign(db: Database, code: str, *, now: datetime) -> Campaign:
+    """End campaign ``code`` at ``now`` (one that has not started yet never runs): sales from
+    ``now`` on no longer get its rules, while a sale made before, arriving later from an
+    offline till, still does (the sale's time decides). Refuses a campaign already ended."""
+    with db.transaction() as session:
+        row = session.scalar(sa.select(CampaignRow).where(CampaignRow.code == code).with_for_update())
+        if row is None:
+            raise not_found("campaign", code)
+        if row.ends_at <= now:
+            raise InvalidState(f"campaign {code!r} ended at {row.ends_at.isoformat()}", code="campaign_ended")
+        row.ends_at = max(now, row.starts_at)
         session.flush()
         return _campaign(session, row)
 

@@ -68,3 +68,22 @@ def test_a_support_agent_cannot_create_campaigns(client, staff_headers, summer, 
     with unchanged(database):
         response = client.post("/v1/staff/campaigns", json=summer, headers=headers)
     assert (response.status_code, response.json["error"]) == (403, "missing_permission")
+
+
+def test_a_marketer_ends_a_campaign_early_and_cannot_end_it_twice(client, marketer, summer, clock):
+    assert client.post("/v1/staff/campaigns", json=summer, headers=marketer).status_code == 201
+    clock.advance(hours=3)
+    ended = client.post("/v1/staff/campaigns/summer/end", json={}, headers=marketer)
+    assert ended.status_code == 200 and ended.json["ends_at"] == clock().isoformat()
+    again = client.post("/v1/staff/campaigns/summer/end", json={}, headers=marketer)
+    assert (again.status_code, again.json["error"]) == (409, "campaign_ended")
+    unknown = client.post("/v1/staff/campaigns/winter/end", json={}, headers=marketer)
+    assert (unknown.status_code, unknown.json["error"]) == (404, "unknown_campaign")
+
+
+def test_support_cannot_end_a_campaign(client, marketer, summer, staff_headers, database):
+    client.post("/v1/staff/campaigns", json=summer, headers=marketer)
+    support = staff_headers("support")
+    with unchanged(database):
+        refused = client.post("/v1/staff/campaigns/summer/end", json={}, headers=support)
+    assert refused.status_code == 403

@@ -98,3 +98,12 @@ def test_a_referral_is_recorded_once(run_cli, run_json, make_member):
     again = run_cli("referrals", "record", referrer.public_id, referred.public_id, "--referrer-points", "1",
                     "--referred-points", "1")
     assert again.exit_code == 1 and "[already_referred]" in again.output
+
+
+def test_a_campaign_is_ended_from_the_command_line(run_cli, run_json):
+    run_cli("campaigns", "create", "summer", "--name", "Summer", "--starts", "2026-01-01T00:00:00Z",
+            "--ends", "2027-01-01T00:00:00Z")
+    ended = run_cli("campaigns", "end", "summer")
+    assert ended.exit_code == 0 and ended.output.startswith("campaign summer ends at ")
+    again = run_cli("campaigns", "end", "summer")
+    assert again.exit_code == 1 and "[campaign_ended]" in again.output

@@ -68,6 +68,17 @@ def test_a_marketer_creates_a_campaign_and_a_reward(console_as, clock):
     assert reward.status_code == 302 and "Coffee mug" in text_of(marketer.get("/console/programme"))
 
 
+def test_a_marketer_ends_a_running_campaign_from_its_list(console_as, clock):
+    marketer = console_as("marketer")
+    marketer.submit("/console/campaigns", {"code": "summer", "name": "Summer", "starts": "2026-01-01",
+                                           "ends": "2099-01-01"})
+    assert "End now" in text_of(marketer.get("/console/campaigns"))
+    ended = marketer.submit("/console/campaigns", {}, to="/console/campaigns/summer/end", follow_redirects=True)
+    assert "Campaign summer has ended" in text_of(ended) and "End now" not in text_of(ended)
+    again = marketer.submit("/console/campaigns", {}, to="/console/campaigns/summer/end")
+    assert again.status_code == 409 and "ended at" in text_of(again)
+
+
 def test_campaign_problems_are_shown_next_to_their_fields(console_as):
     page = console_as("marketer").submit("/console/campaigns", {"code": "x", "name": "X", "starts": "2026-09-01",
                                                                  "ends": "2026-06-01", "budget": "lots"})
