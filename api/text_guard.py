@@ -1,11 +1,13 @@
-"""Text with a NUL character is refused before any view runs.
+"""Text no database can store is refused before any view runs: a NUL character, or (in a
+JSON body) an unpaired UTF-16 surrogate such as ``"\\ud800"``.
 
-PostgreSQL cannot store NUL in text (SQLite can), so such a name, e-mail or rule field
-would otherwise fail deep in a transaction as a server fault, and only on the production
-database. One check at the door covers every endpoint and page alike: the path, the query,
-the headers, form fields and JSON bodies. The common case costs substring searches of the
-raw strings and the body's bytes; only a request that has a NUL (or the JSON escape for
-one) is parsed to name the field (1.3 % of an accrual's instructions, docs/performance.md).
+PostgreSQL cannot store NUL in text (SQLite can), and neither database can store a lone
+surrogate (it is not Unicode text), so such a name, e-mail or rule field would otherwise
+fail deep in a transaction as a server fault. One check at the door covers every endpoint
+and page alike: the path, the query, the headers, form fields and JSON bodies. The common
+case costs substring searches of the raw strings and the body's bytes; only a request that
+has a NUL (or a JSON escape that may be one, or a surrogate) is parsed to name the field
+(1.3 % of an accrual's instructions, docs/performance.md).
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from flask import Flask, request
 from engine.errors import InvalidInput, Problem
 
 MESSAGE = "must not contain NUL characters"
+SURROGATE = "must be Unicode text (it holds an unpaired surrogate)"
 
 
 def install_text_guard(app: Flask) -> None:
@@ -46,25 +49,38 @@ def refuse_nul_characters() -> None:
         for name, value in request.form.items(multi=True):
             if "\x00" in name or "\x00" in value:
                 raise InvalidInput([Problem(name, MESSAGE)])
-    if b"\\u0000" in data and request.is_json:
+    if (b"\\u0000" in data or b"\\ud" in data or b"\\uD" in data) and request.is_json:
         try:
-            found = _nul_path(json.loads(data))
+            found = _bad_text(json.loads(data))
         except ValueError:
             return  # not JSON at all: the view's parser says so
         if found is not None:
-            raise InvalidInput([Problem(found or "request", MESSAGE)])
+            path, message = found
+            raise InvalidInput([Problem(path or "request", message)])
 
 
-def _nul_path(value, path: str = "") -> str | None:
-    """The dotted path of the first text holding a NUL (a key or a value), or None."""
+def _bad_text(value, path: str = "") -> tuple[str, str] | None:
+    """(dotted path, message) of the first text (a key or a value) holding a NUL or an
+    unpaired surrogate, or None. (A surrogate pair, such as an emoji, was joined by the
+    JSON parser and is ordinary text.)"""
     if isinstance(value, str):
-        return path if "\x00" in value else None
+        return (path, _text_problem(value)) if _text_problem(value) else None
     items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
     for key, inner in items:
         where = f"{path}.{key}" if path else str(key)
-        if "\x00" in str(key):
-            return where
-        found = _nul_path(inner, where)
+        if isinstance(key, str) and _text_problem(key):
+            return where, _text_problem(key)
+        found = _bad_text(inner, where)
         if found is not None:
             return found
+    return None
+
+
+def _text_problem(text: str) -> str | None:
+    if "\x00" in text:
+        return MESSAGE
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return SURROGATE
     return None

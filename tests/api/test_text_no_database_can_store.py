@@ -1,5 +1,6 @@
-"""Text with a NUL character is refused with a 422 naming where it came in, on every kind of
-endpoint and page, and changes nothing (PostgreSQL could not store it: a fault before)."""
+"""Text no database can store (a NUL character; in JSON, an unpaired surrogate) is refused
+with a 422 naming where it came in, on every kind of endpoint and page, and changes nothing
+(PostgreSQL could not store a NUL, neither database a lone surrogate: a fault before)."""
 import pytest
 
 from engine.members import find_members
@@ -53,3 +54,26 @@ def test_a_page_form_with_a_nul_gets_a_refusal_page(client):
                                                    "password": PASSWORD})
     assert refused.status_code == 422 and "text/html" in refused.content_type
     assert "Email: must not contain NUL characters." in refused.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("raw, field", [(b'{"full_name": "A\\ud800B", "email": "a@example.org"}', "full_name"),
+                                        (b'{"full_name": "A", "email": "a\\uDFFF@example.org"}', "email"),
+                                        (b'{"full_name": "A", "\\ud83d": 1}', "\ud83d")])
+def test_an_unpaired_surrogate_in_json_is_refused_naming_the_field(client, staff_headers, database, raw, field):
+    response = client.post("/v1/staff/members", data=raw, headers=staff_headers("support"),
+                           content_type="application/json")
+    assert response.status_code == 422
+    assert response.json["errors"] == {field: ["must be Unicode text (it holds an unpaired surrogate)"]}
+    assert find_members(database, "a") == []
+
+
+def test_a_surrogate_pair_is_ordinary_text(client, staff_headers):
+    response = client.post("/v1/staff/members", data=b'{"full_name": "Ada \\ud83d\\ude00", "email": "a@example.org"}',
+                           headers=staff_headers("support"), content_type="application/json")
+    assert response.status_code == 201 and response.json["full_name"] == "Ada \U0001F600"
+
+
+def test_a_sign_in_with_an_unpaired_surrogate_is_refused_before_any_lookup(client):
+    response = client.post("/v1/member/sessions", data=b'{"email": "a\\udfff@example.org", "password": "x"}',
+                           content_type="application/json")
+    assert response.status_code == 422 and "unpaired surrogate" in response.json["message"]
