@@ -11,12 +11,12 @@ programme, positive amounts, unique line numbers, ...) the engine checks.
 from __future__ import annotations
 
 import decimal
-from datetime import UTC
 
 import marshmallow as ma
 from marshmallow import fields
 
 from api.schemas import InputSchema
+from engine import instants
 from engine.ledger.basket import CHANNELS, Basket, BasketLine
 from engine.ledger.commands import RefundLine, RefundReceipt
 
@@ -46,11 +46,15 @@ class Instant(fields.AwareDateTime):
     invariant check recomputes from the stored, UTC value."""
 
     def __init__(self, **kwargs):
-        super().__init__(error_messages={"invalid_awareness": "Must include a time zone, e.g. "
-                                         "2026-03-02T10:15:00+01:00 or 2026-03-02T09:15:00Z."}, **kwargs)
+        super().__init__(error_messages={
+            "invalid_awareness": "Must include a time zone, e.g. 2026-03-02T10:15:00+01:00 or 2026-03-02T09:15:00Z.",
+            "out_of_range": f"Must be an instant {instants.RANGE_TEXT}."}, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        return super()._deserialize(value, attr, data, **kwargs).astimezone(UTC)
+        instant = instants.in_utc(super()._deserialize(value, attr, data, **kwargs))
+        if instant is None:
+            raise self.make_error("out_of_range")
+        return instant
 
 
 def _whole(**kwargs) -> fields.Integer:

@@ -83,7 +83,7 @@ class MemberFactsSchema(InputSchema):
     """A hypothetical member for simulation."""
 
     tier_code = fields.String()
-    enrolled_at = fields.AwareDateTime()
+    enrolled_at = Instant()
     birthday = fields.Date()
     first_purchase = fields.Boolean()
     segments = fields.List(fields.String())

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from engine.errors import Problem
+from engine import instants
 from engine.ledger.allocation import split_proportionally
 from engine.programme import ProgrammeSettings
 
@@ -101,10 +102,9 @@ def validate_basket(basket: Basket, settings: ProgrammeSettings, *, now: datetim
          "name the member by exactly one of member_id and card_number")
     need(basket.currency == settings.currency, "currency",
          f"the programme runs in {settings.currency}, not {basket.currency!r}")
-    occurred = basket.occurred_at
-    need(isinstance(occurred, datetime) and occurred.tzinfo is not None, "occurred_at",
-         "must be an instant with a time zone")
-    if isinstance(occurred, datetime) and occurred.tzinfo is not None:
+    occurred = instants.in_utc(basket.occurred_at)
+    need(occurred is not None, "occurred_at", f"must be an instant with a time zone, {instants.RANGE_TEXT}")
+    if occurred is not None:
         need(occurred <= now + MAX_CLOCK_SKEW, "occurred_at", "lies in the future")
     need(basket.channel in CHANNELS, "channel", f"must be one of {', '.join(CHANNELS)}")
     need(0 < len(basket.lines) <= MAX_LINES, "lines", f"a basket has 1 to {MAX_LINES} lines")

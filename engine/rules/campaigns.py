@@ -23,6 +23,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from engine import instants
 from engine.database import Database, insert_unique, is_postgres, postgresql_row
 from engine.errors import Conflict, InvalidState, Problem, not_found, refuse_if
 from engine.orm.rules import CampaignBudgetSliceRow, CampaignRow, SegmentRow
@@ -52,9 +53,12 @@ def create_campaign(db: Database, *, code: str, name: str, starts_at: datetime, 
         problems.append(Problem("code", "must be 1 to 64 lower-case letters, digits, '-' or '_'"))
     if not (isinstance(name, str) and 0 < len(name.strip()) <= 200):
         problems.append(Problem("name", "must be a text of 1 to 200 characters"))
-    if not (isinstance(starts_at, datetime) and isinstance(ends_at, datetime) and starts_at.tzinfo
-            and ends_at.tzinfo and starts_at < ends_at):
-        problems.append(Problem("ends_at", "must be an instant after starts_at (both with a time zone)"))
+    starts, ends = instants.in_utc(starts_at), instants.in_utc(ends_at)
+    for field, instant in (("starts_at", starts), ("ends_at", ends)):
+        if instant is None:
+            problems.append(Problem(field, f"must be an instant with a time zone, {instants.RANGE_TEXT}"))
+    if starts and ends and not starts < ends:
+        problems.append(Problem("ends_at", "must be an instant after starts_at"))
     if budget is not None and not (isinstance(budget, int) and not isinstance(budget, bool) and 0 < budget <= 10**12):
         problems.append(Problem("budget", "must be a whole number of points from 1 to 10^12"))
     if not (isinstance(holdout_share, Decimal) and holdout_share.is_finite() and 0 <= holdout_share < 1

@@ -80,3 +80,13 @@ def test_an_unexpected_error_reveals_nothing_but_a_request_id(client):
     assert response.json["error"] == "internal_error"
     assert "till-42-request-0001" in response.json["message"]
     assert "secret_module" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("field, instant", [("starts_at", "0001-01-01T00:00:00+01:00"),
+                                           ("ends_at", "9999-12-31T23:59:59-01:00"),
+                                           ("starts_at", "1899-12-31T23:59:59Z")])
+def test_an_instant_at_the_edge_of_the_calendar_is_refused_naming_the_field(client, staff_headers, field, instant):
+    body = {"code": "c", "name": "C", "starts_at": "2026-01-01T00:00:00Z", "ends_at": "2027-01-01T00:00:00Z"}
+    response = client.post("/v1/staff/campaigns", json=body | {field: instant}, headers=staff_headers("marketer"))
+    assert response.status_code == 422
+    assert response.json["errors"] == {field: ["Must be an instant from the year 1900 to 9000."]}

@@ -26,6 +26,8 @@ def refused_at(page, field: str, said: str) -> None:
 @pytest.mark.parametrize("change, field, said", [
     ({"starts": "soon"}, "starts", "Give a date, such as 2026-07-01."),
     ({"ends": "31/12/2026"}, "ends", "Give a date, such as 2026-07-01."),
+    ({"ends": "9999-12-31T23:59:59-05:00"}, "ends", "Must be an instant with a time zone, from the year 1900 to 9000."),
+    ({"starts": "0001-01-01"}, "starts", "Must be an instant with a time zone, from the year 1900 to 9000."),
     ({"holdout": "ten"}, "holdout", "Must be a percentage from 0 to below 100 with at most two decimals"),
     ({"holdout": "150"}, "holdout", "Must be a percentage from 0 to below 100"),
     ({"holdout": "12.345"}, "holdout", "with at most two decimals"),

@@ -1,6 +1,6 @@
 """Inputs at the edges: offsets, huge numbers, ambiguous members, odd refunds."""
 from dataclasses import replace
-from datetime import timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -28,6 +28,17 @@ def test_an_absurdly_large_amount_is_refused_not_crashed_on(database, clock, mak
     with refused_unchanged(database, InvalidInput) as refusal:
         earn_points(database, basket, caller="S1-T1", idempotency_key=new_key(), now=clock())
     assert [p.field for p in refusal.value.problems] == ["lines.0.amount_minor"]
+
+
+@pytest.mark.parametrize("occurred_at", [datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=1))),
+                                         datetime(1899, 12, 31, 23, 59, tzinfo=timezone.utc),
+                                         datetime(2026, 3, 2, 10, 0)])
+def test_a_sale_time_without_a_zone_or_at_the_calendars_edge_is_refused(database, clock, make_member, make_basket,
+                                                                         occurred_at):
+    basket = replace(make_basket(make_member(), 1000), occurred_at=occurred_at)
+    with refused_unchanged(database, InvalidInput) as refusal:
+        earn_points(database, basket, caller="S1-T1", idempotency_key=new_key(), now=clock())
+    assert [p.field for p in refusal.value.problems] == ["occurred_at"]
 
 
 def test_a_line_number_beyond_what_a_receipt_line_can_hold_is_refused(database, clock, make_member, make_basket):

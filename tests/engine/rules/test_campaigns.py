@@ -1,5 +1,5 @@
 """Campaigns: time box, target segment, stable holdout, and budgets taken from slices."""
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -82,6 +82,17 @@ def test_invalid_campaigns_are_refused_with_every_problem(database, clock):
         create_campaign(database, code="Bad Code", name="", starts_at=clock(), ends_at=clock(), budget=0,
                         holdout_share=Decimal("1"), now=clock())
     assert {p.field for p in refused.value.problems} == {"code", "name", "ends_at", "budget", "holdout_share"}
+
+
+@pytest.mark.parametrize("field, instant", [
+    ("starts_at", datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=1)))),
+    ("ends_at", datetime(9999, 12, 31, 23, 59, tzinfo=timezone(timedelta(hours=-5)))),
+    ("starts_at", datetime(2026, 6, 1))])
+def test_a_campaign_time_without_a_zone_or_at_the_calendars_edge_is_refused(database, clock, field, instant):
+    times = {"starts_at": clock(), "ends_at": clock() + timedelta(days=30)} | {field: instant}
+    with pytest.raises(InvalidInput) as refused:
+        create_campaign(database, code="summer", name="Summer", now=clock(), **times)
+    assert [p.field for p in refused.value.problems] == [field]
 
 
 @pytest.mark.parametrize("share", ["NaN", "sNaN", "Infinity", "-0.1", "0.12345"])
