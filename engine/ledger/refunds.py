@@ -21,6 +21,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from engine import instants
 from engine.database import Database
 from engine.errors import NotFound, Problem, RefundExceedsPurchase, RefundWouldOverdraw, refuse_if
 from engine.ledger.accounts import lock_member_account, post_transaction
@@ -135,9 +136,10 @@ def _command_problems(command: RefundReceipt, now: datetime) -> list[Problem]:
         seen.add(line.line_no)
         if not is_quantity(line.quantity):
             problems.append(Problem(f"lines.{index}.quantity", "must be a positive number with at most 3 decimals"))
-    if command.occurred_at.tzinfo is None:
-        problems.append(Problem("occurred_at", "must be an instant with a time zone"))
-    elif command.occurred_at > now + MAX_CLOCK_SKEW:
+    occurred = instants.in_utc(command.occurred_at)
+    if occurred is None:
+        problems.append(Problem("occurred_at", f"must be an instant with a time zone, {instants.RANGE_TEXT}"))
+    elif occurred > now + MAX_CLOCK_SKEW:
         problems.append(Problem("occurred_at", "lies in the future"))
     return problems
 
