@@ -51,7 +51,7 @@ def refuse_nul_characters() -> None:
                 raise InvalidInput([Problem(name, MESSAGE)])
     if (b"\\u0000" in data or b"\\ud" in data or b"\\uD" in data) and request.is_json:
         try:
-            found = _bad_text(json.loads(data))
+            found = bad_text(json.loads(data))
         except ValueError:
             return  # not JSON at all: the view's parser says so
         if found is not None:
@@ -59,9 +59,9 @@ def refuse_nul_characters() -> None:
             raise InvalidInput([Problem(path or "request", message)])
 
 
-def _bad_text(value, path: str = "") -> tuple[str, str] | None:
-    """(dotted path, message) of the first text (a key or a value) holding a NUL or an
-    unpaired surrogate, or None. (A surrogate pair, such as an emoji, was joined by the
+def bad_text(value, path: str = "") -> tuple[str, str] | None:
+    """(dotted path, message) of the first text (a key or a value) of parsed JSON holding a
+    NUL or an unpaired surrogate, or None (the command line checks its JSON files with it). (A surrogate pair, such as an emoji, was joined by the
     JSON parser and is ordinary text.)"""
     if isinstance(value, str):
         return (path, _text_problem(value)) if _text_problem(value) else None
@@ -70,7 +70,7 @@ def _bad_text(value, path: str = "") -> tuple[str, str] | None:
         where = f"{path}.{key}" if path else str(key)
         if isinstance(key, str) and _text_problem(key):
             return where, _text_problem(key)
-        found = _bad_text(inner, where)
+        found = bad_text(inner, where)
         if found is not None:
             return found
     return None

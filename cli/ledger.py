@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 from api.schemas import problems_of
 from api.schemas.ledger import BasketSchema, RefundLineSchema, RefundSchema
+from api.text_guard import bad_text
 from cli.runtime import Runtime, emit, emit_one, json_option, pass_runtime
 from engine.errors import InvalidInput, Problem
 from engine.ledger.adjustments import adjust_points
@@ -124,14 +125,20 @@ def load_input(schema: ma.Schema, data, *, root: str):
 
 
 def read_json(stream, *, what: str):
-    """The JSON document in ``stream``; refuses text that is not JSON, saying where it breaks."""
+    """The JSON document in ``stream``; refuses text that is not JSON, saying where it breaks,
+    and text no database can store (a NUL, an unpaired surrogate), naming where it is."""
     try:
-        return json.loads(stream.read(), parse_float=Decimal)
+        data = json.loads(stream.read(), parse_float=Decimal)
     except json.JSONDecodeError as error:
         raise InvalidInput([Problem(what, f"is not valid JSON: {error.msg} at line {error.lineno} "
                                           f"column {error.colno}")]) from error
     except UnicodeDecodeError as error:
         raise InvalidInput([Problem(what, f"is not UTF-8 text ({error.reason})")]) from error
+    found = bad_text(data)
+    if found is not None:
+        path, message = found
+        raise InvalidInput([Problem(f"{what}.{path}" if path else what, message)])
+    return data
 
 
 def show(result, *, as_json: bool, **for_people) -> None:

@@ -107,3 +107,13 @@ def test_a_campaign_is_ended_from_the_command_line(run_cli, run_json):
     assert ended.exit_code == 0 and ended.output.startswith("campaign summer ends at ")
     again = run_cli("campaigns", "end", "summer")
     assert again.exit_code == 1 and "[campaign_ended]" in again.output
+
+
+@pytest.mark.parametrize("raw, field", [('[{"key": "tea", "name": "T\\u0000"}]', "rules.0.name"),
+                                        ('[{"key": "tea", "name": "T\\ud800"}]', "rules.0.name")])
+def test_a_rules_file_with_text_no_database_can_store_is_refused_naming_where(run_cli, run_json, tmp_path, raw, field):
+    path = tmp_path / "rules.json"
+    path.write_text(raw)
+    refused = run_cli("rules", "import", str(path))
+    assert refused.exit_code == 1 and f"{field}:" in refused.output and "Traceback" not in refused.output
+    assert exported_keys(run_cli) == [] and run_json("rules", "versions") == []
