@@ -131,6 +131,7 @@ def test_a_member_sees_their_tier_and_redeems_a_reward_for_a_voucher_code(driver
                  TierPolicy(), now=clock())
     create_reward(database, code="MUG", name="Coffee mug", points_price=500, valid_from=clock(), now=clock())
     sign_in(driver, server, ada.email)
+    WebDriverWait(driver, 10).until(seen.presence_of_element_located((By.ID, "tier-name")))  # the home page is in
     assert text(driver, "tier-name") == "Basic"
     assert "more qualifying points by" in text(driver, "tier-next") and "to reach Silver" in text(driver, "tier-next")
     driver.find_element(By.XPATH, "//button[@aria-label='Redeem Coffee mug for 500 points']").click()
