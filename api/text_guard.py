@@ -61,15 +61,17 @@ def refuse_nul_characters() -> None:
 
 def bad_text(value, path: str = "") -> tuple[str, str] | None:
     """(dotted path, message) of the first text (a key or a value) of parsed JSON holding a
-    NUL or an unpaired surrogate, or None (the command line checks its JSON files with it). (A surrogate pair, such as an emoji, was joined by the
-    JSON parser and is ordinary text.)"""
+    NUL or an unpaired surrogate, or None; the command line checks its JSON files with it too.
+    (A surrogate pair, such as an emoji, was joined by the JSON parser: it is ordinary text.)"""
     if isinstance(value, str):
-        return (path, _text_problem(value)) if _text_problem(value) else None
+        problem = _text_problem(value)
+        return (path, problem) if problem else None
     items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
     for key, inner in items:
         where = f"{path}.{key}" if path else str(key)
-        if isinstance(key, str) and _text_problem(key):
-            return where, _text_problem(key)
+        problem = _text_problem(key) if isinstance(key, str) else None
+        if problem:
+            return where, problem
         found = bad_text(inner, where)
         if found is not None:
             return found

@@ -52,12 +52,13 @@ def create_staff_account(db: Database, *, username: str, full_name: str, passwor
         problems.append(Problem("full_name", "must be 1 to 200 characters"))
     problems += _role_problems(roles)
     refuse_if(problems)
+    taken = Conflict(f"staff username {username!r} is taken", code="username_taken")
     with db.transaction() as session:
         if session.scalar(sa.select(StaffAccountRow.id).where(StaffAccountRow.username == username)):
-            raise Conflict(f"staff username {username!r} is taken", code="username_taken")
+            raise taken  # checked first: no password hashed for a name already taken
         row = StaffAccountRow(username=username, full_name=full_name.strip(), password_hash=passwords.hash(password),
                               roles=",".join(sorted(set(roles))), active=True, failed_logins=0, created_at=now)
-        insert_unique(session, row, Conflict(f"staff username {username!r} is taken", code="username_taken"))
+        insert_unique(session, row, taken)  # taken meanwhile by a concurrent request
         return _account(row)
 
 

@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Protocol
 
-from engine.errors import Problem
 from engine import instants
+from engine.errors import Problem
 from engine.ledger.allocation import split_proportionally
 from engine.programme import ProgrammeSettings
 
@@ -97,7 +97,7 @@ def validate_basket(basket: Basket, settings: ProgrammeSettings, *, now: datetim
         if not ok:
             problems.append(Problem(where, message))
 
-    need(_is_text(basket.receipt_number, 64), "receipt_number", "must be a text of 1 to 64 characters")
+    need(is_text(basket.receipt_number, 64), "receipt_number", "must be a text of 1 to 64 characters")
     need((basket.member_id is None) != (basket.card_number is None), "member",
          "name the member by exactly one of member_id and card_number")
     need(basket.currency == settings.currency, "currency",
@@ -114,14 +114,14 @@ def validate_basket(basket: Basket, settings: ProgrammeSettings, *, now: datetim
         need(_is_int(line.line_no) and 0 < line.line_no <= MAX_LINE_NO and line.line_no not in seen,
              f"{where}.line_no", f"must be a whole number from 1 to {MAX_LINE_NO}, unique in the basket")
         seen.add(line.line_no)
-        need(_is_text(line.sku, 64), f"{where}.sku", "must be a text of 1 to 64 characters")
+        need(is_text(line.sku, 64), f"{where}.sku", "must be a text of 1 to 64 characters")
         need(is_quantity(line.quantity), f"{where}.quantity",
              f"must be a positive number below {MAX_QUANTITY} with at most 3 decimals")
         need(_is_int(line.amount_minor) and 0 <= line.amount_minor <= MAX_LINE_MINOR, f"{where}.amount_minor",
              f"must be a whole number of minor units from 0 to {MAX_LINE_MINOR}")
         for name in ("category", "brand"):
             value = getattr(line, name)
-            need(value is None or _is_text(value, 64), f"{where}.{name}", "must be a text of 1 to 64 characters")
+            need(value is None or is_text(value, 64), f"{where}.{name}", "must be a text of 1 to 64 characters")
     if not problems:
         need(_is_int(basket.paid_with_points_minor)
              and 0 <= basket.paid_with_points_minor <= basket.total_minor,
@@ -135,7 +135,8 @@ def is_quantity(value) -> bool:
             and value == value.quantize(Decimal("0.001")))
 
 
-def _is_text(value, limit: int) -> bool:
+def is_text(value, limit: int) -> bool:
+    """Whether ``value`` is a text of 1 to ``limit`` characters without spaces around it."""
     return isinstance(value, str) and 0 < len(value) <= limit and value == value.strip()
 
 

@@ -22,6 +22,7 @@ from engine.errors import (HoldAlreadyResolved, HoldExpired, InsufficientPoints,
                            refuse_if)
 from engine.ledger import bulk
 from engine.ledger.accounts import lock_member_account, post_transaction
+from engine.ledger.basket import is_text
 from engine.ledger.commands import CaptureHold, HoldCaptured, HoldPlaced, HoldVoided, PlaceHold, VoidHold
 from engine.ledger.idempotency import run_idempotent
 from engine.ledger.lots import SPENDING_ORDER, consume, holdings, member_lots, take_unreserved
@@ -176,8 +177,7 @@ def capture_reserved(session: Session, hold: HoldRow, account, points: int, *, n
 
 def _receipt_problems(receipt_number: str | None) -> list[Problem]:
     """The sale a hold pays for is optional, but a receipt number it names is one a receipt can have."""
-    if receipt_number is None or (isinstance(receipt_number, str) and 0 < len(receipt_number) <= 64
-                                  and receipt_number == receipt_number.strip()):
+    if receipt_number is None or is_text(receipt_number, 64):
         return []
     return [Problem("receipt_number", "must be a text of 1 to 64 characters")]
 

@@ -58,8 +58,9 @@ def record_referral(db: Database, *, referrer_id: str, referred_id: str, referre
     refuse_if(problems)
     with db.transaction() as session:
         referrer, referred = (_member(session, referrer_id), _member(session, referred_id))
+        already = Conflict(f"member {referred_id} was already referred", code="already_referred")
         if session.scalar(sa.select(ReferralRow.id).where(ReferralRow.referred_id == referred.id)) is not None:
-            raise Conflict(f"member {referred_id} was already referred", code="already_referred")
+            raise already
         if session.scalar(sa.select(ReceiptRow.id).where(ReceiptRow.member_id == referred.id).limit(1)) is not None:
             raise InvalidState(f"member {referred_id} has already made a purchase", code="already_purchased")
         chain = referrer.id
@@ -70,7 +71,7 @@ def record_referral(db: Database, *, referrer_id: str, referred_id: str, referre
             chain = session.scalar(sa.select(ReferralRow.referrer_id).where(ReferralRow.referred_id == chain))
         row = ReferralRow(referrer_id=referrer.id, referred_id=referred.id, referrer_points=referrer_points,
                           referred_points=referred_points, min_total_minor=min_total_minor, created_at=now)
-        insert_unique(session, row, Conflict(f"member {referred_id} was already referred", code="already_referred"))
+        insert_unique(session, row, already)  # recorded meanwhile by a concurrent request
         return Referral(referrer_id, referred_id, referrer_points, referred_points, min_total_minor, None)
 
 

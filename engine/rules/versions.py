@@ -99,10 +99,15 @@ def _save_draft(session: Session, definition: dict, now: datetime, actor: str | 
                                 .where(RuleVersionRow.rule_key == rule.key)) or 0
         draft = RuleVersionRow(rule_key=rule.key, version=latest + 1, status="draft", created_at=now)
     draft.definition, draft.digest, draft.actor = canonical, _digest(canonical), actor
-    # a new version number taken meanwhile (the same form sent twice at once) is a clash
-    insert_unique(session, draft, Conflict(f"rule {rule.key!r} was changed by another request at the same "
-                                           "moment; look at its versions and try again", code="rule_changed"))
+    insert_unique(session, draft, _changed_meanwhile(rule.key))
     return draft
+
+
+def _changed_meanwhile(rule_key: str) -> Conflict:
+    """The refusal when a new version's number was taken by a concurrent request (the same
+    form sent twice at once)."""
+    return Conflict(f"rule {rule_key!r} was changed by another request at the same moment; look at its "
+                    "versions and try again", code="rule_changed")
 
 
 def _publish(session: Session, rule_keys: list[str], now: datetime, actor: str | None) -> list[RuleVersionRow]:
@@ -150,8 +155,7 @@ def rollback_rule(db: Database, rule_key: str, version: int, *, now: datetime,
         _end_current(session, rule_key, now, "superseded")
         row = RuleVersionRow(rule_key=rule_key, version=latest + 1, status="published", definition=old.definition,
                              digest=old.digest, created_at=now, published_at=now, actor=actor)
-        insert_unique(session, row, Conflict(f"rule {rule_key!r} was changed by another request at the same "
-                                             "moment; look at its versions and try again", code="rule_changed"))
+        insert_unique(session, row, _changed_meanwhile(rule_key))
         return _version(row)
 
 
