@@ -510,7 +510,6 @@ def members():
 @staff_page("members.read")
 def member(member_id: str):
     db = database()
-    get_member(db, member_id)  # an unknown member is a page not found, also for a form
     if request.method == "POST":
         require_permission(g.principal, "adjustments.request")
         values = {k: request.form.get(k, "").strip() for k in ("points", "reason")}

@@ -96,3 +96,10 @@ def test_a_marketer_reads_a_members_attributes_but_cannot_change_them(console_as
     refused = marketer.submit(page, {}, to=f"{page}/attributes/status/remove")
     assert refused.status_code == 403
     assert member_attributes(database, member.public_id) == {"status": "student"}
+
+
+def test_an_unknown_member_is_a_page_not_found_also_for_its_forms(console_as):
+    support = console_as("support")
+    assert support.get("/console/members/MNOSUCH").status_code == 404
+    refused = support.submit("/console/members", {"points": "ten", "reason": "x"}, to="/console/members/MNOSUCH")
+    assert refused.status_code == 404 and "Page not found" in text_of(refused)
