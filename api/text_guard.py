@@ -7,7 +7,7 @@ fail deep in a transaction as a server fault. One check at the door covers every
 and page alike: the path, the query, the headers, form fields and JSON bodies. The common
 case costs substring searches of the raw strings and the body's bytes; only a request that
 has a NUL (or a JSON escape that may be one, or a surrogate) is parsed to name the field
-(1.3 % of an accrual's instructions, docs/performance.md).
+(about 1 % of an accrual's instructions, docs/performance.md).
 """
 from __future__ import annotations
 
