@@ -13,7 +13,7 @@ from flask_smorest import Blueprint
 
 from api.auth import BEARER_AUTH, staff_only
 from api.context import database, now
-from api.schemas.rules import (CampaignInSchema, CampaignSchema, EvaluationSchema, ExportFilterSchema, ImportSchema,
+from api.schemas.rules import (CampaignChangeSchema, CampaignInSchema, CampaignSchema, EvaluationSchema, ExportFilterSchema, ImportSchema,
                                PublishSchema, ReferralInSchema, ReferralSchema, RollbackSchema, RuleSchema, RuleVersionFilterSchema, RuleVersionSchema,
                                SegmentInSchema, SegmentMembersSchema, SegmentUploadSchema, SimulationSchema,
                                ValidationReportSchema)
@@ -141,6 +141,17 @@ def campaign_list():
 def create_campaign(body):
     """A time-boxed campaign with an optional budget, target segment and holdout share."""
     return campaigns.create_campaign(database(), now=now(), **body)
+
+
+@blp.route("/campaigns/<code>", methods=["PATCH"])
+@staff_only("programme.write")
+@blp.doc(**AUTH)
+@blp.arguments(CampaignChangeSchema())
+@blp.response(200, CampaignSchema)
+def change_campaign(body, code):
+    """Change a campaign that has not ended: its name, its end (after its start and after
+    now), its budget (raised, or cut to no less than it has given). Only the fields sent change."""
+    return campaigns.change_campaign(database(), code, now=now(), **body)
 
 
 @blp.route("/campaigns/<code>/end", methods=["POST"])

@@ -178,6 +178,19 @@ def create(runtime: Runtime, code, name, starts_at: datetime, ends_at: datetime,
     click.echo(f"campaign {c.code} created")
 
 
+@campaigns_group.command("change")
+@click.argument("code")
+@click.option("--name")
+@click.option("--ends", "ends_at", type=IsoInstant(), help="A new end, after the start and after now")
+@click.option("--budget", type=int, help="The new total budget, at least what the campaign has given")
+@pass_runtime
+def change(runtime: Runtime, code: str, name: str | None, ends_at: datetime | None, budget: int | None) -> None:
+    """Change campaign CODE's name, end or budget; what is not given stays."""
+    c = campaigns.change_campaign(runtime.db, code, name=name, ends_at=ends_at, budget=budget, now=runtime.now())
+    budget_text = "no budget" if c.budget is None else f"budget {c.budget} ({c.budget_used} given)"
+    click.echo(f"campaign {c.code}: {c.name}, until {c.ends_at.isoformat()}, {budget_text}")
+
+
 @campaigns_group.command("end")
 @click.argument("code")
 @pass_runtime

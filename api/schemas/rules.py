@@ -178,6 +178,13 @@ class CampaignInSchema(InputSchema):
                           metadata={"description": "share of eligible members held out, e.g. \"0.1\""})
 
 
+class CampaignChangeSchema(InputSchema):
+    name = fields.String(validate=_name)
+    ends_at = Instant(metadata={"description": "a new end, after the start and after now"})
+    budget = _whole(metadata={"description": "the new total budget (only a campaign created with one); "
+                                             "at least what it has given"})
+
+
 class CampaignSchema(ma.Schema):
     code = fields.String(required=True)
     name = fields.String(required=True)

@@ -380,6 +380,49 @@ def campaign_list():
                            errors=errors, now=now()), 422 if errors else 200
 
 
+@bp.route("/campaigns/<code>", methods=["GET", "POST"])
+@staff_page("programme.read")
+def campaign_page(code: str):
+    campaign = campaigns.get_campaign(database(), code)
+    values = {"name": campaign.name, "ends": _instant_text(campaign.ends_at),
+              "budget": "" if campaign.budget is None else str(campaign.budget)}
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        require_permission(g.principal, "programme.write")
+        values = {k: request.form.get(k, "").strip() for k in ("name", "ends", "budget")}
+        # only what differs from the campaign is a change (a date shown for an end is not
+        # to move an end at another hour of that day)
+        change: dict = {}
+        if values["name"] != campaign.name:
+            change["name"] = values["name"]
+        if values["ends"] != _instant_text(campaign.ends_at):
+            try:
+                change["ends_at"] = _instant(values["ends"])
+            except ValueError:
+                errors["ends"] = ["Give a date, such as 2026-07-01."]
+        if values["budget"] != ("" if campaign.budget is None else str(campaign.budget)):
+            if values["budget"].isdecimal():
+                change["budget"] = int(values["budget"])
+            else:
+                errors["budget"] = ["Must be a whole number of points."]
+        if not errors:
+            try:
+                changed = campaigns.change_campaign(database(), code, now=now(), **change)
+            except InvalidInput as refusal:
+                errors = field_errors(refusal, rename={"ends_at": "ends", "campaign": "name"})
+            else:
+                flash(f"Campaign {changed.code} is changed.")
+                return redirect(url_for("console.campaign_list"))
+    return render_template("console/campaign.html", campaign=campaign, values=values, errors=errors,
+                           now=now()), 422 if errors else 200
+
+
+def _instant_text(instant: datetime) -> str:
+    """An instant as the campaign forms take it: the date alone at midnight UTC."""
+    utc = instant.astimezone(ZoneInfo("UTC"))
+    return utc.date().isoformat() if utc.time() == datetime.min.time() else utc.isoformat()
+
+
 @bp.route("/campaigns/<code>/end", methods=["POST"])
 @staff_page("programme.write")
 def campaign_end(code: str):

@@ -51,16 +51,15 @@ def create_campaign(db: Database, *, code: str, name: str, starts_at: datetime, 
     problems = []
     if not (isinstance(code, str) and KEY.match(code)):
         problems.append(Problem("code", "must be 1 to 64 lower-case letters, digits, '-' or '_'"))
-    if not (isinstance(name, str) and 0 < len(name.strip()) <= 200):
-        problems.append(Problem("name", "must be a text of 1 to 200 characters"))
+    _check_name(name, problems)
     starts, ends = instants.in_utc(starts_at), instants.in_utc(ends_at)
     for field, instant in (("starts_at", starts), ("ends_at", ends)):
         if instant is None:
             problems.append(Problem(field, f"must be an instant with a time zone, {instants.RANGE_TEXT}"))
     if starts and ends and not starts < ends:
         problems.append(Problem("ends_at", "must be an instant after starts_at"))
-    if budget is not None and not (isinstance(budget, int) and not isinstance(budget, bool) and 0 < budget <= 10**12):
-        problems.append(Problem("budget", "must be a whole number of points from 1 to 10^12"))
+    if budget is not None:
+        _check_budget(budget, problems)
     if not (isinstance(holdout_share, Decimal) and holdout_share.is_finite() and 0 <= holdout_share < 1
             and holdout_share == holdout_share.quantize(Decimal("0.0001"))):
         problems.append(Problem("holdout_share", "must be a fraction from 0 to below 1 with at most 4 decimals"))
@@ -75,10 +74,72 @@ def create_campaign(db: Database, *, code: str, name: str, starts_at: datetime, 
                           segment_code=segment_code, holdout_share=holdout_share, created_at=now)
         insert_unique(session, row, Conflict(f"campaign {code!r} already exists", code="duplicate_campaign"))
         if budget is not None:
-            count = min(slices, budget)
-            sizes = [budget // count + (1 if i < budget % count else 0) for i in range(count)]
-            session.add_all(CampaignBudgetSliceRow(campaign_id=row.id, slice_no=i, size=size, used=0)
-                            for i, size in enumerate(sizes))
+            _add_slices(session, row.id, budget, first_no=0, slices=slices)
+        session.flush()
+        return _campaign(session, row)
+
+
+def change_campaign(db: Database, code: str, *, now: datetime, name: str | None = None,
+                    ends_at: datetime | None = None, budget: int | None = None) -> Campaign:
+    """Change what is given of a campaign that has not ended: its ``name``; its end
+    (``ends_at``, later or earlier, but after its start and after ``now``; to end it now, use
+    :func:`end_campaign`); its ``budget`` (raised or cut, never below what it has given).
+    Refuses every problem at once and changes nothing then.
+
+    A raise adds slices, so no accrual waits for it. A cut takes room from the slices with
+    room, highest slice first, and locks them until it commits: an accrual at that moment
+    skips them and may get less than its bonus (recorded as capped by ``campaign_budget``).
+    A campaign created without a budget cannot be given one: what it gave before was never
+    counted."""
+    problems: list[Problem] = []
+    if name is None and ends_at is None and budget is None:
+        problems.append(Problem("campaign", "give a new name, end or budget"))
+    if name is not None:
+        _check_name(name, problems)
+    ends = None if ends_at is None else instants.in_utc(ends_at)
+    if ends_at is not None and ends is None:
+        problems.append(Problem("ends_at", f"must be an instant with a time zone, {instants.RANGE_TEXT}"))
+    if budget is not None:
+        _check_budget(budget, problems)
+    refuse_if(problems)
+    with db.transaction() as session:
+        row = session.scalar(sa.select(CampaignRow).where(CampaignRow.code == code).with_for_update())
+        if row is None:
+            raise not_found("campaign", code)
+        if row.ends_at <= now:
+            raise InvalidState(f"campaign {code!r} ended at {row.ends_at.isoformat()}", code="campaign_ended")
+        if ends is not None and not ends > max(now, row.starts_at):
+            problems.append(Problem("ends_at", "must be after the campaign's start and after now "
+                                               "(to end it now, end it)"))
+        if budget is not None and row.budget is None:
+            problems.append(Problem("budget", "the campaign was created without a budget; what it gave "
+                                              "before was not counted, so it cannot be given one"))
+        slices = []
+        if budget is not None and row.budget is not None and budget < row.budget:
+            # the slices are locked first, so that what they say is given is final
+            slices = list(session.scalars(sa.select(CampaignBudgetSliceRow)
+                                          .where(CampaignBudgetSliceRow.campaign_id == row.id)
+                                          .order_by(CampaignBudgetSliceRow.slice_no.desc()).with_for_update()))
+            given = sum(s.used for s in slices)
+            if budget < given:
+                problems.append(Problem("budget", f"must be at least the {given} points the campaign has given"))
+        refuse_if(problems)
+        if name is not None:
+            row.name = name.strip()
+        if ends is not None:
+            row.ends_at = ends_at
+        if budget is not None and row.budget is not None and budget != row.budget:
+            if budget > row.budget:
+                last = session.scalar(sa.select(sa.func.max(CampaignBudgetSliceRow.slice_no))
+                                      .where(CampaignBudgetSliceRow.campaign_id == row.id))
+                _add_slices(session, row.id, budget - row.budget, first_no=last + 1, slices=DEFAULT_SLICES)
+            else:
+                cut = row.budget - budget
+                for slice_row in slices:
+                    taken = min(cut, slice_row.size - slice_row.used)
+                    slice_row.size -= taken
+                    cut -= taken
+            row.budget = budget
         session.flush()
         return _campaign(session, row)
 
@@ -102,6 +163,15 @@ def list_campaigns(db: Database) -> list[Campaign]:
     """Every campaign with the budget used so far, by code."""
     with db.transaction() as session:
         return [_campaign(session, row) for row in session.scalars(sa.select(CampaignRow).order_by(CampaignRow.code))]
+
+
+def get_campaign(db: Database, code: str) -> Campaign:
+    """Campaign ``code`` with the budget used so far; NotFound for an unknown code."""
+    with db.transaction() as session:
+        row = session.scalar(sa.select(CampaignRow).where(CampaignRow.code == code))
+        if row is None:
+            raise not_found("campaign", code)
+        return _campaign(session, row)
 
 
 def held_out(campaign_code: str, member_public_id: str, share: Decimal) -> bool:
@@ -160,6 +230,24 @@ _TAKE_ON_POSTGRESQL = sa.text(
     "      WHERE campaign_id = :campaign AND used < size ORDER BY (slice_no + :shift) % :count "
     "      LIMIT 1 FOR UPDATE SKIP LOCKED) AS pick "
     "WHERE slice.id = pick.id RETURNING LEAST(:wanted, pick.room) AS took")
+
+
+def _check_name(name: object, problems: list[Problem]) -> None:
+    if not (isinstance(name, str) and 0 < len(name.strip()) <= 200):
+        problems.append(Problem("name", "must be a text of 1 to 200 characters"))
+
+
+def _check_budget(budget: object, problems: list[Problem]) -> None:
+    if not (isinstance(budget, int) and not isinstance(budget, bool) and 0 < budget <= 10**12):
+        problems.append(Problem("budget", "must be a whole number of points from 1 to 10^12"))
+
+
+def _add_slices(session: Session, campaign_id: int, points: int, *, first_no: int, slices: int) -> None:
+    """``points`` of budget as up to ``slices`` new slices (as even as whole points allow)."""
+    count = min(slices, points)
+    session.add_all(CampaignBudgetSliceRow(campaign_id=campaign_id, slice_no=first_no + i, used=0,
+                                           size=points // count + (1 if i < points % count else 0))
+                    for i in range(count))
 
 
 def _campaign(session: Session, row: CampaignRow) -> Campaign:

@@ -87,3 +87,32 @@ def test_support_cannot_end_a_campaign(client, marketer, summer, staff_headers, 
     with unchanged(database):
         refused = client.post("/v1/staff/campaigns/summer/end", json={}, headers=support)
     assert refused.status_code == 403
+
+
+def test_a_marketer_raises_a_campaign_budget_and_moves_its_end(client, marketer, summer, clock):
+    client.post("/v1/staff/campaigns", json=summer, headers=marketer)
+    new_end = (clock() + timedelta(days=120)).isoformat()
+    changed = client.patch("/v1/staff/campaigns/summer", json={"budget": 1_500_000, "ends_at": new_end},
+                           headers=marketer)
+    assert changed.status_code == 200, changed.json
+    assert (changed.json["budget"], changed.json["ends_at"], changed.json["name"]) == \
+        (1_500_000, new_end, "Summer double points")
+
+
+def test_a_campaign_change_is_refused_with_its_fields_and_changes_nothing(client, marketer, summer, clock, database,
+                                                                          staff_headers):
+    client.post("/v1/staff/campaigns", json=summer, headers=marketer)
+    support_headers = staff_headers("support")
+    with unchanged(database):
+        wrong = client.patch("/v1/staff/campaigns/summer", json={"budget": "lots", "ends_at": "soon",
+                                                                   "holdout_share": "0.5"}, headers=marketer)
+        past = client.patch("/v1/staff/campaigns/summer", json={"ends_at": (clock() - timedelta(days=1)).isoformat()},
+                            headers=marketer)
+        empty = client.patch("/v1/staff/campaigns/summer", json={}, headers=marketer)
+        unknown = client.patch("/v1/staff/campaigns/winter", json={"budget": 5}, headers=marketer)
+        support = client.patch("/v1/staff/campaigns/summer", json={"budget": 5}, headers=support_headers)
+    assert (wrong.status_code, sorted(wrong.json["errors"])) == (422, ["budget", "ends_at", "holdout_share"])
+    assert (past.status_code, list(past.json["errors"])) == (422, ["ends_at"])
+    assert (empty.status_code, list(empty.json["errors"])) == (422, ["campaign"])
+    assert (unknown.status_code, unknown.json["error"]) == (404, "unknown_campaign")
+    assert support.status_code == 403

@@ -109,6 +109,18 @@ def test_a_campaign_is_ended_from_the_command_line(run_cli, run_json):
     assert again.exit_code == 1 and "[campaign_ended]" in again.output
 
 
+def test_a_campaign_budget_and_end_are_changed_from_the_command_line(run_cli, run_json):
+    run_cli("campaigns", "create", "summer", "--name", "Summer", "--starts", "2026-01-01T00:00:00Z",
+            "--ends", "2099-01-01T00:00:00Z", "--budget", "1000")
+    changed = run_cli("campaigns", "change", "summer", "--budget", "5000", "--ends", "2099-02-01T00:00:00Z")
+    assert changed.exit_code == 0, changed.output
+    assert changed.output == "campaign summer: Summer, until 2099-02-01T00:00:00+00:00, budget 5000 (0 given)\n"
+    (campaign,) = run_json("campaigns", "list")
+    assert (campaign["budget"], campaign["ends_at"]) == (5000, "2099-02-01T00:00:00+00:00")
+    refused = run_cli("campaigns", "change", "summer")
+    assert refused.exit_code == 1 and "campaign: give a new name, end or budget" in refused.output
+
+
 @pytest.mark.parametrize("raw, field", [('[{"key": "tea", "name": "T\\u0000"}]', "rules.0.name"),
                                         ('[{"key": "tea", "name": "T\\ud800"}]', "rules.0.name")])
 def test_a_rules_file_with_text_no_database_can_store_is_refused_naming_where(run_cli, run_json, tmp_path, raw, field):

@@ -5,6 +5,7 @@ from decimal import Decimal
 from engine.audit import list_audit
 from engine.ledger.approvals import list_adjustment_requests
 from engine.ledger.balances import get_balance
+from engine.rules.campaigns import get_campaign
 from engine.settings import update_settings
 from engine.tiers.service import list_tiers
 from tests.web.conftest import text_of
@@ -77,6 +78,43 @@ def test_a_marketer_ends_a_running_campaign_from_its_list(console_as, clock):
     assert "Campaign summer has ended" in text_of(ended) and "End now" not in text_of(ended)
     again = marketer.submit("/console/campaigns", {}, to="/console/campaigns/summer/end")
     assert again.status_code == 409 and "ended at" in text_of(again)
+
+
+def test_a_marketer_raises_a_campaign_budget_and_moves_its_end_on_its_page(console_as, database):
+    marketer = console_as("marketer")
+    marketer.submit("/console/campaigns", {"code": "summer", "name": "Summer", "starts": "2026-01-01",
+                                           "ends": "2099-01-01", "budget": "1000"})
+    assert 'href="/console/campaigns/summer"' in marketer.get("/console/campaigns").get_data(as_text=True)
+    page = marketer.get("/console/campaigns/summer")
+    assert page.status_code == 200 and "Save changes" in text_of(page) and 'value="2099-01-01"' in page.get_data(
+        as_text=True)
+    changed = marketer.submit("/console/campaigns/summer", {"name": "Summer", "ends": "2099-02-01", "budget": "5000"},
+                              follow_redirects=True)
+    assert "Campaign summer is changed." in text_of(changed)
+    campaign = get_campaign(database, "summer")
+    assert (campaign.budget, campaign.ends_at.date().isoformat()) == (5000, "2099-02-01")
+    assert marketer.get("/console/campaigns/winter").status_code == 404
+
+
+def test_an_auditor_reads_a_campaign_page_without_a_form_and_is_refused_a_change(console_as, database):
+    console_as("marketer").submit("/console/campaigns", {"code": "summer", "name": "Summer", "starts": "2026-01-01",
+                                                         "ends": "2099-01-01", "budget": "1000"})
+    auditor = console_as("auditor")
+    page = auditor.get("/console/campaigns/summer")
+    assert page.status_code == 200 and "Save changes" not in text_of(page) and "0 of 1,000" in text_of(page)
+    refused = auditor.submit("/console/campaigns/summer", {"name": "Winter", "ends": "2099-01-01", "budget": "1"})
+    assert refused.status_code == 403 and get_campaign(database, "summer").name == "Summer"
+
+
+def test_an_ended_campaign_page_says_it_can_no_longer_be_changed(console_as):
+    marketer = console_as("marketer")
+    marketer.submit("/console/campaigns", {"code": "summer", "name": "Summer", "starts": "2026-01-01",
+                                           "ends": "2099-01-01"})
+    marketer.submit("/console/campaigns", {}, to="/console/campaigns/summer/end")
+    page = marketer.get("/console/campaigns/summer")
+    assert "can no longer be changed" in text_of(page) and "Save changes" not in text_of(page)
+    refused = marketer.submit("/console/campaigns/summer", {"name": "Later", "ends": "2099-01-01"})
+    assert refused.status_code == 409 and "ended at" in text_of(refused)
 
 
 def test_campaign_problems_are_shown_next_to_their_fields(console_as):

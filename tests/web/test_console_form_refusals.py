@@ -6,7 +6,7 @@ import pytest
 from engine.ledger.approvals import list_adjustment_requests
 from engine.ledger.balances import get_balance
 from engine.rewards import list_rewards
-from engine.rules.campaigns import list_campaigns
+from engine.rules.campaigns import get_campaign, list_campaigns
 from engine.tiers.service import list_tiers
 from tests.web.conftest import text_of
 
@@ -38,6 +38,23 @@ def test_a_campaign_form_problem_is_shown_at_its_field_and_no_campaign_is_made(
         console_as, database, change, field, said):
     refused_at(console_as("marketer").submit("/console/campaigns", CAMPAIGN | change), field, said)
     assert list_campaigns(database) == []
+
+
+@pytest.mark.parametrize("change, field, said", [
+    ({"ends": "next month"}, "ends", "Give a date, such as 2026-07-01."),
+    ({"ends": "2020-01-01"}, "ends", "Must be after the campaign's start and after now"),
+    ({"budget": "lots"}, "budget", "Must be a whole number of points."),
+    ({"budget": "0"}, "budget", "Must be a whole number of points from 1 to 10^12."),
+    ({"name": ""}, "name", "Must be a text of 1 to 200 characters."),
+    ({}, "name", "Give a new name, end or budget.")])
+def test_a_campaign_change_problem_is_shown_at_its_field_and_the_campaign_stays(
+        console_as, database, change, field, said):
+    marketer = console_as("marketer")
+    marketer.submit("/console/campaigns", CAMPAIGN | {"ends": "2099-01-01"})
+    before = get_campaign(database, "summer")
+    unchanged_form = {"name": "Summer", "ends": "2099-01-01", "budget": "1000"}
+    refused_at(marketer.submit("/console/campaigns/summer", unchanged_form | change), field, said)
+    assert get_campaign(database, "summer") == before
 
 
 @pytest.mark.parametrize("change, field, said", [

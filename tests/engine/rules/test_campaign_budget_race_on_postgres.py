@@ -1,5 +1,6 @@
 """Many accruals racing for one campaign budget on a real PostgreSQL never exceed it, and they
-take it from many slices (rows), not one row every accrual waits on."""
+take it from many slices (rows), not one row every accrual waits on; nor do they exceed it
+while a marketer cuts and raises the budget during the race."""
 from __future__ import annotations
 
 import threading
@@ -14,9 +15,11 @@ from engine.ledger.basket import Basket, BasketLine
 from engine.ledger.earning import earn_points
 from engine.ledger.invariants import check_ledger
 from engine.orm.rules import CampaignBudgetSliceRow, ReceiptRuleAwardRow
-from engine.rules.campaigns import create_campaign
+from engine.errors import InvalidInput
+from engine.rules.campaigns import change_campaign, create_campaign, list_campaigns
 from engine.rules.versions import create_draft, publish_rules
 from tests.conftest import new_key
+from tests.support.races import all_at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -66,4 +69,44 @@ def test_racing_accruals_never_exceed_the_campaign_budget(postgres_db, clock, ti
     assert given == used <= BUDGET
     assert given > BUDGET - WORKERS * BONUS  # only sales racing for the last slices may get less than is left
     assert touched == 16
+    assert check_ledger(postgres_db) == []
+
+
+def test_a_budget_cut_and_raised_while_accruals_race_is_never_exceeded(postgres_db, clock, till, make_member):
+    create_campaign(postgres_db, code="summer", name="Summer", starts_at=clock() - timedelta(days=1),
+                    ends_at=clock() + timedelta(days=30), budget=BUDGET, slices=16, now=clock())
+    create_draft(postgres_db, {"key": "summer-bonus", "name": "Summer", "campaign": "summer",
+                               "effect": {"kind": "fixed_per_transaction", "points": BONUS}}, now=clock())
+    publish_rules(postgres_db, ["summer-bonus"], now=clock() - timedelta(hours=1))
+    sellers = 16
+    members = [make_member() for _ in range(sellers)]
+    racing = Database(postgres_db.url.render_as_string(hide_password=False), pool_size=sellers + 3)
+    budgets = []
+
+    def sell_or_change(n):
+        if n >= sellers:  # the marketer: cut to a little above what is given, then raise by as much
+            for _ in range(SALES_PER_WORKER):
+                given = next(c.budget_used for c in list_campaigns(racing) if c.code == "summer")
+                try:
+                    budgets.append(change_campaign(racing, "summer", budget=given + 2 * BONUS, now=clock()).budget)
+                except InvalidInput:  # more was given meanwhile than the cut leaves: refused, as it must be
+                    continue
+                budgets.append(change_campaign(racing, "summer", budget=given + 20 * BONUS, now=clock()).budget)
+            return
+        for k in range(SALES_PER_WORKER):
+            basket = Basket(till.store_code, till.code, f"{members[n].public_id}-{k}", clock(), "EUR",
+                            (BasketLine(1, "A", Decimal(1), 100),), member_id=members[n].public_id)
+            earn_points(racing, basket, caller="t", idempotency_key=new_key(), now=clock())
+
+    _, raised = all_at_once(sell_or_change, workers=sellers + 1)
+    racing.dispose()
+    assert raised == []
+    assert budgets, "the marketer's changes were all refused"
+    with postgres_db.transaction() as session:
+        given = session.scalar(sa.select(sa.func.sum(ReceiptRuleAwardRow.applied))
+                               .where(ReceiptRuleAwardRow.campaign_code == "summer"))
+        used, size = session.execute(sa.select(sa.func.sum(CampaignBudgetSliceRow.used),
+                                               sa.func.sum(CampaignBudgetSliceRow.size))).one()
+    final = next(c for c in list_campaigns(postgres_db) if c.code == "summer")
+    assert given == used == final.budget_used <= final.budget == size
     assert check_ledger(postgres_db) == []
