@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import swagger_ui_bundle
 from flask import Flask, send_from_directory
 from flask_smorest import Api
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import health, members, programme, reports, rules, staff, staff_accounts, terminal, web
 from api.auth import SECURITY_SCHEMES, install_audit
@@ -14,6 +15,7 @@ from api.config import load_config
 from api.context import DATABASE_KEY, PASSWORDS_KEY
 from api.errors import ErrorSchema, register_error_handlers
 from api.metrics import install_metrics
+from api.rate_limits import install_rate_limits
 from api.request_log import configure_logging, install_request_log
 from api.text_guard import install_text_guard
 from engine.access.passwords import Passwords
@@ -64,6 +66,10 @@ def create_app(config: Mapping | None = None) -> Flask:
     install_text_guard(app)  # after the request log: a refusal carries its request id
     install_metrics(app)
     install_audit(app)
+    clock = app.config.get("CLOCK")
+    install_rate_limits(app, clock=(lambda: clock().timestamp()) if clock else None)
+    if app.config["PROXY_HOPS"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_HOPS"])
 
     @app.get(DOCS_ASSETS + "<path:filename>")
     def docs_assets(filename: str):

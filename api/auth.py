@@ -22,6 +22,7 @@ from functools import wraps
 from flask import current_app, g, request
 
 from api.context import database, now
+from api.rate_limits import limit
 from engine.access.member_logins import member_principal
 from engine.access.principals import Principal, require_permission
 from engine.access.staff import staff_principal
@@ -102,6 +103,7 @@ def _on_snapshot(db, snapshot: ProgrammeSnapshot, checked: bool, view: Callable,
     with pinned(db, snapshot, checked=checked) as pin:
         try:
             g.principal = terminal_principal(snapshot)
+            limit("terminal", g.principal.name)
             answer = view(*args, **kwargs)
         except ProgrammeMoved:
             raise
@@ -117,6 +119,7 @@ def member_only(view: Callable) -> Callable:
     @wraps(view)
     def wrapper(*args, **kwargs):
         g.principal = member_principal(database(), bearer_token(), now=now())
+        limit("member", g.principal.name)
         return view(*args, **kwargs)
     return wrapper
 
@@ -129,6 +132,7 @@ def staff_only(permission: str | None) -> Callable[[Callable], Callable]:
         def wrapper(*args, **kwargs):
             g.principal = staff_principal(database(), bearer_token(), now=now())
             g.audit_action = permission
+            limit("staff", g.principal.name)
             if permission is not None:
                 require_permission(g.principal, permission)
             return view(*args, **kwargs)

@@ -12,6 +12,11 @@ LOYALTY_METRICS_TOKEN   bearer token that lets a remote Prometheus read /metrics
 LOYALTY_MAX_REQUEST_BYTES  the largest request body taken (4 MiB; larger ones get 413 unread):
                         a basket of 500 lines is about 80 kB, a segment list of 100,000
                         members about 2 MB
+LOYALTY_RATE_LIMITS     requests a caller may make, over the defaults
+                        "terminal=600/min,member=120/min,staff=600/min,sign_in=20/min"
+                        (sign-in attempts per source address); KIND=off switches one off
+LOYALTY_PROXY_HOPS      how many reverse proxies stand before the service (0): the caller's
+                        address is then taken from their X-Forwarded-For
 """
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from api.rate_limits import parse_rates
 from engine.card_keys import MasterKeys
 
 PREFIX = "LOYALTY_"
@@ -51,7 +57,14 @@ def load_config(environ: Mapping[str, str] = os.environ) -> dict:
     if not largest.isdecimal() or not 2**16 <= int(largest) <= 2**30:
         raise ConfigError(f"{PREFIX}MAX_REQUEST_BYTES={largest!r}: use a whole number of bytes from 65536 "
                           f"to 1073741824")
-    return {"INSTANCE_PATH": str(instance), "DATABASE_URL": database_url, "LOG_LEVEL": log_level,
+    try:
+        rates = parse_rates(environ.get(PREFIX + "RATE_LIMITS") or "")
+    except ValueError as error:
+        raise ConfigError(f"{PREFIX}RATE_LIMITS: {error}") from None
+    hops = environ.get(PREFIX + "PROXY_HOPS") or "0"
+    if not hops.isdecimal() or not 0 <= int(hops) <= 5:
+        raise ConfigError(f"{PREFIX}PROXY_HOPS={hops!r}: use a whole number from 0 to 5")
+    return {"INSTANCE_PATH": str(instance), "RATE_LIMITS": rates, "PROXY_HOPS": int(hops), "DATABASE_URL": database_url, "LOG_LEVEL": log_level,
             "CARD_MASTER_KEYS": card_keys, "TERMINAL_CLOCK_SKEW": int(skew),
             "METRICS_TOKEN": environ.get(PREFIX + "METRICS_TOKEN") or None,
             # Flask's own limit: a larger body is refused (413) before it is read

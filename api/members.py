@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 
 from api.auth import BEARER_AUTH, bearer_token, hidden_refusal, member_only
 from api.context import database, now, passwords
+from api.rate_limits import limit_sign_in
 from api.idempotency import PARAMETER, caller, idempotency_key
 from api.schemas.people import (BalanceSchema, BlockCardSchema, CardSchema, ExportSchema, HistoryItemSchema,
                                 MemberSchema, MemberSessionSchema, MemberSignInSchema, PageSchema,
@@ -33,7 +34,9 @@ AUTH = {"security": [BEARER_AUTH]}
 @blp.arguments(MemberSignInSchema())
 @blp.response(201, MemberSessionSchema)
 def sign_in(body):
-    """Sign in with e-mail and password; five wrong passwords lock the account for 15 minutes."""
+    """Sign in with e-mail and password; five wrong passwords lock the account for 15 minutes,
+    and one address gets a limited number of tries across accounts (429 with Retry-After)."""
+    limit_sign_in()
     return sign_in_member(database(), email=body["email"], password=body["password"], passwords=passwords(),
                           now=now())
 

@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 
 from api.auth import BEARER_AUTH, bearer_token, staff_only
 from api.context import database, now, passwords
+from api.rate_limits import limit_sign_in
 from api.idempotency import PARAMETER, caller, idempotency_key
 from api.schemas.people import (AdjustmentFilterSchema, AdjustmentRequestInSchema, AdjustmentRequestSchema,
                                 AttributeValueSchema, AuditEntrySchema, AuditFilterSchema, BalanceSchema, BlockCardSchema, CardIssueSchema,
@@ -37,7 +38,9 @@ WRITE = {"security": [BEARER_AUTH], "parameters": [PARAMETER]}
 @blp.arguments(StaffSignInSchema())
 @blp.response(201, StaffSessionSchema)
 def sign_in(body):
-    """Sign in; five wrong passwords lock the account for 15 minutes."""
+    """Sign in; five wrong passwords lock the account for 15 minutes, and one address gets a
+    limited number of tries across accounts (429 with Retry-After)."""
+    limit_sign_in()
     return sign_in_staff(database(), username=body["username"], password=body["password"], passwords=passwords(),
                          now=now())
 

@@ -95,6 +95,10 @@ class ApiClient:
             raise ApiUnreachable(f"The loyalty server cannot be reached ({type(error).__name__}).") from None
         if response.status_code >= 500:
             raise ApiUnreachable(f"The loyalty server has a fault (HTTP {response.status_code}).")
+        if response.status_code == 429:  # over this till's rate: the request was not judged
+            wait = response.headers.get("Retry-After", "")
+            raise ApiUnreachable("The loyalty server asks this till to slow down"
+                                 + (f" for {wait} s" if wait.isdecimal() else "") + "; it will be sent again.")
         try:
             payload = response.json() if response.content else {}
         except ValueError:

@@ -22,7 +22,8 @@ from flask import Blueprint, flash, g, redirect, render_template, request, sessi
 from werkzeug.exceptions import HTTPException
 
 from api.context import database, now, passwords
-from api.web.pages import error_page, field_errors, refusal_page, sentence
+from api.rate_limits import RateLimited, limit, limit_sign_in
+from api.web.pages import error_page, field_errors, http_error_page, refusal_page, sentence
 from api.web.sessions import end_session, guard_pages, safe_next, start_session
 from api.web.rule_form import (DAYS, EFFECT_LABELS, LIMITS, LIST_FIELDS, definition_from_form, describe,
                                empty_form, form_from_definition, place_problems, read_only_reason,
@@ -72,6 +73,7 @@ def staff_page(permission: str):
             except NotAuthenticated:
                 session.pop(TOKEN_KEY, None)
                 return redirect(url_for("console.sign_in", next=request.full_path.rstrip("?")))
+            limit("staff", g.principal.name)
             require_permission(g.principal, permission)
             return view(*args, **kwargs)
         return wrapper
@@ -98,10 +100,14 @@ def sign_in():
     username, error = request.form.get("username", ""), None
     if request.method == "POST":
         try:
+            limit_sign_in()
             signed_in = sign_in_staff(database(), username=username, password=request.form.get("password", ""),
                                       passwords=passwords(), now=now())
         except NotAuthenticated as refusal:
             error = sentence(refusal.message)
+        except RateLimited as refusal:
+            page = render_template("console/sign_in.html", username=username, error=sentence(refusal.description))
+            return page, 429, refusal.data["headers"]
         else:
             start_session(TOKEN_KEY, signed_in.token)
             return redirect(safe_next(request.args.get("next"), bp.url_prefix, url_for("console.home")))
@@ -633,7 +639,7 @@ def decide(request_id: str, decision: str):
 
 @bp.errorhandler(HTTPException)
 def http_error(error: HTTPException):
-    return error_page(error.code or 500, site="console")
+    return http_error_page(error, site="console")
 
 
 @bp.errorhandler(LoyaltyError)

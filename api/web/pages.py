@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import render_template
+from werkzeug.exceptions import HTTPException
 
 from api.errors import status_for
 from engine.errors import InvalidInput, LoyaltyError
@@ -15,6 +16,7 @@ ERROR_TITLES = {
     404: ("Page not found", "There is nothing at this address."),
     405: ("Page not found", "There is nothing at this address."),
     413: ("That was too much to send", "The form held more than we take. Nothing was changed."),
+    429: ("Too many requests", "Nothing was changed. Please wait a moment and try again."),
     500: ("Something went wrong", "Nothing was changed. Please try again in a moment."),
 }
 
@@ -90,6 +92,12 @@ def error_page(status: int, *, site: str = "portal", title: str | None = None, d
     default_title, default_detail = ERROR_TITLES.get(status, ERROR_TITLES[500])
     return render_template(f"{site}/error.html", title=title or default_title, detail=detail or default_detail,
                            status=status), status
+
+
+def http_error_page(error: HTTPException, *, site: str):
+    """The page for an HTTP refusal; a 429 keeps its Retry-After header."""
+    page, status = error_page(error.code or 500, site=site)
+    return page, status, (getattr(error, "data", None) or {}).get("headers", {})
 
 
 def refusal_page(error: LoyaltyError, *, site: str):

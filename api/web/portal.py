@@ -17,8 +17,10 @@ from flask import Blueprint, Response, flash, g, redirect, render_template, requ
 from werkzeug.exceptions import HTTPException
 
 from api.context import database, now, passwords
+from api.rate_limits import RateLimited, limit, limit_sign_in
 from api.schemas.people import ExportSchema
-from api.web.pages import error_page, field_errors, history_words, money, points, refusal_page, sentence
+from api.web.pages import (error_page, field_errors, history_words, http_error_page, money, points, refusal_page,
+                           sentence)
 from api.web.sessions import end_session, guard_pages, safe_next, start_session
 from engine.access.member_logins import member_principal, set_member_password, set_member_pin, sign_in_member
 from engine.access.passwords import MIN_PASSWORD_LENGTH
@@ -64,6 +66,7 @@ def member_required(view):
             session.pop(TOKEN_KEY, None)
             return redirect(url_for("portal.sign_in", next=request.full_path.rstrip("?")))
         g.member_id = g.principal.name
+        limit("member", g.member_id)
         return view(*args, **kwargs)
     return wrapper
 
@@ -73,10 +76,14 @@ def sign_in():
     email, error = request.form.get("email", ""), None
     if request.method == "POST":
         try:
+            limit_sign_in()
             signed_in = sign_in_member(database(), email=email, password=request.form.get("password", ""),
                                        passwords=passwords(), now=now())
         except NotAuthenticated as refusal:
             error = sentence(refusal.message)
+        except RateLimited as refusal:
+            page = render_template("portal/sign_in.html", email=email, error=sentence(refusal.description))
+            return page, 429, refusal.data["headers"]
         else:
             start_session(TOKEN_KEY, signed_in.token)
             return redirect(safe_next(request.args.get("next"), bp.url_prefix, url_for("portal.home")))
@@ -261,7 +268,7 @@ def account():
 
 @bp.errorhandler(HTTPException)
 def http_error(error: HTTPException):
-    return error_page(error.code or 500)
+    return http_error_page(error, site="portal")
 
 
 @bp.errorhandler(LoyaltyError)

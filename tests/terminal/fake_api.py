@@ -51,6 +51,7 @@ class FakeLoyaltyServer:
         self.staff_tokens: set[str] = set()
         self.down = False
         self.in_flight = 0  # the next writes are answered 409 request_in_flight
+        self.rate_limited = 0  # the next requests are answered 429, as over the till's rate
         self.commit_then_stall = 0
         self.requests = 0
         self.lock = threading.Lock()
@@ -101,6 +102,9 @@ class FakeLoyaltyServer:
             problem = self._check_signature(method, path, headers, body_bytes)
             if problem:
                 return 401, _error(401, "bad_signature", problem)
+            if self.rate_limited > 0:
+                self.rate_limited -= 1
+                return 429, _error(429, "rate_limited", "too many requests from this terminal; try again in 7 s")
             body = json.loads(body_bytes or b"{}")
             key = headers.get("Idempotency-Key")
             if key and self.in_flight > 0:
@@ -307,6 +311,8 @@ def _handler(server: FakeLoyaltyServer):
             data = json.dumps(payload).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
+            if status == 429:
+                self.send_header("Retry-After", "7")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)

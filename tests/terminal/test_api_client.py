@@ -60,3 +60,10 @@ def test_a_till_credential_cannot_issue_cards(fake_server):
     with pytest.raises(ApiError) as raised:
         client.issue_card("not-a-staff-token", "M1")
     assert raised.value.status == 401
+
+
+def test_a_till_over_its_rate_is_told_to_come_back_not_refused(fake_server):
+    fake_server.rate_limited = 1
+    client = ApiClient(fake_server.url, Credentials(fake_server.key_id, fake_server.secret))
+    with pytest.raises(ApiUnreachable, match="slow down for 7 s; it will be sent again"):
+        client.card_challenge("6280001234567890")

@@ -118,6 +118,20 @@ def test_a_retry_the_server_is_still_working_on_stays_queued_and_gets_its_answer
     assert [a["receipt_number"] for a in fake_server.accruals] == ["R-busy"]
 
 
+def test_a_sale_over_the_tills_rate_is_queued_and_replayed_once_the_server_takes_it_again(
+        fake_server, member, till_config):
+    fake_server.rate_limited = 2  # the sale, and the first flush
+    agent = agent_for(till_config, fake_server)
+    result, session = sale(agent, "R-fast")
+    assert result is None and session.queued
+    first = agent.flush_outbox()
+    assert (first.sent, first.rejected, first.left) == (0, 0, 1)
+    assert "slow down for 7 s" in agent.outbox.entries()[0].last_error
+    second = agent.flush_outbox()
+    assert (second.sent, second.rejected, second.left) == (1, 0, 0)
+    assert [a["receipt_number"] for a in fake_server.accruals] == ["R-fast"]
+
+
 def test_sales_the_server_does_not_accept_the_till_for_wait_until_the_till_is_put_right(
         fake_server, member, till_config):
     fake_server.down = True
