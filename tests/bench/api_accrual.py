@@ -7,7 +7,10 @@ card named with the card session it opened (challenge answered with the card's A
 — through authentication, the published earning rules (the demo's: base rate, weekend
 coffee, first purchase, birthday, gold boost, a budgeted summer campaign), the ledger and
 the demo's tiers (each accrual checks whether the member qualifies for a higher one). Each
-member has made one purchase before, so the timed accruals are repeat purchases.
+member has made one purchase before, so the timed accruals are repeat purchases. Every sale
+is dated the last Wednesday at noon UTC (sent now, as from a till that was offline): which
+rules fire depends on the weekday and the hour, and the work must not change with the day
+the benchmark runs.
 The baseline is ``GET /health/ready`` (one query for the schema revision), same server,
 same client. Reported: requests per second, p50 and p99 latency of each, and the CPU time
 per request of gunicorn (with its workers) and of PostgreSQL (with its backends). The two kinds
@@ -79,6 +82,14 @@ BASKET = [("COFFEE-BEANS", "coffee", "LAVAZZA", "1", 1899), ("CROISSANT", "baker
           ("CHOCOLATE", "sweets", "RITTER", "3", 657), ("NEWSPAPER", "press", None, "1", 350)]
 
 
+def last_wednesday_noon(now: datetime) -> datetime:
+    """The latest Wednesday 12:00 UTC at least an hour before ``now``."""
+    noon = (now - timedelta(hours=1)).replace(hour=12, minute=0, second=0, microsecond=0)
+    while noon > now - timedelta(hours=1) or noon.weekday() != 2:
+        noon -= timedelta(days=1)
+    return noon
+
+
 def signed(secret: str, key_id: str, method: str, path: str, body: bytes, idempotency_key: str,
            at: datetime | None = None) -> dict:
     stamp = str(int(at.timestamp() if at else time.time()))
@@ -88,9 +99,11 @@ def signed(secret: str, key_id: str, method: str, path: str, body: bytes, idempo
             "Content-Type": "application/json"}
 
 
-def prepare(db: Database, *, members: int, keys: MasterKeys, tills: int, at: datetime | None = None) -> list[dict]:
-    """Stores, one terminal per client connection, members with cards, open card sessions
-    and one earlier purchase each, as of ``at`` (default: now)."""
+def prepare(db: Database, *, members: int, keys: MasterKeys, tills: int, at: datetime | None = None,
+            sessions_at: datetime | None = None) -> list[dict]:
+    """Stores, one terminal per client connection, members with cards and one earlier
+    purchase each, as of ``at`` (default: now), and card sessions opened at ``sessions_at``
+    (default: ``at``)."""
     now = at or datetime.now(UTC)
     stores.create_store(db, code="BER-01", name="Berlin", timezone="Europe/Berlin", group="CITY", now=now)
     campaigns.create_campaign(db, code="summer", name="Summer", starts_at=now - timedelta(days=1),
@@ -112,10 +125,11 @@ def prepare(db: Database, *, members: int, keys: MasterKeys, tills: int, at: dat
         card = cards.issue_card(db, member_id=member.public_id, kind="applet", key_version=1, now=now)
         cards.activate_card(db, card.number, now=now)
         till = terminals[n % tills]
-        challenge = issue_card_challenge(db, terminal_code=till["terminal"], card_number=card.number, now=now)
+        tapped = sessions_at or now
+        challenge = issue_card_challenge(db, terminal_code=till["terminal"], card_number=card.number, now=tapped)
         answer = card_answer(keys.card_key(1, card.number), challenge.challenge)
         session = open_card_session(db, terminal_code=till["terminal"], challenge_id=challenge.challenge_id,
-                                    answer=answer, keys=keys, now=now)
+                                    answer=answer, keys=keys, now=tapped)
         till["cards"].append((card.number, session.token))
     review_tiers(db, as_of=now)  # members start in the lowest tier
     # One earlier purchase each, so that the timed accruals are repeat purchases: a member's
@@ -129,15 +143,15 @@ def prepare(db: Database, *, members: int, keys: MasterKeys, tills: int, at: dat
     return terminals
 
 
-def accrual_request(till: dict, n: int, at: datetime | None = None) -> str:
-    """One signed accrual of ``till`` as a line of the wrk script's request files, sold and
-    signed ``at`` (default: now)."""
+def accrual_request(till: dict, n: int, at: datetime | None = None, sold_at: datetime | None = None) -> str:
+    """One signed accrual of ``till`` as a line of the wrk script's request files, signed
+    ``at`` (default: now) and sold ``sold_at`` (default: when signed)."""
     number, session = till["cards"][n % len(till["cards"])]
     path = "/v1/terminal/accruals"
     body = json.dumps({
         "store_code": "BER-01", "terminal_code": till["terminal"],
         "receipt_number": f"{till['terminal']}-{uuid.uuid4().hex[:12]}",
-        "occurred_at": (at or datetime.now(UTC)).isoformat(timespec="seconds"), "currency": "EUR",
+        "occurred_at": (sold_at or at or datetime.now(UTC)).isoformat(timespec="seconds"), "currency": "EUR",
         "card_number": number, "card_session": session,
         "lines": [{"line_no": i + 1, "sku": sku, "category": category, "brand": brand, "quantity": quantity,
                    "amount_minor": amount} for i, (sku, category, brand, quantity, amount) in enumerate(BASKET)],
@@ -146,14 +160,16 @@ def accrual_request(till: dict, n: int, at: datetime | None = None) -> str:
     return "\t".join(["POST", path, *(x for pair in headers.items() for x in pair), body])
 
 
-def write_requests(folder: Path, tills: list[dict], count: int, threads: int) -> str:
-    """``count`` fresh signed accruals spread over the tills, in one file per wrk thread;
-    returns the files' prefix. They are signed now: they must be sent within the clock window."""
+def write_requests(folder: Path, tills: list[dict], count: int, threads: int, sold_at: datetime) -> str:
+    """``count`` fresh signed accruals of sales at ``sold_at`` spread over the tills, in one
+    file per wrk thread; returns the files' prefix. They are signed now: they must be sent
+    within the clock window."""
     prefix = str(folder / f"requests-{uuid.uuid4().hex[:8]}-")
     files = [open(f"{prefix}{t + 1}", "w") for t in range(threads)]
     try:
         for n in range(count):
-            files[n % threads].write(accrual_request(tills[n % len(tills)], n // len(tills)) + "\n")
+            files[n % threads].write(accrual_request(tills[n % len(tills)], n // len(tills), sold_at=sold_at)
+                                     + "\n")
     finally:
         for file in files:
             file.close()
@@ -284,13 +300,15 @@ def main(argv: list[str] | None = None) -> None:
         url = cluster.create_database("bench")
         db = Database(url)
         schema.upgrade(db)
-        tills = prepare(db, members=args.members, keys=keys, tills=args.clients)
+        sold_at = last_wednesday_noon(datetime.now(UTC))
+        tills = prepare(db, members=args.members, keys=keys, tills=args.clients, at=sold_at,
+                        sessions_at=datetime.now(UTC))
         port = free_port()
         server = serve(url, keys_text, port, args.workers, args.threads)
         folder = Path(cluster.root)
         warm_seconds = min(2.0, args.seconds)
         warm_up = load(port, "/v1/terminal/accruals", args.clients, warm_seconds,
-                       write_requests(folder, tills, WARM_UP_REQUESTS, WRK_THREADS))  # connections, caches
+                       write_requests(folder, tills, WARM_UP_REQUESTS, WRK_THREADS, sold_at))  # connections, caches
         # The phases alternate, so that both kinds see the machine alike (on a shared machine
         # its speed drifts within a minute). Each accrual phase gets fresh requests, enough
         # for three times the fastest pace seen so far (each is sent once).
@@ -300,7 +318,7 @@ def main(argv: list[str] | None = None) -> None:
         for _ in range(args.rounds):
             pace = max([warm_up["rps"]] + [phase["rps"] for phase in accrual_phases])
             enough = max(1500, int(3 * pace * phase_seconds))
-            requests = write_requests(folder, tills, enough, WRK_THREADS)
+            requests = write_requests(folder, tills, enough, WRK_THREADS, sold_at)
             accrual_phases.append(measured(processes, lambda: load(
                 port, "/v1/terminal/accruals", args.clients, phase_seconds, requests)))
             baseline_phases.append(measured(processes, lambda: load(
