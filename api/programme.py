@@ -13,10 +13,12 @@ from flask_smorest import Blueprint
 from api.auth import BEARER_AUTH, staff_only
 from api.context import database, now
 from api.idempotency import PARAMETER, caller, idempotency_key
-from api.schemas.programme import (LadderOutSchema, LadderSchema, MemberTierSchema, MemberTierStandingSchema, RewardInSchema,
-                                   RewardSchema, TierAssignmentSchema, VoucherSchema)
+from api.schemas.programme import (LadderOutSchema, LadderSchema, MemberTierSchema, MemberTierStandingSchema,
+                                   RewardChangeSchema, RewardInSchema, RewardSchema, TierAssignmentSchema,
+                                   VoucherSchema)
 from api.schemas.terminal import EmptySchema
-from engine.rewards import CancelVoucher, cancel_voucher, create_reward, get_voucher, list_rewards
+from engine.rewards import (CancelVoucher, cancel_voucher, change_reward, create_reward, get_reward, get_voucher,
+                            list_rewards)
 from engine.tiers.service import assign_tier, define_tiers, list_tiers, tier_history, tier_progress
 
 blp = Blueprint("programme", __name__, url_prefix="/v1/staff",
@@ -89,6 +91,27 @@ def add_reward(body):
     """Add a reward: points price, tier prices, stock, per-member limit, validity window."""
     body["valid_from"] = body["valid_from"] or now()
     return create_reward(database(), now=now(), **body)
+
+
+@blp.route("/rewards/<reward_code>", methods=["GET"])
+@staff_only("programme.read")
+@blp.doc(**AUTH)
+@blp.response(200, RewardSchema)
+def reward(reward_code):
+    """A reward, also one not (or no longer) in the catalogue."""
+    return get_reward(database(), reward_code)
+
+
+@blp.route("/rewards/<reward_code>", methods=["PATCH"])
+@staff_only("programme.write")
+@blp.doc(**AUTH)
+@blp.arguments(RewardChangeSchema())
+@blp.response(200, RewardSchema)
+def change(body, reward_code):
+    """Change a reward for the redemptions from now on: name, price, tier prices, per-member
+    limit, end of validity, stock (``restock``: units added or written off). Only the fields
+    sent change; issued vouchers keep what they cost."""
+    return change_reward(database(), reward_code, now=now(), **body)
 
 
 @blp.route("/vouchers/<voucher_code>", methods=["GET"])

@@ -1,4 +1,4 @@
-"""``loyalty rewards list | create | redeem`` and ``loyalty vouchers use | cancel | show``:
+"""``loyalty rewards list | create | change | redeem`` and ``loyalty vouchers use | cancel | show``:
 the rewards catalogue by hand. Redeem and cancel carry an idempotency key (``--key``; a
 new one is printed when none is given)."""
 from __future__ import annotations
@@ -7,13 +7,13 @@ import click
 
 from cli.ledger import IsoInstant, cli_caller, idempotency_key
 from cli.runtime import Runtime, emit, emit_one, json_option, pass_runtime
-from engine.rewards import (CancelVoucher, RedeemReward, UseVoucher, cancel_voucher, create_reward, get_voucher,
-                            list_rewards, redeem_reward, use_voucher)
+from engine.rewards import (CancelVoucher, RedeemReward, UseVoucher, cancel_voucher, change_reward, create_reward,
+                            get_voucher, list_rewards, redeem_reward, use_voucher)
 
 
 @click.group("rewards")
 def rewards_group() -> None:
-    """The rewards catalogue: list, create, redeem."""
+    """The rewards catalogue: list, create, change, redeem."""
 
 
 @rewards_group.command("list")
@@ -41,15 +41,43 @@ def list_command(runtime: Runtime, member_id: str | None, as_json: bool) -> None
 def create(runtime: Runtime, code, name, points_price, stock, per_member_limit, valid_from, valid_until,
            tier_prices, as_json) -> None:
     """Add reward CODE to the catalogue."""
+    emit_one(create_reward(runtime.db, code=code, name=name, points_price=points_price, stock=stock,
+                           per_member_limit=per_member_limit, valid_from=valid_from or runtime.now(),
+                           valid_until=valid_until, tier_prices=_tier_prices(tier_prices), now=runtime.now()),
+             as_json=as_json)
+
+
+@rewards_group.command("change")
+@click.argument("code")
+@click.option("--name")
+@click.option("--price", "points_price", type=int, help="A new points price")
+@click.option("--restock", type=int, help="Units added to the stock (negative: units written off)")
+@click.option("--per-member-limit", type=int)
+@click.option("--valid-until", type=IsoInstant(), help="A new end; now withdraws the reward")
+@click.option("--tier-price", "tier_prices", multiple=True, metavar="TIER=POINTS",
+              help="Replaces all tier prices with those given")
+@click.option("--no-tier-prices", is_flag=True, help="Remove every tier price")
+@json_option
+@pass_runtime
+def change(runtime: Runtime, code, name, points_price, restock, per_member_limit, valid_until, tier_prices,
+           no_tier_prices, as_json) -> None:
+    """Change reward CODE for the redemptions from now on; what is not given stays."""
+    if no_tier_prices and tier_prices:
+        raise click.UsageError("give --tier-price or --no-tier-prices, not both")
+    prices = {} if no_tier_prices else _tier_prices(tier_prices) if tier_prices else None
+    emit_one(change_reward(runtime.db, code, name=name, points_price=points_price, restock=restock,
+                           per_member_limit=per_member_limit, valid_until=valid_until, tier_prices=prices,
+                           now=runtime.now()), as_json=as_json)
+
+
+def _tier_prices(items: tuple[str, ...]) -> dict[str, int]:
     prices = {}
-    for item in tier_prices:
+    for item in items:
         tier, _, points = item.partition("=")
         if not points.isdecimal():
             raise click.BadParameter(f"{item!r} is not TIER=POINTS", param_hint="'--tier-price'")
         prices[tier] = int(points)
-    emit_one(create_reward(runtime.db, code=code, name=name, points_price=points_price, stock=stock,
-                           per_member_limit=per_member_limit, valid_from=valid_from or runtime.now(),
-                           valid_until=valid_until, tier_prices=prices, now=runtime.now()), as_json=as_json)
+    return prices
 
 
 @rewards_group.command("redeem")

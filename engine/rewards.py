@@ -21,6 +21,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from engine import instants
 from engine.database import Database, insert_unique
 from engine.errors import Conflict, InsufficientPoints, InvalidState, Problem, not_found, refuse_if
 from engine.ledger.accounts import lock_member_account, post_transaction
@@ -120,21 +121,15 @@ def create_reward(db: Database, *, code: str, name: str, points_price: int, vali
     problems = []
     if not (isinstance(code, str) and 0 < len(code) <= 32 and code.isascii() and code.strip() == code):
         problems.append(Problem("code", "must be 1 to 32 ASCII characters without spaces around"))
-    if not (isinstance(name, str) and 0 < len(name.strip()) <= 100):
-        problems.append(Problem("name", "must be a non-empty text of at most 100 characters"))
-    for field, value, least in (("points_price", points_price, 1), ("stock", stock, 0),
-                                ("per_member_limit", per_member_limit, 1)):
-        if value is not None and not _whole_from(value, least):
-            problems.append(Problem(field, f"must be a whole number from {least} to {MAX_COUNT:,}"))
+    problems += [Problem(field, "is required") for field, value in (("name", name), ("points_price", points_price))
+                 if value is None]
+    _check_terms(problems, name=name, points_price=points_price, stock=stock, per_member_limit=per_member_limit,
+                 tier_prices=tier_prices)
     if valid_until is not None and valid_until <= valid_from:
         problems.append(Problem("valid_until", "must be after valid_from"))
-    for tier, points in tier_prices.items():
-        if not _whole_from(points, 1):
-            problems.append(Problem(f"tier_prices.{tier}", f"must be a whole number from 1 to {MAX_COUNT:,}"))
     refuse_if(problems)
     with db.transaction() as session:
-        unknown = set(tier_prices) - set(session.scalars(sa.select(TierRow.code)))
-        refuse_if([Problem(f"tier_prices.{tier}", "is not a defined tier") for tier in sorted(unknown)])
+        _check_tiers(session, tier_prices)
         row = RewardRow(code=code, name=name.strip(), points_price=points_price, stock=stock,
                         per_member_limit=per_member_limit, valid_from=valid_from, valid_until=valid_until,
                         created_at=now)
@@ -144,13 +139,81 @@ def create_reward(db: Database, *, code: str, name: str, points_price: int, vali
         return _reward(session, row)
 
 
-def list_rewards(db: Database, *, as_of: datetime, member_id: str | None = None) -> list[Reward]:
-    """Rewards valid at ``as_of``, by code; with ``member_id`` each with that member's price."""
+def change_reward(db: Database, code: str, *, now: datetime, name: str | None = None,
+                  points_price: int | None = None, restock: int | None = None, per_member_limit: int | None = None,
+                  valid_until: datetime | None = None, tier_prices: dict[str, int] | None = None) -> Reward:
+    """Change reward ``code`` for the redemptions from now on (vouchers already issued keep
+    what they cost): its name, price, per-member limit, tier prices (when given, they replace
+    all of the reward's tier prices; ``{}`` removes them), the end of its validity
+    (``valid_until``, after its start; now or earlier withdraws it from the catalogue), and
+    its stock by ``restock`` units (negative: units written off, never below zero; only a
+    reward whose stock is counted). The reward's row is locked, so a restock and racing
+    redemptions add up. Refuses every problem at once, and then changes nothing."""
+    problems: list[Problem] = []
+    if all(v is None for v in (name, points_price, restock, per_member_limit, valid_until, tier_prices)):
+        problems.append(Problem("reward", "give what to change"))
+    _check_terms(problems, name=name, points_price=points_price, per_member_limit=per_member_limit,
+                 tier_prices=tier_prices or {})
+    if restock is not None and not (isinstance(restock, int) and not isinstance(restock, bool)
+                                    and 0 < abs(restock) <= MAX_COUNT):
+        problems.append(Problem("restock", f"must be a whole number of units from -{MAX_COUNT:,} to {MAX_COUNT:,}, "
+                                           f"not 0"))
+    until = None if valid_until is None else instants.in_utc(valid_until)
+    if valid_until is not None and until is None:
+        problems.append(Problem("valid_until", f"must be an instant with a time zone, {instants.RANGE_TEXT}"))
+    refuse_if(problems)
+    with db.transaction() as session:
+        row = session.scalar(sa.select(RewardRow).where(RewardRow.code == code).with_for_update())
+        if row is None:
+            raise not_found("reward", code)
+        if until is not None and until <= row.valid_from:
+            problems.append(Problem("valid_until", f"must be after the reward's start, "
+                                                   f"{row.valid_from.isoformat()}"))
+        if restock is not None:
+            if row.stock is None:
+                problems.append(Problem("restock", "the reward's stock is not counted (unlimited)"))
+            elif not 0 <= row.stock + restock <= MAX_COUNT:
+                problems.append(Problem("restock", f"would leave {row.stock + restock:,} units; there are "
+                                                   f"{row.stock:,}"))
+        refuse_if(problems)
+        if tier_prices is not None:
+            _check_tiers(session, tier_prices)
+            session.execute(sa.delete(RewardTierPriceRow).where(RewardTierPriceRow.reward_id == row.id))
+            session.add_all(RewardTierPriceRow(reward_id=row.id, tier_code=t, points=p) for t, p in tier_prices.items())
+        if name is not None:
+            row.name = name.strip()
+        if points_price is not None:
+            row.points_price = points_price
+        if per_member_limit is not None:
+            row.per_member_limit = per_member_limit
+        if valid_until is not None:
+            row.valid_until = valid_until
+        if restock is not None:
+            row.stock += restock
+        session.flush()
+        return _reward(session, row)
+
+
+def get_reward(db: Database, code: str) -> Reward:
+    """Reward ``code``, valid now or not; NotFound for an unknown code."""
+    with db.transaction() as session:
+        row = session.scalar(sa.select(RewardRow).where(RewardRow.code == code))
+        if row is None:
+            raise not_found("reward", code)
+        return _reward(session, row)
+
+
+def list_rewards(db: Database, *, as_of: datetime, member_id: str | None = None,
+                 withdrawn_too: bool = False) -> list[Reward]:
+    """Rewards valid at ``as_of`` (``withdrawn_too``: also those not yet or no longer valid),
+    by code; with ``member_id`` each with that member's price."""
     with db.transaction() as session:
         member = _member(session, member_id) if member_id else None
-        rows = session.scalars(sa.select(RewardRow).where(
-            RewardRow.valid_from <= as_of, sa.or_(RewardRow.valid_until.is_(None), RewardRow.valid_until > as_of))
-            .order_by(RewardRow.code))
+        query = sa.select(RewardRow).order_by(RewardRow.code)
+        if not withdrawn_too:
+            query = query.where(RewardRow.valid_from <= as_of,
+                                sa.or_(RewardRow.valid_until.is_(None), RewardRow.valid_until > as_of))
+        rows = session.scalars(query)
         return [_reward(session, row, member) for row in rows]
 
 
@@ -255,6 +318,25 @@ def get_voucher(db: Database, voucher_code: str) -> Voucher:
     """A voucher by its code."""
     with db.transaction() as session:
         return _voucher_plain(session, _voucher(session, voucher_code, lock=False))
+
+
+def _check_terms(problems: list[Problem], *, name=None, points_price=None, stock=None, per_member_limit=None,
+                 tier_prices: dict) -> None:
+    """What create and change check alike (None: not given)."""
+    if name is not None and not (isinstance(name, str) and 0 < len(name.strip()) <= 100):
+        problems.append(Problem("name", "must be a non-empty text of at most 100 characters"))
+    for field, value, least in (("points_price", points_price, 1), ("stock", stock, 0),
+                                ("per_member_limit", per_member_limit, 1)):
+        if value is not None and not _whole_from(value, least):
+            problems.append(Problem(field, f"must be a whole number from {least} to {MAX_COUNT:,}"))
+    for tier, points in tier_prices.items():
+        if not _whole_from(points, 1):
+            problems.append(Problem(f"tier_prices.{tier}", f"must be a whole number from 1 to {MAX_COUNT:,}"))
+
+
+def _check_tiers(session: Session, tier_prices: dict[str, int]) -> None:
+    unknown = set(tier_prices) - set(session.scalars(sa.select(TierRow.code)))
+    refuse_if([Problem(f"tier_prices.{tier}", "is not a defined tier") for tier in sorted(unknown)])
 
 
 def _price(session: Session, reward: RewardRow, member: MemberRow) -> int:

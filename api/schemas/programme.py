@@ -100,6 +100,16 @@ class RewardInSchema(InputSchema):
                               load_default=dict, metadata={"description": "a tier's own points price"})
 
 
+class RewardChangeSchema(InputSchema):
+    name = fields.String(validate=ma.validate.Length(1, 100))
+    points_price = _whole()
+    restock = _whole(metadata={"description": "units added to a counted stock; negative: units written off"})
+    per_member_limit = _whole()
+    valid_until = Instant(metadata={"description": "a new end; now or earlier withdraws the reward"})
+    tier_prices = fields.Dict(keys=fields.String(validate=ma.validate.Length(1, 32)), values=_whole(),
+                              metadata={"description": "replace all tier prices ({} removes them)"})
+
+
 class RewardSchema(ma.Schema):
     code = fields.String(required=True)
     name = fields.String(required=True)

@@ -37,7 +37,7 @@ from engine.ledger.balances import get_balance, get_history
 from engine.ledger.basket import CHANNELS, Basket, BasketLine
 from engine.ledger.commands import AdjustPoints
 from engine.members import find_members, get_member
-from engine.rewards import create_reward, list_rewards
+from engine.rewards import change_reward, create_reward, get_reward, list_rewards
 from engine.rules import campaigns, segments, versions
 from engine.rules.calculator import simulate
 from engine.rules.facts import MemberFacts
@@ -456,15 +456,7 @@ def programme():
             if values[field] and not values[field].isdecimal():
                 errors[field] = ["Must be a whole number."]
             numbers[field] = int(values[field]) if values[field].isdecimal() else None
-        tier_prices = {}
-        for tier in list_tiers(database())[0]:
-            given = request.form.get(f"tier_price_{tier.code}", "").strip()
-            values[f"tier_price_{tier.code}"] = given
-            if given:
-                if given.isdecimal():
-                    tier_prices[tier.code] = int(given)
-                else:
-                    errors[f"tier_price_{tier.code}"] = ["Must be a whole number."]
+        tier_prices = _tier_price_fields(values, errors)
         if not errors:
             try:
                 create_reward(database(), code=values["code"], name=values["name"],
@@ -472,15 +464,91 @@ def programme():
                               per_member_limit=numbers["per_member_limit"], tier_prices=tier_prices,
                               valid_from=now(), now=now())
             except InvalidInput as refusal:
-                errors = field_errors(refusal, rename={f"tier_prices.{t.code}": f"tier_price_{t.code}"
-                                                       for t in list_tiers(database())[0]})
+                errors = field_errors(refusal, rename=_tier_price_names())
             else:
                 flash(f"Reward {values['name']} is in the catalogue.")
                 return redirect(url_for("console.programme"))
     tiers, policy = list_tiers(database())
     return render_template("console/programme.html", tiers=tiers, policy=policy,
-                           rewards=list_rewards(database(), as_of=now()), values=values, errors=errors), \
+                           rewards=list_rewards(database(), as_of=now(), withdrawn_too=True), values=values,
+                           errors=errors, now=now()), \
         422 if errors else 200
+
+
+@bp.route("/rewards/<code>", methods=["GET", "POST"])
+@staff_page("programme.read")
+def reward_page(code: str):
+    reward = get_reward(database(), code)
+    shown = {"name": reward.name, "points_price": str(reward.points_price),
+             "per_member_limit": "" if reward.per_member_limit is None else str(reward.per_member_limit),
+             "ends": "" if reward.valid_until is None else _instant_text(reward.valid_until), "restock": ""}
+    shown |= {f"tier_price_{tier}": str(price) for tier, price in reward.tier_prices.items()}
+    values, errors = dict(shown), {}
+    if request.method == "POST":
+        require_permission(g.principal, "programme.write")
+        values = {k: request.form.get(k, "").strip() for k in shown if not k.startswith("tier_price_")}
+        # only what differs from the reward is a change
+        change: dict = {}
+        if values["name"] != reward.name:
+            change["name"] = values["name"]
+        for field in ("points_price", "per_member_limit"):
+            if values[field] != shown[field]:
+                if values[field].isdecimal():
+                    change[field] = int(values[field])
+                else:
+                    errors[field] = ["Must be a whole number." + (" A limit cannot be removed." if not values[field]
+                                                                  else "")]
+        restock = values["restock"]
+        if restock:
+            if restock.removeprefix("-").isdecimal():
+                change["restock"] = int(restock)
+            else:
+                errors["restock"] = ["Must be a whole number of units, such as 10 (or -2 to write units off)."]
+        if values["ends"] != shown["ends"]:
+            try:
+                change["valid_until"] = _instant(values["ends"])
+            except ValueError:
+                errors["ends"] = ["Give a date, such as 2026-07-01."]
+        tier_prices = _tier_price_fields(values, errors)
+        if tier_prices != reward.tier_prices:
+            change["tier_prices"] = tier_prices
+        if not errors:
+            try:
+                changed = change_reward(database(), code, now=now(), **change)
+            except InvalidInput as refusal:
+                errors = field_errors(refusal, rename={"valid_until": "ends", "reward": "name"} | _tier_price_names())
+            else:
+                flash(f"Reward {changed.name} is changed.")
+                return redirect(url_for("console.programme"))
+    return render_template("console/reward.html", reward=reward, tiers=list_tiers(database())[0], values=values,
+                           errors=errors, now=now()), 422 if errors else 200
+
+
+@bp.route("/rewards/<code>/withdraw", methods=["POST"])
+@staff_page("programme.write")
+def reward_withdraw(code: str):
+    withdrawn = change_reward(database(), code, valid_until=now(), now=now())
+    flash(f"Reward {withdrawn.name} is withdrawn: members can no longer redeem it.")
+    return redirect(url_for("console.programme"))
+
+
+def _tier_price_fields(values: dict, errors: dict) -> dict[str, int]:
+    """The form's tier price fields (one per tier; empty: none) into ``values`` and a dict."""
+    tier_prices = {}
+    for tier in list_tiers(database())[0]:
+        given = request.form.get(f"tier_price_{tier.code}", "").strip()
+        values[f"tier_price_{tier.code}"] = given
+        if given:
+            if given.isdecimal():
+                tier_prices[tier.code] = int(given)
+            else:
+                errors[f"tier_price_{tier.code}"] = ["Must be a whole number."]
+    return tier_prices
+
+
+def _tier_price_names() -> dict[str, str]:
+    """The engine's names of tier prices to the form's fields."""
+    return {f"tier_prices.{t.code}": f"tier_price_{t.code}" for t in list_tiers(database())[0]}
 
 
 TIER_ROWS = 6

@@ -108,6 +108,38 @@ def test_a_reward_with_a_zero_price_is_refused_and_not_added(client, marketer, d
     assert response.status_code == 422 and "points_price" in response.json["errors"]
 
 
+def test_a_marketer_restocks_and_reprices_a_reward_then_withdraws_it(client, marketer, ladder, clock):
+    client.post("/v1/staff/rewards", json=COFFEE_MUG, headers=marketer)
+    changed = client.patch("/v1/staff/rewards/MUG", json={"restock": 10, "points_price": 450,
+                                                           "tier_prices": {"silver": 420, "gold": 380}},
+                           headers=marketer)
+    assert changed.status_code == 200, changed.json
+    assert (changed.json["stock"], changed.json["points_price"], changed.json["tier_prices"]) == \
+        (13, 450, {"silver": 420, "gold": 380})
+    clock.advance(hours=1)
+    withdrawn = client.patch("/v1/staff/rewards/MUG", json={"valid_until": clock().isoformat()}, headers=marketer)
+    assert withdrawn.status_code == 200
+    assert client.get("/v1/staff/rewards", headers=marketer).json == []
+    assert client.get("/v1/staff/rewards/MUG", headers=marketer).json["valid_until"] == clock().isoformat()
+
+
+def test_a_reward_change_is_refused_with_its_fields_and_changes_nothing(client, marketer, ladder, staff_headers,
+                                                                       database):
+    client.post("/v1/staff/rewards", json=COFFEE_MUG, headers=marketer)
+    auditor = staff_headers("auditor")
+    with unchanged(database):
+        wrong = client.patch("/v1/staff/rewards/MUG", json={"restock": -4, "tier_prices": {"gold": "cheap"},
+                                                             "stock": 100}, headers=marketer)
+        too_few = client.patch("/v1/staff/rewards/MUG", json={"restock": -4}, headers=marketer)
+        unknown = client.patch("/v1/staff/rewards/CUP", json={"restock": 1}, headers=marketer)
+        refused = client.patch("/v1/staff/rewards/MUG", json={"restock": 1}, headers=auditor)
+    assert (wrong.status_code, sorted(wrong.json["errors"])) == (422, ["stock", "tier_prices.gold.value"])
+    assert (too_few.status_code, too_few.json["errors"]) == (422, {"restock": ["would leave -1 units; there are 3"]})
+    assert (unknown.status_code, unknown.json["error"]) == (404, "unknown_reward")
+    assert (refused.status_code, refused.json["error"]) == (403, "missing_permission")
+    assert client.get("/v1/staff/rewards/CUP", headers=marketer).status_code == 404
+
+
 def test_support_cancels_a_voucher_once_and_a_replay_answers_the_same(client, voucher, support):
     headers = support | {"Idempotency-Key": new_key()}
     first = client.post(f"/v1/staff/vouchers/{voucher.voucher_code}/cancel", json={}, headers=headers)

@@ -16,3 +16,14 @@ def test_a_cancelled_voucher_gives_the_points_back(run_json, cli_clock, make_mem
     voucher = run_json("rewards", "redeem", "BAG", member.public_id, "--key", "k2")
     assert run_json("vouchers", "cancel", voucher["voucher_code"], "--key", "c2")["status"] == "cancelled"
     assert run_json("balance", member.public_id)["available"] == 1000
+
+
+def test_a_reward_is_restocked_and_repriced_and_a_write_off_below_zero_is_refused(run_cli, run_json, cli_clock):
+    run_json("rewards", "create", "MUG", "--name", "Mug", "--price", "300", "--stock", "3")
+    changed = run_json("rewards", "change", "MUG", "--restock", "5", "--price", "350")
+    assert (changed["stock"], changed["points_price"]) == (8, 350)
+    assert run_json("rewards", "change", "MUG", "--restock", "-2")["stock"] == 6
+    refused = run_cli("rewards", "change", "MUG", "--restock", "-7")
+    assert refused.exit_code == 1 and "would leave -1 units; there are 6" in refused.output
+    both = run_cli("rewards", "change", "MUG", "--tier-price", "gold=5", "--no-tier-prices")
+    assert both.exit_code == 2 and "not both" in both.output

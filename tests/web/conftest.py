@@ -18,6 +18,10 @@ PASSWORDS = Passwords.cheap()
 PASSWORD = "correct horse battery"
 SECRET_KEY = "test-secret-key-for-signing-session-cookies"
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
+# the console's tier form filled in for two tiers, basic and gold
+LADDER = {"tier0_code": "basic", "tier0_name": "Basic", "tier0_threshold": "0",
+          "tier1_code": "gold", "tier1_name": "Gold", "tier1_threshold": "1000", "tier1_earn_multiplier": "1.5",
+          "window": "rolling_months", "window_months": "12", "review": "anniversary", "grace_months": "1"}
 
 
 @pytest.fixture

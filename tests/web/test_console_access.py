@@ -5,10 +5,11 @@ from decimal import Decimal
 from engine.audit import list_audit
 from engine.ledger.approvals import list_adjustment_requests
 from engine.ledger.balances import get_balance
+from engine.rewards import get_reward
 from engine.rules.campaigns import get_campaign
 from engine.settings import update_settings
 from engine.tiers.service import list_tiers
-from tests.web.conftest import text_of
+from tests.web.conftest import LADDER, text_of
 
 
 def test_without_signing_in_every_page_leads_to_sign_in(browser):
@@ -94,6 +95,24 @@ def test_a_marketer_raises_a_campaign_budget_and_moves_its_end_on_its_page(conso
     campaign = get_campaign(database, "summer")
     assert (campaign.budget, campaign.ends_at.date().isoformat()) == (5000, "2099-02-01")
     assert marketer.get("/console/campaigns/winter").status_code == 404
+
+
+def test_a_marketer_restocks_reprices_and_withdraws_a_reward_on_its_page(console_as, database, clock):
+    marketer = console_as("marketer")
+    assert marketer.submit("/console/tiers", LADDER).status_code == 302
+    marketer.submit("/console/programme", {"code": "MUG", "name": "Mug", "points_price": "500", "stock": "2"})
+    assert 'href="/console/rewards/MUG"' in marketer.get("/console/programme").get_data(as_text=True)
+    form = {"name": "Mug", "points_price": "450", "restock": "10", "per_member_limit": "", "ends": "",
+            "tier_price_basic": "", "tier_price_gold": "400"}
+    changed = marketer.submit("/console/rewards/MUG", form, follow_redirects=True)
+    assert "Reward Mug is changed." in text_of(changed)
+    reward = get_reward(database, "MUG")
+    assert (reward.points_price, reward.stock, reward.tier_prices) == (450, 12, {"gold": 400})
+    clock.advance(minutes=5)
+    withdrawn = marketer.submit("/console/rewards/MUG", {}, to="/console/rewards/MUG/withdraw", follow_redirects=True)
+    assert "Reward Mug is withdrawn" in text_of(withdrawn) and "Mug MUG (withdrawn)" in text_of(withdrawn)
+    assert "Withdraw Mug now" not in text_of(marketer.get("/console/rewards/MUG"))
+    assert marketer.get("/console/rewards/CUP").status_code == 404
 
 
 def test_an_auditor_reads_a_campaign_page_without_a_form_and_is_refused_a_change(console_as, database):

@@ -5,16 +5,13 @@ import pytest
 
 from engine.ledger.approvals import list_adjustment_requests
 from engine.ledger.balances import get_balance
-from engine.rewards import list_rewards
+from engine.rewards import get_reward, list_rewards
 from engine.rules.campaigns import get_campaign, list_campaigns
 from engine.tiers.service import list_tiers
-from tests.web.conftest import text_of
+from tests.web.conftest import LADDER, text_of
 
 CAMPAIGN = {"code": "summer", "name": "Summer", "starts": "2026-06-01", "ends": "2026-09-01", "budget": "1000",
             "holdout": "10"}
-LADDER = {"tier0_code": "basic", "tier0_name": "Basic", "tier0_threshold": "0",
-          "tier1_code": "gold", "tier1_name": "Gold", "tier1_threshold": "1000", "tier1_earn_multiplier": "1.5",
-          "window": "rolling_months", "window_months": "12", "review": "anniversary", "grace_months": "1"}
 
 
 def refused_at(page, field: str, said: str) -> None:
@@ -71,6 +68,28 @@ def test_a_reward_form_problem_is_shown_at_its_field_and_no_reward_is_made(
     page = marketer.submit("/console/programme", {"code": "MUG", "name": "Mug", "points_price": "500"} | change)
     refused_at(page, field, said)
     assert list_rewards(database, as_of=clock()) == []
+
+
+@pytest.mark.parametrize("change, field, said", [
+    ({"points_price": "free"}, "points_price", "Must be a whole number."),
+    ({"points_price": "0"}, "points_price", "Must be a whole number from 1 to 1,000,000,000."),
+    ({"per_member_limit": ""}, "per_member_limit", "A limit cannot be removed."),
+    ({"restock": "lots"}, "restock", "Must be a whole number of units"),
+    ({"restock": "-5"}, "restock", "Would leave -3 units; there are 2."),
+    ({"ends": "someday"}, "ends", "Give a date, such as 2026-07-01."),
+    ({"ends": "2000-01-01"}, "ends", "Must be after the reward's start"),
+    ({"tier_price_gold": "cheap"}, "tier_price_gold", "Must be a whole number."),
+    ({"name": ""}, "name", "Must be a non-empty text")])
+def test_a_reward_change_problem_is_shown_at_its_field_and_the_reward_stays(
+        console_as, database, clock, change, field, said):
+    marketer = console_as("marketer")
+    assert marketer.submit("/console/tiers", LADDER).status_code == 302
+    marketer.submit("/console/programme", {"code": "MUG", "name": "Mug", "points_price": "500", "stock": "2",
+                                           "per_member_limit": "1"})
+    before = get_reward(database, "MUG")
+    form = {"name": "Mug", "points_price": "500", "restock": "", "per_member_limit": "1", "ends": ""}
+    refused_at(marketer.submit("/console/rewards/MUG", form | change), field, said)
+    assert get_reward(database, "MUG") == before
 
 
 @pytest.mark.parametrize("change, field, said", [
