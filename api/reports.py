@@ -1,11 +1,13 @@
-"""Staff API for programme reports (``reports.read``: admins, marketers, auditors)."""
+"""Staff API for programme reports (``reports.read``: admins, marketers, auditors) and the
+fraud checks (``audit.read``: admins, auditors)."""
 from __future__ import annotations
 
 from flask_smorest import Blueprint
 
 from api.auth import BEARER_AUTH, staff_only
 from api.context import database, now
-from api.schemas.reports import DashboardQuerySchema, DashboardSchema
+from api.schemas.reports import (DashboardQuerySchema, DashboardSchema, FrequentEarnerSchema,
+                                 FrequentEarnersQuerySchema)
 from engine import reports
 
 blp = Blueprint("reports", __name__, url_prefix="/v1/staff/reports",
@@ -21,3 +23,14 @@ def dashboard(query):
     """Points issued, redeemed and expired per day; outstanding liability; members per tier;
     top rules by points given; campaign budgets used."""
     return reports.dashboard(database(), as_of=now(), days=query["days"])
+
+
+@blp.route("/frequent-earners", methods=["GET"])
+@staff_only("audit.read")
+@blp.doc(security=[BEARER_AUTH])
+@blp.arguments(FrequentEarnersQuerySchema(), location="query")
+@blp.response(200, FrequentEarnerSchema(many=True))
+def frequent_earners(query):
+    """Members who earned on at least ``min_sales`` sales at one till on one day, most first:
+    the trace of a cashier putting customers' purchases on their own card."""
+    return reports.frequent_earners(database(), as_of=now(), **query)

@@ -1,4 +1,5 @@
-"""Programme reports for the marketer's dashboard, read from the ledger itself.
+"""Programme reports for the marketer's dashboard and the auditor's fraud checks, read from
+the ledger itself.
 
 Guarantees: every figure is computed by set-based SQL over the immutable ledger rows (no
 Python loop over members or transactions) and is a pure function of the database and
@@ -12,9 +13,10 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 
 from engine.database import Database, is_postgres
-from engine.orm.ledger import LedgerTransactionRow, LotRow
+from engine.orm.ledger import LedgerTransactionRow, LotRow, ReceiptRow
 from engine.orm.members import MemberRow
 from engine.orm.rules import ReceiptRuleAwardRow
+from engine.orm.stores import StoreRow, TerminalRow
 from engine.rules.campaigns import Campaign, list_campaigns
 
 NO_TIER = "none"
@@ -105,6 +107,40 @@ def top_rules(db: Database, *, as_of: datetime, days: int = 30, limit: int = 10)
                                .group_by(a.rule_key).having(total > 0).order_by(total.desc(), a.rule_key)
                                .limit(limit))
         return [(key, int(points)) for key, points in rows]
+
+
+@dataclass(frozen=True)
+class FrequentEarner:
+    """A member who earned on many sales at one till on one day."""
+
+    member_id: str
+    store_code: str
+    terminal_code: str
+    day: date
+    sales: int
+    points: int
+
+
+def frequent_earners(db: Database, *, as_of: datetime, days: int = 7, min_sales: int = 10,
+                     limit: int = 100) -> list[FrequentEarner]:
+    """Each (member, till, UTC day) with at least ``min_sales`` earning sales on the ``days``
+    UTC days ending with ``as_of``'s day, most sales first (then most points): the trace of a
+    cashier putting customers' purchases on their own card, or of one card shared at a till.
+    Counts receipts as they earned (refunds do not take a sale away); at most ``limit``."""
+    first = as_of.date() - timedelta(days=days - 1)
+    r = ReceiptRow
+    with db.transaction() as session:
+        day = _utc_day(session, r.occurred_at)
+        sales, points = sa.func.count(), sa.func.sum(r.points)
+        rows = session.execute(
+            sa.select(MemberRow.public_id, StoreRow.code, TerminalRow.code, day, sales, points)
+            .join(MemberRow, MemberRow.id == r.member_id).join(TerminalRow, TerminalRow.id == r.terminal_id)
+            .join(StoreRow, StoreRow.id == r.store_id)
+            .where(r.occurred_at >= datetime.combine(first, datetime.min.time(), as_of.tzinfo), r.occurred_at <= as_of)
+            .group_by(MemberRow.public_id, StoreRow.code, TerminalRow.code, day).having(sales >= min_sales)
+            .order_by(sales.desc(), points.desc(), MemberRow.public_id, day).limit(limit))
+        return [FrequentEarner(member, store, terminal, _as_date(d), int(n), int(p or 0))
+                for member, store, terminal, d, n, p in rows]
 
 
 def dashboard(db: Database, *, as_of: datetime, days: int = 30) -> Dashboard:

@@ -44,3 +44,20 @@ class DashboardSchema(ma.Schema):
 
     def rule_points(self, board) -> list[dict]:
         return [{"code": code, "value": n} for code, n in board.top_rules]
+
+
+class FrequentEarnersQuerySchema(InputSchema):
+    days = fields.Integer(load_default=7, validate=ma.validate.Range(1, 92),
+                          metadata={"description": "how many days, ending today (UTC)"})
+    min_sales = fields.Integer(load_default=10, validate=ma.validate.Range(2, 10_000),
+                               metadata={"description": "earning sales at one till on one day to be listed"})
+    limit = fields.Integer(load_default=100, validate=ma.validate.Range(1, 1000))
+
+
+class FrequentEarnerSchema(ma.Schema):
+    member_id = fields.String(required=True)
+    store_code = fields.String(required=True)
+    terminal_code = fields.String(required=True)
+    day = fields.Date(required=True, metadata={"description": "UTC"})
+    sales = fields.Integer(required=True)
+    points = fields.Integer(required=True)

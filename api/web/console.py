@@ -54,7 +54,7 @@ SAMPLE_LINES = 5
 SECTIONS = (("console.dashboard", "Dashboard", "reports.read"), ("console.rules", "Rules", "programme.read"),
             ("console.simulator", "Simulate", "programme.read"), ("console.campaign_list", "Campaigns", "programme.read"),
             ("console.tiers", "Tiers", "programme.read"), ("console.programme", "Rewards", "programme.read"), ("console.members", "Members", "members.read"),
-            ("console.adjustments", "Approvals", "adjustments.approve"))
+            ("console.adjustments", "Approvals", "adjustments.approve"), ("console.checks", "Checks", "audit.read"))
 
 
 # -- access -----------------------------------------------------------------------------------
@@ -146,6 +146,21 @@ def dashboard():
                       "left": [c.budget - c.budget_used for c in board.campaigns if c.budget]},
     }
     return render_template("console/dashboard.html", board=board, charts=charts, tier_names=names)
+
+
+@bp.route("/checks")
+@staff_page("audit.read")
+def checks():
+    """The fraud checks: members earning on many sales at one till on one day."""
+    values = {k: request.args.get(k, default).strip() for k, default in (("days", "7"), ("min_sales", "10"))}
+    errors: dict[str, list[str]] = {}
+    for field, low, high in (("days", 1, 92), ("min_sales", 2, 10_000)):
+        if not (values[field].isdecimal() and low <= int(values[field]) <= high):
+            errors[field] = [f"Must be a whole number from {low} to {high:,}."]
+    found = [] if errors else reports.frequent_earners(database(), as_of=now(), days=int(values["days"]),
+                                                        min_sales=int(values["min_sales"]))
+    return render_template("console/checks.html", values=values, errors=errors, found=found), \
+        422 if errors else 200
 
 
 # -- rules ------------------------------------------------------------------------------------

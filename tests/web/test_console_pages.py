@@ -103,3 +103,18 @@ def test_an_unknown_member_is_a_page_not_found_also_for_its_forms(console_as):
     assert support.get("/console/members/MNOSUCH").status_code == 404
     refused = support.submit("/console/members", {"points": "ten", "reason": "x"}, to="/console/members/MNOSUCH")
     assert refused.status_code == 404 and "Page not found" in text_of(refused)
+
+
+def test_an_auditor_checks_for_members_earning_unusually_often_at_one_till(console_as, make_member, earn):
+    cashier = make_member()
+    for _ in range(3):
+        earn(cashier, 1000)
+    auditor = console_as("auditor")
+    page = auditor.get("/console/checks", query_string={"days": "7", "min_sales": "3"})
+    assert page.status_code == 200
+    assert f"{cashier.public_id} S1-T1 (S1)" in text_of(page) and 'href="/console/members/' in page.get_data(
+        as_text=True)
+    assert "Nobody earned on 10 or more" in text_of(auditor.get("/console/checks"))
+    refused = auditor.get("/console/checks", query_string={"days": "0", "min_sales": "many"})
+    assert refused.status_code == 422 and 'id="min_sales-error"' in refused.get_data(as_text=True)
+    assert console_as("marketer").get("/console/checks").status_code == 403
