@@ -95,9 +95,9 @@ class TillAgent:
             api_started = time.perf_counter()
             try:
                 challenge = self.api.card_challenge(identity.card_number)
-            except ApiUnreachable:
+            except (ApiUnreachable, ApiError) as error:
                 timing.api_ms += (time.perf_counter() - api_started) * 1000
-                return self._vouch_offline(session, link, identity, timing)
+                return self._vouch_offline(session, link, identity, timing, _offline_reason(error))
             timing.api_ms += (time.perf_counter() - api_started) * 1000
             apdu_started = time.perf_counter()
             answer = card_protocol.authenticate(link.transmit, bytes.fromhex(challenge["challenge"]))
@@ -125,15 +125,17 @@ class TillAgent:
         api_started = time.perf_counter()
         try:
             opened = self.api.card_session(card_uid=uid, pin=pin)
-        except ApiUnreachable:
-            session.authenticated(member=None, card_session=None, can_redeem=False, offline=True)
+        except (ApiUnreachable, ApiError) as error:
+            session.authenticated(member=None, card_session=None, can_redeem=False, offline=True,
+                                  offline_reason=_offline_reason(error))
             return None
         finally:
             timing.api_ms += (time.perf_counter() - api_started) * 1000
         return self._accept(session, opened)
 
-    def _vouch_offline(self, session, link, identity, timing) -> None:
-        """No server: the card answers a challenge built from this sale, for later."""
+    def _vouch_offline(self, session, link, identity, timing, reason: str) -> None:
+        """No server (or none that takes this till now): the card answers a challenge built
+        from this sale, for later."""
         sold_at = self.clock().replace(microsecond=0)
         counter = self.outbox.next_counter()
         challenge = offline_challenge(terminal=self.config.terminal_code,
@@ -147,7 +149,7 @@ class TillAgent:
             offline_proof={"card_number": identity.card_number,
                            "key_version": identity.key_version, "counter": counter,
                            "answer": answer.hex()},
-            sold_at=sold_at.isoformat())
+            sold_at=sold_at.isoformat(), offline_reason=reason)
         return None
 
     # -- the sale --------------------------------------------------------------------------
@@ -274,3 +276,14 @@ class TillAgent:
 def new_key() -> str:
     """A fresh idempotency key."""
     return str(uuid.uuid4())
+
+
+def _offline_reason(error: ApiUnreachable | ApiError) -> str:
+    """Why a tap goes on offline, for the cashier. A 401 is about the till (its key, its
+    clock), not the card: the sale is kept for when the till is put right, as when the server
+    is away. Any other refusal is about the card or the request, and stands."""
+    if isinstance(error, ApiUnreachable):
+        return error.message
+    if error.status != 401:
+        raise error
+    return f"The loyalty server does not accept this till now ({error.message}). Call support."

@@ -139,8 +139,8 @@ def cashier(agent, console=None, ask=input) -> None:
                     console.print(f"[yellow]{error.message}[/yellow] Waiting for a loyalty card...")
                     agent.reader.wait_for_removal(timeout=agent.config.tap_timeout)
             if member is None:
-                console.print(Panel("The loyalty server cannot be reached. This sale will "
-                                    "earn points later; paying with points is not possible.",
+                console.print(Panel(f"{session.offline_reason or 'The loyalty server cannot be reached.'} "
+                                    "This sale will earn points later; paying with points is not possible.",
                                     title="offline", style="yellow"))
             else:
                 console.print(Panel(f"[bold]{member.display_name}[/bold]   tier: {member.tier}\n"

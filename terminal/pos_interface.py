@@ -7,7 +7,7 @@ per line, one answer per line, in order. Every answer has ``"ok"``; a failure ca
     > {"cmd": "start", "receipt": "R-1001"}
     < {"ok": true, "state": "idle", "receipt": "R-1001"}
     > {"cmd": "tap", "timeout": 30}
-    < {"ok": true, "state": "authenticated", "offline": false, "can_redeem": true,
+    < {"ok": true, "state": "authenticated", "offline": false, "offline_reason": null, "can_redeem": true,
        "member": {"member_id": "M1", "display_name": "Ada Lovelace", "tier": "gold",
                   "available": 500, "pending": 0}}
     > {"cmd": "basket", "lines": [{"line_no": 1, "sku": "COFFEE", "quantity": "2",
@@ -30,9 +30,10 @@ per line, one answer per line, in order. Every answer has ``"ok"``; a failure ca
     < {"ok": true, "state": "idle", "receipt": "R-1002", "outbox_pending": 0}
 
 A foreign card answers ``{"ok": false, "error": "ForeignCard", "message": "This is a
-foreign card (...)"}`` and the sale stays ready for the next tap. Offline, ``tap`` answers
-``"offline": true`` without a member, ``accrue`` answers ``"queued": true``, and
-``pay_points`` fails with ``RedemptionNeedsServer``.
+foreign card (...)"}`` and the sale stays ready for the next tap. Offline (the server away,
+or not taking this till's requests now: ``offline_reason`` says which, for the cashier),
+``tap`` answers ``"offline": true`` without a member, ``accrue`` answers ``"queued": true``,
+and ``pay_points`` fails with ``RedemptionNeedsServer``.
 """
 from __future__ import annotations
 
@@ -92,8 +93,8 @@ class PosInterface:
     def _cmd_tap(self, request: dict) -> dict:
         session = self._current()
         member = self.agent.tap(session, timeout=request.get("timeout"), pin=request.get("pin"))
-        return {"ok": True, "offline": session.offline, "can_redeem": session.can_redeem,
-                "member": asdict(member) if member else None}
+        return {"ok": True, "offline": session.offline, "offline_reason": session.offline_reason,
+                "can_redeem": session.can_redeem, "member": asdict(member) if member else None}
 
     def _cmd_basket(self, request: dict) -> dict:
         when = request.get("occurred_at")

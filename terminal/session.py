@@ -79,6 +79,7 @@ class PosSession:
     can_redeem: bool = False
     offline: bool = False
     offline_proof: dict | None = None
+    offline_reason: str | None = None
     sold_at: str | None = None
     basket: dict | None = None
     hold: Hold | None = None
@@ -101,13 +102,16 @@ class PosSession:
 
     def authenticated(self, *, member: Member | None, card_session: str | None,
                       can_redeem: bool, offline: bool = False,
-                      offline_proof: dict | None = None, sold_at: str | None = None) -> None:
+                      offline_proof: dict | None = None, sold_at: str | None = None,
+                      offline_reason: str | None = None) -> None:
         """The card is proven (online: card session) or vouched for offline (``offline_proof``
-        answers the challenge built for this receipt at ``sold_at``)."""
+        answers the challenge built for this receipt at ``sold_at``; ``offline_reason`` says
+        why, for the cashier)."""
         self._move((State.CARD_PRESENT,), State.AUTHENTICATED, "accept the card")
         self.member, self.card_session = member, card_session
         self.can_redeem = can_redeem and not offline
         self.offline, self.offline_proof, self.sold_at = offline, offline_proof, sold_at
+        self.offline_reason = offline_reason if offline else None
 
     # -- the sale ----------------------------------------------------------------------------
     def basket_given(self, basket: dict) -> None:

@@ -172,6 +172,23 @@ def test_offline_the_card_vouches_for_the_sale_and_it_is_posted_once_later(
     assert len(fake_server.accruals) == 1 and fake_server.points_of("M1") == 511
 
 
+def test_a_till_the_server_does_not_accept_keeps_the_sale_for_when_it_is_put_right(
+        member_card, make_agent, fake_server, receipt):
+    agent = make_agent()
+    fake_server.key_id = "another-key"  # this till's key revoked (or its clock off): every request 401
+    member_card().tap()
+    session = PosSession(receipt())
+    assert agent.tap(session) is None
+    assert session.offline and session.offline_proof["counter"] == 1
+    assert session.offline_reason == ("The loyalty server does not accept this till now (unknown terminal "
+                                      "credential). Call support.")
+    agent.give_basket(session, LINES)
+    assert agent.accrue(session) is None and session.queued
+    fake_server.key_id = agent.config.key_id  # put right
+    assert agent.flush_outbox().sent == 1
+    assert len(fake_server.accruals) == 1 and fake_server.points_of("M1") == 511
+
+
 def test_a_card_the_server_has_blocked_is_refused_with_the_servers_words(fake_server, make_card,
                                                                          make_agent, receipt):
     fake_server.add_member("M1")

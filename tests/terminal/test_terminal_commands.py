@@ -96,7 +96,7 @@ def test_offline_the_cashier_screen_saves_the_sale_and_sends_it_when_asked(fake_
 
     cashier(make_agent(), Console(file=out, width=200), ask=ask)
     screen = out.getvalue()
-    assert "The loyalty server cannot be reached. This sale will earn points later" in screen
+    assert "The loyalty server cannot be reached (ConnectionError). This sale will earn points later" in screen
     assert "Sale saved; its points will be sent when the server is back." in screen
     assert "Sent 0, refused 0, still waiting 1." in screen and "Sent 1, refused 0, still waiting 0." in screen
     assert fake_server.points_of("M1") == 507
