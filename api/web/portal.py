@@ -139,9 +139,13 @@ def _tier(member_id: str, as_of) -> dict | None:
 def redeem(code: str):
     """Spend points on a reward; the voucher code is shown at once and kept under "My vouchers".
     The form's one-time key makes a double click redeem once."""
+    form_key = request.form.get("form_key", "")
+    if not form_key:  # a page from before the one-time keys, or a hand-made post
+        flash("That reward could not be redeemed: the page was out of date. Please try again.")
+        return redirect(url_for("portal.home"))
     try:
         issued = redeem_reward(database(), RedeemReward(code, g.member_id), caller=f"member:{g.member_id}",
-                               idempotency_key=request.form.get("form_key") or "", now=now())
+                               idempotency_key=form_key, now=now())
     except (InvalidState, InvalidInput) as refusal:  # out of stock, too few points, limit reached
         flash(f"That reward could not be redeemed: {REDEEM_REFUSALS.get(refusal.code, sentence(refusal.message))}")
     else:

@@ -54,6 +54,17 @@ def test_redeeming_shows_the_voucher_code_and_a_double_submit_redeems_once(brows
     assert voucher.voucher_code in text_of(browser.get("/portal/"))
 
 
+def test_a_redemption_without_its_one_time_key_asks_to_try_again_and_redeems_nothing(
+        browser, member_with_login, catalogue, database, clock):
+    member = member_with_login(points=1200)
+    browser.sign_in(member.email)
+    page = browser.client.post("/portal/rewards/MUG/redeem", data={"csrf_token": browser.csrf("/portal/")},
+                               follow_redirects=True)
+    assert "That reward could not be redeemed: the page was out of date. Please try again." in text_of(page)
+    assert list_vouchers(database, member.public_id) == []
+    assert get_balance(database, member.public_id, as_of=clock()).available == 1200
+
+
 def test_a_refused_redemption_is_explained_and_changes_nothing(browser, member_with_login, catalogue, database,
                                                                 clock):
     member = member_with_login(points=600)
