@@ -8,6 +8,7 @@ import click
 
 from api.config import ConfigError, load_config
 from cli import access, cards, db, demo, jobs, ledger, members, rewards, rules, serve, settings, stores, tiers
+from cli.audit import install_audit
 from cli.runtime import Runtime
 from engine.errors import InvalidInput, LoyaltyError
 
@@ -44,6 +45,7 @@ def loyalty(ctx: click.Context, database_url: str | None) -> None:
 for module in (db, settings, stores, members, cards, ledger, rules, tiers, rewards, jobs, access, demo, serve):
     for command in module.COMMANDS:
         loyalty.add_command(command)
+install_audit(loyalty)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -2,8 +2,8 @@ import pytest
 
 from engine.ledger.balances import get_balance, get_history
 from engine.ledger.invariants import check_ledger
-from tests.support.assertions import contents_without_answers
-from tests.support.snapshot import table_contents
+from tests.support.assertions import contents_without_traces
+from tests.support.snapshot import contents_but_audit
 
 pytestmark = pytest.mark.usefixtures("cli_clock")
 
@@ -38,30 +38,30 @@ def test_negative_points_are_read_as_a_number_wherever_they_stand(run_cli, run_j
 def test_a_debit_of_more_points_than_the_member_has_is_refused_and_changes_nothing(run_cli, database,
                                                                                    make_member):
     member = make_member(points=40)
-    before = contents_without_answers(database)
+    before = contents_without_traces(database)
     result = run_cli("adjust", member.public_id, "-50", "--reason", "correction", "--actor", "ops",
                      "--key", "adjust-1")
     assert result.exit_code == 1
     assert f"member {member.public_id} has 40 points that can be taken; the adjustment asks for 50 " \
            "[insufficient_points]" in result.output
-    assert contents_without_answers(database) == before
+    assert contents_without_traces(database) == before
 
 
 def test_an_adjustment_for_an_unknown_member_is_refused_and_changes_nothing(run_cli, database):
-    before = contents_without_answers(database)
+    before = contents_without_traces(database)
     result = run_cli("adjust", "MNOSUCHMEMBER", "10", "--reason", "goodwill", "--actor", "ops", "--key", "a-1")
     assert result.exit_code == 1 and "unknown member 'MNOSUCHMEMBER' [unknown_member]" in result.output
-    assert contents_without_answers(database) == before
+    assert contents_without_traces(database) == before
 
 
 def test_zero_points_or_a_blank_reason_are_refused(run_cli, database, make_member):
     member = make_member()
-    before = contents_without_answers(database)
+    before = contents_without_traces(database)
     zero = run_cli("adjust", member.public_id, "0", "--reason", "nothing", "--actor", "ops", "--key", "a-1")
     assert zero.exit_code == 1 and "points: must be a non-zero whole number" in zero.output
     blank = run_cli("adjust", member.public_id, "10", "--reason", "", "--actor", "ops", "--key", "a-2")
     assert blank.exit_code == 1 and "reason: is required" in blank.output
-    assert contents_without_answers(database) == before
+    assert contents_without_traces(database) == before
 
 
 @pytest.mark.parametrize("args, message", [
@@ -71,10 +71,10 @@ def test_zero_points_or_a_blank_reason_are_refused(run_cli, database, make_membe
 ], ids=["no reason", "points that are not a number", "points that are not whole"])
 def test_an_adjustment_that_cannot_be_read_is_a_usage_error(run_cli, database, make_member, args, message):
     member = make_member()
-    before = table_contents(database)
+    before = contents_but_audit(database)
     result = run_cli("adjust", member.public_id, *args)
     assert result.exit_code == 2 and message in result.output
-    assert table_contents(database) == before
+    assert contents_but_audit(database) == before
 
 
 def test_the_same_key_with_a_different_adjustment_is_refused_and_a_true_retry_replays(run_cli, database,
@@ -82,11 +82,11 @@ def test_the_same_key_with_a_different_adjustment_is_refused_and_a_true_retry_re
     member = make_member()
     args = ("adjust", member.public_id, "25", "--reason", "goodwill", "--actor", "ops", "--key", "adjust-1")
     first = run_cli(*args)
-    before = table_contents(database)
+    before = contents_but_audit(database)
     retry = run_cli(*args)
     assert retry.exit_code == 0 and retry.output == first.output
     other = run_cli("adjust", member.public_id, "250", "--reason", "goodwill", "--actor", "ops",
                     "--key", "adjust-1")
     assert other.exit_code == 1
     assert "idempotency key 'adjust-1' was already used for a different adjust request" in other.output
-    assert table_contents(database) == before
+    assert contents_but_audit(database) == before

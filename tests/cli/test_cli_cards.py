@@ -1,4 +1,4 @@
-from tests.support.snapshot import table_contents
+from tests.support.snapshot import contents_but_audit
 
 
 def test_a_card_is_issued_activated_blocked_and_replaced_on_the_command_line(run_cli, run_json, make_member):
@@ -25,19 +25,19 @@ def test_a_uid_card_can_be_issued_unblocked_and_retired(run_cli, run_json, make_
 
 def test_blocking_a_retired_card_is_refused_and_changes_nothing(run_cli, database, make_card):
     card = make_card(status="retired")
-    before = table_contents(database)
+    before = contents_but_audit(database)
     result = run_cli("cards", "block", card.number, "--reason", "lost")
     assert result.exit_code == 1
     assert "a retired card cannot be changed any more [card_retired]" in result.output
-    assert table_contents(database) == before
+    assert contents_but_audit(database) == before
 
 
 def test_issuing_a_taken_number_is_refused(run_cli, database, make_card, make_member):
     taken, member = make_card().number, make_member()
-    before = table_contents(database)
+    before = contents_but_audit(database)
     result = run_cli("cards", "issue", "--member", member.public_id, "--number", taken)
     assert result.exit_code == 1 and "[duplicate_card_number]" in result.output
-    assert table_contents(database) == before
+    assert contents_but_audit(database) == before
 
 
 def test_blocking_without_a_reason_is_a_usage_error(run_cli, make_card):

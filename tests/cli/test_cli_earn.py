@@ -7,8 +7,8 @@ from cli.ledger import cli_caller
 from cli.main import loyalty
 from engine.ledger.balances import get_balance
 from engine.ledger.invariants import check_ledger
-from tests.support.assertions import contents_without_answers
-from tests.support.snapshot import table_contents
+from tests.support.assertions import contents_without_traces
+from tests.support.snapshot import contents_but_audit
 
 pytestmark = pytest.mark.usefixtures("cli_clock", "till")
 
@@ -71,21 +71,21 @@ def test_without_a_key_one_is_generated_and_printed_and_retrying_with_it_posts_n
     printed = [line for line in first.stderr.splitlines() if line.startswith("idempotency key: ")]
     assert len(printed) == 1 and "--key" in printed[0]
     key = printed[0].split()[2]
-    before = table_contents(database)
+    before = contents_but_audit(database)
     retry = run_cli("earn", path, "--key", key)
     assert retry.exit_code == 0, retry.output
     assert retry.stdout == first.stdout
-    assert table_contents(database) == before
+    assert contents_but_audit(database) == before
 
 
 def test_malformed_json_is_refused_saying_where_it_breaks_and_nothing_is_posted(run_cli, database, make_member,
                                                                                 basket_file):
     make_member()
-    before = table_contents(database)
+    before = contents_but_audit(database)
     result = run_cli("earn", basket_file('{"store_code": "S1", "lines": [}'), "--key", "k-1")
     assert result.exit_code == 1
     assert "basket: is not valid JSON: Expecting value at line 1 column 32 [invalid_input]" in result.output
-    assert table_contents(database) == before
+    assert contents_but_audit(database) == before
 
 
 def test_fields_of_the_wrong_type_are_each_named_and_nothing_is_posted(run_cli, database, make_member,
@@ -94,7 +94,7 @@ def test_fields_of_the_wrong_type_are_each_named_and_nothing_is_posted(run_cli, 
     data = basket(member, occurred_at="2026-03-02T10:00:00", paid_with_points_minor="0", coupon="SAVE10")
     data["lines"][0].update(amount_minor=1999.0, quantity="two")
     data["lines"][1].update(quantity="1.2345", line_no=True)
-    before = table_contents(database)
+    before = contents_but_audit(database)
     result = run_cli("earn", basket_file(data), "--key", "k-1")
     assert result.exit_code == 1
     assert "the input is not valid [invalid_input]" in result.output
@@ -104,7 +104,7 @@ def test_fields_of_the_wrong_type_are_each_named_and_nothing_is_posted(run_cli, 
                     "lines.1.quantity: Must have at most 3 decimal places.",
                     "lines.1.line_no: Not a valid integer."):
         assert f"  - {problem}" in result.output
-    assert table_contents(database) == before
+    assert contents_but_audit(database) == before
 
 
 @pytest.mark.parametrize("document, problem", [
@@ -113,34 +113,34 @@ def test_fields_of_the_wrong_type_are_each_named_and_nothing_is_posted(run_cli, 
 ], ids=["a list instead of an object", "lines that are not a list"])
 def test_a_document_of_the_wrong_shape_is_refused_naming_the_field(run_cli, database, basket_file, document,
                                                                     problem):
-    before = table_contents(database)
+    before = contents_but_audit(database)
     result = run_cli("earn", basket_file(document), "--key", "k-1")
     assert result.exit_code == 1 and problem in result.output
-    assert table_contents(database) == before
+    assert contents_but_audit(database) == before
 
 
 def test_a_basket_must_name_the_member_by_exactly_one_of_member_id_and_card_number(run_cli, database, make_card,
                                                                                    basket_file):
     card = make_card()
-    before = table_contents(database)
+    before = contents_but_audit(database)
     both = run_cli("earn", basket_file(basket(member_id=card.member_id, card_number=card.number)),
                    "--key", "k-1")
     neither = run_cli("earn", basket_file(basket()), "--key", "k-2")
     for result in (both, neither):
         assert result.exit_code == 1
         assert "member_id: Give exactly one of member_id and card_number." in result.output
-    assert table_contents(database) == before
+    assert contents_but_audit(database) == before
 
 
 def test_a_basket_for_an_unknown_member_is_refused_and_only_the_refusal_is_remembered(
         run_cli, database, make_member, basket_file):
     member = make_member()
     data = basket(member, member_id="MNOSUCHMEMBER")
-    before = contents_without_answers(database)
+    before = contents_without_traces(database)
     result = run_cli("earn", basket_file(data), "--key", "k-1")
     assert result.exit_code == 1 and "unknown member 'MNOSUCHMEMBER' [unknown_member]" in result.output
-    assert contents_without_answers(database) == before
-    (answer,) = table_contents(database)["idempotency_keys"]
+    assert contents_without_traces(database) == before
+    (answer,) = contents_but_audit(database)["idempotency_keys"]
     assert answer[1:3] == (cli_caller(), "k-1") and "refused" in answer
 
 
@@ -149,36 +149,36 @@ def test_a_basket_the_engine_finds_meaningless_is_refused_with_every_problem(run
     member = make_member()
     data = basket(member, currency="USD", occurred_at="2026-03-03T10:00:00Z")
     data["lines"][1]["line_no"] = 1
-    before = contents_without_answers(database)
+    before = contents_without_traces(database)
     result = run_cli("earn", basket_file(data), "--key", "k-1")
     assert result.exit_code == 1
     assert "currency: the programme runs in EUR, not 'USD'" in result.output
     assert "occurred_at: lies in the future" in result.output
     assert "lines.1.line_no: must be a whole number from 1 to 2147483647, unique in the basket" in result.output
-    assert contents_without_answers(database) == before
+    assert contents_without_traces(database) == before
 
 
 def test_a_receipt_earns_once_even_under_a_new_key(run_cli, database, make_member, basket_file):
     path = basket_file(basket(make_member()))
     assert run_cli("earn", path, "--key", "k-1").exit_code == 0
-    before = contents_without_answers(database)
+    before = contents_without_traces(database)
     again = run_cli("earn", path, "--key", "k-2")
     assert again.exit_code == 1
     assert "receipt R1 of terminal S1-T1 in store S1 has already earned points [receipt_already_earned]" \
         in again.output
-    assert contents_without_answers(database) == before
+    assert contents_without_traces(database) == before
 
 
 def test_the_same_key_with_a_different_basket_is_refused_and_changes_nothing(run_cli, database, make_member,
                                                                               basket_file):
     member = make_member()
     assert run_cli("earn", basket_file(basket(member)), "--key", "k-1").exit_code == 0
-    before = table_contents(database)
+    before = contents_but_audit(database)
     other = run_cli("earn", basket_file(basket(member, receipt_number="R2"), "other.json"), "--key", "k-1")
     assert other.exit_code == 1
     assert "idempotency key 'k-1' was already used for a different earn request" in other.output
     assert "[idempotency_key_reused]" in other.output
-    assert table_contents(database) == before
+    assert contents_but_audit(database) == before
 
 
 def test_a_basket_file_that_does_not_exist_is_a_usage_error(run_cli, tmp_path):

@@ -2,8 +2,8 @@ import pytest
 
 from engine.ledger.balances import get_balance
 from engine.ledger.invariants import check_ledger
-from tests.support.assertions import contents_without_answers
-from tests.support.snapshot import table_contents
+from tests.support.assertions import contents_without_traces
+from tests.support.snapshot import contents_but_audit
 
 pytestmark = pytest.mark.usefixtures("cli_clock", "till")
 
@@ -47,52 +47,52 @@ def test_a_voided_hold_gives_all_its_points_back(run_json, database, clock, plac
 def test_a_hold_for_more_points_than_are_available_is_refused_and_changes_nothing(run_cli, database,
                                                                                    make_member):
     member = make_member(points=100)
-    before = contents_without_answers(database)
+    before = contents_without_traces(database)
     result = run_cli("holds", "place", *AT_THE_TILL, "--points", "101", "--member", member.public_id,
                      "--key", "k-1")
     assert result.exit_code == 1
     assert f"member {member.public_id} has 100 points available; 101 were asked for [insufficient_points]" \
         in result.output
-    assert contents_without_answers(database) == before
+    assert contents_without_traces(database) == before
 
 
 def test_a_hold_for_an_unknown_member_is_refused_and_changes_nothing(run_cli, database):
-    before = contents_without_answers(database)
+    before = contents_without_traces(database)
     result = run_cli("holds", "place", *AT_THE_TILL, "--points", "10", "--member", "MNOSUCHMEMBER",
                      "--key", "k-1")
     assert result.exit_code == 1 and "[unknown_member]" in result.output
-    assert contents_without_answers(database) == before
+    assert contents_without_traces(database) == before
 
 
 def test_a_hold_resolves_once_and_a_second_resolution_is_refused(run_cli, database, place, make_member):
     hold = place(100, "--member", make_member(points=100).public_id)
     assert run_cli("holds", "capture", hold["hold_id"], "--key", "capture-1").exit_code == 0
-    before = contents_without_answers(database)
+    before = contents_without_traces(database)
     void = run_cli("holds", "void", hold["hold_id"], "--key", "void-1")
     again = run_cli("holds", "capture", hold["hold_id"], "--key", "capture-2")
     for result, action in ((void, "voided"), (again, "captured")):
         assert result.exit_code == 1
         assert f"hold {hold['hold_id']} was already captured; it cannot be {action} [hold_already_resolved]" \
             in result.output
-    assert contents_without_answers(database) == before
+    assert contents_without_traces(database) == before
     assert check_ledger(database) == []
 
 
 def test_retrying_a_capture_with_its_key_replays_the_first_answer(run_cli, database, place, make_member):
     hold = place(100, "--member", make_member(points=100).public_id)
     first = run_cli("holds", "capture", hold["hold_id"], "--key", "capture-1")
-    before = table_contents(database)
+    before = contents_but_audit(database)
     retry = run_cli("holds", "capture", hold["hold_id"], "--key", "capture-1")
     assert retry.exit_code == 0 and retry.output == first.output
-    assert table_contents(database) == before
+    assert contents_but_audit(database) == before
 
 
 def test_capturing_more_than_the_hold_is_refused_naming_the_points(run_cli, database, place, make_member):
     hold = place(100, "--member", make_member(points=100).public_id)
-    before = contents_without_answers(database)
+    before = contents_without_traces(database)
     result = run_cli("holds", "capture", hold["hold_id"], "--points", "101", "--key", "capture-1")
     assert result.exit_code == 1 and "points: must be from 1 to the 100 points held" in result.output
-    assert contents_without_answers(database) == before
+    assert contents_without_traces(database) == before
 
 
 def test_an_unknown_hold_is_named(run_cli):
@@ -103,10 +103,10 @@ def test_an_unknown_hold_is_named(run_cli):
 @pytest.mark.parametrize("member", [(), ("--member", "M1", "--card", "9000000000000019")],
                          ids=["neither", "both"])
 def test_a_hold_must_name_the_member_by_exactly_one_of_member_and_card(run_cli, database, member):
-    before = table_contents(database)
+    before = contents_but_audit(database)
     result = run_cli("holds", "place", *AT_THE_TILL, "--points", "10", *member, "--key", "k-1")
     assert result.exit_code == 2 and "name the member by exactly one of --member and --card" in result.output
-    assert table_contents(database) == before
+    assert contents_but_audit(database) == before
 
 
 def test_points_that_are_not_a_whole_number_are_a_usage_error(run_cli, make_member):

@@ -2,7 +2,7 @@ import pytest
 
 from engine.ledger.balances import get_balance
 from engine.ledger.invariants import check_ledger
-from tests.support.snapshot import table_contents
+from tests.support.snapshot import contents_but_audit
 
 pytestmark = pytest.mark.usefixtures("cli_clock")
 
@@ -37,7 +37,7 @@ def test_idempotency_keys_are_purged_after_the_retention(run_cli, database, cloc
     clock.advance(days=2)
     result = run_cli("purge-keys")
     assert result.exit_code == 0 and "purged 1 idempotency key (as of 2026-04-02T10:00:00+00:00)" in result.output
-    assert len(table_contents(database)["idempotency_keys"]) == 1
+    assert len(contents_but_audit(database)["idempotency_keys"]) == 1
     assert "purged 0 idempotency keys" in run_cli("purge-keys").output
 
 
@@ -45,11 +45,11 @@ def test_idempotency_keys_are_purged_after_the_retention(run_cli, database, cloc
                          ids=["expire", "purge-keys", "release-lapsed"])
 def test_a_job_for_an_instant_in_the_future_is_a_usage_error_and_does_nothing(run_cli, database, make_member, job):
     make_member(points=100)
-    before = table_contents(database)
+    before = contents_but_audit(database)
     result = run_cli(*job, "--as-of", "2026-03-02T10:00:01Z")
     assert result.exit_code == 2
     assert "2026-03-02T10:00:01+00:00 lies in the future (now is 2026-03-02T10:00:00+00:00)" in result.output
-    assert table_contents(database) == before
+    assert contents_but_audit(database) == before
 
 
 @pytest.mark.parametrize("as_of, message", [

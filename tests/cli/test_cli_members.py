@@ -1,4 +1,4 @@
-from tests.support.snapshot import table_contents
+from tests.support.snapshot import contents_but_audit
 
 
 def test_a_member_enrolled_on_the_command_line_can_be_shown_with_their_cards(run_cli, run_json, make_card):
@@ -15,7 +15,7 @@ def test_a_member_enrolled_on_the_command_line_can_be_shown_with_their_cards(run
 def test_an_invalid_member_is_refused_and_nothing_is_saved(run_cli, database):
     result = run_cli("members", "create", "--name", "Bad", "--email", "no-at-sign")
     assert result.exit_code == 1 and "email" in result.output
-    assert table_contents(database)["members"] == []
+    assert contents_but_audit(database)["members"] == []
 
 
 def test_a_birthday_that_is_not_a_date_is_a_usage_error(run_cli):

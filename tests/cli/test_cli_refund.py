@@ -2,8 +2,8 @@ import pytest
 
 from engine.ledger.balances import get_balance
 from engine.ledger.invariants import check_ledger
-from tests.support.assertions import contents_without_answers
-from tests.support.snapshot import table_contents
+from tests.support.assertions import contents_without_traces
+from tests.support.snapshot import contents_but_audit
 
 pytestmark = pytest.mark.usefixtures("cli_clock", "till")
 
@@ -44,32 +44,32 @@ def test_a_refund_keeps_the_time_the_goods_came_back(run_json, database, make_me
 def test_returning_more_than_was_bought_is_refused_and_changes_nothing(run_cli, database, make_member, earn):
     earn(make_member(), 1000, quantities=[2], receipt="R1")
     assert run_cli("refund", *OF_THE_SALE, "--line", "1:1.5", "--key", "refund-1").exit_code == 0
-    before = contents_without_answers(database)
+    before = contents_without_traces(database)
     result = run_cli("refund", *OF_THE_SALE, "--line", "1:1", "--key", "refund-2")
     assert result.exit_code == 1
     assert "line 1 (SKU1): 2.000 bought, 1.500 already returned, 1.000 cannot be returned " \
            "[refund_exceeds_purchase]" in result.output
-    assert contents_without_answers(database) == before
+    assert contents_without_traces(database) == before
 
 
 def test_a_refund_of_a_receipt_that_never_earned_is_refused(run_cli, database, make_member, earn):
     earn(make_member(), 1000, receipt="R1")
-    before = contents_without_answers(database)
+    before = contents_without_traces(database)
     result = run_cli("refund", "--store", "S1", "--terminal", "S1-T1", "--receipt", "R404", "--line", "1:1",
                      "--key", "refund-1")
     assert result.exit_code == 1
     assert "no receipt R404 of terminal S1-T1 in store S1 earned points [unknown_receipt]" in result.output
-    assert contents_without_answers(database) == before
+    assert contents_without_traces(database) == before
 
 
 def test_a_line_the_receipt_does_not_have_or_named_twice_is_refused(run_cli, database, make_member, earn):
     earn(make_member(), 1000, receipt="R1")
-    before = contents_without_answers(database)
+    before = contents_without_traces(database)
     missing = run_cli("refund", *OF_THE_SALE, "--line", "7:1", "--key", "refund-1")
     assert missing.exit_code == 1 and "lines: receipt R1 has no line 7 [invalid_input]" in missing.output
     twice = run_cli("refund", *OF_THE_SALE, "--line", "1:0.5", "--line", "1:0.5", "--key", "refund-2")
     assert twice.exit_code == 1 and "lines.1.line_no: line 1 is named twice" in twice.output
-    assert contents_without_answers(database) == before
+    assert contents_without_traces(database) == before
 
 
 @pytest.mark.parametrize("line, message", [
@@ -81,10 +81,10 @@ def test_a_line_the_receipt_does_not_have_or_named_twice_is_refused(run_cli, dat
 def test_a_returned_line_that_cannot_be_read_is_a_usage_error_and_nothing_is_refunded(
         run_cli, database, make_member, earn, line, message):
     earn(make_member(), 1000, receipt="R1")
-    before = table_contents(database)
+    before = contents_but_audit(database)
     result = run_cli("refund", *OF_THE_SALE, "--line", line, "--key", "refund-1")
     assert result.exit_code == 2 and message in result.output
-    assert table_contents(database) == before
+    assert contents_but_audit(database) == before
 
 
 def test_a_refund_without_lines_is_a_usage_error(run_cli):
@@ -95,10 +95,10 @@ def test_a_refund_without_lines_is_a_usage_error(run_cli):
 def test_the_same_key_with_other_lines_is_refused(run_cli, database, make_member, earn):
     earn(make_member(), 1000, 2000, receipt="R1")
     assert run_cli("refund", *OF_THE_SALE, "--line", "1:1", "--key", "refund-1").exit_code == 0
-    before = table_contents(database)
+    before = contents_but_audit(database)
     other = run_cli("refund", *OF_THE_SALE, "--line", "2:1", "--key", "refund-1")
     assert other.exit_code == 1 and "[idempotency_key_reused]" in other.output
-    assert table_contents(database) == before
+    assert contents_but_audit(database) == before
 
 
 def test_a_refund_without_a_key_prints_how_to_retry_it_later_as_the_same_request(run_cli, database, clock,
@@ -110,7 +110,7 @@ def test_a_refund_without_a_key_prints_how_to_retry_it_later_as_the_same_request
     retry_options = hint.split("repeat it with ")[1].rstrip(")").split()
     assert retry_options[2:] == ["--occurred-at", "2026-03-02T10:00:00+00:00"]
     clock.advance(minutes=5)
-    before = table_contents(database)
+    before = contents_but_audit(database)
     retry = run_cli("refund", *OF_THE_SALE, "--line", "1:1", *retry_options)
     assert retry.exit_code == 0 and retry.stdout == first.stdout
-    assert table_contents(database) == before
+    assert contents_but_audit(database) == before

@@ -1,4 +1,4 @@
-from tests.support.snapshot import table_contents
+from tests.support.snapshot import contents_but_audit
 
 
 def test_stores_created_on_the_command_line_are_listed(run_cli, run_json):
@@ -11,17 +11,17 @@ def test_stores_created_on_the_command_line_are_listed(run_cli, run_json):
 
 def test_a_duplicate_store_code_is_refused_with_exit_code_one(run_cli, database, make_store):
     make_store("BER-01")
-    before = table_contents(database)
+    before = contents_but_audit(database)
     result = run_cli("stores", "create", "BER-01", "--name", "Again", "--timezone", "UTC")
     assert result.exit_code == 1
     assert "a store with code 'BER-01' already exists [duplicate_store]" in result.output
-    assert table_contents(database) == before
+    assert contents_but_audit(database) == before
 
 
 def test_an_invalid_time_zone_is_refused(run_cli, database):
     result = run_cli("stores", "create", "X", "--name", "X", "--timezone", "Berlin")
     assert result.exit_code == 1 and "timezone" in result.output
-    assert table_contents(database)["stores"] == []
+    assert contents_but_audit(database)["stores"] == []
 
 
 def test_terminals_are_created_in_a_store_and_listed_per_store(run_cli, run_json, make_store):
@@ -35,7 +35,7 @@ def test_terminals_are_created_in_a_store_and_listed_per_store(run_cli, run_json
 def test_a_terminal_in_an_unknown_store_is_refused(run_cli, database):
     result = run_cli("terminals", "create", "T1", "--store", "NOWHERE")
     assert result.exit_code == 1 and "unknown store 'NOWHERE' [unknown_store]" in result.output
-    assert table_contents(database)["terminals"] == []
+    assert contents_but_audit(database)["terminals"] == []
 
 
 def test_an_empty_list_says_so(run_cli):

@@ -29,16 +29,20 @@ def refused_unchanged(db: Database, error: type[Exception], code: str | None = N
     assert contents_without_answers(db) == before, "the refusal changed the database"
 
 
-# An HTTP refusal also leaves its trace in the audit log (401/403) and, like a refused
-# command, its answer record.
-HTTP_TRACES = ANSWER_RECORDS + ("audit_log",)
+# An HTTP refusal (401/403, or any staff request) and a refused operator command also leave
+# their trace in the audit log and, like a refused command, their answer record.
+REFUSAL_TRACES = ANSWER_RECORDS + ("audit_log",)
+
+
+def contents_without_traces(db: Database) -> dict[str, list[tuple]]:
+    """Every table but the records a refusal leaves: its answer and its audit entry."""
+    return {table: rows for table, rows in table_contents(db).items() if table not in REFUSAL_TRACES}
 
 
 @contextmanager
 def unchanged(db: Database):
-    """The block (an HTTP request that is refused) must leave ``db`` as it was, but for the
-    record of its answer and its audit entry."""
-    before = {t: rows for t, rows in table_contents(db).items() if t not in HTTP_TRACES}
+    """The block (an HTTP request or an operator command that is refused) must leave ``db``
+    as it was, but for the record of its answer and its audit entry."""
+    before = contents_without_traces(db)
     yield
-    after = {t: rows for t, rows in table_contents(db).items() if t not in HTTP_TRACES}
-    assert after == before, "the refused request changed the database"
+    assert contents_without_traces(db) == before, "the refused request changed the database"
