@@ -6,9 +6,10 @@ from flask_smorest import Blueprint
 
 from api.auth import BEARER_AUTH, staff_only
 from api.context import database, now
-from api.schemas.reports import (DashboardQuerySchema, DashboardSchema, FrequentEarnerSchema,
+from api.schemas.reports import (CampaignLiftSchema, DashboardQuerySchema, DashboardSchema, FrequentEarnerSchema,
                                  FrequentEarnersQuerySchema)
 from engine import reports
+from engine.rules.lift import campaign_lift
 
 blp = Blueprint("reports", __name__, url_prefix="/v1/staff/reports",
                 description="Programme reports from the ledger (staff: reports.read).")
@@ -34,3 +35,14 @@ def frequent_earners(query):
     """Members who earned on at least ``min_sales`` sales at one till on one day, most first:
     the trace of a cashier putting customers' purchases on their own card."""
     return reports.frequent_earners(database(), as_of=now(), **query)
+
+
+@blp.route("/campaigns/<code>/lift", methods=["GET"])
+@staff_only("reports.read")
+@blp.doc(security=[BEARER_AUTH])
+@blp.response(200, CampaignLiftSchema)
+def lift(code):
+    """A campaign's targeted members against its holdout group over its window so far: members,
+    buyers, purchases and spend of each; the spend lift; the buyer-share difference with its
+    95 % confidence interval."""
+    return campaign_lift(database(), code, as_of=now())

@@ -61,3 +61,26 @@ class FrequentEarnerSchema(ma.Schema):
     day = fields.Date(required=True, metadata={"description": "UTC"})
     sales = fields.Integer(required=True)
     points = fields.Integer(required=True)
+
+
+class GroupFiguresSchema(ma.Schema):
+    members = fields.Integer(required=True)
+    buyers = fields.Integer(required=True, metadata={"description": "members with at least one purchase"})
+    purchases = fields.Integer(required=True)
+    spend_minor = fields.Integer(required=True, metadata={"description": "receipts' totals before refunds"})
+    buyer_share = fields.Decimal(as_string=True, allow_none=True)
+    spend_per_member_minor = fields.Decimal(as_string=True, allow_none=True)
+
+
+class CampaignLiftSchema(ma.Schema):
+    code = fields.String(required=True)
+    window_start = fields.AwareDateTime(required=True)
+    window_end = fields.AwareDateTime(required=True, metadata={"description": "the campaign's end, or now"})
+    holdout_share = fields.Decimal(as_string=True, required=True)
+    targeted = fields.Nested(GroupFiguresSchema, required=True)
+    control = fields.Nested(GroupFiguresSchema, required=True, metadata={"description": "the holdout group"})
+    spend_lift = fields.Decimal(as_string=True, allow_none=True,
+                                metadata={"description": "targeted spend per member over the control's, minus 1"})
+    buyer_share_difference = fields.Decimal(as_string=True, allow_none=True)
+    buyer_share_difference_95 = fields.List(fields.Decimal(as_string=True), allow_none=True,
+                                            metadata={"description": "its 95 % confidence interval"})

@@ -40,6 +40,7 @@ from engine.members import find_members, get_member
 from engine.rewards import change_reward, create_reward, get_reward, list_rewards
 from engine.rules import campaigns, segments, versions
 from engine.rules.calculator import simulate
+from engine.rules.lift import campaign_lift
 from engine.rules.facts import MemberFacts
 from engine.settings import get_settings
 from engine.stores import list_stores
@@ -434,7 +435,8 @@ def campaign_page(code: str):
             else:
                 flash(f"Campaign {changed.code} is changed.")
                 return redirect(url_for("console.campaign_list"))
-    return render_template("console/campaign.html", campaign=campaign, values=values, errors=errors,
+    lift = campaign_lift(database(), code, as_of=now()) if may("reports.read") and campaign.starts_at <= now() else None
+    return render_template("console/campaign.html", campaign=campaign, values=values, errors=errors, lift=lift,
                            now=now()), 422 if errors else 200
 
 

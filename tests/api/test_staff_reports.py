@@ -1,4 +1,11 @@
-"""The dashboard's figures over HTTP, for the roles that read reports."""
+"""The dashboard's figures, the fraud check and a campaign's lift over HTTP, for the roles
+that read them."""
+from datetime import timedelta
+from decimal import Decimal
+
+from engine.rules.campaigns import create_campaign
+
+
 def test_a_marketer_reads_the_dashboard_figures(client, staff_headers, make_member, earn):
     earn(make_member(points=300), 2000)
     response = client.get("/v1/staff/reports/dashboard", query_string={"days": 7}, headers=staff_headers("marketer"))
@@ -36,3 +43,19 @@ def test_the_frequent_earners_report_is_for_auditors_not_marketers_and_bounds_it
     refused = client.get("/v1/staff/reports/frequent-earners", query_string={"days": 0, "min_sales": 1},
                          headers=staff_headers("admin"))
     assert (refused.status_code, sorted(refused.json["errors"])) == (422, ["days", "min_sales"])
+
+
+def test_a_marketer_reads_a_campaigns_lift_against_its_holdout_group(client, staff_headers, make_member, earn,
+                                                                    clock, database):
+    for _ in range(10):
+        make_member()
+    create_campaign(database, code="summer", name="Summer", starts_at=clock(), ends_at=clock() + timedelta(days=30),
+                    holdout_share=Decimal("0.2"), now=clock())
+    marketer = staff_headers("marketer")
+    response = client.get("/v1/staff/reports/campaigns/summer/lift", headers=marketer)
+    assert response.status_code == 200, response.json
+    body = response.json
+    assert body["targeted"]["members"] + body["control"]["members"] == 10
+    assert (body["holdout_share"], body["spend_lift"], body["targeted"]["buyers"]) == ("0.2000", None, 0)
+    assert client.get("/v1/staff/reports/campaigns/winter/lift", headers=marketer).status_code == 404
+    assert client.get("/v1/staff/reports/campaigns/summer/lift", headers=staff_headers("support")).status_code == 403

@@ -6,7 +6,8 @@ from engine.audit import list_audit
 from engine.ledger.approvals import list_adjustment_requests
 from engine.ledger.balances import get_balance
 from engine.rewards import get_reward
-from engine.rules.campaigns import get_campaign
+from engine.rules.campaigns import get_campaign, held_out
+from engine.rules.lift import campaign_lift
 from engine.settings import update_settings
 from engine.tiers.service import list_tiers
 from tests.web.conftest import LADDER, text_of
@@ -113,6 +114,20 @@ def test_a_marketer_restocks_reprices_and_withdraws_a_reward_on_its_page(console
     assert "Reward Mug is withdrawn" in text_of(withdrawn) and "Mug MUG (withdrawn)" in text_of(withdrawn)
     assert "Withdraw Mug now" not in text_of(marketer.get("/console/rewards/MUG"))
     assert marketer.get("/console/rewards/CUP").status_code == 404
+
+
+def test_a_campaign_page_shows_its_lift_against_the_holdout_group(console_as, make_member, earn, clock, database):
+    members = [make_member() for _ in range(8)]
+    marketer = console_as("marketer")
+    marketer.submit("/console/campaigns", {"code": "summer", "name": "Summer", "starts": "2026-01-01",
+                                           "ends": "2099-01-01", "holdout": "50"})
+    targeted = [m for m in members if not held_out("summer", m.public_id, Decimal("0.5"))]
+    earn(targeted[0], 2500)
+    lift = campaign_lift(database, "summer", as_of=clock())
+    page = text_of(marketer.get("/console/campaigns/summer"))
+    assert f"Targeted {lift.targeted.members} 1 " in page and f"Held out {lift.control.members} 0 " in page
+    if lift.control.members:
+        assert "95% interval" in page
 
 
 def test_an_auditor_reads_a_campaign_page_without_a_form_and_is_refused_a_change(console_as, database):
