@@ -5,7 +5,8 @@ type and schema.
 
 Staff operations are called with an admin's bearer token, member operations with a
 member's, and /v1/terminal/* requests are signed exactly as ``SignedTerminal`` signs them.
-Runs on SQLite (one fresh database per operation); HYPOTHESIS_PROFILE=long sends more.
+Runs on SQLite and on PostgreSQL (one fresh database per operation and backend: some input
+only one of them cannot store); HYPOTHESIS_PROFILE=long sends more.
 """
 import json
 import os
@@ -34,31 +35,31 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 
 @pytest.fixture
-def fuzz_app(sqlite_db, clock):
-    return create_app({"DATABASE": sqlite_db, "CLOCK": clock, "TESTING": True, "PASSWORDS": PASSWORDS,
+def fuzz_app(database, clock):
+    return create_app({"DATABASE": database, "CLOCK": clock, "TESTING": True, "PASSWORDS": PASSWORDS,
                        "CARD_MASTER_KEYS": CARD_KEYS})
 
 
 @pytest.fixture
-def callers(fuzz_app, sqlite_db, clock, make_signed_terminal_for):
+def callers(fuzz_app, database, clock, make_signed_terminal_for):
     """Headers for each kind of caller: an admin, a member, and a signing till."""
     client = fuzz_app.test_client()
-    create_staff_account(sqlite_db, username="fuzz-admin", full_name="Fuzz Admin", password=PASSWORD,
+    create_staff_account(database, username="fuzz-admin", full_name="Fuzz Admin", password=PASSWORD,
                          roles=["admin"], passwords=PASSWORDS, now=clock())
     staff = client.post("/v1/staff/sessions", json={"username": "fuzz-admin", "password": PASSWORD}).json["token"]
-    member = enrol_member(sqlite_db, full_name="Fuzz Member", email="fuzz@example.org", now=clock())
-    set_member_password(sqlite_db, member.public_id, PASSWORD, passwords=PASSWORDS, now=clock())
+    member = enrol_member(database, full_name="Fuzz Member", email="fuzz@example.org", now=clock())
+    set_member_password(database, member.public_id, PASSWORD, passwords=PASSWORDS, now=clock())
     token = client.post("/v1/member/sessions", json={"email": member.email, "password": PASSWORD}).json["token"]
     return {"client": client, "staff": bearer(staff), "member": bearer(token),
             "terminal": make_signed_terminal_for(client)}
 
 
 @pytest.fixture
-def make_signed_terminal_for(sqlite_db, clock):
+def make_signed_terminal_for(database, clock):
     def make(client) -> SignedTerminal:
-        stores.create_store(sqlite_db, code="FZ", name="Fuzz store", timezone="Europe/Berlin", now=clock())
-        terminal = stores.create_terminal(sqlite_db, code="FZ-T1", store_code="FZ", now=clock())
-        key = issue_terminal_key(sqlite_db, terminal.code, now=clock())
+        stores.create_store(database, code="FZ", name="Fuzz store", timezone="Europe/Berlin", now=clock())
+        terminal = stores.create_terminal(database, code="FZ-T1", store_code="FZ", now=clock())
+        key = issue_terminal_key(database, terminal.code, now=clock())
         return SignedTerminal(client, key_id=key.key_id, secret=key.secret, terminal_code=terminal.code,
                               store_code="FZ", clock=clock)
     return make
