@@ -13,9 +13,10 @@ from flask_smorest import Blueprint
 
 from api.auth import BEARER_AUTH, staff_only
 from api.context import database, now
-from api.schemas.rules import (CampaignChangeSchema, CampaignInSchema, CampaignSchema, EvaluationSchema, ExportFilterSchema, ImportSchema,
-                               PublishSchema, ReferralInSchema, ReferralSchema, RollbackSchema, RuleSchema, RuleVersionFilterSchema, RuleVersionSchema,
-                               SegmentInSchema, SegmentMembersSchema, SegmentUploadSchema, SimulationSchema,
+from api.schemas.rules import (CampaignChangeSchema, CampaignInSchema, CampaignSchema, EvaluationSchema,
+                               ExportFilterSchema, ImportSchema, PublishSchema, ReferralInSchema, ReferralSchema,
+                               RollbackSchema, RuleSchema, RuleVersionFilterSchema, RuleVersionSchema, SegmentInSchema,
+                               SegmentMembersSchema, SegmentSchema, SegmentUploadSchema, SimulationSchema,
                                ValidationReportSchema)
 from api.schemas.terminal import EmptySchema
 from engine.rules import campaigns, referrals, segments, versions
@@ -174,6 +175,15 @@ def refer(body):
     """Record that one member referred another: each gets their bonus once, with the referred
     member's first qualifying purchase (a member is referred once; a retry is refused with 409)."""
     return referrals.record_referral(database(), now=now(), **body)
+
+
+@blp.route("/segments", methods=["GET"])
+@staff_only("programme.read")
+@blp.doc(**AUTH)
+@blp.response(200, SegmentSchema(many=True))
+def segment_list():
+    """Every segment with how many members it holds now."""
+    return segments.list_segments(database())
 
 
 @blp.route("/segments", methods=["POST"])

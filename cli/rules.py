@@ -17,7 +17,7 @@ from cli.ledger import IsoInstant, load_input, read_json
 from cli.runtime import Runtime, emit, emit_one, json_option, pass_runtime
 from engine.errors import InvalidInput, Problem
 from engine.plain import to_plain
-from engine.rules import campaigns, referrals, versions
+from engine.rules import campaigns, referrals, segments, versions
 from engine.rules.calculator import simulate
 from engine.rules.model import rule_from_dict
 
@@ -209,6 +209,20 @@ def list_campaigns(runtime: Runtime, as_json: bool) -> None:
                                                 "segment_code", "holdout_share"), as_json=as_json, title="campaigns")
 
 
+@click.group("segments")
+def segments_group() -> None:
+    """Segments: named sets of members (uploaded lists, or predicates on tier and attributes)."""
+
+
+@segments_group.command("list")
+@json_option
+@pass_runtime
+def list_segments(runtime: Runtime, as_json: bool) -> None:
+    """Every segment with how many members it holds now."""
+    emit(segments.list_segments(runtime.db), ("code", "kind", "predicate", "members"), as_json=as_json,
+         title="segments")
+
+
 @click.group("referrals")
 def referrals_group() -> None:
     """Referrals: a bonus for the referrer and the referred member after the first purchase."""
@@ -231,4 +245,4 @@ def record(runtime: Runtime, referrer_id, referred_id, referrer_points, referred
                                        min_total_minor=min_total_minor, now=runtime.now()), as_json=as_json)
 
 
-COMMANDS = (rules_group, campaigns_group, referrals_group)
+COMMANDS = (rules_group, campaigns_group, segments_group, referrals_group)

@@ -223,6 +223,13 @@ class SegmentMembersSchema(InputSchema):
     member_ids = fields.List(fields.String(validate=_code), required=True, validate=ma.validate.Length(1, 100_000))
 
 
+class SegmentSchema(ma.Schema):
+    code = fields.String(required=True)
+    kind = fields.String(required=True, metadata={"description": "list or predicate"})
+    predicate = fields.Dict(allow_none=True)
+    members = fields.Integer(required=True, metadata={"description": "how many members it holds now"})
+
+
 class SegmentUploadSchema(ma.Schema):
     code = fields.String(required=True)
     members = fields.Integer(required=True)

@@ -54,7 +54,8 @@ TOKEN_KEY = "staff_token"
 SAMPLE_LINES = 5
 SECTIONS = (("console.dashboard", "Dashboard", "reports.read"), ("console.rules", "Rules", "programme.read"),
             ("console.simulator", "Simulate", "programme.read"), ("console.campaign_list", "Campaigns", "programme.read"),
-            ("console.tiers", "Tiers", "programme.read"), ("console.programme", "Rewards", "programme.read"), ("console.members", "Members", "members.read"),
+            ("console.segment_list", "Segments", "programme.read"), ("console.tiers", "Tiers", "programme.read"),
+            ("console.programme", "Rewards", "programme.read"), ("console.members", "Members", "members.read"),
             ("console.adjustments", "Approvals", "adjustments.approve"), ("console.checks", "Checks", "audit.read"))
 
 
@@ -444,6 +445,54 @@ def _instant_text(instant: datetime) -> str:
     """An instant as the campaign forms take it: the date alone at midnight UTC."""
     utc = instant.astimezone(ZoneInfo("UTC"))
     return utc.date().isoformat() if utc.time() == datetime.min.time() else utc.isoformat()
+
+
+ATTRIBUTE_ROWS = 3
+
+
+@bp.route("/segments", methods=["GET", "POST"])
+@staff_page("programme.read")
+def segment_list():
+    """Segments with their size now; a new one from a predicate (tiers, attribute values) or
+    from a list of member ids."""
+    tiers = list_tiers(database())[0]
+    values: dict = {"kind": "predicate"}
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        require_permission(g.principal, "programme.write")
+        values = {k: request.form.get(k, "").strip() for k in ("code", "kind", "member_ids")}
+        values["tiers"] = request.form.getlist("tiers")
+        predicate: dict = {}
+        if values["tiers"]:
+            predicate["tier"] = values["tiers"]
+        attributes = {}
+        for n in range(ATTRIBUTE_ROWS):
+            name, listed = (request.form.get(f"attr{n}_{part}", "").strip() for part in ("name", "values"))
+            values[f"attr{n}_name"], values[f"attr{n}_values"] = name, listed
+            wanted = [v.strip() for v in listed.split(",") if v.strip()]
+            if name and wanted:
+                attributes[name] = wanted
+            elif name or wanted:
+                errors[f"attr{n}_values" if name else f"attr{n}_name"] = ["Give the attribute's name and its values."]
+        if attributes:
+            predicate["attributes"] = attributes
+        member_ids = values["member_ids"].replace(",", " ").split()
+        if values["kind"] == "list" and not member_ids:
+            errors["member_ids"] = ["Give the member ids, one per line."]
+        if values["kind"] == "predicate" and not predicate:
+            errors["tiers"] = ["Choose tiers or give attribute values."]
+        if not errors:
+            try:
+                segments.create_segment(database(), code=values["code"], now=now(),
+                                        predicate=predicate if values["kind"] == "predicate" else None,
+                                        member_ids=member_ids if values["kind"] == "list" else None)
+            except InvalidInput as refusal:
+                errors = field_errors(refusal, rename={"predicate": "tiers"})
+            else:
+                flash(f"Segment {values['code']} is created.")
+                return redirect(url_for("console.segment_list"))
+    return render_template("console/segments.html", segments=segments.list_segments(database()), tiers=tiers,
+                           values=values, errors=errors, attribute_rows=ATTRIBUTE_ROWS), 422 if errors else 200
 
 
 @bp.route("/campaigns/<code>/end", methods=["POST"])

@@ -12,8 +12,9 @@ Guarantees:
   their total before any refund;
 - nothing is written: a pure function of the database and ``as_of``.
 
-The per-member figures are summed in SQL; only the split into the two groups walks the
-members in Python, because the hash that decides it is not one every database has.
+The per-member figures and the segment are worked out in SQL; only the split into the two
+groups walks the members in Python, because the hash that decides it is not one every
+database has.
 """
 from __future__ import annotations
 
@@ -28,9 +29,9 @@ from engine.database import Database
 from engine.errors import not_found
 from engine.orm.ledger import ReceiptRow
 from engine.orm.members import MemberRow
-from engine.orm.rules import CampaignRow, MemberAttributeRow, SegmentMemberRow, SegmentRow
+from engine.orm.rules import CampaignRow, SegmentRow
 from engine.rules.campaigns import held_out
-from engine.rules.segments import predicate_holds
+from engine.rules.segments import segment_member_ids
 
 Z_95 = 1.959964  # the normal distribution's two-sided 95 % quantile
 
@@ -79,27 +80,16 @@ def campaign_lift(db: Database, code: str, *, as_of: datetime) -> CampaignLift:
                             sa.func.sum(r.total_minor).label("spend"))
                   .where(r.occurred_at >= start, r.occurred_at < campaign.ends_at, r.occurred_at <= as_of)
                   .group_by(r.member_id).subquery())
-        query = (sa.select(MemberRow.id, MemberRow.public_id, MemberRow.tier_code,
-                           sa.func.coalesce(bought.c.purchases, 0), sa.func.coalesce(bought.c.spend, 0))
+        query = (sa.select(MemberRow.public_id, sa.func.coalesce(bought.c.purchases, 0),
+                           sa.func.coalesce(bought.c.spend, 0))
                  .outerjoin(bought, bought.c.member_id == MemberRow.id)
                  .where(MemberRow.enrolled_at < campaign.ends_at, MemberRow.enrolled_at <= as_of))
-        predicate, attributes = None, {}
         if campaign.segment_code is not None:
             segment = session.scalar(sa.select(SegmentRow).where(SegmentRow.code == campaign.segment_code))
-            if segment is not None and segment.kind == "predicate":
-                predicate = segment.definition
-                for member_id, name, value in session.execute(sa.select(
-                        MemberAttributeRow.member_id, MemberAttributeRow.name, MemberAttributeRow.value)):
-                    attributes.setdefault(member_id, {})[name] = value
-            else:  # an uploaded list (or a segment since removed: nobody)
-                query = query.where(MemberRow.id.in_(
-                    sa.select(SegmentMemberRow.member_id).join(SegmentRow, SegmentRow.id == SegmentMemberRow.segment_id)
-                    .where(SegmentRow.code == campaign.segment_code)))
+            query = query.where(MemberRow.id.in_(segment_member_ids(segment)) if segment is not None else sa.false())
         share = Decimal(campaign.holdout_share)
         groups = {True: [0, 0, 0, 0], False: [0, 0, 0, 0]}  # held out -> members, buyers, purchases, spend
-        for member_id, public_id, tier_code, purchases, spend in session.execute(query):
-            if predicate is not None and not predicate_holds(predicate, tier_code, attributes.get(member_id, {})):
-                continue
+        for public_id, purchases, spend in session.execute(query):
             figures = groups[held_out(code, public_id, share)]
             figures[0] += 1
             figures[1] += 1 if purchases else 0

@@ -3,9 +3,13 @@ tier and attributes; and member attributes (name → value) that rules and segme
 
 Guarantees: a list segment holds exactly the members uploaded last (an upload replaces the
 list); a predicate segment holds the members whose tier is one of ``tier`` (when given)
-and whose every named attribute has one of the listed values.
+and whose every named attribute has one of the listed values. One member is judged in
+Python (:func:`predicate_holds`, for accruals); all members at once in SQL
+(:func:`segment_member_ids`, for counts and reports); a test holds the two in agreement.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -17,6 +21,38 @@ from engine.orm.members import MemberRow
 from engine.orm.rules import MemberAttributeRow, SegmentMemberRow, SegmentRow
 from engine.rules.validation import KEY, is_attribute_name, is_attribute_value
 from engine.snapshot import programme
+
+
+@dataclass(frozen=True)
+class Segment:
+    code: str
+    kind: str  # "list" or "predicate"
+    predicate: dict | None
+    members: int  # now
+
+
+def list_segments(db: Database) -> list[Segment]:
+    """Every segment by code, with how many members it holds now."""
+    with db.transaction() as session:
+        rows = session.scalars(sa.select(SegmentRow).order_by(SegmentRow.code)).all()
+        return [Segment(row.code, row.kind, row.definition,
+                        session.scalar(sa.select(sa.func.count()).select_from(segment_member_ids(row).subquery())))
+                for row in rows]
+
+
+def segment_member_ids(segment: SegmentRow) -> sa.Select:
+    """The ids (``members.id``) of the segment's members now, as one SQL query: the uploaded
+    rows of a list; for a predicate, the members whose tier and attributes meet it."""
+    if segment.kind == "list":
+        return sa.select(SegmentMemberRow.member_id).where(SegmentMemberRow.segment_id == segment.id)
+    definition = segment.definition or {}
+    query = sa.select(MemberRow.id)
+    if definition.get("tier") is not None:
+        query = query.where(MemberRow.tier_code.in_(definition["tier"]))
+    for name, values in (definition.get("attributes") or {}).items():
+        query = query.where(sa.exists().where(MemberAttributeRow.member_id == MemberRow.id,
+                                              MemberAttributeRow.name == name, MemberAttributeRow.value.in_(values)))
+    return query
 
 
 def create_segment(db: Database, *, code: str, now, predicate: dict | None = None,

@@ -34,6 +34,9 @@ def test_an_uploaded_segment_counts_its_members(client, marketer, make_member):
     assert client.post("/v1/staff/segments", json={"code": "vip"}, headers=marketer).json["members"] == 0
     response = client.put("/v1/staff/segments/vip/members", json={"member_ids": members}, headers=marketer)
     assert (response.status_code, response.json) == (200, {"code": "vip", "members": 3})
+    listed = client.get("/v1/staff/segments", headers=marketer)
+    assert (listed.status_code, listed.json) == (200, [{"code": "vip", "kind": "list", "predicate": None,
+                                                        "members": 3}])
 
 
 def test_a_campaign_ending_before_it_starts_is_refused_and_not_created(client, marketer, summer, clock, database):

@@ -2,6 +2,8 @@ import json
 
 import pytest
 
+from engine.rules.segments import create_segment
+
 pytestmark = pytest.mark.usefixtures("cli_clock", "till")
 
 COFFEE = {"key": "coffee", "name": "Triple coffee", "effect": {"kind": "multiplier", "factor": "3"},
@@ -129,3 +131,8 @@ def test_a_rules_file_with_text_no_database_can_store_is_refused_naming_where(ru
     refused = run_cli("rules", "import", str(path))
     assert refused.exit_code == 1 and f"{field}:" in refused.output and "Traceback" not in refused.output
     assert exported_keys(run_cli) == [] and run_json("rules", "versions") == []
+
+
+def test_segments_are_listed_with_their_size(run_json, make_member, database, clock):
+    create_segment(database, code="vip", member_ids=[make_member().public_id], now=clock())
+    assert run_json("segments", "list") == [{"code": "vip", "kind": "list", "predicate": None, "members": 1}]

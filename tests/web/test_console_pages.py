@@ -25,7 +25,7 @@ def published_rule(database, clock):
     ("/console/dashboard", "Points owed to members"), ("/console/rules", "Coffee bonus"),
     ("/console/rules/coffee-bonus", "50 bonus points per sale"), ("/console/rules/new", "New earning rule"),
     ("/console/rules/coffee-bonus/edit", "Change rule"), ("/console/simulate", "Simulate a basket"),
-    ("/console/campaigns", "New campaign"), ("/console/programme", "New reward"), ("/console/members", "Find"),
+    ("/console/campaigns", "New campaign"), ("/console/segments", "New segment"), ("/console/programme", "New reward"), ("/console/members", "Find"),
     ("/console/tiers", "The ladder, lowest first"),
 ])
 def test_a_marketer_opens_every_programme_page(marketer, published_rule, till, path, words):
