@@ -3,7 +3,8 @@
 Guarantees: every job is idempotent for its ``as_of`` (a second run finds nothing left
 to do), works in set-based SQL (never a Python loop per member), and leaves the ledger
 invariants intact. Policies are defined once, as plain functions the tests compare the
-SQL with: ``expiry.expiring_points``, ``birthday_due``, ``expiry_warning_due``.
+SQL with: ``expiry.expiring_points``, ``birthday_due``, ``expiry_warning_due``,
+``customer_value.customer_scores``.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from engine.ledger.holds import release_lapsed_holds
 from engine.ledger.idempotency import purge_idempotency_keys
 from engine.orm.types import UTCDateTime
 from engine.programme import lot_expires_at
+from engine.rules.customer_value import score_customers
 from engine.settings import read_settings
 from engine.tiers.service import review_tiers
 
@@ -64,6 +66,10 @@ def _release_holds(db: Database, as_of: datetime, progress: Progress) -> dict:
 
 def _tier_review(db: Database, as_of: datetime, progress: Progress) -> dict:
     return review_tiers(db, as_of=as_of, progress=progress)
+
+
+def _customer_value(db: Database, as_of: datetime, progress: Progress) -> dict:
+    return score_customers(db, as_of=as_of)
 
 
 def _purge_keys(db: Database, as_of: datetime, progress: Progress) -> dict:
@@ -146,6 +152,8 @@ JOBS: dict[str, Job] = {job.name: job for job in (
         _expiry_warnings),
     Job("birthday_bonus", "birthday_bonus_points on a member's birthday, once a year", _birthday_bonus),
     Job("tier_review", "review the tiers of members whose review is due (down at most one step)", _tier_review),
+    Job("customer_value", "RFM scores and value classes A-D of the members who bought in the last year, as "
+                          "member attributes", _customer_value),
     Job("purge_keys", "forget idempotency keys past the programme's retention, and expired sign-in "
                       "tokens, card sessions and card challenges", _purge_keys),
 )}

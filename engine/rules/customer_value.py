@@ -1,0 +1,105 @@
+"""Customer value: RFM scores and value classes A–D, kept as member attributes.
+
+Every member who bought in the year before ``as_of`` (a receipt they earned on, at its
+total before refunds) gets four attributes, which rule conditions and predicate segments
+read like any other (an analytic segment is then a predicate on them, e.g. value class A
+and recency 4 or 5):
+
+- ``rfm_recency``, ``rfm_frequency``, ``rfm_monetary``: quintile scores from 1 to 5 (5: the
+  most recent last purchase, the most purchases, the most spent). Members are ranked by
+  the measure, then by member id, and cut into five groups as even as whole members allow,
+  the first groups one member larger (SQL's ``NTILE(5)``);
+- ``value_class``: an ABC analysis of spend. Ranked by spend (most first, then member id),
+  a member is ``A`` while the spend of those ranked before them is under 50 % of everyone's,
+  ``B`` under 80 %, ``C`` under 95 %, and ``D`` after that.
+
+Members who did not buy in the year lose these attributes. The job that writes them is
+set-based SQL (:func:`score_customers`); :func:`customer_scores` is the same policy in plain
+Python, which the tests hold the SQL to.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from engine.database import Database
+from engine.orm.types import UTCDateTime
+
+WINDOW = timedelta(days=365)
+ATTRIBUTES = ("rfm_recency", "rfm_frequency", "rfm_monetary", "value_class")
+CLASS_LIMITS = ((50, "A"), (80, "B"), (95, "C"))  # per cent of all spend ranked before the member
+
+
+@dataclass(frozen=True)
+class Purchases:
+    """One member's buying in the window."""
+
+    member_id: int
+    last_at: datetime
+    count: int
+    spend_minor: int
+
+
+def quintiles(ranked: list[int]) -> dict[int, int]:
+    """Scores 1–5 for members already in rank order (lowest first), as ``NTILE(5)`` cuts them."""
+    size, extra = divmod(len(ranked), 5)
+    scores, at = {}, 0
+    for score in range(1, 6):
+        take = size + (1 if score <= extra else 0)
+        for member_id in ranked[at:at + take]:
+            scores[member_id] = score
+        at += take
+    return scores
+
+
+def customer_scores(buying: list[Purchases]) -> dict[int, dict[str, str]]:
+    """The policy: each buying member's four attributes."""
+    recency = quintiles([p.member_id for p in sorted(buying, key=lambda p: (p.last_at, p.member_id))])
+    frequency = quintiles([p.member_id for p in sorted(buying, key=lambda p: (p.count, p.member_id))])
+    monetary = quintiles([p.member_id for p in sorted(buying, key=lambda p: (p.spend_minor, p.member_id))])
+    total, before, classes = sum(p.spend_minor for p in buying), 0, {}
+    for p in sorted(buying, key=lambda p: (-p.spend_minor, p.member_id)):
+        classes[p.member_id] = next((c for share, c in CLASS_LIMITS if before * 100 < share * total), "D")
+        before += p.spend_minor
+    return {p.member_id: {"rfm_recency": str(recency[p.member_id]), "rfm_frequency": str(frequency[p.member_id]),
+                          "rfm_monetary": str(monetary[p.member_id]), "value_class": classes[p.member_id]}
+            for p in buying}
+
+
+_SCORED = """
+WITH bought AS (
+    SELECT member_id, MAX(occurred_at) AS last_at, COUNT(*) AS purchases, SUM(total_minor) AS spend
+    FROM receipts WHERE occurred_at > :since AND occurred_at <= :as_of GROUP BY member_id),
+scored AS (
+    SELECT member_id,
+           NTILE(5) OVER (ORDER BY last_at, member_id) AS r,
+           NTILE(5) OVER (ORDER BY purchases, member_id) AS f,
+           NTILE(5) OVER (ORDER BY spend, member_id) AS m,
+           COALESCE(SUM(spend) OVER (ORDER BY spend DESC, member_id
+                                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before,
+           SUM(spend) OVER () AS total
+    FROM bought)
+INSERT INTO member_attributes (member_id, name, value)
+SELECT member_id, 'rfm_recency', CAST(r AS VARCHAR(1)) FROM scored
+UNION ALL SELECT member_id, 'rfm_frequency', CAST(f AS VARCHAR(1)) FROM scored
+UNION ALL SELECT member_id, 'rfm_monetary', CAST(m AS VARCHAR(1)) FROM scored
+UNION ALL SELECT member_id, 'value_class',
+    CASE WHEN before * 100 < 50 * total THEN 'A' WHEN before * 100 < 80 * total THEN 'B'
+         WHEN before * 100 < 95 * total THEN 'C' ELSE 'D' END FROM scored
+"""
+
+
+def score_customers(db: Database, *, as_of: datetime) -> dict:
+    """Write every member's customer-value attributes as of ``as_of`` (replacing the last
+    run's, in one transaction); how many members were scored."""
+    with db.transaction() as session:
+        session.execute(sa.text("DELETE FROM member_attributes WHERE name IN "
+                                f"({', '.join(repr(name) for name in ATTRIBUTES)})"))
+        session.execute(sa.text(_SCORED).bindparams(sa.bindparam("since", as_of - WINDOW, type_=UTCDateTime()),
+                                                    sa.bindparam("as_of", as_of, type_=UTCDateTime())))
+        scored = session.scalar(sa.text("SELECT COUNT(*) FROM member_attributes WHERE name = 'value_class'"))
+        classes = dict(session.execute(sa.text(
+            "SELECT value, COUNT(*) FROM member_attributes WHERE name = 'value_class' GROUP BY value")).all())
+    return {"members": int(scored), **{f"class_{c}": int(classes.get(c, 0)) for c in "ABCD"}}
