@@ -9,7 +9,8 @@ services, as a till and an operator would have posted it, at fixed distances bef
 whose points are available and others still pending, a payment with points at the till
 (a hold captured for a later sale), a partial refund of that sale and a goodwill
 adjustment. Four tiers (Basic, Silver, Gold, Platinum) are defined first, so the history
-lifts members as it would have; a small rewards catalogue comes after it. Given the same
+lifts members as it would have; the customer-value scores and a segment of the best
+customers (value class A) and a small rewards catalogue come after it. Given the same
 ``now`` it always posts the same points.
 
 The demo's earning rules (``DEMO_RULES``) and its summer campaign are published at ``now``,
@@ -40,6 +41,8 @@ from engine.rules import campaigns, versions
 from engine.rewards import create_reward
 from engine.settings import save_settings
 from engine.tiers.policy import TierDefinition, TierPolicy
+from engine.rules import segments
+from engine.rules.customer_value import score_customers
 from engine.tiers.service import define_tiers, review_tiers
 
 DEMO_SETTINGS = ProgrammeSettings(
@@ -147,6 +150,8 @@ def load_demo(db: Database, *, now: datetime) -> DemoSummary:
         member_ids.append(member.public_id)
     receipts, postings = _load_history(db, now=now, member_ids=member_ids, card_numbers=numbers)
     review_tiers(db, as_of=now)  # members who earned nothing start in the lowest tier
+    score_customers(db, as_of=now)  # value classes and RFM scores, as the nightly job gives them
+    segments.create_segment(db, code="best-customers", predicate={"attributes": {"value_class": ["A"]}}, now=now)
     for code, name, price, stock, limit, tier_prices in DEMO_REWARDS:
         create_reward(db, code=code, name=name, points_price=price, stock=stock, per_member_limit=limit,
                       tier_prices=tier_prices, valid_from=now - timedelta(days=30), now=now)
