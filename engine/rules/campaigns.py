@@ -103,11 +103,7 @@ def change_campaign(db: Database, code: str, *, now: datetime, name: str | None 
         _check_budget(budget, problems)
     refuse_if(problems)
     with db.transaction() as session:
-        row = session.scalar(sa.select(CampaignRow).where(CampaignRow.code == code).with_for_update())
-        if row is None:
-            raise not_found("campaign", code)
-        if row.ends_at <= now:
-            raise InvalidState(f"campaign {code!r} ended at {row.ends_at.isoformat()}", code="campaign_ended")
+        row = _running(session, code, now)
         if ends is not None and not ends > max(now, row.starts_at):
             problems.append(Problem("ends_at", "must be after the campaign's start and after now "
                                                "(to end it now, end it)"))
@@ -149,11 +145,7 @@ def end_campaign(db: Database, code: str, *, now: datetime) -> Campaign:
     ``now`` on no longer get its rules, while a sale made before, arriving later from an
     offline till, still does (the sale's time decides). Refuses a campaign already ended."""
     with db.transaction() as session:
-        row = session.scalar(sa.select(CampaignRow).where(CampaignRow.code == code).with_for_update())
-        if row is None:
-            raise not_found("campaign", code)
-        if row.ends_at <= now:
-            raise InvalidState(f"campaign {code!r} ended at {row.ends_at.isoformat()}", code="campaign_ended")
+        row = _running(session, code, now)
         row.ends_at = max(now, row.starts_at)
         session.flush()
         return _campaign(session, row)
@@ -230,6 +222,16 @@ _TAKE_ON_POSTGRESQL = sa.text(
     "      WHERE campaign_id = :campaign AND used < size ORDER BY (slice_no + :shift) % :count "
     "      LIMIT 1 FOR UPDATE SKIP LOCKED) AS pick "
     "WHERE slice.id = pick.id RETURNING LEAST(:wanted, pick.room) AS took")
+
+
+def _running(session: Session, code: str, now: datetime) -> CampaignRow:
+    """Campaign ``code``, locked; refused when unknown or ended."""
+    row = session.scalar(sa.select(CampaignRow).where(CampaignRow.code == code).with_for_update())
+    if row is None:
+        raise not_found("campaign", code)
+    if row.ends_at <= now:
+        raise InvalidState(f"campaign {code!r} ended at {row.ends_at.isoformat()}", code="campaign_ended")
+    return row
 
 
 def _check_name(name: object, problems: list[Problem]) -> None:

@@ -34,12 +34,18 @@ def database(postgres_db):
     return postgres_db
 
 
-def test_racing_accruals_never_exceed_the_campaign_budget(postgres_db, clock, till, make_member):
+@pytest.fixture
+def summer(postgres_db, clock):
+    """A running campaign with BUDGET in 16 slices, and its rule giving BONUS per sale, published."""
     create_campaign(postgres_db, code="summer", name="Summer", starts_at=clock() - timedelta(days=1),
                     ends_at=clock() + timedelta(days=30), budget=BUDGET, slices=16, now=clock())
     create_draft(postgres_db, {"key": "summer-bonus", "name": "Summer", "campaign": "summer",
                                "effect": {"kind": "fixed_per_transaction", "points": BONUS}}, now=clock())
     publish_rules(postgres_db, ["summer-bonus"], now=clock() - timedelta(hours=1))
+
+
+@pytest.mark.usefixtures("summer")
+def test_racing_accruals_never_exceed_the_campaign_budget(postgres_db, clock, till, make_member):
     members = [make_member() for _ in range(WORKERS)]
     racing = Database(postgres_db.url.render_as_string(hide_password=False), pool_size=WORKERS + 2)
     barrier, failures = threading.Barrier(WORKERS), []
@@ -72,12 +78,8 @@ def test_racing_accruals_never_exceed_the_campaign_budget(postgres_db, clock, ti
     assert check_ledger(postgres_db) == []
 
 
+@pytest.mark.usefixtures("summer")
 def test_a_budget_cut_and_raised_while_accruals_race_is_never_exceeded(postgres_db, clock, till, make_member):
-    create_campaign(postgres_db, code="summer", name="Summer", starts_at=clock() - timedelta(days=1),
-                    ends_at=clock() + timedelta(days=30), budget=BUDGET, slices=16, now=clock())
-    create_draft(postgres_db, {"key": "summer-bonus", "name": "Summer", "campaign": "summer",
-                               "effect": {"kind": "fixed_per_transaction", "points": BONUS}}, now=clock())
-    publish_rules(postgres_db, ["summer-bonus"], now=clock() - timedelta(hours=1))
     sellers = 16
     members = [make_member() for _ in range(sellers)]
     racing = Database(postgres_db.url.render_as_string(hide_password=False), pool_size=sellers + 3)
