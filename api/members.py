@@ -8,17 +8,19 @@ from flask_smorest import Blueprint
 
 from api.auth import BEARER_AUTH, bearer_token, hidden_refusal, member_only
 from api.context import database, now, passwords
-from api.rate_limits import limit_sign_in
 from api.idempotency import PARAMETER, caller, idempotency_key
-from api.schemas.people import (BalanceSchema, BlockCardSchema, CardSchema, ExportSchema, HistoryItemSchema,
-                                MemberSchema, MemberSessionSchema, MemberSignInSchema, PageSchema,
-                                PasswordChangeSchema, PinSchema, ProfileUpdateSchema)
+from api.rate_limits import limit_sign_in
+from api.schemas.people import (BalanceSchema, BlockCardSchema, CardSchema, CloseOwnAccountSchema, ExportSchema,
+                                HistoryItemSchema, MemberClosedSchema, MemberSchema, MemberSessionSchema,
+                                MemberSignInSchema, PageSchema, PasswordChangeSchema, PinSchema, ProfileUpdateSchema)
 from api.schemas.programme import MemberRewardSchema, TierProgressSchema, VoucherIssuedSchema, VoucherSchema
 from api.schemas.terminal import EmptySchema
-from engine.access.member_logins import set_member_password, set_member_pin, sign_in_member
+from engine.access.member_logins import (confirm_member_password, set_member_password, set_member_pin,
+                                         sign_in_member)
 from engine.access.tokens import revoke_token
 from engine.cards import block_card, list_cards
 from engine.ledger.balances import get_balance, get_history
+from engine.member_closure import CloseMember, close_member
 from engine.members import get_member, update_profile
 from engine.rewards import CancelVoucher, RedeemReward, cancel_voucher, get_voucher, list_rewards, list_vouchers, \
     redeem_reward
@@ -128,6 +130,19 @@ def change_password(body):
 def change_pin(body):
     """Set the PIN typed at the till to pay with points using a UID-only card."""
     set_member_pin(database(), g.principal.name, body["pin"], passwords=passwords())
+
+
+@blp.route("/account/close", methods=["POST"])
+@member_only
+@blp.doc(security=[BEARER_AUTH], parameters=[PARAMETER])
+@blp.arguments(CloseOwnAccountSchema())
+@blp.response(200, MemberClosedSchema)
+def close_account(body):
+    """Close your own account and erase your personal data (your password confirms it): your
+    points are forfeited, your cards retired and every session ended. It cannot be undone."""
+    confirm_member_password(database(), g.principal.name, body["password"], passwords=passwords(), now=now())
+    command = CloseMember(member_id=g.principal.name, reason="closed by the member", actor=g.principal.actor)
+    return close_member(database(), command, caller=caller(), idempotency_key=idempotency_key(), now=now())
 
 
 @blp.route("/export", methods=["GET"])

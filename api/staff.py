@@ -11,15 +11,17 @@ from api.context import database, now, passwords
 from api.rate_limits import limit_sign_in
 from api.idempotency import PARAMETER, caller, idempotency_key
 from api.schemas.people import (AdjustmentFilterSchema, AdjustmentRequestInSchema, AdjustmentRequestSchema,
-                                AttributeValueSchema, AuditEntrySchema, AuditFilterSchema, BalanceSchema, BlockCardSchema, CardIssueSchema,
-                                CardSchema, EnrolSchema, HistoryItemSchema, MemberSchema, PageSchema,
-                                MemberAttributeSchema, PersonalisedCardSchema, StaffSessionSchema, StaffSignInSchema,
+                                AttributeValueSchema, AuditEntrySchema, AuditFilterSchema, BalanceSchema,
+                                BlockCardSchema, CardIssueSchema, CardSchema, CloseMemberSchema, EnrolSchema,
+                                HistoryItemSchema, MemberAttributeSchema, MemberClosedSchema, MemberSchema,
+                                PageSchema, PersonalisedCardSchema, StaffSessionSchema, StaffSignInSchema,
                                 TerminalKeySchema)
 from api.schemas.terminal import EmptySchema
 from engine.access.staff import sign_in_staff
 from engine.access.tokens import revoke_token
 from engine.access.terminal_keys import issue_terminal_key, list_terminal_keys, revoke_terminal_key
 from engine.audit import list_audit
+from engine.member_closure import CloseMember, close_member
 from engine.card_auth import issue_personalised_card
 from engine.cards import activate_card, block_card, list_cards
 from engine.ledger.approvals import DecideAdjustment, decide_adjustment, list_adjustment_requests, request_adjustment
@@ -81,6 +83,18 @@ def enrol(body):
 def member(member_id):
     """One member's profile."""
     return get_member(database(), member_id)
+
+
+@blp.route("/members/<member_id>/close", methods=["POST"])
+@staff_only("members.write")
+@blp.doc(**WRITE)
+@blp.arguments(CloseMemberSchema())
+@blp.response(200, MemberClosedSchema)
+def close(body, member_id):
+    """Close a member's account and erase their personal data: points forfeited, cards
+    retired, sign-ins ended, the profile emptied (refused while points are held at a till)."""
+    command = CloseMember(member_id=member_id, reason=body["reason"], actor=g.principal.actor)
+    return close_member(database(), command, caller=caller(), idempotency_key=idempotency_key(), now=now())
 
 
 @blp.route("/members/<member_id>/balance", methods=["GET"])

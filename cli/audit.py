@@ -10,12 +10,12 @@ database can take entries or around it (``db``, ``serve``, ``scheduler``, ``demo
 from __future__ import annotations
 
 import functools
-import getpass
 import socket
 import sys
 
 import click
 
+from cli.ledger import cli_caller
 from cli.runtime import Runtime
 from engine.audit import record_audit
 from engine.errors import LoyaltyError
@@ -66,7 +66,7 @@ def _record(action: str, ctx: click.Context, outcome: str) -> None:
     arguments = {name: ("(hidden)" if any(word in name for word in SECRETS) else value)
                  for name, value in ctx.params.items() if value not in (None, (), False)}
     try:
-        record_audit(runtime.db, actor=f"cli:{getpass.getuser()}", action=action, outcome=outcome,
+        record_audit(runtime.db, actor=cli_caller(), action=action, outcome=outcome,
                      now=runtime.now(), target=" ".join(str(v) for v in arguments.values())[:200] or None,
                      source=socket.gethostname(), detail=arguments or None)
     except Exception as error:  # the command has run: say so, but do not turn it into a failure

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import click
 
+from cli.ledger import cli_caller, idempotency_key
 from cli.runtime import Runtime, emit, emit_one, json_option, pass_runtime
 from engine import cards, members
+from engine.member_closure import CloseMember, close_member
 from engine.rules import segments
 
 
@@ -52,6 +54,20 @@ def show_member(runtime: Runtime, member_id: str, as_json: bool) -> None:
     member_cards = cards.list_cards(runtime.db, member_id=member_id)
     emit_one({**vars(member), "cards": [f"{c.number} ({c.kind}, {c.status})" for c in member_cards]},
              as_json=as_json)
+
+
+@members_group.command("close")
+@click.argument("member_id")
+@click.option("--reason", required=True, help="Why, e.g. the member asked for erasure")
+@click.option("--key", help="Idempotency key (repeat it to retry safely)")
+@json_option
+@pass_runtime
+def close(runtime: Runtime, member_id: str, reason: str, key: str | None, as_json: bool) -> None:
+    """Close MEMBER_ID's account and erase their personal data: points forfeited, cards retired,
+    sign-ins ended, the profile emptied."""
+    command = CloseMember(member_id=member_id, reason=reason, actor=cli_caller())
+    emit_one(close_member(runtime.db, command, caller=cli_caller(), idempotency_key=idempotency_key(key),
+                          now=runtime.now()), as_json=as_json)
 
 
 @members_group.command("attributes")

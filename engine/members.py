@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from engine.database import Database, insert_unique
-from engine.errors import Conflict, Problem, not_found, refuse_if
+from engine.errors import Conflict, InvalidState, Problem, not_found, refuse_if
 from engine.ledger.accounts import open_member_account
 from engine.orm.cards import CardRow
 from engine.orm.members import MemberProfileRow, MemberRow
@@ -109,7 +109,7 @@ def update_profile(db: Database, public_id: str, changes: dict, *, now: datetime
     problems = [Problem(name, "cannot be changed here") for name in changes if name not in PROFILE_FIELDS]
     refuse_if(problems)
     with db.transaction() as session:
-        row = member_row(session, public_id)
+        row = member_row(session, public_id, to_change=True)
         profile = row.profile
         current = to_member(row)
         consents = {**current.consents, **(changes.get("consents") or {})}
@@ -125,13 +125,16 @@ def update_profile(db: Database, public_id: str, changes: dict, *, now: datetime
         return to_member(row)
 
 
-def member_row(session: Session, public_id: str, *, lock: bool = False) -> MemberRow:
+def member_row(session: Session, public_id: str, *, lock: bool = False, to_change: bool = False) -> MemberRow:
     """The member's row inside a caller's transaction (``lock``: held until it ends, so that
-    changes of the member's own rows take turns); refuses an unknown member."""
+    changes of the member's own rows take turns); refuses an unknown member, and with
+    ``to_change`` a closed one (their account and personal data are gone)."""
     query = sa.select(MemberRow).where(MemberRow.public_id == public_id)
     row = session.scalar(query.with_for_update(of=MemberRow) if lock else query)
     if row is None:
         raise not_found("member", public_id)
+    if to_change and row.status == "closed":
+        raise InvalidState(f"member {public_id} is closed", code="member_closed")
     return row
 
 

@@ -28,6 +28,7 @@ from engine.ledger.accounts import lock_member_account, post_transaction
 from engine.ledger.holds import capture_reserved, reserve_points
 from engine.ledger.idempotency import run_idempotent
 from engine.ledger.lots import holdings, new_lot
+from engine.members import member_row
 from engine.orm.members import MemberRow
 from engine.orm.rewards import RewardRow, RewardTierPriceRow, VoucherRow
 from engine.orm.tiers import TierRow
@@ -221,7 +222,7 @@ def redeem_reward(db: Database, command: RedeemReward, *, caller: str, idempoten
                   now: datetime) -> VoucherIssued:
     """Spend the member's points on one unit of the reward and issue a voucher."""
     def work(session: Session) -> VoucherIssued:
-        member = _member(session, command.member_id)
+        member = member_row(session, command.member_id, to_change=True)
         account = lock_member_account(session, member.id)
         reward = session.execute(sa.select(RewardRow).where(RewardRow.code == command.reward_code)
                                  .with_for_update().execution_options(populate_existing=True)).scalar_one_or_none()

@@ -182,6 +182,22 @@ class TerminalKeySchema(ma.Schema):
     secret = fields.String(allow_none=True, required=True, metadata={"description": "shown once, when issued"})
 
 
+class CloseMemberSchema(InputSchema):
+    reason = fields.String(required=True, validate=_text, metadata={"description": "e.g. the member asked for erasure"})
+
+
+class CloseOwnAccountSchema(InputSchema):
+    password = fields.String(required=True, validate=ma.validate.Length(1, 1024), load_only=True,
+                             metadata={"description": "the member's password, to confirm"})
+
+
+class MemberClosedSchema(ma.Schema):
+    member_id = fields.String(required=True)
+    points_forfeited = fields.Integer(required=True)
+    cards_retired = fields.Integer(required=True)
+    transaction_id = fields.Integer(allow_none=True, metadata={"description": "the forfeit's posting"})
+
+
 class AdjustmentRequestInSchema(InputSchema):
     member_id = fields.String(required=True, validate=ma.validate.Length(1, 20))
     points = _whole(required=True)

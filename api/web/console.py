@@ -36,6 +36,7 @@ from engine.ledger.approvals import DecideAdjustment, decide_adjustment, list_ad
 from engine.ledger.balances import get_balance, get_history
 from engine.ledger.basket import CHANNELS, Basket, BasketLine
 from engine.ledger.commands import AdjustPoints
+from engine.member_closure import CloseMember, close_member
 from engine.members import find_members, get_member
 from engine.rewards import change_reward, create_reward, get_reward, list_rewards
 from engine.rules import campaigns, segments, versions
@@ -722,6 +723,30 @@ def member_attribute_set(member_id: str):
         return _member_page(member_id, values=values,
                             errors=field_errors(refusal, rename={"name": "attribute_name", "value": "attribute_value"}))
     flash(f"{values['attribute_name']} is now {values['attribute_value']!r}; rules see it from the next sale.")
+    return redirect(url_for("console.member", member_id=member_id))
+
+
+@bp.route("/members/<member_id>/close", methods=["POST"])
+@staff_page("members.write")
+def member_close(member_id: str):
+    """Close the account and erase the member's personal data, once the box is ticked."""
+    values = {"close_reason": request.form.get("close_reason", "").strip(),
+              "close_confirm": request.form.get("close_confirm", "")}
+    errors = {}
+    if values["close_confirm"] != "yes":
+        errors["close_confirm"] = ["Tick the box: closing cannot be undone."]
+    if not values["close_reason"]:
+        errors["close_reason"] = ["Say why, e.g. the member asked for erasure."]
+    if errors:
+        return _member_page(member_id, values=values, errors=errors)
+    try:
+        closed = close_member(database(), CloseMember(member_id, values["close_reason"], g.principal.actor),
+                              caller=g.principal.actor, idempotency_key=request.form.get("form_key") or one_time_key(),
+                              now=now())
+    except InvalidInput as refusal:
+        return _member_page(member_id, values=values, errors=field_errors(refusal, rename={"reason": "close_reason"}))
+    flash(f"The account of {closed.member_id} is closed: {closed.points_forfeited} points forfeited, "
+          f"{closed.cards_retired} cards retired, personal data erased.")
     return redirect(url_for("console.member", member_id=member_id))
 
 

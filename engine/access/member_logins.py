@@ -18,7 +18,7 @@ from engine.access.passwords import Passwords, password_problems, pin_problems
 from engine.access.principals import Principal
 from engine.access.tokens import issue_token, live_token, revoke_member_tokens
 from engine.database import Database
-from engine.errors import NotAuthenticated, refuse_if
+from engine.errors import InvalidInput, NotAuthenticated, Problem, refuse_if
 from engine.members import member_row
 from engine.orm.access import MemberLoginRow
 from engine.orm.members import MemberProfileRow, MemberRow
@@ -41,7 +41,7 @@ def set_member_password(db: Database, member_id: str, password: str, *, password
     refuse_if(password_problems(password))
     refusal = None
     with db.transaction() as session:
-        member_pk = member_row(session, member_id).id
+        member_pk = member_row(session, member_id, to_change=True).id
         login = _login(session, member_pk)
         if require_current and not passwords.verify(login.password_hash, current_password or ""):
             refusal = NotAuthenticated("the current password is wrong", code="wrong_credentials")
@@ -76,6 +76,21 @@ def sign_in_member(db: Database, *, email: str, password: str, passwords: Passwo
     return MemberSignedIn(token, expires_at, public_id)
 
 
+def confirm_member_password(db: Database, member_id: str, password: str, *, passwords: Passwords,
+                            now: datetime) -> None:
+    """Refuse, naming the ``password`` field, unless it is the member's: for what a session
+    alone may not do (closing the account). Wrong guesses count toward the sign-in lockout."""
+    with db.transaction() as session:
+        login = _login(session, member_row(session, member_id, to_change=True).id)
+        refusal, attempts = throttle.check_secret(
+            throttle.Attempts(login.failed_logins, login.locked_until),
+            lambda: login.password_hash is not None and passwords.verify(login.password_hash, password),
+            passwords, now, what="password")
+        login.failed_logins, login.locked_until = attempts.failures, attempts.locked_until
+    if refusal is not None:  # after the commit: the failure is counted
+        raise InvalidInput([Problem("password", refusal.message)])
+
+
 def member_principal(db: Database, token: str | None, *, now: datetime) -> Principal:
     """The member a token belongs to; NotAuthenticated for a bad token or an inactive member."""
     with db.transaction() as session:
@@ -89,7 +104,7 @@ def set_member_pin(db: Database, member_id: str, pin: str, *, passwords: Passwor
     """Set the PIN a member types at the till to pay with a UID-only card."""
     refuse_if(pin_problems(pin))
     with db.transaction() as session:
-        login = _login(session, member_row(session, member_id).id)
+        login = _login(session, member_row(session, member_id, to_change=True).id)
         login.pin_hash = passwords.hash(pin)
         login.failed_pins, login.pin_locked_until = 0, None
 

@@ -34,7 +34,7 @@ def adjust_points(db: Database, command: AdjustPoints, *, caller: str, idempoten
 def apply_adjustment(session: Session, command: AdjustPoints, *, now: datetime) -> PointsAdjusted:
     """The adjustment inside a caller's (idempotent) transaction."""
     refuse_if(adjustment_problems(command))
-    member = member_row(session, command.member_id)
+    member = member_row(session, command.member_id, to_change=True)
     account = lock_member_account(session, member.id)
     points = command.points
     if points < 0:

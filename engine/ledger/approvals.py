@@ -58,7 +58,7 @@ def request_adjustment(db: Database, command: AdjustPoints, *, caller: str, idem
             return AdjustmentRequest(request_id="", member_id=done.member_id, points=done.points,
                                      reason=done.reason, status="applied", requested_by=done.actor,
                                      requested_at=now, transaction_id=done.transaction_id)
-        member = member_row(session, command.member_id)
+        member = member_row(session, command.member_id, to_change=True)
         row = AdjustmentRequestRow(public_id="adj_" + secrets.token_hex(8), member_id=member.id,
                                    points=command.points, reason=command.reason.strip(),
                                    requested_by=command.actor.strip(), requested_at=now, status="pending")

@@ -111,7 +111,7 @@ def change_member_attributes(db: Database, member_id: str, *, to_set: dict[str, 
     refuse_if(problems)
     with db.transaction() as session:
         # two changes of one member take turns: each sees the rows the other inserted
-        member = member_row(session, member_id, lock=True)
+        member = member_row(session, member_id, lock=True, to_change=True)
         for name, value in to_set.items():
             row = session.get(MemberAttributeRow, (member.id, name))
             if row is None:

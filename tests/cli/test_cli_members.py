@@ -41,3 +41,12 @@ def test_an_attribute_without_a_value_is_a_usage_error_and_sets_nothing(run_cli,
     result = run_cli("members", "attributes", member.public_id, "--set", "city=Gent", "--set", "status")
     assert result.exit_code == 2 and "'status': write NAME=VALUE" in result.output
     assert run_json("members", "attributes", member.public_id) == {}
+
+
+def test_a_member_is_closed_from_the_command_line_and_a_second_closure_is_refused(run_cli, run_json, make_member):
+    member = make_member("Ada Lovelace", points=70)
+    closed = run_json("members", "close", member.public_id, "--reason", "asked for erasure", "--key", "c1")
+    assert (closed["points_forfeited"], closed["member_id"]) == (70, member.public_id)
+    assert run_json("members", "show", member.public_id)["full_name"] == "Erased member"
+    again = run_cli("members", "close", member.public_id, "--reason", "again")
+    assert again.exit_code == 1 and "[member_closed]" in again.output

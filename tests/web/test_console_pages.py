@@ -1,6 +1,7 @@
 """Every console page renders for a role allowed to see it, with data from the engine."""
 import pytest
 
+from engine.members import get_member
 from engine.rules import versions
 from engine.rules.segments import create_segment, member_attributes, set_member_attribute
 from tests.web.conftest import text_of
@@ -118,3 +119,17 @@ def test_an_auditor_checks_for_members_earning_unusually_often_at_one_till(conso
     refused = auditor.get("/console/checks", query_string={"days": "0", "min_sales": "many"})
     assert refused.status_code == 422 and 'id="min_sales-error"' in refused.get_data(as_text=True)
     assert console_as("marketer").get("/console/checks").status_code == 403
+
+
+def test_support_closes_a_members_account_after_ticking_the_box(console_as, make_member, database, clock):
+    ada = make_member("Ada Lovelace", points=200)
+    support = console_as("support")
+    page = f"/console/members/{ada.public_id}"
+    unticked = support.submit(page, {"close_reason": "asked for erasure"}, to=f"{page}/close")
+    assert unticked.status_code == 422 and "Tick the box: closing cannot be undone." in text_of(unticked)
+    assert get_member(database, ada.public_id).status == "active"
+    closed = support.submit(page, {"close_reason": "asked for erasure", "close_confirm": "yes"}, to=f"{page}/close",
+                            follow_redirects=True)
+    assert "200 points forfeited, 0 cards retired, personal data erased." in text_of(closed)
+    assert "Erased member" in text_of(closed) and "Close the account" not in text_of(closed)
+    assert "Close the account" not in text_of(console_as("marketer").get(f"/console/members/{make_member().public_id}"))

@@ -4,7 +4,7 @@ from api.schemas.people import ExportSchema
 from engine.cards import list_cards
 from engine.ledger.balances import get_balance, get_history
 from engine.members import get_member
-from tests.web.conftest import text_of
+from tests.web.conftest import PASSWORD, text_of
 
 
 def test_a_member_gives_and_withdraws_consents(browser, member_with_login, database, clock):
@@ -54,3 +54,20 @@ def test_the_account_page_links_to_password_and_download(browser, member_with_lo
     page = browser.get("/portal/account").get_data(True)
     assert 'href="/portal/password"' in page and 'href="/portal/my-data.json" download' in page
     assert member.public_id in text_of(browser.get("/portal/account"))
+
+
+def test_a_member_closes_their_account_with_their_password_and_a_ticked_box(browser, member_with_login, database,
+                                                                             clock):
+    member = member_with_login(points=150)
+    browser.sign_in(member.email)
+    page = text_of(browser.get("/portal/account/close"))
+    assert "your 150 points (pending ones too) are given up" in page
+    unticked = browser.submit("/portal/account/close", {"password": PASSWORD})
+    assert unticked.status_code == 422 and "Tick the box" in text_of(unticked)
+    wrong = browser.submit("/portal/account/close", {"password": "not my password", "confirm": "yes"})
+    assert wrong.status_code == 422 and "Wrong password." in text_of(wrong)
+    assert get_member(database, member.public_id).status == "active"
+    closed = browser.submit("/portal/account/close", {"password": PASSWORD, "confirm": "yes"}, follow_redirects=True)
+    assert "Your account is closed and your personal data erased." in text_of(closed)
+    assert get_member(database, member.public_id).status == "closed"
+    assert browser.get("/portal/").status_code == 302  # signed out

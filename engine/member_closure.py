@@ -1,0 +1,111 @@
+"""Closing a member's account and erasing their personal data (the GDPR's right to erasure).
+
+Guarantees, all in one transaction or none of it:
+- refused while points are held for an unfinished payment at a till (void the hold, or let
+  it lapse, first), and for a member already closed;
+- the member's unreserved points, pending ones too, are forfeited by one ``adjust`` posting
+  to the adjustment account, with the reason and the actor: the ledger keeps its history
+  and stays balanced (its rows hold no personal data, only the member's internal id);
+- every card of the member is retired, every sign-in token revoked, the password and PIN
+  deleted, the member's attributes and list-segment places removed, undelivered outbox
+  messages deleted, and the stored answers of requests that named the member forgotten
+  (a till's accrual answer carries the member's name);
+- the profile keeps no personal data: the name becomes ``Erased member``, the e-mail,
+  phone and birthday are emptied and every consent withdrawn;
+- the member's status becomes ``closed``, so no accrual, hold, adjustment or redemption
+  takes them any more.
+
+Kept, as the law allows for them: the audit log (append-only; it names the member by their
+public id and may hold an e-mail address typed at a failed sign-in) and what staff wrote in
+free text (adjustment reasons, tier notes).
+
+Idempotent by key, like every command that moves points: a retry gets the first answer.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from engine.database import Database
+from engine.errors import InvalidState, Problem, refuse_if
+from engine.ledger.accounts import lock_member_account, post_transaction
+from engine.ledger.idempotency import run_idempotent
+from engine.ledger.lots import consume, member_lots, take_unreserved
+from engine.members import member_row
+from engine.orm.access import AccessTokenRow, MemberLoginRow
+from engine.orm.cards import CardRow
+from engine.orm.jobs import OutboxMessageRow
+from engine.orm.ledger import HoldRow, IdempotencyKeyRow
+from engine.orm.members import MemberProfileRow
+from engine.orm.rules import MemberAttributeRow, SegmentMemberRow
+
+ERASED_NAME = "Erased member"
+
+
+@dataclass(frozen=True)
+class CloseMember:
+    member_id: str
+    reason: str
+    actor: str
+
+
+@dataclass(frozen=True)
+class MemberClosed:
+    member_id: str
+    points_forfeited: int
+    cards_retired: int
+    transaction_id: int | None  # the forfeit's posting (None: nothing to forfeit)
+
+
+def close_member(db: Database, command: CloseMember, *, caller: str, idempotency_key: str,
+                 now: datetime) -> MemberClosed:
+    """Close the member's account, forfeit their points and erase their personal data."""
+    return run_idempotent(db, caller=caller, key=idempotency_key, command="close_member", request=command,
+                          now=now, work=lambda session: _close(session, command, now), result_type=MemberClosed)
+
+
+def _close(session: Session, command: CloseMember, now: datetime) -> MemberClosed:
+    problems = []
+    for field in ("reason", "actor"):
+        text = getattr(command, field)
+        if not (isinstance(text, str) and 0 < len(text.strip()) <= 200):
+            problems.append(Problem(field, "must be a text of 1 to 200 characters"))
+    refuse_if(problems)
+    member = member_row(session, command.member_id)
+    account = lock_member_account(session, member.id)
+    if member.status == "closed":
+        raise InvalidState(f"member {member.public_id} is closed already", code="member_closed")
+    held = session.scalar(sa.select(sa.func.count()).where(HoldRow.member_id == member.id,
+                                                           HoldRow.status == "pending"))
+    if held:
+        raise InvalidState(f"member {member.public_id} has points held for a payment at a till; void the hold "
+                           f"(or let it lapse) first", code="points_held")
+    lots = member_lots(session, member.id)
+    points = sum(lot.remaining - lot.reserved for lot in lots)
+    transaction_id = None
+    if points:
+        posted = post_transaction(session, kind="adjust", account=account, member_points=-points,
+                                  system={"adjustment": points}, occurred_at=now, now=now,
+                                  description=f"account closed: {command.reason.strip()}",
+                                  actor=command.actor.strip())
+        consume(session, posted, take_unreserved(lots, points))
+        transaction_id = posted.id
+    retired = session.execute(sa.update(CardRow).where(CardRow.member_id == member.id, CardRow.status != "retired")
+                              .values(status="retired", status_changed_at=now)).rowcount
+    session.execute(sa.update(AccessTokenRow).where(AccessTokenRow.member_id == member.id,
+                                                    AccessTokenRow.revoked_at.is_(None)).values(revoked_at=now))
+    for table, column in ((MemberLoginRow, MemberLoginRow.member_id), (MemberAttributeRow, MemberAttributeRow.member_id),
+                          (SegmentMemberRow, SegmentMemberRow.member_id)):
+        session.execute(sa.delete(table).where(column == member.id))
+    session.execute(sa.delete(OutboxMessageRow).where(OutboxMessageRow.member_id == member.id,
+                                                      OutboxMessageRow.delivered_at.is_(None)))
+    session.execute(sa.delete(IdempotencyKeyRow).where(IdempotencyKeyRow.response.contains(member.public_id)))
+    session.execute(sa.update(MemberProfileRow).where(MemberProfileRow.member_id == member.id).values(
+        full_name=ERASED_NAME, email=None, phone=None, birthday=None, consent_marketing_email=False,
+        consent_marketing_sms=False, consent_profiling=False, consents_updated_at=now))
+    member.status = "closed"
+    session.flush()
+    return MemberClosed(member.public_id, points, int(retired), transaction_id)

@@ -1,0 +1,112 @@
+"""Closing a member's account: their points are forfeited by one balanced posting, their
+cards retired, sign-ins ended, and no personal data is left in their profile, logins,
+attributes, segments, outbox or stored answers; a closed member can no longer earn, be
+adjusted or change anything; open holds and a second closure are refused; a retry replays."""
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from engine import cards
+from engine.access.member_logins import set_member_password, sign_in_member, member_principal
+from engine.access.passwords import Passwords
+from engine.errors import InvalidState, NotAuthenticated
+from engine.ledger.balances import get_balance
+from engine.ledger.basket import Basket, BasketLine
+from engine.ledger.commands import AdjustPoints, PlaceHold
+from engine.ledger.adjustments import adjust_points
+from engine.ledger.earning import earn_points
+from engine.ledger.holds import place_hold
+from engine.ledger.invariants import check_ledger
+from engine.member_closure import ERASED_NAME, CloseMember, close_member
+from engine.members import get_member, update_profile
+from engine.orm.jobs import OutboxMessageRow
+from engine.orm.ledger import IdempotencyKeyRow
+from engine.rules.segments import create_segment, member_attributes, set_member_attribute
+from tests.conftest import new_key
+from tests.support.assertions import refused_unchanged
+
+PASSWORDS = Passwords.cheap()
+
+
+def close(database, clock, member, key=None):
+    return close_member(database, CloseMember(member.public_id, "asked to leave", "staff:sam"), caller="staff:sam",
+                        idempotency_key=key or new_key(), now=clock())
+
+
+def test_closing_forfeits_the_points_retires_the_cards_and_erases_the_profile(database, clock, make_member, earn,
+                                                                             make_card):
+    member = make_member("Ada Lovelace", points=500, phone="+32 470 12 34 56")
+    earn(member, 2500)  # 25 points still pending
+    card = make_card(member)
+    set_member_attribute(database, member.public_id, "city", "Gent")
+    create_segment(database, code="vip", member_ids=[member.public_id], now=clock())
+    set_member_password(database, member.public_id, "correct horse battery", passwords=PASSWORDS, now=clock())
+    token = sign_in_member(database, email=member.email, password="correct horse battery", passwords=PASSWORDS,
+                           now=clock()).token
+    closed = close(database, clock, member)
+    assert (closed.points_forfeited, closed.cards_retired) == (525, 1)
+    balance = get_balance(database, member.public_id, as_of=clock())
+    assert (balance.balance, balance.available, balance.pending) == (0, 0, 0)
+    assert check_ledger(database) == []
+    after = get_member(database, member.public_id)
+    assert (after.status, after.full_name, after.email, after.phone, after.birthday) == (
+        "closed", ERASED_NAME, None, None, None)
+    assert not any(after.consents.values())
+    assert cards.get_card(database, card.number).status == "retired"
+    assert member_attributes(database, member.public_id) == {}
+    with pytest.raises(NotAuthenticated):
+        member_principal(database, token, now=clock())
+    with pytest.raises(NotAuthenticated):
+        sign_in_member(database, email="member1@example.org", password="correct horse battery",
+                       passwords=PASSWORDS, now=clock())
+
+
+def test_no_stored_answer_or_undelivered_message_names_the_closed_member(database, clock, make_member, earn):
+    member = make_member(points=100)
+    earn(member, 1000)
+    with database.transaction() as session:
+        session.add(OutboxMessageRow(kind="expiry_warning", member_id=session.scalar(sa.text(
+            "SELECT id FROM members WHERE public_id = :p"), {"p": member.public_id}), dedupe_key="x",
+            payload="{}", created_at=clock()))
+    close(database, clock, member)
+    with database.transaction() as session:
+        answers = session.scalars(sa.select(IdempotencyKeyRow.response)).all()
+        messages = session.scalar(sa.select(sa.func.count()).select_from(OutboxMessageRow))
+    assert [a for a in answers if a and member.public_id in a and '"points_forfeited"' not in a] == []
+    assert messages == 0
+
+
+def test_a_closed_member_earns_nothing_and_nothing_of_theirs_changes(database, clock, make_member, till):
+    member = make_member(points=100)
+    close(database, clock, member)
+    basket = Basket(till.store_code, till.code, "R1", clock(), "EUR", (BasketLine(1, "A", Decimal(1), 1000),),
+                    member_id=member.public_id)
+    for attempt, code in (
+            (lambda: earn_points(database, basket, caller="t", idempotency_key=new_key(), now=clock()),
+             "member_not_active"),
+            (lambda: adjust_points(database, AdjustPoints(member.public_id, 50, "goodwill", "staff:sam"),
+                                   caller="staff:sam", idempotency_key=new_key(), now=clock()), "member_closed"),
+            (lambda: update_profile(database, member.public_id, {"full_name": "Ada again"}, now=clock()),
+             "member_closed"),
+            (lambda: set_member_attribute(database, member.public_id, "city", "Gent"), "member_closed"),
+            (lambda: set_member_password(database, member.public_id, "correct horse battery", passwords=PASSWORDS,
+                                         now=clock()), "member_closed")):
+        with refused_unchanged(database, InvalidState, code=code):
+            attempt()
+
+
+def test_points_held_for_a_payment_must_be_settled_before_closing(database, clock, make_member, till):
+    member = make_member(points=500)
+    place_hold(database, PlaceHold(till.store_code, till.code, 200, member_id=member.public_id), caller="S1-T1",
+               idempotency_key=new_key(), now=clock())
+    with refused_unchanged(database, InvalidState, code="points_held"):
+        close(database, clock, member)
+
+
+def test_a_second_closure_is_refused_and_a_retry_replays_the_first_answer(database, clock, make_member):
+    member = make_member(points=40)
+    first = close(database, clock, member, key="close-1")
+    assert close(database, clock, member, key="close-1") == first
+    with refused_unchanged(database, InvalidState, code="member_closed"):
+        close(database, clock, member)
