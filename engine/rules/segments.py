@@ -65,7 +65,8 @@ def create_segment(db: Database, *, code: str, now, predicate: dict | None = Non
     if (predicate is None) == (member_ids is None):
         problems.append(Problem("definition", "give exactly one of predicate and member_ids"))
     if predicate is not None and not _predicate_ok(predicate):
-        problems.append(Problem("predicate", 'must look like {"tier": [codes], "attributes": {name: [values]}}'))
+        problems.append(Problem("predicate", 'must look like {"tier": [codes], "attributes": {name: [values]}}, '
+                                             'with names of 1 to 64 characters and values of up to 200'))
     refuse_if(problems)
     with db.transaction() as session:
         row = SegmentRow(code=code, kind="predicate" if predicate is not None else "list", definition=predicate,
@@ -159,9 +160,11 @@ def _predicate_ok(predicate) -> bool:
     if not isinstance(predicate, dict) or not predicate or set(predicate) - {"tier", "attributes"}:
         return False
     tiers, attributes = predicate.get("tier"), predicate.get("attributes")
-    return ((tiers is None or (isinstance(tiers, list) and all(isinstance(t, str) for t in tiers)))
+    return ((tiers is None or (isinstance(tiers, list) and all(isinstance(t, str) and 0 < len(t) <= 32
+                                                               for t in tiers)))
             and (attributes is None or (isinstance(attributes, dict) and all(
-                isinstance(v, list) and all(isinstance(x, str) for x in v) for v in attributes.values()))))
+                is_attribute_name(name) and isinstance(v, list) and 0 < len(v) <= 1000
+                and all(is_attribute_value(x) for x in v) for name, v in attributes.items()))))
 
 
 def _upload(session: Session, row: SegmentRow, member_ids: list[str]) -> int:

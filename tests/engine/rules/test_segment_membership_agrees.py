@@ -3,7 +3,10 @@ members the per-member check that accruals use admits; list segments hold their 
 the segment list says how many members each holds."""
 import random
 
+import pytest
 import sqlalchemy as sa
+
+from engine.errors import InvalidInput
 
 from engine.orm.members import MemberRow
 from engine.orm.rules import SegmentRow
@@ -11,6 +14,7 @@ from engine.rules.segments import (create_segment, list_segments, member_attribu
                                    segment_member_ids, set_member_attribute)
 from engine.tiers.policy import TierDefinition, TierPolicy
 from engine.tiers.service import assign_tier, define_tiers
+from tests.support.assertions import refused_unchanged
 
 TIERS = ["basic", "gold"]
 CITIES, CHANNELS = ["Gent", "Lyon", "Oslo"], ["web", "store"]
@@ -58,3 +62,12 @@ def test_the_segment_list_counts_each_segments_members_now(database, clock, make
                                                                              ("vip", "list", 1)]
     set_member_attribute(database, bob.public_id, "city", "Lyon")
     assert list_segments(database)[0].members == 1
+
+
+@pytest.mark.parametrize("predicate", [{"attributes": {"": ["x"]}}, {"attributes": {"city": []}},
+                                       {"attributes": {"city": ["x" * 201]}}, {"attributes": {"n" * 65: ["x"]}},
+                                       {"tier": [""]}, {"tier": "gold"}, {"weather": ["sunny"]}, {}])
+def test_a_predicate_that_cannot_be_met_or_stored_is_refused(database, clock, predicate):
+    with refused_unchanged(database, InvalidInput) as refusal:
+        create_segment(database, code="odd", predicate=predicate, now=clock())
+    assert refusal.value.problems[0].field == "predicate"
