@@ -1,6 +1,7 @@
 """A predicate segment's members worked out in SQL (for counts and reports) are exactly the
 members the per-member check that accruals use admits; list segments hold their upload;
-the segment list says how many members each holds."""
+the segment list says how many members each holds; a predicate that cannot be met or
+stored is refused."""
 import random
 
 import pytest
