@@ -5,11 +5,13 @@ Data (generated with set-based SQL, not through the services): N members (defaul
 1,000,000), each with one earning (a receipt with one line, its earn transaction and two
 entries, checksums computed as the engine does) split into 5 lots (5 N lots) whose expiry
 dates are spread so about a quarter are due; every member holds one of four tiers and
-is due for review. Timed: ``expire_lots`` for the as_of, then ``review_tiers`` for it.
+is due for review. Timed: ``expire_lots`` for the as_of, then ``review_tiers`` for it, then
+the customer-value scores (``score_customers``: RFM quintiles and value classes of every
+member, each with one purchase in the year).
 Then ``check_ledger`` must find nothing; otherwise the script exits non-zero. The last
 line printed is
 
-    RESULT jobs expire_s=... tier_review_s=... members=... lots=... expired_lots=...
+    RESULT jobs expire_s=... tier_review_s=... customer_value_s=... members=... lots=... expired_lots=...
 
 Run from the repository root:
 
@@ -28,6 +30,7 @@ import sqlalchemy as sa
 
 from engine import schema, stores
 from engine.database import Database
+from engine.rules.customer_value import score_customers
 from engine.ledger import bulk
 from engine.ledger.accounts import system_account_ids
 from engine.ledger.expiry import expire_lots
@@ -161,16 +164,20 @@ def main(argv: list[str] | None = None) -> None:
         review_s = time.perf_counter() - started
         print(f"reviewed {reviewed} in {review_s:.1f} s", flush=True)
         started = time.perf_counter()
+        scored = score_customers(db, as_of=AS_OF)
+        value_s = time.perf_counter() - started
+        print(f"scored customer value {scored} in {value_s:.1f} s", flush=True)
+        started = time.perf_counter()
         problems = check_ledger(db)
         print(f"check_ledger: {'clean' if not problems else problems[:10]} ({time.perf_counter() - started:.1f} s)",
               flush=True)
         db.dispose()
     finally:
         cluster.stop()
-    if problems or expired.lots == 0 or reviewed["members"] != args.members:
+    if problems or expired.lots == 0 or reviewed["members"] != args.members or scored["members"] != args.members:
         sys.exit("the benchmark's result is wrong (see above)")
-    print(f"RESULT jobs expire_s={expire_s:.2f} tier_review_s={review_s:.2f} members={args.members} "
-          f"lots={args.members * LOTS_PER_MEMBER} expired_lots={expired.lots}")
+    print(f"RESULT jobs expire_s={expire_s:.2f} tier_review_s={review_s:.2f} customer_value_s={value_s:.2f} "
+          f"members={args.members} lots={args.members * LOTS_PER_MEMBER} expired_lots={expired.lots}")
 
 
 if __name__ == "__main__":
