@@ -12,16 +12,17 @@ from api.rate_limits import limit_sign_in
 from api.idempotency import PARAMETER, caller, idempotency_key
 from api.schemas.people import (AdjustmentFilterSchema, AdjustmentRequestInSchema, AdjustmentRequestSchema,
                                 AttributeValueSchema, AuditEntrySchema, AuditFilterSchema, BalanceSchema,
-                                BlockCardSchema, CardIssueSchema, CardSchema, CloseMemberSchema, EnrolSchema,
-                                HistoryItemSchema, MemberAttributeSchema, MemberClosedSchema, MemberSchema,
-                                PageSchema, PersonalisedCardSchema, StaffSessionSchema, StaffSignInSchema,
-                                TerminalKeySchema)
+                                BlockCardSchema, CardIssueSchema, CardSchema, CloseMemberSchema, DeliveredCountSchema,
+                                DeliveredSchema, EnrolSchema, HistoryItemSchema, MemberAttributeSchema,
+                                MemberClosedSchema, MemberMessageSchema, MemberSchema, MessageQuerySchema, PageSchema,
+                                PersonalisedCardSchema, StaffSessionSchema, StaffSignInSchema, TerminalKeySchema)
 from api.schemas.terminal import EmptySchema
 from engine.access.staff import sign_in_staff
 from engine.access.tokens import revoke_token
 from engine.access.terminal_keys import issue_terminal_key, list_terminal_keys, revoke_terminal_key
 from engine.audit import list_audit
 from engine.member_closure import CloseMember, close_member
+from engine.messages import mark_delivered, pending_messages
 from engine.card_auth import issue_personalised_card
 from engine.cards import activate_card, block_card, list_cards
 from engine.ledger.approvals import DecideAdjustment, decide_adjustment, list_adjustment_requests, request_adjustment
@@ -95,6 +96,27 @@ def close(body, member_id):
     retired, sign-ins ended, the profile emptied (refused while points are held at a till)."""
     command = CloseMember(member_id=member_id, reason=body["reason"], actor=g.principal.actor)
     return close_member(database(), command, caller=caller(), idempotency_key=idempotency_key(), now=now())
+
+
+@blp.route("/messages", methods=["GET"])
+@staff_only("members.write")
+@blp.doc(**AUTH)
+@blp.arguments(MessageQuerySchema(), location="query")
+@blp.response(200, MemberMessageSchema(many=True))
+def messages(query):
+    """Messages for members waiting for delivery (expiry warnings, ...), oldest first: a
+    mailer fetches a page, sends it, marks it delivered, and asks for the next."""
+    return pending_messages(database(), **query)
+
+
+@blp.route("/messages/delivered", methods=["POST"])
+@staff_only("members.write")
+@blp.doc(**AUTH)
+@blp.arguments(DeliveredSchema())
+@blp.response(200, DeliveredCountSchema)
+def delivered(body):
+    """Mark messages delivered (marking one twice changes nothing)."""
+    return {"marked": mark_delivered(database(), body["ids"], now=now())}
 
 
 @blp.route("/members/<member_id>/balance", methods=["GET"])

@@ -236,3 +236,28 @@ class AuditEntrySchema(ma.Schema):
     source = fields.String(allow_none=True, required=True)
     request_id = fields.String(allow_none=True, required=True)
     detail = fields.Dict(allow_none=True, required=True)
+
+
+class MessageQuerySchema(InputSchema):
+    after_id = fields.Integer(load_default=0, validate=ma.validate.Range(0, 2**62),
+                              metadata={"description": "the last id already fetched"})
+    limit = fields.Integer(load_default=100, validate=ma.validate.Range(1, 1000))
+
+
+class MemberMessageSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True, metadata={"description": "e.g. expiry_warning"})
+    member_id = fields.String(required=True)
+    full_name = fields.String(required=True)
+    email = fields.String(allow_none=True)
+    payload = fields.Dict(required=True)
+    created_at = fields.AwareDateTime(required=True)
+
+
+class DeliveredSchema(InputSchema):
+    ids = fields.List(fields.Integer(strict=True, validate=ma.validate.Range(1, 2**62)), required=True,
+                      validate=ma.validate.Length(1, 1000))
+
+
+class DeliveredCountSchema(ma.Schema):
+    marked = fields.Integer(required=True, metadata={"description": "messages not marked delivered before"})

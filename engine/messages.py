@@ -1,0 +1,56 @@
+"""Messages for members (expiry warnings, ...) written by the scheduled jobs, handed to
+whatever delivers them (a mailer, a CRM) and marked delivered by it.
+
+Guarantees: the pending list is oldest first and pages by id, so a deliverer that marks
+what it sent and asks again never skips or repeats a message; marking is idempotent (a
+message delivered stays as it was first marked); the member's name and e-mail come from
+their profile at the time of asking (a closed member's messages are gone with their data).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from engine.database import Database
+from engine.errors import Problem, refuse_if
+from engine.orm.jobs import OutboxMessageRow
+from engine.orm.members import MemberProfileRow, MemberRow
+
+MAX_PAGE = 1000
+
+
+@dataclass(frozen=True)
+class MemberMessage:
+    id: int
+    kind: str
+    member_id: str
+    full_name: str
+    email: str | None
+    payload: dict
+    created_at: datetime
+
+
+def pending_messages(db: Database, *, after_id: int = 0, limit: int = 100) -> list[MemberMessage]:
+    """Undelivered messages with an id above ``after_id``, oldest first, at most ``limit``."""
+    refuse_if([Problem("limit", f"must be from 1 to {MAX_PAGE}")] if not 1 <= limit <= MAX_PAGE else [])
+    m = OutboxMessageRow
+    with db.transaction() as session:
+        rows = session.execute(
+            sa.select(m.id, m.kind, MemberRow.public_id, MemberProfileRow.full_name, MemberProfileRow.email,
+                      m.payload, m.created_at)
+            .join(MemberRow, MemberRow.id == m.member_id).join(MemberProfileRow, MemberProfileRow.member_id == m.member_id)
+            .where(m.delivered_at.is_(None), m.id > after_id).order_by(m.id).limit(limit))
+        return [MemberMessage(i, kind, member, name, email, json.loads(payload), created)
+                for i, kind, member, name, email, payload, created in rows]
+
+
+def mark_delivered(db: Database, message_ids: list[int], *, now: datetime) -> int:
+    """Mark the messages delivered at ``now``; how many were not marked before."""
+    refuse_if([Problem("ids", f"give 1 to {MAX_PAGE} message ids")] if not 0 < len(message_ids) <= MAX_PAGE else [])
+    with db.transaction() as session:
+        return session.execute(sa.update(OutboxMessageRow).where(OutboxMessageRow.id.in_(message_ids),
+                                                                 OutboxMessageRow.delivered_at.is_(None))
+                               .values(delivered_at=now)).rowcount
