@@ -41,8 +41,8 @@ from engine.members import find_members, get_member
 from engine.rewards import change_reward, create_reward, get_reward, list_rewards
 from engine.rules import campaigns, segments, versions
 from engine.rules.calculator import simulate
-from engine.rules.lift import campaign_lift
 from engine.rules.facts import MemberFacts
+from engine.rules.lift import campaign_lift
 from engine.settings import get_settings
 from engine.stores import list_stores
 from engine.tiers.policy import TIER_REVIEWS, TIER_WINDOWS, TierDefinition, TierPolicy
@@ -408,23 +408,23 @@ def campaign_list():
 @staff_page("programme.read")
 def campaign_page(code: str):
     campaign = campaigns.get_campaign(database(), code)
-    values = {"name": campaign.name, "ends": _instant_text(campaign.ends_at),
-              "budget": "" if campaign.budget is None else str(campaign.budget)}
-    errors: dict[str, list[str]] = {}
+    shown = {"name": campaign.name, "ends": _instant_text(campaign.ends_at),
+             "budget": "" if campaign.budget is None else str(campaign.budget)}
+    values, errors = dict(shown), {}
     if request.method == "POST":
         require_permission(g.principal, "programme.write")
-        values = {k: request.form.get(k, "").strip() for k in ("name", "ends", "budget")}
+        values = {k: request.form.get(k, "").strip() for k in shown}
         # only what differs from the campaign is a change (a date shown for an end is not
         # to move an end at another hour of that day)
         change: dict = {}
-        if values["name"] != campaign.name:
+        if values["name"] != shown["name"]:
             change["name"] = values["name"]
-        if values["ends"] != _instant_text(campaign.ends_at):
+        if values["ends"] != shown["ends"]:
             try:
                 change["ends_at"] = _instant(values["ends"])
             except ValueError:
                 errors["ends"] = ["Give a date, such as 2026-07-01."]
-        if values["budget"] != ("" if campaign.budget is None else str(campaign.budget)):
+        if values["budget"] != shown["budget"]:
             if values["budget"].isdecimal():
                 change["budget"] = int(values["budget"])
             else:
