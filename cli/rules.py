@@ -223,6 +223,23 @@ def list_segments(runtime: Runtime, as_json: bool) -> None:
          title="segments")
 
 
+@segments_group.command("create")
+@click.argument("code")
+@click.option("--predicate", "predicate_file", type=click.File("rb"),
+              help='JSON: {"tier": [codes], "attributes": {name: [values]}} (- reads standard input)')
+@click.option("--members", "members_file", type=click.File("r"), help="A file of member ids, one per line")
+@pass_runtime
+def create_segment(runtime: Runtime, code: str, predicate_file, members_file) -> None:
+    """Create segment CODE from a predicate or from a list of member ids."""
+    if (predicate_file is None) == (members_file is None):
+        raise click.UsageError("give --predicate or --members")
+    predicate = read_json(predicate_file, what="predicate") if predicate_file is not None else None
+    member_ids = members_file.read().split() if members_file is not None else None
+    held = segments.create_segment(runtime.db, code=code, predicate=predicate, member_ids=member_ids,
+                                   now=runtime.now())
+    click.echo(f"segment {code} created" + (f" with {held} members" if member_ids is not None else ""))
+
+
 @click.group("referrals")
 def referrals_group() -> None:
     """Referrals: a bonus for the referrer and the referred member after the first purchase."""

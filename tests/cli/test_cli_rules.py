@@ -136,3 +136,18 @@ def test_a_rules_file_with_text_no_database_can_store_is_refused_naming_where(ru
 def test_segments_are_listed_with_their_size(run_json, make_member, database, clock):
     create_segment(database, code="vip", member_ids=[make_member().public_id], now=clock())
     assert run_json("segments", "list") == [{"code": "vip", "kind": "list", "predicate": None, "members": 1}]
+
+
+def test_segments_are_created_from_a_predicate_or_a_list_file(run_cli, run_json, make_member, tmp_path):
+    ids = [make_member().public_id for _ in range(2)]
+    (tmp_path / "members.txt").write_text("\n".join(ids) + "\n")
+    (tmp_path / "predicate.json").write_text('{"attributes": {"value_class": ["A"]}}')
+    listed = run_cli("segments", "create", "vip", "--members", str(tmp_path / "members.txt"))
+    assert (listed.exit_code, listed.output) == (0, "segment vip created with 2 members\n")
+    assert run_cli("segments", "create", "best", "--predicate", str(tmp_path / "predicate.json")).exit_code == 0
+    assert [(s["code"], s["members"]) for s in run_json("segments", "list")] == [("best", 0), ("vip", 2)]
+    (tmp_path / "bad.json").write_text('{"attributes": {"city": []}}')
+    bad = run_cli("segments", "create", "odd", "--predicate", str(tmp_path / "bad.json"))
+    assert bad.exit_code == 1 and "predicate: must look like" in bad.output
+    neither = run_cli("segments", "create", "odd")
+    assert neither.exit_code == 2 and "give --predicate or --members" in neither.output
