@@ -4,7 +4,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields
 
-from api.schemas import InputSchema
+from api.schemas import InputSchema, Ratio
 from api.schemas.rules import CampaignSchema
 
 
@@ -68,19 +68,19 @@ class GroupFiguresSchema(ma.Schema):
     buyers = fields.Integer(required=True, metadata={"description": "members with at least one purchase"})
     purchases = fields.Integer(required=True)
     spend_minor = fields.Integer(required=True, metadata={"description": "receipts' totals before refunds"})
-    buyer_share = fields.Decimal(as_string=True, allow_none=True)
-    spend_per_member_minor = fields.Decimal(as_string=True, allow_none=True)
+    buyer_share = Ratio(allow_none=True)
+    spend_per_member_minor = Ratio(allow_none=True)
 
 
 class CampaignLiftSchema(ma.Schema):
     code = fields.String(required=True)
     window_start = fields.AwareDateTime(required=True)
     window_end = fields.AwareDateTime(required=True, metadata={"description": "the campaign's end, or now"})
-    holdout_share = fields.Decimal(as_string=True, required=True)
+    holdout_share = Ratio(required=True)
     targeted = fields.Nested(GroupFiguresSchema, required=True)
     control = fields.Nested(GroupFiguresSchema, required=True, metadata={"description": "the holdout group"})
-    spend_lift = fields.Decimal(as_string=True, allow_none=True,
-                                metadata={"description": "targeted spend per member over the control's, minus 1"})
-    buyer_share_difference = fields.Decimal(as_string=True, allow_none=True)
-    buyer_share_difference_95 = fields.List(fields.Decimal(as_string=True), allow_none=True,
+    spend_lift = Ratio(allow_none=True,
+                       metadata={"description": "targeted spend per member over the control's, minus 1"})
+    buyer_share_difference = Ratio(allow_none=True)
+    buyer_share_difference_95 = fields.List(Ratio(), allow_none=True,
                                             metadata={"description": "its 95 % confidence interval"})

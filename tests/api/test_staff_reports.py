@@ -56,6 +56,6 @@ def test_a_marketer_reads_a_campaigns_lift_against_its_holdout_group(client, sta
     assert response.status_code == 200, response.json
     body = response.json
     assert body["targeted"]["members"] + body["control"]["members"] == 10
-    assert (body["holdout_share"], body["spend_lift"], body["targeted"]["buyers"]) == ("0.2000", None, 0)
+    assert (body["holdout_share"], body["spend_lift"], body["targeted"]["buyers"]) == ("0.2", None, 0)
     assert client.get("/v1/staff/reports/campaigns/winter/lift", headers=marketer).status_code == 404
     assert client.get("/v1/staff/reports/campaigns/summer/lift", headers=staff_headers("support")).status_code == 403
