@@ -56,6 +56,8 @@ class GroupFigures:
 
 @dataclass(frozen=True)
 class CampaignLift:
+    """The campaign's targeted members and its control group side by side, with the lift."""
+
     code: str
     window_start: datetime
     window_end: datetime

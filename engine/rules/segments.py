@@ -25,6 +25,8 @@ from engine.snapshot import programme
 
 @dataclass(frozen=True)
 class Segment:
+    """A segment as staff see it: its definition and how many members it holds now."""
+
     code: str
     kind: str  # "list" or "predicate"
     predicate: dict | None
