@@ -31,6 +31,7 @@ from api.web.rule_form import (DAYS, EFFECT_LABELS, LIMITS, LIST_FIELDS, definit
 from engine import reports
 from engine.access.principals import require_permission
 from engine.access.staff import sign_in_staff, staff_principal
+from engine.audit import list_audit
 from engine.errors import InvalidInput, LoyaltyError, NotAllowed, NotAuthenticated, NotFound, Problem
 from engine.ledger.approvals import DecideAdjustment, decide_adjustment, list_adjustment_requests, request_adjustment
 from engine.ledger.balances import get_balance, get_history
@@ -57,7 +58,8 @@ SECTIONS = (("console.dashboard", "Dashboard", "reports.read"), ("console.rules"
             ("console.simulator", "Simulate", "programme.read"), ("console.campaign_list", "Campaigns", "programme.read"),
             ("console.segment_list", "Segments", "programme.read"), ("console.tiers", "Tiers", "programme.read"),
             ("console.programme", "Rewards", "programme.read"), ("console.members", "Members", "members.read"),
-            ("console.adjustments", "Approvals", "adjustments.approve"), ("console.checks", "Checks", "audit.read"))
+            ("console.adjustments", "Approvals", "adjustments.approve"), ("console.checks", "Checks", "audit.read"),
+            ("console.audit", "Audit log", "audit.read"))
 
 
 # -- access -----------------------------------------------------------------------------------
@@ -164,6 +166,21 @@ def checks():
                                                         min_sales=int(values["min_sales"]))
     return render_template("console/checks.html", values=values, errors=errors, found=found), \
         422 if errors else 200
+
+
+AUDIT_PAGE = 50
+
+
+@bp.route("/audit")
+@staff_page("audit.read")
+def audit():
+    """The audit log, newest first, a page at a time, optionally one actor's or one action's."""
+    values = {k: request.args.get(k, "").strip() for k in ("actor", "action", "page")}
+    page = int(values["page"]) if values["page"].isdecimal() and 0 < int(values["page"]) <= 10_000 else 1
+    entries = list_audit(database(), actor=values["actor"] or None, action=values["action"] or None,
+                         limit=AUDIT_PAGE + 1, offset=(page - 1) * AUDIT_PAGE)
+    return render_template("console/audit.html", values=values, entries=entries[:AUDIT_PAGE], page=page,
+                           more=len(entries) > AUDIT_PAGE)
 
 
 # -- rules ------------------------------------------------------------------------------------

@@ -133,3 +133,14 @@ def test_support_closes_a_members_account_after_ticking_the_box(console_as, make
     assert "200 points forfeited, 0 cards retired, personal data erased." in text_of(closed)
     assert "Erased member" in text_of(closed) and "Close the account" not in text_of(closed)
     assert "Close the account" not in text_of(console_as("marketer").get(f"/console/members/{make_member().public_id}"))
+
+
+def test_an_auditor_reads_the_audit_log_filtered_and_page_by_page(console_as, make_member):
+    support = console_as("support", username="sam")
+    for _ in range(3):
+        support.get(f"/console/members/{make_member().public_id}")
+    auditor = console_as("auditor")
+    page = text_of(auditor.get("/console/audit", query_string={"actor": "staff:sam"}))
+    assert page.count("staff:sam GET /console/members/<member_id>") == 3
+    assert "No entries for this filter." in text_of(auditor.get("/console/audit", query_string={"actor": "nobody"}))
+    assert console_as("marketer").get("/console/audit").status_code == 403
