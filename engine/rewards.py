@@ -9,7 +9,8 @@ Guarantees:
   item: the reward's row lock lets one through, the other is refused ``out_of_stock``;
 - redemption and cancellation are idempotent by key (``run_idempotent``);
 - a voucher is used once; a cancelled voucher returns its points (a new lot, available
-  at once, expiring by the programme's policy) and its stock, and cannot be used;
+  at once, expiring by the programme's policy) and its stock, and cannot be used; a
+  voucher of a closed account can still be used, but not cancelled (no account to refund);
 - voucher codes are random (80 bits), unique by constraint.
 """
 from __future__ import annotations
@@ -285,6 +286,9 @@ def cancel_voucher(db: Database, command: CancelVoucher, *, caller: str, idempot
         session.refresh(voucher)
         if voucher.status != "issued":
             raise VoucherNotUsable(f"voucher {voucher.code} was already {voucher.status}")
+        if session.get(MemberRow, voucher.member_id).status == "closed":  # no account to give the points back to
+            raise InvalidState(f"voucher {voucher.code} belongs to a closed account; it can still be used",
+                               code="member_closed")
         reward = session.execute(sa.select(RewardRow).where(RewardRow.id == voucher.reward_id)
                                  .with_for_update().execution_options(populate_existing=True)).scalar_one()
         transaction = post_transaction(

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from engine import cards
-from engine.access.member_logins import set_member_password, sign_in_member, member_principal
+from engine.access.member_logins import member_principal, set_member_password, sign_in_member
 from engine.access.passwords import Passwords
 from engine.errors import InvalidState, NotAuthenticated
 from engine.ledger.balances import get_balance
@@ -22,6 +22,8 @@ from engine.member_closure import ERASED_NAME, CloseMember, close_member
 from engine.members import get_member, update_profile
 from engine.orm.jobs import OutboxMessageRow
 from engine.orm.ledger import IdempotencyKeyRow
+from engine.rewards import (CancelVoucher, RedeemReward, UseVoucher, cancel_voucher, create_reward, redeem_reward,
+                            use_voucher)
 from engine.rules.segments import create_segment, member_attributes, set_member_attribute
 from tests.conftest import new_key
 from tests.support.assertions import refused_unchanged
@@ -110,3 +112,16 @@ def test_a_second_closure_is_refused_and_a_retry_replays_the_first_answer(databa
     assert close(database, clock, member, key="close-1") == first
     with refused_unchanged(database, InvalidState, code="member_closed"):
         close(database, clock, member)
+
+
+def test_a_voucher_of_a_closed_account_can_be_used_but_not_refunded(database, clock, make_member):
+    member = make_member(points=500)
+    create_reward(database, code="MUG", name="Mug", points_price=300, valid_from=clock(), now=clock())
+    first = redeem_reward(database, RedeemReward("MUG", member.public_id), caller="web", idempotency_key=new_key(),
+                          now=clock())
+    close(database, clock, member)
+    with refused_unchanged(database, InvalidState, code="member_closed"):
+        cancel_voucher(database, CancelVoucher(first.voucher_code), caller="staff:sam", idempotency_key=new_key(),
+                       now=clock())
+    assert use_voucher(database, UseVoucher(first.voucher_code), caller="S1-T1", idempotency_key=new_key(),
+                       now=clock()).status == "used"
