@@ -39,7 +39,8 @@ from engine.ledger.basket import CHANNELS, Basket, BasketLine
 from engine.ledger.commands import AdjustPoints
 from engine.member_closure import CloseMember, close_member
 from engine.members import find_members, get_member
-from engine.rewards import change_reward, create_reward, get_reward, list_rewards
+from engine.rewards import (CancelVoucher, cancel_voucher, change_reward, create_reward, get_reward, list_rewards,
+                            list_vouchers)
 from engine.rules import campaigns, segments, versions
 from engine.rules.calculator import simulate
 from engine.rules.facts import MemberFacts
@@ -767,6 +768,18 @@ def member_close(member_id: str):
     return redirect(url_for("console.member", member_id=member_id))
 
 
+@bp.route("/members/<member_id>/vouchers/<code>/cancel", methods=["POST"])
+@staff_page("members.write")
+def voucher_cancel(member_id: str, code: str):
+    """Cancel the member's unused voucher: its points and the reward's stock come back."""
+    if code not in {v.voucher_code for v in list_vouchers(database(), member_id)}:
+        raise NotFound(f"member {member_id} has no voucher {code}", code="unknown_voucher")
+    cancelled = cancel_voucher(database(), CancelVoucher(code), caller=g.principal.actor,
+                               idempotency_key=request.form.get("form_key") or one_time_key(), now=now())
+    flash(f"Voucher {cancelled.voucher_code} is cancelled: {cancelled.points} points are back.")
+    return redirect(url_for("console.member", member_id=member_id))
+
+
 @bp.route("/members/<member_id>/attributes/<name>/remove", methods=["POST"])
 @staff_page("members.write")
 def member_attribute_remove(member_id: str, name: str):
@@ -785,7 +798,7 @@ def _member_page(member_id: str, *, values: dict | None = None, errors: dict | N
                            balance=get_balance(db, member_id, as_of=as_of), progress=progress,
                            tier_changes=tier_history(db, member_id), history=get_history(db, member_id, limit=50),
                            attributes=segments.member_attributes(db, member_id),
-                           segments=segments.member_segments(db, member_id),
+                           segments=segments.member_segments(db, member_id), vouchers=list_vouchers(db, member_id),
                            values=values or {}, errors=errors or {}), 422 if errors else 200
 
 

@@ -1,7 +1,9 @@
 """Every console page renders for a role allowed to see it, with data from the engine."""
 import pytest
 
+from engine.ledger.balances import get_balance
 from engine.members import get_member
+from engine.rewards import RedeemReward, create_reward, redeem_reward
 from engine.rules import versions
 from engine.rules.segments import create_segment, member_attributes, set_member_attribute
 from tests.web.conftest import text_of
@@ -144,3 +146,19 @@ def test_an_auditor_reads_the_audit_log_filtered_and_page_by_page(console_as, ma
     assert page.count("staff:sam GET /console/members/<member_id>") == 3
     assert "No entries for this filter." in text_of(auditor.get("/console/audit", query_string={"actor": "nobody"}))
     assert console_as("marketer").get("/console/audit").status_code == 403
+
+
+def test_support_cancels_a_members_voucher_and_the_points_come_back(console_as, make_member, database, clock):
+    ada = make_member("Ada Lovelace", points=500)
+    create_reward(database, code="MUG", name="Mug", points_price=300, valid_from=clock(), now=clock())
+    voucher = redeem_reward(database, RedeemReward("MUG", ada.public_id), caller="web", idempotency_key="k1",
+                            now=clock())
+    support = console_as("support")
+    page = f"/console/members/{ada.public_id}"
+    assert f"{voucher.voucher_code} MUG 300 issued" in text_of(support.get(page))
+    done = support.submit(page, {}, to=f"{page}/vouchers/{voucher.voucher_code}/cancel", follow_redirects=True)
+    assert f"Voucher {voucher.voucher_code} is cancelled: 300 points are back." in text_of(done)
+    assert get_balance(database, ada.public_id, as_of=clock()).available == 500
+    other = make_member()
+    assert support.submit(page, {}, to=f"/console/members/{other.public_id}/vouchers/{voucher.voucher_code}/cancel"
+                          ).status_code == 404
