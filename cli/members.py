@@ -1,4 +1,4 @@
-"""``loyalty members``."""
+"""``loyalty members`` and ``loyalty messages``."""
 from __future__ import annotations
 
 import click
@@ -7,6 +7,7 @@ from cli.ledger import cli_caller, idempotency_key
 from cli.runtime import Runtime, emit, emit_one, json_option, pass_runtime
 from engine import cards, members
 from engine.member_closure import CloseMember, close_member
+from engine.messages import mark_delivered, pending_messages
 from engine.rules import segments
 
 
@@ -93,4 +94,29 @@ def member_attributes(runtime: Runtime, member_id: str, to_set: tuple[str, ...],
         click.echo(f"{member_id} has no attributes")
 
 
-COMMANDS = (members_group,)
+@click.group("messages")
+def messages_group() -> None:
+    """Messages for members (expiry warnings) waiting for delivery."""
+
+
+@messages_group.command("pending")
+@click.option("--after", "after_id", type=int, default=0, help="The last message id already fetched")
+@click.option("--limit", type=int, default=100)
+@json_option
+@pass_runtime
+def pending(runtime: Runtime, after_id: int, limit: int, as_json: bool) -> None:
+    """Undelivered messages, oldest first, with the member's name and e-mail."""
+    emit(pending_messages(runtime.db, after_id=after_id, limit=limit),
+         ("id", "kind", "member_id", "full_name", "email", "payload", "created_at"), as_json=as_json,
+         title="messages")
+
+
+@messages_group.command("delivered")
+@click.argument("message_ids", nargs=-1, type=int, required=True)
+@pass_runtime
+def delivered(runtime: Runtime, message_ids: tuple[int, ...]) -> None:
+    """Mark MESSAGE_IDS delivered (marking one twice changes nothing)."""
+    click.echo(f"{mark_delivered(runtime.db, list(message_ids), now=runtime.now())} marked delivered")
+
+
+COMMANDS = (members_group, messages_group)

@@ -1,3 +1,7 @@
+from datetime import timedelta
+
+from engine.jobs.catalogue import JOBS
+from engine.settings import update_settings
 from tests.support.snapshot import contents_but_audit
 
 
@@ -50,3 +54,16 @@ def test_a_member_is_closed_from_the_command_line_and_a_second_closure_is_refuse
     assert run_json("members", "show", member.public_id)["full_name"] == "Erased member"
     again = run_cli("members", "close", member.public_id, "--reason", "again")
     assert again.exit_code == 1 and "[member_closed]" in again.output
+
+
+def test_a_mailer_script_lists_the_pending_messages_and_marks_them_delivered(run_cli, run_json, make_member, earn,
+                                                                             database, clock, cli_clock):
+    update_settings(database, {"expiry_months": 1, "expiry_rounding": "none", "pending_days": 0}, now=clock())
+    member = make_member()
+    earn(member, 2000, occurred_at=clock() - timedelta(days=20))
+    JOBS["expiry_warnings"].run(database, clock(), None)
+    [message] = run_json("messages", "pending")
+    assert (message["member_id"], message["email"], message["payload"]["points"]) == (member.public_id,
+                                                                                     member.email, 20)
+    assert run_cli("messages", "delivered", str(message["id"])).output == "1 marked delivered\n"
+    assert run_json("messages", "pending") == []
