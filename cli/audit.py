@@ -20,7 +20,7 @@ from cli.runtime import Runtime
 from engine.audit import record_audit
 from engine.errors import LoyaltyError
 
-READ_ONLY = frozenset({"list", "show", "versions", "export", "simulate", "validate", "history", "progress",
+READ_ONLY = frozenset({"list", "show", "versions", "export", "simulate", "validate", "history", "progress", "pending",
                        "balance", "check-ledger"})
 NOT_AUDITED = frozenset({"db", "serve", "scheduler", "demo", "card-keys"})
 SECRETS = ("password", "pin", "secret")
