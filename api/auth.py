@@ -103,7 +103,9 @@ def _on_snapshot(db, snapshot: ProgrammeSnapshot, checked: bool, view: Callable,
     with pinned(db, snapshot, checked=checked) as pin:
         try:
             g.principal = terminal_principal(snapshot)
-            limit("terminal", g.principal.name)
+            if not g.get("rate_counted"):  # once, also when the request runs again on a moved configuration
+                limit("terminal", g.principal.name)
+                g.rate_counted = True
             answer = view(*args, **kwargs)
         except ProgrammeMoved:
             raise
