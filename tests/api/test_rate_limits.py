@@ -4,6 +4,7 @@ after the wait the caller goes on too."""
 import pytest
 
 from api.rate_limits import parse_rates
+from engine import stores
 from engine.access.member_logins import set_member_password
 from engine.ledger.balances import get_balance
 from tests.api.conftest import PASSWORD, PASSWORDS
@@ -107,3 +108,15 @@ def test_waiting_less_than_retry_after_is_still_refused(client, make_member, mem
     assert client.get("/v1/member/balance", headers=ada).status_code == 429
     clock.advance(seconds=1)
     assert client.get("/v1/member/balance", headers=ada).status_code == 200
+
+
+def test_a_request_run_again_on_a_moved_configuration_takes_one_token(make_app, make_signed_terminal, make_card,
+                                                                     database, clock):
+    app = make_app(RATE_LIMITS=parse_rates("terminal=2/min"))
+    till = make_signed_terminal("ST1")
+    till.client = app.test_client()
+    card = make_card(kind="uid", number="04A1B2C3D4E5F6")
+    assert till.post("/v1/terminal/accruals", uid_sale(till, clock, "R0", card.number)).status_code == 201
+    stores.create_store(database, code="ST2", name="Store 2", timezone="Europe/Berlin", now=clock())  # moves it
+    assert till.post("/v1/terminal/accruals", uid_sale(till, clock, "R1", card.number)).status_code == 201
+    assert till.post("/v1/terminal/accruals", uid_sale(till, clock, "R2", card.number)).status_code == 429
