@@ -20,6 +20,7 @@ from engine.orm.jobs import OutboxMessageRow
 from engine.orm.members import MemberProfileRow, MemberRow
 
 MAX_PAGE = 1000
+MAX_ID = 2**31 - 1  # the id column is a 32-bit integer on PostgreSQL
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,12 @@ class MemberMessage:
 
 def pending_messages(db: Database, *, after_id: int = 0, limit: int = 100) -> list[MemberMessage]:
     """Undelivered messages with an id above ``after_id``, oldest first, at most ``limit``."""
-    refuse_if([Problem("limit", f"must be from 1 to {MAX_PAGE}")] if not 1 <= limit <= MAX_PAGE else [])
+    problems = []
+    if not 1 <= limit <= MAX_PAGE:
+        problems.append(Problem("limit", f"must be from 1 to {MAX_PAGE}"))
+    if not 0 <= after_id <= MAX_ID:
+        problems.append(Problem("after_id", f"must be from 0 to {MAX_ID}"))
+    refuse_if(problems)
     m = OutboxMessageRow
     with db.transaction() as session:
         rows = session.execute(
@@ -49,7 +55,8 @@ def pending_messages(db: Database, *, after_id: int = 0, limit: int = 100) -> li
 
 def mark_delivered(db: Database, message_ids: list[int], *, now: datetime) -> int:
     """Mark the messages delivered at ``now``; how many were not marked before."""
-    refuse_if([Problem("ids", f"give 1 to {MAX_PAGE} message ids")] if not 0 < len(message_ids) <= MAX_PAGE else [])
+    refuse_if([Problem("ids", f"give 1 to {MAX_PAGE} message ids from 1 to {MAX_ID}")]
+              if not (0 < len(message_ids) <= MAX_PAGE and all(0 < i <= MAX_ID for i in message_ids)) else [])
     with db.transaction() as session:
         return session.execute(sa.update(OutboxMessageRow).where(OutboxMessageRow.id.in_(message_ids),
                                                                  OutboxMessageRow.delivered_at.is_(None))

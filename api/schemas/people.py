@@ -9,6 +9,7 @@ from api.schemas import InputSchema
 from api.schemas.ledger import _whole
 from engine.access.passwords import MAX_PASSWORD_LENGTH
 from engine.members import CONSENTS
+from engine.messages import MAX_ID
 
 _text = ma.validate.Length(1, 200)
 
@@ -239,7 +240,7 @@ class AuditEntrySchema(ma.Schema):
 
 
 class MessageQuerySchema(InputSchema):
-    after_id = fields.Integer(load_default=0, validate=ma.validate.Range(0, 2**62),
+    after_id = fields.Integer(load_default=0, validate=ma.validate.Range(0, MAX_ID),
                               metadata={"description": "the last id already fetched"})
     limit = fields.Integer(load_default=100, validate=ma.validate.Range(1, 1000))
 
@@ -255,7 +256,7 @@ class MemberMessageSchema(ma.Schema):
 
 
 class DeliveredSchema(InputSchema):
-    ids = fields.List(fields.Integer(strict=True, validate=ma.validate.Range(1, 2**62)), required=True,
+    ids = fields.List(fields.Integer(strict=True, validate=ma.validate.Range(1, MAX_ID)), required=True,
                       validate=ma.validate.Length(1, 1000))
 
 

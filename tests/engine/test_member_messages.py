@@ -37,5 +37,8 @@ def test_a_deliverer_pages_through_the_warnings_and_marks_them_once(database, cl
 def test_a_page_or_a_mark_out_of_bounds_is_refused(database, clock):
     with pytest.raises(InvalidInput, match="limit"):
         pending_messages(database, limit=0)
-    with pytest.raises(InvalidInput, match="ids"):
-        mark_delivered(database, [], now=clock())
+    with pytest.raises(InvalidInput, match="after_id"):
+        pending_messages(database, after_id=2**31)  # beyond what the id column holds on PostgreSQL
+    for ids in ([], [2**31], [0]):
+        with pytest.raises(InvalidInput, match="ids"):
+            mark_delivered(database, ids, now=clock())
