@@ -13,7 +13,9 @@ Concepts (a page to read before the code):
   store, a store has a time zone and may belong to a group (for rules and reports).
 - **Member**: a person in the programme, known by an opaque public id. Personal data
   (name, contacts, birthday, consents) lives in the member's profile, apart from the
-  record the ledger refers to.
+  record the ledger refers to, so that closing the account (``member_closure``) can erase
+  it and leave the ledger whole. Attributes (``rules.segments``) describe members for
+  rules and segments; the ``customer_value`` job keeps RFM scores and value classes there.
 - **Card**: how a member identifies at the till. An *applet* card runs our application
   and proves possession with a per-card key (``key_version`` names the master key it was
   diversified from); a *uid* card is only an identifier. Points belong to the member,
