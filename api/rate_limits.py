@@ -79,7 +79,7 @@ class Buckets:
         with self._lock:
             now = self._clock()
             tokens, then = self._levels.pop(key, (float(rate.count), now))
-            tokens = min(float(rate.count), tokens + (now - then) * rate.per_second)
+            tokens = min(float(rate.count), tokens + max(0.0, now - then) * rate.per_second)
             wait = 0.0 if tokens >= 1 else (1 - tokens) / rate.per_second
             self._levels[key] = (tokens - 1 if not wait else tokens, now)  # most recent last
             if len(self._levels) > self._max:
