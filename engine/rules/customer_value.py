@@ -68,10 +68,12 @@ def customer_scores(buying: list[Purchases]) -> dict[int, dict[str, str]]:
             for p in buying}
 
 
-_SCORED = """
-WITH bought AS (
-    SELECT member_id, MAX(occurred_at) AS last_at, COUNT(*) AS purchases, SUM(total_minor) AS spend
-    FROM receipts WHERE occurred_at > :since AND occurred_at <= :as_of GROUP BY member_id),
+_BOUGHT = ("SELECT member_id, MAX(occurred_at) AS last_at, COUNT(*) AS purchases, SUM(total_minor) AS spend "
+           "FROM receipts WHERE occurred_at > :since AND occurred_at <= :as_of GROUP BY member_id")
+# Only values that differ are written: a member whose scores hold from one night to the next
+# costs a read, not a row rewritten. (``WHERE true`` lets SQLite read the ON CONFLICT clause.)
+_SCORED = f"""
+WITH bought AS ({_BOUGHT}),
 scored AS (
     SELECT member_id,
            NTILE(5) OVER (ORDER BY last_at, member_id) AS r,
@@ -80,26 +82,32 @@ scored AS (
            COALESCE(SUM(spend) OVER (ORDER BY spend DESC, member_id
                                      ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before,
            SUM(spend) OVER () AS total
-    FROM bought)
+    FROM bought),
+wanted AS (
+    SELECT member_id, 'rfm_recency' AS name, CAST(r AS VARCHAR(1)) AS value FROM scored
+    UNION ALL SELECT member_id, 'rfm_frequency', CAST(f AS VARCHAR(1)) FROM scored
+    UNION ALL SELECT member_id, 'rfm_monetary', CAST(m AS VARCHAR(1)) FROM scored
+    UNION ALL SELECT member_id, 'value_class',
+        CASE WHEN before * 100 < 50 * total THEN 'A' WHEN before * 100 < 80 * total THEN 'B'
+             WHEN before * 100 < 95 * total THEN 'C' ELSE 'D' END FROM scored)
 INSERT INTO member_attributes (member_id, name, value)
-SELECT member_id, 'rfm_recency', CAST(r AS VARCHAR(1)) FROM scored
-UNION ALL SELECT member_id, 'rfm_frequency', CAST(f AS VARCHAR(1)) FROM scored
-UNION ALL SELECT member_id, 'rfm_monetary', CAST(m AS VARCHAR(1)) FROM scored
-UNION ALL SELECT member_id, 'value_class',
-    CASE WHEN before * 100 < 50 * total THEN 'A' WHEN before * 100 < 80 * total THEN 'B'
-         WHEN before * 100 < 95 * total THEN 'C' ELSE 'D' END FROM scored
+SELECT member_id, name, value FROM wanted WHERE true
+ON CONFLICT (member_id, name) DO UPDATE SET value = excluded.value WHERE member_attributes.value <> excluded.value
 """
+_LAPSED = (f"DELETE FROM member_attributes WHERE name IN ({', '.join(repr(name) for name in ATTRIBUTES)}) "
+           f"AND member_id NOT IN (SELECT member_id FROM ({_BOUGHT}) AS bought)")
 
 
 def score_customers(db: Database, *, as_of: datetime) -> dict:
-    """Write every member's customer-value attributes as of ``as_of`` (replacing the last
-    run's, in one transaction); how many members were scored."""
+    """Write every member's customer-value attributes as of ``as_of`` (only those that
+    changed, in one transaction) and remove those of members who no longer bought in the
+    year; how many members were scored, by value class."""
+    window = (sa.bindparam("since", as_of - WINDOW, type_=UTCDateTime()),
+              sa.bindparam("as_of", as_of, type_=UTCDateTime()))
     with db.transaction() as session:
-        session.execute(sa.text("DELETE FROM member_attributes WHERE name IN "
-                                f"({', '.join(repr(name) for name in ATTRIBUTES)})"))
-        session.execute(sa.text(_SCORED).bindparams(sa.bindparam("since", as_of - WINDOW, type_=UTCDateTime()),
-                                                    sa.bindparam("as_of", as_of, type_=UTCDateTime())))
-        scored = session.scalar(sa.text("SELECT COUNT(*) FROM member_attributes WHERE name = 'value_class'"))
+        session.execute(sa.text(_LAPSED).bindparams(*window))
+        session.execute(sa.text(_SCORED).bindparams(*window))
         classes = dict(session.execute(sa.text(
             "SELECT value, COUNT(*) FROM member_attributes WHERE name = 'value_class' GROUP BY value")).all())
+        scored = sum(classes.values())
     return {"members": int(scored), **{f"class_{c}": int(classes.get(c, 0)) for c in "ABCD"}}
