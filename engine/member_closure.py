@@ -43,6 +43,10 @@ from engine.orm.members import MemberProfileRow
 from engine.orm.rules import MemberAttributeRow, SegmentMemberRow
 
 ERASED_NAME = "Erased member"
+FORFEIT_PREFIX = "account closed: "
+# the forfeit's posting keeps the reason in its description (200 characters) and the actor (100)
+MAX_REASON = 200 - len(FORFEIT_PREFIX)
+MAX_ACTOR = 100
 
 
 @dataclass(frozen=True)
@@ -69,10 +73,10 @@ def close_member(db: Database, command: CloseMember, *, caller: str, idempotency
 
 def _close(session: Session, command: CloseMember, now: datetime) -> MemberClosed:
     problems = []
-    for field in ("reason", "actor"):
+    for field, longest in (("reason", MAX_REASON), ("actor", MAX_ACTOR)):
         text = getattr(command, field)
-        if not (isinstance(text, str) and 0 < len(text.strip()) <= 200):
-            problems.append(Problem(field, "must be a text of 1 to 200 characters"))
+        if not (isinstance(text, str) and 0 < len(text.strip()) <= longest):
+            problems.append(Problem(field, f"must be a text of 1 to {longest} characters"))
     refuse_if(problems)
     member = member_row(session, command.member_id)
     account = lock_member_account(session, member.id)
@@ -89,7 +93,7 @@ def _close(session: Session, command: CloseMember, now: datetime) -> MemberClose
     if points:
         posted = post_transaction(session, kind="adjust", account=account, member_points=-points,
                                   system={"adjustment": points}, occurred_at=now, now=now,
-                                  description=f"account closed: {command.reason.strip()}",
+                                  description=FORFEIT_PREFIX + command.reason.strip(),
                                   actor=command.actor.strip())
         consume(session, posted, take_unreserved(lots, points))
         transaction_id = posted.id

@@ -8,6 +8,7 @@ from marshmallow import fields
 from api.schemas import InputSchema
 from api.schemas.ledger import _whole
 from engine.access.passwords import MAX_PASSWORD_LENGTH
+from engine.member_closure import MAX_REASON
 from engine.members import CONSENTS
 from engine.messages import MAX_ID
 
@@ -184,7 +185,8 @@ class TerminalKeySchema(ma.Schema):
 
 
 class CloseMemberSchema(InputSchema):
-    reason = fields.String(required=True, validate=_text, metadata={"description": "e.g. the member asked for erasure"})
+    reason = fields.String(required=True, validate=ma.validate.Length(1, MAX_REASON),
+                           metadata={"description": "e.g. the member asked for erasure"})
 
 
 class CloseOwnAccountSchema(InputSchema):

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from engine import cards
 from engine.access.member_logins import member_principal, set_member_password, sign_in_member
 from engine.access.passwords import Passwords
-from engine.errors import InvalidState, NotAuthenticated
+from engine.errors import InvalidInput, InvalidState, NotAuthenticated
 from engine.ledger.balances import get_balance
 from engine.ledger.basket import Basket, BasketLine
 from engine.ledger.commands import AdjustPoints, PlaceHold
@@ -18,7 +18,7 @@ from engine.ledger.adjustments import adjust_points
 from engine.ledger.earning import earn_points
 from engine.ledger.holds import place_hold
 from engine.ledger.invariants import check_ledger
-from engine.member_closure import ERASED_NAME, CloseMember, close_member
+from engine.member_closure import ERASED_NAME, MAX_REASON, CloseMember, close_member
 from engine.members import get_member, update_profile
 from engine.orm.jobs import OutboxMessageRow
 from engine.orm.ledger import IdempotencyKeyRow
@@ -125,3 +125,17 @@ def test_a_voucher_of_a_closed_account_can_be_used_but_not_refunded(database, cl
                        now=clock())
     assert use_voucher(database, UseVoucher(first.voucher_code), caller="S1-T1", idempotency_key=new_key(),
                        now=clock()).status == "used"
+
+
+def test_a_reason_or_actor_longer_than_the_forfeits_posting_keeps_is_refused_and_nothing_changes(
+        database, clock, make_member):
+    member = make_member(points=40)
+    for reason, actor, field in (("x" * (MAX_REASON + 1), "staff:sam", "reason"), ("left", "s" * 101, "actor"),
+                                 ("  ", "staff:sam", "reason")):
+        with refused_unchanged(database, InvalidInput) as refusal:
+            close_member(database, CloseMember(member.public_id, reason, actor), caller="staff:sam",
+                         idempotency_key=new_key(), now=clock())
+        assert [p.field for p in refusal.value.problems] == [field]
+    longest = close_member(database, CloseMember(member.public_id, "x" * MAX_REASON, "s" * 100), caller="staff:sam",
+                           idempotency_key=new_key(), now=clock())
+    assert longest.points_forfeited == 40  # the longest allowed fit the posting, on PostgreSQL too
