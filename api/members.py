@@ -15,12 +15,11 @@ from api.schemas.people import (BalanceSchema, BlockCardSchema, CardSchema, Clos
                                 MemberSignInSchema, PageSchema, PasswordChangeSchema, PinSchema, ProfileUpdateSchema)
 from api.schemas.programme import MemberRewardSchema, TierProgressSchema, VoucherIssuedSchema, VoucherSchema
 from api.schemas.terminal import EmptySchema
-from engine.access.member_logins import (confirm_member_password, set_member_password, set_member_pin,
-                                         sign_in_member)
+from engine.access.member_logins import set_member_password, set_member_pin, sign_in_member
 from engine.access.tokens import revoke_token
 from engine.cards import block_card, list_cards
 from engine.ledger.balances import get_balance, get_history
-from engine.member_closure import CloseMember, close_member
+from engine.member_closure import close_own_account
 from engine.members import get_member, update_profile
 from engine.rewards import CancelVoucher, RedeemReward, cancel_voucher, get_voucher, list_rewards, list_vouchers, \
     redeem_reward
@@ -140,9 +139,8 @@ def change_pin(body):
 def close_account(body):
     """Close your own account and erase your personal data (your password confirms it): your
     points are forfeited, your cards retired and every session ended. It cannot be undone."""
-    confirm_member_password(database(), g.principal.name, body["password"], passwords=passwords(), now=now())
-    command = CloseMember(member_id=g.principal.name, reason="closed by the member", actor=g.principal.actor)
-    return close_member(database(), command, caller=caller(), idempotency_key=idempotency_key(), now=now())
+    return close_own_account(database(), g.principal.name, body["password"], passwords=passwords(),
+                             idempotency_key=idempotency_key(), now=now())
 
 
 @blp.route("/export", methods=["GET"])

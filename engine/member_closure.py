@@ -29,6 +29,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from engine.access.member_logins import confirm_member_password
+from engine.access.passwords import Passwords
 from engine.database import Database
 from engine.errors import InvalidState, Problem, refuse_if
 from engine.ledger.accounts import lock_member_account, post_transaction
@@ -69,6 +71,16 @@ def close_member(db: Database, command: CloseMember, *, caller: str, idempotency
     """Close the member's account, forfeit their points and erase their personal data."""
     return run_idempotent(db, caller=caller, key=idempotency_key, command="close_member", request=command,
                           now=now, work=lambda session: _close(session, command, now), result_type=MemberClosed)
+
+
+def close_own_account(db: Database, member_id: str, password: str, *, passwords: Passwords, idempotency_key: str,
+                      now: datetime) -> MemberClosed:
+    """The member closes their own account; their password confirms it (a wrong one is
+    refused naming the ``password`` field, and counts toward the sign-in lockout)."""
+    confirm_member_password(db, member_id, password, passwords=passwords, now=now)
+    actor = f"member:{member_id}"
+    return close_member(db, CloseMember(member_id, "closed by the member", actor), caller=actor,
+                        idempotency_key=idempotency_key, now=now)
 
 
 def _close(session: Session, command: CloseMember, now: datetime) -> MemberClosed:

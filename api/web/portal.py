@@ -22,13 +22,12 @@ from api.schemas.people import ExportSchema
 from api.web.pages import (error_page, field_errors, history_words, http_error_page, money, points, refusal_page,
                            sentence)
 from api.web.sessions import end_session, guard_pages, safe_next, start_session
-from engine.access.member_logins import (confirm_member_password, member_principal, set_member_password,
-                                         set_member_pin, sign_in_member)
+from engine.access.member_logins import member_principal, set_member_password, set_member_pin, sign_in_member
 from engine.access.passwords import MIN_PASSWORD_LENGTH
 from engine.cards import block_card, list_cards
 from engine.errors import InvalidInput, InvalidState, LoyaltyError, NotAllowed, NotAuthenticated, NotFound
 from engine.ledger.balances import get_balance, get_history, get_pending
-from engine.member_closure import CloseMember, close_member
+from engine.member_closure import close_own_account
 from engine.members import CONSENTS, get_member, update_profile
 from engine.settings import get_settings
 from engine.rewards import RedeemReward, list_rewards, list_vouchers, redeem_reward
@@ -280,11 +279,8 @@ def close_account():
             errors["confirm"] = ["Tick the box if you want to close your account."]
         else:
             try:
-                confirm_member_password(database(), g.member_id, request.form.get("password", ""),
-                                        passwords=passwords(), now=now())
-                close_member(database(), CloseMember(g.member_id, "closed by the member", f"member:{g.member_id}"),
-                             caller=f"member:{g.member_id}", idempotency_key=request.form.get("form_key") or
-                             uuid.uuid4().hex, now=now())
+                close_own_account(database(), g.member_id, request.form.get("password", ""), passwords=passwords(),
+                                  idempotency_key=request.form.get("form_key") or uuid.uuid4().hex, now=now())
             except InvalidInput as refusal:
                 errors = field_errors(refusal)
             else:
