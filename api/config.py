@@ -64,7 +64,8 @@ def load_config(environ: Mapping[str, str] = os.environ) -> dict:
     hops = environ.get(PREFIX + "PROXY_HOPS") or "0"
     if not hops.isdecimal() or not 0 <= int(hops) <= 5:
         raise ConfigError(f"{PREFIX}PROXY_HOPS={hops!r}: use a whole number from 0 to 5")
-    return {"INSTANCE_PATH": str(instance), "RATE_LIMITS": rates, "PROXY_HOPS": int(hops), "DATABASE_URL": database_url, "LOG_LEVEL": log_level,
+    return {"INSTANCE_PATH": str(instance), "DATABASE_URL": database_url, "LOG_LEVEL": log_level,
+            "RATE_LIMITS": rates, "PROXY_HOPS": int(hops),
             "CARD_MASTER_KEYS": card_keys, "TERMINAL_CLOCK_SKEW": int(skew),
             "METRICS_TOKEN": environ.get(PREFIX + "METRICS_TOKEN") or None,
             # Flask's own limit: a larger body is refused (413) before it is read

@@ -37,12 +37,11 @@ from engine.ledger.holds import capture_hold, place_hold
 from engine.ledger.refunds import refund_receipt
 from engine.orm.stores import StoreRow
 from engine.programme import ProgrammeSettings, validate_settings
-from engine.rules import campaigns, versions
+from engine.rules import campaigns, segments, versions
+from engine.rules.customer_value import score_customers
 from engine.rewards import create_reward
 from engine.settings import save_settings
 from engine.tiers.policy import TierDefinition, TierPolicy
-from engine.rules import segments
-from engine.rules.customer_value import score_customers
 from engine.tiers.service import define_tiers, review_tiers
 
 DEMO_SETTINGS = ProgrammeSettings(
