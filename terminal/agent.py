@@ -279,11 +279,11 @@ def new_key() -> str:
 
 
 def _offline_reason(error: ApiUnreachable | ApiError) -> str:
-    """Why a tap goes on offline, for the cashier. A 401 is about the till (its key, its
-    clock), not the card: the sale is kept for when the till is put right, as when the server
-    is away. Any other refusal is about the card or the request, and stands."""
+    """Why a tap goes on offline, for the cashier. A refusal of the till itself (its key, its
+    clock) is not about the card: the sale is kept for when the till is put right, as when
+    the server is away. Any other refusal (the card, a wrong PIN) stands and is raised."""
     if isinstance(error, ApiUnreachable):
         return error.message
-    if error.status != 401:
+    if not error.refuses_the_till:
         raise error
     return f"The loyalty server does not accept this till now ({error.message}). Call support."

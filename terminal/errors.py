@@ -93,6 +93,11 @@ class CardNotAuthentic(CardError):
 
 # -- the server ------------------------------------------------------------------------------
 
+# The server's names for refusing the till itself (its key, its clock, its signature), as
+# opposed to a 401 about a member's secret typed at the till (a wrong PIN, a lockout).
+TILL_REFUSALS = frozenset({"signature_missing", "stale_request", "bad_signature", "invalid_terminal_key"})
+
+
 class ApiError(TerminalError):
     """The loyalty server refused a request; ``message`` comes from the server."""
 
@@ -103,6 +108,12 @@ class ApiError(TerminalError):
         self.error = error
         self.code = code
         self.problems = problems
+
+    @property
+    def refuses_the_till(self) -> bool:
+        """The server did not accept this till's request (not the card, the member or the
+        sale): nothing was judged, and it goes again once the till is put right."""
+        return self.status == 401 and self.error in TILL_REFUSALS
 
 
 class ApiUnreachable(TerminalError):

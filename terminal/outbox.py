@@ -123,7 +123,7 @@ class Outbox:
             self.note_failure(entry.idempotency_key, error.message)
             raise
         except ApiError as error:
-            if error.status == 401:  # the till was not accepted; the sale was not judged
+            if error.refuses_the_till:  # the sale was not judged
                 self.note_failure(entry.idempotency_key, f"401 {error.error}: {error.message}")
                 raise ApiUnreachable(f"The loyalty server does not accept this till's requests now "
                                      f"({error.message}); the sale waits in the outbox.") from error

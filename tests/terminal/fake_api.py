@@ -220,6 +220,8 @@ class FakeLoyaltyServer:
             if entry is None:
                 return 404, _error(404, "card_not_found", "This card is not known.")
             member_id = entry["member_id"]
+            if body.get("pin") is not None and body["pin"] != entry["pin"]:  # as the real API: refused
+                return 401, _error(401, "wrong_credentials", "wrong PIN")
             can_redeem = entry["pin"] is not None and body.get("pin") == entry["pin"]
         token = secrets.token_hex(12)
         self.sessions[token] = {"member_id": member_id, "can_redeem": can_redeem}

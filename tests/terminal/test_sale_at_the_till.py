@@ -189,6 +189,17 @@ def test_a_till_the_server_does_not_accept_keeps_the_sale_for_when_it_is_put_rig
     assert len(fake_server.accruals) == 1 and fake_server.points_of("M1") == 511
 
 
+def test_a_wrong_pin_is_refused_at_the_tap_not_taken_for_a_till_the_server_does_not_accept(
+        fake_server, make_card, make_agent, receipt):
+    fake_server.add_member("M2", "Grace Hopper", "silver", points=300)
+    fake_server.add_uid("04A1B2C3D4E5F6", "M2", pin="1234")
+    make_card("uid", uid="04A1B2C3D4E5F6").tap()
+    session = PosSession(receipt())
+    with pytest.raises(ApiError, match="wrong PIN"):
+        make_agent().tap(session, pin="9999")
+    assert session.state is State.FAILED and not session.offline
+
+
 def test_a_card_the_server_has_blocked_is_refused_with_the_servers_words(fake_server, make_card,
                                                                          make_agent, receipt):
     fake_server.add_member("M1")
