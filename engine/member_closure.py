@@ -111,6 +111,7 @@ def _close(session: Session, command: CloseMember, now: datetime) -> MemberClose
         transaction_id = posted.id
     retired = session.execute(sa.update(CardRow).where(CardRow.member_id == member.id, CardRow.status != "retired")
                               .values(status="retired", status_changed_at=now)).rowcount
+    # every kind of token (card sessions too), not only the sign-ins revoke_member_tokens ends
     session.execute(sa.update(AccessTokenRow).where(AccessTokenRow.member_id == member.id,
                                                     AccessTokenRow.revoked_at.is_(None)).values(revoked_at=now))
     for table, column in ((MemberLoginRow, MemberLoginRow.member_id), (MemberAttributeRow, MemberAttributeRow.member_id),
