@@ -149,8 +149,9 @@ def load_demo(db: Database, *, now: datetime) -> DemoSummary:
         member_ids.append(member.public_id)
     receipts, postings = _load_history(db, now=now, member_ids=member_ids, card_numbers=numbers)
     review_tiers(db, as_of=now)  # members who earned nothing start in the lowest tier
-    score_customers(db, as_of=now)  # value classes and RFM scores, as the nightly job gives them
+    score_customers(db, as_of=now)  # value classes, RFM scores and lifecycle stages, as the nightly job gives them
     segments.create_segment(db, code="best-customers", predicate={"attributes": {"value_class": ["A"]}}, now=now)
+    segments.create_segment(db, code="win-back", predicate={"attributes": {"lifecycle_stage": ["lapsed"]}}, now=now)
     for code, name, price, stock, limit, tier_prices in DEMO_REWARDS:
         create_reward(db, code=code, name=name, points_price=price, stock=stock, per_member_limit=limit,
                       tier_prices=tier_prices, valid_from=now - timedelta(days=30), now=now)

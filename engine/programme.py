@@ -65,6 +65,10 @@ class ProgrammeSettings:
     uid_cards_redeem_with_pin: bool = True
     # Offline evidence from a till is accepted for accruals up to this many hours after the sale.
     offline_max_age_hours: int = 72
+    # The customer lifecycle (the nightly customer-value job): a member who has not bought for
+    # this many days is ``lapsed``; one with this many purchases in the last year is ``loyal``.
+    lapsed_after_days: int = 180
+    loyal_purchases_per_year: int = 6
 
     @classmethod
     def field_names(cls) -> tuple[str, ...]:
@@ -134,6 +138,10 @@ def validate_settings(s: ProgrammeSettings) -> list[Problem]:
     if s.expiry_policy != "after_earning" and s.expiry_rounding in EXPIRY_ROUNDINGS:
         need(s.expiry_rounding == "none", "expiry_rounding",
              "applies only when points expire a fixed time after earning; set it to none")
+    need(is_int(s.lapsed_after_days) and 30 <= s.lapsed_after_days <= 3650,
+         "lapsed_after_days", "must be a whole number of days from 30 to 3650")
+    need(is_int(s.loyal_purchases_per_year) and 2 <= s.loyal_purchases_per_year <= 1000,
+         "loyal_purchases_per_year", "must be a whole number of purchases from 2 to 1000")
     need(s.negative_balance_policy in NEGATIVE_BALANCE_POLICIES, "negative_balance_policy",
          f"must be one of {', '.join(NEGATIVE_BALANCE_POLICIES)}")
     return problems

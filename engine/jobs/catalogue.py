@@ -4,7 +4,7 @@ Guarantees: every job is idempotent for its ``as_of`` (a second run finds nothin
 to do), works in set-based SQL (never a Python loop per member), and leaves the ledger
 invariants intact. Policies are defined once, as plain functions the tests compare the
 SQL with: ``expiry.expiring_points``, ``birthday_due``, ``expiry_warning_due``,
-``customer_value.customer_scores``.
+``customer_value.customer_scores`` and ``lifecycle_stage``.
 """
 from __future__ import annotations
 
@@ -152,8 +152,8 @@ JOBS: dict[str, Job] = {job.name: job for job in (
         _expiry_warnings),
     Job("birthday_bonus", "birthday_bonus_points on a member's birthday, once a year", _birthday_bonus),
     Job("tier_review", "review the tiers of members whose review is due (down at most one step)", _tier_review),
-    Job("customer_value", "RFM scores and value classes A-D of the members who bought in the last year, as "
-                          "member attributes", _customer_value),
+    Job("customer_value", "RFM scores and value classes A-D of the members who bought in the last year, and "
+                          "every open member's lifecycle stage, as member attributes", _customer_value),
     Job("purge_keys", "forget idempotency keys past the programme's retention, and expired sign-in "
                       "tokens, card sessions and card challenges", _purge_keys),
 )}

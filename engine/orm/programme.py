@@ -47,6 +47,8 @@ class ProgrammeSettingsRow(Base):
     pay_max_points: Mapped[int | None]
     birthday_bonus_points: Mapped[int] = mapped_column(server_default="100")
     expiry_warning_days: Mapped[int] = mapped_column(server_default="30")
+    lapsed_after_days: Mapped[int] = mapped_column(server_default="180")
+    loyal_purchases_per_year: Mapped[int] = mapped_column(server_default="6")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

@@ -1,4 +1,5 @@
-"""Customer value: RFM scores and value classes A–D, kept as member attributes.
+"""Customer value and lifecycle: RFM scores, value classes A–D and lifecycle stages, kept as
+member attributes.
 
 Every member who bought in the year before ``as_of`` (a receipt they earned on, at its
 total before refunds) gets four attributes, which rule conditions and predicate segments
@@ -13,9 +14,20 @@ and recency 4 or 5):
   a member is ``A`` while the spend of those ranked before them is under 50 % of everyone's,
   ``B`` under 80 %, ``C`` under 95 %, and ``D`` after that.
 
-Members who did not buy in the year lose these attributes. The job that writes them is
-set-based SQL (:func:`score_customers`); :func:`customer_scores` is the same policy in plain
-Python, which the tests hold the SQL to.
+Members who did not buy in the year lose these attributes. Every member whose account is
+open also gets ``lifecycle_stage``, the first of these that holds (purchases of all time up
+to ``as_of``; the settings ``lapsed_after_days`` and ``loyal_purchases_per_year``):
+
+- ``new``: no purchase yet;
+- ``lapsed``: no purchase in the last ``lapsed_after_days`` (a win-back campaign's target);
+- ``advocate``: a member they referred has made the qualifying first purchase;
+- ``loyal``: at least ``loyal_purchases_per_year`` purchases in the year;
+- ``repeat``: more than one purchase;
+- ``first_purchase``: one purchase.
+
+A closed account gets none of them (its attributes were erased when it closed). The job that
+writes them is set-based SQL (:func:`score_customers`); :func:`customer_scores` and
+:func:`lifecycle_stage` are the same policy in plain Python, which the tests hold the SQL to.
 """
 from __future__ import annotations
 
@@ -26,9 +38,11 @@ import sqlalchemy as sa
 
 from engine.database import Database
 from engine.orm.types import UTCDateTime
+from engine.settings import read_settings
 
 WINDOW = timedelta(days=365)
-ATTRIBUTES = ("rfm_recency", "rfm_frequency", "rfm_monetary", "value_class")
+ATTRIBUTES = ("rfm_recency", "rfm_frequency", "rfm_monetary", "value_class")  # buyers of the year only
+STAGES = ("new", "lapsed", "advocate", "loyal", "repeat", "first_purchase")  # the first that holds
 CLASS_LIMITS = ((50, "A"), (80, "B"), (95, "C"))  # per cent of all spend ranked before the member
 
 
@@ -40,6 +54,29 @@ class Purchases:
     last_at: datetime
     count: int
     spend_minor: int
+
+
+@dataclass(frozen=True)
+class History:
+    """One member's buying of all time, as the lifecycle stage reads it."""
+
+    purchases: int
+    last_at: datetime | None
+    purchases_in_year: int
+    referred_a_buyer: bool
+
+
+def lifecycle_stage(history: History, *, as_of: datetime, lapsed_after_days: int, loyal_purchases: int) -> str:
+    """The policy: the member's stage in the customer lifecycle as of ``as_of``."""
+    if history.purchases == 0:
+        return "new"
+    if history.last_at <= as_of - timedelta(days=lapsed_after_days):
+        return "lapsed"
+    if history.referred_a_buyer:
+        return "advocate"
+    if history.purchases_in_year >= loyal_purchases:
+        return "loyal"
+    return "repeat" if history.purchases > 1 else "first_purchase"
 
 
 def quintiles(ranked: list[int]) -> dict[int, int]:
@@ -68,8 +105,9 @@ def customer_scores(buying: list[Purchases]) -> dict[int, dict[str, str]]:
             for p in buying}
 
 
-_BOUGHT = ("SELECT member_id, MAX(occurred_at) AS last_at, COUNT(*) AS purchases, SUM(total_minor) AS spend "
-           "FROM receipts WHERE occurred_at > :since AND occurred_at <= :as_of GROUP BY member_id")
+_BOUGHT = ("SELECT r.member_id, MAX(r.occurred_at) AS last_at, COUNT(*) AS purchases, SUM(r.total_minor) AS spend "
+           "FROM receipts AS r JOIN members AS m ON m.id = r.member_id AND m.status <> 'closed' "
+           "WHERE r.occurred_at > :since AND r.occurred_at <= :as_of GROUP BY r.member_id")
 # Only values that differ are written: a member whose scores hold from one night to the next
 # costs a read, not a row rewritten. (``WHERE true`` lets SQLite read the ON CONFLICT clause.)
 _SCORED = f"""
@@ -98,16 +136,46 @@ _LAPSED = (f"DELETE FROM member_attributes WHERE name IN ({', '.join(repr(name) 
            f"AND member_id NOT IN (SELECT member_id FROM ({_BOUGHT}) AS bought)")
 
 
+# Every open member's stage, the same order of tests as ``lifecycle_stage``.
+_STAGED = """
+WITH history AS (
+    SELECT m.id AS member_id, COUNT(r.id) AS purchases, MAX(r.occurred_at) AS last_at,
+           COUNT(CASE WHEN r.occurred_at > :since THEN 1 END) AS purchases_in_year
+    FROM members AS m LEFT JOIN receipts AS r ON r.member_id = m.id AND r.occurred_at <= :as_of
+    WHERE m.status <> 'closed'
+    GROUP BY m.id),
+advocates AS (
+    SELECT DISTINCT referrer_id AS member_id FROM referrals WHERE rewarded_at <= :as_of)
+INSERT INTO member_attributes (member_id, name, value)
+SELECT h.member_id, 'lifecycle_stage',
+       CASE WHEN h.purchases = 0 THEN 'new'
+            WHEN h.last_at <= :lapsed_before THEN 'lapsed'
+            WHEN a.member_id IS NOT NULL THEN 'advocate'
+            WHEN h.purchases_in_year >= :loyal THEN 'loyal'
+            WHEN h.purchases > 1 THEN 'repeat'
+            ELSE 'first_purchase' END
+FROM history AS h LEFT JOIN advocates AS a ON a.member_id = h.member_id WHERE true
+ON CONFLICT (member_id, name) DO UPDATE SET value = excluded.value WHERE member_attributes.value <> excluded.value
+"""
+
+
 def score_customers(db: Database, *, as_of: datetime) -> dict:
-    """Write every member's customer-value attributes as of ``as_of`` (only those that
-    changed, in one transaction) and remove those of members who no longer bought in the
-    year; how many members were scored, by value class."""
+    """Write every member's customer-value attributes and lifecycle stage as of ``as_of``
+    (only those that changed, in one transaction) and remove the scores of members who no
+    longer bought in the year; how many members were scored, by value class and by stage."""
     window = (sa.bindparam("since", as_of - WINDOW, type_=UTCDateTime()),
               sa.bindparam("as_of", as_of, type_=UTCDateTime()))
     with db.transaction() as session:
+        settings = read_settings(session)
         session.execute(sa.text(_LAPSED).bindparams(*window))
         session.execute(sa.text(_SCORED).bindparams(*window))
-        classes = dict(session.execute(sa.text(
-            "SELECT value, COUNT(*) FROM member_attributes WHERE name = 'value_class' GROUP BY value")).all())
-        scored = sum(classes.values())
-    return {"members": int(scored), **{f"class_{c}": int(classes.get(c, 0)) for c in "ABCD"}}
+        session.execute(sa.text(_STAGED).bindparams(
+            *window, sa.bindparam("lapsed_before", as_of - timedelta(days=settings.lapsed_after_days),
+                                  type_=UTCDateTime()),
+            loyal=settings.loyal_purchases_per_year))
+        counts = dict(session.execute(sa.text(
+            "SELECT value, COUNT(*) FROM member_attributes WHERE name IN ('value_class', 'lifecycle_stage') "
+            "GROUP BY name, value")).all())
+    scored = sum(counts.get(c, 0) for c in "ABCD")
+    return {"members": int(scored), **{f"class_{c}": int(counts.get(c, 0)) for c in "ABCD"},
+            **{f"stage_{stage}": int(counts.get(stage, 0)) for stage in STAGES}}
