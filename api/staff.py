@@ -99,7 +99,7 @@ def close(body, member_id):
 
 
 @blp.route("/messages", methods=["GET"])
-@staff_only("members.write")
+@staff_only("messages.send")
 @blp.doc(**AUTH)
 @blp.arguments(MessageQuerySchema(), location="query")
 @blp.response(200, MemberMessageSchema(many=True))
@@ -110,7 +110,7 @@ def messages(query):
 
 
 @blp.route("/messages/delivered", methods=["POST"])
-@staff_only("members.write")
+@staff_only("messages.send")
 @blp.doc(**AUTH)
 @blp.arguments(DeliveredSchema())
 @blp.response(200, DeliveredCountSchema)

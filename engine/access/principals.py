@@ -10,11 +10,14 @@ STAFF_PERMISSIONS: dict[str, frozenset[str]] = {
     # edits rules and moves balances, and auditors only read.
     "admin": frozenset({"members.read", "members.write", "cards.write", "cards.issue",
                         "adjustments.request", "adjustments.approve", "programme.read", "programme.write",
-                        "terminals.write", "staff.write", "audit.read", "reports.read"}),
+                        "terminals.write", "staff.write", "audit.read", "reports.read", "messages.send"}),
     "marketer": frozenset({"members.read", "programme.read", "programme.write", "reports.read"}),
     "support": frozenset({"members.read", "members.write", "cards.write", "cards.issue",
-                          "adjustments.request", "adjustments.approve"}),
+                          "adjustments.request", "adjustments.approve", "messages.send"}),
     "auditor": frozenset({"members.read", "audit.read", "programme.read", "reports.read"}),
+    # The account of a mail-sending script: the messages waiting for members (with the name
+    # and e-mail each needs) and marking them sent, nothing else of any member.
+    "mailer": frozenset({"messages.send"}),
 }
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from engine.orm.base import Base, one_of
 from engine.orm.types import UTCDateTime
 
-STAFF_ROLES = ("admin", "marketer", "support", "auditor")
+STAFF_ROLES = ("admin", "marketer", "support", "auditor", "mailer")
 TOKEN_KINDS = ("member", "staff", "card")
 ADJUSTMENT_REQUEST_STATUSES = ("pending", "approved", "rejected")
 
