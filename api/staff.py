@@ -13,7 +13,8 @@ from api.idempotency import PARAMETER, caller, idempotency_key
 from api.schemas.people import (AdjustmentFilterSchema, AdjustmentRequestInSchema, AdjustmentRequestSchema,
                                 AttributeValueSchema, AuditEntrySchema, AuditFilterSchema, BalanceSchema,
                                 BlockCardSchema, CardIssueSchema, CardSchema, CloseMemberSchema, DeliveredCountSchema,
-                                DeliveredSchema, EnrolSchema, HistoryItemSchema, MemberAttributeSchema,
+                                DeliveredSchema, EnrolSchema, GrantFilterSchema, GrantInSchema, GrantSchema,
+                                HistoryItemSchema, MemberAttributeSchema,
                                 MemberClosedSchema, MemberMessageSchema, MemberSchema, MessageQuerySchema, PageSchema,
                                 PersonalisedCardSchema, StaffSessionSchema, StaffSignInSchema, TerminalKeySchema)
 from api.schemas.terminal import EmptySchema
@@ -29,6 +30,7 @@ from engine.ledger.approvals import DecideAdjustment, decide_adjustment, list_ad
 from engine.ledger.balances import get_balance, get_history
 from engine.ledger.commands import AdjustPoints
 from engine.members import enrol_member, get_member, list_members
+from engine.points_grants import DecideGrant, GrantPoints, decide_grant, get_grant, list_grants, request_grant
 from engine.rules import segments
 
 blp = Blueprint("staff", __name__, url_prefix="/v1/staff",
@@ -281,6 +283,61 @@ def approve(_body, request_id):
 def reject(_body, request_id):
     """Reject another person's request: no points move."""
     return _decide(request_id, False)
+
+
+@blp.route("/grants", methods=["POST"])
+@staff_only("adjustments.request")
+@blp.doc(**WRITE)
+@blp.arguments(GrantInSchema())
+@blp.response(201, GrantSchema)
+def grant(body):
+    """Ask for the same points for every active member of a segment; a second person approves."""
+    command = GrantPoints(actor=g.principal.name, **body)
+    return request_grant(database(), command, caller=caller(), idempotency_key=idempotency_key(), now=now())
+
+
+@blp.route("/grants", methods=["GET"])
+@staff_only("adjustments.request")
+@blp.doc(**AUTH)
+@blp.arguments(GrantFilterSchema(), location="query")
+@blp.response(200, GrantSchema(many=True))
+def grants(query):
+    """Points grants, newest first (all, or those of one status)."""
+    return list_grants(database(), **query)
+
+
+@blp.route("/grants/<grant_id>", methods=["GET"])
+@staff_only("adjustments.request")
+@blp.doc(**AUTH)
+@blp.response(200, GrantSchema)
+def one_grant(grant_id):
+    """One points grant; while pending, how many members approving it now would credit."""
+    return get_grant(database(), grant_id)
+
+
+def _decide_grant(grant_id: str, approve: bool):
+    command = DecideGrant(grant_id=grant_id, approve=approve, actor=g.principal.name)
+    return decide_grant(database(), command, caller=caller(), idempotency_key=idempotency_key(), now=now())
+
+
+@blp.route("/grants/<grant_id>/approve", methods=["POST"])
+@staff_only("adjustments.approve")
+@blp.doc(**WRITE)
+@blp.arguments(EmptySchema())
+@blp.response(200, GrantSchema)
+def approve_grant(_body, grant_id):
+    """Approve another person's grant: every active member of the segment is credited now."""
+    return _decide_grant(grant_id, True)
+
+
+@blp.route("/grants/<grant_id>/reject", methods=["POST"])
+@staff_only("adjustments.approve")
+@blp.doc(**WRITE)
+@blp.arguments(EmptySchema())
+@blp.response(200, GrantSchema)
+def reject_grant(_body, grant_id):
+    """Reject another person's grant: no points move."""
+    return _decide_grant(grant_id, False)
 
 
 @blp.route("/audit", methods=["GET"])

@@ -1,4 +1,4 @@
-"""``loyalty earn | holds | refund | adjust | balance | history | check-ledger | expire | purge-keys``:
+"""``loyalty earn | holds | refund | adjust | grants | balance | history | check-ledger | expire | purge-keys``:
 the points ledger by hand.
 
 Every mutating command carries an idempotency key scoped to the caller ``cli:<OS user>``:
@@ -36,6 +36,7 @@ from engine.ledger.invariants import check_ledger
 from engine.ledger.refunds import refund_receipt
 from engine.orm.ledger import LedgerTransactionRow
 from engine.plain import to_plain
+from engine.points_grants import DecideGrant, GrantPoints, decide_grant, list_grants, request_grant
 
 CALLER_PREFIX = "cli:"
 
@@ -274,6 +275,57 @@ def adjust(runtime: Runtime, member_id: str, points: int, reason: str, actor: st
                        now=runtime.now()), as_json=as_json)
 
 
+@click.group("grants")
+def grants_group() -> None:
+    """The same points for every active member of a segment: one person asks, another approves."""
+
+
+@grants_group.command("ask")
+@click.argument("segment")
+@click.argument("points", type=int)
+@click.option("--reason", required=True, help="Why (shown in each member's history)")
+@click.option("--actor", required=True, help="Who asks (someone else must approve)")
+@key_option
+@json_option
+@pass_runtime
+def ask_grant(runtime: Runtime, segment: str, points: int, reason: str, actor: str, key: str | None,
+              as_json: bool) -> None:
+    """Ask for POINTS for each active member of SEGMENT; nothing moves until approved."""
+    command = GrantPoints(segment=segment, points=points, reason=reason, actor=actor)
+    show(request_grant(runtime.db, command, caller=cli_caller(), idempotency_key=idempotency_key(key),
+                       now=runtime.now()), as_json=as_json)
+
+
+def _decide_grant(approve: bool):
+    @click.argument("grant_id")
+    @click.option("--actor", required=True, help="Who decides (not the person who asked)")
+    @key_option
+    @json_option
+    @pass_runtime
+    def decide(runtime: Runtime, grant_id: str, actor: str, key: str | None, as_json: bool) -> None:
+        command = DecideGrant(grant_id=grant_id, approve=approve, actor=actor)
+        show(decide_grant(runtime.db, command, caller=cli_caller(), idempotency_key=idempotency_key(key),
+                          now=runtime.now()), as_json=as_json)
+    decide.__doc__ = ("Approve GRANT_ID: every active member of its segment is credited now." if approve
+                      else "Reject GRANT_ID: no points move.")
+    return decide
+
+
+grants_group.command("approve")(_decide_grant(True))
+grants_group.command("reject")(_decide_grant(False))
+
+
+@grants_group.command("list")
+@click.option("--status", type=click.Choice(["pending", "approved", "rejected"]))
+@json_option
+@pass_runtime
+def grants_list(runtime: Runtime, status: str | None, as_json: bool) -> None:
+    """Grants, newest first (pending ones with the members approving them now would credit)."""
+    emit(list_grants(runtime.db, status=status, limit=200),
+         ("grant_id", "segment", "points", "members", "total_points", "status", "reason", "requested_by",
+          "decided_by"), as_json=as_json, title="grants")
+
+
 # -- reading --------------------------------------------------------------------------------
 
 @click.command("balance")
@@ -343,4 +395,4 @@ def purge_keys(runtime: Runtime, as_of: datetime | None) -> None:
     click.echo(f"purged {purged} idempotency key{'' if purged == 1 else 's'} (as of {when.isoformat()})")
 
 
-COMMANDS = (earn, holds_group, refund, adjust, balance, history, check_ledger_command, expire, purge_keys)
+COMMANDS = (earn, holds_group, refund, adjust, grants_group, balance, history, check_ledger_command, expire, purge_keys)

@@ -11,6 +11,7 @@ from engine.access.passwords import MAX_PASSWORD_LENGTH
 from engine.member_closure import MAX_REASON
 from engine.members import CONSENTS
 from engine.messages import MAX_ID
+from engine import points_grants
 
 _text = ma.validate.Length(1, 200)
 
@@ -222,6 +223,34 @@ class AdjustmentRequestSchema(ma.Schema):
 
 class AdjustmentFilterSchema(PageSchema):
     status = fields.String(load_default="pending", validate=ma.validate.OneOf(["pending", "approved", "rejected"]))
+
+
+class GrantInSchema(InputSchema):
+    segment = fields.String(required=True, validate=ma.validate.Length(1, 64),
+                            metadata={"description": "the code of the segment whose active members get the points"})
+    points = fields.Integer(required=True, strict=True, validate=ma.validate.Range(1, points_grants.MAX_POINTS),
+                            metadata={"description": "points for each member"})
+    reason = fields.String(required=True, validate=ma.validate.Length(1, points_grants.MAX_REASON),
+                           metadata={"description": "shown in each member's history"})
+
+
+class GrantSchema(ma.Schema):
+    grant_id = fields.String(required=True)
+    segment = fields.String(required=True)
+    points = fields.Integer(required=True)
+    reason = fields.String(required=True)
+    status = fields.String(required=True, metadata={"description": "pending, approved or rejected"})
+    requested_by = fields.String(required=True)
+    requested_at = fields.AwareDateTime(required=True)
+    members = fields.Integer(required=True, metadata={
+        "description": "pending: the segment's active members now; approved: the members credited; rejected: 0"})
+    total_points = fields.Integer(required=True)
+    decided_by = fields.String(allow_none=True, required=True)
+    decided_at = fields.AwareDateTime(allow_none=True, required=True)
+
+
+class GrantFilterSchema(PageSchema):
+    status = fields.String(validate=ma.validate.OneOf(["pending", "approved", "rejected"]))
 
 
 class AuditFilterSchema(PageSchema):

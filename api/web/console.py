@@ -32,7 +32,8 @@ from engine import reports
 from engine.access.principals import require_permission
 from engine.access.staff import sign_in_staff, staff_principal
 from engine.audit import list_audit
-from engine.errors import InvalidInput, LoyaltyError, NotAllowed, NotAuthenticated, NotFound, Problem
+from engine.errors import InvalidInput, InvalidState, LoyaltyError, NotAllowed, NotAuthenticated, NotFound, Problem
+from engine.points_grants import DecideGrant, GrantPoints, decide_grant, list_grants, request_grant
 from engine.ledger.approvals import DecideAdjustment, decide_adjustment, list_adjustment_requests, request_adjustment
 from engine.ledger.balances import get_balance, get_history
 from engine.ledger.basket import CHANNELS, Basket, BasketLine
@@ -59,7 +60,8 @@ SECTIONS = (("console.dashboard", "Dashboard", "reports.read"), ("console.rules"
             ("console.simulator", "Simulate", "programme.read"), ("console.campaign_list", "Campaigns", "programme.read"),
             ("console.segment_list", "Segments", "programme.read"), ("console.tiers", "Tiers", "programme.read"),
             ("console.programme", "Rewards", "programme.read"), ("console.members", "Members", "members.read"),
-            ("console.adjustments", "Approvals", "adjustments.approve"), ("console.checks", "Checks", "audit.read"),
+            ("console.adjustments", "Approvals", "adjustments.approve"),
+            ("console.grants", "Grants", "adjustments.request"), ("console.checks", "Checks", "audit.read"),
             ("console.audit", "Audit log", "audit.read"))
 
 
@@ -822,6 +824,55 @@ def decide(request_id: str, decision: str):
     else:
         flash(f"The adjustment of {decided.points} points for {decided.member_id} is {decided.status}.")
     return redirect(url_for("console.adjustments"))
+
+
+# -- points grants ----------------------------------------------------------------------------
+
+@bp.route("/grants", methods=["GET", "POST"])
+@staff_page("adjustments.request")
+def grants():
+    """Ask for the same points for every active member of a segment; the grants, newest first,
+    the pending ones with what approving them now would credit."""
+    values: dict = {}
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        values = {k: request.form.get(k, "").strip() for k in ("segment", "points", "reason")}
+        if not values["points"].isdecimal():
+            errors["points"] = ["Must be a whole number of points for each member."]
+        else:
+            try:
+                made = request_grant(database(), GrantPoints(values["segment"], int(values["points"]),
+                                                             values["reason"], g.principal.name),
+                                     caller=g.principal.actor,
+                                     idempotency_key=request.form.get("form_key") or one_time_key(), now=now())
+            except InvalidInput as refusal:
+                errors = field_errors(refusal)
+            except NotFound as refusal:
+                errors = {"segment": [sentence(refusal.message)]}
+            else:
+                flash(f"The grant of {made.points} points to each of {made.members} members of {made.segment} "
+                      "waits for a second person's approval.")
+                return redirect(url_for("console.grants"))
+    options = [(s.code, f"{s.code} ({s.members:,} members now)") for s in segments.list_segments(database())]
+    return render_template("console/grants.html", grants=list_grants(database(), limit=100),
+                           segments_options=options, values=values, errors=errors), 422 if errors else 200
+
+
+@bp.route("/grants/<grant_id>/<decision>", methods=["POST"])
+@staff_page("adjustments.approve")
+def decide_grant_page(grant_id: str, decision: str):
+    if decision not in ("approve", "reject"):
+        raise NotFound("no such decision")
+    try:
+        decided = decide_grant(database(), DecideGrant(grant_id, decision == "approve", g.principal.name),
+                               caller=g.principal.actor,
+                               idempotency_key=request.form.get("form_key") or one_time_key(), now=now())
+    except (NotAllowed, InvalidState) as refusal:
+        flash(sentence(refusal.message))
+    else:
+        flash(f"The grant to {decided.segment} is {decided.status}"
+              + (f": {decided.members} members got {decided.points} points each." if decided.status == "approved" else "."))
+    return redirect(url_for("console.grants"))
 
 
 # -- errors -----------------------------------------------------------------------------------

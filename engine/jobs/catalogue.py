@@ -127,18 +127,8 @@ def _birthday_bonus(db: Database, as_of: datetime, progress: Progress) -> dict:
         if not count:
             return {"members": 0, "points": 0}
         bulk.post_member_transactions(session, work="bonus_members", kind="adjust", system_account="adjustment",
-                                      occurred_at=as_of, description_sql="'birthday bonus'")
-        expires = lot_expires_at(as_of, settings)
-        session.execute(sa.text(
-            "INSERT INTO lots (member_id, transaction_id, amount, remaining, reserved, earned_at, available_at, "
-            "expires_at) SELECT w.member_id, w.transaction_id, w.points, "
-            "w.points - CASE WHEN a.debt < w.points THEN a.debt ELSE w.points END, 0, :as_of, :as_of, :expires "
-            "FROM bonus_members w JOIN accounts a ON a.id = w.account_id")
-            .bindparams(sa.bindparam("as_of", as_of, type_=UTCDateTime()),
-                        sa.bindparam("expires", expires, type_=UTCDateTime())))
-        session.execute(sa.text(
-            "UPDATE accounts SET debt = accounts.debt - CASE WHEN accounts.debt < w.points THEN accounts.debt "
-            "ELSE w.points END FROM bonus_members w WHERE accounts.id = w.account_id"))
+                                      occurred_at=as_of, description="birthday bonus")
+        bulk.credit_lots(session, work="bonus_members", earned_at=as_of, expires_at=lot_expires_at(as_of, settings))
         session.execute(sa.text(
             "INSERT INTO birthday_bonuses (member_id, year, transaction_id, points) "
             "SELECT member_id, :year, transaction_id, points FROM bonus_members"), {"year": today.year})

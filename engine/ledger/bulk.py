@@ -52,13 +52,23 @@ def checksum_sql(session: Session, *, kind: str, member_pk: str, account_id: str
     return sha256_sql(session, text)
 
 
-def lock_accounts(session: Session, members_sql: str, params: dict) -> None:
-    """Lock the accounts of the members ``members_sql`` selects (a SELECT of member ids),
-    in account id order. SQLite's transaction holds the database write lock already."""
-    if is_postgres(session):
+_ACCOUNTS = sa.table("accounts", sa.column("id"), sa.column("member_id"))
+
+
+def lock_accounts(session: Session, members_sql: str | sa.Select, params: dict | None = None) -> None:
+    """Lock the accounts of the members ``members_sql`` selects (a SELECT of member ids, as
+    SQL text with ``params`` or as a query), in account id order. SQLite's transaction holds
+    the database write lock already."""
+    if not is_postgres(session):
+        return
+    if isinstance(members_sql, sa.Select):
+        locked = (sa.select(_ACCOUNTS.c.id).where(_ACCOUNTS.c.member_id.in_(members_sql)).order_by(_ACCOUNTS.c.id)
+                  .with_for_update().subquery("locked"))
+        session.execute(sa.select(sa.func.count()).select_from(locked))
+    else:
         session.execute(sa.text(
             f"SELECT count(*) FROM (SELECT a.id FROM accounts a WHERE a.member_id IN ({members_sql}) "
-            "ORDER BY a.id FOR UPDATE) locked"), params)
+            "ORDER BY a.id FOR UPDATE) locked"), params or {})
 
 
 def work_table(session: Session, name: str, columns: str) -> None:
@@ -74,21 +84,26 @@ def analyze(session: Session, table: str) -> None:
 
 
 def post_member_transactions(session: Session, *, work: str, kind: str, system_account: str,
-                             occurred_at: datetime, description_sql: str) -> None:
+                             occurred_at: datetime, description_sql: str = ":description",
+                             description: str | None = None, actor: str | None = None) -> None:
     """Post one transaction per row of the work table ``work`` (columns ``member_id``,
     ``account_id``, ``points`` = what the member's account moves by, ``transaction_id``
     empty): ``points`` on the member's account, the opposite on ``system_account``; fills
-    ``transaction_id`` and moves the cached balances. The caller holds the accounts' locks
-    and keeps lots consistent; no row may have zero points."""
+    ``transaction_id`` and moves the cached balances. The description is ``description`` or,
+    per row, the SQL ``description_sql``. The caller holds the accounts' locks and keeps lots
+    consistent; no row may have zero points."""
     system_id = system_account_ids(session)[system_account]
     when = sa.bindparam("occurred_at", occurred_at, type_=UTCDateTime())
     before = session.scalar(sa.text("SELECT COALESCE(MAX(id), 0) FROM ledger_transactions"))
     checksum = checksum_sql(session, kind=kind, member_pk="w.member_id", account_id="w.account_id",
                             member_points="w.points", system_account_id=system_id, occurred_at=occurred_at)
-    session.execute(sa.text(
-        "INSERT INTO ledger_transactions (kind, member_id, points, occurred_at, posted_at, description, checksum) "
-        f"SELECT '{kind}', w.member_id, w.points, :occurred_at, :occurred_at, {description_sql}, {checksum} "
-        f"FROM {work} w ORDER BY w.member_id").bindparams(when))
+    insert = sa.text(
+        "INSERT INTO ledger_transactions (kind, member_id, points, occurred_at, posted_at, description, actor, "
+        f"checksum) SELECT '{kind}', w.member_id, w.points, :occurred_at, :occurred_at, {description_sql}, :actor, "
+        f"{checksum} FROM {work} w ORDER BY w.member_id").bindparams(when, sa.bindparam("actor", actor, sa.String()))
+    if ":description" in description_sql:
+        insert = insert.bindparams(description=description)
+    session.execute(insert)
     session.execute(sa.text(
         f"UPDATE {work} SET transaction_id = t.id FROM ledger_transactions t "
         f"WHERE t.id > :before AND t.kind = '{kind}' AND t.member_id = {work}.member_id"), {"before": before})
@@ -98,3 +113,19 @@ def post_member_transactions(session: Session, *, work: str, kind: str, system_a
         f"UNION ALL SELECT transaction_id, {system_id}, -points FROM {work}"))
     session.execute(sa.text(
         f"UPDATE accounts SET balance = accounts.balance + w.points FROM {work} w WHERE accounts.id = w.account_id"))
+
+
+def credit_lots(session: Session, *, work: str, earned_at: datetime, expires_at: datetime | None) -> None:
+    """After ``post_member_transactions`` credited every row of ``work`` (positive points):
+    a lot per row, available at once, that first pays the member's debt (what pays debt is
+    not spendable), and the debt it paid taken off the account."""
+    session.execute(sa.text(
+        "INSERT INTO lots (member_id, transaction_id, amount, remaining, reserved, earned_at, available_at, "
+        "expires_at) SELECT w.member_id, w.transaction_id, w.points, "
+        "w.points - CASE WHEN a.debt < w.points THEN a.debt ELSE w.points END, 0, :earned_at, :earned_at, :expires "
+        f"FROM {work} w JOIN accounts a ON a.id = w.account_id")
+        .bindparams(sa.bindparam("earned_at", earned_at, type_=UTCDateTime()),
+                    sa.bindparam("expires", expires_at, type_=UTCDateTime())))
+    session.execute(sa.text(
+        "UPDATE accounts SET debt = accounts.debt - CASE WHEN accounts.debt < w.points THEN accounts.debt "
+        f"ELSE w.points END FROM {work} w WHERE accounts.id = w.account_id"))

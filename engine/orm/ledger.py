@@ -213,3 +213,37 @@ class IdempotencyKeyRow(Base):
     outcome: Mapped[str | None] = mapped_column(sa.String(10))
     response: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+GRANT_STATUSES = ("pending", "approved", "rejected")
+
+
+class PointsGrantRow(Base):
+    """The same bonus for every active member of a segment; one person asks, another approves."""
+
+    __tablename__ = "points_grants"
+    __table_args__ = (sa.CheckConstraint(one_of("status", GRANT_STATUSES), name="status"),
+                      sa.CheckConstraint("points > 0", name="points_positive"),
+                      sa.CheckConstraint("(status = 'pending') = (decided_at IS NULL)", name="decided_once"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    segment_id: Mapped[int] = mapped_column(sa.ForeignKey("segments.id"), index=True)
+    points: Mapped[int] = mapped_column(Points)  # for each member
+    reason: Mapped[str] = mapped_column(sa.String(200))
+    requested_by: Mapped[str] = mapped_column(sa.String(100))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(sa.String(10), index=True)
+    decided_by: Mapped[str | None] = mapped_column(sa.String(100))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    members: Mapped[int | None] = mapped_column(sa.Integer)  # credited, once approved
+
+
+class PointsGrantMemberRow(Base):
+    """One member's credit from a grant (the key: a grant credits a member once)."""
+
+    __tablename__ = "points_grant_members"
+
+    grant_id: Mapped[int] = mapped_column(sa.ForeignKey("points_grants.id"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), primary_key=True, index=True)
+    transaction_id: Mapped[int] = mapped_column(sa.ForeignKey("ledger_transactions.id"))
