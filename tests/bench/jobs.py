@@ -7,13 +7,14 @@ entries, checksums computed as the engine does) split into 5 lots (5 N lots) who
 dates are spread so about a quarter are due; every member holds one of four tiers and
 is due for review. Timed: ``expire_lots`` for the as_of, then ``review_tiers`` for it, then
 the customer-value scores (``score_customers``: RFM quintiles and value classes of every
-member, each with one purchase in the year), and once more as the next night would, with
-nothing changed.
+member, each with one purchase in the year, and their lifecycle stages), and once more as
+the next night would, with nothing changed; then a points grant of 100 points to a segment
+of every member (its approval: a posting and a lot per member, in one transaction).
 Then ``check_ledger`` must find nothing; otherwise the script exits non-zero. The last
 line printed is
 
-    RESULT jobs expire_s=... tier_review_s=... customer_value_s=... customer_value_again_s=... members=...
-                lots=... expired_lots=...
+    RESULT jobs expire_s=... tier_review_s=... customer_value_s=... customer_value_again_s=... grant_s=...
+                members=... lots=... expired_lots=...
 
 Run from the repository root:
 
@@ -38,6 +39,8 @@ from engine.ledger.accounts import system_account_ids
 from engine.ledger.expiry import expire_lots
 from engine.ledger.invariants import check_ledger
 from engine.orm.types import UTCDateTime
+from engine.points_grants import DecideGrant, GrantPoints, decide_grant, request_grant
+from engine.rules.segments import create_segment
 from engine.tiers.policy import TierDefinition, TierPolicy
 from engine.tiers.service import define_tiers, review_tiers
 from tests.support.postgres import PostgresCluster
@@ -173,6 +176,14 @@ def main(argv: list[str] | None = None) -> None:
         again = score_customers(db, as_of=AS_OF)  # the next night, nothing changed: nothing rewritten
         again_s = time.perf_counter() - started
         print(f"scored again {again} in {again_s:.1f} s", flush=True)
+        create_segment(db, code="buyers", predicate={"attributes": {"lifecycle_stage": ["first_purchase"]}}, now=AS_OF)
+        asked = request_grant(db, GrantPoints("buyers", 100, "benchmark grant", "anna"), caller="bench",
+                              idempotency_key="grant-ask", now=AS_OF)
+        started = time.perf_counter()
+        granted = decide_grant(db, DecideGrant(asked.grant_id, True, "ben"), caller="bench",
+                               idempotency_key="grant-approve", now=AS_OF)
+        grant_s = time.perf_counter() - started
+        print(f"granted {granted.points} points to {granted.members} members in {grant_s:.1f} s", flush=True)
         started = time.perf_counter()
         problems = check_ledger(db)
         print(f"check_ledger: {'clean' if not problems else problems[:10]} ({time.perf_counter() - started:.1f} s)",
@@ -181,10 +192,10 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         cluster.stop()
     if problems or expired.lots == 0 or reviewed["members"] != args.members or scored["members"] != args.members \
-            or again != scored:
+            or again != scored or scored["stage_first_purchase"] != args.members or granted.members != args.members:
         sys.exit("the benchmark's result is wrong (see above)")
     print(f"RESULT jobs expire_s={expire_s:.2f} tier_review_s={review_s:.2f} customer_value_s={value_s:.2f} "
-          f"customer_value_again_s={again_s:.2f} members={args.members} lots={args.members * LOTS_PER_MEMBER} "
+          f"customer_value_again_s={again_s:.2f} grant_s={grant_s:.2f} members={args.members} lots={args.members * LOTS_PER_MEMBER} "
           f"expired_lots={expired.lots}")
 
 
