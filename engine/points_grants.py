@@ -151,6 +151,7 @@ def _credit(session: Session, grant: PointsGrantRow, segment: SegmentRow, *, now
         ["member_id", "account_id", "points"],
         sa.select(AccountRow.member_id, AccountRow.id, sa.literal(grant.points, sa.BigInteger))
         .where(AccountRow.member_id.in_(members))))
+    bulk.analyze(session, _WORK)
     count = session.scalar(sa.select(sa.func.count()).select_from(_WORK_TABLE))
     if count:
         bulk.post_member_transactions(session, work=_WORK, kind="adjust", system_account="adjustment",

@@ -128,4 +128,4 @@ def credit_lots(session: Session, *, work: str, earned_at: datetime, expires_at:
                     sa.bindparam("expires", expires_at, type_=UTCDateTime())))
     session.execute(sa.text(
         "UPDATE accounts SET debt = accounts.debt - CASE WHEN accounts.debt < w.points THEN accounts.debt "
-        f"ELSE w.points END FROM {work} w WHERE accounts.id = w.account_id"))
+        f"ELSE w.points END FROM {work} w WHERE accounts.id = w.account_id AND accounts.debt > 0"))
