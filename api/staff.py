@@ -1,5 +1,5 @@
-"""Staff API: members and cards, the issuing station, terminal keys, adjustments with
-maker-checker, and the audit log. Every call needs a staff token whose roles grant the
+"""Staff API: members and cards, the issuing station, terminal keys, adjustments and points
+grants with maker-checker, messages for members, and the audit log. Every call needs a staff token whose roles grant the
 permission named on the view; every call is written to the audit log."""
 from __future__ import annotations
 
@@ -34,7 +34,8 @@ from engine.points_grants import DecideGrant, GrantPoints, decide_grant, get_gra
 from engine.rules import segments
 
 blp = Blueprint("staff", __name__, url_prefix="/v1/staff",
-                description="For staff (admin, marketer, support, auditor): bearer token, role-checked, audited.")
+                description="For staff (admin, marketer, support, auditor, mailer): bearer token, role-checked, "
+                            "audited.")
 AUTH = {"security": [BEARER_AUTH]}
 WRITE = {"security": [BEARER_AUTH], "parameters": [PARAMETER]}
 

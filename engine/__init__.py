@@ -15,7 +15,11 @@ Concepts (a page to read before the code):
   (name, contacts, birthday, consents) lives in the member's profile, apart from the
   record the ledger refers to, so that closing the account (``member_closure``) can erase
   it and leave the ledger whole. Attributes (``rules.segments``) describe members for
-  rules and segments; the ``customer_value`` job keeps RFM scores and value classes there.
+  rules and segments; the ``customer_value`` job keeps RFM scores, value classes and the
+  member's lifecycle stage (new, first purchase, repeat, loyal, advocate, lapsed) there.
+- **Points outside a sale**: a staff adjustment for one member (``ledger.approvals``: a
+  second person approves a large one), a points grant for every member of a segment
+  (``points_grants``: always approved by a second person), and the birthday bonus (a job).
 - **Card**: how a member identifies at the till. An *applet* card runs our application
   and proves possession with a per-card key (``key_version`` names the master key it was
   diversified from); a *uid* card is only an identifier. Points belong to the member,
