@@ -15,7 +15,8 @@ import sqlalchemy as sa
 from engine.database import Database, is_postgres
 from engine.orm.ledger import LedgerTransactionRow, LotRow, ReceiptRow
 from engine.orm.members import MemberRow
-from engine.orm.rules import ReceiptRuleAwardRow
+from engine.orm.rules import MemberAttributeRow, ReceiptRuleAwardRow
+from engine.rules.customer_value import STAGES
 from engine.orm.stores import StoreRow, TerminalRow
 from engine.rules.campaigns import Campaign, list_campaigns
 
@@ -51,6 +52,7 @@ class Dashboard:
     flows: list[DailyFlow]
     liability: Liability
     tiers: list[tuple[str, int]]
+    lifecycle: list[tuple[str, int]]
     top_rules: list[tuple[str, int]]
     campaigns: list[Campaign]
 
@@ -94,6 +96,16 @@ def tier_distribution(db: Database) -> list[tuple[str, int]]:
         rows = session.execute(sa.select(tier, sa.func.count()).group_by(tier)
                                .order_by(sa.func.count().desc(), tier))
         return [(code, int(count)) for code, count in rows]
+
+
+def lifecycle_distribution(db: Database) -> list[tuple[str, int]]:
+    """How many members are in each lifecycle stage, every stage in the documented order
+    (zero included), as the last run of the nightly ``customer_value`` job left them."""
+    with db.transaction() as session:
+        a = MemberAttributeRow
+        counts = dict(session.execute(sa.select(a.value, sa.func.count()).where(a.name == "lifecycle_stage")
+                                      .group_by(a.value)).all())
+    return [(stage, int(counts.get(stage, 0))) for stage in STAGES]
 
 
 def top_rules(db: Database, *, as_of: datetime, days: int = 30, limit: int = 10) -> list[tuple[str, int]]:
@@ -146,7 +158,7 @@ def frequent_earners(db: Database, *, as_of: datetime, days: int = 7, min_sales:
 def dashboard(db: Database, *, as_of: datetime, days: int = 30) -> Dashboard:
     """Everything the dashboard shows, as of one instant."""
     return Dashboard(as_of=as_of, flows=daily_flows(db, as_of=as_of, days=days), liability=liability(db, as_of=as_of),
-                     tiers=tier_distribution(db), top_rules=top_rules(db, as_of=as_of, days=days),
+                     tiers=tier_distribution(db), lifecycle=lifecycle_distribution(db), top_rules=top_rules(db, as_of=as_of, days=days),
                      campaigns=list_campaigns(db))
 
 

@@ -36,11 +36,17 @@ class DashboardSchema(ma.Schema):
     flows = fields.List(fields.Nested(DailyFlowSchema), required=True)
     liability = fields.Nested(LiabilitySchema, required=True)
     tiers = fields.Method("tier_counts", required=True, metadata={"description": "members per tier code"})
+    lifecycle = fields.Method("lifecycle_counts", required=True, metadata={
+        "description": "members per lifecycle stage (new, lapsed, advocate, loyal, repeat, first_purchase), "
+                       "as the nightly customer_value job left them"})
     top_rules = fields.Method("rule_points", required=True, metadata={"description": "points given per rule"})
     campaigns = fields.List(fields.Nested(CampaignSchema), required=True)
 
     def tier_counts(self, board) -> list[dict]:
         return [{"code": code, "value": n} for code, n in board.tiers]
+
+    def lifecycle_counts(self, board) -> list[dict]:
+        return [{"code": stage, "value": n} for stage, n in board.lifecycle]
 
     def rule_points(self, board) -> list[dict]:
         return [{"code": code, "value": n} for code, n in board.top_rules]

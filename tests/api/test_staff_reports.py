@@ -13,6 +13,8 @@ def test_a_marketer_reads_the_dashboard_figures(client, staff_headers, make_memb
     assert len(response.json["flows"]) == 7 and response.json["flows"][-1]["issued"] == 320
     assert response.json["liability"] == {"available": 300, "pending": 20, "total": 320}
     assert response.json["top_rules"] == [{"code": "base", "value": 20}]
+    assert [c["code"] for c in response.json["lifecycle"]] == [
+        "new", "lapsed", "advocate", "loyal", "repeat", "first_purchase"]
 
 
 def test_a_period_beyond_a_year_is_refused(client, staff_headers):

@@ -8,6 +8,7 @@ from engine import reports
 from engine.ledger.commands import CaptureHold, PlaceHold
 from engine.ledger.expiry import expire_lots
 from engine.ledger.holds import capture_hold, place_hold
+from engine.rules.customer_value import STAGES, score_customers
 from engine.tiers.policy import TierDefinition, TierPolicy
 from engine.tiers.service import assign_tier, define_tiers
 from tests.conftest import new_key
@@ -78,3 +79,14 @@ def test_the_dashboard_gathers_every_figure(database, clock, make_member, earn):
     board = reports.dashboard(database, as_of=clock(), days=7)
     assert len(board.flows) == 7 and board.flows[-1].issued == 10
     assert board.liability.pending == 10 and board.top_rules == [("base", 10)] and board.campaigns == []
+
+
+def test_the_lifecycle_mix_counts_every_stage_as_the_nightly_job_left_it(database, clock, make_member, earn):
+    assert reports.lifecycle_distribution(database) == [(stage, 0) for stage in STAGES]
+    make_member()
+    earn(make_member(), 1000)
+    earn(make_member(), 1000, occurred_at=clock() - timedelta(days=200))
+    score_customers(database, as_of=clock())
+    assert dict(reports.lifecycle_distribution(database)) == {
+        "new": 1, "lapsed": 1, "advocate": 0, "loyal": 0, "repeat": 0, "first_purchase": 1}
+    assert [stage for stage, _ in reports.dashboard(database, as_of=clock()).lifecycle] == list(STAGES)

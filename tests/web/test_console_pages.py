@@ -5,6 +5,7 @@ from engine.ledger.balances import get_balance
 from engine.members import get_member
 from engine.rewards import RedeemReward, create_reward, redeem_reward
 from engine.rules import versions
+from engine.rules.customer_value import score_customers
 from engine.rules.segments import create_segment, member_attributes, set_member_attribute
 from tests.web.conftest import text_of
 
@@ -162,3 +163,12 @@ def test_support_cancels_a_members_voucher_and_the_points_come_back(console_as, 
     other = make_member()
     assert support.submit(page, {}, to=f"/console/members/{other.public_id}/vouchers/{voucher.voucher_code}/cancel"
                           ).status_code == 404
+
+
+def test_the_dashboard_shows_the_members_by_lifecycle_stage(marketer, database, clock, make_member, earn):
+    make_member()
+    earn(make_member(), 1000)
+    score_customers(database, as_of=clock())
+    page = text_of(marketer.get("/console/dashboard"))
+    assert "Members by lifecycle stage" in page
+    assert "New 1" in " ".join(page.split()) and "First purchase 1" in " ".join(page.split())
