@@ -84,26 +84,26 @@ def analyze(session: Session, table: str) -> None:
 
 
 def post_member_transactions(session: Session, *, work: str, kind: str, system_account: str,
-                             occurred_at: datetime, description_sql: str = ":description",
-                             description: str | None = None, actor: str | None = None) -> None:
+                             occurred_at: datetime, description: str | None = None,
+                             description_sql: str | None = None, actor: str | None = None) -> None:
     """Post one transaction per row of the work table ``work`` (columns ``member_id``,
     ``account_id``, ``points`` = what the member's account moves by, ``transaction_id``
     empty): ``points`` on the member's account, the opposite on ``system_account``; fills
-    ``transaction_id`` and moves the cached balances. The description is ``description`` or,
-    per row, the SQL ``description_sql``. The caller holds the accounts' locks and keeps lots
+    ``transaction_id`` and moves the cached balances. The description is ``description``, or
+    the SQL expression ``description_sql`` per row. The caller holds the accounts' locks and keeps lots
     consistent; no row may have zero points."""
     system_id = system_account_ids(session)[system_account]
     when = sa.bindparam("occurred_at", occurred_at, type_=UTCDateTime())
     before = session.scalar(sa.text("SELECT COALESCE(MAX(id), 0) FROM ledger_transactions"))
     checksum = checksum_sql(session, kind=kind, member_pk="w.member_id", account_id="w.account_id",
                             member_points="w.points", system_account_id=system_id, occurred_at=occurred_at)
-    insert = sa.text(
+    values = {"actor": actor}
+    if description_sql is None:
+        description_sql, values["description"] = ":description", description
+    session.execute(sa.text(
         "INSERT INTO ledger_transactions (kind, member_id, points, occurred_at, posted_at, description, actor, "
         f"checksum) SELECT '{kind}', w.member_id, w.points, :occurred_at, :occurred_at, {description_sql}, :actor, "
-        f"{checksum} FROM {work} w ORDER BY w.member_id").bindparams(when, sa.bindparam("actor", actor, sa.String()))
-    if ":description" in description_sql:
-        insert = insert.bindparams(description=description)
-    session.execute(insert)
+        f"{checksum} FROM {work} w ORDER BY w.member_id").bindparams(when), values)
     session.execute(sa.text(
         f"UPDATE {work} SET transaction_id = t.id FROM ledger_transactions t "
         f"WHERE t.id > :before AND t.kind = '{kind}' AND t.member_id = {work}.member_id"), {"before": before})
