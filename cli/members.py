@@ -1,12 +1,15 @@
 """``loyalty members`` and ``loyalty messages``."""
 from __future__ import annotations
 
+import csv
+
 import click
 
-from cli.ledger import cli_caller, idempotency_key
+from cli.ledger import cli_caller, idempotency_key, key_option
 from cli.runtime import Runtime, emit, emit_one, json_option, pass_runtime
 from engine import cards, members
 from engine.member_closure import CloseMember, close_member
+from engine.member_import import COLUMNS, import_members, read_members_csv
 from engine.messages import mark_delivered, pending_messages
 from engine.rules import segments
 
@@ -32,6 +35,40 @@ def create_member(runtime: Runtime, full_name: str, email: str | None, phone: st
         birthday=birthday.date() if birthday else None,
         consents={name: True for name in consents}, now=runtime.now())
     emit_one(member, as_json=False)
+
+
+@members_group.command("import")
+@click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
+@click.option("--mapping", type=click.File("w", encoding="utf-8"),
+              help="Write each line's new member id here (CSV: line, reference, member_id, opening_points)")
+@key_option
+@json_option
+@pass_runtime
+def import_(runtime: Runtime, csv_file, mapping, key: str | None, as_json: bool) -> None:
+    """Import the members of another system from CSV_FILE (UTF-8; a header, then one member
+    per line), all or nothing; any problem is reported by line and column and nothing changes.
+
+    \b
+    Columns (only full_name is required): {columns}.
+    Consents are yes or no; birthday YYYY-MM-DD; enrolled_at a date or an instant with a time
+    zone; opening_points whole points credited at once; reference (the old customer number)
+    comes back in the mapping, and is not stored.
+    """
+    rows = read_members_csv(csv_file.read(), now=runtime.now())
+    done = import_members(runtime.db, rows, caller=cli_caller(), idempotency_key=idempotency_key(key),
+                          now=runtime.now())
+    if mapping is not None:
+        out = csv.writer(mapping)
+        out.writerow(("line", "reference", "member_id", "opening_points"))
+        out.writerows((m.line, m.reference or "", m.member_id, m.opening_points) for m in done.imported)
+    if as_json:
+        emit_one(done, as_json=True)
+    else:
+        click.echo(f"imported {done.members:,} members with {done.points:,} opening points"
+                   + (f"; their ids are in {mapping.name}" if mapping is not None else ""))
+
+
+import_.help = import_.help.format(columns=", ".join(COLUMNS))
 
 
 @members_group.command("list")

@@ -50,7 +50,7 @@ def enrol_member(db: Database, *, full_name: str, email: str | None = None,
     """Enrol a new active member; refuses invalid personal data or an e-mail already used."""
     consents = dict(consents or {})
     email = email.strip().lower() if isinstance(email, str) else email
-    refuse_if(_profile_problems(full_name, email, phone, birthday, consents, now))
+    refuse_if(profile_problems(full_name, email, phone, birthday, consents, now))
     with db.transaction() as session:
         if email is not None and session.scalar(
                 sa.select(MemberProfileRow.member_id).where(MemberProfileRow.email == email)) is not None:
@@ -114,7 +114,7 @@ def update_profile(db: Database, public_id: str, changes: dict, *, now: datetime
         current = to_member(row)
         consents = {**current.consents, **(changes.get("consents") or {})}
         merged = {"full_name": current.full_name, "phone": current.phone, "birthday": current.birthday, **changes}
-        refuse_if(_profile_problems(merged["full_name"], current.email, merged["phone"], merged["birthday"],
+        refuse_if(profile_problems(merged["full_name"], current.email, merged["phone"], merged["birthday"],
                                     changes.get("consents") or {}, now))
         profile.full_name, profile.phone, profile.birthday = merged["full_name"].strip(), merged["phone"], \
             merged["birthday"]
@@ -152,7 +152,8 @@ def _duplicate_email(email: str | None) -> Conflict:
     return Conflict(f"a member with e-mail {email!r} already exists", code="duplicate_email")
 
 
-def _profile_problems(full_name, email, phone, birthday, consents, now: datetime) -> list[Problem]:
+def profile_problems(full_name, email, phone, birthday, consents, now: datetime) -> list[Problem]:
+    """Every problem with a member's personal data (also for rows of an import)."""
     problems = []
     if not (isinstance(full_name, str) and 0 < len(full_name.strip()) <= 200):
         problems.append(Problem("full_name", "must be a non-empty text of at most 200 characters"))

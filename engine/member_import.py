@@ -1,0 +1,239 @@
+"""Importing members from another system: a CSV file of people with their opening points,
+all of it or nothing.
+
+Guarantees:
+- every row is checked before anything is written: the file's shape (a header naming known
+  columns, ``full_name`` among them; at most ``MAX_ROWS`` rows), each value (the checks of
+  enrolling one member, dates, yes/no consents, whole opening points), and each e-mail
+  address (not twice in the file, not a member's already). A file with any problem is
+  refused with every problem found (up to ``MAX_PROBLEMS``), each named by its line and
+  column, and changes nothing;
+- a sound file is imported in one transaction: each row becomes an active member with an
+  account, enrolled at its ``enrolled_at`` (else now) and with the member attribute
+  ``origin`` = ``import`` (their first sale here is a first purchase to the rules: a
+  first-purchase rule can leave them out with a predicate segment on that attribute);
+  opening points are credited by one ``adjust`` posting per member from the adjustment
+  account, described ``opening balance``, with a lot available at once that expires under
+  the programme's policy counted from the import;
+- idempotent by key like every command that moves points: the same import retried under its
+  key gets the first answer; under a new key its e-mails are members already, so it is
+  refused.
+
+The answer maps each line (and the row's own ``reference``, such as the old system's
+customer number, which is not stored) to the new member id.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from engine.database import Database
+from engine.errors import Problem, refuse_if
+from engine.ledger import bulk
+from engine.ledger.accounts import open_member_account
+from engine.ledger.adjustments import MAX_ADJUSTMENT
+from engine.ledger.idempotency import run_idempotent
+from engine.members import CONSENTS, profile_problems, new_public_id
+from engine.orm.members import MemberProfileRow, MemberRow
+from engine.orm.rules import MemberAttributeRow
+from engine.programme import lot_expires_at
+from engine.settings import read_settings
+
+COLUMNS = ("full_name", "email", "phone", "birthday", *CONSENTS, "enrolled_at", "opening_points", "reference")
+MAX_ROWS = 100_000
+MAX_PROBLEMS = 100
+MAX_REFERENCE = 100
+ORIGIN = ("origin", "import")  # the attribute every imported member gets
+_YES, _NO = ("yes", "y", "true", "1"), ("no", "n", "false", "0", "")
+_WORK = "import_members"
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    """One member to import, read and checked; ``line`` is the row's line in the file."""
+
+    line: int
+    full_name: str
+    email: str | None
+    phone: str | None
+    birthday: date | None
+    consents: dict[str, bool]
+    enrolled_at: datetime | None
+    opening_points: int
+    reference: str | None
+
+
+@dataclass(frozen=True)
+class ImportedMember:
+    line: int
+    reference: str | None
+    member_id: str
+    opening_points: int
+
+
+@dataclass(frozen=True)
+class MembersImported:
+    members: int
+    points: int
+    imported: list[ImportedMember]
+
+
+def read_members_csv(text: str, *, now: datetime) -> list[ImportRow]:
+    """The rows of a CSV file (comma, semicolon or tab separated, with a header), each value
+    checked; refuses the file with every problem found (``line N.column``)."""
+    text = text.removeprefix("\ufeff")  # a spreadsheet's byte order mark
+    first = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=first.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = [name.strip().lower() for name in next(reader, [])]
+    problems = [Problem("header", f"unknown column {name!r}; known: {', '.join(COLUMNS)}")
+                for name in header if name not in COLUMNS]
+    problems += [Problem("header", f"names {name!r} twice") for name in sorted(set(header))
+                 if header.count(name) > 1]
+    if "full_name" not in header:
+        problems.append(Problem("header", "must name the column full_name"))
+    refuse_if(problems)
+    rows: list[ImportRow] = []
+    first_line_of: dict[str, int] = {}
+    for values in reader:
+        line = reader.line_num
+        if not any(v.strip() for v in values):
+            continue  # a blank line, as spreadsheets leave at the end
+        if len(rows) == MAX_ROWS:
+            problems.append(Problem("file", f"has more than {MAX_ROWS:,} members; split it"))
+            break
+        if len(values) != len(header):
+            problems.append(Problem(f"line {line}", f"has {len(values)} values for {len(header)} columns"))
+            continue
+        named = dict(zip(header, (v.strip() for v in values)))
+        row, found = _row(line, named, now)
+        problems += found
+        email = named.get("email", "").lower()
+        if email in first_line_of:
+            problems.append(Problem(f"line {line}.email", f"{email} is also on line {first_line_of[email]}"))
+        elif email:
+            first_line_of[email] = line
+        if row is not None:
+            rows.append(row)
+        if len(problems) >= MAX_PROBLEMS:
+            problems.append(Problem("file", f"stopped reading after {MAX_PROBLEMS} problems"))
+            break
+    if not rows and not problems:
+        problems.append(Problem("file", "holds no members"))
+    refuse_if(problems)
+    return rows
+
+
+def import_members(db: Database, rows: list[ImportRow], *, caller: str, idempotency_key: str,
+                   now: datetime) -> MembersImported:
+    """Enrol every row and credit its opening points, in one transaction; refuses the lot if
+    any e-mail address belongs to a member already."""
+    def work(session: Session) -> MembersImported:
+        _refuse_known_emails(session, rows)
+        members = []
+        for row in rows:
+            member = MemberRow(public_id=new_public_id(), status="active", enrolled_at=row.enrolled_at or now,
+                               created_at=now)
+            member.profile = MemberProfileRow(
+                full_name=row.full_name, email=row.email, phone=row.phone, birthday=row.birthday,
+                consents_updated_at=now, **{f"consent_{name}": row.consents[name] for name in CONSENTS})
+            session.add(member)
+            members.append((row, member))
+        session.flush()  # the members' ids, for their accounts
+        members = [(row, member, open_member_account(session, member)) for row, member in members]
+        session.flush()
+        session.execute(sa.insert(MemberAttributeRow), [
+            {"member_id": member.id, "name": ORIGIN[0], "value": ORIGIN[1]} for _, member, _ in members])
+        credited = [(member.id, account.id, row.opening_points) for row, member, account in members
+                    if row.opening_points]
+        if credited:
+            _credit_opening_points(session, credited, now=now)
+        return MembersImported(
+            members=len(members), points=sum(row.opening_points for row in rows),
+            imported=[ImportedMember(row.line, row.reference, member.public_id, row.opening_points)
+                      for row, member, _ in members])
+
+    return run_idempotent(db, caller=caller, key=idempotency_key, command="import_members", request=rows,
+                          now=now, work=work, result_type=MembersImported)
+
+
+def _row(line: int, values: dict[str, str], now: datetime) -> tuple[ImportRow | None, list[Problem]]:
+    problems: list[Problem] = []
+
+    def bad(column: str, message: str) -> None:
+        problems.append(Problem(f"line {line}.{column}", message))
+
+    birthday = enrolled_at = None
+    if values.get("birthday"):
+        try:
+            birthday = date.fromisoformat(values["birthday"])
+        except ValueError:
+            bad("birthday", f"{values['birthday']!r} is not a date such as 1985-12-10")
+    if values.get("enrolled_at"):
+        enrolled_at = _instant(values["enrolled_at"])
+        if enrolled_at is None:
+            bad("enrolled_at", f"{values['enrolled_at']!r} is not a date or an instant with a time zone")
+        elif enrolled_at > now:
+            bad("enrolled_at", "cannot be in the future")
+    consents = {}
+    for name in CONSENTS:
+        answer = values.get(name, "").lower()
+        if answer not in _YES + _NO:
+            bad(name, f"{values[name]!r} is neither yes nor no")
+        consents[name] = answer in _YES
+    points_text = values.get("opening_points") or "0"
+    points = int(points_text) if points_text.isdecimal() else -1
+    if not 0 <= points <= MAX_ADJUSTMENT:
+        bad("opening_points", f"{points_text!r} is not a whole number of points from 0 to {MAX_ADJUSTMENT:,}")
+    reference = values.get("reference") or None
+    if reference is not None and len(reference) > MAX_REFERENCE:
+        bad("reference", f"is longer than {MAX_REFERENCE} characters")
+    email = values.get("email", "").lower() or None
+    phone = values.get("phone") or None
+    full_name = values.get("full_name", "")
+    for found in profile_problems(full_name, email, phone, birthday, {}, now):
+        bad(found.field, found.message)
+    if problems:
+        return None, problems
+    return ImportRow(line, full_name, email, phone, birthday, consents, enrolled_at, points, reference), []
+
+
+def _instant(text: str) -> datetime | None:
+    """A date (its start, UTC) or an ISO 8601 instant with a time zone."""
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), time(), UTC)
+        instant = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return instant if instant.tzinfo is not None else None
+
+
+def _refuse_known_emails(session: Session, rows: list[ImportRow]) -> None:
+    line_of = {row.email: row.line for row in rows if row.email is not None}
+    emails = list(line_of)
+    known: list[str] = []
+    for start in range(0, len(emails), 500):  # within every database's limit of parameters
+        known += session.scalars(sa.select(MemberProfileRow.email)
+                                 .where(MemberProfileRow.email.in_(emails[start:start + 500])))
+    refuse_if([Problem(f"line {line_of[email]}.email", f"{email} is a member already")
+               for email in sorted(known, key=line_of.get)][:MAX_PROBLEMS])
+
+
+def _credit_opening_points(session: Session, credited: list[tuple[int, int, int]], *, now: datetime) -> None:
+    """One ``adjust`` posting and lot per member with opening points (new accounts: nobody
+    else can hold their locks)."""
+    bulk.prepare(session)
+    bulk.work_table(session, _WORK, "member_id BIGINT, account_id BIGINT, points BIGINT, transaction_id BIGINT")
+    session.execute(sa.text(f"INSERT INTO {_WORK} (member_id, account_id, points) "
+                            "VALUES (:member_id, :account_id, :points)"),
+                    [{"member_id": m, "account_id": a, "points": p} for m, a, p in credited])
+    bulk.analyze(session, _WORK)
+    bulk.post_member_transactions(session, work=_WORK, kind="adjust", system_account="adjustment",
+                                  occurred_at=now, description="opening balance")
+    bulk.credit_lots(session, work=_WORK, earned_at=now, expires_at=lot_expires_at(now, read_settings(session)))

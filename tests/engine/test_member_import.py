@@ -1,0 +1,127 @@
+"""Importing members from another system: a sound CSV file enrols everyone and credits the
+opening points in one go; a file with any problem is refused, every problem named by line and
+column, and nothing changes; a retry under its key gets the first answer."""
+from datetime import UTC, date, datetime
+
+import pytest
+
+from engine.errors import InvalidInput
+from engine.ledger.balances import get_balance
+from engine.ledger.invariants import check_ledger
+from engine.member_import import MAX_PROBLEMS, import_members, read_members_csv
+from engine.members import get_member
+from engine.rules.segments import create_segment, list_segments, member_attributes
+from tests.conftest import new_key
+from tests.support.assertions import refused_unchanged
+
+SOUND = """full_name,email,birthday,marketing_email,enrolled_at,opening_points,reference
+Ada Lovelace,Ada@Example.org,1985-12-10,yes,2019-04-01,1200,C-1001
+Grace Hopper,grace@example.org,,no,,0,C-1002
+Alan Turing,,1990-06-23,,2021-02-03T10:00:00+01:00,35,
+"""
+
+
+@pytest.fixture
+def load(database, clock):
+    """``load(text)``: read and import a CSV text; the answer."""
+    def run(text: str, *, key: str | None = None):
+        rows = read_members_csv(text, now=clock())
+        return import_members(database, rows, caller="cli:ops", idempotency_key=key or new_key(), now=clock())
+    return run
+
+
+def problems_of(text: str, now: datetime) -> list[str]:
+    with pytest.raises(InvalidInput) as refusal:
+        read_members_csv(text, now=now)
+    return [str(p) for p in refusal.value.problems]
+
+
+def test_a_sound_file_enrols_everyone_with_their_opening_points(database, clock, load):
+    done = load(SOUND)
+    assert (done.members, done.points) == (3, 1235)
+    assert [(m.line, m.reference, m.opening_points) for m in done.imported] == [
+        (2, "C-1001", 1200), (3, "C-1002", 0), (4, None, 35)]
+    ada, grace, alan = (get_member(database, m.member_id) for m in done.imported)
+    assert (ada.full_name, ada.email, ada.birthday, ada.consents["marketing_email"]) == (
+        "Ada Lovelace", "ada@example.org", date(1985, 12, 10), True)
+    assert ada.enrolled_at == datetime(2019, 4, 1, tzinfo=UTC)
+    assert (grace.enrolled_at, grace.consents["marketing_email"]) == (clock(), False)
+    assert alan.enrolled_at == datetime(2021, 2, 3, 9, 0, tzinfo=UTC) and alan.email is None
+    balances = [get_balance(database, m.member_id, as_of=clock()) for m in done.imported]
+    assert [(b.balance, b.available) for b in balances] == [(1200, 1200), (0, 0), (35, 35)]
+    assert member_attributes(database, grace.public_id) == {"origin": "import"}
+    assert check_ledger(database) == []
+
+
+def test_the_opening_points_expire_under_the_programme_policy_counted_from_the_import(database, clock, load):
+    member_id = load(SOUND).imported[0].member_id  # imported 2026-03-02; enrolled in 2019
+    # the default policy: 24 months after earning, at the end of that month (2028-03-31)
+    assert get_balance(database, member_id, as_of=datetime(2028, 3, 30, tzinfo=UTC)).available == 1200
+    assert get_balance(database, member_id, as_of=datetime(2028, 4, 2, tzinfo=UTC)).available == 0
+
+
+def test_a_retry_under_its_key_gets_the_first_answer_and_a_new_key_finds_the_members_there(database, clock, load):
+    first = load(SOUND, key="import-1")
+    clock.advance(hours=1)
+    assert load(SOUND, key="import-1") == first
+    with refused_unchanged(database, InvalidInput) as refusal:
+        load(SOUND)
+    assert [str(p) for p in refusal.value.problems] == [
+        "line 2.email: ada@example.org is a member already", "line 3.email: grace@example.org is a member already"]
+
+
+def test_imported_members_can_be_left_out_of_a_first_purchase_bonus_by_their_origin(database, clock, load,
+                                                                                   make_member):
+    load(SOUND)
+    make_member()
+    create_segment(database, code="imported", predicate={"attributes": {"origin": ["import"]}}, now=clock())
+    assert [(s.code, s.members) for s in list_segments(database)] == [("imported", 3)]
+
+
+def test_every_problem_is_named_by_line_and_column_and_nothing_changes(database, clock, load):
+    text = """full_name;email;phone;birthday;marketing_sms;enrolled_at;opening_points;reference
+;a@example.org;;;;;;
+Bo;not-an-address;12;1985-13-01;maybe;2999-01-01;-5;
+Cy;c@example.org;;;;yesterday;1.5;""" + "x" * 101 + """
+Di;C@example.org;;;;;;
+Ed;e@example.org;;;
+"""
+    with refused_unchanged(database, InvalidInput) as refusal:
+        load(text)
+    assert [str(p) for p in refusal.value.problems] == [
+        "line 2.full_name: must be a non-empty text of at most 200 characters",
+        "line 3.birthday: '1985-13-01' is not a date such as 1985-12-10",
+        "line 3.enrolled_at: cannot be in the future",
+        "line 3.marketing_sms: 'maybe' is neither yes nor no",
+        "line 3.opening_points: '-5' is not a whole number of points from 0 to 1,000,000,000",
+        "line 3.email: 'not-an-address' is not an e-mail address",
+        "line 3.phone: '12' is not a phone number",
+        "line 4.enrolled_at: 'yesterday' is not a date or an instant with a time zone",
+        "line 4.opening_points: '1.5' is not a whole number of points from 0 to 1,000,000,000",
+        "line 4.reference: is longer than 100 characters",
+        "line 5.email: c@example.org is also on line 4",
+        "line 6: has 5 values for 8 columns",
+    ]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("", ["header: must name the column full_name"]),
+    ("name,email\nAda,a@example.org\n", ["header: unknown column 'name'; known: full_name, email, phone, birthday, "
+                                         "marketing_email, marketing_sms, profiling, enrolled_at, opening_points, "
+                                         "reference", "header: must name the column full_name"]),
+    ("full_name,email,email\nAda,a,b\n", ["header: names 'email' twice"]),
+    ("full_name\n\n", ["file: holds no members"]),
+])
+def test_a_file_of_the_wrong_shape_is_refused_before_any_row(clock, text, expected):
+    assert problems_of(text, clock()) == expected
+
+
+def test_a_spreadsheets_byte_order_mark_and_blank_lines_are_no_problem(clock):
+    rows = read_members_csv("\ufefffull_name\tphone\r\nAda\t+49 30 1234567\r\n\r\n", now=clock())
+    assert [(r.line, r.full_name, r.phone) for r in rows] == [(2, "Ada", "+49 30 1234567")]
+
+
+def test_a_file_full_of_problems_stops_at_a_hundred(clock):
+    text = "full_name,email\n" + "".join(f"M{n},bad{n}\n" for n in range(500))
+    found = problems_of(text, clock())
+    assert len(found) == MAX_PROBLEMS + 1 and found[-1] == f"file: stopped reading after {MAX_PROBLEMS} problems"
