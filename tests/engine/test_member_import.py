@@ -1,7 +1,7 @@
 """Importing members from another system: a sound CSV file enrols everyone and credits the
 opening points in one go; a file with any problem is refused, every problem named by line and
 column, and nothing changes; a retry under its key gets the first answer."""
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -11,6 +11,7 @@ from engine.ledger.invariants import check_ledger
 from engine.member_import import MAX_PROBLEMS, import_members, read_members_csv
 from engine.members import get_member
 from engine.rules.segments import create_segment, list_segments, member_attributes
+from engine.rules.versions import create_draft, publish_rules
 from tests.conftest import new_key
 from tests.support.assertions import refused_unchanged
 
@@ -125,3 +126,17 @@ def test_a_file_full_of_problems_stops_at_a_hundred(clock):
     text = "full_name,email\n" + "".join(f"M{n},bad{n}\n" for n in range(500))
     found = problems_of(text, clock())
     assert len(found) == MAX_PROBLEMS + 1 and found[-1] == f"file: stopped reading after {MAX_PROBLEMS} problems"
+
+
+def test_a_first_purchase_bonus_leaves_out_the_imported_members_by_their_origin(database, clock, load, make_member,
+                                                                                earn, till):
+    imported = get_member(database, load(SOUND).imported[1].member_id)
+    newcomer = make_member()
+    create_segment(database, code="imported", predicate={"attributes": {"origin": ["import"]}}, now=clock())
+    create_draft(database, {"key": "welcome", "name": "Welcome", "effect": {"kind": "fixed_per_transaction",
+                                                                            "points": 500},
+                            "conditions": [{"kind": "first_purchase"},
+                                           {"kind": "segment", "values": ["imported"], "exclude": True}]},
+                 now=clock())
+    publish_rules(database, ["welcome"], now=clock() - timedelta(hours=1))
+    assert [earn(m, 1000).points for m in (imported, newcomer)] == [10, 510]
