@@ -221,7 +221,8 @@ def _refuse_known_emails(session: Session, rows: list[ImportRow]) -> None:
     for start in range(0, len(emails), 500):  # within every database's limit of parameters
         known += session.scalars(sa.select(MemberProfileRow.email)
                                  .where(MemberProfileRow.email.in_(emails[start:start + 500])))
-    refuse_if([Problem(f"line {line_of[email]}.email", f"{email} is a member already")
+    # (the refusal is kept as the request's answer: it names lines, not addresses)
+    refuse_if([Problem(f"line {line_of[email]}.email", "is the address of a member already")
                for email in sorted(known, key=line_of.get)][:MAX_PROBLEMS])
 
 
