@@ -35,10 +35,11 @@ from sqlalchemy.orm import Session
 from engine.database import Database
 from engine.errors import Problem, refuse_if
 from engine.ledger import bulk
-from engine.ledger.accounts import open_member_account
+from engine.ledger.accounts import member_account_code
 from engine.ledger.adjustments import MAX_ADJUSTMENT
 from engine.ledger.idempotency import run_idempotent
 from engine.members import CONSENTS, profile_problems, new_public_id
+from engine.orm.ledger import AccountRow
 from engine.orm.members import MemberProfileRow, MemberRow
 from engine.orm.rules import MemberAttributeRow
 from engine.programme import lot_expires_at
@@ -135,28 +136,32 @@ def import_members(db: Database, rows: list[ImportRow], *, caller: str, idempote
     any e-mail address belongs to a member already."""
     def work(session: Session) -> MembersImported:
         _refuse_known_emails(session, rows)
-        members = []
-        for row in rows:
-            member = MemberRow(public_id=new_public_id(), status="active", enrolled_at=row.enrolled_at or now,
-                               created_at=now)
-            member.profile = MemberProfileRow(
-                full_name=row.full_name, email=row.email, phone=row.phone, birthday=row.birthday,
-                consents_updated_at=now, **{f"consent_{name}": row.consents[name] for name in CONSENTS})
-            session.add(member)
-            members.append((row, member))
-        session.flush()  # the members' ids, for their accounts
-        members = [(row, member, open_member_account(session, member)) for row, member in members]
-        session.flush()
+        # Core inserts, not ORM objects: a file may hold 100,000 members
+        public_ids = [new_public_id() for _ in rows]
+        member_pks = session.scalars(
+            sa.insert(MemberRow).returning(MemberRow.id, sort_by_parameter_order=True),
+            [{"public_id": public_id, "status": "active", "enrolled_at": row.enrolled_at or now, "created_at": now}
+             for row, public_id in zip(rows, public_ids)]).all()
+        session.execute(sa.insert(MemberProfileRow), [
+            {"member_id": pk, "full_name": row.full_name, "email": row.email, "phone": row.phone,
+             "birthday": row.birthday, "consents_updated_at": now,
+             **{f"consent_{name}": row.consents[name] for name in CONSENTS}}
+            for row, pk in zip(rows, member_pks)])
+        account_ids = session.scalars(
+            sa.insert(AccountRow).returning(AccountRow.id, sort_by_parameter_order=True),
+            [{"code": member_account_code(public_id), "kind": "member", "member_id": pk, "balance": 0, "debt": 0}
+             for public_id, pk in zip(public_ids, member_pks)]).all()
         session.execute(sa.insert(MemberAttributeRow), [
-            {"member_id": member.id, "name": ORIGIN[0], "value": ORIGIN[1]} for _, member, _ in members])
-        credited = [(member.id, account.id, row.opening_points) for row, member, account in members
+            {"member_id": pk, "name": ORIGIN[0], "value": ORIGIN[1]} for pk in member_pks])
+        members = list(zip(rows, member_pks, account_ids, public_ids))
+        credited = [(pk, account_id, row.opening_points) for row, pk, account_id, _ in members
                     if row.opening_points]
         if credited:
             _credit_opening_points(session, credited, now=now)
         return MembersImported(
             members=len(members), points=sum(row.opening_points for row in rows),
-            imported=[ImportedMember(row.line, row.reference, member.public_id, row.opening_points)
-                      for row, member, _ in members])
+            imported=[ImportedMember(row.line, row.reference, public_id, row.opening_points)
+                      for row, _, _, public_id in members])
 
     return run_idempotent(db, caller=caller, key=idempotency_key, command="import_members", request=rows,
                           now=now, work=work, result_type=MembersImported)

@@ -40,7 +40,8 @@ class Member:
 
 def new_public_id() -> str:
     """A fresh random member id; 60 random bits make a clash practically impossible."""
-    return "M" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(12))
+    bits = secrets.randbits(60)
+    return "M" + "".join(_ID_ALPHABET[(bits >> shift) & 31] for shift in range(0, 60, 5))
 
 
 def enrol_member(db: Database, *, full_name: str, email: str | None = None,
