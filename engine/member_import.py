@@ -240,6 +240,5 @@ def _credit_opening_points(session: Session, credited: list[tuple[int, int, int]
                             "VALUES (:member_id, :account_id, :points)"),
                     [{"member_id": m, "account_id": a, "points": p} for m, a, p in credited])
     bulk.analyze(session, _WORK)
-    bulk.post_member_transactions(session, work=_WORK, kind="adjust", system_account="adjustment",
-                                  occurred_at=now, description="opening balance")
-    bulk.credit_lots(session, work=_WORK, earned_at=now, expires_at=lot_expires_at(now, read_settings(session)))
+    bulk.credit_members(session, work=_WORK, at=now, expires_at=lot_expires_at(now, read_settings(session)),
+                        description="opening balance")

@@ -154,9 +154,8 @@ def _credit(session: Session, grant: PointsGrantRow, segment: SegmentRow, *, now
     bulk.analyze(session, _WORK)
     count = session.scalar(sa.select(sa.func.count()).select_from(_WORK_TABLE))
     if count:
-        bulk.post_member_transactions(session, work=_WORK, kind="adjust", system_account="adjustment",
-                                      occurred_at=now, description=grant.reason, actor=grant.requested_by)
-        bulk.credit_lots(session, work=_WORK, earned_at=now, expires_at=lot_expires_at(now, settings))
+        bulk.credit_members(session, work=_WORK, at=now, expires_at=lot_expires_at(now, settings),
+                            description=grant.reason, actor=grant.requested_by)
         session.execute(sa.insert(PointsGrantMemberRow).from_select(
             ["grant_id", "member_id", "transaction_id"],
             sa.select(sa.literal(grant.id, sa.Integer), _WORK_TABLE.c.member_id, _WORK_TABLE.c.transaction_id)))

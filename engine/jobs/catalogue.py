@@ -126,9 +126,8 @@ def _birthday_bonus(db: Database, as_of: datetime, progress: Progress) -> dict:
         count = session.scalar(sa.text("SELECT COUNT(*) FROM bonus_members"))
         if not count:
             return {"members": 0, "points": 0}
-        bulk.post_member_transactions(session, work="bonus_members", kind="adjust", system_account="adjustment",
-                                      occurred_at=as_of, description="birthday bonus")
-        bulk.credit_lots(session, work="bonus_members", earned_at=as_of, expires_at=lot_expires_at(as_of, settings))
+        bulk.credit_members(session, work="bonus_members", at=as_of, expires_at=lot_expires_at(as_of, settings),
+                            description="birthday bonus")
         session.execute(sa.text(
             "INSERT INTO birthday_bonuses (member_id, year, transaction_id, points) "
             "SELECT member_id, :year, transaction_id, points FROM bonus_members"), {"year": today.year})

@@ -6,7 +6,8 @@ after any single-member command, which locks one account only); ``checksum_sql``
 in SQL exactly what ``accounts.transaction_checksum`` computes in Python for a
 transaction of two entries (member account and one system account), so the invariant
 check recomputes the same fingerprint; ``post_member_transactions`` posts one balanced
-transaction per row of a work table, with the same content ``post_transaction`` writes.
+transaction per row of a work table, with the same content ``post_transaction`` writes;
+``credit_members`` adds the lots of a credit, as a single adjustment's would be.
 """
 from __future__ import annotations
 
@@ -115,16 +116,20 @@ def post_member_transactions(session: Session, *, work: str, kind: str, system_a
         f"UPDATE accounts SET balance = accounts.balance + w.points FROM {work} w WHERE accounts.id = w.account_id"))
 
 
-def credit_lots(session: Session, *, work: str, earned_at: datetime, expires_at: datetime | None) -> None:
-    """After ``post_member_transactions`` credited every row of ``work`` (positive points):
-    a lot per row, available at once, that first pays the member's debt (what pays debt is
-    not spendable), and the debt it paid taken off the account."""
+def credit_members(session: Session, *, work: str, at: datetime, expires_at: datetime | None, description: str,
+                   actor: str | None = None) -> None:
+    """Credit every row of the work table ``work`` (positive ``points``) from the adjustment
+    account, as ``post_member_transactions`` posts, each with a lot available at once that
+    first pays the member's debt (what pays debt is not spendable), the debt it paid taken
+    off the account: bonuses, grants and opening balances alike."""
+    post_member_transactions(session, work=work, kind="adjust", system_account="adjustment", occurred_at=at,
+                             description=description, actor=actor)
     session.execute(sa.text(
         "INSERT INTO lots (member_id, transaction_id, amount, remaining, reserved, earned_at, available_at, "
         "expires_at) SELECT w.member_id, w.transaction_id, w.points, "
-        "w.points - CASE WHEN a.debt < w.points THEN a.debt ELSE w.points END, 0, :earned_at, :earned_at, :expires "
+        "w.points - CASE WHEN a.debt < w.points THEN a.debt ELSE w.points END, 0, :at, :at, :expires "
         f"FROM {work} w JOIN accounts a ON a.id = w.account_id")
-        .bindparams(sa.bindparam("earned_at", earned_at, type_=UTCDateTime()),
+        .bindparams(sa.bindparam("at", at, type_=UTCDateTime()),
                     sa.bindparam("expires", expires_at, type_=UTCDateTime())))
     session.execute(sa.text(
         "UPDATE accounts SET debt = accounts.debt - CASE WHEN accounts.debt < w.points THEN accounts.debt "
