@@ -12,10 +12,13 @@ from api.idempotency import PARAMETER, caller, idempotency_key
 from api.rate_limits import limit_sign_in
 from api.schemas.people import (BalanceSchema, BlockCardSchema, CardSchema, CloseOwnAccountSchema, ExportSchema,
                                 HistoryItemSchema, MemberClosedSchema, MemberSchema, MemberSessionSchema,
-                                MemberSignInSchema, PageSchema, PasswordChangeSchema, PinSchema, ProfileUpdateSchema)
+                                MemberSignInSchema, PageSchema, PasswordChangeSchema, PasswordLinkRequestSchema,
+                                PasswordLinkSentSchema, PasswordLinkSetSchema, PasswordLinkUseSchema, PinSchema,
+                                ProfileUpdateSchema)
 from api.schemas.programme import MemberRewardSchema, TierProgressSchema, VoucherIssuedSchema, VoucherSchema
 from api.schemas.terminal import EmptySchema
-from engine.access.member_logins import set_member_password, set_member_pin, sign_in_member
+from engine.access.member_logins import (send_password_link, set_member_password, set_member_pin,
+                                         set_password_with_link, sign_in_member)
 from engine.access.tokens import revoke_token
 from engine.cards import block_card, list_cards
 from engine.ledger.balances import get_balance, get_history
@@ -40,6 +43,30 @@ def sign_in(body):
     limit_sign_in()
     return sign_in_member(database(), email=body["email"], password=body["password"], passwords=passwords(),
                           now=now())
+
+
+@blp.route("/password-links", methods=["POST"])
+@blp.arguments(PasswordLinkRequestSchema())
+@blp.response(202, PasswordLinkSentSchema)
+def ask_for_password_link(body):
+    """Send a link to set the password (first sign-in, forgotten password) to this address,
+    if it is an active member's; the answer is the same either way. Counts as a sign-in
+    attempt of the source address."""
+    limit_sign_in()
+    send_password_link(database(), body["email"], now=now())
+    return {"message": "If this address is a member's, a link to set the password is on its way."}
+
+
+@blp.route("/password-links/use", methods=["POST"])
+@blp.arguments(PasswordLinkUseSchema())
+@blp.response(200, PasswordLinkSetSchema)
+def use_password_link(body):
+    """Set the password with the link's secret (once, before it expires); ends every other
+    session of the member. Then sign in as usual."""
+    limit_sign_in()
+    member_id = set_password_with_link(database(), body["link"], body["password"], passwords=passwords(),
+                                       now=now())
+    return {"member_id": member_id}
 
 
 @blp.route("/sessions/current", methods=["DELETE"])

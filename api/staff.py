@@ -14,10 +14,10 @@ from api.schemas.people import (AdjustmentFilterSchema, AdjustmentRequestInSchem
                                 AttributeValueSchema, AuditEntrySchema, AuditFilterSchema, BalanceSchema,
                                 BlockCardSchema, CardIssueSchema, CardSchema, CloseMemberSchema, DeliveredCountSchema,
                                 DeliveredSchema, EnrolSchema, GrantFilterSchema, GrantInSchema, GrantSchema,
-                                HistoryItemSchema, MemberAttributeSchema,
-                                MemberClosedSchema, MemberMessageSchema, MemberSchema, MessageQuerySchema, PageSchema,
+                                HistoryItemSchema, InvitationSchema, MemberAttributeSchema, MemberClosedSchema, MemberMessageSchema, MemberSchema, MessageQuerySchema, PageSchema,
                                 PersonalisedCardSchema, StaffSessionSchema, StaffSignInSchema, TerminalKeySchema)
 from api.schemas.terminal import EmptySchema
+from engine.access.member_logins import invite_member
 from engine.access.staff import sign_in_staff
 from engine.access.tokens import revoke_token
 from engine.access.terminal_keys import issue_terminal_key, list_terminal_keys, revoke_terminal_key
@@ -99,6 +99,17 @@ def close(body, member_id):
     retired, sign-ins ended, the profile emptied (refused while points are held at a till)."""
     command = CloseMember(member_id=member_id, reason=body["reason"], actor=g.principal.actor)
     return close_member(database(), command, caller=caller(), idempotency_key=idempotency_key(), now=now())
+
+
+@blp.route("/members/<member_id>/invitation", methods=["POST"])
+@staff_only("members.write")
+@blp.doc(**AUTH)
+@blp.arguments(EmptySchema())
+@blp.response(202, InvitationSchema)
+def invite(_body, member_id):
+    """Send the member a link to set their password (a week to use it; it replaces any
+    earlier link): their first sign-in after enrolment or import."""
+    return {"expires_at": invite_member(database(), member_id, now=now())}
 
 
 @blp.route("/messages", methods=["GET"])

@@ -136,6 +136,29 @@ class PasswordChangeSchema(InputSchema):
     new_password = fields.String(required=True, validate=ma.validate.Length(1, MAX_PASSWORD_LENGTH))
 
 
+class PasswordLinkRequestSchema(InputSchema):
+    email = fields.String(required=True, validate=ma.validate.Length(1, 254))
+
+
+class PasswordLinkUseSchema(InputSchema):
+    link = fields.String(required=True, validate=ma.validate.Length(1, 100), load_only=True,
+                         metadata={"description": "the secret after ?link= in the address the member was sent"})
+    password = fields.String(required=True, validate=ma.validate.Length(1, MAX_PASSWORD_LENGTH), load_only=True,
+                             metadata={"description": "the new password"})
+
+
+class PasswordLinkSentSchema(ma.Schema):
+    message = fields.String(required=True)
+
+
+class PasswordLinkSetSchema(ma.Schema):
+    member_id = fields.String(required=True)
+
+
+class InvitationSchema(ma.Schema):
+    expires_at = fields.AwareDateTime(required=True)
+
+
 class PinSchema(InputSchema):
     pin = fields.String(required=True, validate=ma.validate.Length(1, 12))
 

@@ -4,9 +4,20 @@ Guarantees: passwords and PINs are stored only as argon2 hashes; five wrong gues
 either lock it for fifteen minutes (separately); unknown e-mail and wrong password get
 the same refusal; only active members sign in; setting a new password ends every other
 session of the member at once (a thief signed in elsewhere is signed out).
+
+Password links (a first sign-in after enrolment or import, a forgotten password): asking
+for one by e-mail answers the same whether or not the address is a member's, so nobody
+learns who is one; for an active member a new single-use link replaces any earlier one and
+waits in the outbox (kind ``password_link``) for the mailer, which sends the portal address
+``/portal/set-password?link=<secret>``. The member's row keeps only the secret's SHA-256.
+The link sets a password once, before it expires (an hour; an invitation from support, a
+week), and ends the member's other sessions like any new password.
 """
 from __future__ import annotations
 
+import hashlib
+import json
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,12 +29,16 @@ from engine.access.passwords import Passwords, password_problems, pin_problems
 from engine.access.principals import Principal
 from engine.access.tokens import issue_token, live_token, revoke_member_tokens
 from engine.database import Database
-from engine.errors import InvalidInput, NotAuthenticated, Problem, refuse_if
+from engine.errors import InvalidInput, InvalidState, NotAuthenticated, Problem, refuse_if
 from engine.members import member_row
 from engine.orm.access import MemberLoginRow
+from engine.orm.jobs import OutboxMessageRow
 from engine.orm.members import MemberProfileRow, MemberRow
 
 MEMBER_SESSION = timedelta(hours=12)
+RESET_LINK = timedelta(hours=1)
+INVITATION_LINK = timedelta(days=7)
+LINK_PATH = "/portal/set-password?link="
 
 
 @dataclass(frozen=True)
@@ -46,11 +61,78 @@ def set_member_password(db: Database, member_id: str, password: str, *, password
         if require_current and not passwords.verify(login.password_hash, current_password or ""):
             refusal = NotAuthenticated("the current password is wrong", code="wrong_credentials")
         else:
-            login.password_hash = passwords.hash(password)
-            login.failed_logins, login.locked_until = 0, None
-            revoke_member_tokens(session, member_pk, now=now, keep=keep_token)
+            _new_password(session, login, password, passwords=passwords, now=now, keep_token=keep_token)
     if refusal:
         raise refusal
+
+
+def send_password_link(db: Database, email: str, *, now: datetime) -> None:
+    """A password link for the active member with ``email``, if there is one; the same
+    silence either way."""
+    email = email.strip().lower() if isinstance(email, str) else ""
+    with db.transaction() as session:
+        member = session.scalar(sa.select(MemberRow).join(MemberProfileRow).where(MemberProfileRow.email == email))
+        if member is not None and member.status == "active":
+            _link(session, member, purpose="reset", lifetime=RESET_LINK, now=now)
+
+
+def invite_member(db: Database, member_id: str, *, now: datetime) -> datetime:
+    """Support sends the member a link to set their password (a week to use it); refuses a
+    member who is not active or has no e-mail address. When the link expires."""
+    with db.transaction() as session:
+        member = member_row(session, member_id, to_change=True)
+        if member.status != "active":
+            raise InvalidState(f"member {member_id} is {member.status}", code="member_not_active")
+        if member.profile.email is None:
+            raise InvalidState(f"member {member_id} has no e-mail address to send a link to", code="no_email")
+        return _link(session, member, purpose="invitation", lifetime=INVITATION_LINK, now=now)
+
+
+def set_password_with_link(db: Database, link: str, password: str, *, passwords: Passwords,
+                           now: datetime) -> str:
+    """Set the password of the member the link was sent to, and spend the link; refuses an
+    unknown, spent, replaced or expired link (one refusal for all) and a member no longer
+    active. The member's id."""
+    refuse_if(password_problems(password))
+    unusable = NotAuthenticated("this link is not valid (any more): ask for a new one", code="invalid_link")
+    if not (isinstance(link, str) and 20 <= len(link) <= 100):
+        raise unusable
+    with db.transaction() as session:
+        login = session.scalar(sa.select(MemberLoginRow).where(MemberLoginRow.link_hash == _digest(link))
+                               .with_for_update())
+        if login is None or login.link_expires_at <= now:
+            raise unusable
+        member = session.get(MemberRow, login.member_id)
+        if member.status != "active":
+            raise NotAuthenticated(f"membership is {member.status}", code="member_not_active")
+        _new_password(session, login, password, passwords=passwords, now=now)
+        return member.public_id
+
+
+def _new_password(session: Session, login: MemberLoginRow, password: str, *, passwords: Passwords,
+                  now: datetime, keep_token: str | None = None) -> None:
+    login.password_hash = passwords.hash(password)
+    login.failed_logins, login.locked_until = 0, None
+    login.link_hash = login.link_expires_at = None  # a new password spends any link
+    revoke_member_tokens(session, login.member_id, now=now, keep=keep_token)
+
+
+def _link(session: Session, member: MemberRow, *, purpose: str, lifetime: timedelta, now: datetime) -> datetime:
+    secret = secrets.token_urlsafe(32)
+    session.execute(sa.delete(OutboxMessageRow).where(  # the earlier link's message, if not sent yet, is void
+        OutboxMessageRow.member_id == member.id, OutboxMessageRow.kind == "password_link",
+        OutboxMessageRow.delivered_at.is_(None)))
+    login = _login(session, member.id)
+    login.link_hash, login.link_expires_at = _digest(secret), now + lifetime
+    session.add(OutboxMessageRow(
+        kind="password_link", member_id=member.id, dedupe_key=f"password_link:{login.link_hash}", created_at=now,
+        payload=json.dumps({"purpose": purpose, "path": LINK_PATH + secret,
+                            "expires_at": login.link_expires_at.isoformat()})))
+    return login.link_expires_at
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def sign_in_member(db: Database, *, email: str, password: str, passwords: Passwords,

@@ -36,6 +36,7 @@ class StaffAccountRow(Base):
 class MemberLoginRow(Base):
     """A member's password and PIN (both optional), with their throttling counters."""
     __tablename__ = "member_logins"
+    __table_args__ = (sa.Index("uq_member_logins_link_hash", "link_hash", unique=True),)
 
     member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), primary_key=True)
     password_hash: Mapped[str | None] = mapped_column(sa.String(200))
@@ -44,6 +45,10 @@ class MemberLoginRow(Base):
     pin_hash: Mapped[str | None] = mapped_column(sa.String(200))
     failed_pins: Mapped[int] = mapped_column(default=0)
     pin_locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The one live link that sets the password (first sign-in or forgotten password): the
+    # SHA-256 of its secret, never the secret itself.
+    link_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    link_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class TerminalCredentialRow(Base):
