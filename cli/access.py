@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from cli.runtime import Runtime, emit, emit_one, json_option, pass_runtime
-from engine.access.member_logins import set_member_password, set_member_pin
+from engine.access.member_logins import invite_member, set_member_password, set_member_pin
 from engine.access.passwords import Passwords
 from engine.access.staff import create_staff_account, list_staff_accounts, set_staff_active, set_staff_roles
 from engine.access.terminal_keys import issue_terminal_key, list_terminal_keys, revoke_terminal_key
@@ -110,6 +110,15 @@ def member_password(runtime: Runtime, member_id: str, password: str) -> None:
     """Set a member's password."""
     set_member_password(runtime.db, member_id, password, passwords=Passwords(), now=runtime.now())
     click.echo(f"password of member {member_id} set")
+
+
+@member_login_group.command("invite")
+@click.argument("member_id")
+@pass_runtime
+def member_invite(runtime: Runtime, member_id: str) -> None:
+    """Send the member a link to set their password themselves (a week to use it)."""
+    expires = invite_member(runtime.db, member_id, now=runtime.now())
+    click.echo(f"a password link for member {member_id} waits for the mailer; it works until {expires.isoformat()}")
 
 
 @member_login_group.command("set-pin")

@@ -29,6 +29,7 @@ from api.web.rule_form import (DAYS, EFFECT_LABELS, LIMITS, LIST_FIELDS, definit
                                empty_form, form_from_definition, place_problems, read_only_reason,
                                unsupported_conditions)
 from engine import reports
+from engine.access.member_logins import invite_member
 from engine.access.principals import require_permission
 from engine.access.staff import sign_in_staff, staff_principal
 from engine.audit import list_audit
@@ -743,6 +744,19 @@ def member_attribute_set(member_id: str):
         return _member_page(member_id, values=values,
                             errors=field_errors(refusal, rename={"name": "attribute_name", "value": "attribute_value"}))
     flash(f"{values['attribute_name']} is now {values['attribute_value']!r}; rules see it from the next sale.")
+    return redirect(url_for("console.member", member_id=member_id))
+
+
+@bp.route("/members/<member_id>/invitation", methods=["POST"])
+@staff_page("members.write")
+def member_invite(member_id: str):
+    """Send the member a link to set their password (their first sign-in)."""
+    try:
+        expires = invite_member(database(), member_id, now=now())
+    except InvalidState as refusal:
+        flash(sentence(refusal.message))
+    else:
+        flash(f"A link to set the password waits for the mailer; it works until {expires:%Y-%m-%d %H:%M} UTC.")
     return redirect(url_for("console.member", member_id=member_id))
 
 

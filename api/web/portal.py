@@ -22,7 +22,8 @@ from api.schemas.people import ExportSchema
 from api.web.pages import (error_page, field_errors, history_words, http_error_page, money, points, refusal_page,
                            sentence)
 from api.web.sessions import end_session, guard_pages, safe_next, start_session
-from engine.access.member_logins import member_principal, set_member_password, set_member_pin, sign_in_member
+from engine.access.member_logins import (member_principal, send_password_link, set_member_password, set_member_pin,
+                                         set_password_with_link, sign_in_member)
 from engine.access.passwords import MIN_PASSWORD_LENGTH
 from engine.cards import block_card, list_cards
 from engine.errors import InvalidInput, InvalidState, LoyaltyError, NotAllowed, NotAuthenticated, NotFound
@@ -90,6 +91,50 @@ def sign_in():
             return redirect(safe_next(request.args.get("next"), bp.url_prefix, url_for("portal.home")))
     status = 401 if error else 200
     return render_template("portal/sign_in.html", email=email, error=error), status
+
+
+@bp.route("/password-link", methods=["GET", "POST"])
+def password_link():
+    """A link to set the password, for a first sign-in or a forgotten password."""
+    email = request.form.get("email", "").strip()
+    if request.method == "POST":
+        try:
+            limit_sign_in()
+        except RateLimited as refusal:
+            page = render_template("portal/password_link.html", email=email, error=sentence(refusal.description))
+            return page, 429, refusal.data["headers"]
+        if email:
+            send_password_link(database(), email, now=now())
+            return render_template("portal/password_link.html", email=email, sent=True)
+        return render_template("portal/password_link.html", email=email, error="Give your e-mail address."), 422
+    return render_template("portal/password_link.html", email=email)
+
+
+@bp.route("/set-password", methods=["GET", "POST"])
+def set_password():
+    """The page a password link opens: the link's secret rides in the query (request logs
+    record the path only) and in the form."""
+    link = request.values.get("link", "")
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        new, again = request.form.get("new_password", ""), request.form.get("new_password_again", "")
+        if new != again:
+            errors["new_password_again"] = ["The two passwords are not the same."]
+        else:
+            try:
+                limit_sign_in()
+                set_password_with_link(database(), link, new, passwords=passwords(), now=now())
+            except InvalidInput as refusal:
+                errors = field_errors(refusal, rename={"password": "new_password"})
+            except NotAuthenticated as refusal:
+                errors["link"] = [sentence(refusal.message)]
+            except RateLimited as refusal:
+                errors["link"] = [sentence(refusal.description)]
+            else:
+                flash("Your password is set: sign in with it.")
+                return redirect(url_for("portal.sign_in"))
+    return render_template("portal/set_password.html", link=link, errors=errors, min_length=MIN_PASSWORD_LENGTH), \
+        422 if errors else 200
 
 
 @bp.route("/sign-out", methods=["POST"])

@@ -3,6 +3,7 @@ import stat
 
 from api import create_app
 from engine.card_keys import MasterKeys
+from engine.messages import pending_messages
 
 
 def test_staff_accounts_are_created_and_listed_with_their_roles(run_cli, run_json):
@@ -52,3 +53,13 @@ def test_the_demo_writes_working_sign_ins_and_a_card_key_outside_the_repository(
     assert signed_in.status_code == 201
     email, login = next(iter(credentials["members"].items()))
     assert client.post("/v1/member/sessions", json={"email": email, "password": login["password"]}).status_code == 201
+
+
+def test_an_operator_sends_a_member_a_password_link_and_one_without_an_address_is_refused(run_cli, database,
+                                                                                         make_member):
+    ada, nameless = make_member(email="ada@example.org"), make_member(email=None)
+    sent = run_cli("member-login", "invite", ada.public_id)
+    assert sent.exit_code == 0 and "waits for the mailer" in sent.output
+    assert [m.payload["purpose"] for m in pending_messages(database)] == ["invitation"]
+    refused = run_cli("member-login", "invite", nameless.public_id)
+    assert refused.exit_code == 1 and "no_email" in refused.output

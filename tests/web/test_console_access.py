@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from engine.audit import list_audit
 from engine.ledger.approvals import list_adjustment_requests
+from engine.messages import pending_messages
 from engine.ledger.balances import get_balance
 from engine.rewards import get_reward
 from engine.rules.campaigns import get_campaign, held_out
@@ -187,3 +188,17 @@ def test_only_roles_that_approve_see_or_decide_adjustments(console_as, make_memb
     refused = marketer.submit("/console/members", {}, to=f"/console/adjustments/{pending.request_id}/approve")
     assert refused.status_code == 403
     assert list_adjustment_requests(database)[0].status == "pending"
+
+
+def test_support_sends_a_member_a_link_to_set_their_password_and_a_marketer_cannot(console_as, make_member, database):
+    ada = make_member(email="ada@example.org")
+    sam = console_as("support")
+    page = f"/console/members/{ada.public_id}"
+    assert "Send a link to set the password" in text_of(sam.get(page))
+    sent = sam.submit(page, {}, to=f"{page}/invitation")
+    assert sent.status_code == 302
+    assert "A link to set the password waits for the mailer" in text_of(sam.get(page))
+    assert [m.payload["purpose"] for m in pending_messages(database)] == ["invitation"]
+    marketer = console_as("marketer")
+    assert "Send a link to set the password" not in text_of(marketer.get(page))
+    assert marketer.submit(page, {}, to=f"{page}/invitation").status_code == 403

@@ -1,0 +1,47 @@
+"""The portal's way in for a member without a password: from the sign-in page to a link by
+e-mail, from the link to a password, then signed in; a spent or mistyped link says so and
+offers a new one."""
+from engine.messages import pending_messages
+from tests.web.conftest import text_of
+
+NEW = "a brand new passphrase"
+
+
+def sent_path(database) -> str:
+    [*_, message] = [m for m in pending_messages(database) if m.kind == "password_link"]
+    return message.payload["path"]
+
+
+def test_a_member_without_a_password_gets_a_link_sets_one_and_signs_in(browser, make_browser, database, make_member):
+    make_member(email="ada@example.org")
+    assert "First time here, or forgot your password?" in text_of(browser.get("/portal/sign-in"))
+    asked = browser.submit("/portal/password-link", {"email": "ada@example.org"})
+    assert asked.status_code == 200 and "we have sent a link to it" in text_of(asked)
+    path = sent_path(database)
+    assert browser.get(path).status_code == 200
+    done = browser.submit(path, {"link": path.split("?link=")[1], "new_password": NEW, "new_password_again": NEW},
+                          to="/portal/set-password")
+    assert done.status_code == 302 and done.headers["Location"] == "/portal/sign-in"
+    assert "Your password is set" in text_of(browser.get("/portal/sign-in"))
+    assert make_browser().sign_in("ada@example.org", NEW).status_code == 302
+
+
+def test_an_unknown_address_gets_the_same_page_and_no_message(browser, database):
+    asked = browser.submit("/portal/password-link", {"email": "nobody@example.org"})
+    assert asked.status_code == 200 and "we have sent a link to it" in text_of(asked)
+    assert [m for m in pending_messages(database) if m.kind == "password_link"] == []
+
+
+def test_a_spent_link_or_two_different_passwords_are_said_on_the_page(browser, database, make_member):
+    make_member(email="ada@example.org")
+    browser.submit("/portal/password-link", {"email": "ada@example.org"})
+    path = sent_path(database)
+    link = path.split("?link=")[1]
+    differ = browser.submit(path, {"link": link, "new_password": NEW, "new_password_again": NEW + "!"},
+                            to="/portal/set-password")
+    assert differ.status_code == 422 and "The two passwords are not the same." in text_of(differ)
+    browser.submit(path, {"link": link, "new_password": NEW, "new_password_again": NEW}, to="/portal/set-password")
+    spent = browser.submit(path, {"link": link, "new_password": NEW, "new_password_again": NEW},
+                           to="/portal/set-password")
+    assert spent.status_code == 422 and "This link is not valid (any more)" in text_of(spent)
+    assert "Get a new link" in text_of(spent)
