@@ -1,5 +1,5 @@
 """What the portal and the console share about signed-in browsers: forms checked for their
-CSRF token, pages kept out of caches, a fresh session at sign-in, the token revoked at
+CSRF token, pages kept out of caches and out of other sites' frames, a fresh session at sign-in, the token revoked at
 sign-out, and a post-sign-in redirect that never leaves the site."""
 from __future__ import annotations
 
@@ -12,13 +12,21 @@ from engine.access.tokens import revoke_token
 
 
 def guard_pages(bp: Blueprint) -> None:
-    """Every unsafe request to ``bp`` needs the session's CSRF token; no page is cached."""
+    """Every unsafe request to ``bp`` needs the session's CSRF token; no page is cached, framed
+    by another site, or named in the Referer of a request to another site."""
     bp.before_request(csrf.check_csrf)
 
     @bp.after_request
-    def keep_out_of_caches(response: ResponseReturnValue):
+    def page_headers(response: ResponseReturnValue):
         # after sign-out, the back button on a shared computer shows nothing
         response.headers["Cache-Control"] = "no-store"
+        # a page with a button that moves points or closes an account, framed invisibly by
+        # another site, could be clicked by a member or staff without seeing it
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
+        # the password link's page carries its secret in the address
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["X-Content-Type-Options"] = "nosniff"
         return response
 
 
