@@ -4,7 +4,8 @@ whatever delivers them (a mailer, a CRM) and marked delivered by it.
 Guarantees: the pending list is oldest first and pages by id, so a deliverer that marks
 what it sent and asks again never skips or repeats a message; marking is idempotent (a
 message delivered stays as it was first marked); the member's name and e-mail come from
-their profile at the time of asking (a closed member's messages are gone with their data).
+their profile at the time of asking (a closed member's messages are gone with their data);
+a password link's secret is kept only until its message is marked delivered.
 """
 from __future__ import annotations
 
@@ -57,7 +58,12 @@ def mark_delivered(db: Database, message_ids: list[int], *, now: datetime) -> in
     """Mark the messages delivered at ``now``; how many were not marked before."""
     refuse_if([Problem("ids", f"give 1 to {MAX_PAGE} message ids from 1 to {MAX_ID}")]
               if not (0 < len(message_ids) <= MAX_PAGE and all(0 < i <= MAX_ID for i in message_ids)) else [])
+    m = OutboxMessageRow
     with db.transaction() as session:
-        return session.execute(sa.update(OutboxMessageRow).where(OutboxMessageRow.id.in_(message_ids),
-                                                                 OutboxMessageRow.delivered_at.is_(None))
+        links = session.execute(sa.select(m.id, m.payload).where(
+            m.id.in_(message_ids), m.delivered_at.is_(None), m.kind == "password_link")).all()
+        for message_id, payload in links:
+            session.execute(sa.update(m).where(m.id == message_id).values(
+                payload=json.dumps({**json.loads(payload), "path": None})))
+        return session.execute(sa.update(m).where(m.id.in_(message_ids), m.delivered_at.is_(None))
                                .values(delivered_at=now)).rowcount

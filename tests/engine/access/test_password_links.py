@@ -1,6 +1,7 @@
 """Password links: a member who has never had a password (enrolled at the till, imported) or
 forgot it asks by e-mail, the mailer sends the link, the link sets the password once; nobody
 learns from asking whether an address is a member's."""
+import json
 from datetime import timedelta
 
 import pytest
@@ -11,7 +12,7 @@ from engine.access.member_logins import (invite_member, member_principal, send_p
 from engine.access.passwords import Passwords
 from engine.errors import InvalidInput, InvalidState, NotAuthenticated
 from engine.member_closure import CloseMember, close_member
-from engine.messages import pending_messages
+from engine.messages import mark_delivered, pending_messages
 from tests.conftest import new_key
 from tests.support.assertions import refused_unchanged
 
@@ -122,3 +123,17 @@ def test_a_link_sent_before_the_account_closed_sets_nothing(database, clock, mak
     assert [m for m in pending_messages(database) if m.kind == "password_link"] == []
     with refused_unchanged(database, NotAuthenticated, "invalid_link"):
         set_password_with_link(database, link, NEW, passwords=PASSWORDS, now=clock())
+
+
+def test_the_links_secret_is_forgotten_once_the_mailer_marks_it_sent(database, clock, make_member):
+    make_member(email="ada@example.org")
+    send_password_link(database, "ada@example.org", now=clock())
+    [message] = pending_messages(database)
+    link = sent_link(database)
+    assert mark_delivered(database, [message.id], now=clock()) == 1
+    with database.transaction() as session:
+        payload = json.loads(session.scalar(sa.text("SELECT payload FROM outbox_messages WHERE id = :id"),
+                                            {"id": message.id}))
+    assert payload["path"] is None and payload["purpose"] == "reset"
+    assert link not in json.dumps(payload)
+    set_password_with_link(database, link, NEW, passwords=PASSWORDS, now=clock())  # the member's e-mail has it
