@@ -33,7 +33,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from engine.database import Database
-from engine.errors import Problem, refuse_if
+from engine.errors import InvalidInput, Problem, refuse_if
 from engine.ledger import bulk
 from engine.ledger.accounts import member_account_code
 from engine.ledger.adjustments import MAX_ADJUSTMENT
@@ -88,10 +88,15 @@ def read_members_csv(text: str, *, now: datetime) -> list[ImportRow]:
     """The rows of a CSV file (comma, semicolon or tab separated, with a header), each value
     checked; refuses the file with every problem found (``line N.column``)."""
     text = text.removeprefix("\ufeff")  # a spreadsheet's byte order mark
+    if "\x00" in text:  # no database stores it in text
+        refuse_if([Problem(f"line {text.count(chr(10), 0, text.index(chr(0))) + 1}", "holds a NUL character")])
     first = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=first.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = [name.strip().lower() for name in next(reader, [])]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        header = [name.strip().lower() for name in next(reader, [])]
+    except csv.Error as error:
+        raise InvalidInput([Problem("header", f"is not CSV: {error}")]) from None
     problems = [Problem("header", f"unknown column {name!r}; known: {', '.join(COLUMNS)}")
                 for name in header if name not in COLUMNS]
     problems += [Problem("header", f"names {name!r} twice") for name in sorted(set(header))
@@ -101,7 +106,7 @@ def read_members_csv(text: str, *, now: datetime) -> list[ImportRow]:
     refuse_if(problems)
     rows: list[ImportRow] = []
     first_line_of: dict[str, int] = {}
-    for values in reader:
+    for values in _records(reader, problems):
         line = reader.line_num
         if not any(v.strip() for v in values):
             continue  # a blank line, as spreadsheets leave at the end
@@ -128,6 +133,19 @@ def read_members_csv(text: str, *, now: datetime) -> list[ImportRow]:
         problems.append(Problem("file", "holds no members"))
     refuse_if(problems)
     return rows
+
+
+def _records(reader, problems: list[Problem]):
+    """The reader's records; a record that is not CSV (a NUL character, a stray quote) ends
+    the reading with a problem naming its line."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            problems.append(Problem(f"line {reader.line_num}", f"is not CSV: {error}"))
+            return
 
 
 def import_members(db: Database, rows: list[ImportRow], *, caller: str, idempotency_key: str,

@@ -112,6 +112,8 @@ Ed;e@example.org;;;
                                          "reference", "header: must name the column full_name"]),
     ("full_name,email,email\nAda,a,b\n", ["header: names 'email' twice"]),
     ("full_name\n\n", ["file: holds no members"]),
+    ("full_name\nAda\n\nBo\x00\n", ["line 4: holds a NUL character"]),
+    ('full_name,email\n"Ada,a@example.org\n', ["line 2: is not CSV: unexpected end of data"]),
 ])
 def test_a_file_of_the_wrong_shape_is_refused_before_any_row(clock, text, expected):
     assert problems_of(text, clock()) == expected
