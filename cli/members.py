@@ -9,6 +9,7 @@ from cli.ledger import cli_caller, idempotency_key, key_option
 from cli.runtime import Runtime, emit, emit_one, json_option, pass_runtime
 from engine import cards, members
 from engine.member_closure import CloseMember, close_member
+from engine.errors import InvalidInput, Problem
 from engine.member_import import COLUMNS, import_members, read_members_csv
 from engine.messages import mark_delivered, pending_messages
 from engine.rules import segments
@@ -38,7 +39,7 @@ def create_member(runtime: Runtime, full_name: str, email: str | None, phone: st
 
 
 @members_group.command("import")
-@click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
+@click.argument("csv_file", type=click.File("rb"))
 @click.option("--mapping", type=click.File("w", encoding="utf-8"),
               help="Write each line's new member id here (CSV: line, reference, member_id, opening_points)")
 @key_option
@@ -54,7 +55,12 @@ def import_(runtime: Runtime, csv_file, mapping, key: str | None, as_json: bool)
     zone; opening_points whole points credited at once; reference (the old customer number)
     comes back in the mapping, and is not stored.
     """
-    rows = read_members_csv(csv_file.read(), now=runtime.now())
+    try:
+        text = csv_file.read().decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InvalidInput([Problem("file", f"is not UTF-8 text (byte {error.start}); save it as CSV UTF-8")]) \
+            from None
+    rows = read_members_csv(text, now=runtime.now())
     done = import_members(runtime.db, rows, caller=cli_caller(), idempotency_key=idempotency_key(key),
                           now=runtime.now())
     if mapping is not None:

@@ -34,3 +34,10 @@ def test_a_file_with_problems_is_refused_by_line_and_column_and_changes_nothing(
     assert result.exit_code != 0
     assert "line 2.birthday" in result.output and "line 3.full_name" in result.output
     assert contents_without_traces(database) == before
+
+
+def test_a_file_that_is_not_utf8_is_refused_with_what_to_do(run_cli, database, tmp_path):
+    source = tmp_path / "members.csv"
+    source.write_bytes("full_name\nJürgen Müller\n".encode("cp1252"))
+    result = run_cli("members", "import", str(source), "--key", "import-3")
+    assert result.exit_code == 1 and "save it as CSV UTF-8" in result.output
