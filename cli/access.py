@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from cli.runtime import Runtime, emit, emit_one, json_option, pass_runtime
-from engine.access.member_logins import invite_member, set_member_password, set_member_pin
+from engine.access.member_logins import invite_member, invite_segment, set_member_password, set_member_pin
 from engine.access.passwords import Passwords
 from engine.access.staff import create_staff_account, list_staff_accounts, set_staff_active, set_staff_roles
 from engine.access.terminal_keys import issue_terminal_key, list_terminal_keys, revoke_terminal_key
@@ -113,10 +113,18 @@ def member_password(runtime: Runtime, member_id: str, password: str) -> None:
 
 
 @member_login_group.command("invite")
-@click.argument("member_id")
+@click.argument("member_id", required=False)
+@click.option("--segment", help="Invite every active member of this segment with an e-mail address and no password")
 @pass_runtime
-def member_invite(runtime: Runtime, member_id: str) -> None:
-    """Send the member a link to set their password themselves (a week to use it)."""
+def member_invite(runtime: Runtime, member_id: str | None, segment: str | None) -> None:
+    """Send MEMBER_ID (or a segment's members) a link to set their password themselves (a
+    week to use it)."""
+    if (member_id is None) == (segment is None):
+        raise click.UsageError("name a member or a --segment")
+    if segment is not None:
+        count = invite_segment(runtime.db, segment, now=runtime.now())
+        click.echo(f"password links for {count:,} members of {segment} wait for the mailer")
+        return
     expires = invite_member(runtime.db, member_id, now=runtime.now())
     click.echo(f"a password link for member {member_id} waits for the mailer; it works until {expires.isoformat()}")
 

@@ -29,11 +29,13 @@ from engine.access.passwords import Passwords, password_problems, pin_problems
 from engine.access.principals import Principal
 from engine.access.tokens import issue_token, live_token, revoke_member_tokens
 from engine.database import Database
-from engine.errors import InvalidInput, InvalidState, NotAuthenticated, Problem, refuse_if
+from engine.errors import InvalidInput, InvalidState, NotAuthenticated, Problem, not_found, refuse_if
 from engine.members import member_row
 from engine.orm.access import MemberLoginRow
 from engine.orm.jobs import OutboxMessageRow
 from engine.orm.members import MemberProfileRow, MemberRow
+from engine.orm.rules import SegmentRow
+from engine.rules.segments import segment_member_ids
 
 MEMBER_SESSION = timedelta(hours=12)
 RESET_LINK = timedelta(hours=1)
@@ -86,6 +88,24 @@ def invite_member(db: Database, member_id: str, *, now: datetime) -> datetime:
         if member.profile.email is None:
             raise InvalidState(f"member {member_id} has no e-mail address to send a link to", code="no_email")
         return _link(session, member, purpose="invitation", lifetime=INVITATION_LINK, now=now)
+
+
+def invite_segment(db: Database, segment: str, *, now: datetime) -> int:
+    """Invite, as ``invite_member`` does, every active member of the segment who has an
+    e-mail address and no password yet (after an import, say); how many were invited."""
+    with db.transaction() as session:
+        found = session.scalar(sa.select(SegmentRow).where(SegmentRow.code == segment))
+        if found is None:
+            raise not_found("segment", segment)
+        members = session.scalars(
+            sa.select(MemberRow).join(MemberProfileRow)
+            .outerjoin(MemberLoginRow, MemberLoginRow.member_id == MemberRow.id)
+            .where(MemberRow.id.in_(segment_member_ids(found)), MemberRow.status == "active",
+                   MemberProfileRow.email.is_not(None), MemberLoginRow.password_hash.is_(None))
+            .order_by(MemberRow.id)).all()
+        for member in members:
+            _link(session, member, purpose="invitation", lifetime=INVITATION_LINK, now=now)
+        return len(members)
 
 
 def set_password_with_link(db: Database, link: str, password: str, *, passwords: Passwords,

@@ -4,6 +4,7 @@ import stat
 from api import create_app
 from engine.card_keys import MasterKeys
 from engine.messages import pending_messages
+from engine.rules.segments import create_segment
 
 
 def test_staff_accounts_are_created_and_listed_with_their_roles(run_cli, run_json):
@@ -63,3 +64,12 @@ def test_an_operator_sends_a_member_a_password_link_and_one_without_an_address_i
     assert [m.payload["purpose"] for m in pending_messages(database)] == ["invitation"]
     refused = run_cli("member-login", "invite", nameless.public_id)
     assert refused.exit_code == 1 and "no_email" in refused.output
+
+
+def test_an_operator_invites_a_segment_and_must_name_a_member_or_a_segment(run_cli, database, clock, make_member):
+    members = [make_member(email=f"m{n}@example.org") for n in range(3)]
+    create_segment(database, code="moved", member_ids=[m.public_id for m in members], now=clock())
+    sent = run_cli("member-login", "invite", "--segment", "moved")
+    assert sent.exit_code == 0 and "password links for 3 members of moved" in sent.output
+    assert run_cli("member-login", "invite").exit_code == 2
+    assert run_cli("member-login", "invite", members[0].public_id, "--segment", "moved").exit_code == 2

@@ -7,12 +7,13 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from engine.access.member_logins import (invite_member, member_principal, send_password_link, set_member_password,
-                                         set_password_with_link, sign_in_member)
+from engine.access.member_logins import (invite_member, invite_segment, member_principal, send_password_link,
+                                         set_member_password, set_password_with_link, sign_in_member)
 from engine.access.passwords import Passwords
-from engine.errors import InvalidInput, InvalidState, NotAuthenticated
+from engine.errors import InvalidInput, InvalidState, NotAuthenticated, NotFound
 from engine.member_closure import CloseMember, close_member
 from engine.messages import mark_delivered, pending_messages
+from engine.rules.segments import create_segment
 from tests.conftest import new_key
 from tests.support.assertions import refused_unchanged
 
@@ -137,3 +138,17 @@ def test_the_links_secret_is_forgotten_once_the_mailer_marks_it_sent(database, c
     assert payload["path"] is None and payload["purpose"] == "reset"
     assert link not in json.dumps(payload)
     set_password_with_link(database, link, NEW, passwords=PASSWORDS, now=clock())  # the member's e-mail has it
+
+
+def test_a_segment_is_invited_all_but_those_with_a_password_or_no_address(database, clock, make_member):
+    with_password, without, nameless, other = (make_member(email="a@example.org"), make_member(email="b@example.org"),
+                                               make_member(email=None), make_member(email="d@example.org"))
+    set_member_password(database, with_password.public_id, NEW, passwords=PASSWORDS, now=clock())
+    create_segment(database, code="moved", member_ids=[m.public_id for m in (with_password, without, nameless)],
+                   now=clock())
+    assert invite_segment(database, "moved", now=clock()) == 1
+    assert [(m.member_id, m.payload["purpose"]) for m in pending_messages(database)] == [
+        (without.public_id, "invitation")]
+    assert other.public_id not in {m.member_id for m in pending_messages(database)}
+    with refused_unchanged(database, NotFound):
+        invite_segment(database, "nobody", now=clock())
