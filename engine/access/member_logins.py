@@ -98,13 +98,13 @@ def invite_segment(db: Database, segment: str, *, now: datetime) -> int:
         if found is None:
             raise not_found("segment", segment)
         members = session.scalars(
-            sa.select(MemberRow).join(MemberProfileRow)
+            sa.select(MemberRow.id).join(MemberProfileRow)
             .outerjoin(MemberLoginRow, MemberLoginRow.member_id == MemberRow.id)
             .where(MemberRow.id.in_(segment_member_ids(found)), MemberRow.status == "active",
                    MemberProfileRow.email.is_not(None), MemberLoginRow.password_hash.is_(None))
             .order_by(MemberRow.id)).all()
-        for member in members:
-            _link(session, member, purpose="invitation", lifetime=INVITATION_LINK, now=now)
+        if members:
+            _links(session, list(members), purpose="invitation", lifetime=INVITATION_LINK, now=now)
         return len(members)
 
 
@@ -138,17 +138,33 @@ def _new_password(session: Session, login: MemberLoginRow, password: str, *, pas
 
 
 def _link(session: Session, member: MemberRow, *, purpose: str, lifetime: timedelta, now: datetime) -> datetime:
-    secret = secrets.token_urlsafe(32)
-    session.execute(sa.delete(OutboxMessageRow).where(  # the earlier link's message, if not sent yet, is void
-        OutboxMessageRow.member_id == member.id, OutboxMessageRow.kind == "password_link",
-        OutboxMessageRow.delivered_at.is_(None)))
-    login = _login(session, member.id)
-    login.link_hash, login.link_expires_at = _digest(secret), now + lifetime
-    session.add(OutboxMessageRow(
-        kind="password_link", member_id=member.id, dedupe_key=f"password_link:{login.link_hash}", created_at=now,
-        payload=json.dumps({"purpose": purpose, "path": LINK_PATH + secret,
-                            "expires_at": login.link_expires_at.isoformat()})))
-    return login.link_expires_at
+    return _links(session, [member.id], purpose=purpose, lifetime=lifetime, now=now)
+
+
+def _links(session: Session, member_pks: list[int], *, purpose: str, lifetime: timedelta, now: datetime) -> datetime:
+    """A new link for each member (a statement per step, whatever their number): their login
+    row keeps its hash, an outbox message its secret, and the earlier link's message, if not
+    sent yet, goes (its link no longer works). When the links expire."""
+    expires_at = now + lifetime
+    secret_of = {pk: secrets.token_urlsafe(32) for pk in member_pks}
+    hash_of = {pk: _digest(secret) for pk, secret in secret_of.items()}
+    m, login = OutboxMessageRow, MemberLoginRow
+    for start in range(0, len(member_pks), 500):  # within every database's limit of parameters
+        chunk = member_pks[start:start + 500]
+        session.execute(sa.delete(m).where(m.member_id.in_(chunk), m.kind == "password_link",
+                                           m.delivered_at.is_(None)))
+        have = set(session.scalars(sa.select(login.member_id).where(login.member_id.in_(chunk))
+                                   .with_for_update()))
+        if len(have) < len(chunk):
+            session.execute(sa.insert(login), [{"member_id": pk, "failed_logins": 0, "failed_pins": 0}
+                                               for pk in chunk if pk not in have])
+    session.execute(sa.update(login), [{"member_id": pk, "link_hash": hash_of[pk], "link_expires_at": expires_at}
+                                       for pk in member_pks])  # by primary key
+    session.execute(sa.insert(m), [
+        {"kind": "password_link", "member_id": pk, "dedupe_key": f"password_link:{hash_of[pk]}", "created_at": now,
+         "payload": json.dumps({"purpose": purpose, "path": LINK_PATH + secret_of[pk],
+                                "expires_at": expires_at.isoformat()})} for pk in member_pks])
+    return expires_at
 
 
 def _digest(secret: str) -> str:
