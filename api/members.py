@@ -14,11 +14,11 @@ from api.schemas.people import (BalanceSchema, BlockCardSchema, CardSchema, Clos
                                 HistoryItemSchema, MemberClosedSchema, MemberSchema, MemberSessionSchema,
                                 MemberSignInSchema, PageSchema, PasswordChangeSchema, PasswordLinkRequestSchema,
                                 PasswordLinkSentSchema, PasswordLinkSetSchema, PasswordLinkUseSchema, PinSchema,
-                                ProfileUpdateSchema)
+                                ProfileUpdateSchema, SignUpSchema)
 from api.schemas.programme import MemberRewardSchema, TierProgressSchema, VoucherIssuedSchema, VoucherSchema
 from api.schemas.terminal import EmptySchema
 from engine.access.member_logins import (send_password_link, set_member_password, set_member_pin,
-                                         set_password_with_link, sign_in_member)
+                                         set_password_with_link, sign_in_member, sign_up_member)
 from engine.access.tokens import revoke_token
 from engine.cards import block_card, list_cards
 from engine.ledger.balances import get_balance, get_history
@@ -43,6 +43,18 @@ def sign_in(body):
     limit_sign_in()
     return sign_in_member(database(), email=body["email"], password=body["password"], passwords=passwords(),
                           now=now())
+
+
+@blp.route("/sign-ups", methods=["POST"])
+@blp.arguments(SignUpSchema())
+@blp.response(202, PasswordLinkSentSchema)
+def sign_up(body):
+    """Join the programme online: a link to set the password goes to the address (proving it
+    is the member's); the answer is the same when the address is a member's already (that
+    member gets a link). Counts as a sign-in attempt of the source address."""
+    limit_sign_in()
+    sign_up_member(database(), now=now(), **body)
+    return {"message": "A link to set your password is on its way to this address."}
 
 
 @blp.route("/password-links", methods=["POST"])

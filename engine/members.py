@@ -56,15 +56,21 @@ def enrol_member(db: Database, *, full_name: str, email: str | None = None,
         if email is not None and session.scalar(
                 sa.select(MemberProfileRow.member_id).where(MemberProfileRow.email == email)) is not None:
             raise _duplicate_email(email)
-        member = MemberRow(public_id=new_public_id(), status="active",
-                           enrolled_at=enrolled_at or now, created_at=now)
-        member.profile = MemberProfileRow(
-            full_name=full_name.strip(), email=email, phone=phone, birthday=birthday,
-            consents_updated_at=now,
-            **{f"consent_{name}": consents.get(name, False) for name in CONSENTS})
-        insert_unique(session, member, _duplicate_email(email))
-        open_member_account(session, member)
-        return to_member(member)
+        return to_member(enrol_in(session, full_name=full_name, email=email, phone=phone, birthday=birthday,
+                                  consents=consents, now=now, enrolled_at=enrolled_at))
+
+
+def enrol_in(session: Session, *, full_name: str, email: str | None, phone: str | None, birthday: date | None,
+             consents: dict[str, bool], now: datetime, enrolled_at: datetime | None = None) -> MemberRow:
+    """Enrol checked personal data inside a caller's transaction: the member and their
+    account; a concurrent enrolment with the same e-mail is refused as a duplicate."""
+    member = MemberRow(public_id=new_public_id(), status="active", enrolled_at=enrolled_at or now, created_at=now)
+    member.profile = MemberProfileRow(
+        full_name=full_name.strip(), email=email, phone=phone, birthday=birthday, consents_updated_at=now,
+        **{f"consent_{name}": consents.get(name, False) for name in CONSENTS})
+    insert_unique(session, member, _duplicate_email(email))
+    open_member_account(session, member)
+    return member
 
 
 def get_member(db: Database, public_id: str) -> Member:

@@ -83,6 +83,13 @@ class EnrolSchema(InputSchema):
     consents = fields.Nested(ConsentsSchema)
 
 
+class SignUpSchema(InputSchema):
+    full_name = fields.String(required=True, validate=_text)
+    email = fields.String(required=True, validate=ma.validate.Length(1, 254))
+    birthday = fields.Date(allow_none=True)
+    consents = fields.Nested(ConsentsSchema)
+
+
 class ExpiringSchema(ma.Schema):
     expires_at = fields.AwareDateTime(required=True)
     points = fields.Integer(required=True)

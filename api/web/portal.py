@@ -23,7 +23,7 @@ from api.web.pages import (error_page, field_errors, history_words, http_error_p
                            sentence)
 from api.web.sessions import end_session, guard_pages, safe_next, start_session
 from engine.access.member_logins import (member_principal, send_password_link, set_member_password, set_member_pin,
-                                         set_password_with_link, sign_in_member)
+                                         set_password_with_link, sign_in_member, sign_up_member)
 from engine.access.passwords import MIN_PASSWORD_LENGTH
 from engine.cards import block_card, list_cards
 from engine.errors import InvalidInput, InvalidState, LoyaltyError, NotAllowed, NotAuthenticated, NotFound
@@ -91,6 +91,27 @@ def sign_in():
             return redirect(safe_next(request.args.get("next"), bp.url_prefix, url_for("portal.home")))
     status = 401 if error else 200
     return render_template("portal/sign_in.html", email=email, error=error), status
+
+
+@bp.route("/join", methods=["GET", "POST"])
+def join():
+    """Join the programme: name, e-mail and consents; a link to set the password follows."""
+    values = {k: request.form.get(k, "").strip() for k in ("full_name", "email")}
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        consents = {name: request.form.get(name) == "yes" for name in CONSENTS}
+        try:
+            limit_sign_in()
+            sign_up_member(database(), full_name=values["full_name"], email=values["email"], consents=consents,
+                           now=now())
+        except InvalidInput as refusal:
+            errors = field_errors(refusal)
+        except RateLimited as refusal:
+            errors["email"] = [sentence(refusal.description)]
+        else:
+            return render_template("portal/join.html", values=values, errors={}, consents=CONSENT_LABELS, sent=True)
+    return render_template("portal/join.html", values=values, errors=errors, consents=CONSENT_LABELS), \
+        422 if errors else 200
 
 
 @bp.route("/password-link", methods=["GET", "POST"])

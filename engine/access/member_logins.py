@@ -11,7 +11,9 @@ learns who is one; for an active member a new single-use link replaces any earli
 waits in the outbox (kind ``password_link``) for the mailer, which sends the portal address
 ``/portal/set-password?link=<secret>``. The member's row keeps only the secret's SHA-256.
 The link sets a password once, before it expires (an hour; an invitation from support, a
-week), and ends the member's other sessions like any new password.
+week), and ends the member's other sessions like any new password. Joining online
+(``sign_up_member``) enrols the person and sends such a link, which proves the address is
+theirs before anyone can sign in with it.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ import hashlib
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -29,8 +31,8 @@ from engine.access.passwords import Passwords, password_problems, pin_problems
 from engine.access.principals import Principal
 from engine.access.tokens import issue_token, live_token, revoke_member_tokens
 from engine.database import Database
-from engine.errors import InvalidInput, InvalidState, NotAuthenticated, Problem, not_found, refuse_if
-from engine.members import member_row
+from engine.errors import Conflict, InvalidInput, InvalidState, NotAuthenticated, Problem, not_found, refuse_if
+from engine.members import enrol_in, member_row, profile_problems
 from engine.orm.access import MemberLoginRow
 from engine.orm.jobs import OutboxMessageRow
 from engine.orm.members import MemberProfileRow, MemberRow
@@ -76,6 +78,30 @@ def send_password_link(db: Database, email: str, *, now: datetime) -> None:
         member = session.scalar(sa.select(MemberRow).join(MemberProfileRow).where(MemberProfileRow.email == email))
         if member is not None and member.status == "active":
             _link(session, member, purpose="reset", lifetime=RESET_LINK, now=now)
+
+
+def sign_up_member(db: Database, *, full_name: str, email: str, consents: dict[str, bool] | None = None,
+                   birthday: date | None = None, now: datetime) -> None:
+    """A person joins online: enrolled as an active member, they get a link to set their
+    password (which also proves the address is theirs). Refuses only what cannot be right
+    (each problem with its field); for an address that is a member's already, that member
+    gets a password link instead, so the answer tells no one who is a member."""
+    consents = dict(consents or {})
+    email = (email.strip().lower() or None) if isinstance(email, str) else email
+    problems = profile_problems(full_name, email, None, birthday, consents, now)
+    if email is None:
+        problems.append(Problem("email", "is required to join online"))
+    refuse_if(problems)
+    try:
+        with db.transaction() as session:
+            member = session.scalar(sa.select(MemberRow).join(MemberProfileRow).where(MemberProfileRow.email == email))
+            if member is None:
+                member = enrol_in(session, full_name=full_name, email=email, phone=None, birthday=birthday,
+                                  consents=consents, now=now)
+            if member.status == "active":
+                _link(session, member, purpose="welcome", lifetime=INVITATION_LINK, now=now)
+    except Conflict:
+        pass  # the same address joined at this instant: that request sends the link
 
 
 def invite_member(db: Database, member_id: str, *, now: datetime) -> datetime:

@@ -46,3 +46,18 @@ def test_bad_bodies_are_refused_naming_the_field(client, database, make_member):
     assert [m for m in pending_messages(database) if m.kind == "password_link"] == []
     weak = client.post("/v1/member/password-links/use", json={"link": "x" * 40, "password": "short"})
     assert (weak.status_code, list(weak.json["errors"])) == (422, ["password"])
+
+
+def test_a_person_joins_over_http_and_the_answer_is_the_same_for_a_members_address(client, database, make_member):
+    make_member(email="grace@example.org")
+    for email in ("ada@example.org", "grace@example.org"):
+        joined = client.post("/v1/member/sign-ups", json={"full_name": "Ada Lovelace", "email": email,
+                                                          "consents": {"marketing_email": True}})
+        assert (joined.status_code, joined.json["message"]) == (
+            202, "A link to set your password is on its way to this address."), email
+    assert sorted(m.email for m in pending_messages(database)) == ["ada@example.org", "grace@example.org"]
+    for body, field in (({"full_name": "Ada"}, "email"), ({"full_name": "Ada", "email": "x@example.org",
+                                                           "tier": "gold"}, "tier"),
+                        ({"full_name": "Ada", "email": "nope"}, "email")):
+        response = client.post("/v1/member/sign-ups", json=body)
+        assert (response.status_code, list(response.json["errors"])) == (422, [field]), body

@@ -45,3 +45,18 @@ def test_a_spent_link_or_two_different_passwords_are_said_on_the_page(browser, d
                            to="/portal/set-password")
     assert spent.status_code == 422 and "This link is not valid (any more)" in text_of(spent)
     assert "Get a new link" in text_of(spent)
+
+
+def test_a_person_joins_from_the_portal_sets_a_password_and_signs_in(browser, make_browser, database):
+    assert "Not a member yet?" in text_of(browser.get("/portal/sign-in"))
+    refused = browser.submit("/portal/join", {"full_name": "", "email": "ada@example.org"})
+    assert refused.status_code == 422 and 'id="full_name-error"' in refused.get_data(True)
+    joined = browser.submit("/portal/join", {"full_name": "Ada Lovelace", "email": "ada@example.org",
+                                             "marketing_email": "yes"})
+    assert joined.status_code == 200 and "A link to set your password is on its way" in text_of(joined)
+    path = sent_path(database)
+    browser.submit(path, {"link": path.split("?link=")[1], "new_password": NEW, "new_password_again": NEW},
+                   to="/portal/set-password")
+    member = make_browser()
+    assert member.sign_in("ada@example.org", NEW).status_code == 302
+    assert "Ada Lovelace" in text_of(member.get("/portal/"))

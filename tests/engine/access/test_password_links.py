@@ -8,10 +8,12 @@ import pytest
 import sqlalchemy as sa
 
 from engine.access.member_logins import (invite_member, invite_segment, member_principal, send_password_link,
-                                         set_member_password, set_password_with_link, sign_in_member)
+                                         set_member_password, set_password_with_link, sign_in_member,
+                                         sign_up_member)
 from engine.access.passwords import Passwords
 from engine.errors import InvalidInput, InvalidState, NotAuthenticated, NotFound
 from engine.member_closure import CloseMember, close_member
+from engine.members import get_member
 from engine.messages import mark_delivered, pending_messages
 from engine.rules.segments import create_segment
 from tests.conftest import new_key
@@ -152,3 +154,30 @@ def test_a_segment_is_invited_all_but_those_with_a_password_or_no_address(databa
     assert other.public_id not in {m.member_id for m in pending_messages(database)}
     with refused_unchanged(database, NotFound):
         invite_segment(database, "nobody", now=clock())
+
+
+def test_a_person_joins_online_and_sets_a_password_with_the_link_sent_to_them(database, clock):
+    sign_up_member(database, full_name="Ada Lovelace", email=" Ada@Example.org ", consents={"marketing_email": True},
+                   now=clock())
+    [message] = pending_messages(database)
+    assert (message.email, message.full_name, message.payload["purpose"]) == ("ada@example.org", "Ada Lovelace",
+                                                                              "welcome")
+    member_id = set_password_with_link(database, sent_link(database), NEW, passwords=PASSWORDS, now=clock())
+    assert get_member(database, member_id).consents["marketing_email"] is True
+    assert sign_in_member(database, email="ada@example.org", password=NEW, passwords=PASSWORDS,
+                          now=clock()).member_id == member_id
+
+
+def test_joining_with_a_members_address_enrols_no_one_and_sends_that_member_a_link(database, clock, make_member):
+    ada = make_member(email="ada@example.org")
+    sign_up_member(database, full_name="Someone Else", email="ada@example.org", now=clock())
+    assert [(m.member_id, m.full_name) for m in pending_messages(database)] == [(ada.public_id, ada.full_name)]
+    with database.transaction() as session:
+        assert session.scalar(sa.text("SELECT COUNT(*) FROM members")) == 1
+
+
+def test_joining_without_an_address_or_with_a_bad_one_is_refused_naming_the_field(database, clock):
+    for email, name in (("", "Ada"), ("not-an-address", "Ada"), ("ada@example.org", "")):
+        with refused_unchanged(database, InvalidInput) as refusal:
+            sign_up_member(database, full_name=name, email=email, now=clock())
+        assert [p.field for p in refusal.value.problems] == ["email" if email != "ada@example.org" else "full_name"]
