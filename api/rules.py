@@ -13,12 +13,13 @@ from flask_smorest import Blueprint
 
 from api.auth import BEARER_AUTH, staff_only
 from api.context import database, now
-from api.schemas.rules import (CampaignChangeSchema, CampaignInSchema, CampaignSchema, EvaluationSchema,
-                               ExportFilterSchema, ImportSchema, PublishSchema, ReferralInSchema, ReferralSchema,
-                               RollbackSchema, RuleSchema, RuleVersionFilterSchema, RuleVersionSchema, SegmentInSchema,
-                               SegmentMembersSchema, SegmentSchema, SegmentUploadSchema, SimulationSchema,
-                               ValidationReportSchema)
+from api.schemas.rules import (AudienceQuerySchema, CampaignChangeSchema, CampaignInSchema, CampaignSchema,
+                               ContactSchema, EvaluationSchema, ExportFilterSchema, ImportSchema, PublishSchema,
+                               ReferralInSchema, ReferralSchema, RollbackSchema, RuleSchema, RuleVersionFilterSchema,
+                               RuleVersionSchema, SegmentInSchema, SegmentMembersSchema, SegmentSchema,
+                               SegmentUploadSchema, SimulationSchema, ValidationReportSchema)
 from api.schemas.terminal import EmptySchema
+from engine.audiences import segment_audience
 from engine.rules import campaigns, referrals, segments, versions
 from engine.rules.calculator import simulate
 from engine.rules.model import rule_from_dict
@@ -196,6 +197,18 @@ def create_segment(body):
     count = segments.create_segment(database(), code=body["code"], now=now(), predicate=body["predicate"],
                                     member_ids=None if body["predicate"] is not None else [])
     return {"code": body["code"], "members": count}
+
+
+@blp.route("/segments/<code>/audience", methods=["GET"])
+@staff_only("members.read")
+@blp.doc(**AUTH)
+@blp.arguments(AudienceQuerySchema(), location="query")
+@blp.response(200, ContactSchema(many=True))
+def audience(query, code):
+    """The segment's members who agreed to offers on the channel (``email``: their e-mail
+    address; ``sms``: their phone number), by member id, page by page; for a campaign's
+    mailing. Personal data: every call is audited."""
+    return segment_audience(database(), code, **query)
 
 
 @blp.route("/segments/<code>/members", methods=["PUT"])

@@ -5,6 +5,7 @@ before the engine validates their meaning. Publishing several keys is atomic.
 """
 from __future__ import annotations
 
+import csv
 import json
 from datetime import datetime
 from decimal import Decimal
@@ -15,6 +16,7 @@ from api.schemas.ledger import BasketSchema
 from api.schemas.rules import MemberFactsSchema, RuleSchema
 from cli.ledger import IsoInstant, load_input, read_json
 from cli.runtime import Runtime, emit, emit_one, json_option, pass_runtime
+from engine.audiences import CHANNELS, MAX_PAGE, segment_audience
 from engine.errors import InvalidInput, Problem
 from engine.plain import to_plain
 from engine.rules import campaigns, referrals, segments, versions
@@ -260,6 +262,23 @@ def record(runtime: Runtime, referrer_id, referred_id, referrer_points, referred
     emit_one(referrals.record_referral(runtime.db, referrer_id=referrer_id, referred_id=referred_id,
                                        referrer_points=referrer_points, referred_points=referred_points,
                                        min_total_minor=min_total_minor, now=runtime.now()), as_json=as_json)
+
+
+@segments_group.command("audience")
+@click.argument("code")
+@click.option("--channel", type=click.Choice(sorted(CHANNELS)), required=True,
+              help="email: members who agreed to e-mails, with their address; sms: to text messages, with their phone")
+@click.option("--out", type=click.File("w", encoding="utf-8"), default="-", help="CSV file (default: standard output)")
+@pass_runtime
+def audience(runtime: Runtime, code: str, channel: str, out) -> None:
+    """The members of segment CODE who may be contacted on the channel, as CSV (member_id,
+    full_name, address), for a campaign's mailing. The run is written to the audit log."""
+    writer = csv.writer(out)
+    writer.writerow(("member_id", "full_name", "address"))
+    offset = 0
+    while page := segment_audience(runtime.db, code, channel=channel, limit=MAX_PAGE, offset=offset):
+        writer.writerows((c.member_id, c.full_name, c.address) for c in page)
+        offset += len(page)
 
 
 COMMANDS = (rules_group, campaigns_group, segments_group, referrals_group)

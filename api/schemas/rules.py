@@ -230,6 +230,18 @@ class SegmentSchema(ma.Schema):
     members = fields.Integer(required=True, metadata={"description": "how many members it holds now"})
 
 
+class AudienceQuerySchema(InputSchema):
+    channel = fields.String(required=True, validate=ma.validate.OneOf(["email", "sms"]))
+    limit = fields.Integer(load_default=1000, validate=ma.validate.Range(1, 1000))
+    offset = fields.Integer(load_default=0, validate=ma.validate.Range(0, 10**9))
+
+
+class ContactSchema(ma.Schema):
+    member_id = fields.String(required=True)
+    full_name = fields.String(required=True)
+    address = fields.String(required=True, metadata={"description": "the e-mail address or the phone number"})
+
+
 class SegmentUploadSchema(ma.Schema):
     code = fields.String(required=True)
     members = fields.Integer(required=True)

@@ -11,6 +11,8 @@ moves them once.
 """
 from __future__ import annotations
 
+import csv
+import io
 import logging
 import uuid
 from datetime import datetime
@@ -18,8 +20,8 @@ from decimal import Decimal, InvalidOperation
 from functools import wraps
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
-from werkzeug.exceptions import HTTPException
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, session, url_for
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from api.context import database, now, passwords
 from api.rate_limits import RateLimited, limit, limit_sign_in
@@ -32,15 +34,16 @@ from engine import reports
 from engine.access.member_logins import invite_member
 from engine.access.principals import require_permission
 from engine.access.staff import sign_in_staff, staff_principal
+from engine.audiences import MAX_PAGE as AUDIENCE_PAGE, segment_audience
 from engine.audit import list_audit
 from engine.errors import InvalidInput, InvalidState, LoyaltyError, NotAllowed, NotAuthenticated, NotFound, Problem
-from engine.points_grants import DecideGrant, GrantPoints, decide_grant, list_grants, request_grant
 from engine.ledger.approvals import DecideAdjustment, decide_adjustment, list_adjustment_requests, request_adjustment
 from engine.ledger.balances import get_balance, get_history
 from engine.ledger.basket import CHANNELS, Basket, BasketLine
 from engine.ledger.commands import AdjustPoints
 from engine.member_closure import CloseMember, close_member
 from engine.members import find_members, get_member
+from engine.points_grants import DecideGrant, GrantPoints, decide_grant, list_grants, request_grant
 from engine.rewards import (CancelVoucher, cancel_voucher, change_reward, create_reward, get_reward, list_rewards,
                             list_vouchers)
 from engine.rules import campaigns, segments, versions
@@ -838,6 +841,25 @@ def decide(request_id: str, decision: str):
     else:
         flash(f"The adjustment of {decided.points} points for {decided.member_id} is {decided.status}.")
     return redirect(url_for("console.adjustments"))
+
+
+@bp.route("/segments/<code>/audience.csv")
+@staff_page("members.read")
+def segment_audience_csv(code: str):
+    """The segment's members who agreed to offers on ``channel``, as a CSV download."""
+    channel = request.args.get("channel", "email")
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(("member_id", "full_name", "address"))
+    offset = 0
+    try:
+        while page := segment_audience(database(), code, channel=channel, limit=AUDIENCE_PAGE, offset=offset):
+            writer.writerows((c.member_id, c.full_name, c.address) for c in page)
+            offset += len(page)
+    except InvalidInput as refusal:
+        raise BadRequest(sentence(str(refusal.problems[0]))) from None
+    return Response(out.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{code}-{channel}-audience.csv"'})
 
 
 # -- points grants ----------------------------------------------------------------------------

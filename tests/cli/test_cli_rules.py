@@ -151,3 +151,16 @@ def test_segments_are_created_from_a_predicate_or_a_list_file(run_cli, run_json,
     assert bad.exit_code == 1 and "predicate: must look like" in bad.output
     neither = run_cli("segments", "create", "odd")
     assert neither.exit_code == 2 and "give --predicate or --members" in neither.output
+
+
+def test_the_e_mail_audience_of_a_segment_is_written_as_csv_with_only_those_who_agreed(run_cli, database, clock,
+                                                                                       make_member, tmp_path):
+    agreed = make_member(email="ada@example.org", consents={"marketing_email": True})
+    declined = make_member(email="bo@example.org")
+    create_segment(database, code="all", member_ids=[agreed.public_id, declined.public_id], now=clock())
+    out = tmp_path / "audience.csv"
+    result = run_cli("segments", "audience", "all", "--channel", "email", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8").splitlines() == [
+        "member_id,full_name,address", f"{agreed.public_id},{agreed.full_name},ada@example.org"]
+    assert run_cli("segments", "audience", "all", "--channel", "fax").exit_code == 2

@@ -3,7 +3,7 @@ list of member ids, and sees how many members each holds now; problems are shown
 fields and nothing is made."""
 import pytest
 
-from engine.rules.segments import list_segments, set_member_attribute
+from engine.rules.segments import create_segment, list_segments, set_member_attribute
 from tests.web.conftest import LADDER, text_of
 
 
@@ -53,3 +53,18 @@ def test_an_auditor_reads_the_segments_but_gets_no_form_and_support_no_page(cons
     page = auditor.get("/console/segments")
     assert page.status_code == 200 and "New segment" not in text_of(page)
     assert console_as("support").get("/console/segments").status_code == 403
+
+
+def test_a_marketer_downloads_who_of_a_segment_agreed_to_e_mails(console_as, database, clock, make_member):
+    agreed = make_member(email="ada@example.org", consents={"marketing_email": True})
+    declined = make_member(email="bo@example.org")
+    create_segment(database, code="all", member_ids=[agreed.public_id, declined.public_id], now=clock())
+    marketer = console_as("marketer")
+    assert "by e-mail" in text_of(marketer.get("/console/segments"))
+    download = marketer.get("/console/segments/all/audience.csv?channel=email")
+    assert download.status_code == 200 and download.mimetype == "text/csv"
+    assert download.headers["Content-Disposition"] == 'attachment; filename="all-email-audience.csv"'
+    assert download.get_data(True).splitlines() == [
+        "member_id,full_name,address", f"{agreed.public_id},{agreed.full_name},ada@example.org"]
+    assert marketer.get("/console/segments/all/audience.csv?channel=fax").status_code == 400
+    assert marketer.get("/console/segments/nobody/audience.csv?channel=email").status_code == 404
