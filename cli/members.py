@@ -52,7 +52,8 @@ def import_(runtime: Runtime, csv_file, mapping, key: str | None, as_json: bool)
     \b
     Columns (only full_name is required): {columns}.
     Consents are yes or no; birthday YYYY-MM-DD; enrolled_at a date or an instant with a time
-    zone; opening_points whole points credited at once; reference (the old customer number)
+    zone; opening_points whole points credited at once, usable through points_expire_on
+    (YYYY-MM-DD; else the programme's expiry from now); reference (the old customer number)
     comes back in the mapping, and is not stored.
     """
     try:

@@ -13,8 +13,9 @@ Guarantees:
   ``origin`` = ``import`` (their first sale here is a first purchase to the rules: a
   first-purchase rule can leave them out with a predicate segment on that attribute);
   opening points are credited by one ``adjust`` posting per member from the adjustment
-  account, described ``opening balance``, with a lot available at once that expires under
-  the programme's policy counted from the import;
+  account, described ``opening balance``, with a lot available at once that expires at the
+  end of the row's ``points_expire_on`` (as the old system would have had them expire), or
+  else under the programme's policy counted from the import;
 - idempotent by key like every command that moves points: the same import retried under its
   key gets the first answer; under a new key its e-mails are members already, so it is
   refused.
@@ -27,7 +28,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -42,10 +43,12 @@ from engine.members import CONSENTS, profile_problems, new_public_id
 from engine.orm.ledger import AccountRow
 from engine.orm.members import MemberProfileRow, MemberRow
 from engine.orm.rules import MemberAttributeRow
+from engine.orm.types import UTCDateTime
 from engine.programme import lot_expires_at
 from engine.settings import read_settings
 
-COLUMNS = ("full_name", "email", "phone", "birthday", *CONSENTS, "enrolled_at", "opening_points", "reference")
+COLUMNS = ("full_name", "email", "phone", "birthday", *CONSENTS, "enrolled_at", "opening_points",
+           "points_expire_on", "reference")
 MAX_ROWS = 100_000
 MAX_PROBLEMS = 100
 MAX_REFERENCE = 100
@@ -67,6 +70,7 @@ class ImportRow:
     enrolled_at: datetime | None
     opening_points: int
     reference: str | None
+    points_expire_at: datetime | None = None  # None: the programme's policy, counted from the import
 
 
 @dataclass(frozen=True)
@@ -172,7 +176,7 @@ def import_members(db: Database, rows: list[ImportRow], *, caller: str, idempote
         session.execute(sa.insert(MemberAttributeRow), [
             {"member_id": pk, "name": ORIGIN[0], "value": ORIGIN[1]} for pk in member_pks])
         members = list(zip(rows, member_pks, account_ids, public_ids))
-        credited = [(pk, account_id, row.opening_points) for row, pk, account_id, _ in members
+        credited = [(pk, account_id, row.opening_points, row.points_expire_at) for row, pk, account_id, _ in members
                     if row.opening_points]
         if credited:
             _credit_opening_points(session, credited, now=now)
@@ -213,6 +217,16 @@ def _row(line: int, values: dict[str, str], now: datetime) -> tuple[ImportRow | 
     points = int(points_text) if points_text.isdecimal() else -1
     if not 0 <= points <= MAX_ADJUSTMENT:
         bad("opening_points", f"{points_text!r} is not a whole number of points from 0 to {MAX_ADJUSTMENT:,}")
+    points_expire_at = None
+    if values.get("points_expire_on"):
+        try:
+            last_day = date.fromisoformat(values["points_expire_on"])
+        except ValueError:
+            bad("points_expire_on", f"{values['points_expire_on']!r} is not a date such as 2027-03-31")
+        else:
+            if last_day < now.date():
+                bad("points_expire_on", "is past: leave those points out of the import")
+            points_expire_at = datetime.combine(last_day + timedelta(days=1), time(), UTC)
     reference = values.get("reference") or None
     if reference is not None and len(reference) > MAX_REFERENCE:
         bad("reference", f"is longer than {MAX_REFERENCE} characters")
@@ -223,7 +237,8 @@ def _row(line: int, values: dict[str, str], now: datetime) -> tuple[ImportRow | 
         bad(found.field, found.message)
     if problems:
         return None, problems
-    return ImportRow(line, full_name, email, phone, birthday, consents, enrolled_at, points, reference), []
+    return ImportRow(line, full_name, email, phone, birthday, consents, enrolled_at, points, reference,
+                     points_expire_at), []
 
 
 def _instant(text: str) -> datetime | None:
@@ -249,14 +264,17 @@ def _refuse_known_emails(session: Session, rows: list[ImportRow]) -> None:
                for email in sorted(known, key=line_of.get)][:MAX_PROBLEMS])
 
 
-def _credit_opening_points(session: Session, credited: list[tuple[int, int, int]], *, now: datetime) -> None:
+def _credit_opening_points(session: Session, credited: list[tuple[int, int, int, datetime | None]], *,
+                           now: datetime) -> None:
     """One ``adjust`` posting and lot per member with opening points (new accounts: nobody
     else can hold their locks)."""
     bulk.prepare(session)
-    bulk.work_table(session, _WORK, "member_id BIGINT, account_id BIGINT, points BIGINT, transaction_id BIGINT")
-    session.execute(sa.text(f"INSERT INTO {_WORK} (member_id, account_id, points) "
-                            "VALUES (:member_id, :account_id, :points)"),
-                    [{"member_id": m, "account_id": a, "points": p} for m, a, p in credited])
+    bulk.work_table(session, _WORK, "member_id BIGINT, account_id BIGINT, points BIGINT, transaction_id BIGINT, "
+                                    "expires_at TIMESTAMP WITH TIME ZONE")
+    session.execute(sa.text(f"INSERT INTO {_WORK} (member_id, account_id, points, expires_at) "
+                            "VALUES (:member_id, :account_id, :points, :expires_at)")
+                    .bindparams(sa.bindparam("expires_at", type_=UTCDateTime())),
+                    [{"member_id": m, "account_id": a, "points": p, "expires_at": e} for m, a, p, e in credited])
     bulk.analyze(session, _WORK)
     bulk.credit_members(session, work=_WORK, at=now, expires_at=lot_expires_at(now, read_settings(session)),
-                        description="opening balance")
+                        description="opening balance", expiry_column="expires_at")

@@ -117,17 +117,19 @@ def post_member_transactions(session: Session, *, work: str, kind: str, system_a
 
 
 def credit_members(session: Session, *, work: str, at: datetime, expires_at: datetime | None, description: str,
-                   actor: str | None = None) -> None:
+                   actor: str | None = None, expiry_column: str | None = None) -> None:
     """Credit every row of the work table ``work`` (positive ``points``) from the adjustment
     account, as ``post_member_transactions`` posts, each with a lot available at once that
     first pays the member's debt (what pays debt is not spendable), the debt it paid taken
-    off the account: bonuses, grants and opening balances alike."""
+    off the account: bonuses, grants and opening balances alike. The lots expire at
+    ``expires_at``, or at the row's own ``expiry_column`` where it is set."""
     post_member_transactions(session, work=work, kind="adjust", system_account="adjustment", occurred_at=at,
                              description=description, actor=actor)
     session.execute(sa.text(
         "INSERT INTO lots (member_id, transaction_id, amount, remaining, reserved, earned_at, available_at, "
         "expires_at) SELECT w.member_id, w.transaction_id, w.points, "
-        "w.points - CASE WHEN a.debt < w.points THEN a.debt ELSE w.points END, 0, :at, :at, :expires "
+        "w.points - CASE WHEN a.debt < w.points THEN a.debt ELSE w.points END, 0, :at, :at, "
+        f"{f'COALESCE(w.{expiry_column}, :expires)' if expiry_column else ':expires'} "
         f"FROM {work} w JOIN accounts a ON a.id = w.account_id")
         .bindparams(sa.bindparam("at", at, type_=UTCDateTime()),
                     sa.bindparam("expires", expires_at, type_=UTCDateTime())))

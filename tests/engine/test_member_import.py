@@ -109,7 +109,7 @@ Ed;e@example.org;;;
     ("", ["header: must name the column full_name"]),
     ("name,email\nAda,a@example.org\n", ["header: unknown column 'name'; known: full_name, email, phone, birthday, "
                                          "marketing_email, marketing_sms, profiling, enrolled_at, opening_points, "
-                                         "reference", "header: must name the column full_name"]),
+                                         "points_expire_on, reference", "header: must name the column full_name"]),
     ("full_name,email,email\nAda,a,b\n", ["header: names 'email' twice"]),
     ("full_name\n\n", ["file: holds no members"]),
     ("full_name\nAda\n\nBo\x00\n", ["line 4: holds a NUL character"]),
@@ -142,3 +142,18 @@ def test_a_first_purchase_bonus_leaves_out_the_imported_members_by_their_origin(
                  now=clock())
     publish_rules(database, ["welcome"], now=clock() - timedelta(hours=1))
     assert [earn(m, 1000).points for m in (imported, newcomer)] == [10, 510]
+
+
+def test_opening_points_keep_the_last_day_the_old_system_gave_them(database, clock, load):
+    text = "full_name,opening_points,points_expire_on\nAda,100,2026-06-30\nBo,50,\n"
+    ada, bo = load(text).imported
+    assert get_balance(database, ada.member_id, as_of=datetime(2026, 6, 30, 23, tzinfo=UTC)).available == 100
+    assert get_balance(database, ada.member_id, as_of=datetime(2026, 7, 1, 1, tzinfo=UTC)).available == 0
+    assert get_balance(database, bo.member_id, as_of=datetime(2026, 7, 1, 1, tzinfo=UTC)).available == 50
+    assert check_ledger(database) == []
+
+
+def test_a_past_or_unreadable_last_day_is_refused(clock):
+    assert problems_of("full_name,opening_points,points_expire_on\nAda,1,2026-03-01\nBo,1,31/12/2026\n", clock()) == [
+        "line 2.points_expire_on: is past: leave those points out of the import",
+        "line 3.points_expire_on: '31/12/2026' is not a date such as 2027-03-31"]
