@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from api.auth import BEARER_AUTH, staff_only
 from api.context import database, now
 from api.schemas.reports import (CampaignLiftSchema, DashboardQuerySchema, DashboardSchema, FrequentEarnerSchema,
-                                 FrequentEarnersQuerySchema)
+                                 FrequentEarnersQuerySchema, LiabilityQuerySchema, MonthStatementSchema)
 from engine import reports
 from engine.rules.lift import campaign_lift
 
@@ -24,6 +24,18 @@ def dashboard(query):
     """Points issued, redeemed and expired per day; outstanding liability; members per tier;
     top rules by points given; campaign budgets used."""
     return reports.dashboard(database(), as_of=now(), days=query["days"])
+
+
+@blp.route("/liability", methods=["GET"])
+@staff_only("reports.read")
+@blp.doc(security=[BEARER_AUTH])
+@blp.arguments(LiabilityQuerySchema(), location="query")
+@blp.response(200, MonthStatementSchema(many=True))
+def liability(query):
+    """For finance: the points owed to members month by month (UTC calendar months by
+    posting time, this one so far), with what was issued, redeemed, expired and adjusted in
+    each and the closing amount's worth at the redemption rate."""
+    return reports.liability_statement(database(), as_of=now(), months=query["months"])
 
 
 @blp.route("/frequent-earners", methods=["GET"])

@@ -8,15 +8,16 @@ Python loop over members or transactions) and is a pure function of the database
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
 from engine.database import Database, is_postgres
-from engine.orm.ledger import LedgerTransactionRow, LotRow, ReceiptRow
+from engine.orm.ledger import AccountRow, EntryRow, LedgerTransactionRow, LotRow, ReceiptRow
 from engine.orm.members import MemberRow
 from engine.orm.rules import MemberAttributeRow, ReceiptRuleAwardRow
 from engine.rules.customer_value import STAGES
+from engine.settings import read_settings
 from engine.orm.stores import StoreRow, TerminalRow
 from engine.rules.campaigns import Campaign, list_campaigns
 
@@ -87,6 +88,53 @@ def liability(db: Database, *, as_of: datetime) -> Liability:
             sa.func.coalesce(sa.func.sum(sa.case((LotRow.available_at > as_of, LotRow.remaining), else_=0)), 0),
         ).where(LotRow.remaining > 0)).one()
     return Liability(int(available), int(pending))
+
+
+@dataclass(frozen=True)
+class MonthStatement:
+    """The points owed to members through one UTC calendar month, by where they came from and
+    went, read from the system accounts' side of every posting (by its posting time):
+    ``closing = opening + issued - redeemed - expired + adjusted``."""
+
+    month: str  # "2026-11"
+    opening: int
+    issued: int  # earned at tills, less what refunds took back
+    redeemed: int  # spent at tills and on rewards, less what refunds and cancelled vouchers gave back
+    expired: int
+    adjusted: int  # bonuses, grants, opening balances and corrections, less forfeits (net)
+    closing: int
+    closing_value_minor: int  # what ``closing`` is worth at the programme's redemption rate (rounded down)
+
+
+def liability_statement(db: Database, *, as_of: datetime, months: int = 12) -> list[MonthStatement]:
+    """The last ``months`` UTC calendar months up to ``as_of`` (its own month so far), oldest
+    first, months without postings included: for finance, the points owed month by month."""
+    last = date(as_of.year, as_of.month, 1)
+    starts = [last]
+    for _ in range(months - 1):
+        starts.insert(0, (starts[0] - timedelta(days=1)).replace(day=1))
+    first = datetime.combine(starts[0], datetime.min.time(), UTC)
+    e, t, a = EntryRow, LedgerTransactionRow, AccountRow
+    system_side = (sa.select().select_from(e).join(t, t.id == e.transaction_id).join(a, a.id == e.account_id)
+                   .where(a.kind != "member", t.posted_at <= as_of))
+    with db.transaction() as session:
+        settings = read_settings(session)
+        before = session.scalar(system_side.add_columns(sa.func.coalesce(sa.func.sum(e.amount), 0))
+                                .where(t.posted_at < first))
+        month = _utc_month(session, t.posted_at)
+        moved = {(m, kind): int(total) for m, kind, total in session.execute(
+            system_side.add_columns(month, a.kind, sa.func.sum(e.amount)).where(t.posted_at >= first)
+            .group_by(month, a.kind))}
+    statements, owed = [], -int(before)
+    for start in starts:
+        key = start.strftime("%Y-%m")
+        issued, redeemed = -moved.get((key, "issuance"), 0), moved.get((key, "redemption"), 0)
+        expired, adjusted = moved.get((key, "expiry"), 0), -moved.get((key, "adjustment"), 0)
+        closing = owed + issued - redeemed - expired + adjusted
+        statements.append(MonthStatement(key, owed, issued, redeemed, expired, adjusted, closing,
+                                         closing * settings.redeem_value_minor // settings.redeem_points))
+        owed = closing
+    return statements
 
 
 def tier_distribution(db: Database) -> list[tuple[str, int]]:
@@ -160,6 +208,12 @@ def dashboard(db: Database, *, as_of: datetime, days: int = 30) -> Dashboard:
     return Dashboard(as_of=as_of, flows=daily_flows(db, as_of=as_of, days=days), liability=liability(db, as_of=as_of),
                      tiers=tier_distribution(db), lifecycle=lifecycle_distribution(db), top_rules=top_rules(db, as_of=as_of, days=days),
                      campaigns=list_campaigns(db))
+
+
+def _utc_month(session, column):
+    if is_postgres(session):
+        return sa.func.to_char(sa.func.timezone("UTC", column), "YYYY-MM")
+    return sa.func.strftime("%Y-%m", column)  # SQLite keeps naive UTC text
 
 
 def _utc_day(session, column):

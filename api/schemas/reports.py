@@ -8,6 +8,25 @@ from api.schemas import InputSchema, Ratio
 from api.schemas.rules import CampaignSchema
 
 
+class LiabilityQuerySchema(InputSchema):
+    months = fields.Integer(load_default=12, validate=ma.validate.Range(1, 120),
+                            metadata={"description": "how many calendar months (UTC), ending with this one"})
+
+
+class MonthStatementSchema(ma.Schema):
+    month = fields.String(required=True, metadata={"description": "YYYY-MM (UTC)"})
+    opening = fields.Integer(required=True)
+    issued = fields.Integer(required=True, metadata={"description": "earned at tills, less refunds"})
+    redeemed = fields.Integer(required=True, metadata={"description": "spent at tills and on rewards, less returns"})
+    expired = fields.Integer(required=True)
+    adjusted = fields.Integer(required=True, metadata={
+        "description": "bonuses, grants, opening balances and corrections, less forfeits"})
+    closing = fields.Integer(required=True, metadata={
+        "description": "opening + issued - redeemed - expired + adjusted"})
+    closing_value_minor = fields.Integer(required=True, metadata={
+        "description": "the closing points' worth at the redemption rate, in minor units"})
+
+
 class DashboardQuerySchema(InputSchema):
     days = fields.Integer(load_default=30, validate=ma.validate.Range(1, 366),
                           metadata={"description": "how many days, ending today (UTC)"})

@@ -157,7 +157,9 @@ def dashboard():
                       "used": [c.budget_used for c in board.campaigns if c.budget],
                       "left": [c.budget - c.budget_used for c in board.campaigns if c.budget]},
     }
-    return render_template("console/dashboard.html", board=board, charts=charts, tier_names=names)
+    return render_template("console/dashboard.html", board=board, charts=charts, tier_names=names,
+                           statement=reports.liability_statement(database(), as_of=now(), months=12),
+                           settings=get_settings(database()))
 
 
 @bp.route("/checks")

@@ -61,3 +61,16 @@ def test_a_marketer_reads_a_campaigns_lift_against_its_holdout_group(client, sta
     assert (body["holdout_share"], body["spend_lift"], body["targeted"]["buyers"]) == ("0.2", None, 0)
     assert client.get("/v1/staff/reports/campaigns/winter/lift", headers=marketer).status_code == 404
     assert client.get("/v1/staff/reports/campaigns/summer/lift", headers=staff_headers("support")).status_code == 403
+
+
+def test_finance_reads_the_points_owed_month_by_month(client, staff_headers, make_member, earn):
+    make_member(points=300)
+    response = client.get("/v1/staff/reports/liability", query_string={"months": 2}, headers=staff_headers("auditor"))
+    assert response.status_code == 200, response.json
+    [previous, this] = response.json
+    assert (this["month"], this["opening"], this["adjusted"], this["closing"], this["closing_value_minor"]) == (
+        "2026-03", 0, 300, 300, 300)
+    assert previous["closing"] == 0
+    refused = client.get("/v1/staff/reports/liability", query_string={"months": 0}, headers=staff_headers("auditor"))
+    assert (refused.status_code, list(refused.json["errors"])) == (422, ["months"])
+    assert client.get("/v1/staff/reports/liability", headers=staff_headers("support")).status_code == 403

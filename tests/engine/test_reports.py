@@ -3,6 +3,7 @@ top rules and campaign budgets."""
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from engine import reports
 from engine.ledger.commands import CaptureHold, PlaceHold
@@ -90,3 +91,36 @@ def test_the_lifecycle_mix_counts_every_stage_as_the_nightly_job_left_it(databas
     assert dict(reports.lifecycle_distribution(database)) == {
         "new": 1, "lapsed": 1, "advocate": 0, "loyal": 0, "repeat": 0, "first_purchase": 1}
     assert [stage for stage, _ in reports.dashboard(database, as_of=clock()).lifecycle] == list(STAGES)
+
+
+def rows(statement):
+    return [(s.month, s.opening, s.issued, s.redeemed, s.expired, s.adjusted, s.closing) for s in statement]
+
+
+def test_the_liability_statement_follows_the_points_owed_month_by_month(database, clock, make_member, earn,
+                                                                        pay_with_points):
+    # the clock starts on 2026-03-02: a month of history before it, this month, and an empty one
+    ada = make_member()
+    earn(ada, 2000, occurred_at=clock() - timedelta(days=30))  # posted now, whenever the sale was
+    clock.advance(days=-10)  # (postings count by when they were posted)
+    bo = make_member(points=300)  # 2026-02-20: an adjustment in February
+    clock.advance(days=40)  # 2026-04-01
+    pay_with_points(bo, 120)
+    expire_lots(database, as_of=clock() + timedelta(days=1000))  # 2028-12-27: everything left expires
+    early = reports.liability_statement(database, as_of=clock() + timedelta(days=5), months=3)
+    assert rows(early) == [("2026-02", 0, 0, 0, 0, 300, 300), ("2026-03", 300, 20, 0, 0, 0, 320),
+                           ("2026-04", 320, 0, 120, 0, 0, 200)]
+    assert early[1].closing_value_minor == 320  # 100 points are worth 1.00 by default
+    late = reports.liability_statement(database, as_of=clock() + timedelta(days=1000), months=3)
+    assert rows(late) == [("2028-10", 200, 0, 0, 0, 0, 200), ("2028-11", 200, 0, 0, 0, 0, 200),
+                          ("2028-12", 200, 0, 0, 200, 0, 0)]
+
+
+def test_the_last_closing_is_what_the_members_balances_add_up_to(database, clock, make_member, earn, pay_with_points):
+    members = [make_member(points=1000) for _ in range(3)]
+    for member in members:
+        earn(member, 2500)
+    pay_with_points(members[0], 300)
+    with database.transaction() as session:
+        owed = session.scalar(sa.text("SELECT SUM(balance) FROM accounts WHERE kind = 'member'"))
+    assert reports.liability_statement(database, as_of=clock(), months=1)[-1].closing == owed == 3075

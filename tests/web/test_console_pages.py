@@ -172,3 +172,10 @@ def test_the_dashboard_shows_the_members_by_lifecycle_stage(marketer, database, 
     page = text_of(marketer.get("/console/dashboard"))
     assert "Members by lifecycle stage" in page
     assert "New 1" in " ".join(page.split()) and "First purchase 1" in " ".join(page.split())
+
+
+def test_the_dashboard_shows_the_points_owed_month_by_month(marketer, make_member):
+    make_member(points=1250)
+    page = " ".join(text_of(marketer.get("/console/dashboard")).split())
+    assert "Points owed, month by month" in page
+    assert "2026-03 0 0 0 0 +1,250 1,250" in page
