@@ -36,6 +36,7 @@ from engine.ledger.earning import earn_points
 from engine.ledger.holds import capture_hold, place_hold
 from engine.ledger.refunds import refund_receipt
 from engine.orm.stores import StoreRow
+from engine.points_grants import GrantPoints, request_grant
 from engine.programme import ProgrammeSettings, validate_settings
 from engine.rules import campaigns, segments, versions
 from engine.rules.customer_value import score_customers
@@ -152,6 +153,9 @@ def load_demo(db: Database, *, now: datetime) -> DemoSummary:
     score_customers(db, as_of=now)  # value classes, RFM scores and lifecycle stages, as the nightly job gives them
     segments.create_segment(db, code="best-customers", predicate={"attributes": {"value_class": ["A"]}}, now=now)
     segments.create_segment(db, code="win-back", predicate={"attributes": {"lifecycle_stage": ["lapsed"]}}, now=now)
+    # a thank-you that Sam from support asked for; another person approves it on the Grants page
+    request_grant(db, GrantPoints("best-customers", 250, "Thank you for being one of our best customers", "support"),
+                  caller=DEMO_CALLER, idempotency_key="demo-grant-1", now=now)
     for code, name, price, stock, limit, tier_prices in DEMO_REWARDS:
         create_reward(db, code=code, name=name, points_price=price, stock=stock, per_member_limit=limit,
                       tier_prices=tier_prices, valid_from=now - timedelta(days=30), now=now)

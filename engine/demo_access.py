@@ -20,7 +20,7 @@ from engine.stores import list_terminals
 
 DEMO_STAFF = (("admin", "Ada Admin", ["admin"]), ("marketer", "Mia Marketer", ["marketer"]),
               ("support", "Sam Support", ["support"]), ("support2", "Sky Support", ["support"]),
-              ("auditor", "Avi Auditor", ["auditor"]))
+              ("auditor", "Avi Auditor", ["auditor"]), ("mailer", "Mel Mailer", ["mailer"]))
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,7 @@ def test_the_demo_writes_working_sign_ins_and_a_card_key_outside_the_repository(
     credentials_file = instance_folder / "demo-credentials.json"
     assert stat.S_IMODE(credentials_file.stat().st_mode) == 0o600
     credentials = json.loads(credentials_file.read_text())
-    assert set(credentials["staff"]) == {"admin", "marketer", "support", "support2", "auditor"}
+    assert set(credentials["staff"]) == {"admin", "marketer", "support", "support2", "auditor", "mailer"}
     assert MasterKeys.parse((instance_folder / "card-master-keys").read_text()).current_version == 1
     client = create_app({"DATABASE": database}).test_client()
     signed_in = client.post("/v1/staff/sessions", json={"username": "admin",
