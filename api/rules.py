@@ -206,8 +206,8 @@ def create_segment(body):
 @blp.response(200, ContactSchema(many=True))
 def audience(query, code):
     """The segment's members who agreed to offers on the channel (``email``: their e-mail
-    address; ``sms``: their phone number), by member id, page by page; for a campaign's
-    mailing. Personal data: every call is audited."""
+    address; ``sms``: their phone number), by member id, page by page (``after``: the last
+    member id of the page before); for a campaign's mailing. Personal data: every call is audited."""
     return segment_audience(database(), code, **query)
 
 

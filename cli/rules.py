@@ -16,7 +16,7 @@ from api.schemas.ledger import BasketSchema
 from api.schemas.rules import MemberFactsSchema, RuleSchema
 from cli.ledger import IsoInstant, load_input, read_json
 from cli.runtime import Runtime, emit, emit_one, json_option, pass_runtime
-from engine.audiences import CHANNELS, MAX_PAGE, segment_audience
+from engine.audiences import CHANNELS, every_contact
 from engine.errors import InvalidInput, Problem
 from engine.plain import to_plain
 from engine.rules import campaigns, referrals, segments, versions
@@ -275,10 +275,7 @@ def audience(runtime: Runtime, code: str, channel: str, out) -> None:
     full_name, address), for a campaign's mailing. The run is written to the audit log."""
     writer = csv.writer(out)
     writer.writerow(("member_id", "full_name", "address"))
-    offset = 0
-    while page := segment_audience(runtime.db, code, channel=channel, limit=MAX_PAGE, offset=offset):
-        writer.writerows((c.member_id, c.full_name, c.address) for c in page)
-        offset += len(page)
+    writer.writerows((c.member_id, c.full_name, c.address) for c in every_contact(runtime.db, code, channel=channel))
 
 
 COMMANDS = (rules_group, campaigns_group, segments_group, referrals_group)

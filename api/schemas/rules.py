@@ -233,7 +233,8 @@ class SegmentSchema(ma.Schema):
 class AudienceQuerySchema(InputSchema):
     channel = fields.String(required=True, validate=ma.validate.OneOf(["email", "sms"]))
     limit = fields.Integer(load_default=1000, validate=ma.validate.Range(1, 1000))
-    offset = fields.Integer(load_default=0, validate=ma.validate.Range(0, 10**9))
+    after = fields.String(validate=ma.validate.Length(1, 20),
+                          metadata={"description": "the last member id of the page before"})
 
 
 class ContactSchema(ma.Schema):

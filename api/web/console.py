@@ -20,7 +20,8 @@ from decimal import Decimal, InvalidOperation
 from functools import wraps
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, flash, g, redirect, render_template, request, session, url_for
+from flask import (Blueprint, Response, flash, g, redirect, render_template, request, session, stream_with_context,
+                   url_for)
 from werkzeug.exceptions import BadRequest, HTTPException
 
 from api.context import database, now, passwords
@@ -34,7 +35,7 @@ from engine import reports
 from engine.access.member_logins import invite_member
 from engine.access.principals import require_permission
 from engine.access.staff import sign_in_staff, staff_principal
-from engine.audiences import MAX_PAGE as AUDIENCE_PAGE, segment_audience
+from engine.audiences import every_contact, segment_audience
 from engine.audit import list_audit
 from engine.errors import InvalidInput, InvalidState, LoyaltyError, NotAllowed, NotAuthenticated, NotFound, Problem
 from engine.ledger.approvals import DecideAdjustment, decide_adjustment, list_adjustment_requests, request_adjustment
@@ -850,17 +851,23 @@ def decide(request_id: str, decision: str):
 def segment_audience_csv(code: str):
     """The segment's members who agreed to offers on ``channel``, as a CSV download."""
     channel = request.args.get("channel", "email")
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(("member_id", "full_name", "address"))
-    offset = 0
     try:
-        while page := segment_audience(database(), code, channel=channel, limit=AUDIENCE_PAGE, offset=offset):
-            writer.writerows((c.member_id, c.full_name, c.address) for c in page)
-            offset += len(page)
+        segment_audience(database(), code, channel=channel, limit=1)  # refuses before the download starts
     except InvalidInput as refusal:
         raise BadRequest(sentence(str(refusal.problems[0]))) from None
-    return Response(out.getvalue(), mimetype="text/csv", headers={
+
+    def lines():  # streamed, page by page: a segment may hold a million members
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(("member_id", "full_name", "address"))
+        for contact in every_contact(database(), code, channel=channel):
+            writer.writerow((contact.member_id, contact.full_name, contact.address))
+            if out.tell() > 65536:
+                yield out.getvalue()
+                out.seek(0)
+                out.truncate()
+        yield out.getvalue()
+    return Response(stream_with_context(lines()), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{code}-{channel}-audience.csv"'})
 
 
