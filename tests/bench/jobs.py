@@ -9,12 +9,14 @@ is due for review. Timed: ``expire_lots`` for the as_of, then ``review_tiers`` f
 the customer-value scores (``score_customers``: RFM quintiles and value classes of every
 member, each with one purchase in the year, and their lifecycle stages), and once more as
 the next night would, with nothing changed; then a points grant of 100 points to a segment
-of every member (its approval: a posting and a lot per member, in one transaction).
+of every member (its approval: a posting and a lot per member, in one transaction); and
+the reports read from the whole ledger: the liability statement of 12 months (its last
+closing must equal the members' balances) and the dashboard.
 Then ``check_ledger`` must find nothing; otherwise the script exits non-zero. The last
 line printed is
 
     RESULT jobs expire_s=... tier_review_s=... customer_value_s=... customer_value_again_s=... grant_s=...
-                members=... lots=... expired_lots=...
+                statement_s=... dashboard_s=... members=... lots=... expired_lots=...
 
 Run from the repository root:
 
@@ -31,7 +33,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from engine import schema, stores
+from engine import reports, schema, stores
 from engine.database import Database
 from engine.rules.customer_value import score_customers
 from engine.ledger import bulk
@@ -185,6 +187,17 @@ def main(argv: list[str] | None = None) -> None:
         grant_s = time.perf_counter() - started
         print(f"granted {granted.points} points to {granted.members} members in {grant_s:.1f} s", flush=True)
         started = time.perf_counter()
+        statement = reports.liability_statement(db, as_of=AS_OF, months=12)
+        statement_s = time.perf_counter() - started
+        print(f"liability statement of 12 months in {statement_s:.1f} s: closing {statement[-1].closing:,}",
+              flush=True)
+        started = time.perf_counter()
+        reports.dashboard(db, as_of=AS_OF, days=30)
+        dashboard_s = time.perf_counter() - started
+        print(f"dashboard in {dashboard_s:.1f} s", flush=True)
+        with db.transaction() as session:
+            owed = session.scalar(sa.text("SELECT SUM(balance) FROM accounts WHERE kind = 'member'"))
+        started = time.perf_counter()
         problems = check_ledger(db)
         print(f"check_ledger: {'clean' if not problems else problems[:10]} ({time.perf_counter() - started:.1f} s)",
               flush=True)
@@ -192,10 +205,12 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         cluster.stop()
     if problems or expired.lots == 0 or reviewed["members"] != args.members or scored["members"] != args.members \
-            or again != scored or scored["stage_first_purchase"] != args.members or granted.members != args.members:
+            or again != scored or scored["stage_first_purchase"] != args.members or granted.members != args.members \
+            or statement[-1].closing != owed:
         sys.exit("the benchmark's result is wrong (see above)")
     print(f"RESULT jobs expire_s={expire_s:.2f} tier_review_s={review_s:.2f} customer_value_s={value_s:.2f} "
-          f"customer_value_again_s={again_s:.2f} grant_s={grant_s:.2f} members={args.members} lots={args.members * LOTS_PER_MEMBER} "
+          f"customer_value_again_s={again_s:.2f} grant_s={grant_s:.2f} statement_s={statement_s:.2f} "
+          f"dashboard_s={dashboard_s:.2f} members={args.members} lots={args.members * LOTS_PER_MEMBER} "
           f"expired_lots={expired.lots}")
 
 
