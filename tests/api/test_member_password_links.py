@@ -2,13 +2,9 @@
 the password once; support invites a member; the asking counts against the address's
 sign-in allowance; bad bodies change nothing."""
 from engine.messages import pending_messages
+from tests.support.password_links import sent_link
 
 NEW = "a new long passphrase"
-
-
-def secret(database) -> str:
-    [*_, message] = [m for m in pending_messages(database) if m.kind == "password_link"]
-    return message.payload["path"].split("?link=", 1)[1]
 
 
 def test_a_member_asks_sets_a_password_with_the_link_and_signs_in(client, database, make_member):
@@ -17,9 +13,9 @@ def test_a_member_asks_sets_a_password_with_the_link_and_signs_in(client, databa
         asked = client.post("/v1/member/password-links", json={"email": email})
         assert (asked.status_code, asked.json["message"]) == (
             202, "If this address is a member's, a link to set the password is on its way.")
-    used = client.post("/v1/member/password-links/use", json={"link": secret(database), "password": NEW})
+    used = client.post("/v1/member/password-links/use", json={"link": sent_link(database), "password": NEW})
     assert (used.status_code, used.json) == (200, {"member_id": ada.public_id})
-    again = client.post("/v1/member/password-links/use", json={"link": secret(database), "password": NEW})
+    again = client.post("/v1/member/password-links/use", json={"link": sent_link(database), "password": NEW})
     assert (again.status_code, again.json["error"]) == (401, "invalid_link")
     signed_in = client.post("/v1/member/sessions", json={"email": "ada@example.org", "password": NEW})
     assert signed_in.status_code == 201

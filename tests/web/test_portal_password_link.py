@@ -2,14 +2,10 @@
 e-mail, from the link to a password, then signed in; a spent or mistyped link says so and
 offers a new one."""
 from engine.messages import pending_messages
+from tests.support.password_links import sent_path
 from tests.web.conftest import text_of
 
 NEW = "a brand new passphrase"
-
-
-def sent_path(database) -> str:
-    [*_, message] = [m for m in pending_messages(database) if m.kind == "password_link"]
-    return message.payload["path"]
 
 
 def test_a_member_without_a_password_gets_a_link_sets_one_and_signs_in(browser, make_browser, database, make_member):

@@ -18,15 +18,10 @@ from engine.messages import mark_delivered, pending_messages
 from engine.rules.segments import create_segment
 from tests.conftest import new_key
 from tests.support.assertions import refused_unchanged
+from tests.support.password_links import sent_link
 
 PASSWORDS = Passwords.cheap()
 NEW = "a new long passphrase"
-
-
-def sent_link(database) -> str:
-    """The secret of the newest password link waiting for the mailer."""
-    [*_, message] = [m for m in pending_messages(database) if m.kind == "password_link"]
-    return message.payload["path"].split("?link=", 1)[1]
 
 
 def test_a_member_without_a_password_asks_for_a_link_and_sets_one(database, clock, make_member):
