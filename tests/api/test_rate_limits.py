@@ -120,3 +120,16 @@ def test_a_request_run_again_on_a_moved_configuration_takes_one_token(make_app, 
     stores.create_store(database, code="ST2", name="Store 2", timezone="Europe/Berlin", now=clock())  # moves it
     assert till.post("/v1/terminal/accruals", uid_sale(till, clock, "R1", card.number)).status_code == 201
     assert till.post("/v1/terminal/accruals", uid_sale(till, clock, "R2", card.number)).status_code == 429
+
+
+def test_asking_for_password_links_and_joining_count_as_sign_in_attempts_of_the_address(client, make_member,
+                                                                                        database):
+    make_member(email="ada@example.org")
+    answers = [client.post("/v1/member/password-links", json={"email": "ada@example.org"}),
+               client.post("/v1/member/sign-ups", json={"full_name": "Bo", "email": "bo@example.org"}),
+               client.post("/v1/member/password-links", json={"email": "ada@example.org"}),
+               client.post("/v1/member/password-links", json={"email": "ada@example.org"})]
+    assert [a.status_code for a in answers] == [202, 202, 202, 429]
+    with unchanged(database):
+        assert client.post("/v1/member/sign-ups", json={"full_name": "Cy", "email": "cy@example.org"}).status_code \
+            == 429
