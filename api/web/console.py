@@ -61,7 +61,7 @@ log = logging.getLogger("loyalty.web")
 
 TOKEN_KEY = "staff_token"
 SAMPLE_LINES = 5
-SECTIONS = (("console.dashboard", "Dashboard", "reports.read"), ("console.rules", "Rules", "programme.read"),
+SECTIONS = (("console.dashboard", "Dashboard", "reports.read"), ("console.liability", "Liability", "reports.read"), ("console.rules", "Rules", "programme.read"),
             ("console.simulator", "Simulate", "programme.read"), ("console.campaign_list", "Campaigns", "programme.read"),
             ("console.segment_list", "Segments", "programme.read"), ("console.tiers", "Tiers", "programme.read"),
             ("console.programme", "Rewards", "programme.read"), ("console.members", "Members", "members.read"),
@@ -158,9 +158,16 @@ def dashboard():
                       "used": [c.budget_used for c in board.campaigns if c.budget],
                       "left": [c.budget - c.budget_used for c in board.campaigns if c.budget]},
     }
-    return render_template("console/dashboard.html", board=board, charts=charts, tier_names=names,
-                           statement=reports.liability_statement(database(), as_of=now(), months=12),
-                           settings=get_settings(database()))
+    return render_template("console/dashboard.html", board=board, charts=charts, tier_names=names)
+
+
+@bp.route("/liability")
+@staff_page("reports.read")
+def liability():
+    """For finance: the points owed month by month (a page of its own: it reads the whole
+    ledger, which takes seconds for a programme of a million members)."""
+    return render_template("console/liability.html", settings=get_settings(database()),
+                           statement=reports.liability_statement(database(), as_of=now(), months=12))
 
 
 @bp.route("/checks")

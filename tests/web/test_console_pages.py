@@ -26,7 +26,7 @@ def published_rule(database, clock):
 
 
 @pytest.mark.parametrize("path, words", [
-    ("/console/dashboard", "Points owed to members"), ("/console/rules", "Coffee bonus"),
+    ("/console/dashboard", "Points owed to members"), ("/console/liability", "Points owed, month by month"), ("/console/rules", "Coffee bonus"),
     ("/console/rules/coffee-bonus", "50 bonus points per sale"), ("/console/rules/new", "New earning rule"),
     ("/console/rules/coffee-bonus/edit", "Change rule"), ("/console/simulate", "Simulate a basket"),
     ("/console/campaigns", "New campaign"), ("/console/segments", "New segment"), ("/console/programme", "New reward"), ("/console/members", "Find"),
@@ -174,8 +174,8 @@ def test_the_dashboard_shows_the_members_by_lifecycle_stage(marketer, database, 
     assert "New 1" in " ".join(page.split()) and "First purchase 1" in " ".join(page.split())
 
 
-def test_the_dashboard_shows_the_points_owed_month_by_month(marketer, make_member):
+def test_the_liability_page_shows_the_points_owed_month_by_month(marketer, make_member):
     make_member(points=1250)
-    page = " ".join(text_of(marketer.get("/console/dashboard")).split())
+    page = " ".join(text_of(marketer.get("/console/liability")).split())
     assert "Points owed, month by month" in page
     assert "2026-03 0 0 0 0 +1,250 1,250" in page
