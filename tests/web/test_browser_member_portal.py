@@ -18,6 +18,7 @@ from engine.members import get_member
 from engine.rewards import create_reward, list_vouchers
 from engine.tiers.policy import TierDefinition, TierPolicy
 from engine.tiers.service import define_tiers
+from tests.support.password_links import sent_path
 from tests.web.conftest import PASSWORD, shoot
 
 pytestmark = pytest.mark.slow
@@ -145,3 +146,22 @@ def test_a_member_sees_their_tier_and_redeems_a_reward_for_a_voucher_code(driver
     driver.refresh()
     assert driver.execute_script("return document.documentElement.scrollWidth") <= 390, "sideways scrolling"
     shoot(driver, "portal-home-tier-rewards-phone")
+
+
+def test_someone_new_joins_sets_a_password_from_the_link_and_sees_their_points(driver, server, database):
+    driver.get(server.url("/portal/sign-in"))
+    driver.find_element(By.LINK_TEXT, "Join").click()
+    WebDriverWait(driver, 10).until(seen.url_contains("/portal/join"))
+    driver.find_element(By.ID, "full_name").send_keys("Grace Hopper")
+    driver.find_element(By.ID, "email").send_keys("grace@example.org")
+    driver.find_element(By.ID, "marketing_email").click()
+    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    WebDriverWait(driver, 10).until(seen.text_to_be_present_in_element((By.TAG_NAME, "main"), "is on its way"))
+    driver.get(server.url(sent_path(database)))  # the link in the e-mail
+    driver.find_element(By.ID, "new_password").send_keys("a brand new passphrase")
+    driver.find_element(By.ID, "new_password_again").send_keys("a brand new passphrase", Keys.RETURN)
+    WebDriverWait(driver, 10).until(seen.url_contains("/portal/sign-in"))
+    sign_in(driver, server, "grace@example.org", "a brand new passphrase")
+    WebDriverWait(driver, 10).until(seen.presence_of_element_located((By.ID, "available")))
+    assert text(driver, "available") == "0"
+    shoot(driver, "portal-joined")
