@@ -71,6 +71,16 @@ def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+# Values in one statement's IN list: within every database's limit of bound parameters.
+PARAMETER_BATCH = 500
+
+
+def batches(values: list, size: int = PARAMETER_BATCH) -> Iterator[list]:
+    """``values`` in consecutive slices of at most ``size``."""
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
 def insert_unique(session: Session, row, conflict: Conflict) -> None:
     """Add ``row`` and flush; a unique key taken meanwhile by a concurrent transaction
     becomes ``conflict`` (the caller checked first, so this is only the race)."""

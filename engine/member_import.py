@@ -33,13 +33,13 @@ from datetime import UTC, date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from engine.database import Database
+from engine.database import Database, batches
 from engine.errors import InvalidInput, Problem, refuse_if
 from engine.ledger import bulk
 from engine.ledger.accounts import member_account_code
 from engine.ledger.adjustments import MAX_ADJUSTMENT
 from engine.ledger.idempotency import run_idempotent
-from engine.members import CONSENTS, profile_problems, new_public_id
+from engine.members import CONSENTS, new_public_id, profile_problems
 from engine.orm.ledger import AccountRow
 from engine.orm.members import MemberProfileRow, MemberRow
 from engine.orm.rules import MemberAttributeRow
@@ -256,9 +256,8 @@ def _refuse_known_emails(session: Session, rows: list[ImportRow]) -> None:
     line_of = {row.email: row.line for row in rows if row.email is not None}
     emails = list(line_of)
     known: list[str] = []
-    for start in range(0, len(emails), 500):  # within every database's limit of parameters
-        known += session.scalars(sa.select(MemberProfileRow.email)
-                                 .where(MemberProfileRow.email.in_(emails[start:start + 500])))
+    for batch in batches(emails):
+        known += session.scalars(sa.select(MemberProfileRow.email).where(MemberProfileRow.email.in_(batch)))
     # (the refusal is kept as the request's answer: it names lines, not addresses)
     refuse_if([Problem(f"line {line_of[email]}.email", "is the address of a member already")
                for email in sorted(known, key=line_of.get)][:MAX_PROBLEMS])

@@ -62,8 +62,9 @@ def mark_delivered(db: Database, message_ids: list[int], *, now: datetime) -> in
     with db.transaction() as session:
         links = session.execute(sa.select(m.id, m.payload).where(
             m.id.in_(message_ids), m.delivered_at.is_(None), m.kind == "password_link")).all()
-        for message_id, payload in links:
-            session.execute(sa.update(m).where(m.id == message_id).values(
-                payload=json.dumps({**json.loads(payload), "path": None})))
+        if links:  # one statement, by primary key
+            session.execute(sa.update(m), [
+                {"id": message_id, "payload": json.dumps({**json.loads(payload), "path": None})}
+                for message_id, payload in links])
         return session.execute(sa.update(m).where(m.id.in_(message_ids), m.delivered_at.is_(None))
                                .values(delivered_at=now)).rowcount

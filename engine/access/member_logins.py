@@ -30,7 +30,7 @@ from engine.access import throttle
 from engine.access.passwords import Passwords, password_problems, pin_problems
 from engine.access.principals import Principal
 from engine.access.tokens import issue_token, live_token, revoke_member_tokens
-from engine.database import Database
+from engine.database import Database, batches
 from engine.errors import Conflict, InvalidInput, InvalidState, NotAuthenticated, Problem, not_found, refuse_if
 from engine.members import enrol_in, member_row, profile_problems
 from engine.orm.access import MemberLoginRow
@@ -75,7 +75,7 @@ def send_password_link(db: Database, email: str, *, now: datetime) -> None:
     silence either way."""
     email = email.strip().lower() if isinstance(email, str) else ""
     with db.transaction() as session:
-        member = session.scalar(sa.select(MemberRow).join(MemberProfileRow).where(MemberProfileRow.email == email))
+        member = _member_by_email(session, email)
         if member is not None and member.status == "active":
             _link(session, member, purpose="reset", lifetime=RESET_LINK, now=now)
 
@@ -94,7 +94,7 @@ def sign_up_member(db: Database, *, full_name: str, email: str, consents: dict[s
     refuse_if(problems)
     try:
         with db.transaction() as session:
-            member = session.scalar(sa.select(MemberRow).join(MemberProfileRow).where(MemberProfileRow.email == email))
+            member = _member_by_email(session, email)
             if member is None:
                 member = enrol_in(session, full_name=full_name, email=email, phone=None, birthday=birthday,
                                   consents=consents, now=now)
@@ -175,8 +175,7 @@ def _links(session: Session, member_pks: list[int], *, purpose: str, lifetime: t
     secret_of = {pk: secrets.token_urlsafe(32) for pk in member_pks}
     hash_of = {pk: _digest(secret) for pk, secret in secret_of.items()}
     m, login = OutboxMessageRow, MemberLoginRow
-    for start in range(0, len(member_pks), 500):  # within every database's limit of parameters
-        chunk = member_pks[start:start + 500]
+    for chunk in batches(member_pks):
         session.execute(sa.delete(m).where(m.member_id.in_(chunk), m.kind == "password_link",
                                            m.delivered_at.is_(None)))
         have = set(session.scalars(sa.select(login.member_id).where(login.member_id.in_(chunk))
@@ -193,6 +192,10 @@ def _links(session: Session, member_pks: list[int], *, purpose: str, lifetime: t
     return expires_at
 
 
+def _member_by_email(session: Session, email: str) -> MemberRow | None:
+    return session.scalar(sa.select(MemberRow).join(MemberProfileRow).where(MemberProfileRow.email == email))
+
+
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
@@ -202,8 +205,7 @@ def sign_in_member(db: Database, *, email: str, password: str, passwords: Passwo
     """A member token for the right e-mail and password; NotAuthenticated otherwise."""
     email = email.strip().lower() if isinstance(email, str) else ""
     with db.transaction() as session:
-        member = session.scalar(sa.select(MemberRow).join(MemberProfileRow)
-                                .where(MemberProfileRow.email == email))
+        member = _member_by_email(session, email)
         login = _login(session, member.id) if member is not None else None
         refusal, attempts = throttle.check_secret(
             login and throttle.Attempts(login.failed_logins, login.locked_until),
