@@ -98,8 +98,9 @@ def sign_up_member(db: Database, *, full_name: str, email: str, consents: dict[s
             if member is None:
                 member = enrol_in(session, full_name=full_name, email=email, phone=None, birthday=birthday,
                                   consents=consents, now=now)
-            if member.status == "active":
                 _link(session, member, purpose="welcome", lifetime=INVITATION_LINK, now=now)
+            elif member.status == "active":  # a member already: the link they would get by asking for one
+                _link(session, member, purpose="reset", lifetime=RESET_LINK, now=now)
     except Conflict:
         pass  # the same address joined at this instant: that request sends the link
 
