@@ -59,3 +59,14 @@ def test_every_negative_balance_policy_is_accepted_and_others_are_not():
     for policy in ("allow_negative", "write_off", "refuse"):
         assert validate_settings(ProgrammeSettings(negative_balance_policy=policy)) == []
     assert validate_settings(ProgrammeSettings(negative_balance_policy="ignore"))
+
+
+def test_the_lifecycle_thresholds_out_of_bounds_are_refused_naming_each(database, clock):
+    for lapsed, loyal in ((29, 1), (3651, 1001), ("180", True)):
+        with refused_unchanged(database, InvalidInput) as refusal:
+            update_settings(database, {"lapsed_after_days": lapsed, "loyal_purchases_per_year": loyal}, now=clock())
+        assert [(p.field, p.message) for p in refusal.value.problems] == [
+            ("lapsed_after_days", "must be a whole number of days from 30 to 3650"),
+            ("loyal_purchases_per_year", "must be a whole number of purchases from 2 to 1000")]
+    saved = update_settings(database, {"lapsed_after_days": 30, "loyal_purchases_per_year": 1000}, now=clock())
+    assert (saved.lapsed_after_days, saved.loyal_purchases_per_year) == (30, 1000)
