@@ -92,7 +92,8 @@ class GroupFiguresSchema(ma.Schema):
     members = fields.Integer(required=True)
     buyers = fields.Integer(required=True, metadata={"description": "members with at least one purchase"})
     purchases = fields.Integer(required=True)
-    spend_minor = fields.Integer(required=True, metadata={"description": "receipts' totals before refunds"})
+    spend_minor = fields.Integer(required=True, metadata={
+        "description": "receipts' totals less what was refunded of them (a receipt refunded in full is no purchase)"})
     buyer_share = Ratio(allow_none=True)
     spend_per_member_minor = Ratio(allow_none=True)
 

@@ -1,8 +1,9 @@
 """Customer value and lifecycle: RFM scores, value classes A–D and lifecycle stages, kept as
 member attributes.
 
-Every member who bought in the year before ``as_of`` (a receipt they earned on, at its
-total before refunds) gets four attributes, which rule conditions and predicate segments
+Every member who bought in the year before ``as_of`` gets four attributes (purchases as
+:mod:`engine.ledger.purchases` counts them: less what was refunded by ``as_of``, and none
+for a receipt refunded in full), which rule conditions and predicate segments
 read like any other (an analytic segment is then a predicate on them, e.g. value class A
 and recency 4 or 5):
 
@@ -37,6 +38,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from engine.database import Database
+from engine.ledger.purchases import PURCHASES_SQL
 from engine.orm.types import UTCDateTime
 from engine.settings import read_settings
 
@@ -105,9 +107,9 @@ def customer_scores(buying: list[Purchases]) -> dict[int, dict[str, str]]:
             for p in buying}
 
 
-_BOUGHT = ("SELECT r.member_id, MAX(r.occurred_at) AS last_at, COUNT(*) AS purchases, SUM(r.total_minor) AS spend "
-           "FROM receipts AS r JOIN members AS m ON m.id = r.member_id AND m.status <> 'closed' "
-           "WHERE r.occurred_at > :since AND r.occurred_at <= :as_of GROUP BY r.member_id")
+_BOUGHT = ("SELECT p.member_id, MAX(p.occurred_at) AS last_at, COUNT(*) AS purchases, SUM(p.spend) AS spend "
+           f"FROM ({PURCHASES_SQL}) AS p JOIN members AS m ON m.id = p.member_id AND m.status <> 'closed' "
+           "WHERE p.occurred_at > :since GROUP BY p.member_id")
 # Only values that differ are written: a member whose scores hold from one night to the next
 # costs a read, not a row rewritten. (``WHERE true`` lets SQLite read the ON CONFLICT clause.)
 _SCORED = f"""
@@ -137,11 +139,11 @@ _LAPSED = (f"DELETE FROM member_attributes WHERE name IN ({', '.join(repr(name) 
 
 
 # Every open member's stage, the same order of tests as ``lifecycle_stage``.
-_STAGED = """
+_STAGED = f"""
 WITH history AS (
     SELECT m.id AS member_id, COUNT(r.id) AS purchases, MAX(r.occurred_at) AS last_at,
            COUNT(CASE WHEN r.occurred_at > :since THEN 1 END) AS purchases_in_year
-    FROM members AS m LEFT JOIN receipts AS r ON r.member_id = m.id AND r.occurred_at <= :as_of
+    FROM members AS m LEFT JOIN ({PURCHASES_SQL}) AS r ON r.member_id = m.id
     WHERE m.status <> 'closed'
     GROUP BY m.id),
 advocates AS (

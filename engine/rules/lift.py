@@ -8,8 +8,9 @@ Guarantees:
   current tier and attributes), whether or not they bought;
 - the window is the campaign's, from its start to its end or ``as_of``, whichever is first;
   a sale counts by its sale time, as the campaign's rules count it;
-- purchases are the receipts members earned on (sales where they showed their card), at
-  their total before any refund;
+- purchases are the receipts members earned on (sales where they showed their card), less
+  what was refunded of them by ``as_of``, as :mod:`engine.ledger.purchases` counts them (a
+  basket brought back in full is no purchase);
 - nothing is written: a pure function of the database and ``as_of``.
 
 The per-member figures and the segment are worked out in SQL; only the split into the two
@@ -27,7 +28,7 @@ import sqlalchemy as sa
 
 from engine.database import Database
 from engine.errors import not_found
-from engine.orm.ledger import ReceiptRow
+from engine.ledger.purchases import purchases_as_of
 from engine.orm.members import MemberRow
 from engine.orm.rules import CampaignRow, SegmentRow
 from engine.rules.campaigns import held_out
@@ -76,12 +77,11 @@ def campaign_lift(db: Database, code: str, *, as_of: datetime) -> CampaignLift:
         if campaign is None:
             raise not_found("campaign", code)
         start, end = campaign.starts_at, min(campaign.ends_at, max(as_of, campaign.starts_at))
-        r = ReceiptRow
+        p = purchases_as_of(as_of)
         # the campaign's end is not in it (as for its rules); as_of, when it comes first, is
-        bought = (sa.select(r.member_id, sa.func.count().label("purchases"),
-                            sa.func.sum(r.total_minor).label("spend"))
-                  .where(r.occurred_at >= start, r.occurred_at < campaign.ends_at, r.occurred_at <= as_of)
-                  .group_by(r.member_id).subquery())
+        bought = (sa.select(p.c.member_id, sa.func.count().label("purchases"), sa.func.sum(p.c.spend).label("spend"))
+                  .where(p.c.occurred_at >= start, p.c.occurred_at < campaign.ends_at)
+                  .group_by(p.c.member_id).subquery())
         query = (sa.select(MemberRow.public_id, sa.func.coalesce(bought.c.purchases, 0),
                            sa.func.coalesce(bought.c.spend, 0))
                  .outerjoin(bought, bought.c.member_id == MemberRow.id)

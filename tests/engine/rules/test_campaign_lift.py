@@ -7,9 +7,12 @@ from decimal import Decimal
 import pytest
 
 from engine.errors import NotFound
+from engine.ledger.commands import RefundLine, RefundReceipt
+from engine.ledger.refunds import refund_receipt
 from engine.rules.campaigns import create_campaign, held_out
 from engine.rules.lift import campaign_lift
 from engine.rules.segments import create_segment, set_member_attribute
+from tests.conftest import new_key
 
 
 @pytest.fixture
@@ -62,6 +65,23 @@ def test_only_sales_inside_the_window_so_far_count(database, clock, make_member,
     assert (lift.targeted.purchases, lift.targeted.spend_minor) == (1, 2000)
     assert lift.window_end == lift.window_start + timedelta(days=30)
     assert (lift.control.members, lift.spend_lift, lift.buyer_share_difference_95) == (0, None, None)
+
+
+def test_what_was_brought_back_by_then_is_not_spend_and_a_basket_brought_back_in_full_is_no_purchase(
+        database, clock, make_member, earn, summer, till):
+    members = [make_member() for _ in range(4)]
+    summer(share="0")
+    clock.advance(days=1)
+    kept, returned = earn(members[0], 3000, quantities=[3]), earn(members[1], 1000)
+    clock.advance(days=40)  # after the campaign's end: what was brought back still counts against it
+    for receipt, line_quantity in ((kept.receipt_number, 1), (returned.receipt_number, 1)):
+        refund_receipt(database, RefundReceipt(till.store_code, till.code, receipt,
+                                               (RefundLine(1, Decimal(line_quantity)),), clock()),
+                       caller="S1-T1", idempotency_key=new_key(), now=clock())
+    before = campaign_lift(database, "summer", as_of=clock() - timedelta(days=1))
+    after = campaign_lift(database, "summer", as_of=clock())
+    assert (before.targeted.buyers, before.targeted.purchases, before.targeted.spend_minor) == (2, 2, 4000)
+    assert (after.targeted.buyers, after.targeted.purchases, after.targeted.spend_minor) == (1, 1, 2000)
 
 
 def test_only_members_of_the_campaigns_segment_are_compared(database, clock, make_member, summer):

@@ -3,11 +3,16 @@ quintiles and the ABC value class, and every open member the lifecycle stage, th
 policy gives; forgets the scores of those who stopped buying, leaves closed accounts alone,
 and rules and segments read the attributes."""
 import random
+from collections import defaultdict
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
+import pytest
 import sqlalchemy as sa
 
-from engine.orm.ledger import ReceiptRow
+from engine.ledger.commands import RefundLine, RefundReceipt
+from engine.ledger.refunds import refund_receipt
+from engine.orm.ledger import ReceiptRow, RefundRow
 from engine.orm.members import MemberRow
 from engine.orm.rules import ReferralRow
 from engine.member_closure import CloseMember, close_member
@@ -19,6 +24,38 @@ from engine.settings import update_settings
 from tests.conftest import new_key
 
 NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def bring_back(database, clock, till):
+    """``bring_back(earned, quantity)``: return ``quantity`` of the first line of the receipt."""
+    def run(earned, quantity: int):
+        command = RefundReceipt(till.store_code, till.code, earned.receipt_number,
+                                (RefundLine(1, Decimal(quantity)),), clock())
+        return refund_receipt(database, command, caller="S1-T1", idempotency_key=new_key(), now=clock())
+    return run
+
+
+def buy_and_maybe_bring_back(pick, earn, bring_back, member, amount, **basket):
+    """A purchase of two units; one in four brought back in part, one in eight in full."""
+    earned = earn(member, amount, quantities=[2], **basket)
+    returned = pick.choice([0, 0, 0, 0, 0, 1, 1, 2])
+    if returned:
+        bring_back(earned, returned)
+
+
+def purchases_up_to(session, as_of: datetime) -> list[tuple[int, datetime, int]]:
+    """(member, sale time, spend) of each purchase up to ``as_of``, read the plain way: every
+    receipt less what was refunded of it by then, those refunded in full left out."""
+    refunded = defaultdict(int)
+    for receipt_id, amount, at in session.execute(sa.select(RefundRow.receipt_id, RefundRow.amount_minor,
+                                                            RefundRow.occurred_at)):
+        if at <= as_of:
+            refunded[receipt_id] += amount
+    return [(member_id, at, total - refunded[receipt_id])
+            for receipt_id, member_id, at, total in session.execute(
+                sa.select(ReceiptRow.id, ReceiptRow.member_id, ReceiptRow.occurred_at, ReceiptRow.total_minor))
+            if at <= as_of and (receipt_id not in refunded or refunded[receipt_id] < total)]
 
 
 def test_quintiles_cut_like_ntile_with_the_first_groups_one_larger():
@@ -35,24 +72,41 @@ def test_the_abc_classes_follow_the_share_of_spend_ranked_before():
     assert [customer_scores(buying)[m]["value_class"] for m in range(1, 6)] == ["A", "B", "C", "D", "D"]
 
 
-def test_the_sql_job_agrees_with_the_policy(database, clock, make_member, earn):
+def test_the_sql_job_agrees_with_the_policy(database, clock, make_member, earn, bring_back):
     pick = random.Random(1205)
     members = [make_member() for _ in range(23)]
     for member in members:
         for _ in range(pick.randint(0, 4)):
-            earn(member, pick.choice([500, 1200, 2500, 9900]), occurred_at=clock() - timedelta(days=pick.randint(0, 500)))
+            buy_and_maybe_bring_back(pick, earn, bring_back, member, pick.choice([500, 1200, 2500, 9900]),
+                                     occurred_at=clock() - timedelta(days=pick.randint(0, 500)))
     score_customers(database, as_of=clock())
+    bought = defaultdict(list)
     with database.transaction() as session:
-        r = ReceiptRow
-        rows = session.execute(sa.select(r.member_id, sa.func.max(r.occurred_at), sa.func.count(),
-                                         sa.func.sum(r.total_minor))
-                               .where(r.occurred_at > clock() - timedelta(days=365), r.occurred_at <= clock())
-                               .group_by(r.member_id)).all()
+        for member_id, at, spend in purchases_up_to(session, clock()):
+            if at > clock() - timedelta(days=365):
+                bought[member_id].append((at, spend))
         ids = dict(session.execute(sa.text("SELECT id, public_id FROM members")).all())
-    expected = customer_scores([Purchases(m, last, n, spend) for m, last, n, spend in rows])
+    expected = customer_scores([Purchases(m, max(at for at, _ in sales), len(sales), sum(s for _, s in sales))
+                                for m, sales in bought.items()])
     for member_id, public_id in ids.items():
         scores = {name: value for name, value in member_attributes(database, public_id).items() if name in ATTRIBUTES}
         assert scores == expected.get(member_id, {}), public_id
+
+
+def test_a_purchase_brought_back_in_full_is_no_purchase_and_one_in_part_counts_what_was_kept(
+        database, clock, make_member, earn, bring_back):
+    returned, halved, kept = make_member(), make_member(), make_member()
+    yesterday = clock() - timedelta(days=1)
+    bring_back(earn(returned, 90_000, quantities=[2], occurred_at=yesterday), 2)
+    bring_back(earn(halved, 90_000, quantities=[2], occurred_at=yesterday), 1)  # 45,000 kept
+    earn(kept, 50_000, occurred_at=yesterday)
+    score_customers(database, as_of=clock() - timedelta(hours=1))  # before the refunds: all three bought
+    assert member_attributes(database, returned.public_id)["lifecycle_stage"] == "first_purchase"
+    summary = score_customers(database, as_of=clock())
+    assert member_attributes(database, returned.public_id) == {"lifecycle_stage": "new"}
+    assert member_attributes(database, kept.public_id)["value_class"] == "A"  # 50,000 of 95,000
+    assert member_attributes(database, halved.public_id)["value_class"] == "B"
+    assert (summary["members"], summary["stage_new"], summary["stage_first_purchase"]) == (2, 1, 2)
 
 
 def test_a_member_who_stopped_buying_loses_the_scores_is_lapsed_and_a_second_run_changes_nothing(database, clock, make_member,
@@ -100,12 +154,13 @@ def test_the_lifecycle_stage_is_the_first_that_holds_in_its_documented_order():
     assert stage(1, days_ago=40, in_year=1, lapsed_after_days=30) == "lapsed"
 
 
-def test_the_sql_job_gives_every_open_member_the_stage_the_policy_gives(database, clock, make_member, earn):
+def test_the_sql_job_gives_every_open_member_the_stage_the_policy_gives(database, clock, make_member, earn, bring_back):
     pick = random.Random(1206)
     members = [make_member() for _ in range(30)]
     for member in members:
         for _ in range(pick.choice([0, 1, 2, 3, 7])):
-            earn(member, 1000, occurred_at=clock() - timedelta(days=pick.choice([1, 100, 179, 180, 181, 300, 400])))
+            buy_and_maybe_bring_back(pick, earn, bring_back, member, 1000,
+                                     occurred_at=clock() - timedelta(days=pick.choice([1, 100, 179, 180, 181, 300, 400])))
     for referrer in pick.sample(members, 4):
         referred = make_member()
         record_referral(database, referrer_id=referrer.public_id, referred_id=referred.public_id,
@@ -113,11 +168,11 @@ def test_the_sql_job_gives_every_open_member_the_stage_the_policy_gives(database
         earn(referred, 1000)  # the qualifying first purchase
     update_settings(database, {"loyal_purchases_per_year": 4}, now=clock())
     score_customers(database, as_of=clock())
-    r, since = ReceiptRow, clock() - timedelta(days=365)
+    since, sales = clock() - timedelta(days=365), defaultdict(list)
     with database.transaction() as session:
-        bought = {m: (n, last, in_year) for m, n, last, in_year in session.execute(
-            sa.select(r.member_id, sa.func.count(), sa.func.max(r.occurred_at),
-                      sa.func.count(sa.case((r.occurred_at > since, 1)))).group_by(r.member_id))}
+        for member_id, at, _ in purchases_up_to(session, clock()):
+            sales[member_id].append(at)
+        bought = {m: (len(ats), max(ats), sum(at > since for at in ats)) for m, ats in sales.items()}
         advocates = set(session.scalars(sa.select(ReferralRow.referrer_id).where(ReferralRow.rewarded_at.is_not(None))))
         ids = dict(session.execute(sa.select(MemberRow.id, MemberRow.public_id)).all())
     stages = set()
