@@ -7,7 +7,8 @@ entries, checksums computed as the engine does) split into 5 lots (5 N lots) who
 dates are spread so about a quarter are due; every member holds one of four tiers and
 is due for review. Timed: ``expire_lots`` for the as_of, then ``review_tiers`` for it, then
 the customer-value scores (``score_customers``: RFM quintiles and value classes of every
-member, each with one purchase in the year, and their lifecycle stages), and once more as
+member, each with one purchase in the year, one in 20 brought back in full and one in 20
+half, and their lifecycle stages), and once more as
 the next night would, with nothing changed; then a points grant of 100 points to a segment
 of every member (its approval: a posting and a lot per member, in one transaction); and
 the reports read from the whole ledger: the liability statement of 12 months (its last
@@ -104,7 +105,17 @@ def generate(db: Database, members: int) -> None:
         session.execute(sa.text(
             "INSERT INTO receipt_lines (receipt_id, line_no, sku, quantity, amount_minor, eligible_minor, points) "
             "SELECT r.id, 1, 'SKU', 1, r.total_minor, r.total_minor, r.points FROM receipts r"))
-        print(f"  generated receipts in {time.perf_counter() - started:.1f} s", flush=True)
+        # one member in 20 brought the purchase back in full a day later, one in 20 half of it
+        session.execute(sa.text(
+            "INSERT INTO refunds (receipt_id, occurred_at, amount_minor, points_reversed, points_returned, "
+            "points_written_off, debt_created) SELECT r.id, :at + interval '1 day', "
+            "CASE WHEN r.member_id % 20 = 0 THEN r.total_minor ELSE r.total_minor / 2 END, 0, 0, 0, 0 "
+            "FROM receipts r WHERE r.member_id % 20 IN (0, 1)").bindparams(at))
+        session.execute(sa.text(
+            "INSERT INTO refund_lines (refund_id, receipt_line_id, quantity, amount_minor, points) "
+            "SELECT f.id, l.id, CASE WHEN f.amount_minor = l.amount_minor THEN 1 ELSE 0.5 END, f.amount_minor, 0 "
+            "FROM refunds f JOIN receipt_lines l ON l.receipt_id = f.receipt_id"))
+        print(f"  generated receipts and refunds in {time.perf_counter() - started:.1f} s", flush=True)
         started = time.perf_counter()
         # lot k of a member expires (member * 7 + k * 13) % 100 - 25 days after the as_of: about 1 in 4 is due
         session.execute(sa.text(
@@ -178,8 +189,9 @@ def main(argv: list[str] | None = None) -> None:
         again = score_customers(db, as_of=AS_OF)  # the next night, nothing changed: nothing rewritten
         again_s = time.perf_counter() - started
         print(f"scored again {again} in {again_s:.1f} s", flush=True)
-        create_segment(db, code="buyers", predicate={"attributes": {"lifecycle_stage": ["first_purchase"]}}, now=AS_OF)
-        asked = request_grant(db, GrantPoints("buyers", 100, "benchmark grant", "anna"), caller="bench",
+        create_segment(db, code="everyone", predicate={"attributes": {"lifecycle_stage": ["first_purchase", "new"]}},
+                       now=AS_OF)
+        asked = request_grant(db, GrantPoints("everyone", 100, "benchmark grant", "anna"), caller="bench",
                               idempotency_key="grant-ask", now=AS_OF)
         started = time.perf_counter()
         granted = decide_grant(db, DecideGrant(asked.grant_id, True, "ben"), caller="bench",
@@ -204,8 +216,11 @@ def main(argv: list[str] | None = None) -> None:
         db.dispose()
     finally:
         cluster.stop()
-    if problems or expired.lots == 0 or reviewed["members"] != args.members or scored["members"] != args.members \
-            or again != scored or scored["stage_first_purchase"] != args.members or granted.members != args.members \
+    returned = args.members // 20  # their one purchase brought back in full: no purchase at all
+    if problems or expired.lots == 0 or reviewed["members"] != args.members \
+            or scored["members"] != args.members - returned or again != scored \
+            or scored["stage_first_purchase"] != args.members - returned or scored["stage_new"] != returned \
+            or granted.members != args.members \
             or statement[-1].closing != owed:
         sys.exit("the benchmark's result is wrong (see above)")
     print(f"RESULT jobs expire_s={expire_s:.2f} tier_review_s={review_s:.2f} customer_value_s={value_s:.2f} "
