@@ -53,7 +53,8 @@ def import_(runtime: Runtime, csv_file, mapping, key: str | None, as_json: bool)
     Columns (only full_name is required): {columns}.
     Consents are yes or no; birthday YYYY-MM-DD; enrolled_at a date or an instant with a time
     zone; opening_points whole points credited at once, usable through points_expire_on
-    (YYYY-MM-DD; else the programme's expiry from now); reference (the old customer number)
+    (YYYY-MM-DD; else the programme's expiry from now); card_uid (the chip UID of the member's
+    old card, in hex) becomes an active UID-only card; reference (the old customer number)
     comes back in the mapping, and is not stored.
     """
     try:

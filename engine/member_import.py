@@ -4,8 +4,8 @@ all of it or nothing.
 Guarantees:
 - every row is checked before anything is written: the file's shape (a header naming known
   columns, ``full_name`` among them; at most ``MAX_ROWS`` rows), each value (the checks of
-  enrolling one member, dates, yes/no consents, whole opening points), and each e-mail
-  address (not twice in the file, not a member's already). A file with any problem is
+  enrolling one member, dates, yes/no consents, whole opening points, card UIDs), and each
+  e-mail address and card UID (not twice in the file, not a member's or a card's already). A file with any problem is
   refused with every problem found (up to ``MAX_PROBLEMS``), each named by its line and
   column, and changes nothing;
 - a sound file is imported in one transaction: each row becomes an active member with an
@@ -15,7 +15,10 @@ Guarantees:
   opening points are credited by one ``adjust`` posting per member from the adjustment
   account, described ``opening balance``, with a lot available at once that expires at the
   end of the row's ``points_expire_on`` (as the old system would have had them expire), or
-  else under the programme's policy counted from the import;
+  else under the programme's policy counted from the import; a row's ``card_uid`` (the
+  member's card from the old programme, a chip known by its UID) becomes an active UID-only
+  card of the member, so the card they carry earns at the till from the first day (paying
+  with points on it asks for the member's PIN, as with every UID-only card);
 - idempotent by key like every command that moves points: the same import retried under its
   key gets the first answer; under a new key its e-mails are members already, so it is
   refused.
@@ -38,8 +41,10 @@ from engine.errors import InvalidInput, Problem, refuse_if
 from engine.ledger import bulk
 from engine.ledger.accounts import member_account_code
 from engine.ledger.adjustments import MAX_ADJUSTMENT
+from engine.card_numbers import normalise_uid, number_problem
 from engine.ledger.idempotency import run_idempotent
 from engine.members import CONSENTS, new_public_id, profile_problems
+from engine.orm.cards import CardRow
 from engine.orm.ledger import AccountRow
 from engine.orm.members import MemberProfileRow, MemberRow
 from engine.orm.rules import MemberAttributeRow
@@ -48,7 +53,7 @@ from engine.programme import lot_expires_at
 from engine.settings import read_settings
 
 COLUMNS = ("full_name", "email", "phone", "birthday", *CONSENTS, "enrolled_at", "opening_points",
-           "points_expire_on", "reference")
+           "points_expire_on", "card_uid", "reference")
 MAX_ROWS = 100_000
 MAX_PROBLEMS = 100
 MAX_REFERENCE = 100
@@ -71,6 +76,7 @@ class ImportRow:
     opening_points: int
     reference: str | None
     points_expire_at: datetime | None = None  # None: the programme's policy, counted from the import
+    card_uid: str | None = None  # normalised
 
 
 @dataclass(frozen=True)
@@ -109,7 +115,7 @@ def read_members_csv(text: str, *, now: datetime) -> list[ImportRow]:
         problems.append(Problem("header", "must name the column full_name"))
     refuse_if(problems)
     rows: list[ImportRow] = []
-    first_line_of: dict[str, int] = {}
+    first_line_of: dict[tuple[str, str], int] = {}  # (column, value) -> the line it was first on
     for values in _records(reader, problems):
         line = reader.line_num
         if not any(v.strip() for v in values):
@@ -123,11 +129,13 @@ def read_members_csv(text: str, *, now: datetime) -> list[ImportRow]:
         named = dict(zip(header, (v.strip() for v in values)))
         row, found = _row(line, named, now)
         problems += found
-        email = named.get("email", "").lower()
-        if email in first_line_of:
-            problems.append(Problem(f"line {line}.email", f"{email} is also on line {first_line_of[email]}"))
-        elif email:
-            first_line_of[email] = line
+        for column, value in (("email", named.get("email", "").lower()),
+                              ("card_uid", normalise_uid(named.get("card_uid", "")))):
+            if (column, value) in first_line_of:
+                problems.append(Problem(f"line {line}.{column}",
+                                        f"{value} is also on line {first_line_of[column, value]}"))
+            elif value:
+                first_line_of[column, value] = line
         if row is not None:
             rows.append(row)
         if len(problems) >= MAX_PROBLEMS:
@@ -157,7 +165,7 @@ def import_members(db: Database, rows: list[ImportRow], *, caller: str, idempote
     """Enrol every row and credit its opening points, in one transaction; refuses the lot if
     any e-mail address belongs to a member already."""
     def work(session: Session) -> MembersImported:
-        _refuse_known_emails(session, rows)
+        _refuse_known(session, rows)
         # Core inserts, not ORM objects: a file may hold 100,000 members
         public_ids = [new_public_id() for _ in rows]
         member_pks = session.scalars(
@@ -176,6 +184,10 @@ def import_members(db: Database, rows: list[ImportRow], *, caller: str, idempote
         session.execute(sa.insert(MemberAttributeRow), [
             {"member_id": pk, "name": ORIGIN[0], "value": ORIGIN[1]} for pk in member_pks])
         members = list(zip(rows, member_pks, account_ids, public_ids))
+        cards = [{"number": row.card_uid, "kind": "uid", "status": "active", "member_id": pk, "issued_at": now,
+                  "status_changed_at": now} for row, pk, _, _ in members if row.card_uid is not None]
+        if cards:
+            session.execute(sa.insert(CardRow), cards)
         credited = [(pk, account_id, row.opening_points, row.points_expire_at) for row, pk, account_id, _ in members
                     if row.opening_points]
         if credited:
@@ -227,6 +239,9 @@ def _row(line: int, values: dict[str, str], now: datetime) -> tuple[ImportRow | 
             if last_day < now.date():
                 bad("points_expire_on", "is past: leave those points out of the import")
             points_expire_at = datetime.combine(last_day + timedelta(days=1), time(), UTC)
+    card_uid = normalise_uid(values.get("card_uid", "")) or None
+    if card_uid is not None and (problem := number_problem("uid", card_uid)):
+        bad("card_uid", problem)
     reference = values.get("reference") or None
     if reference is not None and len(reference) > MAX_REFERENCE:
         bad("reference", f"is longer than {MAX_REFERENCE} characters")
@@ -238,7 +253,7 @@ def _row(line: int, values: dict[str, str], now: datetime) -> tuple[ImportRow | 
     if problems:
         return None, problems
     return ImportRow(line, full_name, email, phone, birthday, consents, enrolled_at, points, reference,
-                     points_expire_at), []
+                     points_expire_at, card_uid), []
 
 
 def _instant(text: str) -> datetime | None:
@@ -252,15 +267,19 @@ def _instant(text: str) -> datetime | None:
     return instant if instant.tzinfo is not None else None
 
 
-def _refuse_known_emails(session: Session, rows: list[ImportRow]) -> None:
-    line_of = {row.email: row.line for row in rows if row.email is not None}
-    emails = list(line_of)
-    known: list[str] = []
-    for batch in batches(emails):
-        known += session.scalars(sa.select(MemberProfileRow.email).where(MemberProfileRow.email.in_(batch)))
-    # (the refusal is kept as the request's answer: it names lines, not addresses)
-    refuse_if([Problem(f"line {line_of[email]}.email", "is the address of a member already")
-               for email in sorted(known, key=line_of.get)][:MAX_PROBLEMS])
+def _refuse_known(session: Session, rows: list[ImportRow]) -> None:
+    """Refuses the rows whose e-mail address is a member's, or whose card UID a card's, already."""
+    problems = []
+    for column, value_of, known_in in (("email", lambda row: row.email, MemberProfileRow.email),
+                                       ("card_uid", lambda row: row.card_uid, CardRow.number)):
+        line_of = {value_of(row): row.line for row in rows if value_of(row) is not None}
+        known: list[str] = []
+        for batch in batches(list(line_of)):
+            known += session.scalars(sa.select(known_in).where(known_in.in_(batch)))
+        problems += [(line_of[value], column) for value in known]
+    # (the refusal is kept as the request's answer: it names lines, not addresses or cards)
+    refuse_if([Problem(f"line {line}.{column}", "is the address of a member already" if column == "email"
+                       else "is a card already") for line, column in sorted(problems)][:MAX_PROBLEMS])
 
 
 def _credit_opening_points(session: Session, credited: list[tuple[int, int, int, datetime | None]], *,

@@ -1,12 +1,13 @@
 """Member import benchmark: moving an old programme's members over from a CSV file.
 
 What is measured, on a durable PostgreSQL: reading and checking a CSV file of N members
-(default 100,000; names, e-mails, birthdays, consents, enrolment dates, and opening points
-for nine in ten), then importing it (``import_members``: every member, account, attribute and
-opening posting with its lot, in one transaction); and, as the baseline in the same run,
+(default 100,000; names, e-mails, birthdays, consents, enrolment dates, opening points for
+nine in ten and the UID of an old card for half), then importing it (``import_members``:
+every member, account, attribute, card and opening posting with its lot, in one
+transaction); and, as the baseline in the same run,
 enrolling members one by one with ``enrol_member`` (the path a sign-up form takes, one
 transaction each; opening points not included) for a sample of them. Afterwards the ledger
-check must be clean and every member must be there. The last line printed is
+check must be clean and every member and card must be there. The last line printed is
 
     RESULT member_import members=... read_s=... import_s=... members_per_s=... enrol_per_s=... ratio=...
 
@@ -39,13 +40,14 @@ SAMPLE = 2000  # members enrolled one by one for the baseline
 def source(count: int, seed: int = 5) -> str:
     """A CSV file as an old system would export it."""
     pick = random.Random(seed)
-    lines = ["full_name,email,phone,birthday,marketing_email,enrolled_at,opening_points,reference"]
+    lines = ["full_name,email,phone,birthday,marketing_email,enrolled_at,opening_points,card_uid,reference"]
     for n in range(count):
         birthday = date(1950, 1, 1) + timedelta(days=pick.randint(0, 20000))
         enrolled = date(2015, 1, 1) + timedelta(days=pick.randint(0, 3900))
         points = pick.randint(1, 20000) if pick.random() < 0.9 else 0
+        card_uid = f"04{n:012X}" if n % 2 else ""  # 7 bytes
         lines.append(f"Member {n},member{n}@example.org,+49 30 {pick.randint(1000000, 9999999)},{birthday},"
-                     f"{pick.choice(['yes', 'no'])},{enrolled},{points},C-{n}")
+                     f"{pick.choice(['yes', 'no'])},{enrolled},{points},{card_uid},C-{n}")
     return "\n".join(lines) + "\n"
 
 
@@ -83,11 +85,13 @@ def main(argv: list[str] | None = None) -> None:
         problems = check_ledger(db)
         with db.transaction() as session:
             members = session.scalar(sa.text("SELECT COUNT(*) FROM members"))
-        print(f"check_ledger: {'clean' if not problems else problems[:10]}; {members:,} members", flush=True)
+            cards = session.scalar(sa.text("SELECT COUNT(*) FROM cards WHERE kind = 'uid' AND status = 'active'"))
+        print(f"check_ledger: {'clean' if not problems else problems[:10]}; {members:,} members, {cards:,} cards",
+              flush=True)
         db.dispose()
     finally:
         cluster.stop()
-    if problems or members != count + sample:
+    if problems or members != count + sample or cards != count // 2:
         sys.exit("the benchmark's result is wrong (see above)")
     rate, baseline = count / import_s, sample / enrol_s
     print(f"RESULT member_import members={count} read_s={read_s:.2f} import_s={import_s:.2f} "

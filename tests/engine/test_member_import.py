@@ -5,9 +5,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from engine.cards import get_card
 from engine.errors import InvalidInput
 from engine.ledger.balances import get_balance
 from engine.ledger.invariants import check_ledger
+from engine.ledger.earning import earn_points
 from engine.member_import import MAX_PROBLEMS, import_members, read_members_csv
 from engine.members import get_member
 from engine.rules.segments import create_segment, list_segments, member_attributes
@@ -109,7 +111,7 @@ Ed;e@example.org;;;
     ("", ["header: must name the column full_name"]),
     ("name,email\nAda,a@example.org\n", ["header: unknown column 'name'; known: full_name, email, phone, birthday, "
                                          "marketing_email, marketing_sms, profiling, enrolled_at, opening_points, "
-                                         "points_expire_on, reference", "header: must name the column full_name"]),
+                                         "points_expire_on, card_uid, reference", "header: must name the column full_name"]),
     ("full_name,email,email\nAda,a,b\n", ["header: names 'email' twice"]),
     ("full_name\n\n", ["file: holds no members"]),
     ("full_name\nAda\n\nBo\x00\n", ["line 4: holds a NUL character"]),
@@ -157,3 +159,26 @@ def test_a_past_or_unreadable_last_day_is_refused(clock):
     assert problems_of("full_name,opening_points,points_expire_on\nAda,1,2026-03-01\nBo,1,31/12/2026\n", clock()) == [
         "line 2.points_expire_on: is past: leave those points out of the import",
         "line 3.points_expire_on: '31/12/2026' is not a date such as 2027-03-31"]
+
+
+def test_the_card_from_the_old_programme_becomes_an_active_uid_card_that_earns_at_the_till(database, clock, load,
+                                                                                          make_basket):
+    done = load("full_name,card_uid\nAda Lovelace,04:a1:b2:c3:d4:e5:f6\nGrace Hopper,\n")
+    ada = done.imported[0].member_id
+    card = get_card(database, "04A1B2C3D4E5F6")
+    assert (card.kind, card.status, card.member_id) == ("uid", "active", ada)
+    member = get_member(database, ada)
+    earned = earn_points(database, make_basket(member, 2500, card_number="04A1B2C3D4E5F6"), caller="S1-T1",
+                         idempotency_key=new_key(), now=clock())
+    assert (earned.member_id, earned.points) == (ada, 25)
+
+
+def test_a_card_uid_that_is_malformed_repeated_or_already_a_card_is_refused_and_nothing_changes(database, clock,
+                                                                                              load, make_card):
+    assert problems_of("full_name,card_uid\nAda,04A1\nBo,04A1B2C3\nCy,04 a1 b2 c3\n", clock()) == [
+        "line 2.card_uid: a card UID is 4, 7 or 10 bytes written in hex, such as 04A1B2C3D4E5F6",
+        "line 4.card_uid: 04A1B2C3 is also on line 3"]
+    make_card(kind="uid", number="04A1B2C3")
+    with refused_unchanged(database, InvalidInput) as refusal:
+        load("full_name,email,card_uid\nAda,ada@example.org,04A1B2C3\nBo,bo@example.org,04A1B2C4\n")
+    assert [str(p) for p in refusal.value.problems] == ["line 2.card_uid: is a card already"]
