@@ -30,7 +30,8 @@ from engine.ledger.approvals import DecideAdjustment, decide_adjustment, list_ad
 from engine.ledger.balances import get_balance, get_history
 from engine.ledger.commands import AdjustPoints
 from engine.members import enrol_member, get_member, list_members
-from engine.points_grants import DecideGrant, GrantPoints, decide_grant, get_grant, list_grants, request_grant
+from engine.points_grants import (DecideGrant, GrantPoints, credit_grant, decide_grant, get_grant, list_grants,
+                                  request_grant)
 from engine.rules import segments
 
 blp = Blueprint("staff", __name__, url_prefix="/v1/staff",
@@ -338,8 +339,20 @@ def _decide_grant(grant_id: str, approve: bool):
 @blp.arguments(EmptySchema())
 @blp.response(200, GrantSchema)
 def approve_grant(_body, grant_id):
-    """Approve another person's grant: every active member of the segment is credited now."""
+    """Approve another person's grant: every active member of the segment now is credited, a
+    chunk of members at a time (tills selling to them wait for one chunk at most)."""
     return _decide_grant(grant_id, True)
+
+
+@blp.route("/grants/<grant_id>/credit", methods=["POST"])
+@staff_only("adjustments.approve")
+@blp.doc(**AUTH)
+@blp.arguments(EmptySchema())
+@blp.response(200, GrantSchema)
+def credit_approved_grant(_body, grant_id):
+    """Finish crediting an approved grant where a stopped process left it; safe to repeat (a
+    member is credited once), so it takes no Idempotency-Key."""
+    return credit_grant(database(), grant_id, now=now())
 
 
 @blp.route("/grants/<grant_id>/reject", methods=["POST"])

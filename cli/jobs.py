@@ -15,11 +15,9 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from cli.ledger import IsoInstant, _as_of
-from cli.runtime import Runtime, emit, json_option, pass_runtime
+from cli.runtime import Runtime, emit, json_option, pass_runtime, progress_bar
 from engine.jobs.catalogue import JOBS
 from engine.jobs.runs import JobRun, job_history, run_all, run_job
 
@@ -57,15 +55,8 @@ def run_command(runtime: Runtime, job: str, as_of: datetime | None, as_json: boo
     if job == "all":
         runs = run_all(runtime.db, as_of=when, now=runtime.now(), worker=worker)
     else:
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=Console(stderr=True), disable=as_json, transient=False) as bar:
-            task = bar.add_task(f"{job} as of {when.isoformat()}", total=None)
-
-            def progress(done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
+        with progress_bar(f"{job} as of {when.isoformat()}", hidden=as_json) as progress:
             runs = run_job(runtime.db, job, as_of=when, now=runtime.now(), worker=worker, progress=progress)
-            if bar.tasks[0].total is None:  # the job reported no steps of its own
-                bar.update(task, completed=1, total=1)
     _summary(runs, as_json=as_json)
 
 

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from api.schemas import problems_of
 from api.schemas.ledger import BasketSchema, RefundLineSchema, RefundSchema
 from api.text_guard import bad_text
-from cli.runtime import Runtime, emit, emit_one, json_option, pass_runtime
+from cli.runtime import Runtime, emit, emit_one, json_option, pass_runtime, progress_bar
 from engine.errors import InvalidInput, Problem
 from engine.ledger.adjustments import adjust_points
 from engine.ledger.balances import get_balance, get_history
@@ -36,7 +36,7 @@ from engine.ledger.invariants import check_ledger
 from engine.ledger.refunds import refund_receipt
 from engine.orm.ledger import LedgerTransactionRow
 from engine.plain import to_plain
-from engine.points_grants import DecideGrant, GrantPoints, decide_grant, list_grants, request_grant
+from engine.points_grants import DecideGrant, GrantPoints, credit_grant, decide_grant, list_grants, request_grant
 
 CALLER_PREFIX = "cli:"
 
@@ -304,15 +304,29 @@ def _decide_grant(approve: bool):
     @pass_runtime
     def decide(runtime: Runtime, grant_id: str, actor: str, key: str | None, as_json: bool) -> None:
         command = DecideGrant(grant_id=grant_id, approve=approve, actor=actor)
-        show(decide_grant(runtime.db, command, caller=cli_caller(), idempotency_key=idempotency_key(key),
-                          now=runtime.now()), as_json=as_json)
-    decide.__doc__ = ("Approve GRANT_ID: every active member of its segment is credited now." if approve
-                      else "Reject GRANT_ID: no points move.")
+        with progress_bar(f"crediting {grant_id}", hidden=as_json or not approve) as progress:
+            decided = decide_grant(runtime.db, command, caller=cli_caller(), idempotency_key=idempotency_key(key),
+                                   now=runtime.now(), progress=progress)
+        show(decided, as_json=as_json)
+    decide.__doc__ = ("Approve GRANT_ID: every active member of its segment is credited now, a chunk at a time."
+                      if approve else "Reject GRANT_ID: no points move.")
     return decide
 
 
 grants_group.command("approve")(_decide_grant(True))
 grants_group.command("reject")(_decide_grant(False))
+
+
+@grants_group.command("credit")
+@click.argument("grant_id")
+@json_option
+@pass_runtime
+def credit_grant_command(runtime: Runtime, grant_id: str, as_json: bool) -> None:
+    """Finish crediting approved GRANT_ID where a stopped process left it (nothing twice;
+    the nightly grants job does the same)."""
+    with progress_bar(f"crediting {grant_id}", hidden=as_json) as progress:
+        credited = credit_grant(runtime.db, grant_id, now=runtime.now(), progress=progress)
+    show(credited, as_json=as_json)
 
 
 @grants_group.command("list")
@@ -322,8 +336,8 @@ grants_group.command("reject")(_decide_grant(False))
 def grants_list(runtime: Runtime, status: str | None, as_json: bool) -> None:
     """Grants, newest first (pending ones with the members approving them now would credit)."""
     emit(list_grants(runtime.db, status=status, limit=200),
-         ("grant_id", "segment", "points", "members", "total_points", "status", "reason", "requested_by",
-          "decided_by"), as_json=as_json, title="grants")
+         ("grant_id", "segment", "points", "members", "credited", "total_points", "status", "reason",
+          "requested_by", "decided_by"), as_json=as_json, title="grants")
 
 
 # -- reading --------------------------------------------------------------------------------

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import click
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from engine.database import Database
@@ -64,3 +66,15 @@ def emit_one(record, *, as_json: bool) -> None:
     width = max(len(k) for k in data)
     for key, value in data.items():
         click.echo(f"{key.ljust(width)}  {'' if value is None else value}")
+
+
+@contextmanager
+def progress_bar(label: str, *, hidden: bool = False) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr for long work; yields the ``progress(done, total)`` to call.
+    The bar ends full even when the work reported no steps of its own."""
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=Console(stderr=True), disable=hidden, transient=False) as bar:
+        task = bar.add_task(label, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+        if bar.tasks[0].total is None:
+            bar.update(task, completed=1, total=1)

@@ -4,30 +4,40 @@ member", "our apologies for Saturday's outage"), asked for by one person, approv
 Guarantees:
 - a grant moves no points until a different person approves it, whatever its size (it
   moves many balances at once); it is decided once, approved or rejected;
-- approval credits, in the transaction that marks the grant approved, every member of the
-  segment whose account is active at that moment (suspended and closed accounts get
-  nothing): per member, one ``adjust`` posting from the adjustment account, with the reason
-  and the requester, and a lot available at once under the programme's expiry policy that
-  first pays any debt, as the birthday bonus does. Each credit is recorded with the grant,
-  whose key lets a grant credit a member once;
-- the work is set-based SQL, whatever the segment's size: the accounts are locked in id
-  order (as every bulk job locks them), so a grant never deadlocks with a job or a sale;
-- both steps are idempotent by key, like every command that moves points.
+- approval takes the grant's audience, in the transaction that marks it approved: every
+  member of the segment whose account is active at that moment. The credits follow in
+  chunks of ``CHUNK`` members, a transaction each, so that a grant to a million members
+  never holds the tills' accounts for longer than one chunk takes (one transaction for all
+  of them held every till selling to a member of the segment for over a minute). Per
+  member: one ``adjust`` posting from the adjustment account, with the reason and the
+  requester, and a lot available at once under the programme's expiry policy that first
+  pays any debt, as the birthday bonus does; a member whose account was suspended or
+  closed since the approval gets nothing and leaves the count. Each credit is recorded
+  with the grant, whose key lets a grant credit a member once;
+- crediting resumes where it stopped: a replay of the approval, :func:`credit_grant` (the
+  console, the API, the CLI) and the nightly ``grants`` job finish what a stopped process
+  left; several processes may credit one grant at once (each takes chunks the others do
+  not hold);
+- the work is set-based SQL, whatever the segment's size: each chunk's accounts are locked
+  in id order (as every bulk job locks them), so a grant never deadlocks with a job or a
+  sale;
+- both decisions are idempotent by key, like every command that moves points.
 """
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from engine.database import Database
+from engine.database import Database, is_postgres
 from engine.errors import InvalidState, NotAllowed, Problem, not_found, refuse_if
 from engine.ledger import bulk
 from engine.ledger.idempotency import run_idempotent
-from engine.orm.ledger import AccountRow, PointsGrantMemberRow, PointsGrantRow
+from engine.orm.ledger import PointsGrantQueueRow, PointsGrantRow
 from engine.orm.members import MemberRow
 from engine.orm.rules import SegmentRow
 from engine.programme import lot_expires_at
@@ -37,9 +47,11 @@ from engine.settings import read_settings
 MAX_POINTS = 10**6  # per member
 MAX_REASON = 200
 MAX_ACTOR = 100
+CHUNK = 5_000  # members credited per transaction
+_CHUNK = "grant_chunk"  # work tables
 _WORK = "grant_members"
-_WORK_TABLE = sa.table(_WORK, sa.column("member_id"), sa.column("account_id"), sa.column("points"),
-                       sa.column("transaction_id"))
+
+Progress = Callable[[int, int], None] | None
 
 
 @dataclass(frozen=True)
@@ -67,11 +79,12 @@ class PointsGrant:
     requested_by: str
     requested_at: datetime
     # pending: the segment's active members now (what approving would credit); approved: the
-    # members credited; rejected: 0
+    # members credited, and those still queued to be; rejected: 0
     members: int
     total_points: int  # members × points
     decided_by: str | None = None
     decided_at: datetime | None = None
+    credited: int = 0  # members credited so far (approved: ``members`` once done)
 
 
 def request_grant(db: Database, command: GrantPoints, *, caller: str, idempotency_key: str,
@@ -94,9 +107,10 @@ def request_grant(db: Database, command: GrantPoints, *, caller: str, idempotenc
 
 
 def decide_grant(db: Database, command: DecideGrant, *, caller: str, idempotency_key: str,
-                 now: datetime) -> PointsGrant:
-    """Approve (credit every active member of the segment now) or reject a pending grant;
-    the requester cannot decide their own."""
+                 now: datetime, progress: Progress = None) -> PointsGrant:
+    """Approve (take every active member of the segment now, and credit them chunk by chunk)
+    or reject a pending grant; the requester cannot decide their own. The grant as it stands
+    after: an approval's replay finishes any crediting a stopped process left."""
     def work(session: Session) -> PointsGrant:
         if not (isinstance(command.actor, str) and 0 < len(command.actor.strip()) <= MAX_ACTOR):
             refuse_if([Problem("actor", f"is required, at most {MAX_ACTOR} characters")])
@@ -109,14 +123,63 @@ def decide_grant(db: Database, command: DecideGrant, *, caller: str, idempotency
         if row.requested_by == command.actor.strip():
             raise NotAllowed("the person who asked for a grant cannot approve or reject it", code="four_eyes_required")
         segment = session.get(SegmentRow, row.segment_id)
-        row.members = _credit(session, row, segment, now=now) if command.approve else 0
+        row.members = _queue(session, row, segment) if command.approve else 0
         row.status = "approved" if command.approve else "rejected"
         row.decided_by, row.decided_at = command.actor.strip(), now
         session.flush()
         return _grant(session, row, segment)
 
-    return run_idempotent(db, caller=caller, key=idempotency_key, command="decide_grant", request=command,
-                          now=now, work=work, result_type=PointsGrant)
+    decided = run_idempotent(db, caller=caller, key=idempotency_key, command="decide_grant", request=command,
+                             now=now, work=work, result_type=PointsGrant)
+    if decided.status != "approved":
+        return decided
+    return credit_grant(db, decided.grant_id, now=now, progress=progress)
+
+
+def credit_grant(db: Database, grant_id: str, *, now: datetime, progress: Progress = None) -> PointsGrant:
+    """Credit the members an approved grant has still to credit, chunk by chunk (nothing when
+    it is done: safe to repeat); ``progress(credited, members)`` after each chunk. The grant
+    as it stands after."""
+    with db.transaction() as session:
+        row = session.scalar(sa.select(PointsGrantRow).where(PointsGrantRow.public_id == grant_id))
+        if row is None:
+            raise not_found("points grant", grant_id)
+        if row.status != "approved":
+            raise InvalidState(f"points grant {row.public_id} is {row.status}: only an approved grant credits members",
+                               code="grant_not_approved")
+        grant_pk, total = row.id, row.members
+        done = total - _queued(session, grant_pk)
+    while True:
+        taken = _credit_chunk(db, grant_pk, now=now)
+        if not taken and not _wait_for_other_crediters(db, grant_pk):
+            return get_grant(db, grant_id)
+        done += taken
+        if taken and progress is not None:
+            progress(done, total)
+
+
+def _wait_for_other_crediters(db: Database, grant_pk: int) -> bool:
+    """Wait until the chunks other processes are crediting are done; whether members are
+    left in the queue even so (a process that stopped with them: ours to credit now)."""
+    with db.transaction() as session:
+        if not is_postgres(session):  # SQLite's writers take turns: nothing is held by another
+            return False
+        return bool(session.scalars(sa.select(PointsGrantQueueRow.member_id).where(
+            PointsGrantQueueRow.grant_id == grant_pk).limit(1).with_for_update()).first())
+
+
+def finish_grants(db: Database, *, now: datetime, progress: Progress = None) -> dict:
+    """Finish every approved grant that still has members to credit (what a stopped process
+    left); how many grants and members were credited."""
+    with db.transaction() as session:
+        unfinished = session.scalars(
+            sa.select(PointsGrantRow.public_id).where(PointsGrantRow.id.in_(sa.select(PointsGrantQueueRow.grant_id)))
+            .order_by(PointsGrantRow.id)).all()
+    members = 0
+    for grant_id in unfinished:
+        before = get_grant(db, grant_id).credited
+        members += credit_grant(db, grant_id, now=now, progress=progress).credited - before
+    return {"grants": len(unfinished), "members": members}
 
 
 def list_grants(db: Database, *, status: str | None = None, limit: int = 50, offset: int = 0) -> list[PointsGrant]:
@@ -140,26 +203,55 @@ def get_grant(db: Database, grant_id: str) -> PointsGrant:
         return _grant(session, *found)
 
 
-def _credit(session: Session, grant: PointsGrantRow, segment: SegmentRow, *, now: datetime) -> int:
-    """Credit the grant to the segment's active members; how many were credited."""
-    bulk.prepare(session)
-    settings = read_settings(session)
-    members = _active_members(segment)
-    bulk.lock_accounts(session, members)
-    bulk.work_table(session, _WORK, "member_id BIGINT, account_id BIGINT, points BIGINT, transaction_id BIGINT")
-    session.execute(sa.insert(_WORK_TABLE).from_select(
-        ["member_id", "account_id", "points"],
-        sa.select(AccountRow.member_id, AccountRow.id, sa.literal(grant.points, sa.BigInteger))
-        .where(AccountRow.member_id.in_(members))))
-    bulk.analyze(session, _WORK)
-    count = session.scalar(sa.select(sa.func.count()).select_from(_WORK_TABLE))
-    if count:
-        bulk.credit_members(session, work=_WORK, at=now, expires_at=lot_expires_at(now, settings),
-                            description=grant.reason, actor=grant.requested_by)
-        session.execute(sa.insert(PointsGrantMemberRow).from_select(
-            ["grant_id", "member_id", "transaction_id"],
-            sa.select(sa.literal(grant.id, sa.Integer), _WORK_TABLE.c.member_id, _WORK_TABLE.c.transaction_id)))
-    return int(count)
+def _queue(session: Session, grant: PointsGrantRow, segment: SegmentRow) -> int:
+    """Queue the segment's active members for the grant's credits; how many."""
+    session.execute(sa.insert(PointsGrantQueueRow).from_select(
+        ["grant_id", "member_id"], sa.select(sa.literal(grant.id, sa.Integer), _active_members(segment).subquery().c.id)))
+    return _queued(session, grant.id)
+
+
+def _credit_chunk(db: Database, grant_pk: int, *, now: datetime) -> int:
+    """Credit up to ``CHUNK`` of the grant's queued members (those no other process is
+    crediting), in one transaction; how many were taken from the queue (0: none left)."""
+    with db.transaction() as session:
+        grant = session.get(PointsGrantRow, grant_pk)
+        bulk.prepare(session)
+        bulk.work_table(session, _CHUNK, "member_id BIGINT")
+        skip_locked = " FOR UPDATE SKIP LOCKED" if is_postgres(session) else ""
+        session.execute(sa.text(
+            f"INSERT INTO {_CHUNK} (member_id) SELECT member_id FROM points_grant_queue WHERE grant_id = :grant "
+            f"ORDER BY member_id LIMIT :chunk{skip_locked}"), {"grant": grant_pk, "chunk": CHUNK})
+        picked = session.scalar(sa.text(f"SELECT COUNT(*) FROM {_CHUNK}"))
+        if not picked:
+            return 0
+        chunk = f"SELECT member_id FROM {_CHUNK}"
+        bulk.lock_accounts(session, chunk)
+        bulk.work_table(session, _WORK, "member_id BIGINT, account_id BIGINT, points BIGINT, transaction_id BIGINT")
+        # the member's account is active now, under its lock: closed or suspended since the approval, nothing
+        session.execute(sa.text(
+            f"INSERT INTO {_WORK} (member_id, account_id, points) SELECT a.member_id, a.id, :points FROM accounts a "
+            f"JOIN members m ON m.id = a.member_id AND m.status = 'active' WHERE a.member_id IN ({chunk})"),
+            {"points": grant.points})
+        credited = session.scalar(sa.text(f"SELECT COUNT(*) FROM {_WORK}"))
+        if credited:
+            bulk.analyze(session, _WORK)
+            bulk.credit_members(session, work=_WORK, at=now, expires_at=lot_expires_at(now, read_settings(session)),
+                                description=grant.reason, actor=grant.requested_by)
+            session.execute(sa.text(
+                "INSERT INTO points_grant_members (grant_id, member_id, transaction_id) "
+                f"SELECT :grant, member_id, transaction_id FROM {_WORK}"), {"grant": grant_pk})
+        session.execute(sa.text(f"DELETE FROM points_grant_queue WHERE grant_id = :grant AND member_id IN ({chunk})"),
+                        {"grant": grant_pk})
+        if credited < picked:
+            session.execute(sa.update(PointsGrantRow).where(PointsGrantRow.id == grant_pk)
+                            .values(members=PointsGrantRow.members - (picked - credited)))
+    return picked
+
+
+def _queued(session: Session, grant_pk: int) -> int:
+    """How many members the grant has still to credit."""
+    return int(session.scalar(sa.select(sa.func.count()).select_from(PointsGrantQueueRow)
+                              .where(PointsGrantQueueRow.grant_id == grant_pk)))
 
 
 def _active_members(segment: SegmentRow) -> sa.Select:
@@ -167,13 +259,15 @@ def _active_members(segment: SegmentRow) -> sa.Select:
 
 
 def _grant(session: Session, row: PointsGrantRow, segment: SegmentRow) -> PointsGrant:
-    members = row.members
+    members, credited = row.members, 0
     if members is None:  # pending: what approving now would credit
         members = session.scalar(sa.select(sa.func.count()).select_from(_active_members(segment).subquery()))
+    elif row.status == "approved":
+        credited = members - _queued(session, row.id)
     return PointsGrant(grant_id=row.public_id, segment=segment.code, points=row.points, reason=row.reason,
                        status=row.status, requested_by=row.requested_by, requested_at=row.requested_at,
                        members=int(members), total_points=int(members) * row.points, decided_by=row.decided_by,
-                       decided_at=row.decided_at)
+                       decided_at=row.decided_at, credited=int(credited))
 
 
 def _problems(command: GrantPoints) -> list[Problem]:

@@ -273,7 +273,10 @@ class GrantSchema(ma.Schema):
     requested_by = fields.String(required=True)
     requested_at = fields.AwareDateTime(required=True)
     members = fields.Integer(required=True, metadata={
-        "description": "pending: the segment's active members now; approved: the members credited; rejected: 0"})
+        "description": "pending: the segment's active members now; approved: the members credited and those still "
+                       "queued to be (a chunk at a time); rejected: 0"})
+    credited = fields.Integer(required=True, metadata={
+        "description": "members credited so far: equal to members once an approved grant is done"})
     total_points = fields.Integer(required=True)
     decided_by = fields.String(allow_none=True, required=True)
     decided_at = fields.AwareDateTime(allow_none=True, required=True)

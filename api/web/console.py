@@ -44,7 +44,7 @@ from engine.ledger.basket import CHANNELS, Basket, BasketLine
 from engine.ledger.commands import AdjustPoints
 from engine.member_closure import CloseMember, close_member
 from engine.members import find_members, get_member
-from engine.points_grants import DecideGrant, GrantPoints, decide_grant, list_grants, request_grant
+from engine.points_grants import DecideGrant, GrantPoints, credit_grant, decide_grant, list_grants, request_grant
 from engine.rewards import (CancelVoucher, cancel_voucher, change_reward, create_reward, get_reward, list_rewards,
                             list_vouchers)
 from engine.rules import campaigns, segments, versions
@@ -913,12 +913,15 @@ def grants():
 @bp.route("/grants/<grant_id>/<decision>", methods=["POST"])
 @staff_page("adjustments.approve")
 def decide_grant_page(grant_id: str, decision: str):
-    if decision not in ("approve", "reject"):
+    if decision not in ("approve", "reject", "credit"):
         raise NotFound("no such decision")
     try:
-        decided = decide_grant(database(), DecideGrant(grant_id, decision == "approve", g.principal.name),
-                               caller=g.principal.actor,
-                               idempotency_key=request.form.get("form_key") or one_time_key(), now=now())
+        if decision == "credit":  # finish what a stopped approval left
+            decided = credit_grant(database(), grant_id, now=now())
+        else:
+            decided = decide_grant(database(), DecideGrant(grant_id, decision == "approve", g.principal.name),
+                                   caller=g.principal.actor,
+                                   idempotency_key=request.form.get("form_key") or one_time_key(), now=now())
     except (NotAllowed, InvalidState) as refusal:
         flash(sentence(refusal.message))
     else:

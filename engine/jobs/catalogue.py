@@ -24,6 +24,7 @@ from engine.ledger.expiry import expire_lots
 from engine.ledger.holds import release_lapsed_holds
 from engine.ledger.idempotency import purge_idempotency_keys
 from engine.orm.types import UTCDateTime
+from engine.points_grants import finish_grants
 from engine.programme import lot_expires_at
 from engine.rules.customer_value import score_customers
 from engine.settings import read_settings
@@ -70,6 +71,10 @@ def _tier_review(db: Database, as_of: datetime, progress: Progress) -> dict:
 
 def _customer_value(db: Database, as_of: datetime, progress: Progress) -> dict:
     return score_customers(db, as_of=as_of)
+
+
+def _grants(db: Database, as_of: datetime, progress: Progress) -> dict:
+    return finish_grants(db, now=as_of, progress=progress)
 
 
 def _purge_keys(db: Database, as_of: datetime, progress: Progress) -> dict:
@@ -140,6 +145,7 @@ JOBS: dict[str, Job] = {job.name: job for job in (
     Job("expiry_warnings", "outbox messages for points expiring within the programme's expiry_warning_days",
         _expiry_warnings),
     Job("birthday_bonus", "birthday_bonus_points on a member's birthday, once a year", _birthday_bonus),
+    Job("grants", "finish crediting the approved points grants a stopped process left", _grants),
     Job("tier_review", "review the tiers of members whose review is due (down at most one step)", _tier_review),
     Job("customer_value", "RFM scores and value classes A-D of the members who bought in the last year, and "
                           "every open member's lifecycle stage, as member attributes", _customer_value),

@@ -236,7 +236,17 @@ class PointsGrantRow(Base):
     status: Mapped[str] = mapped_column(sa.String(10), index=True)
     decided_by: Mapped[str | None] = mapped_column(sa.String(100))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    members: Mapped[int | None] = mapped_column(sa.Integer)  # credited, once approved
+    members: Mapped[int | None] = mapped_column(sa.Integer)  # approved: credited, or queued to be
+
+
+class PointsGrantQueueRow(Base):
+    """A member an approved grant has still to credit (the grant's audience, taken at approval;
+    emptied chunk by chunk as the credits are posted)."""
+
+    __tablename__ = "points_grant_queue"
+
+    grant_id: Mapped[int] = mapped_column(sa.ForeignKey("points_grants.id"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), primary_key=True)
 
 
 class PointsGrantMemberRow(Base):

@@ -5,6 +5,7 @@ import uuid
 import pytest
 
 from engine.rules.segments import create_segment
+from tests.support.grants import approved_but_not_credited
 
 
 @pytest.fixture
@@ -37,6 +38,27 @@ def test_support_asks_another_person_approves_and_each_member_is_credited(client
     for member in segment:
         assert client.get(f"/v1/staff/members/{member.public_id}/balance", headers=reader).json["available"] == 300
     assert client.get(f"/v1/staff/grants/{grant_id}", headers=maker).json == approved.json
+
+
+def test_an_approver_finishes_crediting_a_grant_a_stopped_approval_left(client, staff_headers, database, segment):
+    maker, checker = staff_headers("support", username="maker"), staff_headers("admin", username="checker")
+    grant_id = post(client, "/v1/staff/grants", maker, {"segment": "apology", "points": 300, "reason": "outage"}
+                    ).json["grant_id"]
+    refused = client.post(f"/v1/staff/grants/{grant_id}/credit", json={}, headers=checker)
+    assert (refused.status_code, refused.json["error"]) == (409, "grant_not_approved")
+    approved_but_not_credited(database, grant_id, segment, by="checker")
+    stopped = client.get(f"/v1/staff/grants/{grant_id}", headers=maker).json
+    assert (stopped["status"], stopped["members"], stopped["credited"]) == ("approved", 2, 0)
+    for role in ("marketer", "auditor", "mailer"):
+        assert client.post(f"/v1/staff/grants/{grant_id}/credit", json={}, headers=staff_headers(role)
+                           ).status_code == 403, role
+    finished = client.post(f"/v1/staff/grants/{grant_id}/credit", json={}, headers=checker)
+    assert (finished.status_code, finished.json["credited"]) == (200, 2), finished.json
+    again = client.post(f"/v1/staff/grants/{grant_id}/credit", json={}, headers=checker)
+    assert (again.status_code, again.json) == (200, finished.json)
+    reader = staff_headers("auditor")
+    for member in segment:
+        assert client.get(f"/v1/staff/members/{member.public_id}/balance", headers=reader).json["available"] == 300
 
 
 def test_only_people_who_may_move_balances_ask_and_approve(client, staff_headers, member_headers, segment):

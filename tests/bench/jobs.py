@@ -10,14 +10,17 @@ the customer-value scores (``score_customers``: RFM quintiles and value classes 
 member, each with one purchase in the year, one in 20 brought back in full and one in 20
 half, and their lifecycle stages), and once more as
 the next night would, with nothing changed; then a points grant of 100 points to a segment
-of every member (its approval: a posting and a lot per member, in one transaction); and
+of every member (its approval: a posting and a lot per member, a chunk of members per
+transaction), while a till sells to random members every 20 ms (how long its sales wait is
+what chunking is for); and
 the reports read from the whole ledger: the liability statement of 12 months (its last
 closing must equal the members' balances) and the dashboard.
 Then ``check_ledger`` must find nothing; otherwise the script exits non-zero. The last
 line printed is
 
     RESULT jobs expire_s=... tier_review_s=... customer_value_s=... customer_value_again_s=... grant_s=...
-                statement_s=... dashboard_s=... members=... lots=... expired_lots=...
+                grant_till_p99_ms=... grant_till_max_ms=... statement_s=... dashboard_s=... members=... lots=...
+                expired_lots=...
 
 Run from the repository root:
 
@@ -26,8 +29,10 @@ Run from the repository root:
 from __future__ import annotations
 
 import argparse
+import random
 import signal
 import sys
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -39,6 +44,8 @@ from engine.database import Database
 from engine.rules.customer_value import score_customers
 from engine.ledger import bulk
 from engine.ledger.accounts import system_account_ids
+from engine.ledger.basket import Basket, BasketLine
+from engine.ledger.earning import earn_points
 from engine.ledger.expiry import expire_lots
 from engine.ledger.invariants import check_ledger
 from engine.orm.types import UTCDateTime
@@ -145,6 +152,36 @@ def report_slow_statements(db: Database, seconds: float) -> None:
             print(f"    {took:6.1f} s  {' '.join(statement.split())[:110]}", flush=True)
 
 
+class TillSelling(threading.Thread):
+    """A till selling to random members of the benchmark, one sale every 20 ms, until
+    stopped; how long each sale took (ms)."""
+
+    def __init__(self, db: Database, members: int):
+        super().__init__(daemon=True)
+        self.db, self.members, self.waits = db, members, []
+        self.stopping, self.failed = threading.Event(), []
+
+    def run(self) -> None:
+        pick = random.Random(1206)
+        while not self.stopping.wait(0.02):
+            basket = Basket("B1", "B1-T1", f"till-{len(self.waits)}", AS_OF, "EUR",
+                            (BasketLine(1, "SKU", Decimal(1), 1000),), member_id=f"B{pick.randint(1, self.members)}")
+            started = time.perf_counter()
+            try:
+                earn_points(self.db, basket, caller="B1-T1", idempotency_key=basket.receipt_number, now=AS_OF)
+            except Exception as error:  # reported with the result
+                self.failed.append(repr(error))
+            self.waits.append((time.perf_counter() - started) * 1000)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join()
+
+    def percentile(self, share: int) -> float:
+        ordered = sorted(self.waits) or [0.0]
+        return ordered[min(len(ordered) - 1, len(ordered) * share // 100)]
+
+
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tiny", action="store_true", help="2,000 members (a smoke test)")
@@ -193,11 +230,16 @@ def main(argv: list[str] | None = None) -> None:
                        now=AS_OF)
         asked = request_grant(db, GrantPoints("everyone", 100, "benchmark grant", "anna"), caller="bench",
                               idempotency_key="grant-ask", now=AS_OF)
+        till = TillSelling(db, args.members)
+        till.start()
         started = time.perf_counter()
         granted = decide_grant(db, DecideGrant(asked.grant_id, True, "ben"), caller="bench",
                                idempotency_key="grant-approve", now=AS_OF)
         grant_s = time.perf_counter() - started
-        print(f"granted {granted.points} points to {granted.members} members in {grant_s:.1f} s", flush=True)
+        till.stop()
+        print(f"granted {granted.points} points to {granted.members} members in {grant_s:.1f} s; meanwhile a till "
+              f"sold to its members {len(till.waits)} times, waiting {till.percentile(50):.0f} ms (p50), "
+              f"{till.percentile(99):.0f} ms (p99), {till.percentile(100):.0f} ms at most", flush=True)
         started = time.perf_counter()
         statement = reports.liability_statement(db, as_of=AS_OF, months=12)
         statement_s = time.perf_counter() - started
@@ -211,6 +253,8 @@ def main(argv: list[str] | None = None) -> None:
             owed = session.scalar(sa.text("SELECT SUM(balance) FROM accounts WHERE kind = 'member'"))
         started = time.perf_counter()
         problems = check_ledger(db)
+        if till.failed:
+            print(f"the till's sales failed: {till.failed[:3]}", flush=True)
         print(f"check_ledger: {'clean' if not problems else problems[:10]} ({time.perf_counter() - started:.1f} s)",
               flush=True)
         db.dispose()
@@ -220,11 +264,12 @@ def main(argv: list[str] | None = None) -> None:
     if problems or expired.lots == 0 or reviewed["members"] != args.members \
             or scored["members"] != args.members - returned or again != scored \
             or scored["stage_first_purchase"] != args.members - returned or scored["stage_new"] != returned \
-            or granted.members != args.members \
+            or granted.members != args.members or till.failed \
             or statement[-1].closing != owed:
         sys.exit("the benchmark's result is wrong (see above)")
     print(f"RESULT jobs expire_s={expire_s:.2f} tier_review_s={review_s:.2f} customer_value_s={value_s:.2f} "
-          f"customer_value_again_s={again_s:.2f} grant_s={grant_s:.2f} statement_s={statement_s:.2f} "
+          f"customer_value_again_s={again_s:.2f} grant_s={grant_s:.2f} grant_till_p99_ms={till.percentile(99):.0f} "
+          f"grant_till_max_ms={till.percentile(100):.0f} statement_s={statement_s:.2f} "
           f"dashboard_s={dashboard_s:.2f} members={args.members} lots={args.members * LOTS_PER_MEMBER} "
           f"expired_lots={expired.lots}")
 

@@ -1,5 +1,6 @@
-"""Staff approving one grant at the same instant on a real PostgreSQL credit its members once,
-and a grant posts while tills sell to the same members without a deadlock or a lost point."""
+"""Staff approving one grant at the same instant on a real PostgreSQL credit its members once;
+several processes finishing one grant share its chunks and credit each member once; and a
+grant posts while tills sell to the same members without a deadlock or a lost point."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -13,10 +14,12 @@ from engine.ledger.balances import get_balance
 from engine.ledger.basket import Basket, BasketLine
 from engine.ledger.earning import earn_points
 from engine.ledger.invariants import check_ledger
-from engine.points_grants import DecideGrant, GrantPoints, decide_grant, request_grant
+from engine import points_grants
+from engine.points_grants import DecideGrant, GrantPoints, credit_grant, decide_grant, request_grant
 from engine.rules.segments import create_segment
 from engine.settings import update_settings
 from tests.conftest import new_key
+from tests.support.grants import approved_but_not_credited
 from tests.support.races import all_at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -79,4 +82,21 @@ def test_a_grant_posts_while_tills_sell_to_its_members(postgres_db, racing, cloc
     assert raised == []
     assert [r.members for r in results if r is not None] == [MEMBERS]
     assert {get_balance(postgres_db, m.public_id, as_of=clock()).balance for m in members} == {110}
+    assert check_ledger(postgres_db) == []
+
+
+def test_processes_finishing_one_grant_share_its_chunks_and_credit_each_member_once(postgres_db, racing, clock,
+                                                                                    make_member, monkeypatch):
+    monkeypatch.setattr(points_grants, "CHUNK", 2)
+    members = [make_member() for _ in range(MEMBERS)]
+    create_segment(postgres_db, code="all", member_ids=[m.public_id for m in members], now=clock())
+    grant = request_grant(postgres_db, GrantPoints("all", 40, "launch", "sam"), caller="staff:sam",
+                          idempotency_key=new_key(), now=clock())
+    approved_but_not_credited(postgres_db, grant.grant_id, members)
+    finished, raised = all_at_once(lambda n: credit_grant(racing, grant.grant_id, now=clock()), APPROVERS)
+    assert raised == []
+    assert {(g.members, g.credited) for g in finished} == {(MEMBERS, MEMBERS)}
+    assert {get_balance(postgres_db, m.public_id, as_of=clock()).balance for m in members} == {40}
+    with postgres_db.transaction() as session:
+        assert session.scalar(sa.text("SELECT COUNT(*) FROM points_grant_members")) == MEMBERS
     assert check_ledger(postgres_db) == []

@@ -5,6 +5,7 @@ from engine.ledger.balances import get_balance
 from engine.points_grants import list_grants
 from engine.rules.segments import create_segment
 from tests.support.assertions import contents_without_traces
+from tests.support.grants import approved_but_not_credited
 from tests.web.conftest import text_of
 
 
@@ -27,6 +28,21 @@ def test_support_asks_and_someone_else_approves_on_the_grants_page(console_as, m
     assert [get_balance(database, m.public_id, as_of=clock()).balance for m in members] == [250, 250]
     tom.submit("/console/grants", {}, to=f"/console/grants/{pending.grant_id}/reject")
     assert "already approved" in text_of(tom.get("/console/grants"))
+
+
+def test_an_approver_finishes_a_grant_a_stopped_approval_left_from_the_page(console_as, make_member, database, clock):
+    members = [make_member(), make_member()]
+    create_segment(database, code="apology", member_ids=[m.public_id for m in members], now=clock())
+    sam = console_as("support", username="sam")
+    sam.submit("/console/grants", {"segment": "apology", "points": "250", "reason": "Sorry for Saturday"})
+    [asked] = list_grants(database)
+    approved_but_not_credited(database, asked.grant_id, members, by="tom")
+    tom = console_as("admin", username="tom")
+    assert "credited 0 of 2" in text_of(tom.get("/console/grants"))
+    tom.submit("/console/grants", {}, to=f"/console/grants/{asked.grant_id}/credit")
+    page = text_of(tom.get("/console/grants"))
+    assert "2 members got 250 points each" in page and "credited 0 of 2" not in page
+    assert [get_balance(database, m.public_id, as_of=clock()).balance for m in members] == [250, 250]
 
 
 def test_a_bad_grant_form_is_answered_field_by_field_and_changes_nothing(console_as, make_member, database, clock):
