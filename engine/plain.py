@@ -1,7 +1,8 @@
 """Plain data: turning result dataclasses into JSON-ready values and back.
 
 Used to store the first answer to an idempotent request and to replay it unchanged.
-``from_plain(cls, to_plain(x)) == x`` for the engine's result dataclasses.
+``from_plain(cls, to_plain(x)) == x`` for the engine's result dataclasses; an answer stored
+by an earlier version, without a field added since with a default, is read with the default.
 """
 from __future__ import annotations
 
@@ -62,7 +63,9 @@ def from_plain(cls, data):
         return {k: from_plain(value_type, v) for k, v in data.items()}
     if dataclasses.is_dataclass(cls):
         hints = typing.get_type_hints(cls)
-        return cls(**{f.name: from_plain(hints[f.name], data[f.name]) for f in dataclasses.fields(cls)})
+        # an answer stored before a field with a default was added takes the default
+        return cls(**{f.name: from_plain(hints[f.name], data[f.name]) for f in dataclasses.fields(cls)
+                      if f.name in data or (f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)})
     if cls is datetime:
         return datetime.fromisoformat(data)
     if cls is date:
