@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.http import HTTP_STATUS_CODES
 
 from api.schemas import problems_of
+from engine.database import TRANSIENT_ERRORS
 from engine.errors import (Conflict, IdempotencyKeyReused, InvalidInput, InvalidState, LoyaltyError, NotAllowed,
                            NotAuthenticated, NotFound)
 
@@ -65,6 +66,8 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(LoyaltyError, _handle_loyalty_error)
     app.register_error_handler(HTTPException, _handle_http_exception)
     app.register_error_handler(Exception, _handle_unexpected)
+    for transient in TRANSIENT_ERRORS:
+        app.register_error_handler(transient, _handle_database_unavailable)
 
 
 def status_for(error: LoyaltyError) -> int:
@@ -94,6 +97,14 @@ def _handle_http_exception(error: HTTPException):
         message = "the request is not valid; see errors for each field"
     name = data.get("error") or (error.name or "error").lower().replace(" ", "_").replace("'", "")
     return error_body(error.code or 500, name, message, errors), error.code, data.get("headers", {})
+
+
+def _handle_database_unavailable(error: BaseException):
+    request_id = getattr(g, "request_id", None)
+    log.warning("database unavailable: %s", str(error).splitlines()[0][:200], extra={"request_id": request_id})
+    message = ("the database is unavailable or busy; send the request again in a moment (with the same "
+               "Idempotency-Key: a request that changes data takes effect once)")
+    return error_body(503, "database_unavailable", message), 503, {"Retry-After": "1"}
 
 
 def _handle_unexpected(error: BaseException):

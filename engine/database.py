@@ -25,6 +25,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.errors import Conflict
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+# Failures after which the same request may well succeed if sent again: the database cannot be
+# reached, is busy (SQLite's lock, a statement cancelled) or chose this transaction as a
+# deadlock's victim. Nothing was committed, unless the connection broke during the commit
+# itself; a command sent again under its idempotency key takes effect once either way.
+TRANSIENT_ERRORS: tuple[type[Exception], ...] = (sa.exc.OperationalError,)
 _NO_BEGIN = "loyalty_no_begin"  # execution option: SQLite statements run in autocommit
 
 

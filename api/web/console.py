@@ -26,7 +26,7 @@ from werkzeug.exceptions import BadRequest, HTTPException
 
 from api.context import database, now, passwords
 from api.rate_limits import RateLimited, limit, limit_sign_in
-from api.web.pages import error_page, field_errors, http_error_page, refusal_page, sentence
+from api.web.pages import error_page, field_errors, http_error_page, refusal_page, sentence, unavailable_page
 from api.web.sessions import end_session, guard_pages, safe_next, start_session
 from api.web.rule_form import (DAYS, EFFECT_LABELS, LIMITS, LIST_FIELDS, definition_from_form, describe,
                                empty_form, form_from_definition, place_problems, read_only_reason,
@@ -37,6 +37,7 @@ from engine.access.principals import require_permission
 from engine.access.staff import sign_in_staff, staff_principal
 from engine.audiences import every_contact, segment_audience
 from engine.audit import list_audit
+from engine.database import TRANSIENT_ERRORS
 from engine.errors import InvalidInput, InvalidState, LoyaltyError, NotAllowed, NotAuthenticated, NotFound, Problem
 from engine.ledger.approvals import DecideAdjustment, decide_adjustment, list_adjustment_requests, request_adjustment
 from engine.ledger.balances import get_balance, get_history
@@ -948,6 +949,10 @@ def refused(error: LoyaltyError):
     if isinstance(error, NotFound):
         return error_page(404, site="console")
     return refusal_page(error, site="console")
+
+
+for _transient in TRANSIENT_ERRORS:
+    bp.register_error_handler(_transient, lambda error: unavailable_page("console"))
 
 
 @bp.errorhandler(Exception)

@@ -2,14 +2,17 @@
 and form errors next to their fields."""
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
-from flask import render_template
+from flask import g, render_template
 from werkzeug.exceptions import HTTPException
 
 from api.errors import status_for
 from engine.errors import InvalidInput, LoyaltyError
 from engine.ledger.balances import HistoryItem
+
+log = logging.getLogger("loyalty.web")
 
 ERROR_TITLES = {
     400: ("This form has expired", "Please go back, reload the page and try again."),
@@ -18,6 +21,8 @@ ERROR_TITLES = {
     413: ("That was too much to send", "The form held more than we take. Nothing was changed."),
     429: ("Too many requests", "Nothing was changed. Please wait a moment and try again."),
     500: ("Something went wrong", "Nothing was changed. Please try again in a moment."),
+    503: ("We cannot reach our records just now",
+          "Please try again in a moment. A form sent again takes effect once."),
 }
 
 
@@ -92,6 +97,13 @@ def error_page(status: int, *, site: str = "portal", title: str | None = None, d
     default_title, default_detail = ERROR_TITLES.get(status, ERROR_TITLES[500])
     return render_template(f"{site}/error.html", title=title or default_title, detail=detail or default_detail,
                            status=status), status
+
+
+def unavailable_page(site: str):
+    """The page while the database cannot be reached or is busy (503, Retry-After)."""
+    log.warning("database unavailable", extra={"request_id": g.get("request_id")})
+    page, status = error_page(503, site=site)
+    return page, status, {"Retry-After": "1"}
 
 
 def http_error_page(error: HTTPException, *, site: str):

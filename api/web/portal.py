@@ -20,12 +20,13 @@ from api.context import database, now, passwords
 from api.rate_limits import RateLimited, limit, limit_sign_in
 from api.schemas.people import ExportSchema
 from api.web.pages import (error_page, field_errors, history_words, http_error_page, money, points, refusal_page,
-                           sentence)
+                           sentence, unavailable_page)
 from api.web.sessions import end_session, guard_pages, safe_next, start_session
 from engine.access.member_logins import (member_principal, send_password_link, set_member_password, set_member_pin,
                                          set_password_with_link, sign_in_member, sign_up_member)
 from engine.access.passwords import MIN_PASSWORD_LENGTH
 from engine.cards import block_card, list_cards
+from engine.database import TRANSIENT_ERRORS
 from engine.errors import InvalidInput, InvalidState, LoyaltyError, NotAllowed, NotAuthenticated, NotFound
 from engine.ledger.balances import get_balance, get_history, get_pending
 from engine.member_closure import close_own_account
@@ -372,6 +373,10 @@ def refused(error: LoyaltyError):
     if isinstance(error, (NotFound, NotAllowed)):
         return error_page(404)
     return refusal_page(error, site="portal")
+
+
+for _transient in TRANSIENT_ERRORS:
+    bp.register_error_handler(_transient, lambda error: unavailable_page("portal"))
 
 
 @bp.errorhandler(Exception)
