@@ -116,9 +116,10 @@ DEMO_TIERS = [TierDefinition("BASIC", "Basic", 0), TierDefinition("SILVER", "Sil
               TierDefinition("PLATINUM", "Platinum", 5000, Decimal(2))]
 DEMO_TIER_POLICY = TierPolicy(window="calendar_year", review="calendar", grace_months=3)
 # code, name, price, stock, per-member limit, tier prices
-DEMO_REWARDS = [("COFFEE", "Free coffee", 150, None, None, {"GOLD": 100, "PLATINUM": 75}),
-                ("TOTE", "Canvas tote bag", 800, 50, 2, {"PLATINUM": 600}),
-                ("CINEMA", "Two cinema tickets", 2000, 10, 1, {})]
+# code, name, price, stock, per-member limit, tier prices, days a voucher is usable
+DEMO_REWARDS = [("COFFEE", "Free coffee", 150, None, None, {"GOLD": 100, "PLATINUM": 75}, 30),
+                ("TOTE", "Canvas tote bag", 800, 50, 2, {"PLATINUM": 600}, None),
+                ("CINEMA", "Two cinema tickets", 2000, 10, 1, {}, 90)]
 
 
 def load_demo(db: Database, *, now: datetime) -> DemoSummary:
@@ -156,9 +157,10 @@ def load_demo(db: Database, *, now: datetime) -> DemoSummary:
     # a thank-you that Sam from support asked for; another person approves it on the Grants page
     request_grant(db, GrantPoints("best-customers", 250, "Thank you for being one of our best customers", "support"),
                   caller=DEMO_CALLER, idempotency_key="demo-grant-1", now=now)
-    for code, name, price, stock, limit, tier_prices in DEMO_REWARDS:
+    for code, name, price, stock, limit, tier_prices, voucher_days in DEMO_REWARDS:
         create_reward(db, code=code, name=name, points_price=price, stock=stock, per_member_limit=limit,
-                      tier_prices=tier_prices, valid_from=now - timedelta(days=30), now=now)
+                      tier_prices=tier_prices, voucher_valid_days=voucher_days, valid_from=now - timedelta(days=30),
+                      now=now)
     _load_rules(db, now=now)
     return DemoSummary(stores=len(DEMO_STORES), terminals=len(DEMO_TERMINALS),
                        members=len(DEMO_MEMBERS), cards=numbers, receipts=receipts, postings=postings,

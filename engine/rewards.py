@@ -8,16 +8,20 @@ Guarantees:
   is issued; any refusal leaves everything as it was. Two members racing for the last
   item: the reward's row lock lets one through, the other is refused ``out_of_stock``;
 - redemption and cancellation are idempotent by key (``run_idempotent``);
-- a voucher is used once; a cancelled voucher returns its points (a new lot, available
-  at once, expiring by the programme's policy) and its stock, and cannot be used; a
-  voucher of a closed account can still be used, but not cancelled (no account to refund);
+- a voucher is used once, and not from its ``expires_at`` on (through the reward's
+  ``voucher_valid_days``-th day after its issue, programme time; fixed at issue: changing
+  the reward later changes only later vouchers); a cancelled voucher returns its points (a new lot, available
+  at once, expiring by the programme's policy) and its stock, and cannot be used; support
+  may cancel an expired voucher too (a goodwill refund); a voucher of a closed account can
+  still be used, but not cancelled (no account to refund);
 - voucher codes are random (80 bits), unique by constraint.
 """
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -53,6 +57,13 @@ class VoucherNotUsable(InvalidState):
     code = "voucher_not_usable"
 
 
+class VoucherExpired(InvalidState):
+    code = "voucher_expired"
+
+
+MAX_VOUCHER_DAYS = 3650
+
+
 @dataclass(frozen=True)
 class Reward:
     code: str
@@ -64,6 +75,7 @@ class Reward:
     valid_until: datetime | None
     tier_prices: dict[str, int]
     price_for_member: int | None = None  # with member_id: the price this member pays
+    voucher_valid_days: int | None = None  # its vouchers are usable this many days; None: without end
 
 
 @dataclass(frozen=True)
@@ -81,6 +93,7 @@ class VoucherIssued:
     hold_id: str
     transaction_id: int
     balance: int
+    expires_at: datetime | None = None  # the voucher is not usable from then on; None: never
 
 
 @dataclass(frozen=True)
@@ -103,6 +116,7 @@ class Voucher:
     issued_at: datetime
     used_at: datetime | None
     cancelled_at: datetime | None
+    expires_at: datetime | None = None  # not usable from then on; None: never
 
 
 # Prices, stock and limits: far above any real catalogue, and within what every database
@@ -117,7 +131,7 @@ def _whole_from(value, least: int) -> bool:
 def create_reward(db: Database, *, code: str, name: str, points_price: int, valid_from: datetime,
                   valid_until: datetime | None = None, stock: int | None = None,
                   per_member_limit: int | None = None, tier_prices: dict[str, int] | None = None,
-                  now: datetime) -> Reward:
+                  voucher_valid_days: int | None = None, now: datetime) -> Reward:
     """Add a reward to the catalogue; refuses with every problem found."""
     tier_prices = tier_prices or {}
     problems = []
@@ -126,7 +140,7 @@ def create_reward(db: Database, *, code: str, name: str, points_price: int, vali
     problems += [Problem(field, "is required") for field, value in (("name", name), ("points_price", points_price))
                  if value is None]
     _check_terms(problems, name=name, points_price=points_price, stock=stock, per_member_limit=per_member_limit,
-                 tier_prices=tier_prices)
+                 tier_prices=tier_prices, voucher_valid_days=voucher_valid_days)
     if valid_until is not None and valid_until <= valid_from:
         problems.append(Problem("valid_until", "must be after valid_from"))
     refuse_if(problems)
@@ -134,7 +148,7 @@ def create_reward(db: Database, *, code: str, name: str, points_price: int, vali
         _check_tiers(session, tier_prices)
         row = RewardRow(code=code, name=name.strip(), points_price=points_price, stock=stock,
                         per_member_limit=per_member_limit, valid_from=valid_from, valid_until=valid_until,
-                        created_at=now)
+                        voucher_valid_days=voucher_valid_days, created_at=now)
         insert_unique(session, row, Conflict(f"reward {code} already exists", code="reward_exists"))
         session.add_all(RewardTierPriceRow(reward_id=row.id, tier_code=t, points=p) for t, p in tier_prices.items())
         session.flush()
@@ -143,19 +157,22 @@ def create_reward(db: Database, *, code: str, name: str, points_price: int, vali
 
 def change_reward(db: Database, code: str, *, now: datetime, name: str | None = None,
                   points_price: int | None = None, restock: int | None = None, per_member_limit: int | None = None,
-                  valid_until: datetime | None = None, tier_prices: dict[str, int] | None = None) -> Reward:
+                  valid_until: datetime | None = None, tier_prices: dict[str, int] | None = None,
+                  voucher_valid_days: int | None = None) -> Reward:
     """Change reward ``code`` for the redemptions from now on (vouchers already issued keep
     what they cost): its name, price, per-member limit, tier prices (when given, they replace
     all of the reward's tier prices; ``{}`` removes them), the end of its validity
     (``valid_until``, after its start; now or earlier withdraws it from the catalogue), and
     its stock by ``restock`` units (negative: units written off, never below zero; only a
-    reward whose stock is counted). The reward's row is locked, so a restock and racing
+    reward whose stock is counted), how many days its next vouchers are usable
+    (``voucher_valid_days``; 0: without end). The reward's row is locked, so a restock and racing
     redemptions add up. Refuses every problem at once, and then changes nothing."""
     problems: list[Problem] = []
-    if all(v is None for v in (name, points_price, restock, per_member_limit, valid_until, tier_prices)):
+    if all(v is None for v in (name, points_price, restock, per_member_limit, valid_until, tier_prices,
+                               voucher_valid_days)):
         problems.append(Problem("reward", "give what to change"))
     _check_terms(problems, name=name, points_price=points_price, per_member_limit=per_member_limit,
-                 tier_prices=tier_prices or {})
+                 tier_prices=tier_prices or {}, voucher_valid_days=voucher_valid_days, without_end=0)
     if restock is not None and not (isinstance(restock, int) and not isinstance(restock, bool)
                                     and 0 < abs(restock) <= MAX_COUNT):
         problems.append(Problem("restock", f"must be a whole number of units from -{MAX_COUNT:,} to {MAX_COUNT:,}, "
@@ -190,6 +207,8 @@ def change_reward(db: Database, code: str, *, now: datetime, name: str | None = 
             row.per_member_limit = per_member_limit
         if valid_until is not None:
             row.valid_until = valid_until
+        if voucher_valid_days is not None:
+            row.voucher_valid_days = voucher_valid_days or None
         if restock is not None:
             row.stock += restock
         session.flush()
@@ -250,13 +269,14 @@ def redeem_reward(db: Database, command: RedeemReward, *, caller: str, idempoten
                                        description=f"reward {reward.code}")
         if reward.stock is not None:
             reward.stock -= 1
+        expires_at = voucher_expires_at(now, reward.voucher_valid_days, read_settings(session).timezone)
         voucher = VoucherRow(code=_new_voucher_code(), reward_id=reward.id, member_id=member.id, points=price,
-                             hold_id=hold.id, status="issued", issued_at=now)
+                             hold_id=hold.id, status="issued", issued_at=now, expires_at=expires_at)
         session.add(voucher)
         session.flush()
         return VoucherIssued(voucher_code=voucher.code, reward_code=reward.code, member_id=member.public_id,
                              points=price, hold_id=hold.public_id, transaction_id=transaction.id,
-                             balance=account.balance)
+                             balance=account.balance, expires_at=expires_at)
 
     return run_idempotent(db, caller=caller, key=idempotency_key, command="redeem_reward", request=command,
                           now=now, work=work, result_type=VoucherIssued)
@@ -264,11 +284,15 @@ def redeem_reward(db: Database, command: RedeemReward, *, caller: str, idempoten
 
 def use_voucher(db: Database, command: UseVoucher, *, caller: str, idempotency_key: str, now: datetime) -> Voucher:
     """Mark an issued voucher used (once: a retry with the same key gets the same answer; a
-    voucher already used or cancelled is refused)."""
+    voucher already used or cancelled, or expired, is refused)."""
     def work(session: Session) -> Voucher:
         voucher = _voucher(session, command.voucher_code, lock=True)
         if voucher.status != "issued":
             raise VoucherNotUsable(f"voucher {voucher.code} was already {voucher.status}")
+        if voucher.expires_at is not None and now >= voucher.expires_at:
+            zone = ZoneInfo(read_settings(session).timezone)
+            last_day = (voucher.expires_at.astimezone(zone) - timedelta(microseconds=1)).date()
+            raise VoucherExpired(f"voucher {voucher.code} was usable through {last_day.isoformat()}; it has expired")
         voucher.status, voucher.used_at = "used", now
         session.flush()
         return _voucher_plain(session, voucher)
@@ -315,7 +339,8 @@ def list_vouchers(db: Database, member_id: str, *, limit: int = 50) -> list[Vouc
                                .where(VoucherRow.member_id == member.id)
                                .order_by(VoucherRow.id.desc()).limit(limit))
         return [Voucher(voucher_code=v.code, reward_code=code, member_id=member.public_id, points=v.points,
-                        status=v.status, issued_at=v.issued_at, used_at=v.used_at, cancelled_at=v.cancelled_at)
+                        status=v.status, issued_at=v.issued_at, used_at=v.used_at, cancelled_at=v.cancelled_at,
+                        expires_at=v.expires_at)
                 for v, code in rows]
 
 
@@ -325,15 +350,32 @@ def get_voucher(db: Database, voucher_code: str) -> Voucher:
         return _voucher_plain(session, _voucher(session, voucher_code, lock=False))
 
 
+def voucher_expires_at(issued_at: datetime, days: int | None, timezone: str) -> datetime | None:
+    """When a voucher issued at ``issued_at`` stops being usable: after the ``days``-th day
+    following its issue, programme time (midnight at the start of the next day); None
+    without ``days``."""
+    if days is None:
+        return None
+    zone = ZoneInfo(timezone)
+    last_day = issued_at.astimezone(zone).date() + timedelta(days=days)
+    return datetime.combine(last_day + timedelta(days=1), time(), zone).astimezone(UTC)
+
+
 def _check_terms(problems: list[Problem], *, name=None, points_price=None, stock=None, per_member_limit=None,
-                 tier_prices: dict) -> None:
-    """What create and change check alike (None: not given)."""
+                 tier_prices: dict, voucher_valid_days=None, without_end: int | None = None) -> None:
+    """What create and change check alike (None: not given; ``without_end``: the number of
+    voucher days, if any, that means vouchers without end)."""
     if name is not None and not (isinstance(name, str) and 0 < len(name.strip()) <= 100):
         problems.append(Problem("name", "must be a non-empty text of at most 100 characters"))
     for field, value, least in (("points_price", points_price, 1), ("stock", stock, 0),
                                 ("per_member_limit", per_member_limit, 1)):
         if value is not None and not _whole_from(value, least):
             problems.append(Problem(field, f"must be a whole number from {least} to {MAX_COUNT:,}"))
+    least = 1 if without_end is None else without_end
+    if voucher_valid_days is not None and not (_whole_from(voucher_valid_days, least)
+                                               and voucher_valid_days <= MAX_VOUCHER_DAYS):
+        problems.append(Problem("voucher_valid_days", f"must be a whole number of days from {least} to "
+                                                      f"{MAX_VOUCHER_DAYS:,}" + (" (0: without end)" if least == 0 else "")))
     for tier, points in tier_prices.items():
         if not _whole_from(points, 1):
             problems.append(Problem(f"tier_prices.{tier}", f"must be a whole number from 1 to {MAX_COUNT:,}"))
@@ -357,7 +399,8 @@ def _reward(session: Session, row: RewardRow, member: MemberRow | None = None) -
                                   .where(RewardTierPriceRow.reward_id == row.id)).all())
     return Reward(code=row.code, name=row.name, points_price=row.points_price, stock=row.stock,
                   per_member_limit=row.per_member_limit, valid_from=row.valid_from, valid_until=row.valid_until,
-                  tier_prices=prices, price_for_member=_price(session, row, member) if member else None)
+                  tier_prices=prices, price_for_member=_price(session, row, member) if member else None,
+                  voucher_valid_days=row.voucher_valid_days)
 
 
 def _member(session: Session, member_id: str) -> MemberRow:
@@ -382,7 +425,7 @@ def _voucher_plain(session: Session, voucher: VoucherRow) -> Voucher:
     member = session.get(MemberRow, voucher.member_id)
     return Voucher(voucher_code=voucher.code, reward_code=reward.code, member_id=member.public_id,
                    points=voucher.points, status=voucher.status, issued_at=voucher.issued_at,
-                   used_at=voucher.used_at, cancelled_at=voucher.cancelled_at)
+                   used_at=voucher.used_at, cancelled_at=voucher.cancelled_at, expires_at=voucher.expires_at)
 
 
 def _new_voucher_code() -> str:

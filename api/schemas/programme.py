@@ -98,6 +98,8 @@ class RewardInSchema(InputSchema):
     valid_until = Instant(load_default=None, allow_none=True)
     tier_prices = fields.Dict(keys=fields.String(validate=ma.validate.Length(1, 32)), values=_whole(),
                               load_default=dict, metadata={"description": "a tier's own points price"})
+    voucher_valid_days = fields.Integer(strict=True, load_default=None, allow_none=True, metadata={
+        "description": "each voucher is usable this many days from its issue (1 to 3,650); null: without end"})
 
 
 class RewardChangeSchema(InputSchema):
@@ -108,6 +110,8 @@ class RewardChangeSchema(InputSchema):
     valid_until = Instant(metadata={"description": "a new end; now or earlier withdraws the reward"})
     tier_prices = fields.Dict(keys=fields.String(validate=ma.validate.Length(1, 32)), values=_whole(),
                               metadata={"description": "replace all tier prices ({} removes them)"})
+    voucher_valid_days = fields.Integer(strict=True, metadata={
+        "description": "days the next vouchers are usable (0 to 3,650; 0: without end); issued vouchers keep theirs"})
 
 
 class RewardSchema(ma.Schema):
@@ -120,6 +124,8 @@ class RewardSchema(ma.Schema):
     valid_until = fields.AwareDateTime(allow_none=True)
     tier_prices = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
     price_for_member = fields.Integer(allow_none=True, metadata={"description": "with a member: their price"})
+    voucher_valid_days = fields.Integer(allow_none=True, metadata={
+        "description": "each voucher is usable this many days from its issue; null: without end"})
 
 
 class VoucherSchema(ma.Schema):
@@ -131,6 +137,7 @@ class VoucherSchema(ma.Schema):
     issued_at = fields.AwareDateTime(required=True)
     used_at = fields.AwareDateTime(allow_none=True)
     cancelled_at = fields.AwareDateTime(allow_none=True)
+    expires_at = fields.AwareDateTime(allow_none=True, metadata={"description": "not usable from then on; null: never"})
 
 
 class VoucherIssuedSchema(ma.Schema):
@@ -139,6 +146,7 @@ class VoucherIssuedSchema(ma.Schema):
     member_id = fields.String(required=True)
     points = fields.Integer(required=True, metadata={"description": "what the reward cost"})
     balance = fields.Integer(required=True, metadata={"description": "the member's balance afterwards"})
+    expires_at = fields.AwareDateTime(allow_none=True, metadata={"description": "not usable from then on; null: never"})
 
 
 class MemberRewardSchema(RewardSchema):

@@ -552,9 +552,9 @@ def programme():
     if request.method == "POST":
         require_permission(g.principal, "programme.write")
         values = {k: request.form.get(k, "").strip() for k in ("code", "name", "points_price", "stock",
-                                                                "per_member_limit")}
+                                                                "per_member_limit", "voucher_valid_days")}
         numbers = {}
-        for field in ("points_price", "stock", "per_member_limit"):
+        for field in ("points_price", "stock", "per_member_limit", "voucher_valid_days"):
             if values[field] and not values[field].isdecimal():
                 errors[field] = ["Must be a whole number."]
             numbers[field] = int(values[field]) if values[field].isdecimal() else None
@@ -564,7 +564,7 @@ def programme():
                 create_reward(database(), code=values["code"], name=values["name"],
                               points_price=numbers["points_price"] or 0, stock=numbers["stock"],
                               per_member_limit=numbers["per_member_limit"], tier_prices=tier_prices,
-                              valid_from=now(), now=now())
+                              voucher_valid_days=numbers["voucher_valid_days"], valid_from=now(), now=now())
             except InvalidInput as refusal:
                 errors = field_errors(refusal, rename=_tier_price_names())
             else:
@@ -583,6 +583,7 @@ def reward_page(code: str):
     reward = get_reward(database(), code)
     shown = {"name": reward.name, "points_price": str(reward.points_price),
              "per_member_limit": "" if reward.per_member_limit is None else str(reward.per_member_limit),
+             "voucher_valid_days": "" if reward.voucher_valid_days is None else str(reward.voucher_valid_days),
              "ends": "" if reward.valid_until is None else _instant_text(reward.valid_until), "restock": ""}
     shown |= {f"tier_price_{tier}": str(price) for tier, price in reward.tier_prices.items()}
     values, errors = dict(shown), {}
@@ -600,6 +601,12 @@ def reward_page(code: str):
                 else:
                     errors[field] = ["Must be a whole number." + (" A limit cannot be removed." if not values[field]
                                                                   else "")]
+        if values["voucher_valid_days"] != shown["voucher_valid_days"]:  # empty: vouchers without end
+            days = values["voucher_valid_days"] or "0"
+            if days.isdecimal():
+                change["voucher_valid_days"] = int(days)
+            else:
+                errors["voucher_valid_days"] = ["Must be a whole number of days (empty: without end)."]
         restock = values["restock"]
         if restock:
             if restock.removeprefix("-").isdecimal():

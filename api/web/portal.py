@@ -19,8 +19,8 @@ from werkzeug.exceptions import HTTPException
 from api.context import database, now, passwords
 from api.rate_limits import RateLimited, limit, limit_sign_in
 from api.schemas.people import ExportSchema
-from api.web.pages import (error_page, field_errors, history_words, http_error_page, money, points, refusal_page,
-                           sentence, unavailable_page)
+from api.web.pages import (error_page, field_errors, history_words, http_error_page, last_day, money,
+                           points, refusal_page, sentence, unavailable_page)
 from api.web.sessions import end_session, guard_pages, safe_next, start_session
 from engine.access.member_logins import (member_principal, send_password_link, set_member_password, set_member_pin,
                                          set_password_with_link, sign_in_member, sign_up_member)
@@ -180,7 +180,8 @@ def home():
         history=_history(member_id, limit=HOME_HISTORY, offset=0), as_of=as_of, tier=_tier(member_id, as_of),
         affordable=[r for r in rewards if r.price_for_member <= balance.available],
         out_of_reach=[r for r in rewards if r.price_for_member > balance.available],
-        vouchers=[v for v in list_vouchers(db, member_id) if v.status == "issued"],
+        vouchers=[v for v in list_vouchers(db, member_id)
+                  if v.status == "issued" and (v.expires_at is None or v.expires_at > as_of)],
         reward_names={r.code: r.name for r in rewards})
 
 
@@ -217,7 +218,8 @@ def redeem(code: str):
     except (InvalidState, InvalidInput) as refusal:  # out of stock, too few points, limit reached
         flash(f"That reward could not be redeemed: {REDEEM_REFUSALS.get(refusal.code, sentence(refusal.message))}")
     else:
-        flash(f"Your voucher code is {issued.voucher_code}. Show it at the till; it is also under My vouchers.")
+        until = "" if issued.expires_at is None else f" through {last_day(issued.expires_at)}"
+        flash(f"Your voucher code is {issued.voucher_code}. Show it at the till{until}; it is also under My vouchers.")
     return redirect(url_for("portal.home"))
 
 

@@ -26,6 +26,7 @@ class RewardRow(Base):
     per_member_limit: Mapped[int | None]
     valid_from: Mapped[datetime] = mapped_column(UTCDateTime())
     valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    voucher_valid_days: Mapped[int | None]  # a voucher is usable this many days after it is issued; None: always
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -55,4 +56,5 @@ class VoucherRow(Base):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # not usable from then on
     return_transaction_id: Mapped[int | None] = mapped_column(sa.ForeignKey("ledger_transactions.id"))

@@ -27,3 +27,14 @@ def test_a_reward_is_restocked_and_repriced_and_a_write_off_below_zero_is_refuse
     assert refused.exit_code == 1 and "would leave -1 units; there are 6" in refused.output
     both = run_cli("rewards", "change", "MUG", "--tier-price", "gold=5", "--no-tier-prices")
     assert both.exit_code == 2 and "not both" in both.output
+
+
+def test_vouchers_get_an_end_from_the_rewards_days_and_zero_takes_it_away(run_cli, run_json, cli_clock, make_member):
+    member = make_member(points=1000)
+    assert run_json("rewards", "create", "MUG", "--name", "Mug", "--price", "300",
+                    "--voucher-days", "30")["voucher_valid_days"] == 30
+    assert run_json("rewards", "redeem", "MUG", member.public_id, "--key", "k1")["expires_at"] is not None
+    assert run_json("rewards", "change", "MUG", "--voucher-days", "0")["voucher_valid_days"] is None
+    assert run_json("rewards", "redeem", "MUG", member.public_id, "--key", "k2")["expires_at"] is None
+    refused = run_cli("rewards", "change", "MUG", "--voucher-days", "-1")
+    assert refused.exit_code == 1 and "voucher_valid_days" in refused.output

@@ -117,6 +117,17 @@ def test_a_marketer_restocks_reprices_and_withdraws_a_reward_on_its_page(console
     assert marketer.get("/console/rewards/CUP").status_code == 404
 
 
+def test_a_marketer_gives_a_rewards_vouchers_an_end_and_takes_it_away(console_as, database, clock):
+    marketer = console_as("marketer")
+    marketer.submit("/console/programme", {"code": "MUG", "name": "Mug", "points_price": "500",
+                                           "voucher_valid_days": "30"})
+    assert "Vouchers usable for 30 days after they are issued" in text_of(marketer.get("/console/rewards/MUG"))
+    form = {"name": "Mug", "points_price": "500", "per_member_limit": "", "ends": "", "voucher_valid_days": ""}
+    assert "Reward Mug is changed." in text_of(marketer.submit("/console/rewards/MUG", form, follow_redirects=True))
+    assert "Vouchers usable for without end" in text_of(marketer.get("/console/rewards/MUG"))
+    assert get_reward(database, "MUG").voucher_valid_days is None
+
+
 def test_a_campaign_page_shows_its_lift_against_the_holdout_group(console_as, make_member, earn, clock, database):
     members = [make_member() for _ in range(8)]
     marketer = console_as("marketer")

@@ -60,6 +60,8 @@ def test_a_campaign_change_problem_is_shown_at_its_field_and_the_campaign_stays(
     ({"stock": "-1"}, "stock", "Must be a whole number."),
     ({"per_member_limit": "1.5"}, "per_member_limit", "Must be a whole number."),
     ({"tier_price_gold": "cheap"}, "tier_price_gold", "Must be a whole number."),
+    ({"voucher_valid_days": "a month"}, "voucher_valid_days", "Must be a whole number."),
+    ({"voucher_valid_days": "0"}, "voucher_valid_days", "Must be a whole number of days from 1 to 3,650"),
     ({"code": ""}, "code", "Must be 1 to 32 ASCII characters")])
 def test_a_reward_form_problem_is_shown_at_its_field_and_no_reward_is_made(
         console_as, database, clock, change, field, said):
@@ -79,6 +81,8 @@ def test_a_reward_form_problem_is_shown_at_its_field_and_no_reward_is_made(
     ({"ends": "someday"}, "ends", "Give a date, such as 2026-07-01."),
     ({"ends": "2000-01-01"}, "ends", "Must be after the reward's start"),
     ({"tier_price_gold": "cheap"}, "tier_price_gold", "Must be a whole number."),
+    ({"voucher_valid_days": "soon"}, "voucher_valid_days", "Must be a whole number of days (empty: without end)."),
+    ({"voucher_valid_days": "4000"}, "voucher_valid_days", "Must be a whole number of days from 0 to 3,650"),
     ({"name": ""}, "name", "Must be a non-empty text")])
 def test_a_reward_change_problem_is_shown_at_its_field_and_the_reward_stays(
         console_as, database, clock, change, field, said):

@@ -54,6 +54,20 @@ def test_redeeming_shows_the_voucher_code_and_a_double_submit_redeems_once(brows
     assert voucher.voucher_code in text_of(browser.get("/portal/"))
 
 
+def test_a_voucher_with_an_end_says_through_which_day_and_leaves_the_page_once_expired(browser, member_with_login,
+                                                                                      database, clock):
+    create_reward(database, code="CUP", name="Cup", points_price=100, valid_from=clock(), voucher_valid_days=30,
+                  now=clock())  # the clock is 2 March, 10:00 UTC: usable through 1 April
+    member = member_with_login(points=500)
+    browser.sign_in(member.email)
+    page = browser.submit("/portal/", {"form_key": "k-1"}, to="/portal/rewards/CUP/redeem", follow_redirects=True)
+    [voucher] = list_vouchers(database, member.public_id)
+    assert f"Your voucher code is {voucher.voucher_code}. Show it at the till through 1 Apr 2026" in text_of(page)
+    assert "usable through 1 Apr 2026" in text_of(browser.get("/portal/"))
+    clock.advance(days=31)
+    assert voucher.voucher_code not in text_of(browser.get("/portal/"))
+
+
 def test_a_redemption_without_its_one_time_key_asks_to_try_again_and_redeems_nothing(
         browser, member_with_login, catalogue, database, clock):
     member = member_with_login(points=1200)
