@@ -311,7 +311,8 @@ class MessageQuerySchema(InputSchema):
 
 class MemberMessageSchema(ma.Schema):
     id = fields.Integer(required=True)
-    kind = fields.String(required=True, metadata={"description": "e.g. expiry_warning"})
+    kind = fields.String(required=True, metadata={
+        "description": "expiry_warning, voucher_expiry_warning, password_link, ..."})
     member_id = fields.String(required=True)
     full_name = fields.String(required=True)
     email = fields.String(allow_none=True)

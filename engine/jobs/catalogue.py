@@ -84,7 +84,8 @@ def _purge_keys(db: Database, as_of: datetime, progress: Progress) -> dict:
 
 def _expiry_warnings(db: Database, as_of: datetime, progress: Progress) -> dict:
     """One outbox message per member and expiry instant within the warning window
-    (unreserved points of available-or-pending lots); the dedupe key makes it once."""
+    (unreserved points of available-or-pending lots), and one per unused voucher whose end
+    is within it; the dedupe keys make each once."""
     with db.transaction() as session:
         when = sa.bindparam("as_of", as_of, type_=UTCDateTime())
         until = sa.bindparam("until", as_of + timedelta(days=read_settings(session).expiry_warning_days),
@@ -101,7 +102,18 @@ def _expiry_warnings(db: Database, as_of: datetime, progress: Progress) -> dict:
             "WHERE l.expires_at > :as_of AND l.expires_at <= :until AND l.remaining > l.reserved "
             f"AND NOT EXISTS (SELECT 1 FROM outbox_messages o WHERE o.dedupe_key = {key}) "
             f"GROUP BY l.member_id, l.expires_at").bindparams(when, until))
-        return {"messages": result.rowcount}
+        json_object = "json_build_object" if postgres else "json_object"
+        voucher_ends = stamp.replace("l.expires_at", "v.expires_at")
+        vouchers = session.execute(sa.text(
+            "INSERT INTO outbox_messages (kind, member_id, dedupe_key, payload, created_at) "
+            "SELECT 'voucher_expiry_warning', v.member_id, 'voucher_expiry_warning:' || v.code, "
+            f"CAST({json_object}('voucher_code', v.code, 'reward_code', r.code, 'reward', r.name, "
+            f"'expires_at', {voucher_ends} || 'Z') AS TEXT), :as_of "
+            "FROM vouchers v JOIN rewards r ON r.id = v.reward_id JOIN members m ON m.id = v.member_id "
+            "WHERE v.status = 'issued' AND v.expires_at > :as_of AND v.expires_at <= :until "
+            "AND m.status <> 'closed' AND NOT EXISTS (SELECT 1 FROM outbox_messages o "
+            "WHERE o.dedupe_key = 'voucher_expiry_warning:' || v.code)").bindparams(when, until))
+        return {"messages": result.rowcount, "vouchers": vouchers.rowcount}
 
 
 def _birthday_bonus(db: Database, as_of: datetime, progress: Progress) -> dict:
@@ -142,7 +154,8 @@ def _birthday_bonus(db: Database, as_of: datetime, progress: Progress) -> dict:
 JOBS: dict[str, Job] = {job.name: job for job in (
     Job("release_holds", "expire till holds past their deadline and free their points", _release_holds),
     Job("expire", "post the unreserved points of due lots to the expiry account", _expire),
-    Job("expiry_warnings", "outbox messages for points expiring within the programme's expiry_warning_days",
+    Job("expiry_warnings", "outbox messages for points and vouchers expiring within the programme's "
+                           "expiry_warning_days",
         _expiry_warnings),
     Job("birthday_bonus", "birthday_bonus_points on a member's birthday, once a year", _birthday_bonus),
     Job("grants", "finish crediting the approved points grants a stopped process left", _grants),

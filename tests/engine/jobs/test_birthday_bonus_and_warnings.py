@@ -60,12 +60,12 @@ def test_expiry_warnings_sql_agrees_with_the_policy_and_is_written_once(database
         lots = session.execute(sa.select(LotRow.expires_at, LotRow.remaining)).all()
     expected = sorted({expires for expires, remaining in lots if remaining and expiry_warning_due(expires, as_of, 30)})
     [done] = run("expiry_warnings", as_of)
-    assert done.summary == {"messages": len(expected)}
+    assert done.summary == {"messages": len(expected), "vouchers": 0}
     with database.engine.connect() as connection:
         payloads = [json.loads(p) for (p,) in connection.execute(
             sa.text("SELECT payload FROM outbox_messages ORDER BY id"))]
     assert sorted(p["expires_at"] for p in payloads) == [e.strftime("%Y-%m-%dT%H:%M:%SZ") for e in expected]
-    assert run("expiry_warnings", as_of + timedelta(days=1))[-1].summary == {"messages": 0}
+    assert run("expiry_warnings", as_of + timedelta(days=1))[-1].summary == {"messages": 0, "vouchers": 0}
 
 
 def test_the_birthday_bonus_comes_from_the_programme_settings(database, clock, make_member, run, midnight):
@@ -79,7 +79,7 @@ def test_the_birthday_bonus_comes_from_the_programme_settings(database, clock, m
 
 def test_a_wider_warning_window_announces_points_expiring_later(database, clock, make_member, earn, run):
     earn(make_member(), 5000)  # expires in about two years
-    assert run("expiry_warnings", clock())[-1].summary == {"messages": 0}
+    assert run("expiry_warnings", clock())[-1].summary == {"messages": 0, "vouchers": 0}
     update_settings(database, {"expiry_warning_days": 365}, now=clock())
     runs = run("expiry_warnings", clock() + timedelta(days=400))  # catching up day by day
     assert sum(r.summary["messages"] for r in runs) == 1
