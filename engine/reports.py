@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from engine.database import Database, is_postgres
 from engine.orm.ledger import AccountRow, EntryRow, LedgerTransactionRow, LotRow, ReceiptRow
 from engine.orm.members import MemberRow
+from engine.orm.rewards import VoucherRow
 from engine.orm.rules import MemberAttributeRow, ReceiptRuleAwardRow
 from engine.rules.customer_value import STAGES
 from engine.settings import read_settings
@@ -135,6 +136,34 @@ def liability_statement(db: Database, *, as_of: datetime, months: int = 12) -> l
                                          closing * settings.redeem_value_minor // settings.redeem_points))
         owed = closing
     return statements
+
+
+@dataclass(frozen=True)
+class VouchersOutstanding:
+    """Reward vouchers issued and neither used nor cancelled: those still usable (rewards the
+    programme owes) and those whose end has passed unused (their points were spent and the
+    reward is no longer owed), each with the points paid for them."""
+
+    usable: int
+    usable_points: int
+    expired: int
+    expired_points: int
+
+
+def vouchers_outstanding(db: Database, *, as_of: datetime) -> VouchersOutstanding:
+    """The vouchers issued by ``as_of`` and neither used nor cancelled (by their status now),
+    split by whether their end has passed at ``as_of``."""
+    v = VoucherRow
+    ended = sa.and_(v.expires_at.is_not(None), v.expires_at <= as_of)
+
+    def total(value, when_ended: bool):
+        return sa.func.coalesce(sa.func.sum(sa.case((ended, value if when_ended else 0),
+                                                    else_=0 if when_ended else value)), 0)
+    with db.transaction() as session:
+        figures = session.execute(sa.select(total(1, False), total(v.points, False), total(1, True),
+                                            total(v.points, True))
+                                  .where(v.status == "issued", v.issued_at <= as_of)).one()
+    return VouchersOutstanding(*(int(figure) for figure in figures))
 
 
 def tier_distribution(db: Database) -> list[tuple[str, int]]:

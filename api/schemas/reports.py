@@ -13,6 +13,14 @@ class LiabilityQuerySchema(InputSchema):
                             metadata={"description": "how many calendar months (UTC), ending with this one"})
 
 
+class VouchersOutstandingSchema(ma.Schema):
+    usable = fields.Integer(required=True, metadata={"description": "vouchers neither used, cancelled nor past "
+                                                                    "their end: rewards still owed"})
+    usable_points = fields.Integer(required=True, metadata={"description": "the points paid for them"})
+    expired = fields.Integer(required=True, metadata={"description": "vouchers whose end passed unused"})
+    expired_points = fields.Integer(required=True, metadata={"description": "the points paid for them"})
+
+
 class MonthStatementSchema(ma.Schema):
     month = fields.String(required=True, metadata={"description": "YYYY-MM (UTC)"})
     opening = fields.Integer(required=True)

@@ -168,7 +168,8 @@ def liability():
     """For finance: the points owed month by month (a page of its own: it reads the whole
     ledger, which takes seconds for a programme of a million members)."""
     return render_template("console/liability.html", settings=get_settings(database()),
-                           statement=reports.liability_statement(database(), as_of=now(), months=12))
+                           statement=reports.liability_statement(database(), as_of=now(), months=12),
+                           vouchers=reports.vouchers_outstanding(database(), as_of=now()))
 
 
 @bp.route("/checks")

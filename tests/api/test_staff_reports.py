@@ -3,6 +3,7 @@ that read them."""
 from datetime import timedelta
 from decimal import Decimal
 
+from engine.rewards import RedeemReward, create_reward, redeem_reward
 from engine.rules.campaigns import create_campaign
 
 
@@ -74,3 +75,13 @@ def test_finance_reads_the_points_owed_month_by_month(client, staff_headers, mak
     refused = client.get("/v1/staff/reports/liability", query_string={"months": 0}, headers=staff_headers("auditor"))
     assert (refused.status_code, list(refused.json["errors"])) == (422, ["months"])
     assert client.get("/v1/staff/reports/liability", headers=staff_headers("support")).status_code == 403
+
+
+def test_finance_reads_the_vouchers_not_yet_used(client, staff_headers, make_member, database, clock):
+    create_reward(database, code="MUG", name="Mug", points_price=100, valid_from=clock(), now=clock())
+    redeem_reward(database, RedeemReward("MUG", make_member(points=500).public_id), caller="web",
+                  idempotency_key="r-1", now=clock())
+    response = client.get("/v1/staff/reports/vouchers", headers=staff_headers("auditor"))
+    assert (response.status_code, response.json) == (
+        200, {"usable": 1, "usable_points": 100, "expired": 0, "expired_points": 0})
+    assert client.get("/v1/staff/reports/vouchers", headers=staff_headers("support")).status_code == 403
