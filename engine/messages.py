@@ -54,6 +54,25 @@ def pending_messages(db: Database, *, after_id: int = 0, limit: int = 100) -> li
                 for i, kind, member, name, email, payload, created in rows]
 
 
+@dataclass(frozen=True)
+class MessageSent:
+    """A message the programme wrote for a member, as their data export shows it."""
+
+    kind: str
+    created_at: datetime
+    delivered_at: datetime | None
+
+
+def messages_for(db: Database, member_id: str) -> list[MessageSent]:
+    """Every message written for the member, oldest first: what it was about and when it was
+    written and delivered (not its content: a password link's secret stays out of exports)."""
+    m = OutboxMessageRow
+    with db.transaction() as session:
+        rows = session.execute(sa.select(m.kind, m.created_at, m.delivered_at).join(MemberRow, MemberRow.id == m.member_id)
+                               .where(MemberRow.public_id == member_id).order_by(m.id))
+        return [MessageSent(kind, created, delivered) for kind, created, delivered in rows]
+
+
 def mark_delivered(db: Database, message_ids: list[int], *, now: datetime) -> int:
     """Mark the messages delivered at ``now``; how many were not marked before."""
     refuse_if([Problem("ids", f"give 1 to {MAX_PAGE} message ids from 1 to {MAX_ID}")]

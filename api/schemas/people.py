@@ -7,6 +7,7 @@ from marshmallow import fields
 
 from api.schemas import InputSchema
 from api.schemas.ledger import _whole
+from api.schemas.programme import TierChangeSchema, VoucherSchema
 from engine.access.passwords import MAX_PASSWORD_LENGTH
 from engine.member_closure import MAX_REASON
 from engine.members import CONSENTS
@@ -170,6 +171,12 @@ class PinSchema(InputSchema):
     pin = fields.String(required=True, validate=ma.validate.Length(1, 12))
 
 
+class MessageSentSchema(ma.Schema):
+    kind = fields.String(required=True)
+    created_at = fields.AwareDateTime(required=True)
+    delivered_at = fields.AwareDateTime(allow_none=True, required=True)
+
+
 class ExportSchema(ma.Schema):
     member = fields.Nested(MemberSchema, required=True)
     cards = fields.List(fields.Nested(CardSchema), required=True)
@@ -179,6 +186,10 @@ class ExportSchema(ma.Schema):
                              metadata={"description": "what staff recorded about the member, by name"})
     segments = fields.List(fields.String(), required=True,
                            metadata={"description": "the segments (target groups) the member is in"})
+    vouchers = fields.List(fields.Nested(VoucherSchema), required=True)
+    tier_changes = fields.List(fields.Nested(TierChangeSchema), required=True, metadata={"description": "oldest first"})
+    messages = fields.List(fields.Nested(MessageSentSchema), required=True, metadata={
+        "description": "what the programme wrote to the member (expiry warnings, links, ...), oldest first"})
 
 
 class MemberAttributeSchema(ma.Schema):

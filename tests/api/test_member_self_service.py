@@ -1,4 +1,8 @@
 from engine import cards, members
+from engine.access.member_logins import send_password_link
+from engine.rewards import RedeemReward, create_reward, redeem_reward
+from engine.tiers.policy import TierDefinition, TierPolicy
+from engine.tiers.service import assign_tier, define_tiers
 from engine.access.member_logins import check_member_pin
 from engine.members import member_row
 from tests.api.conftest import PASSWORD, PASSWORDS
@@ -115,5 +119,25 @@ def test_the_export_holds_the_members_data_and_nobody_elses(client, member_heade
     assert [c["number"] for c in export["cards"]] == [card.number]
     assert export["balance"]["available"] == 120
     assert [item["points"] for item in export["history"]] == [120]
+    assert (export["vouchers"], export["tier_changes"], export["messages"]) == ([], [], [])
     assert ben.public_id not in response.get_data(as_text=True)
     assert ben.email not in response.get_data(as_text=True)
+
+
+def test_the_export_holds_the_members_vouchers_tier_changes_and_the_messages_written_to_them(
+        client, member_headers, make_member, database, clock):
+    anna = make_member("Anna", points=1000)
+    create_reward(database, code="MUG", name="Mug", points_price=300, valid_from=clock(), voucher_valid_days=30,
+                  now=clock())
+    voucher = redeem_reward(database, RedeemReward("MUG", anna.public_id), caller="web", idempotency_key="r",
+                            now=clock())
+    define_tiers(database, [TierDefinition("basic", "Basic", 0), TierDefinition("gold", "Gold", 5000)],
+                 TierPolicy(), now=clock())
+    assign_tier(database, anna.public_id, "gold", reason="vip", actor="staff:sam", now=clock())
+    send_password_link(database, anna.email, now=clock())
+    export = client.get("/v1/member/export", headers=member_headers(anna)).json
+    assert [(v["voucher_code"], v["status"]) for v in export["vouchers"]] == [(voucher.voucher_code, "issued")]
+    assert export["vouchers"][0]["expires_at"] is not None
+    assert export["tier_changes"][-1] | {"at": None} == {"at": None, "from": None, "to": "gold", "reason": "manual"}
+    assert [(m["kind"], m["delivered_at"]) for m in export["messages"]] == [("password_link", None)]
+    assert "payload" not in export["messages"][0]  # the link's secret is not in the export
