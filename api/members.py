@@ -23,12 +23,11 @@ from engine.access.tokens import revoke_token
 from engine.cards import block_card, list_cards
 from engine.ledger.balances import get_balance, get_history
 from engine.member_closure import close_own_account
+from engine.member_data import member_data
 from engine.members import get_member, update_profile
-from engine.messages import messages_for
 from engine.rewards import CancelVoucher, RedeemReward, cancel_voucher, get_voucher, list_rewards, list_vouchers, \
     redeem_reward
-from engine.rules.segments import member_attributes, member_segments
-from engine.tiers.service import tier_history, tier_progress
+from engine.tiers.service import tier_progress
 
 blp = Blueprint("members", __name__, url_prefix="/v1/member",
                 description="For members: their own points, history, cards and profile (bearer token).")
@@ -189,15 +188,7 @@ def close_account(body):
 @blp.response(200, ExportSchema)
 def export():
     """Everything the programme holds about the member, as one JSON document."""
-    db, member_id = database(), g.principal.name
-    return {"member": get_member(db, member_id), "cards": list_cards(db, member_id=member_id),
-            "balance": get_balance(db, member_id, as_of=now()),
-            "history": get_history(db, member_id, limit=10**6),
-            "attributes": member_attributes(db, member_id), "segments": member_segments(db, member_id),
-            "vouchers": list_vouchers(db, member_id, limit=10**6),
-            # (without staff's notes, which name the staff member)
-            "tier_changes": [{k: change[k] for k in ("at", "from", "to", "reason")} for change in tier_history(db, member_id)],
-            "messages": messages_for(db, member_id)}
+    return member_data(database(), g.principal.name, now=now())
 
 
 @blp.route("/tier", methods=["GET"])

@@ -26,6 +26,7 @@ from engine.access.member_logins import (member_principal, send_password_link, s
                                          set_password_with_link, sign_in_member, sign_up_member)
 from engine.access.passwords import MIN_PASSWORD_LENGTH
 from engine.cards import block_card, list_cards
+from engine.member_data import member_data
 from engine.database import TRANSIENT_ERRORS
 from engine.errors import InvalidInput, InvalidState, LoyaltyError, NotAllowed, NotAuthenticated, NotFound
 from engine.ledger.balances import get_balance, get_history, get_pending
@@ -237,12 +238,9 @@ def history():
 @member_required
 def download():
     """Everything the programme holds about the member: the same document as ``GET /v1/member/export``."""
-    db, member_id = database(), g.member_id
-    document = ExportSchema().dump({"member": get_member(db, member_id), "cards": list_cards(db, member_id=member_id),
-                                    "balance": get_balance(db, member_id, as_of=now()),
-                                    "history": get_history(db, member_id, limit=10**6)})
+    document = ExportSchema().dump(member_data(database(), g.member_id, now=now()))
     return Response(json.dumps(document, indent=2), mimetype="application/json",
-                    headers={"Content-Disposition": f'attachment; filename="my-loyalty-data-{member_id}.json"'})
+                    headers={"Content-Disposition": f'attachment; filename="my-loyalty-data-{g.member_id}.json"'})
 
 
 def _history(member_id: str, *, limit: int, offset: int) -> list[dict]:

@@ -1,8 +1,7 @@
 import json
 
 from api.schemas.people import ExportSchema
-from engine.cards import list_cards
-from engine.ledger.balances import get_balance, get_history
+from engine.member_data import member_data
 from engine.members import get_member
 from tests.web.conftest import PASSWORD, text_of
 
@@ -40,11 +39,10 @@ def test_a_member_downloads_all_their_data_as_the_api_exports_it(browser, member
     assert response.status_code == 200 and response.mimetype == "application/json"
     assert response.headers["Content-Disposition"] == \
         f'attachment; filename="my-loyalty-data-{member.public_id}.json"'
-    expected = ExportSchema().dump({
-        "member": get_member(database, member.public_id), "cards": list_cards(database, member_id=member.public_id),
-        "balance": get_balance(database, member.public_id, as_of=clock()),
-        "history": get_history(database, member.public_id, limit=100)})
+    expected = ExportSchema().dump(member_data(database, member.public_id, now=clock()))
     assert json.loads(response.get_data()) == expected
+    assert set(expected) == {"member", "cards", "balance", "history", "attributes", "segments", "vouchers",
+                             "tier_changes", "messages"}
     assert len(expected["history"]) == 2 and expected["member"]["full_name"] == "Data Subject"
 
 
