@@ -837,7 +837,7 @@ def _member_page(member_id: str, *, values: dict | None = None, errors: dict | N
                            tier_changes=tier_history(db, member_id), history=get_history(db, member_id, limit=50),
                            attributes=segments.member_attributes(db, member_id),
                            segments=segments.member_segments(db, member_id), vouchers=list_vouchers(db, member_id),
-                           values=values or {}, errors=errors or {}), 422 if errors else 200
+                           as_of=as_of, values=values or {}, errors=errors or {}), 422 if errors else 200
 
 
 @bp.route("/adjustments")

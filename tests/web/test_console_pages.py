@@ -165,6 +165,20 @@ def test_support_cancels_a_members_voucher_and_the_points_come_back(console_as, 
                           ).status_code == 404
 
 
+def test_a_members_page_shows_a_vouchers_last_day_and_when_it_expired_unused(console_as, make_member, database, clock):
+    ada = make_member("Ada Lovelace", points=500)
+    create_reward(database, code="MUG", name="Mug", points_price=300, valid_from=clock(), voucher_valid_days=30,
+                  now=clock())  # the clock is 2 March 2026: usable through 1 April
+    voucher = redeem_reward(database, RedeemReward("MUG", ada.public_id), caller="web", idempotency_key="k1",
+                            now=clock())
+    support = console_as("support")
+    page = f"/console/members/{ada.public_id}"
+    assert f"{voucher.voucher_code} MUG 300 issued (usable through 1 Apr 2026)" in text_of(support.get(page))
+    clock.advance(days=31)
+    support = console_as("support", username="sam-next-month")  # the first session has ended
+    assert f"{voucher.voucher_code} MUG 300 expired unused (usable through 1 Apr 2026)" in text_of(support.get(page))
+
+
 def test_the_dashboard_shows_the_members_by_lifecycle_stage(marketer, database, clock, make_member, earn):
     make_member()
     earn(make_member(), 1000)
