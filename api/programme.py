@@ -130,5 +130,5 @@ def voucher(voucher_code):
 @blp.response(200, VoucherSchema)
 def cancel(_body, voucher_code):
     """Cancel an unused voucher: the member gets the points back and the stock returns."""
-    return cancel_voucher(database(), CancelVoucher(voucher_code), caller=caller(),
+    return cancel_voucher(database(), CancelVoucher(voucher_code, after_its_end=True), caller=caller(),
                           idempotency_key=idempotency_key(), now=now())

@@ -129,7 +129,7 @@ def use(runtime: Runtime, code: str, key: str | None, as_json: bool) -> None:
 @pass_runtime
 def cancel(runtime: Runtime, code: str, key: str | None, as_json: bool) -> None:
     """Cancel unused voucher CODE: its points and stock come back."""
-    emit_one(cancel_voucher(runtime.db, CancelVoucher(code), caller=cli_caller(), idempotency_key=idempotency_key(key),
+    emit_one(cancel_voucher(runtime.db, CancelVoucher(code, after_its_end=True), caller=cli_caller(), idempotency_key=idempotency_key(key),
                             now=runtime.now()), as_json=as_json)
 
 

@@ -10,10 +10,11 @@ Guarantees:
 - redemption and cancellation are idempotent by key (``run_idempotent``);
 - a voucher is used once, and not from its ``expires_at`` on (through the reward's
   ``voucher_valid_days``-th day after its issue, programme time; fixed at issue: changing
-  the reward later changes only later vouchers); a cancelled voucher returns its points (a new lot, available
-  at once, expiring by the programme's policy) and its stock, and cannot be used; support
-  may cancel an expired voucher too (a goodwill refund); a voucher of a closed account can
-  still be used, but not cancelled (no account to refund);
+  the reward later changes only later vouchers); a cancelled voucher returns its points
+  (a new lot, available at once, expiring by the programme's policy) and its stock, and
+  cannot be used; past its end a voucher is cancelled only ``after_its_end`` (support's
+  goodwill: a member cannot take back the points of a voucher they let expire); a voucher
+  of a closed account can still be used, but not cancelled (no account to refund);
 - voucher codes are random (80 bits), unique by constraint.
 """
 from __future__ import annotations
@@ -99,6 +100,7 @@ class VoucherIssued:
 @dataclass(frozen=True)
 class CancelVoucher:
     voucher_code: str
+    after_its_end: bool = False  # staff's goodwill: a voucher past its end may be cancelled too
 
 
 @dataclass(frozen=True)
@@ -290,9 +292,7 @@ def use_voucher(db: Database, command: UseVoucher, *, caller: str, idempotency_k
         if voucher.status != "issued":
             raise VoucherNotUsable(f"voucher {voucher.code} was already {voucher.status}")
         if voucher.expires_at is not None and now >= voucher.expires_at:
-            zone = ZoneInfo(read_settings(session).timezone)
-            last_day = (voucher.expires_at.astimezone(zone) - timedelta(microseconds=1)).date()
-            raise VoucherExpired(f"voucher {voucher.code} was usable through {last_day.isoformat()}; it has expired")
+            raise _expired(session, voucher)
         voucher.status, voucher.used_at = "used", now
         session.flush()
         return _voucher_plain(session, voucher)
@@ -310,6 +310,8 @@ def cancel_voucher(db: Database, command: CancelVoucher, *, caller: str, idempot
         session.refresh(voucher)
         if voucher.status != "issued":
             raise VoucherNotUsable(f"voucher {voucher.code} was already {voucher.status}")
+        if voucher.expires_at is not None and now >= voucher.expires_at and not command.after_its_end:
+            raise _expired(session, voucher)
         if session.get(MemberRow, voucher.member_id).status == "closed":  # no account to give the points back to
             raise InvalidState(f"voucher {voucher.code} belongs to a closed account; it can still be used",
                                code="member_closed")
@@ -426,6 +428,12 @@ def _voucher_plain(session: Session, voucher: VoucherRow) -> Voucher:
     return Voucher(voucher_code=voucher.code, reward_code=reward.code, member_id=member.public_id,
                    points=voucher.points, status=voucher.status, issued_at=voucher.issued_at,
                    used_at=voucher.used_at, cancelled_at=voucher.cancelled_at, expires_at=voucher.expires_at)
+
+
+def _expired(session: Session, voucher: VoucherRow) -> VoucherExpired:
+    zone = ZoneInfo(read_settings(session).timezone)
+    last_day = (voucher.expires_at.astimezone(zone) - timedelta(microseconds=1)).date()
+    return VoucherExpired(f"voucher {voucher.code} was usable through {last_day.isoformat()}; it has expired")
 
 
 def _new_voucher_code() -> str:

@@ -812,7 +812,7 @@ def voucher_cancel(member_id: str, code: str):
     """Cancel the member's unused voucher: its points and the reward's stock come back."""
     if code not in {v.voucher_code for v in list_vouchers(database(), member_id)}:
         raise NotFound(f"member {member_id} has no voucher {code}", code="unknown_voucher")
-    cancelled = cancel_voucher(database(), CancelVoucher(code), caller=g.principal.actor,
+    cancelled = cancel_voucher(database(), CancelVoucher(code, after_its_end=True), caller=g.principal.actor,
                                idempotency_key=request.form.get("form_key") or one_time_key(), now=now())
     flash(f"Voucher {cancelled.voucher_code} is cancelled: {cancelled.points} points are back.")
     return redirect(url_for("console.member", member_id=member_id))

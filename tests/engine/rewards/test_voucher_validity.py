@@ -1,6 +1,6 @@
 """A reward's vouchers can be usable for a number of days: a voucher keeps the end it got
-when it was issued, is refused from that instant on (and nothing changes), and support can
-still cancel it to give the points back; a reward without the setting issues vouchers
+when it was issued, is refused from that instant on (and nothing changes), and only support
+can then cancel it to give the points back (not the member who let it expire); a reward without the setting issues vouchers
 without end; changing the setting changes only later vouchers."""
 import uuid
 from datetime import time, timedelta
@@ -50,12 +50,16 @@ def test_a_voucher_is_usable_through_the_last_of_its_days_in_programme_time(data
         "voucher_expired", f"voucher {late.voucher_code} was usable through {last_day.isoformat()}; it has expired")
 
 
-def test_support_can_still_cancel_an_expired_voucher_and_the_points_come_back(database, clock, make_member):
+def test_past_its_end_only_supports_goodwill_cancels_a_voucher_and_the_points_come_back(database, clock,
+                                                                                        make_member):
     member = make_member(points=1000)
     mug(database, clock, voucher_valid_days=1)
     issued = redeem(database, clock, member)
     clock.advance(days=2)
-    cancelled = cancel_voucher(database, CancelVoucher(issued.voucher_code), caller="staff:sam",
+    with refused_unchanged(database, VoucherExpired):  # the member who let it expire
+        cancel_voucher(database, CancelVoucher(issued.voucher_code), caller=f"member:{member.public_id}",
+                       idempotency_key=str(uuid.uuid4()), now=clock())
+    cancelled = cancel_voucher(database, CancelVoucher(issued.voucher_code, after_its_end=True), caller="staff:sam",
                                idempotency_key=str(uuid.uuid4()), now=clock())
     assert cancelled.status == "cancelled"
     assert get_balance(database, member.public_id, as_of=clock()).available == 1000
