@@ -3,7 +3,6 @@ warning window once, with its code, reward and end (a reward name with quotes st
 used, cancelled, already expired and closed members' vouchers are not announced."""
 import json
 import uuid
-from datetime import timedelta
 
 import sqlalchemy as sa
 
