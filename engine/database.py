@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import psycopg
 import sqlalchemy as sa
 from psycopg.pq import ExecStatus
 from psycopg.rows import namedtuple_row
@@ -30,7 +31,8 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 # reached, is busy (SQLite's lock, a statement cancelled) or chose this transaction as a
 # deadlock's victim. Nothing was committed, unless the connection broke during the commit
 # itself; a command sent again under its idempotency key takes effect once either way.
-TRANSIENT_ERRORS: tuple[type[Exception], ...] = (sa.exc.OperationalError,)
+# (The statements sent straight through the driver raise its own error, unwrapped.)
+TRANSIENT_ERRORS: tuple[type[Exception], ...] = (sa.exc.OperationalError, psycopg.OperationalError)
 _NO_BEGIN = "loyalty_no_begin"  # execution option: SQLite statements run in autocommit
 
 

@@ -3,7 +3,9 @@
 again under the same key, instead of reading a 500 that claims nothing was changed."""
 import re
 
+import psycopg
 import pytest
+import sqlalchemy as sa
 
 from api import create_app
 from engine.database import Database
@@ -38,3 +40,19 @@ def test_the_pages_say_so_in_words_with_retry_after(unreachable_client, path):
                                                    "username": "ada", "password": "correct horse"})
     assert response.status_code == 503 and response.headers["Retry-After"] == "1"
     assert response.mimetype == "text/html" and "We cannot reach our records just now" in response.text
+
+
+@pytest.mark.parametrize("failure", [
+    psycopg.OperationalError("server closed the connection unexpectedly"),  # a statement sent through the driver
+    sa.exc.OperationalError("COMMIT", {}, Exception("database is locked")),
+])
+def test_a_connection_lost_in_the_middle_of_a_request_answers_503_too(tmp_path, failure):
+    db = Database(f"sqlite:///{tmp_path / 'unused.sqlite3'}")
+    app = create_app({"DATABASE": db, "TESTING": True})
+
+    def failing():
+        raise failure
+    app.add_url_rule("/v1/test-failure", "test_failure", failing)
+    response = app.test_client().get("/v1/test-failure")
+    assert (response.status_code, response.json["error"]) == (503, "database_unavailable")
+    db.dispose()
