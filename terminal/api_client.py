@@ -93,6 +93,8 @@ class ApiClient:
                                  f"{self.timeout:g} s.") from None
         except requests.RequestException as error:
             raise ApiUnreachable(f"The loyalty server cannot be reached ({type(error).__name__}).") from None
+        if response.status_code == 503 and _error_name(response) == "database_unavailable":
+            raise ApiUnreachable("The loyalty server cannot reach its database just now (HTTP 503).")
         if response.status_code >= 500:
             raise ApiUnreachable(f"The loyalty server has a fault (HTTP {response.status_code}).")
         if response.status_code == 429:  # over this till's rate: the request was not judged
@@ -171,3 +173,12 @@ class ApiClient:
         """``{card_number, key_version, card_key (hex)}`` for a new card of ``member_id``."""
         return self.request("POST", "/v1/staff/card-issues", {"member_id": member_id},
                             bearer=token, signed=False, idempotency_key=idempotency_key)
+
+
+def _error_name(response) -> str | None:
+    """The ``error`` of a JSON error body, or None."""
+    try:
+        payload = response.json()
+    except ValueError:
+        return None
+    return payload.get("error") if isinstance(payload, dict) else None

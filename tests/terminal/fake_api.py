@@ -52,6 +52,7 @@ class FakeLoyaltyServer:
         self.down = False
         self.in_flight = 0  # the next writes are answered 409 request_in_flight
         self.rate_limited = 0  # the next requests are answered 429, as over the till's rate
+        self.database_down = 0  # the next requests are answered 503, as when the server's database is away
         self.commit_then_stall = 0
         self.requests = 0
         self.lock = threading.Lock()
@@ -105,6 +106,10 @@ class FakeLoyaltyServer:
             if self.rate_limited > 0:
                 self.rate_limited -= 1
                 return 429, _error(429, "rate_limited", "too many requests from this terminal; try again in 7 s")
+            if self.database_down > 0:
+                self.database_down -= 1
+                return 503, _error(503, "database_unavailable", "the database is unavailable or busy; send the "
+                                                                "request again in a moment")
             body = json.loads(body_bytes or b"{}")
             key = headers.get("Idempotency-Key")
             if key and self.in_flight > 0:

@@ -67,3 +67,12 @@ def test_a_till_over_its_rate_is_told_to_come_back_not_refused(fake_server):
     client = ApiClient(fake_server.url, Credentials(fake_server.key_id, fake_server.secret))
     with pytest.raises(ApiUnreachable, match="slow down for 7 s; it will be sent again"):
         client.card_challenge("6280001234567890")
+
+
+def test_a_server_whose_database_is_away_is_unreachable_for_now_and_says_so(fake_server):
+    fake_server.database_down = 1
+    client = ApiClient(fake_server.url, Credentials(fake_server.key_id, fake_server.secret))
+    with pytest.raises(ApiUnreachable, match="cannot reach its database just now"):
+        client.card_challenge("6280001234567890")
+    with pytest.raises(ApiError, match="not known"):  # the next request is judged again
+        client.card_challenge("6280001234567890")
