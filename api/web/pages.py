@@ -3,14 +3,17 @@ and form errors next to their fields."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo
 
 from flask import g, render_template
 from werkzeug.exceptions import HTTPException
 
+from api.context import database
 from api.errors import status_for
 from engine.errors import InvalidInput, LoyaltyError
 from engine.ledger.balances import HistoryItem
+from engine.settings import get_settings
 
 log = logging.getLogger("loyalty.web")
 
@@ -41,10 +44,19 @@ def day(value: datetime | None) -> str:
     return f"{value.day} {value:%b %Y}" if value else ""
 
 
-def last_day(expires_at: datetime | None) -> str:
-    """The last day points expiring at ``expires_at`` can still be used: points expiring at
-    ``2026-05-01T00:00Z`` are usable through ``30 Apr 2026``."""
-    return day(expires_at - timedelta(microseconds=1)) if expires_at else ""
+def last_day(expires_at: datetime | None, zone: tzinfo = UTC) -> str:
+    """The last day, in ``zone``, that points or a voucher ending at ``expires_at`` can still be
+    used: points expiring at ``2026-05-01T00:00Z`` are usable through ``30 Apr 2026``."""
+    return day((expires_at - timedelta(microseconds=1)).astimezone(zone)) if expires_at else ""
+
+
+def programme_last_day(expires_at: datetime | None) -> str:
+    """``last_day`` in the programme's time zone, where every end falls at midnight (a
+    programme west of UTC showed the day after before)."""
+    zone = g.get("programme_zone")
+    if zone is None:
+        zone = g.programme_zone = ZoneInfo(get_settings(database()).timezone)
+    return last_day(expires_at, zone)
 
 
 def money(minor: int, currency: str, exponent: int) -> str:
@@ -54,7 +66,8 @@ def money(minor: int, currency: str, exponent: int) -> str:
     return f"{currency} {sign}{whole:,}" + (f".{part:0{exponent}d}" if exponent else "")
 
 
-FILTERS = {"money": money, "points": points, "signed_points": signed_points, "day": day, "last_day": last_day}
+FILTERS = {"money": money, "points": points, "signed_points": signed_points, "day": day,
+           "last_day": programme_last_day}
 
 
 def history_words(item: HistoryItem, store_names: dict[str, str]) -> str:

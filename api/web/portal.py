@@ -19,8 +19,8 @@ from werkzeug.exceptions import HTTPException
 from api.context import database, now, passwords
 from api.rate_limits import RateLimited, limit, limit_sign_in
 from api.schemas.people import ExportSchema
-from api.web.pages import (error_page, field_errors, history_words, http_error_page, last_day, money,
-                           points, refusal_page, sentence, unavailable_page)
+from api.web.pages import (error_page, field_errors, history_words, http_error_page, money, points,
+                           programme_last_day, refusal_page, sentence, unavailable_page)
 from api.web.sessions import end_session, guard_pages, safe_next, start_session
 from engine.access.member_logins import (member_principal, send_password_link, set_member_password, set_member_pin,
                                          set_password_with_link, sign_in_member, sign_up_member)
@@ -219,7 +219,7 @@ def redeem(code: str):
     except (InvalidState, InvalidInput) as refusal:  # out of stock, too few points, limit reached
         flash(f"That reward could not be redeemed: {REDEEM_REFUSALS.get(refusal.code, sentence(refusal.message))}")
     else:
-        until = "" if issued.expires_at is None else f" through {last_day(issued.expires_at)}"
+        until = "" if issued.expires_at is None else f" through {programme_last_day(issued.expires_at)}"
         flash(f"Your voucher code is {issued.voucher_code}. Show it at the till{until}; it is also under My vouchers.")
     return redirect(url_for("portal.home"))
 

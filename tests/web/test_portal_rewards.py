@@ -7,6 +7,7 @@ import pytest
 from engine.ledger.balances import get_balance
 from engine.rewards import create_reward, list_vouchers
 from engine.rules import versions
+from engine.settings import update_settings
 from engine.tiers.policy import TierDefinition, TierPolicy
 from engine.tiers.service import define_tiers
 from tests.web.conftest import text_of
@@ -66,6 +67,16 @@ def test_a_voucher_with_an_end_says_through_which_day_and_leaves_the_page_once_e
     assert "usable through 1 Apr 2026" in text_of(browser.get("/portal/"))
     clock.advance(days=31)
     assert voucher.voucher_code not in text_of(browser.get("/portal/"))
+
+
+def test_a_programme_west_of_utc_shows_the_last_day_in_its_own_time(browser, member_with_login, database, clock):
+    update_settings(database, {"timezone": "America/New_York"}, now=clock())
+    create_reward(database, code="CUP", name="Cup", points_price=100, valid_from=clock(), voucher_valid_days=30,
+                  now=clock())  # 2 March, 05:00 in New York: usable through 1 April there (until 04:00 UTC on 2 April)
+    member = member_with_login(points=500)
+    browser.sign_in(member.email)
+    browser.submit("/portal/", {"form_key": "k-1"}, to="/portal/rewards/CUP/redeem")
+    assert "usable through 1 Apr 2026" in text_of(browser.get("/portal/"))
 
 
 def test_a_redemption_without_its_one_time_key_asks_to_try_again_and_redeems_nothing(
