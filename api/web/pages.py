@@ -39,24 +39,38 @@ def signed_points(value: int) -> str:
     return f"+{value:,}" if value > 0 else f"\u2212{-value:,}" if value < 0 else "0"
 
 
-def day(value: datetime | None) -> str:
-    """``2026-12-31T23:59:59+00:00`` → ``31 Dec 2026`` (UTC)."""
-    return f"{value.day} {value:%b %Y}" if value else ""
+def day(value: datetime | None, zone: tzinfo = UTC) -> str:
+    """``2026-12-31T23:59:59+00:00`` → ``31 Dec 2026``: the date in ``zone``."""
+    if not value:
+        return ""
+    value = value.astimezone(zone)
+    return f"{value.day} {value:%b %Y}"
 
 
 def last_day(expires_at: datetime | None, zone: tzinfo = UTC) -> str:
     """The last day, in ``zone``, that points or a voucher ending at ``expires_at`` can still be
     used: points expiring at ``2026-05-01T00:00Z`` are usable through ``30 Apr 2026``."""
-    return day((expires_at - timedelta(microseconds=1)).astimezone(zone)) if expires_at else ""
+    return day(expires_at - timedelta(microseconds=1), zone) if expires_at else ""
+
+
+def programme_zone() -> ZoneInfo:
+    """The programme's time zone, read once per request: pages give dates in it, as the
+    programme's days (expiry, reviews, birthdays) are counted in it."""
+    zone = g.get("programme_zone")
+    if zone is None:
+        zone = g.programme_zone = ZoneInfo(get_settings(database()).timezone)
+    return zone
+
+
+def programme_day(value: datetime | None) -> str:
+    """``day`` in the programme's time zone (a sale at 20:00 in New York is not the next day)."""
+    return day(value, programme_zone())
 
 
 def programme_last_day(expires_at: datetime | None) -> str:
     """``last_day`` in the programme's time zone, where every end falls at midnight (a
     programme west of UTC showed the day after before)."""
-    zone = g.get("programme_zone")
-    if zone is None:
-        zone = g.programme_zone = ZoneInfo(get_settings(database()).timezone)
-    return last_day(expires_at, zone)
+    return last_day(expires_at, programme_zone())
 
 
 def money(minor: int, currency: str, exponent: int) -> str:
@@ -66,7 +80,7 @@ def money(minor: int, currency: str, exponent: int) -> str:
     return f"{currency} {sign}{whole:,}" + (f".{part:0{exponent}d}" if exponent else "")
 
 
-FILTERS = {"money": money, "points": points, "signed_points": signed_points, "day": day,
+FILTERS = {"money": money, "points": points, "signed_points": signed_points, "day": programme_day,
            "last_day": programme_last_day}
 
 

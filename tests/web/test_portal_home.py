@@ -1,9 +1,10 @@
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from api.web.pages import day, last_day
 from engine.ledger.balances import get_balance
 from engine.ledger.commands import PlaceHold
 from engine.ledger.holds import place_hold
+from engine.settings import update_settings
 from tests.web.conftest import text_of
 
 
@@ -67,3 +68,13 @@ def test_the_home_page_invents_no_tier_and_no_rewards_while_there_are_none(brows
 
 def _hold(member, till, points):
     return PlaceHold(member_id=member.public_id, points=points, store_code=till.store_code, terminal_code=till.code)
+
+
+def test_a_sale_in_the_evening_west_of_utc_is_dated_by_the_programmes_own_day(browser, member_with_login, earn, clock,
+                                                                              database):
+    update_settings(database, {"timezone": "America/New_York"}, now=clock())
+    member = member_with_login()
+    earn(member, 2500, occurred_at=datetime(2026, 3, 2, 1, 0, tzinfo=UTC))  # 1 March, 20:00 in New York
+    browser.sign_in(member.email)
+    history = text_of(browser.get("/portal/history"))
+    assert "1 Mar 2026" in history and "2 Mar 2026" not in history
