@@ -26,7 +26,8 @@ from werkzeug.exceptions import BadRequest, HTTPException
 
 from api.context import database, now, passwords
 from api.rate_limits import RateLimited, limit, limit_sign_in
-from api.web.pages import error_page, field_errors, http_error_page, refusal_page, sentence, unavailable_page
+from api.web.pages import (error_page, field_errors, http_error_page, programme_zone, refusal_page, sentence,
+                           unavailable_page)
 from api.web.sessions import end_session, guard_pages, safe_next, start_session
 from api.web.rule_form import (DAYS, EFFECT_LABELS, LIMITS, LIST_FIELDS, definition_from_form, describe,
                                empty_form, form_from_definition, place_problems, read_only_reason,
@@ -479,9 +480,9 @@ def campaign_page(code: str):
 
 
 def _instant_text(instant: datetime) -> str:
-    """An instant as the campaign forms take it: the date alone at midnight UTC."""
-    utc = instant.astimezone(ZoneInfo("UTC"))
-    return utc.date().isoformat() if utc.time() == datetime.min.time() else utc.isoformat()
+    """An instant as the forms take it: the date alone at midnight, programme time."""
+    local = instant.astimezone(programme_zone())
+    return local.date().isoformat() if local.time() == datetime.min.time() else instant.isoformat()
 
 
 ATTRIBUTE_ROWS = 3
@@ -541,9 +542,10 @@ def campaign_end(code: str):
 
 
 def _instant(text: str) -> datetime:
-    """``2026-07-01`` (midnight UTC) or a full ISO instant."""
+    """``2026-07-01`` (midnight at its start, programme time: a campaign from 1 July starts
+    when 1 July starts in the programme's stores) or a full ISO instant."""
     value = datetime.fromisoformat(text)
-    return value if value.tzinfo else value.replace(tzinfo=ZoneInfo("UTC"))
+    return value if value.tzinfo else value.replace(tzinfo=programme_zone())
 
 
 @bp.route("/programme", methods=["GET", "POST"])

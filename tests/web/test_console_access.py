@@ -1,6 +1,8 @@
 """Who may do what in the console: the same permissions as the JSON API, refusals change
 nothing and are audited."""
+from datetime import datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from engine.audit import list_audit
 from engine.ledger.approvals import list_adjustment_requests
@@ -70,6 +72,18 @@ def test_a_marketer_creates_a_campaign_and_a_reward(console_as, clock):
     reward = marketer.submit("/console/programme", {"code": "MUG", "name": "Coffee mug", "points_price": "500",
                                                    "stock": "10"})
     assert reward.status_code == 302 and "Coffee mug" in text_of(marketer.get("/console/programme"))
+
+
+def test_a_campaigns_dates_are_days_of_the_programmes_own_time_zone(console_as, database, clock):
+    update_settings(database, {"timezone": "America/New_York"}, now=clock())
+    marketer = console_as("marketer")
+    marketer.submit("/console/campaigns", {"code": "summer", "name": "Summer", "starts": "2026-07-01",
+                                           "ends": "2026-09-01", "holdout": "0"})
+    campaign = get_campaign(database, "summer")
+    assert (campaign.starts_at, campaign.ends_at) == (datetime(2026, 7, 1, tzinfo=ZoneInfo("America/New_York")),
+                                                      datetime(2026, 9, 1, tzinfo=ZoneInfo("America/New_York")))
+    page = " ".join(text_of(marketer.get("/console/campaigns/summer")).split())
+    assert "From 1 Jul 2026 Until 1 Sep 2026" in page
 
 
 def test_a_marketer_ends_a_running_campaign_from_its_list(console_as, clock):
