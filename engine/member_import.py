@@ -31,7 +31,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -49,7 +49,7 @@ from engine.orm.ledger import AccountRow
 from engine.orm.members import MemberProfileRow, MemberRow
 from engine.orm.rules import MemberAttributeRow
 from engine.orm.types import UTCDateTime
-from engine.programme import lot_expires_at
+from engine.programme import end_of_day, lot_expires_at
 from engine.settings import read_settings
 
 COLUMNS = ("full_name", "email", "phone", "birthday", *CONSENTS, "enrolled_at", "opening_points",
@@ -238,7 +238,7 @@ def _row(line: int, values: dict[str, str], now: datetime) -> tuple[ImportRow | 
         else:
             if last_day < now.date():
                 bad("points_expire_on", "is past: leave those points out of the import")
-            points_expire_at = datetime.combine(last_day + timedelta(days=1), time(), UTC)
+            points_expire_at = end_of_day(last_day, UTC)
     card_uid = normalise_uid(values.get("card_uid", "")) or None
     if card_uid is not None and (problem := number_problem("uid", card_uid)):
         bad("card_uid", problem)

@@ -10,7 +10,7 @@ import calendar
 import dataclasses
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from engine.errors import Problem
@@ -173,9 +173,19 @@ def lot_expires_at(earned_at: datetime, settings: ProgrammeSettings) -> datetime
     if settings.expiry_rounding == "none":
         shifted = add_months(local.date(), settings.expiry_months)
         return datetime.combine(shifted, local.timetz()).astimezone(UTC)
-    last_day = _end_of_period(add_months(local.date(), settings.expiry_months),
-                              settings.expiry_rounding)
-    return datetime.combine(last_day + timedelta(days=1), time(), zone).astimezone(UTC)
+    return end_of_day(_end_of_period(add_months(local.date(), settings.expiry_months), settings.expiry_rounding),
+                      zone)
+
+
+def end_of_day(day: date, zone: tzinfo) -> datetime:
+    """The instant ``day`` ends in ``zone`` (midnight at the start of the next day), in UTC:
+    how the last day of points or of a voucher is stored."""
+    return datetime.combine(day + timedelta(days=1), time(), zone).astimezone(UTC)
+
+
+def last_day_before(end: datetime, zone: tzinfo) -> date:
+    """The last day in ``zone`` before the instant ``end`` (``end_of_day`` the other way)."""
+    return (end.astimezone(zone) - timedelta(microseconds=1)).date()
 
 
 def inactivity_deadline(last_activity_at: datetime, settings: ProgrammeSettings) -> datetime | None:

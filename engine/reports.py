@@ -154,16 +154,12 @@ def vouchers_outstanding(db: Database, *, as_of: datetime) -> VouchersOutstandin
     """The vouchers issued by ``as_of`` and neither used nor cancelled (by their status now),
     split by whether their end has passed at ``as_of``."""
     v = VoucherRow
-    ended = sa.and_(v.expires_at.is_not(None), v.expires_at <= as_of)
-
-    def total(value, when_ended: bool):
-        return sa.func.coalesce(sa.func.sum(sa.case((ended, value if when_ended else 0),
-                                                    else_=0 if when_ended else value)), 0)
+    ended = sa.case((sa.and_(v.expires_at.is_not(None), v.expires_at <= as_of), 1), else_=0)
     with db.transaction() as session:
-        figures = session.execute(sa.select(total(1, False), total(v.points, False), total(1, True),
-                                            total(v.points, True))
-                                  .where(v.status == "issued", v.issued_at <= as_of)).one()
-    return VouchersOutstanding(*(int(figure) for figure in figures))
+        count, points, expired, expired_points = (int(figure or 0) for figure in session.execute(
+            sa.select(sa.func.count(), sa.func.sum(v.points), sa.func.sum(ended), sa.func.sum(ended * v.points))
+            .where(v.status == "issued", v.issued_at <= as_of)).one())
+    return VouchersOutstanding(count - expired, points - expired_points, expired, expired_points)
 
 
 def tier_distribution(db: Database) -> list[tuple[str, int]]:

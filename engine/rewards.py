@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -38,7 +38,7 @@ from engine.members import member_row
 from engine.orm.members import MemberRow
 from engine.orm.rewards import RewardRow, RewardTierPriceRow, VoucherRow
 from engine.orm.tiers import TierRow
-from engine.programme import lot_expires_at
+from engine.programme import end_of_day, last_day_before, lot_expires_at
 from engine.settings import read_settings
 
 
@@ -119,6 +119,15 @@ class Voucher:
     used_at: datetime | None
     cancelled_at: datetime | None
     expires_at: datetime | None = None  # not usable from then on; None: never
+
+    def past_its_end(self, at: datetime) -> bool:
+        """Whether the voucher's end has come at ``at`` (whatever its status)."""
+        return past_end(self.expires_at, at)
+
+
+def past_end(expires_at: datetime | None, at: datetime) -> bool:
+    """Whether a voucher ending at ``expires_at`` (None: never) is past its end at ``at``."""
+    return expires_at is not None and at >= expires_at
 
 
 # Prices, stock and limits: far above any real catalogue, and within what every database
@@ -291,7 +300,7 @@ def use_voucher(db: Database, command: UseVoucher, *, caller: str, idempotency_k
         voucher = _voucher(session, command.voucher_code, lock=True)
         if voucher.status != "issued":
             raise VoucherNotUsable(f"voucher {voucher.code} was already {voucher.status}")
-        if voucher.expires_at is not None and now >= voucher.expires_at:
+        if past_end(voucher.expires_at, now):
             raise _expired(session, voucher)
         voucher.status, voucher.used_at = "used", now
         session.flush()
@@ -310,7 +319,7 @@ def cancel_voucher(db: Database, command: CancelVoucher, *, caller: str, idempot
         session.refresh(voucher)
         if voucher.status != "issued":
             raise VoucherNotUsable(f"voucher {voucher.code} was already {voucher.status}")
-        if voucher.expires_at is not None and now >= voucher.expires_at and not command.after_its_end:
+        if past_end(voucher.expires_at, now) and not command.after_its_end:
             raise _expired(session, voucher)
         if session.get(MemberRow, voucher.member_id).status == "closed":  # no account to give the points back to
             raise InvalidState(f"voucher {voucher.code} belongs to a closed account; it can still be used",
@@ -340,10 +349,7 @@ def list_vouchers(db: Database, member_id: str, *, limit: int = 50) -> list[Vouc
         rows = session.execute(sa.select(VoucherRow, RewardRow.code).join(RewardRow, RewardRow.id == VoucherRow.reward_id)
                                .where(VoucherRow.member_id == member.id)
                                .order_by(VoucherRow.id.desc()).limit(limit))
-        return [Voucher(voucher_code=v.code, reward_code=code, member_id=member.public_id, points=v.points,
-                        status=v.status, issued_at=v.issued_at, used_at=v.used_at, cancelled_at=v.cancelled_at,
-                        expires_at=v.expires_at)
-                for v, code in rows]
+        return [_to_voucher(v, code, member.public_id) for v, code in rows]
 
 
 def get_voucher(db: Database, voucher_code: str) -> Voucher:
@@ -359,8 +365,7 @@ def voucher_expires_at(issued_at: datetime, days: int | None, timezone: str) -> 
     if days is None:
         return None
     zone = ZoneInfo(timezone)
-    last_day = issued_at.astimezone(zone).date() + timedelta(days=days)
-    return datetime.combine(last_day + timedelta(days=1), time(), zone).astimezone(UTC)
+    return end_of_day(issued_at.astimezone(zone).date() + timedelta(days=days), zone)
 
 
 def _check_terms(problems: list[Problem], *, name=None, points_price=None, stock=None, per_member_limit=None,
@@ -423,16 +428,18 @@ def _voucher(session: Session, code: str, *, lock: bool) -> VoucherRow:
 
 
 def _voucher_plain(session: Session, voucher: VoucherRow) -> Voucher:
-    reward = session.get(RewardRow, voucher.reward_id)
-    member = session.get(MemberRow, voucher.member_id)
-    return Voucher(voucher_code=voucher.code, reward_code=reward.code, member_id=member.public_id,
-                   points=voucher.points, status=voucher.status, issued_at=voucher.issued_at,
-                   used_at=voucher.used_at, cancelled_at=voucher.cancelled_at, expires_at=voucher.expires_at)
+    return _to_voucher(voucher, session.get(RewardRow, voucher.reward_id).code,
+                       session.get(MemberRow, voucher.member_id).public_id)
+
+
+def _to_voucher(voucher: VoucherRow, reward_code: str, member_id: str) -> Voucher:
+    return Voucher(voucher_code=voucher.code, reward_code=reward_code, member_id=member_id, points=voucher.points,
+                   status=voucher.status, issued_at=voucher.issued_at, used_at=voucher.used_at,
+                   cancelled_at=voucher.cancelled_at, expires_at=voucher.expires_at)
 
 
 def _expired(session: Session, voucher: VoucherRow) -> VoucherExpired:
-    zone = ZoneInfo(read_settings(session).timezone)
-    last_day = (voucher.expires_at.astimezone(zone) - timedelta(microseconds=1)).date()
+    last_day = last_day_before(voucher.expires_at, ZoneInfo(read_settings(session).timezone))
     return VoucherExpired(f"voucher {voucher.code} was usable through {last_day.isoformat()}; it has expired")
 
 

@@ -3,7 +3,7 @@ and form errors next to their fields."""
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
 from flask import g, render_template
@@ -13,6 +13,7 @@ from api.context import database
 from api.errors import status_for
 from engine.errors import InvalidInput, LoyaltyError
 from engine.ledger.balances import HistoryItem
+from engine.programme import last_day_before
 from engine.settings import get_settings
 
 log = logging.getLogger("loyalty.web")
@@ -41,16 +42,17 @@ def signed_points(value: int) -> str:
 
 def day(value: datetime | None, zone: tzinfo = UTC) -> str:
     """``2026-12-31T23:59:59+00:00`` → ``31 Dec 2026``: the date in ``zone``."""
-    if not value:
-        return ""
-    value = value.astimezone(zone)
-    return f"{value.day} {value:%b %Y}"
+    return _date_text(value.astimezone(zone).date()) if value else ""
 
 
 def last_day(expires_at: datetime | None, zone: tzinfo = UTC) -> str:
     """The last day, in ``zone``, that points or a voucher ending at ``expires_at`` can still be
     used: points expiring at ``2026-05-01T00:00Z`` are usable through ``30 Apr 2026``."""
-    return day(expires_at - timedelta(microseconds=1), zone) if expires_at else ""
+    return _date_text(last_day_before(expires_at, zone)) if expires_at else ""
+
+
+def _date_text(value: date) -> str:
+    return f"{value.day} {value:%b %Y}"
 
 
 def programme_zone() -> ZoneInfo:

@@ -181,8 +181,7 @@ def home():
         history=_history(member_id, limit=HOME_HISTORY, offset=0), as_of=as_of, tier=_tier(member_id, as_of),
         affordable=[r for r in rewards if r.price_for_member <= balance.available],
         out_of_reach=[r for r in rewards if r.price_for_member > balance.available],
-        vouchers=[v for v in list_vouchers(db, member_id)
-                  if v.status == "issued" and (v.expires_at is None or v.expires_at > as_of)],
+        vouchers=[v for v in list_vouchers(db, member_id) if v.status == "issued" and not v.past_its_end(as_of)],
         reward_names={r.code: r.name for r in rewards})
 
 
