@@ -14,7 +14,8 @@ from api.schemas.people import (AdjustmentFilterSchema, AdjustmentRequestInSchem
                                 AttributeValueSchema, AuditEntrySchema, AuditFilterSchema, BalanceSchema,
                                 BlockCardSchema, CardIssueSchema, CardSchema, CloseMemberSchema, DeliveredCountSchema,
                                 DeliveredSchema, EnrolSchema, GrantFilterSchema, GrantInSchema, GrantSchema,
-                                HistoryItemSchema, InvitationSchema, MemberAttributeSchema, MemberClosedSchema, MemberMessageSchema, MemberSchema, MessageQuerySchema, PageSchema,
+                                HistoryItemSchema, InvitationSchema, MemberAttributeSchema, MemberClosedSchema,
+                                MemberMessageSchema, MemberSchema, MessageQuerySchema, PageSchema,
                                 PersonalisedCardSchema, StaffSessionSchema, StaffSignInSchema, TerminalKeySchema)
 from api.schemas.terminal import EmptySchema
 from engine.access.member_logins import invite_member

@@ -63,7 +63,8 @@ log = logging.getLogger("loyalty.web")
 
 TOKEN_KEY = "staff_token"
 SAMPLE_LINES = 5
-SECTIONS = (("console.dashboard", "Dashboard", "reports.read"), ("console.liability", "Liability", "reports.read"), ("console.rules", "Rules", "programme.read"),
+SECTIONS = (("console.dashboard", "Dashboard", "reports.read"), ("console.liability", "Liability", "reports.read"),
+            ("console.rules", "Rules", "programme.read"),
             ("console.simulator", "Simulate", "programme.read"), ("console.campaign_list", "Campaigns", "programme.read"),
             ("console.segment_list", "Segments", "programme.read"), ("console.tiers", "Tiers", "programme.read"),
             ("console.programme", "Rewards", "programme.read"), ("console.members", "Members", "members.read"),
