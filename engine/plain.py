@@ -3,6 +3,8 @@
 Used to store the first answer to an idempotent request and to replay it unchanged.
 ``from_plain(cls, to_plain(x)) == x`` for the engine's result dataclasses; an answer stored
 by an earlier version, without a field added since with a default, is read with the default.
+``fingerprint_json`` leaves out the fields at their default, so that a request retried
+across an upgrade that gave its command a new field (with a default) is the same request.
 """
 from __future__ import annotations
 
@@ -44,6 +46,42 @@ def to_plain(value):
 def canonical_json(value) -> str:
     """One text for equal values: sorted keys, no spaces (what request fingerprints hash)."""
     return json.dumps(to_plain(value), sort_keys=True, separators=(",", ":"))
+
+
+def fingerprint_json(value) -> str:
+    """``canonical_json`` without the dataclass fields that hold their declared default.
+
+    A command that gains a field with a default (a new option) fingerprints as before for
+    every request that does not use it: an offline till's retry, sent days later across
+    the upgrade, is still recognised as the same request.
+    """
+    return json.dumps(_without_defaults(value), sort_keys=True, separators=(",", ":"))
+
+
+_NO_DEFAULT = object()
+_DEFAULTS: dict[type, tuple[tuple[str, object], ...]] = {}  # per dataclass: (field, its default or _NO_DEFAULT)
+
+
+def _without_defaults(value):
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    defaults = _DEFAULTS.get(kind)
+    if defaults is None and dataclasses.is_dataclass(kind):
+        defaults = _DEFAULTS[kind] = tuple(
+            (f.name, f.default if f.default is not dataclasses.MISSING
+             else f.default_factory() if f.default_factory is not dataclasses.MISSING else _NO_DEFAULT)
+            for f in dataclasses.fields(kind))
+    if defaults is not None:
+        # the type is compared too: False == 0, but a flag set to 0 is not the flag's default
+        return {name: v if type(v) in _SCALARS else _without_defaults(v)
+                for name, default in defaults for v in (getattr(value, name),)
+                if not (type(v) is type(default) and v == default)}
+    if isinstance(value, dict):
+        return {str(k): v if type(v) in _SCALARS else _without_defaults(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [v if type(v) in _SCALARS else _without_defaults(v) for v in value]
+    return to_plain(value)
 
 
 def from_plain(cls, data):

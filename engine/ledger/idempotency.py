@@ -16,7 +16,8 @@ Guarantees:
   is then the answer (no savepoint: two round trips fewer for every command that succeeds);
   a retry gets that answer again, even if the world has changed since;
 - the same key with a different request (another command or another body) is refused
-  with ``IdempotencyKeyReused`` and changes nothing;
+  with ``IdempotencyKeyReused`` and changes nothing; a field added to a command since the
+  first try, left at its default, does not make the retry different (``fingerprint_json``);
 - an unexpected failure stores nothing: the request can be retried.
 """
 from __future__ import annotations
@@ -35,7 +36,7 @@ from engine.errors import (IdempotencyKeyReused, LoyaltyError, Problem, RequestI
                            error_to_plain, refuse_if)
 from engine.orm.ledger import IdempotencyKeyRow
 from engine.orm.programme import ProgrammeRevisionRow
-from engine.plain import canonical_json, from_plain, to_plain
+from engine.plain import canonical_json, fingerprint_json, from_plain, to_plain
 from engine.settings import read_settings
 from engine.snapshot import check_revision
 
@@ -45,6 +46,12 @@ MAX_KEY_LENGTH = 255
 
 def request_fingerprint(command: str, request) -> str:
     """The hash that tells whether a retry carries the same request as the first try."""
+    return hashlib.sha256(fingerprint_json({"command": command, "request": request}).encode()).hexdigest()
+
+
+def _fingerprint_of_every_field(command: str, request) -> str:
+    # How keys stored before 2026-12-06 were fingerprinted (fields at their default
+    # included): such a key is still honoured until it is purged with the retention.
     return hashlib.sha256(canonical_json({"command": command, "request": request}).encode()).hexdigest()
 
 
@@ -57,7 +64,7 @@ def run_idempotent(db: Database, *, caller: str, key: str, command: str, request
         with db.transaction() as session:
             earlier = _claim(session, caller, key)
             if earlier is not None:
-                return _replay(earlier, key, command, fingerprint, result_type)
+                return _replay(earlier, key, command, request, fingerprint, result_type)
             try:
                 result = work(session)
             except LoyaltyError as error:
@@ -69,7 +76,7 @@ def run_idempotent(db: Database, *, caller: str, key: str, command: str, request
     with db.transaction() as session:
         earlier = _claim(session, caller, key, wait=True)
         if earlier is not None:  # a request with the same key was answered meanwhile: its answer stands
-            return _replay(earlier, key, command, fingerprint, result_type)
+            return _replay(earlier, key, command, request, fingerprint, result_type)
         _record(session, caller, key, command, fingerprint, now, "refused", error_to_plain(refusal))
     raise refusal
 
@@ -137,8 +144,10 @@ def _claim(session: Session, caller: str, key: str, *, wait: bool = False):
     return None
 
 
-def _replay(row, key: str, command: str, fingerprint: str, result_type):
-    if row.command != command or row.request_hash != fingerprint:
+def _replay(row, key: str, command: str, request, fingerprint: str, result_type):
+    same = row.command == command and (row.request_hash == fingerprint
+                                       or row.request_hash == _fingerprint_of_every_field(command, request))
+    if not same:
         raise IdempotencyKeyReused(
             f"idempotency key {key!r} was already used for a different {row.command} request; "
             "use a new key for a new request")

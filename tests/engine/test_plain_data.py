@@ -1,10 +1,12 @@
 """Stored answers round-trip through plain data, and one stored before a field was added
-(with a default) is still read back, the field at its default."""
+(with a default) is still read back, the field at its default; a request's fingerprint
+does not change when its command gains a field it leaves at the default."""
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pytest
 
-from engine.plain import from_plain, to_plain
+from engine.plain import fingerprint_json, from_plain, to_plain
 from engine.points_grants import PointsGrant
 
 GRANT = PointsGrant(grant_id="grant_1", segment="all", points=100, reason="sorry", status="approved",
@@ -24,3 +26,35 @@ def test_an_answer_stored_before_a_field_was_added_reads_with_its_default():
 def test_an_answer_missing_a_field_without_a_default_is_not_read():
     with pytest.raises(KeyError):
         from_plain(PointsGrant, {k: v for k, v in to_plain(GRANT).items() if k != "members"})
+
+
+@dataclass(frozen=True)
+class _CommandBefore:
+    member_id: str
+    points: int
+
+
+@dataclass(frozen=True)
+class _CommandAfter:  # the same command after an upgrade gave it two options
+    member_id: str
+    points: int
+    note: str | None = None
+    tags: tuple[str, ...] = field(default_factory=tuple)
+
+
+def test_a_field_added_with_a_default_leaves_the_fingerprint_of_a_request_that_does_not_use_it():
+    assert fingerprint_json(_CommandAfter("M1", 5)) == fingerprint_json(_CommandBefore("M1", 5))
+    assert fingerprint_json([_CommandAfter("M1", 5)]) == fingerprint_json([_CommandBefore("M1", 5)])
+
+
+def test_a_field_set_away_from_its_default_is_part_of_the_fingerprint():
+    assert fingerprint_json(_CommandAfter("M1", 5, note="x")) != fingerprint_json(_CommandBefore("M1", 5))
+    assert fingerprint_json(_CommandAfter("M1", 5, tags=("a",))) != fingerprint_json(_CommandBefore("M1", 5))
+
+
+def test_a_value_equal_to_the_default_but_of_another_type_is_part_of_the_fingerprint():
+    @dataclass(frozen=True)
+    class Flagged:
+        flag: bool = False
+
+    assert fingerprint_json(Flagged(flag=0)) != fingerprint_json(Flagged())

@@ -1,3 +1,4 @@
+import hashlib
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
@@ -11,6 +12,7 @@ from engine.ledger.earning import earn_points
 from engine.ledger.holds import place_hold
 from engine.ledger.idempotency import purge_idempotency_keys, request_fingerprint, run_idempotent
 from engine.orm.ledger import IdempotencyKeyRow, LedgerTransactionRow
+from engine.plain import canonical_json
 from tests.support.assertions import refused_unchanged
 
 
@@ -136,3 +138,41 @@ def test_an_answer_committed_after_the_claim_refuses_this_request_which_keeps_no
     retry = run_idempotent(database, caller="S1-T1", key="k-1", command="probe", request=request, now=clock(),
                            work=work, result_type=_Answer)
     assert retry == _Answer(7)  # the answer that was committed first
+
+
+@dataclass(frozen=True)
+class _ProbeBefore:
+    points: int
+
+
+@dataclass(frozen=True)
+class _ProbeAfter:  # the same command after an upgrade gave it an option
+    points: int
+    note: str | None = None
+
+
+def test_a_retry_across_an_upgrade_that_gave_the_command_a_field_gets_the_first_answer(database, clock):
+    # An offline till's outbox retries for days; an upgrade in between must not turn its
+    # retry into "a different request" and so lose the sale's answer.
+    first = run_idempotent(database, caller="S1-T1", key="k-1", command="probe", request=_ProbeBefore(5),
+                           now=clock(), work=lambda session: _Answer(5), result_type=_Answer)
+    again = run_idempotent(database, caller="S1-T1", key="k-1", command="probe", request=_ProbeAfter(5),
+                           now=clock(), work=lambda session: _Answer(6), result_type=_Answer)
+    assert again == first == _Answer(5)
+    with refused_unchanged(database, IdempotencyKeyReused):
+        run_idempotent(database, caller="S1-T1", key="k-1", command="probe", request=_ProbeAfter(5, note="x"),
+                       now=clock(), work=lambda session: _Answer(6), result_type=_Answer)
+
+
+def test_a_key_stored_when_every_field_was_fingerprinted_still_replays(database, clock):
+    request = _ProbeAfter(5)
+    run_idempotent(database, caller="S1-T1", key="k-1", command="probe", request=request, now=clock(),
+                   work=lambda session: _Answer(5), result_type=_Answer)
+    every_field = hashlib.sha256(canonical_json({"command": "probe", "request": request}).encode()).hexdigest()
+    assert every_field != request_fingerprint("probe", request)
+    with database.transaction() as session:
+        session.execute(sa.update(IdempotencyKeyRow).where(IdempotencyKeyRow.key == "k-1")
+                        .values(request_hash=every_field))
+    again = run_idempotent(database, caller="S1-T1", key="k-1", command="probe", request=request, now=clock(),
+                           work=lambda session: _Answer(6), result_type=_Answer)
+    assert again == _Answer(5)
