@@ -13,6 +13,7 @@ from engine.errors import InvalidInput, Problem
 from engine.member_import import COLUMNS, import_members, read_members_csv
 from engine.messages import mark_delivered, pending_messages
 from engine.rules import segments
+from engine.settings import get_settings
 
 
 @click.group("members")
@@ -53,7 +54,7 @@ def import_(runtime: Runtime, csv_file, mapping, key: str | None, as_json: bool)
     Columns (only full_name is required): {columns}.
     Consents are yes or no; birthday YYYY-MM-DD; enrolled_at a date or an instant with a time
     zone; opening_points whole points credited at once, usable through points_expire_on
-    (YYYY-MM-DD; else the programme's expiry from now); card_uid (the chip UID of the member's
+    (YYYY-MM-DD, to its end in the programme's time zone; else the programme's expiry from now); card_uid (the chip UID of the member's
     old card, in hex) becomes an active UID-only card; reference (the old customer number)
     comes back in the mapping, and is not stored.
     """
@@ -62,7 +63,7 @@ def import_(runtime: Runtime, csv_file, mapping, key: str | None, as_json: bool)
     except UnicodeDecodeError as error:
         raise InvalidInput([Problem("file", f"is not UTF-8 text (byte {error.start}); save it as CSV UTF-8")]) \
             from None
-    rows = read_members_csv(text, now=runtime.now())
+    rows = read_members_csv(text, now=runtime.now(), timezone=get_settings(runtime.db).timezone)
     done = import_members(runtime.db, rows, caller=cli_caller(), idempotency_key=idempotency_key(key),
                           now=runtime.now())
     if mapping is not None:

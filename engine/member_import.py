@@ -14,7 +14,8 @@ Guarantees:
   first-purchase rule can leave them out with a predicate segment on that attribute);
   opening points are credited by one ``adjust`` posting per member from the adjustment
   account, described ``opening balance``, with a lot available at once that expires at the
-  end of the row's ``points_expire_on`` (as the old system would have had them expire), or
+  end of the row's ``points_expire_on`` in the programme's time zone (as the old system
+  would have had them expire, and as lots and vouchers here end), or
   else under the programme's policy counted from the import; a row's ``card_uid`` (the
   member's card from the old programme, a chip known by its UID) becomes an active UID-only
   card of the member, so the card they carry earns at the till from the first day (paying
@@ -31,7 +32,8 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, tzinfo
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -94,9 +96,11 @@ class MembersImported:
     imported: list[ImportedMember]
 
 
-def read_members_csv(text: str, *, now: datetime) -> list[ImportRow]:
+def read_members_csv(text: str, *, now: datetime, timezone: str) -> list[ImportRow]:
     """The rows of a CSV file (comma, semicolon or tab separated, with a header), each value
-    checked; refuses the file with every problem found (``line N.column``)."""
+    checked; refuses the file with every problem found (``line N.column``). Its dates are
+    days in ``timezone``, the programme's."""
+    zone = ZoneInfo(timezone)
     text = text.removeprefix("\ufeff")  # a spreadsheet's byte order mark
     if "\x00" in text:  # no database stores it in text
         refuse_if([Problem(f"line {text.count(chr(10), 0, text.index(chr(0))) + 1}", "holds a NUL character")])
@@ -127,7 +131,7 @@ def read_members_csv(text: str, *, now: datetime) -> list[ImportRow]:
             problems.append(Problem(f"line {line}", f"has {len(values)} values for {len(header)} columns"))
             continue
         named = dict(zip(header, (v.strip() for v in values)))
-        row, found = _row(line, named, now)
+        row, found = _row(line, named, now, zone)
         problems += found
         for column, value in (("email", named.get("email", "").lower()),
                               ("card_uid", normalise_uid(named.get("card_uid", "")))):
@@ -201,7 +205,7 @@ def import_members(db: Database, rows: list[ImportRow], *, caller: str, idempote
                           now=now, work=work, result_type=MembersImported)
 
 
-def _row(line: int, values: dict[str, str], now: datetime) -> tuple[ImportRow | None, list[Problem]]:
+def _row(line: int, values: dict[str, str], now: datetime, zone: tzinfo) -> tuple[ImportRow | None, list[Problem]]:
     problems: list[Problem] = []
 
     def bad(column: str, message: str) -> None:
@@ -214,7 +218,7 @@ def _row(line: int, values: dict[str, str], now: datetime) -> tuple[ImportRow | 
         except ValueError:
             bad("birthday", f"{values['birthday']!r} is not a date such as 1985-12-10")
     if values.get("enrolled_at"):
-        enrolled_at = _instant(values["enrolled_at"])
+        enrolled_at = _instant(values["enrolled_at"], zone)
         if enrolled_at is None:
             bad("enrolled_at", f"{values['enrolled_at']!r} is not a date or an instant with a time zone")
         elif enrolled_at > now:
@@ -236,9 +240,9 @@ def _row(line: int, values: dict[str, str], now: datetime) -> tuple[ImportRow | 
         except ValueError:
             bad("points_expire_on", f"{values['points_expire_on']!r} is not a date such as 2027-03-31")
         else:
-            if last_day < now.date():
+            if last_day < now.astimezone(zone).date():
                 bad("points_expire_on", "is past: leave those points out of the import")
-            points_expire_at = end_of_day(last_day, UTC)
+            points_expire_at = end_of_day(last_day, zone)
     card_uid = normalise_uid(values.get("card_uid", "")) or None
     if card_uid is not None and (problem := number_problem("uid", card_uid)):
         bad("card_uid", problem)
@@ -256,11 +260,11 @@ def _row(line: int, values: dict[str, str], now: datetime) -> tuple[ImportRow | 
                      points_expire_at, card_uid), []
 
 
-def _instant(text: str) -> datetime | None:
-    """A date (its start, UTC) or an ISO 8601 instant with a time zone."""
+def _instant(text: str, zone: tzinfo) -> datetime | None:
+    """A date (its start in ``zone``, as UTC) or an ISO 8601 instant with a time zone."""
     try:
         if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), time(), UTC)
+            return datetime.combine(date.fromisoformat(text), time(), zone).astimezone(UTC)
         instant = datetime.fromisoformat(text)
     except ValueError:
         return None

@@ -31,6 +31,7 @@ from engine.database import Database
 from engine.ledger.invariants import check_ledger
 from engine.member_import import import_members, read_members_csv
 from engine.members import enrol_member
+from engine.settings import get_settings
 from tests.support.postgres import PostgresCluster
 
 NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
@@ -68,7 +69,7 @@ def main(argv: list[str] | None = None) -> None:
         schema.upgrade(db)
         text = source(count)
         started = time.perf_counter()
-        rows = read_members_csv(text, now=NOW)
+        rows = read_members_csv(text, now=NOW, timezone=get_settings(db).timezone)
         read_s = time.perf_counter() - started
         print(f"read and checked {len(rows):,} rows ({len(text) / 1e6:.1f} MB) in {read_s:.2f} s", flush=True)
         started = time.perf_counter()

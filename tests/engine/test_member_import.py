@@ -14,6 +14,7 @@ from engine.member_import import MAX_PROBLEMS, import_members, read_members_csv
 from engine.members import get_member
 from engine.rules.segments import create_segment, list_segments, member_attributes
 from engine.rules.versions import create_draft, publish_rules
+from engine.settings import get_settings, update_settings
 from tests.conftest import new_key
 from tests.support.assertions import refused_unchanged
 
@@ -28,14 +29,14 @@ Alan Turing,,1990-06-23,,2021-02-03T10:00:00+01:00,35,
 def load(database, clock):
     """``load(text)``: read and import a CSV text; the answer."""
     def run(text: str, *, key: str | None = None):
-        rows = read_members_csv(text, now=clock())
+        rows = read_members_csv(text, now=clock(), timezone=get_settings(database).timezone)
         return import_members(database, rows, caller="cli:ops", idempotency_key=key or new_key(), now=clock())
     return run
 
 
 def problems_of(text: str, now: datetime) -> list[str]:
     with pytest.raises(InvalidInput) as refusal:
-        read_members_csv(text, now=now)
+        read_members_csv(text, now=now, timezone="UTC")
     return [str(p) for p in refusal.value.problems]
 
 
@@ -122,7 +123,7 @@ def test_a_file_of_the_wrong_shape_is_refused_before_any_row(clock, text, expect
 
 
 def test_a_spreadsheets_byte_order_mark_and_blank_lines_are_no_problem(clock):
-    rows = read_members_csv("\ufefffull_name\tphone\r\nAda\t+49 30 1234567\r\n\r\n", now=clock())
+    rows = read_members_csv("\ufefffull_name\tphone\r\nAda\t+49 30 1234567\r\n\r\n", now=clock(), timezone="UTC")
     assert [(r.line, r.full_name, r.phone) for r in rows] == [(2, "Ada", "+49 30 1234567")]
 
 
@@ -153,6 +154,16 @@ def test_opening_points_keep_the_last_day_the_old_system_gave_them(database, clo
     assert get_balance(database, ada.member_id, as_of=datetime(2026, 7, 1, 1, tzinfo=UTC)).available == 0
     assert get_balance(database, bo.member_id, as_of=datetime(2026, 7, 1, 1, tzinfo=UTC)).available == 50
     assert check_ledger(database) == []
+
+
+def test_the_files_days_are_the_programmes_days(database, clock, load):
+    # A New York programme: the old system's "through 30 June" ends at midnight there, as the
+    # programme's own lots and vouchers do, not at 20:00 on the 30th (midnight UTC).
+    update_settings(database, {"timezone": "America/New_York"}, now=clock())
+    (ada,) = load("full_name,enrolled_at,opening_points,points_expire_on\nAda,2019-04-01,100,2026-06-30\n").imported
+    assert get_member(database, ada.member_id).enrolled_at == datetime(2019, 4, 1, 4, tzinfo=UTC)
+    assert get_balance(database, ada.member_id, as_of=datetime(2026, 7, 1, 3, 59, tzinfo=UTC)).available == 100
+    assert get_balance(database, ada.member_id, as_of=datetime(2026, 7, 1, 4, tzinfo=UTC)).available == 0
 
 
 def test_a_past_or_unreadable_last_day_is_refused(clock):
