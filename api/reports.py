@@ -33,8 +33,8 @@ def dashboard(query):
 @blp.arguments(LiabilityQuerySchema(), location="query")
 @blp.response(200, MonthStatementSchema(many=True))
 def liability(query):
-    """For finance: the points owed to members month by month (UTC calendar months by
-    posting time, this one so far), with what was issued, redeemed, expired and adjusted in
+    """For finance: the points owed to members month by month (calendar months in the
+    programme's time zone, by posting time, this one so far), with what was issued, redeemed, expired and adjusted in
     each and the closing amount's worth at the redemption rate."""
     return reports.liability_statement(database(), as_of=now(), months=query["months"])
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import psycopg
 import sqlalchemy as sa
@@ -169,6 +171,21 @@ def _ensure_sqlite_folder(url) -> None:
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
 
 
+def local_day(session: Session, instant, zone):
+    """SQL for the calendar day (a DATE on PostgreSQL, ISO text on SQLite) on which the
+    instant ``instant`` falls in the time zone named by ``zone`` (a column or a value)."""
+    if is_postgres(session):
+        return sa.func.date(sa.func.timezone(zone, instant))
+    return sa.func.loyalty_local_day(instant, zone)
+
+
+def _local_day(instant: str | None, zone: str | None) -> str | None:
+    # SQLite keeps instants as naive UTC text and knows no time zones: Python tells the day
+    if instant is None or zone is None:
+        return None
+    return datetime.fromisoformat(instant).replace(tzinfo=UTC).astimezone(ZoneInfo(zone)).date().isoformat()
+
+
 def _make_sqlite_transactional(engine: sa.Engine) -> None:
     # pysqlite's own transaction handling begins lazily and not before SELECTs, which
     # would let two read-then-write transactions interleave. Take control of BEGIN.
@@ -181,6 +198,7 @@ def _make_sqlite_transactional(engine: sa.Engine) -> None:
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
+        dbapi_connection.create_function("loyalty_local_day", 2, _local_day, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):

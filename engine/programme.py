@@ -177,10 +177,15 @@ def lot_expires_at(earned_at: datetime, settings: ProgrammeSettings) -> datetime
                       zone)
 
 
+def start_of_day(day: date, zone: tzinfo) -> datetime:
+    """The instant ``day`` begins in ``zone`` (its midnight), in UTC."""
+    return datetime.combine(day, time(), zone).astimezone(UTC)
+
+
 def end_of_day(day: date, zone: tzinfo) -> datetime:
     """The instant ``day`` ends in ``zone`` (midnight at the start of the next day), in UTC:
     how the last day of points or of a voucher is stored."""
-    return datetime.combine(day + timedelta(days=1), time(), zone).astimezone(UTC)
+    return start_of_day(day + timedelta(days=1), zone)
 
 
 def last_day_before(end: datetime, zone: tzinfo) -> date:

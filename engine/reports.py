@@ -3,20 +3,23 @@ the ledger itself.
 
 Guarantees: every figure is computed by set-based SQL over the immutable ledger rows (no
 Python loop over members or transactions) and is a pure function of the database and
-``as_of``: nothing is cached or written. Days are UTC calendar days.
+``as_of``: nothing is cached or written. Days and months are the programme's (in its time
+zone), except the fraud check's, which are each till's own (its store's time zone).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from engine.database import Database, is_postgres
+from engine.database import Database, is_postgres, local_day
 from engine.orm.ledger import AccountRow, EntryRow, LedgerTransactionRow, LotRow, ReceiptRow
 from engine.orm.members import MemberRow
 from engine.orm.rewards import VoucherRow
 from engine.orm.rules import MemberAttributeRow, ReceiptRuleAwardRow
+from engine.programme import start_of_day
 from engine.rules.customer_value import STAGES
 from engine.settings import read_settings
 from engine.orm.stores import StoreRow, TerminalRow
@@ -60,20 +63,21 @@ class Dashboard:
 
 
 def daily_flows(db: Database, *, as_of: datetime, days: int = 30) -> list[DailyFlow]:
-    """One entry per UTC day of the ``days`` days ending with ``as_of``'s day (days without
-    movement included, as zeros), oldest first."""
-    last = as_of.date()
-    first = last - timedelta(days=days - 1)
+    """One entry per programme day of the ``days`` days ending with ``as_of``'s day (days
+    without movement included, as zeros), oldest first."""
     t = LedgerTransactionRow
     with db.transaction() as session:
-        day = _utc_day(session, t.posted_at)
+        timezone = read_settings(session).timezone
+        zone = ZoneInfo(timezone)
+        last = as_of.astimezone(zone).date()
+        first = last - timedelta(days=days - 1)
+        day = local_day(session, t.posted_at, timezone)
         rows = session.execute(
             sa.select(day.label("day"),
                       sa.func.coalesce(sa.func.sum(sa.case((t.points > 0, t.points), else_=0)), 0),
                       sa.func.coalesce(sa.func.sum(sa.case((t.kind == "capture", -t.points), else_=0)), 0),
                       sa.func.coalesce(sa.func.sum(sa.case((t.kind == "expire", -t.points), else_=0)), 0))
-            .where(t.posted_at >= datetime.combine(first, datetime.min.time(), as_of.tzinfo),
-                   t.posted_at <= as_of)
+            .where(t.posted_at >= start_of_day(first, zone), t.posted_at <= as_of)
             .group_by(day))
         by_day = {_as_date(d): (int(i), int(r), int(e)) for d, i, r, e in rows}
     return [DailyFlow(first + timedelta(days=n), *by_day.get(first + timedelta(days=n), (0, 0, 0)))
@@ -93,8 +97,9 @@ def liability(db: Database, *, as_of: datetime) -> Liability:
 
 @dataclass(frozen=True)
 class MonthStatement:
-    """The points owed to members through one UTC calendar month, by where they came from and
-    went, read from the system accounts' side of every posting (by its posting time):
+    """The points owed to members through one calendar month of the programme's time zone, by
+    where they came from and went, read from the system accounts' side of every posting (by
+    its posting time):
     ``closing = opening + issued - redeemed - expired + adjusted``."""
 
     month: str  # "2026-11"
@@ -108,21 +113,23 @@ class MonthStatement:
 
 
 def liability_statement(db: Database, *, as_of: datetime, months: int = 12) -> list[MonthStatement]:
-    """The last ``months`` UTC calendar months up to ``as_of`` (its own month so far), oldest
-    first, months without postings included: for finance, the points owed month by month."""
-    last = date(as_of.year, as_of.month, 1)
-    starts = [last]
-    for _ in range(months - 1):
-        starts.insert(0, (starts[0] - timedelta(days=1)).replace(day=1))
-    first = datetime.combine(starts[0], datetime.min.time(), UTC)
+    """The last ``months`` calendar months (of the programme's time zone) up to ``as_of`` (its
+    own month so far), oldest first, months without postings included: for finance, the points
+    owed month by month."""
     e, t, a = EntryRow, LedgerTransactionRow, AccountRow
     system_side = (sa.select().select_from(e).join(t, t.id == e.transaction_id).join(a, a.id == e.account_id)
                    .where(a.kind != "member", t.posted_at <= as_of))
     with db.transaction() as session:
         settings = read_settings(session)
+        local = as_of.astimezone(ZoneInfo(settings.timezone))
+        starts = [date(local.year, local.month, 1)]
+        for _ in range(months - 1):
+            starts.insert(0, (starts[0] - timedelta(days=1)).replace(day=1))
+        first = start_of_day(starts[0], ZoneInfo(settings.timezone))
         before = session.scalar(system_side.add_columns(sa.func.coalesce(sa.func.sum(e.amount), 0))
                                 .where(t.posted_at < first))
-        month = _utc_month(session, t.posted_at)
+        day = local_day(session, t.posted_at, settings.timezone)
+        month = sa.func.to_char(day, "YYYY-MM") if is_postgres(session) else sa.func.substr(day, 1, 7)
         moved = {(m, kind): int(total) for m, kind, total in session.execute(
             system_side.add_columns(month, a.kind, sa.func.sum(e.amount)).where(t.posted_at >= first)
             .group_by(month, a.kind))}
@@ -208,20 +215,26 @@ class FrequentEarner:
 
 def frequent_earners(db: Database, *, as_of: datetime, days: int = 7, min_sales: int = 10,
                      limit: int = 100) -> list[FrequentEarner]:
-    """Each (member, till, UTC day) with at least ``min_sales`` earning sales on the ``days``
-    UTC days ending with ``as_of``'s day, most sales first (then most points): the trace of a
-    cashier putting customers' purchases on their own card, or of one card shared at a till.
-    Counts receipts as they earned (refunds do not take a sale away); at most ``limit``."""
-    first = as_of.date() - timedelta(days=days - 1)
+    """Each (member, till, day) with at least ``min_sales`` earning sales on the ``days`` days
+    ending with ``as_of``'s day, most sales first (then most points): the trace of a cashier
+    putting customers' purchases on their own card, or of one card shared at a till. A day is
+    the till's (its store's time zone), the window's days the programme's. Counts receipts as
+    they earned (refunds do not take a sale away); at most ``limit``."""
     r = ReceiptRow
     with db.transaction() as session:
-        day = _utc_day(session, r.occurred_at)
+        zone = ZoneInfo(read_settings(session).timezone)
+        last = as_of.astimezone(zone).date()
+        first = last - timedelta(days=days - 1)
+        day = local_day(session, r.occurred_at, StoreRow.timezone)
         sales, points = sa.func.count(), sa.func.sum(r.points)
         rows = session.execute(
             sa.select(MemberRow.public_id, StoreRow.code, TerminalRow.code, day, sales, points)
             .join(MemberRow, MemberRow.id == r.member_id).join(TerminalRow, TerminalRow.id == r.terminal_id)
             .join(StoreRow, StoreRow.id == r.store_id)
-            .where(r.occurred_at >= datetime.combine(first, datetime.min.time(), as_of.tzinfo), r.occurred_at <= as_of)
+            # a store's day may begin up to a day before or after the programme's (zones are
+            # at most 26 hours apart): a coarse bound for the index, the days for the answer
+            .where(r.occurred_at >= start_of_day(first - timedelta(days=1), zone), r.occurred_at <= as_of,
+                   day >= _day_value(session, first), day <= _day_value(session, last))
             .group_by(MemberRow.public_id, StoreRow.code, TerminalRow.code, day).having(sales >= min_sales)
             .order_by(sales.desc(), points.desc(), MemberRow.public_id, day).limit(limit))
         return [FrequentEarner(member, store, terminal, _as_date(d), int(n), int(p or 0))
@@ -235,16 +248,9 @@ def dashboard(db: Database, *, as_of: datetime, days: int = 30) -> Dashboard:
                      campaigns=list_campaigns(db))
 
 
-def _utc_month(session, column):
-    if is_postgres(session):
-        return sa.func.to_char(sa.func.timezone("UTC", column), "YYYY-MM")
-    return sa.func.strftime("%Y-%m", column)  # SQLite keeps naive UTC text
-
-
-def _utc_day(session, column):
-    if is_postgres(session):
-        return sa.func.date(sa.func.timezone("UTC", column))
-    return sa.func.date(column)  # SQLite keeps naive UTC text
+def _day_value(session, day: date):
+    """``day`` as ``local_day`` gives days: a date on PostgreSQL, ISO text on SQLite."""
+    return day if is_postgres(session) else day.isoformat()
 
 
 def _as_date(value) -> date:

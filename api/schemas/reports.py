@@ -10,7 +10,7 @@ from api.schemas.rules import CampaignSchema
 
 class LiabilityQuerySchema(InputSchema):
     months = fields.Integer(load_default=12, validate=ma.validate.Range(1, 120),
-                            metadata={"description": "how many calendar months (UTC), ending with this one"})
+                            metadata={"description": "how many calendar months (the programme's time zone), ending with this one"})
 
 
 class VouchersOutstandingSchema(ma.Schema):
@@ -22,7 +22,7 @@ class VouchersOutstandingSchema(ma.Schema):
 
 
 class MonthStatementSchema(ma.Schema):
-    month = fields.String(required=True, metadata={"description": "YYYY-MM (UTC)"})
+    month = fields.String(required=True, metadata={"description": "YYYY-MM, in the programme's time zone"})
     opening = fields.Integer(required=True)
     issued = fields.Integer(required=True, metadata={"description": "earned at tills, less refunds"})
     redeemed = fields.Integer(required=True, metadata={"description": "spent at tills and on rewards, less returns"})
@@ -37,7 +37,7 @@ class MonthStatementSchema(ma.Schema):
 
 class DashboardQuerySchema(InputSchema):
     days = fields.Integer(load_default=30, validate=ma.validate.Range(1, 366),
-                          metadata={"description": "how many days, ending today (UTC)"})
+                          metadata={"description": "how many days, ending today (the programme's days)"})
 
 
 class DailyFlowSchema(ma.Schema):
@@ -81,7 +81,7 @@ class DashboardSchema(ma.Schema):
 
 class FrequentEarnersQuerySchema(InputSchema):
     days = fields.Integer(load_default=7, validate=ma.validate.Range(1, 92),
-                          metadata={"description": "how many days, ending today (UTC)"})
+                          metadata={"description": "how many days, ending today (the programme's days)"})
     min_sales = fields.Integer(load_default=10, validate=ma.validate.Range(2, 10_000),
                                metadata={"description": "earning sales at one till on one day to be listed"})
     limit = fields.Integer(load_default=100, validate=ma.validate.Range(1, 1000))
@@ -91,7 +91,7 @@ class FrequentEarnerSchema(ma.Schema):
     member_id = fields.String(required=True)
     store_code = fields.String(required=True)
     terminal_code = fields.String(required=True)
-    day = fields.Date(required=True, metadata={"description": "UTC"})
+    day = fields.Date(required=True, metadata={"description": "the till's day (its store's time zone)"})
     sales = fields.Integer(required=True)
     points = fields.Integer(required=True)
 

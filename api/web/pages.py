@@ -82,8 +82,14 @@ def money(minor: int, currency: str, exponent: int) -> str:
     return f"{currency} {sign}{whole:,}" + (f".{part:0{exponent}d}" if exponent else "")
 
 
+def programme_moment(value: datetime | None) -> str:
+    """An instant to the second in the programme's time zone, with the zone's abbreviation:
+    ``2026-03-02 22:15:07 EST``."""
+    return value.astimezone(programme_zone()).strftime("%Y-%m-%d %H:%M:%S %Z") if value else ""
+
+
 FILTERS = {"money": money, "points": points, "signed_points": signed_points, "day": programme_day,
-           "last_day": programme_last_day}
+           "last_day": programme_last_day, "moment": programme_moment}
 
 
 def history_words(item: HistoryItem, store_names: dict[str, str]) -> str:

@@ -7,6 +7,7 @@ from engine.rewards import RedeemReward, create_reward, redeem_reward
 from engine.rules import versions
 from engine.rules.customer_value import score_customers
 from engine.rules.segments import create_segment, member_attributes, set_member_attribute
+from engine.settings import update_settings
 from tests.web.conftest import text_of
 
 COFFEE = {"key": "coffee-bonus", "name": "Coffee bonus", "priority": 5,
@@ -147,6 +148,13 @@ def test_an_auditor_reads_the_audit_log_filtered_and_page_by_page(console_as, ma
     assert page.count("staff:sam GET /console/members/<member_id>") == 3
     assert "No entries for this filter." in text_of(auditor.get("/console/audit", query_string={"actor": "nobody"}))
     assert console_as("marketer").get("/console/audit").status_code == 403
+
+
+def test_the_audit_log_gives_its_times_in_the_programmes_time_zone(console_as, make_member, database, clock):
+    update_settings(database, {"timezone": "America/New_York"}, now=clock())
+    console_as("support", username="sam").get(f"/console/members/{make_member().public_id}")  # 10:00 UTC
+    page = text_of(console_as("auditor").get("/console/audit", query_string={"actor": "staff:sam"}))
+    assert "2026-03-02 05:00:00 EST staff:sam GET /console/members/<member_id>" in page
 
 
 def test_support_cancels_a_members_voucher_and_the_points_come_back(console_as, make_member, database, clock):
