@@ -17,6 +17,9 @@ LOYALTY_RATE_LIMITS     requests a caller may make, over the defaults
                         (sign-in attempts per source address); KIND=off switches one off
 LOYALTY_PROXY_HOPS      how many reverse proxies stand before the service (0): the caller's
                         address is then taken from their X-Forwarded-For
+LOYALTY_GRANT_CREDIT_SECONDS  how long approving a points grant credits members before it
+                        answers (20); the scheduler (``loyalty scheduler``) credits the rest
+                        within a minute, "Finish crediting" at once
 """
 from __future__ import annotations
 
@@ -50,23 +53,24 @@ def load_config(environ: Mapping[str, str] = os.environ) -> dict:
         card_keys = MasterKeys.parse(keys_text or "")
     except ValueError as error:
         raise ConfigError(f"card master keys ({PREFIX}CARD_MASTER_KEYS or {keys_file}): {error}") from None
-    skew = environ.get(PREFIX + "TERMINAL_CLOCK_SKEW") or "60"
-    if not skew.isdecimal() or not 1 <= int(skew) <= 900:
-        raise ConfigError(f"{PREFIX}TERMINAL_CLOCK_SKEW={skew!r}: use a whole number of seconds from 1 to 900")
-    largest = environ.get(PREFIX + "MAX_REQUEST_BYTES") or str(4 * 2**20)
-    if not largest.isdecimal() or not 2**16 <= int(largest) <= 2**30:
-        raise ConfigError(f"{PREFIX}MAX_REQUEST_BYTES={largest!r}: use a whole number of bytes from 65536 "
-                          f"to 1073741824")
     try:
         rates = parse_rates(environ.get(PREFIX + "RATE_LIMITS") or "")
     except ValueError as error:
         raise ConfigError(f"{PREFIX}RATE_LIMITS: {error}") from None
-    hops = environ.get(PREFIX + "PROXY_HOPS") or "0"
-    if not hops.isdecimal() or not 0 <= int(hops) <= 5:
-        raise ConfigError(f"{PREFIX}PROXY_HOPS={hops!r}: use a whole number from 0 to 5")
     return {"INSTANCE_PATH": str(instance), "DATABASE_URL": database_url, "LOG_LEVEL": log_level,
-            "RATE_LIMITS": rates, "PROXY_HOPS": int(hops),
-            "CARD_MASTER_KEYS": card_keys, "TERMINAL_CLOCK_SKEW": int(skew),
+            "RATE_LIMITS": rates, "PROXY_HOPS": _whole(environ, "PROXY_HOPS", 0, 0, 5),
+            "CARD_MASTER_KEYS": card_keys,
+            "TERMINAL_CLOCK_SKEW": _whole(environ, "TERMINAL_CLOCK_SKEW", 60, 1, 900, "seconds"),
+            "GRANT_CREDIT_SECONDS": _whole(environ, "GRANT_CREDIT_SECONDS", 20, 1, 3600, "seconds"),
             "METRICS_TOKEN": environ.get(PREFIX + "METRICS_TOKEN") or None,
             # Flask's own limit: a larger body is refused (413) before it is read
-            "MAX_CONTENT_LENGTH": int(largest)}
+            "MAX_CONTENT_LENGTH": _whole(environ, "MAX_REQUEST_BYTES", 4 * 2**20, 2**16, 2**30, "bytes")}
+
+
+def _whole(environ: Mapping[str, str], name: str, default: int, low: int, high: int, unit: str = "") -> int:
+    """The variable ``PREFIX + name`` as a whole number from ``low`` to ``high``; ``default`` when unset."""
+    text = environ.get(PREFIX + name) or str(default)
+    if not (text.isdecimal() and low <= int(text) <= high):
+        raise ConfigError(f"{PREFIX}{name}={text!r}: use a whole number{' of ' + unit if unit else ''} "
+                          f"from {low} to {high}")
+    return int(text)

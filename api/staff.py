@@ -331,7 +331,8 @@ def one_grant(grant_id):
 
 def _decide_grant(grant_id: str, approve: bool):
     command = DecideGrant(grant_id=grant_id, approve=approve, actor=g.principal.name)
-    return decide_grant(database(), command, caller=caller(), idempotency_key=idempotency_key(), now=now())
+    return decide_grant(database(), command, caller=caller(), idempotency_key=idempotency_key(), now=now(),
+                        seconds=current_app.config["GRANT_CREDIT_SECONDS"])
 
 
 @blp.route("/grants/<grant_id>/approve", methods=["POST"])
@@ -341,7 +342,11 @@ def _decide_grant(grant_id: str, approve: bool):
 @blp.response(200, GrantSchema)
 def approve_grant(_body, grant_id):
     """Approve another person's grant: every active member of the segment now is credited, a
-    chunk of members at a time (tills selling to them wait for one chunk at most)."""
+    chunk of members at a time (tills selling to them wait for one chunk at most). The answer
+    comes after ``LOYALTY_GRANT_CREDIT_SECONDS`` (20 s) at most: a grant to more members than
+    can be credited in that time shows ``credited`` below ``members``, and the scheduler
+    credits the rest within a minute (or ``credit`` at once). A replay under the key answers
+    the same way, with the crediting further on."""
     return _decide_grant(grant_id, True)
 
 
@@ -351,9 +356,10 @@ def approve_grant(_body, grant_id):
 @blp.arguments(EmptySchema())
 @blp.response(200, GrantSchema)
 def credit_approved_grant(_body, grant_id):
-    """Finish crediting an approved grant where a stopped process left it; safe to repeat (a
-    member is credited once), so it takes no Idempotency-Key."""
-    return credit_grant(database(), grant_id, now=now())
+    """Go on crediting an approved grant where an approval or a stopped process left it, for
+    ``LOYALTY_GRANT_CREDIT_SECONDS`` at most; safe to repeat (a member is credited once), so
+    it takes no Idempotency-Key."""
+    return credit_grant(database(), grant_id, now=now(), seconds=current_app.config["GRANT_CREDIT_SECONDS"])
 
 
 @blp.route("/grants/<grant_id>/reject", methods=["POST"])

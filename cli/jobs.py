@@ -20,6 +20,7 @@ from cli.ledger import IsoInstant, _as_of
 from cli.runtime import Runtime, emit, json_option, pass_runtime, progress_bar
 from engine.jobs.catalogue import JOBS
 from engine.jobs.runs import JobRun, job_history, run_all, run_job
+from engine.points_grants import finish_grants
 
 
 def worker_name() -> str:
@@ -89,6 +90,16 @@ def scheduled_tick(runtime: Runtime, zone: ZoneInfo) -> list[JobRun]:
                    worker=f"scheduler:{worker_name()}")
 
 
+def finish_grants_tick(runtime: Runtime) -> dict:
+    """The scheduler's minutely round: credit what approvals answered before crediting
+    (a web request credits for ``LOYALTY_GRANT_CREDIT_SECONDS``) or stopped processes left."""
+    done = finish_grants(runtime.db, now=runtime.now())
+    if done["members"]:
+        click.echo(f"{runtime.now().isoformat()} credited {done['members']:,} members of {done['grants']} "
+                   "approved grants")
+    return done
+
+
 @click.command("scheduler")
 @click.option("--at", "at", default="00:05", show_default=True, metavar="HH:MM",
               help="When to run the day's jobs, in --timezone")
@@ -111,6 +122,7 @@ def scheduler(runtime: Runtime, at: str, timezone: str, once: bool) -> None:
 
     from apscheduler.schedulers.blocking import BlockingScheduler
     from apscheduler.triggers.cron import CronTrigger
+    from apscheduler.triggers.interval import IntervalTrigger
 
     # A person stops it with Ctrl-C, a service manager with SIGTERM, at any moment, also
     # during the catch-up tick: each job run is one transaction, so nothing is half done.
@@ -122,7 +134,10 @@ def scheduler(runtime: Runtime, at: str, timezone: str, once: bool) -> None:
         blocking = BlockingScheduler(timezone=zone)
         blocking.add_job(tick, CronTrigger(hour=hour, minute=minute, timezone=zone), id="daily-jobs",
                          max_instances=1, coalesce=True, misfire_grace_time=3600)
-        click.echo(f"scheduler: jobs every day at {at} {timezone}; Ctrl-C stops")
+        blocking.add_job(lambda: finish_grants_tick(runtime), IntervalTrigger(minutes=1), id="grants",
+                         max_instances=1, coalesce=True)
+        click.echo(f"scheduler: jobs every day at {at} {timezone}, approved grants' crediting every minute; "
+                   "Ctrl-C stops")
         blocking.start()
     except (KeyboardInterrupt, SystemExit):
         click.echo("scheduler stopped", err=True)

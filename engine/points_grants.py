@@ -16,9 +16,10 @@ Guarantees:
   closed since the approval gets nothing and leaves the count. Each credit is recorded
   with the grant, whose key lets a grant credit a member once;
 - crediting resumes where it stopped: a replay of the approval, :func:`credit_grant` (the
-  console, the API, the CLI) and the nightly ``grants`` job finish what a stopped process
-  left; several processes may credit one grant at once (each takes chunks the others do
-  not hold);
+  console, the API, the CLI), :func:`finish_grants` (the scheduler's minutely round and the
+  nightly ``grants`` job) finish what a stopped process, or one that gave up after its
+  ``seconds`` (a web request), left; several processes may credit one grant at once (each
+  takes chunks the others do not hold);
 - the work is set-based SQL, whatever the segment's size: each chunk's accounts are locked
   in id order (as every bulk job locks them), so a grant never deadlocks with a job or a
   sale;
@@ -27,6 +28,7 @@ Guarantees:
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -108,10 +110,11 @@ def request_grant(db: Database, command: GrantPoints, *, caller: str, idempotenc
 
 
 def decide_grant(db: Database, command: DecideGrant, *, caller: str, idempotency_key: str,
-                 now: datetime, progress: Progress = None) -> PointsGrant:
-    """Approve (take every active member of the segment now, and credit them chunk by chunk)
-    or reject a pending grant; the requester cannot decide their own. The grant as it stands
-    after: an approval's replay finishes any crediting a stopped process left."""
+                 now: datetime, progress: Progress = None, seconds: float | None = None) -> PointsGrant:
+    """Approve (take every active member of the segment now, and credit them chunk by chunk,
+    for about ``seconds`` at most when given, as :func:`credit_grant`) or reject a pending
+    grant; the requester cannot decide their own. The grant as it stands after: an
+    approval's replay goes on with any crediting left."""
     def work(session: Session) -> PointsGrant:
         if not (isinstance(command.actor, str) and 0 < len(command.actor.strip()) <= MAX_ACTOR):
             refuse_if([Problem("actor", f"is required, at most {MAX_ACTOR} characters")])
@@ -134,13 +137,18 @@ def decide_grant(db: Database, command: DecideGrant, *, caller: str, idempotency
                              now=now, work=work, result_type=PointsGrant)
     if decided.status != "approved":
         return decided
-    return credit_grant(db, decided.grant_id, now=now, progress=progress)
+    return credit_grant(db, decided.grant_id, now=now, progress=progress, seconds=seconds)
 
 
-def credit_grant(db: Database, grant_id: str, *, now: datetime, progress: Progress = None) -> PointsGrant:
+def credit_grant(db: Database, grant_id: str, *, now: datetime, progress: Progress = None,
+                 seconds: float | None = None) -> PointsGrant:
     """Credit the members an approved grant has still to credit, chunk by chunk (nothing when
-    it is done: safe to repeat); ``progress(credited, members)`` after each chunk. The grant
-    as it stands after."""
+    it is done: safe to repeat); ``progress(credited, members)`` after each chunk. With
+    ``seconds``, no chunk is begun after that many seconds (one chunk at least is credited),
+    and the rest is left for the next call: a web request answers in time, and the
+    scheduler finishes the grant. The grant as it stands after (``credited`` < ``members``
+    while members are left)."""
+    deadline = None if seconds is None else time.monotonic() + seconds
     with db.transaction() as session:
         row = session.scalar(sa.select(PointsGrantRow).where(PointsGrantRow.public_id == grant_id))
         if row is None:
@@ -160,6 +168,8 @@ def credit_grant(db: Database, grant_id: str, *, now: datetime, progress: Progre
             done, after = done + taken, last
             if progress is not None:
                 progress(done, total)
+            if deadline is not None and time.monotonic() >= deadline:
+                return get_grant(db, grant_id)
         elif after:
             after = 0
         elif not _wait_for_other_crediters(db, grant_pk):

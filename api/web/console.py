@@ -20,8 +20,8 @@ from decimal import Decimal, InvalidOperation
 from functools import wraps
 from zoneinfo import ZoneInfo
 
-from flask import (Blueprint, Response, flash, g, redirect, render_template, request, session, stream_with_context,
-                   url_for)
+from flask import (Blueprint, Response, current_app, flash, g, redirect, render_template, request, session,
+                   stream_with_context, url_for)
 from werkzeug.exceptions import BadRequest, HTTPException
 
 from api.context import database, now, passwords
@@ -928,17 +928,25 @@ def decide_grant_page(grant_id: str, decision: str):
     if decision not in ("approve", "reject", "credit"):
         raise NotFound("no such decision")
     try:
-        if decision == "credit":  # finish what a stopped approval left
-            decided = credit_grant(database(), grant_id, now=now())
+        seconds = current_app.config["GRANT_CREDIT_SECONDS"]
+        if decision == "credit":  # go on where an approval or a stopped process left off
+            decided = credit_grant(database(), grant_id, now=now(), seconds=seconds)
         else:
             decided = decide_grant(database(), DecideGrant(grant_id, decision == "approve", g.principal.name),
-                                   caller=g.principal.actor,
-                                   idempotency_key=request.form.get("form_key") or one_time_key(), now=now())
+                                   caller=g.principal.actor, idempotency_key=request.form.get("form_key")
+                                   or one_time_key(), now=now(), seconds=seconds)
     except (NotAllowed, InvalidState) as refusal:
         flash(sentence(refusal.message))
     else:
-        flash(f"The grant to {decided.segment} is {decided.status}"
-              + (f": {decided.members} members got {decided.points} points each." if decided.status == "approved" else "."))
+        if decided.status != "approved":
+            flash(f"The grant to {decided.segment} is {decided.status}.")
+        elif decided.credited < decided.members:
+            flash(f"The grant to {decided.segment} is approved: {decided.credited:,} of {decided.members:,} members "
+                  f"have their {decided.points:,} points so far. The scheduler credits the rest within a minute; "
+                  "\u201cFinish crediting\u201d goes on at once.")
+        else:
+            flash(f"The grant to {decided.segment} is approved: {decided.members:,} members got {decided.points:,} "
+                  "points each.")
     return redirect(url_for("console.grants"))
 
 

@@ -41,3 +41,11 @@ def test_importing_the_api_builds_nothing():
     import api.app
 
     assert not hasattr(api.app, "app") and callable(api.create_app)
+
+
+def test_a_grant_approval_credits_for_20_seconds_unless_told_otherwise():
+    assert load_config({})["GRANT_CREDIT_SECONDS"] == 20
+    assert load_config({"LOYALTY_GRANT_CREDIT_SECONDS": "55"})["GRANT_CREDIT_SECONDS"] == 55
+    for wrong in ("0", "3601", "ten", "-5"):
+        with pytest.raises(ConfigError, match="LOYALTY_GRANT_CREDIT_SECONDS"):
+            load_config({"LOYALTY_GRANT_CREDIT_SECONDS": wrong})

@@ -4,6 +4,7 @@ import uuid
 
 import pytest
 
+from engine import points_grants
 from engine.rules.segments import create_segment
 from tests.support.grants import approved_but_not_credited
 
@@ -59,6 +60,20 @@ def test_an_approver_finishes_crediting_a_grant_a_stopped_approval_left(client, 
     reader = staff_headers("auditor")
     for member in segment:
         assert client.get(f"/v1/staff/members/{member.public_id}/balance", headers=reader).json["available"] == 300
+
+
+def test_an_approval_answers_in_its_time_with_how_many_members_are_credited_so_far(app, client, staff_headers,
+                                                                                  segment, monkeypatch):
+    monkeypatch.setattr(points_grants, "CHUNK", 1)
+    monkeypatch.setitem(app.config, "GRANT_CREDIT_SECONDS", 0)  # no time at all: one chunk
+    maker, checker = staff_headers("support", username="maker"), staff_headers("admin", username="checker")
+    grant_id = post(client, "/v1/staff/grants", maker, {"segment": "apology", "points": 300, "reason": "outage"}
+                    ).json["grant_id"]
+    approved = post(client, f"/v1/staff/grants/{grant_id}/approve", checker)
+    assert (approved.status_code, approved.json["status"], approved.json["members"], approved.json["credited"]) == (
+        200, "approved", 2, 1)
+    finished = client.post(f"/v1/staff/grants/{grant_id}/credit", json={}, headers=checker)
+    assert (finished.status_code, finished.json["credited"]) == (200, 2)
 
 
 def test_only_people_who_may_move_balances_ask_and_approve(client, staff_headers, member_headers, segment):

@@ -1,9 +1,14 @@
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from cli.jobs import daily_as_of
+from cli.jobs import daily_as_of, finish_grants_tick
+from cli.runtime import Runtime
 from engine.jobs.catalogue import JOBS
 from engine.jobs.runs import job_history
+from engine.ledger.balances import get_balance
+from engine.points_grants import GrantPoints, request_grant
+from engine.rules.segments import create_segment
+from tests.support.grants import approved_but_not_credited
 
 
 def test_jobs_list_names_every_job(run_json):
@@ -45,3 +50,15 @@ def test_the_scheduler_once_runs_every_job_for_todays_midnight(run_cli, cli_cloc
 def test_the_daily_instant_is_the_last_local_midnight():
     berlin = ZoneInfo("Europe/Berlin")
     assert daily_as_of(datetime(2026, 12, 31, 23, 30, tzinfo=UTC), berlin) == datetime(2027, 1, 1, tzinfo=berlin)
+
+
+def test_the_schedulers_minutely_round_credits_what_grant_approvals_left(database, clock, make_member):
+    members = [make_member(), make_member()]
+    create_segment(database, code="apology", member_ids=[m.public_id for m in members], now=clock())
+    grant = request_grant(database, GrantPoints("apology", 300, "outage", "sam"), caller="staff:sam",
+                          idempotency_key="ask", now=clock())
+    approved_but_not_credited(database, grant.grant_id, members)
+    runtime = Runtime(str(database.url), clock=clock)
+    assert finish_grants_tick(runtime) == {"grants": 1, "members": 2}
+    assert [get_balance(database, m.public_id, as_of=clock()).balance for m in members] == [300, 300]
+    assert finish_grants_tick(runtime) == {"grants": 0, "members": 0}

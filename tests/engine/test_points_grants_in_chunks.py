@@ -36,9 +36,9 @@ def asked(database, clock, make_member, chunks_of_two):
     return grant.grant_id, members
 
 
-def approve(database, clock, grant_id: str, *, key: str | None = None, progress=None):
+def approve(database, clock, grant_id: str, *, key: str | None = None, progress=None, seconds=None):
     return decide_grant(database, DecideGrant(grant_id, True, "kim"), caller="staff:kim",
-                        idempotency_key=key or new_key(), now=clock(), progress=progress)
+                        idempotency_key=key or new_key(), now=clock(), progress=progress, seconds=seconds)
 
 
 def balances(database, clock, members) -> list[int]:
@@ -86,6 +86,20 @@ def test_a_replayed_approval_finishes_what_a_stopped_process_left_and_credits_no
     assert approve(database, clock, grant_id, key="approve-1") == finished
     assert credit_grant(database, grant_id, now=clock()) == finished
     assert balances(database, clock, members) == [100] * 5
+    assert check_ledger(database) == []
+
+
+def test_an_approval_given_seconds_answers_after_them_and_the_rest_is_credited_later(database, clock, asked):
+    # A web request cannot wait minutes for a grant to a million members: it credits for a
+    # while (one chunk at least) and answers; the scheduler goes on where it stopped.
+    grant_id, members = asked
+    answered = approve(database, clock, grant_id, seconds=0)
+    assert (answered.status, answered.members, answered.credited) == ("approved", 5, 2)
+    assert balances(database, clock, members) == [100, 100, 0, 0, 0]
+    assert credit_grant(database, grant_id, now=clock(), seconds=0).credited == 4
+    assert points_grants.finish_grants(database, now=clock()) == {"grants": 1, "members": 1}
+    assert balances(database, clock, members) == [100] * 5
+    assert points_grants.finish_grants(database, now=clock()) == {"grants": 0, "members": 0}
     assert check_ledger(database) == []
 
 

@@ -1,6 +1,7 @@
 """The console's Grants page: support asks for points for a segment, a second person approves
 on the same page; the asker cannot; a marketer does not reach the page; a bad form is
 answered field by field and changes nothing."""
+from engine import points_grants
 from engine.ledger.balances import get_balance
 from engine.points_grants import list_grants
 from engine.rules.segments import create_segment
@@ -43,6 +44,22 @@ def test_an_approver_finishes_a_grant_a_stopped_approval_left_from_the_page(cons
     page = text_of(tom.get("/console/grants"))
     assert "2 members got 250 points each" in page and "credited 0 of 2" not in page
     assert [get_balance(database, m.public_id, as_of=clock()).balance for m in members] == [250, 250]
+
+
+def test_an_approval_that_runs_out_of_time_says_how_far_it_got_and_what_happens_next(console_as, make_member, database,
+                                                                                     clock, app, monkeypatch):
+    monkeypatch.setattr(points_grants, "CHUNK", 1)
+    monkeypatch.setitem(app.config, "GRANT_CREDIT_SECONDS", 0)
+    members = [make_member(), make_member()]
+    create_segment(database, code="apology", member_ids=[m.public_id for m in members], now=clock())
+    console_as("support", username="sam").submit("/console/grants", {"segment": "apology", "points": "250",
+                                                                     "reason": "Sorry for Saturday"})
+    [asked] = list_grants(database)
+    tom = console_as("admin", username="tom")
+    tom.submit("/console/grants", {}, to=f"/console/grants/{asked.grant_id}/approve")
+    page = text_of(tom.get("/console/grants"))
+    assert "approved: 1 of 2 members have their 250 points so far. The scheduler credits the rest" in page
+    assert "credited 1 of 2" in page and "Finish crediting" in page
 
 
 def test_a_bad_grant_form_is_answered_field_by_field_and_changes_nothing(console_as, make_member, database, clock):
