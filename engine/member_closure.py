@@ -15,6 +15,12 @@ Guarantees, all in one transaction or none of it:
 - the member's status becomes ``closed``, so no accrual, hold, adjustment or redemption
   takes them any more.
 
+Online sign-ups whose address was never confirmed (no password was ever set with the link
+sent) are closed the same way by the nightly ``unconfirmed_sign_ups`` job,
+``UNCONFIRMED_SIGN_UP_DAYS`` after they joined, unless they have a card or a posting by then:
+someone may have typed another person's address, and the programme keeps no personal
+data nobody confirmed.
+
 Kept, as the law allows for them: the audit log (append-only; it names the member by their
 public id and may hold an e-mail address typed at a failed sign-in) and what staff wrote in
 free text (adjustment reasons, tier notes).
@@ -24,14 +30,14 @@ Idempotent by key, like every command that moves points: a retry gets the first 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from engine.access.member_logins import confirm_member_password
+from engine.access.member_logins import SIGN_UP_ORIGIN, confirm_member_password
 from engine.access.passwords import Passwords
-from engine.database import Database
+from engine.database import Database, batches
 from engine.errors import InvalidState, Problem, refuse_if
 from engine.ledger.accounts import lock_member_account, post_transaction
 from engine.ledger.idempotency import run_idempotent
@@ -40,8 +46,8 @@ from engine.members import member_row
 from engine.orm.access import AccessTokenRow, MemberLoginRow
 from engine.orm.cards import CardRow
 from engine.orm.jobs import OutboxMessageRow
-from engine.orm.ledger import HoldRow, IdempotencyKeyRow
-from engine.orm.members import MemberProfileRow
+from engine.orm.ledger import AccountRow, EntryRow, HoldRow, IdempotencyKeyRow
+from engine.orm.members import MemberProfileRow, MemberRow
 from engine.orm.rules import MemberAttributeRow, SegmentMemberRow
 
 ERASED_NAME = "Erased member"
@@ -49,6 +55,7 @@ FORFEIT_PREFIX = "account closed: "
 # the forfeit's posting keeps the reason in its description (200 characters) and the actor (100)
 MAX_REASON = 200 - len(FORFEIT_PREFIX)
 MAX_ACTOR = 100
+UNCONFIRMED_SIGN_UP_DAYS = 30  # the welcome link lasts 7 days; support may send another
 
 
 @dataclass(frozen=True)
@@ -109,20 +116,48 @@ def _close(session: Session, command: CloseMember, now: datetime) -> MemberClose
                                   actor=command.actor.strip())
         consume(session, posted, take_unreserved(lots, points))
         transaction_id = posted.id
-    retired = session.execute(sa.update(CardRow).where(CardRow.member_id == member.id, CardRow.status != "retired")
-                              .values(status="retired", status_changed_at=now)).rowcount
-    # every kind of token (card sessions too), not only the sign-ins revoke_member_tokens ends
-    session.execute(sa.update(AccessTokenRow).where(AccessTokenRow.member_id == member.id,
-                                                    AccessTokenRow.revoked_at.is_(None)).values(revoked_at=now))
-    for table, column in ((MemberLoginRow, MemberLoginRow.member_id), (MemberAttributeRow, MemberAttributeRow.member_id),
-                          (SegmentMemberRow, SegmentMemberRow.member_id)):
-        session.execute(sa.delete(table).where(column == member.id))
-    session.execute(sa.delete(OutboxMessageRow).where(OutboxMessageRow.member_id == member.id,
-                                                      OutboxMessageRow.delivered_at.is_(None)))
+    retired = _erase(session, [member.id], now)
     session.execute(sa.delete(IdempotencyKeyRow).where(IdempotencyKeyRow.response.contains(member.public_id)))
-    session.execute(sa.update(MemberProfileRow).where(MemberProfileRow.member_id == member.id).values(
-        full_name=ERASED_NAME, email=None, phone=None, birthday=None, consent_marketing_email=False,
-        consent_marketing_sms=False, consent_profiling=False, consents_updated_at=now))
-    member.status = "closed"
-    session.flush()
-    return MemberClosed(member.public_id, points, int(retired), transaction_id)
+    return MemberClosed(member.public_id, points, retired, transaction_id)
+
+
+def close_unconfirmed_sign_ups(db: Database, *, as_of: datetime) -> int:
+    """Close, as :func:`close_member` would, every member who joined online at least
+    ``UNCONFIRMED_SIGN_UP_DAYS`` before ``as_of`` and never set a password, whose link is
+    no longer live, and who has no card and no posting (so no points, holds or stored
+    answers to forfeit or forget); how many. Set-based; a second run finds none left."""
+    m, login = MemberRow, MemberLoginRow
+    attribute, card, account, entry = MemberAttributeRow, CardRow, AccountRow, EntryRow
+    with db.transaction() as session:
+        unconfirmed = session.scalars(
+            sa.select(m.id).join(login, login.member_id == m.id).join(attribute, sa.and_(
+                attribute.member_id == m.id, attribute.name == SIGN_UP_ORIGIN[0], attribute.value == SIGN_UP_ORIGIN[1]))
+            .where(m.status == "active", m.enrolled_at <= as_of - timedelta(days=UNCONFIRMED_SIGN_UP_DAYS),
+                   login.password_hash.is_(None), sa.or_(login.link_expires_at.is_(None), login.link_expires_at <= as_of),
+                   ~sa.exists().where(card.member_id == m.id),
+                   ~sa.exists().where(account.member_id == m.id, entry.account_id == account.id))
+            .order_by(m.id).with_for_update(of=m)).all()
+        if unconfirmed:
+            _erase(session, list(unconfirmed), as_of)
+        return len(unconfirmed)
+
+
+def _erase(session: Session, member_pks: list[int], now: datetime) -> int:
+    """Close the members and erase their personal data (what closing does besides the points
+    and the stored answers); how many cards were retired."""
+    retired = 0
+    for chunk in batches(member_pks):
+        retired += session.execute(sa.update(CardRow).where(CardRow.member_id.in_(chunk), CardRow.status != "retired")
+                                   .values(status="retired", status_changed_at=now)).rowcount
+        # every kind of token (card sessions too), not only the sign-ins revoke_member_tokens ends
+        session.execute(sa.update(AccessTokenRow).where(AccessTokenRow.member_id.in_(chunk),
+                                                        AccessTokenRow.revoked_at.is_(None)).values(revoked_at=now))
+        for column in (MemberLoginRow.member_id, MemberAttributeRow.member_id, SegmentMemberRow.member_id):
+            session.execute(sa.delete(column.class_).where(column.in_(chunk)))
+        session.execute(sa.delete(OutboxMessageRow).where(OutboxMessageRow.member_id.in_(chunk),
+                                                          OutboxMessageRow.delivered_at.is_(None)))
+        session.execute(sa.update(MemberProfileRow).where(MemberProfileRow.member_id.in_(chunk)).values(
+            full_name=ERASED_NAME, email=None, phone=None, birthday=None, consent_marketing_email=False,
+            consent_marketing_sms=False, consent_profiling=False, consents_updated_at=now))
+        session.execute(sa.update(MemberRow).where(MemberRow.id.in_(chunk)).values(status="closed"))
+    return int(retired)

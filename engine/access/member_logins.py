@@ -36,12 +36,13 @@ from engine.members import enrol_in, member_row, profile_problems
 from engine.orm.access import MemberLoginRow
 from engine.orm.jobs import OutboxMessageRow
 from engine.orm.members import MemberProfileRow, MemberRow
-from engine.orm.rules import SegmentRow
+from engine.orm.rules import MemberAttributeRow, SegmentRow
 from engine.rules.segments import segment_member_ids
 
 MEMBER_SESSION = timedelta(hours=12)
 RESET_LINK = timedelta(hours=1)
 INVITATION_LINK = timedelta(days=7)
+SIGN_UP_ORIGIN = ("origin", "online")  # the attribute a member who joined online gets
 LINK_PATH = "/portal/set-password?link="
 
 
@@ -82,8 +83,10 @@ def send_password_link(db: Database, email: str, *, now: datetime) -> None:
 
 def sign_up_member(db: Database, *, full_name: str, email: str, consents: dict[str, bool] | None = None,
                    birthday: date | None = None, now: datetime) -> None:
-    """A person joins online: enrolled as an active member, they get a link to set their
-    password (which also proves the address is theirs). Refuses only what cannot be right
+    """A person joins online: enrolled as an active member (with the attribute ``origin`` =
+    ``online``), they get a link to set their password (which also proves the address is
+    theirs; a sign-up never confirmed is closed after
+    ``engine.member_closure.UNCONFIRMED_SIGN_UP_DAYS``). Refuses only what cannot be right
     (each problem with its field); for an address that is a member's already, that member
     gets a password link instead, so the answer tells no one who is a member."""
     consents = dict(consents or {})
@@ -98,6 +101,7 @@ def sign_up_member(db: Database, *, full_name: str, email: str, consents: dict[s
             if member is None:
                 member = enrol_in(session, full_name=full_name, email=email, phone=None, birthday=birthday,
                                   consents=consents, now=now)
+                session.add(MemberAttributeRow(member_id=member.id, name=SIGN_UP_ORIGIN[0], value=SIGN_UP_ORIGIN[1]))
                 _link(session, member, purpose="welcome", lifetime=INVITATION_LINK, now=now)
             elif member.status == "active":  # a member already: the link they would get by asking for one
                 _link(session, member, purpose="reset", lifetime=RESET_LINK, now=now)

@@ -23,6 +23,7 @@ from engine.ledger import bulk
 from engine.ledger.expiry import expire_lots
 from engine.ledger.holds import release_lapsed_holds
 from engine.ledger.idempotency import purge_idempotency_keys
+from engine.member_closure import UNCONFIRMED_SIGN_UP_DAYS, close_unconfirmed_sign_ups
 from engine.orm.types import UTCDateTime
 from engine.points_grants import finish_grants
 from engine.programme import lot_expires_at
@@ -67,6 +68,10 @@ def _release_holds(db: Database, as_of: datetime, progress: Progress) -> dict:
 
 def _tier_review(db: Database, as_of: datetime, progress: Progress) -> dict:
     return review_tiers(db, as_of=as_of, progress=progress)
+
+
+def _unconfirmed_sign_ups(db: Database, as_of: datetime, progress: Progress) -> dict:
+    return {"members": close_unconfirmed_sign_ups(db, as_of=as_of)}
 
 
 def _customer_value(db: Database, as_of: datetime, progress: Progress) -> dict:
@@ -163,6 +168,8 @@ JOBS: dict[str, Job] = {job.name: job for job in (
     Job("tier_review", "review the tiers of members whose review is due (down at most one step)", _tier_review),
     Job("customer_value", "RFM scores and value classes A-D of the members who bought in the last year, and "
                           "every open member's lifecycle stage, as member attributes", _customer_value),
+    Job("unconfirmed_sign_ups", f"close the online sign-ups whose address was never confirmed, "
+                                f"{UNCONFIRMED_SIGN_UP_DAYS} days after they joined, erasing what they gave", _unconfirmed_sign_ups),
     Job("purge_keys", "forget idempotency keys past the programme's retention, and expired sign-in "
                       "tokens, card sessions and card challenges", _purge_keys),
 )}
