@@ -7,10 +7,13 @@ per-account lockout alone allows). A bucket holds ``count`` requests and refills
 ``count`` per ``period``: a till coming back online may replay a burst of queued sales at
 once, and then goes at the steady rate.
 
-The buckets live in the process, for speed (no round trip per request): behind ``loyalty
-serve`` with W worker processes a caller may get up to W times its rate, as requests spread
-over the workers. The least recently seen callers are forgotten beyond MAX_CALLERS, so that
-many source addresses cannot fill the memory.
+Sign-in attempts are counted in the database (``engine.access.rate_buckets``), so that
+every worker process and every node counts an address together: they are what an attacker
+multiplies, and each costs a password hash anyway. The other buckets live in the process,
+for speed (no round trip on every request, a till's accrual above all): behind ``loyalty
+serve`` with W worker processes a caller may get up to W times its rate there, as requests
+spread over the workers. The least recently seen callers are forgotten beyond MAX_CALLERS,
+so that many callers cannot fill the memory.
 
 ``LOYALTY_RATE_LIMITS`` sets them, e.g. ``terminal=600/min,member=120/min,staff=600/min,
 sign_in=20/min`` (the defaults); ``KIND=off`` switches one off.
@@ -26,12 +29,15 @@ from dataclasses import dataclass
 
 from flask import current_app, request
 
+from api.context import database, now
 from api.errors import ApiError
+from engine.access import rate_buckets
 
 KINDS = ("terminal", "member", "staff", "sign_in")
 DEFAULTS = "terminal=600/min,member=120/min,staff=600/min,sign_in=20/min"
 PERIODS = {"s": 1.0, "min": 60.0, "h": 3600.0}
 MAX_CALLERS = 100_000
+SHARED = frozenset({"sign_in"})  # counted in the database, by every process together
 
 
 @dataclass(frozen=True)
@@ -92,7 +98,10 @@ def limit(kind: str, caller: str) -> None:
     rate = current_app.config["RATE_LIMITS"].get(kind)
     if rate is None:
         return
-    wait = current_app.extensions["loyalty_rate_buckets"].take(kind, caller, rate)
+    if kind in SHARED:
+        wait = rate_buckets.take(database(), kind, caller, count=rate.count, period=rate.period, now=now())
+    else:
+        wait = current_app.extensions["loyalty_rate_buckets"].take(kind, caller, rate)
     if wait:
         seconds = max(1, math.ceil(wait))
         raise RateLimited(seconds, "sign-in attempts from this address" if kind == "sign_in" else

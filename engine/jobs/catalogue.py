@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from engine.database import Database, is_postgres
+from engine.access.rate_buckets import purge_rate_buckets
 from engine.access.tokens import purge_tokens
 from engine.card_auth import purge_card_challenges
 from engine.ledger import bulk
@@ -84,7 +85,7 @@ def _grants(db: Database, as_of: datetime, progress: Progress) -> dict:
 
 def _purge_keys(db: Database, as_of: datetime, progress: Progress) -> dict:
     return {"keys": purge_idempotency_keys(db, as_of=as_of), "tokens": purge_tokens(db, as_of=as_of),
-            "card_challenges": purge_card_challenges(db, as_of=as_of)}
+            "card_challenges": purge_card_challenges(db, as_of=as_of), "rate_buckets": purge_rate_buckets(db, as_of=as_of)}
 
 
 def _expiry_warnings(db: Database, as_of: datetime, progress: Progress) -> dict:
@@ -171,5 +172,5 @@ JOBS: dict[str, Job] = {job.name: job for job in (
     Job("unconfirmed_sign_ups", f"close the online sign-ups whose address was never confirmed, "
                                 f"{UNCONFIRMED_SIGN_UP_DAYS} days after they joined, erasing what they gave", _unconfirmed_sign_ups),
     Job("purge_keys", "forget idempotency keys past the programme's retention, and expired sign-in "
-                      "tokens, card sessions and card challenges", _purge_keys),
+                      "tokens, card sessions and card challenges, and idle sign-in rate buckets", _purge_keys),
 )}

@@ -136,3 +136,16 @@ class AuditEntryRow(Base):
     source: Mapped[str | None] = mapped_column(sa.String(64))  # remote address
     request_id: Mapped[str | None] = mapped_column(sa.String(64))
     detail: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class RateBucketRow(Base):
+    """A token bucket every process and node shares (sign-in attempts by source address):
+    ``tokens`` left after the take at ``at`` (seconds since the epoch), and whether that take
+    was allowed."""
+    __tablename__ = "rate_buckets"
+
+    kind: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    caller: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    tokens: Mapped[float] = mapped_column(sa.Float)
+    at: Mapped[float] = mapped_column(sa.Float, index=True)
+    allowed: Mapped[bool]

@@ -100,6 +100,16 @@ def test_behind_a_proxy_the_forwarded_address_is_the_one_limited(make_app, make_
     assert sign_in_from("198.51.100.2") == 401
 
 
+def test_sign_ins_from_one_address_are_counted_by_every_worker_together(make_app, make_member):
+    # Two applications on one database stand for two worker processes (or two nodes): an
+    # address spreading its tries over them gets no more than from one.
+    workers = [make_app(RATE_LIMITS=parse_rates(RATES)).test_client() for _ in range(2)]
+    email = make_member().email
+    tries = [workers[n % 2].post("/v1/member/sessions", json={"email": email, "password": "guess-1234567"})
+             for n in range(4)]
+    assert [t.status_code for t in tries] == [401, 401, 401, 429]
+
+
 def test_waiting_less_than_retry_after_is_still_refused(client, make_member, member_headers, clock):
     ada = member_headers(make_member())
     for _ in range(3):

@@ -30,8 +30,9 @@ def refused_unchanged(db: Database, error: type[Exception], code: str | None = N
 
 
 # An HTTP refusal (401/403, or any staff request) and a refused operator command also leave
-# their trace in the audit log and, like a refused command, their answer record.
-REFUSAL_TRACES = ANSWER_RECORDS + ("audit_log",)
+# their trace in the audit log and, like a refused command, their answer record; a sign-in
+# attempt, refused or not, takes from its address's rate bucket.
+REFUSAL_TRACES = ANSWER_RECORDS + ("audit_log", "rate_buckets")
 
 
 def contents_without_traces(db: Database) -> dict[str, list[tuple]]:
