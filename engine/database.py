@@ -171,6 +171,19 @@ def _ensure_sqlite_folder(url) -> None:
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
 
 
+def utc_text(session: Session, column: str) -> str:
+    """SQL for the instant in ``column`` as ISO 8601 text in UTC, to the second, without the
+    zone (append ``'Z'``): how messages built in the database date things."""
+    if is_postgres(session):
+        return f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS')"
+    return f"strftime('%Y-%m-%dT%H:%M:%S', {column})"  # SQLite keeps naive UTC text
+
+
+def json_object(session: Session) -> str:
+    """The SQL function that builds a JSON object from key, value, key, value, ..."""
+    return "json_build_object" if is_postgres(session) else "json_object"
+
+
 def local_day(session: Session, instant, zone):
     """SQL for the calendar day (a DATE on PostgreSQL, ISO text on SQLite) on which the
     instant ``instant`` falls in the time zone named by ``zone`` (a column or a value)."""

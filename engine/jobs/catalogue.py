@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from engine.database import Database, is_postgres
+from engine.database import Database, is_postgres, json_object, utc_text
 from engine.access.rate_buckets import purge_rate_buckets
 from engine.access.tokens import purge_tokens
 from engine.card_auth import purge_card_challenges
@@ -96,26 +96,20 @@ def _expiry_warnings(db: Database, as_of: datetime, progress: Progress) -> dict:
         when = sa.bindparam("as_of", as_of, type_=UTCDateTime())
         until = sa.bindparam("until", as_of + timedelta(days=read_settings(session).expiry_warning_days),
                              type_=UTCDateTime())
-        postgres = is_postgres(session)
-
-        def stamp(column: str) -> str:  # the instant as ISO 8601 text in UTC, without the zone
-            return (f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS')" if postgres
-                    else f"strftime('%Y-%m-%dT%H:%M:%S', {column})")
-        key = f"'expiry_warning:' || CAST(l.member_id AS TEXT) || ':' || {stamp('l.expires_at')}"
+        key = f"'expiry_warning:' || CAST(l.member_id AS TEXT) || ':' || {utc_text(session, 'l.expires_at')}"
         payload = (f"'{{\"points\": ' || CAST(SUM(l.remaining - l.reserved) AS TEXT) || "
-                   f"', \"expires_at\": \"' || {stamp('l.expires_at')} || 'Z\"}}'")
+                   f"', \"expires_at\": \"' || {utc_text(session, 'l.expires_at')} || 'Z\"}}'")
         result = session.execute(sa.text(
             "INSERT INTO outbox_messages (kind, member_id, dedupe_key, payload, created_at) "
             f"SELECT 'expiry_warning', l.member_id, {key}, {payload}, :as_of FROM lots l "
             "WHERE l.expires_at > :as_of AND l.expires_at <= :until AND l.remaining > l.reserved "
             f"AND NOT EXISTS (SELECT 1 FROM outbox_messages o WHERE o.dedupe_key = {key}) "
             f"GROUP BY l.member_id, l.expires_at").bindparams(when, until))
-        json_object = "json_build_object" if postgres else "json_object"
         vouchers = session.execute(sa.text(
             "INSERT INTO outbox_messages (kind, member_id, dedupe_key, payload, created_at) "
             "SELECT 'voucher_expiry_warning', v.member_id, 'voucher_expiry_warning:' || v.code, "
-            f"CAST({json_object}('voucher_code', v.code, 'reward_code', r.code, 'reward', r.name, "
-            f"'expires_at', {stamp('v.expires_at')} || 'Z') AS TEXT), :as_of "
+            f"CAST({json_object(session)}('voucher_code', v.code, 'reward_code', r.code, 'reward', r.name, "
+            f"'expires_at', {utc_text(session, 'v.expires_at')} || 'Z') AS TEXT), :as_of "
             "FROM vouchers v JOIN rewards r ON r.id = v.reward_id JOIN members m ON m.id = v.member_id "
             "WHERE v.status = 'issued' AND v.expires_at > :as_of AND v.expires_at <= :until "
             "AND m.status <> 'closed' AND NOT EXISTS (SELECT 1 FROM outbox_messages o "

@@ -4,7 +4,10 @@ Guarantees:
 - ``define_tiers`` replaces the tier list and policy as a whole, or refuses with every
   problem and changes nothing; a tier still held by a member cannot be removed;
 - every change of a member's tier writes one ``tier_changes`` row and updates
-  ``members.tier_code`` in the same transaction;
+  ``members.tier_code`` in the same transaction; every change to another tier but the
+  lowest one at enrolment (an upgrade, a review's move up or down, staff's assignment)
+  also writes a ``tier_changed`` message for the member (``engine.messages``): the tier
+  they left and the one they are in, with its name, ``up`` or ``down``, and when;
 - ``upgrade_on_accrual`` (called inside the accrual's transaction, under the member's
   account lock) raises the tier at once when the window's qualifying points (or spend,
   by the policy's ``measure``) reach a higher threshold; it never lowers a tier (nor moves
@@ -19,18 +22,20 @@ Guarantees:
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from engine.database import Database, is_postgres, postgresql_row
+from engine.database import Database, is_postgres, json_object, postgresql_row, utc_text
 from engine.errors import InvalidState, Problem, not_found, refuse_if
 from engine.ledger import bulk
 from engine.ledger.accounts import lock_member_account
+from engine.orm.jobs import OutboxMessageRow
 from engine.orm.members import MemberRow
 from engine.orm.tiers import MemberTierRow, TierChangeRow, TierPolicyRow, TierRow
 from engine.orm.types import UTCDateTime
@@ -266,6 +271,14 @@ def _review_group(session: Session, policy: TierPolicy, zone: ZoneInfo, due: dat
         "FROM tier_review r JOIN tiers a ON a.rank = r.cur JOIN tiers b ON b.rank = r.new_rank "
         "WHERE r.new_rank <> r.cur").bindparams(binds[0])).rowcount
     session.execute(sa.text(
+        "INSERT INTO outbox_messages (kind, member_id, dedupe_key, payload, created_at) "
+        "SELECT 'tier_changed', c.member_id, 'tier_changed:' || CAST(c.id AS TEXT), "
+        f"CAST({json_object(session)}('from_tier', a.code, 'to_tier', b.code, 'to_name', b.name, 'direction', "
+        f"CASE WHEN b.rank > a.rank THEN 'up' ELSE 'down' END, 'at', {utc_text(session, 'c.at')} || 'Z') AS TEXT), "
+        ":due FROM tier_review r JOIN tier_changes c ON c.member_id = r.member_id AND c.at = :due "
+        "AND c.reason = 'review' JOIN tiers a ON a.code = c.from_code JOIN tiers b ON b.code = c.to_code "
+        "WHERE r.new_rank <> r.cur").bindparams(binds[0]))
+    session.execute(sa.text(
         "INSERT INTO tier_changes (member_id, from_code, to_code, reason, note, at) "
         "SELECT r.member_id, a.code, a.code, 'grace', 'grace period starts', :due "
         "FROM tier_review r JOIN tiers a ON a.rank = r.cur WHERE r.starts_grace = 1").bindparams(binds[0]))
@@ -285,14 +298,24 @@ def _review_group(session: Session, policy: TierPolicy, zone: ZoneInfo, due: dat
 
 def _change(session: Session, member: MemberRow, state: MemberTierRow | None, code: str, *, reason: str,
             note: str | None, now: datetime, review_due_at: datetime) -> None:
-    session.add(TierChangeRow(member_id=member.id, from_code=state.tier_code if state else None, to_code=code,
-                              reason=reason, note=note, at=now))
+    change = TierChangeRow(member_id=member.id, from_code=state.tier_code if state else None, to_code=code,
+                           reason=reason, note=note, at=now)
+    session.add(change)
     if state is None:
         state = MemberTierRow(member_id=member.id)
         session.add(state)
     state.tier_code, state.since, state.review_due_at, state.grace_until = code, now, review_due_at, None
     member.tier_code = code
     session.flush()
+    if reason != "enrolment" and change.from_code != code:
+        tiers = _tiers(session)
+        rank = {tier.code: n for n, tier in enumerate(tiers)} | {None: -1}  # lowest first; None: no tier yet
+        session.add(OutboxMessageRow(kind="tier_changed", member_id=member.id, dedupe_key=f"tier_changed:{change.id}",
+                                     created_at=now, payload=json.dumps({
+                                         "from_tier": change.from_code, "to_tier": code, "to_name": tiers[rank[code]].name,
+                                         "direction": "up" if rank[code] > rank[change.from_code] else "down",
+                                         "at": now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")})))
+        session.flush()
 
 
 def _qualifying(session: Session, policy: TierPolicy, member_pk: int, start: datetime, end: datetime) -> int:
