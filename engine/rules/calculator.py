@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from engine.database import Database, is_postgres, postgresql_rows
 from engine.errors import InvalidInput, Problem, not_found, refuse_if
 from engine.ledger.basket import BaseRateCalculator, Basket, EarningContext, LinePoints, validate_basket
-from engine.orm.ledger import ReceiptRow
+from engine.orm.ledger import ReceiptRow, RefundRow
 from engine.orm.members import MemberRow
 from engine.orm.rules import (MemberAttributeRow, ReceiptRuleAwardRow, RuleVersionRow,
                               SegmentMemberRow, SegmentRow)
@@ -95,7 +95,10 @@ def compiled_in_force(session: Session, at: datetime) -> tuple[CompiledRuleSet, 
 
 # Statements on every accrual's path are built once (building costs more than sending).
 # Rows of (kind, name, value, day, applied): the member's attributes, listed segments,
-# whether a receipt of theirs exists, and (accruals) what their capped rules gave each day lately.
+# whether they have bought (a receipt of theirs not refunded in full: a first purchase brought
+# back in full loses its first-purchase bonus with the refund, so the next sale is the first
+# again, as purchases count everywhere, engine.ledger.purchases), and (accruals) what their
+# capped rules gave each day lately.
 _AWARDS = ReceiptRuleAwardRow.__table__
 _FACT_ROWS = (
     sa.select(sa.literal("attribute"), MemberAttributeRow.name, MemberAttributeRow.value,
@@ -105,7 +108,9 @@ _FACT_ROWS = (
     .join(SegmentMemberRow, SegmentMemberRow.segment_id == SegmentRow.id)
     .where(SegmentMemberRow.member_id == sa.bindparam("member_pk")),
     sa.select(sa.literal("purchased"), sa.null(), sa.null(), sa.null(), sa.null())
-    .where(sa.exists().where(ReceiptRow.member_id == sa.bindparam("member_pk"))))
+    .where(sa.exists().where(ReceiptRow.member_id == sa.bindparam("member_pk"), ReceiptRow.total_minor > sa.func.coalesce(
+        sa.select(sa.func.sum(RefundRow.amount_minor)).where(RefundRow.receipt_id == ReceiptRow.id)
+        .scalar_subquery(), 0))))
 
 
 def _usage(keys_listed) -> sa.Select:
@@ -128,7 +133,8 @@ _MEMBER_FACTS_AND_USAGE_ON_POSTGRESQL = sa.union_all(
 
 
 def member_facts(session: Session, member: MemberRow) -> MemberFacts:
-    """The member as rules see it; ``first_purchase`` when no receipt of theirs exists yet."""
+    """The member as rules see it; ``first_purchase`` when no receipt of theirs stands yet
+    (none, or each refunded in full)."""
     return _facts_from(session, member, session.execute(_MEMBER_FACTS, {"member_pk": member.id}).all())
 
 

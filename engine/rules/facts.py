@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 
 @dataclass(frozen=True)
 class MemberFacts:
-    """A member as rules see it; ``first_purchase`` is whether this sale is the member's first."""
+    """A member as rules see it; ``first_purchase`` is whether this sale is the member's first (a
+    purchase refunded in full does not count)."""
 
     tier_code: str | None = None
     enrolled_at: datetime | None = None

@@ -123,6 +123,29 @@ def test_a_refund_reverses_per_line_exactly_what_the_rules_recorded(database, cl
     assert check_ledger(database) == []
 
 
+def test_a_first_purchase_brought_back_in_full_leaves_the_next_sale_the_first(database, clock, till, make_member):
+    # The refund took the first-purchase bonus back with the rest; the purchase that stands
+    # is the next one, and it earns the bonus (once: it is refunded only in part).
+    publish(database, clock, FIRST)
+    member = make_member()
+
+    def buy(receipt):
+        return earn_points(database, sale(till, member, clock, coffee_line(1, 1000), coffee_line(2, 1000, "tea"),
+                                          receipt=receipt), caller="t", idempotency_key=new_key(), now=clock())
+
+    def bring_back(receipt, *line_nos):
+        refund_receipt(database, RefundReceipt(till.store_code, till.code, receipt,
+                                               tuple(RefundLine(n, Decimal(1)) for n in line_nos), clock()),
+                       caller="t", idempotency_key=new_key(), now=clock())
+
+    assert buy("R-1").points == 520
+    bring_back("R-1", 1, 2)
+    assert buy("R-2").points == 520
+    bring_back("R-2", 2)
+    assert buy("R-3").points == 20
+    assert check_ledger(database) == []
+
+
 def test_a_channel_rule_earns_on_sales_of_its_channel_only(database, clock, make_member, make_basket):
     online = {"key": "web-bonus", "name": "Online bonus", "effect": {"kind": "fixed_per_transaction", "points": 30},
               "conditions": [{"kind": "channel", "values": ["online"]}]}
