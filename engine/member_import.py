@@ -168,41 +168,45 @@ def import_members(db: Database, rows: list[ImportRow], *, caller: str, idempote
                    now: datetime) -> MembersImported:
     """Enrol every row and credit its opening points, in one transaction; refuses the lot if
     any e-mail address belongs to a member already."""
-    def work(session: Session) -> MembersImported:
-        _refuse_known(session, rows)
-        # Core inserts, not ORM objects: a file may hold 100,000 members
-        public_ids = [new_public_id() for _ in rows]
-        member_pks = session.scalars(
-            sa.insert(MemberRow).returning(MemberRow.id, sort_by_parameter_order=True),
-            [{"public_id": public_id, "status": "active", "enrolled_at": row.enrolled_at or now, "created_at": now}
-             for row, public_id in zip(rows, public_ids)]).all()
-        session.execute(sa.insert(MemberProfileRow), [
-            {"member_id": pk, "full_name": row.full_name, "email": row.email, "phone": row.phone,
-             "birthday": row.birthday, "consents_updated_at": now,
-             **{f"consent_{name}": row.consents[name] for name in CONSENTS}}
-            for row, pk in zip(rows, member_pks)])
-        account_ids = session.scalars(
-            sa.insert(AccountRow).returning(AccountRow.id, sort_by_parameter_order=True),
-            [{"code": member_account_code(public_id), "kind": "member", "member_id": pk, "balance": 0, "debt": 0}
-             for public_id, pk in zip(public_ids, member_pks)]).all()
-        session.execute(sa.insert(MemberAttributeRow), [
-            {"member_id": pk, "name": ORIGIN[0], "value": ORIGIN[1]} for pk in member_pks])
-        members = list(zip(rows, member_pks, account_ids, public_ids))
-        cards = [{"number": row.card_uid, "kind": "uid", "status": "active", "member_id": pk, "issued_at": now,
-                  "status_changed_at": now} for row, pk, _, _ in members if row.card_uid is not None]
-        if cards:
-            session.execute(sa.insert(CardRow), cards)
-        credited = [(pk, account_id, row.opening_points, row.points_expire_at) for row, pk, account_id, _ in members
-                    if row.opening_points]
-        if credited:
-            _credit_opening_points(session, credited, now=now)
-        return MembersImported(
-            members=len(members), points=sum(row.opening_points for row in rows),
-            imported=[ImportedMember(row.line, row.reference, public_id, row.opening_points)
-                      for row, _, _, public_id in members])
-
     return run_idempotent(db, caller=caller, key=idempotency_key, command="import_members", request=rows,
-                          now=now, work=work, result_type=MembersImported)
+                          now=now, work=lambda session: import_rows(session, rows, now=now),
+                          result_type=MembersImported)
+
+
+def import_rows(session: Session, rows: list[ImportRow], *, now: datetime) -> MembersImported:
+    """The import's work inside a caller's transaction (an approval's, say): refuses the lot if
+    any e-mail address or card UID is a member's or a card's already."""
+    refuse_known(session, rows)
+    # Core inserts, not ORM objects: a file may hold 100,000 members
+    public_ids = [new_public_id() for _ in rows]
+    member_pks = session.scalars(
+        sa.insert(MemberRow).returning(MemberRow.id, sort_by_parameter_order=True),
+        [{"public_id": public_id, "status": "active", "enrolled_at": row.enrolled_at or now, "created_at": now}
+         for row, public_id in zip(rows, public_ids)]).all()
+    session.execute(sa.insert(MemberProfileRow), [
+        {"member_id": pk, "full_name": row.full_name, "email": row.email, "phone": row.phone,
+         "birthday": row.birthday, "consents_updated_at": now,
+         **{f"consent_{name}": row.consents[name] for name in CONSENTS}}
+        for row, pk in zip(rows, member_pks)])
+    account_ids = session.scalars(
+        sa.insert(AccountRow).returning(AccountRow.id, sort_by_parameter_order=True),
+        [{"code": member_account_code(public_id), "kind": "member", "member_id": pk, "balance": 0, "debt": 0}
+         for public_id, pk in zip(public_ids, member_pks)]).all()
+    session.execute(sa.insert(MemberAttributeRow), [
+        {"member_id": pk, "name": ORIGIN[0], "value": ORIGIN[1]} for pk in member_pks])
+    members = list(zip(rows, member_pks, account_ids, public_ids))
+    cards = [{"number": row.card_uid, "kind": "uid", "status": "active", "member_id": pk, "issued_at": now,
+              "status_changed_at": now} for row, pk, _, _ in members if row.card_uid is not None]
+    if cards:
+        session.execute(sa.insert(CardRow), cards)
+    credited = [(pk, account_id, row.opening_points, row.points_expire_at) for row, pk, account_id, _ in members
+                if row.opening_points]
+    if credited:
+        _credit_opening_points(session, credited, now=now)
+    return MembersImported(
+        members=len(members), points=sum(row.opening_points for row in rows),
+        imported=[ImportedMember(row.line, row.reference, public_id, row.opening_points)
+                  for row, _, _, public_id in members])
 
 
 def _row(line: int, values: dict[str, str], now: datetime, zone: tzinfo) -> tuple[ImportRow | None, list[Problem]]:
@@ -271,7 +275,7 @@ def _instant(text: str, zone: tzinfo) -> datetime | None:
     return instant if instant.tzinfo is not None else None
 
 
-def _refuse_known(session: Session, rows: list[ImportRow]) -> None:
+def refuse_known(session: Session, rows: list[ImportRow]) -> None:
     """Refuses the rows whose e-mail address is a member's, or whose card UID a card's, already."""
     problems = []
     for column, value_of, known_in in (("email", lambda row: row.email, MemberProfileRow.email),

@@ -47,3 +47,29 @@ class MemberProfileRow(Base):
     consents_updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     member: Mapped[MemberRow] = relationship(back_populates="profile")
+
+
+IMPORT_STATUSES = ("pending", "approved", "rejected")
+
+
+class MemberImportRequestRow(Base):
+    """A file of members to import, asked for by one person and approved by another (the
+    import credits opening points); ``answer`` is the import's outcome once approved."""
+
+    __tablename__ = "member_import_requests"
+    __table_args__ = (sa.CheckConstraint(one_of("status", IMPORT_STATUSES), name="status"),
+                      sa.CheckConstraint("(status = 'pending') = (decided_at IS NULL)", name="decided_once"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    file_name: Mapped[str] = mapped_column(sa.String(200))
+    csv: Mapped[str] = mapped_column(sa.Text)
+    members: Mapped[int]
+    points: Mapped[int] = mapped_column(sa.BigInteger)
+    cards: Mapped[int]
+    requested_by: Mapped[str] = mapped_column(sa.String(100))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(sa.String(10), index=True)
+    decided_by: Mapped[str | None] = mapped_column(sa.String(100))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answer: Mapped[str | None] = mapped_column(sa.Text)
