@@ -13,12 +13,15 @@ from api.idempotency import PARAMETER, caller, idempotency_key
 from api.schemas.people import (AdjustmentFilterSchema, AdjustmentRequestInSchema, AdjustmentRequestSchema,
                                 AttributeValueSchema, AuditEntrySchema, AuditFilterSchema, BalanceSchema,
                                 BlockCardSchema, CardIssueSchema, CardSchema, CloseMemberSchema, DeliveredCountSchema,
-                                DeliveredSchema, EnrolSchema, GrantFilterSchema, GrantInSchema, GrantSchema,
-                                HistoryItemSchema, InvitationSchema, MemberAttributeSchema, MemberClosedSchema,
+                                DecisionFilterSchema, DeliveredSchema, EnrolSchema, GrantInSchema, GrantSchema,
+                                HistoryItemSchema, ImportedMemberSchema, ImportInSchema, ImportRequestSchema,
+                                InvitationSchema, MemberAttributeSchema, MemberClosedSchema,
                                 MemberMessageSchema, MemberSchema, MessageQuerySchema, PageSchema,
                                 PersonalisedCardSchema, StaffSessionSchema, StaffSignInSchema, TerminalKeySchema)
 from api.schemas.terminal import EmptySchema
 from engine.access.member_logins import invite_member
+from engine.member_import_requests import (AskToImport, DecideImport, ask_to_import, decide_import,
+                                           get_import_request, imported_members, list_import_requests)
 from engine.access.staff import sign_in_staff
 from engine.access.tokens import revoke_token
 from engine.access.terminal_keys import issue_terminal_key, list_terminal_keys, revoke_terminal_key
@@ -313,7 +316,7 @@ def grant(body):
 @blp.route("/grants", methods=["GET"])
 @staff_only("adjustments.request")
 @blp.doc(**AUTH)
-@blp.arguments(GrantFilterSchema(), location="query")
+@blp.arguments(DecisionFilterSchema(), location="query")
 @blp.response(200, GrantSchema(many=True))
 def grants(query):
     """Points grants, newest first (all, or those of one status)."""
@@ -370,6 +373,77 @@ def credit_approved_grant(_body, grant_id):
 def reject_grant(_body, grant_id):
     """Reject another person's grant: no points move."""
     return _decide_grant(grant_id, False)
+
+
+@blp.route("/member-imports", methods=["POST"])
+@staff_only("adjustments.request")
+@blp.doc(**WRITE)
+@blp.arguments(ImportInSchema())
+@blp.response(201, ImportRequestSchema)
+def ask_for_import(body):
+    """Ask to import a file of members (from the programme the chain had before): it is
+    checked (every problem by line and column; nothing is kept if there is one) and waits
+    for a second person's approval, since it credits opening points. Up to
+    ``LOYALTY_MAX_REQUEST_BYTES`` (4 MiB, some 45,000 members); larger files go through
+    ``loyalty members import``."""
+    command = AskToImport(actor=g.principal.name, **body)
+    return ask_to_import(database(), command, caller=caller(), idempotency_key=idempotency_key(), now=now())
+
+
+@blp.route("/member-imports", methods=["GET"])
+@staff_only("adjustments.request")
+@blp.doc(**AUTH)
+@blp.arguments(DecisionFilterSchema(), location="query")
+@blp.response(200, ImportRequestSchema(many=True))
+def import_requests(query):
+    """Member imports, newest first (all, or those of one status)."""
+    return list_import_requests(database(), **query)
+
+
+@blp.route("/member-imports/<import_id>", methods=["GET"])
+@staff_only("adjustments.request")
+@blp.doc(**AUTH)
+@blp.response(200, ImportRequestSchema)
+def one_import_request(import_id):
+    """One member import."""
+    return get_import_request(database(), import_id)
+
+
+@blp.route("/member-imports/<import_id>/members", methods=["GET"])
+@staff_only("adjustments.request")
+@blp.doc(**AUTH)
+@blp.response(200, ImportedMemberSchema(many=True))
+def members_of_import(import_id):
+    """An approved import's members: each line of the file with the member id it got and the
+    file's reference (the old customer number), to map the old system's records."""
+    return imported_members(database(), import_id)
+
+
+def _decide_import(import_id: str, approve: bool):
+    command = DecideImport(import_id=import_id, approve=approve, actor=g.principal.name)
+    return decide_import(database(), command, caller=caller(), idempotency_key=idempotency_key(), now=now())
+
+
+@blp.route("/member-imports/<import_id>/approve", methods=["POST"])
+@staff_only("adjustments.approve")
+@blp.doc(**WRITE)
+@blp.arguments(EmptySchema())
+@blp.response(200, ImportRequestSchema)
+def approve_import(_body, import_id):
+    """Approve another person's import: its members are enrolled and credited now, all or
+    none (a file that no longer fits, an address that became a member's meanwhile, is
+    refused with its problems and stays pending)."""
+    return _decide_import(import_id, True)
+
+
+@blp.route("/member-imports/<import_id>/reject", methods=["POST"])
+@staff_only("adjustments.approve")
+@blp.doc(**WRITE)
+@blp.arguments(EmptySchema())
+@blp.response(200, ImportRequestSchema)
+def reject_import(_body, import_id):
+    """Reject another person's import: nobody is imported."""
+    return _decide_import(import_id, False)
 
 
 @blp.route("/audit", methods=["GET"])

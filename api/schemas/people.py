@@ -12,7 +12,7 @@ from engine.access.passwords import MAX_PASSWORD_LENGTH
 from engine.member_closure import MAX_REASON
 from engine.members import CONSENTS
 from engine.messages import MAX_ID
-from engine import points_grants
+from engine import member_import_requests, points_grants
 
 _text = ma.validate.Length(1, 200)
 
@@ -293,8 +293,39 @@ class GrantSchema(ma.Schema):
     decided_at = fields.AwareDateTime(allow_none=True, required=True)
 
 
-class GrantFilterSchema(PageSchema):
+class DecisionFilterSchema(PageSchema):
+    """Requests a second person decides (grants, member imports): all, or those of one status."""
     status = fields.String(validate=ma.validate.OneOf(["pending", "approved", "rejected"]))
+
+
+class ImportInSchema(InputSchema):
+    file_name = fields.String(required=True, validate=ma.validate.Length(1, member_import_requests.MAX_FILE_NAME),
+                              metadata={"description": "the file's name, to know the request by"})
+    csv = fields.String(required=True, metadata={
+        "description": "the file's text: a header naming the columns (full_name required; email, phone, birthday, "
+                       "marketing_email, marketing_sms, profiling, enrolled_at, opening_points, points_expire_on, "
+                       "card_uid, reference), then one member per line; comma, semicolon or tab separated"})
+
+
+class ImportRequestSchema(ma.Schema):
+    import_id = fields.String(required=True)
+    file_name = fields.String(required=True)
+    status = fields.String(required=True, metadata={"description": "pending, approved or rejected"})
+    members = fields.Integer(required=True)
+    points = fields.Integer(required=True, metadata={"description": "opening points, all members together"})
+    cards = fields.Integer(required=True, metadata={"description": "old cards that become UID-only cards"})
+    requested_by = fields.String(required=True)
+    requested_at = fields.AwareDateTime(required=True)
+    decided_by = fields.String(allow_none=True, required=True)
+    decided_at = fields.AwareDateTime(allow_none=True, required=True)
+
+
+class ImportedMemberSchema(ma.Schema):
+    line = fields.Integer(required=True, metadata={"description": "the member's line in the file"})
+    reference = fields.String(allow_none=True, required=True, metadata={
+        "description": "the file's reference for the member (the old customer number), if it had one"})
+    member_id = fields.String(required=True)
+    opening_points = fields.Integer(required=True)
 
 
 class AuditFilterSchema(PageSchema):
