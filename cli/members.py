@@ -1,8 +1,6 @@
 """``loyalty members`` and ``loyalty messages``."""
 from __future__ import annotations
 
-import csv
-
 import click
 
 from cli.ledger import cli_caller, idempotency_key, key_option
@@ -10,7 +8,7 @@ from cli.runtime import Runtime, emit, emit_one, json_option, pass_runtime
 from engine import cards, members
 from engine.member_closure import CloseMember, close_member
 from engine.errors import InvalidInput, Problem
-from engine.member_import import COLUMNS, import_members, read_members_csv
+from engine.member_import import COLUMNS, import_members, read_members_csv, write_mapping
 from engine.messages import mark_delivered, pending_messages
 from engine.rules import segments
 from engine.settings import get_settings
@@ -67,9 +65,7 @@ def import_(runtime: Runtime, csv_file, mapping, key: str | None, as_json: bool)
     done = import_members(runtime.db, rows, caller=cli_caller(), idempotency_key=idempotency_key(key),
                           now=runtime.now())
     if mapping is not None:
-        out = csv.writer(mapping)
-        out.writerow(("line", "reference", "member_id", "opening_points"))
-        out.writerows((m.line, m.reference or "", m.member_id, m.opening_points) for m in done.imported)
+        write_mapping(mapping, done.imported)
     if as_json:
         emit_one(done, as_json=True)
     else:

@@ -96,6 +96,14 @@ class MembersImported:
     imported: list[ImportedMember]
 
 
+def write_mapping(out, imported: list[ImportedMember]) -> None:
+    """Write to the text stream ``out`` the CSV that maps each line of an imported file (and its
+    reference) to the new member id: what the old system's records are matched with."""
+    writer = csv.writer(out)
+    writer.writerow(("line", "reference", "member_id", "opening_points"))
+    writer.writerows((m.line, m.reference or "", m.member_id, m.opening_points) for m in imported)
+
+
 def read_members_csv(text: str, *, now: datetime, timezone: str) -> list[ImportRow]:
     """The rows of a CSV file (comma, semicolon or tab separated, with a header), each value
     checked; refuses the file with every problem found (``line N.column``). Its dates are

@@ -45,6 +45,9 @@ from engine.ledger.balances import get_balance, get_history
 from engine.ledger.basket import CHANNELS, Basket, BasketLine
 from engine.ledger.commands import AdjustPoints
 from engine.member_closure import CloseMember, close_member
+from engine.member_import import write_mapping
+from engine.member_import_requests import (AskToImport, DecideImport, ask_to_import, decide_import, imported_members,
+                                           list_import_requests)
 from engine.members import find_members, get_member
 from engine.points_grants import DecideGrant, GrantPoints, credit_grant, decide_grant, list_grants, request_grant
 from engine.rewards import (CancelVoucher, cancel_voucher, change_reward, create_reward, get_reward, list_rewards,
@@ -69,7 +72,8 @@ SECTIONS = (("console.dashboard", "Dashboard", "reports.read"), ("console.liabil
             ("console.segment_list", "Segments", "programme.read"), ("console.tiers", "Tiers", "programme.read"),
             ("console.programme", "Rewards", "programme.read"), ("console.members", "Members", "members.read"),
             ("console.adjustments", "Approvals", "adjustments.approve"),
-            ("console.grants", "Grants", "adjustments.request"), ("console.checks", "Checks", "audit.read"),
+            ("console.grants", "Grants", "adjustments.request"), ("console.imports", "Imports", "adjustments.request"),
+            ("console.checks", "Checks", "audit.read"),
             ("console.audit", "Audit log", "audit.read"))
 
 
@@ -888,6 +892,71 @@ def segment_audience_csv(code: str):
         yield out.getvalue()
     return Response(stream_with_context(lines()), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{code}-{channel}-audience.csv"'})
+
+
+# -- member imports ---------------------------------------------------------------------------
+
+@bp.route("/imports", methods=["GET", "POST"])
+@staff_page("adjustments.request")
+def imports():
+    """Send a file of members from the old programme (checked now, imported when a second
+    person approves); the imports, newest first."""
+    problems: list[str] = []
+    if request.method == "POST":
+        upload = request.files.get("file")
+        try:
+            if upload is None or not upload.filename:
+                raise InvalidInput([Problem("file", "choose the CSV file to import")])
+            try:
+                text = upload.read().decode("utf-8-sig")
+            except UnicodeDecodeError as error:
+                raise InvalidInput([Problem("file", f"is not UTF-8 text (byte {error.start}); save it as CSV UTF-8")]) \
+                    from None
+            asked = ask_to_import(database(), AskToImport(upload.filename, text, g.principal.name),
+                                  caller=g.principal.actor,
+                                  idempotency_key=request.form.get("form_key") or one_time_key(), now=now())
+        except InvalidInput as refusal:
+            problems = [str(problem) for problem in refusal.problems]
+        else:
+            flash(f"The import of {asked.members:,} members with {asked.points:,} opening points from "
+                  f"{asked.file_name} waits for a second person's approval.")
+            return redirect(url_for("console.imports"))
+    return render_template("console/imports.html", imports=list_import_requests(database(), limit=100),
+                           problems=problems), 422 if problems else 200
+
+
+@bp.route("/imports/<import_id>/<decision>", methods=["POST"])
+@staff_page("adjustments.approve")
+def decide_import_page(import_id: str, decision: str):
+    if decision not in ("approve", "reject"):
+        raise NotFound("no such decision")
+    try:
+        decided = decide_import(database(), DecideImport(import_id, decision == "approve", g.principal.name),
+                                caller=g.principal.actor, idempotency_key=request.form.get("form_key")
+                                or one_time_key(), now=now())
+    except InvalidInput as refusal:
+        flash("The file no longer fits, so nobody was imported: "
+              + "; ".join(str(problem) for problem in refusal.problems[:5])
+              + (" (and more)" if len(refusal.problems) > 5 else "") + ". Reject it and send a corrected file.")
+    except (NotAllowed, InvalidState) as refusal:
+        flash(sentence(refusal.message))
+    else:
+        flash(f"The import of {decided.members:,} members from {decided.file_name} is {decided.status}.")
+    return redirect(url_for("console.imports"))
+
+
+@bp.route("/imports/<import_id>/members.csv")
+@staff_page("adjustments.request")
+def imported_members_csv(import_id: str):
+    """An approved import's lines with the member ids they got, as a CSV download."""
+    try:
+        imported = imported_members(database(), import_id)
+    except InvalidState as refusal:
+        raise BadRequest(sentence(refusal.message)) from None
+    out = io.StringIO()
+    write_mapping(out, imported)
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{import_id}-members.csv"'})
 
 
 # -- points grants ----------------------------------------------------------------------------
