@@ -36,6 +36,7 @@ from engine.ledger.earning import earn_points
 from engine.ledger.holds import capture_hold, place_hold
 from engine.ledger.refunds import refund_receipt
 from engine.orm.stores import StoreRow
+from engine.member_import_requests import AskToImport, ask_to_import
 from engine.points_grants import GrantPoints, request_grant
 from engine.programme import ProgrammeSettings, validate_settings
 from engine.rules import campaigns, segments, versions
@@ -157,6 +158,9 @@ def load_demo(db: Database, *, now: datetime) -> DemoSummary:
     # a thank-you that Sam from support asked for; another person approves it on the Grants page
     request_grant(db, GrantPoints("best-customers", 250, "Thank you for being one of our best customers", "support"),
                   caller=DEMO_CALLER, idempotency_key="demo-grant-1", now=now)
+    # members of the coffee club the chain ran before, with their points; on the Imports page
+    ask_to_import(db, AskToImport("coffee-club-export.csv", DEMO_IMPORT, "support"), caller=DEMO_CALLER,
+                  idempotency_key="demo-import-1", now=now)
     for code, name, price, stock, limit, tier_prices, voucher_days in DEMO_REWARDS:
         create_reward(db, code=code, name=name, points_price=price, stock=stock, per_member_limit=limit,
                       tier_prices=tier_prices, voucher_valid_days=voucher_days, valid_from=now - timedelta(days=30),
@@ -166,6 +170,13 @@ def load_demo(db: Database, *, now: datetime) -> DemoSummary:
                        members=len(DEMO_MEMBERS), cards=numbers, receipts=receipts, postings=postings,
                        rules=len(DEMO_RULES))
 
+
+# The coffee club the chain ran before the programme: three members waiting to be imported.
+DEMO_IMPORT = """full_name,email,marketing_email,enrolled_at,opening_points,reference
+Margaret Hamilton,margaret@example.org,no,2021-05-11,840,CC-0117
+Barbara Liskov,barbara@example.org,yes,2022-09-30,1260,CC-0342
+Donald Knuth,,no,2020-01-08,2048,CC-0009
+"""
 
 # The demo programme's rules. With the base rate of 1 point per 1.00 (DEMO_SETTINGS) they
 # say: 2 points per 1.00; triple points on coffee at weekends in the city stores; 500 points
