@@ -357,7 +357,7 @@ class MemberMessageSchema(ma.Schema):
         "description": "what the payload holds: expiry_warning (points, expires_at); voucher_expiry_warning "
                        "(voucher_code, reward_code, reward, expires_at); password_link (purpose: welcome, "
                        "invitation or reset; path; expires_at); tier_changed (from_tier, null before a first "
-                       "tier; to_tier; to_name; direction: up or down; at)"})
+                       "tier; to_tier; to_name; direction: up or down; at); tier_grace (tier, tier_name, kept_until)"})
     member_id = fields.String(required=True)
     full_name = fields.String(required=True)
     email = fields.String(allow_none=True)

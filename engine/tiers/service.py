@@ -7,7 +7,8 @@ Guarantees:
   ``members.tier_code`` in the same transaction; every change to another tier but the
   lowest one at enrolment (an upgrade, a review's move up or down, staff's assignment)
   also writes a ``tier_changed`` message for the member (``engine.messages``): the tier
-  they left and the one they are in, with its name, ``up`` or ``down``, and when;
+  they left and the one they are in, with its name, ``up`` or ``down``, and when; a review
+  that starts a grace period writes ``tier_grace``: the tier kept, and until when;
 - ``upgrade_on_accrual`` (called inside the accrual's transaction, under the member's
   account lock) raises the tier at once when the window's qualifying points (or spend,
   by the policy's ``measure``) reach a higher threshold; it never lowers a tier (nor moves
@@ -282,6 +283,15 @@ def _review_group(session: Session, policy: TierPolicy, zone: ZoneInfo, due: dat
         "INSERT INTO tier_changes (member_id, from_code, to_code, reason, note, at) "
         "SELECT r.member_id, a.code, a.code, 'grace', 'grace period starts', :due "
         "FROM tier_review r JOIN tiers a ON a.rank = r.cur WHERE r.starts_grace = 1").bindparams(binds[0]))
+    if grace_end is not None:
+        session.execute(sa.text(
+            "INSERT INTO outbox_messages (kind, member_id, dedupe_key, payload, created_at) "
+            "SELECT 'tier_grace', c.member_id, 'tier_grace:' || CAST(c.id AS TEXT), "
+            f"CAST({json_object(session)}('tier', a.code, 'tier_name', a.name, "
+            "'kept_until', CAST(:grace_text AS TEXT)) AS TEXT), "
+            ":due FROM tier_review r JOIN tier_changes c ON c.member_id = r.member_id AND c.at = :due "
+            "AND c.reason = 'grace' JOIN tiers a ON a.code = c.to_code WHERE r.starts_grace = 1")
+            .bindparams(binds[0]), {"grace_text": _utc_text(grace_end)})
     session.execute(sa.text(
         "UPDATE member_tiers SET tier_code = b.code, "
         "since = CASE WHEN r.new_rank <> r.cur THEN :due ELSE member_tiers.since END, "
@@ -314,8 +324,13 @@ def _change(session: Session, member: MemberRow, state: MemberTierRow | None, co
                                      created_at=now, payload=json.dumps({
                                          "from_tier": change.from_code, "to_tier": code, "to_name": tiers[rank[code]].name,
                                          "direction": "up" if rank[code] > rank[change.from_code] else "down",
-                                         "at": now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")})))
+                                         "at": _utc_text(now)})))
         session.flush()
+
+
+def _utc_text(instant: datetime) -> str:
+    """An instant as the messages carry it, in UTC to the second (as ``utc_text`` in SQL, with its Z)."""
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _qualifying(session: Session, policy: TierPolicy, member_pk: int, start: datetime, end: datetime) -> int:

@@ -1,7 +1,8 @@
 """A member hears of every change of their tier but their entry into the lowest: an upgrade at the till, a
 review's move down (or up) and staff's assignment each write one ``tier_changed`` message
-with the tiers, the new one's name, the direction and when; the review writes them
-set-based, and a second run writes none."""
+with the tiers, the new one's name, the direction and when; a grace period's start writes
+``tier_grace`` with the day it ends; the review writes them set-based, and a second run
+writes none."""
 from datetime import UTC, datetime
 
 from engine.messages import pending_messages
@@ -44,3 +45,15 @@ def test_staff_putting_a_member_in_a_tier_tells_them_but_not_when_it_is_the_same
     assign_tier(database, member.public_id, "SILVER", reason="corrected", actor="ops", now=clock())
     assert [(m["from_tier"], m["to_tier"], m["direction"]) for m in tier_messages(database, member)] == [
         (None, "GOLD", "up"), ("GOLD", "SILVER", "down")]
+
+
+def test_a_review_that_starts_a_grace_period_says_until_when_the_tier_is_kept(database, clock, make_member, tiers):
+    tiers(grace_months=3)
+    member = make_member()
+    assign_tier(database, member.public_id, "PLATINUM", reason="status match", actor="ops", now=clock())
+    review_tiers(database, as_of=datetime(2027, 1, 1, tzinfo=UTC))  # not requalified: grace
+    review_tiers(database, as_of=datetime(2027, 1, 1, tzinfo=UTC))  # again: nothing more
+    graces = [m.payload for m in pending_messages(database) if m.kind == "tier_grace"]
+    assert graces == [{"tier": "PLATINUM", "tier_name": "Platinum", "kept_until": "2027-04-01T00:00:00Z"}]
+    review_tiers(database, as_of=datetime(2027, 4, 1, tzinfo=UTC))  # the grace ends: one step down
+    assert tier_messages(database, member)[-1]["to_tier"] == "GOLD"
