@@ -27,8 +27,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from engine.errors import InvalidState, NotAllowed, Problem, not_found, refuse_if
 from engine.database import Database
+from engine.errors import InvalidState, Problem, not_found, refuse_if
+from engine.four_eyes import pending_to_decide
 from engine.ledger.idempotency import run_idempotent
 from engine.member_import import ImportedMember, MembersImported, import_rows, read_members_csv, refuse_known
 from engine.orm.members import MemberImportRequestRow
@@ -94,16 +95,8 @@ def decide_import(db: Database, command: DecideImport, *, caller: str, idempoten
     def work(session: Session) -> ImportRequest:
         if not (isinstance(command.actor, str) and 0 < len(command.actor.strip()) <= MAX_ACTOR):
             refuse_if([Problem("actor", f"is required, at most {MAX_ACTOR} characters")])
-        row = session.scalar(sa.select(MemberImportRequestRow)
-                             .where(MemberImportRequestRow.public_id == command.import_id).with_for_update())
-        if row is None:
-            raise not_found("member import", command.import_id)
-        if row.status != "pending":
-            raise InvalidState(f"member import {row.public_id} was already {row.status}",
-                               code="import_already_decided")
-        if row.requested_by == command.actor.strip():
-            raise NotAllowed("the person who asked for an import cannot approve or reject it",
-                             code="four_eyes_required")
+        row = pending_to_decide(session, MemberImportRequestRow, command.import_id, command.actor,
+                                name="member import", asked_for="an import", code="import")
         if command.approve:
             rows = read_members_csv(row.csv, now=now, timezone=read_settings(session).timezone)
             row.answer = json.dumps(to_plain(import_rows(session, rows, now=now)))

@@ -37,7 +37,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from engine.database import Database, is_postgres
-from engine.errors import InvalidState, NotAllowed, Problem, not_found, refuse_if
+from engine.errors import InvalidState, Problem, not_found, refuse_if
+from engine.four_eyes import pending_to_decide
 from engine.ledger import bulk
 from engine.ledger.idempotency import run_idempotent
 from engine.orm.ledger import PointsGrantQueueRow, PointsGrantRow
@@ -118,14 +119,8 @@ def decide_grant(db: Database, command: DecideGrant, *, caller: str, idempotency
     def work(session: Session) -> PointsGrant:
         if not (isinstance(command.actor, str) and 0 < len(command.actor.strip()) <= MAX_ACTOR):
             refuse_if([Problem("actor", f"is required, at most {MAX_ACTOR} characters")])
-        row = session.scalar(sa.select(PointsGrantRow).where(PointsGrantRow.public_id == command.grant_id)
-                             .with_for_update())
-        if row is None:
-            raise not_found("points grant", command.grant_id)
-        if row.status != "pending":
-            raise InvalidState(f"points grant {row.public_id} was already {row.status}", code="grant_already_decided")
-        if row.requested_by == command.actor.strip():
-            raise NotAllowed("the person who asked for a grant cannot approve or reject it", code="four_eyes_required")
+        row = pending_to_decide(session, PointsGrantRow, command.grant_id, command.actor, name="points grant",
+                                asked_for="a grant", code="grant")
         segment = session.get(SegmentRow, row.segment_id)
         row.members = _queue(session, row, segment) if command.approve else 0
         row.status = "approved" if command.approve else "rejected"

@@ -16,7 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from engine.database import Database
-from engine.errors import InvalidState, NotAllowed, Problem, not_found, refuse_if
+from engine.errors import Problem, refuse_if
+from engine.four_eyes import pending_to_decide
 from engine.ledger.adjustments import adjustment_problems, apply_adjustment
 from engine.ledger.commands import AdjustPoints
 from engine.ledger.idempotency import run_idempotent
@@ -76,16 +77,8 @@ def decide_adjustment(db: Database, command: DecideAdjustment, *, caller: str, i
     def work(session: Session) -> AdjustmentRequest:
         if not (isinstance(command.actor, str) and command.actor.strip()):
             refuse_if([Problem("actor", "is required")])
-        row = session.scalar(sa.select(AdjustmentRequestRow)
-                             .where(AdjustmentRequestRow.public_id == command.request_id).with_for_update())
-        if row is None:
-            raise not_found("adjustment request", command.request_id)
-        if row.status != "pending":
-            raise InvalidState(f"adjustment request {row.public_id} was already {row.status}",
-                               code="adjustment_already_decided")
-        if row.requested_by == command.actor:
-            raise NotAllowed("the person who asked for an adjustment cannot approve or reject it",
-                             code="four_eyes_required")
+        row = pending_to_decide(session, AdjustmentRequestRow, command.request_id, command.actor,
+                                name="adjustment request", asked_for="an adjustment", code="adjustment")
         member = session.get(MemberRow, row.member_id)
         if command.approve:
             done = apply_adjustment(session, AdjustPoints(member_id=member.public_id, points=row.points,
