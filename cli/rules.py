@@ -5,7 +5,6 @@ before the engine validates their meaning. Publishing several keys is atomic.
 """
 from __future__ import annotations
 
-import csv
 import json
 from datetime import datetime
 from decimal import Decimal
@@ -16,7 +15,7 @@ from api.schemas.ledger import BasketSchema
 from api.schemas.rules import MemberFactsSchema, RuleSchema
 from cli.ledger import IsoInstant, load_input, read_json
 from cli.runtime import Runtime, emit, emit_one, json_option, pass_runtime
-from engine.audiences import CHANNELS, every_contact
+from engine.audiences import CHANNELS, audience_csv
 from engine.errors import InvalidInput, Problem
 from engine.plain import to_plain
 from engine.rules import campaigns, referrals, segments, versions
@@ -273,9 +272,8 @@ def record(runtime: Runtime, referrer_id, referred_id, referrer_points, referred
 def audience(runtime: Runtime, code: str, channel: str, out) -> None:
     """The members of segment CODE who may be contacted on the channel, as CSV (member_id,
     full_name, address), for a campaign's mailing. The run is written to the audit log."""
-    writer = csv.writer(out)
-    writer.writerow(("member_id", "full_name", "address"))
-    writer.writerows((c.member_id, c.full_name, c.address) for c in every_contact(runtime.db, code, channel=channel))
+    for chunk in audience_csv(runtime.db, code, channel=channel):
+        out.write(chunk)
 
 
 COMMANDS = (rules_group, campaigns_group, segments_group, referrals_group)

@@ -9,10 +9,12 @@ costs the same per page and holds each member once.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from engine.csv_files import csv_chunks
 from engine.database import Database
 from engine.errors import Problem, not_found, refuse_if
 from engine.orm.members import MemberProfileRow, MemberRow
@@ -65,3 +67,13 @@ def every_contact(db: Database, code: str, *, channel: str):
     while page := segment_audience(db, code, channel=channel, after=after):
         yield from page
         after = page[-1].member_id
+
+
+AUDIENCE_COLUMNS = ("member_id", "full_name", "address")
+
+
+def audience_csv(db: Database, code: str, *, channel: str) -> Iterator[str]:
+    """The whole audience as CSV text (``AUDIENCE_COLUMNS``), in pieces, read page by page:
+    for a file or a streamed download of any size, safe to open in a spreadsheet."""
+    return csv_chunks(AUDIENCE_COLUMNS, ((c.member_id, c.full_name, c.address)
+                                         for c in every_contact(db, code, channel=channel)))

@@ -38,6 +38,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from engine.csv_files import write_rows
 from engine.database import Database, batches
 from engine.errors import InvalidInput, Problem, refuse_if
 from engine.ledger import bulk
@@ -99,9 +100,8 @@ class MembersImported:
 def write_mapping(out, imported: list[ImportedMember]) -> None:
     """Write to the text stream ``out`` the CSV that maps each line of an imported file (and its
     reference) to the new member id: what the old system's records are matched with."""
-    writer = csv.writer(out)
-    writer.writerow(("line", "reference", "member_id", "opening_points"))
-    writer.writerows((m.line, m.reference or "", m.member_id, m.opening_points) for m in imported)
+    write_rows(out, ("line", "reference", "member_id", "opening_points"),
+               ((m.line, m.reference or "", m.member_id, m.opening_points) for m in imported))
 
 
 def read_members_csv(text: str, *, now: datetime, timezone: str) -> list[ImportRow]:

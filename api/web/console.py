@@ -11,7 +11,6 @@ moves them once.
 """
 from __future__ import annotations
 
-import csv
 import io
 import logging
 import uuid
@@ -36,7 +35,7 @@ from engine import reports
 from engine.access.member_logins import invite_member
 from engine.access.principals import require_permission
 from engine.access.staff import sign_in_staff, staff_principal
-from engine.audiences import every_contact, segment_audience
+from engine.audiences import audience_csv, segment_audience
 from engine.audit import list_audit
 from engine.database import TRANSIENT_ERRORS
 from engine.errors import InvalidInput, InvalidState, LoyaltyError, NotAllowed, NotAuthenticated, NotFound, Problem
@@ -879,19 +878,9 @@ def segment_audience_csv(code: str):
     except InvalidInput as refusal:
         raise BadRequest(sentence(str(refusal.problems[0]))) from None
 
-    def lines():  # streamed, page by page: a segment may hold a million members
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(("member_id", "full_name", "address"))
-        for contact in every_contact(database(), code, channel=channel):
-            writer.writerow((contact.member_id, contact.full_name, contact.address))
-            if out.tell() > 65536:
-                yield out.getvalue()
-                out.seek(0)
-                out.truncate()
-        yield out.getvalue()
-    return Response(stream_with_context(lines()), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="{code}-{channel}-audience.csv"'})
+    # streamed, page by page: a segment may hold a million members
+    return Response(stream_with_context(audience_csv(database(), code, channel=channel)), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{code}-{channel}-audience.csv"'})
 
 
 # -- member imports ---------------------------------------------------------------------------
