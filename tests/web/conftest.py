@@ -124,10 +124,23 @@ def driver():
         session = chromium()
     except BrowserUnavailable as error:
         require_real_part("Chromium", str(error))
+    # every page the test opens reports what the Content-Security-Policy refused (an inline
+    # script or style a page should not have): kept in the site's localStorage across pages
+    session.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": CSP_WATCH})
     try:
         yield session
+        refused = session.execute_script("return JSON.parse(localStorage.getItem('csp') || '[]')") \
+            if session.current_url.startswith("http") else []
+        assert refused == [], f"the Content-Security-Policy refused: {refused}"
     finally:
         session.quit()
+
+
+CSP_WATCH = """document.addEventListener('securitypolicyviolation', function (e) {
+  var seen = JSON.parse(localStorage.getItem('csp') || '[]');
+  seen.push(e.violatedDirective + ' ' + (e.blockedURI || 'inline') + ' on ' + location.pathname);
+  localStorage.setItem('csp', JSON.stringify(seen));
+});"""
 
 
 def shoot(driver, name: str) -> None:

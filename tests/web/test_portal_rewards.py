@@ -29,7 +29,7 @@ def test_the_home_page_shows_the_tier_and_what_the_next_one_needs(browser, membe
     browser.sign_in(member.email)
     page = browser.get("/portal/").get_data(as_text=True)
     assert "Your tier: <span id=\"tier-name\">Basic</span>" in page
-    assert 'aria-valuenow="30"' in page
+    assert '<progress class="progress" max="100" value="30"' in page
     assert "700 more qualifying points by" in text_of(browser.get("/portal/"))
 
 

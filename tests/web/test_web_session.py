@@ -98,10 +98,12 @@ def test_outside_the_pages_a_request_gets_no_session_even_with_the_cookie(app, b
             assert app.session_interface.is_null_session(flask.session._get_current_object())
 
 
-def test_pages_refuse_to_be_framed_by_another_site_and_keep_their_address_to_the_site(browser, console_as):
+def test_pages_refuse_to_be_framed_run_only_the_sites_own_scripts_and_keep_their_address_to_the_site(browser, console_as):
     console = console_as("support")
     for client, path in ((browser, "/portal/sign-in"), (browser, "/portal/set-password?link=x"),
                          (console, "/console/members"), (console, "/console/sign-in")):
         headers = client.get(path).headers
-        assert (headers["X-Frame-Options"], headers["Content-Security-Policy"]) == ("DENY", "frame-ancestors 'none'")
+        policy = headers["Content-Security-Policy"]
+        assert headers["X-Frame-Options"] == "DENY" and "frame-ancestors 'none'" in policy, path
+        assert "script-src 'self'" in policy and "style-src 'self'" in policy and "unsafe-inline" not in policy
         assert (headers["Referrer-Policy"], headers["X-Content-Type-Options"]) == ("same-origin", "nosniff"), path
