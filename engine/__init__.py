@@ -19,7 +19,13 @@ Concepts (a page to read before the code):
   member's lifecycle stage (new, first purchase, repeat, loyal, advocate, lapsed) there.
 - **Points outside a sale**: a staff adjustment for one member (``ledger.approvals``: a
   second person approves a large one), a points grant for every member of a segment
-  (``points_grants``: always approved by a second person), and the birthday bonus (a job).
+  (``points_grants``: always approved by a second person), opening balances of members
+  imported from an earlier programme (``member_import``; from staff, ``member_import_requests``:
+  approved by a second person), and the birthday bonus (a job). One check (``four_eyes``)
+  keeps the person who asked from deciding.
+- **Messages**: what the programme has to tell a member (points or a voucher about to
+  expire, a password link, a tier change) waits in an outbox (``messages``) for whatever
+  delivers it.
 - **Card**: how a member identifies at the till. An *applet* card runs our application
   and proves possession with a per-card key (``key_version`` names the master key it was
   diversified from); a *uid* card is only an identifier. Points belong to the member,
