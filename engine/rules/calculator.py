@@ -110,7 +110,7 @@ _FACT_ROWS = (
     sa.select(sa.literal("purchased"), sa.null(), sa.null(), sa.null(), sa.null())
     .where(sa.exists().where(ReceiptRow.member_id == sa.bindparam("member_pk"), ReceiptRow.total_minor > sa.func.coalesce(
         sa.select(sa.func.sum(RefundRow.amount_minor)).where(RefundRow.receipt_id == ReceiptRow.id)
-        .scalar_subquery(), 0))))
+        .scalar_subquery(), -1))))  # (no refund at all: it stands, even at a total of zero)
 
 
 def _usage(keys_listed) -> sa.Select:

@@ -146,6 +146,16 @@ def test_a_first_purchase_brought_back_in_full_leaves_the_next_sale_the_first(da
     assert check_ledger(database) == []
 
 
+def test_a_first_purchase_of_nothing_is_still_a_purchase(database, clock, till, make_member):
+    # A basket of free items is the member's first purchase: a till cannot ring up empty
+    # baskets to collect the first-purchase bonus again and again.
+    publish(database, clock, FIRST)
+    member = make_member()
+    earned = [earn_points(database, sale(till, member, clock, coffee_line(1, 0)), caller="t",
+                          idempotency_key=new_key(), now=clock()).points for _ in range(2)]
+    assert earned == [500, 0]
+
+
 def test_a_channel_rule_earns_on_sales_of_its_channel_only(database, clock, make_member, make_basket):
     online = {"key": "web-bonus", "name": "Online bonus", "effect": {"kind": "fixed_per_transaction", "points": 30},
               "conditions": [{"kind": "channel", "values": ["online"]}]}
