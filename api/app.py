@@ -5,7 +5,7 @@ import os
 from collections.abc import Mapping
 
 import swagger_ui_bundle
-from flask import Flask, send_from_directory
+from flask import Flask, request, send_from_directory
 from flask_smorest import Api
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -70,6 +70,15 @@ def create_app(config: Mapping | None = None) -> Flask:
     install_rate_limits(app, clock=(lambda: clock().timestamp()) if clock else None)
     if app.config["PROXY_HOPS"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_HOPS"])
+
+    @app.after_request
+    def api_headers(response):
+        # JSON answers carry balances, personal data and sign-in tokens: no cache (a proxy's
+        # or a shared computer's) keeps them, and no browser guesses them to be something else
+        if request.path.startswith("/v1/"):
+            response.headers["Cache-Control"] = "no-store"
+            response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
 
     @app.get(DOCS_ASSETS + "<path:filename>")
     def docs_assets(filename: str):
