@@ -5,7 +5,7 @@ import os
 from collections.abc import Mapping
 
 import swagger_ui_bundle
-from flask import Flask, request, send_from_directory
+from flask import Flask, send_from_directory
 from flask_smorest import Api
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -27,6 +27,19 @@ DOCS_ASSETS = "/docs/assets/"
 
 class _Api(Api):
     ERROR_SCHEMA = ErrorSchema  # documents our error body instead of flask-smorest's
+
+
+def _api_headers(response):
+    # JSON answers carry balances, personal data and sign-in tokens: no cache (a proxy's or a
+    # shared computer's) keeps them, and no browser guesses them to be something else
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+API_MODULES = (terminal, members, staff, staff_accounts, rules, programme, reports)
+for _module in API_MODULES:  # once, at import: the blueprints are shared by every app made
+    _module.blp.after_request(_api_headers)
 
 
 def create_app(config: Mapping | None = None) -> Flask:
@@ -54,7 +67,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     api = _Api(app)
     for name, scheme in SECURITY_SCHEMES.items():
         api.spec.components.security_scheme(name, scheme)
-    for module in (health, terminal, members, staff, staff_accounts, rules, programme, reports):
+    for module in (health, *API_MODULES):
         api.register_blueprint(module.blp)
     register_error_handlers(app)  # after Api(), which registers its own handler we replace
     # The web pages' session cookie: never readable by scripts, not sent on cross-site posts,
@@ -70,15 +83,6 @@ def create_app(config: Mapping | None = None) -> Flask:
     install_rate_limits(app, clock=(lambda: clock().timestamp()) if clock else None)
     if app.config["PROXY_HOPS"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_HOPS"])
-
-    @app.after_request
-    def api_headers(response):
-        # JSON answers carry balances, personal data and sign-in tokens: no cache (a proxy's
-        # or a shared computer's) keeps them, and no browser guesses them to be something else
-        if request.path.startswith("/v1/"):
-            response.headers["Cache-Control"] = "no-store"
-            response.headers["X-Content-Type-Options"] = "nosniff"
-        return response
 
     @app.get(DOCS_ASSETS + "<path:filename>")
     def docs_assets(filename: str):
