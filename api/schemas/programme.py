@@ -73,6 +73,11 @@ class TierProgressSchema(ma.Schema):
     needed = fields.Integer(allow_none=True, metadata={"description": "qualifying points still needed"})
     by = fields.AwareDateTime(required=True, metadata={"description": "the member's next tier review"})
     measure = fields.String(required=True, metadata={"description": "points, or spend in minor units"})
+    to_keep = fields.Integer(allow_none=True, metadata={
+        "description": "qualifying points (or spend) still needed by the review to keep the tier; null in the "
+                       "lowest tier"})
+    grace_until = fields.AwareDateTime(allow_none=True, metadata={
+        "description": "in a grace period: the tier is kept until then whatever the points; else null"})
 
 
 class TierChangeSchema(ma.Schema):

@@ -194,13 +194,17 @@ def _tier(member_id: str, as_of) -> dict | None:
     by_code = {t.code: t for t in tiers}
     above = by_code.get(progress.next_tier)
     share = min(100, round(100 * progress.qualifying_points / above.threshold)) if above and above.threshold else 100
-    needed = None
-    if progress.needed is not None:
-        settings = get_settings(database())
-        needed = (f"{points(progress.needed)} more qualifying points" if progress.measure == "points" else
-                  f"{money(progress.needed, settings.currency, settings.currency_exponent)} more in purchases")
+    settings = get_settings(database())
+
+    def more(amount: int | None) -> str | None:
+        if amount is None:
+            return None
+        return (f"{points(amount)} more qualifying points" if progress.measure == "points" else
+                f"{money(amount, settings.currency, settings.currency_exponent)} more in purchases")
     return {"name": by_code[progress.tier_code].name, "next": above.name if above else None,
-            "needed": needed, "by": progress.by, "share": share}
+            "needed": more(progress.needed), "by": progress.by, "share": share,
+            "to_keep": more(progress.to_keep) if progress.to_keep else None, "kept": progress.to_keep == 0,
+            "grace_until": progress.grace_until}
 
 
 @bp.route("/rewards/<code>/redeem", methods=["POST"])

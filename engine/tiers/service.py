@@ -63,7 +63,9 @@ class MemberTier:
 @dataclass(frozen=True)
 class TierProgress:
     """Where a member stands: ``needed`` more qualifying points (or spend, in minor units,
-    when ``measure`` is ``spend``) by ``by`` reach ``next_tier``."""
+    when ``measure`` is ``spend``) by ``by`` reach ``next_tier``; ``to_keep`` more by then
+    keep ``tier_code`` (None in the lowest tier, 0 when the window holds enough already); in
+    a grace period, the tier is kept until ``grace_until`` whatever the window holds."""
 
     member_id: str
     tier_code: str
@@ -73,6 +75,8 @@ class TierProgress:
     needed: int | None
     by: datetime
     measure: str = "points"
+    to_keep: int | None = None
+    grace_until: datetime | None = None
 
 
 def define_tiers(db: Database, tiers: list[TierDefinition], policy: TierPolicy, *, now: datetime) -> None:
@@ -160,7 +164,8 @@ def tier_progress(db: Database, member_id: str, *, as_of: datetime) -> TierProgr
         return TierProgress(member_id=member.public_id, tier_code=current, qualifying_points=points,
                             window_start=start, next_tier=above.code if above else None,
                             needed=max(0, above.threshold - points) if above else None, by=by,
-                            measure=policy.measure)
+                            measure=policy.measure, to_keep=max(0, tiers[rank].threshold - points) if rank else None,
+                            grace_until=state.grace_until if state else None)
 
 
 def upgrade_on_accrual(session: Session, member: MemberRow, now: datetime) -> None:

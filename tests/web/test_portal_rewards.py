@@ -1,6 +1,7 @@
 """The portal shows the member's tier and how far the next one is, the rewards they can
 afford, redeems one for a voucher code (once per form), and explains purchases rule by rule."""
 import re
+from datetime import UTC, datetime
 
 import pytest
 
@@ -9,7 +10,7 @@ from engine.rewards import create_reward, list_vouchers
 from engine.rules import versions
 from engine.settings import update_settings
 from engine.tiers.policy import TierDefinition, TierPolicy
-from engine.tiers.service import define_tiers
+from engine.tiers.service import assign_tier, define_tiers, review_tiers
 from tests.web.conftest import text_of
 
 FORM_KEY = re.compile(r'name="form_key" value="([^"]+)"')
@@ -31,6 +32,21 @@ def test_the_home_page_shows_the_tier_and_what_the_next_one_needs(browser, membe
     assert "Your tier: <span id=\"tier-name\">Basic</span>" in page
     assert '<progress class="progress" max="100" value="30"' in page
     assert "700 more qualifying points by" in text_of(browser.get("/portal/"))
+    assert "to keep Basic" not in text_of(browser.get("/portal/"))  # the lowest tier is kept whatever
+
+
+def test_the_home_page_says_what_keeping_the_tier_takes_or_until_when_grace_keeps_it(
+        browser, member_with_login, catalogue, database, clock):
+    member = member_with_login()
+    assign_tier(database, member.public_id, "silver", reason="status match", actor="ops", now=clock())
+    browser.sign_in(member.email)
+    assert "1,000 more qualifying points by 1 Jan 2027 to keep Silver." in text_of(browser.get("/portal/"))
+    define_tiers(database, [TierDefinition("basic", "Basic", 0), TierDefinition("silver", "Silver", 1000)],
+                 TierPolicy(grace_months=2), now=clock())
+    review_tiers(database, as_of=datetime(2027, 1, 1, tzinfo=UTC))  # not requalified: a grace period
+    clock.advance(days=320)  # 2027-01-16
+    browser.sign_in(member.email)
+    assert "You keep Silver until 1 Mar 2027: a grace period" in text_of(browser.get("/portal/"))
 
 
 def test_rewards_within_reach_have_a_redeem_button_and_the_others_say_how_far(browser, member_with_login, catalogue):

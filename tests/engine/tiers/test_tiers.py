@@ -38,6 +38,22 @@ def test_progress_says_how_many_points_are_missing_and_by_when(database, clock, 
     assert progress.by == datetime(2027, 1, 1, tzinfo=UTC)
 
 
+def test_progress_says_what_keeping_the_tier_takes_and_how_long_a_grace_period_keeps_it(database, clock, make_member,
+                                                                                        earn, tiers):
+    tiers(grace_months=3)
+    basic, silver = make_member(), make_member()
+    earn(basic, 10000)  # 100 points: Basic, the lowest, which is kept whatever
+    earn(silver, 60000)  # 600 points: Silver (500), kept with 0 more
+    assert tier_progress(database, basic.public_id, as_of=clock()).to_keep is None
+    assert tier_progress(database, silver.public_id, as_of=clock()).to_keep == 0
+    assign_tier(database, basic.public_id, "GOLD", reason="status match", actor="ops", now=clock())
+    progress = tier_progress(database, basic.public_id, as_of=clock())
+    assert (progress.tier_code, progress.to_keep, progress.grace_until) == ("GOLD", 1900, None)
+    review_tiers(database, as_of=datetime(2027, 1, 1, tzinfo=UTC))  # not requalified: grace
+    progress = tier_progress(database, basic.public_id, as_of=datetime(2027, 1, 2, tzinfo=UTC))
+    assert (progress.tier_code, progress.grace_until) == ("GOLD", datetime(2027, 4, 1, tzinfo=UTC))
+
+
 def test_spending_points_does_not_lower_qualifying_points(database, clock, make_member, earn, tiers):
     tiers()
     member = make_member()
