@@ -21,6 +21,7 @@ from cli.runtime import Runtime, emit, json_option, pass_runtime, progress_bar
 from engine.jobs.catalogue import JOBS
 from engine.jobs.runs import JobRun, job_history, run_all, run_job
 from engine.points_grants import finish_grants
+from engine.settings import get_settings
 
 
 def worker_name() -> str:
@@ -103,17 +104,21 @@ def finish_grants_tick(runtime: Runtime) -> dict:
 @click.command("scheduler")
 @click.option("--at", "at", default="00:05", show_default=True, metavar="HH:MM",
               help="When to run the day's jobs, in --timezone")
-@click.option("--timezone", "timezone", default="UTC", show_default=True, help="IANA time zone of --at")
+@click.option("--timezone", "timezone", default=None,
+              help="IANA time zone of --at and of the day a run stands for (default: the programme's, when it starts)")
 @click.option("--once", is_flag=True, help="Run the jobs once (catching up) and exit")
 @pass_runtime
-def scheduler(runtime: Runtime, at: str, timezone: str, once: bool) -> None:
+def scheduler(runtime: Runtime, at: str, timezone: str | None, once: bool) -> None:
     """Trigger the scheduled jobs every day (APScheduler, in this process only)."""
     try:
-        zone = ZoneInfo(timezone)
         hour, minute = (int(part) for part in at.split(":"))
         time(hour, minute)
+        zone = ZoneInfo(timezone) if timezone else None
     except Exception as error:
         raise click.BadParameter(f"{error}", param_hint="'--at' or '--timezone'") from error
+    if zone is None:
+        zone = ZoneInfo(get_settings(runtime.db).timezone)
+        timezone = zone.key
 
     def tick() -> None:
         runs = scheduled_tick(runtime, zone)

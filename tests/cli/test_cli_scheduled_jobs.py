@@ -8,6 +8,7 @@ from engine.jobs.runs import job_history
 from engine.ledger.balances import get_balance
 from engine.points_grants import GrantPoints, request_grant
 from engine.rules.segments import create_segment
+from engine.settings import update_settings
 from tests.support.grants import approved_but_not_credited
 
 
@@ -62,3 +63,10 @@ def test_the_schedulers_minutely_round_credits_what_grant_approvals_left(databas
     assert finish_grants_tick(runtime) == {"grants": 1, "members": 2}
     assert [get_balance(database, m.public_id, as_of=clock()).balance for m in members] == [300, 300]
     assert finish_grants_tick(runtime) == {"grants": 0, "members": 0}
+
+
+def test_the_scheduler_counts_days_in_the_programmes_time_zone_unless_told_otherwise(run_cli, cli_clock, database):
+    update_settings(database, {"timezone": "America/New_York"}, now=cli_clock())
+    assert run_cli("scheduler", "--once").exit_code == 0
+    midnight = daily_as_of(cli_clock(), ZoneInfo("America/New_York"))
+    assert {r.as_of for r in job_history(database)} == {midnight}
