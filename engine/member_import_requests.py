@@ -15,14 +15,18 @@ Guarantees:
   request is approved if and only if its members were imported. A file that no longer fits
   (an address became a member's meanwhile) has its approval refused with the problems, and
   the request stays pending (reject it and ask again with a corrected file);
-- asking and deciding are idempotent by key, like every command that moves points.
+- asking and deciding are idempotent by key, like every command that moves points;
+- the file's text, with the personal data of everyone in it, is kept only until the request
+  is decided (erasing a member later must leave no copy behind); the new member ids with the
+  file's lines and references stay for download for the programme's key retention
+  (``idempotency_retention_days``), then :func:`purge_import_answers` drops them.
 """
 from __future__ import annotations
 
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -100,6 +104,7 @@ def decide_import(db: Database, command: DecideImport, *, caller: str, idempoten
         if command.approve:
             rows = read_members_csv(row.csv, now=now, timezone=read_settings(session).timezone)
             row.answer = json.dumps(to_plain(import_rows(session, rows, now=now)))
+        row.csv = ""  # the people in it are members now, or nobody: no copy of their data stays
         row.status = "approved" if command.approve else "rejected"
         row.decided_by, row.decided_at = command.actor.strip(), now
         session.flush()
@@ -133,7 +138,21 @@ def imported_members(db: Database, import_id: str) -> list[ImportedMember]:
         if row.status != "approved":
             raise InvalidState(f"member import {row.public_id} is {row.status}: only an approved import has members",
                                code="import_not_approved")
+        if row.answer is None:
+            raise InvalidState(f"the new member ids of import {row.public_id} were kept for "
+                               f"{read_settings(session).idempotency_retention_days} days after its approval",
+                               code="import_ids_purged")
         return from_plain(MembersImported, json.loads(row.answer)).imported
+
+
+def purge_import_answers(db: Database, *, as_of: datetime) -> int:
+    """Drop the new member ids (with the file's references) of imports approved longer than
+    the programme's key retention before ``as_of``; how many imports."""
+    with db.transaction() as session:
+        cutoff = as_of - timedelta(days=read_settings(session).idempotency_retention_days)
+        r = MemberImportRequestRow
+        return session.execute(sa.update(r).where(r.answer.is_not(None), r.decided_at < cutoff)
+                               .values(answer=None)).rowcount
 
 
 def _row(session: Session, import_id: str) -> MemberImportRequestRow:

@@ -25,6 +25,7 @@ from engine.ledger.expiry import expire_lots
 from engine.ledger.holds import release_lapsed_holds
 from engine.ledger.idempotency import purge_idempotency_keys
 from engine.member_closure import UNCONFIRMED_SIGN_UP_DAYS, close_unconfirmed_sign_ups
+from engine.member_import_requests import purge_import_answers
 from engine.orm.types import UTCDateTime
 from engine.points_grants import finish_grants
 from engine.programme import lot_expires_at
@@ -85,7 +86,8 @@ def _grants(db: Database, as_of: datetime, progress: Progress) -> dict:
 
 def _purge_keys(db: Database, as_of: datetime, progress: Progress) -> dict:
     return {"keys": purge_idempotency_keys(db, as_of=as_of), "tokens": purge_tokens(db, as_of=as_of),
-            "card_challenges": purge_card_challenges(db, as_of=as_of), "rate_buckets": purge_rate_buckets(db, as_of=as_of)}
+            "card_challenges": purge_card_challenges(db, as_of=as_of), "rate_buckets": purge_rate_buckets(db, as_of=as_of),
+            "import_ids": purge_import_answers(db, as_of=as_of)}
 
 
 def _expiry_warnings(db: Database, as_of: datetime, progress: Progress) -> dict:
@@ -166,5 +168,6 @@ JOBS: dict[str, Job] = {job.name: job for job in (
     Job("unconfirmed_sign_ups", f"close the online sign-ups whose address was never confirmed, "
                                 f"{UNCONFIRMED_SIGN_UP_DAYS} days after they joined, erasing what they gave", _unconfirmed_sign_ups),
     Job("purge_keys", "forget idempotency keys past the programme's retention, and expired sign-in "
-                      "tokens, card sessions and card challenges, and idle sign-in rate buckets", _purge_keys),
+                      "tokens, card sessions and card challenges, idle sign-in rate buckets, and the new ids "
+                      "of old member imports", _purge_keys),
 )}

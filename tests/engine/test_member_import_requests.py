@@ -2,14 +2,19 @@
 is checked and kept; another approves, and the members are imported then, in the approval's
 transaction; the asker cannot approve, a request is decided once, and a file that no longer
 fits is refused at approval and stays pending, nothing imported."""
+from datetime import timedelta
+
 import pytest
+import sqlalchemy as sa
 
 from engine.errors import InvalidInput, InvalidState, NotAllowed, NotFound
 from engine.ledger.balances import get_balance
 from engine.ledger.invariants import check_ledger
 from engine.member_import_requests import (AskToImport, DecideImport, ask_to_import, decide_import,
-                                           get_import_request, imported_members, list_import_requests)
+                                           get_import_request, imported_members, list_import_requests,
+                                           purge_import_answers)
 from engine.members import find_members, get_member
+from engine.orm.members import MemberImportRequestRow
 from tests.conftest import new_key
 from tests.support.assertions import refused_unchanged
 
@@ -83,3 +88,17 @@ def test_a_file_that_no_longer_fits_is_refused_at_approval_and_stays_pending(dat
     assert [str(p) for p in refusal.value.problems] == ["line 2.email: is the address of a member already"]
     assert get_import_request(database, asked.import_id).status == "pending"
     assert decide(database, clock, asked.import_id, approve=False).status == "rejected"
+
+
+def test_the_file_is_not_kept_once_decided_and_the_new_ids_only_for_the_key_retention(database, clock):
+    approved, rejected = ask(database, clock), ask(database, clock, FILE.replace("example.org", "example.net"))
+    decide(database, clock, approved.import_id)
+    decide(database, clock, rejected.import_id, approve=False)
+    with database.transaction() as session:
+        kept = session.execute(sa.select(MemberImportRequestRow.csv)).scalars().all()
+    assert kept == ["", ""]  # the people in the files: members now, or nobody
+    assert purge_import_answers(database, as_of=clock() + timedelta(days=29)) == 0
+    assert len(imported_members(database, approved.import_id)) == 2
+    assert purge_import_answers(database, as_of=clock() + timedelta(days=31)) == 1
+    with pytest.raises(InvalidState, match="were kept for 30 days"):
+        imported_members(database, approved.import_id)
