@@ -8,6 +8,8 @@ from engine.rules import versions
 from engine.rules.customer_value import score_customers
 from engine.rules.segments import create_segment, member_attributes, set_member_attribute
 from engine.settings import update_settings
+from engine.tiers.policy import TierDefinition, TierPolicy
+from engine.tiers.service import assign_tier, define_tiers
 from tests.web.conftest import text_of
 
 COFFEE = {"key": "coffee-bonus", "name": "Coffee bonus", "priority": 5,
@@ -49,6 +51,15 @@ def test_a_member_page_shows_balance_and_ledger(console_as, make_member):
     page = console_as("support").get(f"/console/members/{ada.public_id}")
     assert page.status_code == 200
     assert "500" in text_of(page) and "test funding" in text_of(page)
+
+
+def test_a_member_page_says_what_keeping_the_tier_takes(console_as, make_member, database, clock):
+    define_tiers(database, [TierDefinition("basic", "Basic", 0), TierDefinition("gold", "Gold", 1000)], TierPolicy(),
+                 now=clock())
+    ada = make_member("Ada Lovelace")
+    assign_tier(database, ada.public_id, "gold", reason="status match", actor="ops", now=clock())
+    page = text_of(console_as("support").get(f"/console/members/{ada.public_id}"))
+    assert "1,000 more by 1 Jan 2027 to keep gold." in page
 
 
 def test_a_search_with_one_match_opens_that_member(console_as, make_member):
