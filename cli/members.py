@@ -7,8 +7,7 @@ from cli.ledger import cli_caller, idempotency_key, key_option
 from cli.runtime import Runtime, emit, emit_one, json_option, pass_runtime
 from engine import cards, members
 from engine.member_closure import CloseMember, close_member
-from engine.errors import InvalidInput, Problem
-from engine.member_import import COLUMNS, import_members, read_members_csv, write_mapping
+from engine.member_import import COLUMNS, import_members, members_csv_text, read_members_csv, write_mapping
 from engine.messages import mark_delivered, pending_messages
 from engine.rules import segments
 from engine.settings import get_settings
@@ -56,12 +55,7 @@ def import_(runtime: Runtime, csv_file, mapping, key: str | None, as_json: bool)
     old card, in hex) becomes an active UID-only card; reference (the old customer number)
     comes back in the mapping, and is not stored.
     """
-    try:
-        text = csv_file.read().decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise InvalidInput([Problem("file", f"is not UTF-8 text (byte {error.start}); save it as CSV UTF-8")]) \
-            from None
-    rows = read_members_csv(text, now=runtime.now(), timezone=get_settings(runtime.db).timezone)
+    rows = read_members_csv(members_csv_text(csv_file.read()), now=runtime.now(), timezone=get_settings(runtime.db).timezone)
     done = import_members(runtime.db, rows, caller=cli_caller(), idempotency_key=idempotency_key(key),
                           now=runtime.now())
     if mapping is not None:

@@ -116,7 +116,6 @@ DEMO_TIERS = [TierDefinition("BASIC", "Basic", 0), TierDefinition("SILVER", "Sil
               TierDefinition("GOLD", "Gold", 2000, Decimal("1.5")),
               TierDefinition("PLATINUM", "Platinum", 5000, Decimal(2))]
 DEMO_TIER_POLICY = TierPolicy(window="calendar_year", review="calendar", grace_months=3)
-# code, name, price, stock, per-member limit, tier prices
 # code, name, price, stock, per-member limit, tier prices, days a voucher is usable
 DEMO_REWARDS = [("COFFEE", "Free coffee", 150, None, None, {"GOLD": 100, "PLATINUM": 75}, 30),
                 ("TOTE", "Canvas tote bag", 800, 50, 2, {"PLATINUM": 600}, None),

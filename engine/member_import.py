@@ -32,7 +32,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, tzinfo
+from datetime import date, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -52,7 +52,7 @@ from engine.orm.ledger import AccountRow
 from engine.orm.members import MemberProfileRow, MemberRow
 from engine.orm.rules import MemberAttributeRow
 from engine.orm.types import UTCDateTime
-from engine.programme import end_of_day, lot_expires_at
+from engine.programme import end_of_day, lot_expires_at, start_of_day
 from engine.settings import read_settings
 
 COLUMNS = ("full_name", "email", "phone", "birthday", *CONSENTS, "enrolled_at", "opening_points",
@@ -102,6 +102,15 @@ def write_mapping(out, imported: list[ImportedMember]) -> None:
     reference) to the new member id: what the old system's records are matched with."""
     write_rows(out, ("line", "reference", "member_id", "opening_points"),
                ((m.line, m.reference or "", m.member_id, m.opening_points) for m in imported))
+
+
+def members_csv_text(data: bytes) -> str:
+    """The text of a members file as uploaded; refuses one that is not UTF-8, naming the byte."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InvalidInput([Problem("file", f"is not UTF-8 text (byte {error.start}); save it as CSV UTF-8")]) \
+            from None
 
 
 def read_members_csv(text: str, *, now: datetime, timezone: str) -> list[ImportRow]:
@@ -276,7 +285,7 @@ def _instant(text: str, zone: tzinfo) -> datetime | None:
     """A date (its start in ``zone``, as UTC) or an ISO 8601 instant with a time zone."""
     try:
         if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), time(), zone).astimezone(UTC)
+            return start_of_day(date.fromisoformat(text), zone)
         instant = datetime.fromisoformat(text)
     except ValueError:
         return None

@@ -121,11 +121,12 @@ def liability_statement(db: Database, *, as_of: datetime, months: int = 12) -> l
                    .where(a.kind != "member", t.posted_at <= as_of))
     with db.transaction() as session:
         settings = read_settings(session)
-        local = as_of.astimezone(ZoneInfo(settings.timezone))
+        zone = ZoneInfo(settings.timezone)
+        local = as_of.astimezone(zone)
         starts = [date(local.year, local.month, 1)]
         for _ in range(months - 1):
             starts.insert(0, (starts[0] - timedelta(days=1)).replace(day=1))
-        first = start_of_day(starts[0], ZoneInfo(settings.timezone))
+        first = start_of_day(starts[0], zone)
         before = session.scalar(system_side.add_columns(sa.func.coalesce(sa.func.sum(e.amount), 0))
                                 .where(t.posted_at < first))
         day = local_day(session, t.posted_at, settings.timezone)

@@ -44,7 +44,7 @@ from engine.ledger.balances import get_balance, get_history
 from engine.ledger.basket import CHANNELS, Basket, BasketLine
 from engine.ledger.commands import AdjustPoints
 from engine.member_closure import CloseMember, close_member
-from engine.member_import import write_mapping
+from engine.member_import import members_csv_text, write_mapping
 from engine.member_import_requests import (AskToImport, DecideImport, ask_to_import, decide_import, imported_members,
                                            list_import_requests)
 from engine.members import find_members, get_member
@@ -896,11 +896,7 @@ def imports():
         try:
             if upload is None or not upload.filename:
                 raise InvalidInput([Problem("file", "choose the CSV file to import")])
-            try:
-                text = upload.read().decode("utf-8-sig")
-            except UnicodeDecodeError as error:
-                raise InvalidInput([Problem("file", f"is not UTF-8 text (byte {error.start}); save it as CSV UTF-8")]) \
-                    from None
+            text = members_csv_text(upload.read())
             asked = ask_to_import(database(), AskToImport(upload.filename, text, g.principal.name),
                                   caller=g.principal.actor,
                                   idempotency_key=request.form.get("form_key") or one_time_key(), now=now())

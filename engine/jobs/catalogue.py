@@ -86,8 +86,8 @@ def _grants(db: Database, as_of: datetime, progress: Progress) -> dict:
 
 def _purge_keys(db: Database, as_of: datetime, progress: Progress) -> dict:
     return {"keys": purge_idempotency_keys(db, as_of=as_of), "tokens": purge_tokens(db, as_of=as_of),
-            "card_challenges": purge_card_challenges(db, as_of=as_of), "rate_buckets": purge_rate_buckets(db, as_of=as_of),
-            "import_ids": purge_import_answers(db, as_of=as_of)}
+            "card_challenges": purge_card_challenges(db, as_of=as_of),
+            "rate_buckets": purge_rate_buckets(db, as_of=as_of), "import_ids": purge_import_answers(db, as_of=as_of)}
 
 
 def _expiry_warnings(db: Database, as_of: datetime, progress: Progress) -> dict:
@@ -98,9 +98,10 @@ def _expiry_warnings(db: Database, as_of: datetime, progress: Progress) -> dict:
         when = sa.bindparam("as_of", as_of, type_=UTCDateTime())
         until = sa.bindparam("until", as_of + timedelta(days=read_settings(session).expiry_warning_days),
                              type_=UTCDateTime())
-        key = f"'expiry_warning:' || CAST(l.member_id AS TEXT) || ':' || {utc_text(session, 'l.expires_at')}"
+        stamp = utc_text(session, "l.expires_at")
+        key = f"'expiry_warning:' || CAST(l.member_id AS TEXT) || ':' || {stamp}"
         payload = (f"'{{\"points\": ' || CAST(SUM(l.remaining - l.reserved) AS TEXT) || "
-                   f"', \"expires_at\": \"' || {utc_text(session, 'l.expires_at')} || 'Z\"}}'")
+                   f"', \"expires_at\": \"' || {stamp} || 'Z\"}}'")
         result = session.execute(sa.text(
             "INSERT INTO outbox_messages (kind, member_id, dedupe_key, payload, created_at) "
             f"SELECT 'expiry_warning', l.member_id, {key}, {payload}, :as_of FROM lots l "
@@ -166,7 +167,8 @@ JOBS: dict[str, Job] = {job.name: job for job in (
     Job("customer_value", "RFM scores and value classes A-D of the members who bought in the last year, and "
                           "every open member's lifecycle stage, as member attributes", _customer_value),
     Job("unconfirmed_sign_ups", f"close the online sign-ups whose address was never confirmed, "
-                                f"{UNCONFIRMED_SIGN_UP_DAYS} days after they joined, erasing what they gave", _unconfirmed_sign_ups),
+                                f"{UNCONFIRMED_SIGN_UP_DAYS} days after they joined, erasing what they gave",
+        _unconfirmed_sign_ups),
     Job("purge_keys", "forget idempotency keys past the programme's retention, and expired sign-in "
                       "tokens, card sessions and card challenges, idle sign-in rate buckets, and the new ids "
                       "of old member imports", _purge_keys),
