@@ -97,10 +97,8 @@ def decide_import(db: Database, command: DecideImport, *, caller: str, idempoten
     """Approve (import the kept file, now) or reject a pending request; the person who asked
     cannot decide it. The request as it stands after."""
     def work(session: Session) -> ImportRequest:
-        if not (isinstance(command.actor, str) and 0 < len(command.actor.strip()) <= MAX_ACTOR):
-            refuse_if([Problem("actor", f"is required, at most {MAX_ACTOR} characters")])
         row = pending_to_decide(session, MemberImportRequestRow, command.import_id, command.actor,
-                                name="member import", asked_for="an import", code="import")
+                                name="member import", asked_for="an import", code="import", longest_actor=MAX_ACTOR)
         if command.approve:
             rows = read_members_csv(row.csv, now=now, timezone=read_settings(session).timezone)
             row.answer = json.dumps(to_plain(import_rows(session, rows, now=now)))

@@ -117,10 +117,8 @@ def decide_grant(db: Database, command: DecideGrant, *, caller: str, idempotency
     grant; the requester cannot decide their own. The grant as it stands after: an
     approval's replay goes on with any crediting left."""
     def work(session: Session) -> PointsGrant:
-        if not (isinstance(command.actor, str) and 0 < len(command.actor.strip()) <= MAX_ACTOR):
-            refuse_if([Problem("actor", f"is required, at most {MAX_ACTOR} characters")])
         row = pending_to_decide(session, PointsGrantRow, command.grant_id, command.actor, name="points grant",
-                                asked_for="a grant", code="grant")
+                                asked_for="a grant", code="grant", longest_actor=MAX_ACTOR)
         segment = session.get(SegmentRow, row.segment_id)
         row.members = _queue(session, row, segment) if command.approve else 0
         row.status = "approved" if command.approve else "rejected"

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from engine.database import Database
-from engine.errors import Problem, refuse_if
+from engine.errors import refuse_if
 from engine.four_eyes import pending_to_decide
 from engine.ledger.adjustments import adjustment_problems, apply_adjustment
 from engine.ledger.commands import AdjustPoints
@@ -75,10 +75,10 @@ def decide_adjustment(db: Database, command: DecideAdjustment, *, caller: str, i
                       now: datetime) -> AdjustmentRequest:
     """Approve (apply) or reject a pending request; the requester cannot decide their own."""
     def work(session: Session) -> AdjustmentRequest:
-        if not (isinstance(command.actor, str) and command.actor.strip()):
-            refuse_if([Problem("actor", "is required")])
+        # (decided_by keeps 64 characters: a longer name was refused by PostgreSQL at the flush)
         row = pending_to_decide(session, AdjustmentRequestRow, command.request_id, command.actor,
-                                name="adjustment request", asked_for="an adjustment", code="adjustment")
+                                name="adjustment request", asked_for="an adjustment", code="adjustment",
+                                longest_actor=64)
         member = session.get(MemberRow, row.member_id)
         if command.approve:
             done = apply_adjustment(session, AdjustPoints(member_id=member.public_id, points=row.points,

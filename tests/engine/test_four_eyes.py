@@ -1,10 +1,10 @@
 """Four eyes, one rule for every request one person makes and another decides: the asker
-cannot decide (spaces around a name change nothing), a request is decided once, and an
-unknown one is not found. Adjustments above the threshold stand for the three kinds here;
+cannot decide (spaces around a name change nothing), a decider needs a name the request can
+keep, a request is decided once, and an unknown one is not found. Adjustments above the threshold stand for the three kinds here;
 grants and member imports have their own tests of the same refusals."""
 import pytest
 
-from engine.errors import InvalidState, NotAllowed, NotFound
+from engine.errors import InvalidInput, InvalidState, NotAllowed, NotFound
 from engine.ledger.approvals import DecideAdjustment, decide_adjustment, request_adjustment
 from engine.ledger.commands import AdjustPoints
 from engine.settings import update_settings
@@ -32,6 +32,14 @@ def decide(database, clock, request_id, actor, approve=True):
 def test_the_person_who_asked_cannot_decide_however_the_name_is_padded(database, clock, asked, actor):
     with refused_unchanged(database, NotAllowed, "four_eyes_required"):
         decide(database, clock, asked, actor)
+
+
+@pytest.mark.parametrize("actor", ["", "   ", "k" * 65])
+def test_a_decider_without_a_name_or_with_one_longer_than_the_request_keeps_is_refused(database, clock, asked, actor):
+    with refused_unchanged(database, InvalidInput) as refusal:
+        decide_adjustment(database, DecideAdjustment(asked, True, actor), caller="staff:kim", idempotency_key=new_key(),
+                          now=clock())
+    assert [str(p) for p in refusal.value.problems] == ["actor: is required, at most 64 characters"]
 
 
 def test_a_request_is_decided_once_and_an_unknown_one_is_not_found(database, clock, asked):
