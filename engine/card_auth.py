@@ -28,6 +28,7 @@ from engine.access.tokens import issue_token, live_token, token_hash
 from engine.card_keys import MasterKeys, answer_matches, new_challenge, offline_challenge
 from engine.cards import card_row, issue_card, remember_card
 from engine.database import Database
+from engine import instants
 from engine.errors import (InvalidInput, InvalidState, LoyaltyError, NotAllowed, NotAuthenticated, NotFound,
                            Problem)
 from engine.ledger.accounts import remember_locked_account
@@ -38,7 +39,6 @@ from engine.orm.cards import CardRow
 from engine.orm.ledger import AccountRow
 from engine.orm.members import MemberRow
 from engine.orm.stores import TerminalRow
-from engine.programme import ProgrammeSettings
 from engine.settings import read_settings
 from engine.snapshot import TerminalInfo, programme
 
@@ -166,7 +166,15 @@ def check_accrual_proof(session: Session, *, terminal_code: str, card_number: st
                         keys: MasterKeys, now: datetime) -> None:
     """Refuse an accrual for our card without proof that the card was at this till: a card
     session opened here for the same card, or offline evidence. UID-only cards earn on the
-    identifier alone."""
+    identifier alone.
+
+    Whatever the proof, a till's sale older than the programme's offline age is refused: the
+    till states the sale time, and the pending points' release and the rules that apply
+    follow it, so an unbounded past would let a till skip the return window."""
+    settings, instant = read_settings(session), instants.in_utc(sold_at)  # not an instant: the basket's check says so
+    if instant is not None and now - instant > timedelta(hours=settings.offline_max_age_hours):
+        raise InvalidState(f"a till's sale is accepted up to {settings.offline_max_age_hours} hours after it "
+                           "(the programme's offline age); this one is older", code="sale_too_old")
     if card_session is not None:
         _read_card_with_session(session, card_session)
     card = card_row(session, card_number)
@@ -180,7 +188,7 @@ def check_accrual_proof(session: Session, *, terminal_code: str, card_number: st
         accept_offline_proof(session, terminal_code=terminal_code, card_number=card_number,
                              key_version=offline_proof.key_version, counter=offline_proof.counter,
                              answer=offline_proof.answer, receipt_number=receipt_number, sold_at=sold_at,
-                             keys=keys, settings=read_settings(session), now=now)
+                             keys=keys, now=now)
     elif card.kind == "applet":
         raise NotAllowed("our cards earn only when authenticated at the till (tap again) or with the "
                          "card's offline evidence", code="card_proof_required")
@@ -210,13 +218,11 @@ def _read_card_with_session(session: Session, token: str) -> None:
 
 def accept_offline_proof(session: Session, *, terminal_code: str, card_number: str, key_version: int,
                          counter: int, answer: bytes, receipt_number: str, sold_at: datetime,
-                         keys: MasterKeys, settings: ProgrammeSettings, now: datetime) -> None:
-    """Check and record offline evidence for one accrual, inside the accrual's transaction."""
+                         keys: MasterKeys, now: datetime) -> None:
+    """Check and record offline evidence for one accrual, inside the accrual's transaction
+    (the sale's age was checked by :func:`check_accrual_proof`)."""
     terminal = _terminal(session, terminal_code)
     card = card_row(session, card_number)
-    if now - sold_at > timedelta(hours=settings.offline_max_age_hours):
-        raise InvalidState(f"offline evidence is accepted up to {settings.offline_max_age_hours} hours "
-                           "after the sale", code="offline_proof_too_old")
     if card.kind != "applet" or card.key_version != key_version:
         raise NotAllowed("the offline evidence names another key version than the card's",
                          code="card_not_authenticated")

@@ -114,7 +114,7 @@ def test_offline_evidence_older_than_the_programme_allows_is_refused(terminal, s
     clock.advance(hours=72, seconds=1)
     with unchanged(database):
         response = terminal.post(ACCRUALS, body)
-    assert (response.status_code, response.json["error"]) == (409, "offline_proof_too_old")
+    assert (response.status_code, response.json["error"]) == (409, "sale_too_old")
 
 
 def test_offline_evidence_for_another_receipt_is_refused(terminal, sale, make_our_card, database):
@@ -184,3 +184,31 @@ def test_a_sale_dated_in_the_future_is_refused(terminal, sale, make_card, clock)
     make_card(kind="uid", number="04A1B2C3D4E5F6")
     body = sale(card_uid="04A1B2C3D4E5F6") | {"occurred_at": (clock() + timedelta(hours=1)).isoformat()}
     assert terminal.post(ACCRUALS, body).status_code == 422
+
+
+def test_a_tapped_card_cannot_earn_for_a_sale_dated_before_the_offline_age(terminal, sale, make_our_card,
+                                                                          card_session, clock, database):
+    # the till states the sale time, and the pending points' release follows it: a sale dated
+    # far back would make its points spendable at once, past the return window
+    card = make_our_card()
+    session = card_session(card)
+    body = sale(card_number=card.number, card_session=session["card_session"])
+    body["occurred_at"] = (clock() - timedelta(hours=72, seconds=1)).isoformat()
+    with unchanged(database):
+        response = terminal.post(ACCRUALS, body)
+    assert (response.status_code, response.json["error"]) == (409, "sale_too_old")
+    assert "72 hours" in response.json["message"]
+
+
+def test_a_uid_card_cannot_earn_for_a_sale_dated_before_the_offline_age(terminal, sale, make_card, clock, database):
+    make_card(kind="uid", number="04A1B2C3D4E5F6")
+    body = sale(card_uid="04A1B2C3D4E5F6") | {"occurred_at": (clock() - timedelta(days=400)).isoformat()}
+    with unchanged(database):
+        response = terminal.post(ACCRUALS, body)
+    assert (response.status_code, response.json["error"]) == (409, "sale_too_old")
+
+
+def test_a_sale_sent_just_within_the_offline_age_earns(terminal, sale, make_card, clock):
+    make_card(kind="uid", number="04A1B2C3D4E5F6")
+    body = sale(card_uid="04A1B2C3D4E5F6") | {"occurred_at": (clock() - timedelta(hours=72)).isoformat()}
+    assert terminal.post(ACCRUALS, body).status_code == 201
