@@ -22,7 +22,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from terminal import card_protocol
 from terminal.api_client import ApiClient
@@ -41,6 +41,16 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+# Seconds between the tries of a request whose outcome is unknown (see TillAgent.settled):
+# a blip of the network or a restarting server is ridden out while the cashier waits.
+RETRY_PAUSES = (0.5, 2.0)
+# A hold refused as resolved this long before its deadline cannot have lapsed (clock skew).
+DEADLINE_MARGIN = timedelta(seconds=90)
+UNKNOWN_PAYMENT = ("The loyalty server did not confirm the payment with points, and it cannot tell now "
+                   "whether the points were taken. Take the full amount; if the member's history shows "
+                   "the points spent, support gives them back.")
+
+
 @dataclass
 class TapTiming:
     """Where the time of one tap went (milliseconds)."""
@@ -51,12 +61,15 @@ class TapTiming:
 
 class TillAgent:
     def __init__(self, config: TerminalConfig, *, reader, api: ApiClient, outbox: Outbox,
-                 clock: Callable[[], datetime] = utc_now):
+                 clock: Callable[[], datetime] = utc_now, retry_pauses: tuple[float, ...] = RETRY_PAUSES,
+                 sleep: Callable[[float], None] = time.sleep):
         self.config = config
         self.reader = reader
         self.api = api
         self.outbox = outbox
         self.clock = clock
+        self.retry_pauses = retry_pauses
+        self.sleep = sleep
         self.timing = TapTiming()
 
     # -- the tap ---------------------------------------------------------------------------
@@ -170,9 +183,9 @@ class TillAgent:
         been placed; the server lets it lapse)."""
         session.check_can_hold(points)
         try:
-            placed = self.api.place_hold(card_session=session.card_session,
-                                         receipt_number=session.receipt_number, points=points,
-                                         idempotency_key=new_key())
+            placed = self.settled(lambda key: self.api.place_hold(
+                card_session=session.card_session, receipt_number=session.receipt_number, points=points,
+                idempotency_key=key))
         except TerminalError as error:
             if not isinstance(error, ApiError):  # refused: nothing held, the sale goes on
                 session.failed(error.message)
@@ -180,12 +193,53 @@ class TillAgent:
         hold = Hold(str(placed["hold_id"]), int(placed["points"]), int(placed.get("value_minor", 0)))
         session.hold_placed(hold)
         try:
-            self.api.capture_hold(hold.hold_id, idempotency_key=new_key())
+            self.settled(lambda key: self.api.capture_hold(hold.hold_id, idempotency_key=key))
+        except ApiUnreachable as error:
+            if not self._captured_after_all(session, hold, deadline=_instant(placed.get("expires_at"))):
+                raise ApiUnreachable(session.message) from error
         except TerminalError as error:
             self.abort(session, error.message)
             raise
         session.hold_captured(value_minor=hold.value_minor)
         return hold
+
+    def _captured_after_all(self, session: PosSession, hold: Hold, *, deadline: datetime | None) -> bool:
+        """After a capture that got no answer, even when sent again: whether it went through.
+
+        Voiding the hold tells: a hold only this till resolves, refused as already resolved
+        before its deadline, was captured (this till never voided it, and it cannot have
+        lapsed yet). Otherwise the sale fails: with nothing taken when the void went through,
+        or with the outcome unknown, said so, when the server cannot be reached at all."""
+        try:
+            self.settled(lambda key: self.api.void_hold(hold.hold_id, idempotency_key=key))
+        except ApiError as refusal:
+            if (refusal.error == "hold_already_resolved" and deadline is not None
+                    and self.clock() < deadline - DEADLINE_MARGIN):
+                return True
+            session.failed(UNKNOWN_PAYMENT)
+            session.hold_voided()  # resolved on the server: nothing left for this till to undo
+            return False
+        except ApiUnreachable:
+            session.failed(UNKNOWN_PAYMENT)
+            session.hold_voided()  # pending on the server, it lapses there at its deadline
+            return False
+        session.failed("The loyalty server did not confirm the payment with points, so it was "
+                       "cancelled: no points were taken. Try again, or take the full amount.")
+        session.hold_voided()
+        return False
+
+    def settled(self, request: Callable[[str], dict]) -> dict:
+        """``request(idempotency_key)``, sent again under the same key while its outcome is
+        unknown (no answer, a server fault, an earlier try still running), after each of
+        ``retry_pauses``: the server acts on it at most once and a retry gets its first
+        answer. A refusal is raised at once; ApiUnreachable once the pauses are used up."""
+        key = new_key()
+        for pause in self.retry_pauses:
+            try:
+                return request(key)
+            except ApiUnreachable:
+                self.sleep(pause)
+        return request(key)
 
     def accrual_body(self, session: PosSession) -> dict:
         """The accrual request for the session's basket and card."""
@@ -241,7 +295,7 @@ class TillAgent:
         for action, hold_id in session.cleanup:
             if action == "void_hold":
                 try:
-                    self.api.void_hold(hold_id, idempotency_key=new_key())
+                    self.settled(lambda key: self.api.void_hold(hold_id, idempotency_key=key))
                 except TerminalError:
                     pass  # unresolved holds expire on the server by themselves
                 session.hold_voided()
@@ -253,19 +307,25 @@ class TillAgent:
         code = code.strip().upper()
         if not code:
             raise SessionError("Type or scan the voucher code.")
-        return self.api.use_voucher(code, new_key())
+        return self.settled(lambda key: self.api.use_voucher(code, key))
 
     # -- returns ---------------------------------------------------------------------------
     def refund(self, session: PosSession, *, original_receipt: str, occurred_at: datetime,
-               lines: list[dict]) -> dict:
-        """Give back (or take back) points for returned lines of ``original_receipt``."""
+               lines: list[dict], original_till: str | None = None) -> dict:
+        """Give back (or take back) points for returned lines of ``original_receipt``, a
+        receipt of ``original_till`` (this till when None; any till of the same store)."""
         session.refund_started()
-        body = {"store_code": self.config.store_code, "terminal_code": self.config.terminal_code,
+        body = {"store_code": self.config.store_code,
+                "terminal_code": original_till or self.config.terminal_code,
                 "receipt_number": original_receipt, "occurred_at": occurred_at.isoformat(),
                 "lines": [{"line_no": line["line_no"], "quantity": str(line["quantity"])}
                           for line in lines]}
         try:
-            result = self.api.refund(body, new_key())
+            result = self.settled(lambda key: self.api.refund(body, key))
+        except ApiUnreachable as error:
+            session.failed(f"{error.message} The return was not confirmed: look at the member's history "
+                           "before trying it again.")
+            raise ApiUnreachable(session.message) from error
         except TerminalError as error:
             session.failed(error.message)
             raise
@@ -276,6 +336,14 @@ class TillAgent:
 def new_key() -> str:
     """A fresh idempotency key."""
     return str(uuid.uuid4())
+
+
+def _instant(text: object) -> datetime | None:
+    """An ISO 8601 instant from the server's answer (None when absent or not one)."""
+    try:
+        return datetime.fromisoformat(str(text)) if text else None
+    except ValueError:
+        return None
 
 
 def _offline_reason(error: ApiUnreachable | ApiError) -> str:

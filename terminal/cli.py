@@ -228,6 +228,7 @@ def _cashier_return(agent, console, ask) -> None:
     from terminal.session import PosSession
 
     receipt = ask("original receipt> ").strip()
+    till = ask(f"till of the sale [{agent.config.terminal_code}]> ").strip() or None
     try:
         lines = _returned_lines(ask("returned lines as LINE or LINE:QUANTITY (e.g. '1 3:2')> "))
     except ValueError as error:
@@ -235,7 +236,8 @@ def _cashier_return(agent, console, ask) -> None:
         return
     session = PosSession(f"return-of-{receipt}")
     try:
-        result = agent.refund(session, original_receipt=receipt, occurred_at=datetime.now(timezone.utc), lines=lines)
+        result = agent.refund(session, original_receipt=receipt, occurred_at=datetime.now(timezone.utc), lines=lines,
+                              original_till=till)
     except TerminalError as error:
         console.print(Panel(error.message, title="not done", style="red"))
         return

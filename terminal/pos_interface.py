@@ -18,7 +18,7 @@ per line, one answer per line, in order. Every answer has ``"ok"``; a failure ca
     > {"cmd": "accrue"}
     < {"ok": true, "state": "done", "queued": false, "points": 7, "member": {...}}
     > {"cmd": "refund", "receipt": "R-1001", "occurred_at": "2026-11-23T12:00:00+00:00",
-       "lines": [{"line_no": 1, "quantity": "1"}]}
+       "lines": [{"line_no": 1, "quantity": "1"}]}   # "till": "T2" for a sale of another till of the store
     < {"ok": true, "state": "done", "result": {...}}
     > {"cmd": "voucher", "code": "V3F9..."}   # a reward voucher: used once, the reward handed over
     < {"ok": true, "voucher": {"voucher_code": "V3F9...", "reward_code": "MUG", "status": "used", ...}}
@@ -122,7 +122,7 @@ class PosInterface:
         self.session = session
         result = self.agent.refund(session, original_receipt=str(request["receipt"]),
                                    occurred_at=datetime.fromisoformat(request["occurred_at"]),
-                                   lines=list(request["lines"]))
+                                   lines=list(request["lines"]), original_till=request.get("till"))
         return {"ok": True, "result": result}
 
     def _cmd_voucher(self, request: dict) -> dict:

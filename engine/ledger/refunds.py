@@ -99,7 +99,7 @@ def refund_receipt(db: Database, command: RefundReceipt, *, caller: str, idempot
             transaction = post_transaction(
                 session, kind="refund", account=account, member_points=returned - taken_back - debt,
                 system={"issuance": reversed_points, "redemption": -returned, "adjustment": -written_off},
-                occurred_at=command.occurred_at, now=now,
+                occurred_at=command.occurred_at, now=now, actor=caller,
                 description=f"refund of receipt {command.store_code}/{command.terminal_code}/{command.receipt_number}")
             _give_back(session, account, transaction, spent,
                        skip=share_so_far(spent_total, refunded_before, receipt.total_minor), points=returned, now=now)

@@ -1,5 +1,6 @@
 import pytest
 
+from engine.ledger.balances import get_history
 from tests.support.assertions import unchanged
 
 
@@ -36,3 +37,21 @@ def test_returning_more_than_was_bought_is_refused(terminal, earned, clock, data
         response = terminal.post("/v1/terminal/refunds", refund(terminal, clock, lines=[{"line_no": 1,
                                                                                        "quantity": "3"}]))
     assert (response.status_code, response.json["error"]) == (409, "refund_exceeds_purchase")
+
+
+def test_another_till_of_the_store_takes_the_return_and_is_named_on_the_posting(
+        terminal, make_signed_terminal, earned, clock, database):
+    service_desk = make_signed_terminal(terminal.store_code)
+    response = service_desk.post("/v1/terminal/refunds", refund(terminal, clock))
+    assert (response.status_code, response.json["points_reversed"]) == (201, 10)
+    member_id = response.json["member_id"]
+    refunds = [item for item in get_history(database, member_id) if item.kind == "refund"]
+    assert [item.actor for item in refunds] == [f"terminal:{service_desk.terminal_code}"]
+
+
+def test_a_receipt_is_named_by_the_till_that_made_the_sale(terminal, make_signed_terminal, earned, clock, database):
+    service_desk = make_signed_terminal(terminal.store_code)
+    with unchanged(database):
+        response = service_desk.post("/v1/terminal/refunds",
+                                     refund(terminal, clock, terminal_code=service_desk.terminal_code))
+    assert (response.status_code, response.json["error"]) == (404, "unknown_receipt")

@@ -139,7 +139,7 @@ def make_agent(till_config):
         agent = TillAgent(config, reader=Reader(config.reader),
                           api=ApiClient(config.api_url, Credentials(config.key_id, config.secret),
                                         timeout=config.api_timeout),
-                          outbox=Outbox(config.outbox))
+                          outbox=Outbox(config.outbox), sleep=lambda seconds: None)
         made.append(agent)
         return agent
 

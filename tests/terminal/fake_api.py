@@ -6,8 +6,9 @@ with the *engine's* card crypto (so the till's copy is held to agree with it), a
 accruals idempotent by key. Failure modes for outage tests:
 
 - ``down = True``: every connection is dropped without an answer (network failure);
-- ``commit_then_stall = N``: the next N writes are recorded, then the answer is held
-  back longer than the client waits (a timeout after the server committed);
+- ``commit_then_stall = N``: the next N writes to a path containing ``stall_on`` (the
+  accruals unless changed) are recorded, then the answer is held back longer than the
+  client waits (a timeout after the server committed);
 - ``in_flight = N``: the next N writes are answered 409 ``request_in_flight`` (an earlier
   try with the same key is still running).
 It is not the real API (that lives in ``api/``); the end-to-end run comes after merge.
@@ -54,6 +55,7 @@ class FakeLoyaltyServer:
         self.rate_limited = 0  # the next requests are answered 429, as over the till's rate
         self.database_down = 0  # the next requests are answered 503, as when the server's database is away
         self.commit_then_stall = 0
+        self.stall_on = "/v1/terminal/accruals"
         self.requests = 0
         self.lock = threading.Lock()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -120,7 +122,7 @@ class FakeLoyaltyServer:
             answer = self._route(path, body)
             if key and answer[0] < 500:
                 self.writes[key] = answer
-            stall = path == "/v1/terminal/accruals" and self.commit_then_stall > 0
+            stall = self.stall_on in path and self.commit_then_stall > 0
             if stall:
                 self.commit_then_stall -= 1
         if stall:
@@ -175,7 +177,8 @@ class FakeLoyaltyServer:
             if hold is None:
                 return 404, _error(404, "hold_not_found", "No such hold.")
             if hold["state"] != "open":
-                return 409, _error(409, "hold_resolved", "The hold is already resolved.")
+                return 409, _error(409, "hold_already_resolved",
+                                   f"hold {hold_id} was already {hold['state']}; it resolves once")
             hold["state"] = "captured" if action == "capture" else "voided"
             if action == "void":
                 self.members[hold["member_id"]]["available"] += hold["points"]

@@ -142,7 +142,7 @@ def test_the_cashier_screen_records_a_return_and_shows_the_points_taken_back(
         fake_server, make_card, make_agent):
     fake_server.add_member("M1", "Ada Lovelace", "gold", points=500)
     make_card(card_key=fake_server.add_card("6280001234567890", "M1")).tap()
-    answers = iter(["C-1", "COFFEE 3.50 2", "TEA 2.00", "", "", "r", "C-1", "1:2", "q"])
+    answers = iter(["C-1", "COFFEE 3.50 2", "TEA 2.00", "", "", "r", "C-1", "", "1:2", "q"])
     out = io.StringIO()
     cashier(make_agent(), Console(file=out, width=100), ask=lambda prompt: next(answers))
     screen = out.getvalue()
@@ -150,11 +150,20 @@ def test_the_cashier_screen_records_a_return_and_shows_the_points_taken_back(
     assert fake_server.refunds[0]["lines"] == [{"line_no": 1, "quantity": "2"}]
 
 
+def test_the_cashier_screen_takes_a_return_of_a_sale_made_at_another_till_of_the_store(
+        fake_server, make_card, make_agent):
+    fake_server.add_member("M1", "Ada Lovelace", "gold", points=500)
+    make_card(card_key=fake_server.add_card("6280001234567890", "M1")).tap()
+    answers = iter(["C-1", "COFFEE 3.50 2", "", "", "r", "C-1", "T2", "1", "q"])
+    cashier(make_agent(), Console(file=io.StringIO(), width=100), ask=lambda prompt: next(answers))
+    assert (fake_server.refunds[0]["receipt_number"], fake_server.refunds[0]["terminal_code"]) == ("C-1", "T2")
+
+
 @pytest.mark.parametrize("typed, said", [("", "No line to return"), ("one", "'one' is not a line"),
                                          ("2:x", "'2:x' is not a line"), ("0", "line numbers start at 1")])
 def test_the_cashier_screen_refuses_returned_lines_it_cannot_read_and_sends_nothing(
         fake_server, make_agent, typed, said):
-    answers = iter(["r", "C-1", typed, "q"])
+    answers = iter(["r", "C-1", "", typed, "q"])
     out = io.StringIO()
     cashier(make_agent(), Console(file=out, width=200), ask=lambda prompt: next(answers))
     assert said in out.getvalue() and "not done" in out.getvalue()
@@ -162,7 +171,7 @@ def test_the_cashier_screen_refuses_returned_lines_it_cannot_read_and_sends_noth
 
 
 def test_the_cashier_screen_says_why_a_return_is_refused(fake_server, make_agent):
-    answers = iter(["r", "NO-SUCH-SALE", "1", "q"])
+    answers = iter(["r", "NO-SUCH-SALE", "", "1", "q"])
     out = io.StringIO()
     cashier(make_agent(), Console(file=out, width=200), ask=lambda prompt: next(answers))
     assert "No sale with this receipt." in out.getvalue() and "not done" in out.getvalue()
