@@ -38,7 +38,8 @@ AUTH = {"security": [BEARER_AUTH]}
 @blp.arguments(MemberSignInSchema())
 @blp.response(201, MemberSessionSchema)
 def sign_in(body):
-    """Sign in with e-mail and password; five wrong passwords lock the account for 15 minutes,
+    """Sign in with e-mail and password; five wrong passwords lock the account for 15 minutes
+    (each further five in a row for twice as long, up to a day),
     and one address gets a limited number of tries across accounts (429 with Retry-After)."""
     limit_sign_in()
     return sign_in_member(database(), email=body["email"], password=body["password"], passwords=passwords(),

@@ -49,7 +49,8 @@ WRITE = {"security": [BEARER_AUTH], "parameters": [PARAMETER]}
 @blp.arguments(StaffSignInSchema())
 @blp.response(201, StaffSessionSchema)
 def sign_in(body):
-    """Sign in; five wrong passwords lock the account for 15 minutes, and one address gets a
+    """Sign in; five wrong passwords lock the account for 15 minutes (each further five in a row
+    for twice as long, up to a day), and one address gets a
     limited number of tries across accounts (429 with Retry-After)."""
     limit_sign_in()
     return sign_in_staff(database(), username=body["username"], password=body["password"], passwords=passwords(),
