@@ -1,4 +1,4 @@
-"""Staff API: members and cards, the issuing station, terminal keys, adjustments and points
+"""Staff API: members (suspending and reinstating them too) and cards, the issuing station, terminal keys, adjustments and points
 grants with maker-checker, messages for members, and the audit log. Every call needs a staff token whose roles grant the
 permission named on the view; every call is written to the audit log."""
 from __future__ import annotations
@@ -16,8 +16,9 @@ from api.schemas.people import (AdjustmentFilterSchema, AdjustmentRequestInSchem
                                 DecisionFilterSchema, DeliveredSchema, EnrolSchema, GrantInSchema, GrantSchema,
                                 HistoryItemSchema, ImportedMemberSchema, ImportInSchema, ImportRequestSchema,
                                 InvitationSchema, MemberAttributeSchema, MemberClosedSchema,
-                                MemberMessageSchema, MemberSchema, MessageQuerySchema, PageSchema,
-                                PersonalisedCardSchema, StaffSessionSchema, StaffSignInSchema, TerminalKeySchema)
+                                MemberMessageSchema, MemberStatusChangedSchema, MessageQuerySchema, PageSchema,
+                                PersonalisedCardSchema, StaffMemberSchema, StaffSessionSchema, StaffSignInSchema,
+                                SuspendMemberSchema, TerminalKeySchema)
 from api.schemas.terminal import EmptySchema
 from engine.access.member_logins import invite_member
 from engine.member_import_requests import (AskToImport, DecideImport, ask_to_import, decide_import,
@@ -27,6 +28,7 @@ from engine.access.tokens import revoke_token
 from engine.access.terminal_keys import issue_terminal_key, list_terminal_keys, revoke_terminal_key
 from engine.audit import list_audit
 from engine.member_closure import CloseMember, close_member
+from engine.member_suspension import ReinstateMember, SuspendMember, reinstate_member, suspend_member
 from engine.messages import mark_delivered, pending_messages
 from engine.card_auth import issue_personalised_card
 from engine.cards import activate_card, block_card, list_cards
@@ -70,7 +72,7 @@ def sign_out():
 @staff_only("members.read")
 @blp.doc(**AUTH)
 @blp.arguments(PageSchema(), location="query")
-@blp.response(200, MemberSchema(many=True))
+@blp.response(200, StaffMemberSchema(many=True))
 def members(page):
     """Members in enrolment order."""
     return list_members(database(), limit=page["limit"], offset=page["offset"])
@@ -80,7 +82,7 @@ def members(page):
 @staff_only("members.write")
 @blp.doc(**AUTH)
 @blp.arguments(EnrolSchema())
-@blp.response(201, MemberSchema)
+@blp.response(201, StaffMemberSchema)
 def enrol(body):
     """Enrol a new member."""
     return enrol_member(database(), now=now(), **body)
@@ -89,9 +91,9 @@ def enrol(body):
 @blp.route("/members/<member_id>", methods=["GET"])
 @staff_only("members.read")
 @blp.doc(**AUTH)
-@blp.response(200, MemberSchema)
+@blp.response(200, StaffMemberSchema)
 def member(member_id):
-    """One member's profile."""
+    """One member's profile and status (while suspended: why, by whom, since when)."""
     return get_member(database(), member_id)
 
 
@@ -105,6 +107,33 @@ def close(body, member_id):
     retired, sign-ins ended, the profile emptied (refused while points are held at a till)."""
     command = CloseMember(member_id=member_id, reason=body["reason"], actor=g.principal.actor)
     return close_member(database(), command, caller=caller(), idempotency_key=idempotency_key(), now=now())
+
+
+@blp.route("/members/<member_id>/suspend", methods=["POST"])
+@staff_only("members.write")
+@blp.doc(**WRITE)
+@blp.arguments(SuspendMemberSchema())
+@blp.response(200, MemberStatusChangedSchema)
+def suspend(body, member_id):
+    """Suspend an active member's account while fraud is looked into: until reinstated, the
+    member earns nothing and cannot pay with points, redeem rewards or use vouchers at a till
+    (``member_not_active``); refunds of their receipts still take points back, and they can
+    still sign in and read their points. A suspended member is refused ``already_suspended``,
+    a closed one ``member_closed``."""
+    command = SuspendMember(member_id=member_id, reason=body["reason"], actor=g.principal.actor)
+    return suspend_member(database(), command, caller=caller(), idempotency_key=idempotency_key(), now=now())
+
+
+@blp.route("/members/<member_id>/reinstate", methods=["POST"])
+@staff_only("members.write")
+@blp.doc(**WRITE)
+@blp.arguments(EmptySchema())
+@blp.response(200, MemberStatusChangedSchema)
+def reinstate(_body, member_id):
+    """Reinstate a suspended member's account: it earns and spends again at once. A member who
+    is not suspended is refused ``not_suspended``, a closed one ``member_closed``."""
+    return reinstate_member(database(), ReinstateMember(member_id=member_id, actor=g.principal.actor),
+                            caller=caller(), idempotency_key=idempotency_key(), now=now())
 
 
 @blp.route("/members/<member_id>/invitation", methods=["POST"])

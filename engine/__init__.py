@@ -14,9 +14,11 @@ Concepts (a page to read before the code):
 - **Member**: a person in the programme, known by an opaque public id. Personal data
   (name, contacts, birthday, consents) lives in the member's profile, apart from the
   record the ledger refers to, so that closing the account (``member_closure``) can erase
-  it and leave the ledger whole. Attributes (``rules.segments``) describe members for
-  rules and segments; the ``customer_value`` job keeps RFM scores, value classes and the
-  member's lifecycle stage (new, first purchase, repeat, loyal, advocate, lapsed) there.
+  it and leave the ledger whole. While fraud is looked into, support suspends the account
+  (``member_suspension``): the member reads but earns and spends nothing until reinstated.
+  Attributes (``rules.segments``) describe members for rules and segments; the
+  ``customer_value`` job keeps RFM scores, value classes and the member's lifecycle stage
+  (new, first purchase, repeat, loyal, advocate, lapsed) there.
 - **Points outside a sale**: a staff adjustment for one member (``ledger.approvals``: a
   second person approves a large one), a points grant for every member of a segment
   (``points_grants``: always approved by a second person), opening balances of members

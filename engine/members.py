@@ -3,6 +3,10 @@
 A member is known to the outside by an opaque public id (``M`` and 12 random base-32
 characters) that reveals nothing about them and is never reused; the internal row id
 stays inside the engine. Personal data sits in the member's profile.
+
+A member's status is ``active``, ``suspended`` (while support looks into fraud:
+``engine.member_suspension``) or ``closed``; only an active member earns, pays with points,
+redeems rewards or has a voucher taken at a till (``refuse_unless_active``).
 """
 from __future__ import annotations
 
@@ -27,6 +31,14 @@ CONSENTS = ("marketing_email", "marketing_sms", "profiling")
 
 
 @dataclass(frozen=True)
+class Suspension:
+    """Why a suspended member is suspended, by whom (``staff:<username>``) and since when."""
+    reason: str
+    by: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class Member:
     public_id: str
     status: str
@@ -36,6 +48,7 @@ class Member:
     phone: str | None
     birthday: date | None
     consents: dict[str, bool]
+    suspension: Suspension | None = None  # while the status is "suspended"
 
 
 def new_public_id() -> str:
@@ -145,14 +158,27 @@ def member_row(session: Session, public_id: str, *, lock: bool = False, to_chang
     return row
 
 
+def refuse_unless_active(row: MemberRow) -> None:
+    """Refuse (code ``member_not_active``) what only an active member may do (earn, pay with
+    points, redeem a reward, use a voucher); a suspended member's refusal says to contact support."""
+    if row.status == "suspended":
+        raise InvalidState(f"member {row.public_id} is suspended while their account is looked into: no points "
+                           "can be earned or spent until support reinstates it (the member should contact support)",
+                           code="member_not_active")
+    if row.status != "active":
+        raise InvalidState(f"member {row.public_id} is {row.status}", code="member_not_active")
+
+
 def to_member(row: MemberRow) -> Member:
-    """The plain-data view of a member and their profile."""
+    """The plain-data view of a member and their profile (with the suspension while suspended)."""
     profile = row.profile
+    suspension = Suspension(row.suspended_reason, row.suspended_by, row.suspended_at) \
+        if row.status == "suspended" and row.suspended_at is not None else None
     return Member(
         public_id=row.public_id, status=row.status, enrolled_at=row.enrolled_at,
         full_name=profile.full_name, email=profile.email, phone=profile.phone,
         birthday=profile.birthday,
-        consents={name: getattr(profile, f"consent_{name}") for name in CONSENTS})
+        consents={name: getattr(profile, f"consent_{name}") for name in CONSENTS}, suspension=suspension)
 
 
 def _duplicate_email(email: str | None) -> Conflict:

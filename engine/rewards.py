@@ -15,6 +15,8 @@ Guarantees:
   cannot be used; past its end a voucher is cancelled only ``after_its_end`` (support's
   goodwill: a member cannot take back the points of a voucher they let expire); a voucher
   of a closed account can still be used, but not cancelled (no account to refund);
+- a suspended member (``engine.member_suspension``) can neither redeem nor have a voucher
+  used at a till (``member_not_active``) until reinstated;
 - voucher codes are random (80 bits), unique by constraint.
 """
 from __future__ import annotations
@@ -34,7 +36,7 @@ from engine.ledger.accounts import lock_member_account, post_transaction
 from engine.ledger.holds import capture_reserved, reserve_points
 from engine.ledger.idempotency import run_idempotent
 from engine.ledger.lots import holdings, new_lot
-from engine.members import member_row
+from engine.members import member_row, refuse_unless_active
 from engine.orm.members import MemberRow
 from engine.orm.rewards import RewardRow, RewardTierPriceRow, VoucherRow
 from engine.orm.tiers import TierRow
@@ -255,6 +257,8 @@ def redeem_reward(db: Database, command: RedeemReward, *, caller: str, idempoten
     def work(session: Session) -> VoucherIssued:
         member = member_row(session, command.member_id, to_change=True)
         account = lock_member_account(session, member.id)
+        session.refresh(member)  # read again under the lock: a suspension may have just been committed
+        refuse_unless_active(member)
         reward = session.execute(sa.select(RewardRow).where(RewardRow.code == command.reward_code)
                                  .with_for_update().execution_options(populate_existing=True)).scalar_one_or_none()
         if reward is None:
@@ -302,6 +306,9 @@ def use_voucher(db: Database, command: UseVoucher, *, caller: str, idempotency_k
             raise VoucherNotUsable(f"voucher {voucher.code} was already {voucher.status}")
         if past_end(voucher.expires_at, now):
             raise _expired(session, voucher)
+        owner = session.get(MemberRow, voucher.member_id)
+        if owner.status == "suspended":  # a closed member's voucher stays usable: its points are spent
+            refuse_unless_active(owner)
         voucher.status, voucher.used_at = "used", now
         session.flush()
         return _voucher_plain(session, voucher)

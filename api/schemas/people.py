@@ -12,7 +12,7 @@ from engine.access.passwords import MAX_PASSWORD_LENGTH
 from engine.member_closure import MAX_REASON
 from engine.members import CONSENTS
 from engine.messages import MAX_ID
-from engine import member_import_requests, points_grants
+from engine import member_import_requests, member_suspension, points_grants
 
 _text = ma.validate.Length(1, 200)
 
@@ -66,7 +66,8 @@ class ProfileUpdateSchema(InputSchema):
 
 class MemberSchema(ma.Schema):
     member_id = fields.String(required=True, attribute="public_id")
-    status = fields.String(required=True)
+    status = fields.String(required=True, metadata={
+        "description": "active, suspended (nothing earned or spent until support reinstates the account) or closed"})
     enrolled_at = fields.AwareDateTime(required=True)
     full_name = fields.String(required=True)
     email = fields.String(allow_none=True, required=True)
@@ -74,6 +75,31 @@ class MemberSchema(ma.Schema):
     birthday = fields.Date(allow_none=True, required=True)
     consents = fields.Dict(keys=fields.String(validate=ma.validate.OneOf(CONSENTS)), values=fields.Boolean(),
                            required=True)
+
+
+class SuspensionSchema(ma.Schema):
+    reason = fields.String(required=True)
+    by = fields.String(required=True, metadata={"description": "who suspended the member, e.g. staff:alice"})
+    at = fields.AwareDateTime(required=True)
+
+
+class StaffMemberSchema(MemberSchema):
+    """A member as staff read them: with why, by whom and since when while suspended."""
+    suspension = fields.Nested(SuspensionSchema, required=True, allow_none=True,
+                               metadata={"description": "while the status is suspended; null otherwise"})
+
+
+class SuspendMemberSchema(InputSchema):
+    reason = fields.String(required=True, validate=ma.validate.Length(1, member_suspension.MAX_REASON),
+                           metadata={"description": "why, e.g. the fraud case being looked into (staff only see it)"})
+
+
+class MemberStatusChangedSchema(ma.Schema):
+    member_id = fields.String(required=True)
+    status = fields.String(required=True, metadata={"description": "after the change: suspended or active"})
+    reason = fields.String(required=True, allow_none=True, metadata={"description": "the suspension's reason"})
+    changed_by = fields.String(required=True)
+    changed_at = fields.AwareDateTime(required=True)
 
 
 class EnrolSchema(InputSchema):

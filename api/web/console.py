@@ -3,7 +3,8 @@
 Pages: a dashboard of charts from the ledger; earning rules (a form instead of JSON,
 validation problems next to their fields, simulation of a sample basket against published
 rules and drafts, publishing, rollback, retirement); campaigns; tiers and rewards; member
-lookup with balance, tier, attributes and ledger; adjustment requests and their approval by a second
+lookup with balance, tier, attributes and ledger (support suspends an account while fraud is
+looked into, and reinstates it); adjustment requests and their approval by a second
 person. Every page and every form checks the same permission as the JSON API
 (``engine.access.principals``), every request is audited like an API call, and every form
 carries the CSRF token. Forms that move points carry a one-time key, so a double submit
@@ -45,6 +46,7 @@ from engine.ledger.basket import CHANNELS, Basket, BasketLine
 from engine.ledger.commands import AdjustPoints
 from engine.member_closure import CloseMember, close_member
 from engine.member_import import members_csv_text, write_mapping
+from engine.member_suspension import ReinstateMember, SuspendMember, reinstate_member, suspend_member
 from engine.member_import_requests import (AskToImport, DecideImport, ask_to_import, decide_import, imported_members,
                                            list_import_requests)
 from engine.members import find_members, get_member
@@ -809,6 +811,42 @@ def member_close(member_id: str):
         return _member_page(member_id, values=values, errors=field_errors(refusal, rename={"reason": "close_reason"}))
     flash(f"The account of {closed.member_id} is closed: {closed.points_forfeited} points forfeited, "
           f"{closed.cards_retired} cards retired, personal data erased.")
+    return redirect(url_for("console.member", member_id=member_id))
+
+
+@bp.route("/members/<member_id>/suspend", methods=["POST"])
+@staff_page("members.write")
+def member_suspend(member_id: str):
+    """Suspend the account while fraud is looked into (a reason is required)."""
+    values = {"suspend_reason": request.form.get("suspend_reason", "").strip()}
+    if not values["suspend_reason"]:
+        return _member_page(member_id, values=values,
+                            errors={"suspend_reason": ["Say why, e.g. the case being looked into."]})
+    try:
+        suspend_member(database(), SuspendMember(member_id, values["suspend_reason"], g.principal.actor),
+                       caller=g.principal.actor, idempotency_key=request.form.get("form_key") or one_time_key(),
+                       now=now())
+    except InvalidInput as refusal:
+        return _member_page(member_id, values=values,
+                            errors=field_errors(refusal, rename={"reason": "suspend_reason"}))
+    except InvalidState as refusal:  # suspended or closed meanwhile
+        flash(sentence(refusal.message))
+    else:
+        flash(f"The account of {member_id} is suspended: it earns and spends no points until it is reinstated.")
+    return redirect(url_for("console.member", member_id=member_id))
+
+
+@bp.route("/members/<member_id>/reinstate", methods=["POST"])
+@staff_page("members.write")
+def member_reinstate(member_id: str):
+    """Reinstate a suspended account: it earns and spends again at once."""
+    try:
+        reinstate_member(database(), ReinstateMember(member_id, g.principal.actor), caller=g.principal.actor,
+                         idempotency_key=request.form.get("form_key") or one_time_key(), now=now())
+    except InvalidState as refusal:  # reinstated or closed meanwhile
+        flash(sentence(refusal.message))
+    else:
+        flash(f"The account of {member_id} is reinstated: it earns and spends points again.")
     return redirect(url_for("console.member", member_id=member_id))
 
 

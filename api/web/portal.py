@@ -1,6 +1,7 @@
 """The member portal: sign in, see points at a glance (with the tier and how far the next one
 is), history in words (each purchase explained rule by rule), redeem rewards for voucher
-codes, block a lost card, change password, PIN and consents, download one's data.
+codes, block a lost card, change password, PIN and consents, download one's data. A
+suspended member still signs in and reads, is told to contact support, and redeems nothing.
 
 Every page but sign-in needs a signed-in member (otherwise: redirect to sign-in) and shows
 only that member's data, through the same engine services as ``/v1/member``. The session
@@ -51,7 +52,8 @@ CONSENT_LABELS = {
 REDEEM_REFUSALS = {"insufficient_points": "you do not have enough points for it yet.",
                    "out_of_stock": "it is out of stock.",
                    "redemption_limit_reached": "you have redeemed it as often as it allows.",
-                   "reward_not_available": "it is not offered at the moment."}
+                   "reward_not_available": "it is not offered at the moment.",
+                   "member_not_active": "your account is suspended; please contact customer support."}
 CARD_STATUS = {"active": "Active", "blocked": "Blocked", "issued": "Not activated yet", "retired": "No longer used"}
 
 

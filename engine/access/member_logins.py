@@ -2,12 +2,13 @@
 
 Guarantees: passwords and PINs are stored only as argon2 hashes; five wrong guesses of
 either lock it for fifteen minutes (separately); unknown e-mail and wrong password get
-the same refusal; only active members sign in; setting a new password ends every other
-session of the member at once (a thief signed in elsewhere is signed out).
+the same refusal; only active and suspended members sign in (a suspended member reads their
+points and history; the ledger refuses them earning and spending); setting a new password
+ends every other session of the member at once (a thief signed in elsewhere is signed out).
 
 Password links (a first sign-in after enrolment or import, a forgotten password): asking
 for one by e-mail answers the same whether or not the address is a member's, so nobody
-learns who is one; for an active member a new single-use link replaces any earlier one and
+learns who is one; for a member who signs in a new single-use link replaces any earlier one and
 waits in the outbox (kind ``password_link``) for the mailer, which sends the portal address
 ``/portal/set-password?link=<secret>``. The member's row keeps only the secret's SHA-256.
 The link sets a password once, before it expires (an hour; an invitation from support, a
@@ -44,6 +45,7 @@ RESET_LINK = timedelta(hours=1)
 INVITATION_LINK = timedelta(days=7)
 SIGN_UP_ORIGIN = ("origin", "online")  # the attribute a member who joined online gets
 LINK_PATH = "/portal/set-password?link="
+SIGNS_IN = ("active", "suspended")  # the statuses of members who sign in and use their session
 
 
 @dataclass(frozen=True)
@@ -72,12 +74,12 @@ def set_member_password(db: Database, member_id: str, password: str, *, password
 
 
 def send_password_link(db: Database, email: str, *, now: datetime) -> None:
-    """A password link for the active member with ``email``, if there is one; the same
-    silence either way."""
+    """A password link for the member with ``email`` who may sign in (active or suspended),
+    if there is one; the same silence either way."""
     email = email.strip().lower() if isinstance(email, str) else ""
     with db.transaction() as session:
         member = _member_by_email(session, email)
-        if member is not None and member.status == "active":
+        if member is not None and member.status in SIGNS_IN:
             _link(session, member, purpose="reset", lifetime=RESET_LINK, now=now)
 
 
@@ -103,7 +105,7 @@ def sign_up_member(db: Database, *, full_name: str, email: str, consents: dict[s
                                   consents=consents, now=now)
                 session.add(MemberAttributeRow(member_id=member.id, name=SIGN_UP_ORIGIN[0], value=SIGN_UP_ORIGIN[1]))
                 _link(session, member, purpose="welcome", lifetime=INVITATION_LINK, now=now)
-            elif member.status == "active":  # a member already: the link they would get by asking for one
+            elif member.status in SIGNS_IN:  # a member already: the link they would get by asking for one
                 _link(session, member, purpose="reset", lifetime=RESET_LINK, now=now)
     except Conflict:
         pass  # the same address joined at this instant: that request sends the link
@@ -142,8 +144,8 @@ def invite_segment(db: Database, segment: str, *, now: datetime) -> int:
 def set_password_with_link(db: Database, link: str, password: str, *, passwords: Passwords,
                            now: datetime) -> str:
     """Set the password of the member the link was sent to, and spend the link; refuses an
-    unknown, spent, replaced or expired link (one refusal for all) and a member no longer
-    active. The member's id."""
+    unknown, spent, replaced or expired link (one refusal for all) and a member who may no
+    longer sign in (closed). The member's id."""
     refuse_if(password_problems(password))
     unusable = NotAuthenticated("this link is not valid (any more): ask for a new one", code="invalid_link")
     if not (isinstance(link, str) and 20 <= len(link) <= 100):
@@ -154,7 +156,7 @@ def set_password_with_link(db: Database, link: str, password: str, *, passwords:
         if login is None or login.link_expires_at <= now:
             raise unusable
         member = session.get(MemberRow, login.member_id)
-        if member.status != "active":
+        if member.status not in SIGNS_IN:
             raise NotAuthenticated(f"membership is {member.status}", code="member_not_active")
         _new_password(session, login, password, passwords=passwords, now=now)
         return member.public_id
@@ -217,7 +219,7 @@ def sign_in_member(db: Database, *, email: str, password: str, passwords: Passwo
             lambda: passwords.verify(login.password_hash, password), passwords, now, what="e-mail or password")
         if login is not None:
             login.failed_logins, login.locked_until = attempts.failures, attempts.locked_until
-        if refusal is None and member.status != "active":
+        if refusal is None and member.status not in SIGNS_IN:
             refusal = NotAuthenticated(f"membership is {member.status}", code="member_not_active")
         if refusal is None:
             token, expires_at = issue_token(session, kind="member", ttl=MEMBER_SESSION, now=now, member_id=member.id)
@@ -243,10 +245,10 @@ def confirm_member_password(db: Database, member_id: str, password: str, *, pass
 
 
 def member_principal(db: Database, token: str | None, *, now: datetime) -> Principal:
-    """The member a token belongs to; NotAuthenticated for a bad token or an inactive member."""
+    """The member a token belongs to; NotAuthenticated for a bad token or a closed member."""
     with db.transaction() as session:
         member = session.get(MemberRow, live_token(session, token, kind="member", now=now).member_id)
-        if member.status != "active":
+        if member.status not in SIGNS_IN:
             raise NotAuthenticated(f"membership is {member.status}", code="member_not_active")
         return Principal(kind="member", name=member.public_id)
 

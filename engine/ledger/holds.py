@@ -7,7 +7,9 @@ Guarantees:
 - a hold resolves once: captured (all or part; the rest released), voided, or expired
   after its deadline; a second resolution is refused with ``HoldAlreadyResolved``, a
   capture after the deadline with ``HoldExpired``;
-- reserved points are never expired or taken by anything but their hold's capture.
+- reserved points are never expired or taken by anything but their hold's capture;
+- only an active member's hold is placed or captured (``member_not_active``): a member
+  suspended after a hold was placed gets it voided (or lapsing), never spent.
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from engine.ledger.commands import CaptureHold, HoldCaptured, HoldPlaced, HoldVo
 from engine.ledger.idempotency import run_idempotent
 from engine.ledger.lots import SPENDING_ORDER, consume, holdings, member_lots, take_unreserved
 from engine.ledger.parties import member_with_locked_account, till
+from engine.members import refuse_unless_active
 from engine.orm.ledger import HoldLotRow, HoldRow, LotRow
 from engine.orm.members import MemberRow
 from engine.orm.types import UTCDateTime
@@ -74,6 +77,7 @@ def capture_hold(db: Database, command: CaptureHold, *, caller: str, idempotency
     def work(session: Session) -> HoldCaptured:
         hold, account, member = _pending_hold(session, command.hold_id, now, action="captured",
                                              store_code=command.store_code)
+        refuse_unless_active(member)
         if hold.deadline < now:
             raise HoldExpired(f"hold {hold.public_id} lapsed at {hold.deadline.isoformat()}; "
                               "place a new hold")

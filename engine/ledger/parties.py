@@ -1,6 +1,7 @@
 """Who and where a ledger command is about: the member (by id or card) and the till.
 
-Guarantees: a member is identified only through an active card or as an active member;
+Guarantees: a member is identified only through an active card or as an active member
+(a suspended or closed member is refused with ``member_not_active``: no earning, no hold);
 a terminal only in its own store and while active. Each refusal names what was wrong.
 """
 from __future__ import annotations
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 from engine.cards import card_in_session, card_row, normalised_number, remember_card
 from engine.errors import InvalidState, NotFound, not_found
 from engine.ledger.accounts import lock_member_account, remember_locked_account
-from engine.members import member_row
+from engine.members import member_row, refuse_unless_active
 from engine.orm.cards import CardRow
 from engine.orm.ledger import AccountRow
 from engine.orm.members import MemberRow
@@ -28,8 +29,7 @@ def identify_member(session: Session, *, member_id: str | None, card_number: str
         member = card.member
     else:
         member = member_row(session, member_id)
-    if member.status != "active":
-        raise InvalidState(f"member {member.public_id} is {member.status}", code="member_not_active")
+    refuse_unless_active(member)
     return member
 
 

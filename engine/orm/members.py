@@ -29,6 +29,11 @@ class MemberRow(Base):
     # owns it and keeps its history; rules read it as a member condition.
     tier_code: Mapped[str | None] = mapped_column(sa.String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # While the status is "suspended" (``engine.member_suspension``): why, by whom, since when;
+    # empty otherwise (reinstating clears them; the audit log keeps both staff actions).
+    suspended_reason: Mapped[str | None] = mapped_column(sa.String(200))
+    suspended_by: Mapped[str | None] = mapped_column(sa.String(100))
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     profile: Mapped[MemberProfileRow] = relationship(lazy="joined", back_populates="member")
 

@@ -98,9 +98,9 @@ def test_another_sessions_csrf_token_does_not_work(make_browser, member_with_log
     assert get_card(database, card.number).status == "active"
 
 
-def test_a_suspended_member_is_signed_out_of_the_portal(browser, member_with_login, database):
+def test_a_member_whose_account_is_closed_is_signed_out_of_the_portal(browser, member_with_login, database):
     member = member_with_login()
     browser.sign_in(member.email)
     with database.transaction() as session:
-        member_row(session, member.public_id).status = "suspended"
+        member_row(session, member.public_id).status = "closed"  # a suspended member stays signed in
     assert browser.get("/portal/").status_code == 302
