@@ -14,7 +14,7 @@ from api.schemas.people import (BalanceSchema, BlockCardSchema, CardSchema, Clos
                                 HistoryItemSchema, MemberClosedSchema, MemberSchema, MemberSessionSchema,
                                 MemberSignInSchema, PageSchema, PasswordChangeSchema, PasswordLinkRequestSchema,
                                 PasswordLinkSentSchema, PasswordLinkSetSchema, PasswordLinkUseSchema, PinSchema,
-                                ProfileUpdateSchema, SignUpSchema)
+                                ProfileUpdateSchema, ReferralCardSchema, SignUpSchema)
 from api.schemas.programme import MemberRewardSchema, TierProgressSchema, VoucherIssuedSchema, VoucherSchema
 from api.schemas.terminal import EmptySchema
 from engine.access.member_logins import (send_password_link, set_member_password, set_member_pin,
@@ -27,6 +27,7 @@ from engine.member_data import member_data
 from engine.members import get_member, update_profile
 from engine.rewards import CancelVoucher, RedeemReward, cancel_voucher, get_voucher, list_rewards, list_vouchers, \
     redeem_reward
+from engine.rules.referrals import referral_card
 from engine.tiers.service import tier_progress
 
 blp = Blueprint("members", __name__, url_prefix="/v1/member",
@@ -52,7 +53,8 @@ def sign_in(body):
 def sign_up(body):
     """Join the programme online: a link to set the password goes to the address (proving it
     is the member's); the answer is the same when the address is a member's already (that
-    member gets a link). Counts as a sign-in attempt of the source address."""
+    member gets a link). With a friend's ``referral_code``, the friend referred the new member
+    (422 when no active member has the code). Counts as a sign-in attempt of the source address."""
     limit_sign_in()
     sign_up_member(database(), now=now(), **body)
     return {"message": "A link to set your password is on its way to this address."}
@@ -167,8 +169,11 @@ def change_password(body):
 @blp.arguments(PinSchema())
 @blp.response(204)
 def change_pin(body):
-    """Set the PIN typed at the till to pay with points using a UID-only card."""
-    set_member_pin(database(), g.principal.name, body["pin"], passwords=passwords())
+    """Set the PIN typed at the till to pay with points using a UID-only card; the password
+    confirms it (a session alone sets no PIN; wrong passwords count toward the sign-in
+    lockout), and the member gets a ``credentials_changed`` message."""
+    set_member_pin(database(), g.principal.name, body["pin"], passwords=passwords(), now=now(),
+                   password=body["password"], require_password=True)
 
 
 @blp.route("/account/close", methods=["POST"])
@@ -190,6 +195,16 @@ def close_account(body):
 def export():
     """Everything the programme holds about the member, as one JSON document."""
     return member_data(database(), g.principal.name, now=now())
+
+
+@blp.route("/referral", methods=["GET"])
+@member_only
+@blp.doc(**AUTH)
+@blp.response(200, ReferralCardSchema)
+def referral():
+    """My referral code for friends who join online (made the first time it is asked for, the
+    same ever after), what each of us gets with their first purchase, and my referrals so far."""
+    return referral_card(database(), g.principal.name, now=now())
 
 
 @blp.route("/tier", methods=["GET"])

@@ -168,13 +168,14 @@ def end_campaign(_body, code):
 
 
 @blp.route("/referrals", methods=["POST"])
-@staff_only("programme.write")
+@staff_only("members.write")
 @blp.doc(**AUTH)
 @blp.arguments(ReferralInSchema())
 @blp.response(201, ReferralSchema)
 def refer(body):
-    """Record that one member referred another: each gets their bonus once, with the referred
-    member's first qualifying purchase (a member is referred once; a retry is refused with 409)."""
+    """Record that one member referred another (support, for a friend who joined at a till):
+    each gets the programme's referral bonus of today once, with the referred member's first
+    qualifying purchase (a member is referred once; a retry is refused with 409)."""
     return referrals.record_referral(database(), now=now(), **body)
 
 

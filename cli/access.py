@@ -135,7 +135,7 @@ def member_invite(runtime: Runtime, member_id: str | None, segment: str | None) 
 @pass_runtime
 def member_pin(runtime: Runtime, member_id: str, pin: str) -> None:
     """Set the PIN a member types at the till with a UID-only card."""
-    set_member_pin(runtime.db, member_id, pin, passwords=Passwords())
+    set_member_pin(runtime.db, member_id, pin, passwords=Passwords(), now=runtime.now())
     click.echo(f"PIN of member {member_id} set")
 
 

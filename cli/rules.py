@@ -243,24 +243,19 @@ def create_segment(runtime: Runtime, code: str, predicate_file, members_file) ->
 
 @click.group("referrals")
 def referrals_group() -> None:
-    """Referrals: a bonus for the referrer and the referred member after the first purchase."""
+    """Referrals: the programme's bonus for the referrer and the referred member after the first purchase."""
 
 
 @referrals_group.command("record")
 @click.argument("referrer_id")
 @click.argument("referred_id")
-@click.option("--referrer-points", type=int, required=True, help="The referrer's bonus")
-@click.option("--referred-points", type=int, required=True, help="The referred member's bonus")
-@click.option("--min-total", "min_total_minor", type=int, default=0, show_default=True,
-              help="The first purchase must reach this total (minor units)")
 @json_option
 @pass_runtime
-def record(runtime: Runtime, referrer_id, referred_id, referrer_points, referred_points, min_total_minor,
-           as_json: bool) -> None:
-    """Record that REFERRER_ID referred REFERRED_ID (public member ids)."""
+def record(runtime: Runtime, referrer_id, referred_id, as_json: bool) -> None:
+    """Record that REFERRER_ID referred REFERRED_ID (public member ids); the bonuses are the
+    programme's settings referrer_points, referred_points and referral_min_total_minor."""
     emit_one(referrals.record_referral(runtime.db, referrer_id=referrer_id, referred_id=referred_id,
-                                       referrer_points=referrer_points, referred_points=referred_points,
-                                       min_total_minor=min_total_minor, now=runtime.now()), as_json=as_json)
+                                       now=runtime.now()), as_json=as_json)
 
 
 @segments_group.command("audience")

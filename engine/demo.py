@@ -50,7 +50,8 @@ DEMO_SETTINGS = ProgrammeSettings(
     name="Demo Rewards", points_name="points", currency="EUR", currency_exponent=2,
     timezone="Europe/Berlin", earn_points=1, earn_per_minor=100, pending_days=14,
     expiry_policy="after_earning", expiry_months=24, expiry_rounding="end_of_quarter",
-    negative_balance_policy="allow_negative", redeem_points=100, redeem_value_minor=100)
+    negative_balance_policy="allow_negative", redeem_points=100, redeem_value_minor=100,
+    referrer_points=500, referred_points=250, referral_min_total_minor=1000)
 
 DEMO_STORES = (
     ("BER-01", "Berlin Mitte", "Europe/Berlin", "CITY"),

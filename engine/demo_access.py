@@ -46,6 +46,6 @@ def load_demo_access(db: Database, *, passwords: Passwords, now: datetime) -> De
         if member.email and member.status == "active":
             password, pin = secrets.token_urlsafe(12), f"{secrets.randbelow(10**4):04d}"
             set_member_password(db, member.public_id, password, passwords=passwords, now=now)
-            set_member_pin(db, member.public_id, pin, passwords=passwords)
+            set_member_pin(db, member.public_id, pin, passwords=passwords, now=now)
             members[member.email] = {"member_id": member.public_id, "password": password, "pin": pin}
     return DemoCredentials(staff=staff, terminals=terminals, members=members)

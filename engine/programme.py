@@ -53,6 +53,12 @@ class ProgrammeSettings:
     pay_max_points: int | None = None
     # Every active member gets this many points on their birthday (0: no birthday bonus).
     birthday_bonus_points: int = 100
+    # Refer a friend: with the referred member's first purchase paying at least
+    # referral_min_total_minor, the referrer gets referrer_points and the friend referred_points
+    # (both 0: no referral bonuses). A referral keeps the amounts of the day it was recorded.
+    referrer_points: int = 0
+    referred_points: int = 0
+    referral_min_total_minor: int = 0
     # Members are told about points expiring within this many days.
     expiry_warning_days: int = 30
     # A points hold placed at the till lapses after this many minutes unless captured.
@@ -121,6 +127,11 @@ def validate_settings(s: ProgrammeSettings) -> list[Problem]:
         need(s.pay_min_points <= s.pay_max_points, "pay_max_points", "must not be below pay_min_points")
     need(is_int(s.birthday_bonus_points) and 0 <= s.birthday_bonus_points <= 10**6,
          "birthday_bonus_points", "must be a whole number of points from 0 to 1000000")
+    for field in ("referrer_points", "referred_points"):
+        need(is_int(getattr(s, field)) and 0 <= getattr(s, field) <= 10**6,
+             field, "must be a whole number of points from 0 to 1000000")
+    need(is_int(s.referral_min_total_minor) and 0 <= s.referral_min_total_minor <= 10**12,
+         "referral_min_total_minor", "must be a whole number of minor units, zero or more")
     need(is_int(s.expiry_warning_days) and 1 <= s.expiry_warning_days <= 365,
          "expiry_warning_days", "must be a whole number of days from 1 to 365")
     need(is_int(s.pending_days) and 0 <= s.pending_days <= 365,

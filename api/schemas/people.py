@@ -115,6 +115,18 @@ class SignUpSchema(InputSchema):
     email = fields.String(required=True, validate=ma.validate.Length(1, 254))
     birthday = fields.Date(allow_none=True)
     consents = fields.Nested(ConsentsSchema)
+    referral_code = fields.String(validate=ma.validate.Length(1, 20),
+                                  metadata={"description": "a member's code: that member referred this one"})
+
+
+class ReferralCardSchema(ma.Schema):
+    code = fields.String(required=True, metadata={"description": "give it to friends who join online"})
+    referrer_points = fields.Integer(required=True, metadata={"description": "what the member gets per friend"})
+    referred_points = fields.Integer(required=True, metadata={"description": "what the friend gets"})
+    min_total_minor = fields.Integer(required=True, metadata={"description": "with the friend's first purchase "
+                                                                             "paying at least this"})
+    referred = fields.Integer(required=True, metadata={"description": "friends referred"})
+    rewarded = fields.Integer(required=True, metadata={"description": "friends whose first purchase paid the bonus"})
 
 
 class ExpiringSchema(ma.Schema):
@@ -195,6 +207,8 @@ class InvitationSchema(ma.Schema):
 
 class PinSchema(InputSchema):
     pin = fields.String(required=True, validate=ma.validate.Length(1, 12))
+    password = fields.String(required=True, validate=ma.validate.Length(1, 1000),
+                             metadata={"description": "the member's password, confirming the change"})
 
 
 class MessageSentSchema(ma.Schema):
@@ -383,7 +397,9 @@ class MemberMessageSchema(ma.Schema):
         "description": "what the payload holds: expiry_warning (points, expires_at); voucher_expiry_warning "
                        "(voucher_code, reward_code, reward, expires_at); password_link (purpose: welcome, "
                        "invitation or reset; path; expires_at); tier_changed (from_tier, null before a first "
-                       "tier; to_tier; to_name; direction: up or down; at); tier_grace (tier, tier_name, kept_until)"})
+                       "tier; to_tier; to_name; direction: up or down; at); tier_grace (tier, tier_name, kept_until); "
+                       "credentials_changed (what: password or pin; at): tell the member, who may not have "
+                       "made the change"})
     member_id = fields.String(required=True)
     full_name = fields.String(required=True)
     email = fields.String(allow_none=True)

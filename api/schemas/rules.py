@@ -199,17 +199,15 @@ class CampaignSchema(ma.Schema):
 class ReferralInSchema(InputSchema):
     referrer_id = fields.String(required=True, validate=_code)
     referred_id = fields.String(required=True, validate=_code)
-    referrer_points = _whole(required=True, metadata={"description": "the referrer's bonus"})
-    referred_points = _whole(required=True, metadata={"description": "the referred member's bonus"})
-    min_total_minor = _whole(load_default=0, metadata={"description": "the first purchase must reach this total"})
 
 
 class ReferralSchema(ma.Schema):
     referrer_id = fields.String(required=True)
     referred_id = fields.String(required=True)
-    referrer_points = fields.Integer(required=True)
-    referred_points = fields.Integer(required=True)
-    min_total_minor = fields.Integer(required=True)
+    referrer_points = fields.Integer(required=True, metadata={"description": "the referrer's bonus (the "
+                                                                             "programme's when recorded)"})
+    referred_points = fields.Integer(required=True, metadata={"description": "the referred member's bonus"})
+    min_total_minor = fields.Integer(required=True, metadata={"description": "the first purchase must pay this"})
     rewarded_at = fields.AwareDateTime(allow_none=True)
 
 

@@ -33,6 +33,7 @@ from engine.errors import InvalidInput, InvalidState, LoyaltyError, NotAllowed, 
 from engine.ledger.balances import get_balance, get_history, get_pending
 from engine.member_closure import close_own_account
 from engine.members import CONSENTS, get_member, update_profile
+from engine.rules.referrals import referral_card
 from engine.settings import get_settings
 from engine.rewards import RedeemReward, list_rewards, list_vouchers, redeem_reward
 from engine.tiers.service import list_tiers, tier_progress
@@ -99,15 +100,17 @@ def sign_in():
 
 @bp.route("/join", methods=["GET", "POST"])
 def join():
-    """Join the programme: name, e-mail and consents; a link to set the password follows."""
+    """Join the programme: name, e-mail and consents, and a friend's referral code (given in
+    the form, or by the friend's link: ``?referral=CODE``); a link to set the password follows."""
     values = {k: request.form.get(k, "").strip() for k in ("full_name", "email")}
+    values["referral_code"] = request.form.get("referral_code", request.args.get("referral", "")).strip()[:20]
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         consents = {name: request.form.get(name) == "yes" for name in CONSENTS}
         try:
             limit_sign_in()
             sign_up_member(database(), full_name=values["full_name"], email=values["email"], consents=consents,
-                           now=now())
+                           referral_code=values["referral_code"] or None, now=now())
         except InvalidInput as refusal:
             errors = field_errors(refusal)
         except RateLimited as refusal:
@@ -184,7 +187,19 @@ def home():
         affordable=[r for r in rewards if r.price_for_member <= balance.available],
         out_of_reach=[r for r in rewards if r.price_for_member > balance.available],
         vouchers=[v for v in list_vouchers(db, member_id) if v.status == "issued" and not v.past_its_end(as_of)],
-        reward_names={r.code: r.name for r in rewards})
+        reward_names={r.code: r.name for r in rewards}, referral=_referral(member_id, as_of))
+
+
+def _referral(member_id: str, as_of) -> dict | None:
+    """Refer a friend: the member's code, the join link that carries it, and what it pays (None
+    while the programme pays no referral bonus)."""
+    settings = get_settings(database())
+    if not (settings.referrer_points or settings.referred_points):
+        return None
+    card = referral_card(database(), member_id, now=as_of)
+    return {"card": card, "link": url_for("portal.join", referral=card.code, _external=True),
+            "minimum": money(card.min_total_minor, settings.currency, settings.currency_exponent)
+            if card.min_total_minor else None}
 
 
 def _tier(member_id: str, as_of) -> dict | None:
@@ -320,7 +335,8 @@ def pin():
             errors["pin_again"] = ["The two PINs are not the same."]
         else:
             try:
-                set_member_pin(database(), g.member_id, new, passwords=passwords())
+                set_member_pin(database(), g.member_id, new, passwords=passwords(), now=now(),
+                               password=request.form.get("password", ""), require_password=True)
             except InvalidInput as refusal:
                 errors = field_errors(refusal)
             else:

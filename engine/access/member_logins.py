@@ -38,10 +38,12 @@ from engine.orm.access import MemberLoginRow
 from engine.orm.jobs import OutboxMessageRow
 from engine.orm.members import MemberProfileRow, MemberRow
 from engine.orm.rules import MemberAttributeRow, SegmentRow
+from engine.rules import referrals
 from engine.rules.segments import segment_member_ids
 
 MEMBER_SESSION = timedelta(hours=12)
 RESET_LINK = timedelta(hours=1)
+LINKS_PER_HOUR = 3  # reset links one address gets in an hour at most; asking more sends nothing
 INVITATION_LINK = timedelta(days=7)
 SIGN_UP_ORIGIN = ("origin", "online")  # the attribute a member who joined online gets
 LINK_PATH = "/portal/set-password?link="
@@ -58,39 +60,54 @@ class MemberSignedIn:
 def set_member_password(db: Database, member_id: str, password: str, *, passwords: Passwords, now: datetime,
                         current_password: str | None = None, require_current: bool = False,
                         keep_token: str | None = None) -> None:
-    """Set the member's password; with ``require_current`` the old one must be given right.
-    Every live session of the member ends, except ``keep_token`` (the one making the change)."""
+    """Set the member's password; with ``require_current`` the old one must be given right (a
+    wrong one counts toward the sign-in lockout, so a stolen session cannot guess it). Every
+    live session of the member ends, except ``keep_token`` (the one making the change), and
+    the member is told of the change (a ``credentials_changed`` message)."""
     refuse_if(password_problems(password))
-    refusal = None
     with db.transaction() as session:
         member_pk = member_row(session, member_id, to_change=True).id
         login = _login(session, member_pk)
-        if require_current and not passwords.verify(login.password_hash, current_password or ""):
-            refusal = NotAuthenticated("the current password is wrong", code="wrong_credentials")
-        else:
+        refusal = _password_refusal(login, current_password, passwords, now) if require_current else None
+        if refusal is None:
             _new_password(session, login, password, passwords=passwords, now=now, keep_token=keep_token)
-    if refusal:
-        raise refusal
+    if refusal is not None:  # after the commit: the failure is counted
+        raise (NotAuthenticated("the current password is wrong", code="wrong_credentials")
+               if refusal.code == "wrong_credentials" else refusal)
 
 
 def send_password_link(db: Database, email: str, *, now: datetime) -> None:
     """A password link for the member with ``email`` who may sign in (active or suspended),
-    if there is one; the same silence either way."""
+    if there is one and the address has had fewer than LINKS_PER_HOUR in the last hour; the
+    same silence either way."""
     email = email.strip().lower() if isinstance(email, str) else ""
     with db.transaction() as session:
         member = _member_by_email(session, email)
         if member is not None and member.status in SIGNS_IN:
-            _link(session, member, purpose="reset", lifetime=RESET_LINK, now=now)
+            _reset_link(session, member, now=now)
+
+
+def _reset_link(session: Session, member: MemberRow, *, now: datetime) -> None:
+    """A reset link, unless the member's address had LINKS_PER_HOUR in the last hour: the
+    per-address limit of sign-in attempts counts per source, and someone with many sources
+    could otherwise fill a member's inbox."""
+    m = OutboxMessageRow
+    recent = session.scalar(sa.select(sa.func.count()).where(
+        m.member_id == member.id, m.kind == "password_link", m.created_at > now - timedelta(hours=1)))
+    if recent < LINKS_PER_HOUR:
+        _link(session, member, purpose="reset", lifetime=RESET_LINK, now=now)
 
 
 def sign_up_member(db: Database, *, full_name: str, email: str, consents: dict[str, bool] | None = None,
-                   birthday: date | None = None, now: datetime) -> None:
+                   birthday: date | None = None, referral_code: str | None = None, now: datetime) -> None:
     """A person joins online: enrolled as an active member (with the attribute ``origin`` =
     ``online``), they get a link to set their password (which also proves the address is
     theirs; a sign-up never confirmed is closed after
     ``engine.member_closure.UNCONFIRMED_SIGN_UP_DAYS``). Refuses only what cannot be right
     (each problem with its field); for an address that is a member's already, that member
-    gets a password link instead, so the answer tells no one who is a member."""
+    gets a password link instead, so the answer tells no one who is a member. With a friend's
+    ``referral_code`` (refused when no active member has it, before the address is looked
+    at), a new member is recorded as referred by that friend."""
     consents = dict(consents or {})
     email = (email.strip().lower() or None) if isinstance(email, str) else email
     problems = profile_problems(full_name, email, None, birthday, consents, now)
@@ -99,14 +116,17 @@ def sign_up_member(db: Database, *, full_name: str, email: str, consents: dict[s
     refuse_if(problems)
     try:
         with db.transaction() as session:
+            referrer = None if referral_code is None else referrals.referrer_by_code(session, referral_code)
             member = _member_by_email(session, email)
             if member is None:
                 member = enrol_in(session, full_name=full_name, email=email, phone=None, birthday=birthday,
                                   consents=consents, now=now)
                 session.add(MemberAttributeRow(member_id=member.id, name=SIGN_UP_ORIGIN[0], value=SIGN_UP_ORIGIN[1]))
                 _link(session, member, purpose="welcome", lifetime=INVITATION_LINK, now=now)
+                if referrer is not None:
+                    referrals.record_in(session, referrer, member, now=now)
             elif member.status in SIGNS_IN:  # a member already: the link they would get by asking for one
-                _link(session, member, purpose="reset", lifetime=RESET_LINK, now=now)
+                _reset_link(session, member, now=now)
     except Conflict:
         pass  # the same address joined at this instant: that request sends the link
 
@@ -164,6 +184,8 @@ def set_password_with_link(db: Database, link: str, password: str, *, passwords:
 
 def _new_password(session: Session, login: MemberLoginRow, password: str, *, passwords: Passwords,
                   now: datetime, keep_token: str | None = None) -> None:
+    if login.password_hash is not None:  # a first password comes from a link to the address: no news
+        _tell_of_change(session, login.member_id, "password", now=now)
     login.password_hash = passwords.hash(password)
     login.failed_logins, login.locked_until = 0, None
     login.link_hash = login.link_expires_at = None  # a new password spends any link
@@ -234,14 +256,30 @@ def confirm_member_password(db: Database, member_id: str, password: str, *, pass
     """Refuse, naming the ``password`` field, unless it is the member's: for what a session
     alone may not do (closing the account). Wrong guesses count toward the sign-in lockout."""
     with db.transaction() as session:
-        login = _login(session, member_row(session, member_id, to_change=True).id)
-        refusal, attempts = throttle.check_secret(
-            throttle.Attempts(login.failed_logins, login.locked_until),
-            lambda: login.password_hash is not None and passwords.verify(login.password_hash, password),
-            passwords, now, what="password")
-        login.failed_logins, login.locked_until = attempts.failures, attempts.locked_until
+        refusal = _password_refusal(_login(session, member_row(session, member_id, to_change=True).id),
+                                    password, passwords, now)
     if refusal is not None:  # after the commit: the failure is counted
         raise InvalidInput([Problem("password", refusal.message)])
+
+
+def _password_refusal(login: MemberLoginRow, password: str | None, passwords: Passwords,
+                      now: datetime) -> NotAuthenticated | None:
+    """The throttled check of the member's password, counted on ``login`` (the sign-in
+    lockout's counters): the refusal, for the caller to raise once the count is committed."""
+    refusal, attempts = throttle.check_secret(
+        throttle.Attempts(login.failed_logins, login.locked_until),
+        lambda: login.password_hash is not None and passwords.verify(login.password_hash, password or ""),
+        passwords, now, what="password")
+    login.failed_logins, login.locked_until = attempts.failures, attempts.locked_until
+    return refusal
+
+
+def _tell_of_change(session: Session, member_pk: int, what: str, *, now: datetime) -> None:
+    """A ``credentials_changed`` message (``what``: password or pin): a member whose session
+    or address someone else took learns of it from their mailbox."""
+    session.add(OutboxMessageRow(kind="credentials_changed", member_id=member_pk, created_at=now,
+                                 dedupe_key=f"credentials_changed:{secrets.token_hex(16)}",  # one per change
+                                 payload=json.dumps({"what": what, "at": now.isoformat()})))
 
 
 def member_principal(db: Database, token: str | None, *, now: datetime) -> Principal:
@@ -253,13 +291,22 @@ def member_principal(db: Database, token: str | None, *, now: datetime) -> Princ
         return Principal(kind="member", name=member.public_id)
 
 
-def set_member_pin(db: Database, member_id: str, pin: str, *, passwords: Passwords) -> None:
-    """Set the PIN a member types at the till to pay with a UID-only card."""
+def set_member_pin(db: Database, member_id: str, pin: str, *, passwords: Passwords, now: datetime,
+                   password: str | None = None, require_password: bool = False) -> None:
+    """Set the PIN a member types at the till to pay with a UID-only card, and tell the member
+    (a ``credentials_changed`` message). With ``require_password`` (the member's own change)
+    their password must be given right, named as the ``password`` field when it is not, and
+    a wrong one counts toward the sign-in lockout: a stolen session alone sets no PIN."""
     refuse_if(pin_problems(pin))
     with db.transaction() as session:
         login = _login(session, member_row(session, member_id, to_change=True).id)
-        login.pin_hash = passwords.hash(pin)
-        login.failed_pins, login.pin_locked_until = 0, None
+        refusal = _password_refusal(login, password, passwords, now) if require_password else None
+        if refusal is None:
+            login.pin_hash = passwords.hash(pin)
+            login.failed_pins, login.pin_locked_until = 0, None
+            _tell_of_change(session, login.member_id, "pin", now=now)
+    if refusal is not None:  # after the commit: the failure is counted
+        raise InvalidInput([Problem("password", refusal.message)])
 
 
 def check_member_pin(session: Session, member_pk: int, pin: str, *, passwords: Passwords,

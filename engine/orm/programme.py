@@ -46,6 +46,9 @@ class ProgrammeSettingsRow(Base):
     pay_min_points: Mapped[int] = mapped_column(server_default="0")
     pay_max_points: Mapped[int | None]
     birthday_bonus_points: Mapped[int] = mapped_column(server_default="100")
+    referrer_points: Mapped[int] = mapped_column(server_default="0")
+    referred_points: Mapped[int] = mapped_column(server_default="0")
+    referral_min_total_minor: Mapped[int] = mapped_column(sa.BigInteger, server_default="0")
     expiry_warning_days: Mapped[int] = mapped_column(server_default="30")
     lapsed_after_days: Mapped[int] = mapped_column(server_default="180")
     loyal_purchases_per_year: Mapped[int] = mapped_column(server_default="6")

@@ -149,3 +149,14 @@ class ReferralRow(Base):
     rewarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     receipt_id: Mapped[int | None] = mapped_column(sa.ForeignKey("receipts.id"))
     referrer_transaction_id: Mapped[int | None] = mapped_column(sa.ForeignKey("ledger_transactions.id"))
+
+
+class ReferralCodeRow(Base):
+    """The code a member gives friends who join online (``engine.rules.referrals``): made the
+    first time the member asks for it, random, and only an active member's code refers."""
+
+    __tablename__ = "referral_codes"
+
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(12), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,6 +1,11 @@
 """Referral bonuses: the referrer and the referred member each get their bonus once, after the
 referred member's first qualifying purchase.
 
+A referral is recorded when a friend joins online with a member's referral code, or by
+support (who referred whom, nothing more). The bonuses are the programme's settings
+(``referrer_points``, ``referred_points``, ``referral_min_total_minor``) of the day the
+referral is recorded: no one who records a referral chooses what it pays.
+
 Guarantees:
 - a member is referred at most once, never by themselves, never after their first purchase,
   and never in a cycle (a member cannot refer anyone up their own referral chain), so an
@@ -13,6 +18,7 @@ Guarantees:
 """
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,19 +26,19 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from engine.database import Database, insert_unique
-from engine.errors import Conflict, InvalidState, Problem, not_found, refuse_if
+from engine.errors import Conflict, InvalidInput, InvalidState, Problem, not_found, refuse_if
 from engine.ledger.accounts import lock_member_account, post_transaction
 from engine.ledger.basket import Basket, LinePoints
 from engine.ledger.lots import new_lot
 from engine.orm.ledger import ReceiptRow
 from engine.orm.members import MemberRow
-from engine.orm.rules import ReferralRow
+from engine.orm.rules import ReferralCodeRow, ReferralRow
 from engine.programme import lot_expires_at
 from engine.rules.calculator import Evaluation
 from engine.rules.outcome import RuleAward, split
+from engine.settings import read_settings
 
 REFERRAL = "referral"
-MAX_BONUS = 10**6
 
 
 @dataclass(frozen=True)
@@ -45,34 +51,89 @@ class Referral:
     rewarded_at: datetime | None
 
 
-def record_referral(db: Database, *, referrer_id: str, referred_id: str, referrer_points: int,
-                    referred_points: int, min_total_minor: int = 0, now: datetime) -> Referral:
-    """Record that ``referrer_id`` referred ``referred_id`` (public ids) with the bonuses each gets."""
-    problems = []
-    for name, value in (("referrer_points", referrer_points), ("referred_points", referred_points),
-                        ("min_total_minor", min_total_minor)):
-        if not (isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_BONUS * 100):
-            problems.append(Problem(name, "must be a whole number, zero or more"))
-    if referrer_id == referred_id:
-        problems.append(Problem("referred_id", "a member cannot refer themselves"))
-    refuse_if(problems)
+def record_referral(db: Database, *, referrer_id: str, referred_id: str, now: datetime) -> Referral:
+    """Record that ``referrer_id`` referred ``referred_id`` (public ids of active members), with
+    the programme's referral bonuses of today."""
+    refuse_if([Problem("referred_id", "a member cannot refer themselves")] if referrer_id == referred_id else [])
     with db.transaction() as session:
-        referrer, referred = (_member(session, referrer_id), _member(session, referred_id))
-        already = Conflict(f"member {referred_id} was already referred", code="already_referred")
-        if session.scalar(sa.select(ReferralRow.id).where(ReferralRow.referred_id == referred.id)) is not None:
-            raise already
-        if session.scalar(sa.select(ReceiptRow.id).where(ReceiptRow.member_id == referred.id).limit(1)) is not None:
-            raise InvalidState(f"member {referred_id} has already made a purchase", code="already_purchased")
-        chain = referrer.id
-        while chain is not None:
-            if chain == referred.id:
-                raise InvalidState(f"member {referred_id} is up the referral chain of {referrer_id}",
-                                   code="referral_cycle")
-            chain = session.scalar(sa.select(ReferralRow.referrer_id).where(ReferralRow.referred_id == chain))
-        row = ReferralRow(referrer_id=referrer.id, referred_id=referred.id, referrer_points=referrer_points,
-                          referred_points=referred_points, min_total_minor=min_total_minor, created_at=now)
-        insert_unique(session, row, already)  # recorded meanwhile by a concurrent request
-        return Referral(referrer_id, referred_id, referrer_points, referred_points, min_total_minor, None)
+        referrer, referred = _member(session, referrer_id), _member(session, referred_id)
+        for member in (referrer, referred):
+            if member.status != "active":
+                raise InvalidState(f"member {member.public_id} is {member.status}", code="member_not_active")
+        return record_in(session, referrer, referred, now=now)
+
+
+def record_in(session: Session, referrer: MemberRow, referred: MemberRow, *, now: datetime) -> Referral:
+    """Record the referral inside the caller's transaction (a sign-up's, or the one above)."""
+    already = Conflict(f"member {referred.public_id} was already referred", code="already_referred")
+    if session.scalar(sa.select(ReferralRow.id).where(ReferralRow.referred_id == referred.id)) is not None:
+        raise already
+    if session.scalar(sa.select(ReceiptRow.id).where(ReceiptRow.member_id == referred.id).limit(1)) is not None:
+        raise InvalidState(f"member {referred.public_id} has already made a purchase", code="already_purchased")
+    chain = referrer.id
+    while chain is not None:
+        if chain == referred.id:
+            raise InvalidState(f"member {referred.public_id} is up the referral chain of {referrer.public_id}",
+                               code="referral_cycle")
+        chain = session.scalar(sa.select(ReferralRow.referrer_id).where(ReferralRow.referred_id == chain))
+    settings = read_settings(session)
+    row = ReferralRow(referrer_id=referrer.id, referred_id=referred.id, referrer_points=settings.referrer_points,
+                      referred_points=settings.referred_points, min_total_minor=settings.referral_min_total_minor,
+                      created_at=now)
+    insert_unique(session, row, already)  # recorded meanwhile by a concurrent request
+    return Referral(referrer.public_id, referred.public_id, row.referrer_points, row.referred_points,
+                    row.min_total_minor, None)
+
+
+# Codes are read aloud and typed on phones: no 0/O, 1/I/L. 31^8 is about 8.5 * 10^11.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 8
+
+
+@dataclass(frozen=True)
+class ReferralCard:
+    """What a member sees of refer-a-friend: their code, today's bonuses, and how many friends
+    they referred and how many of those have made their qualifying purchase."""
+
+    code: str
+    referrer_points: int
+    referred_points: int
+    min_total_minor: int
+    referred: int
+    rewarded: int
+
+
+def referral_card(db: Database, member_id: str, *, now: datetime) -> ReferralCard:
+    """The member's referral code (made the first time it is asked for) and their referrals."""
+    with db.transaction() as session:
+        member = _member(session, member_id)
+        code = session.scalar(sa.select(ReferralCodeRow.code).where(ReferralCodeRow.member_id == member.id))
+        while code is None:
+            candidate = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+            taken = session.scalar(sa.select(ReferralCodeRow.member_id).where(ReferralCodeRow.code == candidate))
+            if taken is None:
+                insert_unique(session, ReferralCodeRow(member_id=member.id, code=candidate, created_at=now),
+                              Conflict("the referral code was made meanwhile; ask again", code="conflict"))
+                code = candidate
+        referred, rewarded = session.execute(
+            sa.select(sa.func.count(), sa.func.count(ReferralRow.rewarded_at))
+            .where(ReferralRow.referrer_id == member.id)).one()
+        settings = read_settings(session)
+        return ReferralCard(code, settings.referrer_points, settings.referred_points,
+                            settings.referral_min_total_minor, referred, rewarded)
+
+
+def referrer_by_code(session: Session, code: object) -> MemberRow:
+    """The active member whose referral code ``code`` is (any case, spaces and dashes
+    ignored); refuses, naming the ``referral_code`` field, when there is none."""
+    text = "".join(ch for ch in code.upper() if ch not in " -") if isinstance(code, str) else ""
+    member = None
+    if len(text) == CODE_LENGTH:
+        member = session.scalar(sa.select(MemberRow).join(ReferralCodeRow, ReferralCodeRow.member_id == MemberRow.id)
+                                .where(ReferralCodeRow.code == text, MemberRow.status == "active"))
+    if member is None:
+        raise InvalidInput([Problem("referral_code", "no member has this referral code: check it with your friend")])
+    return member
 
 
 def pending_referral(session: Session, member: MemberRow, basket: Basket, *, first_purchase: bool) -> ReferralRow | None:
@@ -94,8 +155,10 @@ def referred_award(row: ReferralRow, line_nos: list[int], eligible: list[int]) -
 
 def reward_referrer(session: Session, row: ReferralRow, *, receipt_id: int, basket: Basket, settings,
                     now: datetime) -> None:
-    """Credit the referrer's bonus and mark the referral rewarded with the basket's receipt."""
-    if row.referrer_points:
+    """Credit the referrer's bonus and mark the referral rewarded with the basket's receipt. A
+    referrer no longer active then (closed, or suspended while fraud is looked into) gets
+    nothing: the referred member's bonus stands, the referrer's is not owed later."""
+    if row.referrer_points and session.get(MemberRow, row.referrer_id).status == "active":
         account = lock_member_account(session, row.referrer_id)
         transaction = post_transaction(
             session, kind="adjust", account=account, member_points=row.referrer_points,

@@ -7,6 +7,7 @@ from engine.access.member_logins import check_member_pin
 from engine.members import member_row
 from tests.api.conftest import PASSWORD, PASSWORDS
 from tests.support.api_clients import bearer
+from tests.support.assertions import unchanged
 
 
 def test_a_member_reads_their_profile(client, member_headers, make_member):
@@ -100,8 +101,10 @@ def test_a_new_password_that_is_too_short_is_refused(client, member_headers, mak
 def test_a_member_sets_a_pin_which_is_stored_hashed(client, database, clock, member_headers, make_member):
     member = make_member()
     headers = member_headers(member)
-    assert client.post("/v1/member/pin", headers=headers, json={"pin": "12a4"}).status_code == 422
-    assert client.post("/v1/member/pin", headers=headers, json={"pin": "4711"}).status_code == 204
+    assert client.post("/v1/member/pin", headers=headers, json={"pin": "12a4", "password": PASSWORD}).status_code \
+        == 422
+    assert client.post("/v1/member/pin", headers=headers, json={"pin": "4711", "password": PASSWORD}).status_code \
+        == 204
     with database.transaction() as session:
         row = member_row(session, member.public_id)
         assert check_member_pin(session, row.id, "4711", passwords=PASSWORDS, now=clock()) is None
@@ -142,3 +145,17 @@ def test_the_export_holds_the_members_vouchers_tier_changes_and_the_messages_wri
     assert [(m["kind"], m["delivered_at"]) for m in export["messages"]] == [("tier_changed", None),
                                                                          ("password_link", None)]
     assert all("payload" not in m for m in export["messages"])  # the link's secret is not in the export
+
+
+def test_a_session_alone_sets_no_pin_the_password_must_confirm_it(client, database, clock, member_headers,
+                                                                   make_member):
+    member = make_member()
+    headers = member_headers(member)
+    with unchanged(database):
+        missing = client.post("/v1/member/pin", headers=headers, json={"pin": "4711"})
+    wrong = client.post("/v1/member/pin", headers=headers, json={"pin": "4711", "password": "a guess"})
+    assert (missing.status_code, list(missing.json["errors"])) == (422, ["password"])
+    assert (wrong.status_code, list(wrong.json["errors"])) == (422, ["password"])
+    with database.transaction() as session:
+        row = member_row(session, member.public_id)
+        assert check_member_pin(session, row.id, "4711", passwords=PASSWORDS, now=clock()).code == "no_pin"

@@ -78,22 +78,22 @@ def test_a_uid_card_without_a_pin_opens_a_session_that_cannot_pay(terminal, make
     assert response.json["can_redeem"] is False
 
 
-def test_a_uid_card_with_the_members_pin_may_pay(terminal, make_card, make_member, database):
+def test_a_uid_card_with_the_members_pin_may_pay(terminal, make_card, make_member, database, clock):
     from engine.access.member_logins import set_member_pin
     from tests.api.conftest import PASSWORDS
     member = make_member()
     card = make_card(member, kind="uid", number="04A1B2C3D4E5F7")
-    set_member_pin(database, member.public_id, "4321", passwords=PASSWORDS)
+    set_member_pin(database, member.public_id, "4321", passwords=PASSWORDS, now=clock())
     response = terminal.post("/v1/terminal/card-sessions", {"card_uid": card.number, "pin": "4321"}, key=None)
     assert (response.status_code, response.json["can_redeem"]) == (201, True)
 
 
-def test_five_wrong_pins_lock_the_pin_even_against_the_right_one(terminal, make_card, make_member, database):
+def test_five_wrong_pins_lock_the_pin_even_against_the_right_one(terminal, make_card, make_member, database, clock):
     from engine.access.member_logins import set_member_pin
     from tests.api.conftest import PASSWORDS
     member = make_member()
     card = make_card(member, kind="uid", number="04A1B2C3D4E5F8")
-    set_member_pin(database, member.public_id, "4321", passwords=PASSWORDS)
+    set_member_pin(database, member.public_id, "4321", passwords=PASSWORDS, now=clock())
     codes = [terminal.post("/v1/terminal/card-sessions", {"card_uid": card.number, "pin": "0000"}, key=None)
              .json["error"] for _ in range(5)]
     assert codes == ["wrong_credentials"] * 4 + ["locked_out"]

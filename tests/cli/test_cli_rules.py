@@ -94,11 +94,10 @@ def test_campaigns_are_created_and_listed_with_their_budget(run_cli, run_json):
 
 def test_a_referral_is_recorded_once(run_cli, run_json, make_member):
     referrer, referred = make_member(), make_member()
-    recorded = run_json("referrals", "record", referrer.public_id, referred.public_id, "--referrer-points", "300",
-                        "--referred-points", "200")
-    assert (recorded["referrer_points"], recorded["rewarded_at"]) == (300, None)
-    again = run_cli("referrals", "record", referrer.public_id, referred.public_id, "--referrer-points", "1",
-                    "--referred-points", "1")
+    assert run_cli("settings", "set", "referrer_points=300", "referred_points=200").exit_code == 0
+    recorded = run_json("referrals", "record", referrer.public_id, referred.public_id)
+    assert (recorded["referrer_points"], recorded["referred_points"], recorded["rewarded_at"]) == (300, 200, None)
+    again = run_cli("referrals", "record", referrer.public_id, referred.public_id)
     assert again.exit_code == 1 and "[already_referred]" in again.output
 
 

@@ -15,10 +15,10 @@ def check(database, member, pin, clock):
 
 
 @pytest.mark.parametrize("pin", ["123", "12345", "abcd", "12 34", "1234567"])
-def test_a_pin_that_is_not_four_or_six_digits_is_refused_and_nothing_is_stored(database, make_member, pin):
+def test_a_pin_that_is_not_four_or_six_digits_is_refused_and_nothing_is_stored(database, make_member, pin, clock):
     member = make_member()
     with pytest.raises(InvalidInput) as refused:
-        set_member_pin(database, member.public_id, pin, passwords=CHEAP)
+        set_member_pin(database, member.public_id, pin, passwords=CHEAP, now=clock())
     assert [p.field for p in refused.value.problems] == ["pin"]
     with database.transaction() as session:
         assert session.get(MemberLoginRow, member_row(session, member.public_id).id) is None
@@ -26,7 +26,7 @@ def test_a_pin_that_is_not_four_or_six_digits_is_refused_and_nothing_is_stored(d
 
 def test_a_pin_is_stored_hashed_and_checked(database, make_member, clock):
     member = make_member()
-    set_member_pin(database, member.public_id, "123456", passwords=CHEAP)
+    set_member_pin(database, member.public_id, "123456", passwords=CHEAP, now=clock())
     with database.transaction() as session:
         stored = session.get(MemberLoginRow, member_row(session, member.public_id).id).pin_hash
     assert stored.startswith("$argon2id$") and "123456" not in stored
@@ -40,7 +40,7 @@ def test_a_member_without_a_pin_is_told_to_set_one(database, make_member, clock)
 
 def test_five_wrong_pins_lock_the_pin_but_not_the_password(database, make_member, clock):
     member = make_member()
-    set_member_pin(database, member.public_id, "4711", passwords=CHEAP)
+    set_member_pin(database, member.public_id, "4711", passwords=CHEAP, now=clock())
     set_member_password(database, member.public_id, "correct horse battery", passwords=CHEAP, now=clock())
     codes = [check(database, member, "0000", clock).code for _ in range(5)]
     assert codes == ["wrong_credentials"] * 4 + ["locked_out"]
@@ -51,10 +51,10 @@ def test_five_wrong_pins_lock_the_pin_but_not_the_password(database, make_member
 
 def test_setting_a_new_pin_clears_the_lockout(database, make_member, clock):
     member = make_member()
-    set_member_pin(database, member.public_id, "4711", passwords=CHEAP)
+    set_member_pin(database, member.public_id, "4711", passwords=CHEAP, now=clock())
     for _ in range(5):
         check(database, member, "0000", clock)
-    set_member_pin(database, member.public_id, "8080", passwords=CHEAP)
+    set_member_pin(database, member.public_id, "8080", passwords=CHEAP, now=clock())
     assert check(database, member, "8080", clock) is None
 
 

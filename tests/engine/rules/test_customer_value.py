@@ -163,8 +163,7 @@ def test_the_sql_job_gives_every_open_member_the_stage_the_policy_gives(database
                                      occurred_at=clock() - timedelta(days=pick.choice([1, 100, 179, 180, 181, 300, 400])))
     for referrer in pick.sample(members, 4):
         referred = make_member()
-        record_referral(database, referrer_id=referrer.public_id, referred_id=referred.public_id,
-                        referrer_points=100, referred_points=100, now=clock())
+        record_referral(database, referrer_id=referrer.public_id, referred_id=referred.public_id, now=clock())
         earn(referred, 1000)  # the qualifying first purchase
     update_settings(database, {"loyal_purchases_per_year": 4}, now=clock())
     score_customers(database, as_of=clock())

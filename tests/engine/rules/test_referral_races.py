@@ -14,7 +14,6 @@ def test_a_referral_recorded_at_once_by_several_requests_is_recorded_once(postgr
     referrer, referred = (enrol_member(postgres_db, full_name=name, email=f"{name.lower()}@example.org", now=clock())
                           for name in ("Ada", "Grace"))
     made, raised = all_at_once(lambda n: record_referral(
-        postgres_db, referrer_id=referrer.public_id, referred_id=referred.public_id, referrer_points=300,
-        referred_points=200, now=clock()))
+        postgres_db, referrer_id=referrer.public_id, referred_id=referred.public_id, now=clock()))
     assert len(made) == 1
     assert len(raised) == 7 and all(isinstance(e, Conflict) and e.code == "already_referred" for e in raised)
