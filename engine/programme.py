@@ -67,6 +67,9 @@ class ProgrammeSettings:
     idempotency_retention_days: int = 30
     # Staff adjustments larger than this (either sign) need a second person's approval.
     adjustment_approval_threshold: int = 1000
+    # So do those that would take what one person adjusted without approval in the last 24
+    # hours (either sign, added up) above this: many small adjustments are one large one.
+    adjustment_daily_allowance: int = 5000
     # UID-only cards prove nothing; they may pay with points only after the member's PIN.
     uid_cards_redeem_with_pin: bool = True
     # Offline evidence from a till is accepted for accruals up to this many hours after the sale.
@@ -116,6 +119,8 @@ def validate_settings(s: ProgrammeSettings) -> list[Problem]:
          "idempotency_retention_days", "must be a whole number of days from 1 to 3650")
     need(is_int(s.adjustment_approval_threshold) and s.adjustment_approval_threshold >= 0,
          "adjustment_approval_threshold", "must be a whole number of points, zero or more")
+    need(is_int(s.adjustment_daily_allowance) and 0 <= s.adjustment_daily_allowance <= 10**9,
+         "adjustment_daily_allowance", "must be a whole number of points, zero or more")
     need(isinstance(s.uid_cards_redeem_with_pin, bool), "uid_cards_redeem_with_pin", "must be true or false")
     need(is_int(s.offline_max_age_hours) and 1 <= s.offline_max_age_hours <= 24 * 30,
          "offline_max_age_hours", "must be a whole number of hours from 1 to 720")

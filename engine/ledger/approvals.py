@@ -2,15 +2,18 @@
 and another approves.
 
 Guarantees: an adjustment at or under ``adjustment_approval_threshold`` (either sign) is
-applied at once; a larger one waits as a request and moves no points until a different
-person approves it; a request is decided once (approved or rejected); approval applies
-the adjustment in the same transaction that marks the request approved.
+applied at once, unless it would take what the same person adjusted without approval in
+the last 24 hours (either sign, added up) above ``adjustment_daily_allowance``; any other
+waits as a request and moves no points until a different person approves it (so splitting
+a large adjustment into small ones does not pass it by one person); a request is decided
+once (approved or rejected); approval applies the adjustment in the same transaction that
+marks the request approved.
 """
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -23,6 +26,7 @@ from engine.ledger.commands import AdjustPoints
 from engine.ledger.idempotency import run_idempotent
 from engine.members import member_row
 from engine.orm.access import AdjustmentRequestRow
+from engine.orm.ledger import LedgerTransactionRow
 from engine.orm.members import MemberRow
 from engine.settings import read_settings
 
@@ -53,8 +57,10 @@ def request_adjustment(db: Database, command: AdjustPoints, *, caller: str, idem
     """Apply a small adjustment at once, or file a large one for a second person's approval."""
     def work(session: Session) -> AdjustmentRequest:
         refuse_if(adjustment_problems(command))
-        threshold = read_settings(session).adjustment_approval_threshold
-        if abs(command.points) <= threshold:
+        settings = read_settings(session)
+        if (abs(command.points) <= settings.adjustment_approval_threshold
+                and abs(command.points) + _adjusted_alone(session, command.actor.strip(), now)
+                <= settings.adjustment_daily_allowance):
             done = apply_adjustment(session, command, now=now)
             return AdjustmentRequest(request_id="", member_id=done.member_id, points=done.points,
                                      reason=done.reason, status="applied", requested_by=done.actor,
@@ -69,6 +75,17 @@ def request_adjustment(db: Database, command: AdjustPoints, *, caller: str, idem
 
     return run_idempotent(db, caller=caller, key=idempotency_key, command="request_adjustment",
                           request=command, now=now, work=work, result_type=AdjustmentRequest)
+
+
+def _adjusted_alone(session: Session, actor: str, now: datetime) -> int:
+    """The points ``actor`` adjusted in the 24 hours before ``now`` without a second person's
+    approval, either sign, added up. (Two of their requests at one instant may both pass: the
+    allowance bounds a person's day, it is not a lock every adjustment waits on.)"""
+    t, r = LedgerTransactionRow, AdjustmentRequestRow
+    return session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(sa.func.abs(t.points)), 0))
+        .where(t.kind == "adjust", t.actor == actor, t.posted_at > now - timedelta(days=1),
+               ~sa.exists().where(r.transaction_id == t.id)))
 
 
 def decide_adjustment(db: Database, command: DecideAdjustment, *, caller: str, idempotency_key: str,
