@@ -27,7 +27,7 @@ def transition_refusal(action: str, status: str) -> str | None:
         return None
     if status in FINAL_STATUSES:
         return f"the card is {status}; a {status} card cannot be changed any more"
-    return f"a card that is {status} cannot be {_past(action)}"
+    return f"a card that is {status} cannot be {past_tense(action)}"
 
 
 def status_after(action: str) -> str:
@@ -35,6 +35,7 @@ def status_after(action: str) -> str:
     return TRANSITIONS[action][1]
 
 
-def _past(action: str) -> str:
+def past_tense(action: str) -> str:
+    """How ``action`` reads once done: "activated", "blocked", ..."""
     return {"activate": "activated", "block": "blocked", "unblock": "unblocked",
             "replace": "replaced", "retire": "retired"}[action]

@@ -7,6 +7,7 @@ transaction, so the member's points (which belong to the member, not the card) f
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +20,7 @@ from engine.database import Database, insert_unique
 from engine.errors import Conflict, InvalidState, Problem, not_found, refuse_if
 from engine.members import member_row
 from engine.orm.cards import CardRow
+from engine.orm.jobs import OutboxMessageRow
 
 MAX_KEY_VERSION = 255  # one byte on the card
 
@@ -55,7 +57,8 @@ def issue_card(db: Database, *, member_id: str, kind: str = "applet", number: st
 
 
 def activate_card(db: Database, number: str, *, now: datetime) -> Card:
-    """Make an issued card usable."""
+    """Make an issued card usable, and tell the member (a ``card_usable`` message: a card
+    someone else had made for their account would spend their points)."""
     return _transition(db, number, "activate", now=now)
 
 
@@ -67,7 +70,7 @@ def block_card(db: Database, number: str, *, reason: str, now: datetime) -> Card
 
 
 def unblock_card(db: Database, number: str, *, now: datetime) -> Card:
-    """Lift a block placed by mistake (a found card)."""
+    """Lift a block placed by mistake (a found card), and tell the member (``card_usable``)."""
     return _transition(db, number, "unblock", now=now)
 
 
@@ -177,6 +180,12 @@ def _transition(db: Database, number: str, action: str, *, now: datetime,
         row = card_row(session, number, lock=True)
         _check_transition(row, action)
         _apply(row, action, now, block_reason)
+        if row.status == "active":
+            session.add(OutboxMessageRow(
+                kind="card_usable", member_id=row.member_id, created_at=now,
+                dedupe_key=f"card_usable:{row.id}:{now.isoformat()}",
+                payload=json.dumps({"card_ending": row.number[-4:], "how": card_lifecycle.past_tense(action),
+                                    "at": now.isoformat()})))
         return to_card(row)
 
 

@@ -398,8 +398,8 @@ class MemberMessageSchema(ma.Schema):
                        "(voucher_code, reward_code, reward, expires_at); password_link (purpose: welcome, "
                        "invitation or reset; path; expires_at); tier_changed (from_tier, null before a first "
                        "tier; to_tier; to_name; direction: up or down; at); tier_grace (tier, tier_name, kept_until); "
-                       "credentials_changed (what: password or pin; at): tell the member, who may not have "
-                       "made the change"})
+                       "credentials_changed (what: password or pin; at) and card_usable (card_ending; how: "
+                       "activated or unblocked; at): tell the member, who may not have made the change"})
     member_id = fields.String(required=True)
     full_name = fields.String(required=True)
     email = fields.String(allow_none=True)
