@@ -2,7 +2,8 @@
 
 Applet cards carry a decimal number of 16 digits whose last digit is a Luhn check digit
 (a mistyped digit is caught before it reaches the database). UID-only cards are known by
-the chip's UID: 4, 7 or 10 bytes, written as upper-case hex.
+the chip's UID: 4, 7 or 10 bytes, written as upper-case hex; a UID that is not one chip's
+own (a random ID, new at every tap; a value many chips or phones give) is refused.
 """
 from __future__ import annotations
 
@@ -55,4 +56,12 @@ def number_problem(kind: str, number: str) -> str | None:
         return None
     if not _HEX.match(number) or len(number) // 2 not in UID_BYTE_LENGTHS or len(number) % 2:
         return "a card UID is 4, 7 or 10 bytes written in hex, such as 04A1B2C3D4E5F6"
+    if len(number) == 8 and number.startswith("08"):
+        return "a 4-byte UID beginning 08 is a random ID, new at every tap (phones, privacy cards): it names no card"
+    if number in SHARED_UIDS or number.startswith("88"):
+        return "this UID is not one card's own (many cards or phones give it, or it is a cascade tag)"
     return None
+
+
+# UIDs that many chips or phones give: known to the whole world, they cannot stand for one card.
+SHARED_UIDS = frozenset({"00000000", "FFFFFFFF", "01020304", "00000000000000", "FFFFFFFFFFFFFF"})

@@ -1,3 +1,4 @@
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -33,3 +34,17 @@ def test_uids_of_four_seven_and_ten_bytes_are_accepted_and_others_are_not():
 
 def test_uids_are_written_in_one_canonical_form():
     assert normalise_uid("04:a1:b2 c3") == "04A1B2C3"
+
+
+@pytest.mark.parametrize("uid", ["08C0FFEE", "08000001"])
+def test_a_random_id_new_at_every_tap_names_no_card(uid):
+    assert "random ID" in number_problem("uid", uid)
+
+
+@pytest.mark.parametrize("uid", ["01020304", "00000000", "FFFFFFFF", "88A1B2C3"])
+def test_a_uid_that_is_not_one_chips_own_is_refused(uid):
+    assert "not one card's own" in number_problem("uid", uid)
+
+
+def test_a_seven_byte_uid_beginning_08_is_a_chips_own():
+    assert number_problem("uid", "08A1B2C3D4E5F6") is None
