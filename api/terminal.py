@@ -52,14 +52,17 @@ def create_challenge(body):
 @blp.arguments(CardSessionRequestSchema())
 @blp.response(201, CardSessionSchema)
 def create_card_session(body):
-    """Open a card session: our card answers its challenge; a UID-only card gives its UID
-    (and the member's PIN to pay with points). Returns the member for the cashier's screen."""
+    """Open a card session: our card answers its challenge; a UID-only card gives its UID. The
+    member's PIN, when given, lets the session pay with points where the programme asks for it
+    (UID-only cards by default, chip cards when ``chip_cards_redeem_with_pin``); a wrong PIN
+    is refused. Returns the member for the cashier's screen."""
     if "card_uid" in body:
         return open_uid_card_session(database(), terminal_code=g.principal.name, card_uid=body["card_uid"],
                                      pin=body.get("pin"), passwords=passwords(),
                                      now=now())
     return open_card_session(database(), terminal_code=g.principal.name, challenge_id=body["challenge_id"],
-                             answer=body["answer"], keys=card_keys(), now=now())
+                             answer=body["answer"], keys=card_keys(), now=now(), pin=body.get("pin"),
+                             passwords=passwords())
 
 
 @blp.route("/accruals", methods=["POST"])

@@ -88,9 +88,12 @@ def issue_card_challenge(db: Database, *, terminal_code: str, card_number: str, 
 
 
 def open_card_session(db: Database, *, terminal_code: str, challenge_id: str, answer: bytes,
-                      keys: MasterKeys, now: datetime) -> CardSession:
+                      keys: MasterKeys, now: datetime, pin: str | None = None,
+                      passwords: Passwords | None = None) -> CardSession:
     """A card session when ``answer`` is the card's answer to the challenge; the challenge is
-    used up either way."""
+    used up either way. It may pay with points unless the programme asks chip cards for the
+    member's PIN too (``chip_cards_redeem_with_pin``: a stolen card then only earns); a PIN
+    given is checked whatever the setting, and a wrong one refuses the session."""
     refusal: LoyaltyError | None = None
     with db.transaction() as session:
         terminal = _terminal(session, terminal_code)
@@ -109,7 +112,11 @@ def open_card_session(db: Database, *, terminal_code: str, challenge_id: str, an
         elif not _answer_ok(keys, card, challenge.challenge, answer):
             refusal = NotAllowed("the card's answer is wrong: this is not a genuine card", code="card_not_authenticated")
         else:
-            return _open(session, terminal, _usable_card(session, card.number), can_redeem=True, now=now)
+            card = _usable_card(session, card.number)
+            can_redeem, refusal = _pin_step_up(session, card, pin, passwords,
+                                               asked=read_settings(session).chip_cards_redeem_with_pin, now=now)
+            if refusal is None:
+                return _open(session, terminal, card, can_redeem=can_redeem, now=now)
     raise refusal
 
 
@@ -123,14 +130,22 @@ def open_uid_card_session(db: Database, *, terminal_code: str, card_uid: str, pi
         card = _usable_card(session, card_uid)
         if card.kind != "uid":
             raise InvalidInput([Problem("card_uid", "this is one of our cards: authenticate it with a challenge")])
-        settings = read_settings(session)
-        can_redeem = not settings.uid_cards_redeem_with_pin
-        if pin is not None:
-            refusal = check_member_pin(session, card.member_id, pin, passwords=passwords, now=now)
-            can_redeem = refusal is None
+        can_redeem, refusal = _pin_step_up(session, card, pin, passwords,
+                                           asked=read_settings(session).uid_cards_redeem_with_pin, now=now)
         if refusal is None:
             return _open(session, terminal, card, can_redeem=can_redeem, now=now)
     raise refusal
+
+
+def _pin_step_up(session: Session, card: CardRow, pin: str | None, passwords: Passwords | None, *, asked: bool,
+                 now: datetime) -> tuple[bool, LoyaltyError | None]:
+    """(whether the session may pay with points, the refusal of a wrong PIN): without a PIN, it
+    may unless the programme ``asked`` for one; with one, only when it is right (the failure
+    is counted in the caller's transaction, which commits before the refusal is raised)."""
+    if pin is None:
+        return not asked, None
+    refusal = check_member_pin(session, card.member_id, pin, passwords=passwords, now=now)
+    return refusal is None, refusal
 
 
 def card_session_card(session: Session, token: str, *, terminal_code: str, now: datetime,

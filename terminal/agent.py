@@ -117,7 +117,7 @@ class TillAgent:
             timing.apdu_ms += (time.perf_counter() - apdu_started) * 1000
         api_started = time.perf_counter()
         try:
-            opened = self.api.card_session(challenge_id=challenge["challenge_id"], answer=answer)
+            opened = self.api.card_session(challenge_id=challenge["challenge_id"], answer=answer, pin=pin)
         except ApiError as error:
             # by its code only: a 401 is about the till (its key, its clock), never the card
             if error.error == "card_not_authenticated":

@@ -125,13 +125,12 @@ class ApiClient:
 
     def card_session(self, *, challenge_id: str | None = None, answer: bytes | None = None,
                      card_uid: str | None = None, pin: str | None = None) -> dict:
-        """Open a card session from a challenge answer (our card) or a UID (+ PIN)."""
-        if challenge_id is not None:
-            body = {"challenge_id": challenge_id, "answer": answer.hex()}
-        else:
-            body = {"card_uid": card_uid}
-            if pin is not None:
-                body["pin"] = pin
+        """Open a card session from a challenge answer (our card) or a UID, with the member's
+        PIN when given (to pay with points where the programme asks for it)."""
+        body = {"challenge_id": challenge_id, "answer": answer.hex()} if challenge_id is not None else \
+            {"card_uid": card_uid}
+        if pin is not None:
+            body["pin"] = pin
         return self.request("POST", "/v1/terminal/card-sessions", body)
 
     def accrue(self, body: dict, idempotency_key: str) -> dict:

@@ -42,8 +42,8 @@ class ChallengeSchema(ma.Schema):
 
 
 class CardSessionRequestSchema(InputSchema):
-    """Our card: ``challenge_id`` and the card's ``answer``. A UID-only card: ``card_uid`` (and
-    the member's ``pin`` to pay with points)."""
+    """Our card: ``challenge_id`` and the card's ``answer``. A UID-only card: ``card_uid``.
+    Either may add the member's ``pin``, to pay with points where the programme asks for it."""
 
     challenge_id = fields.String(validate=ma.validate.Length(1, 40))
     answer = HexBytes(8)
@@ -53,10 +53,10 @@ class CardSessionRequestSchema(InputSchema):
     @ma.validates_schema
     def one_kind(self, data: dict, **_) -> None:
         ours = "challenge_id" in data or "answer" in data
-        uid = "card_uid" in data or "pin" in data
-        if ours == uid or (ours and not ("challenge_id" in data and "answer" in data)) or (uid and "card_uid" not in data):
-            raise ma.ValidationError("Give challenge_id and answer (our card), or card_uid and optionally "
-                                     "pin (a UID-only card).")
+        uid = "card_uid" in data
+        if ours == uid or (ours and not ("challenge_id" in data and "answer" in data)):
+            raise ma.ValidationError("Give challenge_id and answer (our card), or card_uid (a UID-only card); "
+                                     "either optionally with pin.")
 
 
 class MemberSummarySchema(ma.Schema):

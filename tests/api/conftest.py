@@ -80,14 +80,14 @@ def answer_for(card_number: str, challenge: bytes, *, key_version: int = 1) -> b
 
 @pytest.fixture
 def card_session(terminal):
-    """``card_session(card)``: tap our card at ``terminal`` (challenge + right answer); the
-    answer's JSON."""
-    def open_session(card, at: SignedTerminal | None = None) -> dict:
+    """``card_session(card[, pin="4711"])``: tap our card at ``terminal`` (challenge + right
+    answer, with the member's PIN if given); the answer's JSON."""
+    def open_session(card, at: SignedTerminal | None = None, **pin) -> dict:
         at = at or terminal
         challenge = at.post("/v1/terminal/card-challenges", {"card_number": card.number}, key=None).json
         answer = answer_for(card.number, bytes.fromhex(challenge["challenge"]))
         response = at.post("/v1/terminal/card-sessions",
-                           {"challenge_id": challenge["challenge_id"], "answer": answer.hex()}, key=None)
+                           {"challenge_id": challenge["challenge_id"], "answer": answer.hex(), **pin}, key=None)
         assert response.status_code == 201, response.json
         return response.json
     return open_session

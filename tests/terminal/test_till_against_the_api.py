@@ -9,6 +9,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from api import create_app
+from engine.access.member_logins import set_member_pin
 from engine.access.staff import create_staff_account
 from engine.access.terminal_keys import issue_terminal_key
 from engine.ledger.adjustments import adjust_points
@@ -16,10 +17,11 @@ from engine.ledger.balances import get_balance
 from engine.ledger.commands import AdjustPoints
 from engine.ledger.invariants import check_ledger
 from engine.rewards import RedeemReward, create_reward, redeem_reward
+from engine.settings import update_settings
 from engine import stores
 from terminal.api_client import ApiClient, Credentials
 from terminal.config import TerminalConfig
-from terminal.errors import ApiError, CardNotAuthentic
+from terminal.errors import ApiError, CardNotAuthentic, SessionError
 from terminal.issuing import issue_card
 from terminal.pos_interface import PosInterface
 from terminal.session import PosSession, State
@@ -126,6 +128,28 @@ def test_a_card_written_at_the_issuing_station_earns_and_pays_at_the_till(agent,
     token = agent.api.staff_login("clerk", PASSWORD)  # what support staff see through the API
     balance = agent.api.request("GET", f"/v1/staff/members/{member.public_id}/balance", bearer=token, signed=False)
     assert (balance["available"], balance["pending"]) == (300, 9)
+    assert check_ledger(database) == []
+
+
+def test_where_the_programme_asks_chip_cards_for_the_pin_a_tap_without_it_earns_and_one_with_it_pays(
+        agent, issued_card, database):
+    member, tap = issued_card
+    now = datetime.now(UTC)
+    update_settings(database, {"chip_cards_redeem_with_pin": True}, now=now)
+    set_member_pin(database, member.public_id, "4711", passwords=PASSWORDS, now=now)
+    tap()
+    sale = PosSession("R-P1")
+    agent.tap(sale)
+    agent.give_basket(sale, LINES)
+    with pytest.raises(SessionError, match="PIN"):
+        agent.pay_with_points(sale, 200)
+    assert agent.accrue(sale)["points"] == 11
+    agent.reader.wait_for_removal(timeout=5)
+    tap()
+    paying = PosSession("R-P2")
+    agent.tap(paying, pin="4711")
+    agent.give_basket(paying, LINES)
+    assert agent.pay_with_points(paying, 200).value_minor == 200
     assert check_ledger(database) == []
 
 
