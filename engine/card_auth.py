@@ -22,13 +22,13 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from engine import instants
 from engine.access.member_logins import check_member_pin
 from engine.access.passwords import Passwords
 from engine.access.tokens import issue_token, live_token, token_hash
 from engine.card_keys import MasterKeys, answer_matches, new_challenge, offline_challenge
 from engine.cards import card_row, issue_card, remember_card
 from engine.database import Database
-from engine import instants
 from engine.errors import (InvalidInput, InvalidState, LoyaltyError, NotAllowed, NotAuthenticated, NotFound,
                            Problem)
 from engine.ledger.accounts import remember_locked_account
@@ -186,7 +186,7 @@ def check_accrual_proof(session: Session, *, terminal_code: str, card_number: st
     Whatever the proof, a till's sale older than the programme's offline age is refused: the
     till states the sale time, and the pending points' release and the rules that apply
     follow it, so an unbounded past would let a till skip the return window."""
-    settings, instant = read_settings(session), instants.in_utc(sold_at)  # not an instant: the basket's check says so
+    settings, instant = read_settings(session), instants.in_utc(sold_at)  # None: the basket's check refuses it
     if instant is not None and now - instant > timedelta(hours=settings.offline_max_age_hours):
         raise InvalidState(f"a till's sale is accepted up to {settings.offline_max_age_hours} hours after it "
                            "(the programme's offline age); this one is older", code="sale_too_old")
