@@ -14,6 +14,7 @@ from engine.ledger.balances import get_balance, get_history
 from engine.members import get_member
 from engine.messages import messages_for
 from engine.rewards import list_vouchers
+from engine.rules.referrals import referral_facts
 from engine.rules.segments import member_attributes, member_segments
 from engine.tiers.service import tier_history
 
@@ -22,7 +23,7 @@ EVERYTHING = 10**6  # no member has more entries of any kind than this
 
 def member_data(db: Database, member_id: str, *, now: datetime) -> dict:
     """The member's profile, cards, balance, full history, attributes, segments, vouchers,
-    tier changes and the messages written to them (kind and dates)."""
+    tier changes, the messages written to them (kind and dates) and their referrals."""
     return {"member": get_member(db, member_id), "cards": list_cards(db, member_id=member_id),
             "balance": get_balance(db, member_id, as_of=now),
             "history": get_history(db, member_id, limit=EVERYTHING),
@@ -30,4 +31,4 @@ def member_data(db: Database, member_id: str, *, now: datetime) -> dict:
             "vouchers": list_vouchers(db, member_id, limit=EVERYTHING),
             "tier_changes": [{k: change[k] for k in ("at", "from", "to", "reason")}
                              for change in tier_history(db, member_id)],
-            "messages": messages_for(db, member_id)}
+            "messages": messages_for(db, member_id), "referrals": referral_facts(db, member_id)}

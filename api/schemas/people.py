@@ -217,6 +217,13 @@ class MessageSentSchema(ma.Schema):
     delivered_at = fields.AwareDateTime(allow_none=True, required=True)
 
 
+class ReferralFactsSchema(ma.Schema):
+    code = fields.String(allow_none=True, required=True, metadata={"description": "null before it was asked for"})
+    referred_by = fields.String(allow_none=True, required=True, metadata={"description": "the referrer's member id"})
+    friends_referred = fields.Integer(required=True)
+    friends_rewarded = fields.Integer(required=True)
+
+
 class ExportSchema(ma.Schema):
     member = fields.Nested(MemberSchema, required=True)
     cards = fields.List(fields.Nested(CardSchema), required=True)
@@ -230,6 +237,7 @@ class ExportSchema(ma.Schema):
     tier_changes = fields.List(fields.Nested(TierChangeSchema), required=True, metadata={"description": "oldest first"})
     messages = fields.List(fields.Nested(MessageSentSchema), required=True, metadata={
         "description": "what the programme wrote to the member (expiry warnings, links, ...), oldest first"})
+    referrals = fields.Nested(ReferralFactsSchema, required=True)
 
 
 class MemberAttributeSchema(ma.Schema):

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from engine.database import Database, insert_unique
 from engine.errors import Conflict, InvalidInput, InvalidState, Problem, not_found, refuse_if
@@ -121,6 +121,21 @@ def referral_card(db: Database, member_id: str, *, now: datetime) -> ReferralCar
         settings = read_settings(session)
         return ReferralCard(code, settings.referrer_points, settings.referred_points,
                             settings.referral_min_total_minor, referred, rewarded)
+
+
+def referral_facts(db: Database, member_id: str) -> dict:
+    """What the programme holds of the member's referrals, for their data export: their code
+    (None before they asked for one; asking here makes none), who referred them, and how many
+    friends they referred and how many of those bought (not who: that is the friends' data)."""
+    with db.transaction() as session:
+        member = _member(session, member_id)
+        r, referrer = ReferralRow, aliased(MemberRow)
+        code = session.scalar(sa.select(ReferralCodeRow.code).where(ReferralCodeRow.member_id == member.id))
+        referred_by = session.scalar(sa.select(referrer.public_id).join(r, r.referrer_id == referrer.id)
+                                     .where(r.referred_id == member.id))
+        referred, rewarded = session.execute(sa.select(sa.func.count(), sa.func.count(r.rewarded_at))
+                                             .where(r.referrer_id == member.id)).one()
+        return {"code": code, "referred_by": referred_by, "friends_referred": referred, "friends_rewarded": rewarded}
 
 
 def referrer_by_code(session: Session, code: object) -> MemberRow:

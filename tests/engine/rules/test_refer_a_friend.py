@@ -12,6 +12,7 @@ from engine.ledger.basket import Basket, BasketLine
 from engine.ledger.earning import earn_points
 from engine.ledger.invariants import check_ledger
 from engine.member_closure import CloseMember, close_member
+from engine.member_data import member_data
 from engine.member_suspension import SuspendMember, suspend_member
 from engine.orm.members import MemberProfileRow
 from engine.orm.rules import ReferralRow
@@ -120,3 +121,15 @@ def test_a_referrer_suspended_when_the_friend_buys_gets_no_bonus_and_the_friend_
     assert {award.rule_key: award.applied for award in earned.rules}["referral"] == 250
     assert get_history(database, ada.public_id) == []
     assert check_ledger(database) == []
+
+
+def test_a_members_data_export_tells_their_code_who_referred_them_and_how_many_friends_they_referred(
+        database, clock, make_member):
+    ada = make_member()
+    assert member_data(database, ada.public_id, now=clock())["referrals"] == {
+        "code": None, "referred_by": None, "friends_referred": 0, "friends_rewarded": 0}  # asking makes no code
+    code = referral_card(database, ada.public_id, now=clock()).code
+    grace = joined(database, clock, "grace@example.org", code)
+    assert member_data(database, ada.public_id, now=clock())["referrals"] == {
+        "code": code, "referred_by": None, "friends_referred": 1, "friends_rewarded": 0}
+    assert member_data(database, grace, now=clock())["referrals"]["referred_by"] == ada.public_id
