@@ -163,19 +163,29 @@ def hidden_refusal(kind: str, key: str) -> NotFound:
     return not_found(kind, key)
 
 
+def audit_as(actor: str) -> None:
+    """Audit this request as ``actor``'s: a sign-in, whose caller has just proved who they are."""
+    g.audit_actor = actor
+
+
 def install_audit(app) -> None:
-    """Audit every staff request and every refused authentication or authorisation."""
+    """Audit every staff request, every change a member makes (API and portal alike: their
+    profile, password, PIN, cards, redemptions, ...), every sign-in, and every refused
+    authentication or authorisation: an account taken over can be traced."""
     @app.after_request
     def audit(response):
         principal = g.get("principal")
+        actor = principal.actor if principal is not None else g.get("audit_actor")
         refused = response.status_code in (401, 403) or g.get("hidden_refusal") is not None
-        if refused or (principal is not None and principal.kind == "staff"):
+        kind = principal.kind if principal is not None else None
+        member_change = kind == "member" and request.method not in ("GET", "HEAD", "OPTIONS")
+        if refused or kind == "staff" or member_change or g.get("audit_actor"):
             detail = None
             if refused and response.is_json:
                 detail = {"error": (response.get_json(silent=True) or {}).get("error")}
                 if g.get("hidden_refusal"):
                     detail["refused"] = g.hidden_refusal
-            record_audit(database(), actor=principal.actor if principal else _claimed_actor(),
+            record_audit(database(), actor=actor or _claimed_actor(),
                          action=f"{request.method} {request.url_rule.rule if request.url_rule else request.path}",
                          target=request.path, outcome=str(response.status_code), now=now(),
                          source=request.remote_addr, request_id=g.get("request_id"), detail=detail)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import g
 from flask_smorest import Blueprint
 
-from api.auth import BEARER_AUTH, bearer_token, hidden_refusal, member_only
+from api.auth import BEARER_AUTH, audit_as, bearer_token, hidden_refusal, member_only
 from api.context import database, now, passwords
 from api.idempotency import PARAMETER, caller, idempotency_key
 from api.rate_limits import limit_sign_in
@@ -43,8 +43,10 @@ def sign_in(body):
     (each further five in a row for twice as long, up to a day),
     and one address gets a limited number of tries across accounts (429 with Retry-After)."""
     limit_sign_in()
-    return sign_in_member(database(), email=body["email"], password=body["password"], passwords=passwords(),
-                          now=now())
+    signed_in = sign_in_member(database(), email=body["email"], password=body["password"], passwords=passwords(),
+                               now=now())
+    audit_as(f"member:{signed_in.member_id}")
+    return signed_in
 
 
 @blp.route("/sign-ups", methods=["POST"])

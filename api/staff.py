@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import current_app, g
 from flask_smorest import Blueprint
 
-from api.auth import BEARER_AUTH, bearer_token, staff_only
+from api.auth import BEARER_AUTH, audit_as, bearer_token, staff_only
 from api.context import database, now, passwords
 from api.rate_limits import limit_sign_in
 from api.idempotency import PARAMETER, caller, idempotency_key
@@ -55,8 +55,10 @@ def sign_in(body):
     for twice as long, up to a day), and one address gets a
     limited number of tries across accounts (429 with Retry-After)."""
     limit_sign_in()
-    return sign_in_staff(database(), username=body["username"], password=body["password"], passwords=passwords(),
-                         now=now())
+    signed_in = sign_in_staff(database(), username=body["username"], password=body["password"], passwords=passwords(),
+                              now=now())
+    audit_as(signed_in.principal.actor)
+    return signed_in
 
 
 @blp.route("/sessions/current", methods=["DELETE"])

@@ -24,6 +24,7 @@ from flask import (Blueprint, Response, current_app, flash, g, redirect, render_
                    stream_with_context, url_for)
 from werkzeug.exceptions import BadRequest, HTTPException
 
+from api.auth import audit_as
 from api.context import database, now, passwords
 from api.rate_limits import RateLimited, limit, limit_sign_in
 from api.web.pages import (error_page, field_errors, http_error_page, programme_zone, refusal_page, sentence,
@@ -131,6 +132,7 @@ def sign_in():
             return page, 429, refusal.data["headers"]
         else:
             start_session(TOKEN_KEY, signed_in.token)
+            audit_as(signed_in.principal.actor)
             return redirect(safe_next(request.args.get("next"), bp.url_prefix, url_for("console.home")))
     return render_template("console/sign_in.html", username=username, error=error), 401 if error else 200
 

@@ -17,6 +17,7 @@ from functools import wraps
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import HTTPException
 
+from api.auth import audit_as
 from api.context import database, now, passwords
 from api.rate_limits import RateLimited, limit, limit_sign_in
 from api.schemas.people import ExportSchema
@@ -93,6 +94,7 @@ def sign_in():
             return page, 429, refusal.data["headers"]
         else:
             start_session(TOKEN_KEY, signed_in.token)
+            audit_as(f"member:{signed_in.member_id}")
             return redirect(safe_next(request.args.get("next"), bp.url_prefix, url_for("portal.home")))
     status = 401 if error else 200
     return render_template("portal/sign_in.html", email=email, error=error), status

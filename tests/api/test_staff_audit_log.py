@@ -15,14 +15,16 @@ def test_every_staff_request_is_audited_with_actor_action_outcome_and_source(cli
         ("staff:sam", "POST /v1/staff/adjustments", "/v1/staff/adjustments", "201", "127.0.0.1"),
         ("staff:sam", "GET /v1/staff/members/<member_id>", f"/v1/staff/members/{member.public_id}", "200",
          "127.0.0.1"),
+        ("staff:sam", "POST /v1/staff/sessions", "/v1/staff/sessions", "201", "127.0.0.1"),  # the sign-in
     ]
 
 
 def test_a_refused_staff_request_is_audited_as_403(client, database, staff_headers):
     client.get("/v1/staff/audit", headers=staff_headers("marketer", username="mia"))
-    [entry] = list_audit(database, actor="staff:mia")
+    entry, signed_in = list_audit(database, actor="staff:mia")
     assert (entry.action, entry.outcome, entry.detail) == ("GET /v1/staff/audit", "403",
                                                            {"error": "missing_permission"})
+    assert (signed_in.action, signed_in.outcome) == ("POST /v1/staff/sessions", "201")
 
 
 def test_an_unauthenticated_request_is_audited_as_401(client, database, terminal):
@@ -40,7 +42,8 @@ def test_a_wrong_staff_password_is_audited(client, database, staff_headers):
     staff_headers("admin", username="ada")
     client.post("/v1/staff/sessions", json={"username": "ada", "password": "wrong password!"})
     assert [(e.actor, e.action, e.outcome) for e in list_audit(database)] == \
-        [("unauthenticated (claimed ada)", "POST /v1/staff/sessions", "401")]
+        [("unauthenticated (claimed ada)", "POST /v1/staff/sessions", "401"),
+         ("staff:ada", "POST /v1/staff/sessions", "201")]
 
 
 def test_a_wrong_member_password_is_audited_with_the_email_tried_but_never_the_password(client, database):
@@ -57,12 +60,13 @@ def test_an_auditor_reads_the_log_filtered_by_actor(client, staff_headers):
     response = client.get("/v1/staff/audit?actor=staff:sam", headers=auditor)
     assert response.status_code == 200
     assert [(e["actor"], e["action"], e["outcome"]) for e in response.json] == [
-        ("staff:sam", "GET /v1/staff/members", "200")]
+        ("staff:sam", "GET /v1/staff/members", "200"), ("staff:sam", "POST /v1/staff/sessions", "201")]
 
 
 def test_reading_the_log_is_itself_audited(client, database, staff_headers):
     client.get("/v1/staff/audit", headers=staff_headers("auditor", username="aud"))
-    assert [(e.action, e.outcome) for e in list_audit(database, actor="staff:aud")] == [("GET /v1/staff/audit", "200")]
+    assert [(e.action, e.outcome) for e in list_audit(database, actor="staff:aud")] == [
+        ("GET /v1/staff/audit", "200"), ("POST /v1/staff/sessions", "201")]
 
 
 def test_the_log_has_no_write_endpoints(client, staff_headers):
