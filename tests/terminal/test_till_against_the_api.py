@@ -137,13 +137,14 @@ def test_where_the_programme_asks_chip_cards_for_the_pin_a_tap_without_it_earns_
     now = datetime.now(UTC)
     update_settings(database, {"chip_cards_redeem_with_pin": True}, now=now)
     set_member_pin(database, member.public_id, "4711", passwords=PASSWORDS, now=now)
-    tap()
+    card = tap()
     sale = PosSession("R-P1")
     agent.tap(sale)
     agent.give_basket(sale, LINES)
     with pytest.raises(SessionError, match="PIN"):
         agent.pay_with_points(sale, 200)
     assert agent.accrue(sale)["points"] == 11
+    card.remove()
     agent.reader.wait_for_removal(timeout=5)
     tap()
     paying = PosSession("R-P2")
