@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from engine.database import Database, is_postgres, local_day
 from engine.orm.ledger import AccountRow, EntryRow, LedgerTransactionRow, LotRow, ReceiptRow
 from engine.orm.members import MemberRow
-from engine.orm.rewards import VoucherRow
+from engine.orm.rewards import RewardRow, VoucherRow
 from engine.orm.rules import MemberAttributeRow, ReceiptRuleAwardRow
 from engine.programme import start_of_day
 from engine.rules.customer_value import STAGES
@@ -52,6 +52,26 @@ class Liability:
 
 
 @dataclass(frozen=True)
+class StoreActivity:
+    """One store's earning sales in a window: how many, what they took (before returns) and
+    the points they earned."""
+
+    store_code: str
+    sales: int
+    takings_minor: int
+    points: int
+
+
+@dataclass(frozen=True)
+class RewardRedeemed:
+    """One reward's vouchers issued in a window (cancelled ones left out) and their points."""
+
+    reward_code: str
+    vouchers: int
+    points: int
+
+
+@dataclass(frozen=True)
 class Dashboard:
     as_of: datetime
     flows: list[DailyFlow]
@@ -60,6 +80,15 @@ class Dashboard:
     lifecycle: list[tuple[str, int]]
     top_rules: list[tuple[str, int]]
     campaigns: list[Campaign]
+    stores: list[StoreActivity]
+    rewards: list[RewardRedeemed]
+
+    @property
+    def breakage(self) -> float | None:
+        """Points expired per point issued in the window (None when none were issued): the
+        share of the promise that members let lapse, which finance books as breakage."""
+        issued = sum(f.issued for f in self.flows)
+        return sum(f.expired for f in self.flows) / issued if issued else None
 
 
 def daily_flows(db: Database, *, as_of: datetime, days: int = 30) -> list[DailyFlow]:
@@ -242,11 +271,47 @@ def frequent_earners(db: Database, *, as_of: datetime, days: int = 7, min_sales:
                 for member, store, terminal, d, n, p in rows]
 
 
+def store_activity(db: Database, *, as_of: datetime, days: int = 30) -> list[StoreActivity]:
+    """Each store's earning sales of the last ``days`` programme days to ``as_of`` (by sale
+    time), most points first; stores without one are left out."""
+    r = ReceiptRow
+    with db.transaction() as session:
+        since = _window_start(session, as_of, days)
+        points = sa.func.sum(r.points)
+        rows = session.execute(
+            sa.select(StoreRow.code, sa.func.count(), sa.func.sum(r.total_minor), points)
+            .join(StoreRow, StoreRow.id == r.store_id).where(r.occurred_at >= since, r.occurred_at <= as_of)
+            .group_by(StoreRow.code).order_by(points.desc(), StoreRow.code))
+        return [StoreActivity(code, int(n), int(total or 0), int(p or 0)) for code, n, total, p in rows]
+
+
+def rewards_redeemed(db: Database, *, as_of: datetime, days: int = 30) -> list[RewardRedeemed]:
+    """The rewards members bought in the last ``days`` programme days to ``as_of`` (vouchers
+    issued and not cancelled), most vouchers first."""
+    v = VoucherRow
+    with db.transaction() as session:
+        since = _window_start(session, as_of, days)
+        count = sa.func.count()
+        rows = session.execute(
+            sa.select(RewardRow.code, count, sa.func.sum(v.points)).join(RewardRow, RewardRow.id == v.reward_id)
+            .where(v.issued_at >= since, v.issued_at <= as_of, v.status != "cancelled")
+            .group_by(RewardRow.code).order_by(count.desc(), RewardRow.code))
+        return [RewardRedeemed(code, int(n), int(p or 0)) for code, n, p in rows]
+
+
+def _window_start(session, as_of: datetime, days: int) -> datetime:
+    """The start of the first of the ``days`` programme days that end with ``as_of``'s day."""
+    zone = ZoneInfo(read_settings(session).timezone)
+    return start_of_day(as_of.astimezone(zone).date() - timedelta(days=days - 1), zone)
+
+
 def dashboard(db: Database, *, as_of: datetime, days: int = 30) -> Dashboard:
     """Everything the dashboard shows, as of one instant."""
     return Dashboard(as_of=as_of, flows=daily_flows(db, as_of=as_of, days=days), liability=liability(db, as_of=as_of),
-                     tiers=tier_distribution(db), lifecycle=lifecycle_distribution(db), top_rules=top_rules(db, as_of=as_of, days=days),
-                     campaigns=list_campaigns(db))
+                     tiers=tier_distribution(db), lifecycle=lifecycle_distribution(db),
+                     top_rules=top_rules(db, as_of=as_of, days=days), campaigns=list_campaigns(db),
+                     stores=store_activity(db, as_of=as_of, days=days),
+                     rewards=rewards_redeemed(db, as_of=as_of, days=days))
 
 
 def _day_value(session, day: date):

@@ -58,6 +58,19 @@ class CountSchema(ma.Schema):
     value = fields.Integer(required=True)
 
 
+class StoreActivitySchema(ma.Schema):
+    store_code = fields.String(required=True)
+    sales = fields.Integer(required=True, metadata={"description": "earning sales"})
+    takings_minor = fields.Integer(required=True, metadata={"description": "what they took, before returns"})
+    points = fields.Integer(required=True, metadata={"description": "the points they earned"})
+
+
+class RewardRedeemedSchema(ma.Schema):
+    reward_code = fields.String(required=True)
+    vouchers = fields.Integer(required=True, metadata={"description": "issued, not cancelled"})
+    points = fields.Integer(required=True)
+
+
 class DashboardSchema(ma.Schema):
     as_of = fields.AwareDateTime(required=True)
     flows = fields.List(fields.Nested(DailyFlowSchema), required=True)
@@ -68,6 +81,12 @@ class DashboardSchema(ma.Schema):
                        "as the nightly customer_value job left them"})
     top_rules = fields.Method("rule_points", required=True, metadata={"description": "points given per rule"})
     campaigns = fields.List(fields.Nested(CampaignSchema), required=True)
+    stores = fields.List(fields.Nested(StoreActivitySchema), required=True, metadata={
+        "description": "each store's earning sales in the window, most points first"})
+    rewards = fields.List(fields.Nested(RewardRedeemedSchema), required=True, metadata={
+        "description": "the rewards bought in the window, most vouchers first"})
+    breakage = fields.Float(allow_none=True, required=True, metadata={
+        "description": "points expired per point issued in the window (null when none were issued)"})
 
     def tier_counts(self, board) -> list[dict]:
         return [{"code": code, "value": n} for code, n in board.tiers]

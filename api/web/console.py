@@ -168,7 +168,9 @@ def dashboard():
                       "used": [c.budget_used for c in board.campaigns if c.budget],
                       "left": [c.budget - c.budget_used for c in board.campaigns if c.budget]},
     }
-    return render_template("console/dashboard.html", board=board, charts=charts, tier_names=names)
+    return render_template("console/dashboard.html", board=board, charts=charts, tier_names=names,
+                           settings=get_settings(database()),
+                           reward_names={r.code: r.name for r in list_rewards(database(), as_of=now(), withdrawn_too=True)})
 
 
 @bp.route("/liability")

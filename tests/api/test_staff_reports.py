@@ -16,6 +16,8 @@ def test_a_marketer_reads_the_dashboard_figures(client, staff_headers, make_memb
     assert response.json["top_rules"] == [{"code": "base", "value": 20}]
     assert [c["code"] for c in response.json["lifecycle"]] == [
         "new", "lapsed", "advocate", "loyal", "repeat", "first_purchase"]
+    assert response.json["stores"] == [{"store_code": "S1", "sales": 1, "takings_minor": 2000, "points": 20}]
+    assert (response.json["rewards"], response.json["breakage"]) == ([], 0.0)
 
 
 def test_a_period_beyond_a_year_is_refused(client, staff_headers):

@@ -207,6 +207,13 @@ def test_the_dashboard_shows_the_members_by_lifecycle_stage(marketer, database, 
     assert "New 1" in " ".join(page.split()) and "First purchase 1" in " ".join(page.split())
 
 
+def test_the_dashboard_shows_stores_rewards_bought_and_breakage(marketer, make_member, earn):
+    earn(make_member(), 2500)
+    page = " ".join(text_of(marketer.get("/console/dashboard")).split())
+    assert "S1 1 EUR 25.00 25" in page and "No rewards bought in these 30 days." in page
+    assert "Breakage 0.0 %" in page
+
+
 def test_the_liability_page_shows_the_points_owed_month_by_month(marketer, make_member):
     make_member(points=1250)
     page = " ".join(text_of(marketer.get("/console/liability")).split())
