@@ -26,9 +26,9 @@ def test_a_member_blocking_another_members_card_gets_404_and_the_card_is_unchang
                            json={"reason": "stolen"})
     assert (response.status_code, response.json["error"]) == (404, "unknown_card")
     assert cards.get_card(database, bens_card.number) == bens_card
-    refused = list_audit(database, actor=f"member:{anna.public_id}")
-    assert [(e.outcome, e.detail["refused"]) for e in refused] == [
-        ("404", f"card {bens_card.number} belongs to someone else")]
+    refused, signed_in = list_audit(database, actor=f"member:{anna.public_id}")
+    assert (refused.outcome, refused.detail["refused"]) == ("404", f"card {bens_card.number} belongs to someone else")
+    assert (signed_in.action, signed_in.outcome) == ("POST /v1/member/sessions", "201")
 
 
 def test_a_member_blocking_a_card_that_does_not_exist_gets_the_same_404(client, member_headers, make_member,
