@@ -7,6 +7,7 @@ from cli.ledger import cli_caller, idempotency_key, key_option
 from cli.runtime import Runtime, emit, emit_one, json_option, pass_runtime
 from engine import cards, members
 from engine.member_closure import CloseMember, close_member
+from engine.member_suspension import ReinstateMember, SuspendMember, reinstate_member, suspend_member
 from engine.member_import import COLUMNS, import_members, members_csv_text, read_members_csv, write_mapping
 from engine.messages import mark_delivered, pending_messages
 from engine.rules import segments
@@ -105,6 +106,30 @@ def close(runtime: Runtime, member_id: str, reason: str, key: str | None, as_jso
     command = CloseMember(member_id=member_id, reason=reason, actor=cli_caller())
     emit_one(close_member(runtime.db, command, caller=cli_caller(), idempotency_key=idempotency_key(key),
                           now=runtime.now()), as_json=as_json)
+
+
+@members_group.command("suspend")
+@click.argument("member_id")
+@click.option("--reason", required=True, help="Why, e.g. the case being looked into")
+@click.option("--key", help="Idempotency key (repeat it to retry safely)")
+@json_option
+@pass_runtime
+def suspend(runtime: Runtime, member_id: str, reason: str, key: str | None, as_json: bool) -> None:
+    """Suspend MEMBER_ID's account while fraud is looked into: no points earned or spent until
+    it is reinstated."""
+    emit_one(suspend_member(runtime.db, SuspendMember(member_id, reason, cli_caller()), caller=cli_caller(),
+                            idempotency_key=idempotency_key(key), now=runtime.now()), as_json=as_json)
+
+
+@members_group.command("reinstate")
+@click.argument("member_id")
+@click.option("--key", help="Idempotency key (repeat it to retry safely)")
+@json_option
+@pass_runtime
+def reinstate(runtime: Runtime, member_id: str, key: str | None, as_json: bool) -> None:
+    """Reinstate MEMBER_ID's suspended account: it earns and spends again at once."""
+    emit_one(reinstate_member(runtime.db, ReinstateMember(member_id, cli_caller()), caller=cli_caller(),
+                              idempotency_key=idempotency_key(key), now=runtime.now()), as_json=as_json)
 
 
 @members_group.command("attributes")

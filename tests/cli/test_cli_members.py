@@ -47,6 +47,16 @@ def test_an_attribute_without_a_value_is_a_usage_error_and_sets_nothing(run_cli,
     assert run_json("members", "attributes", member.public_id) == {}
 
 
+def test_a_member_is_suspended_and_reinstated_from_the_command_line(run_cli, run_json, make_member):
+    member = make_member("Ada Lovelace")
+    suspended = run_json("members", "suspend", member.public_id, "--reason", "case 42", "--key", "s1")
+    assert (suspended["status"], suspended["reason"]) == ("suspended", "case 42")
+    assert run_json("members", "show", member.public_id)["status"] == "suspended"
+    again = run_cli("members", "suspend", member.public_id, "--reason", "again")
+    assert again.exit_code == 1 and "[already_suspended]" in again.output
+    assert run_json("members", "reinstate", member.public_id, "--key", "r1")["status"] == "active"
+
+
 def test_a_member_is_closed_from_the_command_line_and_a_second_closure_is_refused(run_cli, run_json, make_member):
     member = make_member("Ada Lovelace", points=70)
     closed = run_json("members", "close", member.public_id, "--reason", "asked for erasure", "--key", "c1")
