@@ -58,6 +58,7 @@ from engine.rules import campaigns, segments, versions
 from engine.rules.calculator import simulate
 from engine.rules.facts import MemberFacts
 from engine.rules.lift import campaign_lift
+from engine.rules.referrals import record_referral, referral_facts
 from engine.settings import get_settings
 from engine.stores import list_stores
 from engine.tiers.policy import TIER_REVIEWS, TIER_WINDOWS, TierDefinition, TierPolicy
@@ -768,6 +769,21 @@ def member(member_id: str):
     return _member_page(member_id)
 
 
+@bp.route("/members/<member_id>/referral", methods=["POST"])
+@staff_page("members.write")
+def member_referral(member_id: str):
+    """Record who referred this member (a friend who joined at a till): the programme's bonuses."""
+    values = {"referrer_id": request.form.get("referrer_id", "").strip()}
+    try:
+        record_referral(database(), referrer_id=values["referrer_id"], referred_id=member_id, now=now())
+    except InvalidInput as refusal:
+        return _member_page(member_id, values=values, errors=field_errors(refusal, rename={"referred_id": "referrer_id"}))
+    except LoyaltyError as refusal:  # already referred or bought, a cycle, not active, unknown
+        return _member_page(member_id, values=values, errors={"referrer_id": [sentence(refusal.message)]})
+    flash(f"{member_id} was referred by {values['referrer_id']}: each gets the referral bonus with the first purchase.")
+    return redirect(url_for("console.member", member_id=member_id))
+
+
 @bp.route("/members/<member_id>/attributes", methods=["POST"])
 @staff_page("members.write")
 def member_attribute_set(member_id: str):
@@ -885,6 +901,7 @@ def _member_page(member_id: str, *, values: dict | None = None, errors: dict | N
                            tier_changes=tier_history(db, member_id), history=get_history(db, member_id, limit=50),
                            attributes=segments.member_attributes(db, member_id),
                            segments=segments.member_segments(db, member_id), vouchers=list_vouchers(db, member_id),
+                           referrals=referral_facts(db, member_id),
                            as_of=as_of, values=values or {}, errors=errors or {}), 422 if errors else 200
 
 
