@@ -68,9 +68,10 @@ def standing(member_id):
 @blp.arguments(TierAssignmentSchema())
 @blp.response(200, MemberTierSchema)
 def assign(body, member_id):
-    """Put a member in a tier by hand, with the reason kept in their tier history."""
+    """Put a member in a tier by hand, with the reason kept in their tier history; with
+    ``keep_until``, no review takes it away before the first regular review after that day."""
     return assign_tier(database(), member_id, body["tier_code"], reason=body["reason"], actor=g.principal.actor,
-                       now=now())
+                       now=now(), keep_until=body.get("keep_until"))
 
 
 @blp.route("/rewards", methods=["GET"])

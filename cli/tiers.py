@@ -45,11 +45,14 @@ def list_command(runtime: Runtime, as_json: bool) -> None:
 @click.argument("member_id")
 @click.argument("tier_code")
 @click.option("--reason", required=True, help="Why (kept in the member's tier history)")
+@click.option("--keep-until", type=click.DateTime(["%Y-%m-%d"]), help="No review before the first regular one "
+                                                                      "after this day (YYYY-MM-DD)")
 @json_option
 @pass_runtime
-def assign(runtime: Runtime, member_id: str, tier_code: str, reason: str, as_json: bool) -> None:
-    """Put MEMBER_ID in TIER_CODE by hand."""
+def assign(runtime: Runtime, member_id: str, tier_code: str, reason: str, keep_until, as_json: bool) -> None:
+    """Put MEMBER_ID in TIER_CODE by hand (kept until a day, if given)."""
     emit_one(assign_tier(runtime.db, member_id, tier_code, reason=reason, actor=f"cli:{getpass.getuser()}",
+                         keep_until=keep_until.date() if keep_until else None,
                          now=runtime.now()), as_json=as_json)
 
 

@@ -54,6 +54,8 @@ class LadderOutSchema(ma.Schema):
 class TierAssignmentSchema(InputSchema):
     tier_code = fields.String(required=True, validate=ma.validate.Length(1, 32))
     reason = fields.String(required=True, validate=ma.validate.Length(1, 200))
+    keep_until = fields.Date(metadata={"description": "no review before the first regular one after this day "
+                                                      "(an invited tier kept for a year, say)"})
 
 
 class MemberTierSchema(ma.Schema):

@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -40,7 +40,7 @@ from engine.orm.jobs import OutboxMessageRow
 from engine.orm.members import MemberRow
 from engine.orm.tiers import MemberTierRow, TierChangeRow, TierPolicyRow, TierRow
 from engine.orm.types import UTCDateTime
-from engine.programme import add_months
+from engine.programme import add_months, end_of_day
 from engine.settings import read_settings
 from engine.snapshot import lock_programme, programme
 from engine.tiers.policy import (TierDefinition, TierPolicy, next_review, qualified_rank, validate_tiers,
@@ -114,19 +114,29 @@ def list_tiers(db: Database) -> tuple[list[TierDefinition], TierPolicy | None]:
 
 
 def assign_tier(db: Database, member_id: str, tier_code: str, *, reason: str, actor: str,
-                now: datetime) -> MemberTier:
-    """Put a member in a tier by hand (with a reason); the next review starts from it."""
-    refuse_if([Problem("reason", "is required (at most 200 characters)")]
-              if not (isinstance(reason, str) and 0 < len(reason.strip()) <= 200) else [])
+                now: datetime, keep_until: date | None = None) -> MemberTier:
+    """Put a member in a tier by hand (with a reason); the next review starts from it. With
+    ``keep_until`` (a day of the programme's calendar, within ten years) no review comes
+    before the first regular one after that day: an invited or lifetime-like tier is not
+    taken away by the next review, and what the member then qualifies for decides as usual."""
     with db.transaction() as session:
+        zone = _zone(session)
+        today = now.astimezone(zone).date()
+        problems = [] if isinstance(reason, str) and 0 < len(reason.strip()) <= 200 else [
+            Problem("reason", "is required (at most 200 characters)")]
+        if keep_until is not None and not (type(keep_until) is date and today < keep_until <= add_months(today, 120)):
+            problems.append(Problem("keep_until", "must be a day after today, at most ten years ahead"))
+        refuse_if(problems)
         member = _member(session, member_id)
         if session.get(TierRow, tier_code) is None:
             raise not_found("tier", tier_code)
-        policy, zone = _need_policy(session), _zone(session)
+        policy = _need_policy(session)
         _lock(session, member.id)
         state = session.get(MemberTierRow, member.id)
-        _change(session, member, state, tier_code, reason="manual", note=f"{actor}: {reason.strip()}"[:200],
-                now=now, review_due_at=next_review(policy, now, zone, since=now))
+        after = now if keep_until is None else end_of_day(keep_until, zone)
+        note = f"{actor}: {reason.strip()}" + (f" (kept until {keep_until.isoformat()})" if keep_until else "")
+        _change(session, member, state, tier_code, reason="manual", note=note[:200],
+                now=now, review_due_at=next_review(policy, after, zone, since=now))
         return _member_tier(member, session.get(MemberTierRow, member.id))
 
 

@@ -78,6 +78,20 @@ def test_support_assigns_a_tier_with_a_reason_kept_in_the_history(client, suppor
     assert (last["to"], last["reason"]) == ("gold", "manual") and last["note"].endswith("complaint goodwill")
 
 
+def test_support_gives_a_tier_kept_until_a_day_and_a_day_in_the_past_is_refused(client, support, ladder,
+                                                                                 make_member, database):
+    member = make_member()
+    kept = client.put(f"/v1/staff/members/{member.public_id}/tier",
+                      json={"tier_code": "gold", "reason": "invited", "keep_until": "2027-06-30"}, headers=support)
+    assert kept.status_code == 200, kept.json
+    last = client.get(f"/v1/staff/members/{member.public_id}/tier", headers=support).json["history"][-1]
+    assert last["note"].endswith("invited (kept until 2027-06-30)")
+    with unchanged(database):
+        past = client.put(f"/v1/staff/members/{member.public_id}/tier",
+                          json={"tier_code": "silver", "reason": "x", "keep_until": "2020-01-01"}, headers=support)
+    assert (past.status_code, list(past.json["errors"])) == (422, ["keep_until"])
+
+
 def test_progress_says_how_many_points_the_next_tier_needs(client, support, ladder, make_member, earn):
     member = make_member()
     earn(member, 30_000)

@@ -35,3 +35,15 @@ def test_a_member_is_assigned_by_hand_and_sees_progress_and_history(
     assert "1700 more qualifying points by 2027-01-01 to reach GOLD" in progress.output
     reasons = [c["reason"] for c in run_json("tiers", "history", member.public_id)]
     assert reasons == ["enrolment", "manual"]
+
+
+def test_a_tier_given_on_the_command_line_may_be_kept_until_a_day(run_cli, run_json, tmp_path, make_member):
+    path = tmp_path / "tiers.json"
+    path.write_text(json.dumps(LADDER))
+    run_cli("tiers", "define", str(path))
+    member = make_member()
+    run_json("tiers", "assign", member.public_id, "GOLD", "--reason", "invited", "--keep-until", "2027-06-30")
+    [manual] = [c for c in run_json("tiers", "history", member.public_id) if c["reason"] == "manual"]
+    assert manual["note"].endswith("invited (kept until 2027-06-30)")
+    refused = run_cli("tiers", "assign", member.public_id, "GOLD", "--reason", "x", "--keep-until", "30/06/2027")
+    assert refused.exit_code == 2
