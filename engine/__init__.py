@@ -20,14 +20,16 @@ Concepts (a page to read before the code):
   ``customer_value`` job keeps RFM scores, value classes and the member's lifecycle stage
   (new, first purchase, repeat, loyal, advocate, lapsed) there.
 - **Points outside a sale**: a staff adjustment for one member (``ledger.approvals``: a
-  second person approves a large one), a points grant for every member of a segment
+  second person approves a large one, and small ones once one person's add up past a daily
+  allowance), a referral bonus (``rules.referrals``: a friend joins with a member's code, and
+  both get the programme's bonus with the friend's first purchase), a points grant for every member of a segment
   (``points_grants``: always approved by a second person), opening balances of members
   imported from an earlier programme (``member_import``; from staff, ``member_import_requests``:
   approved by a second person), and the birthday bonus (a job). One check (``four_eyes``)
   keeps the person who asked from deciding.
 - **Messages**: what the programme has to tell a member (points or a voucher about to
-  expire, a password link, a tier change) waits in an outbox (``messages``) for whatever
-  delivers it.
+  expire, a password link, a tier change, a changed password or PIN, a card made usable on
+  their account) waits in an outbox (``messages``) for whatever delivers it.
 - **Card**: how a member identifies at the till. An *applet* card runs our application
   and proves possession with a per-card key (``key_version`` names the master key it was
   diversified from); a *uid* card is only an identifier. Points belong to the member,
