@@ -1,5 +1,6 @@
 """Messages for members (expiry warnings for points and vouchers, password links, tier
-changes) written by the jobs and services, handed to whatever delivers them (a mailer, a
+changes, notices of a changed password or PIN and of a card made usable) written by the jobs
+and services, handed to whatever delivers them (a mailer, a
 CRM) and marked delivered by it.
 
 Guarantees: the pending list is oldest first and pages by id, so a deliverer that marks
