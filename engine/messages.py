@@ -1,7 +1,6 @@
 """Messages for members (expiry warnings for points and vouchers, password links, tier
 changes, notices of a changed password or PIN and of a card made usable) written by the jobs
-and services, handed to whatever delivers them (a mailer, a
-CRM) and marked delivered by it.
+and services, handed to whatever delivers them (a mailer, a CRM) and marked delivered by it.
 
 Guarantees: the pending list is oldest first and pages by id, so a deliverer that marks
 what it sent and asks again never skips or repeats a message; marking is idempotent (a
