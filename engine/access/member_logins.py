@@ -1,7 +1,8 @@
 """Members' own sign-in (e-mail and password) and their PIN for UID-only cards.
 
 Guarantees: passwords and PINs are stored only as argon2 hashes; five wrong guesses of
-either lock it for fifteen minutes (separately); unknown e-mail and wrong password get
+either lock it for fifteen minutes, each further five in a row for twice as long, up to a
+day (separately; ``throttle``); unknown e-mail and wrong password get
 the same refusal; only active and suspended members sign in (a suspended member reads their
 points and history; the ledger refuses them earning and spending); setting a new password
 ends every other session of the member at once (a thief signed in elsewhere is signed out).

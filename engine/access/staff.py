@@ -2,7 +2,8 @@
 
 Guarantees: passwords are stored as argon2 hashes; an unknown username and a wrong
 password get the same refusal and take the same time; five wrong passwords lock the
-account for fifteen minutes (counted in the database, so every API node agrees);
+account for fifteen minutes, each further five in a row for twice as long, up to a day
+(counted in the database, so every API node agrees);
 a deactivated account cannot sign in and its tokens stop working. Usernames are kept in
 lower case and signing in ignores case and surrounding spaces ("Alice " is alice).
 """
