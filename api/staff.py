@@ -19,7 +19,8 @@ from api.schemas.people import (AdjustmentFilterSchema, AdjustmentRequestInSchem
                                 MemberMessageSchema, MemberStatusChangedSchema, MessageQuerySchema, PageSchema,
                                 PersonalisedCardSchema, StaffMemberSchema, StaffSessionSchema, StaffSignInSchema,
                                 SuspendMemberSchema, TerminalKeySchema)
-from api.schemas.terminal import EmptySchema
+from api.schemas.ledger import RefundSchema
+from api.schemas.terminal import EmptySchema, RefundResultSchema
 from engine.access.member_logins import invite_member
 from engine.member_import_requests import (AskToImport, DecideImport, ask_to_import, decide_import,
                                            get_import_request, imported_members, list_import_requests)
@@ -35,6 +36,7 @@ from engine.cards import activate_card, block_card, list_cards
 from engine.ledger.approvals import DecideAdjustment, decide_adjustment, list_adjustment_requests, request_adjustment
 from engine.ledger.balances import get_balance, get_history
 from engine.ledger.commands import AdjustPoints
+from engine.ledger.refunds import refund_receipt
 from engine.members import enrol_member, get_member, list_members
 from engine.points_grants import (DecideGrant, GrantPoints, credit_grant, decide_grant, get_grant, list_grants,
                                   request_grant)
@@ -297,6 +299,18 @@ def adjust(body):
     """Credit or debit points by hand; above the programme's threshold a second person must approve."""
     command = AdjustPoints(actor=g.principal.name, **body)
     return request_adjustment(database(), command, caller=caller(), idempotency_key=idempotency_key(), now=now())
+
+
+@blp.route("/refunds", methods=["POST"])
+@staff_only("adjustments.request")
+@blp.doc(**WRITE)
+@blp.arguments(RefundSchema())
+@blp.response(201, RefundResultSchema)
+def refund(command):
+    """Return lines of a receipt of any store (a return at another store's service desk, or by
+    post): what the returned lines earned is taken back and points paid are given back,
+    exactly as a till's return; the posting names the staff member."""
+    return refund_receipt(database(), command, caller=caller(), idempotency_key=idempotency_key(), now=now())
 
 
 @blp.route("/adjustments", methods=["GET"])
