@@ -38,15 +38,16 @@ def list_command(runtime: Runtime, member_id: str | None, as_json: bool) -> None
 @click.option("--tier-price", "tier_prices", multiple=True, metavar="TIER=POINTS", help="A tier's price")
 @click.option("--voucher-days", "voucher_valid_days", type=int,
               help="Each voucher is usable through this many days after its issue (default: without end)")
+@click.option("--tier-only", is_flag=True, help="Only for members of the tiers given a --tier-price")
 @json_option
 @pass_runtime
 def create(runtime: Runtime, code, name, points_price, stock, per_member_limit, valid_from, valid_until,
-           tier_prices, voucher_valid_days, as_json) -> None:
+           tier_prices, voucher_valid_days, tier_only, as_json) -> None:
     """Add reward CODE to the catalogue."""
     emit_one(create_reward(runtime.db, code=code, name=name, points_price=points_price, stock=stock,
                            per_member_limit=per_member_limit, valid_from=valid_from or runtime.now(),
                            valid_until=valid_until, tier_prices=_tier_prices(tier_prices),
-                           voucher_valid_days=voucher_valid_days, now=runtime.now()),
+                           voucher_valid_days=voucher_valid_days, tier_only=tier_only, now=runtime.now()),
              as_json=as_json)
 
 
@@ -62,17 +63,20 @@ def create(runtime: Runtime, code, name, points_price, stock, per_member_limit, 
 @click.option("--no-tier-prices", is_flag=True, help="Remove every tier price")
 @click.option("--voucher-days", "voucher_valid_days", type=int,
               help="Days the next vouchers are usable (0: without end); issued vouchers keep theirs")
+@click.option("--tier-only/--every-member", "tier_only", default=None,
+              help="Only for members of its tiers, or for every member again")
 @json_option
 @pass_runtime
 def change(runtime: Runtime, code, name, points_price, restock, per_member_limit, valid_until, tier_prices,
-           no_tier_prices, voucher_valid_days, as_json) -> None:
+           no_tier_prices, voucher_valid_days, tier_only, as_json) -> None:
     """Change reward CODE for the redemptions from now on; what is not given stays."""
     if no_tier_prices and tier_prices:
         raise click.UsageError("give --tier-price or --no-tier-prices, not both")
     prices = {} if no_tier_prices else _tier_prices(tier_prices) if tier_prices else None
     emit_one(change_reward(runtime.db, code, name=name, points_price=points_price, restock=restock,
                            per_member_limit=per_member_limit, valid_until=valid_until, tier_prices=prices,
-                           voucher_valid_days=voucher_valid_days, now=runtime.now()), as_json=as_json)
+                           voucher_valid_days=voucher_valid_days, tier_only=tier_only, now=runtime.now()),
+             as_json=as_json)
 
 
 def _tier_prices(items: tuple[str, ...]) -> dict[str, int]:

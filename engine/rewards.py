@@ -79,6 +79,7 @@ class Reward:
     tier_prices: dict[str, int]
     price_for_member: int | None = None  # with member_id: the price this member pays
     voucher_valid_days: int | None = None  # its vouchers are usable this many days; None: without end
+    tier_only: bool = False  # only members of the tiers with a tier price may redeem it
 
 
 @dataclass(frozen=True)
@@ -144,8 +145,9 @@ def _whole_from(value, least: int) -> bool:
 def create_reward(db: Database, *, code: str, name: str, points_price: int, valid_from: datetime,
                   valid_until: datetime | None = None, stock: int | None = None,
                   per_member_limit: int | None = None, tier_prices: dict[str, int] | None = None,
-                  voucher_valid_days: int | None = None, now: datetime) -> Reward:
-    """Add a reward to the catalogue; refuses with every problem found."""
+                  voucher_valid_days: int | None = None, tier_only: bool = False, now: datetime) -> Reward:
+    """Add a reward to the catalogue; refuses with every problem found. A ``tier_only`` reward
+    is for the members of the tiers it has a tier price for (a Gold-only reward), no one else."""
     tier_prices = tier_prices or {}
     problems = []
     if not (isinstance(code, str) and 0 < len(code) <= 32 and code.isascii() and code.strip() == code):
@@ -156,12 +158,13 @@ def create_reward(db: Database, *, code: str, name: str, points_price: int, vali
                  tier_prices=tier_prices, voucher_valid_days=voucher_valid_days)
     if valid_until is not None and valid_until <= valid_from:
         problems.append(Problem("valid_until", "must be after valid_from"))
+    problems += _tier_only_problems(tier_only, tier_prices)
     refuse_if(problems)
     with db.transaction() as session:
         _check_tiers(session, tier_prices)
         row = RewardRow(code=code, name=name.strip(), points_price=points_price, stock=stock,
                         per_member_limit=per_member_limit, valid_from=valid_from, valid_until=valid_until,
-                        voucher_valid_days=voucher_valid_days, created_at=now)
+                        voucher_valid_days=voucher_valid_days, tier_only=tier_only, created_at=now)
         insert_unique(session, row, Conflict(f"reward {code} already exists", code="reward_exists"))
         session.add_all(RewardTierPriceRow(reward_id=row.id, tier_code=t, points=p) for t, p in tier_prices.items())
         session.flush()
@@ -171,21 +174,24 @@ def create_reward(db: Database, *, code: str, name: str, points_price: int, vali
 def change_reward(db: Database, code: str, *, now: datetime, name: str | None = None,
                   points_price: int | None = None, restock: int | None = None, per_member_limit: int | None = None,
                   valid_until: datetime | None = None, tier_prices: dict[str, int] | None = None,
-                  voucher_valid_days: int | None = None) -> Reward:
+                  voucher_valid_days: int | None = None, tier_only: bool | None = None) -> Reward:
     """Change reward ``code`` for the redemptions from now on (vouchers already issued keep
     what they cost): its name, price, per-member limit, tier prices (when given, they replace
     all of the reward's tier prices; ``{}`` removes them), the end of its validity
     (``valid_until``, after its start; now or earlier withdraws it from the catalogue), and
     its stock by ``restock`` units (negative: units written off, never below zero; only a
     reward whose stock is counted), how many days its next vouchers are usable
-    (``voucher_valid_days``; 0: without end). The reward's row is locked, so a restock and racing
+    (``voucher_valid_days``; 0: without end), whether it is for its tiers only (``tier_only``,
+    which needs tier prices). The reward's row is locked, so a restock and racing
     redemptions add up. Refuses every problem at once, and then changes nothing."""
     problems: list[Problem] = []
     if all(v is None for v in (name, points_price, restock, per_member_limit, valid_until, tier_prices,
-                               voucher_valid_days)):
+                               voucher_valid_days, tier_only)):
         problems.append(Problem("reward", "give what to change"))
     _check_terms(problems, name=name, points_price=points_price, per_member_limit=per_member_limit,
                  tier_prices=tier_prices or {}, voucher_valid_days=voucher_valid_days, without_end=0)
+    if tier_only is not None and not isinstance(tier_only, bool):
+        problems.append(Problem("tier_only", "must be true or false"))
     if restock is not None and not (isinstance(restock, int) and not isinstance(restock, bool)
                                     and 0 < abs(restock) <= MAX_COUNT):
         problems.append(Problem("restock", f"must be a whole number of units from -{MAX_COUNT:,} to {MAX_COUNT:,}, "
@@ -207,7 +213,12 @@ def change_reward(db: Database, code: str, *, now: datetime, name: str | None = 
             elif not 0 <= row.stock + restock <= MAX_COUNT:
                 problems.append(Problem("restock", f"would leave {row.stock + restock:,} units; there are "
                                                    f"{row.stock:,}"))
+        kept_prices = tier_prices if tier_prices is not None else set(session.scalars(
+            sa.select(RewardTierPriceRow.tier_code).where(RewardTierPriceRow.reward_id == row.id)))
+        problems += _tier_only_problems(row.tier_only if tier_only is None else tier_only, kept_prices)
         refuse_if(problems)
+        if tier_only is not None:
+            row.tier_only = tier_only
         if tier_prices is not None:
             _check_tiers(session, tier_prices)
             session.execute(sa.delete(RewardTierPriceRow).where(RewardTierPriceRow.reward_id == row.id))
@@ -240,15 +251,16 @@ def get_reward(db: Database, code: str) -> Reward:
 def list_rewards(db: Database, *, as_of: datetime, member_id: str | None = None,
                  withdrawn_too: bool = False) -> list[Reward]:
     """Rewards valid at ``as_of`` (``withdrawn_too``: also those not yet or no longer valid),
-    by code; with ``member_id`` each with that member's price."""
+    by code; with ``member_id`` each with that member's price, without the rewards for other
+    tiers only."""
     with db.transaction() as session:
         member = _member(session, member_id) if member_id else None
         query = sa.select(RewardRow).order_by(RewardRow.code)
         if not withdrawn_too:
             query = query.where(RewardRow.valid_from <= as_of,
                                 sa.or_(RewardRow.valid_until.is_(None), RewardRow.valid_until > as_of))
-        rows = session.scalars(query)
-        return [_reward(session, row, member) for row in rows]
+        rewards = [_reward(session, row, member) for row in session.scalars(query)]
+        return [r for r in rewards if member is None or _open_to(r.tier_only, r.tier_prices, member)]
 
 
 def redeem_reward(db: Database, command: RedeemReward, *, caller: str, idempotency_key: str,
@@ -265,6 +277,10 @@ def redeem_reward(db: Database, command: RedeemReward, *, caller: str, idempoten
             raise not_found("reward", command.reward_code)
         if reward.valid_from > now or (reward.valid_until is not None and reward.valid_until <= now):
             raise RewardNotAvailable(f"reward {reward.code} cannot be redeemed at {now.isoformat()}")
+        if reward.tier_only and session.get(RewardTierPriceRow, (reward.id, member.tier_code or "")) is None:
+            tiers = ", ".join(sorted(session.scalars(sa.select(RewardTierPriceRow.tier_code)
+                                                     .where(RewardTierPriceRow.reward_id == reward.id))))
+            raise RewardNotAvailable(f"reward {reward.code} is for members of {tiers} only")
         if reward.stock is not None and reward.stock < 1:
             raise OutOfStock(f"reward {reward.code} is out of stock")
         if reward.per_member_limit is not None:
@@ -414,7 +430,18 @@ def _reward(session: Session, row: RewardRow, member: MemberRow | None = None) -
     return Reward(code=row.code, name=row.name, points_price=row.points_price, stock=row.stock,
                   per_member_limit=row.per_member_limit, valid_from=row.valid_from, valid_until=row.valid_until,
                   tier_prices=prices, price_for_member=_price(session, row, member) if member else None,
-                  voucher_valid_days=row.voucher_valid_days)
+                  voucher_valid_days=row.voucher_valid_days, tier_only=row.tier_only)
+
+
+def _open_to(tier_only: bool, tier_prices, member: MemberRow) -> bool:
+    """Whether ``member`` may redeem a reward: any reward not for its tiers only, or one with
+    a price for the member's tier."""
+    return not tier_only or member.tier_code in tier_prices
+
+
+def _tier_only_problems(tier_only: bool, tier_prices) -> list[Problem]:
+    return [Problem("tier_only", "name the tiers the reward is for, with their prices (tier_prices)")] \
+        if tier_only is True and not tier_prices else []
 
 
 def _member(session: Session, member_id: str) -> MemberRow:

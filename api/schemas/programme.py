@@ -107,6 +107,8 @@ class RewardInSchema(InputSchema):
                               load_default=dict, metadata={"description": "a tier's own points price"})
     voucher_valid_days = fields.Integer(strict=True, load_default=None, allow_none=True, metadata={
         "description": "each voucher is usable this many days from its issue (1 to 3,650); null: without end"})
+    tier_only = fields.Boolean(load_default=False, metadata={
+        "description": "for the members of the tiers in tier_prices only (a Gold-only reward)"})
 
 
 class RewardChangeSchema(InputSchema):
@@ -119,6 +121,7 @@ class RewardChangeSchema(InputSchema):
                               metadata={"description": "replace all tier prices ({} removes them)"})
     voucher_valid_days = fields.Integer(strict=True, metadata={
         "description": "days the next vouchers are usable (0 to 3,650; 0: without end); issued vouchers keep theirs"})
+    tier_only = fields.Boolean(metadata={"description": "for the members of its tiers (tier_prices) only"})
 
 
 class RewardSchema(ma.Schema):
@@ -133,6 +136,7 @@ class RewardSchema(ma.Schema):
     price_for_member = fields.Integer(allow_none=True, metadata={"description": "with a member: their price"})
     voucher_valid_days = fields.Integer(allow_none=True, metadata={
         "description": "each voucher is usable this many days from its issue; null: without end"})
+    tier_only = fields.Boolean(required=True, metadata={"description": "for the members of its tiers only"})
 
 
 class VoucherSchema(ma.Schema):

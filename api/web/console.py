@@ -573,12 +573,14 @@ def programme():
                 errors[field] = ["Must be a whole number."]
             numbers[field] = int(values[field]) if values[field].isdecimal() else None
         tier_prices = _tier_price_fields(values, errors)
+        values["tier_only"] = request.form.get("tier_only") == "yes"
         if not errors:
             try:
                 create_reward(database(), code=values["code"], name=values["name"],
                               points_price=numbers["points_price"] or 0, stock=numbers["stock"],
                               per_member_limit=numbers["per_member_limit"], tier_prices=tier_prices,
-                              voucher_valid_days=numbers["voucher_valid_days"], valid_from=now(), now=now())
+                              voucher_valid_days=numbers["voucher_valid_days"], tier_only=values["tier_only"],
+                              valid_from=now(), now=now())
             except InvalidInput as refusal:
                 errors = field_errors(refusal, rename=_tier_price_names())
             else:
@@ -598,12 +600,14 @@ def reward_page(code: str):
     shown = {"name": reward.name, "points_price": str(reward.points_price),
              "per_member_limit": "" if reward.per_member_limit is None else str(reward.per_member_limit),
              "voucher_valid_days": "" if reward.voucher_valid_days is None else str(reward.voucher_valid_days),
-             "ends": "" if reward.valid_until is None else _instant_text(reward.valid_until), "restock": ""}
+             "ends": "" if reward.valid_until is None else _instant_text(reward.valid_until), "restock": "",
+             "tier_only": reward.tier_only}
     shown |= {f"tier_price_{tier}": str(price) for tier, price in reward.tier_prices.items()}
     values, errors = dict(shown), {}
     if request.method == "POST":
         require_permission(g.principal, "programme.write")
         values = {k: request.form.get(k, "").strip() for k in shown if not k.startswith("tier_price_")}
+        values["tier_only"] = request.form.get("tier_only") == "yes"
         # only what differs from the reward is a change
         change: dict = {}
         if values["name"] != reward.name:
@@ -635,6 +639,8 @@ def reward_page(code: str):
         tier_prices = _tier_price_fields(values, errors)
         if tier_prices != reward.tier_prices:
             change["tier_prices"] = tier_prices
+        if values["tier_only"] != reward.tier_only:
+            change["tier_only"] = values["tier_only"]
         if not errors:
             try:
                 changed = change_reward(database(), code, now=now(), **change)

@@ -27,6 +27,7 @@ class RewardRow(Base):
     valid_from: Mapped[datetime] = mapped_column(UTCDateTime())
     valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     voucher_valid_days: Mapped[int | None]  # a voucher is usable this many days after it is issued; None: always
+    tier_only: Mapped[bool] = mapped_column(server_default=sa.false())  # for the tiers with a tier price only
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

@@ -193,3 +193,10 @@ def test_roles_without_the_permission_are_refused_and_change_nothing(client, sta
 def test_members_and_terminals_cannot_reach_the_programme(client, member_headers, make_member, terminal):
     assert client.get("/v1/staff/tiers", headers=member_headers(make_member())).status_code == 401
     assert terminal.get("/v1/staff/rewards").status_code == 401
+
+
+def test_a_reward_for_gold_members_only_is_listed_as_such(client, marketer, ladder):
+    created = client.post("/v1/staff/rewards", json={**COFFEE_MUG, "tier_only": True}, headers=marketer)
+    assert (created.status_code, created.json["tier_only"]) == (201, True), created.json
+    opened = client.patch("/v1/staff/rewards/MUG", json={"tier_only": False}, headers=marketer)
+    assert (opened.status_code, opened.json["tier_only"]) == (200, False), opened.json

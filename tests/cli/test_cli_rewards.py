@@ -1,3 +1,7 @@
+from engine.tiers.policy import TierDefinition, TierPolicy
+from engine.tiers.service import define_tiers
+
+
 def test_a_reward_is_created_redeemed_used_once(run_cli, run_json, cli_clock, make_member):
     member = make_member(points=1000)
     created = run_json("rewards", "create", "MUG", "--name", "Mug", "--price", "300", "--stock", "3")
@@ -38,3 +42,12 @@ def test_vouchers_get_an_end_from_the_rewards_days_and_zero_takes_it_away(run_cl
     assert run_json("rewards", "redeem", "MUG", member.public_id, "--key", "k2")["expires_at"] is None
     refused = run_cli("rewards", "change", "MUG", "--voucher-days", "-1")
     assert refused.exit_code == 1 and "voucher_valid_days" in refused.output
+
+
+def test_a_reward_for_its_tiers_only_is_made_and_opened_again_on_the_command_line(run_cli, run_json, database, clock):
+    define_tiers(database, [TierDefinition("basic", "Basic", 0), TierDefinition("gold", "Gold", 5000)], TierPolicy(),
+                 now=clock())
+    made = run_json("rewards", "create", "LOUNGE", "--name", "Lounge", "--price", "900", "--tier-price", "gold=200",
+                    "--tier-only")
+    assert made["tier_only"] is True
+    assert run_json("rewards", "change", "LOUNGE", "--every-member")["tier_only"] is False

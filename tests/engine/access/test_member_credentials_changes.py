@@ -8,7 +8,6 @@ from engine.access.member_logins import (LINKS_PER_HOUR, send_password_link, set
 from engine.access.passwords import Passwords
 from engine.errors import InvalidInput, NotAuthenticated
 from engine.messages import mark_delivered, pending_messages
-from tests.support.assertions import refused_unchanged
 from tests.support.password_links import sent_link
 
 CHEAP = Passwords.cheap()
