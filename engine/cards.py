@@ -7,7 +7,6 @@ transaction, so the member's points (which belong to the member, not the card) f
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,8 +18,8 @@ from engine.card_numbers import new_applet_number, normalise_uid, number_problem
 from engine.database import Database, insert_unique
 from engine.errors import Conflict, InvalidState, Problem, not_found, refuse_if
 from engine.members import member_row
+from engine.messages import write_message
 from engine.orm.cards import CardRow
-from engine.orm.jobs import OutboxMessageRow
 
 MAX_KEY_VERSION = 255  # one byte on the card
 
@@ -181,11 +180,9 @@ def _transition(db: Database, number: str, action: str, *, now: datetime,
         _check_transition(row, action)
         _apply(row, action, now, block_reason)
         if row.status == "active":
-            session.add(OutboxMessageRow(
-                kind="card_usable", member_id=row.member_id, created_at=now,
-                dedupe_key=f"card_usable:{row.id}:{now.isoformat()}",
-                payload=json.dumps({"card_ending": row.number[-4:], "how": card_lifecycle.past_tense(action),
-                                    "at": now.isoformat()})))
+            write_message(session, kind="card_usable", member_pk=row.member_id, now=now,
+                          payload={"card_ending": row.number[-4:], "how": card_lifecycle.past_tense(action),
+                                   "at": now.isoformat()})
         return to_card(row)
 
 

@@ -11,10 +11,12 @@ a password link's secret is kept only until its message is marked delivered.
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from engine.database import Database
 from engine.errors import Problem, refuse_if
@@ -34,6 +36,15 @@ class MemberMessage:
     email: str | None
     payload: dict
     created_at: datetime
+
+
+def write_message(session: Session, *, kind: str, member_pk: int, payload: dict, now: datetime,
+                  dedupe_key: str | None = None) -> None:
+    """Put a message for the member in the outbox, in the caller's transaction. ``dedupe_key``
+    keeps one message for an event that could be written twice (a tier change's id); without
+    it, each call is a message of its own."""
+    session.add(OutboxMessageRow(kind=kind, member_id=member_pk, created_at=now, payload=json.dumps(payload),
+                                 dedupe_key=dedupe_key or f"{kind}:{secrets.token_hex(16)}"))
 
 
 def pending_messages(db: Database, *, after_id: int = 0, limit: int = 100) -> list[MemberMessage]:

@@ -35,6 +35,7 @@ from engine.access.tokens import issue_token, live_token, revoke_member_tokens
 from engine.database import Database, batches
 from engine.errors import Conflict, InvalidInput, InvalidState, NotAuthenticated, Problem, not_found, refuse_if
 from engine.members import enrol_in, member_row, profile_problems
+from engine.messages import write_message
 from engine.orm.access import MemberLoginRow
 from engine.orm.jobs import OutboxMessageRow
 from engine.orm.members import MemberProfileRow, MemberRow
@@ -278,9 +279,8 @@ def _password_refusal(login: MemberLoginRow, password: str | None, passwords: Pa
 def _tell_of_change(session: Session, member_pk: int, what: str, *, now: datetime) -> None:
     """A ``credentials_changed`` message (``what``: password or pin): a member whose session
     or address someone else took learns of it from their mailbox."""
-    session.add(OutboxMessageRow(kind="credentials_changed", member_id=member_pk, created_at=now,
-                                 dedupe_key=f"credentials_changed:{secrets.token_hex(16)}",  # one per change
-                                 payload=json.dumps({"what": what, "at": now.isoformat()})))
+    write_message(session, kind="credentials_changed", member_pk=member_pk, now=now,
+                  payload={"what": what, "at": now.isoformat()})
 
 
 def member_principal(db: Database, token: str | None, *, now: datetime) -> Principal:

@@ -23,7 +23,6 @@ Guarantees:
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -36,7 +35,7 @@ from engine.database import Database, is_postgres, json_object, postgresql_row, 
 from engine.errors import InvalidState, Problem, not_found, refuse_if
 from engine.ledger import bulk
 from engine.ledger.accounts import lock_member_account
-from engine.orm.jobs import OutboxMessageRow
+from engine.messages import write_message
 from engine.orm.members import MemberRow
 from engine.orm.tiers import MemberTierRow, TierChangeRow, TierPolicyRow, TierRow
 from engine.orm.types import UTCDateTime
@@ -335,11 +334,10 @@ def _change(session: Session, member: MemberRow, state: MemberTierRow | None, co
     if reason != "enrolment" and change.from_code != code:
         tiers = _tiers(session)
         rank = {tier.code: n for n, tier in enumerate(tiers)} | {None: -1}  # lowest first; None: no tier yet
-        session.add(OutboxMessageRow(kind="tier_changed", member_id=member.id, dedupe_key=f"tier_changed:{change.id}",
-                                     created_at=now, payload=json.dumps({
-                                         "from_tier": change.from_code, "to_tier": code, "to_name": tiers[rank[code]].name,
-                                         "direction": "up" if rank[code] > rank[change.from_code] else "down",
-                                         "at": _utc_text(now)})))
+        write_message(session, kind="tier_changed", member_pk=member.id, now=now, dedupe_key=f"tier_changed:{change.id}",
+                      payload={"from_tier": change.from_code, "to_tier": code, "to_name": tiers[rank[code]].name,
+                               "direction": "up" if rank[code] > rank[change.from_code] else "down",
+                               "at": _utc_text(now)})
         session.flush()
 
 
