@@ -107,7 +107,7 @@ def referral_card(db: Database, member_id: str, *, now: datetime) -> ReferralCar
     """The member's referral code (made the first time it is asked for) and their referrals."""
     with db.transaction() as session:
         member = _member(session, member_id)
-        code = session.scalar(sa.select(ReferralCodeRow.code).where(ReferralCodeRow.member_id == member.id))
+        code = _code_of(session, member.id)
         while code is None:
             candidate = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
             taken = session.scalar(sa.select(ReferralCodeRow.member_id).where(ReferralCodeRow.code == candidate))
@@ -115,9 +115,7 @@ def referral_card(db: Database, member_id: str, *, now: datetime) -> ReferralCar
                 insert_unique(session, ReferralCodeRow(member_id=member.id, code=candidate, created_at=now),
                               Conflict("the referral code was made meanwhile; ask again", code="conflict"))
                 code = candidate
-        referred, rewarded = session.execute(
-            sa.select(sa.func.count(), sa.func.count(ReferralRow.rewarded_at))
-            .where(ReferralRow.referrer_id == member.id)).one()
+        referred, rewarded = _friends(session, member.id)
         settings = read_settings(session)
         return ReferralCard(code, settings.referrer_points, settings.referred_points,
                             settings.referral_min_total_minor, referred, rewarded)
@@ -130,12 +128,21 @@ def referral_facts(db: Database, member_id: str) -> dict:
     with db.transaction() as session:
         member = _member(session, member_id)
         r, referrer = ReferralRow, aliased(MemberRow)
-        code = session.scalar(sa.select(ReferralCodeRow.code).where(ReferralCodeRow.member_id == member.id))
         referred_by = session.scalar(sa.select(referrer.public_id).join(r, r.referrer_id == referrer.id)
                                      .where(r.referred_id == member.id))
-        referred, rewarded = session.execute(sa.select(sa.func.count(), sa.func.count(r.rewarded_at))
-                                             .where(r.referrer_id == member.id)).one()
-        return {"code": code, "referred_by": referred_by, "friends_referred": referred, "friends_rewarded": rewarded}
+        referred, rewarded = _friends(session, member.id)
+        return {"code": _code_of(session, member.id), "referred_by": referred_by, "friends_referred": referred,
+                "friends_rewarded": rewarded}
+
+
+def _code_of(session: Session, member_pk: int) -> str | None:
+    return session.scalar(sa.select(ReferralCodeRow.code).where(ReferralCodeRow.member_id == member_pk))
+
+
+def _friends(session: Session, member_pk: int) -> tuple[int, int]:
+    """(friends the member referred, those of them whose qualifying purchase paid the bonus)."""
+    return tuple(session.execute(sa.select(sa.func.count(), sa.func.count(ReferralRow.rewarded_at))
+                                 .where(ReferralRow.referrer_id == member_pk)).one())
 
 
 def referrer_by_code(session: Session, code: object) -> MemberRow:
