@@ -96,11 +96,8 @@ def daily_flows(db: Database, *, as_of: datetime, days: int = 30) -> list[DailyF
     without movement included, as zeros), oldest first."""
     t = LedgerTransactionRow
     with db.transaction() as session:
-        timezone = read_settings(session).timezone
-        zone = ZoneInfo(timezone)
-        last = as_of.astimezone(zone).date()
-        first = last - timedelta(days=days - 1)
-        day = local_day(session, t.posted_at, timezone)
+        zone, first, _ = _window(session, as_of, days)
+        day = local_day(session, t.posted_at, zone.key)
         rows = session.execute(
             sa.select(day.label("day"),
                       sa.func.coalesce(sa.func.sum(sa.case((t.points > 0, t.points), else_=0)), 0),
@@ -252,9 +249,7 @@ def frequent_earners(db: Database, *, as_of: datetime, days: int = 7, min_sales:
     they earned (refunds do not take a sale away); at most ``limit``."""
     r = ReceiptRow
     with db.transaction() as session:
-        zone = ZoneInfo(read_settings(session).timezone)
-        last = as_of.astimezone(zone).date()
-        first = last - timedelta(days=days - 1)
+        zone, first, last = _window(session, as_of, days)
         day = local_day(session, r.occurred_at, StoreRow.timezone)
         sales, points = sa.func.count(), sa.func.sum(r.points)
         rows = session.execute(
@@ -276,7 +271,8 @@ def store_activity(db: Database, *, as_of: datetime, days: int = 30) -> list[Sto
     time), most points first; stores without one are left out."""
     r = ReceiptRow
     with db.transaction() as session:
-        since = _window_start(session, as_of, days)
+        zone, first, _ = _window(session, as_of, days)
+        since = start_of_day(first, zone)
         points = sa.func.sum(r.points)
         rows = session.execute(
             sa.select(StoreRow.code, sa.func.count(), sa.func.sum(r.total_minor), points)
@@ -290,7 +286,8 @@ def rewards_redeemed(db: Database, *, as_of: datetime, days: int = 30) -> list[R
     issued and not cancelled), most vouchers first."""
     v = VoucherRow
     with db.transaction() as session:
-        since = _window_start(session, as_of, days)
+        zone, first, _ = _window(session, as_of, days)
+        since = start_of_day(first, zone)
         count = sa.func.count()
         rows = session.execute(
             sa.select(RewardRow.code, count, sa.func.sum(v.points)).join(RewardRow, RewardRow.id == v.reward_id)
@@ -299,10 +296,12 @@ def rewards_redeemed(db: Database, *, as_of: datetime, days: int = 30) -> list[R
         return [RewardRedeemed(code, int(n), int(p or 0)) for code, n, p in rows]
 
 
-def _window_start(session, as_of: datetime, days: int) -> datetime:
-    """The start of the first of the ``days`` programme days that end with ``as_of``'s day."""
+def _window(session, as_of: datetime, days: int) -> tuple[ZoneInfo, date, date]:
+    """The programme's zone, and the first and last of the ``days`` programme days that end
+    with ``as_of``'s day."""
     zone = ZoneInfo(read_settings(session).timezone)
-    return start_of_day(as_of.astimezone(zone).date() - timedelta(days=days - 1), zone)
+    last = as_of.astimezone(zone).date()
+    return zone, last - timedelta(days=days - 1), last
 
 
 def dashboard(db: Database, *, as_of: datetime, days: int = 30) -> Dashboard:
