@@ -213,8 +213,7 @@ def change_reward(db: Database, code: str, *, now: datetime, name: str | None = 
             elif not 0 <= row.stock + restock <= MAX_COUNT:
                 problems.append(Problem("restock", f"would leave {row.stock + restock:,} units; there are "
                                                    f"{row.stock:,}"))
-        kept_prices = tier_prices if tier_prices is not None else set(session.scalars(
-            sa.select(RewardTierPriceRow.tier_code).where(RewardTierPriceRow.reward_id == row.id)))
+        kept_prices = tier_prices if tier_prices is not None else _tier_prices(session, row.id)
         problems += _tier_only_problems(row.tier_only if tier_only is None else tier_only, kept_prices)
         refuse_if(problems)
         if tier_only is not None:
@@ -277,10 +276,10 @@ def redeem_reward(db: Database, command: RedeemReward, *, caller: str, idempoten
             raise not_found("reward", command.reward_code)
         if reward.valid_from > now or (reward.valid_until is not None and reward.valid_until <= now):
             raise RewardNotAvailable(f"reward {reward.code} cannot be redeemed at {now.isoformat()}")
-        if reward.tier_only and session.get(RewardTierPriceRow, (reward.id, member.tier_code or "")) is None:
-            tiers = ", ".join(sorted(session.scalars(sa.select(RewardTierPriceRow.tier_code)
-                                                     .where(RewardTierPriceRow.reward_id == reward.id))))
-            raise RewardNotAvailable(f"reward {reward.code} is for members of {tiers} only")
+        if reward.tier_only:
+            prices = _tier_prices(session, reward.id)
+            if not _open_to(True, prices, member):
+                raise RewardNotAvailable(f"reward {reward.code} is for members of {', '.join(sorted(prices))} only")
         if reward.stock is not None and reward.stock < 1:
             raise OutOfStock(f"reward {reward.code} is out of stock")
         if reward.per_member_limit is not None:
@@ -424,9 +423,14 @@ def _price(session: Session, reward: RewardRow, member: MemberRow) -> int:
     return reward.points_price
 
 
+def _tier_prices(session: Session, reward_pk: int) -> dict[str, int]:
+    """The reward's own prices by tier code."""
+    return dict(session.execute(sa.select(RewardTierPriceRow.tier_code, RewardTierPriceRow.points)
+                                .where(RewardTierPriceRow.reward_id == reward_pk)).all())
+
+
 def _reward(session: Session, row: RewardRow, member: MemberRow | None = None) -> Reward:
-    prices = dict(session.execute(sa.select(RewardTierPriceRow.tier_code, RewardTierPriceRow.points)
-                                  .where(RewardTierPriceRow.reward_id == row.id)).all())
+    prices = _tier_prices(session, row.id)
     return Reward(code=row.code, name=row.name, points_price=row.points_price, stock=row.stock,
                   per_member_limit=row.per_member_limit, valid_from=row.valid_from, valid_until=row.valid_until,
                   tier_prices=prices, price_for_member=_price(session, row, member) if member else None,
