@@ -216,15 +216,15 @@ class TillAgent:
             if (refusal.error == "hold_already_resolved" and deadline is not None
                     and self.clock() < deadline - DEADLINE_MARGIN):
                 return True
-            session.failed(UNKNOWN_PAYMENT)
-            session.hold_voided()  # resolved on the server: nothing left for this till to undo
-            return False
+            message = UNKNOWN_PAYMENT
         except ApiUnreachable:
-            session.failed(UNKNOWN_PAYMENT)
-            session.hold_voided()  # pending on the server, it lapses there at its deadline
-            return False
-        session.failed("The loyalty server did not confirm the payment with points, so it was "
+            message = UNKNOWN_PAYMENT
+        else:
+            message = ("The loyalty server did not confirm the payment with points, so it was "
                        "cancelled: no points were taken. Try again, or take the full amount.")
+        session.failed(message)
+        # nothing left for this till to undo: voided, resolved on the server, or pending there
+        # until it lapses at its deadline
         session.hold_voided()
         return False
 
