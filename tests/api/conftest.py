@@ -117,3 +117,22 @@ def member_headers(database, client, clock):
         assert response.status_code == 201, response.json
         return bearer(response.json["token"])
     return make
+
+
+@pytest.fixture
+def earned(terminal, make_card, clock):
+    """A sale of two units for 20.00 on a UID card at ``terminal`` (receipt R1), an hour ago;
+    the accrual's body."""
+    card = make_card(kind="uid", number="04A1B2C3D4E5F6")
+    body = {"store_code": terminal.store_code, "terminal_code": terminal.terminal_code, "receipt_number": "R1",
+            "occurred_at": clock().isoformat(), "currency": "EUR", "card_uid": card.number,
+            "lines": [{"line_no": 1, "sku": "A", "quantity": "2", "amount_minor": 2000}]}
+    assert terminal.post("/v1/terminal/accruals", body).status_code == 201
+    clock.advance(hours=1)
+    return body
+
+
+def refund_body(terminal: SignedTerminal, clock, **change) -> dict:
+    """A return of one unit of line 1 of ``terminal``'s receipt R1, now."""
+    return {"store_code": terminal.store_code, "terminal_code": terminal.terminal_code, "receipt_number": "R1",
+            "occurred_at": clock().isoformat(), "lines": [{"line_no": 1, "quantity": "1"}], **change}

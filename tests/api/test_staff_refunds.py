@@ -5,20 +5,14 @@ import uuid
 import pytest
 
 from engine.ledger.balances import get_history
+from tests.api.conftest import refund_body
 from tests.support.assertions import unchanged
 
 
 @pytest.fixture
-def sold(terminal, make_card, clock):
-    """A 20.00 sale of two units at ``terminal`` (another store than any staff member's)."""
-    card = make_card(kind="uid", number="04A1B2C3D4E5F6")
-    body = {"store_code": terminal.store_code, "terminal_code": terminal.terminal_code, "receipt_number": "R1",
-            "occurred_at": clock().isoformat(), "currency": "EUR", "card_uid": card.number,
-            "lines": [{"line_no": 1, "sku": "A", "quantity": "2", "amount_minor": 2000}]}
-    assert terminal.post("/v1/terminal/accruals", body).status_code == 201
-    clock.advance(hours=1)
-    return {"store_code": terminal.store_code, "terminal_code": terminal.terminal_code, "receipt_number": "R1",
-            "occurred_at": clock().isoformat(), "lines": [{"line_no": 1, "quantity": "1"}]}
+def sold(terminal, earned, clock):
+    """The return of one unit of a sale at ``terminal`` (another store than any staff member's)."""
+    return refund_body(terminal, clock)
 
 
 def key() -> dict:

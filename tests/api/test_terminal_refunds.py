@@ -1,40 +1,23 @@
-import pytest
-
 from engine.ledger.balances import get_history
+from tests.api.conftest import refund_body
 from tests.support.assertions import unchanged
 
 
-@pytest.fixture
-def earned(terminal, make_card, clock):
-    card = make_card(kind="uid", number="04A1B2C3D4E5F6")
-    body = {"store_code": terminal.store_code, "terminal_code": terminal.terminal_code, "receipt_number": "R1",
-            "occurred_at": clock().isoformat(), "currency": "EUR", "card_uid": card.number,
-            "lines": [{"line_no": 1, "sku": "A", "quantity": "2", "amount_minor": 2000}]}
-    assert terminal.post("/v1/terminal/accruals", body).status_code == 201
-    clock.advance(hours=1)
-    return body
-
-
-def refund(terminal, clock, **change):
-    return {"store_code": terminal.store_code, "terminal_code": terminal.terminal_code, "receipt_number": "R1",
-            "occurred_at": clock().isoformat(), "lines": [{"line_no": 1, "quantity": "1"}], **change}
-
-
 def test_returning_half_a_line_takes_back_half_its_points(terminal, earned, clock):
-    response = terminal.post("/v1/terminal/refunds", refund(terminal, clock))
+    response = terminal.post("/v1/terminal/refunds", refund_body(terminal, clock))
     assert (response.status_code, response.json["points_reversed"]) == (201, 10)
 
 
 def test_a_terminal_cannot_refund_another_stores_receipt(terminal, make_signed_terminal, earned, clock, database):
     other = make_signed_terminal()
     with unchanged(database):
-        response = other.post("/v1/terminal/refunds", refund(terminal, clock))
+        response = other.post("/v1/terminal/refunds", refund_body(terminal, clock))
     assert (response.status_code, response.json["error"]) == (403, "other_store")
 
 
 def test_returning_more_than_was_bought_is_refused(terminal, earned, clock, database):
     with unchanged(database):
-        response = terminal.post("/v1/terminal/refunds", refund(terminal, clock, lines=[{"line_no": 1,
+        response = terminal.post("/v1/terminal/refunds", refund_body(terminal, clock, lines=[{"line_no": 1,
                                                                                        "quantity": "3"}]))
     assert (response.status_code, response.json["error"]) == (409, "refund_exceeds_purchase")
 
@@ -42,7 +25,7 @@ def test_returning_more_than_was_bought_is_refused(terminal, earned, clock, data
 def test_another_till_of_the_store_takes_the_return_and_is_named_on_the_posting(
         terminal, make_signed_terminal, earned, clock, database):
     service_desk = make_signed_terminal(terminal.store_code)
-    response = service_desk.post("/v1/terminal/refunds", refund(terminal, clock))
+    response = service_desk.post("/v1/terminal/refunds", refund_body(terminal, clock))
     assert (response.status_code, response.json["points_reversed"]) == (201, 10)
     member_id = response.json["member_id"]
     refunds = [item for item in get_history(database, member_id) if item.kind == "refund"]
@@ -53,5 +36,5 @@ def test_a_receipt_is_named_by_the_till_that_made_the_sale(terminal, make_signed
     service_desk = make_signed_terminal(terminal.store_code)
     with unchanged(database):
         response = service_desk.post("/v1/terminal/refunds",
-                                     refund(terminal, clock, terminal_code=service_desk.terminal_code))
+                                     refund_body(terminal, clock, terminal_code=service_desk.terminal_code))
     assert (response.status_code, response.json["error"]) == (404, "unknown_receipt")
