@@ -34,6 +34,7 @@ from engine.errors import InvalidInput, InvalidState, LoyaltyError, NotAllowed, 
 from engine.ledger.balances import get_balance, get_history, get_pending
 from engine.member_closure import close_own_account
 from engine.members import CONSENTS, get_member, update_profile
+from engine.programme import ProgrammeSettings
 from engine.rules.referrals import referral_card
 from engine.settings import get_settings
 from engine.rewards import RedeemReward, list_rewards, list_vouchers, redeem_reward
@@ -180,22 +181,22 @@ def sign_out():
 @member_required
 def home():
     db, member_id, as_of = database(), g.member_id, now()
+    settings = get_settings(db)
     balance = get_balance(db, member_id, as_of=as_of)
     rewards = list_rewards(db, as_of=as_of, member_id=member_id)
     return render_template(
         "portal/home.html", member=get_member(db, member_id), balance=balance,
         pending=get_pending(db, member_id, as_of=as_of), cards=_cards(member_id),
-        history=_history(member_id, limit=HOME_HISTORY, offset=0), as_of=as_of, tier=_tier(member_id, as_of),
+        history=_history(member_id, limit=HOME_HISTORY, offset=0), as_of=as_of, tier=_tier(member_id, as_of, settings),
         affordable=[r for r in rewards if r.price_for_member <= balance.available],
         out_of_reach=[r for r in rewards if r.price_for_member > balance.available],
         vouchers=[v for v in list_vouchers(db, member_id) if v.status == "issued" and not v.past_its_end(as_of)],
-        reward_names={r.code: r.name for r in rewards}, referral=_referral(member_id, as_of))
+        reward_names={r.code: r.name for r in rewards}, referral=_referral(member_id, as_of, settings))
 
 
-def _referral(member_id: str, as_of) -> dict | None:
+def _referral(member_id: str, as_of, settings: ProgrammeSettings) -> dict | None:
     """Refer a friend: the member's code, the join link that carries it, and what it pays (None
     while the programme pays no referral bonus)."""
-    settings = get_settings(database())
     if not (settings.referrer_points or settings.referred_points):
         return None
     card = referral_card(database(), member_id, now=as_of)
@@ -204,7 +205,7 @@ def _referral(member_id: str, as_of) -> dict | None:
             if card.min_total_minor else None}
 
 
-def _tier(member_id: str, as_of) -> dict | None:
+def _tier(member_id: str, as_of, settings: ProgrammeSettings) -> dict | None:
     """The member's tier, the next one and how far it is (None while the programme has no tiers)."""
     tiers, policy = list_tiers(database())
     if not tiers or policy is None:
@@ -213,7 +214,6 @@ def _tier(member_id: str, as_of) -> dict | None:
     by_code = {t.code: t for t in tiers}
     above = by_code.get(progress.next_tier)
     share = min(100, round(100 * progress.qualifying_points / above.threshold)) if above and above.threshold else 100
-    settings = get_settings(database())
 
     def more(amount: int | None) -> str | None:
         if amount is None:
