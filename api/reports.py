@@ -6,7 +6,8 @@ from flask_smorest import Blueprint
 
 from api.auth import BEARER_AUTH, staff_only
 from api.context import database, now
-from api.schemas.reports import (CampaignLiftSchema, DashboardQuerySchema, DashboardSchema, FrequentEarnerSchema,
+from api.schemas.reports import (CampaignLiftSchema, CashierCardSchema, CashierCardsQuerySchema,
+                                 DashboardQuerySchema, DashboardSchema, FrequentEarnerSchema,
                                  FrequentEarnersQuerySchema, LiabilityQuerySchema, MonthStatementSchema,
                                  VouchersOutstandingSchema)
 from engine import reports
@@ -58,6 +59,19 @@ def frequent_earners(query):
     """Members who earned on at least ``min_sales`` sales at one till on one day, most first:
     the trace of a cashier putting customers' purchases on their own card."""
     return reports.frequent_earners(database(), as_of=now(), **query)
+
+
+@blp.route("/cashier-cards", methods=["GET"])
+@staff_only("audit.read")
+@blp.doc(security=[BEARER_AUTH])
+@blp.arguments(CashierCardsQuerySchema(), location="query")
+@blp.response(200, CashierCardSchema(many=True))
+def cashier_cards(query):
+    """Cards that earned on at least ``min_sales`` of one cashier's sales (tills send the
+    cashier's operator id), and every sale a cashier rang up on their own membership (a
+    member's ``cashier`` attribute names them), own cards first: the trace of a cashier putting
+    customers' purchases on their own card or a friend's."""
+    return reports.cashier_cards(database(), as_of=now(), **query)
 
 
 @blp.route("/campaigns/<code>/lift", methods=["GET"])

@@ -266,6 +266,56 @@ def frequent_earners(db: Database, *, as_of: datetime, days: int = 7, min_sales:
                 for member, store, terminal, d, n, p in rows]
 
 
+CASHIER_ATTRIBUTE = "cashier"  # a member who works at the tills: their operator id, under this attribute
+
+
+@dataclass(frozen=True)
+class CashierCard:
+    """A member earning on a cashier's sales: ``sales`` of the cashier's ``cashier_sales``
+    earning sales in the store went to this member's card. ``own_card``: the member is the
+    cashier (their ``cashier`` attribute names this operator id)."""
+
+    store_code: str
+    cashier: str
+    member_id: str
+    sales: int
+    points: int
+    cashier_sales: int
+    own_card: bool
+
+
+def cashier_cards(db: Database, *, as_of: datetime, days: int = 7, min_sales: int = 10,
+                  limit: int = 100) -> list[CashierCard]:
+    """Each (store, cashier, member) where the member earned on at least ``min_sales`` of the
+    cashier's sales in the ``days`` programme days ending with ``as_of``'s day, and each where
+    the member is the cashier, whatever the count: the trace of a cashier putting customers'
+    purchases on their own card or a friend's, across tills and days. The cashier's own card
+    first, then most sales (then most points); at most ``limit``. Counts receipts as they
+    earned; sales that name no cashier are not counted."""
+    r, own = ReceiptRow, MemberAttributeRow
+    with db.transaction() as session:
+        zone, first, _ = _window(session, as_of, days)
+        in_window = (r.cashier.is_not(None), r.occurred_at >= start_of_day(first, zone), r.occurred_at <= as_of)
+        totals = (sa.select(r.store_id, r.cashier, sa.func.count().label("sales")).where(*in_window)
+                  .group_by(r.store_id, r.cashier).subquery())
+        sales, points = sa.func.count(), sa.func.sum(r.points)
+        owned = sa.func.count(own.member_id) > 0  # the attribute joins every sale of the group or none
+        rows = session.execute(
+            sa.select(StoreRow.code, r.cashier, MemberRow.public_id, sales, points, totals.c.sales, owned)
+            .select_from(r).join(StoreRow, StoreRow.id == r.store_id).join(MemberRow, MemberRow.id == r.member_id)
+            .join(totals, sa.and_(totals.c.store_id == r.store_id, totals.c.cashier == r.cashier))
+            .outerjoin(own, sa.and_(own.member_id == r.member_id, own.name == CASHIER_ATTRIBUTE,
+                                    own.value == r.cashier))
+            .where(*in_window)
+            .group_by(StoreRow.code, r.cashier, MemberRow.public_id, totals.c.sales)
+            .having(sa.or_(sales >= min_sales, owned))
+            .order_by(sa.case((owned, 0), else_=1), sales.desc(), points.desc(), StoreRow.code, r.cashier,
+                      MemberRow.public_id)
+            .limit(limit))
+        return [CashierCard(store, cashier, member, int(n), int(p or 0), int(total), bool(mine))
+                for store, cashier, member, n, p, total, mine in rows]
+
+
 def store_activity(db: Database, *, as_of: datetime, days: int = 30) -> list[StoreActivity]:
     """Each store's earning sales of the last ``days`` programme days to ``as_of`` (by sale
     time), most points first; stores without one are left out."""

@@ -191,7 +191,8 @@ def make_basket(till, clock):
     receipts = itertools.count(1)
 
     def make(member: members.Member, *amounts: int, receipt: str | None = None, occurred_at=None,
-             paid_with_points_minor: int = 0, quantities=None, card_number: str | None = None) -> Basket:
+             paid_with_points_minor: int = 0, quantities=None, card_number: str | None = None,
+             cashier: str | None = None) -> Basket:
         amounts = amounts or (1000,)
         quantities = quantities or [1] * len(amounts)
         lines = tuple(BasketLine(line_no=i + 1, sku=f"SKU{i + 1}", quantity=Decimal(q), amount_minor=a)
@@ -199,7 +200,8 @@ def make_basket(till, clock):
         return Basket(store_code=till.store_code, terminal_code=till.code,
                       receipt_number=receipt or f"auto-{next(receipts)}", occurred_at=occurred_at or clock(),
                       currency="EUR", lines=lines, paid_with_points_minor=paid_with_points_minor,
-                      member_id=None if card_number else member.public_id, card_number=card_number)
+                      member_id=None if card_number else member.public_id, card_number=card_number,
+                      cashier=cashier)
     return make
 
 

@@ -115,6 +115,23 @@ class FrequentEarnerSchema(ma.Schema):
     points = fields.Integer(required=True)
 
 
+class CashierCardsQuerySchema(FrequentEarnersQuerySchema):
+    min_sales = fields.Integer(load_default=10, validate=ma.validate.Range(2, 10_000),
+                               metadata={"description": "a cashier's earning sales for one card to be listed"})
+
+
+class CashierCardSchema(ma.Schema):
+    store_code = fields.String(required=True)
+    cashier = fields.String(required=True, metadata={"description": "the operator id the tills sent"})
+    member_id = fields.String(required=True)
+    sales = fields.Integer(required=True, metadata={"description": "the cashier's earning sales for this member"})
+    points = fields.Integer(required=True)
+    cashier_sales = fields.Integer(required=True, metadata={
+        "description": "all the cashier's earning sales in the store in the window"})
+    own_card = fields.Boolean(required=True, metadata={
+        "description": "the member is the cashier (their 'cashier' attribute names this operator id)"})
+
+
 class GroupFiguresSchema(ma.Schema):
     members = fields.Integer(required=True)
     buyers = fields.Integer(required=True, metadata={"description": "members with at least one purchase"})

@@ -7,6 +7,7 @@ from marshmallow import fields
 from api.schemas import InputSchema
 from api.schemas.ledger import SaleSchema, _whole
 from engine.card_auth import OfflineProof
+from engine.ledger.basket import MAX_CASHIER
 
 HEX = ma.validate.Regexp(r"^([0-9a-fA-F]{2})+$", error="Must be hexadecimal (an even number of 0-9, a-f).")
 
@@ -94,6 +95,8 @@ class AccrualSchema(SaleSchema):
     card_uid = fields.String(validate=ma.validate.Length(1, 32))
     card_session = fields.String(validate=ma.validate.Length(1, 100))
     offline_proof = fields.Nested(OfflineProofSchema)
+    cashier = fields.String(validate=ma.validate.Length(1, MAX_CASHIER), metadata={
+        "description": "who rang the sale up: the till's operator id (the fraud checks tie cards to cashiers)"})
 
     @ma.validates_schema
     def one_card(self, data: dict, **_) -> None:

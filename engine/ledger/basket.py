@@ -22,6 +22,7 @@ CHANNELS = ("store", "online")
 MAX_LINE_MINOR = 10**11  # one billion in major units: beyond any till, within 64-bit arithmetic
 MAX_QUANTITY = Decimal("1000000")
 MAX_CLOCK_SKEW = timedelta(minutes=5)  # a till's clock may run a little ahead
+MAX_CASHIER = 32
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class Basket:
     member_id: str | None = None
     card_number: str | None = None
     channel: str = "store"  # where the sale happened: "store" (a till) or "online"
+    cashier: str | None = None  # who rang the sale up: the till's operator id, for the fraud checks
 
     @property
     def total_minor(self) -> int:
@@ -107,6 +109,8 @@ def validate_basket(basket: Basket, settings: ProgrammeSettings, *, now: datetim
     if occurred is not None:
         need(occurred <= now + MAX_CLOCK_SKEW, "occurred_at", "lies in the future")
     need(basket.channel in CHANNELS, "channel", f"must be one of {', '.join(CHANNELS)}")
+    need(basket.cashier is None or is_text(basket.cashier, MAX_CASHIER), "cashier",
+         f"must be a text of 1 to {MAX_CASHIER} characters")
     need(0 < len(basket.lines) <= MAX_LINES, "lines", f"a basket has 1 to {MAX_LINES} lines")
     seen = set()
     for index, line in enumerate(basket.lines):

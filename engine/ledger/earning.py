@@ -76,7 +76,7 @@ def earn_points(db: Database, basket: Basket, *, caller: str, idempotency_key: s
             store_id=store.id, terminal_id=terminal.id, receipt_number=basket.receipt_number,
             member_id=member.id, occurred_at=basket.occurred_at, currency=basket.currency,
             total_minor=basket.total_minor, paid_with_points_minor=basket.paid_with_points_minor,
-            points=points), [dict(
+            points=points, cashier=basket.cashier), [dict(
                 line_no=line.line_no, sku=line.sku, category=line.category, brand=line.brand,
                 quantity=line.quantity, amount_minor=line.amount_minor, eligible_minor=earned.eligible_minor,
                 points=earned.points) for line, earned in zip(basket.lines, lines)], awards, posting)

@@ -96,9 +96,9 @@ def _record_on_postgresql(posting: tuple[int, bool] | None) -> sa.TextClause:
     WITH {before}
     receipt AS (
         INSERT INTO receipts (store_id, terminal_id, receipt_number, member_id, occurred_at, currency, total_minor,
-                              paid_with_points_minor, points, transaction_id)
+                              paid_with_points_minor, points, transaction_id, cashier)
         VALUES (:store_id, :terminal_id, :receipt_number, :member_id, :occurred_at, :currency, :total_minor,
-                :paid_with_points_minor, :points, {transaction_id})
+                :paid_with_points_minor, :points, {transaction_id}, :cashier)
         ON CONFLICT (store_id, terminal_id, receipt_number) DO NOTHING
         RETURNING id),
     line AS (

@@ -162,6 +162,7 @@ class ReceiptRow(Base):
     paid_with_points_minor: Mapped[int] = mapped_column(sa.BigInteger)
     points: Mapped[int] = mapped_column(Points)
     transaction_id: Mapped[int | None] = mapped_column(sa.ForeignKey("ledger_transactions.id"))
+    cashier: Mapped[str | None] = mapped_column(sa.String(32))  # the till's operator id, when it says one
 
 
 class ReceiptLineRow(Base):

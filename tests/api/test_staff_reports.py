@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from engine.rewards import RedeemReward, create_reward, redeem_reward
 from engine.rules.campaigns import create_campaign
+from engine.rules.segments import set_member_attribute
 
 
 def test_a_marketer_reads_the_dashboard_figures(client, staff_headers, make_member, earn):
@@ -48,6 +49,30 @@ def test_the_frequent_earners_report_is_for_auditors_not_marketers_and_bounds_it
     refused = client.get("/v1/staff/reports/frequent-earners", query_string={"days": 0, "min_sales": 1},
                          headers=staff_headers("admin"))
     assert (refused.status_code, sorted(refused.json["errors"])) == (422, ["days", "min_sales"])
+
+
+def test_an_auditor_reads_the_cards_earning_on_one_cashiers_sales_own_cards_first(client, staff_headers, make_member,
+                                                                                  earn, database):
+    employee, friend = make_member(), make_member()
+    set_member_attribute(database, employee.public_id, "cashier", "0042")
+    earn(employee, 500, cashier="0042")
+    for _ in range(3):
+        earn(friend, 1000, cashier="0042")
+    response = client.get("/v1/staff/reports/cashier-cards", query_string={"min_sales": 3, "days": 1},
+                          headers=staff_headers("auditor"))
+    assert response.status_code == 200, response.json
+    assert response.json == [
+        {"store_code": "S1", "cashier": "0042", "member_id": employee.public_id, "sales": 1, "points": 5,
+         "cashier_sales": 4, "own_card": True},
+        {"store_code": "S1", "cashier": "0042", "member_id": friend.public_id, "sales": 3, "points": 30,
+         "cashier_sales": 4, "own_card": False}]
+
+
+def test_the_cashier_check_is_for_auditors_not_marketers_and_bounds_its_query(client, staff_headers):
+    assert client.get("/v1/staff/reports/cashier-cards", headers=staff_headers("marketer")).status_code == 403
+    refused = client.get("/v1/staff/reports/cashier-cards", query_string={"limit": 1001, "min_sales": 1},
+                         headers=staff_headers("admin"))
+    assert (refused.status_code, sorted(refused.json["errors"])) == (422, ["limit", "min_sales"])
 
 
 def test_a_marketer_reads_a_campaigns_lift_against_its_holdout_group(client, staff_headers, make_member, earn,

@@ -1,9 +1,11 @@
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from engine.card_keys import card_answer, offline_challenge
 from engine.ledger.balances import get_balance
+from engine.orm.ledger import ReceiptRow
 from tests.api.conftest import CARD_KEYS
 from tests.support.assertions import unchanged
 
@@ -29,6 +31,15 @@ def test_an_authenticated_card_earns_for_a_sale(terminal, sale, make_our_card, c
     assert response.status_code == 201
     assert (response.json["points"], [line["points"] for line in response.json["lines"]]) == (25, [15, 10])
     assert get_balance(database, card.member_id, as_of=clock()).pending == 25
+
+
+def test_a_sale_keeps_the_cashier_the_till_names(terminal, sale, make_card, database):
+    make_card(kind="uid", number="04A1B2C3D4E5F6")
+    assert terminal.post(ACCRUALS, sale("R1", card_uid="04A1B2C3D4E5F6", cashier="0042")).status_code == 201
+    assert terminal.post(ACCRUALS, sale("R2", card_uid="04A1B2C3D4E5F6")).status_code == 201
+    with database.transaction() as session:
+        assert sorted(session.execute(sa.select(ReceiptRow.receipt_number, ReceiptRow.cashier))) == [
+            ("R1", "0042"), ("R2", None)]
 
 
 def test_our_card_without_proof_of_presence_earns_nothing(terminal, sale, make_our_card, database):
@@ -153,6 +164,10 @@ def test_a_sale_with_both_card_number_and_uid_is_refused(terminal, sale):
     {"occurred_at": "2026-03-02T10:00:00"},
     {"lines": [{"line_no": 1, "sku": "A", "quantity": "1", "amount_minor": 10.5}]},
     {"balance": 1000},
+    {"cashier": ""},
+    {"cashier": "x" * 33},
+    {"cashier": 42},
+    {"cashier": " 0042"},
 ])
 def test_a_malformed_sale_is_refused_field_by_field_and_changes_nothing(terminal, sale, make_card, database, change):
     make_card(kind="uid", number="04A1B2C3D4E5F6")

@@ -25,7 +25,8 @@ def _write(session, member_public_id: str, receipt_number: str, clock) -> int | 
                                                            ("tea", 9, 4, "per_transaction", [[2, 4]]))]
     return record_receipt(session, dict(
         store_id=store.id, terminal_id=terminal.id, receipt_number=receipt_number, member_id=member_pk,
-        occurred_at=clock(), currency="EUR", total_minor=300, paid_with_points_minor=0, points=7), lines,
+        occurred_at=clock(), currency="EUR", total_minor=300, paid_with_points_minor=0, points=7, cashier=None),
+        lines,
         awards).receipt_id
 
 
@@ -74,7 +75,7 @@ def test_a_receipt_written_with_its_posting_refers_to_the_transaction_that_earne
                                   lot=new_lot(account, 7, earned_at=clock(), available_at=clock(), expires_at=None))
         recorded = record_receipt(session, dict(
             store_id=store.id, terminal_id=terminal.id, receipt_number="R1", member_id=member_pk,
-            occurred_at=clock(), currency="EUR", total_minor=700, paid_with_points_minor=0, points=7),
+            occurred_at=clock(), currency="EUR", total_minor=700, paid_with_points_minor=0, points=7, cashier=None),
             [dict(line_no=1, sku="SKU1", category=None, brand=None, quantity=Decimal(1), amount_minor=700,
                   eligible_minor=700, points=7)], [], posting)
         assert account.balance == 7
