@@ -248,6 +248,8 @@ class TillAgent:
                 "occurred_at": session.basket["occurred_at"], "currency": self.config.currency,
                 "lines": session.basket["lines"],
                 "paid_with_points_minor": session.paid_with_points_minor}
+        if session.cashier:
+            body["cashier"] = session.cashier
         # The card is always named; the session (or the offline evidence) proves it was here.
         if session.card and session.card.card_number:
             body["card_number"] = session.card.card_number

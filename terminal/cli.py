@@ -3,7 +3,7 @@
     loyalty-terminal [--config till.toml] readers      # the connected card readers
     loyalty-terminal doctor                             # pcscd, reader, server, credentials
     loyalty-terminal pos                                # JSON lines for POS software (stdin/stdout)
-    loyalty-terminal cashier                            # interactive cashier screen
+    loyalty-terminal cashier [--cashier-id 0042]        # interactive cashier screen
     loyalty-terminal flush                              # replay the offline outbox now
     loyalty-terminal outbox                             # what waits in the outbox
     loyalty-terminal issue-card --member-id M --username clerk   # issuing station (staff)
@@ -97,8 +97,9 @@ def doctor(config: TerminalConfig, out=print) -> bool:
     return ok
 
 
-def cashier(agent, console=None, ask=input) -> None:
-    """The interactive cashier screen: one sale after another until Ctrl-D / 'q'."""
+def cashier(agent, console=None, ask=input, cashier_id: str | None = None) -> None:
+    """The interactive cashier screen: one sale after another until Ctrl-D / 'q'; each sale
+    names ``cashier_id`` (the operator signed on) when given."""
     from rich.console import Console
     from rich.panel import Panel
 
@@ -108,7 +109,7 @@ def cashier(agent, console=None, ask=input) -> None:
     console = console or Console()
     console.print(Panel("Loyalty till - cashier mode. Enter a receipt number to start a sale, "
                         "'r' for a return, 'v' for a reward voucher, 'f' to send queued sales, 'q' to quit.",
-                        title="loyalty-terminal"))
+                        title="loyalty-terminal", subtitle=f"cashier {cashier_id}" if cashier_id else None))
     while True:
         try:
             receipt = ask("receipt> ").strip()
@@ -128,7 +129,7 @@ def cashier(agent, console=None, ask=input) -> None:
         if receipt == "v":
             _cashier_voucher(agent, console, ask)
             continue
-        session = PosSession(receipt)
+        session = PosSession(receipt, cashier=cashier_id)
         try:
             console.print("[bold]Please tap the loyalty card...[/bold]")
             while True:
@@ -286,10 +287,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", help="TOML configuration file (or $LOYALTY_TERMINAL_CONFIG)")
     commands = parser.add_subparsers(dest="command", required=True)
     for name, text in (("readers", "list the card readers"), ("doctor", "check pcscd, reader, server"),
-                       ("pos", "JSON lines for POS software on stdin/stdout"),
-                       ("cashier", "interactive cashier screen"), ("flush", "replay the outbox"),
+                       ("pos", "JSON lines for POS software on stdin/stdout"), ("flush", "replay the outbox"),
                        ("outbox", "list the outbox")):
         commands.add_parser(name, help=text)
+    screen = commands.add_parser("cashier", help="interactive cashier screen")
+    screen.add_argument("--cashier-id", help="the operator signed on: every sale names them (fraud checks)")
     issue = commands.add_parser("issue-card", help="issuing station: write a new card (staff)")
     issue.add_argument("--member-id", required=True)
     issue.add_argument("--username", required=True)
@@ -330,7 +332,8 @@ def main(argv: list[str] | None = None) -> int:
             PosInterface(agent).serve()
             return 0
         if args.command == "cashier":
-            cashier(agent)
+            from terminal.session import cashier_id
+            cashier(agent, cashier_id=cashier_id(args.cashier_id))
             return 0
     except TerminalError as error:
         print(f"error: {error.message}", file=sys.stderr)

@@ -4,7 +4,7 @@ Start it with ``loyalty-terminal pos`` (the POS spawns it and keeps its pipes). 
 per line, one answer per line, in order. Every answer has ``"ok"``; a failure carries
 ``"error"`` (the error class, to branch on) and ``"message"`` (to show the cashier)::
 
-    > {"cmd": "start", "receipt": "R-1001"}
+    > {"cmd": "start", "receipt": "R-1001", "cashier": "0042"}   # cashier: the operator id, optional
     < {"ok": true, "state": "idle", "receipt": "R-1001"}
     > {"cmd": "tap", "timeout": 30}
     < {"ok": true, "state": "authenticated", "offline": false, "offline_reason": null, "can_redeem": true,
@@ -45,7 +45,7 @@ from typing import IO
 
 from terminal.agent import TillAgent
 from terminal.errors import SessionError, TerminalError
-from terminal.session import PosSession, State
+from terminal.session import PosSession, State, cashier_id
 
 
 class PosInterface:
@@ -87,7 +87,7 @@ class PosInterface:
 
     def _cmd_start(self, request: dict) -> dict:
         self._check_no_open_sale()
-        self.session = PosSession(str(request["receipt"]))
+        self.session = PosSession(str(request["receipt"]), cashier=cashier_id(request.get("cashier")))
         return {"ok": True, "receipt": self.session.receipt_number}
 
     def _cmd_tap(self, request: dict) -> dict:

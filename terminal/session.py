@@ -69,9 +69,22 @@ class Hold:
     value_minor: int
 
 
+MAX_CASHIER = 32  # the longest operator id the server keeps
+
+
+def cashier_id(value) -> str | None:
+    """The operator id a POS or the cashier gave (None for none), refused here unless the
+    server would take it: a sale refused for it would be refused again from the outbox."""
+    if value is not None and not (isinstance(value, str) and 0 < len(value) <= MAX_CASHIER
+                                  and value == value.strip()):
+        raise SessionError(f"A cashier id is a text of 1 to {MAX_CASHIER} characters, without spaces around it.")
+    return value
+
+
 @dataclass
 class PosSession:
     receipt_number: str
+    cashier: str | None = None  # who rings the sale up (the POS's operator id), sent with the sale
     state: State = State.IDLE
     card: CardRef | None = None
     member: Member | None = None

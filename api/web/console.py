@@ -187,15 +187,17 @@ def liability():
 @bp.route("/checks")
 @staff_page("audit.read")
 def checks():
-    """The fraud checks: members earning on many sales at one till on one day."""
+    """The fraud checks: members earning on many sales at one till on one day, and cards
+    earning on many of one cashier's sales or on the cashier's own."""
     values = {k: request.args.get(k, default).strip() for k, default in (("days", "7"), ("min_sales", "10"))}
     errors: dict[str, list[str]] = {}
     for field, low, high in (("days", 1, 92), ("min_sales", 2, 10_000)):
         if not (values[field].isdecimal() and low <= int(values[field]) <= high):
             errors[field] = [f"Must be a whole number from {low} to {high:,}."]
-    found = [] if errors else reports.frequent_earners(database(), as_of=now(), days=int(values["days"]),
-                                                        min_sales=int(values["min_sales"]))
-    return render_template("console/checks.html", values=values, errors=errors, found=found), \
+    query = {} if errors else dict(as_of=now(), days=int(values["days"]), min_sales=int(values["min_sales"]))
+    return render_template("console/checks.html", values=values, errors=errors,
+                           found=reports.frequent_earners(database(), **query) if query else [],
+                           cashiers=reports.cashier_cards(database(), **query) if query else []), \
         422 if errors else 200
 
 

@@ -61,6 +61,30 @@ def test_offline_the_pos_is_told_the_sale_is_queued_and_points_cannot_pay(fake_s
     assert fake_server.points_of("M1") == 507
 
 
+def test_a_sale_started_with_a_cashier_names_them_online_and_from_the_outbox(fake_server, make_card, make_agent):
+    fake_server.add_member("M1", points=500)
+    card = make_card(card_key=fake_server.add_card("6280001234567890", "M1"))
+    interface = PosInterface(make_agent())
+    card.tap()
+    online = talk(interface, {"cmd": "start", "receipt": "P-4", "cashier": "0042"}, {"cmd": "tap", "timeout": 5},
+                  {"cmd": "basket", "lines": LINES}, {"cmd": "accrue"})
+    fake_server.down = True
+    offline = talk(interface, {"cmd": "start", "receipt": "P-5", "cashier": "0042"}, {"cmd": "tap", "timeout": 5},
+                   {"cmd": "basket", "lines": LINES}, {"cmd": "accrue"})
+    assert online[3]["queued"] is False and offline[3]["queued"] is True
+    fake_server.down = False
+    assert talk(interface, {"cmd": "flush"})[0]["sent"] == 1
+    assert [(a["receipt_number"], a["cashier"]) for a in fake_server.accruals] == [("P-4", "0042"), ("P-5", "0042")]
+
+
+def test_a_cashier_id_the_server_would_refuse_is_refused_at_the_start_of_the_sale(make_agent):
+    for cashier in ("", " 0042", "x" * 33, 42):
+        refused = talk(PosInterface(make_agent()), {"cmd": "start", "receipt": "P-6", "cashier": cashier},
+                       {"cmd": "status"})
+        assert (refused[0]["error"], refused[1]["receipt"]) == ("SessionError", None)
+        assert "cashier id is a text of 1 to 32 characters" in refused[0]["message"]
+
+
 def test_the_pos_command_speaks_json_lines_on_its_pipes(fake_server, make_card, till_config):
     import os
     import subprocess

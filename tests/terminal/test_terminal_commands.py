@@ -53,6 +53,17 @@ def test_the_cashier_screen_runs_a_sale_and_shows_the_member_and_points(
     assert "Points earned: 7" in screen and "New balance: 407" in screen
 
 
+def test_the_cashier_signed_on_at_the_screen_is_named_on_every_sale(fake_server, make_card, make_agent):
+    fake_server.add_member("M1", "Ada Lovelace", "gold", points=500)
+    card = make_card(card_key=fake_server.add_card("6280001234567890", "M1"))
+    card.tap()
+    answers = iter(["C-1", "COFFEE 3.50 2", "", "", "q"])
+    out = io.StringIO()
+    cashier(make_agent(), Console(file=out, width=100), ask=lambda prompt: next(answers), cashier_id="0042")
+    assert "cashier 0042" in out.getvalue()
+    assert [(a["receipt_number"], a["cashier"]) for a in fake_server.accruals] == [("C-1", "0042")]
+
+
 @pytest.mark.parametrize("typed, said", [
     ("COFFEE", "write e.g. 'COFFEE 3.50 2'"), ("COFFEE three", "price and quantity are numbers"),
     ("COFFEE 3.505", "'3.505' is not a price"), ("COFFEE -3.50", "'-3.50' is not a price"),

@@ -6,6 +6,7 @@ import threading
 from datetime import UTC, datetime
 
 import pytest
+import sqlalchemy as sa
 from werkzeug.serving import make_server
 
 from api import create_app
@@ -16,6 +17,7 @@ from engine.ledger.adjustments import adjust_points
 from engine.ledger.balances import get_balance
 from engine.ledger.commands import AdjustPoints
 from engine.ledger.invariants import check_ledger
+from engine.orm.ledger import ReceiptRow
 from engine.rewards import RedeemReward, create_reward, redeem_reward
 from engine.settings import update_settings
 from engine import stores
@@ -196,11 +198,12 @@ def test_a_copy_of_the_card_number_with_another_key_is_refused_by_the_server(age
     assert get_balance(database, member.public_id, as_of=datetime.now(UTC)).pending == 0
 
 
-def test_a_sale_made_while_the_server_is_down_earns_once_when_it_is_back(agent, issued_card, api_server, database):
+def test_a_sale_made_while_the_server_is_down_earns_once_when_it_is_back_naming_its_cashier(agent, issued_card,
+                                                                                           api_server, database):
     member, tap = issued_card
     api_server.stop()
     tap()
-    sale = PosSession("R-5")
+    sale = PosSession("R-5", cashier="0042")
     assert agent.tap(sale) is None  # offline: the card vouched for the sale, the server will check
     agent.give_basket(sale, LINES)
     assert agent.accrue(sale) is None and sale.queued
@@ -209,6 +212,8 @@ def test_a_sale_made_while_the_server_is_down_earns_once_when_it_is_back(agent, 
     assert (report.sent, report.rejected, report.left) == (1, 0, 0)
     assert agent.flush_outbox().sent == 0
     assert get_balance(database, member.public_id, as_of=datetime.now(UTC)).pending == 11
+    with database.transaction() as session:
+        assert session.scalar(sa.select(ReceiptRow.cashier).where(ReceiptRow.receipt_number == "R-5")) == "0042"
     assert check_ledger(database) == []
 
 
