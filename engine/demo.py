@@ -39,6 +39,7 @@ from engine.orm.stores import StoreRow
 from engine.member_import_requests import AskToImport, ask_to_import
 from engine.points_grants import GrantPoints, request_grant
 from engine.programme import ProgrammeSettings, validate_settings
+from engine.reports import CASHIER_ATTRIBUTE
 from engine.rules import campaigns, segments, versions
 from engine.rules.customer_value import score_customers
 from engine.rewards import create_reward
@@ -60,6 +61,10 @@ DEMO_STORES = (
 )
 DEMO_TERMINALS = (("BER-01-T1", "BER-01"), ("BER-01-T2", "BER-01"),
                   ("HAM-01-T1", "HAM-01"), ("MUC-AIR-T1", "MUC-AIR"))
+# the cashier at each till (the operator id its sales name); Alan works the Munich Airport
+# till and rang up his own purchase there: the console's Checks page lists it
+DEMO_CASHIERS = {"BER-01-T1": "0101", "BER-01-T2": "0102", "HAM-01-T1": "0201", "MUC-AIR-T1": "0301"}
+DEMO_CASHIER_MEMBER = (2, "0301")  # (index into DEMO_MEMBERS, operator id)
 # name, e-mail, birthday, card kind, card number (None: generated), status to leave it in
 DEMO_MEMBERS = (
     ("Ada Lovelace", "ada@example.org", date(1985, 12, 10), "applet", "900000000000001", "active"),
@@ -150,6 +155,8 @@ def load_demo(db: Database, *, now: datetime) -> DemoSummary:
             cards.block_card(db, card.number, reason="reported lost (demo)", now=now)
         numbers.append(card.number)
         member_ids.append(member.public_id)
+    index, operator = DEMO_CASHIER_MEMBER
+    segments.set_member_attribute(db, member_ids[index], CASHIER_ATTRIBUTE, operator)
     receipts, postings = _load_history(db, now=now, member_ids=member_ids, card_numbers=numbers)
     review_tiers(db, as_of=now)  # members who earned nothing start in the lowest tier
     score_customers(db, as_of=now)  # value classes, RFM scores and lifecycle stages, as the nightly job gives them
@@ -261,7 +268,7 @@ def _basket(store: str, terminal: str, receipt: str, when: datetime, lines, *, p
     return Basket(
         store_code=store, terminal_code=terminal, receipt_number=receipt, occurred_at=when,
         currency=DEMO_SETTINGS.currency, paid_with_points_minor=paid_with_points_minor,
-        member_id=member_id, card_number=card_number,
+        member_id=member_id, card_number=card_number, cashier=DEMO_CASHIERS[terminal],
         lines=tuple(BasketLine(line_no=n, sku=sku, quantity=Decimal(quantity), amount_minor=amount,
                                category=category, brand=brand)
                     for n, (sku, quantity, amount, category, brand) in enumerate(lines, start=1)))

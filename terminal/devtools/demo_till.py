@@ -3,7 +3,7 @@
 ``python -m terminal.devtools.demo_till --instance DIR`` starts a private pcscd with two
 virtual readers and leaves them running (Ctrl-C stops them); a virtual card is then tapped
 with ``loyalty-virtual-card`` (the commands are printed) and the cashier screen runs with
-``loyalty-terminal --config DIR/till.toml cashier``.
+``loyalty-terminal --config DIR/till.toml cashier --cashier-id 0101``.
 
 ``--check`` runs one whole sale instead and exits: pcscd, the first demo card tapped on the
 reader, the member shown, a basket earned through the running service, everything stopped
@@ -30,6 +30,8 @@ from terminal.session import PosSession
 DEMO_BASKET = [{"line_no": 1, "sku": "COFFEE-BEANS-1KG", "quantity": "1", "amount_minor": 1899, "category": "coffee"},
                {"line_no": 2, "sku": "CROISSANT", "quantity": "2", "amount_minor": 380, "category": "bakery"}]
 
+DEMO_CASHIER = "0101"  # the operator at the demo till (BER-01-T1 in engine.demo)
+
 
 def demo_cards(instance: Path) -> list[dict]:
     return json.loads((instance / "demo-cards.json").read_text())
@@ -52,7 +54,7 @@ def check(instance: Path) -> int:
                           outbox=Outbox(config.outbox))
         try:
             card.tap()
-            sale = PosSession(f"DEMO-CHECK-{uuid.uuid4().hex[:8]}")
+            sale = PosSession(f"DEMO-CHECK-{uuid.uuid4().hex[:8]}", cashier=DEMO_CASHIER)
             member = agent.tap(sale)
             agent.give_basket(sale, DEMO_BASKET)
             result = agent.accrue(sale)
@@ -74,7 +76,7 @@ def serve(instance: Path) -> int:
     signal.signal(signal.SIGTERM, _interrupt)  # stop pcscd on the way out, not only on Ctrl-C
     with PcscLab() as lab:
         print(f"pcscd runs with readers {', '.join(lab.readers)}. In other shells:")
-        print(f"  .venv/bin/loyalty-terminal --config {instance / 'till.toml'} cashier")
+        print(f"  .venv/bin/loyalty-terminal --config {instance / 'till.toml'} cashier --cashier-id {DEMO_CASHIER}")
         for card in demo_cards(instance):
             print(f"  # {card['member']} ({card['status']}):\n  .venv/bin/loyalty-virtual-card --port {lab.port(0)} "
                   f"--card-number {card['card_number']} --key-version {card['key_version']} "

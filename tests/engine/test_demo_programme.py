@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from engine import cards, members, stores
+from engine import cards, members, reports, stores
 from engine.demo import DEMO_SETTINGS, load_demo
 from engine.errors import InvalidState
 from engine.ledger.balances import get_balance, get_history
@@ -55,6 +55,13 @@ def test_some_demo_points_are_available_and_some_still_pending(database, clock):
         "Katherine": (89, 89, 0, 0),
         "Edsger": (0, 0, 0, 0),
     }
+
+
+def test_the_demo_tills_name_their_cashiers_and_alan_rang_up_his_own_purchase(database, clock):
+    load_demo(database, now=clock())
+    checked = reports.cashier_cards(database, as_of=clock(), days=7)
+    assert [(c.cashier, c.member_id, c.sales, c.own_card) for c in checked] == [
+        ("0301", demo_members(database)["Alan"], 1, True)]
 
 
 def test_the_demo_is_not_loaded_into_a_database_that_holds_a_programme(database, clock, make_store):
