@@ -55,10 +55,12 @@ WRITE = {"security": [BEARER_AUTH], "parameters": [PARAMETER]}
 def sign_in(body):
     """Sign in; five wrong passwords lock the account for 15 minutes (each further five in a row
     for twice as long, up to a day), and one address gets a
-    limited number of tries across accounts (429 with Retry-After)."""
+    limited number of tries across accounts (429 with Retry-After). An account with an
+    authenticator gives its ``code`` as well (without it: 401 ``code_required``; wrong codes
+    count like wrong passwords)."""
     limit_sign_in()
     signed_in = sign_in_staff(database(), username=body["username"], password=body["password"], passwords=passwords(),
-                              now=now())
+                              now=now(), code=body.get("code"))
     audit_as(signed_in.principal.actor)
     return signed_in
 

@@ -1,18 +1,23 @@
 """Staff API for staff accounts: admins (``staff.write``) add accounts, change their roles,
-deactivate and reactivate them. Every call is audited like every staff call; the last
-active admin can be neither deactivated nor demoted."""
+deactivate and reactivate them, and remove an authenticator (a lost phone). Every call is
+audited like every staff call; the last active admin can be neither deactivated nor
+demoted. Each staff member sets up their own authenticator app for two-step sign-in."""
 from __future__ import annotations
 
+from flask import g
 from flask_smorest import Blueprint
 
 from api.auth import BEARER_AUTH, staff_only
 from api.context import database, now, passwords
-from api.schemas.staff_accounts import StaffAccountInSchema, StaffAccountSchema, StaffRolesSchema
+from api.schemas.staff_accounts import (AuthenticatorCodeSchema, AuthenticatorEnrolmentSchema, RecoveryCodesSchema,
+                                        StaffAccountInSchema, StaffAccountSchema, StaffRolesSchema)
 from api.schemas.terminal import EmptySchema
+from engine.access import authenticators
 from engine.access.staff import create_staff_account, list_staff_accounts, set_staff_active, set_staff_roles
 
 blp = Blueprint("staff_accounts", __name__, url_prefix="/v1/staff",
-                description="Staff accounts and their roles (staff: staff.write).")
+                description="Staff accounts and their roles (staff: staff.write), and each staff "
+                            "member's own authenticator app.")
 AUTH = {"security": [BEARER_AUTH]}
 
 
@@ -63,3 +68,37 @@ def deactivate(_body, username):
 def activate(_body, username):
     """Let a deactivated account sign in again."""
     return set_staff_active(database(), username, active=True)
+
+
+@blp.route("/accounts/<username>/authenticator/remove", methods=["POST"])
+@staff_only("staff.write")
+@blp.doc(**AUTH)
+@blp.arguments(EmptySchema())
+@blp.response(204)
+def remove_authenticator(_body, username):
+    """Forget an account's authenticator and recovery codes (a lost phone): it signs in with
+    its password alone until it sets another up."""
+    authenticators.remove_authenticator(database(), username)
+
+
+@blp.route("/authenticator", methods=["POST"])
+@staff_only(None)
+@blp.doc(**AUTH)
+@blp.arguments(EmptySchema())
+@blp.response(201, AuthenticatorEnrolmentSchema)
+def start_authenticator(_body):
+    """Set up my authenticator app: a new secret, counted once a code from it is confirmed
+    (409 ``authenticator_set`` while one is: an admin removes it first)."""
+    return authenticators.start_enrolment(database(), g.principal.name)
+
+
+@blp.route("/authenticator/confirm", methods=["POST"])
+@staff_only(None)
+@blp.doc(**AUTH)
+@blp.arguments(AuthenticatorCodeSchema())
+@blp.response(200, RecoveryCodesSchema)
+def confirm_authenticator(body):
+    """Confirm my authenticator with the code it shows now: from then on signing in takes a
+    code as well. Answers the recovery codes, this once."""
+    return {"recovery_codes": authenticators.confirm_enrolment(database(), g.principal.name, body["code"],
+                                                               now=now())}

@@ -8,6 +8,7 @@ from marshmallow import fields
 from api.schemas import InputSchema
 from api.schemas.ledger import _whole
 from api.schemas.programme import TierChangeSchema, VoucherSchema
+from api.schemas.staff_accounts import CODE_LENGTH
 from engine.access.passwords import MAX_PASSWORD_LENGTH
 from engine.member_closure import MAX_REASON
 from engine.members import CONSENTS
@@ -30,6 +31,8 @@ class MemberSignInSchema(InputSchema):
 class StaffSignInSchema(InputSchema):
     username = fields.String(required=True, validate=ma.validate.Length(1, 64))
     password = fields.String(required=True, validate=ma.validate.Length(1, MAX_PASSWORD_LENGTH), load_only=True)
+    code = fields.String(validate=ma.validate.Length(1, CODE_LENGTH), load_only=True, metadata={
+        "description": "for an account with an authenticator: the code it shows now, or a recovery code"})
 
 
 class SessionSchema(ma.Schema):

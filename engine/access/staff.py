@@ -4,7 +4,8 @@ Guarantees: passwords are stored as argon2 hashes; an unknown username and a wro
 password get the same refusal and take the same time; five wrong passwords lock the
 account for fifteen minutes, each further five in a row for twice as long, up to a day
 (counted in the database, so every API node agrees);
-a deactivated account cannot sign in and its tokens stop working. Usernames are kept in
+a deactivated account cannot sign in and its tokens stop working; an account with an
+authenticator signs in with a code from it as well (``engine.access.authenticators``). Usernames are kept in
 lower case and signing in ignores case and surrounding spaces ("Alice " is alice).
 """
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from engine.access import throttle
+from engine.access.authenticators import second_step_holds
 from engine.access.passwords import Passwords, password_problems
 from engine.access.principals import Principal
 from engine.access.tokens import issue_token, live_token
@@ -33,6 +35,7 @@ class StaffAccount:
     full_name: str
     roles: tuple[str, ...]
     active: bool
+    two_step: bool = False  # signs in with a code from an authenticator app as well
 
 
 @dataclass(frozen=True)
@@ -102,8 +105,10 @@ def _keep_an_admin(session, row: StaffAccountRow, *, roles_after) -> None:
 
 
 def sign_in_staff(db: Database, *, username: str, password: str, passwords: Passwords,
-                  now: datetime) -> SignedIn:
-    """A staff token for the right username and password; NotAuthenticated otherwise."""
+                  now: datetime, code: str | None = None) -> SignedIn:
+    """A staff token for the right username and password, and the right ``code`` for an
+    account with an authenticator (without one: ``code_required``, nothing counted; a wrong
+    one counts toward the lockout like a wrong password); NotAuthenticated otherwise."""
     refusal = None
     with db.transaction() as session:
         row = session.scalar(sa.select(StaffAccountRow).where(StaffAccountRow.username == username.strip().lower())
@@ -111,6 +116,14 @@ def sign_in_staff(db: Database, *, username: str, password: str, passwords: Pass
         refusal, attempts = throttle.check_secret(row and throttle.Attempts(row.failed_logins, row.locked_until),
                                          lambda: passwords.verify(row.password_hash if row else None, password),
                                          passwords, now, what="username or password")
+        if row is not None and refusal is None and row.totp_secret is not None:
+            before = throttle.Attempts(row.failed_logins, row.locked_until)  # the password alone clears nothing
+            if not code:
+                refusal, attempts = NotAuthenticated("this account signs in with a code from its authenticator "
+                                                     "app as well", code="code_required"), before
+            else:
+                refusal, attempts = throttle.check_secret(before, lambda: second_step_holds(row, code, now),
+                                                          passwords, now, what="code")
         if row is not None:
             row.failed_logins, row.locked_until = attempts.failures, attempts.locked_until
             if refusal is None and not row.active:
@@ -151,4 +164,4 @@ def _principal(row: StaffAccountRow) -> Principal:
 
 def _account(row: StaffAccountRow) -> StaffAccount:
     return StaffAccount(username=row.username, full_name=row.full_name, roles=tuple(row.roles.split(",")),
-                        active=row.active)
+                        active=row.active, two_step=row.totp_secret is not None)

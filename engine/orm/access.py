@@ -31,6 +31,12 @@ class StaffAccountRow(Base):
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # the authenticator app (engine.access.authenticators): its secret once confirmed, the
+    # one being set up, the last time step taken, and the unused recovery codes' digests
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_pending: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
+    recovery_codes: Mapped[str | None] = mapped_column(sa.Text)  # JSON list of SHA-256 hex digests
 
 
 class MemberLoginRow(Base):

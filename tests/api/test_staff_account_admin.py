@@ -20,7 +20,7 @@ def sign_in(client, username, password):
 def test_an_admin_adds_an_account_that_signs_in_with_its_roles(client, admin):
     created = client.post("/v1/staff/accounts", json=NEW, headers=admin)
     assert (created.status_code, created.json) == (201, {"username": "mia", "full_name": "Mia Marketer",
-                                                         "roles": ["marketer"], "active": True})
+                                                         "roles": ["marketer"], "active": True, "two_step": False})
     signed_in = sign_in(client, "mia", NEW["password"])
     assert (signed_in.status_code, signed_in.json["roles"]) == (201, ["marketer"])
     assert "password" not in created.json and "mia" in [a["username"] for a in

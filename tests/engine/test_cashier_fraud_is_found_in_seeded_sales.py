@@ -48,9 +48,10 @@ def test_the_cashier_check_finds_the_seeded_fraud_and_few_honest_pairs(database,
                rng.uniform(5, 14) if rng.random() < 0.1 else rng.uniform(0.5, 4)) for _ in member_ids]
     weights = [visits for _, _, visits in habits]
     sales = []
-    for n, m in enumerate(rng.choices(range(MEMBERS), weights=weights, k=SALES)):
+    for m in rng.choices(range(MEMBERS), weights=weights, k=SALES):
         store, shift, _ = habits[m]
-        sales.append([store, cashier_of(store, shift), member_ids[m], clock() - timedelta(minutes=rng.randrange(7 * 24 * 60))])
+        sold_at = clock() - timedelta(minutes=rng.randrange(7 * 24 * 60))
+        sales.append([store, cashier_of(store, shift), member_ids[m], sold_at])
     # the fraud: the card of the cashier (or of their friend) on customers' sales at their till
     seeded = {}
     employees = dict(zip(OWN_CARD, member_ids[:len(OWN_CARD)]))
@@ -63,7 +64,8 @@ def test_the_cashier_check_finds_the_seeded_fraud_and_few_honest_pairs(database,
         seeded[(cashier, card)] = count
     with database.transaction() as session:
         session.execute(sa.insert(MemberAttributeRow), [
-            dict(member_id=member, name=reports.CASHIER_ATTRIBUTE, value=cashier) for cashier, member in employees.items()])
+            dict(member_id=member, name=reports.CASHIER_ATTRIBUTE, value=cashier)
+            for cashier, member in employees.items()])
         session.execute(sa.insert(ReceiptRow), [
             dict(store_id=tills[store][0], terminal_id=rng.choice(tills[store][1]), receipt_number=f"R{n}",
                  member_id=member, occurred_at=at, currency="EUR", total_minor=2000, paid_with_points_minor=0,

@@ -1,0 +1,136 @@
+"""Staff two-step sign-in: a code from an authenticator app (TOTP, RFC 6238: 6 digits, 30-second
+steps, SHA-1, as every app supports), or one of ten recovery codes.
+
+Guarantees:
+
+- a staff account with a confirmed authenticator signs in only with a right code as well as
+  the right password (``engine.access.staff.sign_in_staff``); wrong codes count toward the
+  account's lockout like wrong passwords;
+- a code is taken once: its time step, and every earlier one, is refused afterwards, so a
+  code seen over a shoulder cannot be used again; a recovery code is used up;
+- a secret counts only once a code from it is confirmed, so a mistyped set-up locks nobody
+  out;
+- the account's own session sets an authenticator up; only an admin removes one, so a
+  stolen session cannot turn the second step off.
+
+Recovery codes are kept as SHA-256 digests (each carries about 50 random bits: a slow hash
+adds nothing); the secret is kept as it is, since codes are computed from it.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+import pyotp
+import sqlalchemy as sa
+
+from engine.database import Database
+from engine.errors import Conflict, InvalidInput, InvalidState, Problem, not_found
+from engine.orm.access import StaffAccountRow
+from engine.settings import read_settings
+
+STEP_SECONDS = 30
+DRIFT_STEPS = 1  # a phone's clock may be a step off either way
+RECOVERY_CODES = 10
+_RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read off paper
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """A secret waiting for its first code: typed into the app, or ``uri`` as a QR code."""
+
+    secret: str
+    uri: str
+
+
+def start_enrolment(db: Database, username: str) -> Enrolment:
+    """A new secret for ``username``'s authenticator, waiting to be confirmed (a secret
+    waiting before is replaced). Refused (``authenticator_set``) while one is confirmed: an
+    admin removes it first."""
+    secret = pyotp.random_base32()
+    with db.transaction() as session:
+        row = _account(session, username)
+        if row.totp_secret is not None:
+            raise Conflict(f"{username} signs in with an authenticator already; an admin removes it before "
+                           "another is set up", code="authenticator_set")
+        row.totp_pending = secret
+        issuer = read_settings(session).name
+    return Enrolment(secret, pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=issuer))
+
+
+def confirm_enrolment(db: Database, username: str, code: str, *, now: datetime) -> list[str]:
+    """Turn the waiting secret on with a right code from it; returns the recovery codes,
+    which are shown this once. Refused without a secret waiting, or with a wrong code."""
+    with db.transaction() as session:
+        row = _account(session, username, for_update=True)
+        if row.totp_pending is None:
+            raise InvalidState("no authenticator is being set up; start again", code="authenticator_not_started")
+        step = _code_step(row.totp_pending, code, now, after=None)
+        if step is None:
+            raise InvalidInput([Problem("code", "is not the code the authenticator shows now")])
+        codes = ["-".join(_random_text(5) for _ in range(2)) for _ in range(RECOVERY_CODES)]
+        row.totp_secret, row.totp_pending, row.totp_last_step = row.totp_pending, None, step
+        row.recovery_codes = json.dumps(sorted(_digest(c.replace("-", "")) for c in codes))
+        return codes
+
+
+def remove_authenticator(db: Database, username: str) -> None:
+    """Forget ``username``'s authenticator and recovery codes (a lost phone): the account
+    signs in with its password alone until it sets another up."""
+    with db.transaction() as session:
+        row = _account(session, username, for_update=True)
+        row.totp_secret = row.totp_pending = row.totp_last_step = row.recovery_codes = None
+
+
+def second_step_holds(row: StaffAccountRow, code: str, now: datetime) -> bool:
+    """Whether ``code`` is ``row``'s authenticator code now, not taken before, or one of its
+    recovery codes; either is taken (the row changes: the caller's transaction keeps it)."""
+    if not isinstance(code, str):
+        return False
+    typed = code.replace(" ", "").replace("-", "").lower()
+    step = _code_step(row.totp_secret, typed, now, after=row.totp_last_step)
+    if step is not None:
+        row.totp_last_step = step
+        return True
+    unused = json.loads(row.recovery_codes or "[]")
+    digest = _digest(typed)
+    if digest in unused:
+        unused.remove(digest)
+        row.recovery_codes = json.dumps(unused)
+        return True
+    return False
+
+
+def recovery_codes_left(row: StaffAccountRow) -> int:
+    return len(json.loads(row.recovery_codes or "[]"))
+
+
+def _code_step(secret: str, code: str, now: datetime, *, after: int | None) -> int | None:
+    """The time step near ``now`` whose code ``code`` is (later than ``after``), or None."""
+    if not (isinstance(code, str) and len(code) == 6 and code.isascii() and code.isdigit()):
+        return None
+    totp, current = pyotp.TOTP(secret), int(now.timestamp()) // STEP_SECONDS
+    for step in range(current - DRIFT_STEPS, current + DRIFT_STEPS + 1):
+        if (after is None or step > after) and hmac.compare_digest(totp.at(step * STEP_SECONDS), code):
+            return step
+    return None
+
+
+def _random_text(length: int) -> str:
+    return "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(length))
+
+
+def _digest(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def _account(session, username: str, *, for_update: bool = False) -> StaffAccountRow:
+    query = sa.select(StaffAccountRow).where(StaffAccountRow.username == username)
+    row = session.scalar(query.with_for_update() if for_update else query)
+    if row is None:
+        raise not_found("staff account", username)
+    return row
