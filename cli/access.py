@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from cli.runtime import Runtime, emit, emit_one, json_option, pass_runtime
+from engine.access.authenticators import remove_authenticator
 from engine.access.member_logins import invite_member, invite_segment, set_member_password, set_member_pin
 from engine.access.passwords import Passwords
 from engine.access.staff import create_staff_account, list_staff_accounts, set_staff_active, set_staff_roles
@@ -41,7 +42,7 @@ def create_staff(runtime: Runtime, username: str, full_name: str, roles: tuple[s
 @pass_runtime
 def list_staff(runtime: Runtime, as_json: bool) -> None:
     """Every staff account."""
-    emit(list_staff_accounts(runtime.db), ["username", "full_name", "roles", "active"], as_json=as_json,
+    emit(list_staff_accounts(runtime.db), ["username", "full_name", "roles", "active", "two_step"], as_json=as_json,
          title="staff accounts")
 
 
@@ -52,6 +53,16 @@ def deactivate_staff(runtime: Runtime, username: str) -> None:
     """Stop an account signing in (its open sessions stop working too)."""
     set_staff_active(runtime.db, username, active=False)
     click.echo(f"staff account {username} deactivated")
+
+
+@staff_group.command("remove-authenticator")
+@click.argument("username")
+@pass_runtime
+def remove_staff_authenticator(runtime: Runtime, username: str) -> None:
+    """Forget an account's authenticator app and recovery codes (a lost phone): it signs in
+    with its password alone until it sets another up."""
+    remove_authenticator(runtime.db, username)
+    click.echo(f"staff account {username} signs in with its password alone until it sets up an authenticator again")
 
 
 @staff_group.command("roles")

@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from functools import wraps
 from zoneinfo import ZoneInfo
 
+import segno
 from flask import (Blueprint, Response, current_app, flash, g, redirect, render_template, request, session,
                    stream_with_context, url_for)
 from werkzeug.exceptions import BadRequest, HTTPException
@@ -34,6 +35,7 @@ from api.web.rule_form import (DAYS, EFFECT_LABELS, LIMITS, LIST_FIELDS, definit
                                empty_form, form_from_definition, place_problems, read_only_reason,
                                unsupported_conditions)
 from engine import reports
+from engine.access.authenticators import authenticator_status, confirm_enrolment, start_enrolment
 from engine.access.member_logins import invite_member
 from engine.access.principals import require_permission
 from engine.access.staff import sign_in_staff, staff_principal
@@ -85,9 +87,10 @@ SECTIONS = (("console.dashboard", "Dashboard", "reports.read"), ("console.liabil
 guard_pages(bp)
 
 
-def staff_page(permission: str):
-    """The view runs for signed-in staff holding ``permission`` (others: sign-in, or a
-    refusal page); ``g.principal`` is set, so the request is audited like an API call."""
+def staff_page(permission: str | None):
+    """The view runs for signed-in staff holding ``permission`` (None: any signed-in staff;
+    others: sign-in, or a refusal page); ``g.principal`` is set, so the request is audited
+    like an API call."""
     def decorate(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
@@ -97,7 +100,8 @@ def staff_page(permission: str):
                 session.pop(TOKEN_KEY, None)
                 return redirect(url_for("console.sign_in", next=request.full_path.rstrip("?")))
             limit("staff", g.principal.name)
-            require_permission(g.principal, permission)
+            if permission is not None:
+                require_permission(g.principal, permission)
             return view(*args, **kwargs)
         return wrapper
     return decorate
@@ -125,7 +129,7 @@ def sign_in():
         try:
             limit_sign_in()
             signed_in = sign_in_staff(database(), username=username, password=request.form.get("password", ""),
-                                      passwords=passwords(), now=now())
+                                      passwords=passwords(), now=now(), code=request.form.get("code") or None)
         except NotAuthenticated as refusal:
             error = sentence(refusal.message)
         except RateLimited as refusal:
@@ -136,6 +140,37 @@ def sign_in():
             audit_as(signed_in.principal.actor)
             return redirect(safe_next(request.args.get("next"), bp.url_prefix, url_for("console.home")))
     return render_template("console/sign_in.html", username=username, error=error), 401 if error else 200
+
+
+@bp.route("/authenticator")
+@staff_page(None)
+def authenticator():
+    """My two-step sign-in: whether an authenticator app is set up, or the one being set up."""
+    return _authenticator_page(authenticator_status(database(), g.principal.name))
+
+
+@bp.route("/authenticator/start", methods=["POST"])
+@staff_page(None)
+def authenticator_start():
+    start_enrolment(database(), g.principal.name)
+    return redirect(url_for("console.authenticator"))
+
+
+@bp.route("/authenticator/confirm", methods=["POST"])
+@staff_page(None)
+def authenticator_confirm():
+    try:
+        recovery_codes = confirm_enrolment(database(), g.principal.name, request.form.get("code", "").strip(),
+                                           now=now())
+    except InvalidInput as refusal:
+        return _authenticator_page(authenticator_status(database(), g.principal.name), field_errors(refusal)), 422
+    return render_template("console/recovery_codes.html", recovery_codes=recovery_codes)
+
+
+def _authenticator_page(status, errors=None):
+    qr = None if status.waiting is None else segno.make_qr(status.waiting.uri).svg_inline(
+        scale=5, title="QR code of the authenticator's secret")
+    return render_template("console/authenticator.html", status=status, qr=qr, errors=errors or {})
 
 
 @bp.route("/sign-out", methods=["POST"])

@@ -47,6 +47,24 @@ class Enrolment:
     uri: str
 
 
+@dataclass(frozen=True)
+class AuthenticatorStatus:
+    """Whether an account signs in with an authenticator, the secret it is setting up (if
+    any) and how many recovery codes it has left."""
+
+    confirmed: bool
+    waiting: Enrolment | None
+    recovery_codes_left: int
+
+
+def authenticator_status(db: Database, username: str) -> AuthenticatorStatus:
+    """Where ``username`` stands with two-step sign-in."""
+    with db.transaction() as session:
+        row = _account(session, username)
+        waiting = None if row.totp_pending is None else _enrolment(session, row.totp_pending, username)
+        return AuthenticatorStatus(row.totp_secret is not None, waiting, len(json.loads(row.recovery_codes or "[]")))
+
+
 def start_enrolment(db: Database, username: str) -> Enrolment:
     """A new secret for ``username``'s authenticator, waiting to be confirmed (a secret
     waiting before is replaced). Refused (``authenticator_set``) while one is confirmed: an
@@ -58,8 +76,7 @@ def start_enrolment(db: Database, username: str) -> Enrolment:
             raise Conflict(f"{username} signs in with an authenticator already; an admin removes it before "
                            "another is set up", code="authenticator_set")
         row.totp_pending = secret
-        issuer = read_settings(session).name
-    return Enrolment(secret, pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=issuer))
+        return _enrolment(session, secret, username)
 
 
 def confirm_enrolment(db: Database, username: str, code: str, *, now: datetime) -> list[str]:
@@ -105,8 +122,10 @@ def second_step_holds(row: StaffAccountRow, code: str, now: datetime) -> bool:
     return False
 
 
-def recovery_codes_left(row: StaffAccountRow) -> int:
-    return len(json.loads(row.recovery_codes or "[]"))
+def _enrolment(session, secret: str, username: str) -> Enrolment:
+    """The app's entry: named after the programme and the account."""
+    issuer = read_settings(session).name
+    return Enrolment(secret, pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=issuer))
 
 
 def _code_step(secret: str, code: str, now: datetime, *, after: int | None) -> int | None:

@@ -1,7 +1,10 @@
 import json
 import stat
 
+import pyotp
+
 from api import create_app
+from engine.access import authenticators
 from engine.card_keys import MasterKeys
 from engine.messages import pending_messages
 from engine.rules.segments import create_segment
@@ -13,6 +16,18 @@ def test_staff_accounts_are_created_and_listed_with_their_roles(run_cli, run_jso
     assert result.exit_code == 0, result.output
     [account] = run_json("staff", "list")
     assert (account["username"], account["roles"], account["active"]) == ("alice", ["auditor", "support"], True)
+
+
+def test_an_operator_removes_the_authenticator_of_a_staff_member_who_lost_their_phone(run_cli, run_json, database,
+                                                                                      clock):
+    run_cli("staff", "create", "alice", "--name", "Alice A", "--role", "admin", "--password", "long enough password")
+    secret = authenticators.start_enrolment(database, "alice").secret
+    authenticators.confirm_enrolment(database, "alice", pyotp.TOTP(secret).at(clock()), now=clock())
+    assert [a["two_step"] for a in run_json("staff", "list")] == [True]
+    result = run_cli("staff", "remove-authenticator", "alice")
+    assert result.exit_code == 0 and "signs in with its password alone" in result.output
+    assert [a["two_step"] for a in run_json("staff", "list")] == [False]
+    assert run_cli("staff", "remove-authenticator", "nobody").exit_code == 1
 
 
 def test_a_short_password_is_refused_with_the_reason(run_cli, run_json):

@@ -1,0 +1,31 @@
+"""Two-step sign-in in the console: a staff member sets up an authenticator app from their
+own page (a QR code and the secret, then a code to confirm), sees the recovery codes once,
+and from then on signs in with a code as well."""
+import re
+
+import pyotp
+
+from tests.web.conftest import PASSWORD, text_of
+
+
+def test_a_staff_member_sets_up_an_authenticator_and_then_signs_in_with_a_code(console_as, make_browser, clock):
+    sam = console_as("support", username="sam")
+    assert "You sign in with your password alone" in text_of(sam.get("/console/authenticator"))
+    started = sam.submit("/console/authenticator", {}, to="/console/authenticator/start", follow_redirects=True)
+    page = started.get_data(as_text=True)
+    assert "<svg" in page and "QR code of the authenticator" in page
+    app = pyotp.TOTP(re.search(r'<code id="secret">(\w+)</code>', page).group(1))
+    wrong = sam.submit("/console/authenticator", {"code": "000000"}, to="/console/authenticator/confirm")
+    assert wrong.status_code == 422 and "Is not the code the authenticator shows now." in text_of(wrong)
+    confirmed = sam.submit("/console/authenticator", {"code": app.at(clock())}, to="/console/authenticator/confirm")
+    assert confirmed.status_code == 200 and "Two-step sign-in is on" in text_of(confirmed)
+    assert len(re.findall(r"<li><code>", confirmed.get_data(as_text=True))) == 10
+    assert "10 of your recovery codes are left" in text_of(sam.get("/console/authenticator"))
+
+    clock.advance(seconds=30)
+    browser = make_browser()
+    without = browser.sign_in_staff("sam")
+    assert without.status_code == 401 and "a code from its authenticator app as well" in text_of(without)
+    with_code = browser.submit("/console/sign-in", {"username": "sam", "password": PASSWORD, "code": app.at(clock())})
+    assert with_code.status_code == 302
+    assert browser.get("/console/members").status_code == 200
