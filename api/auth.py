@@ -128,7 +128,7 @@ def member_only(view: Callable) -> Callable:
 
 def staff_only(permission: str | None) -> Callable[[Callable], Callable]:
     """The view runs for signed-in staff holding ``permission`` (None: any signed-in staff,
-    for signing out); the request is audited."""
+    for signing out and setting up their own authenticator); the request is audited."""
     def decorate(view: Callable) -> Callable:
         @wraps(view)
         def wrapper(*args, **kwargs):

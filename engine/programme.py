@@ -75,6 +75,9 @@ class ProgrammeSettings:
     # Our chip cards prove themselves; with this, paying with points takes the PIN too, so a
     # lost or stolen card only earns until it is blocked.
     chip_cards_redeem_with_pin: bool = False
+    # Every staff account (but a mail-sending script's) signs in with an authenticator app's
+    # code as well; one without an authenticator may only set one up.
+    staff_two_step_required: bool = False
     # Offline evidence from a till is accepted for accruals up to this many hours after the sale.
     offline_max_age_hours: int = 72
     # The customer lifecycle (the nightly customer-value job): a member who has not bought for
@@ -124,7 +127,7 @@ def validate_settings(s: ProgrammeSettings) -> list[Problem]:
          "adjustment_approval_threshold", "must be a whole number of points, zero or more")
     need(is_int(s.adjustment_daily_allowance) and 0 <= s.adjustment_daily_allowance <= 10**9,
          "adjustment_daily_allowance", "must be a whole number of points, zero or more")
-    for field in ("uid_cards_redeem_with_pin", "chip_cards_redeem_with_pin"):
+    for field in ("uid_cards_redeem_with_pin", "chip_cards_redeem_with_pin", "staff_two_step_required"):
         need(isinstance(getattr(s, field), bool), field, "must be true or false")
     need(is_int(s.offline_max_age_hours) and 1 <= s.offline_max_age_hours <= 24 * 30,
          "offline_max_age_hours", "must be a whole number of hours from 1 to 720")

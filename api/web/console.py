@@ -100,6 +100,10 @@ def staff_page(permission: str | None):
                 session.pop(TOKEN_KEY, None)
                 return redirect(url_for("console.sign_in", next=request.full_path.rstrip("?")))
             limit("staff", g.principal.name)
+            if permission is not None and g.principal.two_step_missing:
+                flash("The programme asks every staff member to sign in in two steps: set up an authenticator "
+                      "app first.")
+                return redirect(url_for("console.authenticator"))
             if permission is not None:
                 require_permission(g.principal, permission)
             return view(*args, **kwargs)

@@ -28,6 +28,9 @@ class Principal:
     name: str  # username, member public id, or terminal code
     roles: frozenset[str] = field(default_factory=frozenset)
     store_code: str | None = None  # terminals only
+    # staff only: the programme asks for two-step sign-in and this account has no
+    # authenticator yet; it may set one up (and sign out), nothing else
+    two_step_missing: bool = False
 
     @property
     def actor(self) -> str:
@@ -42,7 +45,11 @@ class Principal:
 
 
 def require_permission(principal: Principal, permission: str) -> None:
-    """Refuse with NotAllowed unless ``principal`` is staff holding ``permission``."""
+    """Refuse with NotAllowed unless ``principal`` is staff holding ``permission`` (and has
+    set up two-step sign-in where the programme asks for it: ``two_step_required``)."""
+    if principal.two_step_missing:
+        raise NotAllowed("the programme asks every staff member for two-step sign-in: set up an authenticator "
+                         "app first (POST /v1/staff/authenticator)", code="two_step_required")
     if permission not in principal.permissions:
         raise NotAllowed(f"{principal.actor} may not do this (needs permission {permission})",
                          code="missing_permission")

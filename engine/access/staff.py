@@ -5,7 +5,9 @@ password get the same refusal and take the same time; five wrong passwords lock 
 account for fifteen minutes, each further five in a row for twice as long, up to a day
 (counted in the database, so every API node agrees);
 a deactivated account cannot sign in and its tokens stop working; an account with an
-authenticator signs in with a code from it as well (``engine.access.authenticators``). Usernames are kept in
+authenticator signs in with a code from it as well (``engine.access.authenticators``), and
+where the programme asks for two-step sign-in (``staff_two_step_required``) an account
+without one may only set one up (``Principal.two_step_missing``; a mailer script is exempt). Usernames are kept in
 lower case and signing in ignores case and surrounding spaces ("Alice " is alice).
 """
 from __future__ import annotations
@@ -24,8 +26,10 @@ from engine.access.tokens import issue_token, live_token
 from engine.database import Database, insert_unique
 from engine.errors import Conflict, NotAuthenticated, Problem, not_found, refuse_if
 from engine.orm.access import STAFF_ROLES, StaffAccountRow
+from engine.settings import read_settings
 
 STAFF_SESSION = timedelta(hours=8)
+TWO_STEP_EXEMPT = {"mailer"}  # a mail-sending script: it signs in unattended, and reads only messages
 _USERNAME = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
 
 
@@ -130,7 +134,7 @@ def sign_in_staff(db: Database, *, username: str, password: str, passwords: Pass
                 refusal = NotAuthenticated("this staff account is deactivated", code="account_inactive")
         if refusal is None:
             token, expires_at = issue_token(session, kind="staff", ttl=STAFF_SESSION, now=now, staff_id=row.id)
-            principal = _principal(row)
+            principal = _principal(session, row)
     if refusal is not None:
         raise refusal
     return SignedIn(token, expires_at, principal)
@@ -142,7 +146,7 @@ def staff_principal(db: Database, token: str | None, *, now: datetime) -> Princi
         row = session.get(StaffAccountRow, live_token(session, token, kind="staff", now=now).staff_id)
         if not row.active:
             raise NotAuthenticated("this staff account is deactivated", code="account_inactive")
-        return _principal(row)
+        return _principal(session, row)
 
 
 def _role_problems(roles) -> list[Problem]:
@@ -158,8 +162,10 @@ def _row(session, username: str) -> StaffAccountRow:
     return row
 
 
-def _principal(row: StaffAccountRow) -> Principal:
-    return Principal(kind="staff", name=row.username, roles=frozenset(row.roles.split(",")))
+def _principal(session, row: StaffAccountRow) -> Principal:
+    roles = frozenset(row.roles.split(","))
+    return Principal(kind="staff", name=row.username, roles=roles, two_step_missing=(
+        row.totp_secret is None and bool(roles - TWO_STEP_EXEMPT) and read_settings(session).staff_two_step_required))
 
 
 def _account(row: StaffAccountRow) -> StaffAccount:

@@ -3,6 +3,7 @@ then signs in with a code; only an admin removes an authenticator; members and t
 none of it."""
 import pyotp
 
+from engine.settings import update_settings
 from tests.api.conftest import PASSWORD
 
 
@@ -61,3 +62,13 @@ def test_members_and_tills_reach_no_authenticator(client, member_headers, make_m
     headers = member_headers(make_member())
     assert client.post("/v1/staff/authenticator", json={}, headers=headers).status_code in (401, 403)
     assert terminal.post("/v1/staff/authenticator", {}).status_code in (401, 403)
+
+
+def test_where_the_programme_asks_for_two_steps_a_session_without_them_only_sets_up_an_authenticator(
+        client, staff_headers, database, clock):
+    update_settings(database, {"staff_two_step_required": True}, now=clock())
+    sam = staff_headers("support", username="sam")
+    refused = client.get("/v1/staff/members", headers=sam)
+    assert (refused.status_code, refused.json["error"]) == (403, "two_step_required")
+    set_up(client, sam, clock)
+    assert client.get("/v1/staff/members", headers=sam).status_code == 200

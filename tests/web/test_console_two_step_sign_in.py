@@ -5,6 +5,7 @@ import re
 
 import pyotp
 
+from engine.settings import update_settings
 from tests.web.conftest import PASSWORD, text_of
 
 
@@ -29,3 +30,12 @@ def test_a_staff_member_sets_up_an_authenticator_and_then_signs_in_with_a_code(c
     with_code = browser.submit("/console/sign-in", {"username": "sam", "password": PASSWORD, "code": app.at(clock())})
     assert with_code.status_code == 302
     assert browser.get("/console/members").status_code == 200
+
+
+def test_where_the_programme_asks_for_two_steps_the_console_sends_staff_without_them_to_set_one_up(
+        console_as, database, clock):
+    update_settings(database, {"staff_two_step_required": True}, now=clock())
+    sam = console_as("support", username="sam")
+    sent = sam.get("/console/members", follow_redirects=True)
+    assert sent.request.path == "/console/authenticator"
+    assert "asks every staff member to sign in in two steps" in text_of(sent)

@@ -1,14 +1,17 @@
 """Staff two-step sign-in: an authenticator counts once a code from it is confirmed; then the
 password alone signs in no more, a code is taken once, wrong codes lock like wrong
 passwords, a recovery code is used up, and an admin's removal lets the password alone in
-again."""
+again. Where the programme asks for two steps, an account without an authenticator may only
+set one up (a mail-sending script excepted)."""
 import pyotp
 import pytest
 
 from engine.access import authenticators
 from engine.access.passwords import Passwords
+from engine.access.principals import require_permission
 from engine.access.staff import create_staff_account, list_staff_accounts, sign_in_staff
-from engine.errors import Conflict, InvalidInput, InvalidState, NotAuthenticated
+from engine.errors import Conflict, InvalidInput, InvalidState, NotAllowed, NotAuthenticated
+from engine.settings import update_settings
 
 CHEAP = Passwords.cheap()
 PASSWORD = "correct horse battery"
@@ -108,3 +111,26 @@ def test_another_authenticator_is_set_up_only_after_an_admin_removes_the_first(d
     assert sign_in(database, clock).principal.name == "ada"
     assert [a.two_step for a in list_staff_accounts(database)] == [False]
     authenticators.start_enrolment(database, "ada")
+
+
+def test_where_the_programme_asks_for_two_steps_an_account_without_an_authenticator_may_only_set_one_up(
+        database, clock, ada):
+    update_settings(database, {"staff_two_step_required": True}, now=clock())
+    principal = sign_in(database, clock).principal
+    assert principal.two_step_missing
+    with pytest.raises(NotAllowed) as refused:
+        require_permission(principal, "members.read")
+    assert refused.value.code == "two_step_required"
+    enrolment = authenticators.start_enrolment(database, ada)
+    authenticators.confirm_enrolment(database, ada, pyotp.TOTP(enrolment.secret).at(clock()), now=clock())
+    clock.advance(seconds=30)
+    principal = sign_in(database, clock, code=pyotp.TOTP(enrolment.secret).at(clock())).principal
+    require_permission(principal, "members.read")
+
+
+def test_a_mail_sending_script_needs_no_second_step(database, clock):
+    update_settings(database, {"staff_two_step_required": True}, now=clock())
+    create_staff_account(database, username="mailer", full_name="Mail script", password=PASSWORD, roles=["mailer"],
+                         passwords=CHEAP, now=clock())
+    principal = sign_in_staff(database, username="mailer", password=PASSWORD, passwords=CHEAP, now=clock()).principal
+    require_permission(principal, "messages.send")
