@@ -141,7 +141,7 @@ def campaign_list():
 @blp.arguments(CampaignInSchema())
 @blp.response(201, CampaignSchema)
 def create_campaign(body):
-    """A time-boxed campaign with an optional budget, target segment and holdout share."""
+    """A time-boxed campaign with an optional budget, member cap, target segment and holdout share."""
     return campaigns.create_campaign(database(), now=now(), **body)
 
 
@@ -152,7 +152,8 @@ def create_campaign(body):
 @blp.response(200, CampaignSchema)
 def change_campaign(body, code):
     """Change a campaign that has not ended: its name, its end (after its start and after
-    now), its budget (raised, or cut to no less than it has given). Only the fields sent change."""
+    now), its budget (raised, or cut to no less than it has given), its member cap. Only the
+    fields sent change."""
     return campaigns.change_campaign(database(), code, now=now(), **body)
 
 

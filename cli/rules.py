@@ -166,16 +166,18 @@ def campaigns_group() -> None:
 @click.option("--budget", type=int, help="Total points the campaign may give (default: unlimited)")
 @click.option("--segment", "segment_code", help="Only members of this segment")
 @click.option("--holdout", "holdout_share", default="0", help="Share of members held out as control, e.g. 0.1")
+@click.option("--member-cap", type=int, help="The most points one member gets from the campaign (default: no cap)")
 @pass_runtime
 def create(runtime: Runtime, code, name, starts_at: datetime, ends_at: datetime, budget, segment_code,
-           holdout_share: str) -> None:
+           holdout_share: str, member_cap: int | None) -> None:
     """Create campaign CODE."""
     try:
         share = Decimal(holdout_share)
     except ArithmeticError:
         raise InvalidInput([Problem("holdout_share", "must be a number")]) from None
     c = campaigns.create_campaign(runtime.db, code=code, name=name, starts_at=starts_at, ends_at=ends_at,
-                                  budget=budget, segment_code=segment_code, holdout_share=share, now=runtime.now())
+                                  budget=budget, segment_code=segment_code, holdout_share=share, now=runtime.now(),
+                                  member_cap=member_cap)
     click.echo(f"campaign {c.code} created")
 
 
@@ -184,10 +186,13 @@ def create(runtime: Runtime, code, name, starts_at: datetime, ends_at: datetime,
 @click.option("--name")
 @click.option("--ends", "ends_at", type=IsoInstant(), help="A new end, after the start and after now")
 @click.option("--budget", type=int, help="The new total budget, at least what the campaign has given")
+@click.option("--member-cap", type=int, help="The most points one member gets from the campaign, from the next sale")
 @pass_runtime
-def change(runtime: Runtime, code: str, name: str | None, ends_at: datetime | None, budget: int | None) -> None:
-    """Change campaign CODE's name, end or budget; what is not given stays."""
-    c = campaigns.change_campaign(runtime.db, code, name=name, ends_at=ends_at, budget=budget, now=runtime.now())
+def change(runtime: Runtime, code: str, name: str | None, ends_at: datetime | None, budget: int | None,
+           member_cap: int | None) -> None:
+    """Change campaign CODE's name, end, budget or member cap; what is not given stays."""
+    c = campaigns.change_campaign(runtime.db, code, name=name, ends_at=ends_at, budget=budget, member_cap=member_cap,
+                                  now=runtime.now())
     budget_text = "no budget" if c.budget is None else f"budget {c.budget} ({c.budget_used} given)"
     click.echo(f"campaign {c.code}: {c.name}, until {c.ends_at.isoformat()}, {budget_text}")
 
@@ -207,7 +212,8 @@ def end(runtime: Runtime, code: str) -> None:
 def list_campaigns(runtime: Runtime, as_json: bool) -> None:
     """List campaigns with the budget used so far."""
     emit(campaigns.list_campaigns(runtime.db), ("code", "name", "starts_at", "ends_at", "budget", "budget_used",
-                                                "segment_code", "holdout_share"), as_json=as_json, title="campaigns")
+                                                "member_cap", "segment_code", "holdout_share"), as_json=as_json,
+         title="campaigns")
 
 
 @click.group("segments")

@@ -111,6 +111,7 @@ class CampaignInfo:
     segment_code: str | None
     holdout_share: Decimal
     budget_slices: int  # 0: no budget, unlimited
+    member_cap: int | None = None  # what one member may get from it in all (None: no cap)
 
 
 @dataclass(frozen=True)
@@ -287,10 +288,10 @@ def _read(session: Session, revision: int) -> ProgrammeSnapshot:
     slices = dict(session.execute(sa.select(CampaignBudgetSliceRow.campaign_id, sa.func.count())
                                   .group_by(CampaignBudgetSliceRow.campaign_id)).all())
     campaigns = {row.code: CampaignInfo(row.id, row.code, row.starts_at, row.ends_at, row.segment_code,
-                                        Decimal(row.holdout_share), slices.get(row.id, 0))
+                                        Decimal(row.holdout_share), slices.get(row.id, 0), row.member_cap)
                  for row in session.execute(sa.select(CampaignRow.id, CampaignRow.code, CampaignRow.starts_at,
                                                       CampaignRow.ends_at, CampaignRow.segment_code,
-                                                      CampaignRow.holdout_share))}
+                                                      CampaignRow.holdout_share, CampaignRow.member_cap))}
     segments = tuple((code, definition) for code, definition in session.execute(
         sa.select(SegmentRow.code, SegmentRow.definition).where(SegmentRow.kind == "predicate")
         .order_by(SegmentRow.code)))

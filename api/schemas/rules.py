@@ -176,6 +176,8 @@ class CampaignInSchema(InputSchema):
     segment_code = fields.String(load_default=None, allow_none=True, validate=_code)
     holdout_share = Ratio(load_default=Decimal(0),
                           metadata={"description": "share of eligible members held out, e.g. \"0.1\""})
+    member_cap = _whole(load_default=None, allow_none=True, metadata={
+        "description": "the most points one member gets from the campaign in all; null: no cap"})
 
 
 class CampaignChangeSchema(InputSchema):
@@ -183,6 +185,8 @@ class CampaignChangeSchema(InputSchema):
     ends_at = Instant(metadata={"description": "a new end, after the start and after now"})
     budget = _whole(metadata={"description": "the new total budget (only a campaign created with one); "
                                              "at least what it has given"})
+    member_cap = _whole(metadata={"description": "the most points one member gets from the campaign in all, "
+                                                 "from the next sale on"})
 
 
 class CampaignSchema(ma.Schema):
@@ -194,6 +198,7 @@ class CampaignSchema(ma.Schema):
     budget_used = fields.Integer(required=True)
     segment_code = fields.String(allow_none=True)
     holdout_share = Ratio(required=True)
+    member_cap = fields.Integer(allow_none=True, required=True)
 
 
 class ReferralInSchema(InputSchema):

@@ -459,7 +459,7 @@ def campaign_list():
     if request.method == "POST":
         require_permission(g.principal, "programme.write")
         values = {k: request.form.get(k, "").strip() for k in ("code", "name", "starts", "ends", "budget",
-                                                                "segment", "holdout")}
+                                                                "member_cap", "segment", "holdout")}
         errors = {}
         parsed = {}
         for field in ("starts", "ends"):
@@ -467,9 +467,10 @@ def campaign_list():
                 parsed[field] = _instant(values[field])
             except ValueError:
                 errors[field] = ["Give a date, such as 2026-07-01."]
-        budget = values["budget"]
-        if budget and not budget.isdecimal():
-            errors["budget"] = ["Must be a whole number of points."]
+        budget, member_cap = values["budget"], values["member_cap"]
+        for field in ("budget", "member_cap"):
+            if values[field] and not values[field].isdecimal():
+                errors[field] = ["Must be a whole number of points."]
         try:
             share = Decimal(values["holdout"] or "0") / 100
             # the engine's fraction (4 decimals, below 1) said as the percentage the form takes
@@ -482,7 +483,8 @@ def campaign_list():
                 campaigns.create_campaign(database(), code=values["code"], name=values["name"],
                                           starts_at=parsed["starts"], ends_at=parsed["ends"],
                                           budget=int(budget) if budget else None, segment_code=values["segment"] or None,
-                                          holdout_share=share, now=now())
+                                          holdout_share=share, member_cap=int(member_cap) if member_cap else None,
+                                          now=now())
             except InvalidInput as refusal:
                 errors = field_errors(refusal, rename={"starts_at": "starts", "ends_at": "ends",
                                                        "segment_code": "segment", "holdout_share": "holdout"})
@@ -498,7 +500,8 @@ def campaign_list():
 def campaign_page(code: str):
     campaign = campaigns.get_campaign(database(), code)
     shown = {"name": campaign.name, "ends": _instant_text(campaign.ends_at),
-             "budget": "" if campaign.budget is None else str(campaign.budget)}
+             "budget": "" if campaign.budget is None else str(campaign.budget),
+             "member_cap": "" if campaign.member_cap is None else str(campaign.member_cap)}
     values, errors = dict(shown), {}
     if request.method == "POST":
         require_permission(g.principal, "programme.write")
@@ -513,11 +516,12 @@ def campaign_page(code: str):
                 change["ends_at"] = _instant(values["ends"])
             except ValueError:
                 errors["ends"] = ["Give a date, such as 2026-07-01."]
-        if values["budget"] != shown["budget"]:
-            if values["budget"].isdecimal():
-                change["budget"] = int(values["budget"])
-            else:
-                errors["budget"] = ["Must be a whole number of points."]
+        for field in ("budget", "member_cap"):
+            if values[field] != shown[field]:
+                if values[field].isdecimal():
+                    change[field] = int(values[field])
+                else:
+                    errors[field] = ["Must be a whole number of points."]
         if not errors:
             try:
                 changed = campaigns.change_campaign(database(), code, now=now(), **change)

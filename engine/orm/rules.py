@@ -63,6 +63,7 @@ class CampaignRow(Base):
     segment_code: Mapped[str | None] = mapped_column(sa.String(64))
     holdout_share: Mapped[Decimal] = mapped_column(sa.Numeric(5, 4), default=Decimal(0))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    member_cap: Mapped[int | None] = mapped_column(Points)  # what one member may get from it in all
 
 
 class CampaignBudgetSliceRow(Base):

@@ -125,6 +125,11 @@ def _usage(keys_listed) -> sa.Select:
 
 _USAGE = _usage(_AWARDS.c.rule_key.in_(sa.bindparam("keys", expanding=True)))
 _MEMBER_FACTS = sa.union_all(*_FACT_ROWS)
+# what a member got from each campaign in all (its member cap counts it)
+_CAMPAIGN_USED = (sa.select(_AWARDS.c.campaign_code, sa.func.sum(_AWARDS.c.applied))
+                  .where(_AWARDS.c.member_id == sa.bindparam("member_pk"),
+                         _AWARDS.c.campaign_code.in_(sa.bindparam("codes", expanding=True)))
+                  .group_by(_AWARDS.c.campaign_code))
 # An accrual's one round trip for both. On PostgreSQL an accrual sends these through the
 # driver itself (the list of keys as an array), which saves SQLAlchemy's work around them.
 _MEMBER_FACTS_AND_USAGE = sa.union_all(*_FACT_ROWS, _USAGE)
@@ -175,7 +180,8 @@ def _usage_span(local_day: date) -> dict[str, date]:
 def usage_for(session: Session, member: MemberRow | None, facts: MemberFacts, rule_set: CompiledRuleSet,
               local_day: date, at: datetime, *, with_budgets: bool, usage_rows=None) -> Usage:
     """What the member's capped rules already gave in the day/week/month of ``local_day``, the
-    campaigns open to the member at ``at`` and (``with_budgets``) their budgets left.
+    campaigns open to the member at ``at``, what the member may still get from those with a
+    member cap, and (``with_budgets``) their budgets left.
     ``usage_rows``: what the capped keys gave the member each day around ``local_day``, read
     already (rows of kind, rule key, value, day, points applied that day)."""
     capped = rule_set.keys_capped_per_member
@@ -193,7 +199,7 @@ def usage_for(session: Session, member: MemberRow | None, facts: MemberFacts, ru
             if month_start <= when < next_month:
                 month[key] = month.get(key, 0) + applied
     codes = rule_set.campaigns
-    open_, left, ids = set(), {}, {}
+    open_, left, ids, member_left = set(), {}, {}, {}
     if codes:
         known = programme(session).campaigns
         campaigns = [known[code] for code in codes if code in known]
@@ -209,7 +215,12 @@ def usage_for(session: Session, member: MemberRow | None, facts: MemberFacts, ru
         if with_budgets:
             by_id = budget_left(session, list(ids.values()))
             left = {code: by_id[i] for code, i in ids.items() if i in by_id}
-    return Usage(day, week, month, left, frozenset(open_))
+        caps = {c.code: c.member_cap for c in campaigns if c.code in open_ and c.member_cap is not None}
+        if caps:
+            used = {} if member is None else dict(session.execute(
+                _CAMPAIGN_USED, {"member_pk": member.id, "codes": sorted(caps)}).all())
+            member_left = {code: max(cap - int(used.get(code) or 0), 0) for code, cap in caps.items()}
+    return Usage(day, week, month, left, frozenset(open_), member_left)
 
 
 def calculator_for_sale(session: Session, basket: Basket, member: MemberRow, store: StoreInfo) -> RulesCalculator:

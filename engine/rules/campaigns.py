@@ -9,6 +9,9 @@ Guarantees:
 - an accrual never waits for a slice another accrual holds: near exhaustion, a sale may get
   less than what is left while other sales hold the last slices (it is recorded as capped
   by ``campaign_budget``);
+- a campaign's ``member_cap`` caps what one member gets from its rules in all (the sum of
+  what its rules applied to the member's sales, refunds not given back); accruals of one
+  member take turns on the member's account, so the cap holds under concurrent sales;
 - the holdout group is stable: a member is held out of a campaign when the first 8 bytes of
   sha256("<campaign code>:<member public id>") read as a fraction of 2^64 fall below the
   campaign's ``holdout_share``; held-out members never get its rules.
@@ -42,12 +45,15 @@ class Campaign:
     segment_code: str | None
     holdout_share: Decimal
     budget_used: int
+    member_cap: int | None = None
 
 
 def create_campaign(db: Database, *, code: str, name: str, starts_at: datetime, ends_at: datetime,
                     budget: int | None = None, segment_code: str | None = None,
-                    holdout_share: Decimal = Decimal(0), now: datetime, slices: int = DEFAULT_SLICES) -> Campaign:
-    """Create a campaign (its budget cut into ``slices`` rows); refuses invalid input with every problem."""
+                    holdout_share: Decimal = Decimal(0), now: datetime, slices: int = DEFAULT_SLICES,
+                    member_cap: int | None = None) -> Campaign:
+    """Create a campaign (its budget cut into ``slices`` rows; ``member_cap``: at most that
+    many points to one member in all); refuses invalid input with every problem."""
     problems = []
     if not (isinstance(code, str) and KEY.match(code)):
         problems.append(Problem("code", "must be 1 to 64 lower-case letters, digits, '-' or '_'"))
@@ -60,6 +66,8 @@ def create_campaign(db: Database, *, code: str, name: str, starts_at: datetime, 
         problems.append(Problem("ends_at", "must be an instant after starts_at"))
     if budget is not None:
         _check_budget(budget, problems)
+    if member_cap is not None:
+        _check_member_cap(member_cap, problems)
     if not (isinstance(holdout_share, Decimal) and holdout_share.is_finite() and 0 <= holdout_share < 1
             and holdout_share == holdout_share.quantize(Decimal("0.0001"))):
         problems.append(Problem("holdout_share", "must be a fraction from 0 to below 1 with at most 4 decimals"))
@@ -71,7 +79,8 @@ def create_campaign(db: Database, *, code: str, name: str, starts_at: datetime, 
                 sa.select(SegmentRow.id).where(SegmentRow.code == segment_code)) is None:
             refuse_if([Problem("segment_code", f"unknown segment {segment_code!r}")])
         row = CampaignRow(code=code, name=name.strip(), starts_at=starts_at, ends_at=ends_at, budget=budget,
-                          segment_code=segment_code, holdout_share=holdout_share, created_at=now)
+                          segment_code=segment_code, holdout_share=holdout_share, created_at=now,
+                          member_cap=member_cap)
         insert_unique(session, row, Conflict(f"campaign {code!r} already exists", code="duplicate_campaign"))
         if budget is not None:
             _add_slices(session, row.id, budget, first_no=0, slices=slices)
@@ -80,10 +89,12 @@ def create_campaign(db: Database, *, code: str, name: str, starts_at: datetime, 
 
 
 def change_campaign(db: Database, code: str, *, now: datetime, name: str | None = None,
-                    ends_at: datetime | None = None, budget: int | None = None) -> Campaign:
+                    ends_at: datetime | None = None, budget: int | None = None,
+                    member_cap: int | None = None) -> Campaign:
     """Change what is given of a campaign that has not ended: its ``name``; its end
     (``ends_at``, later or earlier, but after its start and after ``now``; to end it now, use
-    :func:`end_campaign`); its ``budget`` (raised or cut, never below what it has given).
+    :func:`end_campaign`); its ``budget`` (raised or cut, never below what it has given); its
+    ``member_cap`` (from the next sale on; a member already past a lower cap gets no more).
     Refuses every problem at once and changes nothing then.
 
     A raise adds slices, so no accrual waits for it. A cut takes room from the slices with
@@ -92,8 +103,8 @@ def change_campaign(db: Database, code: str, *, now: datetime, name: str | None 
     A campaign created without a budget cannot be given one: what it gave before was never
     counted."""
     problems: list[Problem] = []
-    if name is None and ends_at is None and budget is None:
-        problems.append(Problem("campaign", "give a new name, end or budget"))
+    if name is None and ends_at is None and budget is None and member_cap is None:
+        problems.append(Problem("campaign", "give a new name, end, budget or member cap"))
     if name is not None:
         _check_name(name, problems)
     ends = None if ends_at is None else instants.in_utc(ends_at)
@@ -101,6 +112,8 @@ def change_campaign(db: Database, code: str, *, now: datetime, name: str | None 
         problems.append(Problem("ends_at", f"must be an instant with a time zone, {instants.RANGE_TEXT}"))
     if budget is not None:
         _check_budget(budget, problems)
+    if member_cap is not None:
+        _check_member_cap(member_cap, problems)
     refuse_if(problems)
     with db.transaction() as session:
         row = _running(session, code, now)
@@ -122,6 +135,8 @@ def change_campaign(db: Database, code: str, *, now: datetime, name: str | None 
         refuse_if(problems)
         if name is not None:
             row.name = name.strip()
+        if member_cap is not None:
+            row.member_cap = member_cap
         if ends is not None:
             row.ends_at = ends_at
         if budget is not None and row.budget is not None and budget != row.budget:
@@ -244,6 +259,11 @@ def _check_budget(budget: object, problems: list[Problem]) -> None:
         problems.append(Problem("budget", "must be a whole number of points from 1 to 10^12"))
 
 
+def _check_member_cap(cap: object, problems: list[Problem]) -> None:
+    if not (isinstance(cap, int) and not isinstance(cap, bool) and 0 < cap <= 10**9):
+        problems.append(Problem("member_cap", "must be a whole number of points from 1 to 10^9"))
+
+
 def _add_slices(session: Session, campaign_id: int, points: int, *, first_no: int, slices: int) -> None:
     """``points`` of budget as up to ``slices`` new slices (as even as whole points allow)."""
     count = min(slices, points)
@@ -256,4 +276,4 @@ def _campaign(session: Session, row: CampaignRow) -> Campaign:
     used = session.scalar(sa.select(sa.func.coalesce(sa.func.sum(CampaignBudgetSliceRow.used), 0))
                           .where(CampaignBudgetSliceRow.campaign_id == row.id))
     return Campaign(row.code, row.name, row.starts_at, row.ends_at, row.budget, row.segment_code,
-                    Decimal(row.holdout_share), int(used))
+                    Decimal(row.holdout_share), int(used), row.member_cap)

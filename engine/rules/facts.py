@@ -41,11 +41,13 @@ class SaleFacts:
 @dataclass(frozen=True)
 class Usage:
     """Points each rule key already gave this member in the sale's store-local day, ISO week and
-    month, the budget each campaign has left (a campaign not listed has no budget cap) and the
-    campaigns open to the member at the sale (running, in its target segment, not held out)."""
+    month, the budget each campaign has left (a campaign not listed has no budget cap), the
+    campaigns open to the member at the sale (running, in its target segment, not held out) and
+    what the member may still get from each campaign with a member cap."""
 
     day: Mapping[str, int] = field(default_factory=dict)
     week: Mapping[str, int] = field(default_factory=dict)
     month: Mapping[str, int] = field(default_factory=dict)
     campaign_left: Mapping[str, int] = field(default_factory=dict)
     campaigns_open: frozenset[str] | None = None  # campaigns this member may get now; None: every one
+    campaign_member_left: Mapping[str, int] = field(default_factory=dict)  # of campaigns with a member cap

@@ -15,7 +15,8 @@ that order:
   low priority to multiply every earning rule).
 
 Each rule's desired points are cut by its limits (per transaction, what is left of its
-per-member day/week/month caps, what is left of its campaign's budget), in that order; both
+per-member day/week/month caps, what the member may still get from its campaign, what is
+left of its campaign's budget), in that order; both
 desired and applied points are kept. Applied points are spread over the rule's matched lines
 by largest remainder, so per-line points always add up to the rule's points.
 """
@@ -134,6 +135,7 @@ def settle(candidates: list[Candidate], *, line_nos: list[int], eligible: list[i
     basket = _Basket(eligible, sum(eligible), quantities, earn,
                      _extra(tier_multiplier) if tier_multiplier > 1 else None)
     campaign_left = dict(usage.campaign_left)
+    member_left = dict(usage.campaign_member_left)
     groups: dict[str, list[Candidate]] | None = None  # best_of rivals by group, until the group is decided
     for plan, lines in candidates:
         if plan.group is None:
@@ -152,13 +154,15 @@ def settle(candidates: list[Candidate], *, line_nos: list[int], eligible: list[i
             (plan, lines), (weights, desired) = rivals[best], wants[best]
         applied, capped_by = desired, None
         if plan.limited:
-            applied, capped_by = _cap(plan, desired, usage, campaign_left)
+            applied, capped_by = _cap(plan, desired, usage, campaign_left, member_left)
             if claim is not None and plan.campaign is not None and applied > 0:
                 granted = claim(plan.campaign, applied)
                 if granted < applied:
                     applied, capped_by = granted, "campaign_budget"
             if plan.campaign in campaign_left:
                 campaign_left[plan.campaign] -= applied
+            if plan.campaign in member_left:
+                member_left[plan.campaign] -= applied
         if weights is None:  # one line
             i = lines[0]
             totals[i] += applied
@@ -239,7 +243,7 @@ _WANTS = {"points_per_unit": _want_points_per_unit, "fixed_per_transaction": _wa
           "fixed_per_unit": _want_fixed_per_unit, "multiplier": _want_multiplied, "tier_multiplier": _want_multiplied}
 
 
-def _cap(plan: Plan, desired: int, usage: Usage, campaign_left: dict) -> tuple[int, str | None]:
+def _cap(plan: Plan, desired: int, usage: Usage, campaign_left: dict, member_left: dict) -> tuple[int, str | None]:
     applied, capped_by = desired, None
     limits, key = plan.limits, plan.key
     for name, cap in (("per_transaction", limits.per_transaction),
@@ -249,6 +253,7 @@ def _cap(plan: Plan, desired: int, usage: Usage, campaign_left: dict) -> tuple[i
                        else limits.per_member_week - usage.week.get(key, 0)),
                       ("per_member_month", None if limits.per_member_month is None
                        else limits.per_member_month - usage.month.get(key, 0)),
+                      ("campaign_member_cap", member_left.get(plan.campaign) if plan.campaign else None),
                       ("campaign_budget", campaign_left.get(plan.campaign) if plan.campaign else None)):
         if cap is not None and applied > max(cap, 0):
             applied, capped_by = max(cap, 0), name

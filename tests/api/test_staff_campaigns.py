@@ -102,6 +102,16 @@ def test_a_marketer_raises_a_campaign_budget_and_moves_its_end(client, marketer,
         (1_500_000, new_end, "Summer double points")
 
 
+def test_a_campaign_caps_what_one_member_gets_and_the_cap_can_be_changed(client, marketer, summer):
+    created = client.post("/v1/staff/campaigns", json=summer | {"member_cap": 500}, headers=marketer)
+    assert (created.status_code, created.json["member_cap"]) == (201, 500)
+    changed = client.patch("/v1/staff/campaigns/summer", json={"member_cap": 800}, headers=marketer)
+    assert (changed.status_code, changed.json["member_cap"]) == (200, 800)
+    refused = client.patch("/v1/staff/campaigns/summer", json={"member_cap": 0}, headers=marketer)
+    assert (refused.status_code, list(refused.json["errors"])) == (422, ["member_cap"])
+    assert client.get("/v1/staff/campaigns", headers=marketer).json[0]["member_cap"] == 800
+
+
 def test_a_campaign_change_is_refused_with_its_fields_and_changes_nothing(client, marketer, summer, clock, database,
                                                                           staff_headers):
     client.post("/v1/staff/campaigns", json=summer, headers=marketer)

@@ -119,7 +119,7 @@ def test_a_campaign_budget_and_end_are_changed_from_the_command_line(run_cli, ru
     (campaign,) = run_json("campaigns", "list")
     assert (campaign["budget"], campaign["ends_at"]) == (5000, "2099-02-01T00:00:00+00:00")
     refused = run_cli("campaigns", "change", "summer")
-    assert refused.exit_code == 1 and "campaign: give a new name, end or budget" in refused.output
+    assert refused.exit_code == 1 and "campaign: give a new name, end, budget or member cap" in refused.output
 
 
 @pytest.mark.parametrize("raw, field", [('[{"key": "tea", "name": "T\\u0000"}]', "rules.0.name"),

@@ -30,6 +30,8 @@ def refused_at(page, field: str, said: str) -> None:
     ({"holdout": "12.345"}, "holdout", "with at most two decimals"),
     ({"holdout": "NaN"}, "holdout", "Must be a percentage"),
     ({"code": "Summer Sale"}, "code", "Must be 1 to 64 lower-case letters, digits"),
+    ({"member_cap": "half"}, "member_cap", "Must be a whole number of points."),
+    ({"member_cap": "0"}, "member_cap", "Must be a whole number of points from 1 to 10^9."),
     ({"segment": "nosuch"}, "segment", "Unknown segment 'nosuch'.")])
 def test_a_campaign_form_problem_is_shown_at_its_field_and_no_campaign_is_made(
         console_as, database, change, field, said):
@@ -42,14 +44,15 @@ def test_a_campaign_form_problem_is_shown_at_its_field_and_no_campaign_is_made(
     ({"ends": "2020-01-01"}, "ends", "Must be after the campaign's start and after now"),
     ({"budget": "lots"}, "budget", "Must be a whole number of points."),
     ({"budget": "0"}, "budget", "Must be a whole number of points from 1 to 10^12."),
+    ({"member_cap": "0"}, "member_cap", "Must be a whole number of points from 1 to 10^9."),
     ({"name": ""}, "name", "Must be a text of 1 to 200 characters."),
-    ({}, "name", "Give a new name, end or budget.")])
+    ({}, "name", "Give a new name, end, budget or member cap.")])
 def test_a_campaign_change_problem_is_shown_at_its_field_and_the_campaign_stays(
         console_as, database, change, field, said):
     marketer = console_as("marketer")
     marketer.submit("/console/campaigns", CAMPAIGN | {"ends": "2099-01-01"})
     before = get_campaign(database, "summer")
-    unchanged_form = {"name": "Summer", "ends": "2099-01-01", "budget": "1000"}
+    unchanged_form = {"name": "Summer", "ends": "2099-01-01", "budget": "1000", "member_cap": ""}
     refused_at(marketer.submit("/console/campaigns/summer", unchanged_form | change), field, said)
     assert get_campaign(database, "summer") == before
 

@@ -4,7 +4,7 @@ import pytest
 from engine.ledger.balances import get_balance
 from engine.members import get_member
 from engine.rewards import RedeemReward, create_reward, redeem_reward
-from engine.rules import versions
+from engine.rules import campaigns, versions
 from engine.rules.customer_value import score_customers
 from engine.rules.segments import create_segment, member_attributes, set_member_attribute
 from engine.settings import update_settings
@@ -235,3 +235,12 @@ def test_the_liability_page_shows_the_points_owed_month_by_month(marketer, make_
     assert "Points owed, month by month" in page
     assert "2026-03 0 0 0 0 +1,250 1,250" in page
     assert "Usable 0 vouchers, bought with 0 points" in page
+
+
+def test_a_marketer_caps_what_one_member_gets_from_a_campaign_and_changes_the_cap(console_as, database):
+    marketer = console_as("marketer")
+    form = {"code": "summer", "name": "Summer", "starts": "2026-06-01", "ends": "2099-09-01", "member_cap": "500"}
+    assert marketer.submit("/console/campaigns", form).status_code == 302
+    assert "at most 500 points in all" in text_of(marketer.get("/console/campaigns/summer"))
+    changed = marketer.submit("/console/campaigns/summer", {"name": "Summer", "ends": "2099-09-01", "member_cap": "800"})
+    assert changed.status_code == 302 and campaigns.get_campaign(database, "summer").member_cap == 800

@@ -117,7 +117,7 @@ def test_every_problem_of_a_change_is_named_at_once(database, clock, summer):
     assert [p.field for p in refusal.value.problems] == ["name", "ends_at", "budget"]
     with refused_unchanged(database, InvalidInput) as refusal:
         change_campaign(database, "summer", now=clock())
-    assert [str(p) for p in refusal.value.problems] == ["campaign: give a new name, end or budget"]
+    assert [str(p) for p in refusal.value.problems] == ["campaign: give a new name, end, budget or member cap"]
 
 
 def test_an_ended_or_unknown_campaign_cannot_be_changed(database, clock, summer):
