@@ -117,15 +117,41 @@ class TillAgent:
             timing.apdu_ms += (time.perf_counter() - apdu_started) * 1000
         api_started = time.perf_counter()
         try:
-            opened = self.api.card_session(challenge_id=challenge["challenge_id"], answer=answer, pin=pin)
+            opened = self._chip_card_session(challenge, answer, pin)
+        finally:
+            timing.api_ms += (time.perf_counter() - api_started) * 1000
+        return self._accept(session, opened)
+
+    def _chip_card_session(self, challenge: dict, answer: bytes, pin: str | None) -> dict:
+        try:
+            return self.api.card_session(challenge_id=challenge["challenge_id"], answer=answer, pin=pin)
         except ApiError as error:
             # by its code only: a 401 is about the till (its key, its clock), never the card
             if error.error == "card_not_authenticated":
                 raise CardNotAuthentic(error.message) from None
             raise
-        finally:
-            timing.api_ms += (time.perf_counter() - api_started) * 1000
-        return self._accept(session, opened)
+
+    def give_pin(self, session: PosSession, pin: str) -> bool:
+        """The member's PIN, typed after the tap, to pay with points where the card needs it
+        (UID-only cards; chip cards where the programme asks): the card is authenticated again
+        with it; a chip card answers a new challenge, so it must still be on the reader. True
+        when the card may now pay with points. A wrong PIN, another card on the reader or no
+        server is raised, and the sale goes on as it was: it still earns."""
+        session.check_can_give_pin()
+        card = session.card
+        if card.uid is not None:
+            opened = self.api.card_session(card_uid=card.uid, pin=pin)
+        else:
+            with self.reader.connect() as link:
+                found = card_protocol.identify(link.atr, link.transmit)
+                if found.kind is CardKind.UID_ONLY or found.identity.card_number != card.card_number:
+                    raise SessionError("Another card is on the reader: put the member's card back, "
+                                       "then type the PIN again.")
+                challenge = self.api.card_challenge(card.card_number)
+                answer = card_protocol.authenticate(link.transmit, bytes.fromhex(challenge["challenge"]))
+            opened = self._chip_card_session(challenge, answer, pin)
+        session.pin_accepted(card_session=opened["card_session"], can_redeem=bool(opened.get("can_redeem")))
+        return session.can_redeem
 
     def _accept(self, session: PosSession, opened: dict) -> Member:
         member = Member.from_api(opened.get("member") or {})

@@ -97,9 +97,10 @@ def doctor(config: TerminalConfig, out=print) -> bool:
     return ok
 
 
-def cashier(agent, console=None, ask=input, cashier_id: str | None = None) -> None:
+def cashier(agent, console=None, ask=input, cashier_id: str | None = None, ask_secret=getpass.getpass) -> None:
     """The interactive cashier screen: one sale after another until Ctrl-D / 'q'; each sale
-    names ``cashier_id`` (the operator signed on) when given."""
+    names ``cashier_id`` (the operator signed on) when given. A card that pays with points
+    only with the member's PIN asks for it (``ask_secret``: typed unseen)."""
     from rich.console import Console
     from rich.panel import Panel
 
@@ -148,7 +149,7 @@ def cashier(agent, console=None, ask=input, cashier_id: str | None = None) -> No
                                     f"points: {member.available}  (pending {member.pending})",
                                     title="member", style="green"))
             agent.give_basket(session, _ask_lines(console, ask))
-            if session.can_redeem:
+            if session.can_redeem or _pin_given(agent, session, console, ask_secret):
                 _ask_points_to_pay(agent, session, console, ask)
             result = agent.accrue(session)
             if result is None:
@@ -163,6 +164,22 @@ def cashier(agent, console=None, ask=input, cashier_id: str | None = None) -> No
                 agent.abort(session, getattr(error, "message", str(error)))
             console.print(Panel(getattr(error, "message", str(error)), title="not done",
                                 style="red"))
+
+
+def _pin_given(agent, session, console, ask_secret) -> bool:
+    """For a card that pays with points only with the member's PIN: the PIN, asked until it
+    is right or the member types none; whether the card may now pay with points. A refusal
+    (a wrong PIN, a lockout) is shown; the sale goes on and earns whatever happens."""
+    if session.offline or session.member is None:
+        return False
+    while True:
+        pin = ask_secret("member PIN to pay with points (enter = no points)> ").strip()
+        if not pin:
+            return False
+        try:
+            return agent.give_pin(session, pin)
+        except TerminalError as error:
+            console.print(f"[red]{error.message}[/red]")
 
 
 def _ask_points_to_pay(agent, session, console, ask) -> None:

@@ -10,6 +10,8 @@ per line, one answer per line, in order. Every answer has ``"ok"``; a failure ca
     < {"ok": true, "state": "authenticated", "offline": false, "offline_reason": null, "can_redeem": true,
        "member": {"member_id": "M1", "display_name": "Ada Lovelace", "tier": "gold",
                   "available": 500, "pending": 0}}
+    > {"cmd": "pin", "pin": "1234"}   # only when can_redeem is false: the member's PIN, to pay with points
+    < {"ok": true, "can_redeem": true}
     > {"cmd": "basket", "lines": [{"line_no": 1, "sku": "COFFEE", "quantity": "2",
                                    "amount_minor": 700}]}
     < {"ok": true, "state": "basket"}
@@ -95,6 +97,12 @@ class PosInterface:
         member = self.agent.tap(session, timeout=request.get("timeout"), pin=request.get("pin"))
         return {"ok": True, "offline": session.offline, "offline_reason": session.offline_reason,
                 "can_redeem": session.can_redeem, "member": asdict(member) if member else None}
+
+    def _cmd_pin(self, request: dict) -> dict:
+        pin = request["pin"]
+        if not isinstance(pin, str):
+            raise ValueError("'pin' is the PIN's digits as a text")
+        return {"ok": True, "can_redeem": self.agent.give_pin(self._current(), pin)}
 
     def _cmd_basket(self, request: dict) -> dict:
         when = request.get("occurred_at")

@@ -134,6 +134,22 @@ class PosSession:
         self._move((State.AUTHENTICATED,), State.BASKET, "take the basket")
         self.basket = basket
 
+    def check_can_give_pin(self) -> None:
+        """Raise unless the member's PIN may be given now: an online card session that cannot
+        pay with points yet, before any payment."""
+        if self.state not in (State.AUTHENTICATED, State.BASKET):
+            raise SessionError(f"Cannot take the PIN now: the sale is at '{self.state.value}'.")
+        if self.offline:
+            raise RedemptionNeedsServer("Paying with points needs the loyalty server, which "
+                                        "cannot be reached now. The sale can still earn points.")
+        if self.can_redeem:
+            raise SessionError("This card may pay with points already: no PIN is needed.")
+
+    def pin_accepted(self, *, card_session: str, can_redeem: bool) -> None:
+        """The card authenticated again with the member's PIN: its new session."""
+        self.check_can_give_pin()
+        self.card_session, self.can_redeem = card_session, can_redeem
+
     def check_can_hold(self, points: int) -> None:
         """Raise unless points may be held now (online, redeeming card, a basket)."""
         if self.state is not State.BASKET:

@@ -23,6 +23,7 @@ from engine.ledger.adjustments import adjust_points
 from engine.ledger.basket import Basket, BasketLine
 from engine.ledger.commands import AdjustPoints
 from engine.ledger.earning import earn_points
+from engine.rules import segments
 from tests.support.clock import Clock
 from tests.support.postgres import PostgresCluster, PostgresUnavailable
 
@@ -212,6 +213,18 @@ def earn(database, clock, make_basket):
         return earn_points(database, make_basket(member, *amounts, **basket), caller="S1-T1",
                            idempotency_key=key or new_key(), now=clock())
     return run
+
+
+@pytest.fixture
+def cashier_own_and_friends_sales(database, make_member, earn):
+    """Cashier 0042 (a member whose ``cashier`` attribute names the operator) rang up a 5.00
+    sale on their own card and three 10.00 sales on a friend's: (the cashier, the friend)."""
+    employee, friend = make_member(), make_member()
+    segments.set_member_attribute(database, employee.public_id, "cashier", "0042")
+    earn(employee, 500, cashier="0042")
+    for _ in range(3):
+        earn(friend, 1000, cashier="0042")
+    return employee, friend
 
 
 @pytest.fixture

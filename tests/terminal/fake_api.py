@@ -80,10 +80,12 @@ class FakeLoyaltyServer:
                                    "available": points, "pending": 0}
         return self.members[member_id]
 
-    def add_card(self, card_number: str, member_id: str, key_version=1, blocked=False) -> bytes:
-        """Register a card; the card's key (what the issuing station would write)."""
+    def add_card(self, card_number: str, member_id: str, key_version=1, blocked=False,
+                 pin: str | None = None) -> bytes:
+        """Register a card (``pin``: it pays with points only with that PIN, as where the
+        programme asks chip cards for it); the card's key (what the issuing station would write)."""
         self.cards[card_number] = {"member_id": member_id, "key_version": key_version,
-                                   "blocked": blocked}
+                                   "blocked": blocked, "pin": pin}
         return self.master_keys.card_key(key_version, card_number)
 
     def add_voucher(self, code: str, member_id: str, reward_code: str = "MUG", points: int = 300) -> None:
@@ -222,15 +224,16 @@ class FakeLoyaltyServer:
             if not answer_matches(key, challenge["challenge"], bytes.fromhex(body["answer"])):
                 return 403, _error(403, "card_not_authenticated", "This card could not be "
                                    "verified: it may be a copy. It cannot be used.")
-            member_id, can_redeem = card["member_id"], True
+            holder, pin_asked = card, card["pin"] is not None  # a chip card proves itself
         else:
-            entry = self.uids.get(body.get("card_uid"))
-            if entry is None:
+            holder, pin_asked = self.uids.get(body.get("card_uid")), True  # a UID proves nothing
+            if holder is None:
                 return 404, _error(404, "card_not_found", "This card is not known.")
-            member_id = entry["member_id"]
-            if body.get("pin") is not None and body["pin"] != entry["pin"]:  # as the real API: refused
+        member_id, can_redeem = holder["member_id"], True
+        if pin_asked:
+            if body.get("pin") is not None and body["pin"] != holder["pin"]:  # as the real API: refused
                 return 401, _error(401, "wrong_credentials", "wrong PIN")
-            can_redeem = entry["pin"] is not None and body.get("pin") == entry["pin"]
+            can_redeem = holder["pin"] is not None and body.get("pin") == holder["pin"]
         token = secrets.token_hex(12)
         self.sessions[token] = {"member_id": member_id, "can_redeem": can_redeem}
         return 201, {"card_session": token, "expires_at": "2099-01-01T00:00:00Z",

@@ -77,6 +77,21 @@ def test_a_sale_started_with_a_cashier_names_them_online_and_from_the_outbox(fak
     assert [(a["receipt_number"], a["cashier"]) for a in fake_server.accruals] == [("P-4", "0042"), ("P-5", "0042")]
 
 
+def test_the_pos_gives_the_pin_after_the_tap_when_the_card_needs_it_to_pay(fake_server, make_card, make_agent):
+    fake_server.add_member("M2", "Grace Hopper", points=300)
+    fake_server.add_uid("04A1B2C3D4E5F6", "M2", pin="1234")
+    make_card("uid", uid="04A1B2C3D4E5F6").tap()
+    answers = talk(PosInterface(make_agent()), {"cmd": "start", "receipt": "P-7"}, {"cmd": "tap", "timeout": 5},
+                   {"cmd": "pin", "pin": "0000"}, {"cmd": "pin", "pin": 1234}, {"cmd": "pin", "pin": "1234"},
+                   {"cmd": "basket", "lines": LINES}, {"cmd": "pay_points", "points": 100}, {"cmd": "accrue"})
+    tapped, wrong, not_text, right = answers[1:5]
+    assert tapped["can_redeem"] is False
+    assert (wrong["ok"], wrong["error"], wrong["state"]) == (False, "ApiError", "authenticated")
+    assert (not_text["error"], right) == ("BadRequest", {"ok": True, "can_redeem": True, "state": "authenticated"})
+    assert answers[6]["ok"] and answers[7]["points"] == 7
+    assert fake_server.points_of("M2") == 300 - 100 + 7
+
+
 def test_a_cashier_id_the_server_would_refuse_is_refused_at_the_start_of_the_sale(make_agent):
     for cashier in ("", " 0042", "x" * 33, 42):
         refused = talk(PosInterface(make_agent()), {"cmd": "start", "receipt": "P-6", "cashier": cashier},

@@ -5,7 +5,7 @@ import pytest
 
 from terminal.errors import (
     ApiError, ApiUnreachable, ApplicationBlocked, CardNotAuthentic, CardRemoved, ForeignCard,
-    RedemptionNeedsServer,
+    RedemptionNeedsServer, SessionError,
 )
 from terminal.session import PosSession, State
 
@@ -278,3 +278,55 @@ def test_a_hold_that_cannot_be_voided_is_left_to_lapse_on_the_server_and_the_sal
         agent.pay_with_points(session, 200)
     assert session.state is State.FAILED and session.hold is None
     assert [hold["state"] for hold in fake_server.holds.values()] == ["open"]  # it lapses there
+
+
+def test_a_uid_only_card_pays_with_points_once_the_member_types_the_pin_after_the_tap(
+        fake_server, make_card, make_agent, receipt):
+    fake_server.add_member("M2", "Grace Hopper", "silver", points=300)
+    fake_server.add_uid("04A1B2C3D4E5F6", "M2", pin="1234")
+    agent = make_agent()
+    make_card("uid", uid="04A1B2C3D4E5F6").tap()
+    session = PosSession(receipt())
+    agent.tap(session)
+    agent.give_basket(session, LINES)
+    with pytest.raises(ApiError, match="wrong PIN"):
+        agent.give_pin(session, "9999")
+    assert (session.state, session.can_redeem) == (State.BASKET, False)  # the sale goes on, earning
+    assert agent.give_pin(session, "1234") is True
+    agent.pay_with_points(session, 100)
+    agent.accrue(session)
+    assert fake_server.points_of("M2") == 300 - 100 + 11
+
+
+def test_a_chip_card_asked_for_the_pin_answers_a_new_challenge_with_it(fake_server, make_card, make_agent,
+                                                                       receipt):
+    fake_server.add_member("M1", "Ada Lovelace", "gold", points=500)
+    card = make_card(card_key=fake_server.add_card("6280001234567890", "M1", pin="2468"))
+    card.tap()
+    agent = make_agent()
+    session = PosSession(receipt())
+    assert agent.tap(session).display_name == "Ada Lovelace" and not session.can_redeem
+    first_session = session.card_session
+    assert agent.give_pin(session, "2468") is True and session.card_session != first_session
+    with pytest.raises(SessionError, match="no PIN is needed"):
+        agent.give_pin(session, "2468")
+    agent.give_basket(session, LINES)
+    agent.pay_with_points(session, 100)
+    agent.accrue(session)
+    assert fake_server.points_of("M1") == 500 - 100 + 11
+
+
+def test_the_pin_is_not_taken_for_another_card_put_on_the_reader(fake_server, make_card, make_agent, receipt):
+    fake_server.add_member("M1", "Ada Lovelace", "gold", points=500)
+    fake_server.add_member("M2", "Grace Hopper", "silver", points=300)
+    ada = make_card(card_key=fake_server.add_card("6280001234567890", "M1", pin="2468"))
+    grace = make_card(card_number="6280009999999990", card_key=fake_server.add_card("6280009999999990", "M2"))
+    agent = make_agent()
+    ada.tap()
+    session = PosSession(receipt())
+    agent.tap(session)
+    ada.remove()
+    grace.tap()
+    with pytest.raises(SessionError, match="Another card is on the reader"):
+        agent.give_pin(session, "2468")
+    assert (session.state, session.can_redeem) == (State.AUTHENTICATED, False)

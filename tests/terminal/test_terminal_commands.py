@@ -64,6 +64,29 @@ def test_the_cashier_signed_on_at_the_screen_is_named_on_every_sale(fake_server,
     assert [(a["receipt_number"], a["cashier"]) for a in fake_server.accruals] == [("C-1", "0042")]
 
 
+def test_the_cashier_screen_asks_for_the_pin_of_a_card_that_pays_only_with_it(fake_server, make_card, make_agent):
+    fake_server.add_member("M2", "Grace Hopper", "silver", points=300)
+    fake_server.add_uid("04A1B2C3D4E5F6", "M2", pin="1234")
+    make_card("uid", uid="04A1B2C3D4E5F6").tap()
+    answers, pins = iter(["C-1", "COFFEE 3.50 2", "", "100", "q"]), iter(["9999", "1234"])
+    out = io.StringIO()
+    cashier(make_agent(), Console(file=out, width=100), ask=lambda prompt: next(answers),
+            ask_secret=lambda prompt: next(pins))
+    assert "wrong PIN" in out.getvalue() and "Paid 100 points" in out.getvalue()
+    assert fake_server.points_of("M2") == 300 - 100 + 7
+
+
+def test_without_the_pin_the_cashier_screen_sale_earns_and_pays_no_points(fake_server, make_card, make_agent):
+    fake_server.add_member("M2", "Grace Hopper", "silver", points=300)
+    fake_server.add_uid("04A1B2C3D4E5F6", "M2", pin="1234")
+    make_card("uid", uid="04A1B2C3D4E5F6").tap()
+    answers = iter(["C-1", "COFFEE 3.50 2", "", "q"])
+    out = io.StringIO()
+    cashier(make_agent(), Console(file=out, width=100), ask=lambda prompt: next(answers),
+            ask_secret=lambda prompt: "")
+    assert "Points earned: 7" in out.getvalue() and fake_server.points_of("M2") == 307
+
+
 @pytest.mark.parametrize("typed, said", [
     ("COFFEE", "write e.g. 'COFFEE 3.50 2'"), ("COFFEE three", "price and quantity are numbers"),
     ("COFFEE 3.505", "'3.505' is not a price"), ("COFFEE -3.50", "'-3.50' is not a price"),

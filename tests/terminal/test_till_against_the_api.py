@@ -156,6 +156,24 @@ def test_where_the_programme_asks_chip_cards_for_the_pin_a_tap_without_it_earns_
     assert check_ledger(database) == []
 
 
+def test_the_pin_typed_after_the_tap_lets_a_chip_card_pay_where_the_programme_asks_for_it(agent, issued_card,
+                                                                                           database):
+    member, tap = issued_card
+    now = datetime.now(UTC)
+    update_settings(database, {"chip_cards_redeem_with_pin": True}, now=now)
+    set_member_pin(database, member.public_id, "4711", passwords=PASSWORDS, now=now)
+    tap()
+    sale = PosSession("R-P3")
+    agent.tap(sale)
+    agent.give_basket(sale, LINES)
+    with pytest.raises(ApiError):
+        agent.give_pin(sale, "0000")
+    assert agent.give_pin(sale, "4711") is True
+    assert agent.pay_with_points(sale, 200).value_minor == 200
+    assert agent.accrue(sale)["points"] == 9
+    assert check_ledger(database) == []
+
+
 def test_a_payment_with_points_the_api_refuses_leaves_the_sale_to_pay_less_and_earn(agent, issued_card, database):
     member, tap = issued_card
     tap()

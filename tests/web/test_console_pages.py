@@ -136,13 +136,9 @@ def test_an_auditor_checks_for_members_earning_unusually_often_at_one_till(conso
     assert console_as("marketer").get("/console/checks").status_code == 403
 
 
-def test_an_auditor_sees_the_cards_earning_on_one_cashiers_sales_and_a_cashiers_own_card(console_as, make_member,
-                                                                                         earn, database):
-    employee, friend = make_member(), make_member()
-    set_member_attribute(database, employee.public_id, "cashier", "0042")
-    earn(employee, 500, cashier="0042")
-    for _ in range(3):
-        earn(friend, 1000, cashier="0042")
+def test_an_auditor_sees_the_cards_earning_on_one_cashiers_sales_and_a_cashiers_own_card(
+        console_as, cashier_own_and_friends_sales):
+    employee, friend = cashier_own_and_friends_sales
     auditor = console_as("auditor")
     page = text_of(auditor.get("/console/checks", query_string={"days": "1", "min_sales": "3"}))
     assert f"0042 (S1) {employee.public_id} the cashier's own card 1 of 4 5" in page
