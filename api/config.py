@@ -17,6 +17,8 @@ LOYALTY_RATE_LIMITS     requests a caller may make, over the defaults
                         (sign-in attempts per source address); KIND=off switches one off
 LOYALTY_PROXY_HOPS      how many reverse proxies stand before the service (0): the caller's
                         address is then taken from their X-Forwarded-For
+LOYALTY_QUIET_ANSWER_MS  the least time an answer takes that must not tell, by its time,
+                        whether an address is a member's (password links, sign-ups): 300
 LOYALTY_GRANT_CREDIT_SECONDS  how long approving a points grant credits members before it
                         answers (20); the scheduler (``loyalty scheduler``) credits the rest
                         within a minute, "Finish crediting" at once
@@ -62,6 +64,7 @@ def load_config(environ: Mapping[str, str] = os.environ) -> dict:
             "CARD_MASTER_KEYS": card_keys,
             "TERMINAL_CLOCK_SKEW": _whole(environ, "TERMINAL_CLOCK_SKEW", 60, 1, 900, "seconds"),
             "GRANT_CREDIT_SECONDS": _whole(environ, "GRANT_CREDIT_SECONDS", 20, 1, 3600, "seconds"),
+            "QUIET_ANSWER_SECONDS": _whole(environ, "QUIET_ANSWER_MS", 300, 0, 5000, "milliseconds") / 1000,
             "METRICS_TOKEN": environ.get(PREFIX + "METRICS_TOKEN") or None,
             # Flask's own limit: a larger body is refused (413) before it is read
             "MAX_CONTENT_LENGTH": _whole(environ, "MAX_REQUEST_BYTES", 4 * 2**20, 2**16, 2**30, "bytes")}

@@ -7,7 +7,7 @@ from flask import g
 from flask_smorest import Blueprint
 
 from api.auth import BEARER_AUTH, audit_as, bearer_token, hidden_refusal, member_only
-from api.context import database, now, passwords
+from api.context import database, now, passwords, quiet_answer
 from api.idempotency import PARAMETER, caller, idempotency_key
 from api.rate_limits import limit_sign_in
 from api.schemas.people import (BalanceSchema, BlockCardSchema, CardSchema, CloseOwnAccountSchema, ExportSchema,
@@ -58,7 +58,8 @@ def sign_up(body):
     member gets a link). With a friend's ``referral_code``, the friend referred the new member
     (422 when no active member has the code). Counts as a sign-in attempt of the source address."""
     limit_sign_in()
-    sign_up_member(database(), now=now(), **body)
+    with quiet_answer():
+        sign_up_member(database(), now=now(), **body)
     return {"message": "A link to set your password is on its way to this address."}
 
 
@@ -70,7 +71,8 @@ def ask_for_password_link(body):
     if it is an active member's; the answer is the same either way. Counts as a sign-in
     attempt of the source address."""
     limit_sign_in()
-    send_password_link(database(), body["email"], now=now())
+    with quiet_answer():
+        send_password_link(database(), body["email"], now=now())
     return {"message": "If this address is a member's, a link to set the password is on its way."}
 
 

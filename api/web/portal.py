@@ -18,7 +18,7 @@ from flask import Blueprint, Response, flash, g, redirect, render_template, requ
 from werkzeug.exceptions import HTTPException
 
 from api.auth import audit_as
-from api.context import database, now, passwords
+from api.context import database, now, passwords, quiet_answer
 from api.rate_limits import RateLimited, limit, limit_sign_in
 from api.schemas.people import ExportSchema
 from api.web.pages import (error_page, field_errors, history_words, http_error_page, money, points,
@@ -112,8 +112,9 @@ def join():
         consents = {name: request.form.get(name) == "yes" for name in CONSENTS}
         try:
             limit_sign_in()
-            sign_up_member(database(), full_name=values["full_name"], email=values["email"], consents=consents,
-                           referral_code=values["referral_code"] or None, now=now())
+            with quiet_answer():
+                sign_up_member(database(), full_name=values["full_name"], email=values["email"], consents=consents,
+                               referral_code=values["referral_code"] or None, now=now())
         except InvalidInput as refusal:
             errors = field_errors(refusal)
         except RateLimited as refusal:
@@ -135,7 +136,8 @@ def password_link():
             page = render_template("portal/password_link.html", email=email, error=sentence(refusal.description))
             return page, 429, refusal.data["headers"]
         if email:
-            send_password_link(database(), email, now=now())
+            with quiet_answer():
+                send_password_link(database(), email, now=now())
             return render_template("portal/password_link.html", email=email, sent=True)
         return render_template("portal/password_link.html", email=email, error="Give your e-mail address."), 422
     return render_template("portal/password_link.html", email=email)

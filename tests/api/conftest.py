@@ -21,8 +21,9 @@ PASSWORD = "correct horse battery"
 def make_app(database, clock):
     """An application on the test's database; ``config`` adds or overrides settings."""
     def make(**config):
+        # QUIET_ANSWER_SECONDS 0: no answer waits (tests/api/test_quiet_answers.py checks the wait)
         return create_app({"DATABASE": database, "CLOCK": clock, "TESTING": True, "PASSWORDS": PASSWORDS,
-                           "CARD_MASTER_KEYS": CARD_KEYS, **config})
+                           "CARD_MASTER_KEYS": CARD_KEYS, "QUIET_ANSWER_SECONDS": 0, **config})
     return make
 
 

@@ -28,7 +28,7 @@ LADDER = {"tier0_code": "basic", "tier0_name": "Basic", "tier0_threshold": "0",
 def make_app(database, clock):
     def make(**config):
         return create_app({"DATABASE": database, "CLOCK": clock, "TESTING": True, "PASSWORDS": PASSWORDS,
-                           "SECRET_KEY": SECRET_KEY, **config})
+                           "SECRET_KEY": SECRET_KEY, "QUIET_ANSWER_SECONDS": 0, **config})
     return make
 
 
