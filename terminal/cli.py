@@ -27,12 +27,14 @@ from terminal.errors import ApiError, ApiUnreachable, TerminalError
 CENT = Decimal("0.01")
 
 
-def build_agent(config: TerminalConfig):
+def build_agent(config: TerminalConfig, *, with_reader: bool = True):
+    """The till agent; without the reader for what needs none (sending the outbox: a till
+    whose reader is unplugged, or whose pcscd is down, still sends its queued sales)."""
     from terminal.agent import TillAgent
     from terminal.outbox import Outbox
     from terminal.reader import Reader
 
-    return TillAgent(config, reader=Reader(config.reader or None), api=api_for(config),
+    return TillAgent(config, reader=Reader(config.reader or None) if with_reader else None, api=api_for(config),
                      outbox=Outbox(config.outbox))
 
 
@@ -339,7 +341,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{entry.seq:6d} {entry.status:8s} {entry.body.get('receipt_number', ''):20s} "
                       f"attempts={entry.attempts} {entry.last_error or ''}")
             return 0
-        agent = build_agent(config)
+        agent = build_agent(config, with_reader=args.command != "flush")
         if args.command == "flush":
             report = agent.flush_outbox()
             print(f"sent {report.sent}, refused {report.rejected}, waiting {report.left}")

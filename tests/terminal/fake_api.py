@@ -10,7 +10,9 @@ accruals idempotent by key. Failure modes for outage tests:
   accruals unless changed) are recorded, then the answer is held back longer than the
   client waits (a timeout after the server committed);
 - ``in_flight = N``: the next N writes are answered 409 ``request_in_flight`` (an earlier
-  try with the same key is still running).
+  try with the same key is still running);
+- ``answer_delay = S``: every write is recorded, then answered S seconds later (a window
+  in which a till may die between the server's commit and its answer).
 It is not the real API (that lives in ``api/``); the end-to-end run comes after merge.
 """
 from __future__ import annotations
@@ -55,6 +57,8 @@ class FakeLoyaltyServer:
         self.rate_limited = 0  # the next requests are answered 429, as over the till's rate
         self.database_down = 0  # the next requests are answered 503, as when the server's database is away
         self.commit_then_stall = 0
+        self.answer_delay = 0.0
+        self.replayed = 0  # writes answered from an earlier try's answer (a repeated key)
         self.stall_on = "/v1/terminal/accruals"
         self.requests = 0
         self.lock = threading.Lock()
@@ -120,6 +124,7 @@ class FakeLoyaltyServer:
                 self.in_flight -= 1
                 return 409, _error(409, "request_in_flight", "A request with this key is still being processed.")
             if key and key in self.writes:
+                self.replayed += 1
                 return self.writes[key]
             answer = self._route(path, body)
             if key and answer[0] < 500:
@@ -129,6 +134,8 @@ class FakeLoyaltyServer:
                 self.commit_then_stall -= 1
         if stall:
             time.sleep(self.stall_seconds)  # committed; the answer comes too late
+        elif key and self.answer_delay:
+            time.sleep(self.answer_delay)
         return answer
 
     def _check_signature(self, method, path, headers, body_bytes):
