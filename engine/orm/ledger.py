@@ -149,7 +149,9 @@ class ReceiptRow(Base):
     """A sale that earned (once): the unit of earning and of refunds."""
 
     __tablename__ = "receipts"
-    __table_args__ = (sa.UniqueConstraint("store_id", "terminal_id", "receipt_number"),)
+    # by sale time: the fraud checks and the dashboard read a window of days
+    __table_args__ = (sa.UniqueConstraint("store_id", "terminal_id", "receipt_number"),
+                      sa.Index("ix_receipts_occurred_at", "occurred_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
