@@ -1,5 +1,6 @@
-"""``loyalty staff``, ``loyalty terminal-keys``, ``loyalty member-login``, ``loyalty card-keys``:
-who may sign in, and the keys of tills and cards."""
+"""``loyalty staff``, ``loyalty terminal-keys``, ``loyalty member-login``, ``loyalty card-keys``,
+``loyalty check-audit``: who may sign in, the keys of tills and cards, and the audit log's
+hash chain."""
 from __future__ import annotations
 
 import os
@@ -10,6 +11,7 @@ import click
 
 from cli.runtime import Runtime, emit, emit_one, json_option, pass_runtime
 from engine.access.authenticators import remove_authenticator
+from engine.audit_chain import verify_audit_chain
 from engine.access.member_logins import invite_member, invite_segment, set_member_password, set_member_pin
 from engine.access.passwords import Passwords
 from engine.access.staff import create_staff_account, list_staff_accounts, set_staff_active, set_staff_roles
@@ -174,4 +176,18 @@ def add_master_key(path: Path) -> int:
     return version
 
 
-COMMANDS = (staff_group, terminal_keys_group, member_login_group, card_keys_group)
+@click.command("check-audit")
+@pass_runtime
+def check_audit_command(runtime: Runtime) -> None:
+    """Verify the audit log's hash chain (sealed daily by the seal_audit job); exits 1 naming
+    the first entry changed, removed or slipped in. Prints the head link: keep it elsewhere,
+    so that a rewrite of both the log and its chain shows too."""
+    report = verify_audit_chain(runtime.db)
+    if report.broken_at is not None:
+        click.echo(f"audit chain BROKEN at entry {report.broken_at}: {report.problem} "
+                   f"({report.sealed} entries verified before it)")
+        raise click.exceptions.Exit(1)
+    click.echo(f"audit chain sound: {report.sealed} entries sealed; head {report.head}")
+
+
+COMMANDS = (staff_group, terminal_keys_group, member_login_group, card_keys_group, check_audit_command)

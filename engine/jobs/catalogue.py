@@ -1,7 +1,8 @@
 """The scheduled jobs, each a function ``(db, as_of, progress) -> summary``.
 
 Guarantees: every job is idempotent for its ``as_of`` (a second run finds nothing left
-to do), works in set-based SQL (never a Python loop per member), and leaves the ledger
+to do), works in set-based SQL (never a Python loop per member; the audit chain's hashes
+are computed in Python, a batch of entries per statement), and leaves the ledger
 invariants intact. Policies are defined once, as plain functions the tests compare the
 SQL with: ``expiry.expiring_points``, ``birthday_due``, ``expiry_warning_due``,
 ``customer_value.customer_scores`` and ``lifecycle_stage``.
@@ -19,6 +20,7 @@ import sqlalchemy as sa
 from engine.database import Database, is_postgres, json_object, utc_text
 from engine.access.rate_buckets import purge_rate_buckets
 from engine.access.tokens import purge_tokens
+from engine.audit_chain import seal_audit, verify_audit_chain
 from engine.card_auth import purge_card_challenges
 from engine.ledger import bulk
 from engine.ledger.expiry import expire_lots
@@ -82,6 +84,13 @@ def _customer_value(db: Database, as_of: datetime, progress: Progress) -> dict:
 
 def _grants(db: Database, as_of: datetime, progress: Progress) -> dict:
     return finish_grants(db, now=as_of, progress=progress)
+
+
+def _seal_audit(db: Database, as_of: datetime, progress: Progress) -> dict:
+    sealed = seal_audit(db, before=as_of)
+    report = verify_audit_chain(db)
+    return {"sealed": sealed, "chain": report.sealed, "head": report.head, "broken_at": report.broken_at,
+            "problem": report.problem}
 
 
 def _purge_keys(db: Database, as_of: datetime, progress: Progress) -> dict:
@@ -169,6 +178,8 @@ JOBS: dict[str, Job] = {job.name: job for job in (
     Job("unconfirmed_sign_ups", f"close the online sign-ups whose address was never confirmed, "
                                 f"{UNCONFIRMED_SIGN_UP_DAYS} days after they joined, erasing what they gave",
         _unconfirmed_sign_ups),
+    Job("seal_audit", "seal the day's audit log entries into the hash chain and verify the whole chain "
+                      "(broken_at names the first entry changed, removed or slipped in)", _seal_audit),
     Job("purge_keys", "forget idempotency keys past the programme's retention, and expired sign-in "
                       "tokens, card sessions and card challenges, idle sign-in rate buckets, and the new ids "
                       "of old member imports", _purge_keys),

@@ -144,6 +144,14 @@ class AuditEntryRow(Base):
     detail: Mapped[str | None] = mapped_column(sa.Text)
 
 
+class AuditChainRow(Base):
+    """The audit log's hash chain (engine.audit_chain): one link per sealed entry. Append-only."""
+    __tablename__ = "audit_chain"
+
+    entry_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    link: Mapped[str] = mapped_column(sa.String(64))
+
+
 class RateBucketRow(Base):
     """A token bucket every process and node shares (sign-in attempts by source address):
     ``tokens`` left after the take at ``at`` (seconds since the epoch), and whether that take

@@ -1,10 +1,13 @@
 import json
 import stat
+from datetime import UTC, datetime
 
 import pyotp
+import sqlalchemy as sa
 
 from api import create_app
 from engine.access import authenticators
+from engine.audit_chain import seal_audit
 from engine.card_keys import MasterKeys
 from engine.messages import pending_messages
 from engine.rules.segments import create_segment
@@ -28,6 +31,18 @@ def test_an_operator_removes_the_authenticator_of_a_staff_member_who_lost_their_
     assert result.exit_code == 0 and "signs in with its password alone" in result.output
     assert [a["two_step"] for a in run_json("staff", "list")] == [False]
     assert run_cli("staff", "remove-authenticator", "nobody").exit_code == 1
+
+
+def test_an_operator_checks_the_audit_chain_and_a_broken_one_exits_1(run_cli, database):
+    run_cli("staff", "create", "alice", "--name", "Alice A", "--role", "admin", "--password", "long enough password")
+    seal_audit(database, before=datetime(2100, 1, 1, tzinfo=UTC))  # the create command's own entry
+    sound = run_cli("check-audit")
+    assert sound.exit_code == 0 and "audit chain sound: 1 entries sealed" in sound.output
+    with database.transaction() as session:
+        session.execute(sa.text("DROP TRIGGER IF EXISTS audit_log_no_update"))
+        session.execute(sa.text("UPDATE audit_log SET actor = 'cli:mallory'"))
+    broken = run_cli("check-audit")
+    assert broken.exit_code == 1 and "audit chain BROKEN at entry 1" in broken.output
 
 
 def test_a_short_password_is_refused_with_the_reason(run_cli, run_json):
