@@ -1,16 +1,11 @@
 """``loyalty settings``: show and change the programme settings."""
 from __future__ import annotations
 
-import typing
-
 import click
 
 from cli.runtime import Runtime, emit_one, json_option, pass_runtime
-from engine.errors import Problem, refuse_if
-from engine.programme import ProgrammeSettings
-from engine.settings import get_settings, update_settings
-
-_NONE_WORDS = ("", "none", "null")
+from engine.errors import InvalidInput, Problem, refuse_if
+from engine.settings import get_settings, settings_from_text, update_settings
 
 
 @click.group("settings")
@@ -40,31 +35,14 @@ def set_(runtime: Runtime, assignments: tuple[str, ...]) -> None:
 
 def parse_assignments(assignments: tuple[str, ...]) -> dict[str, object]:
     """``NAME=VALUE`` words as typed values; refuses every word it cannot read."""
-    hints = typing.get_type_hints(ProgrammeSettings)
-    changes: dict[str, object] = {}
-    problems = []
-    for word in assignments:
-        name, sep, text = word.partition("=")
-        if not sep:
-            problems.append(Problem(word, "write settings as NAME=VALUE"))
-        elif name not in hints:
-            problems.append(Problem(name, "is not a programme setting"))
-        else:
-            try:
-                changes[name] = _typed(hints[name], text.strip())
-            except ValueError:
-                problems.append(Problem(name, f"{text!r} is not a whole number"))
+    problems = [Problem(word, "write settings as NAME=VALUE") for word in assignments if "=" not in word]
+    values = {}
+    try:
+        values = settings_from_text(dict(word.partition("=")[::2] for word in assignments if "=" in word))
+    except InvalidInput as refusal:
+        problems += refusal.problems
     refuse_if(problems)
-    return changes
-
-
-def _typed(hint, text: str):
-    optional = type(None) in typing.get_args(hint)
-    if optional and text.lower() in _NONE_WORDS:
-        return None
-    if hint is int or int in typing.get_args(hint):
-        return int(text)
-    return text
+    return values
 
 
 COMMANDS = (settings_group,)

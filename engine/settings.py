@@ -1,10 +1,12 @@
 """Reading and changing the programme settings.
 
 A database that was never configured answers with the defaults of ``ProgrammeSettings``;
-``update_settings`` validates the whole merged result and saves all of it or nothing.
+``update_settings`` validates the whole merged result and saves all of it or nothing;
+``settings_from_text`` reads settings typed as text (a command line, a form).
 """
 from __future__ import annotations
 
+import typing
 from collections.abc import Mapping
 from datetime import datetime
 
@@ -53,3 +55,36 @@ def save_settings(session: Session, settings: ProgrammeSettings, *, now: datetim
         setattr(row, name, getattr(settings, name))
     row.updated_at = now
     session.add(row)
+
+
+NO_VALUE_WORDS = ("", "none", "null")
+TRUE_WORDS, FALSE_WORDS = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
+
+
+def settings_from_text(texts: Mapping[str, str]) -> dict[str, object]:
+    """Settings typed as text, as values: whole numbers, true or false (yes/no, on/off, 1/0),
+    nothing (empty or "none") for a setting that may have no value, text for the rest.
+    Refuses every unknown name and every word it cannot read, each with its name."""
+    hints = typing.get_type_hints(ProgrammeSettings)
+    values: dict[str, object] = {}
+    problems = []
+    for name, text in texts.items():
+        hint, text = hints.get(name), text.strip()
+        kinds = typing.get_args(hint) or (hint,)
+        if hint is None:
+            problems.append(Problem(name, "is not a programme setting"))
+        elif type(None) in kinds and text.lower() in NO_VALUE_WORDS:
+            values[name] = None
+        elif bool in kinds:
+            if text.lower() not in TRUE_WORDS + FALSE_WORDS:
+                problems.append(Problem(name, f"{text!r} is neither true nor false"))
+            values[name] = text.lower() in TRUE_WORDS
+        elif int in kinds:
+            if not (text.lstrip("-").isdecimal() and text.isascii()):
+                problems.append(Problem(name, f"{text!r} is not a whole number"))
+            else:
+                values[name] = int(text)
+        else:
+            values[name] = text
+    refuse_if(problems)
+    return values
