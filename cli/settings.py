@@ -4,8 +4,8 @@ from __future__ import annotations
 import click
 
 from cli.runtime import Runtime, emit_one, json_option, pass_runtime
-from engine.errors import InvalidInput, Problem, refuse_if
-from engine.settings import get_settings, settings_from_text, update_settings
+from engine.errors import Problem
+from engine.settings import get_settings, update_settings_from_text
 
 
 @click.group("settings")
@@ -29,20 +29,9 @@ def set_(runtime: Runtime, assignments: tuple[str, ...]) -> None:
 
     All changes are checked together and saved together, or none is.
     """
-    changes = parse_assignments(assignments)
-    emit_one(update_settings(runtime.db, changes, now=runtime.now()), as_json=False)
-
-
-def parse_assignments(assignments: tuple[str, ...]) -> dict[str, object]:
-    """``NAME=VALUE`` words as typed values; refuses every word it cannot read."""
-    problems = [Problem(word, "write settings as NAME=VALUE") for word in assignments if "=" not in word]
-    values = {}
-    try:
-        values = settings_from_text(dict(word.partition("=")[::2] for word in assignments if "=" in word))
-    except InvalidInput as refusal:
-        problems += refusal.problems
-    refuse_if(problems)
-    return values
+    texts = dict(word.partition("=")[::2] for word in assignments if "=" in word)
+    malformed = [Problem(word, "write settings as NAME=VALUE") for word in assignments if "=" not in word]
+    emit_one(update_settings_from_text(runtime.db, texts, now=runtime.now(), problems=malformed), as_json=False)
 
 
 COMMANDS = (settings_group,)

@@ -2,7 +2,7 @@
 
 A database that was never configured answers with the defaults of ``ProgrammeSettings``;
 ``update_settings`` validates the whole merged result and saves all of it or nothing;
-``settings_from_text`` reads settings typed as text (a command line, a form).
+``update_settings_from_text`` does it for settings typed as text (a command line, a form).
 """
 from __future__ import annotations
 
@@ -61,13 +61,23 @@ NO_VALUE_WORDS = ("", "none", "null")
 TRUE_WORDS, FALSE_WORDS = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
 
 
-def settings_from_text(texts: Mapping[str, str]) -> dict[str, object]:
-    """Settings typed as text, as values: whole numbers, true or false (yes/no, on/off, 1/0),
-    nothing (empty or "none") for a setting that may have no value, text for the rest.
-    Refuses every unknown name and every word it cannot read, each with its name."""
+def update_settings_from_text(db: Database, texts: Mapping[str, str], *, now: datetime,
+                              problems: list[Problem] | None = None) -> ProgrammeSettings:
+    """``update_settings`` for settings typed as text: whole numbers, true or false (yes/no,
+    on/off, 1/0), nothing (empty or "none") for a setting that may have no value, text for
+    the rest. Refuses every problem at once: unknown names, words it cannot read, values read
+    that cannot be saved (and ``problems`` the caller found already)."""
+    values, problems = _from_text(texts, list(problems or []))
+    if problems:
+        unread = {p.field for p in problems}
+        merged = get_settings(db).replace(**values)
+        refuse_if(problems + [p for p in validate_settings(merged) if p.field not in unread])
+    return update_settings(db, values, now=now)
+
+
+def _from_text(texts: Mapping[str, str], problems: list[Problem]) -> tuple[dict[str, object], list[Problem]]:
     hints = typing.get_type_hints(ProgrammeSettings)
     values: dict[str, object] = {}
-    problems = []
     for name, text in texts.items():
         hint, text = hints.get(name), text.strip()
         kinds = typing.get_args(hint) or (hint,)
@@ -78,7 +88,8 @@ def settings_from_text(texts: Mapping[str, str]) -> dict[str, object]:
         elif bool in kinds:
             if text.lower() not in TRUE_WORDS + FALSE_WORDS:
                 problems.append(Problem(name, f"{text!r} is neither true nor false"))
-            values[name] = text.lower() in TRUE_WORDS
+            else:
+                values[name] = text.lower() in TRUE_WORDS
         elif int in kinds:
             if not (text.lstrip("-").isdecimal() and text.isascii()):
                 problems.append(Problem(name, f"{text!r} is not a whole number"))
@@ -86,5 +97,4 @@ def settings_from_text(texts: Mapping[str, str]) -> dict[str, object]:
                 values[name] = int(text)
         else:
             values[name] = text
-    refuse_if(problems)
-    return values
+    return values, problems

@@ -30,6 +30,7 @@ from api.context import database, now, passwords
 from api.rate_limits import RateLimited, limit, limit_sign_in
 from api.web.pages import (error_page, field_errors, http_error_page, programme_zone, refusal_page, sentence,
                            unavailable_page)
+from api.web import settings_form
 from api.web.sessions import end_session, guard_pages, safe_next, start_session
 from api.web.rule_form import (DAYS, EFFECT_LABELS, LIMITS, LIST_FIELDS, definition_from_form, describe,
                                empty_form, form_from_definition, place_problems, read_only_reason,
@@ -61,7 +62,7 @@ from engine.rules.calculator import simulate
 from engine.rules.facts import MemberFacts
 from engine.rules.lift import campaign_lift
 from engine.rules.referrals import record_referral, referral_facts
-from engine.settings import get_settings
+from engine.settings import get_settings, update_settings_from_text
 from engine.stores import list_stores
 from engine.tiers.policy import TIER_REVIEWS, TIER_WINDOWS, TierDefinition, TierPolicy
 from engine.tiers.service import define_tiers, list_tiers, tier_history, tier_progress
@@ -79,6 +80,7 @@ SECTIONS = (("console.dashboard", "Dashboard", "reports.read"), ("console.liabil
             ("console.adjustments", "Approvals", "adjustments.approve"),
             ("console.grants", "Grants", "adjustments.request"), ("console.imports", "Imports", "adjustments.request"),
             ("console.checks", "Checks", "audit.read"),
+            ("console.settings", "Settings", "programme.read"),
             ("console.audit", "Audit log", "audit.read"))
 
 
@@ -602,6 +604,30 @@ def _instant(text: str) -> datetime:
     when 1 July starts in the programme's stores) or a full ISO instant."""
     value = datetime.fromisoformat(text)
     return value if value.tzinfo else value.replace(tzinfo=programme_zone())
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@staff_page("programme.read")
+def settings():
+    """The programme settings, every one on one form; admins change them (``settings.write``):
+    what differs from the saved value is checked together and saved together, or none is."""
+    shown = settings_form.as_text(get_settings(database()))
+    values, errors = dict(shown), {}
+    if request.method == "POST":
+        require_permission(g.principal, "settings.write")
+        values = {name: request.form.get(name, shown[name]).strip() for name in shown}
+        changed = {name: text for name, text in values.items() if text != shown[name]}
+        try:
+            if changed:
+                update_settings_from_text(database(), changed, now=now())
+        except InvalidInput as refusal:
+            errors = field_errors(refusal)
+        else:
+            flash(f"Saved: {', '.join(sorted(changed))}." if changed else "Nothing was changed.")
+            return redirect(url_for("console.settings"))
+    return render_template("console/settings.html", groups=settings_form.SETTING_GROUPS,
+                           choices=settings_form.CHOICES, yes_or_no=settings_form.is_yes_or_no, values=values,
+                           errors=errors), 422 if errors else 200
 
 
 @bp.route("/programme", methods=["GET", "POST"])

@@ -10,7 +10,8 @@ STAFF_PERMISSIONS: dict[str, frozenset[str]] = {
     # edits rules and moves balances, and auditors only read.
     "admin": frozenset({"members.read", "members.write", "cards.write", "cards.issue",
                         "adjustments.request", "adjustments.approve", "programme.read", "programme.write",
-                        "terminals.write", "staff.write", "audit.read", "reports.read", "messages.send"}),
+                        "terminals.write", "staff.write", "audit.read", "reports.read", "messages.send",
+                        "settings.write"}),
     "marketer": frozenset({"members.read", "programme.read", "programme.write", "reports.read"}),
     "support": frozenset({"members.read", "members.write", "cards.write", "cards.issue",
                           "adjustments.request", "adjustments.approve", "messages.send"}),
