@@ -326,7 +326,9 @@ def test_the_pin_is_not_taken_for_another_card_put_on_the_reader(fake_server, ma
     session = PosSession(receipt())
     agent.tap(session)
     ada.remove()
+    agent.reader.wait_for_removal(timeout=5)
     grace.tap()
+    agent.reader.wait_for_card(timeout=5)
     with pytest.raises(SessionError, match="Another card is on the reader"):
         agent.give_pin(session, "2468")
     assert (session.state, session.can_redeem) == (State.AUTHENTICATED, False)
