@@ -1,14 +1,15 @@
 """The audit log's hash chain: evidence that no entry was changed, removed or slipped in once
 it was sealed, even by someone who gets past the triggers (the database's owner).
 
-Sealing (the daily ``seal_audit`` job, or ``loyalty audit seal``) takes the entries written
+Sealing (the daily ``seal_audit`` job; ``loyalty jobs run seal_audit`` by hand) takes the entries written
 before its instant that have no link yet, in id order, and appends for each
 ``link = SHA-256(previous link + the entry's canonical JSON)`` to ``audit_chain``, which is
 append-only too. ``verify_audit_chain`` recomputes every link from the entries as they are
-now and names the first that does not match.
+now and names the first that does not match (``loyalty check-audit``, and the job).
 
 Guarantees: sealing is idempotent for its instant and one sealer works at a time (an
-advisory lock on PostgreSQL; SQLite's writer lock); links depend only on the entries'
+advisory lock on PostgreSQL; on SQLite one writer at a time), and an entry is linked at most
+once (its id is the link's key), so the chain never forks; links depend only on the entries'
 stored values, so sealing and verifying agree on both databases. An entry is evidence
 from its sealing on; until then only the triggers guard it. Someone able to rewrite both
 tables can forge a whole new chain: the head link (``ChainReport.head``, in the job's

@@ -7,8 +7,9 @@ account for fifteen minutes, each further five in a row for twice as long, up to
 a deactivated account cannot sign in and its tokens stop working; an account with an
 authenticator signs in with a code from it as well (``engine.access.authenticators``), and
 where the programme asks for two-step sign-in (``staff_two_step_required``) an account
-without one may only set one up (``Principal.two_step_missing``; a mailer script is exempt). Usernames are kept in
-lower case and signing in ignores case and surrounding spaces ("Alice " is alice).
+without one may only set one up (``Principal.two_step_missing``; a mailer script is
+exempt). Usernames are kept in lower case and signing in ignores case and surrounding
+spaces ("Alice " is alice).
 """
 from __future__ import annotations
 
