@@ -5,7 +5,8 @@ validation problems next to their fields, simulation of a sample basket against 
 rules and drafts, publishing, rollback, retirement); campaigns; tiers and rewards; member
 lookup with balance, tier, attributes and ledger (support suspends an account while fraud is
 looked into, and reinstates it); adjustment requests and their approval by a second
-person. Every page and every form checks the same permission as the JSON API
+person; the fraud checks; the programme settings (admins change them); each staff member's
+two-step sign-in. Every page and every form checks the same permission as the JSON API
 (``engine.access.principals``), every request is audited like an API call, and every form
 carries the CSRF token. Forms that move points carry a one-time key, so a double submit
 moves them once.
