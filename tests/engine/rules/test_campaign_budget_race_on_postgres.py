@@ -1,6 +1,7 @@
 """Many accruals racing for one campaign budget on a real PostgreSQL never exceed it, and they
 take it from many slices (rows), not one row every accrual waits on; nor do they exceed it
-while a marketer cuts and raises the budget during the race."""
+while a marketer cuts and raises the budget during the race; nor does one member's racing
+sales pass the campaign's member cap."""
 from __future__ import annotations
 
 import threading
@@ -111,4 +112,30 @@ def test_a_budget_cut_and_raised_while_accruals_race_is_never_exceeded(postgres_
                                                sa.func.sum(CampaignBudgetSliceRow.size))).one()
     final = next(c for c in list_campaigns(postgres_db) if c.code == "summer")
     assert given == used == final.budget_used <= final.budget == size
+    assert check_ledger(postgres_db) == []
+
+
+def test_one_members_sales_racing_at_many_tills_never_pass_the_campaigns_member_cap(postgres_db, clock, till,
+                                                                                    make_member):
+    create_campaign(postgres_db, code="autumn", name="Autumn", starts_at=clock() - timedelta(days=1),
+                    ends_at=clock() + timedelta(days=30), member_cap=1000, now=clock())
+    create_draft(postgres_db, {"key": "autumn-bonus", "name": "Autumn", "campaign": "autumn",
+                               "effect": {"kind": "fixed_per_transaction", "points": BONUS}}, now=clock())
+    publish_rules(postgres_db, ["autumn-bonus"], now=clock() - timedelta(hours=1))
+    member = make_member()
+    racing = Database(postgres_db.url.render_as_string(hide_password=False), pool_size=WORKERS + 2)
+
+    def sell(n):
+        for k in range(3):
+            basket = Basket(till.store_code, till.code, f"{n}-{k}", clock(), "EUR",
+                            (BasketLine(1, "A", Decimal(1), 100),), member_id=member.public_id)
+            earn_points(racing, basket, caller="t", idempotency_key=new_key(), now=clock())
+
+    _, raised = all_at_once(sell, workers=WORKERS)
+    racing.dispose()
+    assert raised == []
+    with postgres_db.transaction() as session:
+        given = session.scalar(sa.select(sa.func.sum(ReceiptRuleAwardRow.applied))
+                               .where(ReceiptRuleAwardRow.campaign_code == "autumn"))
+    assert given == 1000  # 96 sales wanted 28,800: the cap, exactly
     assert check_ledger(postgres_db) == []
