@@ -8,19 +8,22 @@ draft left and is refused (422 naming the key), changing nothing.
 """
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import g
 from flask_smorest import Blueprint
 
 from api.auth import BEARER_AUTH, staff_only
 from api.context import database, now
-from api.schemas.rules import (AudienceQuerySchema, CampaignChangeSchema, CampaignInSchema, CampaignSchema,
-                               ContactSchema, EvaluationSchema, ExportFilterSchema, ImportSchema, PublishSchema,
-                               ReferralInSchema, ReferralSchema, RollbackSchema, RuleSchema, RuleVersionFilterSchema,
-                               RuleVersionSchema, SegmentInSchema, SegmentMembersSchema, SegmentSchema,
-                               SegmentUploadSchema, SimulationSchema, ValidationReportSchema)
+from api.schemas.rules import (AudienceQuerySchema, BacktestRequestSchema, BacktestSchema, CampaignChangeSchema,
+                               CampaignInSchema, CampaignSchema, ContactSchema, EvaluationSchema, ExportFilterSchema,
+                               ImportSchema, PublishSchema, ReferralInSchema, ReferralSchema, RollbackSchema, RuleSchema,
+                               RuleVersionFilterSchema, RuleVersionSchema, SegmentInSchema, SegmentMembersSchema,
+                               SegmentSchema, SegmentUploadSchema, SimulationSchema, ValidationReportSchema)
 from api.schemas.terminal import EmptySchema
 from engine.audiences import segment_audience
 from engine.rules import campaigns, referrals, segments, versions
+from engine.rules.backtest import backtest
 from engine.rules.calculator import simulate
 from engine.rules.model import rule_from_dict
 
@@ -124,6 +127,21 @@ def simulate_basket(body):
     """What a basket would earn, with the per-rule breakdown; posts nothing."""
     return simulate(database(), body["basket"], now=now(), member_id=body["member_id"], member=body["member"],
                     draft_keys=tuple(body["draft_keys"]), rules=tuple(rule_from_dict(d) for d in body["rules"]))
+
+
+@blp.route("/rules/backtest", methods=["POST"])
+@staff_only("programme.read")
+@blp.doc(**AUTH)
+@blp.arguments(BacktestRequestSchema())
+@blp.response(200, BacktestSchema)
+def try_on_past_sales(body):
+    """What drafts (or unsaved rules) would have given the sales of the last ``days`` days
+    against what the rules in force gave, per rule; posts nothing. An estimate: each sale
+    alone, with the member's facts of today, caps counted from zero, budgets not taken."""
+    until = now()
+    return backtest(database(), since=until - timedelta(days=body["days"]), until=until,
+                    draft_keys=tuple(body["draft_keys"]), rules=tuple(rule_from_dict(d) for d in body["rules"]),
+                    max_sales=body["max_sales"])
 
 
 @blp.route("/campaigns", methods=["GET"])

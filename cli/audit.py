@@ -21,7 +21,7 @@ from engine.audit import record_audit
 from engine.errors import LoyaltyError
 
 READ_ONLY = frozenset({"list", "show", "versions", "export", "simulate", "validate", "history", "progress", "pending",
-                       "balance", "check-ledger", "check-audit"})
+                       "balance", "check-ledger", "check-audit", "backtest"})
 NOT_AUDITED = frozenset({"db", "serve", "scheduler", "demo", "card-keys"})
 SECRETS = ("password", "pin", "secret")
 

@@ -6,7 +6,7 @@ before the engine validates their meaning. Publishing several keys is atomic.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import click
@@ -19,6 +19,7 @@ from engine.audiences import CHANNELS, audience_csv
 from engine.errors import InvalidInput, Problem
 from engine.plain import to_plain
 from engine.rules import campaigns, referrals, segments, versions
+from engine.rules.backtest import MAX_SALES, backtest
 from engine.rules.calculator import simulate
 from engine.rules.model import rule_from_dict
 
@@ -151,6 +152,28 @@ def simulate_basket(runtime: Runtime, basket_file, member_id, facts_file, draft_
         version = "" if award.version is None else f" v{award.version}"
         cut = f" (desired {award.desired}, capped by {award.capped_by})" if award.capped_by else ""
         click.echo(f"  {award.rule_key}{version}: {award.applied}{cut}")
+
+
+@rules_group.command("backtest")
+@click.option("--days", type=click.IntRange(1, 92), default=30, show_default=True, help="The window: the last days")
+@click.option("--draft", "draft_keys", multiple=True, help="Try the draft of this rule key (repeatable)")
+@click.option("--max-sales", type=click.IntRange(1, MAX_SALES), default=2000, show_default=True,
+              help="The newest sales of the window taken")
+@json_option
+@pass_runtime
+def backtest_drafts(runtime: Runtime, days: int, draft_keys, max_sales: int, as_json: bool) -> None:
+    """What the drafts would have given the last days' sales, against what they earned, per
+    rule; posts nothing (an estimate: each sale alone, caps from zero, budgets not taken)."""
+    until = runtime.now()
+    result = backtest(runtime.db, since=until - timedelta(days=days), until=until, draft_keys=tuple(draft_keys),
+                      max_sales=max_sales)
+    if as_json:
+        click.echo(json.dumps(to_plain(result), indent=2))
+        return
+    click.echo(f"{result.sales} sales of {result.members} members: {result.published} points as published, "
+               f"{result.with_drafts} with the drafts ({result.members_changed} members would get another number)")
+    for totals in result.rules:
+        click.echo(f"  {totals.rule_key}: {totals.published} -> {totals.with_drafts}")
 
 
 @click.group("campaigns")

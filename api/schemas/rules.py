@@ -17,6 +17,7 @@ from api.schemas.ledger import BasketLineSchema, Instant, SaleSchema, _whole, ch
 from api.schemas.people import PageSchema
 from api.schemas.terminal import LinePointsSchema, RuleAwardSchema
 from engine.ledger.basket import Basket
+from engine.rules.backtest import MAX_SALES
 from engine.rules.facts import MemberFacts
 
 _code = ma.validate.Length(1, 64)
@@ -159,6 +160,35 @@ class SimulationSchema(InputSchema):
     draft_keys = fields.List(fields.String(validate=_code), load_default=list)
     rules = fields.List(fields.Nested(RuleSchema), load_default=list, validate=ma.validate.Length(0, 200),
                         metadata={"description": "unsaved rules to try instead of the published versions of their keys"})
+
+
+class BacktestRequestSchema(InputSchema):
+    """Drafts (or unsaved rules) tried on the sales of the last ``days`` days."""
+
+    days = fields.Integer(load_default=30, validate=ma.validate.Range(1, 92),
+                          metadata={"description": "the window: this many days up to now"})
+    draft_keys = fields.List(fields.String(validate=_code), load_default=list)
+    rules = fields.List(fields.Nested(RuleSchema), load_default=list, validate=ma.validate.Length(0, 200),
+                        metadata={"description": "unsaved rules to try instead of the published versions of their keys"})
+    max_sales = fields.Integer(load_default=2000, validate=ma.validate.Range(1, MAX_SALES),
+                               metadata={"description": "the newest sales of the window taken"})
+
+
+class RuleTotalsSchema(ma.Schema):
+    rule_key = fields.String(required=True)
+    published = fields.Integer(required=True)
+    with_drafts = fields.Integer(required=True)
+
+
+class BacktestSchema(ma.Schema):
+    since = fields.AwareDateTime(required=True)
+    until = fields.AwareDateTime(required=True)
+    sales = fields.Integer(required=True)
+    members = fields.Integer(required=True)
+    published = fields.Integer(required=True, metadata={"description": "the sales' points with the rules in force"})
+    with_drafts = fields.Integer(required=True)
+    members_changed = fields.Integer(required=True, metadata={"description": "members whose points would differ"})
+    rules = fields.List(fields.Nested(RuleTotalsSchema), required=True)
 
 
 class EvaluationSchema(ma.Schema):

@@ -16,7 +16,7 @@ from __future__ import annotations
 import io
 import logging
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import wraps
 from zoneinfo import ZoneInfo
@@ -59,6 +59,7 @@ from engine.points_grants import DecideGrant, GrantPoints, credit_grant, decide_
 from engine.rewards import (CancelVoucher, cancel_voucher, change_reward, create_reward, get_reward, list_rewards,
                             list_vouchers)
 from engine.rules import campaigns, segments, versions
+from engine.rules.backtest import backtest
 from engine.rules.calculator import simulate
 from engine.rules.facts import MemberFacts
 from engine.rules.lift import campaign_lift
@@ -417,6 +418,30 @@ def simulator():
     return render_template("console/simulate.html", store_options=[(s.code, s.name) for s in stores], drafts=drafts,
                            tier_options=[("", "No tier")] + [(t.code, t.name) for t in tiers], values=values,
                            lines=lines, errors=errors, results=results, currency=settings.currency), \
+        422 if errors else 200
+
+
+@bp.route("/backtest", methods=["GET", "POST"])
+@staff_page("programme.read")
+def backtest_page():
+    """Drafts tried on the sales of the last days: what those sales earned and what the drafts
+    would have given them, per rule; nothing is posted."""
+    drafts = sorted(key for key, found in _rules_by_key().items() if any(v.status == "draft" for v in found))
+    values = {"days": request.form.get("days", "30").strip(),
+              "draft_keys": request.form.getlist("draft_keys") or request.args.getlist("draft")}
+    errors: dict[str, list[str]] = {}
+    result = None
+    if request.method == "POST":
+        if not (values["days"].isdecimal() and 1 <= int(values["days"]) <= 92):
+            errors["days"] = ["Must be a whole number of days from 1 to 92."]
+        else:
+            until = now()
+            try:
+                result = backtest(database(), since=until - timedelta(days=int(values["days"])), until=until,
+                                  draft_keys=tuple(values["draft_keys"]))
+            except InvalidInput as refusal:
+                errors = field_errors(refusal)
+    return render_template("console/backtest.html", drafts=drafts, values=values, errors=errors, result=result), \
         422 if errors else 200
 
 

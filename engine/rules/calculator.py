@@ -260,6 +260,30 @@ def award_rows(calculator: RulesCalculator, evaluation: Evaluation, *, member_pk
             for award in evaluation.awards]
 
 
+def replacements(session: Session, draft_keys: tuple[str, ...] = (),
+                 rules: tuple[Rule, ...] = ()) -> dict[str, tuple[Rule, int | None]]:
+    """The drafts of ``draft_keys`` and the unsaved ``rules`` (version None), by rule key;
+    refuses a key without a draft."""
+    found: dict[str, tuple[Rule, int | None]] = {}
+    for key in draft_keys:
+        row = session.scalar(sa.select(RuleVersionRow).where(RuleVersionRow.rule_key == key,
+                                                             RuleVersionRow.status == "draft"))
+        if row is None:
+            raise InvalidInput([Problem("draft_keys", f"rule {key!r} has no draft")])
+        found[key] = (rule_from_dict(row.definition), row.version)
+    for rule in rules:
+        found[rule.key] = (rule, None)
+    return found
+
+
+def with_overlay(published: CompiledRuleSet, overlay: dict[str, tuple[Rule, int | None]]) -> CompiledRuleSet:
+    """``published`` with ``overlay``'s rules in place of the published versions of their keys."""
+    if not overlay:
+        return published
+    kept = [(rule, version) for rule, version in published.definitions if rule.key not in overlay]
+    return CompiledRuleSet(kept + list(overlay.values()))
+
+
 def simulate(db: Database, basket: Basket, *, now: datetime, member_id: str | None = None,
              member: MemberFacts | None = None, draft_keys: tuple[str, ...] = (),
              rules: tuple[Rule, ...] = ()) -> Evaluation:
@@ -288,19 +312,7 @@ def simulate(db: Database, basket: Basket, *, now: datetime, member_id: str | No
         else:
             member = replace(member, tier_multiplier=tier_multiplier(session, member.tier_code))
         published, ids = compiled_in_force(session, basket.occurred_at)
-        overlay: dict[str, tuple[Rule, int | None]] = {}
-        for key in draft_keys:
-            row = session.scalar(sa.select(RuleVersionRow).where(RuleVersionRow.rule_key == key,
-                                                                 RuleVersionRow.status == "draft"))
-            if row is None:
-                raise InvalidInput([Problem("draft_keys", f"rule {key!r} has no draft")])
-            overlay[key] = (rule_from_dict(row.definition), row.version)
-        for rule in rules:
-            overlay[rule.key] = (rule, None)
-        rule_set = published
-        if overlay:
-            kept = [(rule, version) for rule, version in published.definitions if rule.key not in overlay]
-            rule_set = CompiledRuleSet(kept + list(overlay.values()))
+        rule_set = with_overlay(published, replacements(session, draft_keys, rules))
         sale = sale_facts(store, basket.channel)
         usage = usage_for(session, member_row, member, rule_set, sale.local(basket.occurred_at).date(),
                              basket.occurred_at, with_budgets=True)

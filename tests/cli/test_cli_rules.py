@@ -163,3 +163,15 @@ def test_the_e_mail_audience_of_a_segment_is_written_as_csv_with_only_those_who_
     assert out.read_text(encoding="utf-8").splitlines() == [
         "member_id,full_name,address", f"{agreed.public_id},{agreed.full_name},ada@example.org"]
     assert run_cli("segments", "audience", "all", "--channel", "fax").exit_code == 2
+
+
+def test_drafts_are_tried_on_the_last_days_sales(run_cli, run_json, tmp_path, make_member, earn):
+    earn(make_member(), 1000)
+    run_cli("rules", "draft", write(tmp_path, "sku1.json", {
+        "key": "sku1", "name": "SKU1 bonus", "conditions": [{"kind": "sku", "values": ["SKU1"]}],
+        "effect": {"kind": "fixed_per_transaction", "points": 50}}))
+    tried = run_cli("rules", "backtest", "--days", "7", "--draft", "sku1")
+    assert tried.exit_code == 0, tried.output
+    assert "1 sales of 1 members: 10 points as published, 60 with the drafts" in tried.output
+    assert run_json("rules", "backtest", "--draft", "sku1")["rules"][1] == {"rule_key": "sku1", "published": 0,
+                                                                          "with_drafts": 50}

@@ -343,3 +343,17 @@ def test_a_rollback_without_a_chosen_version_is_refused_and_changes_nothing(mark
 def test_an_unknown_rule_is_a_not_found_page(marketer, path):
     page = marketer.get(path)
     assert page.status_code == 404 and "Page not found" in text_of(page)
+
+
+def test_a_marketer_tries_a_draft_on_the_last_days_sales(console_as, database, clock, make_member, earn):
+    earn(make_member(), 1000)
+    versions.create_draft(database, {"key": "sku1-bonus", "name": "50 on SKU1",
+                                     "conditions": [{"kind": "sku", "values": ["SKU1"]}],
+                                     "effect": {"kind": "fixed_per_transaction", "points": 50}}, now=clock())
+    marketer = console_as("marketer")
+    assert "sku1-bonus" in text_of(marketer.get("/console/backtest"))
+    tried = marketer.submit("/console/backtest", {"days": "7", "draft_keys": "sku1-bonus"})
+    assert tried.status_code == 200
+    assert "1 sales of 1 members: 10 points as published, 60 with the drafts" in text_of(tried)
+    refused = marketer.submit("/console/backtest", {"days": "365"})
+    assert refused.status_code == 422 and 'id="days-error"' in refused.get_data(as_text=True)
