@@ -268,6 +268,11 @@ def _rules_by_key() -> dict[str, list]:
     return by_key
 
 
+def _draft_keys() -> list[str]:
+    """The keys of the rules that have a draft, for the pages that try drafts."""
+    return sorted(key for key, found in _rules_by_key().items() if any(v.status == "draft" for v in found))
+
+
 @bp.route("/rules")
 @staff_page("programme.read")
 def rules():
@@ -387,7 +392,7 @@ def rule_rollback(key: str):
 @staff_page("programme.read")
 def simulator():
     stores = list_stores(database())
-    drafts = sorted(key for key, found in _rules_by_key().items() if any(v.status == "draft" for v in found))
+    drafts = _draft_keys()
     tiers, _ = list_tiers(database())
     settings = get_settings(database())
     values = {"store_code": stores[0].code if stores else "", "member": "hypothetical", "tier": "",
@@ -426,7 +431,7 @@ def simulator():
 def backtest_page():
     """Drafts tried on the sales of the last days: what those sales earned and what the drafts
     would have given them, per rule; nothing is posted."""
-    drafts = sorted(key for key, found in _rules_by_key().items() if any(v.status == "draft" for v in found))
+    drafts = _draft_keys()
     values = {"days": request.form.get("days", "30").strip(),
               "draft_keys": request.form.getlist("draft_keys") or request.args.getlist("draft")}
     errors: dict[str, list[str]] = {}

@@ -1,9 +1,7 @@
 """The programme settings page: everyone who reads the programme sees every setting, under
 headings; an admin changes them, what differs is checked and saved together or not at all,
 each problem shown at its field; a marketer cannot save."""
-import dataclasses
-
-from api.web.settings_form import SETTING_GROUPS
+from api.web.settings_form import SETTING_GROUPS, as_text
 from engine.programme import ProgrammeSettings
 from engine.settings import get_settings
 from tests.web.conftest import text_of
@@ -11,9 +9,7 @@ from tests.web.conftest import text_of
 
 def form(database) -> dict:
     """The form as the page fills it in."""
-    saved = get_settings(database)
-    return {name: ("yes" if value else "no") if isinstance(value, bool) else "" if value is None else str(value)
-            for name, value in dataclasses.asdict(saved).items()}
+    return as_text(get_settings(database))
 
 
 def test_the_page_shows_every_setting_once():
