@@ -26,6 +26,7 @@ from engine.ledger.earning import earn_points
 from engine.rules import segments
 from tests.support.clock import Clock
 from tests.support.postgres import PostgresCluster, PostgresUnavailable
+from terminal.devtools.pcsc_lab import PcscLab, PcscLabUnavailable, check_installed
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -47,11 +48,47 @@ def require_real_part(what: str, why: str) -> None:
     pytest.skip(message)
 
 
+# pcscd is one per machine (terminal.devtools.pcsc_lab): scripts/test runs the suite on
+# several pytest-xdist workers, and the tests here, which start it, all run on the same one.
+PCSCD_TESTS = ("tests/terminal/", "tests/bench_smoke/test_terminal_tap_bench.py",
+               "tests/scripts/test_demo_script.py")
+PCSCD_FIXTURES = {"pcsc_lab", "pcsc_lab_free"}
+
+
+def pytest_itemcollected(item):
+    if PCSCD_FIXTURES.intersection(item.fixturenames) and not item.nodeid.startswith(PCSCD_TESTS):
+        raise pytest.UsageError(f"{item.nodeid} starts pcscd: add its file to PCSCD_TESTS in tests/conftest.py")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    # xdist's own grouping (--dist loadgroup) renames node ids, which pytest 9 ignores
+    from xdist.scheduler import LoadScopeScheduling
+
+    class PcscdTestsOnOneWorker(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "pcscd" if nodeid.startswith(PCSCD_TESTS) else nodeid
+
+    return PcscdTestsOnOneWorker(config, log)
+
+
 def pytest_collection_modifyitems(items):
     if HYPOTHESIS_PROFILE == "long":
         for item in items:
             if item.get_closest_marker("timeout") is None:
                 item.add_marker(pytest.mark.timeout(LONG_PROFILE_TIMEOUT_SECONDS))
+
+
+@pytest.fixture
+def pcsc_lab_free():
+    """For a script that starts its own pcscd (one per machine): this run's lab is paused
+    meanwhile."""
+    try:
+        check_installed()
+    except PcscLabUnavailable as error:
+        require_real_part("pcscd with the vpcd reader", str(error))
+    with PcscLab.paused():
+        yield
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -78,20 +78,22 @@ def _port_free(port: int) -> bool:
 
 class PcscLab:
     _started: list[PcscLab] = []  # labs of this process whose pcscd runs now
+    _locking: list[PcscLab] = []  # labs of this process holding the machine-wide lock
 
     @classmethod
     @contextmanager
     def paused(cls):
-        """Stop this process's running labs and free the lock (e.g. for a script that
-        starts its own pcscd); start them again afterwards."""
-        paused = [lab for lab in cls._started if lab.running()]
-        for lab in paused:
+        """Stop this process's labs and free the lock (e.g. for a script that starts its own
+        pcscd); start again afterwards those that were running. A lab whose pcscd a test
+        stopped still holds the lock, so it is freed too."""
+        running = [lab for lab in cls._started if lab.running()]
+        for lab in list(cls._locking):
             lab.stop()
             lab.release()
         try:
             yield
         finally:
-            for lab in paused:
+            for lab in running:
                 lab.start()
 
     def __init__(self, base_port: int = BASE_PORT):
@@ -140,6 +142,7 @@ class PcscLab:
                                        f"{timeout:g} s") from None
                 time.sleep(0.2)
         self._lock = handle
+        PcscLab._locking.append(self)
 
     def start(self, timeout: float = 30) -> PcscLab:
         """Start pcscd with the private reader configuration; wait until both readers exist."""
@@ -204,6 +207,7 @@ class PcscLab:
         if self._lock is not None:
             self._lock.close()
             self._lock = None
+            PcscLab._locking.remove(self)
 
     def close(self) -> None:
         """Stop pcscd, remove the private files, release the machine-wide lock."""

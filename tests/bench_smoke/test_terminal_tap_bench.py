@@ -2,8 +2,6 @@
 import pytest
 
 from tests.bench_smoke.scripts import NUMBER, result_fields, run_script
-from tests.conftest import require_real_part
-from terminal.devtools.pcsc_lab import PcscLab, PcscLabUnavailable, check_installed
 
 
 @pytest.mark.slow
@@ -14,13 +12,3 @@ def test_the_tiny_benchmark_reports_tap_latency_with_its_card_and_server_parts(p
     for key in ("p50_ms", "p99_ms", "apdu_p50_ms", "api_p50_ms"):
         assert NUMBER.fullmatch(fields.get(key, "")), f"{key} is not a number in {last!r}"
 
-
-@pytest.fixture
-def pcsc_lab_free():
-    """The script starts its own pcscd (one per machine): pause this run's lab meanwhile."""
-    try:
-        check_installed()
-    except PcscLabUnavailable as error:
-        require_real_part("pcscd with the vpcd reader", str(error))
-    with PcscLab.paused():
-        yield

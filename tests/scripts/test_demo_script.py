@@ -1,5 +1,6 @@
 """The README's first command in its non-interactive form, exactly as an operator runs it."""
 import os
+import signal
 import subprocess
 from pathlib import Path
 
@@ -9,11 +10,23 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.slow
-def test_the_demo_command_installs_migrates_loads_and_serves_a_working_service(tmp_path):
+def test_the_demo_command_installs_migrates_loads_and_serves_a_working_service(tmp_path, pcsc_lab_free):
     env = {**os.environ, "LOYALTY_INSTANCE_PATH": str(tmp_path / "instance")}
     env.pop("LOYALTY_DATABASE_URL", None)
-    result = subprocess.run([str(ROOT / "scripts" / "demo"), "--check"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=600)
+    # its own process group: if the test is cut short, what the demo started is stopped too
+    demo = subprocess.Popen([str(ROOT / "scripts" / "demo"), "--check"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        stdout, stderr = demo.communicate(timeout=600)
+    finally:
+        if demo.poll() is None:
+            os.killpg(demo.pid, signal.SIGTERM)  # the demo stops its service and pcscd
+            try:
+                demo.communicate(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(demo.pid, signal.SIGKILL)
+                demo.communicate()
+    result = subprocess.CompletedProcess(demo.args, demo.returncode, stdout, stderr)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "demo programme loaded: 3 stores" in result.stdout
     assert "service answered" in result.stdout and "ready on sqlite" in result.stdout
