@@ -15,7 +15,8 @@ from api.schemas.people import (BalanceSchema, BlockCardSchema, CardSchema, Clos
                                 MemberSignInSchema, PageSchema, PasswordChangeSchema, PasswordLinkRequestSchema,
                                 PasswordLinkSentSchema, PasswordLinkSetSchema, PasswordLinkUseSchema, PinSchema,
                                 ProfileUpdateSchema, ReferralCardSchema, SignUpSchema)
-from api.schemas.programme import MemberRewardSchema, TierProgressSchema, VoucherIssuedSchema, VoucherSchema
+from api.schemas.programme import (MemberRewardSchema, RedeemRewardSchema, TierProgressSchema, VoucherIssuedSchema,
+                                   VoucherSchema)
 from api.schemas.terminal import EmptySchema
 from engine.access.member_logins import (send_password_link, set_member_password, set_member_pin,
                                          set_password_with_link, sign_in_member, sign_up_member)
@@ -25,8 +26,9 @@ from engine.ledger.balances import get_balance, get_history
 from engine.member_closure import close_own_account
 from engine.member_data import member_data
 from engine.members import get_member, update_profile
-from engine.rewards import CancelVoucher, RedeemReward, cancel_voucher, get_voucher, list_rewards, list_vouchers, \
-    redeem_reward
+from engine.rewards import (CancelVoucher, RedeemReward, cancel_voucher, get_voucher, list_rewards, list_vouchers,
+                            password_needed_online, redeem_reward_online)
+from engine.settings import get_settings
 from engine.rules.referrals import referral_card
 from engine.tiers.service import tier_progress
 
@@ -227,20 +229,22 @@ def tier():
 def rewards():
     """The rewards I can redeem now, each at my price (tier prices apply) and whether I can afford it."""
     db, member_id, as_of = database(), g.principal.name, now()
-    available = get_balance(db, member_id, as_of=as_of).available
-    return [{**vars(r), "affordable": r.price_for_member <= available}
+    available, settings = get_balance(db, member_id, as_of=as_of).available, get_settings(db)
+    return [{**vars(r), "affordable": r.price_for_member <= available,
+             "password_needed": password_needed_online(r.price_for_member, settings)}
             for r in list_rewards(db, as_of=as_of, member_id=member_id)]
 
 
 @blp.route("/rewards/<reward_code>/redeem", methods=["POST"])
 @member_only
 @blp.doc(security=[BEARER_AUTH], parameters=[PARAMETER])
-@blp.arguments(EmptySchema())
+@blp.arguments(RedeemRewardSchema())
 @blp.response(201, VoucherIssuedSchema)
-def redeem(_body, reward_code):
-    """Spend my points on a reward: a voucher code comes back (once per Idempotency-Key)."""
-    return redeem_reward(database(), RedeemReward(reward_code, g.principal.name), caller=caller(),
-                         idempotency_key=idempotency_key(), now=now())
+def redeem(body, reward_code):
+    """Spend my points on a reward: a voucher code comes back (once per Idempotency-Key). A
+    reward above the programme's price for a session alone takes my password too."""
+    return redeem_reward_online(database(), RedeemReward(reward_code, g.principal.name), password=body["password"],
+                                passwords=passwords(), caller=caller(), idempotency_key=idempotency_key(), now=now())
 
 
 @blp.route("/vouchers", methods=["GET"])

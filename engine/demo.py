@@ -52,7 +52,7 @@ DEMO_SETTINGS = ProgrammeSettings(
     timezone="Europe/Berlin", earn_points=1, earn_per_minor=100, pending_days=14,
     expiry_policy="after_earning", expiry_months=24, expiry_rounding="end_of_quarter",
     negative_balance_policy="allow_negative", redeem_points=100, redeem_value_minor=100,
-    referrer_points=500, referred_points=250, referral_min_total_minor=1000)
+    referrer_points=500, referred_points=250, referral_min_total_minor=1000, online_redeem_password_above=1000)
 
 DEMO_STORES = (
     ("BER-01", "Berlin Mitte", "Europe/Berlin", "CITY"),

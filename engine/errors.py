@@ -24,6 +24,9 @@ class LoyaltyError(Exception):
     """Base of every refusal the engine makes on purpose."""
 
     code = "loyalty_error"
+    # False: the refusal asks for something the caller can add (a password), so an
+    # idempotency key it refused is not spent on it (engine.ledger.idempotency)
+    remembered = True
 
     def __init__(self, message: str, *, code: str | None = None):
         super().__init__(message)
@@ -60,6 +63,13 @@ class NotAllowed(LoyaltyError):
     """The caller is known but may not do this, or not to this object."""
 
     code = "not_allowed"
+
+
+class PasswordRequired(NotAllowed):
+    """The member's session alone may not do this: their password must confirm it."""
+
+    code = "password_required"
+    remembered = False
 
 
 class InvalidInput(LoyaltyError):

@@ -78,6 +78,10 @@ class ProgrammeSettings:
     # Every staff account (but a mail-sending script's) signs in with an authenticator app's
     # code as well; one without an authenticator may only set one up.
     staff_two_step_required: bool = False
+    # A reward costing a member more than this many points online (API or portal) needs their
+    # password as well as their session (None: never), so that a stolen session cannot turn
+    # a balance into vouchers.
+    online_redeem_password_above: int | None = None
     # Offline evidence from a till is accepted for accruals up to this many hours after the sale.
     offline_max_age_hours: int = 72
     # The customer lifecycle (the nightly customer-value job): a member who has not bought for
@@ -131,6 +135,9 @@ def validate_settings(s: ProgrammeSettings) -> list[Problem]:
         need(isinstance(getattr(s, field), bool), field, "must be true or false")
     need(is_int(s.offline_max_age_hours) and 1 <= s.offline_max_age_hours <= 24 * 30,
          "offline_max_age_hours", "must be a whole number of hours from 1 to 720")
+    need(s.online_redeem_password_above is None
+         or (is_int(s.online_redeem_password_above) and 0 <= s.online_redeem_password_above <= 10**9),
+         "online_redeem_password_above", "must be empty (never) or a whole number of points, zero or more")
     need(is_int(s.pay_min_points) and 0 <= s.pay_min_points <= 10**9,
          "pay_min_points", "must be a whole number of points, zero or more")
     need(s.pay_max_points is None or (is_int(s.pay_max_points) and 1 <= s.pay_max_points <= 10**9),

@@ -31,7 +31,9 @@ from sqlalchemy.orm import Session
 
 from engine import instants
 from engine.database import Database, insert_unique
-from engine.errors import Conflict, InsufficientPoints, InvalidState, Problem, not_found, refuse_if
+from engine.access.member_logins import confirm_member_password
+from engine.access.passwords import Passwords
+from engine.errors import Conflict, InsufficientPoints, InvalidState, PasswordRequired, Problem, not_found, refuse_if
 from engine.ledger.accounts import lock_member_account, post_transaction
 from engine.ledger.holds import capture_reserved, reserve_points
 from engine.ledger.idempotency import run_idempotent
@@ -40,7 +42,7 @@ from engine.members import member_row, refuse_unless_active
 from engine.orm.members import MemberRow
 from engine.orm.rewards import RewardRow, RewardTierPriceRow, VoucherRow
 from engine.orm.tiers import TierRow
-from engine.programme import end_of_day, last_day_before, lot_expires_at
+from engine.programme import ProgrammeSettings, end_of_day, last_day_before, lot_expires_at
 from engine.settings import read_settings
 
 
@@ -262,9 +264,31 @@ def list_rewards(db: Database, *, as_of: datetime, member_id: str | None = None,
         return [r for r in rewards if member is None or _open_to(r.tier_only, r.tier_prices, member)]
 
 
+def password_needed_online(price: int, settings: ProgrammeSettings) -> bool:
+    """Whether a member redeeming a reward at ``price`` online needs their password too."""
+    above = settings.online_redeem_password_above
+    return above is not None and price > above
+
+
+def redeem_reward_online(db: Database, command: RedeemReward, *, password: str | None, passwords: Passwords,
+                         caller: str, idempotency_key: str, now: datetime) -> VoucherIssued:
+    """``redeem_reward`` by the member themselves, online (the API or the portal): a reward
+    costing them more than the programme's ``online_redeem_password_above`` points needs
+    their password too, so that a stolen session cannot turn a balance into vouchers.
+    Without it the refusal is ``password_required``, which leaves the idempotency key
+    unspent (the retry with the password is a first try); a wrong one is refused naming the
+    ``password`` field and counts toward the sign-in lockout, whatever the price."""
+    confirmed = password is not None
+    if confirmed:
+        confirm_member_password(db, command.member_id, password, passwords=passwords, now=now)
+    return redeem_reward(db, command, caller=caller, idempotency_key=idempotency_key, now=now,
+                         session_only=not confirmed)
+
+
 def redeem_reward(db: Database, command: RedeemReward, *, caller: str, idempotency_key: str,
-                  now: datetime) -> VoucherIssued:
-    """Spend the member's points on one unit of the reward and issue a voucher."""
+                  now: datetime, session_only: bool = False) -> VoucherIssued:
+    """Spend the member's points on one unit of the reward and issue a voucher. ``session_only``:
+    the member's session alone asks (see ``redeem_reward_online``)."""
     def work(session: Session) -> VoucherIssued:
         member = member_row(session, command.member_id, to_change=True)
         account = lock_member_account(session, member.id)
@@ -290,6 +314,10 @@ def redeem_reward(db: Database, command: RedeemReward, *, caller: str, idempoten
                 raise RedemptionLimitReached(f"member {member.public_id} has already redeemed reward "
                                              f"{reward.code} {taken} times (the limit is {reward.per_member_limit})")
         price = _price(session, reward, member)
+        settings = read_settings(session)
+        if session_only and password_needed_online(price, settings):
+            raise PasswordRequired(f"reward {reward.code} costs {price} points: more than "
+                                   f"{settings.online_redeem_password_above} points online need the member's password")
         available = holdings(session, account, now).available
         if price > available:
             raise InsufficientPoints(f"member {member.public_id} has {available} points available; "

@@ -162,3 +162,13 @@ class VoucherIssuedSchema(ma.Schema):
 
 class MemberRewardSchema(RewardSchema):
     affordable = fields.Boolean(required=True, metadata={"description": "the member has enough spendable points"})
+    password_needed = fields.Boolean(required=True, metadata={
+        "description": "redeeming it takes the member's password as well (the programme's "
+                       "online_redeem_password_above)"})
+
+
+class RedeemRewardSchema(InputSchema):
+    password = fields.String(load_default=None, validate=ma.validate.Length(1, 1000), metadata={
+        "description": "the member's password: needed for a reward whose password_needed is true "
+                       "(else 403 password_required, and the Idempotency-Key may be used again); "
+                       "a wrong one is refused and counts toward the sign-in lockout"})

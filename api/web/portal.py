@@ -30,14 +30,15 @@ from engine.access.passwords import MIN_PASSWORD_LENGTH
 from engine.cards import block_card, list_cards
 from engine.member_data import member_data
 from engine.database import TRANSIENT_ERRORS
-from engine.errors import InvalidInput, InvalidState, LoyaltyError, NotAllowed, NotAuthenticated, NotFound
+from engine.errors import (InvalidInput, InvalidState, LoyaltyError, NotAllowed, NotAuthenticated, NotFound,
+                           PasswordRequired)
 from engine.ledger.balances import get_balance, get_history, get_pending
 from engine.member_closure import close_own_account
 from engine.members import CONSENTS, get_member, update_profile
 from engine.programme import ProgrammeSettings
 from engine.rules.referrals import referral_card
 from engine.settings import get_settings
-from engine.rewards import RedeemReward, list_rewards, list_vouchers, redeem_reward
+from engine.rewards import RedeemReward, list_rewards, list_vouchers, password_needed_online, redeem_reward_online
 from engine.tiers.service import list_tiers, tier_progress
 from engine.stores import list_stores
 
@@ -56,7 +57,8 @@ REDEEM_REFUSALS = {"insufficient_points": "you do not have enough points for it 
                    "out_of_stock": "it is out of stock.",
                    "redemption_limit_reached": "you have redeemed it as often as it allows.",
                    "reward_not_available": "it is not offered at the moment.",
-                   "member_not_active": "your account is suspended; please contact customer support."}
+                   "member_not_active": "your account is suspended; please contact customer support.",
+                   "password_required": "it needs your password as well: type it next to the reward."}
 CARD_STATUS = {"active": "Active", "blocked": "Blocked", "issued": "Not activated yet", "retired": "No longer used"}
 
 
@@ -193,7 +195,8 @@ def home():
         affordable=[r for r in rewards if r.price_for_member <= balance.available],
         out_of_reach=[r for r in rewards if r.price_for_member > balance.available],
         vouchers=[v for v in list_vouchers(db, member_id) if v.status == "issued" and not v.past_its_end(as_of)],
-        reward_names={r.code: r.name for r in rewards}, referral=_referral(member_id, as_of, settings))
+        reward_names={r.code: r.name for r in rewards}, referral=_referral(member_id, as_of, settings),
+        password_needed={r.code for r in rewards if password_needed_online(r.price_for_member, settings)})
 
 
 def _referral(member_id: str, as_of, settings: ProgrammeSettings) -> dict | None:
@@ -232,15 +235,18 @@ def _tier(member_id: str, as_of, settings: ProgrammeSettings) -> dict | None:
 @member_required
 def redeem(code: str):
     """Spend points on a reward; the voucher code is shown at once and kept under "My vouchers".
-    The form's one-time key makes a double click redeem once."""
+    The form's one-time key makes a double click redeem once. A reward above the programme's
+    price for a session alone takes the password too (a wrong one counts toward the lockout)."""
     form_key = request.form.get("form_key", "")
     if not form_key:  # a page from before the one-time keys, or a hand-made post
         flash("That reward could not be redeemed: the page was out of date. Please try again.")
         return redirect(url_for("portal.home"))
     try:
-        issued = redeem_reward(database(), RedeemReward(code, g.member_id), caller=f"member:{g.member_id}",
-                               idempotency_key=form_key, now=now())
-    except (InvalidState, InvalidInput) as refusal:  # out of stock, too few points, limit reached
+        issued = redeem_reward_online(database(), RedeemReward(code, g.member_id), password=request.form.get("password")
+                                      or None, passwords=passwords(), caller=f"member:{g.member_id}",
+                                      idempotency_key=form_key, now=now())
+    except (InvalidState, InvalidInput, PasswordRequired) as refusal:  # out of stock, too few points, limit reached,
+        # no password or a wrong one (its problem names the password field: "wrong password", "too many wrong ...")
         flash(f"That reward could not be redeemed: {REDEEM_REFUSALS.get(refusal.code, sentence(refusal.message))}")
     else:
         until = "" if issued.expires_at is None else f" through {programme_last_day(issued.expires_at)}"

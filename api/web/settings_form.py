@@ -51,6 +51,8 @@ SETTING_GROUPS: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...] = (
         ("adjustment_approval_threshold", "Adjustments above this need a second person", "points"),
         ("adjustment_daily_allowance", "… and once one person adjusted this much in 24 hours", "points"),
         ("staff_two_step_required", "Every staff member signs in in two steps", "an authenticator app's code"),
+        ("online_redeem_password_above", "Rewards above this many points take the member's password online",
+         "empty: a session alone redeems any reward"),
     )),
     ("Customer lifecycle", (
         ("lapsed_after_days", "A member is lapsed after", "days without a purchase"),

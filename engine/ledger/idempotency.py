@@ -73,6 +73,8 @@ def run_idempotent(db: Database, *, caller: str, key: str, command: str, request
             return result
     except _Refused as refused:
         refusal = refused.error
+    if not refusal.remembered:
+        raise refusal
     with db.transaction() as session:
         earlier = _claim(session, caller, key, wait=True)
         if earlier is not None:  # a request with the same key was answered meanwhile: its answer stands
