@@ -43,10 +43,12 @@ AUTH = {"security": [BEARER_AUTH]}
 def sign_in(body):
     """Sign in with e-mail and password; five wrong passwords lock the account for 15 minutes
     (each further five in a row for twice as long, up to a day),
-    and one address gets a limited number of tries across accounts (429 with Retry-After)."""
+    and one address gets a limited number of tries across accounts (429 with Retry-After).
+    Where the programme asks for it, a device new to the member takes a code sent to their
+    e-mail address as well (401 device_code_required sends it; sign in again with ``code``)."""
     limit_sign_in()
     signed_in = sign_in_member(database(), email=body["email"], password=body["password"], passwords=passwords(),
-                               now=now())
+                               now=now(), device_token=body["device_token"], code=body["code"])
     audit_as(f"member:{signed_in.member_id}")
     return signed_in
 

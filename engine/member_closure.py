@@ -43,7 +43,7 @@ from engine.ledger.accounts import lock_member_account, post_transaction
 from engine.ledger.idempotency import run_idempotent
 from engine.ledger.lots import consume, member_lots, take_unreserved
 from engine.members import member_row
-from engine.orm.access import AccessTokenRow, MemberLoginRow
+from engine.orm.access import AccessTokenRow, MemberDeviceRow, MemberLoginRow
 from engine.orm.cards import CardRow
 from engine.orm.jobs import OutboxMessageRow
 from engine.orm.ledger import AccountRow, EntryRow, HoldRow, IdempotencyKeyRow
@@ -152,7 +152,8 @@ def _erase(session: Session, member_pks: list[int], now: datetime) -> int:
         # every kind of token (card sessions too), not only the sign-ins revoke_member_tokens ends
         session.execute(sa.update(AccessTokenRow).where(AccessTokenRow.member_id.in_(chunk),
                                                         AccessTokenRow.revoked_at.is_(None)).values(revoked_at=now))
-        for column in (MemberLoginRow.member_id, MemberAttributeRow.member_id, SegmentMemberRow.member_id):
+        for column in (MemberLoginRow.member_id, MemberDeviceRow.member_id, MemberAttributeRow.member_id,
+                       SegmentMemberRow.member_id):
             session.execute(sa.delete(column.class_).where(column.in_(chunk)))
         session.execute(sa.delete(OutboxMessageRow).where(OutboxMessageRow.member_id.in_(chunk),
                                                           OutboxMessageRow.delivered_at.is_(None)))

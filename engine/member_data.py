@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from engine.access.member_devices import devices_of
 from engine.cards import list_cards
 from engine.database import Database
 from engine.ledger.balances import get_balance, get_history
@@ -23,7 +24,8 @@ EVERYTHING = 10**6  # no member has more entries of any kind than this
 
 def member_data(db: Database, member_id: str, *, now: datetime) -> dict:
     """The member's profile, cards, balance, full history, attributes, segments, vouchers,
-    tier changes, the messages written to them (kind and dates) and their referrals."""
+    tier changes, the messages written to them (kind and dates), their referrals and the
+    devices they sign in from."""
     return {"member": get_member(db, member_id), "cards": list_cards(db, member_id=member_id),
             "balance": get_balance(db, member_id, as_of=now),
             "history": get_history(db, member_id, limit=EVERYTHING),
@@ -31,4 +33,5 @@ def member_data(db: Database, member_id: str, *, now: datetime) -> dict:
             "vouchers": list_vouchers(db, member_id, limit=EVERYTHING),
             "tier_changes": [{k: change[k] for k in ("at", "from", "to", "reason")}
                              for change in tier_history(db, member_id)],
-            "messages": messages_for(db, member_id), "referrals": referral_facts(db, member_id)}
+            "messages": messages_for(db, member_id), "referrals": referral_facts(db, member_id),
+            "devices": devices_of(db, member_id)}

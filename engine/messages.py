@@ -1,12 +1,13 @@
-"""Messages for members (expiry warnings for points and vouchers, password links, tier
-changes, notices of a changed password or PIN and of a card made usable) written by the jobs
+"""Messages for members (expiry warnings for points and vouchers, password links, codes for a
+sign-in on a new device, tier changes, notices of a changed password or PIN and of a card
+made usable) written by the jobs
 and services, handed to whatever delivers them (a mailer, a CRM) and marked delivered by it.
 
 Guarantees: the pending list is oldest first and pages by id, so a deliverer that marks
 what it sent and asks again never skips or repeats a message; marking is idempotent (a
 message delivered stays as it was first marked); the member's name and e-mail come from
 their profile at the time of asking (a closed member's messages are gone with their data);
-a password link's secret is kept only until its message is marked delivered.
+a password link's or sign-in code's secret is kept only until its message is marked delivered.
 """
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ from engine.orm.members import MemberProfileRow, MemberRow
 
 MAX_PAGE = 1000
 MAX_ID = 2**31 - 1  # the id column is a 32-bit integer on PostgreSQL
+# The secret a message carries, by kind: kept only until the message is marked delivered.
+SECRET_FIELDS = {"password_link": "path", "sign_in_code": "code"}
 
 
 @dataclass(frozen=True)
@@ -91,11 +94,11 @@ def mark_delivered(db: Database, message_ids: list[int], *, now: datetime) -> in
               if not (0 < len(message_ids) <= MAX_PAGE and all(0 < i <= MAX_ID for i in message_ids)) else [])
     m = OutboxMessageRow
     with db.transaction() as session:
-        links = session.execute(sa.select(m.id, m.payload).where(
-            m.id.in_(message_ids), m.delivered_at.is_(None), m.kind == "password_link")).all()
-        if links:  # one statement, by primary key
+        secrets_in = session.execute(sa.select(m.id, m.kind, m.payload).where(
+            m.id.in_(message_ids), m.delivered_at.is_(None), m.kind.in_(SECRET_FIELDS))).all()
+        if secrets_in:  # one statement, by primary key
             session.execute(sa.update(m), [
-                {"id": message_id, "payload": json.dumps({**json.loads(payload), "path": None})}
-                for message_id, payload in links])
+                {"id": message_id, "payload": json.dumps({**json.loads(payload), SECRET_FIELDS[kind]: None})}
+                for message_id, kind, payload in secrets_in])
         return session.execute(sa.update(m).where(m.id.in_(message_ids), m.delivered_at.is_(None))
                                .values(delivered_at=now)).rowcount

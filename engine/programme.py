@@ -82,6 +82,9 @@ class ProgrammeSettings:
     # password as well as their session (None: never), so that a stolen session cannot turn
     # a balance into vouchers.
     online_redeem_password_above: int | None = None
+    # A member signing in from a device (browser, app) they never signed in from gives a code
+    # sent to their e-mail address as well as their password.
+    member_new_device_code: bool = False
     # Offline evidence from a till is accepted for accruals up to this many hours after the sale.
     offline_max_age_hours: int = 72
     # The customer lifecycle (the nightly customer-value job): a member who has not bought for
@@ -131,7 +134,8 @@ def validate_settings(s: ProgrammeSettings) -> list[Problem]:
          "adjustment_approval_threshold", "must be a whole number of points, zero or more")
     need(is_int(s.adjustment_daily_allowance) and 0 <= s.adjustment_daily_allowance <= 10**9,
          "adjustment_daily_allowance", "must be a whole number of points, zero or more")
-    for field in ("uid_cards_redeem_with_pin", "chip_cards_redeem_with_pin", "staff_two_step_required"):
+    for field in ("uid_cards_redeem_with_pin", "chip_cards_redeem_with_pin", "staff_two_step_required",
+                  "member_new_device_code"):
         need(isinstance(getattr(s, field), bool), field, "must be true or false")
     need(is_int(s.offline_max_age_hours) and 1 <= s.offline_max_age_hours <= 24 * 30,
          "offline_max_age_hours", "must be a whole number of hours from 1 to 720")

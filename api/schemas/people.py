@@ -26,6 +26,12 @@ class PageSchema(InputSchema):
 class MemberSignInSchema(InputSchema):
     email = fields.String(required=True, validate=ma.validate.Length(1, 254))
     password = fields.String(required=True, validate=ma.validate.Length(1, MAX_PASSWORD_LENGTH), load_only=True)
+    device_token = fields.String(load_default=None, validate=ma.validate.Length(1, 100), load_only=True, metadata={
+        "description": "the device_token this device got at the member's last sign-in: a device the member "
+                       "signed in from before needs no code"})
+    code = fields.String(load_default=None, validate=ma.validate.Length(1, 12), load_only=True, metadata={
+        "description": "on a new device, where the programme asks for it (401 device_code_required): the code "
+                       "sent to the member's e-mail address"})
 
 
 class StaffSignInSchema(InputSchema):
@@ -42,6 +48,8 @@ class SessionSchema(ma.Schema):
 
 class MemberSessionSchema(SessionSchema):
     member_id = fields.String(required=True)
+    device_token = fields.String(required=True, metadata={
+        "description": "keep it on this device and give it with the member's next sign-in"})
 
 
 class StaffSessionSchema(SessionSchema):
@@ -227,6 +235,11 @@ class ReferralFactsSchema(ma.Schema):
     friends_rewarded = fields.Integer(required=True)
 
 
+class DeviceSchema(ma.Schema):
+    first_used_at = fields.AwareDateTime(required=True)
+    last_used_at = fields.AwareDateTime(required=True)
+
+
 class ExportSchema(ma.Schema):
     member = fields.Nested(MemberSchema, required=True)
     cards = fields.List(fields.Nested(CardSchema), required=True)
@@ -241,6 +254,8 @@ class ExportSchema(ma.Schema):
     messages = fields.List(fields.Nested(MessageSentSchema), required=True, metadata={
         "description": "what the programme wrote to the member (expiry warnings, links, ...), oldest first"})
     referrals = fields.Nested(ReferralFactsSchema, required=True)
+    devices = fields.List(fields.Nested(DeviceSchema), required=True, metadata={
+        "description": "the devices (browsers, apps) the member signs in from, most recently used first"})
 
 
 class MemberAttributeSchema(ma.Schema):
@@ -409,6 +424,7 @@ class MemberMessageSchema(ma.Schema):
                        "(voucher_code, reward_code, reward, expires_at); password_link (purpose: welcome, "
                        "invitation or reset; path; expires_at); tier_changed (from_tier, null before a first "
                        "tier; to_tier; to_name; direction: up or down; at); tier_grace (tier, tier_name, kept_until); "
+                       "sign_in_code (code, expires_at: for a sign-in on a new device; the code is dropped once delivered); "
                        "credentials_changed (what: password or pin; at) and card_usable (card_ending; how: "
                        "activated or unblocked; at): tell the member, who may not have made the change"})
     member_id = fields.String(required=True)

@@ -14,7 +14,7 @@ import logging
 import uuid
 from functools import wraps
 
-from flask import Blueprint, Response, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import HTTPException
 
 from api.auth import audit_as
@@ -59,6 +59,11 @@ REDEEM_REFUSALS = {"insufficient_points": "you do not have enough points for it 
                    "reward_not_available": "it is not offered at the moment.",
                    "member_not_active": "your account is suspended; please contact customer support.",
                    "password_required": "it needs your password as well: type it next to the reward."}
+# The browser's device token (engine.access.member_devices): a device the member used before
+# needs no code where the programme asks for one on a new device.
+DEVICE_COOKIE, DEVICE_COOKIE_DAYS = "loyalty_device", 400
+DEVICE_CODE_SENT = ("This browser is new to your account: we have sent a code to your e-mail address. "
+                    "Type it below with your password.")
 CARD_STATUS = {"active": "Active", "blocked": "Blocked", "issued": "Not activated yet", "retired": "No longer used"}
 
 
@@ -84,23 +89,32 @@ def member_required(view):
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in():
-    email, error = request.form.get("email", ""), None
+    """Sign in; the browser keeps its device token (a cookie) so that, where the programme asks
+    for a code on a new device, it is asked for once per browser."""
+    email, error, code = request.form.get("email", ""), None, request.form.get("code", "").strip() or None
     if request.method == "POST":
         try:
             limit_sign_in()
             signed_in = sign_in_member(database(), email=email, password=request.form.get("password", ""),
-                                       passwords=passwords(), now=now())
+                                       passwords=passwords(), now=now(),
+                                       device_token=request.cookies.get(DEVICE_COOKIE), code=code)
         except NotAuthenticated as refusal:
-            error = sentence(refusal.message)
+            error = DEVICE_CODE_SENT if refusal.code == "device_code_required" else sentence(refusal.message)
+            if refusal.code == "device_code_required":
+                code = ""  # the form asks for it
         except RateLimited as refusal:
             page = render_template("portal/sign_in.html", email=email, error=sentence(refusal.description))
             return page, 429, refusal.data["headers"]
         else:
             start_session(TOKEN_KEY, signed_in.token)
             audit_as(f"member:{signed_in.member_id}")
-            return redirect(safe_next(request.args.get("next"), bp.url_prefix, url_for("portal.home")))
+            response = redirect(safe_next(request.args.get("next"), bp.url_prefix, url_for("portal.home")))
+            response.set_cookie(DEVICE_COOKIE, signed_in.device_token, max_age=DEVICE_COOKIE_DAYS * 86400,
+                                path=bp.url_prefix, secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True,
+                                samesite="Lax")
+            return response
     status = 401 if error else 200
-    return render_template("portal/sign_in.html", email=email, error=error), status
+    return render_template("portal/sign_in.html", email=email, error=error, asks_code=code is not None), status
 
 
 @bp.route("/join", methods=["GET", "POST"])

@@ -53,6 +53,8 @@ SETTING_GROUPS: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...] = (
         ("staff_two_step_required", "Every staff member signs in in two steps", "an authenticator app's code"),
         ("online_redeem_password_above", "Rewards above this many points take the member's password online",
          "empty: a session alone redeems any reward"),
+        ("member_new_device_code", "A member signing in on a new device gives a code sent by e-mail",
+         "as well as the password"),
     )),
     ("Customer lifecycle", (
         ("lapsed_after_days", "A member is lapsed after", "days without a purchase"),

@@ -28,7 +28,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from engine.access import throttle
+from engine.access import member_devices, throttle
 from engine.access.passwords import Passwords, password_problems, pin_problems
 from engine.access.principals import Principal
 from engine.access.tokens import issue_token, live_token, revoke_member_tokens
@@ -42,6 +42,7 @@ from engine.orm.members import MemberProfileRow, MemberRow
 from engine.orm.rules import MemberAttributeRow, SegmentRow
 from engine.rules import referrals
 from engine.rules.segments import segment_member_ids
+from engine.settings import read_settings
 
 MEMBER_SESSION = timedelta(hours=12)
 RESET_LINK = timedelta(hours=1)
@@ -57,6 +58,7 @@ class MemberSignedIn:
     token: str
     expires_at: datetime
     member_id: str
+    device_token: str  # to give with the member's next sign-in on this device
 
 
 def set_member_password(db: Database, member_id: str, password: str, *, passwords: Passwords, now: datetime,
@@ -231,26 +233,43 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def sign_in_member(db: Database, *, email: str, password: str, passwords: Passwords,
-                   now: datetime) -> MemberSignedIn:
-    """A member token for the right e-mail and password; NotAuthenticated otherwise."""
+def sign_in_member(db: Database, *, email: str, password: str, passwords: Passwords, now: datetime,
+                   device_token: str | None = None, code: str | None = None) -> MemberSignedIn:
+    """A member token for the right e-mail and password; NotAuthenticated otherwise. On a
+    device new to the member, where the programme asks for it, the code sent to the member
+    too: without it the refusal is ``device_code_required`` and the code goes out (see
+    ``engine.access.member_devices``); a wrong code counts like a wrong password."""
     email = email.strip().lower() if isinstance(email, str) else ""
     with db.transaction() as session:
         member = _member_by_email(session, email)
         login = _login(session, member.id) if member is not None else None
+        device = member_devices.known_device(session, member.id, device_token) if member is not None else None
+        asks_code = login is not None and device is None and read_settings(session).member_new_device_code
         refusal, attempts = throttle.check_secret(
             login and throttle.Attempts(login.failed_logins, login.locked_until),
-            lambda: passwords.verify(login.password_hash, password), passwords, now, what="e-mail or password")
+            lambda: passwords.verify(login.password_hash, password) and (
+                not asks_code or code is None or member_devices.code_matches(login, code, now=now)),
+            passwords, now, what="e-mail or password" if code is None else "e-mail, password or code")
         if login is not None:
             login.failed_logins, login.locked_until = attempts.failures, attempts.locked_until
         if refusal is None and member.status not in SIGNS_IN:
             refusal = NotAuthenticated(f"membership is {member.status}", code="member_not_active")
+        if refusal is None and asks_code and code is None:
+            member_devices.send_device_code(session, login, now=now)
+            refusal = NotAuthenticated("this device is new to the member: sign in again with the code just sent "
+                                       "to the member's e-mail address", code="device_code_required")
         if refusal is None:
+            if asks_code:
+                login.device_code_hash = login.device_code_expires_at = None  # a code admits one device
+            if device is None:
+                device_token = member_devices.admit_device(session, member.id, now=now)
+            else:
+                device.last_used_at = now
             token, expires_at = issue_token(session, kind="member", ttl=MEMBER_SESSION, now=now, member_id=member.id)
             public_id = member.public_id
     if refusal is not None:
         raise refusal
-    return MemberSignedIn(token, expires_at, public_id)
+    return MemberSignedIn(token, expires_at, public_id, device_token)
 
 
 def confirm_member_password(db: Database, member_id: str, password: str, *, passwords: Passwords,

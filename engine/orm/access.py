@@ -55,6 +55,20 @@ class MemberLoginRow(Base):
     # SHA-256 of its secret, never the secret itself.
     link_hash: Mapped[str | None] = mapped_column(sa.String(64))
     link_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The one live code that admits a new device (engine.access.member_devices): its SHA-256.
+    device_code_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    device_code_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class MemberDeviceRow(Base):
+    """A device (browser, app) a member signed in from: the SHA-256 of the token it keeps."""
+    __tablename__ = "member_devices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class TerminalCredentialRow(Base):

@@ -46,6 +46,7 @@ class ProgrammeSettingsRow(Base):
     chip_cards_redeem_with_pin: Mapped[bool] = mapped_column(server_default=sa.false())
     staff_two_step_required: Mapped[bool] = mapped_column(server_default=sa.false())
     online_redeem_password_above: Mapped[int | None]
+    member_new_device_code: Mapped[bool] = mapped_column(server_default=sa.false())
     offline_max_age_hours: Mapped[int] = mapped_column(server_default="72")
     pay_min_points: Mapped[int] = mapped_column(server_default="0")
     pay_max_points: Mapped[int | None]
