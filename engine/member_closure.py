@@ -6,8 +6,9 @@ Guarantees, all in one transaction or none of it:
 - the member's unreserved points, pending ones too, are forfeited by one ``adjust`` posting
   to the adjustment account, with the reason and the actor: the ledger keeps its history
   and stays balanced (its rows hold no personal data, only the member's internal id);
-- every card of the member is retired, every sign-in token revoked, the password and PIN
-  deleted, the member's attributes and list-segment places removed, undelivered outbox
+- every card of the member is retired, every sign-in token revoked, the password, PIN,
+  known devices and referral code deleted, the member's attributes and list-segment places
+  removed, undelivered outbox
   messages deleted, and the stored answers of requests that named the member forgotten
   (a till's accrual answer carries the member's name);
 - the profile keeps no personal data: the name becomes ``Erased member``, the e-mail,
@@ -48,7 +49,7 @@ from engine.orm.cards import CardRow
 from engine.orm.jobs import OutboxMessageRow
 from engine.orm.ledger import AccountRow, EntryRow, HoldRow, IdempotencyKeyRow
 from engine.orm.members import MemberProfileRow, MemberRow
-from engine.orm.rules import MemberAttributeRow, SegmentMemberRow
+from engine.orm.rules import MemberAttributeRow, ReferralCodeRow, SegmentMemberRow
 
 ERASED_NAME = "Erased member"
 FORFEIT_PREFIX = "account closed: "
@@ -153,7 +154,7 @@ def _erase(session: Session, member_pks: list[int], now: datetime) -> int:
         session.execute(sa.update(AccessTokenRow).where(AccessTokenRow.member_id.in_(chunk),
                                                         AccessTokenRow.revoked_at.is_(None)).values(revoked_at=now))
         for column in (MemberLoginRow.member_id, MemberDeviceRow.member_id, MemberAttributeRow.member_id,
-                       SegmentMemberRow.member_id):
+                       SegmentMemberRow.member_id, ReferralCodeRow.member_id):
             session.execute(sa.delete(column.class_).where(column.in_(chunk)))
         session.execute(sa.delete(OutboxMessageRow).where(OutboxMessageRow.member_id.in_(chunk),
                                                           OutboxMessageRow.delivered_at.is_(None)))

@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from engine import cards
+from engine.access.member_devices import devices_of
 from engine.access.member_logins import member_principal, set_member_password, sign_in_member
 from engine.access.passwords import Passwords
 from engine.errors import InvalidInput, InvalidState, NotAuthenticated
@@ -22,8 +23,10 @@ from engine.member_closure import ERASED_NAME, MAX_REASON, CloseMember, close_me
 from engine.members import get_member, update_profile
 from engine.orm.jobs import OutboxMessageRow
 from engine.orm.ledger import IdempotencyKeyRow
+from engine.orm.rules import ReferralCodeRow
 from engine.rewards import (CancelVoucher, RedeemReward, UseVoucher, cancel_voucher, create_reward, redeem_reward,
                             use_voucher)
+from engine.rules.referrals import referral_card
 from engine.rules.segments import create_segment, member_attributes, set_member_attribute
 from tests.conftest import new_key
 from tests.support.assertions import refused_unchanged
@@ -46,6 +49,7 @@ def test_closing_forfeits_the_points_retires_the_cards_and_erases_the_profile(da
     set_member_password(database, member.public_id, "correct horse battery", passwords=PASSWORDS, now=clock())
     token = sign_in_member(database, email=member.email, password="correct horse battery", passwords=PASSWORDS,
                            now=clock()).token
+    referral_card(database, member.public_id, now=clock())
     closed = close(database, clock, member)
     assert (closed.points_forfeited, closed.cards_retired) == (525, 1)
     balance = get_balance(database, member.public_id, as_of=clock())
@@ -57,6 +61,9 @@ def test_closing_forfeits_the_points_retires_the_cards_and_erases_the_profile(da
     assert not any(after.consents.values())
     assert cards.get_card(database, card.number).status == "retired"
     assert member_attributes(database, member.public_id) == {}
+    assert devices_of(database, member.public_id) == []
+    with database.transaction() as session:  # the code friends would type no longer names them
+        assert session.scalar(sa.select(sa.func.count()).select_from(ReferralCodeRow)) == 0
     with pytest.raises(NotAuthenticated):
         member_principal(database, token, now=clock())
     with pytest.raises(NotAuthenticated):
