@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy import ARRAY
 from sqlalchemy.orm import Session
 
-from engine.database import Database, is_postgres, postgresql_rows
+from engine.database import Database, batches, is_postgres, postgresql_rows
 from engine.errors import InvalidInput, Problem, not_found, refuse_if
 from engine.ledger.basket import BaseRateCalculator, Basket, EarningContext, LinePoints, validate_basket
 from engine.orm.ledger import ReceiptRow, RefundRow
@@ -143,12 +143,31 @@ def member_facts(session: Session, member: MemberRow) -> MemberFacts:
     return _facts_from(session, member, session.execute(_MEMBER_FACTS, {"member_pk": member.id}).all())
 
 
+def members_facts(session: Session, members: list[MemberRow]) -> dict[int, MemberFacts]:
+    """``member_facts`` of many members by primary key, in two statements per thousand
+    members, with no first purchase asked: none is one."""
+    attributes: dict[int, dict[str, str]] = {m.id: {} for m in members}
+    listed: dict[int, set[str]] = {m.id: set() for m in members}
+    for chunk in batches([m.id for m in members], 1000):
+        a, s = MemberAttributeRow, SegmentMemberRow
+        for pk, name, value in session.execute(sa.select(a.member_id, a.name, a.value).where(a.member_id.in_(chunk))):
+            attributes[pk][name] = value
+        for pk, code in session.execute(sa.select(s.member_id, SegmentRow.code).join(
+                SegmentRow, SegmentRow.id == s.segment_id).where(s.member_id.in_(chunk))):
+            listed[pk].add(code)
+    return {m.id: _facts(session, m, attributes[m.id], listed[m.id], first_purchase=False) for m in members}
+
+
 def _facts_from(session: Session, member: MemberRow, rows) -> MemberFacts:
-    attributes = {name: value for kind, name, value, _, _ in rows if kind == "attribute"}
-    listed = {name for kind, name, _, _, _ in rows if kind == "segment"}
+    return _facts(session, member, {name: value for kind, name, value, _, _ in rows if kind == "attribute"},
+                  {name for kind, name, _, _, _ in rows if kind == "segment"},
+                  first_purchase=not any(row[0] == "purchased" for row in rows))
+
+
+def _facts(session: Session, member: MemberRow, attributes: dict[str, str], listed: set[str], *,
+           first_purchase: bool) -> MemberFacts:
     return MemberFacts(tier_code=member.tier_code, enrolled_at=member.enrolled_at,
-                       birthday=member.profile.birthday if member.profile else None,
-                       first_purchase=not any(row[0] == "purchased" for row in rows),
+                       birthday=member.profile.birthday if member.profile else None, first_purchase=first_purchase,
                        segments=with_predicate_segments(session, listed, member.tier_code, attributes),
                        attributes=attributes, member_id=member.public_id,
                        tier_multiplier=tier_multiplier(session, member.tier_code))

@@ -9,6 +9,7 @@ import pytest
 from engine.errors import InvalidInput
 from engine.ledger.invariants import check_ledger
 from engine.rules.backtest import backtest
+from engine.rules.segments import create_segment, set_member_attribute
 from engine.rules.versions import create_draft, publish_rules
 from tests.support.snapshot import contents_but_audit
 
@@ -25,6 +26,21 @@ def test_as_published_the_window_earns_again_what_it_earned(database, clock, mak
     assert (tried.sales, tried.members, tried.published, tried.with_drafts) == (3, 2, earned, earned)
     assert [(t.rule_key, t.published) for t in tried.rules] == [("base", 45), ("coffee", 30)]
     assert tried.members_changed == 0
+
+
+def test_rules_on_attributes_and_segments_earn_again_what_they_earned(database, clock, make_member, earn):
+    ada, grace, alan = make_member(), make_member(), make_member()
+    set_member_attribute(database, ada.public_id, "city", "Gent")
+    create_segment(database, code="listed", member_ids=[grace.public_id], now=clock())
+    for key, condition in (("gent", {"kind": "attribute", "attribute": "city", "values": ["Gent"]}),
+                           ("listed", {"kind": "segment", "values": ["listed"]})):
+        create_draft(database, {"key": key, "name": key, "conditions": [condition],
+                                "effect": {"kind": "fixed_per_transaction", "points": 7}}, now=clock())
+    publish_rules(database, ["gent", "listed"], now=clock())
+    earned = sum(earn(member, 1000).points for member in (ada, grace, alan))
+    tried = backtest(database, since=clock() - timedelta(days=1), until=clock() + timedelta(seconds=1))
+    assert [(t.rule_key, t.published) for t in tried.rules] == [("base", 30), ("gent", 7), ("listed", 7)]
+    assert tried.published == earned == 44
 
 
 def test_a_draft_shows_what_it_would_have_changed_and_nothing_is_posted(database, clock, make_member, earn):
