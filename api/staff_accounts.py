@@ -102,3 +102,15 @@ def confirm_authenticator(body):
     code as well. Answers the recovery codes, this once."""
     return {"recovery_codes": authenticators.confirm_enrolment(database(), g.principal.name, body["code"],
                                                                now=now())}
+
+
+@blp.route("/authenticator/recovery-codes", methods=["POST"])
+@staff_only(None)
+@blp.doc(**AUTH)
+@blp.arguments(AuthenticatorCodeSchema())
+@blp.response(200, RecoveryCodesSchema)
+def renew_recovery_codes(body):
+    """Ten new recovery codes for my account, this once (the old ones are void), for a code my
+    authenticator shows now; a wrong code counts toward the sign-in lockout."""
+    return {"recovery_codes": authenticators.renew_recovery_codes(database(), g.principal.name, body["code"],
+                                                                  passwords=passwords(), now=now())}

@@ -37,7 +37,8 @@ from api.web.rule_form import (DAYS, EFFECT_LABELS, LIMITS, LIST_FIELDS, definit
                                empty_form, form_from_definition, place_problems, read_only_reason,
                                unsupported_conditions)
 from engine import reports
-from engine.access.authenticators import authenticator_status, confirm_enrolment, start_enrolment
+from engine.access.authenticators import (authenticator_status, confirm_enrolment, renew_recovery_codes,
+                                          start_enrolment)
 from engine.access.member_logins import invite_member
 from engine.access.principals import require_permission
 from engine.access.staff import sign_in_staff, staff_principal
@@ -173,6 +174,18 @@ def authenticator_confirm():
     except InvalidInput as refusal:
         return _authenticator_page(authenticator_status(database(), g.principal.name), field_errors(refusal)), 422
     return render_template("console/recovery_codes.html", recovery_codes=recovery_codes)
+
+
+@bp.route("/authenticator/recovery-codes", methods=["POST"])
+@staff_page(None)
+def authenticator_recovery_codes():
+    """Ten new recovery codes for a code the authenticator shows now (the old ones are void)."""
+    try:
+        recovery_codes = renew_recovery_codes(database(), g.principal.name, request.form.get("code", "").strip(),
+                                              passwords=passwords(), now=now())
+    except InvalidInput as refusal:
+        return _authenticator_page(authenticator_status(database(), g.principal.name), field_errors(refusal)), 422
+    return render_template("console/recovery_codes.html", recovery_codes=recovery_codes, renewed=True)
 
 
 def _authenticator_page(status, errors=None):

@@ -11,7 +11,9 @@ Guarantees:
 - a secret counts only once a code from it is confirmed, so a mistyped set-up locks nobody
   out;
 - the account's own session sets an authenticator up; only an admin removes one, so a
-  stolen session cannot turn the second step off.
+  stolen session cannot turn the second step off;
+- new recovery codes (the old ones are void) take a code the authenticator shows now, not a
+  recovery code: a wrong one counts toward the lockout.
 
 Recovery codes are kept as SHA-256 digests (each carries about 50 random bits: a slow hash
 adds nothing); the secret is kept as it is, since codes are computed from it.
@@ -28,6 +30,8 @@ from datetime import datetime
 import pyotp
 import sqlalchemy as sa
 
+from engine.access import throttle
+from engine.access.passwords import Passwords
 from engine.database import Database
 from engine.errors import Conflict, InvalidInput, InvalidState, Problem, not_found
 from engine.orm.access import StaffAccountRow
@@ -89,10 +93,34 @@ def confirm_enrolment(db: Database, username: str, code: str, *, now: datetime) 
         step = _code_step(row.totp_pending, code, now, after=None)
         if step is None:
             raise InvalidInput([Problem("code", "is not the code the authenticator shows now")])
-        codes = ["-".join(_random_text(5) for _ in range(2)) for _ in range(RECOVERY_CODES)]
         row.totp_secret, row.totp_pending, row.totp_last_step = row.totp_pending, None, step
-        row.recovery_codes = json.dumps(sorted(_digest(c.replace("-", "")) for c in codes))
-        return codes
+        return _new_recovery_codes(row)
+
+
+def renew_recovery_codes(db: Database, username: str, code: str, *, passwords: Passwords,
+                         now: datetime) -> list[str]:
+    """Ten new recovery codes for ``username`` (the old ones are void), shown this once, for
+    a code the authenticator shows now (taken like a sign-in's). Refused without a confirmed
+    authenticator; a wrong code is refused naming ``code`` and counts toward the lockout."""
+    with db.transaction() as session:
+        row = _account(session, username, for_update=True)
+        if row.totp_secret is None:
+            raise InvalidState(f"{username} has no authenticator to make recovery codes for",
+                               code="authenticator_not_set")
+        refusal, attempts = throttle.check_secret(
+            throttle.Attempts(row.failed_logins, row.locked_until),
+            lambda: _take_step(row, code, now), passwords, now, what="code")
+        row.failed_logins, row.locked_until = attempts.failures, attempts.locked_until
+        codes = None if refusal is not None else _new_recovery_codes(row)
+    if refusal is not None:  # after the commit: the failure is counted
+        raise InvalidInput([Problem("code", refusal.message)])
+    return codes
+
+
+def _new_recovery_codes(row: StaffAccountRow) -> list[str]:
+    codes = ["-".join(_random_text(5) for _ in range(2)) for _ in range(RECOVERY_CODES)]
+    row.recovery_codes = json.dumps(sorted(_digest(c.replace("-", "")) for c in codes))
+    return codes
 
 
 def remove_authenticator(db: Database, username: str) -> None:
@@ -109,9 +137,7 @@ def second_step_holds(row: StaffAccountRow, code: str, now: datetime) -> bool:
     if not isinstance(code, str):
         return False
     typed = code.replace(" ", "").replace("-", "").lower()
-    step = _code_step(row.totp_secret, typed, now, after=row.totp_last_step)
-    if step is not None:
-        row.totp_last_step = step
+    if _take_step(row, typed, now):
         return True
     unused = json.loads(row.recovery_codes or "[]")
     digest = _digest(typed)
@@ -120,6 +146,14 @@ def second_step_holds(row: StaffAccountRow, code: str, now: datetime) -> bool:
         row.recovery_codes = json.dumps(unused)
         return True
     return False
+
+
+def _take_step(row: StaffAccountRow, code: str, now: datetime) -> bool:
+    """Whether ``code`` is ``row``'s authenticator code now, not taken before; it is taken."""
+    step = _code_step(row.totp_secret, code, now, after=row.totp_last_step)
+    if step is not None:
+        row.totp_last_step = step
+    return step is not None
 
 
 def _enrolment(session, secret: str, username: str) -> Enrolment:

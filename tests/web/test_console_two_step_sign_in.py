@@ -32,6 +32,22 @@ def test_a_staff_member_sets_up_an_authenticator_and_then_signs_in_with_a_code(c
     assert browser.get("/console/members").status_code == 200
 
 
+def test_a_staff_member_makes_new_recovery_codes_with_a_code_from_the_app(console_as, clock):
+    sam = console_as("support", username="sam")
+    page = sam.submit("/console/authenticator", {}, to="/console/authenticator/start",
+                      follow_redirects=True).get_data(as_text=True)
+    app = pyotp.TOTP(re.search(r'<code id="secret">(\w+)</code>', page).group(1))
+    first = sam.submit("/console/authenticator", {"code": app.at(clock())}, to="/console/authenticator/confirm")
+    clock.advance(seconds=30)
+    wrong = sam.submit("/console/authenticator", {"code": "not-it"}, to="/console/authenticator/recovery-codes")
+    assert wrong.status_code == 422 and "Wrong code." in text_of(wrong)
+    renewed = sam.submit("/console/authenticator", {"code": app.at(clock())}, to="/console/authenticator/recovery-codes")
+    assert renewed.status_code == 200 and "Your earlier recovery codes no longer work." in text_of(renewed)
+    codes = re.findall(r"<li><code>([\w-]+)</code>", renewed.get_data(as_text=True))
+    assert len(codes) == 10 and not set(codes) & set(re.findall(r"<li><code>([\w-]+)</code>",
+                                                                  first.get_data(as_text=True)))
+
+
 def test_where_the_programme_asks_for_two_steps_the_console_sends_staff_without_them_to_set_one_up(
         console_as, database, clock):
     update_settings(database, {"staff_two_step_required": True}, now=clock())
