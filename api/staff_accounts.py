@@ -9,8 +9,9 @@ from flask_smorest import Blueprint
 
 from api.auth import BEARER_AUTH, staff_only
 from api.context import database, now, passwords
-from api.schemas.staff_accounts import (AuthenticatorCodeSchema, AuthenticatorEnrolmentSchema, RecoveryCodesSchema,
-                                        StaffAccountInSchema, StaffAccountSchema, StaffRolesSchema)
+from api.schemas.staff_accounts import (AuthenticatorCodeSchema, AuthenticatorEnrolmentSchema, AuthenticatorSetUpSchema,
+                                        RecoveryCodesSchema, SetUpCodeSchema, StaffAccountInSchema, StaffAccountSchema,
+                                        StaffRolesSchema)
 from api.schemas.terminal import EmptySchema
 from engine.access import authenticators
 from engine.access.staff import create_staff_account, list_staff_accounts, set_staff_active, set_staff_roles
@@ -81,15 +82,29 @@ def remove_authenticator(_body, username):
     authenticators.remove_authenticator(database(), username)
 
 
+@blp.route("/accounts/<username>/authenticator/allow", methods=["POST"])
+@staff_only("staff.write")
+@blp.doc(**AUTH)
+@blp.arguments(EmptySchema())
+@blp.response(201, SetUpCodeSchema)
+def allow_authenticator(_body, username):
+    """A one-time code (live for a day) with which the account sets up its authenticator where
+    the programme asks every staff member for two steps; give it in person (409
+    ``authenticator_set`` while one is set up)."""
+    return authenticators.allow_set_up(database(), username, now=now())
+
+
 @blp.route("/authenticator", methods=["POST"])
 @staff_only(None)
 @blp.doc(**AUTH)
-@blp.arguments(EmptySchema())
+@blp.arguments(AuthenticatorSetUpSchema())
 @blp.response(201, AuthenticatorEnrolmentSchema)
-def start_authenticator(_body):
+def start_authenticator(body):
     """Set up my authenticator app: a new secret, counted once a code from it is confirmed
-    (409 ``authenticator_set`` while one is: an admin removes it first)."""
-    return authenticators.start_enrolment(database(), g.principal.name)
+    (409 ``authenticator_set`` while one is: an admin removes it first). Where the programme
+    asks every staff member for two steps, it takes the one-time ``setup_code`` an admin made
+    for me (403 ``setup_code_required`` without it)."""
+    return authenticators.start_enrolment(database(), g.principal.name, now=now(), setup_code=body["setup_code"])
 
 
 @blp.route("/authenticator/confirm", methods=["POST"])

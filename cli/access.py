@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from cli.runtime import Runtime, emit, emit_one, json_option, pass_runtime
-from engine.access.authenticators import remove_authenticator
+from engine.access.authenticators import allow_set_up, remove_authenticator
 from engine.audit_chain import verify_audit_chain
 from engine.access.member_logins import invite_member, invite_segment, set_member_password, set_member_pin
 from engine.access.passwords import Passwords
@@ -65,6 +65,16 @@ def remove_staff_authenticator(runtime: Runtime, username: str) -> None:
     with its password alone until it sets another up."""
     remove_authenticator(runtime.db, username)
     click.echo(f"staff account {username} signs in with its password alone until it sets up an authenticator again")
+
+
+@staff_group.command("allow-authenticator")
+@click.argument("username")
+@pass_runtime
+def allow_staff_authenticator(runtime: Runtime, username: str) -> None:
+    """A one-time code (live for a day) with which the account sets up its authenticator app
+    where the programme asks every staff member for two steps: give it in person."""
+    allowed = allow_set_up(runtime.db, username, now=runtime.now())
+    click.echo(f"set-up code for {username}: {allowed.code} (until {allowed.expires_at:%Y-%m-%d %H:%M} UTC)")
 
 
 @staff_group.command("roles")

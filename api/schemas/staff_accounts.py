@@ -39,6 +39,18 @@ class AuthenticatorEnrolmentSchema(ma.Schema):
     uri = fields.String(required=True, metadata={"description": "the same as an otpauth:// URI, for a QR code"})
 
 
+class AuthenticatorSetUpSchema(InputSchema):
+    setup_code = fields.String(load_default=None, validate=ma.validate.Length(1, 40), metadata={
+        "description": "where the programme asks every staff member for two steps: the one-time code an admin "
+                       "made for the account (accounts/{username}/authenticator/allow)"})
+
+
+class SetUpCodeSchema(ma.Schema):
+    setup_code = fields.String(required=True, attribute="code",
+                               metadata={"description": "give it to the staff member in person"})
+    expires_at = fields.AwareDateTime(required=True)
+
+
 class AuthenticatorCodeSchema(InputSchema):
     code = fields.String(required=True, validate=ma.validate.Length(1, CODE_LENGTH),
                          metadata={"description": "the 6 digits the authenticator app shows now"})

@@ -107,7 +107,7 @@ def staff_page(permission: str | None):
             limit("staff", g.principal.name)
             if permission is not None and g.principal.two_step_missing:
                 flash("The programme asks every staff member to sign in in two steps: set up an authenticator "
-                      "app first.")
+                      "app first, with the set-up code an admin gives you.")
                 return redirect(url_for("console.authenticator"))
             if permission is not None:
                 require_permission(g.principal, permission)
@@ -161,7 +161,11 @@ def authenticator():
 @bp.route("/authenticator/start", methods=["POST"])
 @staff_page(None)
 def authenticator_start():
-    start_enrolment(database(), g.principal.name)
+    try:
+        start_enrolment(database(), g.principal.name, now=now(), setup_code=request.form.get("setup_code") or None)
+    except NotAllowed:  # where two steps are required: the admin's set-up code
+        errors = {"setup_code": ["Is not a set-up code an admin made for you (each works once, for a day)."]}
+        return _authenticator_page(authenticator_status(database(), g.principal.name), errors), 403
     return redirect(url_for("console.authenticator"))
 
 
@@ -191,7 +195,8 @@ def authenticator_recovery_codes():
 def _authenticator_page(status, errors=None):
     qr = None if status.waiting is None else segno.make_qr(status.waiting.uri).svg_inline(
         scale=5, title="QR code of the authenticator's secret")
-    return render_template("console/authenticator.html", status=status, qr=qr, errors=errors or {})
+    return render_template("console/authenticator.html", status=status, qr=qr, errors=errors or {},
+                           setup_code_needed=get_settings(database()).staff_two_step_required)
 
 
 @bp.route("/sign-out", methods=["POST"])

@@ -12,6 +12,9 @@ Guarantees:
   out;
 - the account's own session sets an authenticator up; only an admin removes one, so a
   stolen session cannot turn the second step off;
+- where the programme asks every staff member for two steps, setting one up also takes a
+  one-time code an admin made for the account (``allow_set_up``, live for a day), so that a
+  stolen password of an account without an authenticator does not set up the thief's;
 - new recovery codes (the old ones are void) take a code the authenticator shows now, not a
   recovery code: a wrong one counts toward the lockout.
 
@@ -25,7 +28,7 @@ import hmac
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pyotp
 import sqlalchemy as sa
@@ -33,13 +36,14 @@ import sqlalchemy as sa
 from engine.access import throttle
 from engine.access.passwords import Passwords
 from engine.database import Database
-from engine.errors import Conflict, InvalidInput, InvalidState, Problem, not_found
+from engine.errors import Conflict, InvalidInput, InvalidState, NotAllowed, Problem, not_found
 from engine.orm.access import StaffAccountRow
 from engine.settings import read_settings
 
 STEP_SECONDS = 30
 DRIFT_STEPS = 1  # a phone's clock may be a step off either way
 RECOVERY_CODES = 10
+SETUP_CODE_LIFETIME = timedelta(hours=24)
 _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read off paper
 
 
@@ -69,18 +73,50 @@ def authenticator_status(db: Database, username: str) -> AuthenticatorStatus:
         return AuthenticatorStatus(row.totp_secret is not None, waiting, len(json.loads(row.recovery_codes or "[]")))
 
 
-def start_enrolment(db: Database, username: str) -> Enrolment:
+@dataclass(frozen=True)
+class SetUpCode:
+    """An admin's one-time code for setting up an account's authenticator, and its end."""
+
+    code: str
+    expires_at: datetime
+
+
+def allow_set_up(db: Database, username: str, *, now: datetime) -> SetUpCode:
+    """A one-time code, live for ``SETUP_CODE_LIFETIME``, with which ``username`` sets up an
+    authenticator where two steps are required (an earlier code is void). Give it to the
+    staff member in person. Refused (``authenticator_set``) while one is set up."""
+    code = "-".join(_random_text(5) for _ in range(2))
+    with db.transaction() as session:
+        row = _account(session, username, for_update=True)
+        _refuse_if_set(row, username)
+        row.setup_code_hash, row.setup_code_expires_at = _digest(code.replace("-", "")), now + SETUP_CODE_LIFETIME
+        return SetUpCode(code, row.setup_code_expires_at)
+
+
+def start_enrolment(db: Database, username: str, *, now: datetime, setup_code: str | None = None) -> Enrolment:
     """A new secret for ``username``'s authenticator, waiting to be confirmed (a secret
     waiting before is replaced). Refused (``authenticator_set``) while one is confirmed: an
-    admin removes it first."""
+    admin removes it first. Where two steps are required, it takes (and uses up) the
+    admin's ``setup_code``: without a live one, ``setup_code_required``."""
     secret = pyotp.random_base32()
     with db.transaction() as session:
-        row = _account(session, username)
-        if row.totp_secret is not None:
-            raise Conflict(f"{username} signs in with an authenticator already; an admin removes it before "
-                           "another is set up", code="authenticator_set")
+        row = _account(session, username, for_update=True)
+        _refuse_if_set(row, username)
+        if read_settings(session).staff_two_step_required:
+            typed = (setup_code or "").replace("-", "").replace(" ", "").lower()
+            if not (row.setup_code_hash is not None and now < row.setup_code_expires_at
+                    and hmac.compare_digest(row.setup_code_hash, _digest(typed))):
+                raise NotAllowed("the programme asks every staff member for two steps: setting up an authenticator "
+                                 "takes the one-time code an admin made for this account", code="setup_code_required")
+            row.setup_code_hash = row.setup_code_expires_at = None
         row.totp_pending = secret
         return _enrolment(session, secret, username)
+
+
+def _refuse_if_set(row: StaffAccountRow, username: str) -> None:
+    if row.totp_secret is not None:
+        raise Conflict(f"{username} signs in with an authenticator already; an admin removes it before "
+                       "another is set up", code="authenticator_set")
 
 
 def confirm_enrolment(db: Database, username: str, code: str, *, now: datetime) -> list[str]:

@@ -37,6 +37,9 @@ class StaffAccountRow(Base):
     totp_pending: Mapped[str | None] = mapped_column(sa.String(64))
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
     recovery_codes: Mapped[str | None] = mapped_column(sa.Text)  # JSON list of SHA-256 hex digests
+    # an admin's one-time code for setting an authenticator up where two steps are required
+    setup_code_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    setup_code_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class MemberLoginRow(Base):

@@ -3,12 +3,14 @@ then signs in with a code; only an admin removes an authenticator; members and t
 none of it."""
 import pyotp
 
+from engine.access import authenticators
+
 from engine.settings import update_settings
 from tests.api.conftest import PASSWORD
 
 
-def set_up(client, headers, clock) -> tuple[pyotp.TOTP, list[str]]:
-    started = client.post("/v1/staff/authenticator", json={}, headers=headers)
+def set_up(client, headers, clock, **setup_code) -> tuple[pyotp.TOTP, list[str]]:
+    started = client.post("/v1/staff/authenticator", json=setup_code, headers=headers)
     assert started.status_code == 201, started.json
     app = pyotp.TOTP(started.json["secret"])
     confirmed = client.post("/v1/staff/authenticator/confirm", json={"code": app.at(clock())}, headers=headers)
@@ -70,5 +72,19 @@ def test_where_the_programme_asks_for_two_steps_a_session_without_them_only_sets
     sam = staff_headers("support", username="sam")
     refused = client.get("/v1/staff/members", headers=sam)
     assert (refused.status_code, refused.json["error"]) == (403, "two_step_required")
-    set_up(client, sam, clock)
+    without = client.post("/v1/staff/authenticator", json={}, headers=sam)
+    assert (without.status_code, without.json["error"]) == (403, "setup_code_required")
+    # an admin without an authenticator makes the code with the command line (the API asks two steps of them too)
+    set_up(client, sam, clock, setup_code=authenticators.allow_set_up(database, "sam", now=clock()).code)
     assert client.get("/v1/staff/members", headers=sam).status_code == 200
+
+
+def test_only_an_admin_makes_a_set_up_code_and_it_sets_up_once(client, staff_headers, database, clock):
+    admin, sam = staff_headers("admin"), staff_headers("support", username="sam")
+    assert client.post("/v1/staff/accounts/sam/authenticator/allow", json={}, headers=sam).status_code == 403
+    allowed = client.post("/v1/staff/accounts/sam/authenticator/allow", json={}, headers=admin)
+    assert allowed.status_code == 201 and allowed.json["expires_at"]
+    update_settings(database, {"staff_two_step_required": True}, now=clock())
+    set_up(client, sam, clock, setup_code=allowed.json["setup_code"])
+    again = client.post("/v1/staff/accounts/sam/authenticator/allow", json={}, headers=admin)
+    assert again.status_code == 403  # the admin has no authenticator yet: two steps are asked of them too

@@ -1,4 +1,5 @@
 import json
+import re
 import stat
 from datetime import UTC, datetime
 
@@ -11,6 +12,7 @@ from engine.audit_chain import seal_audit
 from engine.card_keys import MasterKeys
 from engine.messages import pending_messages
 from engine.rules.segments import create_segment
+from engine.settings import update_settings
 
 
 def test_staff_accounts_are_created_and_listed_with_their_roles(run_cli, run_json):
@@ -24,13 +26,24 @@ def test_staff_accounts_are_created_and_listed_with_their_roles(run_cli, run_jso
 def test_an_operator_removes_the_authenticator_of_a_staff_member_who_lost_their_phone(run_cli, run_json, database,
                                                                                       clock):
     run_cli("staff", "create", "alice", "--name", "Alice A", "--role", "admin", "--password", "long enough password")
-    secret = authenticators.start_enrolment(database, "alice").secret
+    secret = authenticators.start_enrolment(database, "alice", now=clock()).secret
     authenticators.confirm_enrolment(database, "alice", pyotp.TOTP(secret).at(clock()), now=clock())
     assert [a["two_step"] for a in run_json("staff", "list")] == [True]
     result = run_cli("staff", "remove-authenticator", "alice")
     assert result.exit_code == 0 and "signs in with its password alone" in result.output
     assert [a["two_step"] for a in run_json("staff", "list")] == [False]
     assert run_cli("staff", "remove-authenticator", "nobody").exit_code == 1
+
+
+def test_an_operator_makes_the_set_up_code_a_staff_member_needs_where_two_steps_are_required(
+        run_cli, database, clock):
+    run_cli("staff", "create", "alice", "--name", "Alice A", "--role", "admin", "--password", "long enough password")
+    update_settings(database, {"staff_two_step_required": True}, now=clock())
+    result = run_cli("staff", "allow-authenticator", "alice")
+    assert result.exit_code == 0, result.output
+    code = re.search(r"set-up code for alice: (\S+) \(until ", result.output).group(1)
+    assert authenticators.start_enrolment(database, "alice", now=clock(), setup_code=code).secret
+    assert run_cli("staff", "allow-authenticator", "nobody").exit_code == 1
 
 
 def test_an_operator_checks_the_audit_chain_and_a_broken_one_exits_1(run_cli, database):

@@ -5,6 +5,7 @@ import re
 
 import pyotp
 
+from engine.access import authenticators
 from engine.settings import update_settings
 from tests.web.conftest import PASSWORD, text_of
 
@@ -55,3 +56,15 @@ def test_where_the_programme_asks_for_two_steps_the_console_sends_staff_without_
     sent = sam.get("/console/members", follow_redirects=True)
     assert sent.request.path == "/console/authenticator"
     assert "asks every staff member to sign in in two steps" in text_of(sent)
+    assert 'name="setup_code"' in sent.get_data(as_text=True)
+
+
+def test_where_two_steps_are_required_the_set_up_takes_the_admins_code(console_as, database, clock):
+    update_settings(database, {"staff_two_step_required": True}, now=clock())
+    sam = console_as("support", username="sam")
+    wrong = sam.submit("/console/authenticator", {"setup_code": "abcde-fghjk"}, to="/console/authenticator/start")
+    assert wrong.status_code == 403 and "Is not a set-up code an admin made for you" in text_of(wrong)
+    code = authenticators.allow_set_up(database, "sam", now=clock()).code
+    started = sam.submit("/console/authenticator", {"setup_code": code}, to="/console/authenticator/start",
+                         follow_redirects=True)
+    assert "QR code of the authenticator" in started.get_data(as_text=True)

@@ -37,21 +37,21 @@ def refusal(database, clock, **attempt) -> str:
 @pytest.fixture
 def enrolled(database, clock, ada):
     """Ada's authenticator, confirmed: (the app's TOTP, the recovery codes)."""
-    enrolment = authenticators.start_enrolment(database, ada)
+    enrolment = authenticators.start_enrolment(database, ada, now=clock())
     app = pyotp.TOTP(enrolment.secret)
     codes = authenticators.confirm_enrolment(database, ada, app.at(clock()), now=clock())
     clock.advance(seconds=30)  # the confirming code's step is taken
     return app, codes
 
 
-def test_setting_up_gives_the_app_a_secret_named_after_the_programme_and_the_account(database, ada):
-    enrolment = authenticators.start_enrolment(database, ada)
+def test_setting_up_gives_the_app_a_secret_named_after_the_programme_and_the_account(database, clock, ada):
+    enrolment = authenticators.start_enrolment(database, ada, now=clock())
     assert enrolment.uri.startswith("otpauth://totp/") and f"secret={enrolment.secret}" in enrolment.uri
     assert "ada" in enrolment.uri
 
 
 def test_a_secret_counts_only_once_a_code_from_it_is_confirmed(database, clock, ada):
-    enrolment = authenticators.start_enrolment(database, ada)
+    enrolment = authenticators.start_enrolment(database, ada, now=clock())
     assert sign_in(database, clock).principal.name == "ada"  # waiting: the password alone still signs in
     with pytest.raises(InvalidInput) as wrong:
         authenticators.confirm_enrolment(database, ada, "000000", now=clock())
@@ -105,12 +105,12 @@ def test_a_recovery_code_signs_in_once_typed_either_way(database, clock, enrolle
 
 def test_another_authenticator_is_set_up_only_after_an_admin_removes_the_first(database, clock, enrolled):
     with pytest.raises(Conflict) as refused:
-        authenticators.start_enrolment(database, "ada")
+        authenticators.start_enrolment(database, "ada", now=clock())
     assert refused.value.code == "authenticator_set"
     authenticators.remove_authenticator(database, "ada")
     assert sign_in(database, clock).principal.name == "ada"
     assert [a.two_step for a in list_staff_accounts(database)] == [False]
-    authenticators.start_enrolment(database, "ada")
+    authenticators.start_enrolment(database, "ada", now=clock())
 
 
 def test_where_the_programme_asks_for_two_steps_an_account_without_an_authenticator_may_only_set_one_up(
@@ -121,11 +121,38 @@ def test_where_the_programme_asks_for_two_steps_an_account_without_an_authentica
     with pytest.raises(NotAllowed) as refused:
         require_permission(principal, "members.read")
     assert refused.value.code == "two_step_required"
-    enrolment = authenticators.start_enrolment(database, ada)
+    with pytest.raises(NotAllowed) as without_code:  # a stolen password alone sets up nothing
+        authenticators.start_enrolment(database, ada, now=clock())
+    assert without_code.value.code == "setup_code_required"
+    allowed = authenticators.allow_set_up(database, ada, now=clock())
+    enrolment = authenticators.start_enrolment(database, ada, now=clock(), setup_code=allowed.code)
+    with pytest.raises(NotAllowed):  # used up
+        authenticators.start_enrolment(database, ada, now=clock(), setup_code=allowed.code)
     authenticators.confirm_enrolment(database, ada, pyotp.TOTP(enrolment.secret).at(clock()), now=clock())
     clock.advance(seconds=30)
     principal = sign_in(database, clock, code=pyotp.TOTP(enrolment.secret).at(clock())).principal
     require_permission(principal, "members.read")
+
+
+def test_a_set_up_code_lives_a_day_and_the_newest_one_counts(database, clock, ada):
+    update_settings(database, {"staff_two_step_required": True}, now=clock())
+    first = authenticators.allow_set_up(database, ada, now=clock())
+    second = authenticators.allow_set_up(database, ada, now=clock())
+    with pytest.raises(NotAllowed):
+        authenticators.start_enrolment(database, ada, now=clock(), setup_code=first.code)
+    clock.advance(hours=24)
+    with pytest.raises(NotAllowed):
+        authenticators.start_enrolment(database, ada, now=clock(), setup_code=second.code)
+    third = authenticators.allow_set_up(database, ada, now=clock())
+    assert authenticators.start_enrolment(database, ada, now=clock(), setup_code=third.code.upper()).secret
+
+
+def test_no_set_up_code_is_made_for_an_account_with_an_authenticator(database, clock, ada):
+    enrolment = authenticators.start_enrolment(database, ada, now=clock())
+    authenticators.confirm_enrolment(database, ada, pyotp.TOTP(enrolment.secret).at(clock()), now=clock())
+    with pytest.raises(Conflict) as refused:
+        authenticators.allow_set_up(database, ada, now=clock())
+    assert refused.value.code == "authenticator_set"
 
 
 def test_a_mail_sending_script_needs_no_second_step(database, clock):
