@@ -255,10 +255,11 @@ def redeem(code: str):
     if not form_key:  # a page from before the one-time keys, or a hand-made post
         flash("That reward could not be redeemed: the page was out of date. Please try again.")
         return redirect(url_for("portal.home"))
+    password = request.form.get("password") or None  # a field only next to a reward above the price
     try:
-        issued = redeem_reward_online(database(), RedeemReward(code, g.member_id), password=request.form.get("password")
-                                      or None, passwords=passwords(), caller=f"member:{g.member_id}",
-                                      idempotency_key=form_key, now=now())
+        issued = redeem_reward_online(database(), RedeemReward(code, g.member_id), password=password,
+                                      passwords=passwords(), caller=f"member:{g.member_id}", idempotency_key=form_key,
+                                      now=now())
     except (InvalidState, InvalidInput, PasswordRequired) as refusal:  # out of stock, too few points, limit reached,
         # no password or a wrong one (its problem names the password field: "wrong password", "too many wrong ...")
         flash(f"That reward could not be redeemed: {REDEEM_REFUSALS.get(refusal.code, sentence(refusal.message))}")
