@@ -327,7 +327,7 @@ def redeem_reward(db: Database, command: RedeemReward, *, caller: str, idempoten
                                        description=f"reward {reward.code}")
         if reward.stock is not None:
             reward.stock -= 1
-        expires_at = voucher_expires_at(now, reward.voucher_valid_days, read_settings(session).timezone)
+        expires_at = voucher_expires_at(now, reward.voucher_valid_days, settings.timezone)
         voucher = VoucherRow(code=_new_voucher_code(), reward_id=reward.id, member_id=member.id, points=price,
                              hold_id=hold.id, status="issued", issued_at=now, expires_at=expires_at)
         session.add(voucher)

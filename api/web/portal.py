@@ -99,9 +99,10 @@ def sign_in():
                                        passwords=passwords(), now=now(),
                                        device_token=request.cookies.get(DEVICE_COOKIE), code=code)
         except NotAuthenticated as refusal:
-            error = DEVICE_CODE_SENT if refusal.code == "device_code_required" else sentence(refusal.message)
             if refusal.code == "device_code_required":
-                code = ""  # the form asks for it
+                error, code = DEVICE_CODE_SENT, ""  # the form asks for the code
+            else:
+                error = sentence(refusal.message)
         except RateLimited as refusal:
             page = render_template("portal/sign_in.html", email=email, error=sentence(refusal.description))
             return page, 429, refusal.data["headers"]

@@ -23,7 +23,6 @@ adds nothing); the secret is kept as it is, since codes are computed from it.
 """
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import secrets
@@ -35,6 +34,7 @@ import sqlalchemy as sa
 
 from engine.access import throttle
 from engine.access.passwords import Passwords
+from engine.access.tokens import live_secret_matches, token_hash
 from engine.database import Database
 from engine.errors import Conflict, InvalidInput, InvalidState, NotAllowed, Problem, not_found
 from engine.orm.access import StaffAccountRow
@@ -89,7 +89,7 @@ def allow_set_up(db: Database, username: str, *, now: datetime) -> SetUpCode:
     with db.transaction() as session:
         row = _account(session, username, for_update=True)
         _refuse_if_set(row, username)
-        row.setup_code_hash, row.setup_code_expires_at = _digest(code.replace("-", "")), now + SETUP_CODE_LIFETIME
+        row.setup_code_hash, row.setup_code_expires_at = token_hash(code.replace("-", "")), now + SETUP_CODE_LIFETIME
         return SetUpCode(code, row.setup_code_expires_at)
 
 
@@ -104,8 +104,7 @@ def start_enrolment(db: Database, username: str, *, now: datetime, setup_code: s
         _refuse_if_set(row, username)
         if read_settings(session).staff_two_step_required:
             typed = (setup_code or "").replace("-", "").replace(" ", "").lower()
-            if not (row.setup_code_hash is not None and now < row.setup_code_expires_at
-                    and hmac.compare_digest(row.setup_code_hash, _digest(typed))):
+            if not live_secret_matches(row.setup_code_hash, row.setup_code_expires_at, typed, now):
                 raise NotAllowed("the programme asks every staff member for two steps: setting up an authenticator "
                                  "takes the one-time code an admin made for this account", code="setup_code_required")
             row.setup_code_hash = row.setup_code_expires_at = None
@@ -155,7 +154,7 @@ def renew_recovery_codes(db: Database, username: str, code: str, *, passwords: P
 
 def _new_recovery_codes(row: StaffAccountRow) -> list[str]:
     codes = ["-".join(_random_text(5) for _ in range(2)) for _ in range(RECOVERY_CODES)]
-    row.recovery_codes = json.dumps(sorted(_digest(c.replace("-", "")) for c in codes))
+    row.recovery_codes = json.dumps(sorted(token_hash(c.replace("-", "")) for c in codes))
     return codes
 
 
@@ -176,7 +175,7 @@ def second_step_holds(row: StaffAccountRow, code: str, now: datetime) -> bool:
     if _take_step(row, typed, now):
         return True
     unused = json.loads(row.recovery_codes or "[]")
-    digest = _digest(typed)
+    digest = token_hash(typed)
     if digest in unused:
         unused.remove(digest)
         row.recovery_codes = json.dumps(unused)
@@ -211,10 +210,6 @@ def _code_step(secret: str, code: str, now: datetime, *, after: int | None) -> i
 
 def _random_text(length: int) -> str:
     return "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(length))
-
-
-def _digest(code: str) -> str:
-    return hashlib.sha256(code.encode()).hexdigest()
 
 
 def _account(session, username: str, *, for_update: bool = False) -> StaffAccountRow:

@@ -12,8 +12,6 @@ sends no more mail. A wrong code counts toward the sign-in lockout like a wrong 
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,6 +19,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from engine.access.tokens import live_secret_matches, token_hash
 from engine.database import Database
 from engine.members import member_row
 from engine.messages import write_message
@@ -46,15 +45,11 @@ def devices_of(db: Database, member_id: str) -> list[Device]:
         return [Device(first, last) for first, last in rows]
 
 
-def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 def known_device(session: Session, member_pk: int, token: str | None) -> MemberDeviceRow | None:
     """The member's device that keeps ``token``, if any (another member's is not theirs)."""
     if not token:
         return None
-    return session.scalar(sa.select(MemberDeviceRow).where(MemberDeviceRow.token_hash == _digest(token),
+    return session.scalar(sa.select(MemberDeviceRow).where(MemberDeviceRow.token_hash == token_hash(token),
                                                            MemberDeviceRow.member_id == member_pk))
 
 
@@ -62,7 +57,7 @@ def admit_device(session: Session, member_pk: int, *, now: datetime) -> str:
     """A new device of the member: its token (returned once). The member's least recently
     used devices beyond ``MAX_DEVICES`` are forgotten (they need a code again)."""
     token = secrets.token_urlsafe(32)
-    session.add(MemberDeviceRow(member_id=member_pk, token_hash=_digest(token), created_at=now, last_used_at=now))
+    session.add(MemberDeviceRow(member_id=member_pk, token_hash=token_hash(token), created_at=now, last_used_at=now))
     session.flush()
     stale = sa.select(MemberDeviceRow.id).where(MemberDeviceRow.member_id == member_pk).order_by(
         MemberDeviceRow.last_used_at.desc(), MemberDeviceRow.id.desc()).offset(MAX_DEVICES)
@@ -75,12 +70,11 @@ def send_device_code(session: Session, login: MemberLoginRow, *, now: datetime) 
     if login.device_code_hash is not None and now < login.device_code_expires_at:
         return
     code = f"{secrets.randbelow(10**6):06d}"
-    login.device_code_hash, login.device_code_expires_at = _digest(code), now + CODE_LIFETIME
+    login.device_code_hash, login.device_code_expires_at = token_hash(code), now + CODE_LIFETIME
     write_message(session, kind="sign_in_code", member_pk=login.member_id,
                   payload={"code": code, "expires_at": login.device_code_expires_at.isoformat()}, now=now)
 
 
 def code_matches(login: MemberLoginRow, code: str, *, now: datetime) -> bool:
     """Whether ``code`` is the member's live code."""
-    return (login.device_code_hash is not None and now < login.device_code_expires_at
-            and hmac.compare_digest(login.device_code_hash, _digest(code)))
+    return live_secret_matches(login.device_code_hash, login.device_code_expires_at, code, now)

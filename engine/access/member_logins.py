@@ -19,7 +19,6 @@ theirs before anyone can sign in with it.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
 from dataclasses import dataclass
@@ -31,7 +30,7 @@ from sqlalchemy.orm import Session
 from engine.access import member_devices, throttle
 from engine.access.passwords import Passwords, password_problems, pin_problems
 from engine.access.principals import Principal
-from engine.access.tokens import issue_token, live_token, revoke_member_tokens
+from engine.access.tokens import issue_token, live_token, revoke_member_tokens, token_hash
 from engine.database import Database, batches
 from engine.errors import Conflict, InvalidInput, InvalidState, NotAuthenticated, Problem, not_found, refuse_if
 from engine.members import enrol_in, member_row, profile_problems
@@ -175,7 +174,7 @@ def set_password_with_link(db: Database, link: str, password: str, *, passwords:
     if not (isinstance(link, str) and 20 <= len(link) <= 100):
         raise unusable
     with db.transaction() as session:
-        login = session.scalar(sa.select(MemberLoginRow).where(MemberLoginRow.link_hash == _digest(link))
+        login = session.scalar(sa.select(MemberLoginRow).where(MemberLoginRow.link_hash == token_hash(link))
                                .with_for_update())
         if login is None or login.link_expires_at <= now:
             raise unusable
@@ -206,7 +205,7 @@ def _links(session: Session, member_pks: list[int], *, purpose: str, lifetime: t
     sent yet, goes (its link no longer works). When the links expire."""
     expires_at = now + lifetime
     secret_of = {pk: secrets.token_urlsafe(32) for pk in member_pks}
-    hash_of = {pk: _digest(secret) for pk, secret in secret_of.items()}
+    hash_of = {pk: token_hash(secret) for pk, secret in secret_of.items()}
     m, login = OutboxMessageRow, MemberLoginRow
     for chunk in batches(member_pks):
         session.execute(sa.delete(m).where(m.member_id.in_(chunk), m.kind == "password_link",
@@ -227,10 +226,6 @@ def _links(session: Session, member_pks: list[int], *, purpose: str, lifetime: t
 
 def _member_by_email(session: Session, email: str) -> MemberRow | None:
     return session.scalar(sa.select(MemberRow).join(MemberProfileRow).where(MemberProfileRow.email == email))
-
-
-def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def sign_in_member(db: Database, *, email: str, password: str, passwords: Passwords, now: datetime,

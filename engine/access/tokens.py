@@ -7,6 +7,7 @@ revoked.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from datetime import datetime, timedelta
 
@@ -21,6 +22,13 @@ from engine.orm.access import AccessTokenRow
 def token_hash(token: str) -> str:
     """What the database keeps of a token."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def live_secret_matches(kept_hash: str | None, expires_at: datetime | None, secret: str, now: datetime) -> bool:
+    """Whether ``secret`` is the one-time secret kept as ``kept_hash`` (``token_hash``) and it
+    has not expired (compared in constant time)."""
+    return (kept_hash is not None and now < expires_at
+            and hmac.compare_digest(kept_hash, token_hash(secret)))
 
 
 def issue_token(session: Session, *, kind: str, ttl: timedelta, now: datetime, **subject) -> tuple[str, datetime]:

@@ -23,7 +23,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from engine.database import Database, batches
+from engine.database import Database
 from engine.errors import Problem, refuse_if
 from engine.ledger.basket import Basket, BasketLine, EarningContext
 from engine.orm.ledger import ReceiptLineRow, ReceiptRow
@@ -74,10 +74,7 @@ def backtest(db: Database, *, since: datetime, until: datetime, draft_keys: tupl
         overlay = replacements(session, draft_keys, rules)
         settings, stores = read_settings(session), programme(session).stores
         sales = _sales(session, since, until, max_sales)
-        wanted = sorted({sale.member_pk for sale in sales})
-        members = [m for chunk in batches(wanted, 1000) for m in session.scalars(
-            sa.select(MemberRow).where(MemberRow.id.in_(chunk)))]  # profiles come joined
-        facts = members_facts(session, members)
+        facts = members_facts(session, {sale.member_pk for sale in sales})
         given: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         per_member: dict[int, list[int]] = defaultdict(lambda: [0, 0])
         drafted: dict[int, object] = {}
@@ -97,7 +94,7 @@ def backtest(db: Database, *, since: datetime, until: datetime, draft_keys: tupl
                     given[award.rule_key][column] += award.applied
                 per_member[sale.member_pk][column] += evaluation.points
         totals = [RuleTotals(key, *given[key]) for key in sorted(given, key=lambda k: (k != "base", k))]
-        return Backtest(since, until, len(sales), len(members), sum(t.published for t in totals),
+        return Backtest(since, until, len(sales), len(facts), sum(t.published for t in totals),
                         sum(t.with_drafts for t in totals),
                         sum(1 for now, then in per_member.values() if now != then), totals)
 

@@ -143,13 +143,15 @@ def member_facts(session: Session, member: MemberRow) -> MemberFacts:
     return _facts_from(session, member, session.execute(_MEMBER_FACTS, {"member_pk": member.id}).all())
 
 
-def members_facts(session: Session, members: list[MemberRow]) -> dict[int, MemberFacts]:
-    """``member_facts`` of many members by primary key, in two statements per thousand
-    members, with no first purchase asked: none is one."""
-    attributes: dict[int, dict[str, str]] = {m.id: {} for m in members}
-    listed: dict[int, set[str]] = {m.id: set() for m in members}
-    for chunk in batches([m.id for m in members], 1000):
-        a, s = MemberAttributeRow, SegmentMemberRow
+def members_facts(session: Session, member_pks: set[int]) -> dict[int, MemberFacts]:
+    """``member_facts`` of the members with these primary keys, by key, in three statements
+    per thousand members, with no first purchase asked: none is one."""
+    members: list[MemberRow] = []
+    attributes: dict[int, dict[str, str]] = {pk: {} for pk in member_pks}
+    listed: dict[int, set[str]] = {pk: set() for pk in member_pks}
+    a, s = MemberAttributeRow, SegmentMemberRow
+    for chunk in batches(sorted(member_pks), 1000):
+        members += session.scalars(sa.select(MemberRow).where(MemberRow.id.in_(chunk)))  # profiles come joined
         for pk, name, value in session.execute(sa.select(a.member_id, a.name, a.value).where(a.member_id.in_(chunk))):
             attributes[pk][name] = value
         for pk, code in session.execute(sa.select(s.member_id, SegmentRow.code).join(
