@@ -50,6 +50,7 @@ from engine.orm.jobs import OutboxMessageRow
 from engine.orm.ledger import AccountRow, EntryRow, HoldRow, IdempotencyKeyRow
 from engine.orm.members import MemberProfileRow, MemberRow
 from engine.orm.rules import MemberAttributeRow, ReferralCodeRow, SegmentMemberRow
+from engine.webhooks import record_event, record_events
 
 ERASED_NAME = "Erased member"
 FORFEIT_PREFIX = "account closed: "
@@ -118,6 +119,7 @@ def _close(session: Session, command: CloseMember, now: datetime) -> MemberClose
         consume(session, posted, take_unreserved(lots, points))
         transaction_id = posted.id
     retired = _erase(session, [member.id], now)
+    record_event(session, "member.closed", dict(member_id=member.public_id, points_forfeited=points), now=now)
     session.execute(sa.delete(IdempotencyKeyRow).where(IdempotencyKeyRow.response.contains(member.public_id)))
     return MemberClosed(member.public_id, points, retired, transaction_id)
 
@@ -130,8 +132,8 @@ def close_unconfirmed_sign_ups(db: Database, *, as_of: datetime) -> int:
     m, login = MemberRow, MemberLoginRow
     attribute, card, account, entry = MemberAttributeRow, CardRow, AccountRow, EntryRow
     with db.transaction() as session:
-        unconfirmed = session.scalars(
-            sa.select(m.id).join(login, login.member_id == m.id).join(attribute, sa.and_(
+        unconfirmed = session.execute(
+            sa.select(m.id, m.public_id).join(login, login.member_id == m.id).join(attribute, sa.and_(
                 attribute.member_id == m.id, attribute.name == SIGN_UP_ORIGIN[0], attribute.value == SIGN_UP_ORIGIN[1]))
             .where(m.status == "active", m.enrolled_at <= as_of - timedelta(days=UNCONFIRMED_SIGN_UP_DAYS),
                    login.password_hash.is_(None), sa.or_(login.link_expires_at.is_(None), login.link_expires_at <= as_of),
@@ -139,7 +141,9 @@ def close_unconfirmed_sign_ups(db: Database, *, as_of: datetime) -> int:
                    ~sa.exists().where(account.member_id == m.id, entry.account_id == account.id))
             .order_by(m.id).with_for_update(of=m)).all()
         if unconfirmed:
-            _erase(session, list(unconfirmed), as_of)
+            _erase(session, [pk for pk, _ in unconfirmed], as_of)
+            record_events(session, "member.closed", [dict(member_id=public_id, points_forfeited=0)
+                                                     for _, public_id in unconfirmed], now=as_of)
         return len(unconfirmed)
 
 

@@ -23,6 +23,7 @@ from engine.errors import Conflict, InvalidState, Problem, not_found, refuse_if
 from engine.ledger.accounts import open_member_account
 from engine.orm.cards import CardRow
 from engine.orm.members import MemberProfileRow, MemberRow
+from engine.webhooks import record_event
 
 _ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -83,6 +84,7 @@ def enrol_in(session: Session, *, full_name: str, email: str | None, phone: str 
         **{f"consent_{name}": consents.get(name, False) for name in CONSENTS})
     insert_unique(session, member, _duplicate_email(email))
     open_member_account(session, member)
+    record_event(session, "member.enrolled", dict(member_id=member.public_id, enrolled_at=member.enrolled_at), now=now)
     return member
 
 

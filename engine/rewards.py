@@ -44,6 +44,7 @@ from engine.orm.rewards import RewardRow, RewardTierPriceRow, VoucherRow
 from engine.orm.tiers import TierRow
 from engine.programme import ProgrammeSettings, end_of_day, last_day_before, lot_expires_at
 from engine.settings import read_settings
+from engine.webhooks import record_event
 
 
 class OutOfStock(InvalidState):
@@ -332,6 +333,10 @@ def redeem_reward(db: Database, command: RedeemReward, *, caller: str, idempoten
                              hold_id=hold.id, status="issued", issued_at=now, expires_at=expires_at)
         session.add(voucher)
         session.flush()
+        # the voucher's code is a bearer secret: not sent
+        record_event(session, "reward.redeemed", dict(
+            member_id=member.public_id, reward=reward.code, points=price, voucher_expires_at=expires_at,
+            transaction_id=transaction.id), now=now)
         return VoucherIssued(voucher_code=voucher.code, reward_code=reward.code, member_id=member.public_id,
                              points=price, hold_id=hold.public_id, transaction_id=transaction.id,
                              balance=account.balance, expires_at=expires_at)

@@ -1,7 +1,7 @@
 """The programme's configuration as the busy paths read it: once per change, not per request.
 
 Settings, stores, terminals and their signing keys, published rule versions, campaigns,
-predicate segments, tiers and the tier policy change rarely, and every accrual reads them.
+predicate segments, tiers, the tier policy and the webhook endpoints change rarely, and every accrual reads them.
 Database triggers on their tables (migration 0009) move ``programme_revision.revision``
 forward in the same transaction as any change, whoever makes it (the engine, the CLI, an
 operator's SQL). Each process keeps the snapshot it read at one revision; a transaction
@@ -30,11 +30,12 @@ triggers again; tests/migrations checks that every watched table has them at hea
 """
 from __future__ import annotations
 
+import json
 import weakref
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
@@ -49,11 +50,12 @@ from engine.orm.programme import ProgrammeRevisionRow, ProgrammeSettingsRow
 from engine.orm.rules import CampaignBudgetSliceRow, CampaignRow, RuleVersionRow, SegmentRow
 from engine.orm.stores import StoreRow, TerminalRow
 from engine.orm.tiers import TierPolicyRow, TierRow
+from engine.orm.webhooks import WebhookEndpointRow
 from engine.programme import ProgrammeSettings
 from engine.tiers.policy import TierDefinition, TierPolicy
 
 WATCHED_TABLES = frozenset({"programme_settings", "stores", "terminals", "terminal_credentials", "rule_versions",
-                            "campaigns", "segments", "tiers", "tier_policy"})
+                            "campaigns", "segments", "tiers", "tier_policy", "webhook_endpoints"})
 # Accruals update the budget slices; only how many there are belongs to the configuration.
 WATCHED_INSERT_DELETE = frozenset({"campaign_budget_slices"})
 _SESSION_KEY = "programme_snapshot"
@@ -127,6 +129,8 @@ class ProgrammeSnapshot:
     tiers: tuple[TierDefinition, ...]  # lowest first
     tier_policy: TierPolicy | None
     system_accounts: Mapping[str, int]
+    # event kind -> the active webhook endpoints taking it (``engine.webhooks``)
+    webhook_endpoints: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
 
     def versions_in_force(self, at: datetime) -> list[PublishedVersion]:
         """The published rule versions in force at ``at``."""
@@ -304,8 +308,14 @@ def _read(session: Session, revision: int) -> ProgrammeSnapshot:
                                                         policy_row.measure)
     system = dict(session.execute(sa.select(AccountRow.kind, AccountRow.id)
                                   .where(AccountRow.kind.in_(SYSTEM_ACCOUNTS))).all())
+    webhooks: dict[str, tuple[int, ...]] = {}
+    for endpoint_id, kinds in session.execute(sa.select(WebhookEndpointRow.id, WebhookEndpointRow.kinds)
+                                              .where(WebhookEndpointRow.active.is_(True))
+                                              .order_by(WebhookEndpointRow.id)):
+        for kind in json.loads(kinds):
+            webhooks[kind] = webhooks.get(kind, ()) + (endpoint_id,)
     return ProgrammeSnapshot(revision, settings, stores, terminals, keys, versions, campaigns, segments, tiers,
-                             policy, system)
+                             policy, system, webhooks)
 
 
 def _changed(session: Session) -> None:

@@ -34,6 +34,7 @@ from engine.programme import lot_expires_at
 from engine.rules.customer_value import score_customers
 from engine.settings import read_settings
 from engine.tiers.service import review_tiers
+from engine.webhooks import KEEP_DAYS, purge_deliveries
 
 Progress = Callable[[int, int], None] | None
 
@@ -96,7 +97,8 @@ def _seal_audit(db: Database, as_of: datetime, progress: Progress) -> dict:
 def _purge_keys(db: Database, as_of: datetime, progress: Progress) -> dict:
     return {"keys": purge_idempotency_keys(db, as_of=as_of), "tokens": purge_tokens(db, as_of=as_of),
             "card_challenges": purge_card_challenges(db, as_of=as_of),
-            "rate_buckets": purge_rate_buckets(db, as_of=as_of), "import_ids": purge_import_answers(db, as_of=as_of)}
+            "rate_buckets": purge_rate_buckets(db, as_of=as_of), "import_ids": purge_import_answers(db, as_of=as_of),
+            "webhook_deliveries": purge_deliveries(db, as_of=as_of)}
 
 
 def _expiry_warnings(db: Database, as_of: datetime, progress: Progress) -> dict:
@@ -181,6 +183,7 @@ JOBS: dict[str, Job] = {job.name: job for job in (
     Job("seal_audit", "seal the day's audit log entries into the hash chain and verify the whole chain "
                       "(broken_at names the first entry changed, removed or slipped in)", _seal_audit),
     Job("purge_keys", "forget idempotency keys past the programme's retention, and expired sign-in "
-                      "tokens, card sessions and card challenges, idle sign-in rate buckets, and the new ids "
-                      "of old member imports", _purge_keys),
+                      "tokens, card sessions and card challenges, idle sign-in rate buckets, the new ids "
+                      f"of old member imports, and webhook deliveries sent or failed over {KEEP_DAYS} days ago",
+        _purge_keys),
 )}

@@ -26,6 +26,7 @@ from engine.rules.calculator import award_rows, calculator_for_sale
 from engine.rules.referrals import pending_referral, reward_referrer, with_referred_bonus
 from engine.settings import read_settings
 from engine.tiers.service import upgrade_on_accrual
+from engine.webhooks import record_event
 
 
 def earn_points(db: Database, basket: Basket, *, caller: str, idempotency_key: str, now: datetime,
@@ -87,6 +88,11 @@ def earn_points(db: Database, basket: Basket, *, caller: str, idempotency_key: s
         if referral is not None:
             reward_referrer(session, referral, receipt_id=recorded.receipt_id, basket=basket, settings=settings,
                             now=now)
+        record_event(session, "points.earned", dict(
+            member_id=member.public_id, store=store.code, terminal=terminal.code, receipt=basket.receipt_number,
+            occurred_at=basket.occurred_at, currency=basket.currency, total_minor=basket.total_minor,
+            points=points, available_at=available_at, expires_at=expires_at,
+            transaction_id=recorded.transaction_id), now=now)
         return PointsEarned(
             member_id=member.public_id, store_code=store.code, terminal_code=terminal.code,
             receipt_number=basket.receipt_number, points=points, lines=lines,

@@ -35,6 +35,7 @@ from engine.orm.ledger import (HoldRow, LotAllocationRow, LotRow, ReceiptLineRow
                                RefundRow)
 from engine.orm.members import MemberRow
 from engine.settings import read_settings
+from engine.webhooks import record_event
 
 
 def refund_receipt(db: Database, command: RefundReceipt, *, caller: str, idempotency_key: str,
@@ -116,10 +117,16 @@ def refund_receipt(db: Database, command: RefundReceipt, *, caller: str, idempot
         session.add_all(refund_lines)
         session.flush()
         member = session.get(MemberRow, receipt.member_id)
-        return ReceiptRefunded(
+        refunded = ReceiptRefunded(
             member_id=member.public_id, receipt_number=receipt.receipt_number, amount_minor=amount,
             points_reversed=reversed_points, points_returned=returned, points_written_off=written_off,
             debt_created=debt, transaction_id=transaction.id if transaction else None, balance=account.balance)
+        record_event(session, "points.refunded", dict(
+            member_id=member.public_id, store=command.store_code, terminal=command.terminal_code,
+            receipt=receipt.receipt_number, occurred_at=command.occurred_at, amount_minor=amount,
+            points_reversed=reversed_points, points_returned=returned, points_written_off=written_off,
+            transaction_id=refunded.transaction_id), now=now)
+        return refunded
 
     return run_idempotent(db, caller=caller, key=idempotency_key, command="refund", request=command,
                           now=now, work=work, result_type=ReceiptRefunded)

@@ -1,0 +1,471 @@
+"""Webhooks: the programme's events pushed to the chain's other systems (a CRM, an e-mail
+service, a data warehouse) as signed JSON posts.
+
+Guarantees:
+- an event is recorded in the transaction of what it reports (a transactional outbox): it
+  is sent if and only if that commits, and recording it costs nothing when no active
+  endpoint takes its kind (the endpoints are part of the kept configuration,
+  ``engine.snapshot``);
+- every active endpoint taking the event's kind gets it at least once, in a delivery of its
+  own; the event's ``id`` is the same for every endpoint and every attempt, so a receiver
+  drops repeats by it. Events carry public ids and amounts, never a member's personal data
+  or a voucher's code;
+- every post is signed: ``Loyalty-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of
+  "<t>.<body>" under the endpoint's secret>`` (:func:`signature_matches` is the check a
+  receiver makes); the secret is shown once, when the endpoint is added;
+- an endpoint's URL is https, without a user or password, and its host resolves to public
+  addresses only; the post goes to an address so checked at the moment of sending (DNS
+  cannot point it elsewhere in between), redirects are not followed. Hosts the operator
+  lists (``private_hosts``: an internal receiver) may be private and plain http;
+- an attempt fails on a network error, a timeout (``TIMEOUT_SECONDS``) or an answer other
+  than 2xx, and is tried again after ``RETRY_AFTER``; after ``MAX_ATTEMPTS`` the delivery is
+  failed, listed for staff, and can be sent again by hand. A delivery taken by a sender
+  that stopped is taken again once its lease runs out;
+- delivered and failed deliveries are forgotten after ``KEEP_DAYS`` (the daily purge).
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import http.client
+import ipaddress
+import json
+import secrets
+import socket
+import ssl
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from engine.database import Database
+from engine.errors import Conflict, InvalidState, Problem, not_found, refuse_if
+from engine.plain import to_plain
+from engine.orm.webhooks import WebhookDeliveryRow, WebhookEndpointRow
+from engine.snapshot import programme
+
+EVENT_KINDS: dict[str, str] = {
+    "member.enrolled": "a member joined (at a till, online or by staff)",
+    "member.closed": "a member's account was closed and their personal data erased",
+    "points.earned": "a purchase earned points",
+    "points.refunded": "returned goods took earned points back or gave spent points back",
+    "reward.redeemed": "a member bought a reward with points",
+}
+TEST_KIND = "webhook.test"  # sent to one endpoint by hand, whatever kinds it takes
+MAX_ENDPOINTS = 20
+MAX_URL = 2000
+MAX_DESCRIPTION = 200
+MAX_ATTEMPTS = 8
+RETRY_AFTER = tuple(timedelta(minutes=m) for m in (1, 5, 30, 120, 360, 720, 1440))  # after attempt 1, 2, ...
+TIMEOUT_SECONDS = 5.0
+BATCH = 50  # deliveries one sending round takes at most
+# A round takes at most BATCH attempts of at most a connect and a read timeout each; until
+# then no other sender takes its deliveries.
+LEASE = timedelta(seconds=BATCH * 2 * TIMEOUT_SECONDS + 60)
+KEEP_DAYS = 30
+SIGNATURE_HEADER = "Loyalty-Signature"
+SIGNATURE_TOLERANCE = timedelta(minutes=5)
+
+# (host, port) -> the host's addresses, as text
+Resolver = Callable[[str, int], list[str]]
+# (url, address to connect to, body, headers) -> the answer's status; raises OSError or
+# http.client.HTTPException when there is no answer
+Sender = Callable[[str, str, bytes, dict[str, str]], int]
+
+
+@dataclass(frozen=True)
+class WebhookEndpoint:
+    id: int
+    url: str
+    kinds: tuple[str, ...]
+    description: str
+    active: bool
+    created_at: datetime
+    created_by: str
+
+
+@dataclass(frozen=True)
+class NewWebhookEndpoint:
+    """An endpoint just added, with the secret its deliveries are signed with: shown this once."""
+    endpoint: WebhookEndpoint
+    secret: str
+
+
+@dataclass(frozen=True)
+class WebhookDelivery:
+    id: int
+    endpoint_id: int
+    event_id: str
+    kind: str
+    created_at: datetime
+    status: str
+    attempts: int
+    next_attempt_at: datetime | None  # when it is tried next (pending only)
+    last_attempt_at: datetime | None
+    last_status: int | None
+    last_error: str | None
+
+
+@dataclass(frozen=True)
+class SendingRound:
+    """What one round of :func:`deliver_webhooks` did."""
+    delivered: int
+    retrying: int
+    failed: int
+
+
+def private_hosts(text: str) -> frozenset[str]:
+    """The operator's list of hosts that may be private (``"crm.internal,10.0.0.5"``)."""
+    return frozenset(host.strip().lower().strip("[]") for host in text.split(",") if host.strip())
+
+
+def resolve(host: str, port: int) -> list[str]:
+    """The addresses ``host`` resolves to (the system's resolver)."""
+    return sorted({info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)})
+
+
+def url_problems(url: object, *, allowed_private: frozenset[str], resolver: Resolver = resolve) -> list[Problem]:
+    """Why ``url`` cannot receive webhooks (empty: it can), resolving its host now."""
+    return _checked_address(url, allowed_private, resolver)[1]
+
+
+def add_endpoint(db: Database, *, url: str, kinds: list[str], description: str = "", actor: str, now: datetime,
+                 allowed_private: frozenset[str], resolver: Resolver = resolve) -> NewWebhookEndpoint:
+    """Add an active endpoint for events of ``kinds``; refuses a URL that is not allowed (see
+    the module), an unknown kind, a URL already added (409 ``webhook_exists``, so a retry adds
+    no second) and more than ``MAX_ENDPOINTS``."""
+    refuse_if(url_problems(url, allowed_private=allowed_private, resolver=resolver) + _kinds_problems(kinds)
+              + _description_problems(description))
+    secret = "whsec_" + secrets.token_urlsafe(32)
+    with db.transaction() as session:
+        if session.scalar(sa.select(sa.func.count()).select_from(WebhookEndpointRow)) >= MAX_ENDPOINTS:
+            raise InvalidState(f"the programme has {MAX_ENDPOINTS} webhook endpoints: remove one first",
+                               code="too_many_webhooks")
+        if session.scalar(sa.select(WebhookEndpointRow.id).where(WebhookEndpointRow.url == url)) is not None:
+            raise Conflict(f"{url} receives webhooks already", code="webhook_exists")
+        row = WebhookEndpointRow(url=url, kinds=json.dumps(sorted(set(kinds))), description=description.strip(),
+                                 secret=secret, active=True, created_at=now, created_by=actor)
+        session.add(row)
+        session.flush()
+        return NewWebhookEndpoint(_endpoint(row), secret)
+
+
+def change_endpoint(db: Database, endpoint_id: int, *, allowed_private: frozenset[str], resolver: Resolver = resolve,
+                    url: str | None = None, kinds: list[str] | None = None, description: str | None = None,
+                    active: bool | None = None) -> WebhookEndpoint:
+    """Change what is given (None: leave it); a new URL is checked like a new endpoint's.
+    Deliveries waiting for a deactivated endpoint wait until it is active again."""
+    problems = []
+    if url is not None:
+        problems += url_problems(url, allowed_private=allowed_private, resolver=resolver)
+    if kinds is not None:
+        problems += _kinds_problems(kinds)
+    if description is not None:
+        problems += _description_problems(description)
+    if active is not None and not isinstance(active, bool):
+        problems.append(Problem("active", "must be true or false"))
+    refuse_if(problems)
+    with db.transaction() as session:
+        row = _endpoint_row(session, endpoint_id)
+        if url is not None and url != row.url:
+            if session.scalar(sa.select(WebhookEndpointRow.id).where(WebhookEndpointRow.url == url)) is not None:
+                raise Conflict(f"{url} receives webhooks already", code="webhook_exists")
+            row.url = url
+        if kinds is not None:
+            row.kinds = json.dumps(sorted(set(kinds)))
+        if description is not None:
+            row.description = description.strip()
+        if active is not None:
+            row.active = active
+        return _endpoint(row)
+
+
+def remove_endpoint(db: Database, endpoint_id: int) -> None:
+    """Remove the endpoint and every delivery for it, sent or not."""
+    with db.transaction() as session:
+        row = _endpoint_row(session, endpoint_id)
+        session.execute(sa.delete(WebhookDeliveryRow).where(WebhookDeliveryRow.endpoint_id == row.id))
+        session.delete(row)
+
+
+def list_endpoints(db: Database) -> list[WebhookEndpoint]:
+    """Every endpoint, oldest first (without secrets)."""
+    with db.transaction() as session:
+        return [_endpoint(row) for row in session.scalars(sa.select(WebhookEndpointRow).order_by(WebhookEndpointRow.id))]
+
+
+def list_deliveries(db: Database, endpoint_id: int, *, status: str | None = None, before_id: int | None = None,
+                    limit: int = 50) -> list[WebhookDelivery]:
+    """The endpoint's deliveries, newest first, ``limit`` at a time (``before_id``: the page
+    after the one ending with that id); ``status`` picks pending, delivered or failed ones."""
+    problems = []
+    if status is not None and status not in ("pending", "delivered", "failed"):
+        problems.append(Problem("status", "must be pending, delivered or failed"))
+    if not (isinstance(limit, int) and 1 <= limit <= 500):
+        problems.append(Problem("limit", "must be from 1 to 500"))
+    refuse_if(problems)
+    d = WebhookDeliveryRow
+    with db.transaction() as session:
+        _endpoint_row(session, endpoint_id)
+        query = sa.select(d).where(d.endpoint_id == endpoint_id).order_by(d.id.desc()).limit(limit)
+        if status is not None:
+            query = query.where(d.status == status)
+        if before_id is not None:
+            query = query.where(d.id < before_id)
+        return [_delivery(row) for row in session.scalars(query)]
+
+
+def send_again(db: Database, endpoint_id: int, delivery_id: int, *, now: datetime) -> WebhookDelivery:
+    """Make a failed delivery pending again, with all its attempts ahead of it (the same
+    event id: a receiver that got it after all drops it). Refuses one that is not failed."""
+    with db.transaction() as session:
+        row = session.scalar(sa.select(WebhookDeliveryRow).where(
+            WebhookDeliveryRow.id == delivery_id, WebhookDeliveryRow.endpoint_id == endpoint_id).with_for_update())
+        if row is None:
+            raise not_found("webhook delivery", delivery_id)
+        if row.status != "failed":
+            raise InvalidState(f"delivery {delivery_id} is {row.status}: only a failed one is sent again",
+                               code="delivery_not_failed")
+        row.status, row.attempts, row.next_attempt_at = "pending", 0, now
+        return _delivery(row)
+
+
+def send_test_event(db: Database, endpoint_id: int, *, now: datetime) -> WebhookDelivery:
+    """Queue a ``webhook.test`` event for this endpoint only (active or not: its receiver is
+    being set up), sent by the next round like any other."""
+    with db.transaction() as session:
+        row = _endpoint_row(session, endpoint_id)
+        event_id, body = _event(TEST_KIND, {"endpoint_id": row.id}, now)
+        delivery = WebhookDeliveryRow(endpoint_id=row.id, event_id=event_id, kind=TEST_KIND, body=body,
+                                      created_at=now, status="pending", attempts=0, next_attempt_at=now)
+        session.add(delivery)
+        session.flush()
+        return _delivery(delivery)
+
+
+def record_event(session: Session, kind: str, data: dict, *, now: datetime) -> None:
+    """Record the event in the caller's transaction for every active endpoint taking ``kind``
+    (no statement when none does). ``data`` is plain JSON data without personal data."""
+    record_events(session, kind, [data], now=now)
+
+
+def record_events(session: Session, kind: str, events: Iterable[dict], *, now: datetime) -> None:
+    """:func:`record_event` for several events of one kind, in one statement."""
+    endpoints = programme(session).webhook_endpoints.get(kind)
+    if not endpoints:
+        return
+    rows = []
+    for data in events:
+        event_id, body = _event(kind, data, now)
+        rows += [dict(endpoint_id=endpoint, event_id=event_id, kind=kind, body=body, created_at=now,
+                      status="pending", attempts=0, next_attempt_at=now) for endpoint in endpoints]
+    if rows:
+        session.execute(sa.insert(WebhookDeliveryRow), rows)
+
+
+def deliver_webhooks(db: Database, *, now: datetime, allowed_private: frozenset[str], resolver: Resolver = resolve,
+                     send: Sender | None = None, limit: int = BATCH) -> SendingRound:
+    """One sending round: take up to ``limit`` deliveries that are due (oldest first) for
+    active endpoints, post each, record how it went. Safe to run in several processes at
+    once: a delivery taken by one is leased to it (``LEASE``)."""
+    send = send or post
+    d, e = WebhookDeliveryRow, WebhookEndpointRow
+    with db.transaction() as session:
+        due = session.execute(
+            sa.select(d.id, d.body, d.event_id, d.kind, d.attempts, e.url, e.secret).join(e, e.id == d.endpoint_id)
+            .where(d.status == "pending", d.next_attempt_at <= now, e.active.is_(True))
+            .order_by(d.next_attempt_at, d.id).limit(limit).with_for_update(of=d, skip_locked=True)).all()
+        if due:
+            session.execute(sa.update(d).where(d.id.in_([row.id for row in due]))
+                            .values(attempts=d.attempts + 1, next_attempt_at=now + LEASE, last_attempt_at=now))
+    outcomes = []
+    for row in due:
+        body = row.body.encode()
+        headers = {"Content-Type": "application/json", "User-Agent": "loyalty-webhooks/1",
+                   "Loyalty-Event": row.kind, "Loyalty-Event-Id": row.event_id, "Loyalty-Delivery": str(row.id),
+                   SIGNATURE_HEADER: signature(row.secret, body, now)}
+        status, error = None, None
+        address, problems = _checked_address(row.url, allowed_private, resolver)
+        if problems:
+            error = "; ".join(p.message for p in problems)
+        else:
+            try:
+                status = send(row.url, address, body, headers)
+            except (OSError, http.client.HTTPException) as failure:
+                error = f"{type(failure).__name__}: {failure}"
+            else:
+                if not 200 <= status < 300:
+                    error = f"answered {status}"
+        outcomes.append((row.id, row.attempts + 1, status, error))
+    done = SendingRound(0, 0, 0)
+    with db.transaction() as session:
+        for delivery_id, attempts, status, error in outcomes:
+            if error is None:
+                values = dict(status="delivered")
+                done = SendingRound(done.delivered + 1, done.retrying, done.failed)
+            elif attempts >= MAX_ATTEMPTS:
+                values = dict(status="failed")
+                done = SendingRound(done.delivered, done.retrying, done.failed + 1)
+            else:
+                values = dict(next_attempt_at=now + RETRY_AFTER[attempts - 1])
+                done = SendingRound(done.delivered, done.retrying + 1, done.failed)
+            session.execute(sa.update(d).where(d.id == delivery_id, d.status == "pending").values(
+                last_status=status, last_error=None if error is None else error[:300], **values))
+    return done
+
+
+def purge_deliveries(db: Database, *, as_of: datetime) -> int:
+    """Forget delivered and failed deliveries older than ``KEEP_DAYS``; how many."""
+    d = WebhookDeliveryRow
+    with db.transaction() as session:
+        return session.execute(sa.delete(d).where(d.status != "pending",
+                                                  d.created_at < as_of - timedelta(days=KEEP_DAYS))).rowcount
+
+
+def signature(secret: str, body: bytes, at: datetime) -> str:
+    """The ``Loyalty-Signature`` header of ``body`` sent at ``at``."""
+    stamp = int(at.timestamp())
+    return f"t={stamp},v1={_mac(secret, stamp, body)}"
+
+
+def signature_matches(secret: str, header: str, body: bytes, *, now: datetime,
+                      tolerance: timedelta = SIGNATURE_TOLERANCE) -> bool:
+    """The receiver's check: ``header`` signs ``body`` under ``secret`` and was made within
+    ``tolerance`` of ``now`` (so a captured post cannot be replayed later)."""
+    fields = dict(part.split("=", 1) for part in header.split(",") if "=" in part)
+    if not fields.get("t", "").isdecimal() or "v1" not in fields:
+        return False
+    stamp = int(fields["t"])
+    if abs(now.timestamp() - stamp) > tolerance.total_seconds():
+        return False
+    return hmac.compare_digest(_mac(secret, stamp, body), fields["v1"])
+
+
+def post(url: str, address: str, body: bytes, headers: dict[str, str]) -> int:
+    """POST ``body`` to ``url``, connecting to ``address`` (checked before), with TLS for
+    https verified against the URL's host; the answer's status. Redirects are answers."""
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    if parts.scheme == "https":
+        connection = _PinnedHTTPS(parts.hostname, port, address, TIMEOUT_SECONDS, ssl.create_default_context())
+    else:
+        connection = _PinnedHTTP(parts.hostname, port, address, TIMEOUT_SECONDS)
+    try:
+        connection.request("POST", target, body=body, headers=headers)
+        answer = connection.getresponse()
+        answer.read(65536)  # the receiver's words are not kept; read some so it is not reset
+        return answer.status
+    finally:
+        connection.close()
+
+
+class _PinnedHTTP(http.client.HTTPConnection):
+    """An HTTP connection to ``address`` for a URL naming the host (the Host header)."""
+
+    def __init__(self, host: str, port: int, address: str, timeout: float):
+        super().__init__(host, port, timeout=timeout)
+        self._address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+
+
+class _PinnedHTTPS(http.client.HTTPSConnection):
+    """An HTTPS connection to ``address``, its certificate checked for the URL's host."""
+
+    def __init__(self, host: str, port: int, address: str, timeout: float, tls: ssl.SSLContext):
+        super().__init__(host, port, timeout=timeout, context=tls)
+        self._address, self._tls = address, tls
+
+    def connect(self) -> None:
+        raw = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._tls.wrap_socket(raw, server_hostname=self.host)
+
+
+def _mac(secret: str, stamp: int, body: bytes) -> str:
+    return hmac.new(secret.encode(), str(stamp).encode() + b"." + body, hashlib.sha256).hexdigest()
+
+
+def _event(kind: str, data: dict, now: datetime) -> tuple[str, str]:
+    event_id = "evt_" + secrets.token_hex(12)
+    created = now.isoformat().replace("+00:00", "Z")
+    return event_id, json.dumps({"id": event_id, "kind": kind, "created_at": created, "data": to_plain(data)},
+                                separators=(",", ":"), sort_keys=True, default=str)
+
+
+def _checked_address(url: object, allowed_private: frozenset[str], resolver: Resolver) -> tuple[str | None, list[Problem]]:
+    """The address to post ``url``'s requests to, or why there is none."""
+    def refused(message: str) -> tuple[None, list[Problem]]:
+        return None, [Problem("url", message)]
+
+    if not isinstance(url, str) or not 0 < len(url) <= MAX_URL or not url.isascii() or not url.isprintable():
+        return refused(f"must be an absolute URL of at most {MAX_URL} characters")
+    try:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as error:
+        return refused(f"is not a URL: {error}")
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in ("https", "http") or not host:
+        return refused("must be an https URL with a host")
+    if parts.username is not None or parts.password is not None:
+        return refused("must not carry a user or password (the signature proves the sender)")
+    if parts.fragment:
+        return refused("must not have a fragment")
+    private_allowed = host in allowed_private
+    if parts.scheme != "https" and not private_allowed:
+        return refused("must be https (plain http only for a host the operator lists in "
+                       "LOYALTY_WEBHOOK_PRIVATE_HOSTS)")
+    try:
+        addresses = resolver(host, port)
+    except (OSError, UnicodeError) as error:
+        return refused(f"host {host} cannot be resolved ({error})")
+    if not addresses:
+        return refused(f"host {host} cannot be resolved")
+    if not private_allowed:
+        for text in addresses:
+            address = ipaddress.ip_address(text.split("%", 1)[0])
+            if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+                address = address.ipv4_mapped
+            if not address.is_global or address.is_multicast:
+                return refused(f"host {host} resolves to {text}, a private or reserved address; list the host in "
+                               "LOYALTY_WEBHOOK_PRIVATE_HOSTS to send to an internal receiver")
+    return addresses[0], []
+
+
+def _kinds_problems(kinds: object) -> list[Problem]:
+    if not (isinstance(kinds, list | tuple) and kinds and all(isinstance(k, str) for k in kinds)):
+        return [Problem("kinds", f"must list at least one of {', '.join(EVENT_KINDS)}")]
+    unknown = sorted(set(kinds) - set(EVENT_KINDS))
+    if unknown:
+        return [Problem("kinds", f"unknown event kinds {', '.join(unknown)}: use {', '.join(EVENT_KINDS)}")]
+    return []
+
+
+def _description_problems(description: object) -> list[Problem]:
+    if not (isinstance(description, str) and len(description.strip()) <= MAX_DESCRIPTION and description.isprintable()):
+        return [Problem("description", f"must be a text of at most {MAX_DESCRIPTION} characters")]
+    return []
+
+
+def _endpoint_row(session: Session, endpoint_id: int) -> WebhookEndpointRow:
+    row = session.get(WebhookEndpointRow, endpoint_id) if isinstance(endpoint_id, int) and 0 < endpoint_id < 2**31 \
+        else None
+    if row is None:
+        raise not_found("webhook endpoint", endpoint_id)
+    return row
+
+
+def _endpoint(row: WebhookEndpointRow) -> WebhookEndpoint:
+    return WebhookEndpoint(row.id, row.url, tuple(json.loads(row.kinds)), row.description, row.active,
+                           row.created_at, row.created_by)
+
+
+def _delivery(row: WebhookDeliveryRow) -> WebhookDelivery:
+    return WebhookDelivery(row.id, row.endpoint_id, row.event_id, row.kind, row.created_at, row.status,
+                           row.attempts, row.next_attempt_at if row.status == "pending" else None,
+                           row.last_attempt_at, row.last_status, row.last_error)

@@ -1,0 +1,103 @@
+"""Each event is recorded in the transaction of what it reports: for every active endpoint
+taking its kind, never for a refused command, and without a member's personal data."""
+import json
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from engine.errors import InsufficientPoints, ReceiptAlreadyEarned
+from engine.ledger.commands import RefundLine, RefundReceipt
+from engine.ledger.refunds import refund_receipt
+from engine.member_closure import CloseMember, close_member
+from engine.orm.webhooks import WebhookDeliveryRow
+from engine.rewards import RedeemReward, create_reward, redeem_reward
+from engine.webhooks import change_endpoint
+from tests.support.webhook_receiver import LOCAL
+
+
+def recorded(database) -> list[tuple[int, str, dict]]:
+    """(endpoint, kind, event data) of every delivery, oldest first."""
+    with database.transaction() as session:
+        rows = session.execute(sa.select(WebhookDeliveryRow.endpoint_id, WebhookDeliveryRow.kind,
+                                         WebhookDeliveryRow.body).order_by(WebhookDeliveryRow.id)).all()
+    return [(endpoint, kind, json.loads(body)["data"]) for endpoint, kind, body in rows]
+
+
+def test_without_an_endpoint_for_its_kind_nothing_is_recorded(database, subscribe, make_member, earn):
+    subscribe("reward.redeemed")
+    earn(make_member(), 1000)
+    assert recorded(database) == []
+
+
+def test_every_endpoint_taking_the_kind_gets_the_same_event(database, receiver, subscribe, make_member):
+    first = subscribe("member.enrolled").endpoint
+    second = subscribe("member.enrolled", "points.earned", url=receiver.url + "/2").endpoint
+    member = make_member(email="private@example.org", full_name="Private Person")
+    [(one, kind, data), (two, _, same)] = recorded(database)
+    assert (one, two, kind) == (first.id, second.id, "member.enrolled")
+    assert data == same == {"member_id": member.public_id, "enrolled_at": member.enrolled_at.isoformat()}
+    with database.transaction() as session:
+        bodies = " ".join(session.scalars(sa.select(WebhookDeliveryRow.body)))
+        assert len(set(session.scalars(sa.select(WebhookDeliveryRow.event_id)))) == 1
+    assert "private@example.org" not in bodies and "Private Person" not in bodies
+
+
+def test_a_refused_earning_records_no_event(database, clock, subscribe, make_member, earn):
+    subscribe("points.earned")
+    member = make_member()
+    earn(member, 1000, receipt="R-1")
+    with pytest.raises(ReceiptAlreadyEarned):
+        earn(member, 1000, receipt="R-1")  # the same receipt under a new key
+    assert len(recorded(database)) == 1
+
+
+def test_a_refund_reports_the_points_taken_back(database, clock, subscribe, make_member, earn):
+    subscribe("points.refunded")
+    member = make_member()
+    earn(member, 1000, 500, receipt="R-1")
+    refunded = refund_receipt(database, RefundReceipt("S1", "S1-T1", "R-1", (RefundLine(2, Decimal(1)),), clock()),
+                              caller="S1-T1", idempotency_key=str(uuid.uuid4()), now=clock())
+    [(_, kind, data)] = recorded(database)
+    assert kind == "points.refunded"
+    assert data == {"member_id": member.public_id, "store": "S1", "terminal": "S1-T1", "receipt": "R-1",
+                    "occurred_at": clock().isoformat(), "amount_minor": 500,
+                    "points_reversed": refunded.points_reversed, "points_returned": 0, "points_written_off": 0,
+                    "transaction_id": refunded.transaction_id}
+
+
+def test_a_redeemed_reward_is_reported_without_the_vouchers_code(database, clock, subscribe, make_member):
+    create_reward(database, code="MUG", name="Mug", points_price=300, valid_from=clock() - timedelta(days=1),
+                  now=clock())
+    subscribe("reward.redeemed")
+    rich, poor = make_member(points=500), make_member(points=100)
+    issued = redeem_reward(database, RedeemReward("MUG", rich.public_id), caller="web",
+                           idempotency_key=str(uuid.uuid4()), now=clock())
+    with pytest.raises(InsufficientPoints):
+        redeem_reward(database, RedeemReward("MUG", poor.public_id), caller="web",
+                      idempotency_key=str(uuid.uuid4()), now=clock())
+    [(_, kind, data)] = recorded(database)
+    assert kind == "reward.redeemed"
+    assert data == {"member_id": rich.public_id, "reward": "MUG", "points": 300,
+                    "voucher_expires_at": None if issued.expires_at is None else issued.expires_at.isoformat(),
+                    "transaction_id": issued.transaction_id}
+    assert issued.voucher_code not in json.dumps(data)
+
+
+def test_a_closed_member_is_reported_with_the_points_forfeited(database, clock, subscribe, make_member):
+    member = make_member(points=250)
+    subscribe("member.closed")
+    close_member(database, CloseMember(member.public_id, "asked to leave", "staff:sam"), caller="staff:sam",
+                 idempotency_key=str(uuid.uuid4()), now=clock())
+    assert [(kind, data) for _, kind, data in recorded(database)] == [
+        ("member.closed", {"member_id": member.public_id, "points_forfeited": 250})]
+
+
+def test_an_endpoint_deactivated_by_another_process_takes_no_more_events(database, clock, subscribe, make_member):
+    endpoint = subscribe("member.enrolled").endpoint
+    make_member()
+    change_endpoint(database, endpoint.id, allowed_private=LOCAL, active=False)
+    make_member()
+    assert len(recorded(database)) == 1
