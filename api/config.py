@@ -19,6 +19,9 @@ LOYALTY_PROXY_HOPS      how many reverse proxies stand before the service (0): t
                         address is then taken from their X-Forwarded-For
 LOYALTY_QUIET_ANSWER_MS  the least time an answer takes that must not tell, by its time,
                         whether an address is a member's (password links, sign-ups): 300
+LOYALTY_WEBHOOK_PRIVATE_HOSTS  hosts webhooks may be sent to although they resolve to a
+                        private address (an internal receiver: "crm.internal,10.0.0.5"), over
+                        plain http too; every other webhook URL is https to a public address
 LOYALTY_GRANT_CREDIT_SECONDS  how long approving a points grant credits members before it
                         answers (20); the scheduler (``loyalty scheduler``) credits the rest
                         within a minute, "Finish crediting" at once
@@ -31,6 +34,7 @@ from pathlib import Path
 
 from api.rate_limits import parse_rates
 from engine.card_keys import MasterKeys
+from engine.webhooks import private_hosts
 
 PREFIX = "LOYALTY_"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -66,6 +70,7 @@ def load_config(environ: Mapping[str, str] = os.environ) -> dict:
             "GRANT_CREDIT_SECONDS": _whole(environ, "GRANT_CREDIT_SECONDS", 20, 1, 3600, "seconds"),
             "QUIET_ANSWER_SECONDS": _whole(environ, "QUIET_ANSWER_MS", 300, 0, 5000, "milliseconds") / 1000,
             "METRICS_TOKEN": environ.get(PREFIX + "METRICS_TOKEN") or None,
+            "WEBHOOK_PRIVATE_HOSTS": private_hosts(environ.get(PREFIX + "WEBHOOK_PRIVATE_HOSTS") or ""),
             # Flask's own limit: a larger body is refused (413) before it is read
             "MAX_CONTENT_LENGTH": _whole(environ, "MAX_REQUEST_BYTES", 4 * 2**20, 2**16, 2**30, "bytes")}
 

@@ -18,6 +18,7 @@ import click
 
 from cli.ledger import IsoInstant, _as_of
 from cli.runtime import Runtime, emit, json_option, pass_runtime, progress_bar
+from cli.webhooks import webhooks_tick
 from engine.jobs.catalogue import JOBS
 from engine.jobs.runs import JobRun, job_history, run_all, run_job
 from engine.points_grants import finish_grants
@@ -141,8 +142,10 @@ def scheduler(runtime: Runtime, at: str, timezone: str | None, once: bool) -> No
                          max_instances=1, coalesce=True, misfire_grace_time=3600)
         blocking.add_job(lambda: finish_grants_tick(runtime), IntervalTrigger(minutes=1), id="grants",
                          max_instances=1, coalesce=True)
-        click.echo(f"scheduler: jobs every day at {at} {timezone}, approved grants' crediting every minute; "
-                   "Ctrl-C stops")
+        blocking.add_job(lambda: webhooks_tick(runtime), IntervalTrigger(minutes=1), id="webhooks",
+                         max_instances=1, coalesce=True)
+        click.echo(f"scheduler: jobs every day at {at} {timezone}, approved grants' crediting and webhooks every "
+                   "minute; Ctrl-C stops")
         blocking.start()
     except (KeyboardInterrupt, SystemExit):
         click.echo("scheduler stopped", err=True)

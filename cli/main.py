@@ -7,7 +7,8 @@ import sys
 import click
 
 from api.config import ConfigError, load_config
-from cli import access, cards, db, demo, jobs, ledger, members, rewards, rules, serve, settings, stores, tiers
+from cli import (access, cards, db, demo, jobs, ledger, members, rewards, rules, serve, settings, stores, tiers,
+                 webhooks)
 from cli.audit import install_audit
 from cli.runtime import Runtime
 from engine.errors import InvalidInput, LoyaltyError
@@ -37,12 +38,13 @@ def loyalty(ctx: click.Context, database_url: str | None) -> None:
         config = load_config(os.environ)
     except ConfigError as error:
         raise click.UsageError(str(error)) from error
-    runtime = Runtime(database_url or config["DATABASE_URL"])
+    runtime = Runtime(database_url or config["DATABASE_URL"], webhook_private_hosts=config["WEBHOOK_PRIVATE_HOSTS"])
     ctx.obj = runtime
     ctx.call_on_close(runtime.close)
 
 
-for module in (db, settings, stores, members, cards, ledger, rules, tiers, rewards, jobs, access, demo, serve):
+for module in (db, settings, stores, members, cards, ledger, rules, tiers, rewards, jobs, access, webhooks, demo,
+               serve):
     for command in module.COMMANDS:
         loyalty.add_command(command)
 install_audit(loyalty)

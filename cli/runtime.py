@@ -21,6 +21,7 @@ class Runtime:
     database_url: str
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     _db: Database | None = None
+    webhook_private_hosts: frozenset[str] = frozenset()  # LOYALTY_WEBHOOK_PRIVATE_HOSTS
 
     @property
     def db(self) -> Database:

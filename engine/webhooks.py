@@ -68,6 +68,7 @@ LEASE = timedelta(seconds=BATCH * 2 * TIMEOUT_SECONDS + 60)
 KEEP_DAYS = 30
 SIGNATURE_HEADER = "Loyalty-Signature"
 SIGNATURE_TOLERANCE = timedelta(minutes=5)
+ENDPOINT_IDS, DELIVERY_IDS = 2**31, 2**63  # the id columns' ranges on PostgreSQL
 
 # (host, port) -> the host's addresses, as text
 Resolver = Callable[[str, int], list[str]]
@@ -206,6 +207,8 @@ def list_deliveries(db: Database, endpoint_id: int, *, status: str | None = None
         problems.append(Problem("status", "must be pending, delivered or failed"))
     if not (isinstance(limit, int) and 1 <= limit <= 500):
         problems.append(Problem("limit", "must be from 1 to 500"))
+    if before_id is not None and not _is_id(before_id, DELIVERY_IDS):
+        problems.append(Problem("before_id", f"must be from 1 to {DELIVERY_IDS - 1}"))
     refuse_if(problems)
     d = WebhookDeliveryRow
     with db.transaction() as session:
@@ -223,7 +226,8 @@ def send_again(db: Database, endpoint_id: int, delivery_id: int, *, now: datetim
     event id: a receiver that got it after all drops it). Refuses one that is not failed."""
     with db.transaction() as session:
         row = session.scalar(sa.select(WebhookDeliveryRow).where(
-            WebhookDeliveryRow.id == delivery_id, WebhookDeliveryRow.endpoint_id == endpoint_id).with_for_update())
+            WebhookDeliveryRow.id == delivery_id, WebhookDeliveryRow.endpoint_id == endpoint_id).with_for_update()) \
+            if _is_id(endpoint_id, ENDPOINT_IDS) and _is_id(delivery_id, DELIVERY_IDS) else None
         if row is None:
             raise not_found("webhook delivery", delivery_id)
         if row.status != "failed":
@@ -453,11 +457,16 @@ def _description_problems(description: object) -> list[Problem]:
 
 
 def _endpoint_row(session: Session, endpoint_id: int) -> WebhookEndpointRow:
-    row = session.get(WebhookEndpointRow, endpoint_id) if isinstance(endpoint_id, int) and 0 < endpoint_id < 2**31 \
-        else None
+    row = session.get(WebhookEndpointRow, endpoint_id) if _is_id(endpoint_id, ENDPOINT_IDS) else None
     if row is None:
         raise not_found("webhook endpoint", endpoint_id)
     return row
+
+
+def _is_id(value: object, bound: int) -> bool:
+    """Whether ``value`` can be a key of a column holding ids below ``bound`` (anything else
+    names nothing, and PostgreSQL would refuse to compare it)."""
+    return isinstance(value, int) and 0 < value < bound
 
 
 def _endpoint(row: WebhookEndpointRow) -> WebhookEndpoint:

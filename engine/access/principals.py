@@ -11,7 +11,7 @@ STAFF_PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset({"members.read", "members.write", "cards.write", "cards.issue",
                         "adjustments.request", "adjustments.approve", "programme.read", "programme.write",
                         "terminals.write", "staff.write", "audit.read", "reports.read", "messages.send",
-                        "settings.write"}),
+                        "settings.write", "webhooks.write"}),
     "marketer": frozenset({"members.read", "programme.read", "programme.write", "reports.read"}),
     "support": frozenset({"members.read", "members.write", "cards.write", "cards.issue",
                           "adjustments.request", "adjustments.approve", "messages.send"}),

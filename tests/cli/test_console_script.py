@@ -47,8 +47,8 @@ def test_the_scheduler_runs_until_a_service_manager_stops_it_and_then_exits_clea
             process.kill()
             process.wait()
     assert " ran " in caught_up and "job runs" in caught_up
-    assert waiting.strip() == ("scheduler: jobs every day at 03:30 Europe/Berlin, approved grants' crediting every "
-                               "minute; Ctrl-C stops")
+    assert waiting.strip() == ("scheduler: jobs every day at 03:30 Europe/Berlin, approved grants' crediting and "
+                               "webhooks every minute; Ctrl-C stops")
     assert process.stderr.read().strip() == "scheduler stopped"
     process.stdout.close()
     process.stderr.close()
