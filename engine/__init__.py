@@ -30,6 +30,9 @@ Concepts (a page to read before the code):
 - **Messages**: what the programme has to tell a member (points or a voucher about to
   expire, a password link, a tier change, a changed password or PIN, a card made usable on
   their account) waits in an outbox (``messages``) for whatever delivers it.
+- **Webhooks**: the programme's events (a member joined or left, points earned or refunded,
+  a reward redeemed) for the chain's other systems, recorded in the transaction of what
+  they report and posted, signed, to the endpoints an admin added (``webhooks``).
 - **Card**: how a member identifies at the till. An *applet* card runs our application
   and proves possession with a per-card key (``key_version`` names the master key it was
   diversified from); a *uid* card is only an identifier. Points belong to the member,
