@@ -9,9 +9,11 @@ from datetime import timedelta
 import pytest
 
 from engine.demo import DEMO_RULES, DEMO_SUMMER_BUDGET, DEMO_TIER_POLICY, DEMO_TIERS
+from engine import webhooks
 from engine.rules import campaigns, versions
 from engine.tiers.service import define_tiers
 from tests.support.statements import statements_of
+from tests.support.webhook_receiver import public_resolver
 
 # What a signed accrual of an authenticated card under the demo's programme (a budgeted
 # campaign, capped rules, tiers) sends. PostgreSQL: BEGIN and COMMIT are not statements here.
@@ -54,6 +56,35 @@ def test_an_accrual_stays_within_its_statement_budget(database, demo_programme, 
     statements = statements_of(database, lambda: accrue("R2"))
     backend = "sqlite" if database.is_sqlite else "postgresql"
     assert len(statements) <= BUDGET[backend], "\n".join(statements)
+
+
+def test_an_endpoint_taking_earnings_adds_one_statement_and_none_other_does(database, demo_programme, terminal,
+                                                                             make_our_card, card_session, clock):
+    card = make_our_card()
+    session = card_session(card)["card_session"]
+    receipts = iter(range(1, 10))
+
+    def accrue():
+        response = terminal.post("/v1/terminal/accruals", {
+            "store_code": terminal.store_code, "terminal_code": terminal.terminal_code,
+            "receipt_number": f"R{next(receipts)}", "occurred_at": clock().isoformat(), "currency": "EUR",
+            "card_number": card.number, "card_session": session,
+            "lines": [{"line_no": 1, "sku": "SKU1", "quantity": "1", "amount_minor": 1250}]})
+        assert response.status_code == 201, response.json
+
+    def add(kind: str, url: str) -> None:
+        webhooks.add_endpoint(database, url=url, kinds=[kind], actor="admin", now=clock(),
+                              allowed_private=frozenset(), resolver=public_resolver)
+        accrue()  # reads the new configuration
+
+    accrue()
+    without = len(statements_of(database, accrue))
+    add("reward.redeemed", "https://crm.example.com/rewards")
+    assert len(statements_of(database, accrue)) == without
+    add("points.earned", "https://crm.example.com/earnings")
+    with_endpoint = statements_of(database, accrue)
+    assert len(with_endpoint) == without + 1
+    assert sum("INSERT INTO webhook_deliveries" in s for s in with_endpoint) == 1
 
 
 def test_the_configuration_is_read_again_only_after_it_changes(database, demo_programme, terminal, make_our_card,
