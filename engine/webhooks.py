@@ -348,14 +348,15 @@ def signature_matches(secret: str, header: str, body: bytes, *, now: datetime,
     return hmac.compare_digest(_mac(secret, stamp, body), fields["v1"])
 
 
-def post(url: str, address: str, body: bytes, headers: dict[str, str]) -> int:
+def post(url: str, address: str, body: bytes, headers: dict[str, str], *, tls: ssl.SSLContext | None = None) -> int:
     """POST ``body`` to ``url``, connecting to ``address`` (checked before), with TLS for
-    https verified against the URL's host; the answer's status. Redirects are answers."""
+    https verified against the URL's host (``tls``: the system's trusted authorities); the
+    answer's status. Redirects are answers."""
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     if parts.scheme == "https":
-        connection = _PinnedHTTPS(parts.hostname, port, address, TIMEOUT_SECONDS, ssl.create_default_context())
+        connection = _PinnedHTTPS(parts.hostname, port, address, TIMEOUT_SECONDS, tls or ssl.create_default_context())
     else:
         connection = _PinnedHTTP(parts.hostname, port, address, TIMEOUT_SECONDS)
     try:

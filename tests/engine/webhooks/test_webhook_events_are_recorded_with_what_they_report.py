@@ -11,7 +11,9 @@ import sqlalchemy as sa
 from engine.errors import InsufficientPoints, ReceiptAlreadyEarned
 from engine.ledger.commands import RefundLine, RefundReceipt
 from engine.ledger.refunds import refund_receipt
-from engine.member_closure import CloseMember, close_member
+from engine.access.member_logins import sign_up_member
+from engine.member_closure import UNCONFIRMED_SIGN_UP_DAYS, CloseMember, close_member, close_unconfirmed_sign_ups
+from engine.members import find_members
 from engine.orm.webhooks import WebhookDeliveryRow
 from engine.rewards import RedeemReward, create_reward, redeem_reward
 from engine.webhooks import change_endpoint
@@ -93,6 +95,15 @@ def test_a_closed_member_is_reported_with_the_points_forfeited(database, clock, 
                  idempotency_key=str(uuid.uuid4()), now=clock())
     assert [(kind, data) for _, kind, data in recorded(database)] == [
         ("member.closed", {"member_id": member.public_id, "points_forfeited": 250})]
+
+
+def test_sign_ups_closed_unconfirmed_by_the_nightly_job_are_reported_closed(database, clock, subscribe):
+    sign_up_member(database, full_name="Ada", email="ada@example.org", now=clock())
+    [member] = find_members(database, "ada@example.org")
+    subscribe("member.closed")
+    assert close_unconfirmed_sign_ups(database, as_of=clock() + timedelta(days=UNCONFIRMED_SIGN_UP_DAYS)) == 1
+    assert [(kind, data) for _, kind, data in recorded(database)] == [
+        ("member.closed", {"member_id": member.public_id, "points_forfeited": 0})]
 
 
 def test_an_endpoint_deactivated_by_another_process_takes_no_more_events(database, clock, subscribe, make_member):
