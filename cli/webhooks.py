@@ -118,7 +118,7 @@ def _round(runtime: Runtime) -> webhooks.SendingRound:
 
 def _summary(runtime: Runtime, done: webhooks.SendingRound) -> str:
     return (f"{runtime.now().isoformat()} webhooks: {done.delivered} delivered, {done.retrying} to be tried again, "
-            f"{done.failed} failed")
+            f"{done.failed} failed, {done.deferred} left for the next round (their endpoint is down)")
 
 
 COMMANDS = (webhooks_group,)

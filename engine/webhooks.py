@@ -33,6 +33,7 @@ import json
 import secrets
 import socket
 import ssl
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -112,10 +113,12 @@ class WebhookDelivery:
 
 @dataclass(frozen=True)
 class SendingRound:
-    """What one round of :func:`deliver_webhooks` did."""
+    """What one round of :func:`deliver_webhooks` did: posts taken, posts to be tried again,
+    deliveries failed for good, and deliveries left for the next round untried."""
     delivered: int
     retrying: int
     failed: int
+    deferred: int = 0
 
 
 def private_hosts(text: str) -> frozenset[str]:
@@ -274,51 +277,78 @@ def deliver_webhooks(db: Database, *, now: datetime, allowed_private: frozenset[
                      send: Sender | None = None, limit: int = BATCH) -> SendingRound:
     """One sending round: take up to ``limit`` deliveries that are due (oldest first) for
     active endpoints, post each, record how it went. Safe to run in several processes at
-    once: a delivery taken by one is leased to it (``LEASE``)."""
+    once: a delivery taken by one is leased to it (``LEASE``). Once an endpoint's attempt
+    fails, its other deliveries of the round wait for the next one without an attempt
+    counted, so a receiver that is down costs a round one timeout, not one per event."""
     send = send or post
+    due = _take_due(db, now, limit)
+    started = time.monotonic()
+    outcomes, down = [], set()
+    for row in due:
+        if row.endpoint_id in down:
+            outcomes.append((row, None, _DEFERRED))
+            continue
+        # signed when sent: a long round must not send posts a receiver takes for old ones
+        at = now + timedelta(seconds=time.monotonic() - started)
+        status, error = _attempt(row, send, at, allowed_private, resolver)
+        if error is not None:
+            down.add(row.endpoint_id)
+        outcomes.append((row, status, error))
+    return _record(db, now, outcomes)
+
+
+_DEFERRED = "not tried: an earlier attempt to the endpoint failed in the same round"
+
+
+def _take_due(db: Database, now: datetime, limit: int) -> list:
     d, e = WebhookDeliveryRow, WebhookEndpointRow
     with db.transaction() as session:
         due = session.execute(
-            sa.select(d.id, d.body, d.event_id, d.kind, d.attempts, e.url, e.secret).join(e, e.id == d.endpoint_id)
+            sa.select(d.id, d.endpoint_id, d.body, d.event_id, d.kind, d.attempts, e.url, e.secret)
+            .join(e, e.id == d.endpoint_id)
             .where(d.status == "pending", d.next_attempt_at <= now, e.active.is_(True))
             .order_by(d.next_attempt_at, d.id).limit(limit).with_for_update(of=d, skip_locked=True)).all()
         if due:
             session.execute(sa.update(d).where(d.id.in_([row.id for row in due]))
-                            .values(attempts=d.attempts + 1, next_attempt_at=now + LEASE, last_attempt_at=now))
-    outcomes = []
-    for row in due:
-        body = row.body.encode()
-        headers = {"Content-Type": "application/json", "User-Agent": "loyalty-webhooks/1",
-                   "Loyalty-Event": row.kind, "Loyalty-Event-Id": row.event_id, "Loyalty-Delivery": str(row.id),
-                   SIGNATURE_HEADER: signature(row.secret, body, now)}
-        status, error = None, None
-        address, problems = _checked_address(row.url, allowed_private, resolver)
-        if problems:
-            error = "; ".join(p.message for p in problems)
-        else:
-            try:
-                status = send(row.url, address, body, headers)
-            except (OSError, http.client.HTTPException) as failure:
-                error = f"{type(failure).__name__}: {failure}"
-            else:
-                if not 200 <= status < 300:
-                    error = f"answered {status}"
-        outcomes.append((row.id, row.attempts + 1, status, error))
-    done = SendingRound(0, 0, 0)
+                            .values(next_attempt_at=now + LEASE, last_attempt_at=now))
+    return due
+
+
+def _attempt(row, send: Sender, at: datetime, allowed_private: frozenset[str],
+             resolver: Resolver) -> tuple[int | None, str | None]:
+    """(the receiver's status, what went wrong or None) of one post."""
+    address, problems = _checked_address(row.url, allowed_private, resolver)
+    if problems:
+        return None, "; ".join(p.message for p in problems)
+    body = row.body.encode()
+    headers = {"Content-Type": "application/json", "User-Agent": "loyalty-webhooks/1", "Loyalty-Event": row.kind,
+               "Loyalty-Event-Id": row.event_id, "Loyalty-Delivery": str(row.id),
+               SIGNATURE_HEADER: signature(row.secret, body, at)}
+    try:
+        status = send(row.url, address, body, headers)
+    except (OSError, http.client.HTTPException) as failure:
+        return None, f"{type(failure).__name__}: {failure}"
+    return status, None if 200 <= status < 300 else f"answered {status}"
+
+
+def _record(db: Database, now: datetime, outcomes: list) -> SendingRound:
+    d = WebhookDeliveryRow
+    counts = {"delivered": 0, "retrying": 0, "failed": 0, "deferred": 0}
     with db.transaction() as session:
-        for delivery_id, attempts, status, error in outcomes:
+        for row, status, error in outcomes:
+            attempts = row.attempts + (error is not _DEFERRED)
             if error is None:
-                values = dict(status="delivered")
-                done = SendingRound(done.delivered + 1, done.retrying, done.failed)
+                outcome, values = "delivered", dict(status="delivered")
+            elif error is _DEFERRED:
+                outcome, values = "deferred", dict(next_attempt_at=now + RETRY_AFTER[0])
             elif attempts >= MAX_ATTEMPTS:
-                values = dict(status="failed")
-                done = SendingRound(done.delivered, done.retrying, done.failed + 1)
+                outcome, values = "failed", dict(status="failed")
             else:
-                values = dict(next_attempt_at=now + RETRY_AFTER[attempts - 1])
-                done = SendingRound(done.delivered, done.retrying + 1, done.failed)
-            session.execute(sa.update(d).where(d.id == delivery_id, d.status == "pending").values(
-                last_status=status, last_error=None if error is None else error[:300], **values))
-    return done
+                outcome, values = "retrying", dict(next_attempt_at=now + RETRY_AFTER[attempts - 1])
+            counts[outcome] += 1
+            session.execute(sa.update(d).where(d.id == row.id, d.status == "pending").values(
+                attempts=attempts, last_status=status, last_error=None if error is None else error[:300], **values))
+    return SendingRound(**counts)
 
 
 def purge_deliveries(db: Database, *, as_of: datetime) -> int:
@@ -361,9 +391,9 @@ def post(url: str, address: str, body: bytes, headers: dict[str, str], *, tls: s
         connection = _PinnedHTTP(parts.hostname, port, address, TIMEOUT_SECONDS)
     try:
         connection.request("POST", target, body=body, headers=headers)
-        answer = connection.getresponse()
-        answer.read(65536)  # the receiver's words are not kept; read some so it is not reset
-        return answer.status
+        # the status is all that counts: the body is not read, so a receiver cannot hold the
+        # round by trickling one
+        return connection.getresponse().status
     finally:
         connection.close()
 

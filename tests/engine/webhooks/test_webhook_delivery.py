@@ -181,3 +181,26 @@ def test_removing_an_endpoint_removes_its_deliveries(database, clock, receiver, 
     make_member()
     webhooks.remove_endpoint(database, endpoint.id)
     assert send_round() == webhooks.SendingRound(0, 0, 0) and receiver.received == []
+
+
+def test_a_receiver_that_is_down_costs_a_round_one_attempt_and_holds_up_no_other(database, clock, receiver,
+                                                                                  subscribe, send_round, make_member):
+    down = subscribe("member.enrolled", url=receiver.url + "/down").endpoint
+    up = subscribe("member.enrolled").endpoint
+    for _ in range(3):
+        make_member()
+    tried = []
+
+    def send(url, address, body, headers):
+        tried.append(url)
+        if url.endswith("/down"):
+            raise TimeoutError("timed out")
+        return 200
+
+    assert send_round(send=send) == webhooks.SendingRound(delivered=3, retrying=1, failed=0, deferred=2)
+    assert tried.count(receiver.url + "/down") == 1
+    waiting = webhooks.list_deliveries(database, down.id)
+    assert sorted(d.attempts for d in waiting) == [0, 0, 1]
+    assert {d.next_attempt_at for d in waiting} == {clock() + webhooks.RETRY_AFTER[0]}
+    assert "not tried" in waiting[0].last_error
+    assert [d.status for d in webhooks.list_deliveries(database, up.id)] == ["delivered"] * 3
