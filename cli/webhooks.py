@@ -100,12 +100,13 @@ def test(runtime: Runtime, endpoint_id: int, as_json: bool) -> None:
 @webhooks_group.command("send")
 @pass_runtime
 def send(runtime: Runtime) -> None:
-    """One sending round now: post the deliveries that are due."""
+    """Send the deliveries that are due now (for up to 50 seconds)."""
     click.echo(_summary(runtime, _round(runtime)))
 
 
 def webhooks_tick(runtime: Runtime) -> webhooks.SendingRound:
-    """The scheduler's minutely round; says what it did, when it did anything."""
+    """The scheduler's minutely work: what is due, for up to 50 seconds; says what it did,
+    when it did anything."""
     done = _round(runtime)
     if done != webhooks.SendingRound(0, 0, 0):
         click.echo(_summary(runtime, done))
@@ -113,7 +114,7 @@ def webhooks_tick(runtime: Runtime) -> webhooks.SendingRound:
 
 
 def _round(runtime: Runtime) -> webhooks.SendingRound:
-    return webhooks.deliver_webhooks(runtime.db, now=runtime.now(), allowed_private=runtime.webhook_private_hosts)
+    return webhooks.deliver_due(runtime.db, now=runtime.now(), allowed_private=runtime.webhook_private_hosts)
 
 
 def _summary(runtime: Runtime, done: webhooks.SendingRound) -> str:

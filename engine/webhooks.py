@@ -35,7 +35,7 @@ import socket
 import ssl
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -295,6 +295,19 @@ def deliver_webhooks(db: Database, *, now: datetime, allowed_private: frozenset[
             down.add(row.endpoint_id)
         outcomes.append((row, status, error))
     return _record(db, now, outcomes)
+
+
+def deliver_due(db: Database, *, now: datetime, allowed_private: frozenset[str], within: float = 50.0,
+                resolver: Resolver = resolve, send: Sender | None = None, limit: int = BATCH) -> SendingRound:
+    """Sending rounds one after the other until one finds less than a full batch due, or
+    ``within`` seconds have passed (the scheduler's minute); what they did together."""
+    started, total = time.monotonic(), SendingRound(0, 0, 0, 0)
+    while True:
+        done = deliver_webhooks(db, now=now, allowed_private=allowed_private, resolver=resolver, send=send,
+                                limit=limit)
+        total = SendingRound(*(a + b for a, b in zip(astuple(total), astuple(done))))
+        if sum(astuple(done)) < limit or time.monotonic() - started >= within:
+            return total
 
 
 _DEFERRED = "not tried: an earlier attempt to the endpoint failed in the same round"

@@ -22,7 +22,10 @@ line printed is
 (millions of instructions per request; ratio = accrual / baseline). Needs valgrind
 (``scripts/test`` installs it). Run from the repository root:
 
-    .venv/bin/python -m tests.bench.api_instructions [--requests N]
+    .venv/bin/python -m tests.bench.api_instructions [--requests N] [--webhook]
+
+``--webhook`` also counts accruals while a webhook endpoint takes every earning (the
+``points.earned`` event written with the sale) and adds ``webhook_minstr=...``.
 """
 from __future__ import annotations
 
@@ -63,6 +66,10 @@ def _worker(kind: str, count: int) -> None:
         db = Database(url)
         schema.upgrade(db)
         tills = prepare(db, members=40, keys=keys, tills=2, at=SALE_AT)
+        if kind == "webhook":  # an endpoint takes every earning: one insert more per accrual
+            from engine.webhooks import add_endpoint
+            add_endpoint(db, url="https://crm.example.com/hooks", kinds=["points.earned"], actor="bench",
+                         now=SALE_AT, allowed_private=frozenset(), resolver=lambda host, port: ["93.184.216.34"])
         db.dispose()
         os.environ.update(LOYALTY_DATABASE_URL=url, LOYALTY_CARD_MASTER_KEYS=f"1:{keys.by_version[1].hex()}",
                           LOYALTY_LOG_LEVEL="WARNING", LOYALTY_RATE_LIMITS=BENCH_RATE_LIMITS)
@@ -108,7 +115,8 @@ def _worker(kind: str, count: int) -> None:
 
 
 def count_instructions(kind: str, count: int) -> float:
-    """Instructions per request of ``kind`` ("accrual" or "baseline")."""
+    """Instructions per request of ``kind`` ("accrual", "webhook": an accrual with a webhook
+    endpoint taking earnings, or "baseline")."""
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "callgrind.out"
         worker = subprocess.Popen(
@@ -151,7 +159,9 @@ def _tell(worker: subprocess.Popen, word: str) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=100, help="counted requests of each kind")
-    parser.add_argument("--worker", choices=["accrual", "baseline"], help=argparse.SUPPRESS)
+    parser.add_argument("--webhook", action="store_true",
+                        help="also count accruals with a webhook endpoint taking every earning")
+    parser.add_argument("--worker", choices=["accrual", "webhook", "baseline"], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     # stopped, the worker stops its cluster, and the counter its worker
     signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
@@ -162,10 +172,14 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit("valgrind is not installed (scripts/test installs it)")
     accrual = count_instructions("accrual", args.requests)
     baseline = count_instructions("baseline", args.requests)
+    webhook = count_instructions("webhook", args.requests) if args.webhook else None
     print(f"instructions per request (the app process; {args.requests} counted of each after {WARM_UP}): "
-          f"accrual {accrual / 1e6:.3f} M, baseline (GET /health/ready) {baseline / 1e6:.3f} M")
+          f"accrual {accrual / 1e6:.3f} M, baseline (GET /health/ready) {baseline / 1e6:.3f} M"
+          + ("" if webhook is None else f", accrual with a webhook endpoint {webhook / 1e6:.3f} M "
+             f"({webhook / accrual - 1:+.1%})"))
+    extra = "" if webhook is None else f" webhook_minstr={webhook / 1e6:.3f}"
     print(f"RESULT api_instructions accrual_minstr={accrual / 1e6:.3f} baseline_minstr={baseline / 1e6:.3f} "
-          f"ratio={accrual / baseline:.2f}")
+          f"ratio={accrual / baseline:.2f}{extra}")
 
 
 if __name__ == "__main__":

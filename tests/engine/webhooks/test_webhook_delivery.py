@@ -204,3 +204,13 @@ def test_a_receiver_that_is_down_costs_a_round_one_attempt_and_holds_up_no_other
     assert {d.next_attempt_at for d in waiting} == {clock() + webhooks.RETRY_AFTER[0]}
     assert "not tried" in waiting[0].last_error
     assert [d.status for d in webhooks.list_deliveries(database, up.id)] == ["delivered"] * 3
+
+
+def test_sending_what_is_due_goes_on_round_after_round_until_it_is_all_sent(database, clock, receiver, subscribe,
+                                                                            make_member):
+    subscribe("member.enrolled")
+    for _ in range(5):
+        make_member()
+    sent = webhooks.deliver_due(database, now=clock(), allowed_private=LOCAL, limit=2)
+    assert sent == webhooks.SendingRound(delivered=5, retrying=0, failed=0)
+    assert len(receiver.received) == 5
