@@ -1,0 +1,104 @@
+"""Webhooks benchmark: how fast the scheduler's sender drains waiting deliveries.
+
+What is measured, on a durable PostgreSQL and a receiver on this machine (a threaded
+``http.server``, answering 200): ``deliver_due`` sending N waiting ``points.earned``
+deliveries to one endpoint (each taken from the outbox under a lease, signed, posted over a
+new connection to the checked address, recorded), against, as the baseline in the same
+run, the same N bodies posted by ``webhooks.post`` alone (the same connection per post,
+no database, no signature). The two alternate in rounds (default 3) so that both see the
+machine alike; each round prints its rates. Afterwards every event must have reached the
+receiver exactly once. The last line printed is
+
+    RESULT webhooks deliveries_per_s=... baseline_per_s=... ratio=... p50_ms=... p99_ms=... deliveries=...
+
+(p50/p99: the time of one post, as the sender saw it). A receiver across a network adds its
+round trip and, over https, a TLS handshake to every post: this is the sender's own ceiling.
+
+Run from the repository root:
+
+    .venv/bin/python -m tests.bench.webhooks [--tiny] [--deliveries N] [--rounds R]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import statistics
+import sys
+import time
+from collections import Counter
+from datetime import UTC, datetime
+
+from engine import schema, webhooks
+from engine.database import Database
+from tests.support.postgres import PostgresCluster
+from tests.support.webhook_receiver import LOCAL, WebhookReceiver
+
+NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+
+
+def queue(db: Database, count: int, round_no: int) -> None:
+    """``count`` waiting earnings for every endpoint, written as accruals write them."""
+    with db.transaction() as session:
+        webhooks.record_events(session, "points.earned", [
+            {"member_id": f"m{round_no}-{n}", "store": "S1", "terminal": "S1-T1", "receipt": f"R{round_no}-{n}",
+             "points": 25, "transaction_id": n} for n in range(count)], now=NOW)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tiny", action="store_true", help="a quick run that checks the script works")
+    parser.add_argument("--deliveries", type=int, default=2000, help="deliveries per round")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args(argv)
+    count, rounds = (100, 1) if args.tiny else (args.deliveries, args.rounds)
+    if count < 1 or rounds < 1:
+        parser.error("need at least one delivery and one round")
+    signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))  # so the cluster stops
+    cluster = PostgresCluster(durable=True)
+    sender_rates, baseline_rates, post_ms = [], [], []
+    try:
+        cluster.start()
+        db = Database(cluster.create_database("bench_webhooks"))
+        schema.upgrade(db)
+        with WebhookReceiver() as receiver:
+            webhooks.add_endpoint(db, url=receiver.url, kinds=["points.earned"], actor="bench", now=NOW,
+                                  allowed_private=LOCAL)
+
+            def timed_post(url, address, body, headers):
+                started = time.perf_counter()
+                try:
+                    return webhooks.post(url, address, body, headers)
+                finally:
+                    post_ms.append((time.perf_counter() - started) * 1000)
+
+            for round_no in range(rounds):
+                queue(db, count, round_no)
+                started = time.perf_counter()
+                done = webhooks.deliver_due(db, now=NOW, allowed_private=LOCAL, send=timed_post, within=3600)
+                sender_s = time.perf_counter() - started
+                if done != webhooks.SendingRound(count, 0, 0, 0):
+                    sys.exit(f"round {round_no}: {done}, not {count} delivered")
+                bodies = [r.body for r in receiver.received[-count:]]
+                started = time.perf_counter()
+                for body in bodies:
+                    webhooks.post(receiver.url, "127.0.0.1", body, {"Content-Type": "application/json"})
+                baseline_s = time.perf_counter() - started
+                sender_rates.append(count / sender_s)
+                baseline_rates.append(count / baseline_s)
+                print(f"round {round_no + 1}: sender {sender_rates[-1]:,.0f}/s, bare posts {baseline_rates[-1]:,.0f}/s",
+                      flush=True)
+            events = Counter(json.loads(r.body)["id"] for r in receiver.received)
+        db.dispose()
+    finally:
+        cluster.stop()
+    if len(events) != count * rounds or set(events.values()) != {2}:  # once by the sender, once by the baseline
+        sys.exit("an event did not reach the receiver exactly once (see above)")
+    rate, baseline = statistics.median(sender_rates), statistics.median(baseline_rates)
+    cuts = statistics.quantiles(post_ms, n=100)
+    print(f"RESULT webhooks deliveries_per_s={rate:.0f} baseline_per_s={baseline:.0f} ratio={rate / baseline:.2f} "
+          f"p50_ms={cuts[49]:.2f} p99_ms={cuts[98]:.2f} deliveries={count * rounds}")
+
+
+if __name__ == "__main__":
+    main()
