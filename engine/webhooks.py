@@ -241,8 +241,8 @@ def send_again(db: Database, endpoint_id: int, delivery_id: int, *, now: datetim
 
 
 def send_test_event(db: Database, endpoint_id: int, *, now: datetime) -> WebhookDelivery:
-    """Queue a ``webhook.test`` event for this endpoint only (active or not: its receiver is
-    being set up), sent by the next round like any other."""
+    """Queue a ``webhook.test`` event for this endpoint only, sent by the next round like any
+    other (for an inactive endpoint, once it is active again)."""
     with db.transaction() as session:
         row = _endpoint_row(session, endpoint_id)
         event_id, body = _event(TEST_KIND, {"endpoint_id": row.id}, now)
