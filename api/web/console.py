@@ -5,7 +5,8 @@ validation problems next to their fields, simulation of a sample basket against 
 rules and drafts, publishing, rollback, retirement); campaigns; tiers and rewards; member
 lookup with balance, tier, attributes and ledger (support suspends an account while fraud is
 looked into, and reinstates it); adjustment requests and their approval by a second
-person; the fraud checks; the programme settings (admins change them); each staff member's
+person; the fraud checks; the programme settings (admins change them); webhook endpoints
+and their deliveries (admins; a new endpoint's secret is shown once); each staff member's
 two-step sign-in. Every page and every form checks the same permission as the JSON API
 (``engine.access.principals``), every request is audited like an API call, and every form
 carries the CSRF token. Forms that move points carry a one-time key, so a double submit
@@ -28,6 +29,7 @@ from werkzeug.exceptions import BadRequest, HTTPException
 
 from api.auth import audit_as
 from api.context import database, now, passwords
+from api.errors import status_for
 from api.rate_limits import RateLimited, limit, limit_sign_in
 from api.web.pages import (error_page, field_errors, http_error_page, programme_zone, refusal_page, sentence,
                            unavailable_page)
@@ -36,7 +38,7 @@ from api.web.sessions import end_session, guard_pages, safe_next, start_session
 from api.web.rule_form import (DAYS, EFFECT_LABELS, LIMITS, LIST_FIELDS, definition_from_form, describe,
                                empty_form, form_from_definition, place_problems, read_only_reason,
                                unsupported_conditions)
-from engine import reports
+from engine import reports, webhooks
 from engine.access.authenticators import (authenticator_status, confirm_enrolment, renew_recovery_codes,
                                           start_enrolment)
 from engine.access.member_logins import invite_member
@@ -45,7 +47,8 @@ from engine.access.staff import sign_in_staff, staff_principal
 from engine.audiences import audience_csv, segment_audience
 from engine.audit import list_audit
 from engine.database import TRANSIENT_ERRORS
-from engine.errors import InvalidInput, InvalidState, LoyaltyError, NotAllowed, NotAuthenticated, NotFound, Problem
+from engine.errors import (Conflict, InvalidInput, InvalidState, LoyaltyError, NotAllowed, NotAuthenticated,
+                           NotFound, Problem)
 from engine.ledger.approvals import DecideAdjustment, decide_adjustment, list_adjustment_requests, request_adjustment
 from engine.ledger.balances import get_balance, get_history
 from engine.ledger.basket import CHANNELS, Basket, BasketLine
@@ -84,6 +87,7 @@ SECTIONS = (("console.dashboard", "Dashboard", "reports.read"), ("console.liabil
             ("console.grants", "Grants", "adjustments.request"), ("console.imports", "Imports", "adjustments.request"),
             ("console.checks", "Checks", "audit.read"),
             ("console.settings", "Settings", "programme.read"),
+            ("console.webhook_list", "Webhooks", "webhooks.write"),
             ("console.audit", "Audit log", "audit.read"))
 
 
@@ -1187,6 +1191,80 @@ def decide_grant_page(grant_id: str, decision: str):
             flash(f"The grant to {decided.segment} is approved: {decided.members:,} members got {decided.points:,} "
                   "points each.")
     return redirect(url_for("console.grants"))
+
+
+# -- webhooks ---------------------------------------------------------------------------------
+
+WEBHOOK_DELIVERIES_SHOWN = 10
+WEBHOOK_ACTIONS = ("deactivate", "activate", "test", "remove")
+
+
+@bp.route("/webhooks", methods=["GET", "POST"])
+@staff_page("webhooks.write")
+def webhook_list():
+    """The endpoints the programme's events are posted to, each with its latest deliveries;
+    adding one answers with its secret, the only time it is shown (never flashed: the
+    session cookie is signed, not encrypted)."""
+    values: dict = {}
+    errors: dict[str, list[str]] = {}
+    refusal_message, status = None, 200
+    if request.method == "POST":
+        values = {"url": request.form.get("url", "").strip(), "kinds": request.form.getlist("kinds"),
+                  "description": request.form.get("description", "").strip()}
+        try:
+            added = webhooks.add_endpoint(database(), actor=g.principal.actor, now=now(),
+                                          allowed_private=current_app.config["WEBHOOK_PRIVATE_HOSTS"], **values)
+        except InvalidInput as refusal:
+            errors, status = field_errors(refusal), status_for(refusal)
+        except Conflict as refusal:  # the URL is added already (the engine's message starts with it)
+            errors, status = {"url": ["Receives webhooks already: see its endpoint above."]}, status_for(refusal)
+        except InvalidState as refusal:  # too many endpoints
+            refusal_message, status = sentence(refusal.message), status_for(refusal)
+        else:
+            return render_template("console/webhook_secret.html", added=added)
+    endpoints = webhooks.list_endpoints(database())
+    deliveries = {e.id: webhooks.list_deliveries(database(), e.id, limit=WEBHOOK_DELIVERIES_SHOWN) for e in endpoints}
+    return render_template("console/webhooks.html", endpoints=endpoints, deliveries=deliveries,
+                           kinds=webhooks.EVENT_KINDS, values=values, errors=errors,
+                           refusal_message=refusal_message), status
+
+
+@bp.route("/webhooks/<int:endpoint_id>/<action>", methods=["POST"])
+@staff_page("webhooks.write")
+def webhook_action(endpoint_id: int, action: str):
+    """Deactivate, activate, test or remove an endpoint."""
+    if action not in WEBHOOK_ACTIONS:
+        raise NotFound("no such action")
+    db = database()
+    try:
+        if action == "test":
+            webhooks.send_test_event(db, endpoint_id, now=now())
+            flash("A test event is queued: it is sent within a minute while the endpoint is active.")
+        elif action == "remove":
+            webhooks.remove_endpoint(db, endpoint_id)
+            flash("The endpoint is removed, with its deliveries: it receives no more events.")
+        else:
+            changed = webhooks.change_endpoint(db, endpoint_id, active=action == "activate",
+                                               allowed_private=current_app.config["WEBHOOK_PRIVATE_HOSTS"])
+            flash(f"{changed.url} receives its events again." if changed.active else
+                  f"{changed.url} is deactivated: it gets no new events, and those waiting for it wait until it "
+                  "is activated again.")
+    except NotFound as refusal:  # removed meanwhile, by someone else or in another tab
+        flash(sentence(refusal.message))
+    return redirect(url_for("console.webhook_list"))
+
+
+@bp.route("/webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/send-again", methods=["POST"])
+@staff_page("webhooks.write")
+def webhook_send_again(endpoint_id: int, delivery_id: int):
+    """Send a failed delivery again, with all its attempts ahead of it."""
+    try:
+        webhooks.send_again(database(), endpoint_id, delivery_id, now=now())
+    except (NotFound, InvalidState) as refusal:
+        flash(sentence(refusal.message))
+    else:
+        flash(f"Delivery {delivery_id} is sent again within a minute, with all its attempts ahead of it.")
+    return redirect(url_for("console.webhook_list"))
 
 
 # -- errors -----------------------------------------------------------------------------------

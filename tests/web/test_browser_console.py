@@ -2,7 +2,8 @@
 
 A marketer builds a rule in the form, sees a problem next to its field, simulates a basket,
 publishes, and the next sale earns by the rule; the dashboard draws its charts (with the
-vendored Chart.js) from ledger data. Screenshots land in ``.test-runtime/screenshots``.
+vendored Chart.js) from ledger data; an admin adds a webhook endpoint and sees its secret once.
+Screenshots land in ``.test-runtime/screenshots``.
 """
 from dataclasses import replace
 
@@ -15,6 +16,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 from engine.ledger.earning import earn_points
 from engine.rules import campaigns
 from tests.conftest import new_key
+from tests.support.webhook_receiver import LOCAL
 from tests.web.conftest import PASSWORD, shoot
 
 pytestmark = pytest.mark.slow
@@ -119,3 +121,21 @@ def test_the_dashboard_draws_its_charts_from_ledger_data(driver, server, databas
     width = driver.execute_script("return document.getElementById('chart-flows').width")
     assert width > 100, "the chart has no size"
     shoot(driver, "console-dashboard")
+
+
+def test_an_admin_adds_a_webhook_endpoint_and_sees_its_secret_once(driver, server, staff_with_login):
+    server.app.config["WEBHOOK_PRIVATE_HOSTS"] = LOCAL  # the endpoint below is on 127.0.0.1
+    sign_in(driver, server, staff_with_login("admin", username="ada"), "/console/webhooks")
+    wait_for(driver, By.ID, "webhook-form")
+    fill(driver, "url", "http://127.0.0.1:9/hooks/loyalty")
+    driver.find_element(By.CSS_SELECTOR, "input[name=kinds][value='points.earned']").click()
+    driver.find_element(By.XPATH, "//button[normalize-space()='Add the endpoint']").click()
+
+    secret = wait_for(driver, By.ID, "secret").text
+    assert secret.startswith("whsec_") and "it is not shown again" in driver.find_element(By.TAG_NAME, "body").text
+    shoot(driver, "console-webhook-secret")
+    driver.find_element(By.LINK_TEXT, "Back to webhooks").click()
+    wait_for(driver, By.ID, "webhook-form")
+    assert "http://127.0.0.1:9/hooks/loyalty" in driver.find_element(By.TAG_NAME, "body").text
+    assert secret not in driver.page_source
+    shoot(driver, "console-webhooks")
