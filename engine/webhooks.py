@@ -40,9 +40,10 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine.database import Database
+from engine.database import Database, insert_unique
 from engine.errors import Conflict, InvalidState, Problem, not_found, refuse_if
 from engine.plain import to_plain
 from engine.orm.webhooks import WebhookDeliveryRow, WebhookEndpointRow
@@ -148,12 +149,10 @@ def add_endpoint(db: Database, *, url: str, kinds: list[str], description: str =
         if session.scalar(sa.select(sa.func.count()).select_from(WebhookEndpointRow)) >= MAX_ENDPOINTS:
             raise InvalidState(f"the programme has {MAX_ENDPOINTS} webhook endpoints: remove one first",
                                code="too_many_webhooks")
-        if session.scalar(sa.select(WebhookEndpointRow.id).where(WebhookEndpointRow.url == url)) is not None:
-            raise Conflict(f"{url} receives webhooks already", code="webhook_exists")
+        _refuse_taken(session, url)
         row = WebhookEndpointRow(url=url, kinds=json.dumps(sorted(set(kinds))), description=description.strip(),
                                  secret=secret, active=True, created_at=now, created_by=actor)
-        session.add(row)
-        session.flush()
+        insert_unique(session, row, _taken(url))
         return NewWebhookEndpoint(_endpoint(row), secret)
 
 
@@ -175,8 +174,7 @@ def change_endpoint(db: Database, endpoint_id: int, *, allowed_private: frozense
     with db.transaction() as session:
         row = _endpoint_row(session, endpoint_id)
         if url is not None and url != row.url:
-            if session.scalar(sa.select(WebhookEndpointRow.id).where(WebhookEndpointRow.url == url)) is not None:
-                raise Conflict(f"{url} receives webhooks already", code="webhook_exists")
+            _refuse_taken(session, url)
             row.url = url
         if kinds is not None:
             row.kinds = json.dumps(sorted(set(kinds)))
@@ -184,6 +182,10 @@ def change_endpoint(db: Database, endpoint_id: int, *, allowed_private: frozense
             row.description = description.strip()
         if active is not None:
             row.active = active
+        try:
+            session.flush()
+        except IntegrityError as error:  # the URL taken by a concurrent change
+            raise _taken(url) from error
         return _endpoint(row)
 
 
@@ -514,6 +516,15 @@ def _endpoint_row(session: Session, endpoint_id: int) -> WebhookEndpointRow:
     if row is None:
         raise not_found("webhook endpoint", endpoint_id)
     return row
+
+
+def _refuse_taken(session: Session, url: str) -> None:
+    if session.scalar(sa.select(WebhookEndpointRow.id).where(WebhookEndpointRow.url == url)) is not None:
+        raise _taken(url)
+
+
+def _taken(url: str) -> Conflict:
+    return Conflict(f"{url} receives webhooks already", code="webhook_exists")
 
 
 def _is_id(value: object, bound: int) -> bool:
