@@ -43,9 +43,10 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine.database import Database, insert_unique
+from engine.database import Database, insert_unique, json_object
 from engine.errors import Conflict, InvalidState, Problem, not_found, refuse_if
 from engine.plain import to_plain
+from engine.orm.types import UTCDateTime
 from engine.orm.webhooks import WebhookDeliveryRow, WebhookEndpointRow
 from engine.snapshot import programme
 
@@ -55,6 +56,7 @@ EVENT_KINDS: dict[str, str] = {
     "points.earned": "a purchase earned points",
     "points.refunded": "returned goods took earned points back or gave spent points back",
     "reward.redeemed": "a member bought a reward with points",
+    "tier.changed": "a member moved up or down a tier (an upgrade, a review, staff's assignment)",
 }
 TEST_KIND = "webhook.test"  # sent to one endpoint by hand, whatever kinds it takes
 MAX_ENDPOINTS = 20
@@ -261,14 +263,16 @@ def record_event(session: Session, kind: str, data: dict, *, now: datetime) -> N
     record_events(session, kind, [data], now=now)
 
 
-def record_events(session: Session, kind: str, events: Iterable[dict], *, now: datetime) -> None:
-    """:func:`record_event` for several events of one kind, in one statement."""
+def record_events(session: Session, kind: str, events: Iterable[dict], *, now: datetime,
+                  event_ids: Iterable[str] | None = None) -> None:
+    """:func:`record_event` for several events of one kind, in one statement. ``event_ids``:
+    ids that name what the events report (else random ones)."""
     endpoints = programme(session).webhook_endpoints.get(kind)
     if not endpoints:
         return
     rows = []
-    for data in events:
-        event_id, body = _event(kind, data, now)
+    for data, event_id in zip(events, event_ids or iter(_new_event_id, None)):
+        event_id, body = _event(kind, data, now, event_id)
         rows += [dict(endpoint_id=endpoint, event_id=event_id, kind=kind, body=body, created_at=now,
                       status="pending", attempts=0, next_attempt_at=now) for endpoint in endpoints]
     if rows:
@@ -449,9 +453,36 @@ def _mac(secret: str, stamp: int, body: bytes) -> str:
     return hmac.new(secret.encode(), str(stamp).encode() + b"." + body, hashlib.sha256).hexdigest()
 
 
-def _event(kind: str, data: dict, now: datetime) -> tuple[str, str]:
-    event_id = "evt_" + secrets.token_hex(12)
-    created = now.isoformat().replace("+00:00", "Z")
+def record_events_selected(session: Session, kind: str, *, event_id: str, data: str, rows: str,
+                           binds: Iterable[sa.BindParameter], now: datetime) -> None:
+    """For set-based jobs: the event of every row ``rows`` (SQL from ``FROM`` on, with the
+    parameters ``binds``) selects, for every active endpoint taking ``kind``, in one statement
+    per endpoint; ``event_id`` and ``data`` are SQL expressions over those rows (``data`` a
+    JSON object built with ``engine.database.json_object``). The body has the shape
+    :func:`record_events` gives it, its keys in another order."""
+    endpoints = programme(session).webhook_endpoints.get(kind)
+    body = (f"CAST({json_object(session)}('id', {event_id}, 'kind', CAST(:kind AS TEXT), "
+            f"'created_at', CAST(:created_text AS TEXT), 'data', {data}) AS TEXT)")
+    for endpoint in endpoints or ():
+        session.execute(sa.text(
+            "INSERT INTO webhook_deliveries (endpoint_id, event_id, kind, body, created_at, status, attempts, "
+            f"next_attempt_at) SELECT :endpoint, {event_id}, CAST(:kind AS TEXT), {body}, :created, 'pending', 0, :created "
+            f"{rows}")
+            .bindparams(sa.bindparam("created", now, type_=UTCDateTime()), *binds),
+            {"endpoint": endpoint, "kind": kind, "created_text": _instant_text(now)})
+
+
+def _new_event_id() -> str:
+    return "evt_" + secrets.token_hex(12)
+
+
+def _instant_text(at: datetime) -> str:
+    return at.isoformat().replace("+00:00", "Z")
+
+
+def _event(kind: str, data: dict, now: datetime, event_id: str | None = None) -> tuple[str, str]:
+    event_id = event_id or _new_event_id()
+    created = _instant_text(now)
     return event_id, json.dumps({"id": event_id, "kind": kind, "created_at": created, "data": to_plain(data)},
                                 separators=(",", ":"), sort_keys=True, default=str)
 

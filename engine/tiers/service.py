@@ -7,7 +7,8 @@ Guarantees:
   ``members.tier_code`` in the same transaction; every change to another tier but the
   lowest one at enrolment (an upgrade, a review's move up or down, staff's assignment)
   also writes a ``tier_changed`` message for the member (``engine.messages``): the tier
-  they left and the one they are in, with its name, ``up`` or ``down``, and when; a review
+  they left and the one they are in, with its name, ``up`` or ``down``, and when (and a
+  ``tier.changed`` webhook event, named by the change, ``engine.webhooks``); a review
   that starts a grace period writes ``tier_grace``: the tier kept, and until when;
 - ``upgrade_on_accrual`` (called inside the accrual's transaction, under the member's
   account lock) raises the tier at once when the window's qualifying points (or spend,
@@ -44,6 +45,7 @@ from engine.settings import read_settings
 from engine.snapshot import lock_programme, programme
 from engine.tiers.policy import (TierDefinition, TierPolicy, next_review, qualified_rank, validate_tiers,
                                  window_start)
+from engine.webhooks import record_events, record_events_selected
 
 QUALIFYING_KINDS = ("earn", "refund")
 _QUALIFYING_KINDS_SQL = ", ".join(f"'{k}'" for k in QUALIFYING_KINDS)
@@ -293,6 +295,14 @@ def _review_group(session: Session, policy: TierPolicy, zone: ZoneInfo, due: dat
         ":due FROM tier_review r JOIN tier_changes c ON c.member_id = r.member_id AND c.at = :due "
         "AND c.reason = 'review' JOIN tiers a ON a.code = c.from_code JOIN tiers b ON b.code = c.to_code "
         "WHERE r.new_rank <> r.cur").bindparams(binds[0]))
+    record_events_selected(
+        session, "tier.changed", event_id=f"'{_TIER_EVENT_PREFIX}' || CAST(c.id AS TEXT)",
+        data=f"{json_object(session)}('member_id', m.public_id, 'from_tier', a.code, 'to_tier', b.code, "
+             f"'direction', CASE WHEN b.rank > a.rank THEN 'up' ELSE 'down' END, 'reason', 'review', "
+             f"'at', {utc_text(session, 'c.at')} || 'Z')",
+        rows="FROM tier_review r JOIN tier_changes c ON c.member_id = r.member_id AND c.at = :due "
+             "AND c.reason = 'review' JOIN members m ON m.id = c.member_id JOIN tiers a ON a.code = c.from_code "
+             "JOIN tiers b ON b.code = c.to_code WHERE r.new_rank <> r.cur", binds=binds[:1], now=due)
     session.execute(sa.text(
         "INSERT INTO tier_changes (member_id, from_code, to_code, reason, note, at) "
         "SELECT r.member_id, a.code, a.code, 'grace', 'grace period starts', :due "
@@ -334,11 +344,17 @@ def _change(session: Session, member: MemberRow, state: MemberTierRow | None, co
     if reason != "enrolment" and change.from_code != code:
         tiers = _tiers(session)
         rank = {tier.code: n for n, tier in enumerate(tiers)} | {None: -1}  # lowest first; None: no tier yet
+        direction = "up" if rank[code] > rank[change.from_code] else "down"
         write_message(session, kind="tier_changed", member_pk=member.id, now=now, dedupe_key=f"tier_changed:{change.id}",
                       payload={"from_tier": change.from_code, "to_tier": code, "to_name": tiers[rank[code]].name,
-                               "direction": "up" if rank[code] > rank[change.from_code] else "down",
-                               "at": _utc_text(now)})
+                               "direction": direction, "at": _utc_text(now)})
+        record_events(session, "tier.changed", [{
+            "member_id": member.public_id, "from_tier": change.from_code, "to_tier": code, "direction": direction,
+            "reason": reason, "at": _utc_text(now)}], event_ids=[f"{_TIER_EVENT_PREFIX}{change.id}"], now=now)
         session.flush()
+
+
+_TIER_EVENT_PREFIX = "evt_tier_"  # a tier.changed event is named by its tier change
 
 
 def _utc_text(instant: datetime) -> str:
