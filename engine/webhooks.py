@@ -57,6 +57,7 @@ EVENT_KINDS: dict[str, str] = {
     "points.refunded": "returned goods took earned points back or gave spent points back",
     "reward.redeemed": "a member bought a reward with points",
     "tier.changed": "a member moved up or down a tier (an upgrade, a review, staff's assignment)",
+    "points.expired": "a member's points expired (the nightly expiry)",
 }
 TEST_KIND = "webhook.test"  # sent to one endpoint by hand, whatever kinds it takes
 MAX_ENDPOINTS = 20
@@ -469,20 +470,21 @@ def record_events_selected(session: Session, kind: str, *, event_id: str, data: 
             f"next_attempt_at) SELECT :endpoint, {event_id}, CAST(:kind AS TEXT), {body}, :created, 'pending', 0, :created "
             f"{rows}")
             .bindparams(sa.bindparam("created", now, type_=UTCDateTime()), *binds),
-            {"endpoint": endpoint, "kind": kind, "created_text": _instant_text(now)})
+            {"endpoint": endpoint, "kind": kind, "created_text": instant_text(now)})
 
 
 def _new_event_id() -> str:
     return "evt_" + secrets.token_hex(12)
 
 
-def _instant_text(at: datetime) -> str:
+def instant_text(at: datetime) -> str:
+    """An instant as events carry it: ISO 8601, UTC written ``Z``."""
     return at.isoformat().replace("+00:00", "Z")
 
 
 def _event(kind: str, data: dict, now: datetime, event_id: str | None = None) -> tuple[str, str]:
     event_id = event_id or _new_event_id()
-    created = _instant_text(now)
+    created = instant_text(now)
     return event_id, json.dumps({"id": event_id, "kind": kind, "created_at": created, "data": to_plain(data)},
                                 separators=(",", ":"), sort_keys=True, default=str)
 

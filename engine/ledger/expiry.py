@@ -2,8 +2,9 @@
 
 Guarantees: a function of ``as_of`` only; lots are never deleted (their ``remaining`` goes
 down to what holds reserve and one ``expire`` transaction per member, dated ``as_of``,
-records how much and, through its lot allocations, from which lots); reserved points are
-never expired; running it twice for the same ``as_of`` expires nothing the second time.
+records how much and, through its lot allocations, from which lots, and is a
+``points.expired`` webhook event named by it); reserved points are never expired; running
+it twice for the same ``as_of`` expires nothing the second time.
 
 The work is set-based SQL over ranges of members (``CHUNK_MEMBERS`` member ids per
 transaction), never a loop per member: each range locks the accounts it touches (in
@@ -23,9 +24,10 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from engine.database import Database
+from engine.database import Database, json_object
 from engine.ledger import bulk
 from engine.orm.types import UTCDateTime
+from engine.webhooks import instant_text, record_events_selected
 
 CHUNK_MEMBERS = 100_000
 WORKERS = 2  # ranges expired at once on PostgreSQL (the bulk statements are CPU-bound in the server)
@@ -115,4 +117,10 @@ def _expire_range(session, as_of: datetime, low: int, high: int) -> tuple[int, i
         "SELECT m.transaction_id, d.lot_id, d.points FROM expiry_due d JOIN expiry_members m "
         "ON m.member_id = d.member_id"))
     session.execute(sa.text("UPDATE lots SET remaining = reserved WHERE id IN (SELECT lot_id FROM expiry_due)"))
+    record_events_selected(
+        session, "points.expired", event_id="'evt_expire_' || CAST(w.transaction_id AS TEXT)",
+        data=f"{json_object(session)}('member_id', m.public_id, 'points', -w.points, "
+             "'at', CAST(:as_of_text AS TEXT), 'transaction_id', w.transaction_id)",
+        rows="FROM expiry_members w JOIN members m ON m.id = w.member_id",
+        binds=[sa.bindparam("as_of_text", instant_text(as_of))], now=as_of)
     return int(members), int(lots), int(points)

@@ -10,12 +10,14 @@ import sqlalchemy as sa
 
 from engine.errors import InsufficientPoints, ReceiptAlreadyEarned
 from engine.ledger.commands import RefundLine, RefundReceipt
+from engine.ledger.expiry import expire_lots
 from engine.ledger.refunds import refund_receipt
 from engine.access.member_logins import sign_up_member
 from engine.member_closure import UNCONFIRMED_SIGN_UP_DAYS, CloseMember, close_member, close_unconfirmed_sign_ups
 from engine.members import find_members
 from engine.orm.webhooks import WebhookDeliveryRow
 from engine.rewards import RedeemReward, create_reward, redeem_reward
+from engine.settings import update_settings
 from engine.webhooks import change_endpoint
 from tests.support.webhook_receiver import LOCAL
 
@@ -104,6 +106,24 @@ def test_sign_ups_closed_unconfirmed_by_the_nightly_job_are_reported_closed(data
     assert close_unconfirmed_sign_ups(database, as_of=clock() + timedelta(days=UNCONFIRMED_SIGN_UP_DAYS)) == 1
     assert [(kind, data) for _, kind, data in recorded(database)] == [
         ("member.closed", {"member_id": member.public_id, "points_forfeited": 0})]
+
+
+def test_the_nightly_expiry_reports_each_members_expired_points_named_by_its_posting(database, clock, subscribe,
+                                                                                     make_member, earn):
+    update_settings(database, {"expiry_months": 1, "expiry_rounding": "none", "pending_days": 0}, now=clock())
+    members = [make_member() for _ in range(2)]
+    for n, member in enumerate(members):
+        earn(member, 1000 * (n + 1))
+    subscribe("points.expired")
+    as_of = clock() + timedelta(days=40)
+    assert expire_lots(database, as_of=as_of).members == 2
+    assert expire_lots(database, as_of=as_of).members == 0
+    found = recorded(database)
+    assert sorted((data["member_id"], data["points"], data["at"]) for _, kind, data in found) == sorted(
+        (m.public_id, 10 * (n + 1), as_of.isoformat().replace("+00:00", "Z")) for n, m in enumerate(members))
+    with database.transaction() as session:
+        ids = set(session.scalars(sa.select(WebhookDeliveryRow.event_id)))
+    assert ids == {f"evt_expire_{data['transaction_id']}" for _, _, data in found}
 
 
 def test_an_endpoint_deactivated_by_another_process_takes_no_more_events(database, clock, subscribe, make_member):
