@@ -20,6 +20,7 @@ from api.request_log import configure_logging, install_request_log
 from api.text_guard import install_text_guard
 from engine.access.passwords import Passwords
 from engine.database import Database
+from engine.sealing import use_data_keys
 
 API_VERSION = "v1"
 DOCS_ASSETS = "/docs/assets/"
@@ -63,6 +64,7 @@ def create_app(config: Mapping | None = None) -> Flask:
         else Database(app.config["DATABASE_URL"])
 
     app.extensions[PASSWORDS_KEY] = (config or {}).get("PASSWORDS") or Passwords()
+    use_data_keys(app.config["DATA_KEYS"])  # the secrets the service reads back are sealed with them
 
     api = _Api(app)
     for name, scheme in SECURITY_SCHEMES.items():

@@ -6,6 +6,10 @@ LOYALTY_LOG_LEVEL      DEBUG, INFO (default), WARNING or ERROR
 LOYALTY_CARD_MASTER_KEYS       card master keys, "VERSION:32-HEX[,VERSION:32-HEX...]"; or
 LOYALTY_CARD_MASTER_KEYS_FILE  a file holding them (default: card-master-keys in the instance
                                folder, when it exists). Never put keys in the repository.
+LOYALTY_DATA_KEYS       data keys that seal secrets at rest (terminals' signing keys,
+                        authenticator and webhook secrets), "VERSION:64-HEX[,...]"; or
+LOYALTY_DATA_KEYS_FILE  a file holding them (default: data-keys in the instance folder, when
+                        it exists). Without them those secrets are stored as they are.
 LOYALTY_TERMINAL_CLOCK_SKEW    seconds a terminal's signed timestamp may differ from ours (60)
 LOYALTY_METRICS_TOKEN   bearer token that lets a remote Prometheus read /metrics (default:
                         none; then only callers on this machine may read it)
@@ -34,6 +38,7 @@ from pathlib import Path
 
 from api.rate_limits import parse_rates
 from engine.card_keys import MasterKeys
+from engine.sealing import DataKeys
 from engine.webhooks import private_hosts
 
 PREFIX = "LOYALTY_"
@@ -59,13 +64,21 @@ def load_config(environ: Mapping[str, str] = os.environ) -> dict:
         card_keys = MasterKeys.parse(keys_text or "")
     except ValueError as error:
         raise ConfigError(f"card master keys ({PREFIX}CARD_MASTER_KEYS or {keys_file}): {error}") from None
+    data_keys_text = environ.get(PREFIX + "DATA_KEYS")
+    data_keys_file = Path(environ.get(PREFIX + "DATA_KEYS_FILE") or instance / "data-keys")
+    if data_keys_text is None and data_keys_file.exists():
+        data_keys_text = data_keys_file.read_text()
+    try:
+        data_keys = DataKeys.parse(data_keys_text or "")
+    except ValueError as error:
+        raise ConfigError(f"data keys ({PREFIX}DATA_KEYS or {data_keys_file}): {error}") from None
     try:
         rates = parse_rates(environ.get(PREFIX + "RATE_LIMITS") or "")
     except ValueError as error:
         raise ConfigError(f"{PREFIX}RATE_LIMITS: {error}") from None
     return {"INSTANCE_PATH": str(instance), "DATABASE_URL": database_url, "LOG_LEVEL": log_level,
             "RATE_LIMITS": rates, "PROXY_HOPS": _whole(environ, "PROXY_HOPS", 0, 0, 5),
-            "CARD_MASTER_KEYS": card_keys,
+            "CARD_MASTER_KEYS": card_keys, "DATA_KEYS": data_keys,
             "TERMINAL_CLOCK_SKEW": _whole(environ, "TERMINAL_CLOCK_SKEW", 60, 1, 900, "seconds"),
             "GRANT_CREDIT_SECONDS": _whole(environ, "GRANT_CREDIT_SECONDS", 20, 1, 3600, "seconds"),
             "QUIET_ANSWER_SECONDS": _whole(environ, "QUIET_ANSWER_MS", 300, 0, 5000, "milliseconds") / 1000,

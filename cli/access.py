@@ -4,11 +4,11 @@ hash chain."""
 from __future__ import annotations
 
 import os
-import secrets
 from pathlib import Path
 
 import click
 
+from api.config import load_config
 from cli.runtime import Runtime, emit, emit_one, json_option, pass_runtime
 from engine.access.authenticators import allow_set_up, remove_authenticator
 from engine.audit_chain import verify_audit_chain
@@ -16,8 +16,11 @@ from engine.access.member_logins import invite_member, invite_segment, set_membe
 from engine.access.passwords import Passwords
 from engine.access.staff import create_staff_account, list_staff_accounts, set_staff_active, set_staff_roles
 from engine.access.terminal_keys import issue_terminal_key, list_terminal_keys, revoke_terminal_key
-from engine.card_keys import MasterKeys
+from engine.card_keys import KEY_LENGTH
 from engine.orm.access import STAFF_ROLES
+from engine.resealing import seal_stored_secrets
+from engine.sealing import KEY_LENGTH as DATA_KEY_LENGTH
+from engine.versioned_keys import append_key_version
 
 
 @click.group("staff")
@@ -176,14 +179,45 @@ def new_key_version(path: Path) -> None:
 
 
 def add_master_key(path: Path) -> int:
-    """Append a new random key version to ``path`` (created with mode 0600); returns the version."""
-    keys = MasterKeys.parse(path.read_text()) if path.exists() else MasterKeys({})
-    version = max(keys.by_version, default=0) + 1
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    with os.fdopen(descriptor, "a") as file:
-        file.write(f"{version}:{secrets.token_hex(16)}\n")
-    return version
+    """Append a new random master key version to ``path`` (created with mode 0600); returns the version."""
+    return append_key_version(path, length=KEY_LENGTH)
+
+
+@click.group("data-keys")
+def data_keys_group() -> None:
+    """Data keys that seal stored secrets (kept outside the repository and the database)."""
+
+
+@data_keys_group.command("new-version")
+@click.option("--file", "path", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The key file the service reads (LOYALTY_DATA_KEYS_FILE)")
+def new_data_key_version(path: Path) -> None:
+    """Add a new random data key version to the key file: secrets written from the next start
+    are sealed with it; `loyalty secrets seal` seals the stored ones again."""
+    click.echo(f"data key version {add_data_key(path)} added to {path}")
+
+
+def add_data_key(path: Path) -> int:
+    """Append a new random data key version to ``path`` (created with mode 0600); returns the version."""
+    return append_key_version(path, length=DATA_KEY_LENGTH)
+
+
+@click.group("secrets")
+def secrets_group() -> None:
+    """Secrets stored in the database that the service reads back."""
+
+
+@secrets_group.command("seal")
+@pass_runtime
+def seal_secrets(runtime: Runtime) -> None:
+    """Seal the stored secrets with the newest data key: those stored before data keys were
+    configured, and those sealed with an older one (keep the old version in the key file
+    until this has run)."""
+    if not load_config(os.environ)["DATA_KEYS"].by_version:
+        raise click.ClickException("no data keys are configured (LOYALTY_DATA_KEYS or LOYALTY_DATA_KEYS_FILE): "
+                                   "nothing can be sealed")
+    done = seal_stored_secrets(runtime.db)
+    click.echo(", ".join(f"{column}: {count} sealed" for column, count in done.items()))
 
 
 @click.command("check-audit")
@@ -200,4 +234,5 @@ def check_audit_command(runtime: Runtime) -> None:
     click.echo(f"audit chain sound: {report.sealed} entries sealed; head {report.head}")
 
 
-COMMANDS = (staff_group, terminal_keys_group, member_login_group, card_keys_group, check_audit_command)
+COMMANDS = (staff_group, terminal_keys_group, member_login_group, card_keys_group, data_keys_group, secrets_group,
+            check_audit_command)

@@ -22,7 +22,7 @@ from engine.errors import LoyaltyError
 
 READ_ONLY = frozenset({"list", "show", "versions", "export", "simulate", "validate", "history", "progress", "pending",
                        "balance", "check-ledger", "check-audit", "backtest"})
-NOT_AUDITED = frozenset({"db", "serve", "scheduler", "demo", "card-keys"})
+NOT_AUDITED = frozenset({"db", "serve", "scheduler", "demo", "card-keys", "data-keys"})
 SECRETS = ("password", "pin", "secret")
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from api.config import load_config
-from cli.access import add_master_key
+from cli.access import add_data_key, add_master_key
 from engine.access.passwords import Passwords
 from engine.cards import list_cards
 from engine.demo_access import load_demo_access
@@ -18,6 +18,7 @@ from engine.members import list_members
 from cli.runtime import Runtime, pass_runtime
 from engine.demo import load_demo
 from engine.errors import InvalidState
+from engine.sealing import use_data_keys
 
 
 @click.group("demo")
@@ -31,6 +32,12 @@ def demo_group() -> None:
 @pass_runtime
 def load(runtime: Runtime, if_empty: bool) -> None:
     """Load the demo programme (stores, terminals, members, cards) into an empty database."""
+    instance = Path(load_config(os.environ)["INSTANCE_PATH"])
+    data_keys_file = Path(os.environ.get("LOYALTY_DATA_KEYS_FILE") or instance / "data-keys")
+    if not os.environ.get("LOYALTY_DATA_KEYS") and not data_keys_file.exists():
+        add_data_key(data_keys_file)
+        click.echo(f"data key version 1 generated in {data_keys_file}")
+        use_data_keys(load_config(os.environ)["DATA_KEYS"])  # the demo's secrets are sealed from the first
     try:
         summary = load_demo(runtime.db, now=runtime.now())
     except InvalidState as error:
@@ -40,7 +47,6 @@ def load(runtime: Runtime, if_empty: bool) -> None:
         raise
     click.echo(f"demo programme loaded: {summary.stores} stores, {summary.terminals} terminals, "
                f"{summary.members} members; cards {', '.join(summary.cards)}")
-    instance = Path(load_config(os.environ)["INSTANCE_PATH"])
     keys_file = Path(os.environ.get("LOYALTY_CARD_MASTER_KEYS_FILE") or instance / "card-master-keys")
     if not os.environ.get("LOYALTY_CARD_MASTER_KEYS") and not keys_file.exists():
         add_master_key(keys_file)

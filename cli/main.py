@@ -12,6 +12,7 @@ from cli import (access, cards, db, demo, jobs, ledger, members, rewards, rules,
 from cli.audit import install_audit
 from cli.runtime import Runtime
 from engine.errors import InvalidInput, LoyaltyError
+from engine.sealing import use_data_keys
 
 
 class LoyaltyGroup(click.Group):
@@ -38,6 +39,7 @@ def loyalty(ctx: click.Context, database_url: str | None) -> None:
         config = load_config(os.environ)
     except ConfigError as error:
         raise click.UsageError(str(error)) from error
+    use_data_keys(config["DATA_KEYS"])
     runtime = Runtime(database_url or config["DATABASE_URL"], webhook_private_hosts=config["WEBHOOK_PRIVATE_HOSTS"])
     ctx.obj = runtime
     ctx.call_on_close(runtime.close)

@@ -44,5 +44,8 @@ Rules of the house:
   refusal and change nothing.
 - Policy code (``programme``, ``card_lifecycle``, ``card_numbers``) is pure: plain data in,
   plain data out, no clock, no database.
+- Secrets the service reads back (tills' signing keys, authenticator and webhook secrets)
+  are columns typed ``sealing.SealedText``: sealed at rest with the data keys the process
+  was given at start (``sealing.use_data_keys``), transparently to the code that uses them.
 - Nothing here imports a web framework or a card reader library.
 """

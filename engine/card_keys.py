@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives import cmac
 from cryptography.hazmat.primitives.ciphers import algorithms
 
 from engine.errors import InvalidInput, Problem
+from engine.versioned_keys import parse_versioned_keys
 
 LOYALTY_AID = bytes.fromhex("F04C4F59414C545901")  # proprietary (F0) "LOYALTY", version 01
 KEY_LENGTH = 16
@@ -92,18 +93,7 @@ class MasterKeys:
     @classmethod
     def parse(cls, text: str) -> MasterKeys:
         """Parse ``"1:<32 hex>,2:<32 hex>"`` (commas or newlines; ``#`` starts a comment)."""
-        keys: dict[int, bytes] = {}
-        for item in text.replace(",", "\n").splitlines():
-            item = item.split("#", 1)[0].strip()
-            if not item:
-                continue
-            version, sep, hex_key = item.partition(":")
-            try:
-                keys[int(version)] = bytes.fromhex(hex_key.strip()) if sep else b""
-            except ValueError:
-                raise ValueError(f"cannot read master key entry {version.strip()!r}: "
-                                 "expected VERSION:32-HEX-DIGITS") from None
-        return cls(keys)
+        return cls(parse_versioned_keys(text, length=KEY_LENGTH))
 
     @property
     def current_version(self) -> int:

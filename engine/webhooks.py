@@ -12,7 +12,8 @@ Guarantees:
   or a voucher's code;
 - every post is signed: ``Loyalty-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of
   "<t>.<body>" under the endpoint's secret>`` (:func:`signature_matches` is the check a
-  receiver makes); the secret is shown once, when the endpoint is added;
+  receiver makes); the secret is shown once, when the endpoint is added, and kept sealed
+  with the data keys (``engine.sealing``);
 - an endpoint's URL is https, without a user or password, and its host resolves to public
   addresses only; the post goes to an address so checked at the moment of sending (DNS
   cannot point it elsewhere in between), redirects are not followed. Hosts the operator

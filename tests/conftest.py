@@ -24,6 +24,7 @@ from engine.ledger.basket import Basket, BasketLine
 from engine.ledger.commands import AdjustPoints
 from engine.ledger.earning import earn_points
 from engine.rules import segments
+from engine.sealing import use_data_keys
 from tests.support.clock import Clock
 from tests.support.postgres import PostgresCluster, PostgresUnavailable
 from terminal.devtools.pcsc_lab import PcscLab, PcscLabUnavailable, check_installed
@@ -160,9 +161,11 @@ def instance_folder(tmp_path_factory, monkeypatch):
     operator's keys or settings leak into a test."""
     folder = tmp_path_factory.mktemp("instance")
     monkeypatch.setenv("LOYALTY_INSTANCE_PATH", str(folder))
-    for name in ("LOYALTY_DATABASE_URL", "LOYALTY_CARD_MASTER_KEYS", "LOYALTY_CARD_MASTER_KEYS_FILE"):
+    for name in ("LOYALTY_DATABASE_URL", "LOYALTY_CARD_MASTER_KEYS", "LOYALTY_CARD_MASTER_KEYS_FILE",
+                 "LOYALTY_DATA_KEYS", "LOYALTY_DATA_KEYS_FILE"):
         monkeypatch.delenv(name, raising=False)
-    return folder
+    yield folder
+    use_data_keys(None)  # the process's key ring: a test that set one leaves none behind
 
 
 # -- time and factories ---------------------------------------------------------------------

@@ -19,7 +19,8 @@ Guarantees:
   recovery code: a wrong one counts toward the lockout.
 
 Recovery codes are kept as SHA-256 digests (each carries about 50 random bits: a slow hash
-adds nothing); the secret is kept as it is, since codes are computed from it.
+adds nothing); the secret, which codes are computed from, is kept sealed with the data keys
+(``engine.sealing``).
 """
 from __future__ import annotations
 

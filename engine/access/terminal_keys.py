@@ -2,8 +2,9 @@
 to its store); keys are revocable and a terminal may hold a new one while the old one is
 still being replaced.
 
-Guarantees: the secret is 256 random bits, shown once when issued; a revoked key, a key of
-a retired terminal or an unknown key identifies nobody.
+Guarantees: the secret is 256 random bits, shown once when issued and kept sealed with the
+data keys (``engine.sealing``); a revoked key, a key of a retired terminal or an unknown key
+identifies nobody.
 """
 from __future__ import annotations
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.orm.base import Base, one_of
 from engine.orm.types import UTCDateTime
+from engine.sealing import SealedText
 
 STAFF_ROLES = ("admin", "marketer", "support", "auditor", "mailer")
 TOKEN_KINDS = ("member", "staff", "card")
@@ -33,8 +34,8 @@ class StaffAccountRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # the authenticator app (engine.access.authenticators): its secret once confirmed, the
     # one being set up, the last time step taken, and the unused recovery codes' digests
-    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
-    totp_pending: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_secret: Mapped[str | None] = mapped_column(SealedText("authenticator secret", sqlite_length=64))
+    totp_pending: Mapped[str | None] = mapped_column(SealedText("authenticator secret", sqlite_length=64))
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
     recovery_codes: Mapped[str | None] = mapped_column(sa.Text)  # JSON list of SHA-256 hex digests
     # an admin's one-time code for setting an authenticator up where two steps are required
@@ -80,7 +81,7 @@ class TerminalCredentialRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key_id: Mapped[str] = mapped_column(sa.String(40), unique=True)
     terminal_id: Mapped[int] = mapped_column(sa.ForeignKey("terminals.id"), index=True)
-    secret: Mapped[str] = mapped_column(sa.String(100))
+    secret: Mapped[str] = mapped_column(SealedText("terminal signing key", sqlite_length=100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.orm.base import Base, one_of
 from engine.orm.types import UTCDateTime
+from engine.sealing import SealedText
 
 DELIVERY_STATUSES = ("pending", "delivered", "failed")
 
@@ -22,8 +23,8 @@ class WebhookEndpointRow(Base):
     url: Mapped[str] = mapped_column(sa.String(2000), unique=True)
     kinds: Mapped[str] = mapped_column(sa.Text)
     description: Mapped[str] = mapped_column(sa.String(200))
-    # kept as it is: every delivery is signed with it (shown once, when the endpoint is added)
-    secret: Mapped[str] = mapped_column(sa.String(100))
+    # every delivery is signed with it (shown once, when the endpoint is added): sealed at rest
+    secret: Mapped[str] = mapped_column(SealedText("webhook signing secret", sqlite_length=100))
     active: Mapped[bool] = mapped_column(sa.Boolean)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by: Mapped[str] = mapped_column(sa.String(100))

@@ -4,6 +4,7 @@ import pytest
 
 from api import create_app
 from api.config import ConfigError, load_config
+from engine.sealing import DataKeys, seal
 
 
 def test_the_database_defaults_to_sqlite_in_the_instance_folder(tmp_path):
@@ -49,3 +50,16 @@ def test_a_grant_approval_credits_for_20_seconds_unless_told_otherwise():
     for wrong in ("0", "3601", "ten", "-5"):
         with pytest.raises(ConfigError, match="LOYALTY_GRANT_CREDIT_SECONDS"):
             load_config({"LOYALTY_GRANT_CREDIT_SECONDS": wrong})
+
+
+def test_data_keys_come_from_the_variable_or_the_instance_folders_file_and_bad_ones_name_the_variable(tmp_path):
+    assert load_config({"LOYALTY_INSTANCE_PATH": str(tmp_path)})["DATA_KEYS"].by_version == {}
+    (tmp_path / "data-keys").write_text("1:" + "11" * 32 + "\n")
+    assert load_config({"LOYALTY_INSTANCE_PATH": str(tmp_path)})["DATA_KEYS"].by_version == {1: bytes([0x11] * 32)}
+    with pytest.raises(ConfigError, match="LOYALTY_DATA_KEYS"):
+        load_config({"LOYALTY_DATA_KEYS": "1:abcd"})
+
+
+def test_the_app_seals_secrets_with_its_data_keys(tmp_path):
+    create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}", "DATA_KEYS": DataKeys({3: bytes(32)})})
+    assert seal("secret", "terminal signing key").startswith("sealed:v1:3:")
