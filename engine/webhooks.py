@@ -5,10 +5,12 @@ Guarantees:
 - an event is recorded in the transaction of what it reports (a transactional outbox): it
   is sent if and only if that commits, and recording it costs nothing when no active
   endpoint takes its kind (the endpoints are part of the kept configuration,
-  ``engine.snapshot``);
+  ``engine.snapshot``); the nightly jobs write theirs (a review's tier changes, the expiry)
+  set-based with their own statements (:func:`record_events_selected`);
 - every active endpoint taking the event's kind gets it at least once, in a delivery of its
-  own; the event's ``id`` is the same for every endpoint and every attempt, so a receiver
-  drops repeats by it. Events carry public ids and amounts, never a member's personal data
+  own; the event's ``id`` is the same for every endpoint and every attempt (and names what
+  it reports where that has an id of its own: a tier change, an expiry posting), so a
+  receiver drops repeats by it. Events carry public ids and amounts, never a member's personal data
   or a voucher's code;
 - every post is signed: ``Loyalty-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of
   "<t>.<body>" under the endpoint's secret>`` (:func:`signature_matches` is the check a
@@ -46,9 +48,9 @@ from sqlalchemy.orm import Session
 
 from engine.database import Database, insert_unique, json_object
 from engine.errors import Conflict, InvalidState, Problem, not_found, refuse_if
-from engine.plain import to_plain
 from engine.orm.types import UTCDateTime
 from engine.orm.webhooks import WebhookDeliveryRow, WebhookEndpointRow
+from engine.plain import to_plain
 from engine.snapshot import programme
 
 EVENT_KINDS: dict[str, str] = {
