@@ -39,7 +39,7 @@ import ssl
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import astuple, dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -481,14 +481,16 @@ def _new_event_id() -> str:
 
 
 def instant_text(at: datetime) -> str:
-    """An instant as events carry it: ISO 8601, UTC written ``Z``."""
-    return at.isoformat().replace("+00:00", "Z")
+    """An instant as events carry it: ISO 8601 in UTC, written ``Z``."""
+    return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _event(kind: str, data: dict, now: datetime, event_id: str | None = None) -> tuple[str, str]:
     event_id = event_id or _new_event_id()
     created = instant_text(now)
-    return event_id, json.dumps({"id": event_id, "kind": kind, "created_at": created, "data": to_plain(data)},
+    return event_id, json.dumps({"id": event_id, "kind": kind, "created_at": created,
+                                "data": to_plain({k: instant_text(v) if isinstance(v, datetime) else v
+                                                  for k, v in data.items()})},
                                 separators=(",", ":"), sort_keys=True, default=str)
 
 

@@ -1,12 +1,14 @@
 """Events are posted to a real receiver, signed; failures are tried again later and, after
 the last attempt, kept as failed until staff send them again."""
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from engine import webhooks
 from engine.errors import InvalidState, NotFound
+from engine.webhooks import instant_text
 from tests.support.assertions import refused_unchanged
 from tests.support.webhook_receiver import LOCAL
 
@@ -25,8 +27,8 @@ def test_an_earning_is_posted_signed_with_the_endpoints_secret(database, clock, 
     assert event["id"] == post.headers["Loyalty-Event-Id"] and event["kind"] == "points.earned"
     assert event["data"] == {
         "member_id": member.public_id, "store": "S1", "terminal": "S1-T1", "receipt": "R-1",
-        "occurred_at": clock().isoformat(), "currency": "EUR", "total_minor": 1250, "points": earned.points,
-        "available_at": earned.available_at.isoformat(), "expires_at": earned.expires_at.isoformat(),
+        "occurred_at": "2026-03-02T10:00:00Z", "currency": "EUR", "total_minor": 1250, "points": earned.points,
+        "available_at": instant_text(earned.available_at), "expires_at": instant_text(earned.expires_at),
         "transaction_id": earned.transaction_id}
     assert send_round() == webhooks.SendingRound(0, 0, 0)  # delivered once
 
@@ -214,3 +216,7 @@ def test_sending_what_is_due_goes_on_round_after_round_until_it_is_all_sent(data
     sent = webhooks.deliver_due(database, now=clock(), allowed_private=LOCAL, limit=2)
     assert sent == webhooks.SendingRound(delivered=5, retrying=0, failed=0)
     assert len(receiver.received) == 5
+
+
+def test_instants_in_events_are_written_in_utc_whatever_zone_the_till_sent():
+    assert instant_text(datetime(2026, 3, 2, 11, 0, tzinfo=ZoneInfo("Europe/Berlin"))) == "2026-03-02T10:00:00Z"
