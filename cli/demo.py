@@ -4,6 +4,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import click
@@ -12,13 +14,14 @@ from api.config import load_config
 from cli.access import add_data_key, add_master_key
 from engine.access.passwords import Passwords
 from engine.cards import list_cards
-from engine.demo_access import load_demo_access
+from engine.demo_access import DEMO_WEBHOOK_HOSTS, load_demo_access
 from engine.members import list_members
 
 from cli.runtime import Runtime, pass_runtime
 from engine.demo import load_demo
 from engine.errors import InvalidState
 from engine.sealing import use_data_keys
+from engine.webhooks import change_endpoint, signature_matches
 
 
 @click.group("demo")
@@ -82,6 +85,54 @@ def till(runtime: Runtime, api_url: str, terminal_code: str) -> None:
              if card.kind == "applet"]
     _write_private(instance / "demo-cards.json", json.dumps(cards, indent=2))
     click.echo(f"demo till configuration written to {till_file}; demo card keys to {instance / 'demo-cards.json'}")
+
+
+@demo_group.command("receiver")
+@click.option("--bind", default="127.0.0.1:8001", show_default=True, metavar="127.0.0.1:PORT",
+              help="Where to receive (the demo's webhook endpoint is pointed here)")
+@pass_runtime
+def receiver(runtime: Runtime, bind: str) -> None:
+    """Stand in for the chain's CRM: receive the demo's webhook posts and print each event,
+    its signature checked with the endpoint's secret (from demo-credentials.json)."""
+    instance = Path(load_config(os.environ)["INSTANCE_PATH"])
+    webhook = json.loads((instance / "demo-credentials.json").read_text()).get("webhook")
+    if not webhook:
+        click.echo("this demo instance has no webhook endpoint (it was loaded before webhooks); no receiver")
+        return
+    host, _, port = bind.rpartition(":")
+    url = f"http://{bind}/hooks/loyalty"
+    change_endpoint(runtime.db, webhook["id"], url=url, allowed_private=DEMO_WEBHOOK_HOSTS)
+    server = ThreadingHTTPServer((host, int(port)), _receiver_handler(webhook["secret"]))
+    click.echo(f"demo receiver: the programme's events arrive at {url}; Ctrl-C stops", err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+def _receiver_handler(secret: str) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            signed = signature_matches(secret, self.headers.get("Loyalty-Signature", ""), body,
+                                       now=datetime.now(UTC))
+            self.send_response(204 if signed else 401)
+            self.end_headers()
+            click.echo(describe_event(body, signed=signed))
+
+        def log_message(self, *args):
+            pass
+    return Handler
+
+
+def describe_event(body: bytes, *, signed: bool) -> str:
+    """One line for a received post: its kind and data, or why it is not taken."""
+    if not signed:
+        return "REFUSED a post without a valid signature"
+    event = json.loads(body)
+    return f"{event['created_at']} {event['kind']}: " + ", ".join(f"{k}={v}" for k, v in event["data"].items())
 
 
 def _write_private(path: Path, text: str) -> None:

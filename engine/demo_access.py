@@ -1,5 +1,6 @@
 """Sign-in credentials for the demo programme: staff of every role, a signing key per demo
-terminal, and a password (and PIN) for each demo member.
+terminal, a password (and PIN) for each demo member, and a webhook endpoint on this machine
+taking every event (``loyalty demo receiver`` shows what arrives).
 
 Every secret is generated at random when the demo is loaded and returned once, for the
 operator to keep in the instance folder; none is written in the repository.
@@ -7,9 +8,10 @@ operator to keep in the instance folder; none is written in the repository.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from engine import webhooks
 from engine.access.member_logins import set_member_pin, set_member_password
 from engine.access.passwords import Passwords
 from engine.access.staff import create_staff_account
@@ -18,6 +20,8 @@ from engine.database import Database
 from engine.members import list_members
 from engine.stores import list_terminals
 
+DEMO_WEBHOOK_HOSTS = frozenset({"127.0.0.1"})
+DEMO_WEBHOOK_URL = "http://127.0.0.1:8001/hooks/loyalty"
 DEMO_STAFF = (("admin", "Ada Admin", ["admin"]), ("marketer", "Mia Marketer", ["marketer"]),
               ("support", "Sam Support", ["support"]), ("support2", "Sky Support", ["support"]),
               ("auditor", "Avi Auditor", ["auditor"]), ("mailer", "Mel Mailer", ["mailer"]))
@@ -28,6 +32,7 @@ class DemoCredentials:
     staff: dict[str, str]  # username -> password
     terminals: dict[str, dict[str, str]]  # terminal code -> {"key_id", "secret", "store_code"}
     members: dict[str, dict[str, str]]  # e-mail -> {"member_id", "password", "pin"}
+    webhook: dict = field(default_factory=dict)  # {"id", "url", "secret"}
 
 
 def load_demo_access(db: Database, *, passwords: Passwords, now: datetime) -> DemoCredentials:
@@ -48,4 +53,8 @@ def load_demo_access(db: Database, *, passwords: Passwords, now: datetime) -> De
             set_member_password(db, member.public_id, password, passwords=passwords, now=now)
             set_member_pin(db, member.public_id, pin, passwords=passwords, now=now)
             members[member.email] = {"member_id": member.public_id, "password": password, "pin": pin}
-    return DemoCredentials(staff=staff, terminals=terminals, members=members)
+    endpoint = webhooks.add_endpoint(db, url=DEMO_WEBHOOK_URL, kinds=list(webhooks.EVENT_KINDS),
+                                     description="the demo's receiver (loyalty demo receiver)", actor="demo", now=now,
+                                     allowed_private=DEMO_WEBHOOK_HOSTS)
+    return DemoCredentials(staff=staff, terminals=terminals, members=members,
+                           webhook={"id": endpoint.endpoint.id, "url": DEMO_WEBHOOK_URL, "secret": endpoint.secret})
