@@ -18,7 +18,7 @@ from engine.access.staff import create_staff_account, list_staff_accounts, set_s
 from engine.access.terminal_keys import issue_terminal_key, list_terminal_keys, revoke_terminal_key
 from engine.card_keys import KEY_LENGTH
 from engine.orm.access import STAFF_ROLES
-from engine.resealing import seal_stored_secrets
+from engine.stored_secrets import seal_stored_secrets
 from engine.sealing import KEY_LENGTH as DATA_KEY_LENGTH
 from engine.versioned_keys import append_key_version
 

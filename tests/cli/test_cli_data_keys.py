@@ -3,7 +3,7 @@ sealing without data keys is refused, changing nothing."""
 import sqlalchemy as sa
 
 from engine.access.terminal_keys import issue_terminal_key
-from engine.sealing import DataKeys
+from engine.sealing import DataKeys, use_data_keys
 from tests.support.snapshot import contents_but_audit
 
 
@@ -34,3 +34,16 @@ def test_sealing_without_data_keys_is_refused(run_cli, database, clock, make_ter
     result = run_cli("secrets", "seal")
     assert result.exit_code == 1 and "no data keys are configured" in result.output
     assert contents_but_audit(database) == before
+
+
+def test_the_service_refuses_to_start_while_stored_secrets_do_not_open(run_cli, database, clock, make_terminal,
+                                                                       monkeypatch):
+    monkeypatch.setenv("LOYALTY_DATA_KEYS", "1:" + "11" * 32)
+    use_data_keys(DataKeys.parse("1:" + "11" * 32))
+    issue_terminal_key(database, make_terminal().code, now=clock())  # sealed with version 1
+    monkeypatch.setenv("LOYALTY_DATA_KEYS", "2:" + "22" * 32)  # started with another key
+    for command in (("serve", "--check"), ("serve", "--bind", "127.0.0.1:1")):
+        result = run_cli(*command)
+        assert result.exit_code == 1, result.output
+        assert "terminal_credentials.secret: 1 values do not open" in result.output
+        assert "data key version 1, which is not configured" in result.output

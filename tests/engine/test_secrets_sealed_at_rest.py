@@ -11,7 +11,7 @@ from engine.access import authenticators
 from engine.access.passwords import Passwords
 from engine.access.staff import create_staff_account, sign_in_staff
 from engine.access.terminal_keys import issue_terminal_key, signing_key
-from engine.resealing import seal_stored_secrets
+from engine.stored_secrets import seal_stored_secrets, unopened_secrets
 from engine.sealing import DataKeys, use_data_keys
 from tests.support.webhook_receiver import public_resolver
 
@@ -87,3 +87,14 @@ def test_a_new_data_key_version_takes_over_after_sealing_again(database, clock):
     use_data_keys(DataKeys({2: bytes(range(32, 64))}))  # version 1 retired
     still_work(database, clock, made)
     assert json.dumps(stored(database)).count("sealed:v1:2:") == 3
+
+
+def test_secrets_that_the_configured_keys_do_not_open_are_named_by_column(database, clock):
+    use_data_keys(KEYS)
+    make_secrets(database, clock)
+    assert unopened_secrets(database) == []
+    use_data_keys(DataKeys({2: bytes(range(32, 64))}))  # a process started with another key file
+    problems = unopened_secrets(database)
+    assert sorted(p.split(":")[0] for p in problems) == ["staff_accounts.totp_secret", "terminal_credentials.secret",
+                                                         "webhook_endpoints.secret"]
+    assert all("1 values do not open" in p and "version 1, which is not configured" in p for p in problems)
