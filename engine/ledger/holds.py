@@ -36,6 +36,7 @@ from engine.orm.types import UTCDateTime
 from engine.programme import ProgrammeSettings
 from engine.settings import read_settings
 from engine.snapshot import programme
+from engine.webhooks import record_event
 
 MAX_HOLD_POINTS = 10**9
 
@@ -91,8 +92,14 @@ def capture_hold(db: Database, command: CaptureHold, *, caller: str, idempotency
                                        description=f"paid with points (hold {hold.public_id})",
                                        receipt_number=command.receipt_number)
         settings = read_settings(session)
+        value = points_value(points, settings)
+        till = next((t for t in programme(session).terminals.values() if t.id == hold.terminal_id), None)
+        record_event(session, "points.spent", dict(
+            member_id=member.public_id, store=till and till.store_code, terminal=till and till.code,
+            receipt=command.receipt_number, points=points, value_minor=value, transaction_id=transaction.id),
+            now=now)
         return HoldCaptured(hold_id=hold.public_id, member_id=member.public_id, points=points,
-                            released=hold.points - points, value_minor=points_value(points, settings),
+                            released=hold.points - points, value_minor=value,
                             transaction_id=transaction.id, balance=account.balance)
 
     return run_idempotent(db, caller=caller, key=idempotency_key, command="capture_hold", request=command,

@@ -9,8 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from engine.errors import InsufficientPoints, ReceiptAlreadyEarned
-from engine.ledger.commands import RefundLine, RefundReceipt
+from engine.ledger.commands import CaptureHold, PlaceHold, RefundLine, RefundReceipt
 from engine.ledger.expiry import expire_lots
+from engine.ledger.holds import capture_hold, place_hold
 from engine.ledger.refunds import refund_receipt
 from engine.access.member_logins import sign_up_member
 from engine.member_closure import UNCONFIRMED_SIGN_UP_DAYS, CloseMember, close_member, close_unconfirmed_sign_ups
@@ -88,6 +89,19 @@ def test_a_redeemed_reward_is_reported_without_the_vouchers_code(database, clock
                     "voucher_expires_at": None if issued.expires_at is None else instant_text(issued.expires_at),
                     "transaction_id": issued.transaction_id}
     assert issued.voucher_code not in json.dumps(data)
+
+
+def test_paying_with_points_at_a_till_is_reported_once_captured(database, clock, till, subscribe, make_member):
+    subscribe("points.spent")
+    member = make_member(points=500)
+    placed = place_hold(database, PlaceHold(till.store_code, till.code, 200, member_id=member.public_id),
+                        caller="S1-T1", idempotency_key=str(uuid.uuid4()), now=clock())
+    assert recorded(database) == []  # a hold is not spent yet
+    captured = capture_hold(database, CaptureHold(placed.hold_id, 150, receipt_number="R-9"), caller="S1-T1",
+                            idempotency_key=str(uuid.uuid4()), now=clock())
+    assert [(kind, data) for _, kind, data in recorded(database)] == [("points.spent", {
+        "member_id": member.public_id, "store": "S1", "terminal": "S1-T1", "receipt": "R-9", "points": 150,
+        "value_minor": captured.value_minor, "transaction_id": captured.transaction_id})]
 
 
 def test_a_closed_member_is_reported_with_the_points_forfeited(database, clock, subscribe, make_member):
