@@ -59,6 +59,7 @@ EVENT_KINDS: dict[str, str] = {
     "points.earned": "a purchase earned points",
     "points.refunded": "returned goods took earned points back or gave spent points back",
     "points.spent": "a member paid part of a bill with points at a till",
+    "points.adjusted": "staff credited or debited a member's points by hand (approved, where it needs approval)",
     "reward.redeemed": "a member bought a reward with points",
     "tier.changed": "a member moved up or down a tier (an upgrade, a review, staff's assignment)",
     "points.expired": "a member's points expired (the nightly expiry)",

@@ -2,7 +2,8 @@
 
 Guarantees: a credit forms a lot available at once (expiring by the programme's policy,
 paying any debt first); a debit takes unreserved points earliest-expiring first and is
-refused when the member has fewer; the counter-entry goes to the adjustment account.
+refused when the member has fewer; the counter-entry goes to the adjustment account; each
+is a ``points.adjusted`` webhook event.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from engine.ledger.lots import consume, member_lots, new_lot, take_unreserved
 from engine.members import member_row
 from engine.programme import lot_expires_at
 from engine.settings import read_settings
+from engine.webhooks import record_event
 
 MAX_ADJUSTMENT = 10**9
 
@@ -51,6 +53,9 @@ def apply_adjustment(session: Session, command: AdjustPoints, *, now: datetime) 
     if points < 0:
         consume(session, transaction, taken)
     session.flush()
+    # not the reason: staff's free text may name people
+    record_event(session, "points.adjusted", dict(member_id=member.public_id, points=points,
+                                                  transaction_id=transaction.id), now=now)
     return PointsAdjusted(member_id=member.public_id, points=points, reason=command.reason.strip(),
                           actor=command.actor.strip(), transaction_id=transaction.id,
                           balance=account.balance)

@@ -9,7 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from engine.errors import InsufficientPoints, ReceiptAlreadyEarned
-from engine.ledger.commands import CaptureHold, PlaceHold, RefundLine, RefundReceipt
+from engine.ledger.adjustments import adjust_points
+from engine.ledger.commands import AdjustPoints, CaptureHold, PlaceHold, RefundLine, RefundReceipt
 from engine.ledger.expiry import expire_lots
 from engine.ledger.holds import capture_hold, place_hold
 from engine.ledger.refunds import refund_receipt
@@ -102,6 +103,16 @@ def test_paying_with_points_at_a_till_is_reported_once_captured(database, clock,
     assert [(kind, data) for _, kind, data in recorded(database)] == [("points.spent", {
         "member_id": member.public_id, "store": "S1", "terminal": "S1-T1", "receipt": "R-9", "points": 150,
         "value_minor": captured.value_minor, "transaction_id": captured.transaction_id})]
+
+
+def test_a_staff_adjustment_is_reported_without_its_reason(database, clock, subscribe, make_member):
+    subscribe("points.adjusted")
+    member = make_member()
+    adjusted = adjust_points(database, AdjustPoints(member.public_id, 75, "goodwill for Mrs Smith", "sam"),
+                             caller="staff:sam", idempotency_key=str(uuid.uuid4()), now=clock())
+    [(_, kind, data)] = recorded(database)
+    assert (kind, data) == ("points.adjusted", {"member_id": member.public_id, "points": 75,
+                                                "transaction_id": adjusted.transaction_id})
 
 
 def test_a_closed_member_is_reported_with_the_points_forfeited(database, clock, subscribe, make_member):
