@@ -56,22 +56,8 @@ def load_config(environ: Mapping[str, str] = os.environ) -> dict:
     log_level = (environ.get(PREFIX + "LOG_LEVEL") or "INFO").upper()
     if log_level not in LOG_LEVELS:
         raise ConfigError(f"{PREFIX}LOG_LEVEL={log_level!r}: use one of {', '.join(LOG_LEVELS)}")
-    keys_text = environ.get(PREFIX + "CARD_MASTER_KEYS")
-    keys_file = Path(environ.get(PREFIX + "CARD_MASTER_KEYS_FILE") or instance / "card-master-keys")
-    if keys_text is None and keys_file.exists():
-        keys_text = keys_file.read_text()
-    try:
-        card_keys = MasterKeys.parse(keys_text or "")
-    except ValueError as error:
-        raise ConfigError(f"card master keys ({PREFIX}CARD_MASTER_KEYS or {keys_file}): {error}") from None
-    data_keys_text = environ.get(PREFIX + "DATA_KEYS")
-    data_keys_file = Path(environ.get(PREFIX + "DATA_KEYS_FILE") or instance / "data-keys")
-    if data_keys_text is None and data_keys_file.exists():
-        data_keys_text = data_keys_file.read_text()
-    try:
-        data_keys = DataKeys.parse(data_keys_text or "")
-    except ValueError as error:
-        raise ConfigError(f"data keys ({PREFIX}DATA_KEYS or {data_keys_file}): {error}") from None
+    card_keys = _keys(environ, "CARD_MASTER_KEYS", MasterKeys.parse, "card master keys")
+    data_keys = _keys(environ, "DATA_KEYS", DataKeys.parse, "data keys")
     try:
         rates = parse_rates(environ.get(PREFIX + "RATE_LIMITS") or "")
     except ValueError as error:
@@ -86,6 +72,26 @@ def load_config(environ: Mapping[str, str] = os.environ) -> dict:
             "WEBHOOK_PRIVATE_HOSTS": private_hosts(environ.get(PREFIX + "WEBHOOK_PRIVATE_HOSTS") or ""),
             # Flask's own limit: a larger body is refused (413) before it is read
             "MAX_CONTENT_LENGTH": _whole(environ, "MAX_REQUEST_BYTES", 4 * 2**20, 2**16, 2**30, "bytes")}
+
+
+KEY_FILES = {"CARD_MASTER_KEYS": "card-master-keys", "DATA_KEYS": "data-keys"}  # in the instance folder
+
+
+def key_file(environ: Mapping[str, str], name: str) -> Path:
+    """The file the keys of variable ``name`` are read from when the variable is not set."""
+    instance = Path(environ.get(PREFIX + "INSTANCE_PATH") or "instance").resolve()
+    return Path(environ.get(PREFIX + name + "_FILE") or instance / KEY_FILES[name])
+
+
+def _keys(environ: Mapping[str, str], name: str, parse, what: str):
+    """The keys of variable ``name``, or of its file; a ConfigError naming both when unreadable."""
+    text, path = environ.get(PREFIX + name), key_file(environ, name)
+    if text is None and path.exists():
+        text = path.read_text()
+    try:
+        return parse(text or "")
+    except ValueError as error:
+        raise ConfigError(f"{what} ({PREFIX}{name} or {path}): {error}") from None
 
 
 def _whole(environ: Mapping[str, str], name: str, default: int, low: int, high: int, unit: str = "") -> int:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from api.config import load_config
+from api.config import PREFIX, key_file, load_config
 from cli.access import add_data_key, add_master_key
 from engine.access.passwords import Passwords
 from engine.cards import list_cards
@@ -35,12 +35,13 @@ def demo_group() -> None:
 @pass_runtime
 def load(runtime: Runtime, if_empty: bool) -> None:
     """Load the demo programme (stores, terminals, members, cards) into an empty database."""
-    instance = Path(load_config(os.environ)["INSTANCE_PATH"])
-    data_keys_file = Path(os.environ.get("LOYALTY_DATA_KEYS_FILE") or instance / "data-keys")
-    if not os.environ.get("LOYALTY_DATA_KEYS") and not data_keys_file.exists():
-        add_data_key(data_keys_file)
-        click.echo(f"data key version 1 generated in {data_keys_file}")
-        use_data_keys(load_config(os.environ)["DATA_KEYS"])  # the demo's secrets are sealed from the first
+    for name, add, what in (("DATA_KEYS", add_data_key, "data key"),
+                            ("CARD_MASTER_KEYS", add_master_key, "card master key")):
+        path = key_file(os.environ, name)
+        if not os.environ.get(PREFIX + name) and not path.exists():
+            add(path)
+            click.echo(f"{what} version 1 generated in {path}")
+    use_data_keys(load_config(os.environ)["DATA_KEYS"])  # the demo's secrets are sealed from the first
     try:
         summary = load_demo(runtime.db, now=runtime.now())
     except InvalidState as error:
@@ -50,12 +51,8 @@ def load(runtime: Runtime, if_empty: bool) -> None:
         raise
     click.echo(f"demo programme loaded: {summary.stores} stores, {summary.terminals} terminals, "
                f"{summary.members} members; cards {', '.join(summary.cards)}")
-    keys_file = Path(os.environ.get("LOYALTY_CARD_MASTER_KEYS_FILE") or instance / "card-master-keys")
-    if not os.environ.get("LOYALTY_CARD_MASTER_KEYS") and not keys_file.exists():
-        add_master_key(keys_file)
-        click.echo(f"card master key version 1 generated in {keys_file}")
     credentials = load_demo_access(runtime.db, passwords=Passwords(), now=runtime.now())
-    path = instance / "demo-credentials.json"
+    path = Path(load_config(os.environ)["INSTANCE_PATH"]) / "demo-credentials.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     _write_private(path, json.dumps(dataclasses.asdict(credentials), indent=2))
     click.echo(f"demo sign-ins (staff, members, terminal keys) written to {path}")
