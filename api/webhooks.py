@@ -42,7 +42,7 @@ def add(body):
     added already is refused with 409 ``webhook_exists`` (so a retry adds no second)."""
     added = webhooks.add_endpoint(database(), actor=g.principal.actor, now=now(),
                                   allowed_private=_allowed_private(), **body)
-    return {**vars(added.endpoint), "secret": added.secret}
+    return added.shown()
 
 
 @blp.route("/<int:endpoint_id>", methods=["PATCH"])
@@ -53,6 +53,17 @@ def add(body):
 def change(body, endpoint_id):
     """Change the URL (checked like a new one), the kinds, the description, or whether it is active."""
     return webhooks.change_endpoint(database(), endpoint_id, allowed_private=_allowed_private(), **body)
+
+
+@blp.route("/<int:endpoint_id>/secret", methods=["POST"])
+@staff_only("webhooks.write")
+@blp.doc(**AUTH)
+@blp.arguments(EmptySchema())
+@blp.response(201, NewWebhookEndpointSchema)
+def renew_secret(_body, endpoint_id):
+    """A new signing secret, shown this once: posts from now on are signed with it (a leaked
+    secret, a receiver moved to another system)."""
+    return webhooks.renew_secret(database(), endpoint_id).shown()
 
 
 @blp.route("/<int:endpoint_id>", methods=["DELETE"])

@@ -30,7 +30,7 @@ def add(runtime: Runtime, url: str, kinds: tuple[str, ...], description: str, as
     added = webhooks.add_endpoint(runtime.db, url=url, kinds=list(kinds), description=description,
                                   actor=cli_caller(), now=runtime.now(),
                                   allowed_private=runtime.webhook_private_hosts)
-    emit_one({**vars(added.endpoint), "secret": added.secret}, as_json=as_json)
+    emit_one(added.shown(), as_json=as_json)
 
 
 @webhooks_group.command("list")
@@ -55,6 +55,15 @@ def change(runtime: Runtime, endpoint_id: int, url: str | None, kinds: tuple[str
     emit_one(webhooks.change_endpoint(runtime.db, endpoint_id, allowed_private=runtime.webhook_private_hosts,
                                       url=url, kinds=list(kinds) or None, description=description, active=active),
              as_json=as_json)
+
+
+@webhooks_group.command("new-secret")
+@click.argument("endpoint_id", type=int)
+@json_option
+@pass_runtime
+def new_secret(runtime: Runtime, endpoint_id: int, as_json: bool) -> None:
+    """A new signing secret for endpoint ENDPOINT_ID, printed this once (posts from now on are signed with it)."""
+    emit_one(webhooks.renew_secret(runtime.db, endpoint_id).shown(), as_json=as_json)
 
 
 @webhooks_group.command("remove")

@@ -100,9 +100,14 @@ class WebhookEndpoint:
 
 @dataclass(frozen=True)
 class NewWebhookEndpoint:
-    """An endpoint just added, with the secret its deliveries are signed with: shown this once."""
+    """An endpoint just added (or given a new secret), with the secret its deliveries are
+    signed with: shown this once."""
     endpoint: WebhookEndpoint
     secret: str
+
+    def shown(self) -> dict:
+        """The endpoint's fields and the secret, as one record to show."""
+        return {**vars(self.endpoint), "secret": self.secret}
 
 
 @dataclass(frozen=True)
@@ -152,7 +157,7 @@ def add_endpoint(db: Database, *, url: str, kinds: list[str], description: str =
     no second) and more than ``MAX_ENDPOINTS``."""
     refuse_if(url_problems(url, allowed_private=allowed_private, resolver=resolver) + _kinds_problems(kinds)
               + _description_problems(description))
-    secret = "whsec_" + secrets.token_urlsafe(32)
+    secret = _new_secret()
     with db.transaction() as session:
         if session.scalar(sa.select(sa.func.count()).select_from(WebhookEndpointRow)) >= MAX_ENDPOINTS:
             raise InvalidState(f"the programme has {MAX_ENDPOINTS} webhook endpoints: remove one first",
@@ -195,6 +200,15 @@ def change_endpoint(db: Database, endpoint_id: int, *, allowed_private: frozense
         except IntegrityError as error:  # the URL taken by a concurrent change
             raise _taken(url) from error
         return _endpoint(row)
+
+
+def renew_secret(db: Database, endpoint_id: int) -> NewWebhookEndpoint:
+    """A new signing secret for the endpoint, shown this once; every post from now on (those
+    waiting too: a post is signed when sent) is signed with it, and the old one signs nothing."""
+    with db.transaction() as session:
+        row = _endpoint_row(session, endpoint_id)
+        row.secret = _new_secret()
+        return NewWebhookEndpoint(_endpoint(row), row.secret)
 
 
 def remove_endpoint(db: Database, endpoint_id: int) -> None:
@@ -476,6 +490,10 @@ def record_events_selected(session: Session, kind: str, *, event_id: str, data: 
             f"{rows}")
             .bindparams(sa.bindparam("created", now, type_=UTCDateTime()), *binds),
             {"endpoint": endpoint, "kind": kind, "created_text": instant_text(now)})
+
+
+def _new_secret() -> str:
+    return "whsec_" + secrets.token_urlsafe(32)
 
 
 def _new_event_id() -> str:

@@ -44,7 +44,7 @@ def test_an_admin_adds_an_endpoint_and_sees_its_secret_once(client, admin, recei
     ({"url": "https://10.0.0.1/hooks", "kinds": ["points.earned"]}, "url"),
     ({"url": "http://169.254.169.254/latest/meta-data", "kinds": ["points.earned"]}, "url"),
     ({"url": "https://localhost/hooks", "kinds": ["points.earned"]}, "url"),
-    ({"url": "https://crm.example.com/hooks", "kinds": ["points.spent"]}, "kinds"),
+    ({"url": "https://crm.example.com/hooks", "kinds": ["points.stolen"]}, "kinds"),
     ({"url": "https://crm.example.com/hooks", "kinds": []}, "kinds"),
     ({"kinds": ["points.earned"]}, "url"),
     ({"url": "https://crm.example.com/hooks", "kinds": ["points.earned"], "secret": "mine"}, "secret"),
@@ -107,3 +107,20 @@ def test_a_delivery_that_did_not_fail_is_not_sent_again(client, admin, receiver)
     queued = client.post(f"{PATH}/{added['id']}/test", json={}, headers=admin).json
     again = client.post(f"{PATH}/{added['id']}/deliveries/{queued['id']}/send-again", json={}, headers=admin)
     assert (again.status_code, again.json["error"]) == (409, "delivery_not_failed")
+
+
+def test_a_new_secret_is_shown_once_and_signs_every_post_from_then_on(database, clock, client, admin, staff_headers,
+                                                                      receiver):
+    added = client.post(PATH, json={"url": receiver.url, "kinds": ["member.enrolled"]}, headers=admin).json
+    client.post(f"{PATH}/{added['id']}/test", json={}, headers=admin)  # waiting when the secret changes
+    renewed = client.post(f"{PATH}/{added['id']}/secret", json={}, headers=admin)
+    assert renewed.status_code == 201 and renewed.json["secret"] not in (added["secret"], None)
+    webhooks.deliver_webhooks(database, now=clock(), allowed_private=LOCAL)
+    [post] = receiver.received
+    header = post.headers["Loyalty-Signature"]
+    assert webhooks.signature_matches(renewed.json["secret"], header, post.body, now=clock())
+    assert not webhooks.signature_matches(added["secret"], header, post.body, now=clock())
+    assert "secret" not in client.get(PATH, headers=admin).json[0]
+    refused = client.post(f"{PATH}/{added['id']}/secret", json={}, headers=staff_headers("marketer"))
+    assert (refused.status_code, refused.json["error"]) == (403, "missing_permission")
+    assert client.post(f"{PATH}/{added['id'] + 1}/secret", json={}, headers=admin).status_code == 404

@@ -58,3 +58,9 @@ def test_the_schedulers_minutely_round_sends_what_is_due(database, clock, make_m
     assert webhooks_tick(runtime) == webhooks.SendingRound(1, 0, 0)
     assert webhooks_tick(runtime) == webhooks.SendingRound(0, 0, 0)
     assert json.loads(receiver.received[0].body)["data"]["member_id"] == member.public_id
+
+
+def test_an_endpoint_gets_a_new_secret_on_the_command_line(run_json, receiver):
+    added = run_json("webhooks", "add", receiver.url, "--kind", "member.enrolled")
+    renewed = run_json("webhooks", "new-secret", str(added["id"]))
+    assert renewed["secret"].startswith("whsec_") and renewed["secret"] != added["secret"]

@@ -78,7 +78,7 @@ def test_a_host_the_operator_lists_may_be_private_and_plain_http(database, clock
     assert added.endpoint.url == "http://127.0.0.1:8080/hooks"
 
 
-@pytest.mark.parametrize("kinds, message", [([], "at least one"), (["points.spent"], "unknown event kinds points.spent"),
+@pytest.mark.parametrize("kinds, message", [([], "at least one"), (["points.stolen"], "unknown event kinds points.stolen"),
                                             (["webhook.test"], "unknown"), ("points.earned", "at least one")])
 def test_unknown_or_no_event_kinds_are_refused(database, clock, kinds, message):
     with refused_unchanged(database, InvalidInput) as caught:
