@@ -1196,7 +1196,7 @@ def decide_grant_page(grant_id: str, decision: str):
 # -- webhooks ---------------------------------------------------------------------------------
 
 WEBHOOK_DELIVERIES_SHOWN = 10
-WEBHOOK_ACTIONS = ("deactivate", "activate", "test", "remove")
+WEBHOOK_ACTIONS = ("deactivate", "activate", "test", "secret", "remove")
 
 
 @bp.route("/webhooks", methods=["GET", "POST"])
@@ -1232,11 +1232,15 @@ def webhook_list():
 @bp.route("/webhooks/<int:endpoint_id>/<action>", methods=["POST"])
 @staff_page("webhooks.write")
 def webhook_action(endpoint_id: int, action: str):
-    """Deactivate, activate, test or remove an endpoint."""
+    """Deactivate, activate, test, give a new secret to (shown on the answer page, as when
+    added) or remove an endpoint."""
     if action not in WEBHOOK_ACTIONS:
         raise NotFound("no such action")
     db = database()
     try:
+        if action == "secret":
+            return render_template("console/webhook_secret.html", added=webhooks.renew_secret(db, endpoint_id),
+                                   renewed=True)
         if action == "test":
             webhooks.send_test_event(db, endpoint_id, now=now())
             flash("A test event is queued: it is sent within a minute while the endpoint is active.")

@@ -109,6 +109,21 @@ def test_an_admin_deactivates_activates_tests_and_removes_an_endpoint(console_as
     assert webhooks.list_endpoints(database) == []
 
 
+def test_a_new_secret_is_shown_once_on_the_answer_page_and_signs_from_then_on(app, console_as, database, clock,
+                                                                              endpoint):
+    admin = console_as("admin")
+    answer = admin.submit(PAGE, {}, to=f"{PAGE}/{endpoint.id}/secret")
+    assert answer.status_code == 200 and "A new webhook secret" in text_of(answer)
+    secret = re.search(r'<code id="secret">(whsec_[^<]+)</code>', answer.text).group(1)
+    assert secret not in admin.get(PAGE).text and secret not in session_text(app, admin)
+    webhooks.send_test_event(database, endpoint.id, now=clock())
+    posts = []
+    webhooks.deliver_webhooks(database, now=clock(), allowed_private=LOCAL,
+                              send=lambda url, address, body, headers: posts.append((body, headers)) or 200)
+    [(body, headers)] = posts
+    assert webhooks.signature_matches(secret, headers["Loyalty-Signature"], body, now=clock())
+
+
 def test_a_failed_delivery_is_sent_again_and_one_that_did_not_fail_is_refused_clearly(console_as, database, clock,
                                                                                      endpoint):
     webhooks.send_test_event(database, endpoint.id, now=clock())
