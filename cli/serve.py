@@ -17,8 +17,7 @@ import click
 from gunicorn.app.base import BaseApplication
 
 from cli.runtime import Runtime, pass_runtime
-from engine.schema import readiness_problems
-from engine.stored_secrets import unopened_secrets
+from engine.stored_secrets import start_refusal
 
 READY_TIMEOUT_S = 60
 
@@ -48,11 +47,9 @@ class _Gunicorn(BaseApplication):
 def serve(runtime: Runtime, bind: str, workers: int, check: bool) -> None:
     """Serve the HTTP API (docs at /docs, OpenAPI document at /openapi.json). Refuses to start
     while stored secrets do not open with the configured data keys."""
-    not_ready, _ = readiness_problems(runtime.db)
-    unopened = [] if not_ready else unopened_secrets(runtime.db)  # (not ready: /health/ready says why)
-    if unopened:
-        raise click.ClickException("stored secrets do not open with the configured data keys "
-                                   "(LOYALTY_DATA_KEYS or LOYALTY_DATA_KEYS_FILE): " + "; ".join(unopened))
+    refusal = start_refusal(runtime.db)
+    if refusal:
+        raise click.ClickException(refusal)
     if check:
         smoke_test(runtime.database_url, workers)
         return

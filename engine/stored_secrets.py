@@ -4,7 +4,8 @@ the tables' definitions.
 Guarantees: ``seal_stored_secrets`` leaves every stored secret sealed with the newest data
 key, reading as it did before (a second run changes nothing; without data keys nothing is
 changed); ``unopened_secrets`` names every column holding a value the configured data keys
-do not open, so a process can refuse to start rather than fail on its first request.
+do not open, so a process can refuse to start (``start_refusal``) rather than fail on its
+first request.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import sqlalchemy as sa
 
 from engine.database import Database
 from engine.orm import metadata
+from engine.schema import readiness_problems
 from engine.sealing import SealedText, SealedValueError, is_sealed_with_newest, unseal
 
 
@@ -54,3 +56,14 @@ def _sealed_columns():
         for column in table.columns:
             if isinstance(column.type, SealedText):
                 yield table, column
+
+
+def start_refusal(db: Database) -> str | None:
+    """Why a process should not start serving ``db`` with its data keys (None: nothing
+    against it). A database that is not ready says so itself (``/health/ready``)."""
+    not_ready, _ = readiness_problems(db)
+    unopened = [] if not_ready else unopened_secrets(db)
+    if not unopened:
+        return None
+    return ("stored secrets do not open with the configured data keys (LOYALTY_DATA_KEYS or "
+            "LOYALTY_DATA_KEYS_FILE): " + "; ".join(unopened))
