@@ -1,12 +1,12 @@
 """The programme's configuration as the busy paths read it: once per change, not per request.
 
 Settings, stores, terminals and their signing keys, published rule versions, campaigns,
-predicate segments, tiers, the tier policy and the webhook endpoints change rarely, and every accrual reads them.
-Database triggers on their tables (migration 0009) move ``programme_revision.revision``
-forward in the same transaction as any change, whoever makes it (the engine, the CLI, an
-operator's SQL). Each process keeps the snapshot it read at one revision; a transaction
-looks at the revision once (one primary-key read) and uses the kept snapshot when it
-matches, or reads a new one.
+predicate segments, tiers, the tier policy and the webhook endpoints change rarely, and
+every accrual reads them. Database triggers on their tables (migration 0009) move
+``programme_revision.revision`` forward in the same transaction as any change, whoever makes
+it (the engine, the CLI, an operator's SQL). Each process keeps the snapshot it read at one
+revision; a transaction looks at the revision once (one primary-key read) and uses the kept
+snapshot when it matches, or reads a new one.
 
 Guarantees:
 - a transaction sees the configuration as of its first ``programme()`` call, and so every

@@ -116,3 +116,20 @@ def test_a_change_to_a_private_url_or_an_unknown_kind_is_refused(database, clock
     assert {p.field for p in caught.value.problems} == {"url", "kinds", "active"}
     with refused_unchanged(database, NotFound):
         webhooks.change_endpoint(database, endpoint.id + 1, allowed_private=frozenset(), active=False)
+
+
+@pytest.mark.parametrize("description", ["x" * 201, "line\nbreak", 7])
+def test_a_description_too_long_or_not_one_line_of_text_is_refused(database, clock, description):
+    with refused_unchanged(database, InvalidInput) as caught:
+        add(database, clock, description=description)
+    assert [p.field for p in caught.value.problems] == ["description"]
+
+
+@pytest.mark.parametrize("options, field", [({"limit": 0}, "limit"), ({"limit": 501}, "limit"),
+                                            ({"before_id": 0}, "before_id"), ({"before_id": 2**63}, "before_id"),
+                                            ({"status": "lost"}, "status")])
+def test_a_page_of_deliveries_out_of_bounds_is_refused_naming_the_field(database, clock, options, field):
+    endpoint = add(database, clock).endpoint
+    with pytest.raises(InvalidInput) as caught:
+        webhooks.list_deliveries(database, endpoint.id, **options)
+    assert [p.field for p in caught.value.problems] == [field]
