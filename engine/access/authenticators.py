@@ -104,8 +104,7 @@ def start_enrolment(db: Database, username: str, *, now: datetime, setup_code: s
         row = _account(session, username, for_update=True)
         _refuse_if_set(row, username)
         if read_settings(session).staff_two_step_required:
-            typed = (setup_code or "").replace("-", "").replace(" ", "").lower()
-            if not live_secret_matches(row.setup_code_hash, row.setup_code_expires_at, typed, now):
+            if not live_secret_matches(row.setup_code_hash, row.setup_code_expires_at, _typed(setup_code or ""), now):
                 raise NotAllowed("the programme asks every staff member for two steps: setting up an authenticator "
                                  "takes the one-time code an admin made for this account", code="setup_code_required")
             row.setup_code_hash = row.setup_code_expires_at = None
@@ -172,7 +171,7 @@ def second_step_holds(row: StaffAccountRow, code: str, now: datetime) -> bool:
     recovery codes; either is taken (the row changes: the caller's transaction keeps it)."""
     if not isinstance(code, str):
         return False
-    typed = code.replace(" ", "").replace("-", "").lower()
+    typed = _typed(code)
     if _take_step(row, typed, now):
         return True
     unused = json.loads(row.recovery_codes or "[]")
@@ -199,7 +198,9 @@ def _enrolment(session, secret: str, username: str) -> Enrolment:
 
 
 def _code_step(secret: str, code: str, now: datetime, *, after: int | None) -> int | None:
-    """The time step near ``now`` whose code ``code`` is (later than ``after``), or None."""
+    """The time step near ``now`` whose code ``code`` is (later than ``after``), or None; the
+    code may be typed as the app shows it (``123 456``)."""
+    code = _typed(code) if isinstance(code, str) else code
     if not (isinstance(code, str) and len(code) == 6 and code.isascii() and code.isdigit()):
         return None
     totp, current = pyotp.TOTP(secret), int(now.timestamp()) // STEP_SECONDS
@@ -207,6 +208,11 @@ def _code_step(secret: str, code: str, now: datetime, *, after: int | None) -> i
         if (after is None or step > after) and hmac.compare_digest(totp.at(step * STEP_SECONDS), code):
             return step
     return None
+
+
+def _typed(code: str) -> str:
+    """A code as it was made: without the spaces and dashes that apps show and people type."""
+    return code.replace(" ", "").replace("-", "").lower()
 
 
 def _random_text(length: int) -> str:

@@ -161,3 +161,23 @@ def test_a_mail_sending_script_needs_no_second_step(database, clock):
                          passwords=CHEAP, now=clock())
     principal = sign_in_staff(database, username="mailer", password=PASSWORD, passwords=CHEAP, now=clock()).principal
     require_permission(principal, "messages.send")
+
+
+
+def spaced(code: str) -> str:
+    """An authenticator's code as its app shows it and people type it: `` 123 456 ``."""
+    return f" {code[:3]} {code[3:]} "
+
+
+def test_an_authenticator_code_is_taken_as_the_app_shows_it_when_confirming_signing_in_and_renewing(
+        database, clock, ada):
+    app = pyotp.TOTP(authenticators.start_enrolment(database, ada, now=clock()).secret)
+    first = authenticators.confirm_enrolment(database, ada, spaced(app.at(clock())), now=clock())
+    clock.advance(seconds=30)
+    assert sign_in(database, clock, code=spaced(app.at(clock()))).principal.name == "ada"
+    clock.advance(seconds=30)
+    renewed = authenticators.renew_recovery_codes(database, ada, spaced(app.at(clock())), passwords=CHEAP,
+                                                  now=clock())
+    assert len(set(renewed)) == 10 and not set(renewed) & set(first)
+    assert refusal(database, clock, code=first[0]) == "wrong_credentials"  # the old codes are void
+    sign_in(database, clock, code=renewed[0])
