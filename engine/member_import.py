@@ -19,7 +19,8 @@ Guarantees:
   else under the programme's policy counted from the import; a row's ``card_uid`` (the
   member's card from the old programme, a chip known by its UID) becomes an active UID-only
   card of the member, so the card they carry earns at the till from the first day (paying
-  with points on it asks for the member's PIN, as with every UID-only card);
+  with points on it asks for the member's PIN, as with every UID-only card); each member is
+  a ``member.enrolled`` webhook event and each opening balance a ``points.credited`` one;
 - idempotent by key like every command that moves points: the same import retried under its
   key gets the first answer; under a new key its e-mails are members already, so it is
   refused.
@@ -47,6 +48,7 @@ from engine.ledger.adjustments import MAX_ADJUSTMENT
 from engine.card_numbers import normalise_uid, number_problem
 from engine.ledger.idempotency import run_idempotent
 from engine.members import CONSENTS, new_public_id, profile_problems
+from engine.webhooks import record_events
 from engine.orm.cards import CardRow
 from engine.orm.ledger import AccountRow
 from engine.orm.members import MemberProfileRow, MemberRow
@@ -212,6 +214,8 @@ def import_rows(session: Session, rows: list[ImportRow], *, now: datetime) -> Me
     session.execute(sa.insert(MemberAttributeRow), [
         {"member_id": pk, "name": ORIGIN[0], "value": ORIGIN[1]} for pk in member_pks])
     members = list(zip(rows, member_pks, account_ids, public_ids))
+    record_events(session, "member.enrolled", [dict(member_id=public_id, enrolled_at=row.enrolled_at or now)
+                                               for row, public_id in zip(rows, public_ids)], now=now)
     cards = [{"number": row.card_uid, "kind": "uid", "status": "active", "member_id": pk, "issued_at": now,
               "status_changed_at": now} for row, pk, _, _ in members if row.card_uid is not None]
     if cards:
@@ -320,4 +324,5 @@ def _credit_opening_points(session: Session, credited: list[tuple[int, int, int,
                     [{"member_id": m, "account_id": a, "points": p, "expires_at": e} for m, a, p, e in credited])
     bulk.analyze(session, _WORK)
     bulk.credit_members(session, work=_WORK, at=now, expires_at=lot_expires_at(now, read_settings(session)),
-                        description="opening balance", expiry_column="expires_at")
+                        description="opening balance", reason="opening_balance",
+                        expiry_column="expires_at")

@@ -249,7 +249,7 @@ def _credit_chunk(db: Database, grant_pk: int, *, after: int, now: datetime) -> 
         if credited:
             bulk.analyze(session, _WORK)
             bulk.credit_members(session, work=_WORK, at=now, expires_at=lot_expires_at(now, read_settings(session)),
-                                description=grant.reason, actor=grant.requested_by)
+                                description=grant.reason, reason="points_grant", actor=grant.requested_by)
             session.execute(sa.text(
                 "INSERT INTO points_grant_members (grant_id, member_id, transaction_id) "
                 f"SELECT :grant, member_id, transaction_id FROM {_WORK}"), {"grant": grant_pk})

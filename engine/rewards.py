@@ -44,7 +44,7 @@ from engine.orm.rewards import RewardRow, RewardTierPriceRow, VoucherRow
 from engine.orm.tiers import TierRow
 from engine.programme import ProgrammeSettings, end_of_day, last_day_before, lot_expires_at
 from engine.settings import read_settings
-from engine.webhooks import record_event
+from engine.webhooks import record_credit, record_event
 
 
 class OutOfStock(InvalidState):
@@ -390,6 +390,8 @@ def cancel_voucher(db: Database, command: CancelVoucher, *, caller: str, idempot
         if reward.stock is not None:
             reward.stock += 1
         voucher.status, voucher.cancelled_at, voucher.return_transaction_id = "cancelled", now, transaction.id
+        record_credit(session, member_id=session.get(MemberRow, voucher.member_id).public_id, points=voucher.points, reason="voucher_cancelled",
+                      transaction_id=transaction.id, at=now, now=now)
         session.flush()
         return _voucher_plain(session, voucher)
 

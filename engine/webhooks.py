@@ -5,8 +5,10 @@ Guarantees:
 - an event is recorded in the transaction of what it reports (a transactional outbox): it
   is sent if and only if that commits, and recording it costs nothing when no active
   endpoint takes its kind (the endpoints are part of the kept configuration,
-  ``engine.snapshot``); the nightly jobs write theirs (a review's tier changes, the expiry)
-  set-based with their own statements (:func:`record_events_selected`);
+  ``engine.snapshot``); the nightly jobs and bulk credits write theirs (a review's tier
+  changes, the expiry, birthday bonuses, grants, imported balances) set-based with their own
+  statements (:func:`record_events_selected`); every posting that moves a member's points is
+  an event of some kind;
 - every active endpoint taking the event's kind gets it at least once, in a delivery of its
   own; the event's ``id`` is the same for every endpoint and every attempt (and names what
   it reports where that has an id of its own: a tier change, an expiry posting), so a
@@ -60,10 +62,15 @@ EVENT_KINDS: dict[str, str] = {
     "points.refunded": "returned goods took earned points back or gave spent points back",
     "points.spent": "a member paid part of a bill with points at a till",
     "points.adjusted": "staff credited or debited a member's points by hand (approved, where it needs approval)",
+    "points.credited": "points credited outside a purchase: a birthday bonus, a referrer's bonus, a points grant, "
+                       "an imported opening balance, a cancelled voucher's points given back",
     "reward.redeemed": "a member bought a reward with points",
     "tier.changed": "a member moved up or down a tier (an upgrade, a review, staff's assignment)",
     "points.expired": "a member's points expired (the nightly expiry)",
 }
+# why ``points.credited`` points came: the event's ``reason``
+CREDIT_REASONS = ("birthday_bonus", "referral_bonus", "points_grant", "opening_balance", "voucher_cancelled")
+CREDIT_EVENT_PREFIX = "evt_credit_"  # + the posting's id: a credit's event id
 TEST_KIND = "webhook.test"  # sent to one endpoint by hand, whatever kinds it takes
 MAX_ENDPOINTS = 20
 MAX_URL = 2000
@@ -297,6 +304,16 @@ def record_events(session: Session, kind: str, events: Iterable[dict], *, now: d
                       status="pending", attempts=0, next_attempt_at=now) for endpoint in endpoints]
     if rows:
         session.execute(_INSERT_DELIVERIES, rows)
+
+
+def record_credit(session: Session, *, member_id: str, points: int, reason: str, transaction_id: int,
+                  at: datetime, now: datetime) -> None:
+    """Record a ``points.credited`` event for one posting (named by it: ``evt_credit_<id>``);
+    ``engine.ledger.bulk.credit_members`` writes the same events set-based."""
+    assert reason in CREDIT_REASONS, reason
+    record_events(session, "points.credited", [dict(member_id=member_id, points=points, reason=reason, at=at,
+                                                     transaction_id=transaction_id)],
+                  now=now, event_ids=[f"{CREDIT_EVENT_PREFIX}{transaction_id}"])
 
 
 # built once, and on the table rather than the ORM class: accruals run it (an ORM bulk

@@ -159,7 +159,7 @@ def _birthday_bonus(db: Database, as_of: datetime, progress: Progress) -> dict:
         if not count:
             return {"members": 0, "points": 0}
         bulk.credit_members(session, work="bonus_members", at=as_of, expires_at=lot_expires_at(as_of, settings),
-                            description="birthday bonus")
+                            description="birthday bonus", reason="birthday_bonus")
         session.execute(sa.text(
             "INSERT INTO birthday_bonuses (member_id, year, transaction_id, points) "
             "SELECT member_id, :year, transaction_id, points FROM bonus_members"), {"year": today.year})

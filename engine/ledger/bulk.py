@@ -17,9 +17,10 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from engine.database import is_postgres
+from engine.database import is_postgres, json_object
 from engine.ledger.accounts import system_account_ids
 from engine.orm.types import UTCDateTime
+from engine.webhooks import CREDIT_EVENT_PREFIX, CREDIT_REASONS, instant_text, record_events_selected
 
 SQLITE_SHA256 = "loyalty_sha256"
 
@@ -117,12 +118,15 @@ def post_member_transactions(session: Session, *, work: str, kind: str, system_a
 
 
 def credit_members(session: Session, *, work: str, at: datetime, expires_at: datetime | None, description: str,
-                   actor: str | None = None, expiry_column: str | None = None) -> None:
+                   reason: str, actor: str | None = None, expiry_column: str | None = None) -> None:
     """Credit every row of the work table ``work`` (positive ``points``) from the adjustment
     account, as ``post_member_transactions`` posts, each with a lot available at once that
     first pays the member's debt (what pays debt is not spendable), the debt it paid taken
     off the account: bonuses, grants and opening balances alike. The lots expire at
-    ``expires_at``, or at the row's own ``expiry_column`` where it is set."""
+    ``expires_at``, or at the row's own ``expiry_column`` where it is set. Each credit is a
+    ``points.credited`` webhook event for ``reason`` (one of ``webhooks.CREDIT_REASONS``),
+    written set-based."""
+    assert reason in CREDIT_REASONS, reason
     post_member_transactions(session, work=work, kind="adjust", system_account="adjustment", occurred_at=at,
                              description=description, actor=actor)
     session.execute(sa.text(
@@ -136,3 +140,9 @@ def credit_members(session: Session, *, work: str, at: datetime, expires_at: dat
     session.execute(sa.text(
         "UPDATE accounts SET debt = accounts.debt - CASE WHEN accounts.debt < w.points THEN accounts.debt "
         f"ELSE w.points END FROM {work} w WHERE accounts.id = w.account_id AND accounts.debt > 0"))
+    record_events_selected(
+        session, "points.credited", event_id=f"'{CREDIT_EVENT_PREFIX}' || CAST(w.transaction_id AS TEXT)",
+        data=f"{json_object(session)}('member_id', m.public_id, 'points', w.points, 'reason', CAST(:reason AS TEXT), "
+             "'at', CAST(:at_text AS TEXT), 'transaction_id', w.transaction_id)",
+        rows=f"FROM {work} w JOIN members m ON m.id = w.member_id",
+        binds=[sa.bindparam("reason", reason), sa.bindparam("at_text", instant_text(at))], now=at)

@@ -37,6 +37,7 @@ from engine.programme import lot_expires_at
 from engine.rules.calculator import Evaluation
 from engine.rules.outcome import RuleAward, split
 from engine.settings import read_settings
+from engine.webhooks import record_credit
 
 REFERRAL = "referral"
 
@@ -190,6 +191,9 @@ def reward_referrer(session: Session, row: ReferralRow, *, receipt_id: int, bask
                         available_at=basket.occurred_at + timedelta(days=settings.pending_days),
                         expires_at=lot_expires_at(basket.occurred_at, settings)))
         row.referrer_transaction_id = transaction.id
+        record_credit(session, member_id=session.get(MemberRow, row.referrer_id).public_id,
+                      points=row.referrer_points, reason="referral_bonus", transaction_id=transaction.id,
+                      at=basket.occurred_at, now=now)
     row.rewarded_at, row.receipt_id = now, receipt_id
 
 

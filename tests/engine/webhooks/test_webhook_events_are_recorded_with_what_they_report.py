@@ -21,15 +21,8 @@ from engine.orm.webhooks import WebhookDeliveryRow
 from engine.rewards import RedeemReward, create_reward, redeem_reward
 from engine.settings import update_settings
 from engine.webhooks import change_endpoint, instant_text
+from tests.support.webhook_events import recorded
 from tests.support.webhook_receiver import LOCAL
-
-
-def recorded(database) -> list[tuple[int, str, dict]]:
-    """(endpoint, kind, event data) of every delivery, oldest first."""
-    with database.transaction() as session:
-        rows = session.execute(sa.select(WebhookDeliveryRow.endpoint_id, WebhookDeliveryRow.kind,
-                                         WebhookDeliveryRow.body).order_by(WebhookDeliveryRow.id)).all()
-    return [(endpoint, kind, json.loads(body)["data"]) for endpoint, kind, body in rows]
 
 
 def test_without_an_endpoint_for_its_kind_nothing_is_recorded(database, subscribe, make_member, earn):
