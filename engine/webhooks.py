@@ -327,21 +327,22 @@ def deliver_webhooks(db: Database, *, now: datetime, allowed_private: frozenset[
     active endpoints, post each, record how it went. Safe to run in several processes at
     once: a delivery taken by one is leased to it (``LEASE``). Once an endpoint's attempt
     fails, its other deliveries of the round wait for the next one without an attempt
-    counted, so a receiver that is down costs a round one timeout, not one per event."""
-    send = send or post
+    counted, so a receiver that is down costs a round one timeout, not one per event. Posts
+    to one receiver share a connection (``send``: :class:`Connections` for the round)."""
     due = _take_due(db, now, limit)
     started = time.monotonic()
     outcomes, down = [], set()
-    for row in due:
-        if row.endpoint_id in down:
-            outcomes.append((row, None, _DEFERRED))
-            continue
-        # signed when sent: a long round must not send posts a receiver takes for old ones
-        at = now + timedelta(seconds=time.monotonic() - started)
-        status, error = _attempt(row, send, at, allowed_private, resolver)
-        if error is not None:
-            down.add(row.endpoint_id)
-        outcomes.append((row, status, error))
+    with Connections() as connections:
+        for row in due:
+            if row.endpoint_id in down:
+                outcomes.append((row, None, _DEFERRED))
+                continue
+            # signed when sent: a long round must not send posts a receiver takes for old ones
+            at = now + timedelta(seconds=time.monotonic() - started)
+            status, error = _attempt(row, send or connections, at, allowed_private, resolver)
+            if error is not None:
+                down.add(row.endpoint_id)
+            outcomes.append((row, status, error))
     return _record(db, now, outcomes)
 
 
@@ -350,12 +351,13 @@ def deliver_due(db: Database, *, now: datetime, allowed_private: frozenset[str],
     """Sending rounds one after the other until one finds less than a full batch due, or
     ``within`` seconds have passed (the scheduler's minute); what they did together."""
     started, total = time.monotonic(), SendingRound(0, 0, 0, 0)
-    while True:
-        done = deliver_webhooks(db, now=now, allowed_private=allowed_private, resolver=resolver, send=send,
-                                limit=limit)
-        total = SendingRound(*(a + b for a, b in zip(astuple(total), astuple(done))))
-        if sum(astuple(done)) < limit or time.monotonic() - started >= within:
-            return total
+    with Connections() as connections:  # kept over the rounds
+        while True:
+            done = deliver_webhooks(db, now=now, allowed_private=allowed_private, resolver=resolver,
+                                    send=send or connections, limit=limit)
+            total = SendingRound(*(a + b for a, b in zip(astuple(total), astuple(done))))
+            if sum(astuple(done)) < limit or time.monotonic() - started >= within:
+                return total
 
 
 _DEFERRED = "not tried: an earlier attempt to the endpoint failed in the same round"
@@ -444,23 +446,101 @@ def signature_matches(secret: str, header: str, body: bytes, *, now: datetime,
 
 
 def post(url: str, address: str, body: bytes, headers: dict[str, str], *, tls: ssl.SSLContext | None = None) -> int:
-    """POST ``body`` to ``url``, connecting to ``address`` (checked before), with TLS for
-    https verified against the URL's host (``tls``: the system's trusted authorities); the
-    answer's status. Redirects are answers."""
-    parts = urlsplit(url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    if parts.scheme == "https":
-        connection = _PinnedHTTPS(parts.hostname, port, address, TIMEOUT_SECONDS, tls or ssl.create_default_context())
-    else:
-        connection = _PinnedHTTP(parts.hostname, port, address, TIMEOUT_SECONDS)
-    try:
-        connection.request("POST", target, body=body, headers=headers)
-        # the status is all that counts: the body is not read, so a receiver cannot hold the
-        # round by trickling one
-        return connection.getresponse().status
-    finally:
-        connection.close()
+    """POST ``body`` to ``url`` over a new connection to ``address``, as :class:`Connections`
+    posts; the answer's status."""
+    with Connections(tls) as connections:
+        return connections(url, address, body, headers)
+
+
+class Connections:
+    """A :data:`Sender` that keeps connections open between posts, one per URL origin and
+    address, until closed: a round's posts to one receiver share a connection (and over https
+    its TLS handshake) instead of opening one each.
+
+    Every post connects to the ``address`` it is given (checked just before); a connection
+    is used again only for the same address. TLS for https is verified against the URL's host
+    (``tls``: the system's trusted authorities). Redirects are answers. A connection is kept
+    only when the receiver did not ask to close it and its answer was small and of known
+    length (``KEPT_ANSWER_BYTES``), read to the end within ``TIMEOUT_SECONDS``; the body of any
+    other answer is not read, so a receiver cannot hold a round by trickling one. A kept
+    connection the receiver has closed meanwhile is replaced by a new one for the post (which
+    a receiver may then see twice: delivery is at least once)."""
+
+    def __init__(self, tls: ssl.SSLContext | None = None):
+        self._tls = tls
+        self._kept: dict[tuple[str, str, int, str], http.client.HTTPConnection] = {}
+
+    def __call__(self, url: str, address: str, body: bytes, headers: dict[str, str]) -> int:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        origin = (parts.scheme, parts.hostname, port, address)
+        connection = self._kept.pop(origin, None)
+        response = None
+        if connection is not None:
+            try:
+                response = _exchange(connection, target, body, headers)
+            except ConnectionError:  # closed by the receiver since the last post: a new one
+                connection.close()
+        if response is None:
+            connection = self._connection(parts.scheme, parts.hostname, port, address)
+            try:
+                response = _exchange(connection, target, body, headers)
+            except BaseException:
+                connection.close()
+                raise
+        if _read_to_end(response):
+            self._kept[origin] = connection
+        else:
+            connection.close()
+        return response.status
+
+    def _connection(self, scheme: str, host: str, port: int, address: str) -> http.client.HTTPConnection:
+        if scheme == "https":
+            if self._tls is None:
+                self._tls = ssl.create_default_context()
+            return _PinnedHTTPS(host, port, address, TIMEOUT_SECONDS, self._tls)
+        return _PinnedHTTP(host, port, address, TIMEOUT_SECONDS)
+
+    def close(self) -> None:
+        for connection in self._kept.values():
+            connection.close()
+        self._kept.clear()
+
+    def __enter__(self) -> Connections:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+KEPT_ANSWER_BYTES = 1024
+
+
+def _exchange(connection: http.client.HTTPConnection, target: str, body: bytes,
+              headers: dict[str, str]) -> http.client.HTTPResponse:
+    connection.request("POST", target, body=body, headers=headers)
+    if _QUICKACK is not None:
+        # acknowledge the answer's first part at once: a receiver that writes its headers and
+        # body separately under Nagle's algorithm holds the body until then (40 ms otherwise)
+        connection.sock.setsockopt(socket.IPPROTO_TCP, _QUICKACK, 1)
+    return connection.getresponse()
+
+
+_QUICKACK = getattr(socket, "TCP_QUICKACK", None)  # Linux
+
+
+def _read_to_end(response: http.client.HTTPResponse) -> bool:
+    """Whether the answer's body was read to its end (small, of known length, in time), which
+    a connection must have done before it takes the next request."""
+    if response.will_close or response.length is None or response.length > KEPT_ANSWER_BYTES:
+        return False
+    deadline = time.monotonic() + TIMEOUT_SECONDS
+    while response.length:
+        if time.monotonic() > deadline or not response.read1(response.length):
+            return False
+    response.read()  # nothing left: marks the answer done, so the connection takes another request
+    return True
 
 
 class _PinnedHTTP(http.client.HTTPConnection):
@@ -471,7 +551,7 @@ class _PinnedHTTP(http.client.HTTPConnection):
         self._address = address
 
     def connect(self) -> None:
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = _connected(self._address, self.port, self.timeout)
 
 
 class _PinnedHTTPS(http.client.HTTPSConnection):
@@ -482,8 +562,16 @@ class _PinnedHTTPS(http.client.HTTPSConnection):
         self._address, self._tls = address, tls
 
     def connect(self) -> None:
-        raw = socket.create_connection((self._address, self.port), self.timeout)
-        self.sock = self._tls.wrap_socket(raw, server_hostname=self.host)
+        self.sock = self._tls.wrap_socket(_connected(self._address, self.port, self.timeout),
+                                          server_hostname=self.host)
+
+
+def _connected(address: str, port: int, timeout: float) -> socket.socket:
+    raw = socket.create_connection((address, port), timeout)
+    # http.client writes a request's headers and body separately: on a kept connection, Nagle's
+    # algorithm would hold the body until the receiver's delayed acknowledgement (40 ms)
+    raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return raw
 
 
 def _mac(secret: str, stamp: int, body: bytes) -> str:

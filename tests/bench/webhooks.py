@@ -2,17 +2,20 @@
 
 What is measured, on a durable PostgreSQL and a receiver on this machine (a threaded
 ``http.server``, answering 200): ``deliver_due`` sending N waiting ``points.earned``
-deliveries to one endpoint (each taken from the outbox under a lease, signed, posted over a
-new connection to the checked address, recorded), against, as the baseline in the same
-run, the same N bodies posted by ``webhooks.post`` alone (the same connection per post,
-no database, no signature). The two alternate in rounds (default 3) so that both see the
-machine alike; each round prints its rates. Afterwards every event must have reached the
-receiver exactly once. The last line printed is
+deliveries to one endpoint (each taken from the outbox under a lease, signed, posted to the
+checked address over the connection kept for the receiver, recorded), against, as the
+baseline in the same run, the same N bodies posted by ``webhooks.Connections`` alone (one
+kept connection as well; no database, no signature), and, for what keeping the connection
+saves, the same bodies posted by ``webhooks.post`` (a new connection each: the sender before
+it kept connections). The three alternate in rounds (default 3) so that all see the machine
+alike; each round prints its rates. Afterwards every event must have reached the receiver
+exactly once from each. The last line printed is
 
-    RESULT webhooks deliveries_per_s=... baseline_per_s=... ratio=... p50_ms=... p99_ms=... deliveries=...
+    RESULT webhooks deliveries_per_s=... baseline_per_s=... ratio=... new_connection_per_s=... p50_ms=... p99_ms=... deliveries=...
 
 (p50/p99: the time of one post, as the sender saw it). A receiver across a network adds its
-round trip and, over https, a TLS handshake to every post: this is the sender's own ceiling.
+round trip to every post (and, over https, a TLS handshake to every new connection): this is
+the sender's own ceiling.
 
 Run from the repository root:
 
@@ -56,7 +59,7 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("need at least one delivery and one round")
     signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))  # so the cluster stops
     cluster = PostgresCluster(durable=True)
-    sender_rates, baseline_rates, post_ms = [], [], []
+    sender_rates, baseline_rates, fresh_rates, post_ms = [], [], [], []
     try:
         cluster.start()
         db = Database(cluster.create_database("bench_webhooks"))
@@ -65,10 +68,12 @@ def main(argv: list[str] | None = None) -> None:
             webhooks.add_endpoint(db, url=receiver.url, kinds=["points.earned"], actor="bench", now=NOW,
                                   allowed_private=LOCAL)
 
+            kept = webhooks.Connections()
+
             def timed_post(url, address, body, headers):
                 started = time.perf_counter()
                 try:
-                    return webhooks.post(url, address, body, headers)
+                    return kept(url, address, body, headers)
                 finally:
                     post_ms.append((time.perf_counter() - started) * 1000)
 
@@ -79,25 +84,33 @@ def main(argv: list[str] | None = None) -> None:
                 sender_s = time.perf_counter() - started
                 if done != webhooks.SendingRound(count, 0, 0, 0):
                     sys.exit(f"round {round_no}: {done}, not {count} delivered")
+                kept.close()
                 bodies = [r.body for r in receiver.received[-count:]]
+                headers = {"Content-Type": "application/json"}
+                started = time.perf_counter()
+                with webhooks.Connections() as bare:
+                    for body in bodies:
+                        bare(receiver.url, "127.0.0.1", body, headers)
+                baseline_s = time.perf_counter() - started
                 started = time.perf_counter()
                 for body in bodies:
-                    webhooks.post(receiver.url, "127.0.0.1", body, {"Content-Type": "application/json"})
-                baseline_s = time.perf_counter() - started
+                    webhooks.post(receiver.url, "127.0.0.1", body, headers)
+                fresh_s = time.perf_counter() - started
                 sender_rates.append(count / sender_s)
                 baseline_rates.append(count / baseline_s)
-                print(f"round {round_no + 1}: sender {sender_rates[-1]:,.0f}/s, bare posts {baseline_rates[-1]:,.0f}/s",
-                      flush=True)
+                fresh_rates.append(count / fresh_s)
+                print(f"round {round_no + 1}: sender {sender_rates[-1]:,.0f}/s, bare posts {baseline_rates[-1]:,.0f}/s, "
+                      f"bare posts on new connections {fresh_rates[-1]:,.0f}/s", flush=True)
             events = Counter(json.loads(r.body)["id"] for r in receiver.received)
         db.dispose()
     finally:
         cluster.stop()
-    if len(events) != count * rounds or set(events.values()) != {2}:  # once by the sender, once by the baseline
+    if len(events) != count * rounds or set(events.values()) != {3}:  # by the sender and the two baselines
         sys.exit("an event did not reach the receiver exactly once (see above)")
-    rate, baseline = statistics.median(sender_rates), statistics.median(baseline_rates)
+    rate, baseline, fresh = (statistics.median(rates) for rates in (sender_rates, baseline_rates, fresh_rates))
     cuts = statistics.quantiles(post_ms, n=100)
     print(f"RESULT webhooks deliveries_per_s={rate:.0f} baseline_per_s={baseline:.0f} ratio={rate / baseline:.2f} "
-          f"p50_ms={cuts[49]:.2f} p99_ms={cuts[98]:.2f} deliveries={count * rounds}")
+          f"new_connection_per_s={fresh:.0f} p50_ms={cuts[49]:.2f} p99_ms={cuts[98]:.2f} deliveries={count * rounds}")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
-"""A real HTTP server on 127.0.0.1 that receives webhook posts, for tests: it keeps every
-request and answers with the statuses it is told, one per request (then 200)."""
+"""A real HTTP/1.1 server on 127.0.0.1 that receives webhook posts, for tests: it keeps every
+request (with the connection it came on) and answers with the statuses it is told, one per
+request (then 200), keeping the connection open unless told otherwise."""
 from __future__ import annotations
 
 import threading
@@ -20,27 +21,35 @@ class Received:
     path: str
     headers: dict[str, str]
     body: bytes
+    connection: tuple  # the sender's address and port
 
 
 class WebhookReceiver:
     def __init__(self):
         self.received: list[Received] = []
         self.answers: list[int] = []  # the statuses of the next requests, in order
+        self.hang_up = False  # close each connection after answering, without saying so
+        self.answer_body = b"ok"
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            # (Nagle's algorithm left on, as in many receivers: the answer's headers and body go
+            # in two writes, and the body waits for the sender's acknowledgement of the headers)
+
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                receiver.received.append(Received(self.path, dict(self.headers), body))
+                receiver.received.append(Received(self.path, dict(self.headers), body, self.client_address))
                 status = receiver.answers.pop(0) if receiver.answers else 200
                 if status == 0:  # no answer: the connection is dropped
                     self.close_connection = True
                     self.connection.shutdown(2)
                     return
                 self.send_response(status)
-                self.send_header("Content-Length", "2")
+                self.send_header("Content-Length", str(len(receiver.answer_body)))
                 self.end_headers()
-                self.wfile.write(b"ok")
+                self.wfile.write(receiver.answer_body)
+                self.close_connection = receiver.hang_up
 
             def log_message(self, *args):
                 pass
