@@ -46,11 +46,14 @@ def authority(tmp_path_factory):
 
 @pytest.fixture
 def tls_receiver(authority):
-    received = []
+    received, connections = [], set()
 
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
         def do_POST(self):
             received.append((self.headers["Host"], self.rfile.read(int(self.headers["Content-Length"]))))
+            connections.add(self.client_address)
             self.send_response(204)
             self.end_headers()
 
@@ -63,7 +66,7 @@ def tls_receiver(authority):
     server.socket = context.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield server.server_address[1], received
+    yield server.server_address[1], received, connections
     server.shutdown()
     server.server_close()
     thread.join(5)
@@ -76,7 +79,7 @@ def trusting(authority) -> ssl.SSLContext:
 
 
 def test_a_post_reaches_the_checked_address_with_the_urls_host(authority, tls_receiver):
-    port, received = tls_receiver
+    port, received, _ = tls_receiver
     status = webhooks.post(f"https://{HOST}:{port}/hooks", "127.0.0.1", b'{"id":"evt_1"}',
                            {"Content-Type": "application/json"}, tls=trusting(authority))
     assert status == 204
@@ -84,14 +87,22 @@ def test_a_post_reaches_the_checked_address_with_the_urls_host(authority, tls_re
 
 
 def test_a_certificate_no_trusted_authority_signed_fails_the_attempt(tls_receiver):
-    port, received = tls_receiver
+    port, received, _ = tls_receiver
     with pytest.raises(ssl.SSLCertVerificationError):
         webhooks.post(f"https://{HOST}:{port}/hooks", "127.0.0.1", b"{}", {})
     assert received == []
 
 
 def test_a_certificate_for_another_host_fails_the_attempt(authority, tls_receiver):
-    port, received = tls_receiver
+    port, received, _ = tls_receiver
     with pytest.raises(ssl.SSLCertVerificationError, match="mismatch|doesn't match"):
         webhooks.post(f"https://other.example.test:{port}/hooks", "127.0.0.1", b"{}", {}, tls=trusting(authority))
     assert received == []
+
+
+def test_kept_posts_share_one_tls_connection(authority, tls_receiver):
+    port, received, connections = tls_receiver
+    with webhooks.Connections(trusting(authority)) as kept:
+        for n in range(3):
+            assert kept(f"https://{HOST}:{port}/hooks", "127.0.0.1", b'{"n":%d}' % n, {}) == 204
+    assert [body for _, body in received] == [b'{"n":0}', b'{"n":1}', b'{"n":2}'] and len(connections) == 1
