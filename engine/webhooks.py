@@ -25,7 +25,8 @@ Guarantees:
 - an attempt fails on a network error, a timeout (``TIMEOUT_SECONDS``) or an answer other
   than 2xx, and is tried again after ``RETRY_AFTER``; after ``MAX_ATTEMPTS`` the delivery is
   failed, listed for staff, and can be sent again by hand. A delivery taken by a sender
-  that stopped is taken again once its lease runs out;
+  that stopped is taken again once its lease runs out. A receiver that is down, slow or far
+  behind holds up no other: a round takes a batch per endpoint and sends them side by side;
 - delivered and failed deliveries are forgotten after ``KEEP_DAYS`` (the daily purge).
 """
 from __future__ import annotations
@@ -38,8 +39,10 @@ import json
 import secrets
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import astuple, dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -323,58 +326,90 @@ _INSERT_DELIVERIES = sa.insert(WebhookDeliveryRow.__table__)
 
 def deliver_webhooks(db: Database, *, now: datetime, allowed_private: frozenset[str], resolver: Resolver = resolve,
                      send: Sender | None = None, limit: int = BATCH) -> SendingRound:
-    """One sending round: take up to ``limit`` deliveries that are due (oldest first) for
-    active endpoints, post each, record how it went. Safe to run in several processes at
-    once: a delivery taken by one is leased to it (``LEASE``). Once an endpoint's attempt
-    fails, its other deliveries of the round wait for the next one without an attempt
-    counted, so a receiver that is down costs a round one timeout, not one per event. Posts
-    to one receiver share a connection (``send``: :class:`Connections` for the round)."""
-    due = _take_due(db, now, limit)
-    started = time.monotonic()
-    outcomes, down = [], set()
+    """One sending round: take up to ``limit`` deliveries that are due for each active
+    endpoint (oldest first), post each, record how it went. Each endpoint's posts go one
+    after the other, the endpoints' side by side (a thread each), so a slow or backlogged
+    receiver holds up no other. Safe to run in several processes at once: a delivery taken
+    by one is leased to it (``LEASE``). Once an endpoint's attempt fails, its other
+    deliveries of the round wait for the next one without an attempt counted, so a receiver
+    that is down costs a round one timeout, not one per event. Posts to one receiver share
+    a connection (``send``: :class:`Connections` for the round)."""
     with Connections() as connections:
-        for row in due:
-            if row.endpoint_id in down:
-                outcomes.append((row, None, _DEFERRED))
-                continue
-            # signed when sent: a long round must not send posts a receiver takes for old ones
-            at = now + timedelta(seconds=time.monotonic() - started)
-            status, error = _attempt(row, send or connections, at, allowed_private, resolver)
-            if error is not None:
-                down.add(row.endpoint_id)
-            outcomes.append((row, status, error))
-    return _record(db, now, outcomes)
+        return _round(db, now, allowed_private, resolver, send or connections, limit)[0]
 
 
 def deliver_due(db: Database, *, now: datetime, allowed_private: frozenset[str], within: float = 50.0,
                 resolver: Resolver = resolve, send: Sender | None = None, limit: int = BATCH) -> SendingRound:
-    """Sending rounds one after the other until one finds less than a full batch due, or
+    """Sending rounds one after the other until no endpoint has a full batch due, or
     ``within`` seconds have passed (the scheduler's minute); what they did together."""
     started, total = time.monotonic(), SendingRound(0, 0, 0, 0)
     with Connections() as connections:  # kept over the rounds
         while True:
-            done = deliver_webhooks(db, now=now, allowed_private=allowed_private, resolver=resolver,
-                                    send=send or connections, limit=limit)
+            done, more = _round(db, now, allowed_private, resolver, send or connections, limit)
             total = SendingRound(*(a + b for a, b in zip(astuple(total), astuple(done))))
-            if sum(astuple(done)) < limit or time.monotonic() - started >= within:
+            if not more or time.monotonic() - started >= within:
                 return total
+
+
+def _round(db: Database, now: datetime, allowed_private: frozenset[str], resolver: Resolver, send: Sender,
+           limit: int) -> tuple[SendingRound, bool]:
+    """One round: what it did, and whether an endpoint had a full batch (more may be due)."""
+    batches = _take_due(db, now, limit)
+    started = time.monotonic()
+
+    def send_batch(rows: list) -> list:
+        outcomes = []
+        for row in rows:
+            if outcomes and outcomes[-1][2] is not None:  # the endpoint failed this round
+                outcomes.append((row, None, _DEFERRED))
+                continue
+            # signed when sent: a long round must not send posts a receiver takes for old ones
+            at = now + timedelta(seconds=time.monotonic() - started)
+            outcomes.append((row, *_attempt(row, send, at, allowed_private, resolver)))
+        return outcomes
+
+    if len(batches) > 1:
+        with ThreadPoolExecutor(len(batches), thread_name_prefix="webhooks") as pool:
+            sent = list(pool.map(send_batch, batches))
+    else:
+        sent = [send_batch(rows) for rows in batches]
+    return _record(db, now, [outcome for outcomes in sent for outcome in outcomes]), any(
+        len(rows) == limit for rows in batches)
 
 
 _DEFERRED = "not tried: an earlier attempt to the endpoint failed in the same round"
 
 
-def _take_due(db: Database, now: datetime, limit: int) -> list:
+def _take_due(db: Database, now: datetime, limit: int) -> list[list]:
+    """Up to ``limit`` due deliveries of each active endpoint (oldest first), leased: a batch
+    per endpoint with any due."""
     d, e = WebhookDeliveryRow, WebhookEndpointRow
     with db.transaction() as session:
-        due = session.execute(
-            sa.select(d.id, d.endpoint_id, d.body, d.event_id, d.kind, d.attempts, e.url, e.secret)
-            .join(e, e.id == d.endpoint_id)
-            .where(d.status == "pending", d.next_attempt_at <= now, e.active.is_(True))
-            .order_by(d.next_attempt_at, d.id).limit(limit).with_for_update(of=d, skip_locked=True)).all()
-        if due:
-            session.execute(sa.update(d).where(d.id.in_([row.id for row in due]))
+        batches = []
+        for endpoint_id, url, secret in session.execute(sa.select(e.id, e.url, e.secret).where(e.active.is_(True))):
+            due = session.execute(
+                sa.select(d.id, d.endpoint_id, d.body, d.event_id, d.kind, d.attempts)
+                .where(d.endpoint_id == endpoint_id, d.status == "pending", d.next_attempt_at <= now)
+                .order_by(d.next_attempt_at, d.id).limit(limit).with_for_update(skip_locked=True)).all()
+            if due:
+                batches.append([_Due(*row, url=url, secret=secret) for row in due])
+        if batches:
+            session.execute(sa.update(d).where(d.id.in_([row.id for rows in batches for row in rows]))
                             .values(next_attempt_at=now + LEASE, last_attempt_at=now))
-    return due
+    return batches
+
+
+@dataclass(frozen=True, slots=True)
+class _Due:
+    """A delivery taken for a round, with its endpoint's URL and secret."""
+    id: int
+    endpoint_id: int
+    body: str
+    event_id: str
+    kind: str
+    attempts: int
+    url: str
+    secret: str
 
 
 def _attempt(row, send: Sender, at: datetime, allowed_private: frozenset[str],
@@ -469,13 +504,15 @@ class Connections:
     def __init__(self, tls: ssl.SSLContext | None = None):
         self._tls = tls
         self._kept: dict[tuple[str, str, int, str], http.client.HTTPConnection] = {}
+        self._lock = threading.Lock()  # a round's threads share it: one per endpoint
 
     def __call__(self, url: str, address: str, body: bytes, headers: dict[str, str]) -> int:
         parts = urlsplit(url)
         port = parts.port or (443 if parts.scheme == "https" else 80)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         origin = (parts.scheme, parts.hostname, port, address)
-        connection = self._kept.pop(origin, None)
+        with self._lock:
+            connection = self._kept.pop(origin, None)
         response = None
         if connection is not None:
             try:
@@ -489,9 +526,12 @@ class Connections:
             except BaseException:
                 connection.close()
                 raise
-        if _read_to_end(response):
-            self._kept[origin] = connection
-        else:
+        reusable = _read_to_end(response)
+        with self._lock:
+            if reusable and origin not in self._kept:  # (two endpoints' threads may share an origin)
+                self._kept[origin] = connection
+                connection = None
+        if connection is not None:
             connection.close()
         return response.status
 
@@ -503,9 +543,10 @@ class Connections:
         return _PinnedHTTP(host, port, address, TIMEOUT_SECONDS)
 
     def close(self) -> None:
-        for connection in self._kept.values():
+        with self._lock:
+            kept, self._kept = list(self._kept.values()), {}
+        for connection in kept:
             connection.close()
-        self._kept.clear()
 
     def __enter__(self) -> Connections:
         return self

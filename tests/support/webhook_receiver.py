@@ -4,6 +4,7 @@ request (then 200), keeping the connection open unless told otherwise."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -30,6 +31,7 @@ class WebhookReceiver:
         self.answers: list[int] = []  # the statuses of the next requests, in order
         self.hang_up = False  # close each connection after answering, without saying so
         self.answer_body = b"ok"
+        self.before_answer: Callable[[], None] | None = None  # called with each post, before its answer
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -40,6 +42,8 @@ class WebhookReceiver:
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 receiver.received.append(Received(self.path, dict(self.headers), body, self.client_address))
+                if receiver.before_answer is not None:
+                    receiver.before_answer()
                 status = receiver.answers.pop(0) if receiver.answers else 200
                 if status == 0:  # no answer: the connection is dropped
                     self.close_connection = True

@@ -1,6 +1,7 @@
 """Events are posted to a real receiver, signed; failures are tried again later and, after
 the last attempt, kept as failed until staff send them again."""
 import json
+import threading
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,7 +11,7 @@ from engine import webhooks
 from engine.errors import InvalidState, NotFound
 from engine.webhooks import instant_text
 from tests.support.assertions import refused_unchanged
-from tests.support.webhook_receiver import LOCAL
+from tests.support.webhook_receiver import LOCAL, WebhookReceiver
 
 
 def test_an_earning_is_posted_signed_with_the_endpoints_secret(database, clock, receiver, subscribe, send_round,
@@ -208,6 +209,31 @@ def test_a_receiver_that_is_down_costs_a_round_one_attempt_and_holds_up_no_other
     assert [d.status for d in webhooks.list_deliveries(database, up.id)] == ["delivered"] * 3
 
 
+def test_a_round_takes_its_limit_from_each_endpoint_so_a_backlog_holds_up_no_other(database, clock, receiver,
+                                                                                    subscribe, send_round, make_member):
+    backlogged = subscribe("member.enrolled", url=receiver.url + "/crm").endpoint
+    for _ in range(3):
+        make_member()
+    other = subscribe("member.enrolled").endpoint  # its one event is the newest of all
+    make_member()
+    assert send_round(limit=2) == webhooks.SendingRound(3, 0, 0)
+    assert [d.status for d in webhooks.list_deliveries(database, other.id)] == ["delivered"]
+    assert sorted(d.status for d in webhooks.list_deliveries(database, backlogged.id)) == [
+        "delivered", "delivered", "pending", "pending"]
+
+
+def test_a_slow_receiver_holds_up_no_other(database, clock, subscribe, send_round, make_member):
+    with WebhookReceiver() as slow, WebhookReceiver() as fast:
+        subscribe("member.enrolled", url=slow.url)
+        subscribe("member.enrolled", url=fast.url)
+        for _ in range(3):
+            make_member()
+        fast_done, waited = threading.Event(), []
+        fast.before_answer = lambda: len(fast.received) == 3 and fast_done.set()
+        # the slow receiver's first answer waits until the fast one has had all its posts
+        slow.before_answer = lambda: waited or waited.append(fast_done.wait(timeout=3))
+        assert send_round() == webhooks.SendingRound(6, 0, 0)
+    assert waited == [True]
 def test_sending_what_is_due_goes_on_round_after_round_until_it_is_all_sent(database, clock, receiver, subscribe,
                                                                             make_member):
     subscribe("member.enrolled")
