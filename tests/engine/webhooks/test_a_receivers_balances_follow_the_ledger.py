@@ -29,7 +29,6 @@ from engine.rules.referrals import record_referral
 from engine.rules.segments import create_segment
 from engine.settings import get_settings, update_settings
 from engine.webhooks import EVENT_KINDS
-from tests.conftest import new_key
 
 
 def change(kind: str, data: dict) -> int:
