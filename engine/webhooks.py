@@ -81,7 +81,8 @@ MAX_DESCRIPTION = 200
 MAX_ATTEMPTS = 8
 RETRY_AFTER = tuple(timedelta(minutes=m) for m in (1, 5, 30, 120, 360, 720, 1440))  # after attempt 1, 2, ...
 TIMEOUT_SECONDS = 5.0
-BATCH = 50  # deliveries one sending round takes at most
+BATCH = 50  # deliveries one sending round takes at most per endpoint
+POSTS_AT_ONCE = 4  # an endpoint's posts in flight at once (after the round's first went through)
 # A round takes at most BATCH attempts of at most a connect and a read timeout each; until
 # then no other sender takes its deliveries.
 LEASE = timedelta(seconds=BATCH * 2 * TIMEOUT_SECONDS + 60)
@@ -357,24 +358,41 @@ def _round(db: Database, now: datetime, allowed_private: frozenset[str], resolve
     batches = _take_due(db, now, limit)
     started = time.monotonic()
 
-    def send_batch(rows: list) -> list:
-        outcomes = []
-        for row in rows:
-            if outcomes and outcomes[-1][2] is not None:  # the endpoint failed this round
-                outcomes.append((row, None, _DEFERRED))
-                continue
-            # signed when sent: a long round must not send posts a receiver takes for old ones
-            at = now + timedelta(seconds=time.monotonic() - started)
-            outcomes.append((row, *_attempt(row, send, at, allowed_private, resolver)))
-        return outcomes
+    def attempt(row) -> tuple:
+        # signed when sent: a long round must not send posts a receiver takes for old ones
+        at = now + timedelta(seconds=time.monotonic() - started)
+        return (row, *_attempt(row, send, at, allowed_private, resolver))
 
-    if len(batches) > 1:
-        with ThreadPoolExecutor(len(batches), thread_name_prefix="webhooks") as pool:
-            sent = list(pool.map(send_batch, batches))
-    else:
-        sent = [send_batch(rows) for rows in batches]
+    def send_batch(rows: list) -> list:
+        """An endpoint's batch: its first post alone; once that went through, the others
+        ``POSTS_AT_ONCE`` at a time, until one fails (the rest wait for the next round)."""
+        first = attempt(rows[0])
+        if first[2] is not None:
+            return [first] + [(row, None, _DEFERRED) for row in rows[1:]]
+        failed = threading.Event()
+
+        def lane(rows: list) -> list:
+            outcomes = []
+            for row in rows:
+                outcomes.append((row, None, _DEFERRED) if failed.is_set() else attempt(row))
+                if outcomes[-1][2] is not None:
+                    failed.set()
+            return outcomes
+
+        lanes = [rows[1 + n::POSTS_AT_ONCE] for n in range(min(POSTS_AT_ONCE, len(rows) - 1))]
+        return [first, *(outcome for outcomes in _side_by_side(lane, lanes) for outcome in outcomes)]
+
+    sent = _side_by_side(send_batch, batches)
     return _record(db, now, [outcome for outcomes in sent for outcome in outcomes]), any(
         len(rows) == limit for rows in batches)
+
+
+def _side_by_side(work: Callable, items: list) -> list:
+    """``[work(item) for item in items]``, a thread each when there are several."""
+    if len(items) < 2:
+        return [work(item) for item in items]
+    with ThreadPoolExecutor(len(items), thread_name_prefix="webhooks") as pool:
+        return list(pool.map(work, items))
 
 
 _DEFERRED = "not tried: an earlier attempt to the endpoint failed in the same round"
@@ -488,9 +506,10 @@ def post(url: str, address: str, body: bytes, headers: dict[str, str], *, tls: s
 
 
 class Connections:
-    """A :data:`Sender` that keeps connections open between posts, one per URL origin and
-    address, until closed: a round's posts to one receiver share a connection (and over https
-    its TLS handshake) instead of opening one each.
+    """A :data:`Sender` that keeps connections open between posts (per URL origin and
+    address, up to ``POSTS_AT_ONCE`` idle ones), until closed: a round's posts to one receiver
+    share its connections (and over https their TLS handshakes) instead of opening one each.
+    Safe to call from several threads: a connection serves one post at a time.
 
     Every post connects to the ``address`` it is given (checked just before); a connection
     is used again only for the same address. TLS for https is verified against the URL's host
@@ -503,8 +522,9 @@ class Connections:
 
     def __init__(self, tls: ssl.SSLContext | None = None):
         self._tls = tls
-        self._kept: dict[tuple[str, str, int, str], http.client.HTTPConnection] = {}
-        self._lock = threading.Lock()  # a round's threads share it: one per endpoint
+        # per origin, up to POSTS_AT_ONCE idle connections
+        self._kept: dict[tuple[str, str, int, str], list[http.client.HTTPConnection]] = {}
+        self._lock = threading.Lock()  # a round's threads share it
 
     def __call__(self, url: str, address: str, body: bytes, headers: dict[str, str]) -> int:
         parts = urlsplit(url)
@@ -512,7 +532,8 @@ class Connections:
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         origin = (parts.scheme, parts.hostname, port, address)
         with self._lock:
-            connection = self._kept.pop(origin, None)
+            idle = self._kept.get(origin)
+            connection = idle.pop() if idle else None
         response = None
         if connection is not None:
             try:
@@ -528,8 +549,9 @@ class Connections:
                 raise
         reusable = _read_to_end(response)
         with self._lock:
-            if reusable and origin not in self._kept:  # (two endpoints' threads may share an origin)
-                self._kept[origin] = connection
+            idle = self._kept.setdefault(origin, [])
+            if reusable and len(idle) < POSTS_AT_ONCE:
+                idle.append(connection)
                 connection = None
         if connection is not None:
             connection.close()
@@ -544,7 +566,7 @@ class Connections:
 
     def close(self) -> None:
         with self._lock:
-            kept, self._kept = list(self._kept.values()), {}
+            kept, self._kept = [c for idle in self._kept.values() for c in idle], {}
         for connection in kept:
             connection.close()
 

@@ -3,7 +3,8 @@
 What is measured, on a durable PostgreSQL and a receiver on this machine (a threaded
 ``http.server``, answering 200): ``deliver_due`` sending N waiting ``points.earned``
 deliveries to one endpoint (each taken from the outbox under a lease, signed, posted to the
-checked address over the connection kept for the receiver, recorded), against, as the
+checked address over the connections kept for the receiver, up to ``POSTS_AT_ONCE`` at a
+time, recorded), against, as the
 baseline in the same run, the same N bodies posted by ``webhooks.Connections`` alone (one
 kept connection as well; no database, no signature), and, for what keeping the connection
 saves, the same bodies posted by ``webhooks.post`` (a new connection each: the sender before
@@ -11,7 +12,7 @@ it kept connections). The three alternate in rounds (default 3) so that all see 
 alike; each round prints its rates. Afterwards every event must have reached the receiver
 exactly once from each. The last line printed is
 
-    RESULT webhooks deliveries_per_s=... baseline_per_s=... ratio=... new_connection_per_s=... p50_ms=... p99_ms=... deliveries=...
+    RESULT webhooks deliveries_per_s=... baseline_per_s=... ratio=... new_connection_per_s=... receiver_ms=... p50_ms=... p99_ms=... deliveries=...
 
 (p50/p99: the time of one post, as the sender saw it). A receiver across a network adds its
 round trip to every post (and, over https, a TLS handshake to every new connection): this is
@@ -19,7 +20,11 @@ the sender's own ceiling.
 
 Run from the repository root:
 
-    .venv/bin/python -m tests.bench.webhooks [--tiny] [--deliveries N] [--rounds R]
+    .venv/bin/python -m tests.bench.webhooks [--tiny] [--deliveries N] [--rounds R] [--receiver-ms MS]
+
+``--receiver-ms`` makes the receiver wait before each answer, as a receiver across a network
+would take a round trip: then the sender's posts several at a time (``POSTS_AT_ONCE``) show
+against the baselines' one at a time.
 """
 from __future__ import annotations
 
@@ -53,10 +58,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--tiny", action="store_true", help="a quick run that checks the script works")
     parser.add_argument("--deliveries", type=int, default=2000, help="deliveries per round")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--receiver-ms", type=float, default=0.0,
+                        help="the receiver waits this long before each answer (a network's round trip)")
     args = parser.parse_args(argv)
     count, rounds = (100, 1) if args.tiny else (args.deliveries, args.rounds)
-    if count < 1 or rounds < 1:
-        parser.error("need at least one delivery and one round")
+    if count < 1 or rounds < 1 or args.receiver_ms < 0:
+        parser.error("need at least one delivery and one round, and no negative wait")
     signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))  # so the cluster stops
     cluster = PostgresCluster(durable=True)
     sender_rates, baseline_rates, fresh_rates, post_ms = [], [], [], []
@@ -65,6 +72,8 @@ def main(argv: list[str] | None = None) -> None:
         db = Database(cluster.create_database("bench_webhooks"))
         schema.upgrade(db)
         with WebhookReceiver() as receiver:
+            if args.receiver_ms:
+                receiver.before_answer = lambda: time.sleep(args.receiver_ms / 1000)
             webhooks.add_endpoint(db, url=receiver.url, kinds=["points.earned"], actor="bench", now=NOW,
                                   allowed_private=LOCAL)
 
@@ -110,7 +119,7 @@ def main(argv: list[str] | None = None) -> None:
     rate, baseline, fresh = (statistics.median(rates) for rates in (sender_rates, baseline_rates, fresh_rates))
     cuts = statistics.quantiles(post_ms, n=100)
     print(f"RESULT webhooks deliveries_per_s={rate:.0f} baseline_per_s={baseline:.0f} ratio={rate / baseline:.2f} "
-          f"new_connection_per_s={fresh:.0f} p50_ms={cuts[49]:.2f} p99_ms={cuts[98]:.2f} deliveries={count * rounds}")
+          f"new_connection_per_s={fresh:.0f} receiver_ms={args.receiver_ms:g} p50_ms={cuts[49]:.2f} p99_ms={cuts[98]:.2f} deliveries={count * rounds}")
 
 
 if __name__ == "__main__":
