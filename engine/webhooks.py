@@ -328,13 +328,14 @@ _INSERT_DELIVERIES = sa.insert(WebhookDeliveryRow.__table__)
 def deliver_webhooks(db: Database, *, now: datetime, allowed_private: frozenset[str], resolver: Resolver = resolve,
                      send: Sender | None = None, limit: int = BATCH) -> SendingRound:
     """One sending round: take up to ``limit`` deliveries that are due for each active
-    endpoint (oldest first), post each, record how it went. Each endpoint's posts go one
-    after the other, the endpoints' side by side (a thread each), so a slow or backlogged
-    receiver holds up no other. Safe to run in several processes at once: a delivery taken
-    by one is leased to it (``LEASE``). Once an endpoint's attempt fails, its other
-    deliveries of the round wait for the next one without an attempt counted, so a receiver
-    that is down costs a round one timeout, not one per event. Posts to one receiver share
-    a connection (``send``: :class:`Connections` for the round)."""
+    endpoint (oldest first), post each, record how it went. The endpoints' posts go side by
+    side (a thread each), so a slow or backlogged receiver holds up no other; an endpoint's
+    first post of the round goes alone, and once it went through, the others
+    ``POSTS_AT_ONCE`` at a time. Once an endpoint's attempt fails, its other deliveries of the
+    round wait for the next one without an attempt counted, so a receiver that is down costs
+    a round one timeout, not one per event. Safe to run in several processes at once: a
+    delivery taken by one is leased to it (``LEASE``). Posts to one receiver share kept
+    connections (``send``: :class:`Connections` for the round)."""
     with Connections() as connections:
         return _round(db, now, allowed_private, resolver, send or connections, limit)[0]
 
