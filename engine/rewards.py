@@ -359,7 +359,10 @@ def use_voucher(db: Database, command: UseVoucher, *, caller: str, idempotency_k
             refuse_unless_active(owner)
         voucher.status, voucher.used_at = "used", now
         session.flush()
-        return _voucher_plain(session, voucher)
+        used = _voucher_plain(session, voucher)
+        record_event(session, "reward.used", dict(member_id=used.member_id, reward=used.reward_code,
+                                                  points=used.points, used_at=now), now=now)
+        return used
 
     return run_idempotent(db, caller=caller, key=idempotency_key, command="use_voucher", request=command,
                           now=now, work=work, result_type=Voucher)

@@ -68,6 +68,7 @@ EVENT_KINDS: dict[str, str] = {
     "points.credited": "points credited outside a purchase: a birthday bonus, a referrer's bonus, a points grant, "
                        "an imported opening balance, a cancelled voucher's points given back",
     "reward.redeemed": "a member bought a reward with points",
+    "reward.used": "a member's reward voucher was used (the reward handed over)",
     "tier.changed": "a member moved up or down a tier (an upgrade, a review, staff's assignment)",
     "points.expired": "a member's points expired (the nightly expiry)",
 }

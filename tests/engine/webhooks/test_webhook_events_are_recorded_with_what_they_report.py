@@ -18,7 +18,7 @@ from engine.access.member_logins import sign_up_member
 from engine.member_closure import UNCONFIRMED_SIGN_UP_DAYS, CloseMember, close_member, close_unconfirmed_sign_ups
 from engine.members import find_members
 from engine.orm.webhooks import WebhookDeliveryRow
-from engine.rewards import RedeemReward, create_reward, redeem_reward
+from engine.rewards import RedeemReward, UseVoucher, VoucherNotUsable, create_reward, redeem_reward, use_voucher
 from engine.settings import update_settings
 from engine.webhooks import change_endpoint, instant_text
 from tests.support.webhook_events import recorded
@@ -150,3 +150,21 @@ def test_an_endpoint_deactivated_by_another_process_takes_no_more_events(databas
     change_endpoint(database, endpoint.id, allowed_private=LOCAL, active=False)
     make_member()
     assert len(recorded(database)) == 1
+
+
+def test_a_used_voucher_is_reported_without_its_code(database, clock, subscribe, make_member):
+    create_reward(database, code="MUG", name="Mug", points_price=300, valid_from=clock() - timedelta(days=1),
+                  now=clock())
+    member = make_member(points=500)
+    issued = redeem_reward(database, RedeemReward("MUG", member.public_id), caller="web",
+                           idempotency_key=str(uuid.uuid4()), now=clock())
+    subscribe("reward.used")
+    use_voucher(database, UseVoucher(issued.voucher_code), caller="S1-T1", idempotency_key=str(uuid.uuid4()),
+                now=clock())
+    with pytest.raises(VoucherNotUsable):  # used already: refused, nothing recorded
+        use_voucher(database, UseVoucher(issued.voucher_code), caller="S1-T1", idempotency_key=str(uuid.uuid4()),
+                    now=clock())
+    [(_, kind, data)] = recorded(database)
+    assert (kind, data) == ("reward.used", {"member_id": member.public_id, "reward": "MUG", "points": 300,
+                                            "used_at": instant_text(clock())})
+    assert issued.voucher_code not in json.dumps(data)
