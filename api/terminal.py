@@ -17,8 +17,8 @@ from api.schemas.terminal import (AccrualResultSchema, AccrualSchema, CaptureReq
                                   CardSessionRequestSchema, CardSessionSchema, ChallengeRequestSchema,
                                   ChallengeSchema, EmptySchema, HoldRequestSchema, HoldSchema, RefundResultSchema,
                                   VoidSchema)
-from engine.card_auth import (card_session_card, check_accrual_proof, issue_card_challenge, open_card_session,
-                              open_uid_card_session)
+from engine.card_auth import (card_session_card, check_accrual_proof, check_online_order, issue_card_challenge,
+                              open_card_session, open_uid_card_session)
 from engine.ledger.basket import Basket
 from engine.ledger.commands import CaptureHold, PlaceHold, VoidHold
 from engine.ledger.earning import earn_points
@@ -74,12 +74,15 @@ def accrue(body):
     """Earn points for a completed sale (once per receipt, whatever the key)."""
     same_store(body["store_code"])
     same_terminal(body["terminal_code"])
-    card_number = body.pop("card_number", None) or body.pop("card_uid")
+    card_number = body.pop("card_number", None) or body.pop("card_uid", None)
     card_session, offline_proof = body.pop("card_session", None), body.pop("offline_proof", None)
     basket = Basket(**{**body, "lines": tuple(body["lines"]), "card_number": card_number})
     at = now()
 
     def verify(session):
+        if basket.member_id is not None:
+            check_online_order(session, terminal_code=g.principal.name, sold_at=basket.occurred_at, now=at)
+            return
         check_accrual_proof(session, terminal_code=g.principal.name, card_number=card_number,
                             receipt_number=basket.receipt_number, sold_at=basket.occurred_at,
                             card_session=card_session, offline_proof=offline_proof, keys=card_keys(), now=at)

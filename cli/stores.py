@@ -17,11 +17,12 @@ def stores_group() -> None:
 @click.option("--name", required=True)
 @click.option("--timezone", required=True, help="IANA time zone, e.g. Europe/Berlin")
 @click.option("--group", help="Store group code, e.g. CITY")
+@click.option("--online", is_flag=True, help="A web shop: its terminals post orders naming the member, no card")
 @pass_runtime
-def create_store(runtime: Runtime, code: str, name: str, timezone: str, group: str | None) -> None:
+def create_store(runtime: Runtime, code: str, name: str, timezone: str, group: str | None, online: bool) -> None:
     """Create a store with code CODE."""
     store = stores.create_store(runtime.db, code=code, name=name, timezone=timezone, group=group,
-                                now=runtime.now())
+                                channel="online" if online else "store", now=runtime.now())
     emit_one(store, as_json=False)
 
 
@@ -30,7 +31,7 @@ def create_store(runtime: Runtime, code: str, name: str, timezone: str, group: s
 @pass_runtime
 def list_stores(runtime: Runtime, as_json: bool) -> None:
     """List every store."""
-    emit(stores.list_stores(runtime.db), ("code", "name", "timezone", "group"),
+    emit(stores.list_stores(runtime.db), ("code", "name", "timezone", "group", "channel"),
          as_json=as_json, title="stores")
 
 

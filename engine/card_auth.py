@@ -186,10 +186,7 @@ def check_accrual_proof(session: Session, *, terminal_code: str, card_number: st
     Whatever the proof, a till's sale older than the programme's offline age is refused: the
     till states the sale time, and the pending points' release and the rules that apply
     follow it, so an unbounded past would let a till skip the return window."""
-    settings, instant = read_settings(session), instants.in_utc(sold_at)  # None: the basket's check refuses it
-    if instant is not None and now - instant > timedelta(hours=settings.offline_max_age_hours):
-        raise InvalidState(f"a till's sale is accepted up to {settings.offline_max_age_hours} hours after it "
-                           "(the programme's offline age); this one is older", code="sale_too_old")
+    _refuse_old_sale(session, sold_at, now)
     if card_session is not None:
         _read_card_with_session(session, card_session)
     card = card_row(session, card_number)
@@ -207,6 +204,26 @@ def check_accrual_proof(session: Session, *, terminal_code: str, card_number: st
     elif card.kind == "applet":
         raise NotAllowed("our cards earn only when authenticated at the till (tap again) or with the "
                          "card's offline evidence", code="card_proof_required")
+
+
+def check_online_order(session: Session, *, terminal_code: str, sold_at: datetime, now: datetime) -> None:
+    """Refuse a sale that names its member instead of a card unless it comes from a terminal
+    of an online store (a web shop's backend): at a till, the member's card is read. Its age
+    is bounded as a till's sale is."""
+    _refuse_old_sale(session, sold_at, now)
+    known = programme(session)
+    terminal = known.terminals.get(terminal_code)
+    store = None if terminal is None else known.stores.get(terminal.store_code)
+    if store is None or store.channel != "online":
+        raise NotAllowed("a sale at a till earns for the member's card, read at the till; only an online store's "
+                         "terminals name the member instead", code="card_required")
+
+
+def _refuse_old_sale(session: Session, sold_at: datetime, now: datetime) -> None:
+    settings, instant = read_settings(session), instants.in_utc(sold_at)  # None: the basket's check refuses it
+    if instant is not None and now - instant > timedelta(hours=settings.offline_max_age_hours):
+        raise InvalidState(f"a sale is accepted up to {settings.offline_max_age_hours} hours after it "
+                           "(the programme's offline age); this one is older", code="sale_too_old")
 
 
 # The accrual that checks a card session locks the member's account next: reading it here,

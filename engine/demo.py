@@ -54,13 +54,14 @@ DEMO_SETTINGS = ProgrammeSettings(
     negative_balance_policy="allow_negative", redeem_points=100, redeem_value_minor=100,
     referrer_points=500, referred_points=250, referral_min_total_minor=1000, online_redeem_password_above=1000)
 
-DEMO_STORES = (
-    ("BER-01", "Berlin Mitte", "Europe/Berlin", "CITY"),
-    ("HAM-01", "Hamburg Jungfernstieg", "Europe/Berlin", "CITY"),
-    ("MUC-AIR", "Munich Airport", "Europe/Berlin", "TRAVEL"),
+DEMO_STORES = (  # code, name, time zone, group, channel
+    ("BER-01", "Berlin Mitte", "Europe/Berlin", "CITY", "store"),
+    ("HAM-01", "Hamburg Jungfernstieg", "Europe/Berlin", "CITY", "store"),
+    ("MUC-AIR", "Munich Airport", "Europe/Berlin", "TRAVEL", "store"),
+    ("WEB", "Web shop", "Europe/Berlin", None, "online"),  # its backend posts orders naming the member
 )
 DEMO_TERMINALS = (("BER-01-T1", "BER-01"), ("BER-01-T2", "BER-01"),
-                  ("HAM-01-T1", "HAM-01"), ("MUC-AIR-T1", "MUC-AIR"))
+                  ("HAM-01-T1", "HAM-01"), ("MUC-AIR-T1", "MUC-AIR"), ("WEB-BACKEND", "WEB"))
 # the cashier at each till (the operator id its sales name); Alan works the Munich Airport
 # till and rang up his own purchase there: the console's Checks page lists it
 DEMO_CASHIERS = {"BER-01-T1": "0101", "BER-01-T2": "0102", "HAM-01-T1": "0201", "MUC-AIR-T1": "0301"}
@@ -137,8 +138,8 @@ def load_demo(db: Database, *, now: datetime) -> DemoSummary:
         refuse_if(validate_settings(DEMO_SETTINGS))
         save_settings(session, DEMO_SETTINGS, now=now)
     define_tiers(db, DEMO_TIERS, DEMO_TIER_POLICY, now=now)
-    for code, name, zone, group in DEMO_STORES:
-        stores.create_store(db, code=code, name=name, timezone=zone, group=group, now=now)
+    for code, name, zone, group, channel in DEMO_STORES:
+        stores.create_store(db, code=code, name=name, timezone=zone, group=group, channel=channel, now=now)
     for code, store_code in DEMO_TERMINALS:
         stores.create_terminal(db, code=code, store_code=store_code, now=now)
     numbers, member_ids = [], []

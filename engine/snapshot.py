@@ -70,6 +70,7 @@ class StoreInfo:
     name: str
     timezone: str
     group_code: str | None
+    channel: str = "store"  # "online": a web shop
 
 
 @dataclass(frozen=True)
@@ -269,9 +270,9 @@ def _read(session: Session, revision: int) -> ProgrammeSnapshot:
     settings_row = session.get(ProgrammeSettingsRow, 1)
     settings = ProgrammeSettings() if settings_row is None else ProgrammeSettings(
         **{name: getattr(settings_row, name) for name in ProgrammeSettings.field_names()})
-    stores = {row.code: StoreInfo(row.id, row.code, row.name, row.timezone, row.group_code)
+    stores = {row.code: StoreInfo(row.id, row.code, row.name, row.timezone, row.group_code, row.channel)
               for row in session.execute(sa.select(StoreRow.id, StoreRow.code, StoreRow.name, StoreRow.timezone,
-                                                   StoreRow.group_code))}
+                                                   StoreRow.group_code, StoreRow.channel))}
     code_of_store = {store.id: store.code for store in stores.values()}
     terminals = {row.code: TerminalInfo(row.id, row.code, row.store_id, code_of_store[row.store_id], row.status)
                  for row in session.execute(sa.select(TerminalRow.id, TerminalRow.code, TerminalRow.store_id,

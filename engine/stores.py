@@ -2,6 +2,10 @@
 
 Store and terminal codes are short upper-case identifiers chosen by the operator (they
 appear on receipts and in reports); each is unique. A terminal belongs to exactly one store.
+A store sells through one channel (``CHANNELS``): ``store``, a shop whose tills read members'
+cards, or ``online``, a web shop whose backend (a terminal of the store, with its own
+credential) posts orders naming the member; an online store's sales are ``online`` to the
+rules.
 """
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from engine.database import Database, insert_unique
 from engine.errors import Conflict, Problem, not_found, refuse_if
+from engine.ledger.basket import CHANNELS
 from engine.orm.stores import StoreRow, TerminalRow
 from engine.programme import is_valid_timezone
 
@@ -27,6 +32,7 @@ class Store:
     name: str
     timezone: str
     group: str | None
+    channel: str = "store"
 
 
 @dataclass(frozen=True)
@@ -38,9 +44,12 @@ class Terminal:
 
 
 def create_store(db: Database, *, code: str, name: str, timezone: str,
-                 group: str | None = None, now: datetime) -> Store:
-    """Create a store; refuses an invalid field or a code already taken."""
+                 group: str | None = None, channel: str = "store", now: datetime) -> Store:
+    """Create a store (``channel``: ``store`` or ``online``); refuses an invalid field or a
+    code already taken."""
     problems = _code_problems("code", code) + _name_problems(name)
+    if channel not in CHANNELS:
+        problems.append(Problem("channel", f"must be one of {', '.join(CHANNELS)}"))
     if not is_valid_timezone(timezone):
         problems.append(Problem("timezone", f"{timezone!r} is not an IANA time zone such as Europe/Berlin"))
     if group is not None:
@@ -49,7 +58,8 @@ def create_store(db: Database, *, code: str, name: str, timezone: str,
     with db.transaction() as session:
         if session.scalar(sa.select(StoreRow.id).where(StoreRow.code == code)) is not None:
             raise _duplicate("store", code)
-        row = StoreRow(code=code, name=name.strip(), timezone=timezone, group_code=group, created_at=now)
+        row = StoreRow(code=code, name=name.strip(), timezone=timezone, group_code=group, channel=channel,
+                       created_at=now)
         insert_unique(session, row, _duplicate("store", code))
         return _store(row)
 
@@ -117,7 +127,7 @@ def _name_problems(name: object) -> list[Problem]:
 
 
 def _store(row: StoreRow) -> Store:
-    return Store(code=row.code, name=row.name, timezone=row.timezone, group=row.group_code)
+    return Store(code=row.code, name=row.name, timezone=row.timezone, group=row.group_code, channel=row.channel)
 
 
 def _terminal(row: TerminalRow) -> Terminal:

@@ -89,10 +89,13 @@ class OfflineProofSchema(InputSchema):
 
 class AccrualSchema(SaleSchema):
     """A sale at this till and the card it earns for: ``card_number`` with ``card_session`` or
-    ``offline_proof`` (our cards), or ``card_uid`` (UID-only cards)."""
+    ``offline_proof`` (our cards), or ``card_uid`` (UID-only cards); or, from a terminal of an
+    online store (a web shop's backend), an order and the ``member_id`` it earns for."""
 
     card_number = fields.String(validate=ma.validate.Length(1, 32))
     card_uid = fields.String(validate=ma.validate.Length(1, 32))
+    member_id = fields.String(validate=ma.validate.Length(1, 32), metadata={
+        "description": "online stores' terminals only: the member the order earns for (no card)"})
     card_session = fields.String(validate=ma.validate.Length(1, 100))
     offline_proof = fields.Nested(OfflineProofSchema)
     cashier = fields.String(validate=ma.validate.Length(1, MAX_CASHIER), metadata={
@@ -100,10 +103,12 @@ class AccrualSchema(SaleSchema):
 
     @ma.validates_schema
     def one_card(self, data: dict, **_) -> None:
-        if ("card_number" in data) == ("card_uid" in data):
-            raise ma.ValidationError("Give exactly one of card_number and card_uid.", "card_number")
+        if sum(name in data for name in ("card_number", "card_uid", "member_id")) != 1:
+            raise ma.ValidationError("Give exactly one of card_number, card_uid and member_id.", "card_number")
         if "card_session" in data and "offline_proof" in data:
             raise ma.ValidationError("Give card_session or offline_proof, not both.", "card_session")
+        if "member_id" in data and ("card_session" in data or "offline_proof" in data):
+            raise ma.ValidationError("An order naming its member carries no card proof.", "member_id")
 
 
 class LinePointsSchema(ma.Schema):

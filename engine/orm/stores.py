@@ -20,6 +20,8 @@ class StoreRow(Base):
     name: Mapped[str] = mapped_column(sa.String(100))
     timezone: Mapped[str] = mapped_column(sa.String(64))
     group_code: Mapped[str | None] = mapped_column(sa.String(32), index=True)
+    # "store": a shop with tills; "online": a web shop, whose backend posts orders by member id
+    channel: Mapped[str] = mapped_column(sa.String(16), default="store", server_default="store")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

@@ -181,8 +181,9 @@ def tier_multiplier(session: Session, tier_code: str | None) -> Decimal:
 
 
 def sale_facts(store: StoreInfo, channel: str | None = None) -> SaleFacts:
-    """The sale as rules see it: the store, its group and time zone, the channel."""
-    return SaleFacts(store.code, store.group_code, store.timezone, channel)
+    """The sale as rules see it: the store, its group and time zone, the channel (an online
+    store's sales are ``online``, whatever the basket says)."""
+    return SaleFacts(store.code, store.group_code, store.timezone, "online" if store.channel == "online" else channel)
 
 
 def _calendar(local_day: date) -> tuple[date, date, date]:

@@ -39,15 +39,16 @@ def client(app):
 
 @pytest.fixture
 def make_signed_terminal(database, clock, client):
-    """``make_signed_terminal()``: a new store with one terminal holding a signing key."""
+    """``make_signed_terminal()``: a new store (``channel="online"``: a web shop) with one
+    terminal holding a signing key."""
     numbers = itertools.count(1)
 
-    def make(store_code: str | None = None) -> SignedTerminal:
+    def make(store_code: str | None = None, *, channel: str = "store") -> SignedTerminal:
         n = next(numbers)
         store_code = store_code or f"ST{n}"
         if store_code not in {s.code for s in stores.list_stores(database)}:
             stores.create_store(database, code=store_code, name=f"Store {store_code}", timezone="Europe/Berlin",
-                                now=clock())
+                                channel=channel, now=clock())
         terminal = stores.create_terminal(database, code=f"{store_code}-T{n}", store_code=store_code, now=clock())
         key = issue_terminal_key(database, terminal.code, now=clock())
         return SignedTerminal(client, key_id=key.key_id, secret=key.secret, terminal_code=terminal.code,

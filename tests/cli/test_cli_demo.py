@@ -11,7 +11,7 @@ from tests.support.snapshot import contents_but_audit
 
 def test_the_demo_loads_once_and_a_second_load_is_refused_unless_asked_to_skip(run_cli, run_json, database):
     first = run_cli("demo", "load")
-    assert first.exit_code == 0 and "demo programme loaded: 3 stores" in first.output
+    assert first.exit_code == 0 and "demo programme loaded: 4 stores" in first.output
     before = contents_but_audit(database)
     second = run_cli("demo", "load")
     assert second.exit_code == 1 and "[not_empty]" in second.output

@@ -5,8 +5,11 @@ def test_stores_created_on_the_command_line_are_listed(run_cli, run_json):
     result = run_cli("stores", "create", "BER-01", "--name", "Berlin Mitte", "--timezone", "Europe/Berlin",
                      "--group", "CITY")
     assert result.exit_code == 0, result.output
+    assert run_cli("stores", "create", "WEB", "--name", "Web shop", "--timezone", "Europe/Berlin",
+                   "--online").exit_code == 0
     assert run_json("stores", "list") == [
-        {"code": "BER-01", "name": "Berlin Mitte", "timezone": "Europe/Berlin", "group": "CITY"}]
+        {"code": "BER-01", "name": "Berlin Mitte", "timezone": "Europe/Berlin", "group": "CITY", "channel": "store"},
+        {"code": "WEB", "name": "Web shop", "timezone": "Europe/Berlin", "group": None, "channel": "online"}]
 
 
 def test_a_duplicate_store_code_is_refused_with_exit_code_one(run_cli, database, make_store):

@@ -12,7 +12,8 @@ from tests.support.assertions import refused_unchanged
 def test_the_demo_loads_settings_stores_terminals_members_and_cards(database, clock):
     summary = load_demo(database, now=clock())
     assert get_settings(database) == DEMO_SETTINGS
-    assert len(stores.list_stores(database)) == summary.stores == 3
+    assert len(stores.list_stores(database)) == summary.stores == 4
+    assert stores.get_store(database, "WEB").channel == "online"  # the web shop: orders by member id
     assert len(stores.list_terminals(database)) == summary.terminals
     assert len(members.list_members(database)) == summary.members
     statuses = {c.number: c.status for c in cards.list_cards(database)}

@@ -30,6 +30,7 @@ def test_a_store_code_can_be_used_once(database, clock, make_store):
     ("name", {"name": "  "}),
     ("timezone", {"timezone": "Europe/Atlantis"}),
     ("group", {"group": "city centre"}),
+    ("channel", {"channel": "fax"}),
 ])
 def test_a_store_with_an_invalid_field_is_refused(database, clock, field, values):
     fields = {"code": "S1", "name": "Store", "timezone": "UTC", **values}
@@ -42,3 +43,8 @@ def test_an_unknown_store_is_named_in_the_refusal(database):
     with pytest.raises(NotFound, match="NOPE") as refusal:
         stores.get_store(database, "NOPE")
     assert refusal.value.code == "unknown_store"
+
+
+def test_a_web_shop_is_an_online_store(database, clock):
+    stores.create_store(database, code="WEB", name="Web shop", timezone="Europe/Berlin", channel="online", now=clock())
+    assert stores.get_store(database, "WEB").channel == "online"

@@ -28,7 +28,7 @@ def test_the_demo_command_installs_migrates_loads_and_serves_a_working_service(t
                 demo.communicate()
     result = subprocess.CompletedProcess(demo.args, demo.returncode, stdout, stderr)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "demo programme loaded: 3 stores" in result.stdout
+    assert "demo programme loaded: 4 stores" in result.stdout
     assert "service answered" in result.stdout and "ready on sqlite" in result.stdout
     assert "demo till ok: Ada L." in result.stdout  # one sale through pcscd and a virtual card
     assert "the sale's webhook event arrived" in result.stdout and "points.earned: " in result.stdout

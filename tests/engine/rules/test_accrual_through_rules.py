@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from engine import stores
 from engine.errors import InvalidInput
 from engine.ledger.basket import Basket, BasketLine
 from engine.ledger.commands import RefundLine, RefundReceipt
@@ -14,6 +15,7 @@ from engine.ledger.earning import earn_points
 from engine.ledger.invariants import check_ledger
 from engine.ledger.refunds import refund_receipt
 from engine.orm.rules import ReceiptRuleAwardRow
+from engine.rules.calculator import simulate
 from engine.rules.versions import create_draft, publish_rules, retire_rule
 from engine.tiers.policy import TierDefinition, TierPolicy
 from engine.tiers.service import assign_tier, define_tiers
@@ -167,6 +169,21 @@ def test_a_channel_rule_earns_on_sales_of_its_channel_only(database, clock, make
     web = replace(make_basket(member, 1000), channel="online")
     assert earn_points(database, in_store, caller="t", idempotency_key=new_key(), now=clock()).points == 10
     assert earn_points(database, web, caller="t", idempotency_key=new_key(), now=clock()).points == 40
+
+
+def test_an_online_stores_sales_are_online_to_the_rules_whatever_the_basket_says(database, clock, make_member):
+    create_draft(database, {"key": "web-bonus", "name": "Online bonus", "conditions": [
+        {"kind": "channel", "values": ["online"]}], "effect": {"kind": "fixed_per_transaction", "points": 30}},
+        now=clock())
+    publish_rules(database, ["web-bonus"], now=clock())
+    clock.advance(seconds=1)
+    stores.create_store(database, code="WEB", name="Web shop", timezone="Europe/Berlin", channel="online", now=clock())
+    stores.create_terminal(database, code="WEB-1", store_code="WEB", now=clock())
+    member = make_member()
+    basket = Basket("WEB", "WEB-1", "W-1", clock(), "EUR", (BasketLine(1, "BOOK", Decimal(1), 1000),),
+                    member_id=member.public_id)  # channel left at "store"
+    assert simulate(database, basket, now=clock(), member_id=member.public_id).points == 40
+    assert earn_points(database, basket, caller="t", idempotency_key=new_key(), now=clock()).points == 40
 
 
 def test_an_unknown_channel_is_refused(database, clock, make_member, make_basket):
