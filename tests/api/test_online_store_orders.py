@@ -8,6 +8,7 @@ import pytest
 
 from engine.ledger.balances import get_balance
 from engine.rules.versions import create_draft, publish_rules
+from tests.api.conftest import refund_body
 from tests.support.assertions import unchanged
 
 ACCRUALS = "/v1/terminal/accruals"
@@ -89,3 +90,11 @@ def test_an_online_store_cannot_order_for_another_store(shop, make_signed_termin
     with unchanged(database):
         response = shop.post(ACCRUALS, order(clock(), other, member_id=member.public_id))
     assert (response.status_code, response.json["error"]) == (403, "other_store")
+
+
+def test_an_online_order_comes_back_as_a_refund_by_its_order_number(shop, make_member, clock):
+    member = make_member()
+    assert shop.post(ACCRUALS, order(clock(), shop, member_id=member.public_id)).status_code == 201
+    response = shop.post("/v1/terminal/refunds", refund_body(shop, clock, receipt_number="W-1"))
+    assert (response.status_code, response.json["member_id"], response.json["points_reversed"]) == (
+        201, member.public_id, 25)
