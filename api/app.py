@@ -9,7 +9,7 @@ from flask import Flask, send_from_directory
 from flask_smorest import Api
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from api import health, members, programme, reports, rules, staff, staff_accounts, terminal, web, webhooks
+from api import health, members, programme, reports, rules, staff, staff_accounts, stores, terminal, web, webhooks
 from api.auth import SECURITY_SCHEMES, install_audit
 from api.config import load_config
 from api.context import DATABASE_KEY, PASSWORDS_KEY
@@ -38,7 +38,7 @@ def _api_headers(response):
     return response
 
 
-API_MODULES = (terminal, members, staff, staff_accounts, rules, programme, reports, webhooks)
+API_MODULES = (terminal, members, staff, staff_accounts, stores, rules, programme, reports, webhooks)
 for _module in API_MODULES:  # once, at import: the blueprints are shared by every app made
     _module.blp.after_request(_api_headers)
 
