@@ -6,11 +6,12 @@ rules and drafts, publishing, rollback, retirement); campaigns; tiers and reward
 lookup with balance, tier, attributes and ledger (support suspends an account while fraud is
 looked into, and reinstates it); adjustment requests and their approval by a second
 person; the fraud checks; the programme settings (admins change them); webhook endpoints
-and their deliveries (admins; a new endpoint's secret is shown once); each staff member's
-two-step sign-in. Every page and every form checks the same permission as the JSON API
-(``engine.access.principals``), every request is audited like an API call, and every form
-carries the CSRF token. Forms that move points carry a one-time key, so a double submit
-moves them once.
+and their deliveries (admins; a new endpoint's secret is shown once); the stores, their
+terminals (tills, and web shops' backends) and the terminals' signing keys (admins; a new
+key's secret is shown once); each staff member's two-step sign-in. Every page and every
+form checks the same permission as the JSON API (``engine.access.principals``), every
+request is audited like an API call, and every form carries the CSRF token. Forms that
+move points carry a one-time key, so a double submit moves them once.
 """
 from __future__ import annotations
 
@@ -44,6 +45,7 @@ from engine.access.authenticators import (authenticator_status, confirm_enrolmen
 from engine.access.member_logins import invite_member
 from engine.access.principals import require_permission
 from engine.access.staff import sign_in_staff, staff_principal
+from engine.access.terminal_keys import issue_terminal_key, list_terminal_keys, revoke_terminal_key
 from engine.audiences import audience_csv, segment_audience
 from engine.audit import list_audit
 from engine.database import TRANSIENT_ERRORS
@@ -69,7 +71,7 @@ from engine.rules.facts import MemberFacts
 from engine.rules.lift import campaign_lift
 from engine.rules.referrals import record_referral, referral_facts
 from engine.settings import get_settings, update_settings_from_text
-from engine.stores import list_stores
+from engine.stores import create_store, create_terminal, list_stores, list_terminals
 from engine.tiers.policy import TIER_REVIEWS, TIER_WINDOWS, TierDefinition, TierPolicy
 from engine.tiers.service import define_tiers, list_tiers, tier_history, tier_progress
 
@@ -87,6 +89,7 @@ SECTIONS = (("console.dashboard", "Dashboard", "reports.read"), ("console.liabil
             ("console.grants", "Grants", "adjustments.request"), ("console.imports", "Imports", "adjustments.request"),
             ("console.checks", "Checks", "audit.read"),
             ("console.settings", "Settings", "programme.read"),
+            ("console.store_list", "Stores", "terminals.write"),
             ("console.webhook_list", "Webhooks", "webhooks.write"),
             ("console.audit", "Audit log", "audit.read"))
 
@@ -1269,6 +1272,94 @@ def webhook_send_again(endpoint_id: int, delivery_id: int):
     else:
         flash(f"Delivery {delivery_id} is sent again within a minute, with all its attempts ahead of it.")
     return redirect(url_for("console.webhook_list"))
+
+
+# -- stores and terminals ---------------------------------------------------------------------
+
+@bp.route("/stores", methods=["GET", "POST"])
+@staff_page("terminals.write")
+def store_list():
+    """Every store with its terminals and their signing keys; adds a store (a shop with tills,
+    or a web shop: ``online``)."""
+    values: dict = {}
+    errors: dict[str, list[str]] = {}
+    status = 200
+    if request.method == "POST":
+        values = {k: request.form.get(k, "").strip() for k in ("code", "name", "timezone", "group")}
+        values["online"] = request.form.get("online") == "yes"
+        try:
+            added = create_store(database(), code=values["code"], name=values["name"], timezone=values["timezone"],
+                                 group=values["group"] or None, channel="online" if values["online"] else "store",
+                                 now=now())
+        except InvalidInput as refusal:
+            errors, status = field_errors(refusal), status_for(refusal)
+        except Conflict as refusal:  # the code is taken
+            errors, status = {"code": [sentence(refusal.message)]}, status_for(refusal)
+        else:
+            flash(f"Store {added.code} ({added.name}) is added"
+                  + (", selling online: add its web shop's backend as a terminal below." if added.channel == "online"
+                     else ": add its tills below."))
+            return redirect(url_for("console.store_list"))
+    return _stores_page(store_values=values, store_errors=errors), status
+
+
+@bp.route("/stores/terminals", methods=["POST"])
+@staff_page("terminals.write")
+def terminal_add():
+    """Adds a terminal to a store: a till, or a web shop's backend."""
+    values = {k: request.form.get(k, "").strip() for k in ("terminal_code", "store_code", "terminal_name")}
+    try:
+        added = create_terminal(database(), code=values["terminal_code"], store_code=values["store_code"],
+                                name=values["terminal_name"] or None, now=now())
+    except InvalidInput as refusal:
+        errors = field_errors(refusal, rename={"code": "terminal_code", "name": "terminal_name"})
+        status = status_for(refusal)
+    except Conflict as refusal:  # the code is taken
+        errors, status = {"terminal_code": [sentence(refusal.message)]}, status_for(refusal)
+    except NotFound as refusal:  # not a store of the list
+        errors, status = {"store_code": [sentence(refusal.message)]}, 422
+    else:
+        flash(f"Terminal {added.code} is added to store {added.store_code}: give it a signing key before it "
+              "posts anything.")
+        return redirect(url_for("console.store_list", _anchor=f"terminal-{added.code}"))
+    return _stores_page(terminal_values=values, terminal_errors=errors), status
+
+
+@bp.route("/stores/terminals/<terminal_code>/keys", methods=["POST"])
+@staff_page("terminals.write")
+def terminal_key_issue(terminal_code: str):
+    """Issues a new signing key for a terminal and answers with its secret, the only time it is
+    shown (never flashed: the session cookie is signed, not encrypted); its other keys stay live."""
+    return render_template("console/terminal_key.html", key=issue_terminal_key(database(), terminal_code, now=now()))
+
+
+@bp.route("/stores/keys/<key_id>/revoke", methods=["POST"])
+@staff_page("terminals.write")
+def terminal_key_revoke(key_id: str):
+    """Revokes a terminal's signing key at once, once the box beside the button is ticked."""
+    if request.form.get("confirm") != "yes":
+        flash(f"Key {key_id} is not revoked: tick the box beside its button first (revoking cannot be undone).")
+        return redirect(url_for("console.store_list"))
+    revoked = revoke_terminal_key(database(), key_id, now=now())
+    flash(f"Key {revoked.key_id} of terminal {revoked.terminal_code} is revoked: requests signed with it are "
+          "refused from now on.")
+    return redirect(url_for("console.store_list", _anchor=f"terminal-{revoked.terminal_code}"))
+
+
+def _stores_page(*, store_values: dict | None = None, store_errors: dict | None = None,
+                 terminal_values: dict | None = None, terminal_errors: dict | None = None) -> str:
+    db = database()
+    terminals: dict[str, list] = {}
+    for terminal in list_terminals(db):
+        terminals.setdefault(terminal.store_code, []).append(terminal)
+    keys: dict[str, list] = {}
+    for key in list_terminal_keys(db):
+        keys.setdefault(key.terminal_code, []).append(key)
+    every_store = list_stores(db)
+    return render_template("console/stores.html", stores=every_store, terminals=terminals, keys=keys,
+                           store_options=[(s.code, f"{s.code} ({s.name})") for s in every_store],
+                           store_values=store_values or {}, store_errors=store_errors or {},
+                           terminal_values=terminal_values or {}, terminal_errors=terminal_errors or {})
 
 
 # -- errors -----------------------------------------------------------------------------------
