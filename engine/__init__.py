@@ -10,7 +10,9 @@ Concepts (a page to read before the code):
   (allow a negative balance, write the shortfall off, or refuse), and what points are
   worth when a member pays with them.
 - **Store** and **terminal**: where points are earned; a terminal (till) belongs to one
-  store, a store has a time zone and may belong to a group (for rules and reports).
+  store, a store has a time zone and may belong to a group (for rules and reports). An
+  *online* store is a web shop: its terminal is the shop's backend, whose orders name the
+  member instead of a card (``stores``, ``card_auth.check_online_order``).
 - **Member**: a person in the programme, known by an opaque public id. Personal data
   (name, contacts, birthday, consents) lives in the member's profile, apart from the
   record the ledger refers to, so that closing the account (``member_closure``) can erase
@@ -30,8 +32,8 @@ Concepts (a page to read before the code):
 - **Messages**: what the programme has to tell a member (points or a voucher about to
   expire, a password link, a tier change, a changed password or PIN, a card made usable on
   their account) waits in an outbox (``messages``) for whatever delivers it.
-- **Webhooks**: the programme's events (a member joined or left, points earned or refunded,
-  a reward redeemed) for the chain's other systems, recorded in the transaction of what
+- **Webhooks**: the programme's events (a member joined or left, every posting that moves
+  points, a reward redeemed or used, a tier change) for the chain's other systems, recorded in the transaction of what
   they report and posted, signed, to the endpoints an admin added (``webhooks``).
 - **Card**: how a member identifies at the till. An *applet* card runs our application
   and proves possession with a per-card key (``key_version`` names the master key it was
