@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 from api.auth import BEARER_AUTH, staff_only
 from api.context import database, now
 from api.schemas.stores import StoreInSchema, StoreSchema, TerminalInSchema, TerminalQuerySchema, TerminalSchema
+from api.schemas.terminal import EmptySchema
 from engine import stores
 
 blp = Blueprint("stores", __name__, url_prefix="/v1/staff",
@@ -55,3 +56,14 @@ def create_terminal(body):
     signing key (``POST /v1/staff/terminals/{code}/keys``). A code taken already is refused
     with 409 ``duplicate_terminal``."""
     return stores.create_terminal(database(), now=now(), **body)
+
+
+@blp.route("/terminals/<terminal_code>/retire", methods=["POST"])
+@staff_only("terminals.write")
+@blp.doc(**AUTH)
+@blp.arguments(EmptySchema())
+@blp.response(200, TerminalSchema)
+def retire_terminal(_body, terminal_code):
+    """Retire a terminal for good (a till taken out, a web shop's backend replaced): its keys
+    are refused at once and it gets no new one. Retiring twice answers the same."""
+    return stores.retire_terminal(database(), terminal_code)

@@ -52,6 +52,14 @@ def create_terminal(runtime: Runtime, code: str, store_code: str, name: str | No
     emit_one(terminal, as_json=False)
 
 
+@terminals_group.command("retire")
+@click.argument("code")
+@pass_runtime
+def retire_terminal(runtime: Runtime, code: str) -> None:
+    """Retire terminal CODE for good: its keys are refused at once, it gets no new one."""
+    emit_one(stores.retire_terminal(runtime.db, code), as_json=False)
+
+
 @terminals_group.command("list")
 @click.option("--store", "store_code", help="Only the terminals of this store")
 @json_option

@@ -93,6 +93,24 @@ def create_terminal(db: Database, *, code: str, store_code: str, name: str | Non
         return _terminal(row)
 
 
+def retire_terminal(db: Database, code: str) -> Terminal:
+    """Retire a terminal for good (a till taken out, a web shop's backend replaced): its keys
+    identify nobody from then on and no new key is issued for it; its sales stay as they
+    were. Retiring twice changes nothing; refuses an unknown code."""
+    with db.transaction() as session:
+        row = terminal_row(session, code)
+        row.status = "retired"
+        return _terminal(row)
+
+
+def terminal_row(session: Session, code: str) -> TerminalRow:
+    """The terminal with ``code``; refuses an unknown one."""
+    row = session.scalar(sa.select(TerminalRow).where(TerminalRow.code == code))
+    if row is None:
+        raise not_found("terminal", code)
+    return row
+
+
 def list_terminals(db: Database, *, store_code: str | None = None) -> list[Terminal]:
     """Every terminal (of one store, if named), ordered by code."""
     with db.transaction() as session:

@@ -71,7 +71,7 @@ from engine.rules.facts import MemberFacts
 from engine.rules.lift import campaign_lift
 from engine.rules.referrals import record_referral, referral_facts
 from engine.settings import get_settings, update_settings_from_text
-from engine.stores import create_store, create_terminal, list_stores, list_terminals
+from engine.stores import create_store, create_terminal, list_stores, list_terminals, retire_terminal
 from engine.tiers.policy import TIER_REVIEWS, TIER_WINDOWS, TierDefinition, TierPolicy
 from engine.tiers.service import define_tiers, list_tiers, tier_history, tier_progress
 
@@ -1344,6 +1344,18 @@ def terminal_key_revoke(key_id: str):
     flash(f"Key {revoked.key_id} of terminal {revoked.terminal_code} is revoked: requests signed with it are "
           "refused from now on.")
     return redirect(url_for("console.store_list", _anchor=f"terminal-{revoked.terminal_code}"))
+
+
+@bp.route("/stores/terminals/<terminal_code>/retire", methods=["POST"])
+@staff_page("terminals.write")
+def terminal_retire(terminal_code: str):
+    """Retires a terminal for good, once the box beside the button is ticked: its keys stop at once."""
+    if request.form.get("confirm") != "yes":
+        flash(f"Terminal {terminal_code} is not retired: tick the box beside its button first (it cannot be undone).")
+        return redirect(url_for("console.store_list"))
+    retired = retire_terminal(database(), terminal_code)
+    flash(f"Terminal {retired.code} is retired: requests signed with its keys are refused from now on.")
+    return redirect(url_for("console.store_list", _anchor=f"terminal-{retired.code}"))
 
 
 def _stores_page(*, store_values: dict | None = None, store_errors: dict | None = None,

@@ -15,10 +15,11 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from engine.database import Database
-from engine.errors import NotAuthenticated, not_found
+from engine.errors import InvalidState, NotAuthenticated, not_found
 from engine.orm.access import TerminalCredentialRow
 from engine.orm.stores import StoreRow, TerminalRow
 from engine.snapshot import ProgrammeSnapshot, current_programme
+from engine.stores import terminal_row
 
 
 @dataclass(frozen=True)
@@ -32,11 +33,13 @@ class TerminalKey:
 
 
 def issue_terminal_key(db: Database, terminal_code: str, *, now: datetime) -> TerminalKey:
-    """A new signing key for an active terminal; the result is the only place the secret shows."""
+    """A new signing key for an active terminal (a retired one is refused); the result is the
+    only place the secret shows."""
     with db.transaction() as session:
-        terminal = session.scalar(sa.select(TerminalRow).where(TerminalRow.code == terminal_code))
-        if terminal is None:
-            raise not_found("terminal", terminal_code)
+        terminal = terminal_row(session, terminal_code)
+        if terminal.status != "active":
+            raise InvalidState(f"terminal {terminal_code} is {terminal.status}: it gets no new key",
+                               code=f"terminal_{terminal.status}")
         row = TerminalCredentialRow(key_id="tk_" + secrets.token_hex(10), terminal_id=terminal.id,
                                     secret=secrets.token_urlsafe(32), created_at=now)
         session.add(row)

@@ -76,3 +76,20 @@ def test_members_and_terminals_cannot_open_stores(client, make_member, member_he
     assert client.post(STORES, json=body, headers=member_headers(make_member())).status_code in (401, 403)
     assert terminal.post(STORES, body).status_code in (401, 403)
     assert client.post(STORES, json=body).status_code == 401
+
+
+def test_a_retired_terminal_is_refused_at_once_and_gets_no_new_key(client, admin, make_signed_terminal, database):
+    till = make_signed_terminal()
+    challenge = {"card_number": "9000000000000019"}
+    before = till.post("/v1/terminal/card-challenges", challenge)
+    assert (before.status_code, before.json["error"]) == (404, "unknown_card")  # its signature is taken
+    retired = client.post(f"{TERMINALS}/{till.terminal_code}/retire", json={}, headers=admin)
+    assert (retired.status_code, retired.json["status"]) == (200, "retired")
+    assert client.post(f"{TERMINALS}/{till.terminal_code}/retire", json={}, headers=admin).json == retired.json
+    refused = till.post("/v1/terminal/card-challenges", challenge)
+    assert (refused.status_code, refused.json["error"]) == (401, "invalid_terminal_key")
+    with unchanged(database):
+        key = client.post(f"{TERMINALS}/{till.terminal_code}/keys", json={}, headers=admin)
+        unknown = client.post(f"{TERMINALS}/NOPE/retire", json={}, headers=admin)
+    assert (key.status_code, key.json["error"]) == (409, "terminal_retired")
+    assert (unknown.status_code, unknown.json["error"]) == (404, "unknown_terminal")

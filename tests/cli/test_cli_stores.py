@@ -43,3 +43,14 @@ def test_a_terminal_in_an_unknown_store_is_refused(run_cli, database):
 
 def test_an_empty_list_says_so(run_cli):
     assert run_cli("stores", "list").output.strip() == "no stores"
+
+
+def test_a_retired_terminal_is_listed_retired_and_an_unknown_one_refused(run_cli, run_json, make_store, database):
+    make_store("BER-01")
+    assert run_cli("terminals", "create", "BER-01-T1", "--store", "BER-01").exit_code == 0
+    assert run_cli("terminals", "retire", "BER-01-T1").exit_code == 0
+    assert [t["status"] for t in run_json("terminals", "list")] == ["retired"]
+    before = contents_but_audit(database)
+    result = run_cli("terminals", "retire", "NOPE")
+    assert result.exit_code == 1 and "unknown terminal 'NOPE' [unknown_terminal]" in result.output
+    assert contents_but_audit(database) == before

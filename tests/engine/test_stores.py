@@ -1,7 +1,10 @@
 import pytest
 
 from engine import stores
-from engine.errors import Conflict, InvalidInput, NotFound
+from engine.access.terminal_keys import issue_terminal_key
+from engine.errors import Conflict, InvalidInput, InvalidState, NotFound
+from engine.ledger.earning import earn_points
+from tests.conftest import new_key
 from tests.support.assertions import refused_unchanged
 
 
@@ -48,3 +51,13 @@ def test_an_unknown_store_is_named_in_the_refusal(database):
 def test_a_web_shop_is_an_online_store(database, clock):
     stores.create_store(database, code="WEB", name="Web shop", timezone="Europe/Berlin", channel="online", now=clock())
     assert stores.get_store(database, "WEB").channel == "online"
+
+
+def test_a_retired_terminal_sells_nothing_and_gets_no_new_key(database, clock, make_member, make_basket, till):
+    basket = make_basket(make_member(), 1000)
+    assert stores.retire_terminal(database, "S1-T1").status == "retired"
+    assert stores.retire_terminal(database, "S1-T1").status == "retired"  # twice: the same
+    with refused_unchanged(database, InvalidState, "terminal_retired"):
+        issue_terminal_key(database, "S1-T1", now=clock())
+    with refused_unchanged(database, InvalidState, "terminal_retired"):
+        earn_points(database, basket, caller="t", idempotency_key=new_key(), now=clock())

@@ -86,6 +86,20 @@ def test_revoking_a_key_marks_it_revoked_once_its_box_is_ticked(console_as, data
     assert signing_key(database, kept.key_id).secret == kept.secret
 
 
+def test_retiring_a_terminal_stops_its_keys_once_its_box_is_ticked(console_as, database, clock, till):
+    key = issue_terminal_key(database, "S1-T1", now=clock())
+    admin = console_as("admin")
+    unticked = admin.submit(PAGE, {}, to=f"{TERMINALS}/S1-T1/retire", follow_redirects=True)
+    assert "Terminal S1-T1 is not retired: tick the box" in text_of(unticked)
+    assert signing_key(database, key.key_id).secret == key.secret
+    retired = admin.submit(PAGE, {"confirm": "yes"}, to=f"{TERMINALS}/S1-T1/retire", follow_redirects=True)
+    assert "Terminal S1-T1 is retired" in text_of(retired)
+    assert "S1-T1 S1-T1 retired" in text_of(retired) and 'id="retire-S1-T1"' not in retired.text
+    assert list_terminals(database) == [Terminal("S1-T1", "S1", "S1-T1", "retired")]
+    with pytest.raises(NotAuthenticated):
+        signing_key(database, key.key_id)
+
+
 @pytest.mark.parametrize("to, form, field, status, message", [
     (PAGE, WEB_SHOP | {"timezone": "Mars/Olympus"}, "timezone", 422,
      "'Mars/Olympus' is not an IANA time zone such as Europe/Berlin."),
