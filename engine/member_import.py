@@ -48,7 +48,6 @@ from engine.ledger.adjustments import MAX_ADJUSTMENT
 from engine.card_numbers import normalise_uid, number_problem
 from engine.ledger.idempotency import run_idempotent
 from engine.members import CONSENTS, new_public_id, profile_problems
-from engine.webhooks import record_events
 from engine.orm.cards import CardRow
 from engine.orm.ledger import AccountRow
 from engine.orm.members import MemberProfileRow, MemberRow
@@ -56,6 +55,7 @@ from engine.orm.rules import MemberAttributeRow
 from engine.orm.types import UTCDateTime
 from engine.programme import end_of_day, lot_expires_at, start_of_day
 from engine.settings import read_settings
+from engine.webhooks import record_events
 
 COLUMNS = ("full_name", "email", "phone", "birthday", *CONSENTS, "enrolled_at", "opening_points",
            "points_expire_on", "card_uid", "reference")

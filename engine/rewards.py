@@ -393,8 +393,8 @@ def cancel_voucher(db: Database, command: CancelVoucher, *, caller: str, idempot
         if reward.stock is not None:
             reward.stock += 1
         voucher.status, voucher.cancelled_at, voucher.return_transaction_id = "cancelled", now, transaction.id
-        record_credit(session, member_id=session.get(MemberRow, voucher.member_id).public_id, points=voucher.points, reason="voucher_cancelled",
-                      transaction_id=transaction.id, at=now, now=now)
+        record_credit(session, member_id=session.get(MemberRow, voucher.member_id).public_id, points=voucher.points,
+                      reason="voucher_cancelled", transaction_id=transaction.id, at=now, now=now)
         session.flush()
         return _voucher_plain(session, voucher)
 
