@@ -142,8 +142,8 @@ def close_unconfirmed_sign_ups(db: Database, *, as_of: datetime) -> int:
             .order_by(m.id).with_for_update(of=m)).all()
         if unconfirmed:
             _erase(session, [pk for pk, _ in unconfirmed], as_of)
-            record_events(session, "member.closed", [dict(member_id=public_id, points_forfeited=0)
-                                                     for _, public_id in unconfirmed], now=as_of)
+            record_events(session, "member.closed", (dict(member_id=public_id, points_forfeited=0)
+                                                     for _, public_id in unconfirmed), now=as_of)
         return len(unconfirmed)
 
 
