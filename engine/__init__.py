@@ -51,3 +51,6 @@ Rules of the house:
   was given at start (``sealing.use_data_keys``), transparently to the code that uses them.
 - Nothing here imports a web framework or a card reader library.
 """
+from engine import native
+
+native.use_current_build()  # before any module that may run compiled is imported

@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from engine.ledger.basket import LinePoints
-from engine.rules.outcome import RuleAward
+from engine.rules.awards import RuleAward
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from engine.rules.campaigns import budget_left, claim_budget, held_out
 from engine.rules.compiled import CompiledRuleSet
 from engine.rules.facts import MemberFacts, SaleFacts, Usage
 from engine.rules.model import Rule, rule_from_dict
-from engine.rules.outcome import RuleAward
+from engine.rules.awards import RuleAward
 from engine.rules.segments import with_predicate_segments
 from engine.rules.validation import validate_rule
 from engine.settings import read_settings

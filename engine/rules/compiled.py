@@ -15,23 +15,31 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from operator import attrgetter
+from typing import TypeVar
 
-from engine.ledger.basket import Basket
+from engine.ledger.basket import Basket, BasketLine
 from engine.rules.facts import MemberFacts, SaleFacts, Usage
 from engine.rules.model import LINE_KINDS, MEMBER_KINDS, Condition, Rule
 from engine.rules.naive import in_window, rule_order
-from engine.rules.outcome import Plan, RuleAward, plan, settle
+from engine.rules.awards import RuleAward
+from engine.rules.outcome import Plan, plan, settle
 
 INDEX_KINDS = ("sku", "category", "brand")
+
+T = TypeVar("T")
 
 
 @dataclass
 class _Compiled:
     position: int
     plan: Plan
-    gate: Callable | None  # all transaction and member conditions: (_Sale) -> bool
-    line_check: Callable | None  # the line conditions the index does not cover: (line) -> bool
+    gate: Gate | None  # all transaction and member conditions
+    line_check: LineCheck | None  # the line conditions the index does not cover
     every_line: bool  # no line condition at all: matches every line
+
+
+Gate = Callable[["_Sale"], bool]  # a rule's transaction and member conditions
+LineCheck = Callable[[BasketLine], bool]  # a rule's line conditions
 
 
 @dataclass
@@ -39,7 +47,7 @@ class _StoreRules:
     """The rules a store can fire, split by what deciding them takes."""
 
     open: dict[int, _Compiled]  # no transaction or member condition left: live for every basket
-    gated: list[_Compiled]  # live when their gate passes
+    gated: list[tuple[Gate, _Compiled]]  # live when their gate passes
     every_line: list[int]  # positions of the rules that match every line, in order
 
 
@@ -54,7 +62,7 @@ class CompiledRuleSet:
         self._anywhere: list[_Compiled] = []
         # per index kind, value -> ((position, line_check), ...) of the rules indexed under it
         self._line_index: dict[str, dict[str, tuple]] = {kind: {} for kind in INDEX_KINDS}
-        self._unindexed: list[_Compiled] = []  # line-conditioned rules not in the index
+        self._unindexed: list[tuple[LineCheck, _Compiled]] = []  # line-conditioned rules not in the index
         self._store_cache: dict[tuple[str, str | None], _StoreRules] = {}
         # (value -> hits, line -> value) per index kind
         self._indexes = [(self._line_index[kind].get, attrgetter(kind)) for kind in INDEX_KINDS]
@@ -87,8 +95,8 @@ class CompiledRuleSet:
             index = self._line_index[index_gate.kind]
             for value in index_gate.values:
                 index[value] = index.get(value, ()) + ((position, compiled.line_check),)
-        elif not compiled.every_line:
-            self._unindexed.append(compiled)
+        elif compiled.line_check is not None:
+            self._unindexed.append((compiled.line_check, compiled))
 
     def _for_store(self, store: str, group: str | None) -> _StoreRules:
         key = (store, group)
@@ -100,7 +108,7 @@ class CompiledRuleSet:
                 chosen.update((r.position, r) for r in self._by_group.get(group, ()))
             rules = [chosen[p] for p in sorted(chosen)]
             found = self._store_cache[key] = _StoreRules(
-                {r.position: r for r in rules if r.gate is None}, [r for r in rules if r.gate is not None],
+                {r.position: r for r in rules if r.gate is None}, [(r.gate, r) for r in rules if r.gate is not None],
                 [r.position for r in rules if r.every_line])
         return found
 
@@ -112,8 +120,8 @@ class CompiledRuleSet:
         if store.gated:
             live = dict(live)  # the store's dict is shared: add to a copy
             facts = _Sale(basket, sale, member, sale.local(basket.occurred_at))
-            for r in store.gated:
-                if r.gate(facts):
+            for gate, r in store.gated:
+                if gate(facts):
                     live[r.position] = r
         matches: dict[int, list[int]] = {}
         lines = basket.lines
@@ -129,9 +137,8 @@ class CompiledRuleSet:
                                     matches[p] = [i]
                                 else:
                                     found.append(i)
-            for r in self._unindexed:
+            for check, r in self._unindexed:
                 if r.position in live:
-                    check = r.line_check
                     found = [i for i, line in enumerate(lines) if check(line)]
                     if found:
                         matches[r.position] = found
@@ -146,14 +153,15 @@ class CompiledRuleSet:
                       tier_multiplier=member.tier_multiplier)
 
 
-def _all_of(checks: list[Callable]) -> Callable | None:
-    """One callable that holds when every check holds (None for no checks)."""
+def _all_of(checks: list[Callable[[T], bool]]) -> Callable[[T], bool] | None:
+    """One check that holds when every one of ``checks`` holds (None for no checks)."""
     if not checks:
         return None
     if len(checks) == 1:
         return checks[0]
     first, rest = checks[0], _all_of(checks[1:])
-    return lambda *facts: first(*facts) and rest(*facts)
+    assert rest is not None
+    return lambda facts: first(facts) and rest(facts)
 
 
 def _line_check(c: Condition) -> Callable:
@@ -163,8 +171,8 @@ def _line_check(c: Condition) -> Callable:
             return lambda line: getattr(line, kind) not in values
         return lambda line: getattr(line, kind) in values
     if c.kind == "quantity":
-        low, high = _bounds(c)
-        return lambda line: low <= line.quantity <= high
+        least, most = _bounds(c)
+        return lambda line: least <= line.quantity <= most
     low, high = _whole_bounds(c)
     return lambda line: low <= line.amount_minor <= high
 
@@ -214,8 +222,8 @@ def _member_check(c: Condition) -> Callable[[_Sale], bool]:
     if kind == "segment":
         return lambda f: (not values.isdisjoint(f.member.segments)) != exclude
     if kind == "attribute":
-        name = c.attribute
-        return lambda f: f.member.attributes.get(name) in values
+        name, named = c.attribute or "", frozenset[str | None](c.values)  # validation: it names one
+        return lambda f: f.member.attributes.get(name) in named
     if kind == "first_purchase":
         return lambda f: f.member.first_purchase
     if kind == "birthday_month":

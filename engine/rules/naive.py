@@ -9,7 +9,8 @@ from decimal import Decimal
 from engine.ledger.basket import Basket, BasketLine
 from engine.rules.facts import MemberFacts, SaleFacts, Usage
 from engine.rules.model import Condition, Rule
-from engine.rules.outcome import RuleAward, plan, settle
+from engine.rules.awards import RuleAward
+from engine.rules.outcome import plan, settle
 
 
 def rule_order(rule: Rule) -> tuple:

@@ -28,24 +28,11 @@ from decimal import Decimal
 from operator import add
 
 from engine.ledger.allocation import largest_remainder
+from engine.rules.awards import RuleAward
 from engine.rules.facts import Usage
 from engine.rules.model import Limits, Rule
 
 BASE = "base"
-
-
-@dataclass(slots=True)  # not frozen: built for every rule that fires, and frozen init is slow
-class RuleAward:
-    """What one rule version gave: ``desired`` before its limits, ``applied`` after, and the
-    applied points per line as ``(line_no, points)``. ``capped_by`` names the limit that cut."""
-
-    rule_key: str
-    version: int | None
-    campaign: str | None
-    desired: int
-    applied: int
-    lines: tuple[tuple[int, int], ...]
-    capped_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,10 +44,10 @@ class Plan:
     version: int | None
     key: str
     campaign: str | None
-    want: Callable[[Plan, tuple[int, ...], _Basket], tuple[list[int] | None, int]]  # by effect kind
+    effect: int  # _PER_UNIT, _PER_TRANSACTION, _PER_ITEM or _MULTIPLY
     points: int
     per_minor: int
-    divide: Callable[[int, int], int]  # rounded by the effect's policy
+    rounding: int  # _DOWN, _UP or _HALF_UP
     ratio: tuple[int, int] | None  # a multiplier's (factor - 1) as a fraction; None: it gives nothing
     limits: Limits
     by_tier: bool  # a tier_multiplier: the member's tier gives the factor
@@ -70,13 +57,23 @@ class Plan:
     group: str | None  # set for best_of rules only
 
 
+# Effects and rounding policies as small integers: settling branches on them for every rule
+# that fires, and comparing integers is cheaper than calling through a table.
+_PER_UNIT, _PER_TRANSACTION, _PER_ITEM, _MULTIPLY = 0, 1, 2, 3
+_EFFECTS = {"points_per_unit": _PER_UNIT, "fixed_per_transaction": _PER_TRANSACTION, "fixed_per_unit": _PER_ITEM,
+            "multiplier": _MULTIPLY, "tier_multiplier": _MULTIPLY}
+_DOWN, _UP, _HALF_UP = 0, 1, 2
+_ROUNDINGS = {"down": _DOWN, "up": _UP, "half_up": _HALF_UP}
+
+
 def plan(rule: Rule, version: int | None) -> Plan:
     """The :class:`Plan` of a valid ``rule``."""
     e, limits = rule.effect, rule.limits
     capped = any(cap is not None for cap in (limits.per_transaction, limits.per_member_day, limits.per_member_week,
                                              limits.per_member_month))
-    return Plan(version, rule.key, rule.campaign, _WANTS[e.kind], e.points or 0, e.per_minor or 1,
-                _ROUNDED[e.rounding], _extra(e.factor) if e.kind == "multiplier" and e.factor > 1 else None, limits,
+    ratio = _extra(e.factor) if e.kind == "multiplier" and e.factor is not None and e.factor > 1 else None
+    return Plan(version, rule.key, rule.campaign, _EFFECTS[e.kind], e.points or 0, e.per_minor or 1,
+                _ROUNDINGS[e.rounding], ratio, limits,
                 by_tier=e.kind == "tier_multiplier", limited=capped or rule.campaign is not None,
                 earning=e.kind == "points_per_unit", exclusive=rule.stacking == "exclusive",
                 group=rule.group if rule.stacking == "best_of" else None)
@@ -89,22 +86,31 @@ Candidate = tuple[Plan, tuple[int, ...]]
 def split(total: int, weights: list[int]) -> list[int]:
     """``total`` by largest remainder over ``weights`` (ties to the earlier); all-zero weights
     share equally. Shortcuts aside, ``engine.ledger.allocation.split_proportionally``."""
-    if len(weights) == 1:
+    count = len(weights)
+    if count == 1:
         return [total]
     whole = sum(weights)
     if total == whole:
         return list(weights)
     if whole == 0:
-        weights, whole = [1] * len(weights), len(weights)
+        weights, whole = [1] * count, count
+    if count == 2:
+        # Two remainders add up to 0 or to ``whole``: at most one point is left over, and it
+        # goes to the first weight when its remainder is at least half (a tie: the earlier).
+        first, left = divmod(total * weights[0], whole)
+        if left and 2 * left >= whole:
+            first += 1
+        return [first, total - first]
     return largest_remainder(total, weights, whole)
 
 
-# ``numerator / denominator`` (both non-negative) in integers, rounded by each policy.
-_ROUNDED: dict[str, Callable[[int, int], int]] = {
-    "down": lambda n, d: n // d,
-    "up": lambda n, d: -(-n // d),
-    "half_up": lambda n, d: (2 * n + d) // (2 * d),
-}
+def _divide(numerator: int, denominator: int, rounding: int) -> int:
+    """``numerator / denominator`` (both non-negative) in integers, rounded by ``rounding``."""
+    if rounding == _DOWN:
+        return numerator // denominator
+    if rounding == _UP:
+        return -(-numerator // denominator)
+    return (2 * numerator + denominator) // (2 * denominator)
 
 
 _RATIOS: dict[Decimal, tuple[int, int]] = {}
@@ -139,7 +145,7 @@ def settle(candidates: list[Candidate], *, line_nos: list[int], eligible: list[i
     groups: dict[str, list[Candidate]] | None = None  # best_of rivals by group, until the group is decided
     for plan, lines in candidates:
         if plan.group is None:
-            weights, desired = plan.want(plan, lines, basket)
+            weights, desired = _desired(plan, lines, basket)
         else:
             if groups is None:
                 groups = {}
@@ -149,7 +155,7 @@ def settle(candidates: list[Candidate], *, line_nos: list[int], eligible: list[i
             rivals = groups.pop(plan.group, None)
             if rivals is None:
                 continue  # its group was decided at the group's first rule
-            wants = [p.want(p, ls, basket) for p, ls in rivals]
+            wants = [_desired(p, ls, basket) for p, ls in rivals]
             best = max(range(len(wants)), key=lambda i: (wants[i][1], -i))  # a tie goes to the earlier
             (plan, lines), (weights, desired) = rivals[best], wants[best]
         applied, capped_by = desired, None
@@ -168,7 +174,7 @@ def settle(candidates: list[Candidate], *, line_nos: list[int], eligible: list[i
             totals[i] += applied
             if plan.earning:
                 earn[i] += applied
-            given = ((line_nos[i], applied),)
+            given: tuple[tuple[int, int], ...] = ((line_nos[i], applied),)
         else:
             # capped: the applied points are spread like the desired ones were
             per_line = split(applied, weights if applied == desired else split(desired, weights))
@@ -201,46 +207,35 @@ class _Basket:
     tier_ratio: tuple[int, int] | None  # the tier multiplier's (factor - 1); None: 1 or less
 
 
-# What a rule wants on its matched ``lines`` before limits, one function per effect kind:
-# ``(weights, points)``, the points to be spread over the lines by largest remainder over
-# ``weights``. With one line, ``weights`` is None: the line gets them all.
-
-def _want_points_per_unit(plan: Plan, lines: tuple[int, ...], basket: _Basket) -> tuple[list[int] | None, int]:
+def _desired(plan: Plan, lines: tuple[int, ...], basket: _Basket) -> tuple[list[int] | None, int]:
+    """What ``plan``'s rule wants on its matched ``lines`` before limits: ``(weights, points)``,
+    the points to be spread over the lines by largest remainder over ``weights``. With one
+    line, ``weights`` is None: the line gets them all."""
+    effect, one = plan.effect, len(lines) == 1
+    if effect == _MULTIPLY:
+        ratio = plan.ratio if plan.ratio is not None else basket.tier_ratio if plan.by_tier else None
+        earn = basket.earn
+        if one:
+            return None, 0 if ratio is None else _divide(earn[lines[0]] * ratio[0], ratio[1], plan.rounding)
+        weights = earn if len(lines) == len(earn) else [earn[i] for i in lines]
+        return weights, 0 if ratio is None else _divide(sum(weights) * ratio[0], ratio[1], plan.rounding)
+    if effect == _PER_ITEM:
+        points, quantities = plan.points, basket.quantities
+        if one:
+            return None, points * int(quantities[lines[0]])
+        weights = [points * int(quantities[i]) for i in lines]  # exact: spreading their sum gives them back
+        return weights, sum(weights)
     eligible = basket.eligible
-    if len(lines) == 1:
-        return None, plan.divide(eligible[lines[0]] * plan.points, plan.per_minor)
+    if effect == _PER_TRANSACTION:
+        if one:
+            return None, plan.points
+        return eligible if len(lines) == len(eligible) else [eligible[i] for i in lines], plan.points
+    if one:
+        return None, _divide(eligible[lines[0]] * plan.points, plan.per_minor, plan.rounding)
     if len(lines) == len(eligible):
-        return eligible, plan.divide(basket.whole_eligible * plan.points, plan.per_minor)
+        return eligible, _divide(basket.whole_eligible * plan.points, plan.per_minor, plan.rounding)
     weights = [eligible[i] for i in lines]
-    return weights, plan.divide(sum(weights) * plan.points, plan.per_minor)
-
-
-def _want_fixed_per_transaction(plan: Plan, lines: tuple[int, ...], basket: _Basket) -> tuple[list[int] | None, int]:
-    eligible = basket.eligible
-    if len(lines) == 1:
-        return None, plan.points
-    return eligible if len(lines) == len(eligible) else [eligible[i] for i in lines], plan.points
-
-
-def _want_fixed_per_unit(plan: Plan, lines: tuple[int, ...], basket: _Basket) -> tuple[list[int] | None, int]:
-    points, quantities = plan.points, basket.quantities
-    if len(lines) == 1:
-        return None, points * int(quantities[lines[0]])
-    weights = [points * int(quantities[i]) for i in lines]  # exact: spreading their sum gives them back
-    return weights, sum(weights)
-
-
-def _want_multiplied(plan: Plan, lines: tuple[int, ...], basket: _Basket) -> tuple[list[int] | None, int]:
-    ratio = plan.ratio if plan.ratio is not None else basket.tier_ratio if plan.by_tier else None
-    earn = basket.earn
-    if len(lines) == 1:
-        return None, 0 if ratio is None else plan.divide(earn[lines[0]] * ratio[0], ratio[1])
-    weights = earn if len(lines) == len(earn) else [earn[i] for i in lines]
-    return weights, 0 if ratio is None else plan.divide(sum(weights) * ratio[0], ratio[1])
-
-
-_WANTS = {"points_per_unit": _want_points_per_unit, "fixed_per_transaction": _want_fixed_per_transaction,
-          "fixed_per_unit": _want_fixed_per_unit, "multiplier": _want_multiplied, "tier_multiplier": _want_multiplied}
+    return weights, _divide(sum(weights) * plan.points, plan.per_minor, plan.rounding)
 
 
 def _cap(plan: Plan, desired: int, usage: Usage, campaign_left: dict, member_left: dict) -> tuple[int, str | None]:

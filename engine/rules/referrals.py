@@ -35,7 +35,8 @@ from engine.orm.members import MemberRow
 from engine.orm.rules import ReferralCodeRow, ReferralRow
 from engine.programme import lot_expires_at
 from engine.rules.calculator import Evaluation
-from engine.rules.outcome import RuleAward, split
+from engine.rules.awards import RuleAward
+from engine.rules.outcome import split
 from engine.settings import read_settings
 from engine.webhooks import record_credit
 

@@ -53,3 +53,11 @@ ensure_venv() {  # ensure_venv [EXTRAS]   e.g. ensure_venv test
         echo "$stamp $extras" > "$VENV/.installed"
     fi
 }
+
+ensure_native_build() {  # the rules' hot path compiled by mypyc, when its sources changed (engine/native.py)
+    if ! "$VENV/bin/python" -c "import mypyc" 2>/dev/null; then
+        say "installing mypyc (pinned by constraints.txt)"
+        "$VENV/bin/python" -m pip install -q mypy
+    fi
+    "$VENV/bin/python" "$ROOT/scripts/lib/build_native.py"
+}

@@ -70,7 +70,8 @@ from engine.ledger.idempotency import key_lock_id, request_fingerprint
 from engine.ledger.invariants import check_ledger
 from engine.plain import to_plain
 from engine.programme import ProgrammeSettings, lot_expires_at
-from engine.rules.outcome import BASE, RuleAward
+from engine.rules.awards import RuleAward
+from engine.rules.outcome import BASE
 from tests.support.postgres import PostgresCluster
 
 STORE = "BENCH"
