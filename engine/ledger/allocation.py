@@ -18,10 +18,10 @@ def split_proportionally(total: int, weights: Sequence[int]) -> list[int]:
     whole = sum(weights)
     if whole == 0 or total == 0:
         return [0] * len(weights)
-    return largest_remainder(total, weights, whole)
+    return largest_remainder(total, list(weights), whole)
 
 
-def largest_remainder(total: int, weights: Sequence[int], whole: int) -> list[int]:
+def largest_remainder(total: int, weights: list[int], whole: int) -> list[int]:
     """``total × weight / whole`` for each of ``weights`` (non-negative, summing to
     ``whole`` > 0), rounded down, then one more point each to the largest remainders (ties to
     the earlier weight) until the parts sum to ``total``. Integers only: the remainders are
@@ -29,10 +29,13 @@ def largest_remainder(total: int, weights: Sequence[int], whole: int) -> list[in
     parts = [total * w // whole for w in weights]
     short = total - sum(parts)
     if short:
-        remainders = [total * w % whole for w in weights]
-        # a stable sort, reversed, keeps ties in index order: ties go to the earlier weight
-        for i in sorted(range(len(weights)), key=remainders.__getitem__, reverse=True)[:short]:
-            parts[i] += 1
+        count = len(parts)
+        # each remainder with its place in one integer, ``remainder × count + (count - 1 - i)``:
+        # sorted, they come by remainder and, for equal remainders, the earlier weight first
+        keys = [total * w % whole * count + (count - 1 - i) for i, w in enumerate(weights)]
+        keys.sort(reverse=True)
+        for n in range(short):
+            parts[count - 1 - keys[n] % count] += 1
     return parts
 
 

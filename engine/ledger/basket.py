@@ -25,7 +25,7 @@ MAX_CLOCK_SKEW = timedelta(minutes=5)  # a till's clock may run a little ahead
 MAX_CASHIER = 32
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BasketLine:
     line_no: int
     sku: str

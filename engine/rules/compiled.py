@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from operator import attrgetter
 from typing import TypeVar
 
 from engine.ledger.basket import Basket, BasketLine
@@ -22,7 +21,7 @@ from engine.rules.facts import MemberFacts, SaleFacts, Usage
 from engine.rules.model import LINE_KINDS, MEMBER_KINDS, Condition, Rule
 from engine.rules.naive import in_window, rule_order
 from engine.rules.awards import RuleAward
-from engine.rules.outcome import Plan, plan, settle
+from engine.rules.outcome import Candidate, Plan, plan, settle
 
 INDEX_KINDS = ("sku", "category", "brand")
 
@@ -42,13 +41,17 @@ Gate = Callable[["_Sale"], bool]  # a rule's transaction and member conditions
 LineCheck = Callable[[BasketLine], bool]  # a rule's line conditions
 
 
+# The rules indexed under one SKU, category or brand: (position, the rest of its line conditions).
+Hits = tuple[tuple[int, "LineCheck | None"], ...]
+
+
 @dataclass
 class _StoreRules:
     """The rules a store can fire, split by what deciding them takes."""
 
-    open: dict[int, _Compiled]  # no transaction or member condition left: live for every basket
+    open: list[_Compiled | None]  # by position: the rules live for every basket (no transaction or
+    # member condition left), None for the others
     gated: list[tuple[Gate, _Compiled]]  # live when their gate passes
-    every_line: list[int]  # positions of the rules that match every line, in order
 
 
 class CompiledRuleSet:
@@ -60,12 +63,12 @@ class CompiledRuleSet:
         self._by_store: dict[str, list[_Compiled]] = {}
         self._by_group: dict[str, list[_Compiled]] = {}
         self._anywhere: list[_Compiled] = []
-        # per index kind, value -> ((position, line_check), ...) of the rules indexed under it
-        self._line_index: dict[str, dict[str, tuple]] = {kind: {} for kind in INDEX_KINDS}
+        # per index kind, value -> the rules indexed under it
+        self._line_index: dict[str, dict[str | None, Hits]] = {kind: {} for kind in INDEX_KINDS}
+        self._by_sku, self._by_category, self._by_brand = (self._line_index["sku"], self._line_index["category"],
+                                                           self._line_index["brand"])
         self._unindexed: list[tuple[LineCheck, _Compiled]] = []  # line-conditioned rules not in the index
         self._store_cache: dict[tuple[str, str | None], _StoreRules] = {}
-        # (value -> hits, line -> value) per index kind
-        self._indexes = [(self._line_index[kind].get, attrgetter(kind)) for kind in INDEX_KINDS]
         for position, (rule, version) in enumerate(ordered):
             self._compile(position, rule, version)
         self.keys_capped_per_member: list[str] = sorted({rule.key for rule, _ in rules if any(
@@ -107,50 +110,68 @@ class CompiledRuleSet:
             if group is not None:
                 chosen.update((r.position, r) for r in self._by_group.get(group, ()))
             rules = [chosen[p] for p in sorted(chosen)]
-            found = self._store_cache[key] = _StoreRules(
-                {r.position: r for r in rules if r.gate is None}, [(r.gate, r) for r in rules if r.gate is not None],
-                [r.position for r in rules if r.every_line])
+            open_rules: list[_Compiled | None] = [None] * len(self.definitions)
+            for r in rules:
+                if r.gate is None:
+                    open_rules[r.position] = r
+            found = self._store_cache[key] = _StoreRules(open_rules, [(r.gate, r) for r in rules if r.gate is not None])
         return found
 
     def evaluate(self, basket: Basket, *, sale: SaleFacts, member: MemberFacts, eligible: list[int],
                  base: list[int], usage: Usage, claim=None) -> tuple[list[int], list[RuleAward]]:
         """Points per line and awards for ``basket`` (same contract as ``evaluate_naive``)."""
         store = self._for_store(sale.store_code, sale.store_group)
-        live = store.open
+        live = store.open  # by position: the rules live for this basket
         if store.gated:
-            live = dict(live)  # the store's dict is shared: add to a copy
+            live = list(live)  # the store's list is shared: add to a copy
             facts = _Sale(basket, sale, member, sale.local(basket.occurred_at))
             for gate, r in store.gated:
                 if gate(facts):
                     live[r.position] = r
-        matches: dict[int, list[int]] = {}
         lines = basket.lines
-        if live:
-            # a rule is indexed under one kind, so it appears at most once per line here
-            for hits_of, value_of in self._indexes:
-                for i, hits in enumerate(map(hits_of, map(value_of, lines))):
-                    if hits is not None:
-                        for p, check in hits:
-                            if p in live and (check is None or check(lines[i])):
-                                found = matches.get(p)
-                                if found is None:
-                                    matches[p] = [i]
-                                else:
-                                    found.append(i)
-            for check, r in self._unindexed:
-                if r.position in live:
-                    found = [i for i, line in enumerate(lines) if check(line)]
-                    if found:
-                        matches[r.position] = found
-        everything = tuple(range(len(lines)))
-        candidates = [(p, everything) for p in store.every_line if p in live]
-        if matches:
-            candidates += [(p, tuple(found)) for p, found in matches.items()]
-            candidates.sort()
-        return settle([(live[p].plan, matched) for p, matched in candidates],
-                      line_nos=[line.line_no for line in lines], eligible=eligible,
+        matched: list[list[int] | None] = [None] * len(live)  # by position: the indexes of its matched lines
+        # a rule is indexed under one kind, so it is matched at most once per line here
+        for i, line in enumerate(lines):
+            hits = self._by_sku.get(line.sku)
+            if hits is not None:
+                _match(hits, i, line, live, matched)
+            hits = self._by_category.get(line.category)
+            if hits is not None:
+                _match(hits, i, line, live, matched)
+            hits = self._by_brand.get(line.brand)
+            if hits is not None:
+                _match(hits, i, line, live, matched)
+        for check, r in self._unindexed:
+            if live[r.position] is not None:
+                found = [i for i, line in enumerate(lines) if check(line)]
+                if found:
+                    matched[r.position] = found
+        everything = list(range(len(lines)))  # shared: settling only reads the lines it is given
+        candidates: list[Candidate] = []
+        for position, rule in enumerate(live):  # positions are the documented order
+            if rule is not None:
+                if rule.every_line:
+                    candidates.append((rule.plan, everything))
+                else:
+                    indexes = matched[position]
+                    if indexes is not None:
+                        candidates.append((rule.plan, indexes))
+        return settle(candidates, line_nos=[line.line_no for line in lines], eligible=eligible,
                       quantities=[line.quantity for line in lines], base=base, usage=usage, claim=claim,
                       tier_multiplier=member.tier_multiplier)
+
+
+def _match(hits: Hits, i: int, line: BasketLine, live: list[_Compiled | None],
+           matched: list[list[int] | None]) -> None:
+    """Adds line ``i`` to the matched lines of each live rule in ``hits`` whose other line
+    conditions it meets."""
+    for position, check in hits:
+        if live[position] is not None and (check is None or check(line)):
+            found = matched[position]
+            if found is None:
+                matched[position] = [i]
+            else:
+                found.append(i)
 
 
 def _all_of(checks: list[Callable[[T], bool]]) -> Callable[[T], bool] | None:
@@ -185,7 +206,7 @@ class _Sale:
     def __init__(self, basket: Basket, sale: SaleFacts, member: MemberFacts, local: datetime):
         self.basket, self.sale, self.member, self.local = basket, sale, member, local
         self.day, self.weekday, self.time = local.date(), local.isoweekday(), local.time()
-        self.total = basket.total_minor
+        self.total = sum([line.amount_minor for line in basket.lines])
 
 
 def _sale_check(c: Condition) -> Callable[[_Sale], bool]:

@@ -24,8 +24,8 @@ def evaluate_naive(rules: list[tuple[Rule, int | None]], basket: Basket, *, sale
     local = sale.local(basket.occurred_at)
     candidates = []
     for rule, version in sorted(rules, key=lambda rv: rule_order(rv[0])):
-        matched = tuple(i for i, line in enumerate(basket.lines)
-                        if all(condition_holds(c, basket, line, sale, member, local) for c in rule.conditions))
+        matched = [i for i, line in enumerate(basket.lines)
+                   if all(condition_holds(c, basket, line, sale, member, local) for c in rule.conditions)]
         if matched:
             candidates.append((plan(rule, version), matched))
     return settle(candidates, line_nos=[line.line_no for line in basket.lines], eligible=eligible,

@@ -25,14 +25,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from operator import add
+from typing import Final
 
 from engine.ledger.allocation import largest_remainder
 from engine.rules.awards import RuleAward
 from engine.rules.facts import Usage
 from engine.rules.model import Limits, Rule
 
-BASE = "base"
+BASE: Final = "base"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,10 +59,15 @@ class Plan:
 
 # Effects and rounding policies as small integers: settling branches on them for every rule
 # that fires, and comparing integers is cheaper than calling through a table.
-_PER_UNIT, _PER_TRANSACTION, _PER_ITEM, _MULTIPLY = 0, 1, 2, 3
+_PER_UNIT: Final = 0
+_PER_TRANSACTION: Final = 1
+_PER_ITEM: Final = 2
+_MULTIPLY: Final = 3
 _EFFECTS = {"points_per_unit": _PER_UNIT, "fixed_per_transaction": _PER_TRANSACTION, "fixed_per_unit": _PER_ITEM,
             "multiplier": _MULTIPLY, "tier_multiplier": _MULTIPLY}
-_DOWN, _UP, _HALF_UP = 0, 1, 2
+_DOWN: Final = 0
+_UP: Final = 1
+_HALF_UP: Final = 2
 _ROUNDINGS = {"down": _DOWN, "up": _UP, "half_up": _HALF_UP}
 
 
@@ -80,7 +85,7 @@ def plan(rule: Rule, version: int | None) -> Plan:
 
 
 # A rule whose transaction and member conditions hold, with the indexes of its matched lines.
-Candidate = tuple[Plan, tuple[int, ...]]
+Candidate = tuple[Plan, list[int]]
 
 
 def split(total: int, weights: list[int]) -> list[int]:
@@ -133,11 +138,10 @@ def settle(candidates: list[Candidate], *, line_nos: list[int], eligible: list[i
     what it got; without it (simulation) ``usage.campaign_left`` caps."""
     if usage.campaigns_open is not None:
         candidates = [c for c in candidates if c[0].campaign is None or c[0].campaign in usage.campaigns_open]
-    count = len(line_nos)
     totals = list(base)
     earn = list(base)  # what multipliers multiply
     whole_base = sum(base)
-    awards = [RuleAward(BASE, None, None, whole_base, whole_base, tuple(zip(line_nos, base)))]
+    awards = [RuleAward(BASE, None, None, whole_base, whole_base, tuple([(n, p) for n, p in zip(line_nos, base)]))]
     basket = _Basket(eligible, sum(eligible), quantities, earn,
                      _extra(tier_multiplier) if tier_multiplier > 1 else None)
     campaign_left = dict(usage.campaign_left)
@@ -178,18 +182,12 @@ def settle(candidates: list[Candidate], *, line_nos: list[int], eligible: list[i
         else:
             # capped: the applied points are spread like the desired ones were
             per_line = split(applied, weights if applied == desired else split(desired, weights))
-            if len(lines) == count:  # every line
-                totals = list(map(add, totals, per_line))
-                if plan.earning:
-                    earn[:] = map(add, earn, per_line)
-                given = tuple(zip(line_nos, per_line))
-            else:
-                for i, p in zip(lines, per_line):
-                    totals[i] += p
-                if plan.earning:
-                    for i, p in zip(lines, per_line):
-                        earn[i] += p
-                given = tuple(zip(map(line_nos.__getitem__, lines), per_line))
+            for i, points in zip(lines, per_line):
+                totals[i] += points
+            if plan.earning:
+                for i, points in zip(lines, per_line):
+                    earn[i] += points
+            given = tuple([(line_nos[i], points) for i, points in zip(lines, per_line)])
         awards.append(RuleAward(plan.key, plan.version, plan.campaign, desired, applied, given, capped_by))
         if plan.exclusive and applied > 0:
             break
@@ -207,7 +205,7 @@ class _Basket:
     tier_ratio: tuple[int, int] | None  # the tier multiplier's (factor - 1); None: 1 or less
 
 
-def _desired(plan: Plan, lines: tuple[int, ...], basket: _Basket) -> tuple[list[int] | None, int]:
+def _desired(plan: Plan, lines: list[int], basket: _Basket) -> tuple[list[int] | None, int]:
     """What ``plan``'s rule wants on its matched ``lines`` before limits: ``(weights, points)``,
     the points to be spread over the lines by largest remainder over ``weights``. With one
     line, ``weights`` is None: the line gets them all."""
