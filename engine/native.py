@@ -21,7 +21,7 @@ import logging
 import sys
 from pathlib import Path
 
-MODULES = ("engine.ledger.allocation", "engine.rules.outcome", "engine.rules.compiled")
+MODULES = ("engine.ledger.allocation", "engine.rules.awards", "engine.rules.outcome", "engine.rules.compiled")
 ROOT = Path(__file__).resolve().parent.parent
 DIGEST_FILE = Path(__file__).with_name("native.digest")
 

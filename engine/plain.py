@@ -104,6 +104,10 @@ def from_plain(cls, data):
         # an answer stored before a field with a default was added takes the default
         return cls(**{f.name: from_plain(hints[f.name], data[f.name]) for f in dataclasses.fields(cls)
                       if f.name in data or (f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)})
+    if cls is tuple:
+        # a bare tuple: a class compiled by mypyc (engine.native) keeps no item types in its
+        # annotations, and a tuple's items are tuples too (a rule award's lines)
+        return _tuples(data)
     if cls is datetime:
         return datetime.fromisoformat(data)
     if cls is date:
@@ -111,3 +115,8 @@ def from_plain(cls, data):
     if cls is Decimal:
         return Decimal(data)
     return data
+
+
+def _tuples(data):
+    """JSON arrays back to tuples, all the way down."""
+    return tuple(_tuples(v) for v in data) if isinstance(data, list) else data

@@ -6,8 +6,11 @@ from datetime import UTC, datetime
 
 import pytest
 
+from engine.ledger.basket import LinePoints
+from engine.ledger.commands import PointsEarned
 from engine.plain import fingerprint_json, from_plain, to_plain
 from engine.points_grants import PointsGrant
+from engine.rules.awards import RuleAward
 
 GRANT = PointsGrant(grant_id="grant_1", segment="all", points=100, reason="sorry", status="approved",
                     requested_by="sam", requested_at=datetime(2026, 12, 1, tzinfo=UTC), members=3, total_points=300,
@@ -58,3 +61,16 @@ def test_a_value_equal_to_the_default_but_of_another_type_is_part_of_the_fingerp
         flag: bool = False
 
     assert fingerprint_json(Flagged(flag=0)) != fingerprint_json(Flagged())
+
+
+def test_an_accrual_answer_with_its_rule_awards_comes_back_as_it_was_stored():
+    # RuleAward runs compiled when engine.native's build is current: its annotations then
+    # keep no item types, and its lines must still come back as tuples of tuples
+    answer = PointsEarned(
+        member_id="M1", store_code="S1", terminal_code="T1", receipt_number="R1", points=15,
+        lines=[LinePoints(1, 400, 4), LinePoints(2, 600, 11)], available_at=datetime(2026, 12, 15, tzinfo=UTC),
+        expires_at=None, transaction_id=7, balance=115, rules=[
+            RuleAward("base", None, None, 10, 10, ((1, 4), (2, 6))),
+            RuleAward("coffee", 3, "summer", 8, 5, ((2, 5),), capped_by="campaign_budget")])
+
+    assert from_plain(PointsEarned, to_plain(answer)) == answer
