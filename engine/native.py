@@ -9,7 +9,7 @@ A compiled module sits next to its source and Python would import it first, even
 source changed. So the build writes the digest of the sources it compiled, and
 ``use_current_build`` (called when ``engine`` is first imported) makes Python import the
 sources whenever the digest differs: an edited source always runs as edited, until the next
-build.
+build. ``LOYALTY_NATIVE=off`` makes it import the sources in any case.
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ import importlib.abc
 import importlib.machinery
 import importlib.util
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -72,11 +73,13 @@ class _SourcesFirst(importlib.abc.MetaPathFinder):
 
 
 def use_current_build() -> None:
-    """Make the compiled modules run only if they were built from the present sources."""
+    """Make the compiled modules run only if they were built from the present sources, and
+    not at all under ``LOYALTY_NATIVE=off``."""
     if any(isinstance(finder, _SourcesFirst) for finder in sys.meta_path):
         return
-    if not any(compiled_files(module) for module in MODULES) or build_is_current():
-        return
-    log.warning("the compiled rules were built from other sources than these: running the sources "
-                "(scripts/test or scripts/demo builds them again)")
+    if os.environ.get("LOYALTY_NATIVE") != "off":
+        if not any(compiled_files(module) for module in MODULES) or build_is_current():
+            return
+        log.warning("the compiled rules were built from other sources than these: running the sources "
+                    "(scripts/test or scripts/demo builds them again)")
     sys.meta_path.insert(0, _SourcesFirst())

@@ -11,6 +11,11 @@ baskets, member facts and base points (the pure evaluation only: no database):
 - naive: ``evaluate_naive``, a straightforward interpreter where every rule checks every
   line, reading every condition from the definition each time.
 
+Both settle the matched rules with the same code (``engine.rules.outcome``). The modules
+``engine.native`` lists run compiled to C by mypyc when scripts/test or scripts/demo built
+them from the present sources, else as Python: the output says which (``native=yes|no``);
+``LOYALTY_NATIVE=off`` times the Python sources even when a build is current.
+
 Before timing, both must give identical results on every basket (else exit 1). The two
 alternate in rounds (default 5) on one thread (one core), so that both see the machine
 alike (its speed drifts on a shared machine); each round's rates are printed and the result
@@ -31,6 +36,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from engine import native
 from engine.ledger.basket import Basket, BasketLine
 from engine.rules.compiled import CompiledRuleSet
 from engine.rules.facts import MemberFacts, SaleFacts, Usage
@@ -157,8 +163,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"compiled and naive disagree on {basket.receipt_number}", file=sys.stderr)
             return 1
         fired += len(a[1]) - 1
+    compiled_to_c = "yes" if all(native.running_compiled().values()) else "no"
     print(f"rules={len(rules)} baskets={len(items)} lines_per_basket=20 rules_fired_per_basket={fired / len(items):.1f} "
-          f"compile_ms={compile_ms:.2f}")
+          f"compile_ms={compile_ms:.2f} native={compiled_to_c}")
     totals = {"compiled": [0, 0.0], "naive": [0, 0.0]}
     for n in range(1, rounds + 1):
         rates = {}
@@ -173,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"compiled: {compiled_rate:,.0f} baskets/s ({1e6 / compiled_rate:.1f} us per basket)")
     print(f"naive:    {naive_rate:,.0f} baskets/s ({1e6 / naive_rate:.1f} us per basket)")
     print(f"RESULT rules_eval compiled_per_s={compiled_rate:.0f} naive_per_s={naive_rate:.0f} "
-          f"ratio={compiled_rate / naive_rate:.1f}")
+          f"ratio={compiled_rate / naive_rate:.1f} native={compiled_to_c}")
     return 0
 
 

@@ -12,3 +12,4 @@ def test_the_tiny_rules_benchmark_reports_compiled_and_naive_throughput():
     last, fields = result_fields(stdout, "rules_eval")
     for key in ("compiled_per_s", "naive_per_s", "ratio"):
         assert NUMBER.fullmatch(fields.get(key, "")), f"{key} is not a number in {last!r}"
+    assert fields.get("native") in ("yes", "no"), last  # whether the rules ran compiled by mypyc

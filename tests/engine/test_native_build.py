@@ -37,7 +37,8 @@ def test_the_suite_runs_the_compiled_modules_scripts_test_built():
         __import__(module)
     if os.environ.get("LOYALTY_EXPECT_NATIVE") == "1":
         assert native.build_is_current()
-    assert native.running_compiled() == {module: native.build_is_current() for module in native.MODULES}
+    compiled = native.build_is_current() and os.environ.get("LOYALTY_NATIVE") != "off"
+    assert native.running_compiled() == {module: compiled for module in native.MODULES}
 
 
 @needs_a_build
@@ -72,3 +73,9 @@ def test_without_a_build_the_sources_run_without_a_word(copy_of_engine):
 
     assert finished.stdout.strip() == everything(compiled=False)
     assert finished.stderr == ""
+
+
+@needs_a_build
+def test_loyalty_native_off_runs_the_sources_of_a_current_build(copy_of_engine, monkeypatch):
+    monkeypatch.setenv("LOYALTY_NATIVE", "off")
+    assert run_from(copy_of_engine).stdout.strip() == everything(compiled=False)
