@@ -13,8 +13,9 @@ from api.rate_limits import limit_sign_in
 from api.schemas.people import (BalanceSchema, BlockCardSchema, CardSchema, CloseOwnAccountSchema, ExportSchema,
                                 HistoryItemSchema, MemberClosedSchema, MemberSchema, MemberSessionSchema,
                                 MemberSignInSchema, PageSchema, PasswordChangeSchema, PasswordLinkRequestSchema,
-                                PasswordLinkSentSchema, PasswordLinkSetSchema, PasswordLinkUseSchema, PinSchema,
-                                ProfileUpdateSchema, ReferralCardSchema, SignUpSchema)
+                                PasswordLinkSentSchema, PasswordLinkSetSchema, PasswordLinkUseSchema,
+                                PaymentCodeRequestSchema, PaymentCodeSchema, PinSchema, ProfileUpdateSchema,
+                                ReferralCardSchema, SignUpSchema)
 from api.schemas.programme import (MemberRewardSchema, RedeemRewardSchema, TierProgressSchema, VoucherIssuedSchema,
                                    VoucherSchema)
 from api.schemas.terminal import EmptySchema
@@ -26,6 +27,7 @@ from engine.ledger.balances import get_balance, get_history
 from engine.member_closure import close_own_account
 from engine.member_data import member_data
 from engine.members import get_member, update_profile
+from engine.payment_codes import IssuePaymentCode, issue_payment_code
 from engine.rewards import (CancelVoucher, RedeemReward, cancel_voucher, get_voucher, list_rewards, list_vouchers,
                             password_needed_online, redeem_reward_online)
 from engine.settings import get_settings
@@ -269,3 +271,17 @@ def cancel(_body, voucher_code):
         raise hidden_refusal("voucher", voucher_code)  # another member's voucher: as if it did not exist
     return cancel_voucher(database(), CancelVoucher(voucher_code), caller=caller(),
                           idempotency_key=idempotency_key(), now=now())
+
+
+@blp.route("/payment-codes", methods=["POST"])
+@member_only
+@blp.doc(security=[BEARER_AUTH], parameters=[PARAMETER])
+@blp.arguments(PaymentCodeRequestSchema())
+@blp.response(201, PaymentCodeSchema)
+def new_payment_code(body):
+    """A code to pay a web shop's order with my points: I type it at the shop's checkout, and
+    the shop may take up to ``points`` with it, once, within 15 minutes. Asking for a new one
+    withdraws the one before."""
+    return issue_payment_code(database(), IssuePaymentCode(g.principal.name, body["points"]),
+                              password=body["password"], passwords=passwords(), caller=caller(),
+                              idempotency_key=idempotency_key(), now=now())

@@ -24,6 +24,7 @@ from engine.ledger.commands import CaptureHold, PlaceHold, VoidHold
 from engine.ledger.earning import earn_points
 from engine.ledger.holds import capture_hold, place_hold, void_hold
 from engine.ledger.refunds import refund_receipt
+from engine.payment_codes import take_payment_code
 from engine.rewards import UseVoucher, use_voucher
 
 blp = Blueprint("terminal", __name__, url_prefix="/v1/terminal",
@@ -98,8 +99,18 @@ def accrue(body):
 @blp.response(201, HoldSchema)
 def create_hold(body):
     """Reserve points to pay part of the bill; capture when the sale completes, void if not.
-    Needs a card session that may pay with points."""
+    At a till: a card session that may pay with points. At an online store (a web shop's
+    backend): the member and the payment code they asked for, good for this one hold."""
     key, at = idempotency_key(), now()
+    if "member_id" in body:
+        command = PlaceHold(store_code=g.principal.store_code, terminal_code=g.principal.name,
+                            points=body["points"], member_id=body["member_id"],
+                            receipt_number=body.get("receipt_number"))
+
+        def verify(session):
+            take_payment_code(session, terminal_code=g.principal.name, member_id=body["member_id"],
+                              code=body["payment_code"], points=body["points"], now=at)
+        return place_hold(database(), command, caller=caller(), idempotency_key=key, now=at, verify=verify)
     with database().transaction() as session:
         number = card_session_card(session, body["card_session"], terminal_code=g.principal.name, now=at,
                                    to_redeem=True).number

@@ -441,3 +441,19 @@ class DeliveredSchema(InputSchema):
 
 class DeliveredCountSchema(ma.Schema):
     marked = fields.Integer(required=True, metadata={"description": "messages not marked delivered before"})
+
+
+class PaymentCodeRequestSchema(InputSchema):
+    points = _whole(required=True, validate=ma.validate.Range(1, 10**9),
+                    metadata={"description": "the most points the web shop may take with the code"})
+    password = fields.String(load_default=None, validate=ma.validate.Length(1, MAX_PASSWORD_LENGTH), metadata={
+        "description": "the member's password: needed for more points than a reward may cost online without "
+                       "it (else 403 password_required, and the Idempotency-Key may be used again); a wrong one "
+                       "is refused and counts toward the sign-in lockout"})
+
+
+class PaymentCodeSchema(ma.Schema):
+    code = fields.String(required=True, metadata={"description": "type it at the web shop's checkout; good for "
+                                                                  "one payment"})
+    points = fields.Integer(required=True, metadata={"description": "the most points the shop may take with it"})
+    expires_at = fields.AwareDateTime(required=True, metadata={"description": "not usable from then on"})

@@ -162,10 +162,25 @@ class AccrualResultSchema(ma.Schema):
 
 
 class HoldRequestSchema(InputSchema):
-    card_session = fields.String(required=True, validate=ma.validate.Length(1, 100))
+    card_session = fields.String(validate=ma.validate.Length(1, 100),
+                                 metadata={"description": "at a till: the card session of the member paying"})
+    member_id = fields.String(validate=ma.validate.Length(1, 32),
+                              metadata={"description": "at an online store (a web shop's backend): the member "
+                                                       "paying, with their payment_code"})
+    payment_code = fields.String(validate=ma.validate.Length(1, 40),
+                                 metadata={"description": "the code the member asked for in the portal "
+                                                          "(POST /v1/member/payment-codes) and typed at checkout"})
     points = _whole(required=True, validate=ma.validate.Range(1, 10**9))
     receipt_number = fields.String(validate=ma.validate.Length(1, 64),
                                    metadata={"description": "the sale the points pay for"})
+
+    @ma.validates_schema
+    def one_payer(self, data: dict, **_) -> None:
+        if ("card_session" in data) == ("member_id" in data):
+            raise ma.ValidationError("Give exactly one of card_session and member_id.", "card_session")
+        if ("member_id" in data) != ("payment_code" in data):
+            raise ma.ValidationError("A member paying online gives member_id and payment_code together.",
+                                     "payment_code")
 
 
 class HoldSchema(ma.Schema):

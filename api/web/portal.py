@@ -35,6 +35,7 @@ from engine.errors import (InvalidInput, InvalidState, LoyaltyError, NotAllowed,
 from engine.ledger.balances import get_balance, get_history, get_pending
 from engine.member_closure import close_own_account
 from engine.members import CONSENTS, get_member, update_profile
+from engine.payment_codes import IssuePaymentCode, issue_payment_code
 from engine.programme import ProgrammeSettings
 from engine.rules.referrals import referral_card
 from engine.settings import get_settings
@@ -59,6 +60,8 @@ REDEEM_REFUSALS = {"insufficient_points": "you do not have enough points for it 
                    "reward_not_available": "it is not offered at the moment.",
                    "member_not_active": "your account is suspended; please contact customer support.",
                    "password_required": "it needs your password as well: type it next to the reward."}
+PAY_ONLINE_REFUSALS = {"member_not_active": "Your account is suspended; please contact customer support.",
+                       "member_closed": "Your account is closed."}
 # The browser's device token (engine.access.member_devices): a device the member used before
 # needs no code where the programme asks for one on a new device.
 DEVICE_COOKIE, DEVICE_COOKIE_DAYS = "loyalty_device", 400
@@ -211,7 +214,8 @@ def home():
         out_of_reach=[r for r in rewards if r.price_for_member > balance.available],
         vouchers=[v for v in list_vouchers(db, member_id) if v.status == "issued" and not v.past_its_end(as_of)],
         reward_names={r.code: r.name for r in rewards}, referral=_referral(member_id, as_of, settings),
-        password_needed={r.code for r in rewards if password_needed_online(r.price_for_member, settings)})
+        password_needed={r.code for r in rewards if password_needed_online(r.price_for_member, settings)},
+        web_shop=any(store.channel == "online" for store in list_stores(db)))
 
 
 def _referral(member_id: str, as_of, settings: ProgrammeSettings) -> dict | None:
@@ -268,6 +272,40 @@ def redeem(code: str):
         until = "" if issued.expires_at is None else f" through {programme_last_day(issued.expires_at)}"
         flash(f"Your voucher code is {issued.voucher_code}. Show it at the till{until}; it is also under My vouchers.")
     return redirect(url_for("portal.home"))
+
+
+@bp.route("/pay-online", methods=["GET", "POST"])
+@member_required
+def pay_online():
+    """A payment code to pay a web shop's order with points: typed at the shop's checkout, good
+    for one payment of up to the points chosen, for 15 minutes. Shown on this answer only
+    (never in the session cookie); asking again withdraws the one before."""
+    db, settings = database(), get_settings(database())
+    errors: dict[str, list[str]] = {}
+    available = get_balance(db, g.member_id, as_of=now()).available
+    issued = None
+    if request.method == "POST":
+        try:
+            wanted = int(request.form.get("points", ""))
+        except ValueError:
+            errors["points"] = ["Type a whole number of points."]
+        else:
+            try:
+                issued = issue_payment_code(db, IssuePaymentCode(g.member_id, wanted),
+                                            password=request.form.get("password") or None, passwords=passwords(),
+                                            caller=f"member:{g.member_id}",
+                                            idempotency_key=request.form.get("form_key") or uuid.uuid4().hex,
+                                            now=now())
+            except InvalidInput as refusal:
+                errors = field_errors(refusal)
+            except PasswordRequired:
+                errors["password"] = [f"More than {points(settings.online_redeem_password_above)} points need "
+                                      "your password as well."]
+            except InvalidState as refusal:
+                errors["points"] = [PAY_ONLINE_REFUSALS.get(refusal.code, sentence(refusal.message))]
+    return render_template("portal/pay_online.html", errors=errors, issued=issued, available=available,
+                           password_above=settings.online_redeem_password_above,
+                           wanted=request.form.get("points", "")), 422 if errors else 200
 
 
 @bp.route("/history")

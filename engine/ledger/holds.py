@@ -14,6 +14,7 @@ Guarantees:
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -41,9 +42,11 @@ from engine.webhooks import record_event
 MAX_HOLD_POINTS = 10**9
 
 
-def place_hold(db: Database, command: PlaceHold, *, caller: str, idempotency_key: str,
-               now: datetime) -> HoldPlaced:
-    """Reserve ``command.points`` of the member's available points for a payment."""
+def place_hold(db: Database, command: PlaceHold, *, caller: str, idempotency_key: str, now: datetime,
+               verify: Callable[[Session], None] | None = None) -> HoldPlaced:
+    """Reserve ``command.points`` of the member's available points for a payment. ``verify``
+    (e.g. taking a web shop's payment code) runs once the request is found well-formed, inside
+    the same transaction: what it takes is given back if the hold is refused after it."""
     def work(session: Session) -> HoldPlaced:
         settings = read_settings(session)
         problems = []
@@ -53,6 +56,8 @@ def place_hold(db: Database, command: PlaceHold, *, caller: str, idempotency_key
             problems.append(Problem("member", "name the member by exactly one of member_id and card_number"))
         problems += payment_size_problems(command.points, settings) + _receipt_problems(command.receipt_number)
         refuse_if(problems)
+        if verify is not None:
+            verify(session)
         store, terminal = till(session, command.store_code, command.terminal_code)
         member, account = member_with_locked_account(session, member_id=command.member_id,
                                                      card_number=command.card_number)

@@ -75,6 +75,21 @@ class MemberDeviceRow(Base):
     last_used_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class PaymentCodeRow(Base):
+    """A code a member gives a web shop to pay one order with points (``engine.payment_codes``):
+    the SHA-256 of the code, the most points it may hold, and when it was used."""
+    __tablename__ = "payment_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    points: Mapped[int] = mapped_column(sa.BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())  # also set to the moment a newer code withdrew it
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    used_by_terminal_id: Mapped[int | None] = mapped_column(sa.ForeignKey("terminals.id"))
+
+
 class TerminalCredentialRow(Base):
     __tablename__ = "terminal_credentials"
 
