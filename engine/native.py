@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 
 def source_of(module: str) -> Path:
+    """The module's source file."""
     return ROOT.joinpath(*module.split(".")).with_suffix(".py")
 
 
