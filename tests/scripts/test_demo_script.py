@@ -32,5 +32,6 @@ def test_the_demo_command_installs_migrates_loads_and_serves_a_working_service(t
     assert "service answered" in result.stdout and "ready on sqlite" in result.stdout
     assert "demo till ok: Ada L." in result.stdout  # one sale through pcscd and a virtual card
     assert "demo web shop ok: order WEB-" in result.stdout  # one order naming the member, from the online store
+    assert "points with" in result.stdout and "payment code" in result.stdout  # and one paying with points
     assert "the sale's webhook event arrived" in result.stdout and "points.earned: " in result.stdout
     assert (tmp_path / "instance" / "loyalty.sqlite3").exists()
