@@ -6,7 +6,8 @@ their own source (``scripts/lib/build_native.py``): the compiled module is the s
 only faster. It is optional: without a C compiler the source runs.
 
 A compiled module sits next to its source and Python would import it first, even after the
-source changed. So the build writes the digest of the sources it compiled, and
+source changed. So the build writes the digest of the sources it compiled (and of the engine modules
+they import), and
 ``use_current_build`` (called when ``engine`` is first imported) makes Python import the
 sources whenever the digest differs: an edited source always runs as edited, until the next
 build. ``LOYALTY_NATIVE=off`` makes it import the sources in any case.
@@ -23,6 +24,9 @@ import sys
 from pathlib import Path
 
 MODULES = ("engine.ledger.allocation", "engine.rules.awards", "engine.rules.outcome", "engine.rules.compiled")
+# The other engine modules they import: the compiler checked the compiled code against their
+# classes and signatures, so a change there is a change of the build's sources too.
+READ_BY_MODULES = ("engine.ledger.basket", "engine.rules.facts", "engine.rules.model", "engine.rules.naive")
 ROOT = Path(__file__).resolve().parent.parent
 DIGEST_FILE = Path(__file__).with_name("native.digest")
 
@@ -42,9 +46,9 @@ def compiled_files(module: str) -> list[Path]:
 
 
 def source_digest() -> str:
-    """One digest of every compiled module's source, in order."""
+    """One digest of the sources of every compiled module and of what they import, in order."""
     digest = hashlib.sha256()
-    for module in MODULES:
+    for module in MODULES + READ_BY_MODULES:
         digest.update(module.encode() + b"\0" + source_of(module).read_bytes() + b"\0")
     return digest.hexdigest()
 

@@ -1,4 +1,5 @@
 """The modules compiled by mypyc run only when they were built from the sources beside them."""
+import ast
 import os
 import shutil
 import subprocess
@@ -79,3 +80,12 @@ def test_without_a_build_the_sources_run_without_a_word(copy_of_engine):
 def test_loyalty_native_off_runs_the_sources_of_a_current_build(copy_of_engine, monkeypatch):
     monkeypatch.setenv("LOYALTY_NATIVE", "off")
     assert run_from(copy_of_engine).stdout.strip() == everything(compiled=False)
+
+
+def test_the_build_digest_covers_every_engine_module_the_compiled_ones_import():
+    imported = set()
+    for module in native.MODULES:
+        for node in ast.walk(ast.parse(native.source_of(module).read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("engine."):
+                imported.add(node.module)
+    assert imported - set(native.MODULES) == set(native.READ_BY_MODULES)
