@@ -6,11 +6,10 @@ their own source (``scripts/lib/build_native.py``): the compiled module is the s
 only faster. It is optional: without a C compiler the source runs.
 
 A compiled module sits next to its source and Python would import it first, even after the
-source changed. So the build writes the digest of the sources it compiled (and of the engine modules
-they import), and
-``use_current_build`` (called when ``engine`` is first imported) makes Python import the
-sources whenever the digest differs: an edited source always runs as edited, until the next
-build. ``LOYALTY_NATIVE=off`` makes it import the sources in any case.
+source changed. So the build writes the digest of the sources it compiled (and of the engine
+modules they import), and ``use_current_build`` (called when ``engine`` is first imported)
+makes Python import the sources whenever the digest differs: an edited source always runs as
+edited, until the next build. ``LOYALTY_NATIVE=off`` makes it import the sources in any case.
 """
 from __future__ import annotations
 
