@@ -40,6 +40,7 @@ from engine.ledger.idempotency import run_idempotent
 from engine.members import member_row, refuse_unless_active
 from engine.orm.access import PaymentCodeRow
 from engine.orm.members import MemberRow
+from engine.orm.stores import StoreRow, TerminalRow
 from engine.rewards import password_needed_online
 from engine.settings import read_settings
 from engine.snapshot import programme
@@ -98,6 +99,30 @@ def issue_payment_code(db: Database, command: IssuePaymentCode, *, password: str
 
     return run_idempotent(db, caller=caller, key=idempotency_key, command="issue_payment_code", request=command,
                           now=now, work=work, result_type=PaymentCode)
+
+
+@dataclass(frozen=True)
+class PaymentCodeUse:
+    """A payment code the member asked for, without the code (only its digest is kept)."""
+
+    points: int
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None
+    used_at_store: str | None  # the online store whose terminal took it
+
+
+def payment_codes_of(db: Database, member_id: str) -> list[PaymentCodeUse]:
+    """The payment codes the member asked for, newest first (for their data export)."""
+    with db.transaction() as session:
+        rows = session.execute(
+            sa.select(PaymentCodeRow.points, PaymentCodeRow.created_at, PaymentCodeRow.expires_at,
+                      PaymentCodeRow.used_at, StoreRow.code)
+            .outerjoin(TerminalRow, TerminalRow.id == PaymentCodeRow.used_by_terminal_id)
+            .outerjoin(StoreRow, StoreRow.id == TerminalRow.store_id)
+            .where(PaymentCodeRow.member_id == member_row(session, member_id).id)
+            .order_by(PaymentCodeRow.id.desc()))
+        return [PaymentCodeUse(*row) for row in rows]
 
 
 def take_payment_code(session: Session, *, terminal_code: str, member_id: str, code: str, points: int,

@@ -240,6 +240,15 @@ class DeviceSchema(ma.Schema):
     last_used_at = fields.AwareDateTime(required=True)
 
 
+class PaymentCodeUseSchema(ma.Schema):
+    points = fields.Integer(required=True, metadata={"description": "the most the code could pay"})
+    created_at = fields.AwareDateTime(required=True)
+    expires_at = fields.AwareDateTime(required=True)
+    used_at = fields.AwareDateTime(allow_none=True, required=True)
+    used_at_store = fields.String(allow_none=True, required=True, metadata={"description": "the web shop that "
+                                                                                          "took it"})
+
+
 class ExportSchema(ma.Schema):
     member = fields.Nested(MemberSchema, required=True)
     cards = fields.List(fields.Nested(CardSchema), required=True)
@@ -256,6 +265,9 @@ class ExportSchema(ma.Schema):
     referrals = fields.Nested(ReferralFactsSchema, required=True)
     devices = fields.List(fields.Nested(DeviceSchema), required=True, metadata={
         "description": "the devices (browsers, apps) the member signs in from, most recently used first"})
+    payment_codes = fields.List(fields.Nested(PaymentCodeUseSchema), required=True, metadata={
+        "description": "the codes the member asked for to pay web shops with points, newest first (the codes "
+                       "themselves are not kept)"})
 
 
 class MemberAttributeSchema(ma.Schema):

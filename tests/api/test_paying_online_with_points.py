@@ -217,3 +217,18 @@ def test_a_code_kept_past_its_quarter_hour_is_not_replaced_by_a_retry(shop, ask_
     clock.advance(minutes=20)
     assert ask_for_code(ada, key=key).json == first  # the first answer, now lapsed: a new key asks anew
     assert pay(shop, ada, first["code"]).json["error"] == "payment_code_invalid"
+
+
+def test_the_members_data_lists_their_payment_codes_without_the_codes(client, shop, ask_for_code, make_member,
+                                                                      member_headers, clock):
+    ada = make_member(points=1000)
+    used = ask_for_code(ada, 200).json["code"]
+    assert pay(shop, ada, used).status_code == 201
+    clock.advance(minutes=1)
+    waiting = ask_for_code(ada, 50).json["code"]
+
+    export = client.get("/v1/member/export", headers=member_headers(ada)).json
+
+    assert [(c["points"], c["used_at_store"], c["used_at"] is not None) for c in export["payment_codes"]] == [
+        (50, None, False), (200, "WEB", True)]
+    assert used not in str(export) and waiting not in str(export)

@@ -42,7 +42,7 @@ def test_a_member_downloads_all_their_data_as_the_api_exports_it(browser, member
     expected = ExportSchema().dump(member_data(database, member.public_id, now=clock()))
     assert json.loads(response.get_data()) == expected
     assert set(expected) == {"member", "cards", "balance", "history", "attributes", "segments", "vouchers",
-                             "tier_changes", "messages", "referrals", "devices"}
+                             "tier_changes", "messages", "referrals", "devices", "payment_codes"}
     assert len(expected["history"]) == 2 and expected["member"]["full_name"] == "Data Subject"
 
 
