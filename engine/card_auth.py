@@ -211,12 +211,18 @@ def check_online_order(session: Session, *, terminal_code: str, sold_at: datetim
     of an online store (a web shop's backend): at a till, the member's card is read. Its age
     is bounded as a till's sale is."""
     _refuse_old_sale(session, sold_at, now)
+    if online_store_terminal(session, terminal_code) is None:
+        raise NotAllowed("a sale at a till earns for the member's card, read at the till; only an online store's "
+                         "terminals name the member instead", code="card_required")
+
+
+def online_store_terminal(session: Session, terminal_code: str) -> TerminalInfo | None:
+    """The terminal if it belongs to an online store (a web shop's backend), else None: only
+    those may name a member instead of reading a card."""
     known = programme(session)
     terminal = known.terminals.get(terminal_code)
     store = None if terminal is None else known.stores.get(terminal.store_code)
-    if store is None or store.channel != "online":
-        raise NotAllowed("a sale at a till earns for the member's card, read at the till; only an online store's "
-                         "terminals name the member instead", code="card_required")
+    return terminal if store is not None and store.channel == "online" else None
 
 
 def _refuse_old_sale(session: Session, sold_at: datetime, now: datetime) -> None:

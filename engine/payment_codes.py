@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from engine.access.member_logins import confirm_member_password
 from engine.access.passwords import Passwords
+from engine.card_auth import online_store_terminal
 from engine.database import Database
 from engine.errors import NotAllowed, PasswordRequired, Problem, refuse_if
 from engine.ledger.holds import MAX_HOLD_POINTS
@@ -43,7 +44,6 @@ from engine.orm.members import MemberRow
 from engine.orm.stores import StoreRow, TerminalRow
 from engine.rewards import password_needed_online
 from engine.settings import read_settings
-from engine.snapshot import programme
 
 VALID_FOR = timedelta(minutes=15)
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base 32: no I, L, O or U to misread
@@ -131,10 +131,8 @@ def take_payment_code(session: Session, *, terminal_code: str, member_id: str, c
     hold's transaction, or refuse (``card_required`` at a till; ``payment_code_invalid`` for a
     code that is not the member's, used, withdrawn or expired; ``payment_code_limit`` above
     the points the member chose)."""
-    known = programme(session)
-    terminal = known.terminals.get(terminal_code)
-    store = None if terminal is None else known.stores.get(terminal.store_code)
-    if store is None or store.channel != "online":
+    terminal = online_store_terminal(session, terminal_code)
+    if terminal is None:
         raise NotAllowed("at a till the member pays with points with their card, read at the till; only an online "
                          "store's terminals name the member with a payment code", code="card_required")
     found = session.execute(
