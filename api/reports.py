@@ -7,9 +7,9 @@ from flask_smorest import Blueprint
 from api.auth import BEARER_AUTH, staff_only
 from api.context import database, now
 from api.schemas.reports import (CampaignLiftSchema, CashierCardSchema, CashierCardsQuerySchema,
-                                 DashboardQuerySchema, DashboardSchema, FrequentEarnerSchema,
-                                 FrequentEarnersQuerySchema, LiabilityQuerySchema, MonthStatementSchema,
-                                 VouchersOutstandingSchema)
+                                 CashierRefundsQuerySchema, CashierRefundsSchema, DashboardQuerySchema,
+                                 DashboardSchema, FrequentEarnerSchema, FrequentEarnersQuerySchema,
+                                 LiabilityQuerySchema, MonthStatementSchema, VouchersOutstandingSchema)
 from engine import reports
 from engine.rules.lift import campaign_lift
 
@@ -72,6 +72,18 @@ def cashier_cards(query):
     member's ``cashier`` attribute names them), own cards first: the trace of a cashier putting
     customers' purchases on their own card or a friend's."""
     return reports.cashier_cards(database(), as_of=now(), **query)
+
+
+@blp.route("/cashier-refunds", methods=["GET"])
+@staff_only("audit.read")
+@blp.doc(security=[BEARER_AUTH])
+@blp.arguments(CashierRefundsQuerySchema(), location="query")
+@blp.response(200, CashierRefundsSchema(many=True))
+def cashier_refunds(query):
+    """Each cashier's returns in a store (tills send the cashier's operator id with a return),
+    most first, with the cashier's own sales of the same days and how many returns were of
+    sales they rang up: the trace of a cashier refunding to their own card or a friend's."""
+    return reports.cashier_refunds(database(), as_of=now(), **query)
 
 
 @blp.route("/campaigns/<code>/lift", methods=["GET"])

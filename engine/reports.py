@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from engine.database import Database, is_postgres, local_day
-from engine.orm.ledger import AccountRow, EntryRow, LedgerTransactionRow, LotRow, ReceiptRow
+from engine.orm.ledger import AccountRow, EntryRow, LedgerTransactionRow, LotRow, ReceiptRow, RefundRow
 from engine.orm.members import MemberRow
 from engine.orm.rewards import RewardRow, VoucherRow
 from engine.orm.rules import MemberAttributeRow, ReceiptRuleAwardRow
@@ -314,6 +314,47 @@ def cashier_cards(db: Database, *, as_of: datetime, days: int = 7, min_sales: in
             .limit(limit))
         return [CashierCard(store, cashier, member, int(n), int(p or 0), int(total), bool(mine))
                 for store, cashier, member, n, p, total, mine in rows]
+
+
+@dataclass(frozen=True)
+class CashierRefunds:
+    """The returns one cashier rang up in a store: ``refunds`` of them, for ``amount_minor`` of
+    goods, taking back ``points_reversed`` points; ``sales``: the cashier's earning sales in
+    the store in the same days, ``own_sales_refunded``: returns of sales the cashier rang up."""
+
+    store_code: str
+    cashier: str
+    refunds: int
+    amount_minor: int
+    points_reversed: int
+    sales: int
+    own_sales_refunded: int
+
+
+def cashier_refunds(db: Database, *, as_of: datetime, days: int = 7, limit: int = 100) -> list[CashierRefunds]:
+    """Each (store, cashier) with returns rung up in the ``days`` programme days ending with
+    ``as_of``'s day (by the return's time), most returns first (then the largest amount): the
+    trace of a cashier refunding to themselves or to a friend's card, next to their sales as a
+    measure. Returns that name no cashier are not counted; at most ``limit``."""
+    f, r = RefundRow, ReceiptRow
+    with db.transaction() as session:
+        zone, first, _ = _window(session, as_of, days)
+        since = start_of_day(first, zone)
+        sales = (sa.select(r.store_id, r.cashier, sa.func.count().label("sales"))
+                 .where(r.cashier.is_not(None), r.occurred_at >= since, r.occurred_at <= as_of)
+                 .group_by(r.store_id, r.cashier).subquery())
+        refunds, amount = sa.func.count(), sa.func.sum(f.amount_minor)
+        rows = session.execute(
+            sa.select(StoreRow.code, f.cashier, refunds, amount, sa.func.sum(f.points_reversed),
+                      sa.func.coalesce(sa.func.max(sales.c.sales), 0),
+                      sa.func.sum(sa.case((r.cashier == f.cashier, 1), else_=0)))
+            .select_from(f).join(r, r.id == f.receipt_id).join(StoreRow, StoreRow.id == r.store_id)
+            .outerjoin(sales, sa.and_(sales.c.store_id == r.store_id, sales.c.cashier == f.cashier))
+            .where(f.cashier.is_not(None), f.occurred_at >= since, f.occurred_at <= as_of)
+            .group_by(StoreRow.code, f.cashier)
+            .order_by(refunds.desc(), amount.desc(), StoreRow.code, f.cashier).limit(limit))
+        return [CashierRefunds(store, cashier, int(n), int(a or 0), int(p or 0), int(s), int(own or 0))
+                for store, cashier, n, a, p, s, own in rows]
 
 
 def store_activity(db: Database, *, as_of: datetime, days: int = 30) -> list[StoreActivity]:

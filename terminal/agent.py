@@ -348,6 +348,8 @@ class TillAgent:
                 "receipt_number": original_receipt, "occurred_at": occurred_at.isoformat(),
                 "lines": [{"line_no": line["line_no"], "quantity": str(line["quantity"])}
                           for line in lines]}
+        if session.cashier:
+            body["cashier"] = session.cashier
         try:
             result = self.settled(lambda key: self.api.refund(body, key))
         except ApiUnreachable as error:

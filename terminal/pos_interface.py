@@ -20,7 +20,8 @@ per line, one answer per line, in order. Every answer has ``"ok"``; a failure ca
     > {"cmd": "accrue"}
     < {"ok": true, "state": "done", "queued": false, "points": 7, "member": {...}}
     > {"cmd": "refund", "receipt": "R-1001", "occurred_at": "2026-11-23T12:00:00+00:00",
-       "lines": [{"line_no": 1, "quantity": "1"}]}   # "till": "T2" for a sale of another till of the store
+       "lines": [{"line_no": 1, "quantity": "1"}]}   # "till": "T2" for a sale of another till of the store;
+                                                       # "cashier": who rang the return up, optional
     < {"ok": true, "state": "done", "result": {...}}
     > {"cmd": "voucher", "code": "V3F9..."}   # a reward voucher: used once, the reward handed over
     < {"ok": true, "voucher": {"voucher_code": "V3F9...", "reward_code": "MUG", "status": "used", ...}}
@@ -126,7 +127,7 @@ class PosInterface:
 
     def _cmd_refund(self, request: dict) -> dict:
         self._check_no_open_sale()
-        session = PosSession(f"return-of-{request['receipt']}")
+        session = PosSession(f"return-of-{request['receipt']}", cashier=cashier_id(request.get("cashier")))
         self.session = session
         result = self.agent.refund(session, original_receipt=str(request["receipt"]),
                                    occurred_at=datetime.fromisoformat(request["occurred_at"]),

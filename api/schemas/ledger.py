@@ -17,7 +17,7 @@ from marshmallow import fields
 
 from api.schemas import InputSchema
 from engine import instants
-from engine.ledger.basket import CHANNELS, Basket, BasketLine
+from engine.ledger.basket import CHANNELS, MAX_CASHIER, Basket, BasketLine
 from engine.ledger.commands import RefundLine, RefundReceipt
 
 QUANTITY_PLACES = 3
@@ -145,6 +145,8 @@ class RefundSchema(InputSchema):
     receipt_number = fields.String(required=True)
     lines = fields.List(fields.Nested(RefundLineSchema), required=True)
     occurred_at = Instant(required=True, metadata={"description": "the time of the return"})
+    cashier = fields.String(validate=ma.validate.Length(1, MAX_CASHIER), metadata={
+        "description": "who rang the return up: the till's operator id (the fraud checks list cashiers' returns)"})
 
     @ma.post_load
     def make_refund(self, data: dict, **_) -> RefundReceipt:

@@ -132,6 +132,24 @@ class CashierCardSchema(ma.Schema):
         "description": "the member is the cashier (their 'cashier' attribute names this operator id)"})
 
 
+class CashierRefundsQuerySchema(InputSchema):
+    days = fields.Integer(load_default=7, validate=ma.validate.Range(1, 92),
+                          metadata={"description": "how many days, ending today (the programme's days)"})
+    limit = fields.Integer(load_default=100, validate=ma.validate.Range(1, 1000))
+
+
+class CashierRefundsSchema(ma.Schema):
+    store_code = fields.String(required=True)
+    cashier = fields.String(required=True, metadata={"description": "the operator id the tills sent"})
+    refunds = fields.Integer(required=True, metadata={"description": "returns the cashier rang up in the window"})
+    amount_minor = fields.Integer(required=True, metadata={"description": "what the returned goods cost"})
+    points_reversed = fields.Integer(required=True, metadata={"description": "the points the returns took back"})
+    sales = fields.Integer(required=True, metadata={
+        "description": "the cashier's earning sales in the store in the same days"})
+    own_sales_refunded = fields.Integer(required=True, metadata={
+        "description": "returns of sales the cashier rang up themselves"})
+
+
 class GroupFiguresSchema(ma.Schema):
     members = fields.Integer(required=True)
     buyers = fields.Integer(required=True, metadata={"description": "members with at least one purchase"})

@@ -255,8 +255,8 @@ def liability():
 @bp.route("/checks")
 @staff_page("audit.read")
 def checks():
-    """The fraud checks: members earning on many sales at one till on one day, and cards
-    earning on many of one cashier's sales or on the cashier's own."""
+    """The fraud checks: members earning on many sales at one till on one day, cards earning
+    on many of one cashier's sales or on the cashier's own, and each cashier's returns."""
     values = {k: request.args.get(k, default).strip() for k, default in (("days", "7"), ("min_sales", "10"))}
     errors: dict[str, list[str]] = {}
     for field, low, high in (("days", 1, 92), ("min_sales", 2, 10_000)):
@@ -265,7 +265,9 @@ def checks():
     query = {} if errors else dict(as_of=now(), days=int(values["days"]), min_sales=int(values["min_sales"]))
     return render_template("console/checks.html", values=values, errors=errors,
                            found=reports.frequent_earners(database(), **query) if query else [],
-                           cashiers=reports.cashier_cards(database(), **query) if query else []), \
+                           cashiers=reports.cashier_cards(database(), **query) if query else [],
+                           refunds=reports.cashier_refunds(database(), as_of=query["as_of"], days=query["days"])
+                           if query else [], settings=get_settings(database())), \
         422 if errors else 200
 
 

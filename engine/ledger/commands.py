@@ -50,6 +50,7 @@ class RefundReceipt:
     receipt_number: str
     lines: tuple[RefundLine, ...]
     occurred_at: datetime
+    cashier: str | None = None  # who rang the return up: the till's operator id, for the fraud checks
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from engine.database import Database
 from engine.errors import NotFound, Problem, RefundExceedsPurchase, RefundWouldOverdraw, refuse_if
 from engine.ledger.accounts import lock_member_account, post_transaction
 from engine.ledger.allocation import share_so_far
-from engine.ledger.basket import MAX_CLOCK_SKEW, is_quantity
+from engine.ledger.basket import MAX_CASHIER, MAX_CLOCK_SKEW, is_quantity, is_text
 from engine.ledger.commands import ReceiptRefunded, RefundReceipt
 from engine.ledger.idempotency import run_idempotent
 from engine.ledger.lots import add_lot, consume, member_lots, take_unreserved
@@ -109,7 +109,8 @@ def refund_receipt(db: Database, command: RefundReceipt, *, caller: str, idempot
             account.debt += debt
         refund = RefundRow(receipt_id=receipt.id, transaction_id=transaction.id if transaction else None,
                            occurred_at=command.occurred_at, amount_minor=amount, points_reversed=reversed_points,
-                           points_returned=returned, points_written_off=written_off, debt_created=debt)
+                           points_returned=returned, points_written_off=written_off, debt_created=debt,
+                           cashier=command.cashier)
         session.add(refund)
         session.flush()
         for line in refund_lines:
@@ -143,6 +144,8 @@ def _command_problems(command: RefundReceipt, now: datetime) -> list[Problem]:
         seen.add(line.line_no)
         if not is_quantity(line.quantity):
             problems.append(Problem(f"lines.{index}.quantity", "must be a positive number with at most 3 decimals"))
+    if not (command.cashier is None or is_text(command.cashier, MAX_CASHIER)):
+        problems.append(Problem("cashier", f"must be a text of 1 to {MAX_CASHIER} characters"))
     occurred = instants.in_utc(command.occurred_at)
     if occurred is None:
         problems.append(Problem("occurred_at", f"must be an instant with a time zone, {instants.RANGE_TEXT}"))

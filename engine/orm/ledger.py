@@ -195,6 +195,7 @@ class RefundRow(Base):
     points_returned: Mapped[int] = mapped_column(Points)
     points_written_off: Mapped[int] = mapped_column(Points)
     debt_created: Mapped[int] = mapped_column(Points)
+    cashier: Mapped[str | None] = mapped_column(sa.String(32))  # who rang the return up, when the till says
 
 
 class RefundLineRow(Base):

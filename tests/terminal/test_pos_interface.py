@@ -148,6 +148,18 @@ def test_a_pos_records_a_return_by_receipt(fake_server, make_card, make_agent):
     assert fake_server.points_of("M1") == 500
 
 
+def test_a_return_names_the_cashier_who_rang_it_up(fake_server, make_card, make_agent):
+    fake_server.add_member("M1", points=500)
+    make_card(card_key=fake_server.add_card("6280001234567890", "M1")).tap()
+    interface = PosInterface(make_agent())
+    talk(interface, {"cmd": "start", "receipt": "P-8"}, {"cmd": "tap", "timeout": 5}, {"cmd": "basket", "lines": LINES},
+         {"cmd": "accrue"})
+    returned = talk(interface, {"cmd": "refund", "receipt": "P-8", "occurred_at": "2026-12-02T12:00:00+00:00",
+                                "cashier": "0042", "lines": [{"line_no": 1, "quantity": 1}]})[0]
+    assert returned["ok"], returned
+    assert fake_server.refunds[-1]["cashier"] == "0042"
+
+
 def test_offline_a_basket_the_till_cannot_take_is_refused_at_once_and_never_queued(fake_server, make_card,
                                                                                   make_agent):
     fake_server.add_member("M1", points=500)

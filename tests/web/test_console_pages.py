@@ -1,7 +1,11 @@
 """Every console page renders for a role allowed to see it, with data from the engine."""
+from decimal import Decimal
+
 import pytest
 
 from engine.ledger.balances import get_balance
+from engine.ledger.commands import RefundLine, RefundReceipt
+from engine.ledger.refunds import refund_receipt
 from engine.members import get_member
 from engine.rewards import RedeemReward, create_reward, redeem_reward
 from engine.rules import campaigns, versions
@@ -10,6 +14,7 @@ from engine.rules.segments import create_segment, member_attributes, set_member_
 from engine.settings import update_settings
 from engine.tiers.policy import TierDefinition, TierPolicy
 from engine.tiers.service import assign_tier, define_tiers
+from tests.conftest import new_key
 from tests.web.conftest import text_of
 
 COFFEE = {"key": "coffee-bonus", "name": "Coffee bonus", "priority": 5,
@@ -145,6 +150,16 @@ def test_an_auditor_sees_the_cards_earning_on_one_cashiers_sales_and_a_cashiers_
     assert f"0042 (S1) {friend.public_id} 3 of 4 30" in page
     below = text_of(auditor.get("/console/checks"))  # 10 sales by default: the own card alone
     assert employee.public_id in below and friend.public_id not in below
+
+
+def test_an_auditor_sees_the_returns_each_cashier_rang_up(console_as, make_member, earn, database, clock):
+    ada = make_member()
+    earn(ada, 2000, 1000, receipt="R1", cashier="0042")
+    auditor = console_as("auditor")
+    assert "No return named a cashier in these days." in text_of(auditor.get("/console/checks"))
+    refund_receipt(database, RefundReceipt("S1", "S1-T1", "R1", (RefundLine(1, Decimal(1)),), clock(), cashier="0042"),
+                   caller="S1-T1", idempotency_key=new_key(), now=clock())
+    assert "0042 (S1) 1 EUR 20.00 20 1 1" in text_of(auditor.get("/console/checks"))
 
 
 def test_support_closes_a_members_account_after_ticking_the_box(console_as, make_member, database, clock):
