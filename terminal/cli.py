@@ -127,7 +127,7 @@ def cashier(agent, console=None, ask=input, cashier_id: str | None = None, ask_s
             console.print(f"Sent {report.sent}, refused {report.rejected}, still waiting {report.left}.")
             continue
         if receipt == "r":
-            _cashier_return(agent, console, ask)
+            _cashier_return(agent, console, ask, cashier_id)
             continue
         if receipt == "v":
             _cashier_voucher(agent, console, ask)
@@ -242,7 +242,7 @@ def _basket_line(text: str, line_no: int) -> dict:
     return {"line_no": line_no, "sku": parts[0], "quantity": f"{quantity:f}", "amount_minor": int(amount * 100)}
 
 
-def _cashier_return(agent, console, ask) -> None:
+def _cashier_return(agent, console, ask, cashier_id: str | None = None) -> None:
     from rich.panel import Panel
 
     from terminal.session import PosSession
@@ -254,7 +254,7 @@ def _cashier_return(agent, console, ask) -> None:
     except ValueError as error:
         console.print(Panel(str(error), title="not done", style="red"))
         return
-    session = PosSession(f"return-of-{receipt}")
+    session = PosSession(f"return-of-{receipt}", cashier=cashier_id)
     try:
         result = agent.refund(session, original_receipt=receipt, occurred_at=datetime.now(timezone.utc), lines=lines,
                               original_till=till)

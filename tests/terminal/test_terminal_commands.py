@@ -193,6 +193,14 @@ def test_the_cashier_screen_takes_a_return_of_a_sale_made_at_another_till_of_the
     assert (fake_server.refunds[0]["receipt_number"], fake_server.refunds[0]["terminal_code"]) == ("C-1", "T2")
 
 
+def test_the_cashier_screen_names_its_cashier_with_a_return(fake_server, make_card, make_agent):
+    fake_server.add_member("M1", "Ada Lovelace", "gold", points=500)
+    make_card(card_key=fake_server.add_card("6280001234567890", "M1")).tap()
+    answers = iter(["C-1", "COFFEE 3.50 2", "", "", "r", "C-1", "", "1", "q"])
+    cashier(make_agent(), Console(file=io.StringIO(), width=100), ask=lambda prompt: next(answers), cashier_id="0042")
+    assert fake_server.refunds[0]["cashier"] == "0042"
+
+
 @pytest.mark.parametrize("typed, said", [("", "No line to return"), ("one", "'one' is not a line"),
                                          ("2:x", "'2:x' is not a line"), ("0", "line numbers start at 1")])
 def test_the_cashier_screen_refuses_returned_lines_it_cannot_read_and_sends_nothing(
