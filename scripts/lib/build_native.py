@@ -54,10 +54,10 @@ def main(argv: list[str] | None = None) -> int:
         print("build_native: no C compiler: the rules run from their sources", file=sys.stderr)
         return 0
     native.DIGEST_FILE.unlink(missing_ok=True)  # a build that fails half-way is never taken for current
-    began = time.monotonic()
+    began, digest = time.monotonic(), native.source_digest()  # of the sources as the build reads them
     os.chdir(ROOT)  # mypycify names the extensions by paths relative to here
     build()
-    native.DIGEST_FILE.write_text(native.source_digest() + "\n")
+    native.DIGEST_FILE.write_text(digest + "\n")
     print(f"build_native: compiled {', '.join(native.MODULES)} in {time.monotonic() - began:.0f} s", file=sys.stderr)
     return 0
 
