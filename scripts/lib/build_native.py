@@ -35,7 +35,8 @@ def build() -> None:
     sources = [str(native.source_of(module).relative_to(ROOT)) for module in native.MODULES]
     # mypy reads only what the listed modules import (no reports on other modules), and
     # each module gets its own extension next to its source (separate=True).
-    modules = mypycify(["--follow-imports=silent", "--ignore-missing-imports", *sources],
+    modules = mypycify(["--follow-imports=silent", "--ignore-missing-imports", "--cache-dir", str(work / "mypy"),
+                        *sources],
                        separate=True, opt_level="3", target_dir=str(work / "c"))
     # A bare distribution: the project's own setup.cfg describes the package, not this build.
     dist = Distribution({"name": "loyalty-native", "ext_modules": modules})
