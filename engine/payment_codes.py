@@ -46,6 +46,7 @@ from engine.rewards import password_needed_online
 from engine.settings import read_settings
 
 VALID_FOR = timedelta(minutes=15)
+KEPT_FOR = timedelta(days=30)  # after a code's end: the hold it paid keeps the payment itself
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base 32: no I, L, O or U to misread
 LENGTH = 12  # 60 bits, shown as three groups of four
 # what a member may type for a letter that is not in the alphabet (Crockford's reading)
@@ -123,6 +124,14 @@ def payment_codes_of(db: Database, member_id: str) -> list[PaymentCodeUse]:
             .where(PaymentCodeRow.member_id == member_row(session, member_id).id)
             .order_by(PaymentCodeRow.id.desc()))
         return [PaymentCodeUse(*row) for row in rows]
+
+
+def purge_payment_codes(db: Database, *, as_of: datetime) -> int:
+    """Forget the codes that ended (lapsed, withdrawn or used) more than ``KEPT_FOR`` before
+    ``as_of``; how many. The holds they paid keep the payments."""
+    with db.transaction() as session:
+        # a code is used before its end, and withdrawing one ends it: its end is expires_at
+        return session.execute(sa.delete(PaymentCodeRow).where(PaymentCodeRow.expires_at < as_of - KEPT_FOR)).rowcount
 
 
 def take_payment_code(session: Session, *, terminal_code: str, member_id: str, code: str, points: int,

@@ -26,6 +26,7 @@ from engine.ledger import bulk
 from engine.ledger.expiry import expire_lots
 from engine.ledger.holds import release_lapsed_holds
 from engine.ledger.idempotency import purge_idempotency_keys
+from engine.payment_codes import purge_payment_codes
 from engine.member_closure import UNCONFIRMED_SIGN_UP_DAYS, close_unconfirmed_sign_ups
 from engine.member_import_requests import purge_import_answers
 from engine.orm.types import UTCDateTime
@@ -98,7 +99,8 @@ def _purge_keys(db: Database, as_of: datetime, progress: Progress) -> dict:
     return {"keys": purge_idempotency_keys(db, as_of=as_of), "tokens": purge_tokens(db, as_of=as_of),
             "card_challenges": purge_card_challenges(db, as_of=as_of),
             "rate_buckets": purge_rate_buckets(db, as_of=as_of), "import_ids": purge_import_answers(db, as_of=as_of),
-            "webhook_deliveries": purge_deliveries(db, as_of=as_of)}
+            "webhook_deliveries": purge_deliveries(db, as_of=as_of),
+            "payment_codes": purge_payment_codes(db, as_of=as_of)}
 
 
 def _expiry_warnings(db: Database, as_of: datetime, progress: Progress) -> dict:
@@ -184,6 +186,7 @@ JOBS: dict[str, Job] = {job.name: job for job in (
                       "(broken_at names the first entry changed, removed or slipped in)", _seal_audit),
     Job("purge_keys", "forget idempotency keys past the programme's retention, and expired sign-in "
                       "tokens, card sessions and card challenges, idle sign-in rate buckets, the new ids "
-                      f"of old member imports, and webhook deliveries sent or failed over {KEEP_DAYS} days ago",
+                      f"of old member imports, webhook deliveries sent or failed over {KEEP_DAYS} days ago, and "
+                      "payment codes ended over 30 days ago",
         _purge_keys),
 )}

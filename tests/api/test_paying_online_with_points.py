@@ -6,6 +6,7 @@ changes nothing."""
 import pytest
 
 from engine.ledger.balances import get_balance
+from engine.payment_codes import IssuePaymentCode, issue_payment_code, payment_codes_of, purge_payment_codes
 from engine.settings import update_settings
 from tests.api.conftest import PASSWORD
 from tests.conftest import new_key
@@ -232,3 +233,16 @@ def test_the_members_data_lists_their_payment_codes_without_the_codes(client, sh
     assert [(c["points"], c["used_at_store"], c["used_at"] is not None) for c in export["payment_codes"]] == [
         (50, None, False), (200, "WEB", True)]
     assert used not in str(export) and waiting not in str(export)
+
+
+def test_codes_are_forgotten_30_days_after_their_end(shop, ask_for_code, make_member, database, clock):
+    ada = make_member(points=1000)
+    assert pay(shop, ada, ask_for_code(ada, 100).json["code"], 100).status_code == 201
+    clock.advance(days=20)
+    issue_payment_code(database, IssuePaymentCode(ada.public_id, 50), password=None, passwords=None, caller="ada",
+                       idempotency_key=new_key(), now=clock())  # the member's sign-in of 20 days ago has lapsed
+    clock.advance(days=11)
+
+    assert purge_payment_codes(database, as_of=clock()) == 1
+
+    assert [c.points for c in payment_codes_of(database, ada.public_id)] == [50]
