@@ -15,7 +15,9 @@ from api.web.pages import day, last_day
 from engine.cards import get_card, list_cards
 from engine.ledger.balances import get_balance
 from engine.members import get_member
+from engine.payment_codes import payment_codes_of
 from engine.rewards import create_reward, list_vouchers
+from engine.stores import create_store
 from engine.tiers.policy import TierDefinition, TierPolicy
 from engine.tiers.service import define_tiers
 from tests.support.password_links import sent_path
@@ -165,3 +167,14 @@ def test_someone_new_joins_sets_a_password_from_the_link_and_sees_their_points(d
     WebDriverWait(driver, 10).until(seen.presence_of_element_located((By.ID, "available")))
     assert text(driver, "available") == "0"
     shoot(driver, "portal-joined")
+
+
+def test_a_member_gets_a_payment_code_for_a_web_shop_from_the_home_page(driver, server, database, clock, ada):
+    create_store(database, code="WEB", name="Web shop", timezone="Europe/Berlin", channel="online", now=clock())
+    sign_in(driver, server, ada.email)
+    WebDriverWait(driver, 10).until(seen.presence_of_element_located((By.ID, "pay-online"))).click()
+    WebDriverWait(driver, 10).until(seen.presence_of_element_located((By.ID, "points"))).send_keys("120", Keys.RETURN)
+    code = WebDriverWait(driver, 10).until(seen.presence_of_element_located((By.ID, "payment-code"))).text
+    shoot(driver, "portal-pay-online")
+    assert len(code) == 14 and "up to 120 points of one order" in text(driver, "payment-code-terms")
+    assert [c.points for c in payment_codes_of(database, ada.public_id)] == [120]
