@@ -28,6 +28,10 @@ INDEX_KINDS = ("sku", "category", "brand")
 T = TypeVar("T")
 
 
+Gate = Callable[["_Sale"], bool]  # a rule's transaction and member conditions
+LineCheck = Callable[[BasketLine], bool]  # a rule's line conditions
+
+
 @dataclass
 class _Compiled:
     position: int
@@ -37,12 +41,8 @@ class _Compiled:
     every_line: bool  # no line condition at all: matches every line
 
 
-Gate = Callable[["_Sale"], bool]  # a rule's transaction and member conditions
-LineCheck = Callable[[BasketLine], bool]  # a rule's line conditions
-
-
 # The rules indexed under one SKU, category or brand: (position, the rest of its line conditions).
-Hits = tuple[tuple[int, "LineCheck | None"], ...]
+Hits = tuple[tuple[int, LineCheck | None], ...]
 
 
 @dataclass
