@@ -19,7 +19,7 @@ from typing import TypeVar
 from engine.ledger.basket import Basket, BasketLine
 from engine.rules.facts import MemberFacts, SaleFacts, Usage
 from engine.rules.model import LINE_KINDS, MEMBER_KINDS, Condition, Rule
-from engine.rules.naive import in_window, rule_order
+from engine.rules.naive import rule_order
 from engine.rules.awards import RuleAward
 from engine.rules.outcome import Candidate, Plan, plan, settle
 
@@ -230,8 +230,12 @@ def _sale_check(c: Condition) -> Callable[[_Sale], bool]:
     if kind == "day_of_week":
         days = frozenset(c.days_of_week)
         return lambda f: f.weekday in days
-    if kind == "time_window":
-        return lambda f: in_window(c, f.time)
+    if kind == "time_window":  # [from, until), across midnight when until is the earlier
+        opens, closes = c.time_from, c.time_until
+        assert opens is not None and closes is not None  # validation: a window names both
+        if opens < closes:
+            return lambda f: opens <= f.time < closes
+        return lambda f: f.time >= opens or f.time < closes
     raise ValueError(f"not a transaction condition: {kind!r}")
 
 
