@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from api.auth import BEARER_AUTH, staff_only
 from api.context import database, now
 from api.schemas.reports import (CampaignLiftSchema, CashierCardSchema, CashierCardsQuerySchema,
-                                 CashierRefundsQuerySchema, CashierRefundsSchema, DashboardQuerySchema,
+                                 CashierRefundsSchema, ChecksQuerySchema, DashboardQuerySchema,
                                  DashboardSchema, FrequentEarnerSchema, FrequentEarnersQuerySchema,
                                  LiabilityQuerySchema, MonthStatementSchema, VouchersOutstandingSchema)
 from engine import reports
@@ -77,7 +77,7 @@ def cashier_cards(query):
 @blp.route("/cashier-refunds", methods=["GET"])
 @staff_only("audit.read")
 @blp.doc(security=[BEARER_AUTH])
-@blp.arguments(CashierRefundsQuerySchema(), location="query")
+@blp.arguments(ChecksQuerySchema(), location="query")
 @blp.response(200, CashierRefundsSchema(many=True))
 def cashier_refunds(query):
     """Each cashier's returns in a store (tills send the cashier's operator id with a return),

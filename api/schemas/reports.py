@@ -98,12 +98,17 @@ class DashboardSchema(ma.Schema):
         return [{"code": code, "value": n} for code, n in board.top_rules]
 
 
-class FrequentEarnersQuerySchema(InputSchema):
+class ChecksQuerySchema(InputSchema):
+    """The days a fraud check looks at, and how many rows it lists at most."""
+
     days = fields.Integer(load_default=7, validate=ma.validate.Range(1, 92),
                           metadata={"description": "how many days, ending today (the programme's days)"})
+    limit = fields.Integer(load_default=100, validate=ma.validate.Range(1, 1000))
+
+
+class FrequentEarnersQuerySchema(ChecksQuerySchema):
     min_sales = fields.Integer(load_default=10, validate=ma.validate.Range(2, 10_000),
                                metadata={"description": "earning sales at one till on one day to be listed"})
-    limit = fields.Integer(load_default=100, validate=ma.validate.Range(1, 1000))
 
 
 class FrequentEarnerSchema(ma.Schema):
@@ -130,12 +135,6 @@ class CashierCardSchema(ma.Schema):
         "description": "all the cashier's earning sales in the store in the window"})
     own_card = fields.Boolean(required=True, metadata={
         "description": "the member is the cashier (their 'cashier' attribute names this operator id)"})
-
-
-class CashierRefundsQuerySchema(InputSchema):
-    days = fields.Integer(load_default=7, validate=ma.validate.Range(1, 92),
-                          metadata={"description": "how many days, ending today (the programme's days)"})
-    limit = fields.Integer(load_default=100, validate=ma.validate.Range(1, 1000))
 
 
 class CashierRefundsSchema(ma.Schema):
