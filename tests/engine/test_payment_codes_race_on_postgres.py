@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from engine import stores
-from engine.database import Database
 from engine.errors import NotAllowed
 from engine.ledger.balances import get_balance
 from engine.ledger.commands import PlaceHold
@@ -13,7 +12,7 @@ from engine.ledger.holds import place_hold
 from engine.ledger.invariants import check_ledger
 from engine.payment_codes import IssuePaymentCode, issue_payment_code, take_payment_code
 from tests.conftest import new_key
-from tests.support.races import all_at_once
+from tests.support.races import all_at_once, handle_for_racers
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -27,9 +26,8 @@ def database(postgres_db):
 
 @pytest.fixture
 def racing(postgres_db):
-    racing = Database(postgres_db.url.render_as_string(hide_password=False), pool_size=SHOPS + 4)
-    yield racing
-    racing.engine.dispose()
+    with handle_for_racers(postgres_db, SHOPS) as racing:
+        yield racing
 
 
 def test_holds_racing_with_one_code_take_it_once(racing, database, make_member, clock):

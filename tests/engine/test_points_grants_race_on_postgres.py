@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from engine.database import Database
 from engine.errors import InvalidState
 from engine.ledger.balances import get_balance
 from engine.ledger.basket import Basket, BasketLine
@@ -20,7 +19,7 @@ from engine.rules.segments import create_segment
 from engine.settings import update_settings
 from tests.conftest import new_key
 from tests.support.grants import approved_but_not_credited
-from tests.support.races import all_at_once
+from tests.support.races import all_at_once, handle_for_racers
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -35,9 +34,8 @@ def database(postgres_db):
 
 @pytest.fixture
 def racing(postgres_db):
-    racing = Database(postgres_db.url.render_as_string(hide_password=False), pool_size=APPROVERS + 4)
-    yield racing
-    racing.engine.dispose()
+    with handle_for_racers(postgres_db, APPROVERS) as racing:
+        yield racing
 
 
 def test_approvers_racing_for_one_grant_credit_each_member_once(postgres_db, racing, clock, make_member):

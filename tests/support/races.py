@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from engine.database import Database
 
 
 def all_at_once(work: Callable[[int], object], workers: int = 8) -> tuple[list[object], list[BaseException]]:
@@ -23,3 +26,14 @@ def all_at_once(work: Callable[[int], object], workers: int = 8) -> tuple[list[o
     for thread in threads:
         thread.join()
     return results, raised
+
+
+@contextmanager
+def handle_for_racers(db: Database, racers: int) -> Iterator[Database]:
+    """Another handle on ``db`` whose pool has a connection for each of ``racers`` (and a few
+    more for the test itself), disposed of afterwards."""
+    racing = Database(db.url.render_as_string(hide_password=False), pool_size=racers + 4)
+    try:
+        yield racing
+    finally:
+        racing.engine.dispose()
