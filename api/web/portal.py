@@ -280,9 +280,9 @@ def pay_online():
     """A payment code to pay a web shop's order with points: typed at the shop's checkout, good
     for one payment of up to the points chosen, for 15 minutes. Shown on this answer only
     (never in the session cookie); asking again withdraws the one before."""
-    db, settings = database(), get_settings(database())
+    db = database()
+    settings = get_settings(db)
     errors: dict[str, list[str]] = {}
-    available = get_balance(db, g.member_id, as_of=now()).available
     issued = None
     if request.method == "POST":
         try:
@@ -303,6 +303,8 @@ def pay_online():
                                       "your password as well."]
             except InvalidState as refusal:
                 errors["points"] = [PAY_ONLINE_REFUSALS.get(refusal.code, sentence(refusal.message))]
+    # the balance is shown beside the form only, not beside a new code
+    available = None if issued else get_balance(db, g.member_id, as_of=now()).available
     return render_template("portal/pay_online.html", errors=errors, issued=issued, available=available,
                            password_above=settings.online_redeem_password_above,
                            wanted=request.form.get("points", "")), 422 if errors else 200
