@@ -5,7 +5,7 @@ import re
 from engine import stores
 from engine.ledger.commands import PlaceHold
 from engine.ledger.holds import place_hold
-from engine.payment_codes import take_payment_code
+from engine.payment_codes import payment_codes_of, take_payment_code
 from engine.settings import update_settings
 from tests.conftest import new_key
 from tests.web.conftest import PASSWORD, text_of
@@ -55,6 +55,7 @@ def test_points_that_are_no_number_are_refused_next_to_the_field(browser, member
     page = browser.submit("/portal/pay-online", {"points": "lots", "form_key": new_key()})
     assert page.status_code == 422
     assert '<p class="error" id="points-error">Type a whole number of points.</p>' in page.get_data(True)
+    assert payment_codes_of(database, member.public_id) == []
 
 
 def test_more_points_than_the_session_may_spend_ask_for_the_password(browser, member_with_login, database, clock):
@@ -66,6 +67,7 @@ def test_more_points_than_the_session_may_spend_ask_for_the_password(browser, me
     refused = browser.submit("/portal/pay-online", {"points": "300", "form_key": new_key()})
     assert refused.status_code == 422
     assert "need your password as well" in text_of(refused)
+    assert payment_codes_of(database, member.public_id) == []
 
     issued = browser.submit("/portal/pay-online", {"points": "300", "password": PASSWORD, "form_key": new_key()})
     assert issued.status_code == 200 and CODE.search(issued.get_data(True))
