@@ -8,6 +8,7 @@ for the programme's pending period from the time of the sale and expiring by its
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -17,7 +18,7 @@ from engine.errors import ReceiptAlreadyEarned, refuse_if
 from engine.ledger.accounts import prepare_posting
 from engine.ledger.basket import Basket, EarningContext, PointsCalculator, validate_basket
 from engine.ledger.commands import PointsEarned
-from engine.ledger.idempotency import run_idempotent
+from engine.ledger.idempotency import answer_in_last_write, run_idempotent
 from engine.ledger.lots import new_lot
 from engine.ledger.parties import member_with_locked_account, till
 from engine.ledger.receipts import record_receipt
@@ -25,7 +26,7 @@ from engine.programme import lot_expires_at
 from engine.rules.calculator import award_rows, calculator_for_sale
 from engine.rules.referrals import pending_referral, reward_referrer, with_referred_bonus
 from engine.settings import read_settings
-from engine.tiers.service import upgrade_on_accrual
+from engine.tiers.service import upgrade_check, upgrade_on_accrual
 from engine.webhooks import record_event
 
 
@@ -52,7 +53,10 @@ def earn_points(db: Database, basket: Basket, *, caller: str, idempotency_key: s
         member, account = member_with_locked_account(session, member_id=basket.member_id,
                                                      card_number=basket.card_number)
         context = EarningContext(settings=settings, as_of=now)
-        rules_calculator = calculator_for_sale(session, basket, member, store) if calculator is None else None
+        # the tier window's sum comes with the member's facts: one round trip fewer
+        upgrade = upgrade_check(session, member, basket.occurred_at, now) if calculator is None else None
+        rules_calculator = calculator_for_sale(session, basket, member, store, upgrade=upgrade) \
+            if calculator is None else None
         evaluation = rules_calculator.evaluate(basket, context) if rules_calculator else None
         referral = None
         if evaluation is not None:
@@ -71,6 +75,13 @@ def earn_points(db: Database, basket: Basket, *, caller: str, idempotency_key: s
                         expires_at=expires_at)) if points else None
         awards = [] if evaluation is None else award_rows(
             rules_calculator, evaluation, member_pk=member.id, occurred_at=basket.occurred_at)
+        result = PointsEarned(
+            member_id=member.public_id, store_code=store.code, terminal_code=terminal.code,
+            receipt_number=basket.receipt_number, points=points, lines=lines,
+            available_at=available_at, expires_at=expires_at, transaction_id=None,
+            balance=account.balance + (points if posting else 0), rules=evaluation.awards if evaluation else [])
+        # On PostgreSQL the idempotency key's row, with this answer, goes with the receipt.
+        answer = answer_in_last_write(session)
         # When the receipt was taken (a retry under a new key, or a concurrent one), the
         # refusal rolls back everything, the posting written with it included.
         recorded = record_receipt(session, dict(
@@ -80,11 +91,16 @@ def earn_points(db: Database, basket: Basket, *, caller: str, idempotency_key: s
             points=points, cashier=basket.cashier), [dict(
                 line_no=line.line_no, sku=line.sku, category=line.category, brand=line.brand,
                 quantity=line.quantity, amount_minor=line.amount_minor, eligible_minor=earned.eligible_minor,
-                points=earned.points) for line, earned in zip(basket.lines, lines)], awards, posting)
+                points=earned.points) for line, earned in zip(basket.lines, lines)], awards, posting,
+            answer=None if answer is None else answer.parameters(result, "transaction_id"))
         if recorded.receipt_id is None:
             raise _receipt_taken(basket)
+        if answer is not None:
+            answer.found(recorded.answer_id)
         if points:
-            upgrade_on_accrual(session, member, now)  # tiers: immediate upgrade (spend counts this receipt)
+            # tiers: immediate upgrade (spend counts this receipt)
+            upgrade_on_accrual(session, member, now, check=upgrade, points=points,
+                               so_far=rules_calculator.qualifying_so_far if rules_calculator else None)
         if referral is not None:
             reward_referrer(session, referral, receipt_id=recorded.receipt_id, basket=basket, settings=settings,
                             now=now)
@@ -93,12 +109,8 @@ def earn_points(db: Database, basket: Basket, *, caller: str, idempotency_key: s
             occurred_at=basket.occurred_at, currency=basket.currency, total_minor=basket.total_minor,
             points=points, available_at=available_at, expires_at=expires_at,
             transaction_id=recorded.transaction_id), now=now)
-        return PointsEarned(
-            member_id=member.public_id, store_code=store.code, terminal_code=terminal.code,
-            receipt_number=basket.receipt_number, points=points, lines=lines,
-            available_at=available_at, expires_at=expires_at,
-            transaction_id=recorded.transaction_id, balance=account.balance,
-            rules=evaluation.awards if evaluation else [])
+        assert result.balance == account.balance, "the answer's balance is the account's"
+        return replace(result, transaction_id=recorded.transaction_id)
 
     return run_idempotent(db, caller=caller, key=idempotency_key, command="earn", request=basket,
                           now=now, work=work, result_type=PointsEarned)

@@ -10,6 +10,9 @@ Guarantees:
   recording cost two statements; the claim's statement also reads the configuration's
   revision, against which a till's request checks the snapshot it was pinned to
   (``engine.snapshot``);
+- on PostgreSQL a command's work may write the key's row with its answer in its own last
+  statement (:func:`answer_in_last_write`: an accrual's posting), one round trip fewer; the
+  answer is the same, and a key's row found there is handled as when it is written here;
 - the first answer is stored with the key, refusals included: a refused command's work is
   rolled back with its transaction, and a second transaction claims the key again (waiting
   for it if need be) and stores the refusal, unless an answer was stored meanwhile, which
@@ -25,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
@@ -65,11 +69,17 @@ def run_idempotent(db: Database, *, caller: str, key: str, command: str, request
             earlier = _claim(session, caller, key)
             if earlier is not None:
                 return _replay(earlier, key, command, request, fingerprint, result_type)
+            answer = session.info[_ANSWER] = AnswerToWrite(caller, key, command, fingerprint, now)
             try:
                 result = work(session)
             except LoyaltyError as error:
                 raise _Refused(error) from error  # leaving the block rolls the work back
-            _record(session, caller, key, command, fingerprint, now, "ok", to_plain(result))
+            finally:
+                del session.info[_ANSWER]
+            if answer.written is None:
+                _record(session, caller, key, command, fingerprint, now, "ok", to_plain(result))
+            elif not answer.written:
+                raise _just_answered(key)
             return result
     except _Refused as refused:
         refusal = refused.error
@@ -81,6 +91,59 @@ def run_idempotent(db: Database, *, caller: str, key: str, command: str, request
             return _replay(earlier, key, command, request, fingerprint, result_type)
         _record(session, caller, key, command, fingerprint, now, "refused", error_to_plain(refusal))
     raise refusal
+
+
+@dataclass
+class AnswerToWrite:
+    """The key of the idempotent command a transaction runs, for its work to write with the
+    command's answer (:func:`answer_in_last_write`). ``written``: None while the work has
+    not written it, then whether the key's row was new."""
+
+    caller: str
+    key: str
+    command: str
+    request_hash: str
+    created_at: datetime
+    written: bool | None = None
+
+    def parameters(self, result, field: str) -> dict:
+        """The key row's parameters of :data:`ANSWER_CTE`: the answer is ``result`` as
+        ``run_idempotent`` stores it, with ``field`` (a top-level field of the result) left
+        to the statement (``{value}``)."""
+        plain = to_plain(result)
+        plain[field] = _PLACE_OF_VALUE
+        head, tail = json.dumps(plain).split(json.dumps(_PLACE_OF_VALUE))
+        return {"answer_caller": self.caller, "answer_key": self.key, "answer_command": self.command,
+                "answer_request_hash": self.request_hash, "answer_created_at": self.created_at,
+                "answer_head": head, "answer_tail": tail}
+
+    def found(self, key_row_id: int | None) -> None:
+        """Take the statement's answer: the key row's id, None when the key's row existed."""
+        self.written = key_row_id is not None
+
+
+def answer_in_last_write(session: Session) -> AnswerToWrite | None:
+    """The key of the idempotent command this transaction runs, when its work may write the
+    key's row with the answer in its own last statement (on PostgreSQL, with
+    :data:`ANSWER_CTE`); else None and ``run_idempotent`` writes it after the work. Work that
+    writes it must return the result it wrote, and have nothing left that may fail but with a
+    refusal (which rolls the row back with the rest)."""
+    answer = session.info.get(_ANSWER)
+    return answer if answer is not None and answer.written is None and is_postgres(session) else None
+
+
+# The key's row with its answer, as a common table expression of the command's last write:
+# ``{value}`` is the SQL of the answer's one field that statement decides (its new row's id).
+ANSWER_CTE = """answered AS (
+        INSERT INTO idempotency_keys (caller, key, command, request_hash, outcome, response, created_at)
+        VALUES (:answer_caller, :answer_key, :answer_command, :answer_request_hash, 'ok',
+                :answer_head || COALESCE(CAST({value} AS TEXT), 'null') || :answer_tail, :answer_created_at)
+        ON CONFLICT (caller, key) DO NOTHING
+        RETURNING id)"""
+_ANSWER = "loyalty_answer_to_write"
+# Stands for the statement's field while the answer is made JSON: no request or answer
+# holds a NUL character (api.text_guard refuses them at the door; the engine makes none).
+_PLACE_OF_VALUE = "\0the statement's value"
 
 
 class _Refused(Exception):
@@ -175,10 +238,15 @@ def _record(session: Session, caller: str, key: str, command: str, fingerprint: 
     else:
         recorded = insert_unless_taken(session, _KEYS, ["caller", "key"], row, returning=_KEYS.c.id) is not None
     if not recorded:
-        # The claim's statement read before it locked: a first request that committed in
-        # between is found only now. Everything here is rolled back; a retry replays it.
-        raise RequestInFlight(f"a request with idempotency key {key!r} has just been answered; "
-                              "retry to get its answer")
+        raise _just_answered(key)
+
+
+def _just_answered(key: str) -> RequestInFlight:
+    # The claim's statement read before it locked: a first request that committed in
+    # between is found only when the key's row is written. Everything is rolled back; a
+    # retry replays it.
+    return RequestInFlight(f"a request with idempotency key {key!r} has just been answered; "
+                           "retry to get its answer")
 
 
 def _key_problems(caller: str, key: str) -> list[Problem]:

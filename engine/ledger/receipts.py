@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from engine.database import insert_unless_taken, is_postgres, postgresql_row
 from engine.ledger.accounts import Posting, posting_ctes, write_posting
+from engine.ledger.idempotency import ANSWER_CTE
 from engine.orm.ledger import ReceiptLineRow, ReceiptRow
 from engine.orm.rules import ReceiptRuleAwardRow
 
@@ -28,10 +29,11 @@ class Recorded:
 
     receipt_id: int | None
     transaction_id: int | None
+    answer_id: int | None = None  # the idempotency key's row written with it (None: not asked, or taken)
 
 
 def record_receipt(session: Session, receipt: dict, lines: list[dict], awards: list[dict],
-                   posting: Posting | None = None) -> Recorded:
+                   posting: Posting | None = None, answer: dict | None = None) -> Recorded:
     """Insert the receipt (``receipts`` columns but ``transaction_id``), its ``lines``
     (``receipt_lines`` columns but the receipt's id) and its ``awards``
     (``receipt_rule_awards`` columns but the receipt's id; ``line_points`` a list of
@@ -39,20 +41,27 @@ def record_receipt(session: Session, receipt: dict, lines: list[dict], awards: l
     which the receipt refers to.
 
     When the receipt was taken, the posting is written all the same (the caller refuses the
-    command, which rolls it back)."""
+    command, which rolls it back).
+
+    ``answer`` (PostgreSQL only): the parameters of the idempotency key's row with the
+    command's answer (``engine.ledger.idempotency.AnswerToWrite.parameters``, the field left
+    to the statement being the transaction's id), written in the same statement."""
     if is_postgres(session):
         # The lines and awards as two JSON documents: the driver dumps a list parameter in
         # Python, element by element, and one per column cost the client 85 µs a receipt.
         parameters = {**receipt, "lines": json.dumps(lines, default=str),
-                      "awards": json.dumps(awards, default=str)}
+                      "awards": json.dumps(awards, default=str), **(answer or {})}
         if posting is None:
-            found = postgresql_row(session, _record_on_postgresql(None), {**parameters, "transaction_id": None})
-            return Recorded(found.receipt_id, None)
+            found = postgresql_row(session, _record_on_postgresql(None, answer is not None),
+                                   {**parameters, "transaction_id": None})
+            return Recorded(found.receipt_id, None, found.answer_id)
         # (flushed first: the account row must hold the balance the ORM knows before moving it)
-        found = postgresql_row(session, _record_on_postgresql((len(posting.entries), posting.lot is not None)),
+        found = postgresql_row(session, _record_on_postgresql((len(posting.entries), posting.lot is not None),
+                                                              answer is not None),
                                {**parameters, **posting.parameters()})
         posting.written()
-        return Recorded(found.receipt_id, found.transaction_id)
+        return Recorded(found.receipt_id, found.transaction_id, found.answer_id)
+    assert answer is None, "the answer goes with the receipt on PostgreSQL only"
     transaction_id = write_posting(session, posting).id if posting is not None else None
     receipt_id = insert_unless_taken(session, _RECEIPTS, ["store_id", "terminal_id", "receipt_number"],
                                      {**receipt, "transaction_id": transaction_id}, returning=_RECEIPTS.c.id)
@@ -87,11 +96,15 @@ def _rows(parameter: str, alias: str, columns: dict[str, str]) -> str:
 # Data-modifying CTEs all run to completion; when the receipt is taken, ``receipt`` is
 # empty and so is everything joined to it.
 @functools.cache
-def _record_on_postgresql(posting: tuple[int, bool] | None) -> sa.TextClause:
-    """The receipt's statement, with the posting's CTEs for ``posting`` = (entry count, with lot)."""
-    before, transaction_id = ("", ":transaction_id") if posting is None else (
+def _record_on_postgresql(posting: tuple[int, bool] | None, answer: bool) -> sa.TextClause:
+    """The receipt's statement, with the posting's CTEs for ``posting`` = (entry count, with
+    lot), and with ``answer`` the idempotency key's row."""
+    before, transaction_id = ("", "CAST(:transaction_id AS BIGINT)") if posting is None else (
         posting_ctes(*posting) + ",", "(SELECT id FROM posted)")
     posted = "" if posting is None else ", (SELECT id FROM posted) AS transaction_id"
+    # (written even when the receipt was taken: the command is refused, which rolls it back)
+    answered = f",\n    {ANSWER_CTE.format(value=transaction_id)}" if answer else ""
+    answer_id = "(SELECT id FROM answered)" if answer else "CAST(NULL AS INTEGER)"
     return sa.text(f"""
     WITH {before}
     receipt AS (
@@ -108,5 +121,5 @@ def _record_on_postgresql(posting: tuple[int, bool] | None) -> sa.TextClause:
     award AS (
         INSERT INTO receipt_rule_awards (receipt_id, {", ".join(_AWARD_COLUMNS)}, line_points)
         SELECT receipt.id, {", ".join(f"award.{name}" for name in _AWARD_COLUMNS)}, award.line_points
-        FROM receipt, {_rows("awards", "award", {**_AWARD_COLUMNS, "line_points": "JSON"})})
-    SELECT (SELECT id FROM receipt) AS receipt_id{posted}""")
+        FROM receipt, {_rows("awards", "award", {**_AWARD_COLUMNS, "line_points": "JSON"})}){answered}
+    SELECT (SELECT id FROM receipt) AS receipt_id{posted}, {answer_id} AS answer_id""")

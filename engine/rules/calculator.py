@@ -15,9 +15,11 @@ replacing the published versions of the same keys.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy import ARRAY
@@ -39,6 +41,9 @@ from engine.rules.segments import with_predicate_segments
 from engine.rules.validation import validate_rule
 from engine.settings import read_settings
 from engine.snapshot import StoreInfo, programme
+
+if TYPE_CHECKING:
+    from engine.tiers.service import UpgradeCheck
 
 _CACHE: dict[tuple, CompiledRuleSet] = {}
 _CACHE_SIZE = 32
@@ -63,6 +68,7 @@ class RulesCalculator:
                  claim=None, version_ids: dict[tuple[str, int], int] | None = None):
         self.rule_set, self.sale, self.member, self.usage, self.claim = rule_set, sale, member, usage, claim
         self.version_ids = version_ids or {}
+        self.qualifying_so_far: int | None = None  # the tier window's sum, when an accrual asked for it
 
     def evaluate(self, basket: Basket, context: EarningContext) -> Evaluation:
         """Every line's points and the breakdown by rule version."""
@@ -124,17 +130,23 @@ def _usage(keys_listed) -> sa.Select:
 
 
 _USAGE = _usage(_AWARDS.c.rule_key.in_(sa.bindparam("keys", expanding=True)))
+_USAGE_ON_POSTGRESQL = _usage(_AWARDS.c.rule_key == sa.func.any(sa.bindparam("keys", type_=ARRAY(sa.String))))
 _MEMBER_FACTS = sa.union_all(*_FACT_ROWS)
 # what a member got from each campaign in all (its member cap counts it)
 _CAMPAIGN_USED = (sa.select(_AWARDS.c.campaign_code, sa.func.sum(_AWARDS.c.applied))
                   .where(_AWARDS.c.member_id == sa.bindparam("member_pk"),
                          _AWARDS.c.campaign_code.in_(sa.bindparam("codes", expanding=True)))
                   .group_by(_AWARDS.c.campaign_code))
-# An accrual's one round trip for both. On PostgreSQL an accrual sends these through the
-# driver itself (the list of keys as an array), which saves SQLAlchemy's work around them.
-_MEMBER_FACTS_AND_USAGE = sa.union_all(*_FACT_ROWS, _USAGE)
-_MEMBER_FACTS_AND_USAGE_ON_POSTGRESQL = sa.union_all(
-    *_FACT_ROWS, _usage(_AWARDS.c.rule_key == sa.func.any(sa.bindparam("keys", type_=ARRAY(sa.String)))))
+
+
+@functools.cache
+def _accrual_facts(capped: bool, qualifying: sa.Select | None, postgresql: bool) -> sa.CompoundSelect:
+    """An accrual's one round trip for the member's facts, the usage of their capped rules
+    and (``qualifying``) the tier window's sum for an immediate upgrade. On PostgreSQL an
+    accrual sends it through the driver itself (the list of keys as an array), which saves
+    SQLAlchemy's work around it."""
+    usage = [_USAGE_ON_POSTGRESQL if postgresql else _USAGE] if capped else []
+    return sa.union_all(*_FACT_ROWS, *usage, *([] if qualifying is None else [qualifying]))
 
 
 def member_facts(session: Session, member: MemberRow) -> MemberFacts:
@@ -245,9 +257,12 @@ def usage_for(session: Session, member: MemberRow | None, facts: MemberFacts, ru
     return Usage(day, week, month, left, frozenset(open_), member_left)
 
 
-def calculator_for_sale(session: Session, basket: Basket, member: MemberRow, store: StoreInfo) -> RulesCalculator:
+def calculator_for_sale(session: Session, basket: Basket, member: MemberRow, store: StoreInfo, *,
+                        upgrade: UpgradeCheck | None = None) -> RulesCalculator:
     """The calculator an accrual uses: published rules at the sale's instant, the member's
-    facts and usage, and a budget claim from the campaign slices (locks last until commit)."""
+    facts and usage, and a budget claim from the campaign slices (locks last until commit).
+    With ``upgrade``, the same statement reads the tier window's qualifying sum so far, which
+    the calculator keeps in ``qualifying_so_far`` for ``engine.tiers.service.upgrade_on_accrual``."""
     rule_set, ids = compiled_in_force(session, basket.occurred_at)
     sale = sale_facts(store, basket.channel)
     local_day = sale.local(basket.occurred_at).date()
@@ -255,10 +270,11 @@ def calculator_for_sale(session: Session, basket: Basket, member: MemberRow, sto
     parameters = {"member_pk": member.id}
     if capped:
         parameters.update(keys=capped, **_usage_span(local_day))
-    if is_postgres(session):
-        rows = postgresql_rows(session, _MEMBER_FACTS_AND_USAGE_ON_POSTGRESQL if capped else _MEMBER_FACTS, parameters)
-    else:
-        rows = session.execute(_MEMBER_FACTS_AND_USAGE if capped else _MEMBER_FACTS, parameters).all()
+    if upgrade is not None:
+        parameters.update(upgrade.parameters(basket))
+    postgresql = is_postgres(session)
+    statement = _accrual_facts(bool(capped), None if upgrade is None else upgrade.rows(), postgresql)
+    rows = postgresql_rows(session, statement, parameters) if postgresql else session.execute(statement, parameters).all()
     facts = _facts_from(session, member, rows)
     usage = usage_for(session, member, facts, rule_set, local_day, basket.occurred_at, with_budgets=False,
                       usage_rows=[row for row in rows if row[0] == "usage"])
@@ -267,7 +283,10 @@ def calculator_for_sale(session: Session, basket: Basket, member: MemberRow, sto
     def claim(campaign: str, points: int) -> int:
         known = campaigns[campaign]
         return claim_budget(session, known.id, points, start=member.id, slice_count=known.budget_slices)
-    return RulesCalculator(rule_set, sale=sale, member=facts, usage=usage, claim=claim, version_ids=ids)
+    calculator = RulesCalculator(rule_set, sale=sale, member=facts, usage=usage, claim=claim, version_ids=ids)
+    if upgrade is not None:
+        calculator.qualifying_so_far = next(int(row[4]) for row in rows if row[0] == "qualifying")
+    return calculator
 
 
 def award_rows(calculator: RulesCalculator, evaluation: Evaluation, *, member_pk: int,

@@ -17,7 +17,8 @@ Guarantees:
   predates a review that lowered them, an upgrade it hides waits for the next accrual);
 - qualifying spend is what the member paid for purchases in the window (not the part paid
   with points), less what was refunded in the window, never below zero; one SQL definition
-  (``_spend_sql``) serves the accrual, the progress and the set-based review;
+  (``_spend_sql``) serves the accrual, the progress and the set-based review, as one
+  (``_points_sql``) does for qualifying points;
 - ``review_tiers`` is a function of ``as_of``, idempotent (a reviewed member's next review
   lies after ``as_of``), set-based (one group of statements per distinct review instant),
   and applies ``policy.review_outcome`` exactly (the tests compare the two).
@@ -179,9 +180,47 @@ def tier_progress(db: Database, member_id: str, *, as_of: datetime) -> TierProgr
                             grace_until=state.grace_until if state else None)
 
 
-def upgrade_on_accrual(session: Session, member: MemberRow, now: datetime) -> None:
+@dataclass(frozen=True)
+class UpgradeCheck:
+    """What an accrual asks, with the member's facts (one statement: ``engine.rules.calculator``),
+    to raise the member's tier at once: the qualifying points or spend of the window up to the
+    accrual, before its own points are posted. In spend, the sale's own payment is counted by
+    the statement already (spend less refunds is floored at zero, so it cannot be added
+    afterwards); in points, :func:`upgrade_on_accrual` adds the sale's points."""
+
+    policy: TierPolicy
+    start: datetime
+    end: datetime
+    counted: bool  # the sale lies in the window (a till's offline sale may predate it)
+
+    def rows(self) -> sa.Select:
+        """The facts row ``("qualifying", NULL, NULL, NULL, value)`` (parameters ``member_pk``
+        and :meth:`parameters`)."""
+        return _QUALIFYING_ROW[self.policy.measure]
+
+    def parameters(self, basket) -> dict:
+        paid = basket.total_minor - basket.paid_with_points_minor if self.counted else 0
+        return {"q_start": self.start, "q_end": self.end, "q_sale_paid": paid}
+
+
+def upgrade_check(session: Session, member: MemberRow, sold_at: datetime, now: datetime) -> UpgradeCheck | None:
+    """The check an accrual sold at ``sold_at`` and posted at ``now`` asks for, or None when no
+    upgrade can follow (no tiers, or the member is in the highest one: the window's sum could
+    not change anything)."""
+    policy = _policy(session)
+    if policy is None or member.tier_code == _tiers(session)[-1].code:
+        return None
+    start = window_start(policy, now, _zone(session))
+    return UpgradeCheck(policy, start, now, counted=start <= sold_at <= now)
+
+
+def upgrade_on_accrual(session: Session, member: MemberRow, now: datetime, *, check: UpgradeCheck | None = None,
+                       so_far: int | None = None, points: int = 0) -> None:
     """Raise the member's tier at once if the window up to ``now`` qualifies for a higher
-    one (the accrual's transaction; the caller holds the member's account lock)."""
+    one (the accrual's transaction; the caller holds the member's account lock, and has
+    posted the accrual's ``points``). With the ``check`` the accrual asked and the value it
+    read (``so_far``), no statement is sent unless the tier changes; else the window's sum
+    is read now."""
     policy = _policy(session)
     if policy is None:
         return
@@ -190,7 +229,11 @@ def upgrade_on_accrual(session: Session, member: MemberRow, now: datetime) -> No
     if member.tier_code == codes[-1]:
         return  # nothing higher to reach: the window's sum could not change anything (see below)
     zone = _zone(session)
-    points = _qualifying(session, policy, member.id, window_start(policy, now, zone), now)
+    if check is not None and so_far is not None:
+        # read under the account lock, before this accrual's posting: its points are added here
+        points = so_far + (points if check.policy.measure == "points" and check.counted else 0)
+    else:
+        points = _qualifying(session, policy, member.id, window_start(policy, now, zone), now)
     reached = qualified_rank([t.threshold for t in tiers], points)
     # members.tier_code mirrors member_tiers (every change writes both), so the tier state is
     # read only when an upgrade looks due. The member row may predate a review that committed
@@ -263,9 +306,8 @@ def _review_group(session: Session, policy: TierPolicy, zone: ZoneInfo, due: dat
     bulk.lock_accounts(session, "SELECT member_id FROM member_tiers WHERE review_due_at = :due", {"due": due})
     bulk.work_table(session, "tier_review", "member_id BIGINT, cur INTEGER, q INTEGER, in_grace INTEGER, "
                                             "new_rank INTEGER, starts_grace INTEGER, points BIGINT")
-    qualifying = _spend_sql("mt.member_id", end=":due", inclusive=False) if policy.measure == "spend" else (
-        "COALESCE((SELECT SUM(x.points) FROM ledger_transactions x WHERE x.member_id = mt.member_id "
-        f"AND x.kind IN ({_QUALIFYING_KINDS_SQL}) AND x.occurred_at >= :start AND x.occurred_at < :due), 0)")
+    qualifying = (_spend_sql if policy.measure == "spend" else _points_sql)("mt.member_id", end=":due",
+                                                                             inclusive=False)
     session.execute(sa.text(
         "INSERT INTO tier_review (member_id, cur, in_grace, points) "
         f"SELECT mt.member_id, t.rank, CASE WHEN mt.grace_until IS NULL THEN 0 ELSE 1 END, {qualifying} "
@@ -370,15 +412,25 @@ def _qualifying(session: Session, policy: TierPolicy, member_pk: int, start: dat
     return int(session.execute(statement, params).scalar())
 
 
-def _spend_sql(member: str, *, end: str, inclusive: bool) -> str:
-    """SQL for the qualifying spend of ``member`` (an SQL expression) from ``:start`` to
-    ``end``: paid for purchases (not with points), less refunds, never below zero."""
+def _spend_sql(member: str, *, end: str, inclusive: bool, start: str = ":start", sale_paid: str = "") -> str:
+    """SQL for the qualifying spend of ``member`` (an SQL expression) from ``start`` to
+    ``end``: paid for purchases (not with points), less refunds, never below zero;
+    ``sale_paid``: what a sale not yet written adds to the purchases (an SQL expression)."""
     until = "<=" if inclusive else "<"
     paid = (f"COALESCE((SELECT SUM(r.total_minor - r.paid_with_points_minor) FROM receipts r WHERE r.member_id = "
-            f"{member} AND r.occurred_at >= :start AND r.occurred_at {until} {end}), 0)")
+            f"{member} AND r.occurred_at >= {start} AND r.occurred_at {until} {end}), 0)"
+            + (f" + {sale_paid}" if sale_paid else ""))
     returned = (f"COALESCE((SELECT SUM(f.amount_minor) FROM refunds f JOIN receipts r ON r.id = f.receipt_id "
-                f"WHERE r.member_id = {member} AND f.occurred_at >= :start AND f.occurred_at {until} {end}), 0)")
+                f"WHERE r.member_id = {member} AND f.occurred_at >= {start} AND f.occurred_at {until} {end}), 0)")
     return f"CASE WHEN {paid} > {returned} THEN {paid} - {returned} ELSE 0 END"
+
+
+def _points_sql(member: str, *, end: str, inclusive: bool, start: str = ":start") -> str:
+    """SQL for the qualifying points of ``member`` (an SQL expression) from ``start`` to ``end``."""
+    until = "<=" if inclusive else "<"
+    return (f"COALESCE((SELECT SUM(x.points) FROM ledger_transactions x WHERE x.member_id = {member} "
+            f"AND x.kind IN ({_QUALIFYING_KINDS_SQL}) AND x.occurred_at >= {start} "
+            f"AND x.occurred_at {until} {end}), 0)")
 
 
 # One statement per measure for both databases; the instants' type turns them into the
@@ -386,11 +438,23 @@ def _spend_sql(member: str, *, end: str, inclusive: bool) -> str:
 _QUALIFYING = {measure: statement.bindparams(sa.bindparam("start", type_=UTCDateTime()),
                                              sa.bindparam("end", type_=UTCDateTime()))
                for measure, statement in {
-    "points": sa.text("SELECT COALESCE(SUM(points), 0) AS qualifying FROM ledger_transactions "
-                      f"WHERE member_id = :member AND kind IN ({_QUALIFYING_KINDS_SQL}) "
-                      "AND occurred_at >= :start AND occurred_at <= :end"),
+    "points": sa.text(f"SELECT {_points_sql(':member', end=':end', inclusive=True)} AS qualifying"),
     "spend": sa.text(f"SELECT {_spend_sql(':member', end=':end', inclusive=True)} AS qualifying"),
 }.items()}
+
+
+def _qualifying_row(expression: str) -> sa.Select:
+    value = sa.text(f"CAST({expression} AS BIGINT)").bindparams(sa.bindparam("q_start", type_=UTCDateTime()),
+                                                                sa.bindparam("q_end", type_=UTCDateTime()))
+    return sa.select(sa.literal("qualifying"), sa.null(), sa.null(), sa.null(), value)
+
+
+# An accrual's UpgradeCheck, as a row of its member facts (the same sums as _QUALIFYING)
+_QUALIFYING_ROW = {
+    "points": _qualifying_row(_points_sql(":member_pk", start=":q_start", end=":q_end", inclusive=True)),
+    "spend": _qualifying_row(_spend_sql(":member_pk", start=":q_start", end=":q_end", inclusive=True,
+                                        sale_paid=":q_sale_paid")),
+}
 
 
 def _tiers(session: Session) -> list[TierDefinition]:

@@ -22,9 +22,9 @@ from tests.support.webhook_receiver import public_resolver
 # its points with their lot, in one statement. The configuration's revision, which the till's
 # request checks its snapshot against, comes with the idempotency claim; the member's
 # account, locked, with the card session; the cap usage with the member's facts; the
-# member's tier with the card (their tier state is read only when it changes). The
-# qualifying points for an immediate upgrade are one statement of their own.
-BUDGET = {"sqlite": 15, "postgresql": 7}
+# member's tier with the card (their tier state is read only when it changes); the
+# qualifying points for an immediate upgrade with the member's facts.
+BUDGET = {"sqlite": 14, "postgresql": 5}
 
 
 @pytest.fixture

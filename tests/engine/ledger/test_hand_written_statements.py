@@ -5,19 +5,23 @@ import re
 import pytest
 
 from engine.ledger.accounts import posting_ctes
-from engine.ledger.idempotency import _RECORD_ON_POSTGRESQL
+from engine.ledger.idempotency import _RECORD_ON_POSTGRESQL, ANSWER_CTE
 from engine.ledger.receipts import _record_on_postgresql
 from engine.orm.base import Base
 
-STATEMENTS = {"posting": posting_ctes(3, True), "receipt": str(_record_on_postgresql(None)),
-              "idempotency": str(_RECORD_ON_POSTGRESQL)}
-WRITTEN = {table: (name, columns) for name, sql in STATEMENTS.items()
-           for table, columns in re.findall(r"INSERT INTO (\w+)\s*\(([^)]*)\)", sql)}
+STATEMENTS = {"posting": posting_ctes(3, True), "receipt": str(_record_on_postgresql(None, False)),
+              "idempotency": str(_RECORD_ON_POSTGRESQL), "answer with the receipt": ANSWER_CTE}
+WRITTEN = [(table, columns) for sql in STATEMENTS.values()
+           for table, columns in re.findall(r"INSERT INTO (\w+)\s*\(([^)]*)\)", sql)]
 
 
-@pytest.mark.parametrize("table", ["ledger_transactions", "ledger_entries", "lots", "receipts", "receipt_lines",
-                                   "receipt_rule_awards", "idempotency_keys"])
-def test_a_hand_written_insert_names_every_column_but_the_generated_id(table):
-    _, columns = WRITTEN[table]
+def test_the_hand_written_statements_write_the_tables_they_are_meant_to():
+    assert sorted(table for table, _ in WRITTEN) == sorted([
+        "ledger_transactions", "ledger_entries", "lots", "receipts", "receipt_lines", "receipt_rule_awards",
+        "idempotency_keys", "idempotency_keys"])
+
+
+@pytest.mark.parametrize("table, columns", WRITTEN, ids=[f"{table}-{n}" for n, (table, _) in enumerate(WRITTEN)])
+def test_a_hand_written_insert_names_every_column_but_the_generated_id(table, columns):
     named = {column.strip() for column in columns.split(",")}
     assert named == {column.name for column in Base.metadata.tables[table].columns if column.name != "id"}

@@ -4,7 +4,7 @@ asked for."""
 from engine.tiers.service import member_tier
 from tests.support.statements import statements_of
 
-QUALIFYING_SUM = "SUM(points)"
+QUALIFYING_SUM = "SUM(x.points)"
 
 
 def test_a_member_in_the_highest_tier_earns_without_the_qualifying_sum(database, make_member, earn, tiers):
