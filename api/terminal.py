@@ -17,8 +17,8 @@ from api.schemas.terminal import (AccrualResultSchema, AccrualSchema, CaptureReq
                                   CardSessionRequestSchema, CardSessionSchema, ChallengeRequestSchema,
                                   ChallengeSchema, EmptySchema, HoldRequestSchema, HoldSchema, RefundResultSchema,
                                   VoidSchema)
-from engine.card_auth import (card_session_card, check_accrual_proof, check_online_order, issue_card_challenge,
-                              open_card_session, open_uid_card_session)
+from engine.card_auth import (card_session_card, card_session_first_read, check_accrual_proof, check_online_order,
+                              issue_card_challenge, open_card_session, open_uid_card_session)
 from engine.ledger.basket import Basket
 from engine.ledger.commands import CaptureHold, PlaceHold, VoidHold
 from engine.ledger.earning import earn_points
@@ -89,7 +89,7 @@ def accrue(body):
                             card_session=card_session, offline_proof=offline_proof, keys=card_keys(), now=at)
 
     return earn_points(database(), basket, caller=caller(), idempotency_key=idempotency_key(), now=at,
-                       verify=verify)
+                       verify=verify, first_read=card_session_first_read(card_session) if card_session else None)
 
 
 @blp.route("/holds", methods=["POST"])

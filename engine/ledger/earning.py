@@ -18,7 +18,7 @@ from engine.errors import ReceiptAlreadyEarned, refuse_if
 from engine.ledger.accounts import prepare_posting
 from engine.ledger.basket import Basket, EarningContext, PointsCalculator, validate_basket
 from engine.ledger.commands import PointsEarned
-from engine.ledger.idempotency import answer_in_last_write, run_idempotent
+from engine.ledger.idempotency import FirstRead, answer_in_last_write, run_idempotent
 from engine.ledger.lots import new_lot
 from engine.ledger.parties import member_with_locked_account, till
 from engine.ledger.receipts import record_receipt
@@ -32,7 +32,7 @@ from engine.webhooks import record_event
 
 def earn_points(db: Database, basket: Basket, *, caller: str, idempotency_key: str, now: datetime,
                 calculator: PointsCalculator | None = None,
-                verify: Callable[[Session], None] | None = None) -> PointsEarned:
+                verify: Callable[[Session], None] | None = None, first_read: FirstRead | None = None) -> PointsEarned:
     """Credit the points ``basket`` earns to its member (once per receipt).
 
     Without ``calculator`` the published earning rules in force at the sale's instant decide
@@ -42,7 +42,9 @@ def earn_points(db: Database, basket: Basket, *, caller: str, idempotency_key: s
     qualifying purchase also pays the referral bonuses (``engine.rules.referrals``).
 
     ``verify`` (e.g. the card's proof of presence) runs first inside the same transaction,
-    and is not run again when a retry replays the first answer."""
+    and is not run again when a retry replays the first answer; ``first_read`` (e.g. the card
+    session's) reads what it needs first, with the idempotency key's claim
+    (``engine.ledger.idempotency.FirstRead``)."""
 
     def work(session: Session) -> PointsEarned:
         if verify is not None:
@@ -113,7 +115,7 @@ def earn_points(db: Database, basket: Basket, *, caller: str, idempotency_key: s
         return replace(result, transaction_id=recorded.transaction_id)
 
     return run_idempotent(db, caller=caller, key=idempotency_key, command="earn", request=basket,
-                          now=now, work=work, result_type=PointsEarned)
+                          now=now, work=work, result_type=PointsEarned, first_read=first_read)
 
 
 def _receipt_taken(basket: Basket) -> ReceiptAlreadyEarned:

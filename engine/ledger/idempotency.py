@@ -60,13 +60,21 @@ def _fingerprint_of_every_field(command: str, request) -> str:
 
 
 def run_idempotent(db: Database, *, caller: str, key: str, command: str, request, now: datetime,
-                   work: Callable[[Session], Result], result_type: type[Result]) -> Result:
-    """Run ``work`` once for ``(caller, key)`` and return its result, or replay the first answer."""
+                   work: Callable[[Session], Result], result_type: type[Result],
+                   first_read: FirstRead | None = None) -> Result:
+    """Run ``work`` once for ``(caller, key)`` and return its result, or replay the first answer.
+
+    ``first_read`` (PostgreSQL only; see :data:`FirstRead`): a read the work starts with, which
+    takes the key's claim along in its statement (one round trip fewer)."""
     refuse_if(_key_problems(caller, key))
     fingerprint = request_fingerprint(command, request)
     try:
         with db.transaction() as session:
-            earlier = _claim(session, caller, key)
+            carried = None
+            if first_read is not None and is_postgres(session):
+                carried = first_read(session, CLAIM, {"claim_lock": key_lock_id(caller, key), "claim_caller": caller,
+                                                      "claim_key": key})
+            earlier = _claim(session, caller, key) if carried is None else _claimed(session, carried, key, True, False)
             if earlier is not None:
                 return _replay(earlier, key, command, request, fingerprint, result_type)
             answer = session.info[_ANSWER] = AnswerToWrite(caller, key, command, fingerprint, now)
@@ -187,6 +195,23 @@ _LOOK = (sa.select(_REVISION.c.revision, _KEYS.c.command, _KEYS.c.request_hash, 
                                                           _KEYS.c.key == sa.bindparam("key")))))
 
 
+# The claim as a subquery, for a read that takes it along (``run_idempotent``'s
+# ``first_read``): the columns of _CLAIM_ON_POSTGRESQL, with parameters ``claim_lock``,
+# ``claim_caller`` and ``claim_key``.
+_ONE = sa.select(sa.literal(1).label("one")).subquery("one")
+CLAIM = (sa.select(sa.func.pg_try_advisory_xact_lock(sa.bindparam("claim_lock")).label("claimed"), _KEYS.c.command,
+                   _KEYS.c.request_hash, _KEYS.c.outcome, _KEYS.c.response,
+                   sa.select(ProgrammeRevisionRow.revision).where(ProgrammeRevisionRow.id == 1)
+                   .scalar_subquery().label("revision"))
+         .select_from(_ONE.outerjoin(_KEYS, sa.and_(_KEYS.c.caller == sa.bindparam("claim_caller"),
+                                                    _KEYS.c.key == sa.bindparam("claim_key"))))
+         .subquery("claim"))
+# A read that carries the claim: given the session, CLAIM and its parameters, it reads
+# what the work starts with joined to CLAIM in one statement, and answers a row with
+# CLAIM's columns (None when its statement found nothing: the key is claimed on its own).
+FirstRead = Callable[[Session, sa.Subquery, dict], object | None]
+
+
 def _claim(session: Session, caller: str, key: str, *, wait: bool = False):
     """Claim the key for this transaction; the earlier answer's row if there is one. With
     ``wait``, a request holding the key is waited for rather than refused."""
@@ -200,6 +225,12 @@ def _claim(session: Session, caller: str, key: str, *, wait: bool = False):
     else:
         found = postgresql_row(session, _CLAIM_ON_POSTGRESQL, {"lock": key_lock_id(caller, key), "caller": caller,
                                                                "key": key})
+    return _claimed(session, found, key, postgresql, wait)
+
+
+def _claimed(session: Session, found, key: str, postgresql: bool, wait: bool):
+    """What the claim's row says: the earlier answer's row, None when the key is ours, or
+    ``RequestInFlight``."""
     check_revision(session, found.revision)
     if found.command is not None:
         return found
