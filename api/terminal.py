@@ -111,11 +111,8 @@ def create_hold(body):
             take_payment_code(session, terminal_code=g.principal.name, member_id=body["member_id"],
                               code=body["payment_code"], points=body["points"], now=at)
         return place_hold(database(), command, caller=caller(), idempotency_key=key, now=at, verify=verify)
-    with database().transaction() as session:
-        number = card_session_card(session, body["card_session"], terminal_code=g.principal.name, now=at,
-                                   to_redeem=True).number
     command = PlaceHold(store_code=g.principal.store_code, terminal_code=g.principal.name, points=body["points"],
-                        card_number=number, receipt_number=body.get("receipt_number"))
+                        card_session=body["card_session"], receipt_number=body.get("receipt_number"))
     return place_hold(database(), command, caller=caller(), idempotency_key=key, now=at)
 
 

@@ -152,7 +152,9 @@ def _pin_step_up(session: Session, card: CardRow, pin: str | None, passwords: Pa
 def card_session_card(session: Session, token: str, *, terminal_code: str, now: datetime,
                       to_redeem: bool) -> CardRow:
     """The card of a live card session opened at this terminal; with ``to_redeem`` the
-    session must allow paying with points."""
+    session must allow paying with points. The session, its card and the member's account
+    (locked) are read in one statement, unless the transaction read them already."""
+    _read_card_with_session(session, token)
     try:
         row = live_token(session, token, kind="card", now=now)
     except NotAuthenticated:

@@ -21,6 +21,7 @@ class PlaceHold:
     member_id: str | None = None
     card_number: str | None = None
     receipt_number: str | None = None  # the sale it pays for, if known already (capture may name it)
+    card_session: str | None = None  # at a till: the card session whose card pays (one that may pay with points)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from engine.card_auth import card_session_card, card_session_first_read
 from engine.database import Database
 from engine.errors import (HoldAlreadyResolved, HoldExpired, InsufficientPoints, Problem, not_found,
                            refuse_if)
@@ -46,21 +47,28 @@ def place_hold(db: Database, command: PlaceHold, *, caller: str, idempotency_key
                verify: Callable[[Session], None] | None = None) -> HoldPlaced:
     """Reserve ``command.points`` of the member's available points for a payment. ``verify``
     (e.g. taking a web shop's payment code) runs once the request is found well-formed, inside
-    the same transaction: what it takes is given back if the hold is refused after it."""
+    the same transaction: what it takes is given back if the hold is refused after it.
+
+    A till names the member by its ``card_session``, which must have been opened at this
+    terminal and allow paying with points: checked inside the command, so a retry gets the
+    first answer even once the session has ended (on PostgreSQL the session, the card and
+    the member's account are read with the idempotency key's claim)."""
     def work(session: Session) -> HoldPlaced:
         settings = read_settings(session)
         problems = []
         if not (isinstance(command.points, int) and 0 < command.points <= MAX_HOLD_POINTS):
             problems.append(Problem("points", f"must be a whole number from 1 to {MAX_HOLD_POINTS}"))
-        if (command.member_id is None) == (command.card_number is None):
-            problems.append(Problem("member", "name the member by exactly one of member_id and card_number"))
+        if sum(who is not None for who in (command.member_id, command.card_number, command.card_session)) != 1:
+            problems.append(Problem("member", "name the member by exactly one of member_id, card_number and "
+                                              "card_session"))
         problems += payment_size_problems(command.points, settings) + _receipt_problems(command.receipt_number)
         refuse_if(problems)
         if verify is not None:
             verify(session)
         store, terminal = till(session, command.store_code, command.terminal_code)
-        member, account = member_with_locked_account(session, member_id=command.member_id,
-                                                     card_number=command.card_number)
+        card_number = command.card_number if command.card_session is None else card_session_card(
+            session, command.card_session, terminal_code=command.terminal_code, now=now, to_redeem=True).number
+        member, account = member_with_locked_account(session, member_id=command.member_id, card_number=card_number)
         available = holdings(session, account, now).available
         if command.points > available:
             raise InsufficientPoints(f"member {member.public_id} has {available} points available; "
@@ -74,7 +82,9 @@ def place_hold(db: Database, command: PlaceHold, *, caller: str, idempotency_key
                           available=available - command.points)
 
     return run_idempotent(db, caller=caller, key=idempotency_key, command="place_hold", request=command,
-                          now=now, work=work, result_type=HoldPlaced)
+                          now=now, work=work, result_type=HoldPlaced,
+                          first_read=None if command.card_session is None else card_session_first_read(
+                              command.card_session))
 
 
 def capture_hold(db: Database, command: CaptureHold, *, caller: str, idempotency_key: str,

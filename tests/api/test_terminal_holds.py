@@ -70,3 +70,25 @@ def test_a_hold_resolves_once(terminal, make_member, make_our_card, card_session
     assert terminal.post(f"{HOLDS}/{hold['hold_id']}/capture", {}).status_code == 200
     again = terminal.post(f"{HOLDS}/{hold['hold_id']}/void", {})
     assert (again.status_code, again.json["error"]) == (409, "hold_already_resolved")
+
+
+def test_a_retried_hold_gets_its_first_answer_even_after_the_card_session_ended(
+        terminal, make_member, make_our_card, card_session, database, clock):
+    session = card_session(make_our_card(make_member(points=1000)))
+    first = terminal.post(HOLDS, {"card_session": session["card_session"], "points": 100}, key="pay-1")
+    clock.advance(minutes=16)  # the card session has ended; the till retries after a network failure
+    with unchanged(database):
+        retry = terminal.post(HOLDS, {"card_session": session["card_session"], "points": 100}, key="pay-1")
+    assert (first.status_code, retry.status_code) == (201, 201)
+    assert retry.json == first.json
+
+
+def test_a_card_session_of_another_terminal_cannot_pay_and_the_refusal_is_replayed(
+        make_signed_terminal, make_member, make_our_card, card_session, database):
+    here, elsewhere = make_signed_terminal(), make_signed_terminal()
+    session = card_session(make_our_card(make_member(points=1000)), at=here)
+    with unchanged(database):
+        refused = elsewhere.post(HOLDS, {"card_session": session["card_session"], "points": 100}, key="pay-1")
+    assert (refused.status_code, refused.json["error"]) == (403, "card_session_invalid")
+    assert elsewhere.post(HOLDS, {"card_session": session["card_session"], "points": 100}, key="pay-1").json \
+        == refused.json
