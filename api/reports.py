@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from api.auth import BEARER_AUTH, staff_only
 from api.context import database, now
 from api.schemas.reports import (CampaignLiftSchema, CashierCardSchema, CashierCardsQuerySchema,
-                                 CashierRefundsSchema, ChecksQuerySchema, DashboardQuerySchema,
+                                 CashierPaymentsSchema, CashierRefundsSchema, ChecksQuerySchema, DashboardQuerySchema,
                                  DashboardSchema, FrequentEarnerSchema, FrequentEarnersQuerySchema,
                                  LiabilityQuerySchema, MonthStatementSchema, VouchersOutstandingSchema)
 from engine import reports
@@ -84,6 +84,19 @@ def cashier_refunds(query):
     most first, with the cashier's own sales of the same days and how many returns were of
     sales they rang up: the trace of a cashier refunding to their own card or a friend's."""
     return reports.cashier_refunds(database(), as_of=now(), **query)
+
+
+@blp.route("/cashier-payments", methods=["GET"])
+@staff_only("audit.read")
+@blp.doc(security=[BEARER_AUTH])
+@blp.arguments(ChecksQuerySchema(), location="query")
+@blp.response(200, CashierPaymentsSchema(many=True))
+def cashier_payments(query):
+    """Each cashier's payments with points in a store (tills send the cashier's operator id
+    with a hold), those with the cashier's own card first, then most points, with the
+    cashier's own sales of the same days: the trace of a cashier spending points earned on
+    customers' purchases with their own card."""
+    return reports.cashier_payments(database(), as_of=now(), **query)
 
 
 @blp.route("/campaigns/<code>/lift", methods=["GET"])

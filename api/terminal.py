@@ -102,17 +102,14 @@ def create_hold(body):
     At a till: a card session that may pay with points. At an online store (a web shop's
     backend): the member and the payment code they asked for, good for this one hold."""
     key, at = idempotency_key(), now()
+    command = PlaceHold(store_code=g.principal.store_code, terminal_code=g.principal.name, points=body["points"],
+                        member_id=body.get("member_id"), card_session=body.get("card_session"),
+                        receipt_number=body.get("receipt_number"), cashier=body.get("cashier"))
     if "member_id" in body:
-        command = PlaceHold(store_code=g.principal.store_code, terminal_code=g.principal.name,
-                            points=body["points"], member_id=body["member_id"],
-                            receipt_number=body.get("receipt_number"))
-
         def verify(session):
             take_payment_code(session, terminal_code=g.principal.name, member_id=body["member_id"],
                               code=body["payment_code"], points=body["points"], now=at)
         return place_hold(database(), command, caller=caller(), idempotency_key=key, now=at, verify=verify)
-    command = PlaceHold(store_code=g.principal.store_code, terminal_code=g.principal.name, points=body["points"],
-                        card_session=body["card_session"], receipt_number=body.get("receipt_number"))
     return place_hold(database(), command, caller=caller(), idempotency_key=key, now=at)
 
 

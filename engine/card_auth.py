@@ -32,7 +32,7 @@ from engine.database import Database
 from engine.errors import (InvalidInput, InvalidState, LoyaltyError, NotAllowed, NotAuthenticated, NotFound,
                            Problem)
 from engine.ledger.accounts import remember_locked_account
-from engine.ledger.idempotency import FirstRead
+from engine.ledger.idempotency import CLAIM, FirstRead
 from engine.ledger.lots import holdings
 from engine.ledger.parties import identify_member
 from engine.orm.access import AccessTokenRow, CardChallengeRow, OfflineCardProofRow
@@ -256,32 +256,28 @@ def _read_card_with_session(session: Session, token: str) -> None:
 
 
 def card_session_first_read(token: str) -> FirstRead:
-    """An accrual's first read (``engine.ledger.idempotency.FirstRead``): the card session, its
-    card and the member's account (locked), with the idempotency key's claim in the same
-    statement. A replayed answer leaves them unused; an unknown session reads nothing, and
-    the key is claimed on its own."""
-    def read(session: Session, claim: sa.Subquery, parameters: dict):
-        statement = _CARD_WITH_SESSION_AND_CLAIM.get(claim)
-        if statement is None:
-            statement = _CARD_WITH_SESSION_AND_CLAIM[claim] = (
-                _CARD_WITH_SESSION.add_columns(*claim.c).join(claim, sa.true()))
-        found = session.execute(statement, {"token_hash": token_hash(token), **parameters}).first()
-        _remember_card_session(session, found)
-        return found
+    """The first read of a command at a till that names a card session (an accrual, a hold;
+    ``engine.ledger.idempotency.FirstRead``): the session, its card and the member's account
+    (locked), with the idempotency key's claim in the same statement. A replayed answer
+    leaves them unused; an unknown session reads nothing, and the key is claimed on its own."""
+    def read(session: Session, claim_parameters: dict):
+        found = session.execute(_CARD_WITH_SESSION_AND_CLAIM, {"token_hash": token_hash(token), **claim_parameters})
+        return _remember_card_session(session, found.first())
     return read
 
 
-def _remember_card_session(session: Session, found) -> None:
+def _remember_card_session(session: Session, found):
     if found is not None:
         remember_card(session, found.CardRow)
         remember_locked_account(session, found.AccountRow)
         # The identity map keeps a row only while something refers to it: hold the token
         # row for the transaction, so that live_token finds it there.
         session.info.setdefault(_SESSIONS_READ, []).append(found.AccessTokenRow)
+    return found
 
 
 _SESSIONS_READ = "card_sessions_read"
-_CARD_WITH_SESSION_AND_CLAIM: dict[sa.Subquery, sa.Select] = {}  # built once
+_CARD_WITH_SESSION_AND_CLAIM = _CARD_WITH_SESSION.add_columns(*CLAIM.c).join(CLAIM, sa.true())
 
 
 def accept_offline_proof(session: Session, *, terminal_code: str, card_number: str, key_version: int,

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from engine.database import Database, is_postgres, local_day
-from engine.orm.ledger import AccountRow, EntryRow, LedgerTransactionRow, LotRow, ReceiptRow, RefundRow
+from engine.orm.ledger import AccountRow, EntryRow, HoldRow, LedgerTransactionRow, LotRow, ReceiptRow, RefundRow
 from engine.orm.members import MemberRow
 from engine.orm.rewards import RewardRow, VoucherRow
 from engine.orm.rules import MemberAttributeRow, ReceiptRuleAwardRow
@@ -340,9 +340,7 @@ def cashier_refunds(db: Database, *, as_of: datetime, days: int = 7, limit: int 
     with db.transaction() as session:
         zone, first, _ = _window(session, as_of, days)
         since = start_of_day(first, zone)
-        sales = (sa.select(r.store_id, r.cashier, sa.func.count().label("sales"))
-                 .where(r.cashier.is_not(None), r.occurred_at >= since, r.occurred_at <= as_of)
-                 .group_by(r.store_id, r.cashier).subquery())
+        sales = _cashier_sales(since, as_of)
         refunds, amount = sa.func.count(), sa.func.sum(f.amount_minor)
         rows = session.execute(
             sa.select(StoreRow.code, f.cashier, refunds, amount, sa.func.sum(f.points_reversed),
@@ -355,6 +353,58 @@ def cashier_refunds(db: Database, *, as_of: datetime, days: int = 7, limit: int 
             .order_by(refunds.desc(), amount.desc(), StoreRow.code, f.cashier).limit(limit))
         return [CashierRefunds(store, cashier, int(n), int(a or 0), int(p or 0), int(s), int(own or 0))
                 for store, cashier, n, a, p, s, own in rows]
+
+
+@dataclass(frozen=True)
+class CashierPayments:
+    """The payments with points one cashier took in a store: ``payments`` of them (holds
+    captured), spending ``points``; ``own_card``: how many were with the cashier's own card
+    (their ``cashier`` attribute names this operator id); ``sales``: the cashier's earning
+    sales in the store in the same days."""
+
+    store_code: str
+    cashier: str
+    payments: int
+    points: int
+    own_card: int
+    sales: int
+
+
+def cashier_payments(db: Database, *, as_of: datetime, days: int = 7, limit: int = 100) -> list[CashierPayments]:
+    """Each (store, cashier) who took payments with points in the ``days`` programme days
+    ending with ``as_of``'s day (holds captured, by the capture's time): those with payments
+    on the cashier's own card first, then most points: the trace of a cashier spending, with
+    their own card, points earned on customers' purchases. Holds that name no cashier are not
+    counted; at most ``limit``."""
+    h, own = HoldRow, MemberAttributeRow
+    with db.transaction() as session:
+        zone, first, _ = _window(session, as_of, days)
+        since = start_of_day(first, zone)
+        sales = _cashier_sales(since, as_of)
+        points = sa.func.sum(h.captured_points)
+        # a member has one value per attribute: at most one row joins each hold
+        on_own_card = sa.func.count(own.member_id)
+        rows = session.execute(
+            sa.select(StoreRow.code, h.cashier, sa.func.count(), points, on_own_card,
+                      sa.func.coalesce(sa.func.max(sales.c.sales), 0))
+            .select_from(h).join(StoreRow, StoreRow.id == h.store_id)
+            .outerjoin(own, sa.and_(own.member_id == h.member_id, own.name == CASHIER_ATTRIBUTE,
+                                    own.value == h.cashier))
+            .outerjoin(sales, sa.and_(sales.c.store_id == h.store_id, sales.c.cashier == h.cashier))
+            .where(h.cashier.is_not(None), h.status == "captured", h.resolved_at >= since, h.resolved_at <= as_of)
+            .group_by(StoreRow.code, h.cashier)
+            .order_by(on_own_card.desc(), points.desc(), StoreRow.code, h.cashier).limit(limit))
+        return [CashierPayments(store, cashier, int(n), int(p or 0), int(mine), int(s))
+                for store, cashier, n, p, mine, s in rows]
+
+
+def _cashier_sales(since: datetime, as_of: datetime) -> sa.Subquery:
+    """Each (store, cashier)'s earning sales from ``since`` to ``as_of``: the measure the
+    cashier checks set beside what a cashier did."""
+    r = ReceiptRow
+    return (sa.select(r.store_id, r.cashier, sa.func.count().label("sales"))
+            .where(r.cashier.is_not(None), r.occurred_at >= since, r.occurred_at <= as_of)
+            .group_by(r.store_id, r.cashier).subquery())
 
 
 def store_activity(db: Database, *, as_of: datetime, days: int = 30) -> list[StoreActivity]:

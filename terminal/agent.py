@@ -211,7 +211,7 @@ class TillAgent:
         try:
             placed = self.settled(lambda key: self.api.place_hold(
                 card_session=session.card_session, receipt_number=session.receipt_number, points=points,
-                idempotency_key=key))
+                idempotency_key=key, cashier=session.cashier))
         except TerminalError as error:
             if not isinstance(error, ApiError):  # refused: nothing held, the sale goes on
                 session.failed(error.message)

@@ -137,10 +137,11 @@ class ApiClient:
         return self.request("POST", "/v1/terminal/accruals", body, idempotency_key=idempotency_key)
 
     def place_hold(self, *, card_session: str, receipt_number: str, points: int,
-                   idempotency_key: str) -> dict:
-        return self.request("POST", "/v1/terminal/holds",
-                            {"card_session": card_session, "receipt_number": receipt_number,
-                             "points": points}, idempotency_key=idempotency_key)
+                   idempotency_key: str, cashier: str | None = None) -> dict:
+        body = {"card_session": card_session, "receipt_number": receipt_number, "points": points}
+        if cashier:
+            body["cashier"] = cashier
+        return self.request("POST", "/v1/terminal/holds", body, idempotency_key=idempotency_key)
 
     def capture_hold(self, hold_id: str, *, idempotency_key: str, points: int | None = None) -> dict:
         body = {} if points is None else {"points": points}

@@ -5,6 +5,7 @@ per line, one answer per line, in order. Every answer has ``"ok"``; a failure ca
 ``"error"`` (the error class, to branch on) and ``"message"`` (to show the cashier)::
 
     > {"cmd": "start", "receipt": "R-1001", "cashier": "0042"}   # cashier: the operator id, optional
+                                                                # (sent with the sale and its payment with points)
     < {"ok": true, "state": "idle", "receipt": "R-1001"}
     > {"cmd": "tap", "timeout": 30}
     < {"ok": true, "state": "authenticated", "offline": false, "offline_reason": null, "can_redeem": true,

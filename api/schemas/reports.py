@@ -149,6 +149,18 @@ class CashierRefundsSchema(ma.Schema):
         "description": "returns of sales the cashier rang up themselves"})
 
 
+class CashierPaymentsSchema(ma.Schema):
+    store_code = fields.String(required=True)
+    cashier = fields.String(required=True, metadata={"description": "the operator id the tills sent"})
+    payments = fields.Integer(required=True, metadata={
+        "description": "payments with points the cashier took in the window (holds captured)"})
+    points = fields.Integer(required=True, metadata={"description": "the points those payments spent"})
+    own_card = fields.Integer(required=True, metadata={
+        "description": "payments with the cashier's own card (their 'cashier' attribute names this operator id)"})
+    sales = fields.Integer(required=True, metadata={
+        "description": "the cashier's earning sales in the store in the same days"})
+
+
 class GroupFiguresSchema(ma.Schema):
     members = fields.Integer(required=True)
     buyers = fields.Integer(required=True, metadata={"description": "members with at least one purchase"})

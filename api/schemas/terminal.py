@@ -173,6 +173,8 @@ class HoldRequestSchema(InputSchema):
     points = _whole(required=True, validate=ma.validate.Range(1, 10**9))
     receipt_number = fields.String(validate=ma.validate.Length(1, 64),
                                    metadata={"description": "the sale the points pay for"})
+    cashier = fields.String(validate=ma.validate.Length(1, MAX_CASHIER), metadata={
+        "description": "who took the payment: the till's operator id (the fraud checks look at payments by cashier)"})
 
     @ma.validates_schema
     def one_payer(self, data: dict, **_) -> None:

@@ -256,7 +256,8 @@ def liability():
 @staff_page("audit.read")
 def checks():
     """The fraud checks: members earning on many sales at one till on one day, cards earning
-    on many of one cashier's sales or on the cashier's own, and each cashier's returns."""
+    on many of one cashier's sales or on the cashier's own, each cashier's returns and
+    payments with points."""
     values = {k: request.args.get(k, default).strip() for k, default in (("days", "7"), ("min_sales", "10"))}
     errors: dict[str, list[str]] = {}
     for field, low, high in (("days", 1, 92), ("min_sales", 2, 10_000)):
@@ -267,6 +268,8 @@ def checks():
                            found=reports.frequent_earners(database(), **query) if query else [],
                            cashiers=reports.cashier_cards(database(), **query) if query else [],
                            refunds=reports.cashier_refunds(database(), as_of=query["as_of"], days=query["days"])
+                           if query else [],
+                           payments=reports.cashier_payments(database(), as_of=query["as_of"], days=query["days"])
                            if query else [], settings=get_settings(database())), \
         422 if errors else 200
 

@@ -22,6 +22,7 @@ class PlaceHold:
     card_number: str | None = None
     receipt_number: str | None = None  # the sale it pays for, if known already (capture may name it)
     card_session: str | None = None  # at a till: the card session whose card pays (one that may pay with points)
+    cashier: str | None = None  # who took the payment: the till's operator id, for the fraud checks
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from engine.errors import (HoldAlreadyResolved, HoldExpired, InsufficientPoints,
                            refuse_if)
 from engine.ledger import bulk
 from engine.ledger.accounts import lock_member_account, post_transaction
-from engine.ledger.basket import is_text
+from engine.ledger.basket import MAX_CASHIER, is_text
 from engine.ledger.commands import CaptureHold, HoldCaptured, HoldPlaced, HoldVoided, PlaceHold, VoidHold
 from engine.ledger.idempotency import run_idempotent
 from engine.ledger.lots import SPENDING_ORDER, consume, holdings, member_lots, take_unreserved
@@ -62,6 +62,8 @@ def place_hold(db: Database, command: PlaceHold, *, caller: str, idempotency_key
             problems.append(Problem("member", "name the member by exactly one of member_id, card_number and "
                                               "card_session"))
         problems += payment_size_problems(command.points, settings) + _receipt_problems(command.receipt_number)
+        if not (command.cashier is None or is_text(command.cashier, MAX_CASHIER)):
+            problems.append(Problem("cashier", f"must be a text of 1 to {MAX_CASHIER} characters"))
         refuse_if(problems)
         if verify is not None:
             verify(session)
@@ -76,7 +78,7 @@ def place_hold(db: Database, command: PlaceHold, *, caller: str, idempotency_key
         hold = reserve_points(session, member.id, command.points, now=now,
                               deadline=now + timedelta(minutes=settings.hold_timeout_minutes),
                               store_id=store.id, terminal_id=terminal.id,
-                              receipt_number=command.receipt_number)
+                              receipt_number=command.receipt_number, cashier=command.cashier)
         return HoldPlaced(hold_id=hold.public_id, member_id=member.public_id, points=hold.points,
                           value_minor=points_value(hold.points, settings), deadline=hold.deadline,
                           available=available - command.points)
@@ -160,13 +162,13 @@ def release_lapsed_holds(db: Database, *, as_of: datetime) -> int:
 
 def reserve_points(session: Session, member_pk: int, points: int, *, now: datetime, deadline: datetime,
                    store_id: int | None = None, terminal_id: int | None = None,
-                   receipt_number: str | None = None) -> HoldRow:
+                   receipt_number: str | None = None, cashier: str | None = None) -> HoldRow:
     """Phase one: a pending hold reserving ``points`` of the member's lots spendable at
     ``now``, earliest-expiring first. The caller holds the member's account lock and has
     checked that the points are available."""
     hold = HoldRow(public_id=_new_hold_id(), member_id=member_pk, store_id=store_id, terminal_id=terminal_id,
                    points=points, status="pending", placed_at=now, deadline=deadline,
-                   receipt_number=receipt_number)
+                   receipt_number=receipt_number, cashier=cashier)
     session.add(hold)
     session.flush()
     for lot, taken in take_unreserved(member_lots(session, member_pk, spendable_at=now), points):

@@ -72,8 +72,8 @@ def run_idempotent(db: Database, *, caller: str, key: str, command: str, request
         with db.transaction() as session:
             carried = None
             if first_read is not None and is_postgres(session):
-                carried = first_read(session, CLAIM, {"claim_lock": key_lock_id(caller, key), "claim_caller": caller,
-                                                      "claim_key": key})
+                carried = first_read(session, {"claim_lock": key_lock_id(caller, key), "claim_caller": caller,
+                                               "claim_key": key})
             earlier = _claim(session, caller, key) if carried is None else _claimed(session, carried, key, True, False)
             if earlier is not None:
                 return _replay(earlier, key, command, request, fingerprint, result_type)
@@ -206,10 +206,10 @@ CLAIM = (sa.select(sa.func.pg_try_advisory_xact_lock(sa.bindparam("claim_lock"))
          .select_from(_ONE.outerjoin(_KEYS, sa.and_(_KEYS.c.caller == sa.bindparam("claim_caller"),
                                                     _KEYS.c.key == sa.bindparam("claim_key"))))
          .subquery("claim"))
-# A read that carries the claim: given the session, CLAIM and its parameters, it reads
-# what the work starts with joined to CLAIM in one statement, and answers a row with
-# CLAIM's columns (None when its statement found nothing: the key is claimed on its own).
-FirstRead = Callable[[Session, sa.Subquery, dict], object | None]
+# A read that carries the claim: given the session and CLAIM's parameters, it reads what
+# the work starts with, joined to CLAIM in one statement, and answers a row with CLAIM's
+# columns (None when its statement found nothing: the key is claimed on its own).
+FirstRead = Callable[[Session, dict], object | None]
 
 
 def _claim(session: Session, caller: str, key: str, *, wait: bool = False):

@@ -135,6 +135,7 @@ class HoldRow(Base):
     # so a refund of that receipt can give them back.
     store_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stores.id"))
     receipt_number: Mapped[str | None] = mapped_column(sa.String(64))
+    cashier: Mapped[str | None] = mapped_column(sa.String(32))  # who took the payment, when the till says
 
 
 class HoldLotRow(Base):

@@ -176,7 +176,7 @@ class FakeLoyaltyServer:
             member["available"] -= body["points"]
             hold_id = f"H{len(self.holds) + 1}"
             self.holds[hold_id] = {"member_id": member["member_id"], "points": body["points"],
-                                   "state": "open"}
+                                   "state": "open", "cashier": body.get("cashier")}
             return 201, {"hold_id": hold_id, "points": body["points"],
                          "value_minor": body["points"] * self.point_value_minor,
                          "expires_at": "2099-01-01T00:00:00Z"}

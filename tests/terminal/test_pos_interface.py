@@ -160,6 +160,16 @@ def test_a_return_names_the_cashier_who_rang_it_up(fake_server, make_card, make_
     assert fake_server.refunds[-1]["cashier"] == "0042"
 
 
+def test_a_payment_with_points_names_the_cashier_of_the_sale(fake_server, make_card, make_agent):
+    fake_server.add_member("M1", points=500)
+    make_card(card_key=fake_server.add_card("6280001234567890", "M1")).tap()
+    answers = talk(PosInterface(make_agent()), {"cmd": "start", "receipt": "P-9", "cashier": "0042"},
+                   {"cmd": "tap", "timeout": 5}, {"cmd": "basket", "lines": LINES},
+                   {"cmd": "pay_points", "points": 200}, {"cmd": "accrue"})
+    assert [answer["ok"] for answer in answers] == [True] * 5 + [False], answers  # the last: "not json"
+    assert [hold["cashier"] for hold in fake_server.holds.values()] == ["0042"]
+
+
 def test_offline_a_basket_the_till_cannot_take_is_refused_at_once_and_never_queued(fake_server, make_card,
                                                                                   make_agent):
     fake_server.add_member("M1", points=500)

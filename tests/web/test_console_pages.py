@@ -4,7 +4,8 @@ from decimal import Decimal
 import pytest
 
 from engine.ledger.balances import get_balance
-from engine.ledger.commands import RefundLine, RefundReceipt
+from engine.ledger.commands import CaptureHold, PlaceHold, RefundLine, RefundReceipt
+from engine.ledger.holds import capture_hold, place_hold
 from engine.ledger.refunds import refund_receipt
 from engine.members import get_member
 from engine.rewards import RedeemReward, create_reward, redeem_reward
@@ -160,6 +161,21 @@ def test_an_auditor_sees_the_returns_each_cashier_rang_up(console_as, make_membe
     refund_receipt(database, RefundReceipt("S1", "S1-T1", "R1", (RefundLine(1, Decimal(1)),), clock(), cashier="0042"),
                    caller="S1-T1", idempotency_key=new_key(), now=clock())
     assert "0042 (S1) 1 EUR 20.00 20 1 1" in text_of(auditor.get("/console/checks"))
+
+
+def test_an_auditor_sees_the_payments_with_points_each_cashier_took_their_own_card_first(
+        console_as, make_member, database, clock, till):
+    employee, customer = make_member(points=500), make_member(points=500)
+    set_member_attribute(database, employee.public_id, "cashier", "0042")
+    auditor = console_as("auditor")
+    assert "No payment with points named a cashier in these days." in text_of(auditor.get("/console/checks"))
+    for member, points, cashier in ((customer, 300, "0007"), (employee, 120, "0042")):
+        placed = place_hold(database, PlaceHold(till.store_code, till.code, points, member_id=member.public_id,
+                                                cashier=cashier), caller="S1-T1", idempotency_key=new_key(), now=clock())
+        capture_hold(database, CaptureHold(placed.hold_id), caller="S1-T1", idempotency_key=new_key(), now=clock())
+    page = text_of(auditor.get("/console/checks"))
+    own, other = f"0042 ({till.store_code}) 1 120 1 0", f"0007 ({till.store_code}) 1 300 0 0"
+    assert own in page and other in page and page.index(own) < page.index(other)
 
 
 def test_support_closes_a_members_account_after_ticking_the_box(console_as, make_member, database, clock):
