@@ -17,8 +17,8 @@ from api.schemas.terminal import (AccrualResultSchema, AccrualSchema, CaptureReq
                                   CardSessionRequestSchema, CardSessionSchema, ChallengeRequestSchema,
                                   ChallengeSchema, EmptySchema, HoldRequestSchema, HoldSchema, RefundResultSchema,
                                   VoidSchema)
-from engine.card_auth import (card_session_card, card_session_first_read, check_accrual_proof, check_online_order,
-                              issue_card_challenge, open_card_session, open_uid_card_session)
+from engine.card_auth import (card_session_first_read, check_accrual_proof, check_online_order, issue_card_challenge,
+                              open_card_session, open_uid_card_session)
 from engine.ledger.basket import Basket
 from engine.ledger.commands import CaptureHold, PlaceHold, VoidHold
 from engine.ledger.earning import earn_points
