@@ -149,8 +149,9 @@ ANSWER_CTE = """answered AS (
         ON CONFLICT (caller, key) DO NOTHING
         RETURNING id)"""
 _ANSWER = "loyalty_answer_to_write"
-# Stands for the statement's field while the answer is made JSON: no request or answer
-# holds a NUL character (api.text_guard refuses them at the door; the engine makes none).
+# Stands for the statement's field while the answer is made JSON. No answer holds it (the API
+# refuses text with a NUL character at the door); one that did would fail the split loudly,
+# never store a wrong answer.
 _PLACE_OF_VALUE = "\0the statement's value"
 
 
