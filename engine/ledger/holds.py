@@ -25,14 +25,14 @@ from engine.database import Database
 from engine.errors import (HoldAlreadyResolved, HoldExpired, InsufficientPoints, Problem, not_found,
                            refuse_if)
 from engine.ledger import bulk
-from engine.ledger.accounts import lock_member_account, post_transaction
+from engine.ledger.accounts import lock_member_account, post_transaction, remember_locked_account
 from engine.ledger.basket import MAX_CASHIER, is_text
 from engine.ledger.commands import CaptureHold, HoldCaptured, HoldPlaced, HoldVoided, PlaceHold, VoidHold
-from engine.ledger.idempotency import run_idempotent
+from engine.ledger.idempotency import CLAIM, FirstRead, run_idempotent
 from engine.ledger.lots import SPENDING_ORDER, consume, holdings, member_lots, take_unreserved
 from engine.ledger.parties import member_with_locked_account, till
 from engine.members import refuse_unless_active
-from engine.orm.ledger import HoldLotRow, HoldRow, LotRow
+from engine.orm.ledger import AccountRow, HoldLotRow, HoldRow, LotRow
 from engine.orm.members import MemberRow
 from engine.orm.types import UTCDateTime
 from engine.programme import ProgrammeSettings
@@ -120,7 +120,7 @@ def capture_hold(db: Database, command: CaptureHold, *, caller: str, idempotency
                             transaction_id=transaction.id, balance=account.balance)
 
     return run_idempotent(db, caller=caller, key=idempotency_key, command="capture_hold", request=command,
-                          now=now, work=work, result_type=HoldCaptured)
+                          now=now, work=work, result_type=HoldCaptured, first_read=_hold_first_read(command.hold_id))
 
 
 def void_hold(db: Database, command: VoidHold, *, caller: str, idempotency_key: str,
@@ -135,7 +135,7 @@ def void_hold(db: Database, command: VoidHold, *, caller: str, idempotency_key: 
         return HoldVoided(hold_id=hold.public_id, member_id=member.public_id, released=hold.points)
 
     return run_idempotent(db, caller=caller, key=idempotency_key, command="void_hold", request=command,
-                          now=now, work=work, result_type=HoldVoided)
+                          now=now, work=work, result_type=HoldVoided, first_read=_hold_first_read(command.hold_id))
 
 
 def release_lapsed_holds(db: Database, *, as_of: datetime) -> int:
@@ -226,8 +226,32 @@ def points_value(points: int, settings: ProgrammeSettings) -> int:
     return points * settings.redeem_value_minor // settings.redeem_points
 
 
+def _hold_first_read(hold_id: str) -> FirstRead:
+    """The first read of a capture or a void (``engine.ledger.idempotency.FirstRead``): the hold,
+    the member's account (locked) and the member, with the idempotency key's claim."""
+    def read(session: Session, claim_parameters: dict):
+        found = session.execute(_HOLD_WITH_ACCOUNT_AND_CLAIM, {"hold_id": hold_id, **claim_parameters}).first()
+        if found is not None:
+            remember_locked_account(session, found.AccountRow)
+            session.info[_HOLD_READ] = found.HoldRow
+        return found
+    return read
+
+
+# Only the account is locked, as when it is locked on its own: the hold is read again under
+# the lock (_pending_hold).
+_HOLD_WITH_ACCOUNT_AND_CLAIM = (sa.select(HoldRow, AccountRow, MemberRow, *CLAIM.c)
+                                .join(AccountRow, AccountRow.member_id == HoldRow.member_id)
+                                .join(MemberRow, MemberRow.id == HoldRow.member_id).join(CLAIM, sa.true())
+                                .where(HoldRow.public_id == sa.bindparam("hold_id"))
+                                .with_for_update(of=AccountRow).execution_options(populate_existing=True))
+_HOLD_READ = "hold_read"
+
+
 def _pending_hold(session: Session, hold_id: str, now: datetime, *, action: str, store_code: str | None):
-    hold = session.scalar(sa.select(HoldRow).where(HoldRow.public_id == hold_id))
+    read = session.info.get(_HOLD_READ)
+    hold = read if read is not None and read.public_id == hold_id else session.scalar(
+        sa.select(HoldRow).where(HoldRow.public_id == hold_id))
     if hold is not None and store_code is not None:
         store = programme(session).stores.get(store_code)
         if store is None or store.id != hold.store_id:

@@ -274,7 +274,8 @@ def calculator_for_sale(session: Session, basket: Basket, member: MemberRow, sto
         parameters.update(upgrade.parameters(basket))
     postgresql = is_postgres(session)
     statement = _accrual_facts(bool(capped), None if upgrade is None else upgrade.rows(), postgresql)
-    rows = postgresql_rows(session, statement, parameters) if postgresql else session.execute(statement, parameters).all()
+    rows = postgresql_rows(session, statement, parameters) if postgresql \
+        else session.execute(statement, parameters).all()
     facts = _facts_from(session, member, rows)
     usage = usage_for(session, member, facts, rule_set, local_day, basket.occurred_at, with_budgets=False,
                       usage_rows=[row for row in rows if row[0] == "usage"])

@@ -12,7 +12,9 @@ Guarantees:
   that starts a grace period writes ``tier_grace``: the tier kept, and until when;
 - ``upgrade_on_accrual`` (called inside the accrual's transaction, under the member's
   account lock) raises the tier at once when the window's qualifying points (or spend,
-  by the policy's ``measure``) reach a higher threshold; it never lowers a tier (nor moves
+  by the policy's ``measure``) reach a higher threshold (the window's sum is read with the
+  member's facts, before the sale is posted, and counts the sale exactly once: only when it
+  lies in the window, and in spend before the floor at zero); it never lowers a tier (nor moves
   a member back when its member row predates a review that raised them; when that row
   predates a review that lowered them, an upgrade it hides waits for the next accrual);
 - qualifying spend is what the member paid for purchases in the window (not the part paid

@@ -67,7 +67,8 @@ def test_a_retry_while_the_first_request_still_runs_gets_409_and_changes_nothing
     url = database.url.set(drivername="postgresql").render_as_string(hide_password=False)
     body = sale()
     with unchanged(database), psycopg.connect(url) as holder:
-        holder.execute("SELECT pg_advisory_xact_lock(%s)", (key_lock_id(f"terminal:{terminal.terminal_code}", "k-busy"),))
+        claim = key_lock_id(f"terminal:{terminal.terminal_code}", "k-busy")
+        holder.execute("SELECT pg_advisory_xact_lock(%s)", (claim,))
         result = {}
         worker = threading.Thread(target=lambda: result.update(r=terminal.post(ACCRUALS, body, key="k-busy")))
         worker.start()

@@ -170,8 +170,8 @@ def test_an_auditor_sees_the_payments_with_points_each_cashier_took_their_own_ca
     auditor = console_as("auditor")
     assert "No payment with points named a cashier in these days." in text_of(auditor.get("/console/checks"))
     for member, points, cashier in ((customer, 300, "0007"), (employee, 120, "0042")):
-        placed = place_hold(database, PlaceHold(till.store_code, till.code, points, member_id=member.public_id,
-                                                cashier=cashier), caller="S1-T1", idempotency_key=new_key(), now=clock())
+        command = PlaceHold(till.store_code, till.code, points, member_id=member.public_id, cashier=cashier)
+        placed = place_hold(database, command, caller="S1-T1", idempotency_key=new_key(), now=clock())
         capture_hold(database, CaptureHold(placed.hold_id), caller="S1-T1", idempotency_key=new_key(), now=clock())
     page = text_of(auditor.get("/console/checks"))
     own, other = f"0042 ({till.store_code}) 1 120 1 0", f"0007 ({till.store_code}) 1 300 0 0"
