@@ -34,7 +34,7 @@ from engine.errors import (InvalidInput, InvalidState, LoyaltyError, NotAllowed,
 from engine.ledger.accounts import remember_locked_account
 from engine.ledger.idempotency import CLAIM, FirstRead
 from engine.ledger.lots import holdings
-from engine.ledger.parties import identify_member
+from engine.ledger.parties import identify_member, read_card_with_locked_account
 from engine.orm.access import AccessTokenRow, CardChallengeRow, OfflineCardProofRow
 from engine.orm.cards import CardRow
 from engine.orm.ledger import AccountRow
@@ -192,6 +192,8 @@ def check_accrual_proof(session: Session, *, terminal_code: str, card_number: st
     _refuse_old_sale(session, sold_at, now)
     if card_session is not None:
         _read_card_with_session(session, card_session)
+    else:  # the accrual locks the member's account next: read with the card
+        read_card_with_locked_account(session, card_number)
     card = card_row(session, card_number)
     if card_session is not None:
         if card_session_card(session, card_session, terminal_code=terminal_code, now=now,

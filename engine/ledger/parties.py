@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from engine.cards import card_in_session, card_row, normalised_number, remember_card
 from engine.errors import InvalidState, NotFound, not_found
 from engine.ledger.accounts import lock_member_account, remember_locked_account
+from engine.ledger.idempotency import CLAIM, FirstRead
 from engine.members import member_row, refuse_unless_active
 from engine.orm.cards import CardRow
 from engine.orm.ledger import AccountRow
@@ -37,13 +38,22 @@ def member_with_locked_account(session: Session, *, member_id: str | None,
                                card_number: str | None) -> tuple[MemberRow, AccountRow]:
     """The active member (as ``identify_member``) and their account, locked until the
     transaction ends: one statement for both when a card names the member."""
-    if card_number is not None and not card_in_session(session, card_number):
+    if card_number is not None:
+        read_card_with_locked_account(session, card_number)
+    member = identify_member(session, member_id=member_id, card_number=card_number)
+    return member, lock_member_account(session, member.id)
+
+
+def read_card_with_locked_account(session: Session, card_number: str) -> None:
+    """Read the card and its member's account, locked, in one statement, unless the
+    transaction read the card already: ``card_row`` and ``lock_member_account`` answer them
+    from then on (a card without a member account is not found, and is refused by the
+    checks that read it again)."""
+    if not card_in_session(session, card_number):
         found = session.execute(_CARD_WITH_ACCOUNT, {"number": normalised_number(card_number)}).first()
         if found is not None:
             remember_card(session, found.CardRow)
             remember_locked_account(session, found.AccountRow)
-    member = identify_member(session, member_id=member_id, card_number=card_number)
-    return member, lock_member_account(session, member.id)
 
 
 # A command that names a card locks the member's account next: reading the account, locked,
@@ -52,6 +62,24 @@ def member_with_locked_account(session: Session, *, member_id: str | None,
 _CARD_WITH_ACCOUNT = (sa.select(CardRow, AccountRow).join(AccountRow, AccountRow.member_id == CardRow.member_id)
                       .where(CardRow.number == sa.bindparam("number")).with_for_update(of=AccountRow)
                       .execution_options(populate_existing=True))
+
+
+def card_first_read(card_number: str) -> FirstRead:
+    """The first read of a command that names a card by its number (a till's accrual for a
+    UID-only card or with offline evidence; ``engine.ledger.idempotency.FirstRead``): the card
+    and the member's account (locked), with the idempotency key's claim in the same
+    statement. An unknown card reads nothing, and the key is claimed on its own."""
+    def read(session: Session, claim_parameters: dict):
+        found = session.execute(_CARD_WITH_ACCOUNT_AND_CLAIM,
+                                {"number": normalised_number(card_number), **claim_parameters}).first()
+        if found is not None:
+            remember_card(session, found.CardRow)
+            remember_locked_account(session, found.AccountRow)
+        return found
+    return read
+
+
+_CARD_WITH_ACCOUNT_AND_CLAIM = _CARD_WITH_ACCOUNT.add_columns(*CLAIM.c).join(CLAIM, sa.true())
 
 
 def till(session: Session, store_code: str, terminal_code: str) -> tuple[StoreInfo, TerminalInfo]:

@@ -58,6 +58,23 @@ def test_an_accrual_stays_within_its_statement_budget(database, demo_programme, 
     assert len(statements) <= BUDGET[backend], "\n".join(statements)
 
 
+def test_a_uid_cards_accrual_stays_within_the_same_budget(database, demo_programme, terminal, make_card, clock):
+    card = make_card(kind="uid", number="04A1B2C3D4E5F6")  # earns on its identifier: the claim comes with the card
+
+    def accrue(receipt: str):
+        response = terminal.post("/v1/terminal/accruals", {
+            "store_code": terminal.store_code, "terminal_code": terminal.terminal_code, "receipt_number": receipt,
+            "occurred_at": clock().isoformat(), "currency": "EUR", "card_uid": card.number,
+            "lines": [{"line_no": n, "sku": f"SKU{n}", "category": "coffee" if n % 2 else "bakery",
+                       "quantity": "1", "amount_minor": 1250} for n in range(1, 7)]})
+        assert response.status_code == 201, response.json
+
+    accrue("R1")
+    statements = statements_of(database, lambda: accrue("R2"))
+    backend = "sqlite" if database.is_sqlite else "postgresql"
+    assert len(statements) <= BUDGET[backend], "\n".join(statements)
+
+
 def test_an_endpoint_taking_earnings_adds_one_statement_and_none_other_does(database, demo_programme, terminal,
                                                                              make_our_card, card_session, clock):
     card = make_our_card()
