@@ -31,10 +31,9 @@ from engine.cards import card_row, issue_card, remember_card
 from engine.database import Database
 from engine.errors import (InvalidInput, InvalidState, LoyaltyError, NotAllowed, NotAuthenticated, NotFound,
                            Problem)
-from engine.ledger.accounts import remember_locked_account
-from engine.ledger.idempotency import CLAIM, FirstRead
+from engine.ledger.idempotency import FirstRead, carrying_claim
 from engine.ledger.lots import holdings
-from engine.ledger.parties import identify_member, read_card_with_locked_account
+from engine.ledger.parties import identify_member, read_card_with_locked_account, remember_card_and_account
 from engine.orm.access import AccessTokenRow, CardChallengeRow, OfflineCardProofRow
 from engine.orm.cards import CardRow
 from engine.orm.ledger import AccountRow
@@ -269,9 +268,7 @@ def card_session_first_read(token: str) -> FirstRead:
 
 
 def _remember_card_session(session: Session, found):
-    if found is not None:
-        remember_card(session, found.CardRow)
-        remember_locked_account(session, found.AccountRow)
+    if remember_card_and_account(session, found) is not None:
         # The identity map keeps a row only while something refers to it: hold the token
         # row for the transaction, so that live_token finds it there.
         session.info.setdefault(_SESSIONS_READ, []).append(found.AccessTokenRow)
@@ -279,7 +276,7 @@ def _remember_card_session(session: Session, found):
 
 
 _SESSIONS_READ = "card_sessions_read"
-_CARD_WITH_SESSION_AND_CLAIM = _CARD_WITH_SESSION.add_columns(*CLAIM.c).join(CLAIM, sa.true())
+_CARD_WITH_SESSION_AND_CLAIM = carrying_claim(_CARD_WITH_SESSION)
 
 
 def accept_offline_proof(session: Session, *, terminal_code: str, card_number: str, key_version: int,

@@ -81,7 +81,7 @@ def earn_points(db: Database, basket: Basket, *, caller: str, idempotency_key: s
             member_id=member.public_id, store_code=store.code, terminal_code=terminal.code,
             receipt_number=basket.receipt_number, points=points, lines=lines,
             available_at=available_at, expires_at=expires_at, transaction_id=None,
-            balance=account.balance + (points if posting else 0), rules=evaluation.awards if evaluation else [])
+            balance=account.balance + points, rules=evaluation.awards if evaluation else [])
         # On PostgreSQL the idempotency key's row, with this answer, goes with the receipt.
         answer = answer_in_last_write(session)
         # When the receipt was taken (a retry under a new key, or a concurrent one), the

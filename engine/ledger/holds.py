@@ -28,7 +28,7 @@ from engine.ledger import bulk
 from engine.ledger.accounts import lock_member_account, post_transaction, remember_locked_account
 from engine.ledger.basket import MAX_CASHIER, is_text
 from engine.ledger.commands import CaptureHold, HoldCaptured, HoldPlaced, HoldVoided, PlaceHold, VoidHold
-from engine.ledger.idempotency import CLAIM, FirstRead, run_idempotent
+from engine.ledger.idempotency import FirstRead, carrying_claim, run_idempotent
 from engine.ledger.lots import SPENDING_ORDER, consume, holdings, member_lots, take_unreserved
 from engine.ledger.parties import member_with_locked_account, till
 from engine.members import refuse_unless_active
@@ -240,11 +240,10 @@ def _hold_first_read(hold_id: str) -> FirstRead:
 
 # Only the account is locked, as when it is locked on its own: the hold is read again under
 # the lock (_pending_hold).
-_HOLD_WITH_ACCOUNT_AND_CLAIM = (sa.select(HoldRow, AccountRow, MemberRow, *CLAIM.c)
-                                .join(AccountRow, AccountRow.member_id == HoldRow.member_id)
-                                .join(MemberRow, MemberRow.id == HoldRow.member_id).join(CLAIM, sa.true())
-                                .where(HoldRow.public_id == sa.bindparam("hold_id"))
-                                .with_for_update(of=AccountRow).execution_options(populate_existing=True))
+_HOLD_WITH_ACCOUNT_AND_CLAIM = carrying_claim(
+    sa.select(HoldRow, AccountRow, MemberRow).join(AccountRow, AccountRow.member_id == HoldRow.member_id)
+    .join(MemberRow, MemberRow.id == HoldRow.member_id).where(HoldRow.public_id == sa.bindparam("hold_id"))
+    .with_for_update(of=AccountRow).execution_options(populate_existing=True))
 _HOLD_READ = "hold_read"
 
 

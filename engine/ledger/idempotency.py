@@ -200,17 +200,23 @@ _LOOK = (sa.select(_REVISION.c.revision, _KEYS.c.command, _KEYS.c.request_hash, 
 # ``first_read``): the columns of _CLAIM_ON_POSTGRESQL, with parameters ``claim_lock``,
 # ``claim_caller`` and ``claim_key``.
 _ONE = sa.select(sa.literal(1).label("one")).subquery("one")
-CLAIM = (sa.select(sa.func.pg_try_advisory_xact_lock(sa.bindparam("claim_lock")).label("claimed"), _KEYS.c.command,
+_CLAIM = (sa.select(sa.func.pg_try_advisory_xact_lock(sa.bindparam("claim_lock")).label("claimed"), _KEYS.c.command,
                    _KEYS.c.request_hash, _KEYS.c.outcome, _KEYS.c.response,
                    sa.select(ProgrammeRevisionRow.revision).where(ProgrammeRevisionRow.id == 1)
                    .scalar_subquery().label("revision"))
          .select_from(_ONE.outerjoin(_KEYS, sa.and_(_KEYS.c.caller == sa.bindparam("claim_caller"),
                                                     _KEYS.c.key == sa.bindparam("claim_key"))))
          .subquery("claim"))
-# A read that carries the claim: given the session and CLAIM's parameters, it reads what
-# the work starts with, joined to CLAIM in one statement, and answers a row with CLAIM's
-# columns (None when its statement found nothing: the key is claimed on its own).
+# A read that carries the claim: given the session and the claim's parameters, it runs its
+# statement made by ``carrying_claim`` and answers its row, which holds the claim's columns
+# (None when the statement found nothing: the key is claimed on its own).
 FirstRead = Callable[[Session, dict], object | None]
+
+
+def carrying_claim(statement: sa.Select) -> sa.Select:
+    """``statement`` (a first read: one row at most) with the idempotency key's claim joined
+    to it, for a :data:`FirstRead`."""
+    return statement.add_columns(*_CLAIM.c).join(_CLAIM, sa.true())
 
 
 def _claim(session: Session, caller: str, key: str, *, wait: bool = False):

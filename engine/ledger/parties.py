@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from engine.cards import card_in_session, card_row, normalised_number, remember_card
 from engine.errors import InvalidState, NotFound, not_found
 from engine.ledger.accounts import lock_member_account, remember_locked_account
-from engine.ledger.idempotency import CLAIM, FirstRead
+from engine.ledger.idempotency import FirstRead, carrying_claim
 from engine.members import member_row, refuse_unless_active
 from engine.orm.cards import CardRow
 from engine.orm.ledger import AccountRow
@@ -50,10 +50,17 @@ def read_card_with_locked_account(session: Session, card_number: str) -> None:
     from then on (a card without a member account is not found, and is refused by the
     checks that read it again)."""
     if not card_in_session(session, card_number):
-        found = session.execute(_CARD_WITH_ACCOUNT, {"number": normalised_number(card_number)}).first()
-        if found is not None:
-            remember_card(session, found.CardRow)
-            remember_locked_account(session, found.AccountRow)
+        remember_card_and_account(session, session.execute(
+            _CARD_WITH_ACCOUNT, {"number": normalised_number(card_number)}).first())
+
+
+def remember_card_and_account(session: Session, found):
+    """Let ``card_row`` and ``lock_member_account`` answer the card and the locked account of
+    ``found`` (a row read with both, or None) for the rest of the transaction; ``found``."""
+    if found is not None:
+        remember_card(session, found.CardRow)
+        remember_locked_account(session, found.AccountRow)
+    return found
 
 
 # A command that names a card locks the member's account next: reading the account, locked,
@@ -70,16 +77,12 @@ def card_first_read(card_number: str) -> FirstRead:
     and the member's account (locked), with the idempotency key's claim in the same
     statement. An unknown card reads nothing, and the key is claimed on its own."""
     def read(session: Session, claim_parameters: dict):
-        found = session.execute(_CARD_WITH_ACCOUNT_AND_CLAIM,
-                                {"number": normalised_number(card_number), **claim_parameters}).first()
-        if found is not None:
-            remember_card(session, found.CardRow)
-            remember_locked_account(session, found.AccountRow)
-        return found
+        return remember_card_and_account(session, session.execute(
+            _CARD_WITH_ACCOUNT_AND_CLAIM, {"number": normalised_number(card_number), **claim_parameters}).first())
     return read
 
 
-_CARD_WITH_ACCOUNT_AND_CLAIM = _CARD_WITH_ACCOUNT.add_columns(*CLAIM.c).join(CLAIM, sa.true())
+_CARD_WITH_ACCOUNT_AND_CLAIM = carrying_claim(_CARD_WITH_ACCOUNT)
 
 
 def till(session: Session, store_code: str, terminal_code: str) -> tuple[StoreInfo, TerminalInfo]:
