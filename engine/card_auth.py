@@ -28,7 +28,7 @@ from engine.access.passwords import Passwords
 from engine.access.tokens import issue_token, live_token, token_hash
 from engine.card_keys import MasterKeys, answer_matches, new_challenge, offline_challenge
 from engine.cards import card_row, issue_card, remember_card
-from engine.database import Database
+from engine.database import Database, postgresql_row
 from engine.errors import (InvalidInput, InvalidState, LoyaltyError, NotAllowed, NotAuthenticated, NotFound,
                            Problem)
 from engine.ledger.idempotency import FirstRead, carrying_claim
@@ -36,8 +36,9 @@ from engine.ledger.lots import holdings
 from engine.ledger.parties import identify_member, read_card_with_locked_account, remember_card_and_account
 from engine.orm.access import AccessTokenRow, CardChallengeRow, OfflineCardProofRow
 from engine.orm.cards import CardRow
+from engine.orm.hand_loaded import LoadedTogether, relate
 from engine.orm.ledger import AccountRow
-from engine.orm.members import MemberRow
+from engine.orm.members import MemberProfileRow, MemberRow
 from engine.orm.stores import TerminalRow
 from engine.settings import read_settings
 from engine.snapshot import TerminalInfo, programme
@@ -253,30 +254,46 @@ def _read_card_with_session(session: Session, token: str) -> None:
     hashed = token_hash(token)
     if any(row.token_hash == hashed for row in session.info.get(_SESSIONS_READ, ())):
         return
-    _remember_card_session(session, session.execute(_CARD_WITH_SESSION, {"token_hash": hashed}).first())
+    found = session.execute(_CARD_WITH_SESSION, {"token_hash": hashed}).first()
+    if found is not None:
+        _remember_card_session(session, found.AccessTokenRow, found.CardRow, found.AccountRow)
 
 
 def card_session_first_read(token: str) -> FirstRead:
     """The first read of a command at a till that names a card session (an accrual, a hold;
-    ``engine.ledger.idempotency.FirstRead``): the session, its card and the member's account
-    (locked), with the idempotency key's claim in the same statement. A replayed answer
-    leaves them unused; an unknown session reads nothing, and the key is claimed on its own."""
+    ``engine.ledger.idempotency.FirstRead``): the session, its card, the member and the
+    member's account (locked), with the idempotency key's claim in the same statement, sent
+    through the driver (``engine.orm.hand_loaded``). A replayed answer leaves them unused; an
+    unknown session reads nothing, and the key is claimed on its own."""
     def read(session: Session, claim_parameters: dict):
-        found = session.execute(_CARD_WITH_SESSION_AND_CLAIM, {"token_hash": token_hash(token), **claim_parameters})
-        return _remember_card_session(session, found.first())
+        found = postgresql_row(session, _CARD_WITH_SESSION_AND_CLAIM, {"token_hash": token_hash(token),
+                                                                       **claim_parameters})
+        if found is not None:
+            card_session, card, account, member, profile = _SESSION_CARD_ACCOUNT_MEMBER.attach(session, found)
+            relate(card, "member", member)
+            relate(member, "profile", profile)
+            _remember_card_session(session, card_session, card, account)
+        return found
     return read
 
 
-def _remember_card_session(session: Session, found):
-    if remember_card_and_account(session, found) is not None:
-        # The identity map keeps a row only while something refers to it: hold the token
-        # row for the transaction, so that live_token finds it there.
-        session.info.setdefault(_SESSIONS_READ, []).append(found.AccessTokenRow)
-    return found
+def _remember_card_session(session: Session, card_session: AccessTokenRow, card: CardRow,
+                           account: AccountRow) -> None:
+    remember_card_and_account(session, card, account)
+    # The identity map keeps a row only while something refers to it: hold the token row for
+    # the transaction, so that live_token finds it there.
+    session.info.setdefault(_SESSIONS_READ, []).append(card_session)
 
 
 _SESSIONS_READ = "card_sessions_read"
-_CARD_WITH_SESSION_AND_CLAIM = carrying_claim(_CARD_WITH_SESSION)
+_SESSION_CARD_ACCOUNT_MEMBER = LoadedTogether(AccessTokenRow, CardRow, AccountRow, MemberRow, MemberProfileRow)
+_CARD_WITH_SESSION_AND_CLAIM = carrying_claim(
+    sa.select(*_SESSION_CARD_ACCOUNT_MEMBER.columns).select_from(AccessTokenRow)
+    .join(CardRow, CardRow.id == AccessTokenRow.card_id)
+    .join(AccountRow, AccountRow.member_id == CardRow.member_id)
+    .join(MemberRow, MemberRow.id == CardRow.member_id)
+    .outerjoin(MemberProfileRow, MemberProfileRow.member_id == MemberRow.id)
+    .where(AccessTokenRow.token_hash == sa.bindparam("token_hash")).with_for_update(of=AccountRow))
 
 
 def accept_offline_proof(session: Session, *, terminal_code: str, card_number: str, key_version: int,

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from engine.card_auth import card_session_card, card_session_first_read
-from engine.database import Database
+from engine.database import Database, postgresql_row
 from engine.errors import (HoldAlreadyResolved, HoldExpired, InsufficientPoints, Problem, not_found,
                            refuse_if)
 from engine.ledger import bulk
@@ -32,6 +32,7 @@ from engine.ledger.idempotency import FirstRead, carrying_claim, run_idempotent
 from engine.ledger.lots import SPENDING_ORDER, consume, holdings, member_lots, take_unreserved
 from engine.ledger.parties import member_with_locked_account, till
 from engine.members import refuse_unless_active
+from engine.orm.hand_loaded import LoadedTogether
 from engine.orm.ledger import AccountRow, HoldLotRow, HoldRow, LotRow
 from engine.orm.members import MemberRow
 from engine.orm.types import UTCDateTime
@@ -228,22 +229,25 @@ def points_value(points: int, settings: ProgrammeSettings) -> int:
 
 def _hold_first_read(hold_id: str) -> FirstRead:
     """The first read of a capture or a void (``engine.ledger.idempotency.FirstRead``): the hold,
-    the member's account (locked) and the member, with the idempotency key's claim."""
+    the member's account (locked) and the member, with the idempotency key's claim, sent
+    through the driver (``engine.orm.hand_loaded``)."""
     def read(session: Session, claim_parameters: dict):
-        found = session.execute(_HOLD_WITH_ACCOUNT_AND_CLAIM, {"hold_id": hold_id, **claim_parameters}).first()
+        found = postgresql_row(session, _HOLD_WITH_ACCOUNT_AND_CLAIM, {"hold_id": hold_id, **claim_parameters})
         if found is not None:
-            remember_locked_account(session, found.AccountRow)
-            session.info[_HOLD_READ] = found.HoldRow
+            hold, account, _member = _HOLD_ACCOUNT_MEMBER.attach(session, found)
+            remember_locked_account(session, account)
+            session.info[_HOLD_READ] = hold
         return found
     return read
 
 
 # Only the account is locked, as when it is locked on its own: the hold is read again under
 # the lock (_pending_hold).
+_HOLD_ACCOUNT_MEMBER = LoadedTogether(HoldRow, AccountRow, MemberRow)
 _HOLD_WITH_ACCOUNT_AND_CLAIM = carrying_claim(
-    sa.select(HoldRow, AccountRow, MemberRow).join(AccountRow, AccountRow.member_id == HoldRow.member_id)
-    .join(MemberRow, MemberRow.id == HoldRow.member_id).where(HoldRow.public_id == sa.bindparam("hold_id"))
-    .with_for_update(of=AccountRow).execution_options(populate_existing=True))
+    sa.select(*_HOLD_ACCOUNT_MEMBER.columns).select_from(HoldRow)
+    .join(AccountRow, AccountRow.member_id == HoldRow.member_id).join(MemberRow, MemberRow.id == HoldRow.member_id)
+    .where(HoldRow.public_id == sa.bindparam("hold_id")).with_for_update(of=AccountRow))
 _HOLD_READ = "hold_read"
 
 

@@ -10,13 +10,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from engine.cards import card_in_session, card_row, normalised_number, remember_card
+from engine.database import postgresql_row
 from engine.errors import InvalidState, NotFound, not_found
 from engine.ledger.accounts import lock_member_account, remember_locked_account
 from engine.ledger.idempotency import FirstRead, carrying_claim
 from engine.members import member_row, refuse_unless_active
 from engine.orm.cards import CardRow
+from engine.orm.hand_loaded import LoadedTogether, relate
 from engine.orm.ledger import AccountRow
-from engine.orm.members import MemberRow
+from engine.orm.members import MemberProfileRow, MemberRow
 from engine.snapshot import StoreInfo, TerminalInfo, programme
 
 
@@ -50,17 +52,16 @@ def read_card_with_locked_account(session: Session, card_number: str) -> None:
     from then on (a card without a member account is not found, and is refused by the
     checks that read it again)."""
     if not card_in_session(session, card_number):
-        remember_card_and_account(session, session.execute(
-            _CARD_WITH_ACCOUNT, {"number": normalised_number(card_number)}).first())
+        found = session.execute(_CARD_WITH_ACCOUNT, {"number": normalised_number(card_number)}).first()
+        if found is not None:
+            remember_card_and_account(session, found.CardRow, found.AccountRow)
 
 
-def remember_card_and_account(session: Session, found):
-    """Let ``card_row`` and ``lock_member_account`` answer the card and the locked account of
-    ``found`` (a row read with both, or None) for the rest of the transaction; ``found``."""
-    if found is not None:
-        remember_card(session, found.CardRow)
-        remember_locked_account(session, found.AccountRow)
-    return found
+def remember_card_and_account(session: Session, card: CardRow, account: AccountRow) -> None:
+    """Let ``card_row`` and ``lock_member_account`` answer ``card`` and its member's locked
+    ``account``, read along with something else, for the rest of the transaction."""
+    remember_card(session, card)
+    remember_locked_account(session, account)
 
 
 # A command that names a card locks the member's account next: reading the account, locked,
@@ -73,16 +74,28 @@ _CARD_WITH_ACCOUNT = (sa.select(CardRow, AccountRow).join(AccountRow, AccountRow
 
 def card_first_read(card_number: str) -> FirstRead:
     """The first read of a command that names a card by its number (a till's accrual for a
-    UID-only card or with offline evidence; ``engine.ledger.idempotency.FirstRead``): the card
-    and the member's account (locked), with the idempotency key's claim in the same
-    statement. An unknown card reads nothing, and the key is claimed on its own."""
+    UID-only card or with offline evidence; ``engine.ledger.idempotency.FirstRead``): the card,
+    the member and the member's account (locked), with the idempotency key's claim in the same
+    statement, sent through the driver (``engine.orm.hand_loaded``). An unknown card reads
+    nothing, and the key is claimed on its own."""
     def read(session: Session, claim_parameters: dict):
-        return remember_card_and_account(session, session.execute(
-            _CARD_WITH_ACCOUNT_AND_CLAIM, {"number": normalised_number(card_number), **claim_parameters}).first())
+        found = postgresql_row(session, _CARD_WITH_ACCOUNT_AND_CLAIM, {"number": normalised_number(card_number),
+                                                                       **claim_parameters})
+        if found is not None:
+            card, account, member, profile = _CARD_ACCOUNT_MEMBER.attach(session, found)
+            relate(card, "member", member)
+            relate(member, "profile", profile)
+            remember_card_and_account(session, card, account)
+        return found
     return read
 
 
-_CARD_WITH_ACCOUNT_AND_CLAIM = carrying_claim(_CARD_WITH_ACCOUNT)
+_CARD_ACCOUNT_MEMBER = LoadedTogether(CardRow, AccountRow, MemberRow, MemberProfileRow)
+_CARD_WITH_ACCOUNT_AND_CLAIM = carrying_claim(
+    sa.select(*_CARD_ACCOUNT_MEMBER.columns).select_from(CardRow)
+    .join(AccountRow, AccountRow.member_id == CardRow.member_id).join(MemberRow, MemberRow.id == CardRow.member_id)
+    .outerjoin(MemberProfileRow, MemberProfileRow.member_id == MemberRow.id)
+    .where(CardRow.number == sa.bindparam("number")).with_for_update(of=AccountRow))
 
 
 def till(session: Session, store_code: str, terminal_code: str) -> tuple[StoreInfo, TerminalInfo]:
