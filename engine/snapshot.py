@@ -115,6 +115,7 @@ class CampaignInfo:
     holdout_share: Decimal
     budget_slices: int  # 0: no budget, unlimited
     member_cap: int | None = None  # what one member may get from it in all (None: no cap)
+    slice_size: int = 0  # the budget's points per slice, on average
 
 
 @dataclass(frozen=True)
@@ -293,10 +294,12 @@ def _read(session: Session, revision: int) -> ProgrammeSnapshot:
     slices = dict(session.execute(sa.select(CampaignBudgetSliceRow.campaign_id, sa.func.count())
                                   .group_by(CampaignBudgetSliceRow.campaign_id)).all())
     campaigns = {row.code: CampaignInfo(row.id, row.code, row.starts_at, row.ends_at, row.segment_code,
-                                        Decimal(row.holdout_share), slices.get(row.id, 0), row.member_cap)
+                                        Decimal(row.holdout_share), slices.get(row.id, 0), row.member_cap,
+                                        (row.budget or 0) // max(slices.get(row.id, 0), 1))
                  for row in session.execute(sa.select(CampaignRow.id, CampaignRow.code, CampaignRow.starts_at,
                                                       CampaignRow.ends_at, CampaignRow.segment_code,
-                                                      CampaignRow.holdout_share, CampaignRow.member_cap))}
+                                                      CampaignRow.holdout_share, CampaignRow.member_cap,
+                                                      CampaignRow.budget))}
     segments = tuple((code, definition) for code, definition in session.execute(
         sa.select(SegmentRow.code, SegmentRow.definition).where(SegmentRow.kind == "predicate")
         .order_by(SegmentRow.code)))

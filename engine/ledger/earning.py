@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from engine.database import Database
+from engine.database import Database, is_postgres
 from engine.errors import ReceiptAlreadyEarned, refuse_if
 from engine.ledger.accounts import prepare_posting
 from engine.ledger.basket import Basket, EarningContext, PointsCalculator, validate_basket
@@ -24,6 +24,7 @@ from engine.ledger.parties import member_with_locked_account, till
 from engine.ledger.receipts import record_receipt
 from engine.programme import lot_expires_at
 from engine.rules.calculator import award_rows, calculator_for_sale
+from engine.rules.campaigns import BudgetClaims, BudgetRanShort
 from engine.rules.referrals import pending_referral, reward_referrer, with_referred_bonus
 from engine.settings import read_settings
 from engine.tiers.service import upgrade_check, upgrade_on_accrual
@@ -44,9 +45,13 @@ def earn_points(db: Database, basket: Basket, *, caller: str, idempotency_key: s
     ``verify`` (e.g. the card's proof of presence) runs first inside the same transaction,
     and is not run again when a retry replays the first answer; ``first_read`` (e.g. the card
     session's) reads what it needs first, with the idempotency key's claim
-    (``engine.ledger.idempotency.FirstRead``)."""
+    (``engine.ledger.idempotency.FirstRead``).
 
-    def work(session: Session) -> PointsEarned:
+    On PostgreSQL the campaign budget the rules claim is taken when the sale is written; when
+    no slice had room for a claim, nothing was, and the sale runs again in a new transaction
+    taking the budget slice by slice (``engine.rules.campaigns``)."""
+
+    def work(session: Session, budget_when_written: bool) -> PointsEarned:
         if verify is not None:
             verify(session)
         settings = read_settings(session)
@@ -57,7 +62,8 @@ def earn_points(db: Database, basket: Basket, *, caller: str, idempotency_key: s
         context = EarningContext(settings=settings, as_of=now)
         # the tier window's sum comes with the member's facts: one round trip fewer
         upgrade = upgrade_check(session, member, basket.occurred_at, now) if calculator is None else None
-        rules_calculator = calculator_for_sale(session, basket, member, store, upgrade=upgrade) \
+        budgets = BudgetClaims(start=member.id, wanted={}) if budget_when_written and is_postgres(session) else None
+        rules_calculator = calculator_for_sale(session, basket, member, store, upgrade=upgrade, budgets=budgets) \
             if calculator is None else None
         evaluation = rules_calculator.evaluate(basket, context) if rules_calculator else None
         referral = None
@@ -94,9 +100,11 @@ def earn_points(db: Database, basket: Basket, *, caller: str, idempotency_key: s
                 line_no=line.line_no, sku=line.sku, category=line.category, brand=line.brand,
                 quantity=line.quantity, amount_minor=line.amount_minor, eligible_minor=earned.eligible_minor,
                 points=earned.points) for line, earned in zip(basket.lines, lines)], awards, posting,
-            answer=None if answer is None else answer.parameters(result, "transaction_id"))
+            answer=None if answer is None else answer.parameters(result, "transaction_id"), budgets=budgets)
         if recorded.receipt_id is None:
             raise _receipt_taken(basket)
+        if not recorded.budgets_taken:
+            raise BudgetRanShort()  # (rolls back the sale, written without its bonus's budget)
         if answer is not None:
             answer.found(recorded.answer_id)
         if points:
@@ -114,8 +122,14 @@ def earn_points(db: Database, basket: Basket, *, caller: str, idempotency_key: s
         assert result.balance == account.balance, "the answer's balance is the account's"
         return replace(result, transaction_id=recorded.transaction_id)
 
-    return run_idempotent(db, caller=caller, key=idempotency_key, command="earn", request=basket,
-                          now=now, work=work, result_type=PointsEarned, first_read=first_read)
+    def run(budget_when_written: bool) -> PointsEarned:
+        return run_idempotent(db, caller=caller, key=idempotency_key, command="earn", request=basket, now=now,
+                              work=lambda session: work(session, budget_when_written), result_type=PointsEarned,
+                              first_read=first_read)
+    try:
+        return run(True)
+    except BudgetRanShort:
+        return run(False)
 
 
 def _receipt_taken(basket: Basket) -> ReceiptAlreadyEarned:

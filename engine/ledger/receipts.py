@@ -21,6 +21,7 @@ from engine.ledger.accounts import Posting, posting_ctes, write_posting
 from engine.ledger.idempotency import ANSWER_CTE
 from engine.orm.ledger import ReceiptLineRow, ReceiptRow
 from engine.orm.rules import ReceiptRuleAwardRow
+from engine.rules.campaigns import BudgetClaims, budget_ctes
 
 
 @dataclass(frozen=True)
@@ -30,10 +31,12 @@ class Recorded:
     receipt_id: int | None
     transaction_id: int | None
     answer_id: int | None = None  # the idempotency key's row written with it (None: not asked, or taken)
+    budgets_taken: bool = True  # whether every campaign's budget claim was taken (else refuse and run again)
 
 
 def record_receipt(session: Session, receipt: dict, lines: list[dict], awards: list[dict],
-                   posting: Posting | None = None, answer: dict | None = None) -> Recorded:
+                   posting: Posting | None = None, answer: dict | None = None,
+                   budgets: BudgetClaims | None = None) -> Recorded:
     """Insert the receipt (``receipts`` columns but ``transaction_id``), its ``lines``
     (``receipt_lines`` columns but the receipt's id) and its ``awards``
     (``receipt_rule_awards`` columns but the receipt's id; ``line_points`` a list of
@@ -45,23 +48,31 @@ def record_receipt(session: Session, receipt: dict, lines: list[dict], awards: l
 
     ``answer`` (PostgreSQL only): the parameters of the idempotency key's row with the
     command's answer (``engine.ledger.idempotency.AnswerToWrite.parameters``, the field left
-    to the statement being the transaction's id), written in the same statement."""
+    to the statement being the transaction's id), written in the same statement.
+
+    ``budgets`` (PostgreSQL only): the campaign budget the sale's rules claimed, taken in the
+    same statement (``engine.rules.campaigns.BudgetClaims``); when a claim found no slice
+    with room, ``budgets_taken`` is False and the caller must refuse it all, as for a receipt
+    taken, and run the sale again."""
     if is_postgres(session):
         # The lines and awards as two JSON documents: the driver dumps a list parameter in
         # Python, element by element, and one per column cost the client 85 µs a receipt.
         parameters = {**receipt, "lines": json.dumps(lines, default=str),
                       "awards": json.dumps(awards, default=str), **(answer or {})}
+        claims = 0 if budgets is None else len(budgets.wanted)
+        if claims:
+            parameters.update(budgets.parameters())
         if posting is None:
-            found = postgresql_row(session, _record_on_postgresql(None, answer is not None),
+            found = postgresql_row(session, _record_on_postgresql(None, answer is not None, claims),
                                    {**parameters, "transaction_id": None})
-            return Recorded(found.receipt_id, None, found.answer_id)
+            return Recorded(found.receipt_id, None, found.answer_id, found.budgets_taken == claims)
         # (flushed first: the account row must hold the balance the ORM knows before moving it)
         found = postgresql_row(session, _record_on_postgresql((len(posting.entries), posting.lot is not None),
-                                                              answer is not None),
+                                                              answer is not None, claims),
                                {**parameters, **posting.parameters()})
         posting.written()
-        return Recorded(found.receipt_id, found.transaction_id, found.answer_id)
-    assert answer is None, "the answer goes with the receipt on PostgreSQL only"
+        return Recorded(found.receipt_id, found.transaction_id, found.answer_id, found.budgets_taken == claims)
+    assert answer is None and budgets is None, "the answer and the budget go with the receipt on PostgreSQL only"
     transaction_id = write_posting(session, posting).id if posting is not None else None
     receipt_id = insert_unless_taken(session, _RECEIPTS, ["store_id", "terminal_id", "receipt_number"],
                                      {**receipt, "transaction_id": transaction_id}, returning=_RECEIPTS.c.id)
@@ -96,11 +107,14 @@ def _rows(parameter: str, alias: str, columns: dict[str, str]) -> str:
 # Data-modifying CTEs all run to completion; when the receipt is taken, ``receipt`` is
 # empty and so is everything joined to it.
 @functools.cache
-def _record_on_postgresql(posting: tuple[int, bool] | None, answer: bool) -> sa.TextClause:
+def _record_on_postgresql(posting: tuple[int, bool] | None, answer: bool, budgets: int) -> sa.TextClause:
     """The receipt's statement, with the posting's CTEs for ``posting`` = (entry count, with
-    lot), and with ``answer`` the idempotency key's row."""
+    lot), with ``answer`` the idempotency key's row, and ``budgets`` campaigns' budget claims."""
     before, transaction_id = ("", "CAST(:transaction_id AS BIGINT)") if posting is None else (
         posting_ctes(*posting) + ",", "(SELECT id FROM posted)")
+    budget_ctes_sql, budgets_taken = budget_ctes(budgets)
+    if budgets:
+        before += budget_ctes_sql + ","
     posted = "" if posting is None else ", (SELECT id FROM posted) AS transaction_id"
     # (written even when the receipt was taken: the command is refused, which rolls it back)
     answered = f",\n    {ANSWER_CTE.format(value=transaction_id)}" if answer else ""
@@ -122,4 +136,5 @@ def _record_on_postgresql(posting: tuple[int, bool] | None, answer: bool) -> sa.
         INSERT INTO receipt_rule_awards (receipt_id, {", ".join(_AWARD_COLUMNS)}, line_points)
         SELECT receipt.id, {", ".join(f"award.{name}" for name in _AWARD_COLUMNS)}, award.line_points
         FROM receipt, {_rows("awards", "award", {**_AWARD_COLUMNS, "line_points": "JSON"})}){answered}
-    SELECT (SELECT id FROM receipt) AS receipt_id{posted}, {answer_id} AS answer_id""")
+    SELECT (SELECT id FROM receipt) AS receipt_id{posted}, {answer_id} AS answer_id,
+           {budgets_taken} AS budgets_taken""")

@@ -32,7 +32,7 @@ from engine.orm.ledger import ReceiptRow, RefundRow
 from engine.orm.members import MemberRow
 from engine.orm.rules import (MemberAttributeRow, ReceiptRuleAwardRow, RuleVersionRow,
                               SegmentMemberRow, SegmentRow)
-from engine.rules.campaigns import budget_left, claim_budget, held_out
+from engine.rules.campaigns import BudgetClaims, budget_left, claim_budget, held_out
 from engine.rules.compiled import CompiledRuleSet
 from engine.rules.facts import MemberFacts, SaleFacts, Usage
 from engine.rules.model import Rule, rule_from_dict
@@ -258,9 +258,10 @@ def usage_for(session: Session, member: MemberRow | None, facts: MemberFacts, ru
 
 
 def calculator_for_sale(session: Session, basket: Basket, member: MemberRow, store: StoreInfo, *,
-                        upgrade: UpgradeCheck | None = None) -> RulesCalculator:
+                        upgrade: UpgradeCheck | None = None, budgets: BudgetClaims | None = None) -> RulesCalculator:
     """The calculator an accrual uses: published rules at the sale's instant, the member's
-    facts and usage, and a budget claim from the campaign slices (locks last until commit).
+    facts and usage, and a budget claim from the campaign slices (locks last until commit),
+    or with ``budgets`` a claim to take when the sale is written (``BudgetClaims``).
     With ``upgrade``, the same statement reads the tier window's qualifying sum so far, which
     the calculator keeps in ``qualifying_so_far`` for ``engine.tiers.service.upgrade_on_accrual``."""
     rule_set, ids = compiled_in_force(session, basket.occurred_at)
@@ -283,6 +284,8 @@ def calculator_for_sale(session: Session, basket: Basket, member: MemberRow, sto
 
     def claim(campaign: str, points: int) -> int:
         known = campaigns[campaign]
+        if budgets is not None and 2 * points <= known.slice_size:  # (a large claim is taken slice by slice now)
+            return budgets.claim(known.id, points, slice_count=known.budget_slices)
         return claim_budget(session, known.id, points, start=member.id, slice_count=known.budget_slices)
     calculator = RulesCalculator(rule_set, sale=sale, member=facts, usage=usage, claim=claim, version_ids=ids)
     if upgrade is not None:

@@ -6,6 +6,11 @@ Guarantees:
   locks with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, starting at a slice chosen by the
   member, so concurrent accruals lock different rows instead of queueing on one. A slice's
   ``used`` can never pass its ``size`` (a CHECK constraint);
+- on PostgreSQL an accrual takes each campaign's points (when at most half a slice's size)
+  in the statement that writes the sale (``BudgetClaims``), from one slice with room for all
+  of them, so the slice is locked only from then until the commit; when no slice has that
+  room, nothing of the sale is written and it runs again taking what is left slice by slice
+  (``claim_budget``), as larger claims are taken at once: the points given are the same;
 - an accrual never waits for a slice another accrual holds: near exhaustion, a sale may get
   less than what is left while other sales hold the last slices (it is recorded as capped
   by ``campaign_budget``);
@@ -237,6 +242,55 @@ _TAKE_ON_POSTGRESQL = sa.text(
     "      WHERE campaign_id = :campaign AND used < size ORDER BY (slice_no + :shift) % :count "
     "      LIMIT 1 FOR UPDATE SKIP LOCKED) AS pick "
     "WHERE slice.id = pick.id RETURNING LEAST(:wanted, pick.room) AS took")
+
+
+@dataclass
+class BudgetClaims:
+    """What a sale's campaign rules take from their campaigns' budgets, claimed while the
+    rules are evaluated and taken when the sale is written: ``budget_ctes`` in the same
+    statement (``engine.ledger.receipts``), instead of one statement per claim. A claim
+    answers all the points asked; the statement takes a campaign's points from one slice
+    with room for them all, or takes nothing of the sale, and the caller then runs the sale
+    again with ``claim_budget`` (:class:`BudgetRanShort`)."""
+
+    start: int  # the member's id: where in a campaign's slices the member's claims start
+    wanted: dict[int, list[int]]  # campaign id -> [points, slice count]
+
+    def claim(self, campaign_id: int, points: int, *, slice_count: int) -> int:
+        """Claim ``points`` of the campaign's budget; answers them all (see the class). For
+        claims well below a slice's size: a larger one would often find no slice with room."""
+        self.wanted.setdefault(campaign_id, [0, slice_count])[0] += points
+        return points
+
+    def parameters(self) -> dict:
+        """The parameters of ``budget_ctes(len(self.wanted))``."""
+        found = {}
+        for n, (campaign_id, (points, slice_count)) in enumerate(self.wanted.items()):
+            found.update({f"budget{n}_campaign": campaign_id, f"budget{n}_points": points,
+                          f"budget{n}_shift": slice_count - self.start % slice_count,
+                          f"budget{n}_count": slice_count})
+        return found
+
+
+class BudgetRanShort(Exception):
+    """No slice had room for a campaign's claim when the sale was written: nothing of the
+    sale is, and it must run again taking the budget slice by slice."""
+
+
+def budget_ctes(count: int) -> tuple[str, str]:
+    """The common table expressions that take ``count`` campaigns' claims
+    (``BudgetClaims.parameters``), each from the first slice from the member's start with room
+    for all its points that no other transaction holds, and the SQL of how many took theirs
+    (all of them, or the sale must run again)."""
+    # One CTE per campaign: a statement must not update one row twice.
+    ctes = ",\n".join(f"""budget{n} AS (
+        UPDATE campaign_budget_slices AS slice SET used = slice.used + :budget{n}_points
+        FROM (SELECT id FROM campaign_budget_slices
+              WHERE campaign_id = :budget{n}_campaign AND size - used >= :budget{n}_points
+              ORDER BY (slice_no + :budget{n}_shift) % :budget{n}_count LIMIT 1 FOR UPDATE SKIP LOCKED) AS pick
+        WHERE slice.id = pick.id RETURNING slice.id)""" for n in range(count))
+    taken = " + ".join(f"(SELECT count(*) FROM budget{n})" for n in range(count)) or "0"
+    return ctes, taken
 
 
 def _running(session: Session, code: str, now: datetime) -> CampaignRow:

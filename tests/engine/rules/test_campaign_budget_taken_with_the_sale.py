@@ -1,0 +1,70 @@
+"""A campaign's budget claim goes with the statement that writes the sale on PostgreSQL; when
+no slice has room for the whole claim, the sale runs again taking the budget slice by slice,
+and gives exactly what taking it slice by slice gives (on SQLite, always the case)."""
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from engine.ledger.basket import Basket, BasketLine
+from engine.ledger.earning import earn_points
+from engine.ledger.invariants import check_ledger
+from engine.orm.ledger import ReceiptRow
+from engine.rules.campaigns import create_campaign, list_campaigns
+from engine.rules.versions import create_draft, publish_rules
+from tests.conftest import new_key
+from tests.support.statements import statements_of
+
+
+def start_campaign(database, clock, *, budget: int, slices: int, bonus: int) -> None:
+    create_campaign(database, code="summer", name="Summer", starts_at=clock() - timedelta(days=1),
+                    ends_at=clock() + timedelta(days=30), budget=budget, slices=slices, now=clock())
+    create_draft(database, {"key": "summer-bonus", "name": "Summer", "campaign": "summer",
+                            "effect": {"kind": "fixed_per_transaction", "points": bonus}}, now=clock())
+    publish_rules(database, ["summer-bonus"], now=clock() - timedelta(hours=1))
+
+
+def test_a_claim_no_slice_has_room_for_runs_again_and_gets_what_is_left(database, clock, till, make_member):
+    start_campaign(database, clock, budget=1000, slices=2, bonus=200)  # slices of 500: the claim goes with the sale
+    member = make_member()
+    receipts_written = []
+
+    def buy(n: int) -> tuple[int, str | None]:
+        basket = Basket(till.store_code, till.code, f"R{n}", clock(), "EUR", (BasketLine(1, "A", Decimal(1), 100),),
+                        member_id=member.public_id)
+        sent = statements_of(database, lambda: results.append(
+            earn_points(database, basket, caller="t", idempotency_key=new_key(), now=clock())))
+        receipts_written.append(sum("INSERT INTO receipts" in statement for statement in sent))
+        (award,) = [a for a in results[-1].rules if a.campaign == "summer"]
+        return award.applied, award.capped_by
+
+    results = []
+    # one member's claims start at the same slice: 500 -> 300 -> 100, then the other: 500 -> 300 -> 100;
+    # then no slice has room for 200, and the 100 + 100 left are taken slice by slice
+    assert [buy(n) for n in range(6)] == [(200, None)] * 5 + [(0, "campaign_budget")]
+    assert list_campaigns(database)[0].budget_used == 1000
+    if not database.is_sqlite:
+        assert receipts_written == [1, 1, 1, 1, 2, 2]  # the sales that ran again wrote nothing the first time
+    with database.transaction() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(ReceiptRow)) == 6
+    assert check_ledger(database) == []
+
+
+def test_a_claim_of_more_than_half_a_slice_is_taken_slice_by_slice_at_once(database, clock, till, make_member):
+    start_campaign(database, clock, budget=1000, slices=4, bonus=200)  # slices of 250: too small to go with the sale
+    member = make_member()
+
+    def buy(receipt: str):
+        basket = Basket(till.store_code, till.code, receipt, clock(), "EUR", (BasketLine(1, "A", Decimal(1), 100),),
+                        member_id=member.public_id)
+        earn_points(database, basket, caller="t", idempotency_key=new_key(), now=clock())
+
+    buy("R1")  # (reads the configuration)
+    sent = statements_of(database, lambda: buy("R2"))
+    taking = [statement for statement in sent if "UPDATE campaign_budget_slices" in statement]
+    if not database.is_sqlite:
+        assert taking and not any("INSERT INTO receipts" in statement for statement in taking)  # 50 + 150
+    assert sum("INSERT INTO receipts" in statement for statement in sent) == 1
+    assert list_campaigns(database)[0].budget_used == 400
