@@ -284,9 +284,11 @@ def calculator_for_sale(session: Session, basket: Basket, member: MemberRow, sto
 
     def claim(campaign: str, points: int) -> int:
         known = campaigns[campaign]
-        if budgets is not None and 2 * points <= known.slice_size:  # (a large claim is taken slice by slice now)
-            return budgets.claim(known.id, points, slice_count=known.budget_slices)
-        return claim_budget(session, known.id, points, start=member.id, slice_count=known.budget_slices)
+        granted = None if budgets is None else budgets.claim(known.id, points, slice_count=known.budget_slices,
+                                                             slice_size=known.slice_size)
+        if granted is None:
+            granted = claim_budget(session, known.id, points, start=member.id, slice_count=known.budget_slices)
+        return granted
     calculator = RulesCalculator(rule_set, sale=sale, member=facts, usage=usage, claim=claim, version_ids=ids)
     if upgrade is not None:
         calculator.qualifying_so_far = next(int(row[4]) for row in rows if row[0] == "qualifying")

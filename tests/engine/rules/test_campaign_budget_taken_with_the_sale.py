@@ -1,11 +1,13 @@
 """A campaign's budget claim goes with the statement that writes the sale on PostgreSQL; when
 no slice has room for the whole claim, the sale runs again taking the budget slice by slice,
-and gives exactly what taking it slice by slice gives (on SQLite, always the case)."""
+and gives exactly what taking it slice by slice gives (on SQLite, always the case). Large
+claims, and claims of a budget in few slices, are taken at once."""
 from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
 import sqlalchemy as sa
 
 from engine.ledger.basket import Basket, BasketLine
@@ -27,7 +29,7 @@ def start_campaign(database, clock, *, budget: int, slices: int, bonus: int) -> 
 
 
 def test_a_claim_no_slice_has_room_for_runs_again_and_gets_what_is_left(database, clock, till, make_member):
-    start_campaign(database, clock, budget=1000, slices=2, bonus=200)  # slices of 500: the claim goes with the sale
+    start_campaign(database, clock, budget=3200, slices=16, bonus=80)  # slices of 200: the claim goes with the sale
     member = make_member()
     receipts_written = []
 
@@ -41,19 +43,21 @@ def test_a_claim_no_slice_has_room_for_runs_again_and_gets_what_is_left(database
         return award.applied, award.capped_by
 
     results = []
-    # one member's claims start at the same slice: 500 -> 300 -> 100, then the other: 500 -> 300 -> 100;
-    # then no slice has room for 200, and the 100 + 100 left are taken slice by slice
-    assert [buy(n) for n in range(6)] == [(200, None)] * 5 + [(0, "campaign_budget")]
-    assert list_campaigns(database)[0].budget_used == 1000
+    # one member's claims start at the same slice: 200 -> 120 -> 40, then the next, ... (32 sales);
+    # then no slice has room for 80, and the 40 + 40 of two slices are taken slice by slice (8 sales)
+    assert [buy(n) for n in range(41)] == [(80, None)] * 40 + [(0, "campaign_budget")]
+    assert list_campaigns(database)[0].budget_used == 3200
     if not database.is_sqlite:
-        assert receipts_written == [1, 1, 1, 1, 2, 2]  # the sales that ran again wrote nothing the first time
+        assert receipts_written == [1] * 32 + [2] * 9  # the sales that ran again wrote nothing the first time
     with database.transaction() as session:
-        assert session.scalar(sa.select(sa.func.count()).select_from(ReceiptRow)) == 6
+        assert session.scalar(sa.select(sa.func.count()).select_from(ReceiptRow)) == 41
     assert check_ledger(database) == []
 
 
-def test_a_claim_of_more_than_half_a_slice_is_taken_slice_by_slice_at_once(database, clock, till, make_member):
-    start_campaign(database, clock, budget=1000, slices=4, bonus=200)  # slices of 250: too small to go with the sale
+@pytest.mark.parametrize("budget, slices", [(4000, 16), (1000, 4)], ids=["more than half a slice", "few slices"])
+def test_a_claim_of_more_than_half_a_slice_or_of_few_slices_is_taken_at_once(database, clock, till, make_member,
+                                                                            budget, slices):
+    start_campaign(database, clock, budget=budget, slices=slices, bonus=200)  # slices of 250
     member = make_member()
 
     def buy(receipt: str):
