@@ -17,7 +17,10 @@ from decimal import Decimal
 
 
 _SCALARS = frozenset({str, int, bool, float, type(None)})
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}  # per dataclass: every request and answer goes through here
+# per type: its dataclass fields, or None for any other type (asked once: every request and
+# answer goes through here, and is_dataclass is slow for what is not one, a tuple say)
+_FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}
+_NOT_SEEN = object()
 
 
 def to_plain(value):
@@ -25,9 +28,10 @@ def to_plain(value):
     kind = type(value)
     if kind in _SCALARS:
         return value
-    names = _FIELD_NAMES.get(kind)
-    if names is None and dataclasses.is_dataclass(kind):
-        names = _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(kind))
+    names = _FIELD_NAMES.get(kind, _NOT_SEEN)
+    if names is _NOT_SEEN:
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(kind)) \
+            if dataclasses.is_dataclass(kind) else None
     # (scalars are passed through in place, without a call: every request is fingerprinted
     # and every answer stored this way)
     if names is not None:
@@ -59,19 +63,19 @@ def fingerprint_json(value) -> str:
 
 
 _NO_DEFAULT = object()
-_DEFAULTS: dict[type, tuple[tuple[str, object], ...]] = {}  # per dataclass: (field, its default or _NO_DEFAULT)
+_DEFAULTS: dict[type, tuple[tuple[str, object], ...] | None] = {}  # per type: (field, its default or _NO_DEFAULT)
 
 
 def _without_defaults(value):
     kind = type(value)
     if kind in _SCALARS:
         return value
-    defaults = _DEFAULTS.get(kind)
-    if defaults is None and dataclasses.is_dataclass(kind):
+    defaults = _DEFAULTS.get(kind, _NOT_SEEN)
+    if defaults is _NOT_SEEN:
         defaults = _DEFAULTS[kind] = tuple(
             (f.name, f.default if f.default is not dataclasses.MISSING
              else f.default_factory() if f.default_factory is not dataclasses.MISSING else _NO_DEFAULT)
-            for f in dataclasses.fields(kind))
+            for f in dataclasses.fields(kind)) if dataclasses.is_dataclass(kind) else None
     if defaults is not None:
         # the type is compared too: False == 0, but a flag set to 0 is not the flag's default
         return {name: v if type(v) in _SCALARS else _without_defaults(v)
