@@ -20,6 +20,10 @@ from cli.runtime import Runtime, pass_runtime
 from engine.stored_secrets import start_refusal
 
 READY_TIMEOUT_S = 60
+# Threaded workers keep a till's connection open between its requests (a till sends a card
+# session, an accrual, a hold, ... in a row) and a slow client does not hold a whole worker;
+# what tests/bench/api_accrual.py measures (it serves the app with this command).
+WORKER_CLASS, DEFAULT_THREADS, KEEPALIVE_S = "gthread", 4, 30
 
 
 class _Gunicorn(BaseApplication):
@@ -40,11 +44,14 @@ class _Gunicorn(BaseApplication):
 
 @click.command("serve")
 @click.option("--bind", default="127.0.0.1:8000", show_default=True, help="HOST:PORT to listen on")
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="worker processes: one per core (the accrual path is CPU-bound)")
+@click.option("--threads", default=DEFAULT_THREADS, show_default=True, type=click.IntRange(1, 64),
+              help="threads per worker, each serving one request at a time")
 @click.option("--check", is_flag=True,
               help="Start the service, check that it answers, stop it, and exit (0 when all is well)")
 @pass_runtime
-def serve(runtime: Runtime, bind: str, workers: int, check: bool) -> None:
+def serve(runtime: Runtime, bind: str, workers: int, threads: int, check: bool) -> None:
     """Serve the HTTP API (docs at /docs, OpenAPI document at /openapi.json). Refuses to start
     while stored secrets do not open with the configured data keys."""
     refusal = start_refusal(runtime.db)
@@ -56,7 +63,8 @@ def serve(runtime: Runtime, bind: str, workers: int, check: bool) -> None:
     click.echo(f"serving the loyalty API on http://{bind} (docs: http://{bind}/docs); Ctrl-C stops")
     metrics_dir = _fresh_metrics_dir()
     try:
-        _Gunicorn({"bind": bind, "workers": workers, "accesslog": None, "control_socket_disable": True,
+        _Gunicorn({"bind": bind, "workers": workers, "worker_class": WORKER_CLASS, "threads": threads,
+                   "keepalive": KEEPALIVE_S, "accesslog": None, "control_socket_disable": True,
                    "graceful_timeout": 10, "child_exit": _forget_worker_gauges}, runtime.database_url).run()
     finally:
         shutil.rmtree(metrics_dir, ignore_errors=True)

@@ -19,8 +19,8 @@ that both see the machine alike when its speed drifts; each kind's figures pool 
 
 How: the script starts its own durable PostgreSQL cluster (fsync and synchronous_commit
 on), migrates it, creates the stores, terminals, keys, members and cards, opens the card
-sessions, then serves the app with gunicorn (gthread workers; ``--workers``/``--threads``)
-on 127.0.0.1. The load comes from wrk (C, 2 threads, ``--clients`` keep-alive
+sessions, then serves the app with ``loyalty serve`` (gunicorn's gthread workers, the
+production command; ``--workers``/``--threads``) on 127.0.0.1. The load comes from wrk (C, 2 threads, ``--clients`` keep-alive
 connections) on the same machine: it competes with the server for the 2 cores, but costs
 far less than a Python client would, so the figures are the server's. Every accrual wrk
 sends was prepared and signed by this script just before its phase (a fresh receipt and
@@ -264,10 +264,11 @@ def free_port() -> int:
 def serve(url: str, keys_text: str, port: int, workers: int, threads: int) -> subprocess.Popen:
     env = {**os.environ, "LOYALTY_DATABASE_URL": url, "LOYALTY_CARD_MASTER_KEYS": keys_text,
            "LOYALTY_LOG_LEVEL": "WARNING", "LOYALTY_RATE_LIMITS": BENCH_RATE_LIMITS}
-    server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "--bind", f"127.0.0.1:{port}",
-                               "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
-                               "--keep-alive", "30", "--log-level", "warning", "api.wsgi:app"],
-                              cwd=ROOT, env=env)
+    # the production command (``loyalty serve``: gunicorn's threaded workers, metrics shared
+    # by the workers), so that the benchmark measures what the service runs
+    server = subprocess.Popen([sys.executable, "-m", "cli", "--database-url", url, "serve",
+                               "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads)],
+                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -337,7 +338,7 @@ def main(argv: list[str] | None = None) -> None:
             server.terminate()
             server.wait(timeout=30)
         cluster.stop()
-    print(f"server: gunicorn gthread, {args.workers} workers x {args.threads} threads; "
+    print(f"server: loyalty serve (gunicorn gthread), {args.workers} workers x {args.threads} threads; "
           f"load: wrk, {WRK_THREADS} threads, {args.clients} keep-alive connections; {args.rounds} rounds of "
           f"{phase_seconds:g} s accruals then {phase_seconds:g} s baseline")
     for n, (accrual, base) in enumerate(zip(accrual_phases, baseline_phases), 1):
