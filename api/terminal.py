@@ -23,7 +23,6 @@ from engine.ledger.basket import Basket
 from engine.ledger.commands import CaptureHold, PlaceHold, VoidHold
 from engine.ledger.earning import earn_points
 from engine.ledger.holds import capture_hold, place_hold, void_hold
-from engine.ledger.parties import card_first_read
 from engine.ledger.refunds import refund_receipt
 from engine.payment_codes import take_payment_code
 from engine.rewards import UseVoucher, use_voucher
@@ -89,10 +88,9 @@ def accrue(body):
                             receipt_number=basket.receipt_number, sold_at=basket.occurred_at,
                             card_session=card_session, offline_proof=offline_proof, keys=card_keys(), now=at)
 
-    first_read = card_session_first_read(card_session) if card_session else \
-        card_first_read(card_number) if card_number else None
+    # (a basket naming a card without a session reads the card with the key's claim by default)
     return earn_points(database(), basket, caller=caller(), idempotency_key=idempotency_key(), now=at,
-                       verify=verify, first_read=first_read)
+                       verify=verify, first_read=card_session_first_read(card_session) if card_session else None)
 
 
 @blp.route("/holds", methods=["POST"])

@@ -20,7 +20,7 @@ from engine.ledger.basket import Basket, EarningContext, PointsCalculator, valid
 from engine.ledger.commands import PointsEarned
 from engine.ledger.idempotency import FirstRead, answer_in_last_write, run_idempotent
 from engine.ledger.lots import new_lot
-from engine.ledger.parties import member_with_locked_account, till
+from engine.ledger.parties import card_first_read, member_with_locked_account, till
 from engine.ledger.receipts import record_receipt
 from engine.programme import lot_expires_at
 from engine.rules.calculator import award_rows, calculator_for_sale
@@ -45,7 +45,8 @@ def earn_points(db: Database, basket: Basket, *, caller: str, idempotency_key: s
     ``verify`` (e.g. the card's proof of presence) runs first inside the same transaction,
     and is not run again when a retry replays the first answer; ``first_read`` (e.g. the card
     session's) reads what it needs first, with the idempotency key's claim
-    (``engine.ledger.idempotency.FirstRead``).
+    (``engine.ledger.idempotency.FirstRead``); by default a basket naming a card reads the card,
+    its member and the member's account with the claim.
 
     On PostgreSQL the campaign budget the rules claim is taken when the sale is written; when
     no slice had room for a claim, nothing was, and the sale runs again in a new transaction
@@ -121,6 +122,9 @@ def earn_points(db: Database, basket: Basket, *, caller: str, idempotency_key: s
             transaction_id=recorded.transaction_id), now=now)
         assert result.balance == account.balance, "the answer's balance is the account's"
         return replace(result, transaction_id=recorded.transaction_id)
+
+    if first_read is None and basket.card_number is not None:
+        first_read = card_first_read(basket.card_number)
 
     def run(budget_when_written: bool) -> PointsEarned:
         return run_idempotent(db, caller=caller, key=idempotency_key, command="earn", request=basket, now=now,

@@ -73,8 +73,9 @@ _CARD_WITH_ACCOUNT = (sa.select(CardRow, AccountRow).join(AccountRow, AccountRow
 
 
 def card_first_read(card_number: str) -> FirstRead:
-    """The first read of a command that names a card by its number (a till's accrual for a
-    UID-only card or with offline evidence; ``engine.ledger.idempotency.FirstRead``): the card,
+    """The first read of a command that names a card by its number (an accrual without a card
+    session: a UID-only card's, one with offline evidence, or the engine's own callers';
+    ``engine.ledger.idempotency.FirstRead``): the card,
     the member and the member's account (locked), with the idempotency key's claim in the same
     statement, sent through the driver (``engine.orm.hand_loaded``). An unknown card reads
     nothing, and the key is claimed on its own."""
