@@ -13,9 +13,10 @@ and members with active cards in each through the engine's services.
 - engine phase: the C clients share one ``Database`` whose pool holds C connections;
 - baseline phase: each client has its own psycopg connection (the engine's driver) and
   runs ``baseline_earn``: the engine's round trips for an accrual, in the same order and
-  in one transaction, written as SQL by hand (the idempotency claim with the programme's
-  revision, the card with the account locked, the member facts, the posting with the
-  receipt, its lines and its base-rate award in one statement, the answer), keeping the
+  in one transaction, written as SQL by hand (the card with the account locked, read with
+  the idempotency claim and the programme's revision; the member facts; the posting with
+  the receipt, its lines, its base-rate award and the key's row with the answer in one
+  statement: three since 2026-12-07, as the engine's, five before), keeping the
   configuration per connection as the engine keeps it per process. Its Python work uses
   the engine's pure functions (validation, points, checksum, fingerprint, answer), so the
   difference between the phases is what the engine spends on top of the SQL itself: the
@@ -109,12 +110,14 @@ SELECT_TILL = """SELECT s.id, s.timezone, t.id, t.status FROM stores s JOIN term
 WHERE s.code = %s AND t.code = %s"""
 SELECT_ISSUANCE = "SELECT id FROM accounts WHERE kind = 'issuance'"
 
-# The engine's round trips, written by hand.
-CLAIM = """SELECT pg_try_advisory_xact_lock(%s), k.command, (SELECT revision FROM programme_revision WHERE id = 1)
-FROM (SELECT 1) AS one LEFT JOIN idempotency_keys AS k ON k.caller = %s AND k.key = %s"""
-CARD_AND_ACCOUNT = """SELECT c.status, m.id, m.status, m.public_id, a.id, a.balance, a.debt
+# The engine's round trips, written by hand: the card, its member and the member's account
+# (locked) with the idempotency key's claim; the member facts; the posting with the receipt
+# and the key's row with the answer.
+CARD_AND_CLAIM = """SELECT c.status, m.id, m.status, m.public_id, a.id, a.balance, a.debt,
+       pg_try_advisory_xact_lock(%(lock)s), k.command, (SELECT revision FROM programme_revision WHERE id = 1)
 FROM cards c JOIN members m ON m.id = c.member_id JOIN accounts a ON a.member_id = m.id
-WHERE c.number = %s FOR UPDATE OF a"""
+     LEFT JOIN idempotency_keys AS k ON k.caller = %(caller)s AND k.key = %(key)s
+WHERE c.number = %(number)s FOR UPDATE OF a"""
 MEMBER_FACTS = """SELECT 'attribute', name, value FROM member_attributes WHERE member_id = %(member)s
 UNION ALL SELECT 'segment', s.code, NULL FROM segments s JOIN segment_members m ON m.segment_id = s.id
 WHERE m.member_id = %(member)s
@@ -142,10 +145,14 @@ line AS (INSERT INTO receipt_lines (receipt_id, line_no, sku, category, brand, q
 award AS (INSERT INTO receipt_rule_awards (receipt_id, member_id, rule_version_id, rule_key, campaign_code,
                                            local_date, desired, applied, capped_by, line_points)
           SELECT id, %(member)s, NULL, 'base', NULL, %(local_date)s, %(points)s, %(points)s, NULL,
-                 CAST(%(award_lines)s AS JSON) FROM receipt)
-SELECT (SELECT id FROM receipt), (SELECT id FROM posted)"""
-RECORD_ANSWER = """INSERT INTO idempotency_keys (caller, key, command, request_hash, outcome, response, created_at)
-VALUES (%s, %s, 'earn', %s, 'ok', %s, %s)"""
+                 CAST(%(award_lines)s AS JSON) FROM receipt),
+answered AS (INSERT INTO idempotency_keys (caller, key, command, request_hash, outcome, response, created_at)
+             VALUES (%(caller)s, %(key)s, 'earn', %(fingerprint)s, 'ok',
+                     %(answer_head)s || (SELECT id FROM posted) || %(answer_tail)s, %(now)s)
+             ON CONFLICT (caller, key) DO NOTHING RETURNING id)
+SELECT (SELECT id FROM receipt), (SELECT id FROM posted), (SELECT id FROM answered)"""
+# the answer's JSON is made before the statement; the transaction's id goes between its halves
+PLACE_OF_ID = "\0the transaction's id"
 
 
 @dataclass(frozen=True)
@@ -165,49 +172,49 @@ def baseline_earn(connection: psycopg.Connection, kept: dict, basket: Basket, *,
     so every refusal is a failure here). ``kept`` holds the connection's configuration."""
     fingerprint = request_fingerprint("earn", basket)
     with connection.transaction(), connection.cursor() as cursor:
-        claimed, command, revision = cursor.execute(CLAIM, (key_lock_id(caller, idempotency_key), caller,
-                                                            idempotency_key)).fetchone()
+        (card_status, member_pk, member_status, public_id, account_id, balance, debt, claimed, command,
+         revision) = cursor.execute(CARD_AND_CLAIM, {"lock": key_lock_id(caller, idempotency_key), "caller": caller,
+                                                     "key": idempotency_key, "number": basket.card_number}).fetchone()
         _expect(claimed and command is None, f"idempotency key {idempotency_key} is new")
+        _expect(card_status == member_status == "active", "card and member are active")
         if kept.get("configuration") is None or kept["configuration"].revision != revision:
             kept["configuration"] = _read_configuration(cursor, revision, basket)
-        result = _earn(cursor, kept["configuration"], basket, now)
-        cursor.execute(RECORD_ANSWER, (caller, idempotency_key, fingerprint, json.dumps(to_plain(result)), now))
-
-
-def _earn(cursor: psycopg.Cursor, configuration: TillConfiguration, basket: Basket, now: datetime) -> PointsEarned:
-    settings = configuration.settings
-    refuse_if(validate_basket(basket, settings, now=now))
-    card_status, member_pk, member_status, public_id, account_id, balance, debt = cursor.execute(
-        CARD_AND_ACCOUNT, (basket.card_number,)).fetchone()
-    _expect(card_status == member_status == "active", "card and member are active")
-    facts = cursor.execute(MEMBER_FACTS, {"member": member_pk}).fetchall()
-    if not any(kind == "purchased" for kind, _, _ in facts):
-        _expect(cursor.execute(PENDING_REFERRAL, (member_pk,)).fetchone() is None, "no referral to reward")
-    lines = BaseRateCalculator().points_for(basket, EarningContext(settings=settings, as_of=now))
-    points = sum(line.points for line in lines)
-    _expect(points > 0 and debt == 0, "the basket earns and the member owes nothing")
-    available_at = basket.occurred_at + timedelta(days=settings.pending_days)
-    expires_at = lot_expires_at(basket.occurred_at, settings)
-    entries = [(account_id, points), (configuration.issuance, -points)]
-    per_line = tuple((line.line_no, line.points) for line in lines)
-    receipt_id, transaction_id = cursor.execute(POST, {
-        "points": points, "account": account_id, "member": member_pk, "at": basket.occurred_at, "now": now,
-        "description": f"purchase {basket.store_code}/{basket.terminal_code}/{basket.receipt_number}"[:200],
-        "checksum": transaction_checksum("earn", member_pk, basket.occurred_at, entries),
-        "available_at": available_at, "expires_at": expires_at, "issuance": configuration.issuance,
-        "store": configuration.store_id, "terminal": configuration.terminal_id, "receipt": basket.receipt_number,
-        "currency": basket.currency, "total": basket.total_minor, "paid": basket.paid_with_points_minor,
-        "lines": json.dumps([{"line_no": line.line_no, "sku": line.sku, "category": line.category, "brand": line.brand,
-                              "quantity": str(line.quantity), "amount_minor": line.amount_minor,
-                              "eligible_minor": earned.eligible_minor, "points": earned.points}
-                             for line, earned in zip(basket.lines, lines)]),
-        "local_date": basket.occurred_at.astimezone(configuration.timezone).date(),
-        "award_lines": json.dumps([[line_no, p] for line_no, p in per_line if p])}).fetchone()
-    _expect(receipt_id is not None, f"receipt {basket.receipt_number} is new")
-    return PointsEarned(member_id=public_id, store_code=basket.store_code, terminal_code=basket.terminal_code,
-                        receipt_number=basket.receipt_number, points=points, lines=lines,
-                        available_at=available_at, expires_at=expires_at, transaction_id=transaction_id,
-                        balance=balance + points, rules=[RuleAward(BASE, None, None, points, points, per_line)])
+        configuration = kept["configuration"]
+        settings = configuration.settings
+        refuse_if(validate_basket(basket, settings, now=now))
+        facts = cursor.execute(MEMBER_FACTS, {"member": member_pk}).fetchall()
+        if not any(kind == "purchased" for kind, _, _ in facts):
+            _expect(cursor.execute(PENDING_REFERRAL, (member_pk,)).fetchone() is None, "no referral to reward")
+        lines = BaseRateCalculator().points_for(basket, EarningContext(settings=settings, as_of=now))
+        points = sum(line.points for line in lines)
+        _expect(points > 0 and debt == 0, "the basket earns and the member owes nothing")
+        available_at = basket.occurred_at + timedelta(days=settings.pending_days)
+        expires_at = lot_expires_at(basket.occurred_at, settings)
+        entries = [(account_id, points), (configuration.issuance, -points)]
+        per_line = tuple((line.line_no, line.points) for line in lines)
+        answer = to_plain(PointsEarned(
+            member_id=public_id, store_code=basket.store_code, terminal_code=basket.terminal_code,
+            receipt_number=basket.receipt_number, points=points, lines=lines, available_at=available_at,
+            expires_at=expires_at, transaction_id=None, balance=balance + points,
+            rules=[RuleAward(BASE, None, None, points, points, per_line)]))
+        answer["transaction_id"] = PLACE_OF_ID
+        answer_head, answer_tail = json.dumps(answer).split(json.dumps(PLACE_OF_ID))
+        receipt_id, _transaction_id, answer_id = cursor.execute(POST, {
+            "points": points, "account": account_id, "member": member_pk, "at": basket.occurred_at, "now": now,
+            "description": f"purchase {basket.store_code}/{basket.terminal_code}/{basket.receipt_number}"[:200],
+            "checksum": transaction_checksum("earn", member_pk, basket.occurred_at, entries),
+            "available_at": available_at, "expires_at": expires_at, "issuance": configuration.issuance,
+            "store": configuration.store_id, "terminal": configuration.terminal_id, "receipt": basket.receipt_number,
+            "currency": basket.currency, "total": basket.total_minor, "paid": basket.paid_with_points_minor,
+            "lines": json.dumps([{"line_no": line.line_no, "sku": line.sku, "category": line.category,
+                                  "brand": line.brand, "quantity": str(line.quantity),
+                                  "amount_minor": line.amount_minor, "eligible_minor": earned.eligible_minor,
+                                  "points": earned.points} for line, earned in zip(basket.lines, lines)]),
+            "local_date": basket.occurred_at.astimezone(configuration.timezone).date(),
+            "award_lines": json.dumps([[line_no, p] for line_no, p in per_line if p]),
+            "caller": caller, "key": idempotency_key, "fingerprint": fingerprint, "answer_head": answer_head,
+            "answer_tail": answer_tail}).fetchone()
+        _expect(receipt_id is not None and answer_id is not None, f"receipt {basket.receipt_number} is new")
 
 
 def _read_configuration(cursor: psycopg.Cursor, revision: int, basket: Basket) -> TillConfiguration:
