@@ -7,10 +7,11 @@ Guarantees:
   member, so concurrent accruals lock different rows instead of queueing on one. A slice's
   ``used`` can never pass its ``size`` (a CHECK constraint);
 - on PostgreSQL an accrual takes each campaign's points (when at most half a slice's size,
-  of a budget in at least 16 slices) in the statement that writes the sale (``BudgetClaims``), from one slice with room for all
-  of them, so the slice is locked only from then until the commit; when no slice has that
-  room, nothing of the sale is written and it runs again taking what is left slice by slice
-  (``claim_budget``), as larger claims are taken at once: the points given are the same;
+  of a budget in at least 16 slices) in the statement that writes the sale
+  (``BudgetClaims``), from one slice with room for all of them, so the slice is locked only
+  from then until the commit; when no slice has that room, nothing of the sale is written
+  and it runs again taking what is left slice by slice (``claim_budget``), as larger claims
+  are taken at once: the points given are the same;
 - an accrual never waits for a slice another accrual holds: near exhaustion, a sale may get
   less than what is left while other sales hold the last slices (it is recorded as capped
   by ``campaign_budget``);
@@ -210,7 +211,7 @@ def claim_budget(session: Session, campaign_id: int, points: int, *, start: int,
         return points  # no budget: unlimited
     taken = 0
     postgresql = is_postgres(session)
-    params = {"campaign": campaign_id, "shift": slice_count - start % slice_count, "count": slice_count}
+    params = {"campaign": campaign_id, "shift": _shift(start, slice_count), "count": slice_count}
     while taken < points:
         if postgresql:  # pick and take in one statement
             found = postgresql_row(session, _TAKE_ON_POSTGRESQL, {**params, "wanted": points - taken})
@@ -224,6 +225,12 @@ def claim_budget(session: Session, campaign_id: int, points: int, *, start: int,
             break
         taken += took
     return taken
+
+
+def _shift(start: int, slice_count: int) -> int:
+    # what ORDER BY (slice_no + shift) % count adds so that slice number ``start`` (mod the
+    # count) comes first
+    return slice_count - start % slice_count
 
 
 _SLICES = CampaignBudgetSliceRow.__table__
@@ -272,7 +279,7 @@ class BudgetClaims:
         found = {}
         for n, (campaign_id, (points, slice_count)) in enumerate(self.wanted.items()):
             found.update({f"budget{n}_campaign": campaign_id, f"budget{n}_points": points,
-                          f"budget{n}_shift": slice_count - self.start % slice_count,
+                          f"budget{n}_shift": _shift(self.start, slice_count),
                           f"budget{n}_count": slice_count})
         return found
 
