@@ -33,12 +33,13 @@ from engine.errors import (InvalidInput, InvalidState, LoyaltyError, NotAllowed,
                            Problem)
 from engine.ledger.idempotency import FirstRead, carrying_claim
 from engine.ledger.lots import holdings
-from engine.ledger.parties import identify_member, read_card_with_locked_account, remember_card_and_account
+from engine.ledger.parties import (CARD_MEMBER_ACCOUNT, identify_member, read_card_with_locked_account,
+                                   remember_attached_card, remember_card_and_account, with_member_and_account)
 from engine.orm.access import AccessTokenRow, CardChallengeRow, OfflineCardProofRow
 from engine.orm.cards import CardRow
-from engine.orm.hand_loaded import LoadedTogether, relate
+from engine.orm.hand_loaded import LoadedTogether
 from engine.orm.ledger import AccountRow
-from engine.orm.members import MemberProfileRow, MemberRow
+from engine.orm.members import MemberRow
 from engine.orm.stores import TerminalRow
 from engine.settings import read_settings
 from engine.snapshot import TerminalInfo, programme
@@ -256,7 +257,8 @@ def _read_card_with_session(session: Session, token: str) -> None:
         return
     found = session.execute(_CARD_WITH_SESSION, {"token_hash": hashed}).first()
     if found is not None:
-        _remember_card_session(session, found.AccessTokenRow, found.CardRow, found.AccountRow)
+        remember_card_and_account(session, found.CardRow, found.AccountRow)
+        _keep_card_session(session, found.AccessTokenRow)
 
 
 def card_session_first_read(token: str) -> FirstRead:
@@ -269,31 +271,26 @@ def card_session_first_read(token: str) -> FirstRead:
         found = postgresql_row(session, _CARD_WITH_SESSION_AND_CLAIM, {"token_hash": token_hash(token),
                                                                        **claim_parameters})
         if found is not None:
-            card_session, card, account, member, profile = _SESSION_CARD_ACCOUNT_MEMBER.attach(session, found)
-            relate(card, "member", member)
-            relate(member, "profile", profile)
-            _remember_card_session(session, card_session, card, account)
+            (card_session,) = _CARD_SESSION.attach(session, found)
+            card, account, member, profile = CARD_MEMBER_ACCOUNT.attach(session, found[len(_CARD_SESSION.columns):])
+            remember_attached_card(session, card, account, member, profile)
+            _keep_card_session(session, card_session)
         return found
     return read
 
 
-def _remember_card_session(session: Session, card_session: AccessTokenRow, card: CardRow,
-                           account: AccountRow) -> None:
-    remember_card_and_account(session, card, account)
+def _keep_card_session(session: Session, card_session: AccessTokenRow) -> None:
     # The identity map keeps a row only while something refers to it: hold the token row for
-    # the transaction, so that live_token finds it there.
+    # the transaction, so that live_token finds it there (and the session is not read again).
     session.info.setdefault(_SESSIONS_READ, []).append(card_session)
 
 
 _SESSIONS_READ = "card_sessions_read"
-_SESSION_CARD_ACCOUNT_MEMBER = LoadedTogether(AccessTokenRow, CardRow, AccountRow, MemberRow, MemberProfileRow)
-_CARD_WITH_SESSION_AND_CLAIM = carrying_claim(
-    sa.select(*_SESSION_CARD_ACCOUNT_MEMBER.columns).select_from(AccessTokenRow)
+_CARD_SESSION = LoadedTogether(AccessTokenRow)
+_CARD_WITH_SESSION_AND_CLAIM = carrying_claim(with_member_and_account(
+    sa.select(*_CARD_SESSION.columns, *CARD_MEMBER_ACCOUNT.columns).select_from(AccessTokenRow)
     .join(CardRow, CardRow.id == AccessTokenRow.card_id)
-    .join(AccountRow, AccountRow.member_id == CardRow.member_id)
-    .join(MemberRow, MemberRow.id == CardRow.member_id)
-    .outerjoin(MemberProfileRow, MemberProfileRow.member_id == MemberRow.id)
-    .where(AccessTokenRow.token_hash == sa.bindparam("token_hash")).with_for_update(of=AccountRow))
+    .where(AccessTokenRow.token_hash == sa.bindparam("token_hash"))))
 
 
 def accept_offline_proof(session: Session, *, terminal_code: str, card_number: str, key_version: int,

@@ -75,28 +75,44 @@ _CARD_WITH_ACCOUNT = (sa.select(CardRow, AccountRow).join(AccountRow, AccountRow
 def card_first_read(card_number: str) -> FirstRead:
     """The first read of a command that names a card by its number (an accrual without a card
     session: a UID-only card's, one with offline evidence, or the engine's own callers';
-    ``engine.ledger.idempotency.FirstRead``): the card,
-    the member and the member's account (locked), with the idempotency key's claim in the same
-    statement, sent through the driver (``engine.orm.hand_loaded``). An unknown card reads
-    nothing, and the key is claimed on its own."""
+    ``engine.ledger.idempotency.FirstRead``): the card, the member and the member's account
+    (locked), with the idempotency key's claim in the same statement, sent through the driver
+    (``engine.orm.hand_loaded``). An unknown card reads nothing, and the key is claimed on
+    its own."""
     def read(session: Session, claim_parameters: dict):
         found = postgresql_row(session, _CARD_WITH_ACCOUNT_AND_CLAIM, {"number": normalised_number(card_number),
                                                                        **claim_parameters})
         if found is not None:
-            card, account, member, profile = _CARD_ACCOUNT_MEMBER.attach(session, found)
-            relate(card, "member", member)
-            relate(member, "profile", profile)
-            remember_card_and_account(session, card, account)
+            remember_attached_card(session, *CARD_MEMBER_ACCOUNT.attach(session, found))
         return found
     return read
 
 
-_CARD_ACCOUNT_MEMBER = LoadedTogether(CardRow, AccountRow, MemberRow, MemberProfileRow)
-_CARD_WITH_ACCOUNT_AND_CLAIM = carrying_claim(
-    sa.select(*_CARD_ACCOUNT_MEMBER.columns).select_from(CardRow)
-    .join(AccountRow, AccountRow.member_id == CardRow.member_id).join(MemberRow, MemberRow.id == CardRow.member_id)
-    .outerjoin(MemberProfileRow, MemberProfileRow.member_id == MemberRow.id)
-    .where(CardRow.number == sa.bindparam("number")).with_for_update(of=AccountRow))
+# A card with its member (and the member's profile, which the rules read) and the member's
+# account, read through the driver: ``with_member_and_account`` joins them to a statement
+# selecting from cards, ``remember_attached_card`` takes what ``CARD_MEMBER_ACCOUNT`` attached.
+CARD_MEMBER_ACCOUNT = LoadedTogether(CardRow, AccountRow, MemberRow, MemberProfileRow)
+
+
+def with_member_and_account(statement: sa.Select) -> sa.Select:
+    """``statement`` (from cards) joined to the card's member, the member's profile (outer)
+    and the member's account, locked."""
+    return (statement.join(AccountRow, AccountRow.member_id == CardRow.member_id)
+            .join(MemberRow, MemberRow.id == CardRow.member_id)
+            .outerjoin(MemberProfileRow, MemberProfileRow.member_id == MemberRow.id).with_for_update(of=AccountRow))
+
+
+def remember_attached_card(session: Session, card: CardRow, account: AccountRow, member: MemberRow,
+                           profile: MemberProfileRow | None) -> None:
+    """Relate the attached card, member and profile as the ORM's joined load would, and let
+    ``card_row`` and ``lock_member_account`` answer the card and the account."""
+    relate(card, "member", member)
+    relate(member, "profile", profile)
+    remember_card_and_account(session, card, account)
+
+
+_CARD_WITH_ACCOUNT_AND_CLAIM = carrying_claim(with_member_and_account(
+    sa.select(*CARD_MEMBER_ACCOUNT.columns).select_from(CardRow).where(CardRow.number == sa.bindparam("number"))))
 
 
 def till(session: Session, store_code: str, terminal_code: str) -> tuple[StoreInfo, TerminalInfo]:
