@@ -11,6 +11,7 @@ programme, positive amounts, unique line numbers, ...) the engine checks.
 from __future__ import annotations
 
 import decimal
+import re
 
 import marshmallow as ma
 from marshmallow import fields
@@ -78,7 +79,11 @@ class BasketLineSchema(InputSchema):
 class BasketLines(fields.Nested):
     """The basket's lines, loaded by one nested schema with ``many`` (a ``List`` of ``Nested``
     loads each line as a schema of its own: 1.6 % more instructions for a till's accrual);
-    refuses what is not a list as a ``List`` would."""
+    refuses what is not a list as a ``List`` would.
+
+    Lines that are plainly valid (:func:`plain_lines`) are built without the schema: loading
+    six lines through it cost a till's accrual about 150 µs, a twentieth of its CPU. Anything
+    else goes through the schema, which decides and words the refusal."""
 
     default_error_messages = {"not_a_list": "Not a valid list."}
 
@@ -88,7 +93,38 @@ class BasketLines(fields.Nested):
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, list):
             raise self.make_error("not_a_list")
-        return super()._deserialize(value, attr, data, **kwargs)
+        lines = plain_lines(value)
+        return lines if lines is not None else super()._deserialize(value, attr, data, **kwargs)
+
+
+_LINE_FIELDS = frozenset(BasketLineSchema().fields)
+_REQUIRED_LINE_FIELDS = frozenset(name for name, field in BasketLineSchema().fields.items() if field.required)
+# a quantity as text the schema takes as it is: digits, at most three decimals, no sign or exponent
+_PLAIN_QUANTITY = re.compile(r"[0-9]{1,12}(\.[0-9]{1,3})?")
+_THREE_PLACES = decimal.Decimal(1).scaleb(-QUANTITY_PLACES)
+
+
+def plain_lines(value: list) -> list[BasketLine] | None:
+    """The lines ``BasketLineSchema(many=True)`` loads from ``value``, when every line is
+    plainly valid (JSON types exactly as declared, a quantity as plain decimal text or a whole
+    number); else None, and the schema must decide. Never accepts what the schema refuses
+    (tests/api/test_basket_lines_load_plainly.py compares them)."""
+    lines = []
+    for line in value:
+        if type(line) is not dict or not _REQUIRED_LINE_FIELDS <= line.keys() <= _LINE_FIELDS:
+            return None
+        line_no, sku, quantity, amount = line["line_no"], line["sku"], line["quantity"], line["amount_minor"]
+        category, brand = line.get("category"), line.get("brand")
+        if not (type(line_no) is int and type(amount) is int and type(sku) is str
+                and (category is None or type(category) is str) and (brand is None or type(brand) is str)):
+            return None
+        if not ((type(quantity) is str and _PLAIN_QUANTITY.fullmatch(quantity))
+                or (type(quantity) is int and abs(quantity) < 10**12)):
+            return None
+        quantity = decimal.Decimal(quantity).quantize(_THREE_PLACES)
+        lines.append(BasketLine(line_no=line_no, sku=sku, quantity=quantity, amount_minor=amount,
+                                category=category, brand=brand))
+    return lines
 
 
 class SaleSchema(InputSchema):
