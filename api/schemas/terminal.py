@@ -148,14 +148,48 @@ class RuleAwardSchema(ma.Schema):
     lines = LinePointPairs(required=True)
 
 
+class PlainlyDumped(fields.Nested):
+    """A list of objects dumped by the fields of their (documented) schema without the schema's
+    machinery: an Integer field whose attribute is an int or None, or a String field whose
+    attribute is a str or None, copies it; any other field or value serializes itself. Every accrual's answer carries its
+    lines and its rules: through the nested schemas they cost the answer more than the rest of
+    it (tests/api/test_answers_dump_plainly.py holds the two to the same output)."""
+
+    def __init__(self, schema: type[ma.Schema], **kwargs):
+        super().__init__(schema, many=True, **kwargs)
+        self._plan = None
+
+    def _serialize(self, nested_obj, attr, obj, **kwargs):
+        if nested_obj is None:
+            return None
+        if self._plan is None:
+            self._one = self.nested()
+            self._plan = [(name, field.data_key or name, field, _COPIED.get(type(field), ()))
+                          for name, field in self._one.dump_fields.items()]
+        return [self._plainly(item) for item in nested_obj]
+
+    def _plainly(self, item) -> dict:
+        dumped = {}
+        for name, key, field, copied in self._plan:
+            value = getattr(item, name, _MISSING)
+            if value is _MISSING:  # a mapping, or an object without the attribute: the schema decides
+                return self._one.dump(item)
+            dumped[key] = value if type(value) in copied else field.serialize(name, item)
+        return dumped
+
+
+_COPIED = {fields.Integer: (int, type(None)), fields.String: (str, type(None))}  # (the types it writes as they are)
+_MISSING = object()
+
+
 class AccrualResultSchema(ma.Schema):
     transaction_id = fields.Integer(allow_none=True, required=True)
     member_id = fields.String(required=True)
     receipt_number = fields.String(required=True)
     points = fields.Integer(required=True)
-    lines = fields.Nested(LinePointsSchema, many=True, required=True)
-    rules = fields.Nested(RuleAwardSchema, many=True, required=True,
-                        metadata={"description": "why: the points each rule version gave, the base rate first"})
+    lines = PlainlyDumped(LinePointsSchema, required=True)
+    rules = PlainlyDumped(RuleAwardSchema, required=True,
+                          metadata={"description": "why: the points each rule version gave, the base rate first"})
     available_at = fields.AwareDateTime(required=True)
     expires_at = fields.AwareDateTime(allow_none=True, required=True)
     balance = fields.Integer(required=True)
