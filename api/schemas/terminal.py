@@ -151,9 +151,10 @@ class RuleAwardSchema(ma.Schema):
 class PlainlyDumped(fields.Nested):
     """A list of objects dumped by the fields of their (documented) schema without the schema's
     machinery: an Integer field whose attribute is an int or None, or a String field whose
-    attribute is a str or None, copies it; any other field or value serializes itself. Every accrual's answer carries its
-    lines and its rules: through the nested schemas they cost the answer more than the rest of
-    it (tests/api/test_answers_dump_plainly.py holds the two to the same output)."""
+    attribute is a str or None, copies it; any other field or value serializes itself. Every
+    accrual's answer carries its lines and its rules: through the nested schemas they cost the
+    answer more than the rest of it (tests/api/test_answers_dump_plainly.py holds the two to
+    the same output)."""
 
     def __init__(self, schema: type[ma.Schema], **kwargs):
         super().__init__(schema, many=True, **kwargs)
