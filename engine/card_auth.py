@@ -28,10 +28,10 @@ from engine.access.passwords import Passwords
 from engine.access.tokens import issue_token, live_token, token_hash
 from engine.card_keys import MasterKeys, answer_matches, new_challenge, offline_challenge
 from engine.cards import card_row, issue_card, remember_card
-from engine.database import Database, postgresql_row
+from engine.database import Database
 from engine.errors import (InvalidInput, InvalidState, LoyaltyError, NotAllowed, NotAuthenticated, NotFound,
                            Problem)
-from engine.ledger.idempotency import FirstRead, carrying_claim
+from engine.ledger.idempotency import FirstRead, carrying_claim, first_read
 from engine.ledger.lots import holdings
 from engine.ledger.parties import (CARD_MEMBER_ACCOUNT, identify_member, read_card_with_locked_account,
                                    remember_attached_card, remember_card_and_account, with_member_and_account)
@@ -267,16 +267,13 @@ def card_session_first_read(token: str) -> FirstRead:
     member's account (locked), with the idempotency key's claim in the same statement, sent
     through the driver (``engine.orm.hand_loaded``). A replayed answer leaves them unused; an
     unknown session reads nothing, and the key is claimed on its own."""
-    def read(session: Session, claim_parameters: dict):
-        found = postgresql_row(session, _CARD_WITH_SESSION_AND_CLAIM, {"token_hash": token_hash(token),
-                                                                       **claim_parameters})
-        if found is not None:
-            (card_session,) = _CARD_SESSION.attach(session, found)
-            card, account, member, profile = CARD_MEMBER_ACCOUNT.attach(session, found[len(_CARD_SESSION.columns):])
-            remember_attached_card(session, card, account, member, profile)
-            _keep_card_session(session, card_session)
-        return found
-    return read
+    return first_read(_CARD_WITH_SESSION_AND_CLAIM, {"token_hash": token_hash(token)}, _take_card_session)
+
+
+def _take_card_session(session: Session, found) -> None:
+    (card_session,) = _CARD_SESSION.attach(session, found)
+    remember_attached_card(session, *CARD_MEMBER_ACCOUNT.attach(session, found[len(_CARD_SESSION.columns):]))
+    _keep_card_session(session, card_session)
 
 
 def _keep_card_session(session: Session, card_session: AccessTokenRow) -> None:

@@ -21,14 +21,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from engine.card_auth import card_session_card, card_session_first_read
-from engine.database import Database, postgresql_row
+from engine.database import Database
 from engine.errors import (HoldAlreadyResolved, HoldExpired, InsufficientPoints, Problem, not_found,
                            refuse_if)
 from engine.ledger import bulk
 from engine.ledger.accounts import lock_member_account, post_transaction, remember_locked_account
 from engine.ledger.basket import MAX_CASHIER, is_text
 from engine.ledger.commands import CaptureHold, HoldCaptured, HoldPlaced, HoldVoided, PlaceHold, VoidHold
-from engine.ledger.idempotency import FirstRead, carrying_claim, run_idempotent
+from engine.ledger.idempotency import FirstRead, carrying_claim, first_read, run_idempotent
 from engine.ledger.lots import SPENDING_ORDER, consume, holdings, member_lots, take_unreserved
 from engine.ledger.parties import member_with_locked_account, till
 from engine.members import refuse_unless_active
@@ -231,14 +231,14 @@ def _hold_first_read(hold_id: str) -> FirstRead:
     """The first read of a capture or a void (``engine.ledger.idempotency.FirstRead``): the hold,
     the member's account (locked) and the member, with the idempotency key's claim, sent
     through the driver (``engine.orm.hand_loaded``)."""
-    def read(session: Session, claim_parameters: dict):
-        found = postgresql_row(session, _HOLD_WITH_ACCOUNT_AND_CLAIM, {"hold_id": hold_id, **claim_parameters})
-        if found is not None:
-            hold, account, _member = _HOLD_ACCOUNT_MEMBER.attach(session, found)
-            remember_locked_account(session, account)
-            session.info[_HOLD_READ] = hold
-        return found
-    return read
+    return first_read(_HOLD_WITH_ACCOUNT_AND_CLAIM, {"hold_id": hold_id}, _take_hold)
+
+
+def _take_hold(session: Session, found) -> None:
+    # (the member is attached for _pending_hold's session.get, which finds it without asking)
+    hold, account, _member = _HOLD_ACCOUNT_MEMBER.attach(session, found)
+    remember_locked_account(session, account)
+    session.info[_HOLD_READ] = hold
 
 
 # Only the account is locked, as when it is locked on its own: the hold is read again under

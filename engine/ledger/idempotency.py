@@ -219,6 +219,19 @@ def carrying_claim(statement: sa.Select) -> sa.Select:
     return statement.add_columns(*_CLAIM.c).join(_CLAIM, sa.true())
 
 
+def first_read(statement: sa.Select, parameters: dict, take: Callable[[Session, object], None]) -> FirstRead:
+    """The :data:`FirstRead` that sends ``statement`` (made by :func:`carrying_claim`) with
+    ``parameters`` through the driver (``engine.database.postgresql_row``), and lets
+    ``take(session, row)`` keep what its row holds besides the claim; nothing is taken when
+    the statement found nothing."""
+    def read(session: Session, claim_parameters: dict):
+        found = postgresql_row(session, statement, {**parameters, **claim_parameters})
+        if found is not None:
+            take(session, found)
+        return found
+    return read
+
+
 def _claim(session: Session, caller: str, key: str, *, wait: bool = False):
     """Claim the key for this transaction; the earlier answer's row if there is one. With
     ``wait``, a request holding the key is waited for rather than refused."""

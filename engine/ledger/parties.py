@@ -10,10 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from engine.cards import card_in_session, card_row, normalised_number, remember_card
-from engine.database import postgresql_row
 from engine.errors import InvalidState, NotFound, not_found
 from engine.ledger.accounts import lock_member_account, remember_locked_account
-from engine.ledger.idempotency import FirstRead, carrying_claim
+from engine.ledger.idempotency import FirstRead, carrying_claim, first_read
 from engine.members import member_row, refuse_unless_active
 from engine.orm.cards import CardRow
 from engine.orm.hand_loaded import LoadedTogether, relate
@@ -79,13 +78,8 @@ def card_first_read(card_number: str) -> FirstRead:
     (locked), with the idempotency key's claim in the same statement, sent through the driver
     (``engine.orm.hand_loaded``). An unknown card reads nothing, and the key is claimed on
     its own."""
-    def read(session: Session, claim_parameters: dict):
-        found = postgresql_row(session, _CARD_WITH_ACCOUNT_AND_CLAIM, {"number": normalised_number(card_number),
-                                                                       **claim_parameters})
-        if found is not None:
-            remember_attached_card(session, *CARD_MEMBER_ACCOUNT.attach(session, found))
-        return found
-    return read
+    return first_read(_CARD_WITH_ACCOUNT_AND_CLAIM, {"number": normalised_number(card_number)},
+                      lambda session, found: remember_attached_card(session, *CARD_MEMBER_ACCOUNT.attach(session, found)))
 
 
 # A card with its member (and the member's profile, which the rules read) and the member's
