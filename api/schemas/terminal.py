@@ -158,16 +158,12 @@ class PlainlyDumped(fields.Nested):
 
     def __init__(self, schema: type[ma.Schema], **kwargs):
         super().__init__(schema, many=True, **kwargs)
-        self._plan = None
+        self._one = schema()
+        self._plan = [(name, field.data_key or name, field, _COPIED.get(type(field), ()))
+                      for name, field in self._one.dump_fields.items()]
 
     def _serialize(self, nested_obj, attr, obj, **kwargs):
-        if nested_obj is None:
-            return None
-        if self._plan is None:
-            self._one = self.nested()
-            self._plan = [(name, field.data_key or name, field, _COPIED.get(type(field), ()))
-                          for name, field in self._one.dump_fields.items()]
-        return [self._plainly(item) for item in nested_obj]
+        return None if nested_obj is None else [self._plainly(item) for item in nested_obj]
 
     def _plainly(self, item) -> dict:
         dumped = {}
