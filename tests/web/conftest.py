@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from contextlib import contextmanager
 
 import pytest
 
@@ -141,6 +142,36 @@ CSP_WATCH = """document.addEventListener('securitypolicyviolation', function (e)
   seen.push(e.violatedDirective + ' ' + (e.blockedURI || 'inline') + ' on ' + location.pathname);
   localStorage.setItem('csp', JSON.stringify(seen));
 });"""
+
+
+@contextmanager
+def leaving_the_page(driver, timeout: float = 10):
+    """``with leaving_the_page(driver): button.click()`` returns once the browser has left the page.
+
+    Wait for this after a click or key that submits a form or follows a link: an element on
+    both pages (the key's row, ``main``) would otherwise be read from the old page, or the read
+    fails when Chromium replaces the page between finding the element and reading it."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    page = driver.find_element(By.TAG_NAME, "html")
+    yield
+    WebDriverWait(driver, timeout).until(lambda _: _is_gone(page), "the browser stayed on the page")
+
+
+def _is_gone(element) -> bool:
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+
+    try:
+        element.is_enabled()
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as error:
+        # how Chromium says "stale" while it swaps the document (seen in CI)
+        if "does not belong to the document" in (error.msg or ""):
+            return True
+        raise
+    return False
 
 
 def shoot(driver, name: str) -> None:

@@ -17,7 +17,7 @@ from engine.ledger.earning import earn_points
 from engine.rules import campaigns
 from tests.conftest import new_key
 from tests.support.webhook_receiver import LOCAL
-from tests.web.conftest import PASSWORD, shoot
+from tests.web.conftest import PASSWORD, leaving_the_page, shoot
 
 pytestmark = pytest.mark.slow
 
@@ -37,7 +37,8 @@ def sign_in(driver, server, username: str, path: str = "/console/") -> None:
     driver.get(server.url(path))
     WebDriverWait(driver, 10).until(seen.url_contains("/console/sign-in"))
     driver.find_element(By.ID, "username").send_keys(username)
-    driver.find_element(By.ID, "password").send_keys(PASSWORD, Keys.RETURN)
+    with leaving_the_page(driver):
+        driver.find_element(By.ID, "password").send_keys(PASSWORD, Keys.RETURN)
 
 
 def wait_for(driver, by, what):
@@ -60,7 +61,8 @@ def test_a_marketer_builds_simulates_and_publishes_a_rule_that_the_next_sale_ear
     fill(driver, "effect_points", "0")  # a mistake the engine names
     fill(driver, "cond_category", "coffee")
     fill(driver, "cond_line_amount_min", "4.00")
-    driver.find_element(By.XPATH, "//button[normalize-space()='Save draft']").click()
+    with leaving_the_page(driver):
+        driver.find_element(By.XPATH, "//button[normalize-space()='Save draft']").click()
 
     error = wait_for(driver, By.ID, "effect_points-error")
     assert error.text.startswith("Must be a whole number of points from 1")
@@ -70,18 +72,21 @@ def test_a_marketer_builds_simulates_and_publishes_a_rule_that_the_next_sale_ear
     shoot(driver, "console-rule-form-error")
 
     fill(driver, "effect_points", "40")
-    driver.find_element(By.ID, "effect_points").send_keys(Keys.RETURN)  # submitted from the keyboard
+    with leaving_the_page(driver):
+        driver.find_element(By.ID, "effect_points").send_keys(Keys.RETURN)  # submitted from the keyboard
     WebDriverWait(driver, 10).until(seen.url_contains("/console/rules/weekend-coffee"))
     assert "40 bonus points per sale" in wait_for(driver, By.ID, "rule-gives").text
     assert "Line amount at least 4.00 EUR" in driver.find_element(By.TAG_NAME, "body").text
     shoot(driver, "console-rule-draft")
 
-    driver.find_element(By.LINK_TEXT, "Simulate the draft").click()
+    with leaving_the_page(driver):
+        driver.find_element(By.LINK_TEXT, "Simulate the draft").click()
     wait_for(driver, By.ID, "simulate-form")
     fill(driver, "line0_sku", "LATTE")
     fill(driver, "line0_category", "coffee")
     fill(driver, "line0_amount", "4.50")
-    driver.find_element(By.XPATH, "//button[normalize-space()='Simulate']").click()
+    with leaving_the_page(driver):
+        driver.find_element(By.XPATH, "//button[normalize-space()='Simulate']").click()
     drafts = wait_for(driver, By.ID, "result-drafts")
     assert "44" in drafts.find_element(By.CLASS_NAME, "points-total").text
     assert "weekend-coffee" in drafts.text
@@ -89,7 +94,8 @@ def test_a_marketer_builds_simulates_and_publishes_a_rule_that_the_next_sale_ear
     shoot(driver, "console-simulation")
 
     driver.get(server.url("/console/rules/weekend-coffee"))
-    wait_for(driver, By.ID, "publish").click()
+    with leaving_the_page(driver):
+        wait_for(driver, By.ID, "publish").click()
     notice = wait_for(driver, By.CSS_SELECTOR, ".notice")
     assert "is published" in notice.text
 
@@ -129,12 +135,14 @@ def test_an_admin_adds_a_webhook_endpoint_and_sees_its_secret_once(driver, serve
     wait_for(driver, By.ID, "webhook-form")
     fill(driver, "url", "http://127.0.0.1:9/hooks/loyalty")
     driver.find_element(By.CSS_SELECTOR, "input[name=kinds][value='points.earned']").click()
-    driver.find_element(By.XPATH, "//button[normalize-space()='Add the endpoint']").click()
+    with leaving_the_page(driver):
+        driver.find_element(By.XPATH, "//button[normalize-space()='Add the endpoint']").click()
 
     secret = wait_for(driver, By.ID, "secret").text
     assert secret.startswith("whsec_") and "it is not shown again" in driver.find_element(By.TAG_NAME, "body").text
     shoot(driver, "console-webhook-secret")
-    driver.find_element(By.LINK_TEXT, "Back to webhooks").click()
+    with leaving_the_page(driver):
+        driver.find_element(By.LINK_TEXT, "Back to webhooks").click()
     wait_for(driver, By.ID, "webhook-form")
     assert "http://127.0.0.1:9/hooks/loyalty" in driver.find_element(By.TAG_NAME, "body").text
     assert secret not in driver.page_source

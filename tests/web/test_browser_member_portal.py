@@ -21,7 +21,7 @@ from engine.stores import create_store
 from engine.tiers.policy import TierDefinition, TierPolicy
 from engine.tiers.service import define_tiers
 from tests.support.password_links import sent_path
-from tests.web.conftest import PASSWORD, shoot
+from tests.web.conftest import PASSWORD, leaving_the_page, shoot
 
 pytestmark = pytest.mark.slow
 
@@ -46,7 +46,8 @@ def sign_in(driver, server, email: str, password: str = PASSWORD) -> None:
     driver.get(server.url("/portal/"))
     WebDriverWait(driver, 10).until(seen.url_contains("/portal/sign-in"))
     driver.find_element(By.ID, "email").send_keys(email)
-    driver.find_element(By.ID, "password").send_keys(password, Keys.RETURN)  # the keyboard, not the mouse
+    with leaving_the_page(driver):
+        driver.find_element(By.ID, "password").send_keys(password, Keys.RETURN)  # the keyboard, not the mouse
 
 
 def text(driver, element_id: str) -> str:
@@ -72,7 +73,8 @@ def test_a_member_signs_in_and_reads_available_pending_and_expiring_points(drive
     assert main.find_element(By.ID, "available").is_displayed()
     shoot(driver, "portal-home-phone")
 
-    driver.find_element(By.LINK_TEXT, "History").click()
+    with leaving_the_page(driver):
+        driver.find_element(By.LINK_TEXT, "History").click()
     WebDriverWait(driver, 10).until(seen.title_contains("History"))
     assert "Correction by our service team: test funding: +500" in driver.find_element(By.TAG_NAME, "main").text
     shoot(driver, "portal-history-phone")
@@ -81,11 +83,13 @@ def test_a_member_signs_in_and_reads_available_pending_and_expiring_points(drive
 def test_a_member_blocks_a_lost_card_after_confirming(driver, server, database, ada):
     [card_number] = [card.number for card in list_cards(database, member_id=ada.public_id)]
     sign_in(driver, server, ada.email)
-    WebDriverWait(driver, 10).until(seen.element_to_be_clickable((By.LINK_TEXT, "My card is lost"))).click()
+    with leaving_the_page(driver):
+        WebDriverWait(driver, 10).until(seen.element_to_be_clickable((By.LINK_TEXT, "My card is lost"))).click()
     WebDriverWait(driver, 10).until(seen.title_contains("Block my card"))
     assert get_card(database, card_number).status == "active"  # nothing happens before the confirmation
     shoot(driver, "portal-card-lost-confirm")
-    driver.find_element(By.XPATH, "//button[normalize-space()='Yes, block this card']").click()
+    with leaving_the_page(driver):
+        driver.find_element(By.XPATH, "//button[normalize-space()='Yes, block this card']").click()
     notice = WebDriverWait(driver, 10).until(seen.presence_of_element_located((By.CSS_SELECTOR, ".notice")))
     assert f"card ending {card_number[-4:]} is blocked" in notice.text
     assert get_card(database, card_number).status == "blocked"
@@ -97,10 +101,12 @@ def test_a_member_changes_their_consents(driver, server, database, ada):
     assert get_member(database, ada.public_id).consents == {"marketing_email": False, "marketing_sms": False,
                                                             "profiling": False}
     sign_in(driver, server, ada.email)
-    WebDriverWait(driver, 10).until(seen.element_to_be_clickable((By.LINK_TEXT, "My account"))).click()
+    with leaving_the_page(driver):
+        WebDriverWait(driver, 10).until(seen.element_to_be_clickable((By.LINK_TEXT, "My account"))).click()
     WebDriverWait(driver, 10).until(seen.element_to_be_clickable((By.ID, "marketing_email"))).click()
     driver.find_element(By.ID, "profiling").send_keys(Keys.SPACE)  # a checkbox ticked from the keyboard
-    driver.find_element(By.XPATH, "//button[normalize-space()='Save my choices']").click()
+    with leaving_the_page(driver):
+        driver.find_element(By.XPATH, "//button[normalize-space()='Save my choices']").click()
     notice = WebDriverWait(driver, 10).until(seen.presence_of_element_located((By.CSS_SELECTOR, ".notice")))
     assert notice.text == "Your choices are saved."
     assert driver.find_element(By.ID, "marketing_email").is_selected()
@@ -120,9 +126,11 @@ def test_a_wrong_password_shows_an_error_on_the_sign_in_form_then_the_right_one_
     assert driver.find_element(By.ID, "password").get_attribute("value") == ""
     assert "/portal/sign-in" in driver.current_url
     shoot(driver, "portal-sign-in-error")
-    driver.find_element(By.ID, "password").send_keys(PASSWORD, Keys.RETURN)
+    with leaving_the_page(driver):
+        driver.find_element(By.ID, "password").send_keys(PASSWORD, Keys.RETURN)
     WebDriverWait(driver, 10).until(seen.presence_of_element_located((By.ID, "available")))
-    driver.find_element(By.XPATH, "//button[normalize-space()='Sign out']").click()
+    with leaving_the_page(driver):
+        driver.find_element(By.XPATH, "//button[normalize-space()='Sign out']").click()
     notice = WebDriverWait(driver, 10).until(seen.presence_of_element_located((By.CSS_SELECTOR, ".notice")))
     assert notice.text == "You are signed out." and "/portal/sign-in" in driver.current_url
     driver.get(server.url("/portal/history"))
@@ -137,7 +145,8 @@ def test_a_member_sees_their_tier_and_redeems_a_reward_for_a_voucher_code(driver
     WebDriverWait(driver, 10).until(seen.presence_of_element_located((By.ID, "tier-name")))  # the home page is in
     assert text(driver, "tier-name") == "Basic"
     assert "more qualifying points by" in text(driver, "tier-next") and "to reach Silver" in text(driver, "tier-next")
-    driver.find_element(By.XPATH, "//button[@aria-label='Redeem Coffee mug for 500 points']").click()
+    with leaving_the_page(driver):
+        driver.find_element(By.XPATH, "//button[@aria-label='Redeem Coffee mug for 500 points']").click()
     notice = WebDriverWait(driver, 10).until(seen.presence_of_element_located((By.CSS_SELECTOR, ".notice")))
     [voucher] = list_vouchers(database, ada.public_id)
     assert f"Your voucher code is {voucher.voucher_code}" in notice.text
@@ -152,16 +161,19 @@ def test_a_member_sees_their_tier_and_redeems_a_reward_for_a_voucher_code(driver
 
 def test_someone_new_joins_sets_a_password_from_the_link_and_sees_their_points(driver, server, database):
     driver.get(server.url("/portal/sign-in"))
-    driver.find_element(By.LINK_TEXT, "Join").click()
+    with leaving_the_page(driver):
+        driver.find_element(By.LINK_TEXT, "Join").click()
     WebDriverWait(driver, 10).until(seen.url_contains("/portal/join"))
     driver.find_element(By.ID, "full_name").send_keys("Grace Hopper")
     driver.find_element(By.ID, "email").send_keys("grace@example.org")
     driver.find_element(By.ID, "marketing_email").click()
-    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    with leaving_the_page(driver):
+        driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     WebDriverWait(driver, 10).until(seen.text_to_be_present_in_element((By.TAG_NAME, "main"), "is on its way"))
     driver.get(server.url(sent_path(database)))  # the link in the e-mail
     driver.find_element(By.ID, "new_password").send_keys("a brand new passphrase")
-    driver.find_element(By.ID, "new_password_again").send_keys("a brand new passphrase", Keys.RETURN)
+    with leaving_the_page(driver):
+        driver.find_element(By.ID, "new_password_again").send_keys("a brand new passphrase", Keys.RETURN)
     WebDriverWait(driver, 10).until(seen.url_contains("/portal/sign-in"))
     sign_in(driver, server, "grace@example.org", "a brand new passphrase")
     WebDriverWait(driver, 10).until(seen.presence_of_element_located((By.ID, "available")))
@@ -172,8 +184,11 @@ def test_someone_new_joins_sets_a_password_from_the_link_and_sees_their_points(d
 def test_a_member_gets_a_payment_code_for_a_web_shop_from_the_home_page(driver, server, database, clock, ada):
     create_store(database, code="WEB", name="Web shop", timezone="Europe/Berlin", channel="online", now=clock())
     sign_in(driver, server, ada.email)
-    WebDriverWait(driver, 10).until(seen.presence_of_element_located((By.ID, "pay-online"))).click()
-    WebDriverWait(driver, 10).until(seen.presence_of_element_located((By.ID, "points"))).send_keys("120", Keys.RETURN)
+    with leaving_the_page(driver):
+        WebDriverWait(driver, 10).until(seen.presence_of_element_located((By.ID, "pay-online"))).click()
+    points = WebDriverWait(driver, 10).until(seen.presence_of_element_located((By.ID, "points")))
+    with leaving_the_page(driver):
+        points.send_keys("120", Keys.RETURN)
     code = WebDriverWait(driver, 10).until(seen.presence_of_element_located((By.ID, "payment-code"))).text
     shoot(driver, "portal-pay-online")
     assert len(code) == 14 and "up to 120 points of one order" in text(driver, "payment-code-terms")
