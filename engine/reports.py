@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from engine.database import Database, is_postgres, local_day
-from engine.orm.ledger import AccountRow, EntryRow, HoldRow, LedgerTransactionRow, LotRow, ReceiptRow, RefundRow
+from engine.ledger.closed_months import closed_months, month_key, moved_by_month
+from engine.orm.ledger import SYSTEM_ACCOUNTS, HoldRow, LedgerTransactionRow, LotRow, ReceiptRow, RefundRow
 from engine.orm.members import MemberRow
 from engine.orm.rewards import RewardRow, VoucherRow
 from engine.orm.rules import MemberAttributeRow, ReceiptRuleAwardRow
@@ -142,9 +143,6 @@ def liability_statement(db: Database, *, as_of: datetime, months: int = 12) -> l
     """The last ``months`` calendar months (of the programme's time zone) up to ``as_of`` (its
     own month so far), oldest first, months without postings included: for finance, the points
     owed month by month."""
-    e, t, a = EntryRow, LedgerTransactionRow, AccountRow
-    system_side = (sa.select().select_from(e).join(t, t.id == e.transaction_id).join(a, a.id == e.account_id)
-                   .where(a.kind != "member", t.posted_at <= as_of))
     with db.transaction() as session:
         settings = read_settings(session)
         zone = ZoneInfo(settings.timezone)
@@ -152,17 +150,17 @@ def liability_statement(db: Database, *, as_of: datetime, months: int = 12) -> l
         starts = [date(local.year, local.month, 1)]
         for _ in range(months - 1):
             starts.insert(0, (starts[0] - timedelta(days=1)).replace(day=1))
-        first = start_of_day(starts[0], zone)
-        before = session.scalar(system_side.add_columns(sa.func.coalesce(sa.func.sum(e.amount), 0))
-                                .where(t.posted_at < first))
-        day = local_day(session, t.posted_at, settings.timezone)
-        month = sa.func.to_char(day, "YYYY-MM") if is_postgres(session) else sa.func.substr(day, 1, 7)
-        moved = {(m, kind): int(total) for m, kind, total in session.execute(
-            system_side.add_columns(month, a.kind, sa.func.sum(e.amount)).where(t.posted_at >= first)
-            .group_by(month, a.kind))}
-    statements, owed = [], -int(before)
+        # the months closed for good from their rows, the rest (all of them while none is
+        # closed) from the entries: the statement reads the ledger of the last month or so
+        closed = closed_months(session, settings.timezone, ending_by=as_of)
+        moved = {(row.month, kind): getattr(row, kind) for row in closed for kind in SYSTEM_ACCOUNTS}
+        moved.update(moved_by_month(session, settings.timezone, since=closed[-1].ends_at if closed else None,
+                                    until=as_of, inclusive=True))
+    first = month_key(starts[0])
+    before = sum(total for (month, _), total in moved.items() if month < first)
+    statements, owed = [], -before
     for start in starts:
-        key = start.strftime("%Y-%m")
+        key = month_key(start)
         issued, redeemed = -moved.get((key, "issuance"), 0), moved.get((key, "redemption"), 0)
         expired, adjusted = moved.get((key, "expiry"), 0), -moved.get((key, "adjustment"), 0)
         closing = owed + issued - redeemed - expired + adjusted

@@ -23,6 +23,7 @@ from engine.access.tokens import purge_tokens
 from engine.audit_chain import seal_audit, verify_audit_chain
 from engine.card_auth import purge_card_challenges
 from engine.ledger import bulk
+from engine.ledger.closed_months import CLOSE_AFTER, close_months
 from engine.ledger.expiry import expire_lots
 from engine.ledger.holds import release_lapsed_holds
 from engine.ledger.idempotency import purge_idempotency_keys
@@ -61,6 +62,11 @@ def birthday_due(birthday: date | None, on: date) -> bool:
 def expiry_warning_due(expires_at: datetime | None, as_of: datetime, days: int) -> bool:
     """The policy: whether points expiring at ``expires_at`` are announced at ``as_of``."""
     return expires_at is not None and as_of < expires_at <= as_of + timedelta(days=days)
+
+
+def _close_months(db: Database, as_of: datetime, progress: Progress) -> dict:
+    run = close_months(db, as_of=as_of)
+    return {"months": run.months, "through": run.through}
 
 
 def _expire(db: Database, as_of: datetime, progress: Progress) -> dict:
@@ -182,6 +188,8 @@ JOBS: dict[str, Job] = {job.name: job for job in (
     Job("unconfirmed_sign_ups", f"close the online sign-ups whose address was never confirmed, "
                                 f"{UNCONFIRMED_SIGN_UP_DAYS} days after they joined, erasing what they gave",
         _unconfirmed_sign_ups),
+    Job("close_months", f"sum each month's postings once it is over (by {CLOSE_AFTER.days} day), for the "
+                        "liability statement", _close_months),
     Job("seal_audit", "seal the day's audit log entries into the hash chain and verify the whole chain "
                       "(broken_at names the first entry changed, removed or slipped in)", _seal_audit),
     Job("purge_keys", "forget idempotency keys past the programme's retention, and expired sign-in "

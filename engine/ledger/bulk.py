@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from engine.database import is_postgres, json_object
 from engine.ledger.accounts import system_account_ids
+from engine.ledger.closed_months import reopen_months
 from engine.orm.types import UTCDateTime
 from engine.webhooks import CREDIT_EVENT_PREFIX, CREDIT_REASONS, instant_text, record_events_selected
 
@@ -96,6 +97,8 @@ def post_member_transactions(session: Session, *, work: str, kind: str, system_a
     consistent; no row may have zero points."""
     system_id = system_account_ids(session)[system_account]
     when = sa.bindparam("occurred_at", occurred_at, type_=UTCDateTime())
+    # posted at the job's as_of, which an operator may set in a closed month: it opens again
+    reopen_months(session, occurred_at)
     before = session.scalar(sa.text("SELECT COALESCE(MAX(id), 0) FROM ledger_transactions"))
     checksum = checksum_sql(session, kind=kind, member_pk="w.member_id", account_id="w.account_id",
                             member_points="w.points", system_account_id=system_id, occurred_at=occurred_at)

@@ -13,7 +13,9 @@ checks are set-based SQL, so they run over a whole programme in one pass each:
   once (a capture has exactly its one transaction, nothing else has any);
 - each receipt earned once and its lines' points add up to what it earned;
 - no line was refunded beyond what was bought or earned;
-- the ledger tables refuse UPDATE and DELETE (the triggers are in place).
+- the ledger tables refuse UPDATE and DELETE (the triggers are in place);
+- each closed month holds what its postings' entries sum to, and the closed months of a
+  zone run unbroken from the ledger's first posting (``engine.ledger.closed_months``).
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from engine.database import Database
 from engine.ledger.accounts import transaction_checksum
+from engine.ledger.closed_months import closed_months_agree
 from engine.orm.ledger import (AccountRow, EntryRow, HoldLotRow, HoldRow, LedgerTransactionRow, LotRow,
                                ReceiptLineRow, ReceiptRow, RefundLineRow)
 
@@ -196,4 +199,5 @@ def ledger_is_append_only(session: Session) -> list[str]:
 
 CHECKS: tuple[Callable[[Session], list[str]], ...] = (
     transactions_balance, checksums_match, conservation, cached_balances, lots_agree, reservations_agree,
-    holds_resolved_once, receipts_earned_once, refunds_within_purchase, ledger_is_append_only)
+    holds_resolved_once, receipts_earned_once, refunds_within_purchase, ledger_is_append_only,
+    closed_months_agree)

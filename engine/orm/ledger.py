@@ -54,6 +54,9 @@ class LedgerTransactionRow(Base):
         # accruals, which are nearly every row, do not pay for it
         sa.Index("ix_ledger_transactions_adjustments_by_actor", "actor", "posted_at",
                  postgresql_where=sa.text("kind = 'adjust'"), sqlite_where=sa.text("kind = 'adjust'")),
+        # the reports' windows by posting time; BRIN on PostgreSQL: rows are appended in
+        # posting order, so block ranges suffice, and an accrual does not pay for a b-tree
+        sa.Index("ix_ledger_transactions_posted_at", "posted_at", postgresql_using="brin"),
     )
 
     id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)
@@ -65,6 +68,22 @@ class LedgerTransactionRow(Base):
     description: Mapped[str] = mapped_column(sa.String(200))
     actor: Mapped[str | None] = mapped_column(sa.String(100))
     checksum: Mapped[str] = mapped_column(sa.String(64))
+
+
+class ClosedMonthRow(Base):
+    """A calendar month of the programme's time zone whose postings are summed once and for
+    all (``engine.ledger.closed_months``): the system accounts' side by account kind."""
+
+    __tablename__ = "closed_months"
+
+    zone: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    month: Mapped[str] = mapped_column(sa.String(7), primary_key=True)  # "2026-11"
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    issuance: Mapped[int] = mapped_column(sa.BigInteger)
+    redemption: Mapped[int] = mapped_column(sa.BigInteger)
+    expiry: Mapped[int] = mapped_column(sa.BigInteger)
+    adjustment: Mapped[int] = mapped_column(sa.BigInteger)
 
 
 class EntryRow(Base):

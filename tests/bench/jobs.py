@@ -14,12 +14,15 @@ of every member (its approval: a posting and a lot per member, a chunk of member
 transaction), while a till sells to random members every 20 ms (how long its sales wait is
 what chunking is for); and
 the reports read from the whole ledger: the liability statement of 12 months (its last
-closing must equal the members' balances) and the dashboard.
+closing must equal the members' balances), the nightly closing of the months ended 40 days
+later and the statement then (read from the closed months: the months both show must
+agree), and the dashboard.
 Then ``check_ledger`` must find nothing; otherwise the script exits non-zero. The last
 line printed is
 
     RESULT jobs expire_s=... tier_review_s=... customer_value_s=... customer_value_again_s=... grant_s=...
-                grant_till_p99_ms=... grant_till_max_ms=... statement_s=... dashboard_s=... members=... lots=...
+                grant_till_p99_ms=... grant_till_max_ms=... statement_s=... close_months_s=...
+                statement_closed_ms=... dashboard_s=... members=... lots=...
                 expired_lots=...
 
 Run from the repository root:
@@ -44,6 +47,7 @@ from engine.database import Database
 from engine.rules.customer_value import score_customers
 from engine.ledger import bulk
 from engine.ledger.accounts import system_account_ids
+from engine.ledger.closed_months import close_months
 from engine.ledger.basket import Basket, BasketLine
 from engine.ledger.earning import earn_points
 from engine.ledger.expiry import expire_lots
@@ -58,6 +62,7 @@ from tests.support.postgres import PostgresCluster
 AS_OF = datetime(2027, 1, 1, tzinfo=UTC)
 EARNED_AT = AS_OF - timedelta(days=100)
 LOTS_PER_MEMBER = 5
+LATER_DAYS = 40  # when the liability statement is read again, its months closed
 TIERS = [TierDefinition("BASIC", "Basic", 0), TierDefinition("SILVER", "Silver", 300, Decimal("1.25")),
          TierDefinition("GOLD", "Gold", 600, Decimal("1.5")), TierDefinition("PLATINUM", "Platinum", 900, Decimal(2))]
 
@@ -249,6 +254,17 @@ def main(argv: list[str] | None = None) -> None:
         statement_s = time.perf_counter() - started
         print(f"liability statement of 12 months in {statement_s:.1f} s: closing {statement[-1].closing:,}",
               flush=True)
+        # a month and more later, once the nightly job has closed the months up to it
+        later = AS_OF + timedelta(days=LATER_DAYS)
+        started = time.perf_counter()
+        closing = close_months(db, as_of=later)
+        close_s = time.perf_counter() - started
+        print(f"closed {closing.months} months through {closing.through} in {close_s:.1f} s", flush=True)
+        started = time.perf_counter()
+        statement_later = reports.liability_statement(db, as_of=later, months=12)
+        statement_closed_s = time.perf_counter() - started
+        print(f"liability statement of 12 months {LATER_DAYS} days later, from the closed months, in "
+              f"{statement_closed_s * 1000:.0f} ms: closing {statement_later[-1].closing:,}", flush=True)
         started = time.perf_counter()
         reports.dashboard(db, as_of=AS_OF, days=30)
         dashboard_s = time.perf_counter() - started
@@ -269,11 +285,13 @@ def main(argv: list[str] | None = None) -> None:
             or scored["members"] != args.members - returned or again != scored \
             or scored["stage_first_purchase"] != args.members - returned or scored["stage_new"] != returned \
             or granted.members != args.members or till.failed \
-            or statement[-1].closing != owed:
+            or statement[-1].closing != owed or statement_later[-1].closing != owed \
+            or statement_later[:-1] != statement[1:]:
         sys.exit("the benchmark's result is wrong (see above)")
     print(f"RESULT jobs expire_s={expire_s:.2f} tier_review_s={review_s:.2f} customer_value_s={value_s:.2f} "
           f"customer_value_again_s={again_s:.2f} grant_s={grant_s:.2f} grant_till_p99_ms={till.percentile(99):.0f} "
-          f"grant_till_max_ms={till.percentile(100):.0f} statement_s={statement_s:.2f} "
+          f"grant_till_max_ms={till.percentile(100):.0f} statement_s={statement_s:.2f} close_months_s={close_s:.2f} "
+          f"statement_closed_ms={statement_closed_s * 1000:.0f} "
           f"dashboard_s={dashboard_s:.2f} members={args.members} lots={args.members * LOTS_PER_MEMBER} "
           f"expired_lots={expired.lots}")
 

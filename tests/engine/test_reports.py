@@ -2,26 +2,13 @@
 top rules and campaign budgets."""
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 
 from engine import reports
-from engine.ledger.commands import CaptureHold, PlaceHold
 from engine.ledger.expiry import expire_lots
-from engine.ledger.holds import capture_hold, place_hold
 from engine.rules.customer_value import STAGES, score_customers
 from engine.tiers.policy import TierDefinition, TierPolicy
 from engine.tiers.service import assign_tier, define_tiers
-from tests.conftest import new_key
-
-
-@pytest.fixture
-def pay_with_points(database, clock, till):
-    def pay(member, points: int):
-        placed = place_hold(database, PlaceHold(till.store_code, till.code, points, member_id=member.public_id),
-                            caller="S1-T1", idempotency_key=new_key(), now=clock())
-        capture_hold(database, CaptureHold(placed.hold_id), caller="S1-T1", idempotency_key=new_key(), now=clock())
-    return pay
 
 
 def test_each_day_shows_points_issued_redeemed_and_expired(database, clock, make_member, earn, pay_with_points):

@@ -22,7 +22,7 @@ def busy_programme(clock, make_member, earn, database):
 
 def test_every_job_is_listed_with_what_it_does():
     assert set(JOBS) == {"release_holds", "expire", "expiry_warnings", "birthday_bonus", "grants", "tier_review",
-                         "customer_value", "unconfirmed_sign_ups", "seal_audit", "purge_keys"}
+                         "customer_value", "unconfirmed_sign_ups", "close_months", "seal_audit", "purge_keys"}
     assert all(job.description for job in JOBS.values())
 
 
