@@ -53,13 +53,6 @@ def month_key(day: date) -> str:
     return day.strftime("%Y-%m")
 
 
-def system_side():
-    """Entries on system accounts joined with their postings, selecting nothing yet."""
-    e, t, a = EntryRow, LedgerTransactionRow, AccountRow
-    return (sa.select().select_from(e).join(t, t.id == e.transaction_id).join(a, a.id == e.account_id)
-            .where(a.kind != "member"))
-
-
 def moved_by_month(session: Session, zone: str, *, since: datetime | None, until: datetime,
                    inclusive: bool) -> dict[tuple[str, str], int]:
     """The system accounts' entries summed per (month of ``zone``, account kind), for the
@@ -67,8 +60,9 @@ def moved_by_month(session: Session, zone: str, *, since: datetime | None, until
     t, e, a = LedgerTransactionRow, EntryRow, AccountRow
     day = local_day(session, t.posted_at, zone)
     month = sa.func.to_char(day, "YYYY-MM") if is_postgres(session) else sa.func.substr(day, 1, 7)
-    query = system_side().add_columns(month, a.kind, sa.func.sum(e.amount))
-    query = query.where(t.posted_at <= until if inclusive else t.posted_at < until)
+    query = (sa.select(month, a.kind, sa.func.sum(e.amount)).select_from(e)
+             .join(t, t.id == e.transaction_id).join(a, a.id == e.account_id)
+             .where(a.kind != "member", t.posted_at <= until if inclusive else t.posted_at < until))
     if since is not None:
         query = query.where(t.posted_at >= since)
     return {(m, kind): int(total) for m, kind, total in session.execute(query.group_by(month, a.kind))}
