@@ -137,6 +137,7 @@ class MonthStatement:
     adjusted: int  # bonuses, grants, opening balances and corrections, less forfeits (net)
     closing: int
     closing_value_minor: int  # what ``closing`` is worth at the programme's redemption rate (rounded down)
+    closed: bool = False  # summed for good by the nightly close (engine.ledger.closed_months): final
 
 
 def liability_statement(db: Database, *, as_of: datetime, months: int = 12) -> list[MonthStatement]:
@@ -156,6 +157,7 @@ def liability_statement(db: Database, *, as_of: datetime, months: int = 12) -> l
         moved = {(row.month, kind): getattr(row, kind) for row in closed for kind in SYSTEM_ACCOUNTS}
         moved.update(moved_by_month(session, settings.timezone, since=closed[-1].ends_at if closed else None,
                                     until=as_of, inclusive=True))
+    final = {row.month for row in closed}
     first = month_key(starts[0])
     before = sum(total for (month, _), total in moved.items() if month < first)
     statements, owed = [], -before
@@ -165,7 +167,8 @@ def liability_statement(db: Database, *, as_of: datetime, months: int = 12) -> l
         expired, adjusted = moved.get((key, "expiry"), 0), -moved.get((key, "adjustment"), 0)
         closing = owed + issued - redeemed - expired + adjusted
         statements.append(MonthStatement(key, owed, issued, redeemed, expired, adjusted, closing,
-                                         closing * settings.redeem_value_minor // settings.redeem_points))
+                                         closing * settings.redeem_value_minor // settings.redeem_points,
+                                         closed=key in final))
         owed = closing
     return statements
 

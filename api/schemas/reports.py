@@ -33,6 +33,8 @@ class MonthStatementSchema(ma.Schema):
         "description": "opening + issued - redeemed - expired + adjusted"})
     closing_value_minor = fields.Integer(required=True, metadata={
         "description": "the closing points' worth at the redemption rate, in minor units"})
+    closed = fields.Boolean(required=True, metadata={
+        "description": "summed for good by the nightly close, a day after the month ended: its figures are final"})
 
 
 class DashboardQuerySchema(InputSchema):

@@ -3,6 +3,7 @@ that read them."""
 from datetime import timedelta
 from decimal import Decimal
 
+from engine.ledger.closed_months import close_months
 from engine.rewards import RedeemReward, create_reward, redeem_reward
 from engine.rules.campaigns import create_campaign
 
@@ -86,14 +87,17 @@ def test_a_marketer_reads_a_campaigns_lift_against_its_holdout_group(client, sta
     assert client.get("/v1/staff/reports/campaigns/summer/lift", headers=staff_headers("support")).status_code == 403
 
 
-def test_finance_reads_the_points_owed_month_by_month(client, staff_headers, make_member, earn):
-    make_member(points=300)
+def test_finance_reads_the_points_owed_month_by_month(client, staff_headers, make_member, earn, database, clock):
+    clock.advance(days=-10)
+    make_member(points=300)  # 2026-02-20
+    close_months(database, as_of=clock.advance(days=10))  # 2026-03-02: February is closed
     response = client.get("/v1/staff/reports/liability", query_string={"months": 2}, headers=staff_headers("auditor"))
     assert response.status_code == 200, response.json
-    [previous, this] = response.json
-    assert (this["month"], this["opening"], this["adjusted"], this["closing"], this["closing_value_minor"]) == (
-        "2026-03", 0, 300, 300, 300)
-    assert previous["closing"] == 0
+    [february, march] = response.json
+    assert (february["month"], february["adjusted"], february["closing"], february["closed"]) == (
+        "2026-02", 300, 300, True)
+    assert (march["month"], march["opening"], march["closing"], march["closing_value_minor"], march["closed"]) == (
+        "2026-03", 300, 300, 300, False)
     refused = client.get("/v1/staff/reports/liability", query_string={"months": 0}, headers=staff_headers("auditor"))
     assert (refused.status_code, list(refused.json["errors"])) == (422, ["months"])
     assert client.get("/v1/staff/reports/liability", headers=staff_headers("support")).status_code == 403

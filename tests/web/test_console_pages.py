@@ -260,7 +260,7 @@ def test_the_liability_page_shows_the_points_owed_month_by_month(marketer, make_
     make_member(points=1250)
     page = " ".join(text_of(marketer.get("/console/liability")).split())
     assert "Points owed, month by month" in page
-    assert "2026-03 0 0 0 0 +1,250 1,250" in page
+    assert "2026-03 0 0 0 0 +1,250 1,250 EUR 12.50 open" in page
     assert "Usable 0 vouchers, bought with 0 points" in page
 
 

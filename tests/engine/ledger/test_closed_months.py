@@ -1,12 +1,12 @@
 """Closed months: each past month's postings summed once, a day after the month ended; the
 liability statement reads the same with them as from the entries, reads them instead of
 the entries, and the invariant checks hold them to the entries."""
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
 from engine import reports
-from engine.jobs.catalogue import JOBS
 from engine.ledger.closed_months import close_months
 from engine.ledger.expiry import expire_lots
 from engine.ledger.invariants import check_ledger
@@ -29,7 +29,9 @@ def history(database, clock, make_member, earn, pay_with_points) -> datetime:
 
 
 def statements(database, as_ofs):
-    return {(as_of, months): reports.liability_statement(database, as_of=as_of, months=months)
+    """The statements of a few lengths as of each instant, without whether each month is closed."""
+    return {(as_of, months): [replace(month, closed=False)
+                              for month in reports.liability_statement(database, as_of=as_of, months=months)]
             for as_of in as_ofs for months in (1, 3, 12)}
 
 
@@ -112,3 +114,11 @@ def test_a_job_run_for_an_earlier_day_opens_the_months_from_that_day_on(database
     assert reports.liability_statement(database, as_of=expires_at + timedelta(days=40), months=3)[-1].closing == 0
     close_months(database, as_of=expires_at + timedelta(days=400))
     assert closed(database)[-1][1] == through and check_ledger(database) == []
+
+
+def test_the_statement_tells_which_months_are_closed(database, clock, make_member):
+    make_member(points=300)  # 2026-03-02
+    close_months(database, as_of=datetime(2026, 5, 15, tzinfo=UTC))
+    statement = reports.liability_statement(database, as_of=datetime(2026, 5, 15, tzinfo=UTC), months=4)
+    assert [(month.month, month.closed) for month in statement] == [
+        ("2026-02", False), ("2026-03", True), ("2026-04", True), ("2026-05", False)]
