@@ -98,13 +98,15 @@ def close_months(db: Database, *, as_of: datetime) -> CloseRun:
             return CloseRun(0, last)
         since, until = start_of_day(first, zone), start_of_day(_next_month(months[-1]), zone)
         moved = moved_by_month(session, zone_name, since=since, until=until, inclusive=False)
+        closed = 0
         for start in months:
             key = month_key(start)
-            insert_unless_taken(session, ClosedMonthRow.__table__, ["zone", "month"], {
+            # a close racing this one (another as_of) may have closed the month meanwhile
+            closed += insert_unless_taken(session, ClosedMonthRow.__table__, ["zone", "month"], {
                 "zone": zone_name, "month": key, "starts_at": start_of_day(start, zone),
                 "ends_at": start_of_day(_next_month(start), zone),
-                **{kind: moved.get((key, kind), 0) for kind in SYSTEM_ACCOUNTS}}, ClosedMonthRow.month)
-        return CloseRun(len(months), month_key(months[-1]))
+                **{kind: moved.get((key, kind), 0) for kind in SYSTEM_ACCOUNTS}}, ClosedMonthRow.month) is not None
+        return CloseRun(closed, month_key(months[-1]))
 
 
 def reopen_months(session: Session, posted_at: datetime) -> None:
