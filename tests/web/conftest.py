@@ -167,10 +167,9 @@ def _is_gone(element) -> bool:
     except StaleElementReferenceException:
         return True
     except WebDriverException as error:
-        # how Chromium says "stale" while it swaps the document (seen in CI)
-        if "does not belong to the document" in (error.msg or ""):
-            return True
-        raise
+        # how Chromium says "stale" while it swaps the document (seen in CI); any other error
+        # mid-swap ("cannot determine loading status") is asked again until the wait ends
+        return "does not belong to the document" in (error.msg or "")
     return False
 
 
