@@ -37,6 +37,7 @@ import signal
 import sys
 import threading
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -286,7 +287,7 @@ def main(argv: list[str] | None = None) -> None:
             or scored["stage_first_purchase"] != args.members - returned or scored["stage_new"] != returned \
             or granted.members != args.members or till.failed \
             or statement[-1].closing != owed or statement_later[-1].closing != owed \
-            or statement_later[:-1] != statement[1:]:
+            or [replace(month, closed=False) for month in statement_later[:-1]] != statement[1:]:
         sys.exit("the benchmark's result is wrong (see above)")
     print(f"RESULT jobs expire_s={expire_s:.2f} tier_review_s={review_s:.2f} customer_value_s={value_s:.2f} "
           f"customer_value_again_s={again_s:.2f} grant_s={grant_s:.2f} grant_till_p99_ms={till.percentile(99):.0f} "
