@@ -38,8 +38,11 @@ class _Gunicorn(BaseApplication):
 
     def load(self):
         from api import create_app  # in the worker: nothing is built before the fork
+        from api.serving import settle_for_serving
 
-        return create_app({"DATABASE_URL": self.database_url})
+        app = create_app({"DATABASE_URL": self.database_url})
+        settle_for_serving()
+        return app
 
 
 @click.command("serve")

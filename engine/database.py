@@ -148,8 +148,8 @@ def _driver_cursor(session: Session, statement, params: dict):
     if found is None:
         compiled = statement.compile(dialect=session.get_bind().dialect)
         # the values the statement carries itself (a Core query's literals), by their names
-        found = _DRIVER_SQL[statement] = (str(compiled), {k: v for k, v in compiled.params.items() if v is not None})
-    sql, carried = found
+        found = _DRIVER_SQL[statement] = _DriverStatement(
+            str(compiled), {k: v for k, v in compiled.params.items() if v is not None})
     session.flush()
     # One cursor per connection, kept with it for its lifetime (the pool's ``info``, cleared
     # when the pool connects afresh): a new cursor for every statement cost 1.7 % of the
@@ -157,13 +157,38 @@ def _driver_cursor(session: Session, statement, params: dict):
     pooled = session.connection().connection
     cursor = pooled.info.get(_CURSOR)
     if cursor is None or cursor.closed:
-        cursor = pooled.info[_CURSOR] = pooled.driver_connection.cursor(row_factory=namedtuple_row)
-    cursor.execute(sql, {**carried, **params} if carried else params)
+        cursor = pooled.info[_CURSOR] = pooled.driver_connection.cursor(row_factory=_StatementRows())
+    cursor.row_factory.current = found
+    cursor.execute(found.sql, {**found.carried, **params} if found.carried else params)
     return cursor
 
 
+class _DriverStatement:
+    """A statement as the driver takes it (``%(name)s``), the values it carries itself, and
+    the maker of its rows once known: a statement's text fixes its columns."""
+    __slots__ = ("sql", "carried", "make_row")
+
+    def __init__(self, sql: str, carried: dict):
+        self.sql, self.carried, self.make_row = sql, carried, None
+
+
+class _StatementRows:
+    """psycopg's ``namedtuple_row``, made once per statement instead of on every execution
+    (reading the columns' names from the result cost 5 % of the app's CPU per accrual)."""
+    __slots__ = ("current",)
+
+    def __init__(self):
+        self.current: _DriverStatement | None = None
+
+    def __call__(self, cursor):
+        statement = self.current
+        if statement.make_row is None:
+            statement.make_row = namedtuple_row(cursor)
+        return statement.make_row
+
+
 _CURSOR = "loyalty_driver_cursor"
-_DRIVER_SQL: dict = {}  # a statement's text as the driver takes it (%(name)s), and its own values
+_DRIVER_SQL: dict = {}
 
 
 def _ensure_sqlite_folder(url) -> None:
