@@ -30,8 +30,8 @@ from engine.errors import InvalidInput, Problem, not_found, refuse_if
 from engine.ledger.basket import BaseRateCalculator, Basket, EarningContext, LinePoints, validate_basket
 from engine.orm.ledger import ReceiptRow, RefundRow
 from engine.orm.members import MemberRow
-from engine.orm.rules import (MemberAttributeRow, ReceiptRuleAwardRow, RuleVersionRow,
-                              SegmentMemberRow, SegmentRow)
+from engine.orm.rules import (CampaignBudgetSliceRow, CampaignRow, MemberAttributeRow, ReceiptRuleAwardRow,
+                              RuleVersionRow, SegmentMemberRow, SegmentRow)
 from engine.rules.campaigns import BudgetClaims, budget_left, claim_budget, held_out
 from engine.rules.compiled import CompiledRuleSet
 from engine.rules.facts import MemberFacts, SaleFacts, Usage
@@ -139,14 +139,27 @@ _CAMPAIGN_USED = (sa.select(_AWARDS.c.campaign_code, sa.func.sum(_AWARDS.c.appli
                   .group_by(_AWARDS.c.campaign_code))
 
 
+def _spent(campaigns_listed) -> sa.Select:
+    """Rows ``("spent", id)`` of the listed campaigns whose every budget slice is used up."""
+    slices = CampaignBudgetSliceRow.__table__
+    return sa.select(sa.literal("spent"), sa.cast(CampaignRow.id, sa.String), sa.null(), sa.null(), sa.null()).where(
+        campaigns_listed, ~sa.exists().where(slices.c.campaign_id == CampaignRow.id, slices.c.used < slices.c.size))
+
+
+_SPENT = _spent(CampaignRow.id.in_(sa.bindparam("budgeted", expanding=True)))
+_SPENT_ON_POSTGRESQL = _spent(CampaignRow.id == sa.func.any(sa.bindparam("budgeted",
+                                                                          type_=ARRAY(sa.BigInteger))))
+
+
 @functools.cache
-def _accrual_facts(capped: bool, qualifying: sa.Select | None, postgresql: bool) -> sa.CompoundSelect:
-    """An accrual's one round trip for the member's facts, the usage of their capped rules
-    and (``qualifying``) the tier window's sum for an immediate upgrade. On PostgreSQL an
-    accrual sends it through the driver itself (the list of keys as an array), which saves
-    SQLAlchemy's work around it."""
+def _accrual_facts(capped: bool, qualifying: sa.Select | None, budgeted: bool, postgresql: bool) -> sa.CompoundSelect:
+    """An accrual's one round trip for the member's facts, the usage of their capped rules,
+    (``qualifying``) the tier window's sum for an immediate upgrade and (``budgeted``) which
+    of the rules' budgeted campaigns have spent their budget. On PostgreSQL an accrual sends
+    it through the driver itself (the lists as arrays), which saves SQLAlchemy's work around it."""
     usage = [_USAGE_ON_POSTGRESQL if postgresql else _USAGE] if capped else []
-    return sa.union_all(*_FACT_ROWS, *usage, *([] if qualifying is None else [qualifying]))
+    spent = [_SPENT_ON_POSTGRESQL if postgresql else _SPENT] if budgeted else []
+    return sa.union_all(*_FACT_ROWS, *usage, *([] if qualifying is None else [qualifying]), *spent)
 
 
 def member_facts(session: Session, member: MemberRow) -> MemberFacts:
@@ -273,17 +286,29 @@ def calculator_for_sale(session: Session, basket: Basket, member: MemberRow, sto
         parameters.update(keys=capped, **_usage_span(local_day))
     if upgrade is not None:
         parameters.update(upgrade.parameters(basket))
+    campaigns = programme(session).campaigns
+    budgeted = sorted(campaigns[code].id for code in rule_set.campaigns
+                      if code in campaigns and campaigns[code].budget_slices)
+    if budgeted:
+        parameters["budgeted"] = budgeted
     postgresql = is_postgres(session)
-    statement = _accrual_facts(bool(capped), None if upgrade is None else upgrade.rows(), postgresql)
+    statement = _accrual_facts(bool(capped), None if upgrade is None else upgrade.rows(), bool(budgeted), postgresql)
     rows = postgresql_rows(session, statement, parameters) if postgresql \
         else session.execute(statement, parameters).all()
     facts = _facts_from(session, member, rows)
     usage = usage_for(session, member, facts, rule_set, local_day, basket.occurred_at, with_budgets=False,
                       usage_rows=[row for row in rows if row[0] == "usage"])
-    campaigns = programme(session).campaigns
+    # A spent budget stays spent but for a marketer raising it or a refund giving some back,
+    # which this sale may then precede: read without locks, it is good enough to ask for
+    # nothing. Without it every sale a spent campaign's rule fires for would be written, find
+    # no slice with room, and run again (BudgetRanShort): twice the work for every such sale
+    # until the campaign ends.
+    spent = {int(row[1]) for row in rows if row[0] == "spent"}
 
     def claim(campaign: str, points: int) -> int:
         known = campaigns[campaign]
+        if known.id in spent:
+            return 0
         granted = None if budgets is None else budgets.claim(known.id, points, slice_count=known.budget_slices,
                                                              slice_size=known.slice_size)
         if granted is None:

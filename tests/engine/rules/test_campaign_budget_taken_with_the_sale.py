@@ -1,7 +1,8 @@
 """A campaign's budget claim goes with the statement that writes the sale on PostgreSQL; when
 no slice has room for the whole claim, the sale runs again taking the budget slice by slice,
 and gives exactly what taking it slice by slice gives (on SQLite, always the case). Large
-claims, and claims of a budget in few slices, are taken at once."""
+claims, and claims of a budget in few slices, are taken at once. Once every slice is used
+up, a sale asks the budget for nothing and is written once; a raised budget is taken again."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -14,7 +15,7 @@ from engine.ledger.basket import Basket, BasketLine
 from engine.ledger.earning import earn_points
 from engine.ledger.invariants import check_ledger
 from engine.orm.ledger import ReceiptRow
-from engine.rules.campaigns import create_campaign, list_campaigns
+from engine.rules.campaigns import create_campaign, change_campaign, list_campaigns
 from engine.rules.versions import create_draft, publish_rules
 from tests.conftest import new_key
 from tests.support.statements import statements_of
@@ -44,11 +45,12 @@ def test_a_claim_no_slice_has_room_for_runs_again_and_gets_what_is_left(database
 
     results = []
     # one member's claims start at the same slice: 200 -> 120 -> 40, then the next, ... (32 sales);
-    # then no slice has room for 80, and the 40 + 40 of two slices are taken slice by slice (8 sales)
+    # then no slice has room for 80, and the 40 + 40 of two slices are taken slice by slice (8 sales);
+    # then the budget is spent, and the facts the sale reads say so
     assert [buy(n) for n in range(41)] == [(80, None)] * 40 + [(0, "campaign_budget")]
     assert list_campaigns(database)[0].budget_used == 3200
     if not database.is_sqlite:
-        assert receipts_written == [1] * 32 + [2] * 9  # the sales that ran again wrote nothing the first time
+        assert receipts_written == [1] * 32 + [2] * 8 + [1]  # the sales that ran again wrote nothing the first time
     with database.transaction() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(ReceiptRow)) == 41
     assert check_ledger(database) == []
@@ -72,3 +74,27 @@ def test_a_claim_of_more_than_half_a_slice_or_of_few_slices_is_taken_at_once(dat
         assert taking and not any("INSERT INTO receipts" in statement for statement in taking)  # 50 + 150
     assert sum("INSERT INTO receipts" in statement for statement in sent) == 1
     assert list_campaigns(database)[0].budget_used == 400
+
+
+def test_a_spent_budget_is_asked_for_nothing_and_a_raised_one_is_taken_again(database, clock, till, make_member):
+    start_campaign(database, clock, budget=1600, slices=16, bonus=100)  # slices of 100: one claim each
+    member = make_member()
+
+    def buy(receipt: str):
+        basket = Basket(till.store_code, till.code, receipt, clock(), "EUR", (BasketLine(1, "A", Decimal(1), 100),),
+                        member_id=member.public_id)
+        result = []
+        sent = statements_of(database, lambda: result.append(
+            earn_points(database, basket, caller="t", idempotency_key=new_key(), now=clock())))
+        (award,) = [a for a in result[0].rules if a.campaign == "summer"]
+        return (award.applied, award.capped_by), sent
+
+    assert [buy(f"R{n}")[0] for n in range(16)] == [(100, None)] * 16
+    spent, sent = buy("R-spent")
+    assert spent == (0, "campaign_budget")
+    assert not [statement for statement in sent if "UPDATE campaign_budget_slices" in statement]
+    assert sum("INSERT INTO receipts" in statement for statement in sent) == 1
+    change_campaign(database, "summer", budget=1700, now=clock())
+    assert buy("R-raised")[0] == (100, None)
+    assert list_campaigns(database)[0].budget_used == 1700
+    assert check_ledger(database) == []
