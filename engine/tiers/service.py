@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.database import Database, is_postgres, json_object, postgresql_row, utc_text
 from engine.errors import InvalidState, Problem, not_found, refuse_if
@@ -244,13 +245,71 @@ def upgrade_on_accrual(session: Session, member: MemberRow, now: datetime, *, ch
     # waits for the member's next accrual.
     if member.tier_code is not None and reached <= codes.index(member.tier_code):
         return
+    reason, note = "upgrade" if reached > 0 else "enrolment", f"{points} {QUALIFYING_WORDS[policy.measure]}"
+    if is_postgres(session) and session.identity_map.get(session.identity_key(MemberTierRow, member.id)) is None:
+        _raise_in_one_statement(session, member, tiers, reached, reason=reason, note=note, now=now,
+                                keep_review=policy.review == "calendar",
+                                next_review_at=next_review(policy, now, zone, since=now))
+        return
     state = session.get(MemberTierRow, member.id)
     if state is not None and reached <= codes.index(state.tier_code):
         return
-    _change(session, member, state, tiers[reached].code, reason="upgrade" if reached > 0 else "enrolment",
-            note=f"{points} {QUALIFYING_WORDS[policy.measure]}", now=now,
+    _change(session, member, state, tiers[reached].code, reason=reason, note=note, now=now,
             review_due_at=state.review_due_at if state and policy.review == "calendar"
             else next_review(policy, now, zone, since=now))
+
+
+def _raise_in_one_statement(session: Session, member: MemberRow, tiers: list[TierDefinition], reached: int, *,
+                            reason: str, note: str, now: datetime, keep_review: bool,
+                            next_review_at: datetime) -> None:
+    """What ``_change`` does for an accrual's upgrade, on PostgreSQL in one statement through
+    the driver: the member's tier state read, and unless it is already at ``reached`` or
+    above, the change, the state, the member's mirror and the member's message written
+    (five round trips and two ORM flushes were a fifth of an accrual that upgraded)."""
+    code = tiers[reached].code
+    found = postgresql_row(session, _RAISE, {
+        "member": member.id, "code": code, "at_or_above": [t.code for t in tiers[reached:]], "reason": reason,
+        "note": note, "now": now, "keep_review": keep_review, "next_review": next_review_at,
+        "tell": reason != "enrolment", "name": tiers[reached].name, "at_text": _utc_text(now)})
+    if found is None:
+        return  # a review raised the member meanwhile: their state is at or above
+    set_committed_value(member, "tier_code", code)
+    if reason != "enrolment":
+        record_events(session, "tier.changed", [{
+            "member_id": member.public_id, "from_tier": found.from_code, "to_tier": code, "direction": "up",
+            "reason": reason, "at": _utc_text(now)}], event_ids=[f"{_TIER_EVENT_PREFIX}{found.id}"], now=now)
+
+
+# ``_change`` for a raise, as one statement; the message's payload has the keys of
+# ``_change``'s (a raise is always ``up``: the state was below ``reached`` or absent).
+_RAISE = sa.text("""
+WITH state AS (
+    SELECT tier_code, review_due_at FROM member_tiers WHERE member_id = :member
+), due AS (
+    SELECT 1 AS due WHERE NOT EXISTS (SELECT 1 FROM state WHERE tier_code = ANY(:at_or_above))
+), changed AS (
+    INSERT INTO tier_changes (member_id, from_code, to_code, reason, note, at)
+    SELECT :member, (SELECT tier_code FROM state), :code, :reason, :note, :now FROM due
+    RETURNING id, from_code
+), kept AS (
+    INSERT INTO member_tiers (member_id, tier_code, since, review_due_at, grace_until)
+    SELECT :member, :code, :now,
+           COALESCE(CASE WHEN :keep_review THEN (SELECT review_due_at FROM state) END, :next_review), NULL
+    FROM due
+    ON CONFLICT (member_id) DO UPDATE SET tier_code = EXCLUDED.tier_code, since = EXCLUDED.since,
+        review_due_at = EXCLUDED.review_due_at, grace_until = NULL
+), mirrored AS (
+    UPDATE members SET tier_code = :code FROM due WHERE members.id = :member
+), told AS (
+    INSERT INTO outbox_messages (kind, member_id, dedupe_key, payload, created_at)
+    SELECT 'tier_changed', :member, 'tier_changed:' || changed.id,
+           CAST(json_build_object('from_tier', changed.from_code, 'to_tier', CAST(:code AS TEXT),
+                                  'to_name', CAST(:name AS TEXT), 'direction', 'up',
+                                  'at', CAST(:at_text AS TEXT)) AS TEXT),
+           :now
+    FROM changed WHERE :tell
+)
+SELECT id, from_code FROM changed""")
 
 
 def review_tiers(db: Database, *, as_of: datetime, progress: Callable[[int, int], None] | None = None) -> dict:

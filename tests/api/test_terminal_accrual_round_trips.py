@@ -120,3 +120,25 @@ def test_the_configuration_is_read_again_only_after_it_changes(database, demo_pr
     changed = statements_of(database, lambda: terminal.post(
         "/v1/terminal/accruals", {**body, "receipt_number": "R3", "occurred_at": clock().isoformat()}))
     assert any("FROM stores" in s for s in changed) and any("FROM campaigns" in s for s in changed)
+
+
+def test_an_accrual_that_raises_the_members_tier_adds_one_statement_on_postgresql(database, demo_programme, terminal,
+                                                                                 make_our_card, card_session, clock):
+    card = make_our_card()
+    session = card_session(card)["card_session"]
+
+    def accrue(receipt: str, amount_minor: int):
+        response = terminal.post("/v1/terminal/accruals", {
+            "store_code": terminal.store_code, "terminal_code": terminal.terminal_code, "receipt_number": receipt,
+            "occurred_at": clock().isoformat(), "currency": "EUR", "card_number": card.number,
+            "card_session": session,
+            "lines": [{"line_no": n, "sku": f"SKU{n}", "category": "bakery", "quantity": "1",
+                       "amount_minor": amount_minor} for n in range(1, 7)]})
+        assert response.status_code == 201, response.json
+
+    accrue("R1", 1000)
+    staying = statements_of(database, lambda: accrue("R2", 1000))
+    raising = statements_of(database, lambda: accrue("R3", 20_000))  # 1,200 euros: past Silver's 500 points
+    assert sum("INSERT INTO tier_changes" in s for s in raising) == 1
+    if not database.is_sqlite:  # the change, the state, the member's mirror and their message: one statement
+        assert len(raising) == len(staying) + 1, "\n".join(raising)
