@@ -259,6 +259,11 @@ def measured(processes: dict[str, int], phase) -> dict:
     return result
 
 
+def _per_request(phase: dict) -> str:
+    """A phase's CPU per request: gunicorn's + PostgreSQL's, in ms."""
+    return " + ".join(f"{1000 * phase[f'{name}_cpu_s'] / max(phase['count'], 1):.2f}" for name in ("app", "db")) + " ms"
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -345,9 +350,12 @@ def main(argv: list[str] | None = None) -> None:
     print(f"server: loyalty serve (gunicorn gthread), {args.workers} workers x {args.threads} threads; "
           f"load: wrk, {WRK_THREADS} threads, {args.clients} keep-alive connections; {args.rounds} rounds of "
           f"{phase_seconds:g} s accruals then {phase_seconds:g} s baseline")
+    # each round's CPU per request too: a round whose accruals cost more while its baseline
+    # does not is the workload changing, not the machine (as when a campaign's budget ran out)
     for n, (accrual, base) in enumerate(zip(accrual_phases, baseline_phases), 1):
-        print(f"  round {n}: accruals {accrual['rps']:.1f}/s (p99 {accrual['p99_ms']:.1f} ms), "
-              f"baseline {base['rps']:.1f}/s: ratio {accrual['rps'] / base['rps']:.3f}")
+        print(f"  round {n}: accruals {accrual['rps']:.1f}/s (p99 {accrual['p99_ms']:.1f} ms, "
+              f"CPU {_per_request(accrual)}), baseline {base['rps']:.1f}/s (CPU {_per_request(base)}): "
+              f"ratio {accrual['rps'] / base['rps']:.3f}")
     print(f"accruals: {accruals['rps']:.1f}/s p50 {accruals['p50_ms']:.1f} ms p99 {accruals['p99_ms']:.1f} ms "
           f"({accruals['count']} answered) errors {accruals['errors'] or 'none'}")
     print(f"baseline (GET /health/ready): {baseline['rps']:.1f}/s p50 {baseline['p50_ms']:.1f} ms "
