@@ -64,3 +64,16 @@ def test_a_connection_lost_under_a_driver_statement_is_not_handed_out_again(post
         killer.dispose()
     with postgres_db.transaction() as session:
         assert postgresql_row(session, one, {}).one == 1
+
+
+def test_rows_of_statements_sent_by_the_driver_in_turn_keep_each_statements_columns(postgres_db):
+    # the row maker is made once per statement: statements taking turns on one cursor must
+    # not lend each other theirs
+    pair = sa.text("SELECT :n AS number, 'pair' AS kind")
+    single = sa.text("SELECT :n * 10 AS tenfold")
+    nothing = sa.text("SELECT 1 AS never WHERE false")
+    with postgres_db.transaction() as session:
+        for n in range(3):
+            assert postgresql_row(session, pair, {"n": n})._asdict() == {"number": n, "kind": "pair"}
+            assert postgresql_row(session, nothing, {}) is None
+            assert postgresql_row(session, single, {"n": n})._asdict() == {"tenfold": n * 10}
