@@ -300,9 +300,9 @@ def calculator_for_sale(session: Session, basket: Basket, member: MemberRow, sto
                       usage_rows=[row for row in rows if row[0] == "usage"])
     # A spent budget stays spent unless a marketer raises it (refunds give none back), and a
     # sale that read it before the raise committed may come first: read without locks, it is
-    # good enough to ask for nothing. Without it every sale a spent campaign's rule fires for would be written, find
-    # no slice with room, and run again (BudgetRanShort): twice the work for every such sale
-    # until the campaign ends.
+    # good enough to ask for nothing. Without it every sale a spent campaign's rule fires for
+    # would be written, find no slice with room, and run again (BudgetRanShort): twice the
+    # work for every such sale until the campaign ends.
     spent = {int(row[1]) for row in rows if row[0] == "spent"}
 
     def claim(campaign: str, points: int) -> int:

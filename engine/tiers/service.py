@@ -276,9 +276,8 @@ def _raise_in_one_statement(session: Session, member: MemberRow, tiers: list[Tie
         return  # a review raised the member meanwhile: their state is at or above
     set_committed_value(member, "tier_code", code)
     if reason != "enrolment":
-        record_events(session, "tier.changed", [{
-            "member_id": member.public_id, "from_tier": found.from_code, "to_tier": code, "direction": "up",
-            "reason": reason, "at": _utc_text(now)}], event_ids=[f"{_TIER_EVENT_PREFIX}{found.id}"], now=now)
+        _record_tier_event(session, member, change_id=found.id, from_code=found.from_code, to_code=code,
+                           direction="up", reason=reason, now=now)
 
 
 # ``_change`` for a raise, as one statement; the message's payload has the keys of
@@ -452,10 +451,18 @@ def _change(session: Session, member: MemberRow, state: MemberTierRow | None, co
         write_message(session, kind="tier_changed", member_pk=member.id, now=now, dedupe_key=f"tier_changed:{change.id}",
                       payload={"from_tier": change.from_code, "to_tier": code, "to_name": tiers[rank[code]].name,
                                "direction": direction, "at": _utc_text(now)})
-        record_events(session, "tier.changed", [{
-            "member_id": member.public_id, "from_tier": change.from_code, "to_tier": code, "direction": direction,
-            "reason": reason, "at": _utc_text(now)}], event_ids=[f"{_TIER_EVENT_PREFIX}{change.id}"], now=now)
+        _record_tier_event(session, member, change_id=change.id, from_code=change.from_code, to_code=code,
+                           direction=direction, reason=reason, now=now)
         session.flush()
+
+
+def _record_tier_event(session: Session, member: MemberRow, *, change_id: int, from_code: str | None, to_code: str,
+                       direction: str, reason: str, now: datetime) -> None:
+    """The ``tier.changed`` webhook event of one change, named by it (nothing without an
+    endpoint taking it)."""
+    record_events(session, "tier.changed", [{
+        "member_id": member.public_id, "from_tier": from_code, "to_tier": to_code, "direction": direction,
+        "reason": reason, "at": _utc_text(now)}], event_ids=[f"{_TIER_EVENT_PREFIX}{change_id}"], now=now)
 
 
 _TIER_EVENT_PREFIX = "evt_tier_"  # a tier.changed event is named by its tier change
