@@ -31,7 +31,7 @@ from engine.cards import card_row, issue_card, remember_card
 from engine.database import Database
 from engine.errors import (InvalidInput, InvalidState, LoyaltyError, NotAllowed, NotAuthenticated, NotFound,
                            Problem)
-from engine.ledger.idempotency import FirstRead, carrying_claim, first_read
+from engine.ledger.idempotency import FirstRead, carrying_claim
 from engine.ledger.lots import holdings
 from engine.ledger.parties import (CARD_MEMBER_ACCOUNT, identify_member, read_card_with_locked_account,
                                    remember_attached_card, remember_card_and_account, with_member_and_account)
@@ -267,7 +267,7 @@ def card_session_first_read(token: str) -> FirstRead:
     member's account (locked), with the idempotency key's claim in the same statement, sent
     through the driver (``engine.orm.hand_loaded``). A replayed answer leaves them unused; an
     unknown session reads nothing, and the key is claimed on its own."""
-    return first_read(_CARD_WITH_SESSION_AND_CLAIM, {"token_hash": token_hash(token)}, _take_card_session)
+    return FirstRead(_CARD_WITH_SESSION_AND_CLAIM, {"token_hash": token_hash(token)}, _take_card_session)
 
 
 def _take_card_session(session: Session, found) -> None:

@@ -183,6 +183,23 @@ def programme(session: Session) -> ProgrammeSnapshot:
     return snapshot
 
 
+def pinned_programme(session: Session) -> ProgrammeSnapshot | None:
+    """The snapshot this transaction's request is pinned to, made its ``programme()`` without
+    comparing the revision yet: for a first read made from the configuration that carries
+    the idempotency claim, whose statement reads the revision and compares it
+    (``check_revision``; a stale pin raises ``ProgrammeMoved`` there, before anything is
+    committed, as the commit's own check would). None without a pin or after changes of the
+    transaction's own (``programme()`` would read the revision: a statement of its own)."""
+    found = session.info.get(_SESSION_KEY)
+    if found is not None:
+        return found
+    pin = _pin_of(session)
+    if pin is None or session.info.get(_CHANGED_KEY, False):
+        return None
+    session.info[_SESSION_KEY] = pin.snapshot
+    return pin.snapshot
+
+
 def current_programme(db: Database) -> ProgrammeSnapshot:
     """The configuration as of now, outside any transaction of the caller's: one statement
     when the process already holds the current revision (without BEGIN and COMMIT on

@@ -55,6 +55,30 @@ def lock_member_account(session: Session, member_pk: int) -> AccountRow:
     return session.execute(_LOCK, {"member_pk": member_pk}).scalar_one()
 
 
+# A column of a first read that locks the member's account (``FOR UPDATE OF accounts``):
+# whether the row it locked is the version its statement's snapshot sees. A statement reads
+# with the snapshot it started with, so when it waited for the lock, what the lock's holder
+# committed is not in what it read besides the account; every write under the account's lock
+# makes a new version of the row (a posting moves the balance; one that moves no points
+# calls ``mark_account_written``), so when the versions agree nothing committed under the
+# lock was missed. (PostgreSQL; ``xmin`` is the transaction that made a row version.)
+LOCKED_AS_SEEN = sa.literal_column(
+    "accounts.xmin = (SELECT seen.xmin FROM accounts AS seen WHERE seen.id = accounts.id)").label("locked_as_seen")
+# (SQL of a receipt's statement that posts nothing: see ``mark_account_written``)
+ACCOUNT_WRITTEN_CTE = "account_written AS (UPDATE accounts SET balance = balance WHERE id = :written_account_id)"
+_ACCOUNT_WRITTEN = sa.text(f"WITH {ACCOUNT_WRITTEN_CTE} SELECT 1")
+
+
+def mark_account_written(session: Session, account: AccountRow) -> None:
+    """Make a new version of ``account``'s row, unchanged, for a write under the account's lock
+    that moves no points but changes what an accrual reads of the member (a refund moving no
+    points; a sale earning none does it in its receipt's statement, ``ACCOUNT_WRITTEN_CTE``):
+    an accrual whose first read waited for the lock sees it (``LOCKED_AS_SEEN``) and reads
+    the member's facts again. PostgreSQL only: SQLite runs one writer at a time."""
+    if is_postgres(session):
+        session.execute(_ACCOUNT_WRITTEN, {"written_account_id": account.id})
+
+
 def remember_locked_account(session: Session, account: AccountRow) -> None:
     """Let ``lock_member_account`` answer ``account`` for the rest of the transaction: it was
     read, with ``FOR UPDATE OF accounts`` and ``populate_existing``, along with something else."""

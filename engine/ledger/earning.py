@@ -15,18 +15,20 @@ from sqlalchemy.orm import Session
 
 from engine.database import Database, is_postgres
 from engine.errors import ReceiptAlreadyEarned, refuse_if
-from engine.ledger.accounts import prepare_posting
+from engine.ledger.accounts import LOCKED_AS_SEEN, prepare_posting
 from engine.ledger.basket import Basket, EarningContext, PointsCalculator, validate_basket
 from engine.ledger.commands import PointsEarned
 from engine.ledger.idempotency import FirstRead, answer_in_last_write, run_idempotent
 from engine.ledger.lots import new_lot
 from engine.ledger.parties import card_first_read, member_with_locked_account, till
 from engine.ledger.receipts import record_receipt
+from engine.orm.members import MemberRow
 from engine.programme import lot_expires_at
-from engine.rules.calculator import award_rows, calculator_for_sale
+from engine.rules.calculator import FactsRead, FactsToRead, award_rows, calculator_for_sale, facts_to_read
 from engine.rules.campaigns import BudgetClaims, BudgetRanShort
 from engine.rules.referrals import pending_referral, reward_referrer, with_referred_bonus
 from engine.settings import read_settings
+from engine.snapshot import pinned_programme
 from engine.tiers.service import upgrade_check, upgrade_on_accrual
 from engine.webhooks import record_event
 
@@ -46,17 +48,22 @@ def earn_points(db: Database, basket: Basket, *, caller: str, idempotency_key: s
     and is not run again when a retry replays the first answer; ``first_read`` (e.g. the card
     session's) reads what it needs first, with the idempotency key's claim
     (``engine.ledger.idempotency.FirstRead``); by default a basket naming a card reads the card,
-    its member and the member's account with the claim.
+    its member and the member's account with the claim. A first read joins the member's row
+    (``members``) and locks their account (``accounts``): on PostgreSQL it also reads the
+    member's facts for the rules (one round trip fewer), unless a sale of the same member
+    committed while it waited for the lock.
 
     On PostgreSQL the campaign budget the rules claim is taken when the sale is written; when
     no slice had room for a claim, nothing was, and the sale runs again in a new transaction
     taking the budget slice by slice (``engine.rules.campaigns``)."""
 
     def work(session: Session, budget_when_written: bool) -> PointsEarned:
+        facts_read = session.info.pop(_FACTS_READ, None)
         if verify is not None:
             verify(session)
         settings = read_settings(session)
-        refuse_if(validate_basket(basket, settings, now=now))
+        if facts_read is None:  # (else checked before the first read)
+            refuse_if(validate_basket(basket, settings, now=now))
         store, terminal = till(session, basket.store_code, basket.terminal_code)
         member, account = member_with_locked_account(session, member_id=basket.member_id,
                                                      card_number=basket.card_number)
@@ -64,8 +71,8 @@ def earn_points(db: Database, basket: Basket, *, caller: str, idempotency_key: s
         # the tier window's sum comes with the member's facts: one round trip fewer
         upgrade = upgrade_check(session, member, basket.occurred_at, now) if calculator is None else None
         budgets = BudgetClaims(start=member.id, wanted={}) if budget_when_written and is_postgres(session) else None
-        rules_calculator = calculator_for_sale(session, basket, member, store, upgrade=upgrade, budgets=budgets) \
-            if calculator is None else None
+        rules_calculator = calculator_for_sale(session, basket, member, store, upgrade=upgrade, budgets=budgets,
+                                               read=facts_read) if calculator is None else None
         evaluation = rules_calculator.evaluate(basket, context) if rules_calculator else None
         referral = None
         if evaluation is not None:
@@ -101,7 +108,8 @@ def earn_points(db: Database, basket: Basket, *, caller: str, idempotency_key: s
                 line_no=line.line_no, sku=line.sku, category=line.category, brand=line.brand,
                 quantity=line.quantity, amount_minor=line.amount_minor, eligible_minor=earned.eligible_minor,
                 points=earned.points) for line, earned in zip(basket.lines, lines)], awards, posting,
-            answer=None if answer is None else answer.parameters(result, "transaction_id"), budgets=budgets)
+            answer=None if answer is None else answer.parameters(result, "transaction_id"), budgets=budgets,
+            account_id=account.id)
         if recorded.receipt_id is None:
             raise _receipt_taken(basket)
         if not recorded.budgets_taken:
@@ -126,14 +134,46 @@ def earn_points(db: Database, basket: Basket, *, caller: str, idempotency_key: s
     if first_read is None and basket.card_number is not None:
         first_read = card_first_read(basket.card_number)
 
+    def read_first(session: Session, claim_parameters: dict):
+        to_read = _facts_to_read(session, basket, now) if calculator is None else None
+        if to_read is None:
+            return first_read(session, claim_parameters)
+        found = first_read.with_columns((to_read.column(), _FACTS_MEMBER, LOCKED_AS_SEEN),
+                                        to_read.parameters)(session, claim_parameters)
+        if found is not None and found.locked_as_seen:
+            session.info[_FACTS_READ] = FactsRead.from_json(to_read, found.facts_member, found.member_facts)
+        return found
+
     def run(budget_when_written: bool) -> PointsEarned:
         return run_idempotent(db, caller=caller, key=idempotency_key, command="earn", request=basket, now=now,
                               work=lambda session: work(session, budget_when_written), result_type=PointsEarned,
-                              first_read=first_read)
+                              first_read=None if first_read is None else read_first)
     try:
         return run(True)
     except BudgetRanShort:
         return run(False)
+
+
+# On PostgreSQL a till's accrual reads the member's facts with its first read, one round trip
+# fewer: the statement joins the member and locks their account. It reads with the snapshot
+# it started with, which may predate what a sale of the same member committed while this
+# one waited for the lock; then the account's row is not the version the snapshot saw
+# (LOCKED_AS_SEEN: every write under the lock makes a new one), and the facts are read again
+# after the lock, as without the first read.
+_FACTS_READ = "loyalty_member_facts_read"
+_FACTS_MEMBER = MemberRow.id.label("facts_member")
+
+
+def _facts_to_read(session: Session, basket: Basket, now: datetime) -> FactsToRead | None:
+    """What the first read reads of the member's facts, for a valid basket of a known store
+    (else None: the basket is refused after the read, or its facts are read on their own)."""
+    known = pinned_programme(session) if is_postgres(session) else None  # (a till's request: no statement)
+    if known is None or validate_basket(basket, read_settings(session), now=now):
+        return None
+    store = known.stores.get(basket.store_code)
+    if store is None:
+        return None
+    return facts_to_read(session, basket, store, upgrade_check(session, None, basket.occurred_at, now))
 
 
 def _receipt_taken(basket: Basket) -> ReceiptAlreadyEarned:

@@ -28,7 +28,7 @@ from engine.ledger import bulk
 from engine.ledger.accounts import lock_member_account, post_transaction, remember_locked_account
 from engine.ledger.basket import MAX_CASHIER, is_text
 from engine.ledger.commands import CaptureHold, HoldCaptured, HoldPlaced, HoldVoided, PlaceHold, VoidHold
-from engine.ledger.idempotency import FirstRead, carrying_claim, first_read, run_idempotent
+from engine.ledger.idempotency import FirstRead, carrying_claim, run_idempotent
 from engine.ledger.lots import SPENDING_ORDER, consume, holdings, member_lots, take_unreserved
 from engine.ledger.parties import member_with_locked_account, till
 from engine.members import refuse_unless_active
@@ -231,7 +231,7 @@ def _hold_first_read(hold_id: str) -> FirstRead:
     """The first read of a capture or a void (``engine.ledger.idempotency.FirstRead``): the hold,
     the member's account (locked) and the member, with the idempotency key's claim, sent
     through the driver (``engine.orm.hand_loaded``)."""
-    return first_read(_HOLD_WITH_ACCOUNT_AND_CLAIM, {"hold_id": hold_id}, _take_hold)
+    return FirstRead(_HOLD_WITH_ACCOUNT_AND_CLAIM, {"hold_id": hold_id}, _take_hold)
 
 
 def _take_hold(session: Session, found) -> None:

@@ -25,6 +25,7 @@ Guarantees:
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Callable
@@ -61,11 +62,12 @@ def _fingerprint_of_every_field(command: str, request) -> str:
 
 def run_idempotent(db: Database, *, caller: str, key: str, command: str, request, now: datetime,
                    work: Callable[[Session], Result], result_type: type[Result],
-                   first_read: FirstRead | None = None) -> Result:
+                   first_read: Callable[[Session, dict], object | None] | None = None) -> Result:
     """Run ``work`` once for ``(caller, key)`` and return its result, or replay the first answer.
 
-    ``first_read`` (PostgreSQL only; see :data:`FirstRead`): a read the work starts with, which
-    takes the key's claim along in its statement (one round trip fewer)."""
+    ``first_read`` (PostgreSQL only; a :class:`FirstRead`, or a function calling one): a read
+    the work starts with, which takes the key's claim along in its statement (one round trip
+    fewer)."""
     refuse_if(_key_problems(caller, key))
     fingerprint = request_fingerprint(command, request)
     try:
@@ -207,29 +209,41 @@ _CLAIM = (sa.select(sa.func.pg_try_advisory_xact_lock(sa.bindparam("claim_lock")
          .select_from(_ONE.outerjoin(_KEYS, sa.and_(_KEYS.c.caller == sa.bindparam("claim_caller"),
                                                     _KEYS.c.key == sa.bindparam("claim_key"))))
          .subquery("claim"))
-# A read that carries the claim: given the session and the claim's parameters, it runs its
-# statement made by ``carrying_claim`` and answers its row, which holds the claim's columns
-# (None when the statement found nothing: the key is claimed on its own).
-FirstRead = Callable[[Session, dict], object | None]
+class FirstRead:
+    """A read that carries the claim: a statement made by :func:`carrying_claim`, sent through
+    the driver (``engine.database.postgresql_row``) with ``parameters`` and the claim's; called
+    with the session and the claim's parameters, it answers its row, which holds the claim's
+    columns (None when the statement found nothing: the key is claimed on its own), and lets
+    ``take(session, row)`` keep what the row holds besides the claim."""
+
+    __slots__ = ("statement", "parameters", "take")
+
+    def __init__(self, statement: sa.Select, parameters: dict, take: Callable[[Session, object], None]):
+        self.statement, self.parameters, self.take = statement, parameters, take
+
+    def __call__(self, session: Session, claim_parameters: dict):
+        found = postgresql_row(session, self.statement, {**self.parameters, **claim_parameters})
+        if found is not None:
+            self.take(session, found)
+        return found
+
+    def with_columns(self, columns: tuple, parameters: dict) -> FirstRead:
+        """This read with ``columns`` added to its statement (at the end of its row: ``take``
+        sees them after its own) and ``parameters`` added to its parameters."""
+        return FirstRead(_with_columns(self.statement, columns), {**self.parameters, **parameters}, self.take)
+
+
+@functools.lru_cache(maxsize=64)
+def _with_columns(statement: sa.Select, columns: tuple) -> sa.Select:
+    # made once per pair (``columns`` built once each): the driver's statements are kept by
+    # their statement object, and building one costs more than sending it
+    return statement.add_columns(*columns)
 
 
 def carrying_claim(statement: sa.Select) -> sa.Select:
     """``statement`` (a first read: one row at most) with the idempotency key's claim joined
-    to it, for a :data:`FirstRead`."""
+    to it, for a :class:`FirstRead`."""
     return statement.add_columns(*_CLAIM.c).join(_CLAIM, sa.true())
-
-
-def first_read(statement: sa.Select, parameters: dict, take: Callable[[Session, object], None]) -> FirstRead:
-    """The :data:`FirstRead` that sends ``statement`` (made by :func:`carrying_claim`) with
-    ``parameters`` through the driver (``engine.database.postgresql_row``), and lets
-    ``take(session, row)`` keep what its row holds besides the claim; nothing is taken when
-    the statement found nothing."""
-    def read(session: Session, claim_parameters: dict):
-        found = postgresql_row(session, statement, {**parameters, **claim_parameters})
-        if found is not None:
-            take(session, found)
-        return found
-    return read
 
 
 def _claim(session: Session, caller: str, key: str, *, wait: bool = False):

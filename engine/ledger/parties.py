@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from engine.cards import card_in_session, card_row, normalised_number, remember_card
 from engine.errors import InvalidState, NotFound, not_found
 from engine.ledger.accounts import lock_member_account, remember_locked_account
-from engine.ledger.idempotency import FirstRead, carrying_claim, first_read
+from engine.ledger.idempotency import FirstRead, carrying_claim
 from engine.members import member_row, refuse_unless_active
 from engine.orm.cards import CardRow
 from engine.orm.hand_loaded import LoadedTogether, relate
@@ -78,7 +78,7 @@ def card_first_read(card_number: str) -> FirstRead:
     (locked), with the idempotency key's claim in the same statement, sent through the driver
     (``engine.orm.hand_loaded``). An unknown card reads nothing, and the key is claimed on
     its own."""
-    return first_read(_CARD_WITH_ACCOUNT_AND_CLAIM, {"number": normalised_number(card_number)},
+    return FirstRead(_CARD_WITH_ACCOUNT_AND_CLAIM, {"number": normalised_number(card_number)},
                       lambda session, found: remember_attached_card(session, *CARD_MEMBER_ACCOUNT.attach(session, found)))
 
 

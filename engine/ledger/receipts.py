@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from engine.database import insert_unless_taken, is_postgres, postgresql_row
-from engine.ledger.accounts import Posting, posting_ctes, write_posting
+from engine.ledger.accounts import ACCOUNT_WRITTEN_CTE, Posting, posting_ctes, write_posting
 from engine.ledger.idempotency import ANSWER_CTE
 from engine.orm.ledger import ReceiptLineRow, ReceiptRow
 from engine.orm.rules import ReceiptRuleAwardRow
@@ -36,7 +36,7 @@ class Recorded:
 
 def record_receipt(session: Session, receipt: dict, lines: list[dict], awards: list[dict],
                    posting: Posting | None = None, answer: dict | None = None,
-                   budgets: BudgetClaims | None = None) -> Recorded:
+                   budgets: BudgetClaims | None = None, account_id: int | None = None) -> Recorded:
     """Insert the receipt (``receipts`` columns but ``transaction_id``), its ``lines``
     (``receipt_lines`` columns but the receipt's id) and its ``awards``
     (``receipt_rule_awards`` columns but the receipt's id; ``line_points`` a list of
@@ -53,7 +53,11 @@ def record_receipt(session: Session, receipt: dict, lines: list[dict], awards: l
     ``budgets`` (PostgreSQL only): the campaign budget the sale's rules claimed, taken in the
     same statement (``engine.rules.campaigns.BudgetClaims``); when a claim found no slice
     with room, ``budgets_taken`` is False and the caller must refuse it all, as for a receipt
-    taken, and run the sale again."""
+    taken, and run the sale again.
+
+    ``account_id`` (PostgreSQL, without a posting: a sale that earns nothing): the member's
+    account, whose row the statement writes unchanged (``engine.ledger.accounts.LOCKED_AS_SEEN``:
+    the receipt changes what the member's next accrual reads)."""
     if is_postgres(session):
         # The lines and awards as two JSON documents: the driver dumps a list parameter in
         # Python, element by element, and one per column cost the client 85 µs a receipt.
@@ -63,8 +67,9 @@ def record_receipt(session: Session, receipt: dict, lines: list[dict], awards: l
         if claims:
             parameters.update(budgets.parameters())
         if posting is None:
+            assert account_id is not None, "a receipt without a posting writes its member's account unchanged"
             found = postgresql_row(session, _record_on_postgresql(None, answer is not None, claims),
-                                   {**parameters, "transaction_id": None})
+                                   {**parameters, "transaction_id": None, "written_account_id": account_id})
             return Recorded(found.receipt_id, None, found.answer_id, found.budgets_taken == claims)
         # (flushed first: the account row must hold the balance the ORM knows before moving it)
         found = postgresql_row(session, _record_on_postgresql((len(posting.entries), posting.lot is not None),
@@ -110,7 +115,7 @@ def _rows(parameter: str, alias: str, columns: dict[str, str]) -> str:
 def _record_on_postgresql(posting: tuple[int, bool] | None, answer: bool, budgets: int) -> sa.TextClause:
     """The receipt's statement, with the posting's CTEs for ``posting`` = (entry count, with
     lot), with ``answer`` the idempotency key's row, and ``budgets`` campaigns' budget claims."""
-    before, transaction_id = ("", "CAST(:transaction_id AS BIGINT)") if posting is None else (
+    before, transaction_id = (ACCOUNT_WRITTEN_CTE + ",", "CAST(:transaction_id AS BIGINT)") if posting is None else (
         posting_ctes(*posting) + ",", "(SELECT id FROM posted)")
     budget_ctes_sql, budgets_taken = budget_ctes(budgets)
     if budgets:

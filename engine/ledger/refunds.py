@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from engine import instants
 from engine.database import Database
 from engine.errors import NotFound, Problem, RefundExceedsPurchase, RefundWouldOverdraw, refuse_if
-from engine.ledger.accounts import lock_member_account, post_transaction
+from engine.ledger.accounts import lock_member_account, mark_account_written, post_transaction
 from engine.ledger.allocation import share_so_far
 from engine.ledger.basket import MAX_CASHIER, MAX_CLOCK_SKEW, is_quantity, is_text
 from engine.ledger.commands import ReceiptRefunded, RefundReceipt
@@ -107,6 +107,8 @@ def refund_receipt(db: Database, command: RefundReceipt, *, caller: str, idempot
             session.flush()
             _take_back(session, transaction, receipt, taken_back)
             account.debt += debt
+        else:  # the refund still changes what the member's next accrual reads (purchases, spend)
+            mark_account_written(session, account)
         refund = RefundRow(receipt_id=receipt.id, transaction_id=transaction.id if transaction else None,
                            occurred_at=command.occurred_at, amount_minor=amount, points_reversed=reversed_points,
                            points_returned=returned, points_written_off=written_off, debt_created=debt,

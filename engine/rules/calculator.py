@@ -104,34 +104,50 @@ def compiled_in_force(session: Session, at: datetime) -> tuple[CompiledRuleSet, 
 # whether they have bought (a receipt of theirs not refunded in full: a first purchase brought
 # back in full loses its first-purchase bonus with the refund, so the next sale is the first
 # again, as purchases count everywhere, engine.ledger.purchases), and (accruals) what their
-# capped rules gave each day lately.
+# capped rules gave each day lately. ``member`` is the member's primary key: a parameter, or
+# the column of the members row a first read joins (``FactsToRead.column``).
 _AWARDS = ReceiptRuleAwardRow.__table__
-_FACT_ROWS = (
-    sa.select(sa.literal("attribute"), MemberAttributeRow.name, MemberAttributeRow.value,
-              sa.cast(sa.null(), sa.Date), sa.cast(sa.null(), sa.BigInteger))
-    .where(MemberAttributeRow.member_id == sa.bindparam("member_pk")),
-    sa.select(sa.literal("segment"), SegmentRow.code, sa.null(), sa.null(), sa.null())
-    .join(SegmentMemberRow, SegmentMemberRow.segment_id == SegmentRow.id)
-    .where(SegmentMemberRow.member_id == sa.bindparam("member_pk")),
-    sa.select(sa.literal("purchased"), sa.null(), sa.null(), sa.null(), sa.null())
-    .where(sa.exists().where(ReceiptRow.member_id == sa.bindparam("member_pk"), ReceiptRow.total_minor > sa.func.coalesce(
-        sa.select(sa.func.sum(RefundRow.amount_minor)).where(RefundRow.receipt_id == ReceiptRow.id)
-        .scalar_subquery(), -1))))  # (no refund at all: it stands, even at a total of zero)
+_MEMBERS = MemberRow.__table__
+_MEMBER_PK = sa.bindparam("member_pk")
 
 
-def _usage(keys_listed) -> sa.Select:
+def _correlated(statement, member):
+    return statement if member is _MEMBER_PK else statement.correlate(_MEMBERS)
+
+
+@functools.cache
+def _fact_rows(member=_MEMBER_PK) -> tuple[sa.Select, ...]:
+    refunded = (sa.select(sa.func.sum(RefundRow.amount_minor)).where(RefundRow.receipt_id == ReceiptRow.id)
+                .scalar_subquery())
+    return (
+        _correlated(sa.select(sa.literal("attribute").label("kind"), MemberAttributeRow.name.label("name"),
+                              MemberAttributeRow.value.label("value"), sa.cast(sa.null(), sa.Date).label("day"),
+                              sa.cast(sa.null(), sa.BigInteger).label("applied"))
+                    .where(MemberAttributeRow.member_id == member), member),
+        _correlated(sa.select(sa.literal("segment"), SegmentRow.code, sa.null(), sa.null(), sa.null())
+                    .join(SegmentMemberRow, SegmentMemberRow.segment_id == SegmentRow.id)
+                    .where(SegmentMemberRow.member_id == member), member),
+        _correlated(sa.select(sa.literal("purchased"), sa.null(), sa.null(), sa.null(), sa.null())
+                    .where(_correlated(sa.exists().where(ReceiptRow.member_id == member,
+                                                         ReceiptRow.total_minor > sa.func.coalesce(refunded, -1)),
+                                       member)), member))  # (no refund at all: it stands, even at a total of zero)
+
+
+@functools.cache
+def _usage(postgresql: bool, member=_MEMBER_PK) -> sa.Select:
     """Summed per key and day in the database: a member who shops many times a day brings
-    back at most (capped keys) x (days of the span) rows, not one per award."""
-    return sa.select(sa.literal("usage"), _AWARDS.c.rule_key, sa.null(), _AWARDS.c.local_date,
-                     sa.cast(sa.func.sum(_AWARDS.c.applied), sa.BigInteger)).where(
-        _AWARDS.c.member_id == sa.bindparam("member_pk"), keys_listed,
+    back at most (capped keys) x (days of the span) rows, not one per award. On PostgreSQL
+    the keys go as one array (the driver sends statements as they are compiled)."""
+    keys_listed = (_AWARDS.c.rule_key == sa.func.any(sa.bindparam("keys", type_=ARRAY(sa.String)))) if postgresql \
+        else _AWARDS.c.rule_key.in_(sa.bindparam("keys", expanding=True))
+    return _correlated(sa.select(sa.literal("usage"), _AWARDS.c.rule_key, sa.null(), _AWARDS.c.local_date,
+                                 sa.cast(sa.func.sum(_AWARDS.c.applied), sa.BigInteger)).where(
+        _AWARDS.c.member_id == member, keys_listed,
         _AWARDS.c.local_date >= sa.bindparam("since"), _AWARDS.c.local_date < sa.bindparam("until")).group_by(
-        _AWARDS.c.rule_key, _AWARDS.c.local_date)
+        _AWARDS.c.rule_key, _AWARDS.c.local_date), member)
 
 
-_USAGE = _usage(_AWARDS.c.rule_key.in_(sa.bindparam("keys", expanding=True)))
-_USAGE_ON_POSTGRESQL = _usage(_AWARDS.c.rule_key == sa.func.any(sa.bindparam("keys", type_=ARRAY(sa.String))))
-_MEMBER_FACTS = sa.union_all(*_FACT_ROWS)
+_MEMBER_FACTS = sa.union_all(*_fact_rows())
 # what a member got from each campaign in all (its member cap counts it)
 _CAMPAIGN_USED = (sa.select(_AWARDS.c.campaign_code, sa.func.sum(_AWARDS.c.applied))
                   .where(_AWARDS.c.member_id == sa.bindparam("member_pk"),
@@ -139,27 +155,104 @@ _CAMPAIGN_USED = (sa.select(_AWARDS.c.campaign_code, sa.func.sum(_AWARDS.c.appli
                   .group_by(_AWARDS.c.campaign_code))
 
 
-def _spent(campaigns_listed) -> sa.Select:
+@functools.cache
+def _spent(postgresql: bool) -> sa.Select:
     """Rows ``("spent", id)`` of the listed campaigns whose every budget slice is used up."""
     slices = CampaignBudgetSliceRow.__table__
+    campaigns_listed = (CampaignRow.id == sa.func.any(sa.bindparam("budgeted", type_=ARRAY(sa.BigInteger)))) \
+        if postgresql else CampaignRow.id.in_(sa.bindparam("budgeted", expanding=True))
     return sa.select(sa.literal("spent"), sa.cast(CampaignRow.id, sa.String), sa.null(), sa.null(), sa.null()).where(
         campaigns_listed, ~sa.exists().where(slices.c.campaign_id == CampaignRow.id, slices.c.used < slices.c.size))
 
 
-_SPENT = _spent(CampaignRow.id.in_(sa.bindparam("budgeted", expanding=True)))
-_SPENT_ON_POSTGRESQL = _spent(CampaignRow.id == sa.func.any(sa.bindparam("budgeted",
-                                                                          type_=ARRAY(sa.BigInteger))))
-
-
 @functools.cache
-def _accrual_facts(capped: bool, qualifying: sa.Select | None, budgeted: bool, postgresql: bool) -> sa.CompoundSelect:
+def _accrual_facts(capped: bool, qualifying: sa.Select | None, budgeted: bool, postgresql: bool,
+                   member=_MEMBER_PK) -> sa.CompoundSelect:
     """An accrual's one round trip for the member's facts, the usage of their capped rules,
     (``qualifying``) the tier window's sum for an immediate upgrade and (``budgeted``) which
     of the rules' budgeted campaigns have spent their budget. On PostgreSQL an accrual sends
     it through the driver itself (the lists as arrays), which saves SQLAlchemy's work around it."""
-    usage = [_USAGE_ON_POSTGRESQL if postgresql else _USAGE] if capped else []
-    spent = [_SPENT_ON_POSTGRESQL if postgresql else _SPENT] if budgeted else []
-    return sa.union_all(*_FACT_ROWS, *usage, *([] if qualifying is None else [qualifying]), *spent)
+    usage = [_usage(postgresql, member)] if capped else []
+    spent = [_spent(postgresql)] if budgeted else []
+    return sa.union_all(*_fact_rows(member), *usage, *([] if qualifying is None else [qualifying]), *spent)
+
+
+@functools.cache
+def _facts_column(capped: bool, qualifying: sa.Select | None, budgeted: bool) -> sa.Label:
+    facts = _accrual_facts(capped, qualifying, budgeted, True, _MEMBERS.c.id).subquery("facts")
+    # (the columns by the names the first row set gives them: a union's collection of columns
+    # leaves out one that is SQL text, as the tier window's sum is)
+    columns = [sa.literal_column(f"facts.{name}") for name in ("kind", "name", "value", "day", "applied")]
+    return (sa.select(sa.func.json_agg(sa.func.json_build_array(*columns))).select_from(facts)
+            .scalar_subquery().label("member_facts"))
+
+
+@dataclass(frozen=True)
+class FactsToRead:
+    """What an accrual reads of its member's facts (``calculator_for_sale``), made from the
+    kept configuration before anything of the member is read: the rule set in force at the
+    sale's instant, the sale's store-local day, the tier window's check (``upgrade``) and
+    the budgeted campaigns. Read on its own (:meth:`statement`, for ``member_pk``), or with
+    the first read that finds the member (:meth:`column`, correlated to the ``members`` row
+    it joins: one round trip fewer; ``FactsRead``)."""
+
+    rule_set: CompiledRuleSet
+    version_ids: dict[tuple[str, int], int]
+    sale: SaleFacts
+    local_day: date
+    upgrade: UpgradeCheck | None
+    parameters: dict
+    capped: bool
+    budgeted: bool
+
+    def statement(self, postgresql: bool) -> sa.CompoundSelect:
+        return _accrual_facts(self.capped, None if self.upgrade is None else self.upgrade.rows(), self.budgeted,
+                              postgresql)
+
+    def column(self) -> sa.Label:
+        """PostgreSQL: the facts as one JSON column ``member_facts`` of a statement that joins
+        ``members`` (a list of [kind, name, value, day, applied], or null: see
+        :meth:`FactsRead.from_json`), with :attr:`parameters`."""
+        return _facts_column(self.capped, None if self.upgrade is None
+                             else self.upgrade.rows("members.id", "members.tier_code"), self.budgeted)
+
+
+@dataclass(frozen=True)
+class FactsRead:
+    """The member's facts read already, under the account's lock (``engine.ledger.earning``):
+    for the member ``member_pk``, as ``to_read`` asked."""
+
+    to_read: FactsToRead
+    member_pk: int
+    rows: list
+
+    @classmethod
+    def from_json(cls, to_read: FactsToRead, member_pk: int, document: list | None) -> FactsRead:
+        """The rows of :meth:`FactsToRead.column`'s JSON as its own statement gives them (days
+        as dates)."""
+        return cls(to_read, member_pk, [
+            (kind, name, value, None if day is None else date.fromisoformat(day), applied)
+            for kind, name, value, day, applied in document or ()])
+
+
+def facts_to_read(session: Session, basket: Basket, store: StoreInfo, upgrade: UpgradeCheck | None) -> FactsToRead:
+    """What an accrual of ``basket`` in ``store`` reads of its member's facts (any member: the
+    statement's parameters but ``member_pk``)."""
+    rule_set, ids = compiled_in_force(session, basket.occurred_at)
+    sale = sale_facts(store, basket.channel)
+    local_day = sale.local(basket.occurred_at).date()
+    capped = rule_set.keys_capped_per_member
+    parameters = {}
+    if capped:
+        parameters.update(keys=capped, **_usage_span(local_day))
+    if upgrade is not None:
+        parameters.update(upgrade.parameters(basket))
+    campaigns = programme(session).campaigns
+    budgeted = sorted(campaigns[code].id for code in rule_set.campaigns
+                      if code in campaigns and campaigns[code].budget_slices)
+    if budgeted:
+        parameters["budgeted"] = budgeted
+    return FactsToRead(rule_set, ids, sale, local_day, upgrade, parameters, bool(capped), bool(budgeted))
 
 
 def member_facts(session: Session, member: MemberRow) -> MemberFacts:
@@ -236,7 +329,7 @@ def usage_for(session: Session, member: MemberRow | None, facts: MemberFacts, ru
     if capped and member is not None:
         week_start, month_start, next_month = _calendar(local_day)
         if usage_rows is None:
-            usage_rows = session.execute(_USAGE, {"member_pk": member.id, "keys": capped,
+            usage_rows = session.execute(_usage(False), {"member_pk": member.id, "keys": capped,
                                                   **_usage_span(local_day)})
         for _, key, _, when, applied in usage_rows:
             if when == local_day:
@@ -271,32 +364,27 @@ def usage_for(session: Session, member: MemberRow | None, facts: MemberFacts, ru
 
 
 def calculator_for_sale(session: Session, basket: Basket, member: MemberRow, store: StoreInfo, *,
-                        upgrade: UpgradeCheck | None = None, budgets: BudgetClaims | None = None) -> RulesCalculator:
+                        upgrade: UpgradeCheck | None = None, budgets: BudgetClaims | None = None,
+                        read: FactsRead | None = None) -> RulesCalculator:
     """The calculator an accrual uses: published rules at the sale's instant, the member's
     facts and usage, and a budget claim from the campaign slices (locks last until commit),
     or with ``budgets`` a claim to take when the sale is written (``BudgetClaims``).
     With ``upgrade``, the same statement reads the tier window's qualifying sum so far, which
-    the calculator keeps in ``qualifying_so_far`` for ``engine.tiers.service.upgrade_on_accrual``."""
-    rule_set, ids = compiled_in_force(session, basket.occurred_at)
-    sale = sale_facts(store, basket.channel)
-    local_day = sale.local(basket.occurred_at).date()
-    capped = rule_set.keys_capped_per_member
-    parameters = {"member_pk": member.id}
-    if capped:
-        parameters.update(keys=capped, **_usage_span(local_day))
-    if upgrade is not None:
-        parameters.update(upgrade.parameters(basket))
-    campaigns = programme(session).campaigns
-    budgeted = sorted(campaigns[code].id for code in rule_set.campaigns
-                      if code in campaigns and campaigns[code].budget_slices)
-    if budgeted:
-        parameters["budgeted"] = budgeted
-    postgresql = is_postgres(session)
-    statement = _accrual_facts(bool(capped), None if upgrade is None else upgrade.rows(), bool(budgeted), postgresql)
-    rows = postgresql_rows(session, statement, parameters) if postgresql \
-        else session.execute(statement, parameters).all()
+    the calculator keeps in ``qualifying_so_far`` for ``engine.tiers.service.upgrade_on_accrual``.
+    ``read``: the facts read already, under the account's lock (used when they are this
+    member's and hold what ``upgrade`` asks; else they are read now)."""
+    if read is not None and read.member_pk == member.id and (upgrade is None or read.to_read.upgrade == upgrade):
+        to_read, rows = read.to_read, read.rows
+    else:
+        to_read = facts_to_read(session, basket, store, upgrade)
+        parameters = {**to_read.parameters, "member_pk": member.id}
+        postgresql = is_postgres(session)
+        statement = to_read.statement(postgresql)
+        rows = postgresql_rows(session, statement, parameters) if postgresql \
+            else session.execute(statement, parameters).all()
+    rule_set = to_read.rule_set
     facts = _facts_from(session, member, rows)
-    usage = usage_for(session, member, facts, rule_set, local_day, basket.occurred_at, with_budgets=False,
+    usage = usage_for(session, member, facts, rule_set, to_read.local_day, basket.occurred_at, with_budgets=False,
                       usage_rows=[row for row in rows if row[0] == "usage"])
     # A spent budget stays spent unless a marketer raises it (refunds give none back), and a
     # sale that read it before the raise committed may come first: read without locks, it is
@@ -304,6 +392,7 @@ def calculator_for_sale(session: Session, basket: Basket, member: MemberRow, sto
     # would be written, find no slice with room, and run again (BudgetRanShort): twice the
     # work for every such sale until the campaign ends.
     spent = {int(row[1]) for row in rows if row[0] == "spent"}
+    campaigns = programme(session).campaigns
 
     def claim(campaign: str, points: int) -> int:
         known = campaigns[campaign]
@@ -314,7 +403,8 @@ def calculator_for_sale(session: Session, basket: Basket, member: MemberRow, sto
         if granted is None:
             granted = claim_budget(session, known.id, points, start=member.id, slice_count=known.budget_slices)
         return granted
-    calculator = RulesCalculator(rule_set, sale=sale, member=facts, usage=usage, claim=claim, version_ids=ids)
+    calculator = RulesCalculator(rule_set, sale=to_read.sale, member=facts, usage=usage, claim=claim,
+                                 version_ids=to_read.version_ids)
     if upgrade is not None:
         calculator.qualifying_so_far = next(int(row[4]) for row in rows if row[0] == "qualifying")
     return calculator

@@ -27,6 +27,7 @@ Guarantees:
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -195,26 +196,34 @@ class UpgradeCheck:
     start: datetime
     end: datetime
     counted: bool  # the sale lies in the window (a till's offline sale may predate it)
+    highest: str  # the highest tier's code
 
-    def rows(self) -> sa.Select:
-        """The facts row ``("qualifying", NULL, NULL, NULL, value)`` (parameters ``member_pk``
-        and :meth:`parameters`)."""
-        return _QUALIFYING_ROW[self.policy.measure]
+    def rows(self, member: str = ":member_pk", tier: str | None = None) -> sa.Select:
+        """The facts row ``("qualifying", NULL, NULL, NULL, value)`` of the member ``member``
+        (SQL: the parameter, or a column of the statement it is part of), with the
+        parameters of :meth:`parameters`; with ``tier`` (SQL: the member's tier code, a
+        column), no row for a member in the highest tier."""
+        return _qualifying_row(self.policy.measure, member, tier)
 
     def parameters(self, basket) -> dict:
         paid = basket.total_minor - basket.paid_with_points_minor if self.counted else 0
-        return {"q_start": self.start, "q_end": self.end, "q_sale_paid": paid}
+        return {"q_start": self.start, "q_end": self.end, "q_sale_paid": paid, "q_highest": self.highest}
 
 
-def upgrade_check(session: Session, member: MemberRow, sold_at: datetime, now: datetime) -> UpgradeCheck | None:
+def upgrade_check(session: Session, member: MemberRow | None, sold_at: datetime,
+                  now: datetime) -> UpgradeCheck | None:
     """The check an accrual sold at ``sold_at`` and posted at ``now`` asks for, or None when no
     upgrade can follow (no tiers, or the member is in the highest one: the window's sum could
-    not change anything)."""
+    not change anything). Without ``member``: the check for any member, before it is known
+    who buys (the same check as the member's unless they are in the highest tier)."""
     policy = _policy(session)
-    if policy is None or member.tier_code == _tiers(session)[-1].code:
+    if policy is None:
+        return None
+    highest = _tiers(session)[-1].code
+    if member is not None and member.tier_code == highest:
         return None
     start = window_start(policy, now, _zone(session))
-    return UpgradeCheck(policy, start, now, counted=start <= sold_at <= now)
+    return UpgradeCheck(policy, start, now, counted=start <= sold_at <= now, highest=highest)
 
 
 def upgrade_on_accrual(session: Session, member: MemberRow, now: datetime, *, check: UpgradeCheck | None = None,
@@ -512,18 +521,16 @@ _QUALIFYING = {measure: statement.bindparams(sa.bindparam("start", type_=UTCDate
 }.items()}
 
 
-def _qualifying_row(expression: str) -> sa.Select:
+@functools.cache
+def _qualifying_row(measure: str, member: str, tier: str | None) -> sa.Select:
+    """An accrual's UpgradeCheck, as a row of its member facts (the same sums as _QUALIFYING)."""
+    expression = _points_sql(member, start=":q_start", end=":q_end", inclusive=True) if measure == "points" \
+        else _spend_sql(member, start=":q_start", end=":q_end", inclusive=True, sale_paid=":q_sale_paid")
     value = sa.text(f"CAST({expression} AS BIGINT)").bindparams(sa.bindparam("q_start", type_=UTCDateTime()),
                                                                 sa.bindparam("q_end", type_=UTCDateTime()))
-    return sa.select(sa.literal("qualifying"), sa.null(), sa.null(), sa.null(), value)
-
-
-# An accrual's UpgradeCheck, as a row of its member facts (the same sums as _QUALIFYING)
-_QUALIFYING_ROW = {
-    "points": _qualifying_row(_points_sql(":member_pk", start=":q_start", end=":q_end", inclusive=True)),
-    "spend": _qualifying_row(_spend_sql(":member_pk", start=":q_start", end=":q_end", inclusive=True,
-                                        sale_paid=":q_sale_paid")),
-}
+    row = sa.select(sa.literal("qualifying"), sa.null(), sa.null(), sa.null(), value)
+    # (read before it is known who buys: a member in the highest tier has nothing to reach)
+    return row if tier is None else row.where(sa.text(f"{tier} IS DISTINCT FROM :q_highest"))
 
 
 def _tiers(session: Session) -> list[TierDefinition]:

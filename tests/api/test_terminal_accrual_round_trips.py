@@ -5,7 +5,9 @@ tests/bench/api_accrual.py). A change that adds a statement to every accrual mus
 this budget on purpose, with a reason, instead of slipping in.
 """
 from datetime import timedelta
+from unittest import mock
 
+import psycopg._queries
 import pytest
 
 from engine.demo import DEMO_RULES, DEMO_SUMMER_BUDGET, DEMO_TIER_POLICY, DEMO_TIERS
@@ -23,8 +25,10 @@ from tests.support.webhook_receiver import public_resolver
 # request checks its snapshot against, comes with the idempotency claim; the member's
 # account, locked, with the card session; the cap usage with the member's facts; the
 # member's tier with the card (their tier state is read only when it changes); the
-# qualifying points for an immediate upgrade with the member's facts.
-BUDGET = {"sqlite": 14, "postgresql": 3}  # (PostgreSQL: the budgeted campaign is taken with the receipt)
+# qualifying points for an immediate upgrade with the member's facts; on PostgreSQL the
+# member's facts with the card session (read again on their own only when a sale of the same
+# member committed while this one waited for the account's lock).
+BUDGET = {"sqlite": 14, "postgresql": 2}  # (PostgreSQL: the budgeted campaign is taken with the receipt)
 
 
 @pytest.fixture
@@ -38,11 +42,7 @@ def demo_programme(database, clock):
     define_tiers(database, DEMO_TIERS, DEMO_TIER_POLICY, now=now)
 
 
-def test_an_accrual_stays_within_its_statement_budget(database, demo_programme, terminal, make_our_card, card_session,
-                                                      clock):
-    card = make_our_card()
-    session = card_session(card)["card_session"]
-
+def _accrual_of(terminal, card, session, clock):
     def accrue(receipt: str):
         response = terminal.post("/v1/terminal/accruals", {
             "store_code": terminal.store_code, "terminal_code": terminal.terminal_code, "receipt_number": receipt,
@@ -51,11 +51,31 @@ def test_an_accrual_stays_within_its_statement_budget(database, demo_programme, 
             "lines": [{"line_no": n, "sku": f"SKU{n}", "category": "coffee" if n % 2 else "bakery",
                        "quantity": "1", "amount_minor": 1250} for n in range(1, 7)]})
         assert response.status_code == 201, response.json
+    return accrue
 
+
+def test_an_accrual_stays_within_its_statement_budget(database, demo_programme, terminal, make_our_card, card_session,
+                                                      clock):
+    card = make_our_card()
+    accrue = _accrual_of(terminal, card, card_session(card)["card_session"], clock)
     accrue("R1")  # the first reads the configuration and compiles the rules
     statements = statements_of(database, lambda: accrue("R2"))
     backend = "sqlite" if database.is_sqlite else "postgresql"
     assert len(statements) <= BUDGET[backend], "\n".join(statements)
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+def test_the_driver_parses_none_of_an_accruals_statements_again(database, demo_programme, terminal, make_our_card,
+                                                                 card_session, clock):
+    # psycopg keeps a statement's text turned into $n placeholders only up to a length and a
+    # number of parameters (raised in engine/database.py); parsing the first read with the
+    # member's facts anew cost 30 µs of every accrual
+    card = make_our_card()
+    accrue = _accrual_of(terminal, card, card_session(card)["card_session"], clock)
+    accrue("R1")
+    with mock.patch.object(psycopg._queries, "_query2pg_nocache", wraps=psycopg._queries._query2pg_nocache) as parse:
+        statements = statements_of(database, lambda: accrue("R2"))
+    assert len(statements) == BUDGET["postgresql"] and parse.call_count == 0, "\n".join(statements)
 
 
 def test_a_uid_cards_accrual_stays_within_the_same_budget(database, demo_programme, terminal, make_card, clock):

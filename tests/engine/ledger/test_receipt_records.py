@@ -26,8 +26,7 @@ def _write(session, member_public_id: str, receipt_number: str, clock) -> int | 
     return record_receipt(session, dict(
         store_id=store.id, terminal_id=terminal.id, receipt_number=receipt_number, member_id=member_pk,
         occurred_at=clock(), currency="EUR", total_minor=300, paid_with_points_minor=0, points=7, cashier=None),
-        lines,
-        awards).receipt_id
+        lines, awards, account_id=lock_member_account(session, member_pk).id).receipt_id
 
 
 def _line_points(session) -> list[tuple]:
