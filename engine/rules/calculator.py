@@ -330,7 +330,7 @@ def usage_for(session: Session, member: MemberRow | None, facts: MemberFacts, ru
         week_start, month_start, next_month = _calendar(local_day)
         if usage_rows is None:
             usage_rows = session.execute(_usage(False), {"member_pk": member.id, "keys": capped,
-                                                  **_usage_span(local_day)})
+                                                         **_usage_span(local_day)})
         for _, key, _, when, applied in usage_rows:
             if when == local_day:
                 day[key] = day.get(key, 0) + applied

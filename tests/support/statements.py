@@ -1,6 +1,9 @@
 """The statements an action sends, counted where the database driver takes them."""
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from unittest import mock
 
 import psycopg
@@ -30,3 +33,17 @@ def statements_of(database, action) -> list[str]:
     with mock.patch.object(psycopg.Cursor, "execute", counted):
         action()
     return seen
+
+
+@contextmanager
+def statements_by_thread() -> Iterator[dict[str, list[str]]]:
+    """PostgreSQL: what each thread sends inside the block, by the thread's name (counted as
+    :func:`statements_of` counts), for races between threads."""
+    seen: dict[str, list[str]] = {}
+    execute = psycopg.Cursor.execute
+
+    def counted(cursor, query, *args, **kwargs):
+        seen.setdefault(threading.current_thread().name, []).append(" ".join(str(query).split()))
+        return execute(cursor, query, *args, **kwargs)
+    with mock.patch.object(psycopg.Cursor, "execute", counted):
+        yield seen

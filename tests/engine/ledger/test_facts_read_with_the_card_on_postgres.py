@@ -13,7 +13,6 @@ import time
 from decimal import Decimal
 from unittest import mock
 
-import psycopg
 import pytest
 import sqlalchemy as sa
 
@@ -25,6 +24,7 @@ from engine.ledger.invariants import check_ledger
 from engine.rules.versions import create_draft, publish_rules
 from engine.snapshot import current_programme, pinned
 from tests.conftest import new_key
+from tests.support.statements import statements_by_thread
 
 pytestmark = [pytest.mark.postgres]
 
@@ -53,25 +53,6 @@ def buy(database, till, clock):
     return run
 
 
-class _Statements:
-    """The statements each thread sends, counted where the driver takes them."""
-
-    def __init__(self):
-        self.by_thread: dict[str, list[str]] = {}
-        self._execute = psycopg.Cursor.execute
-
-    def __enter__(self):
-        def counted(cursor, query, *args, **kwargs):
-            self.by_thread.setdefault(threading.current_thread().name, []).append(" ".join(str(query).split()))
-            return self._execute(cursor, query, *args, **kwargs)
-        self._patch = mock.patch.object(psycopg.Cursor, "execute", counted)
-        self._patch.start()
-        return self
-
-    def __exit__(self, *_):
-        self._patch.stop()
-
-
 def _race(database, first, second) -> tuple[object, object, list[str]]:
     """Run ``first(hold)`` on a thread until it calls ``hold()`` (inside its transaction,
     holding the member's account), then ``second()`` on another until it waits for a lock,
@@ -88,7 +69,7 @@ def _race(database, first, second) -> tuple[object, object, list[str]]:
         except BaseException as error:  # for the test to see
             raised.append(error)
             holding.set()
-    with _Statements() as statements:
+    with statements_by_thread() as statements:
         threads = [threading.Thread(target=run, args=("first", lambda: first(hold)), name="first")]
         threads[0].start()
         assert holding.wait(30) and not raised, raised
@@ -101,7 +82,7 @@ def _race(database, first, second) -> tuple[object, object, list[str]]:
             for thread in threads:
                 thread.join(60)
     assert not raised, raised
-    return results["first"], results["second"], statements.by_thread["second"]
+    return results["first"], results["second"], statements["second"]
 
 
 def _until_a_lock_is_waited_for(database) -> None:
@@ -123,30 +104,24 @@ def _facts_read_on_their_own(statements: list[str]) -> int:
 def test_a_sale_without_a_race_reads_the_members_facts_with_the_card(database, buy, make_card):
     card = make_card()
     buy(card, 2000, "R0")  # (the rules compiled, the configuration kept)
-    with _Statements() as statements:
+    with statements_by_thread() as statements:
         assert buy(card, 2000, "R1") == 20
-    sent = statements.by_thread[threading.current_thread().name]
+    sent = statements[threading.current_thread().name]
     assert _facts_read_on_their_own(sent) == 0, "\n".join(sent)
     assert sum("FROM member_attributes" in s and "FROM cards" in s for s in sent) == 1, "\n".join(sent)
 
 
-def test_a_sale_that_waited_for_a_first_purchase_earning_points_is_not_the_first(database, buy, make_card):
+# 20.00 earns its 20 points and the bonus; 0.50 earns no point and no bonus, and is the
+# member's first purchase all the same: it writes no posting, so its receipt's statement
+# writes the account's row unchanged
+@pytest.mark.parametrize("amount, earned", [(2000, 520), (50, 0)], ids=["earning points", "earning nothing"])
+def test_a_sale_that_waited_for_a_first_purchase_is_not_the_first(database, buy, make_card, amount, earned):
     card = make_card()
-    first, second, sent = _race(database, lambda hold: buy(card, 2000, "R1", verify=lambda _: hold()),
+    first, second, sent = _race(database, lambda hold: buy(card, amount, "R1", verify=lambda _: hold()),
                                 lambda: buy(card, 2000, "R2"))
-    assert (first, second) == (520, 20)
+    assert (first, second) == (earned, 20)
     assert _facts_read_on_their_own(sent) == 1, "\n".join(sent)
     assert check_ledger(database) == []
-
-
-def test_a_sale_that_waited_for_a_first_purchase_earning_nothing_is_not_the_first(database, buy, make_card):
-    # 0.50 earns no point and no bonus, and is the member's first purchase all the same: it
-    # writes no posting, so its receipt's statement writes the account's row unchanged
-    card = make_card()
-    first, second, sent = _race(database, lambda hold: buy(card, 50, "R1", verify=lambda _: hold()),
-                                lambda: buy(card, 2000, "R2"))
-    assert (first, second) == (0, 20)
-    assert _facts_read_on_their_own(sent) == 1, "\n".join(sent)
 
 
 def test_a_sale_that_waited_for_a_refund_moving_no_points_is_the_first_again(database, buy, make_card, till, clock):
