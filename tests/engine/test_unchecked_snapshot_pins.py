@@ -9,10 +9,12 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from engine.ledger.earning import earn_points
 from engine.ledger.idempotency import run_idempotent
-from engine.orm.ledger import IdempotencyKeyRow
+from engine.orm.ledger import IdempotencyKeyRow, ReceiptRow
 from engine.settings import update_settings
-from engine.snapshot import ProgrammeMoved, confirm_pin, current_programme, kept_programme, pinned, programme
+from engine.snapshot import (ProgrammeMoved, confirm_pin, current_programme, kept_programme, pinned, pinned_programme,
+                             programme)
 
 
 @pytest.fixture
@@ -68,6 +70,31 @@ def test_an_idempotent_command_under_a_stale_pin_does_no_work_and_stores_no_answ
         run_idempotent(database, caller="till", key="k1", command="noop", request={}, now=clock(),
                        work=ran.append, result_type=dict)
     assert (ran, key_rows(database)) == ([], 0)
+
+
+def test_a_stale_pin_taken_without_reading_the_revision_still_commits_nothing(database, kept, clock):
+    # (what an accrual's first read does: it makes its statement from the pinned snapshot and
+    # compares the revision in that statement)
+    moved_elsewhere(database, clock)
+    with pinned(database, kept, checked=False) as pin:
+        with pytest.raises(ProgrammeMoved), database.transaction() as session:
+            assert pinned_programme(session) is kept and programme(session) is kept
+            session.add(IdempotencyKeyRow(caller="till", key="k1", command="earn", request_hash="h", outcome="ok",
+                                          response="{}", created_at=clock()))
+        assert not pin.checked
+    assert key_rows(database) == 0
+
+
+def test_an_accrual_by_card_under_a_stale_pin_earns_nothing_and_stores_no_answer(database, till, kept, clock,
+                                                                                  make_card, make_basket):
+    card = make_card()
+    moved_elsewhere(database, clock)
+    with pinned(database, kept, checked=False), pytest.raises(ProgrammeMoved):
+        earn_points(database, make_basket(None, 2000, card_number=card.number), caller="till", idempotency_key="k1",
+                    now=clock())
+    with database.transaction() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(ReceiptRow)) == 0
+    assert key_rows(database) == 0
 
 
 def test_confirming_a_pin_passes_when_current_and_raises_when_stale(database, kept, clock):
