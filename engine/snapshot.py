@@ -188,8 +188,9 @@ def pinned_programme(session: Session) -> ProgrammeSnapshot | None:
     comparing the revision yet: for a first read made from the configuration that carries
     the idempotency claim, whose statement reads the revision and compares it
     (``check_revision``; a stale pin raises ``ProgrammeMoved`` there, before anything is
-    committed, as the commit's own check would). None without a pin or after changes of the
-    transaction's own (``programme()`` would read the revision: a statement of its own)."""
+    committed, as the commit's own check would). The transaction's configuration when it has
+    one already; else None without a pin or after changes of the transaction's own
+    (``programme()`` would read the revision: a statement of its own)."""
     found = session.info.get(_SESSION_KEY)
     if found is not None:
         return found

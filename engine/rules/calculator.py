@@ -190,7 +190,7 @@ def _facts_column(capped: bool, qualifying: sa.Select | None, budgeted: bool) ->
 @dataclass(frozen=True)
 class FactsToRead:
     """What an accrual reads of its member's facts (``calculator_for_sale``), made from the
-    kept configuration before anything of the member is read: the rule set in force at the
+    configuration alone, so before anything of the member is read: the rule set in force at the
     sale's instant, the sale's store-local day, the tier window's check (``upgrade``) and
     the budgeted campaigns. Read on its own (:meth:`statement`, for ``member_pk``), or with
     the first read that finds the member (:meth:`column`, correlated to the ``members`` row
