@@ -167,18 +167,22 @@ def _pin_of(session: Session) -> Pin | None:
     return pin if pin is not None and pin.engine is session.get_bind().engine else None
 
 
+def _usable_pin(session: Session) -> Pin | None:
+    # a transaction with configuration changes of its own sees them, never a pinned snapshot
+    return None if session.info.get(_CHANGED_KEY, False) else _pin_of(session)
+
+
 def programme(session: Session) -> ProgrammeSnapshot:
     """The programme's configuration for this transaction (see the module's guarantees)."""
     found = session.info.get(_SESSION_KEY)
     if found is not None:
         return found
-    own_changes = session.info.get(_CHANGED_KEY, False)
-    pin = _pin_of(session)
-    if pin is not None and not own_changes:
+    pin = _usable_pin(session)
+    if pin is not None:
         _check_pin(session, pin)
         snapshot = pin.snapshot
     else:
-        snapshot = _current(session, keep=not own_changes)
+        snapshot = _current(session, keep=not session.info.get(_CHANGED_KEY, False))
     session.info[_SESSION_KEY] = snapshot
     return snapshot
 
@@ -194,8 +198,8 @@ def pinned_programme(session: Session) -> ProgrammeSnapshot | None:
     found = session.info.get(_SESSION_KEY)
     if found is not None:
         return found
-    pin = _pin_of(session)
-    if pin is None or session.info.get(_CHANGED_KEY, False):
+    pin = _usable_pin(session)
+    if pin is None:
         return None
     session.info[_SESSION_KEY] = pin.snapshot
     return pin.snapshot

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from unittest import mock
 
@@ -25,12 +25,7 @@ def statements_of(database, action) -> list[str]:
         finally:
             event.remove(database.engine, "before_cursor_execute", count)
         return seen
-    execute = psycopg.Cursor.execute
-
-    def counted(cursor, query, *args, **kwargs):
-        seen.append(" ".join(str(query).split()))
-        return execute(cursor, query, *args, **kwargs)
-    with mock.patch.object(psycopg.Cursor, "execute", counted):
+    with _counted_by_driver(seen.append):
         action()
     return seen
 
@@ -40,10 +35,17 @@ def statements_by_thread() -> Iterator[dict[str, list[str]]]:
     """PostgreSQL: what each thread sends inside the block, by the thread's name (counted as
     :func:`statements_of` counts), for races between threads."""
     seen: dict[str, list[str]] = {}
+    with _counted_by_driver(lambda statement: seen.setdefault(threading.current_thread().name, []).append(statement)):
+        yield seen
+
+
+@contextmanager
+def _counted_by_driver(record: Callable[[str], None]) -> Iterator[None]:
+    """Every statement psycopg is given inside the block, whitespace collapsed, to ``record``."""
     execute = psycopg.Cursor.execute
 
     def counted(cursor, query, *args, **kwargs):
-        seen.setdefault(threading.current_thread().name, []).append(" ".join(str(query).split()))
+        record(" ".join(str(query).split()))
         return execute(cursor, query, *args, **kwargs)
     with mock.patch.object(psycopg.Cursor, "execute", counted):
-        yield seen
+        yield
