@@ -1,10 +1,11 @@
 """The tier policy as pure functions: which tier points qualify for, what a review does,
 the qualification window and the review dates. No database, no clock.
 
-Qualifying points are what a member *earned* in the window (earnings minus their refunds),
-never the spendable balance. A review keeps or raises a tier the member qualifies for,
-and otherwise lowers it by at most one step; with a grace period the first failed review
-keeps the tier until the grace ends, when the member is reviewed again.
+Qualifying points are what a member *earned* in the window (earnings less what refunds
+reversed of them, not the points a refund gives back), never the spendable balance. A
+review keeps or raises a tier the member qualifies for, and otherwise lowers it by at most
+one step; with a grace period the first failed review keeps the tier until the grace ends,
+when the member is reviewed again.
 """
 from __future__ import annotations
 

@@ -18,7 +18,10 @@ Guarantees:
   a member back when its member row predates a review that raised them; when that row
   predates a review that lowered them, an upgrade it hides waits for the next accrual);
 - qualifying spend is what the member paid for purchases in the window (not the part paid
-  with points), less what was refunded in the window, never below zero; one SQL definition
+  with points), less what was refunded in the window, never below zero; qualifying points
+  are what purchases earned in the window, less what refunds in the window reversed of it
+  (not the points a refund gives back that had paid for the purchase), never below zero;
+  one SQL definition
   (``_spend_sql``) serves the accrual, the progress and the set-based review, as one
   (``_points_sql``) does for qualifying points;
 - ``review_tiers`` is a function of ``as_of``, idempotent (a reviewed member's next review
@@ -52,8 +55,7 @@ from engine.tiers.policy import (TierDefinition, TierPolicy, next_review, qualif
                                  window_start)
 from engine.webhooks import record_events, record_events_selected
 
-QUALIFYING_KINDS = ("earn", "refund")
-_QUALIFYING_KINDS_SQL = ", ".join(f"'{k}'" for k in QUALIFYING_KINDS)
+QUALIFYING_KIND = "earn"  # the ledger's postings that qualify (less what refunds reverse of them)
 QUALIFYING_WORDS = {"points": "qualifying points", "spend": "qualifying spend (minor units)"}
 
 
@@ -500,15 +502,26 @@ def _spend_sql(member: str, *, end: str, inclusive: bool, start: str = ":start",
             + (f" + {sale_paid}" if sale_paid else ""))
     returned = (f"COALESCE((SELECT SUM(f.amount_minor) FROM refunds f JOIN receipts r ON r.id = f.receipt_id "
                 f"WHERE r.member_id = {member} AND f.occurred_at >= {start} AND f.occurred_at {until} {end}), 0)")
-    return f"CASE WHEN {paid} > {returned} THEN {paid} - {returned} ELSE 0 END"
+    return _floored(f"{paid} - {returned}")
 
 
 def _points_sql(member: str, *, end: str, inclusive: bool, start: str = ":start") -> str:
-    """SQL for the qualifying points of ``member`` (an SQL expression) from ``start`` to ``end``."""
+    """SQL for the qualifying points of ``member`` (an SQL expression) from ``start`` to
+    ``end``: earned by purchases, less what refunds in the window reversed of what purchases
+    earned, never below zero. (Not a refund's net posting: the points it gives back, which
+    had paid for the purchase, were never earned.)"""
     until = "<=" if inclusive else "<"
-    return (f"COALESCE((SELECT SUM(x.points) FROM ledger_transactions x WHERE x.member_id = {member} "
-            f"AND x.kind IN ({_QUALIFYING_KINDS_SQL}) AND x.occurred_at >= {start} "
-            f"AND x.occurred_at {until} {end}), 0)")
+    earned = (f"COALESCE((SELECT SUM(x.points) FROM ledger_transactions x WHERE x.member_id = {member} "
+              f"AND x.kind = '{QUALIFYING_KIND}' AND x.occurred_at >= {start} AND x.occurred_at {until} {end}), 0)")
+    reversed_ = (f"COALESCE((SELECT SUM(f.points_reversed) FROM refunds f JOIN receipts r ON r.id = f.receipt_id "
+                 f"WHERE r.member_id = {member} AND f.occurred_at >= {start} AND f.occurred_at {until} {end}), 0)")
+    return _floored(f"{earned} - {reversed_}")
+
+
+def _floored(difference: str) -> str:
+    """SQL for ``difference`` (an SQL expression), or 0 when it is below zero; computed once
+    (a CASE naming it twice would run its subqueries twice)."""
+    return f"(SELECT CASE WHEN d > 0 THEN d ELSE 0 END FROM (SELECT {difference} AS d) floored)"
 
 
 # One statement per measure for both databases; the instants' type turns them into the
