@@ -37,12 +37,13 @@ from engine.errors import Conflict, InsufficientPoints, InvalidState, PasswordRe
 from engine.ledger.accounts import lock_member_account, post_transaction
 from engine.ledger.holds import capture_reserved, reserve_points
 from engine.ledger.idempotency import run_idempotent
-from engine.ledger.lots import holdings, new_lot
+from engine.ledger.lots import give_back, holdings, spent_by_holds
 from engine.members import member_row, refuse_unless_active
+from engine.orm.ledger import HoldRow
 from engine.orm.members import MemberRow
 from engine.orm.rewards import RewardRow, RewardTierPriceRow, VoucherRow
 from engine.orm.tiers import TierRow
-from engine.programme import ProgrammeSettings, end_of_day, last_day_before, lot_expires_at
+from engine.programme import ProgrammeSettings, end_of_day, last_day_before
 from engine.settings import read_settings
 from engine.webhooks import record_credit, record_event
 
@@ -370,7 +371,7 @@ def use_voucher(db: Database, command: UseVoucher, *, caller: str, idempotency_k
 
 def cancel_voucher(db: Database, command: CancelVoucher, *, caller: str, idempotency_key: str,
                    now: datetime) -> Voucher:
-    """Cancel an unused voucher: its points come back (a new lot) and so does its stock."""
+    """Cancel an unused voucher: its points come back (with the expiry they had) and so does its stock."""
     def work(session: Session) -> Voucher:
         voucher = _voucher(session, command.voucher_code, lock=False)
         account = lock_member_account(session, voucher.member_id)
@@ -387,9 +388,10 @@ def cancel_voucher(db: Database, command: CancelVoucher, *, caller: str, idempot
         transaction = post_transaction(
             session, kind="adjust", account=account, member_points=voucher.points,
             system={"redemption": -voucher.points}, occurred_at=now, now=now,
-            description=f"voucher {voucher.code} cancelled", actor=caller,
-            lot=new_lot(account, voucher.points, earned_at=now, available_at=now,
-                        expires_at=lot_expires_at(now, read_settings(session))))
+            description=f"voucher {voucher.code} cancelled", actor=caller)
+        # (the points keep the expiry they had: a voucher bought and cancelled keeps none alive longer)
+        give_back(session, account, transaction, spent_by_holds(session, HoldRow.id == voucher.hold_id),
+                  voucher.points, now=now)
         if reward.stock is not None:
             reward.stock += 1
         voucher.status, voucher.cancelled_at, voucher.return_transaction_id = "cancelled", now, transaction.id

@@ -5,7 +5,10 @@ Guarantees (for a member whose account lock the caller holds):
   expired, minus what holds reserve, minus any debt; never negative;
 - spending takes the earliest-expiring lots first (lots that never expire last, then the
   oldest first);
-- a new lot first pays off the member's debt (points owed after a refund).
+- a new lot first pays off the member's debt (points owed after a refund);
+- points given back (a refund's share of what paid for the sale, a cancelled voucher's
+  price) keep the earning date and the expiry of the lots they were taken from: giving
+  back never makes points live longer than they would have.
 """
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from engine.ledger.accounts import PostedTransaction, insert_lot
 from engine.ledger.allocation import take_in_order
-from engine.orm.ledger import AccountRow, LotAllocationRow, LotRow
+from engine.orm.ledger import AccountRow, HoldRow, LotAllocationRow, LotRow
 
 # Earliest expiry first; lots that never expire after all others; then oldest first.
 SPENDING_ORDER = (LotRow.expires_at.is_(None), LotRow.expires_at, LotRow.available_at, LotRow.id)
@@ -82,6 +85,32 @@ def consume(session: Session, transaction: PostedTransaction, taken: list[tuple[
         if from_reserved:
             lot.reserved -= points
         session.add(LotAllocationRow(transaction_id=transaction.id, lot_id=lot.id, amount=points))
+
+
+def spent_by_holds(session: Session, *holds) -> list[tuple[LotRow, int]]:
+    """The lots the captured holds matching ``holds`` (conditions on ``HoldRow``) took points
+    from, with how many each gave, latest-expiring first (the order they are given back in)."""
+    return [(lot, amount) for lot, amount in session.execute(
+        sa.select(LotRow, LotAllocationRow.amount)
+        .join(LotAllocationRow, LotAllocationRow.lot_id == LotRow.id)
+        .join(HoldRow, HoldRow.capture_transaction_id == LotAllocationRow.transaction_id)
+        .where(*holds)
+        .order_by(LotRow.expires_at.is_(None).desc(), LotRow.expires_at.desc(), LotRow.id.desc()))]
+
+
+def give_back(session: Session, account: AccountRow, transaction: PostedTransaction,
+              spent: list[tuple[LotRow, int]], points: int, *, now: datetime, skip: int = 0) -> None:
+    """``points`` of what ``spent`` took (past the first ``skip``, given back before) back to
+    the account's member for ``transaction``: available at once, each part as a lot with the
+    earning date and the expiry of the lot it came from."""
+    for source, amount in spent:
+        usable = max(0, amount - skip)
+        skip = max(0, skip - amount)
+        give = min(usable, points)
+        if give:
+            add_lot(session, account, transaction, give, earned_at=source.earned_at,
+                    available_at=now, expires_at=source.expires_at)
+            points -= give
 
 
 def take_unreserved(lots: list[LotRow], points: int) -> list[tuple[LotRow, int]]:

@@ -29,10 +29,9 @@ from engine.ledger.allocation import share_so_far
 from engine.ledger.basket import MAX_CASHIER, MAX_CLOCK_SKEW, is_quantity, is_text
 from engine.ledger.commands import ReceiptRefunded, RefundReceipt
 from engine.ledger.idempotency import run_idempotent
-from engine.ledger.lots import add_lot, consume, member_lots, take_unreserved
+from engine.ledger.lots import consume, give_back, member_lots, spent_by_holds, take_unreserved
 from engine.ledger.parties import till
-from engine.orm.ledger import (HoldRow, LotAllocationRow, LotRow, ReceiptLineRow, ReceiptRow, RefundLineRow,
-                               RefundRow)
+from engine.orm.ledger import HoldRow, ReceiptLineRow, ReceiptRow, RefundLineRow, RefundRow
 from engine.orm.members import MemberRow
 from engine.settings import read_settings
 from engine.webhooks import record_event
@@ -77,7 +76,9 @@ def refund_receipt(db: Database, command: RefundReceipt, *, caller: str, idempot
 
         refunded_before = session.scalar(sa.select(sa.func.coalesce(sa.func.sum(RefundRow.amount_minor), 0))
                                          .where(RefundRow.receipt_id == receipt.id))
-        spent = _spent_on_receipt(session, receipt)
+        # (the lots the sale's captured holds took points from)
+        spent = spent_by_holds(session, HoldRow.store_id == receipt.store_id, HoldRow.terminal_id == receipt.terminal_id,
+                               HoldRow.receipt_number == receipt.receipt_number, HoldRow.member_id == receipt.member_id)
         spent_total = sum(points for _, points in spent)
         returned = (share_so_far(spent_total, refunded_before + amount, receipt.total_minor)
                     - share_so_far(spent_total, refunded_before, receipt.total_minor))
@@ -102,8 +103,8 @@ def refund_receipt(db: Database, command: RefundReceipt, *, caller: str, idempot
                 system={"issuance": reversed_points, "redemption": -returned, "adjustment": -written_off},
                 occurred_at=command.occurred_at, now=now, actor=caller,
                 description=f"refund of receipt {command.store_code}/{command.terminal_code}/{command.receipt_number}")
-            _give_back(session, account, transaction, spent,
-                       skip=share_so_far(spent_total, refunded_before, receipt.total_minor), points=returned, now=now)
+            give_back(session, account, transaction, spent, returned, now=now,
+                      skip=share_so_far(spent_total, refunded_before, receipt.total_minor))
             session.flush()
             _take_back(session, transaction, receipt, taken_back)
             account.debt += debt
@@ -162,31 +163,6 @@ def _returned_per_line(session: Session, receipt: ReceiptRow) -> dict[int, Decim
         .join(RefundRow, RefundRow.id == RefundLineRow.refund_id)
         .where(RefundRow.receipt_id == receipt.id).group_by(RefundLineRow.receipt_line_id))
     return {line_id: Decimal(total) for line_id, total in rows}
-
-
-def _spent_on_receipt(session: Session, receipt: ReceiptRow) -> list[tuple[LotRow, int]]:
-    """Lots the sale's captured holds took points from, latest-expiring first (given back first)."""
-    rows = session.execute(
-        sa.select(LotRow, LotAllocationRow.amount)
-        .join(LotAllocationRow, LotAllocationRow.lot_id == LotRow.id)
-        .join(HoldRow, HoldRow.capture_transaction_id == LotAllocationRow.transaction_id)
-        .where(HoldRow.store_id == receipt.store_id, HoldRow.terminal_id == receipt.terminal_id,
-               HoldRow.receipt_number == receipt.receipt_number,
-               HoldRow.member_id == receipt.member_id)
-        .order_by(LotRow.expires_at.is_(None).desc(), LotRow.expires_at.desc(), LotRow.id.desc()))
-    return [(lot, amount) for lot, amount in rows]
-
-
-def _give_back(session: Session, account, transaction, spent: list[tuple[LotRow, int]], *, skip: int,
-               points: int, now: datetime) -> None:
-    for source, amount in spent:
-        usable = max(0, amount - skip)
-        skip = max(0, skip - amount)
-        give = min(usable, points)
-        if give:
-            add_lot(session, account, transaction, give, earned_at=source.earned_at,
-                    available_at=now, expires_at=source.expires_at)
-            points -= give
 
 
 def _take_back(session: Session, transaction, receipt: ReceiptRow, points: int) -> None:
