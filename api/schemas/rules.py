@@ -46,6 +46,11 @@ class ConditionSchema(InputSchema):
     time_until = fields.String()
     attribute = fields.String()
 
+    def get_attribute(self, obj, attr, default):
+        # a definition is a dict: a condition without ``values`` has none (marshmallow would
+        # otherwise fall back to the dict's own ``values`` method)
+        return obj.get(attr, default) if isinstance(obj, dict) else super().get_attribute(obj, attr, default)
+
 
 class EffectSchema(InputSchema):
     kind = fields.String(required=True)

@@ -134,6 +134,18 @@ def test_export_then_import_reproduces_the_rules_in_force(client, marketer, cloc
     assert [(v["version"], v["status"]) for v in imported.json] == [(2, "published")]
 
 
+def test_rules_whose_conditions_take_no_values_are_exported_and_imported_again(client, marketer, clock):
+    big_baskets = {"key": "big-baskets", "name": "Big baskets", "effect": {"kind": "fixed_per_transaction", "points": 50},
+                   "conditions": [{"kind": "basket_total", "minimum": "100.00"}, {"kind": "birthday_month"}]}
+    client.post("/v1/staff/rules/import", json={"rules": [big_baskets], "publish": True}, headers=marketer)
+    clock.advance(seconds=1)
+    exported = client.get("/v1/staff/rules/export", headers=marketer)
+    assert exported.status_code == 200
+    assert exported.json[0]["conditions"] == [{"kind": "basket_total", "minimum": "100.00"}, {"kind": "birthday_month"}]
+    imported = client.post("/v1/staff/rules/import", json={"rules": exported.json, "publish": True}, headers=marketer)
+    assert [(v["version"], v["status"]) for v in imported.json] == [(2, "published")]
+
+
 def test_an_import_with_one_invalid_rule_saves_none(client, marketer, database):
     broken = {**COFFEE_BONUS, "key": "broken", "effect": {"kind": "fixed_per_transaction", "points": 0}}
     with unchanged(database):
