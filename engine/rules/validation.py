@@ -13,6 +13,10 @@ from engine.rules.model import (CONDITION_KINDS, EFFECT_KINDS, LIST_KINDS, RANGE
 KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 MAX_POINTS = 10**9
 MAX_FACTOR = Decimal(100)
+# a range condition's bounds: amounts in minor units, quantities to the thousandth, ages in days
+MAX_BOUND = Decimal(10**15)
+BOUND_STEP = Decimal("0.001")
+BOUND_RULE = f"must be a number from 0 to {MAX_BOUND} with at most 3 decimals"
 
 
 def validate_rule(rule: Rule) -> list[Problem]:
@@ -52,9 +56,9 @@ def _condition_problems(c, where: str, need) -> None:
     need(isinstance(c.exclude, bool) and (not c.exclude or c.kind in LIST_KINDS), f"{where}.exclude",
          "only a list condition can exclude")
     if c.kind in RANGE_KINDS:
-        ok = [v is None or (isinstance(v, Decimal) and v.is_finite() and v >= 0) for v in (c.minimum, c.maximum)]
-        need(ok[0], f"{where}.minimum", "must be a number, zero or more")
-        need(ok[1], f"{where}.maximum", "must be a number, zero or more")
+        ok = [v is None or _is_bound(v) for v in (c.minimum, c.maximum)]
+        need(ok[0], f"{where}.minimum", BOUND_RULE)
+        need(ok[1], f"{where}.maximum", BOUND_RULE)
         unit = _WHOLE_UNITS.get(c.kind)
         if unit is not None:  # amounts and ages are whole: a fraction could never be met exactly as written
             for bound, value, fine in (("minimum", c.minimum, ok[0]), ("maximum", c.maximum, ok[1])):
@@ -124,6 +128,13 @@ def is_attribute_value(value) -> bool:
 
 
 _WHOLE_UNITS = {"basket_total": "minor units (cents)", "line_amount": "minor units (cents)", "enrolment_age": "days"}
+
+
+def _is_bound(value) -> bool:
+    # bounded in size and in decimals: a bound beyond any basket means nothing, and one of a
+    # billion digits would cost every evaluation (and compilation) of the rule its conversion
+    return (isinstance(value, Decimal) and value.is_finite() and 0 <= value <= MAX_BOUND
+            and value == value.quantize(BOUND_STEP))
 
 
 def _is_int(value) -> bool:

@@ -65,6 +65,16 @@ def test_an_unsaved_rule_simulates_for_a_hypothetical_member(client, marketer, s
         == [("coffee-bonus", None, 50)]
 
 
+@pytest.mark.parametrize("path", ["/v1/staff/rules/simulate", "/v1/staff/rules/drafts"])
+def test_a_bound_of_a_billion_digits_is_refused_at_once(client, marketer, sample_basket, database, path):
+    huge = {**COFFEE_BONUS, "conditions": [{"kind": "basket_total", "minimum": "1e999999999"}]}
+    body = {"basket": sample_basket, "member": {}, "rules": [huge]} if path.endswith("simulate") else huge
+    with unchanged(database):
+        response = client.post(path, json=body, headers=marketer)
+    assert response.status_code == 422
+    assert any(field.endswith("conditions[0].minimum") for field in response.json["errors"]), response.json
+
+
 def test_a_published_rule_changes_the_next_accrual(client, marketer, terminal, make_our_card, card_session, clock):
     client.post("/v1/staff/rules/drafts", json=COFFEE_BONUS, headers=marketer)
     published = client.post("/v1/staff/rules/publish", json={"keys": ["coffee-bonus"]}, headers=marketer)
