@@ -22,6 +22,7 @@ from functools import wraps
 from flask import current_app, g, request
 
 from api.context import database, now
+from api.json_body import loads
 from api.rate_limits import limit
 from engine.access.member_logins import member_principal
 from engine.access.principals import Principal, require_permission
@@ -198,6 +199,9 @@ def _claimed_actor() -> str:
     key = request.headers.get(KEY_HEADER)
     if key:
         return f"unauthenticated (claimed terminal key {key[:40]})"
-    body = request.get_json(silent=True) if request.is_json else None
+    try:
+        body = loads(request.get_data(cache=True)) if request.is_json else None
+    except ValueError:
+        body = None
     claimed = isinstance(body, dict) and (body.get("username") or body.get("email"))
     return f"unauthenticated (claimed {str(claimed)[:80]})" if claimed else "anonymous"

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from flask_smorest import Blueprint
 
 from api.context import database
 from api.errors import ApiError, ErrorSchema
+from api.json_body import Blueprint
 from engine.schema import readiness_problems
 
 blp = Blueprint("health", __name__, url_prefix="/health",

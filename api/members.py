@@ -4,11 +4,11 @@ export their data. A member only ever sees and changes their own data."""
 from __future__ import annotations
 
 from flask import g
-from flask_smorest import Blueprint
 
 from api.auth import BEARER_AUTH, audit_as, bearer_token, hidden_refusal, member_only
 from api.context import database, now, passwords, quiet_answer
 from api.idempotency import PARAMETER, caller, idempotency_key
+from api.json_body import Blueprint
 from api.rate_limits import limit_sign_in
 from api.schemas.people import (BalanceSchema, BlockCardSchema, CardSchema, CloseOwnAccountSchema, ExportSchema,
                                 HistoryItemSchema, MemberClosedSchema, MemberSchema, MemberSessionSchema,

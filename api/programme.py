@@ -8,11 +8,11 @@ points back) need ``members.write`` (support, admins), so a marketer cannot move
 from __future__ import annotations
 
 from flask import g
-from flask_smorest import Blueprint
 
 from api.auth import BEARER_AUTH, staff_only
 from api.context import database, now
 from api.idempotency import PARAMETER, caller, idempotency_key
+from api.json_body import Blueprint
 from api.schemas.programme import (LadderOutSchema, LadderSchema, MemberTierSchema, MemberTierStandingSchema,
                                    RewardChangeSchema, RewardInSchema, RewardSchema, TierAssignmentSchema,
                                    VoucherSchema)

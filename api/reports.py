@@ -2,10 +2,9 @@
 fraud checks (``audit.read``: admins, auditors)."""
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from api.auth import BEARER_AUTH, staff_only
 from api.context import database, now
+from api.json_body import Blueprint
 from api.schemas.reports import (CampaignLiftSchema, CashierCardSchema, CashierCardsQuerySchema,
                                  CashierPaymentsSchema, CashierRefundsSchema, ChecksQuerySchema, DashboardQuerySchema,
                                  DashboardSchema, FrequentEarnerSchema, FrequentEarnersQuerySchema,

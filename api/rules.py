@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import g
-from flask_smorest import Blueprint
 
 from api.auth import BEARER_AUTH, staff_only
 from api.context import database, now
+from api.json_body import Blueprint
 from api.schemas.rules import (AudienceQuerySchema, BacktestRequestSchema, BacktestSchema, CampaignChangeSchema,
                                CampaignInSchema, CampaignSchema, ContactSchema, EvaluationSchema, ExportFilterSchema,
                                ImportSchema, PublishSchema, ReferralInSchema, ReferralSchema, RollbackSchema, RuleSchema,

@@ -4,10 +4,10 @@ permission named on the view; every call is written to the audit log."""
 from __future__ import annotations
 
 from flask import current_app, g
-from flask_smorest import Blueprint
 
 from api.auth import BEARER_AUTH, audit_as, bearer_token, staff_only
 from api.context import database, now, passwords
+from api.json_body import Blueprint
 from api.rate_limits import limit_sign_in
 from api.idempotency import PARAMETER, caller, idempotency_key
 from api.schemas.people import (AdjustmentFilterSchema, AdjustmentRequestInSchema, AdjustmentRequestSchema,

@@ -5,10 +5,10 @@ demoted. Each staff member sets up their own authenticator app for two-step sign
 from __future__ import annotations
 
 from flask import g
-from flask_smorest import Blueprint
 
 from api.auth import BEARER_AUTH, staff_only
 from api.context import database, now, passwords
+from api.json_body import Blueprint
 from api.schemas.staff_accounts import (AuthenticatorCodeSchema, AuthenticatorEnrolmentSchema, AuthenticatorSetUpSchema,
                                         RecoveryCodesSchema, SetUpCodeSchema, StaffAccountInSchema, StaffAccountSchema,
                                         StaffRolesSchema)

@@ -3,10 +3,9 @@ till added, a web shop's backend registered. Their signing keys are issued and r
 ``/v1/staff/terminals/{code}/keys`` (``api.staff``)."""
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from api.auth import BEARER_AUTH, staff_only
 from api.context import database, now
+from api.json_body import Blueprint
 from api.schemas.stores import StoreInSchema, StoreSchema, TerminalInSchema, TerminalQuerySchema, TerminalSchema
 from api.schemas.terminal import EmptySchema
 from engine import stores

@@ -6,11 +6,11 @@ Idempotency-Key. A terminal acts only as itself and only in its own store.
 from __future__ import annotations
 
 from flask import current_app, g
-from flask_smorest import Blueprint
 
 from api.auth import TERMINAL_AUTH, same_store, same_terminal, terminal_only
 from api.context import database, now, passwords
 from api.idempotency import PARAMETER, caller, idempotency_key
+from api.json_body import Blueprint
 from api.schemas.ledger import RefundSchema
 from api.schemas.programme import VoucherSchema
 from api.schemas.terminal import (AccrualResultSchema, AccrualSchema, CaptureRequestSchema, CaptureSchema,

@@ -11,10 +11,9 @@ has a NUL (or a JSON escape that may be one, or a surrogate) is parsed to name t
 """
 from __future__ import annotations
 
-import json
-
 from flask import Flask, request
 
+from api.json_body import loads
 from engine.errors import InvalidInput, Problem
 
 MESSAGE = "must not contain NUL characters"
@@ -51,7 +50,7 @@ def refuse_nul_characters() -> None:
                 raise InvalidInput([Problem(name, MESSAGE)])
     if (b"\\u0000" in data or b"\\ud" in data or b"\\uD" in data) and request.is_json:
         try:
-            found = bad_text(json.loads(data))
+            found = bad_text(loads(data))
         except ValueError:
             return  # not JSON at all: the view's parser says so
         if found is not None:

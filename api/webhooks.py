@@ -4,10 +4,10 @@ scheduler sends (``loyalty scheduler``, every minute); ``engine.webhooks`` says 
 from __future__ import annotations
 
 from flask import current_app, g
-from flask_smorest import Blueprint
 
 from api.auth import BEARER_AUTH, staff_only
 from api.context import database, now
+from api.json_body import Blueprint
 from api.schemas.terminal import EmptySchema
 from api.schemas.webhooks import (NewWebhookEndpointSchema, WebhookDeliveryQuerySchema, WebhookDeliverySchema,
                                   WebhookEndpointChangeSchema, WebhookEndpointInSchema, WebhookEndpointSchema)
