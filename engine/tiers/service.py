@@ -46,6 +46,7 @@ from engine.ledger import bulk
 from engine.ledger.accounts import lock_member_account
 from engine.messages import write_message
 from engine.orm.members import MemberRow
+from engine.orm.rewards import RewardRow, RewardTierPriceRow
 from engine.orm.tiers import MemberTierRow, TierChangeRow, TierPolicyRow, TierRow
 from engine.orm.types import UTCDateTime
 from engine.programme import add_months, end_of_day
@@ -94,8 +95,17 @@ def define_tiers(db: Database, tiers: list[TierDefinition], policy: TierPolicy, 
         lock_programme(session)  # two definitions at once (a double click) take turns
         held = set(session.scalars(sa.select(MemberTierRow.tier_code).distinct()))
         gone = held - {t.code for t in tiers}
-        refuse_if([Problem("tiers", f"tier {code} is held by members; assign them another tier first")
-                   for code in sorted(gone)])
+        problems = [Problem("tiers", f"tier {code} is held by members; assign them another tier first")
+                    for code in sorted(gone)]
+        kept = {t.code for t in tiers}
+        priced: dict[str, list[str]] = {}
+        for tier_code, reward_code in session.execute(
+                sa.select(RewardTierPriceRow.tier_code, RewardRow.code).join(RewardRow)
+                .where(RewardTierPriceRow.tier_code.not_in(kept)).order_by(RewardRow.code)):
+            priced.setdefault(tier_code, []).append(reward_code)
+        problems += [Problem("tiers", f"tier {code} prices rewards {', '.join(rewards)}; remove those prices first")
+                     for code, rewards in sorted(priced.items())]
+        refuse_if(problems)
         existing = {row.code: row for row in session.scalars(sa.select(TierRow))}
         for row in existing.values():
             row.rank = -1 - row.rank  # free the (unique) ranks for the new order

@@ -7,9 +7,11 @@ import sqlalchemy as sa
 from engine.errors import InvalidInput, NotFound
 from engine.ledger.invariants import check_ledger
 from engine.orm.members import MemberRow
+from engine.rewards import create_reward
 from engine.tiers.policy import TierDefinition, TierPolicy, qualified_rank, review_outcome
 from engine.tiers.service import (assign_tier, define_tiers, member_tier, review_tiers, tier_history,
                                   tier_progress)
+from tests.support.assertions import refused_unchanged
 
 
 def cached_code(database, member):
@@ -171,6 +173,17 @@ def test_a_tier_multiplier_that_is_not_a_number_up_to_100_is_refused_not_raised(
     with pytest.raises(InvalidInput) as refused:
         define_tiers(database, [TierDefinition("A", "A", 0, Decimal(factor))], TierPolicy(), now=clock())
     assert [p.field for p in refused.value.problems] == ["tiers[0].earn_multiplier"]
+
+
+def test_a_tier_that_prices_rewards_cannot_be_removed_and_the_refusal_names_them(database, clock, tiers):
+    ladder = tiers()
+    for code in ("MUG", "LOUNGE"):
+        create_reward(database, code=code, name=code.title(), points_price=900, tier_prices={"GOLD": 200},
+                      valid_from=clock(), now=clock())
+    with refused_unchanged(database, InvalidInput) as refused:
+        define_tiers(database, ladder[:2], TierPolicy(), now=clock())
+    assert [(p.field, p.message) for p in refused.value.problems] == [
+        ("tiers", "tier GOLD prices rewards LOUNGE, MUG; remove those prices first")]
 
 
 def test_tiers_can_be_redefined_and_a_held_tier_cannot_be_removed(database, clock, make_member, tiers):
