@@ -25,6 +25,7 @@ from engine.rules.customer_value import STAGES
 from engine.settings import read_settings
 from engine.orm.stores import StoreRow, TerminalRow
 from engine.rules.campaigns import Campaign, list_campaigns
+from engine.snapshot import programme
 
 NO_TIER = "none"
 
@@ -198,11 +199,12 @@ def vouchers_outstanding(db: Database, *, as_of: datetime) -> VouchersOutstandin
 
 
 def tier_distribution(db: Database) -> list[tuple[str, int]]:
-    """How many members hold each tier (``none`` before tiers were defined), largest first."""
+    """How many members (closed accounts aside) hold each tier, largest first; a member not
+    placed yet is in the lowest tier (``none`` before tiers were defined)."""
     with db.transaction() as session:
-        tier = sa.func.coalesce(MemberRow.tier_code, NO_TIER)
-        rows = session.execute(sa.select(tier, sa.func.count()).group_by(tier)
-                               .order_by(sa.func.count().desc(), tier))
+        tier = sa.func.coalesce(MemberRow.tier_code, programme(session).tier_held(None) or NO_TIER)
+        rows = session.execute(sa.select(tier, sa.func.count()).where(MemberRow.status != "closed")
+                               .group_by(tier).order_by(sa.func.count().desc(), tier))
         return [(code, int(count)) for code, count in rows]
 
 

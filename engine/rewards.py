@@ -45,6 +45,7 @@ from engine.orm.rewards import RewardRow, RewardTierPriceRow, VoucherRow
 from engine.orm.tiers import TierRow
 from engine.programme import ProgrammeSettings, end_of_day, last_day_before
 from engine.settings import read_settings
+from engine.snapshot import programme
 from engine.webhooks import record_credit, record_event
 
 
@@ -263,7 +264,8 @@ def list_rewards(db: Database, *, as_of: datetime, member_id: str | None = None,
             query = query.where(RewardRow.valid_from <= as_of,
                                 sa.or_(RewardRow.valid_until.is_(None), RewardRow.valid_until > as_of))
         rewards = [_reward(session, row, member) for row in session.scalars(query)]
-        return [r for r in rewards if member is None or _open_to(r.tier_only, r.tier_prices, member)]
+        tier = programme(session).tier_held(member.tier_code) if member else None
+        return [r for r in rewards if member is None or _open_to(r.tier_only, r.tier_prices, tier)]
 
 
 def password_needed_online(price: int, settings: ProgrammeSettings) -> bool:
@@ -304,7 +306,7 @@ def redeem_reward(db: Database, command: RedeemReward, *, caller: str, idempoten
             raise RewardNotAvailable(f"reward {reward.code} cannot be redeemed at {now.isoformat()}")
         if reward.tier_only:
             prices = _tier_prices(session, reward.id)
-            if not _open_to(True, prices, member):
+            if not _open_to(True, prices, programme(session).tier_held(member.tier_code)):
                 raise RewardNotAvailable(f"reward {reward.code} is for members of {', '.join(sorted(prices))} only")
         if reward.stock is not None and reward.stock < 1:
             raise OutOfStock(f"reward {reward.code} is out of stock")
@@ -456,8 +458,9 @@ def _check_tiers(session: Session, tier_prices: dict[str, int]) -> None:
 
 
 def _price(session: Session, reward: RewardRow, member: MemberRow) -> int:
-    if member.tier_code is not None:
-        override = session.get(RewardTierPriceRow, (reward.id, member.tier_code))
+    tier = programme(session).tier_held(member.tier_code)
+    if tier is not None:
+        override = session.get(RewardTierPriceRow, (reward.id, tier))
         if override is not None:
             return override.points
     return reward.points_price
@@ -477,10 +480,10 @@ def _reward(session: Session, row: RewardRow, member: MemberRow | None = None) -
                   voucher_valid_days=row.voucher_valid_days, tier_only=row.tier_only)
 
 
-def _open_to(tier_only: bool, tier_prices, member: MemberRow) -> bool:
-    """Whether ``member`` may redeem a reward: any reward not for its tiers only, or one with
-    a price for the member's tier."""
-    return not tier_only or member.tier_code in tier_prices
+def _open_to(tier_only: bool, tier_prices, tier: str | None) -> bool:
+    """Whether a member of ``tier`` may redeem a reward: any reward not for its tiers only, or
+    one with a price for that tier."""
+    return not tier_only or tier in tier_prices
 
 
 def _tier_only_problems(tier_only: bool, tier_prices) -> list[Problem]:

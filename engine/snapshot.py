@@ -138,6 +138,12 @@ class ProgrammeSnapshot:
         """The published rule versions in force at ``at``."""
         return [v for v in self.rule_versions if v.in_force(at)]
 
+    def tier_held(self, tier_code: str | None) -> str | None:
+        """The tier of a member whose row says ``tier_code``: a member not placed yet (enrolled
+        or imported since the last review, which places them) is in the lowest tier; None
+        only while the programme has no tiers."""
+        return tier_code if tier_code is not None or not self.tiers else self.tiers[0].code
+
     def tier_multiplier(self, tier_code: str | None) -> Decimal:
         """The earn multiplier of ``tier_code`` (1 without a tier or for an unknown one)."""
         return next((t.earn_multiplier for t in self.tiers if t.code == tier_code), Decimal(1))

@@ -286,11 +286,12 @@ def _facts_from(session: Session, member: MemberRow, rows) -> MemberFacts:
 
 def _facts(session: Session, member: MemberRow, attributes: dict[str, str], listed: set[str], *,
            first_purchase: bool) -> MemberFacts:
-    return MemberFacts(tier_code=member.tier_code, enrolled_at=member.enrolled_at,
+    tier = programme(session).tier_held(member.tier_code)
+    return MemberFacts(tier_code=tier, enrolled_at=member.enrolled_at,
                        birthday=member.profile.birthday if member.profile else None, first_purchase=first_purchase,
-                       segments=with_predicate_segments(session, listed, member.tier_code, attributes),
+                       segments=with_predicate_segments(session, listed, tier, attributes),
                        attributes=attributes, member_id=member.public_id,
-                       tier_multiplier=tier_multiplier(session, member.tier_code))
+                       tier_multiplier=tier_multiplier(session, tier))
 
 
 def tier_multiplier(session: Session, tier_code: str | None) -> Decimal:
