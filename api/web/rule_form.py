@@ -101,6 +101,7 @@ def definition_from_form(form, *, exponent: int) -> tuple[dict, dict[str, list[s
         effect["points"] = whole("effect_points")
     if effect["kind"] == "points_per_unit":
         effect["per_minor"] = whole("effect_per_minor")
+    if effect["kind"] in ("points_per_unit", "multiplier", "tier_multiplier"):  # the kinds that round
         effect["rounding"] = text.get("effect_rounding") or "down"
     if effect["kind"] == "multiplier":
         effect["factor"] = number("effect_factor")

@@ -111,7 +111,11 @@ def test_a_number_field_that_is_not_a_finite_number_is_refused_at_that_field(mar
      "2 points per 1.00 EUR spent (rounded half_up)"),
     ({"effect_kind": "multiplier", "effect_factor": "1.5"}, {"kind": "multiplier", "factor": "1.5", "rounding": "down"},
      "1.5× the points of the matched lines"),
+    ({"effect_kind": "multiplier", "effect_factor": "1.5", "effect_rounding": "up"},
+     {"kind": "multiplier", "factor": "1.5", "rounding": "up"}, "1.5× the points of the matched lines"),
     ({"effect_kind": "tier_multiplier"}, {"kind": "tier_multiplier", "rounding": "down"},
+     "the member's tier multiplier × the points of the matched lines"),
+    ({"effect_kind": "tier_multiplier", "effect_rounding": "half_up"}, {"kind": "tier_multiplier", "rounding": "half_up"},
      "the member's tier multiplier × the points of the matched lines"),
     ({"effect_kind": "fixed_per_unit", "effect_points": "5"}, {"kind": "fixed_per_unit", "points": 5, "rounding": "down"},
      "5 bonus points per item")])
