@@ -21,6 +21,7 @@ Guarantees:
 """
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -70,6 +71,8 @@ class VoucherExpired(InvalidState):
 
 
 MAX_VOUCHER_DAYS = 3650
+# a reward's code names it in addresses (/v1/staff/rewards/{code}, the console's pages): no "/", no space
+REWARD_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}")
 
 
 @dataclass(frozen=True)
@@ -155,8 +158,8 @@ def create_reward(db: Database, *, code: str, name: str, points_price: int, vali
     is for the members of the tiers it has a tier price for (a Gold-only reward), no one else."""
     tier_prices = tier_prices or {}
     problems = []
-    if not (isinstance(code, str) and 0 < len(code) <= 32 and code.isascii() and code.strip() == code):
-        problems.append(Problem("code", "must be 1 to 32 ASCII characters without spaces around"))
+    if not (isinstance(code, str) and REWARD_CODE.fullmatch(code)):
+        problems.append(Problem("code", "must be 1 to 32 letters, digits, '-' or '_', starting with a letter or digit"))
     problems += [Problem(field, "is required") for field, value in (("name", name), ("points_price", points_price))
                  if value is None]
     _check_terms(problems, name=name, points_price=points_price, stock=stock, per_member_limit=per_member_limit,

@@ -65,7 +65,7 @@ def test_a_campaign_change_problem_is_shown_at_its_field_and_the_campaign_stays(
     ({"tier_price_gold": "cheap"}, "tier_price_gold", "Must be a whole number."),
     ({"voucher_valid_days": "a month"}, "voucher_valid_days", "Must be a whole number."),
     ({"voucher_valid_days": "0"}, "voucher_valid_days", "Must be a whole number of days from 1 to 3,650"),
-    ({"code": ""}, "code", "Must be 1 to 32 ASCII characters")])
+    ({"code": ""}, "code", "Must be 1 to 32 letters, digits, '-' or '_'")])
 def test_a_reward_form_problem_is_shown_at_its_field_and_no_reward_is_made(
         console_as, database, clock, change, field, said):
     marketer = console_as("marketer")

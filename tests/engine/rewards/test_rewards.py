@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from engine.database import Database
-from engine.errors import InsufficientPoints, NotFound
+from engine.errors import InsufficientPoints, InvalidInput, NotFound
 from engine.ledger.balances import get_balance
 from engine.ledger.invariants import check_ledger
 from engine.rewards import (CancelVoucher, OutOfStock, RedeemReward, RedemptionLimitReached, RewardNotAvailable,
@@ -151,3 +151,10 @@ def test_a_retried_use_gets_the_first_answer_and_uses_the_voucher_once(database,
     assert use(database, clock, issued.voucher_code, key) == use(database, clock, issued.voucher_code, key)
     with pytest.raises(VoucherNotUsable):
         use(database, clock, issued.voucher_code)
+
+
+@pytest.mark.parametrize("code", ["a/b", "qa lower", " MUG", "-MUG", "M" * 33, "KAFFEE\u00e9", ""])
+def test_a_reward_code_that_could_not_name_it_in_an_address_is_refused(database, clock, code):
+    with refused_unchanged(database, InvalidInput) as refused:
+        create_reward(database, code=code, name="Mug", points_price=300, valid_from=clock(), now=clock())
+    assert [p.field for p in refused.value.problems] == ["code"]
