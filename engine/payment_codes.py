@@ -14,9 +14,11 @@ Guarantees:
 - only for the member who asked for it, and only at a terminal of an online store (a till
   reads the card instead);
 - asking for a new code withdraws the member's unused ones: one code at a time;
-- the code is not stored, only its SHA-256 (60 random bits: no guessing within a code's
-  life under the terminals' rate limit); taking it is one conditional update, so two
-  payments racing with one code cannot both have it;
+- the code is stored as its SHA-256 (60 random bits: no guessing within a code's life
+  under the terminals' rate limit), and in the answer kept for a retry of the request that
+  asked for it only sealed with the data keys (``engine.sealing``; as it is, like every
+  sealed secret, on an installation without data keys); taking it is one conditional
+  update, so two payments racing with one code cannot both have it;
 - the code is taken in the hold's own transaction: a hold refused for another reason (not
   enough points) leaves it unused, and a retried request gets the first answer without
   taking it again.
@@ -27,6 +29,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -64,6 +67,8 @@ class PaymentCode:
     code: str  # as shown to the member: XXXX-XXXX-XXXX
     points: int
     expires_at: datetime
+
+    SECRET_FIELDS: ClassVar[tuple[str, ...]] = ("code",)  # sealed in the answer kept for a retry
 
 
 def issue_payment_code(db: Database, command: IssuePaymentCode, *, password: str | None, passwords: Passwords,

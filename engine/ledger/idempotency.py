@@ -42,6 +42,7 @@ from engine.errors import (IdempotencyKeyReused, LoyaltyError, Problem, RequestI
 from engine.orm.ledger import IdempotencyKeyRow
 from engine.orm.programme import ProgrammeRevisionRow
 from engine.plain import canonical_json, fingerprint_json, from_plain, to_plain
+from engine.sealing import seal, unseal
 from engine.settings import read_settings
 from engine.snapshot import check_revision
 
@@ -87,7 +88,7 @@ def run_idempotent(db: Database, *, caller: str, key: str, command: str, request
             finally:
                 del session.info[_ANSWER]
             if answer.written is None:
-                _record(session, caller, key, command, fingerprint, now, "ok", to_plain(result))
+                _record(session, caller, key, command, fingerprint, now, "ok", _kept_answer(result))
             elif not answer.written:
                 raise _just_answered(key)
             return result
@@ -284,7 +285,23 @@ def _replay(row, key: str, command: str, request, fingerprint: str, result_type)
     answer = json.loads(row.response)
     if row.outcome == "refused":
         raise error_from_plain(answer)
+    for name in getattr(result_type, "SECRET_FIELDS", ()):
+        answer[name] = unseal(answer[name], _secret_purpose(result_type, name))
     return from_plain(result_type, answer)
+
+
+def _kept_answer(result) -> dict:
+    """``result`` as the key's row keeps it for retries, its secret fields (a result type's
+    ``SECRET_FIELDS``: a payment code) sealed with the data keys (``engine.sealing``; as
+    they are without data keys, as every sealed secret)."""
+    plain = to_plain(result)
+    for name in getattr(type(result), "SECRET_FIELDS", ()):
+        plain[name] = seal(plain[name], _secret_purpose(type(result), name))
+    return plain
+
+
+def _secret_purpose(result_type: type, name: str) -> str:
+    return f"idempotency_keys.response {result_type.__name__}.{name}"
 
 
 # The key's row with its answer; nothing when the key's row exists (then no id comes back).
