@@ -184,8 +184,8 @@ def check_accrual_proof(session: Session, *, terminal_code: str, card_number: st
                         sold_at: datetime, card_session: str | None, offline_proof: OfflineProof | None,
                         keys: MasterKeys, now: datetime) -> None:
     """Refuse an accrual for our card without proof that the card was at this till: a card
-    session opened here for the same card, or offline evidence. UID-only cards earn on the
-    identifier alone.
+    session opened here for the same card, live at the sale's time (not necessarily at its
+    arrival), or offline evidence. UID-only cards earn on the identifier alone.
 
     Whatever the proof, a till's sale older than the programme's offline age is refused: the
     till states the sale time, and the pending points' release and the rules that apply
@@ -197,7 +197,11 @@ def check_accrual_proof(session: Session, *, terminal_code: str, card_number: st
         read_card_with_locked_account(session, card_number)
     card = card_row(session, card_number)
     if card_session is not None:
-        if card_session_card(session, card_session, terminal_code=terminal_code, now=now,
+        # live when the sale was made, which may be long before it arrives: a sale the till
+        # kept in its outbox through an outage comes after its card session ended
+        sale = instants.in_utc(sold_at)
+        at = sale if sale is not None and sale < now else now
+        if card_session_card(session, card_session, terminal_code=terminal_code, now=at,
                              to_redeem=False).id != card.id:
             raise NotAllowed("the card session belongs to another card", code="card_session_invalid")
     elif offline_proof is not None:

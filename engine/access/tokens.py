@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from engine.database import Database
 from engine.errors import NotAuthenticated
 from engine.orm.access import AccessTokenRow
+from engine.settings import read_settings
 
 
 def token_hash(token: str) -> str:
@@ -70,7 +71,11 @@ def revoke_member_tokens(session: Session, member_pk: int, *, now: datetime, kee
 
 
 def purge_tokens(db: Database, *, as_of: datetime) -> int:
-    """Delete tokens that expired more than a day before ``as_of``; returns how many."""
+    """Delete tokens that expired more than a day before ``as_of``, card sessions once the
+    programme's offline age has passed too (a till's sale kept through an outage still
+    earns on the card session it was made in); returns how many."""
     with db.transaction() as session:
-        return session.execute(sa.delete(AccessTokenRow)
-                               .where(AccessTokenRow.expires_at < as_of - timedelta(days=1))).rowcount
+        kept_for = max(timedelta(days=1), timedelta(hours=read_settings(session).offline_max_age_hours))
+        return session.execute(sa.delete(AccessTokenRow).where(
+            AccessTokenRow.expires_at < as_of - timedelta(days=1),
+            sa.or_(AccessTokenRow.kind != "card", AccessTokenRow.expires_at < as_of - kept_for))).rowcount

@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from engine.access.tokens import purge_tokens
 from engine.card_keys import card_answer, offline_challenge
 from engine.ledger.balances import get_balance
 from engine.orm.ledger import ReceiptRow
@@ -227,3 +228,30 @@ def test_a_sale_sent_just_within_the_offline_age_earns(terminal, sale, make_card
     make_card(kind="uid", number="04A1B2C3D4E5F6")
     body = sale(card_uid="04A1B2C3D4E5F6") | {"occurred_at": (clock() - timedelta(hours=72)).isoformat()}
     assert terminal.post(ACCRUALS, body).status_code == 201
+
+
+def test_a_sale_kept_through_an_outage_earns_on_the_card_session_it_was_made_in(terminal, sale, make_our_card,
+                                                                                card_session, clock, database):
+    card = make_our_card()
+    body = sale(card_number=card.number, card_session=card_session(card)["card_session"])
+    clock.advance(hours=5)  # the session ended 15 minutes after the tap; the till's outbox sends the sale now
+    purge_tokens(database, as_of=clock())
+    response = terminal.post(ACCRUALS, body)
+    assert (response.status_code, response.json["points"]) == (201, 25)
+
+
+def test_a_sale_made_after_its_card_session_ended_is_refused(terminal, sale, make_our_card, card_session, clock,
+                                                            database):
+    card = make_our_card()
+    session = card_session(card)["card_session"]
+    clock.advance(minutes=16)
+    with unchanged(database):
+        response = terminal.post(ACCRUALS, sale(card_number=card.number, card_session=session))
+    assert (response.status_code, response.json["error"]) == (403, "card_session_invalid")
+
+
+def test_card_sessions_are_kept_until_a_sale_made_in_them_is_too_old_to_earn(terminal, make_our_card, card_session,
+                                                                           clock, database):
+    card_session(make_our_card())
+    assert purge_tokens(database, as_of=clock() + timedelta(hours=72)) == 0
+    assert purge_tokens(database, as_of=clock() + timedelta(hours=73)) == 1
