@@ -78,7 +78,9 @@ class TillAgent:
         """Wait for a card, read and authenticate it; the member (None when offline).
 
         A foreign card raises ForeignCard and leaves the session idle (ready for the
-        next tap); any other failure fails the session with the cashier's message.
+        next tap); a tap the sale is past (a second tap after paying with points, a POS's
+        retry) raises SessionError and leaves the sale as it was; any other failure fails
+        the session with the cashier's message.
         """
         timing = self.timing = TapTiming()
         started = time.perf_counter()
@@ -86,8 +88,8 @@ class TillAgent:
         timing.detect_ms = (time.perf_counter() - started) * 1000
         try:
             return self._read_and_authenticate(session, pin, timing)
-        except ForeignCard:
-            raise  # not ours: the sale goes on, waiting for a loyalty card
+        except (ForeignCard, SessionError):
+            raise  # not ours, or not now: the sale goes on
         except TerminalError as error:
             session.failed(error.message)
             raise

@@ -57,6 +57,16 @@ def test_the_member_pays_part_of_the_bill_with_points(sale_at_basket, fake_serve
     assert fake_server.points_of("M1") == 500 - 200 + 11
 
 
+def test_a_second_tap_after_paying_with_points_is_refused_and_the_sale_still_earns(sale_at_basket, fake_server):
+    agent, session = sale_at_basket
+    agent.pay_with_points(session, 200)
+    with pytest.raises(SessionError):
+        agent.tap(session, timeout=5)  # the card is still on the reader: a double click, a POS's retry
+    assert session.state is State.CAPTURED
+    agent.accrue(session)
+    assert fake_server.points_of("M1") == 500 - 200 + 11
+
+
 def test_a_return_by_receipt_takes_back_the_points_of_returned_lines(member_card, make_agent,
                                                                      fake_server, receipt):
     agent = make_agent()
