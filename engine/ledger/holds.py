@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 
 from engine.card_auth import card_session_card, card_session_first_read
 from engine.database import Database
-from engine.errors import (HoldAlreadyResolved, HoldExpired, InsufficientPoints, Problem, not_found,
-                           refuse_if)
+from engine.errors import (HoldAlreadyResolved, HoldExpired, InsufficientPoints, Problem, ReceiptAlreadyEarned,
+                           not_found, refuse_if)
 from engine.ledger import bulk
 from engine.ledger.accounts import lock_member_account, post_transaction, remember_locked_account
 from engine.ledger.basket import MAX_CASHIER, is_text
@@ -33,7 +33,7 @@ from engine.ledger.lots import SPENDING_ORDER, consume, holdings, member_lots, t
 from engine.ledger.parties import member_with_locked_account, till
 from engine.members import refuse_unless_active
 from engine.orm.hand_loaded import LoadedTogether
-from engine.orm.ledger import AccountRow, HoldLotRow, HoldRow, LotRow
+from engine.orm.ledger import AccountRow, HoldLotRow, HoldRow, LotRow, ReceiptRow
 from engine.orm.members import MemberRow
 from engine.orm.types import UTCDateTime
 from engine.programme import ProgrammeSettings
@@ -69,6 +69,13 @@ def place_hold(db: Database, command: PlaceHold, *, caller: str, idempotency_key
         if verify is not None:
             verify(session)
         store, terminal = till(session, command.store_code, command.terminal_code)
+        if command.receipt_number is not None and session.scalar(sa.select(ReceiptRow.id).where(
+                ReceiptRow.store_id == store.id, ReceiptRow.terminal_id == terminal.id,
+                ReceiptRow.receipt_number == command.receipt_number)) is not None:
+            # paid for with points after it earned, nothing would tie the points to the sale
+            raise ReceiptAlreadyEarned(f"receipt {command.store_code}/{command.terminal_code}/"
+                                       f"{command.receipt_number} has already earned points; a payment with "
+                                       "points belongs to a sale still open")
         card_number = command.card_number if command.card_session is None else card_session_card(
             session, command.card_session, terminal_code=command.terminal_code, now=now, to_redeem=True).number
         member, account = member_with_locked_account(session, member_id=command.member_id, card_number=card_number)

@@ -2,7 +2,8 @@ from datetime import timedelta
 
 import pytest
 
-from engine.errors import HoldAlreadyResolved, HoldExpired, InsufficientPoints, InvalidInput, NotFound
+from engine.errors import (HoldAlreadyResolved, HoldExpired, InsufficientPoints, InvalidInput, NotFound,
+                           ReceiptAlreadyEarned)
 from engine.ledger.balances import get_balance
 from engine.ledger.commands import CaptureHold, PlaceHold, VoidHold
 from engine.ledger.expiry import expire_lots
@@ -159,3 +160,14 @@ def test_a_maximum_below_the_minimum_is_refused(database, clock):
     with pytest.raises(InvalidInput) as refused:
         update_settings(database, {"pay_min_points": 500, "pay_max_points": 100}, now=clock())
     assert [p.field for p in refused.value.problems] == ["pay_max_points"]
+
+
+def test_a_hold_for_a_receipt_that_has_already_earned_is_refused_and_takes_nothing(database, clock, make_member,
+                                                                                    earn, till):
+    member = make_member(points=500)
+    earn(member, 1000, receipt="R1")
+    with refused_unchanged(database, ReceiptAlreadyEarned):
+        place_hold(database, PlaceHold(till.store_code, till.code, 100, member_id=member.public_id,
+                                       receipt_number="R1"),
+                   caller="S1-T1", idempotency_key=new_key(), now=clock())
+    assert get_balance(database, member.public_id, as_of=clock()).available == 500
