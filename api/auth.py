@@ -181,15 +181,15 @@ def install_audit(app) -> None:
         kind = principal.kind if principal is not None else None
         member_change = kind == "member" and request.method not in ("GET", "HEAD", "OPTIONS")
         if refused or kind == "staff" or member_change or g.get("audit_actor"):
-            detail = None
+            detail = dict(g.get("audit_detail") or {})  # what the view said it changed, if anything
             if refused and response.is_json:
-                detail = {"error": (response.get_json(silent=True) or {}).get("error")}
+                detail["error"] = (response.get_json(silent=True) or {}).get("error")
                 if g.get("hidden_refusal"):
                     detail["refused"] = g.hidden_refusal
             record_audit(database(), actor=actor or _claimed_actor(),
                          action=f"{request.method} {request.url_rule.rule if request.url_rule else request.path}",
                          target=request.path, outcome=str(response.status_code), now=now(),
-                         source=request.remote_addr, request_id=g.get("request_id"), detail=detail)
+                         source=request.remote_addr, request_id=g.get("request_id"), detail=detail or None)
         return response
 
 

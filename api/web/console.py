@@ -684,6 +684,8 @@ def settings():
         except InvalidInput as refusal:
             errors = field_errors(refusal)
         else:
+            # the audit log says what changed, from what: the four-eyes limits are settings too
+            g.audit_detail = {"settings": {name: {"from": shown[name], "to": text} for name, text in changed.items()}}
             flash(f"Saved: {', '.join(sorted(changed))}." if changed else "Nothing was changed.")
             return redirect(url_for("console.settings"))
     return render_template("console/settings.html", groups=settings_form.SETTING_GROUPS,

@@ -2,6 +2,7 @@
 headings; an admin changes them, what differs is checked and saved together or not at all,
 each problem shown at its field; a marketer cannot save."""
 from api.web.settings_form import SETTING_GROUPS, as_text
+from engine.audit import list_audit
 from engine.programme import ProgrammeSettings
 from engine.settings import get_settings
 from tests.web.conftest import text_of
@@ -28,6 +29,15 @@ def test_an_admin_changes_settings_and_only_what_differs_is_saved(console_as, da
     assert (settings.pending_days, settings.chip_cards_redeem_with_pin, settings.pay_max_points) == (30, True, 500)
     again = admin.submit("/console/settings", form(database), follow_redirects=True)
     assert "Nothing was changed." in text_of(again)
+
+
+def test_the_audit_log_says_which_settings_an_admin_changed_from_what_to_what(console_as, database):
+    before = form(database)
+    console_as("admin").submit("/console/settings", before | {"adjustment_approval_threshold": "1000000000"})
+    [entry] = list_audit(database, action="POST /console/settings")
+    assert entry.outcome == "302"
+    assert entry.detail == {"settings": {"adjustment_approval_threshold": {
+        "from": before["adjustment_approval_threshold"], "to": "1000000000"}}}
 
 
 def test_each_problem_is_shown_at_its_field_and_nothing_is_saved(console_as, database):
