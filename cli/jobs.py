@@ -21,6 +21,7 @@ from cli.runtime import Runtime, emit, json_option, pass_runtime, progress_bar
 from cli.webhooks import webhooks_tick
 from engine.jobs.catalogue import JOBS
 from engine.jobs.runs import JobRun, job_history, run_all, run_job
+from engine.ledger.holds import release_lapsed_holds
 from engine.points_grants import finish_grants
 from engine.settings import get_settings
 
@@ -102,6 +103,16 @@ def finish_grants_tick(runtime: Runtime) -> dict:
     return done
 
 
+def holds_tick(runtime: Runtime) -> int:
+    """The scheduler's minutely round for tills: holds past their deadline (a till that never
+    captured or voided, its answer lost) give their points back within a minute, not at the
+    next day's jobs; returns how many."""
+    released = release_lapsed_holds(runtime.db, as_of=runtime.now())
+    if released:
+        click.echo(f"{runtime.now().isoformat()} released {released} holds past their deadline")
+    return released
+
+
 @click.command("scheduler")
 @click.option("--at", "at", default="00:05", show_default=True, metavar="HH:MM",
               help="When to run the day's jobs, in --timezone")
@@ -144,8 +155,10 @@ def scheduler(runtime: Runtime, at: str, timezone: str | None, once: bool) -> No
                          max_instances=1, coalesce=True)
         blocking.add_job(lambda: webhooks_tick(runtime), IntervalTrigger(minutes=1), id="webhooks",
                          max_instances=1, coalesce=True)
-        click.echo(f"scheduler: jobs every day at {at} {timezone}, approved grants' crediting and webhooks every "
-                   "minute; Ctrl-C stops")
+        blocking.add_job(lambda: holds_tick(runtime), IntervalTrigger(minutes=1), id="holds",
+                         max_instances=1, coalesce=True)
+        click.echo(f"scheduler: jobs every day at {at} {timezone}, approved grants' crediting, webhooks and lapsed "
+                   "holds every minute; Ctrl-C stops")
         blocking.start()
     except (KeyboardInterrupt, SystemExit):
         click.echo("scheduler stopped", err=True)

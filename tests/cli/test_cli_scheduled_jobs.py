@@ -1,11 +1,13 @@
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from cli.jobs import daily_as_of, finish_grants_tick
+from cli.jobs import daily_as_of, finish_grants_tick, holds_tick
 from cli.runtime import Runtime
 from engine.jobs.catalogue import JOBS
 from engine.jobs.runs import job_history
 from engine.ledger.balances import get_balance
+from engine.ledger.commands import PlaceHold
+from engine.ledger.holds import place_hold
 from engine.points_grants import GrantPoints, request_grant
 from engine.rules.segments import create_segment
 from engine.settings import update_settings
@@ -63,6 +65,19 @@ def test_the_schedulers_minutely_round_credits_what_grant_approvals_left(databas
     assert finish_grants_tick(runtime) == {"grants": 1, "members": 2}
     assert [get_balance(database, m.public_id, as_of=clock()).balance for m in members] == [300, 300]
     assert finish_grants_tick(runtime) == {"grants": 0, "members": 0}
+
+
+def test_the_schedulers_minutely_round_gives_back_the_points_of_holds_past_their_deadline(database, clock, make_member,
+                                                                                          till):
+    ada = make_member(points=500)
+    place_hold(database, PlaceHold(till.store_code, till.code, 400, member_id=ada.public_id), caller="S1-T1",
+               idempotency_key="pay", now=clock())
+    runtime = Runtime(str(database.url), clock=clock)
+    assert holds_tick(runtime) == 0
+    clock.advance(minutes=16)  # the till never captured nor voided: the deadline (15 minutes) passed
+    assert holds_tick(runtime) == 1
+    assert get_balance(database, ada.public_id, as_of=clock()).available == 500
+    assert holds_tick(runtime) == 0
 
 
 def test_the_scheduler_counts_days_in_the_programmes_time_zone_unless_told_otherwise(run_cli, cli_clock, database):
