@@ -40,7 +40,7 @@ def test_the_home_page_says_what_keeping_the_tier_takes_or_until_when_grace_keep
     member = member_with_login()
     assign_tier(database, member.public_id, "silver", reason="status match", actor="ops", now=clock())
     browser.sign_in(member.email)
-    assert "1,000 more qualifying points by 1 Jan 2027 to keep Silver." in text_of(browser.get("/portal/"))
+    assert "1,000 more qualifying points by 31 Dec 2026 to keep Silver." in text_of(browser.get("/portal/"))
     define_tiers(database, [TierDefinition("basic", "Basic", 0), TierDefinition("silver", "Silver", 1000)],
                  TierPolicy(grace_months=2), now=clock())
     review_tiers(database, as_of=datetime(2027, 1, 1, tzinfo=UTC))  # not requalified: a grace period
