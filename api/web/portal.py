@@ -381,8 +381,11 @@ def password():
                                     require_current=True, keep_token=session.get(TOKEN_KEY))
             except InvalidInput as refusal:
                 errors = field_errors(refusal, rename={"password": "new_password"})
-            except NotAuthenticated:
-                errors["current_password"] = ["This is not your current password."]
+            except NotAuthenticated as refusal:
+                errors["current_password"] = [
+                    refusal.message[:1].upper() + refusal.message[1:] + "."  # the right password too, meanwhile
+                    if refusal.code == "locked_out"
+                    else "This is not your current password."]
             else:
                 flash("Your password is changed.")
                 return redirect(url_for("portal.account"))

@@ -30,6 +30,16 @@ def test_a_wrong_current_password_is_said_next_to_that_field(browser, make_brows
     assert make_browser().sign_in(member.email, PASSWORD).status_code == 302
 
 
+def test_while_the_account_is_locked_out_the_page_says_so_even_for_the_right_password(browser, member_with_login):
+    member = member_with_login()
+    browser.sign_in(member.email)
+    for _ in range(5):
+        change(browser, current="not my password")
+    response = change(browser)  # the right current password
+    assert response.status_code == 422
+    assert "Too many wrong attempts" in text_of(response) and "not your current password" not in text_of(response)
+
+
 def test_two_different_new_passwords_are_refused_next_to_the_second(browser, member_with_login):
     member = member_with_login()
     browser.sign_in(member.email)
