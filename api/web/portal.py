@@ -130,6 +130,7 @@ def join():
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         consents = {name: request.form.get(name) == "yes" for name in CONSENTS}
+        values.update(consents)  # a form shown again keeps the boxes ticked
         try:
             limit_sign_in()
             with quiet_answer():

@@ -43,6 +43,14 @@ def test_a_spent_link_or_two_different_passwords_are_said_on_the_page(browser, d
     assert "Get a new link" in text_of(spent)
 
 
+def test_a_join_form_shown_again_with_a_problem_keeps_the_consents_ticked(browser):
+    refused = browser.submit("/portal/join", {"full_name": "Max", "email": "max@example", "marketing_email": "yes"})
+    html = refused.get_data(True)
+    assert refused.status_code == 422
+    assert 'name="marketing_email" value="yes" aria-describedby="marketing_email-hint" checked>' in html
+    assert 'name="marketing_sms" value="yes" aria-describedby="marketing_sms-hint">' in html
+
+
 def test_a_person_joins_from_the_portal_sets_a_password_and_signs_in(browser, make_browser, database):
     assert "Not a member yet?" in text_of(browser.get("/portal/sign-in"))
     refused = browser.submit("/portal/join", {"full_name": "", "email": "ada@example.org"})
