@@ -235,6 +235,7 @@ def rewards():
     db, member_id, as_of = database(), g.principal.name, now()
     available, settings = get_balance(db, member_id, as_of=as_of).available, get_settings(db)
     return [{**vars(r), "affordable": r.price_for_member <= available,
+             "redeemable": r.price_for_member <= available and r.left_to_redeem(),
              "password_needed": password_needed_online(r.price_for_member, settings)}
             for r in list_rewards(db, as_of=as_of, member_id=member_id)]
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -88,6 +88,11 @@ class Reward:
     price_for_member: int | None = None  # with member_id: the price this member pays
     voucher_valid_days: int | None = None  # its vouchers are usable this many days; None: without end
     tier_only: bool = False  # only members of the tiers with a tier price may redeem it
+    redemptions_left: int | None = None  # with member_id: what its per-member limit leaves them; None: no limit
+
+    def left_to_redeem(self) -> bool:
+        """Whether it is in stock and, read for a member, within what its limit leaves them."""
+        return (self.stock is None or self.stock > 0) and self.redemptions_left != 0
 
 
 @dataclass(frozen=True)
@@ -267,8 +272,21 @@ def list_rewards(db: Database, *, as_of: datetime, member_id: str | None = None,
             query = query.where(RewardRow.valid_from <= as_of,
                                 sa.or_(RewardRow.valid_until.is_(None), RewardRow.valid_until > as_of))
         rewards = [_reward(session, row, member) for row in session.scalars(query)]
-        tier = programme(session).tier_held(member.tier_code) if member else None
-        return [r for r in rewards if member is None or _open_to(r.tier_only, r.tier_prices, tier)]
+        if member is None:
+            return rewards
+        tier = programme(session).tier_held(member.tier_code)
+        taken = _redeemed_by(session, member)
+        return [replace(r, redemptions_left=None if r.per_member_limit is None
+                        else max(0, r.per_member_limit - taken.get(r.code, 0)))
+                for r in rewards if _open_to(r.tier_only, r.tier_prices, tier)]
+
+
+def _redeemed_by(session: Session, member: MemberRow) -> dict[str, int]:
+    """How many of each reward's vouchers the member holds or used (what its per-member limit
+    counts: cancelled ones give their redemption back)."""
+    return dict(session.execute(
+        sa.select(RewardRow.code, sa.func.count()).join(VoucherRow, VoucherRow.reward_id == RewardRow.id)
+        .where(VoucherRow.member_id == member.id, VoucherRow.status != "cancelled").group_by(RewardRow.code)).all())
 
 
 def password_needed_online(price: int, settings: ProgrammeSettings) -> bool:

@@ -162,6 +162,10 @@ class VoucherIssuedSchema(ma.Schema):
 
 class MemberRewardSchema(RewardSchema):
     affordable = fields.Boolean(required=True, metadata={"description": "the member has enough spendable points"})
+    redemptions_left = fields.Integer(required=True, allow_none=True, metadata={
+        "description": "how many more times the member may redeem it under its per_member_limit; null: no limit"})
+    redeemable = fields.Boolean(required=True, metadata={
+        "description": "the member can redeem it now: affordable, in stock and within its per-member limit"})
     password_needed = fields.Boolean(required=True, metadata={
         "description": "redeeming it takes the member's password as well (the programme's "
                        "online_redeem_password_above)"})

@@ -206,7 +206,8 @@ def home():
     db, member_id, as_of = database(), g.member_id, now()
     settings = get_settings(db)
     balance = get_balance(db, member_id, as_of=as_of)
-    rewards = list_rewards(db, as_of=as_of, member_id=member_id)
+    listed = list_rewards(db, as_of=as_of, member_id=member_id)
+    rewards = [r for r in listed if r.left_to_redeem()]  # none offered that redeeming would refuse
     return render_template(
         "portal/home.html", member=get_member(db, member_id), balance=balance,
         pending=get_pending(db, member_id, as_of=as_of), cards=_cards(member_id),
@@ -214,7 +215,7 @@ def home():
         affordable=[r for r in rewards if r.price_for_member <= balance.available],
         out_of_reach=[r for r in rewards if r.price_for_member > balance.available],
         vouchers=[v for v in list_vouchers(db, member_id) if v.status == "issued" and not v.past_its_end(as_of)],
-        reward_names={r.code: r.name for r in rewards}, referral=_referral(member_id, as_of, settings),
+        reward_names={r.code: r.name for r in listed}, referral=_referral(member_id, as_of, settings),
         password_needed={r.code for r in rewards if password_needed_online(r.price_for_member, settings)},
         web_shop=any(store.channel == "online" for store in list_stores(db)))
 

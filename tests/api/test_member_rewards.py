@@ -33,6 +33,25 @@ def test_the_catalogue_shows_my_price_and_whether_i_can_afford_it(client, member
     assert (for_basic["price_for_member"], for_basic["affordable"]) == (500, False)
 
 
+def test_the_catalogue_says_when_my_limit_is_used_up_and_a_cancelled_voucher_gives_a_redemption_back(
+        client, member_headers, make_member, database, clock):
+    create_reward(database, code="TOTE", name="Tote", points_price=100, per_member_limit=2, valid_from=clock(),
+                  now=clock())
+    headers = member_headers(make_member(points=1000))
+
+    def listed():
+        [tote] = client.get("/v1/member/rewards", headers=headers).json
+        return tote["affordable"], tote["redemptions_left"], tote["redeemable"]
+
+    assert listed() == (True, 2, True)
+    redeem(client, headers, "TOTE")
+    code = redeem(client, headers, "TOTE").json["voucher_code"]
+    assert listed() == (True, 0, False)
+    assert redeem(client, headers, "TOTE").json["error"] == "redemption_limit_reached"
+    client.post(f"/v1/member/vouchers/{code}/cancel", json={}, headers=headers | {"Idempotency-Key": new_key()})
+    assert listed() == (True, 1, True)
+
+
 def test_redeeming_gives_a_voucher_once_per_key(client, member_headers, make_member, mug, database, clock):
     ada = make_member(points=1200)
     headers = member_headers(ada)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 
 from engine.ledger.balances import get_balance
-from engine.rewards import create_reward, list_vouchers
+from engine.rewards import RedeemReward, create_reward, list_vouchers, redeem_reward
 from engine.rules import versions
 from engine.settings import update_settings
 from engine.tiers.policy import TierDefinition, TierPolicy
@@ -55,6 +55,18 @@ def test_rewards_within_reach_have_a_redeem_button_and_the_others_say_how_far(br
     page = text_of(browser.get("/portal/"))
     assert "Coffee mug · 500 points Redeem" in page
     assert "Soon: Tote bag (1,400 more points)" in page
+
+
+def test_a_reward_whose_limit_the_member_has_used_up_is_not_offered(browser, member_with_login, database, clock):
+    create_reward(database, code="TOTE", name="Tote bag", points_price=100, per_member_limit=1, valid_from=clock(),
+                  now=clock())
+    member = member_with_login(points=600)
+    browser.sign_in(member.email)
+    assert "Tote bag · 100 points Redeem" in text_of(browser.get("/portal/"))
+    redeem_reward(database, RedeemReward("TOTE", member.public_id), caller="web", idempotency_key="k", now=clock())
+    page = text_of(browser.get("/portal/"))
+    assert "Tote bag · 100 points Redeem" not in page and "Soon: Tote bag" not in page
+    assert "Tote bag · code" in page  # the voucher it gave
 
 
 def test_redeeming_shows_the_voucher_code_and_a_double_submit_redeems_once(browser, member_with_login, catalogue,
