@@ -92,7 +92,14 @@ FILTERS = {"money": money, "points": points, "signed_points": signed_points, "da
            "last_day": programme_last_day, "moment": programme_moment}
 
 
-def history_words(item: HistoryItem, store_names: dict[str, str]) -> str:
+# what a posting's description starts with, in the member's words (the engine writes them:
+# engine.rewards, engine.jobs.catalogue, engine.member_import, engine.rules.referrals)
+_CREDIT_WORDS = (("voucher ", "Voucher cancelled: its points given back"), ("birthday bonus", "Birthday bonus"),
+                 ("opening balance", "Points brought over from the previous programme"),
+                 ("referral bonus", "Bonus for referring a friend"))
+
+
+def history_words(item: HistoryItem, store_names: dict[str, str], reward_names: dict[str, str] | None = None) -> str:
     """What a ledger transaction means, in words a member understands (without the points)."""
     text = item.description or ""
     if item.kind == "earn" and text.startswith("purchase "):
@@ -102,11 +109,17 @@ def history_words(item: HistoryItem, store_names: dict[str, str]) -> str:
         store = text.removeprefix("refund of receipt ").split("/")[0]
         return f"Refund of a purchase at {store_names.get(store, store)}"
     if item.kind == "capture":
-        return "Paid with points at the till"
+        if text.startswith("reward "):
+            code = text.removeprefix("reward ")
+            return f"Reward: {(reward_names or {}).get(code, code)}"
+        return "Paid with points"  # at a till, or at the web shop with a payment code
     if item.kind == "expire":
         return "Points expired"
     if item.kind == "adjust":
-        return f"Correction by our service team: {text}" if text else "Correction by our service team"
+        words = next((words for prefix, words in _CREDIT_WORDS if text.startswith(prefix)), None)
+        if words is not None:
+            return words
+        return f"From our service team: {text}" if text else "From our service team"
     return text or item.kind
 
 

@@ -334,7 +334,9 @@ def download():
 def _history(member_id: str, *, limit: int, offset: int) -> list[dict]:
     items = get_history(database(), member_id, limit=limit, offset=offset)
     names = {store.code: store.name for store in list_stores(database())} if items else {}
-    return [{"when": item.occurred_at, "words": history_words(item, names), "points": item.points,
+    rewards = {r.code: r.name for r in list_rewards(database(), as_of=now(), withdrawn_too=True)} \
+        if any(item.kind == "capture" for item in items) else {}
+    return [{"when": item.occurred_at, "words": history_words(item, names, rewards), "points": item.points,
              "rules": item.rules if len(item.rules) > 1 else ()} for item in items]
 
 

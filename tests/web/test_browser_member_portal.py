@@ -76,7 +76,7 @@ def test_a_member_signs_in_and_reads_available_pending_and_expiring_points(drive
     with leaving_the_page(driver):
         driver.find_element(By.LINK_TEXT, "History").click()
     WebDriverWait(driver, 10).until(seen.title_contains("History"))
-    assert "Correction by our service team: test funding: +500" in driver.find_element(By.TAG_NAME, "main").text
+    assert "From our service team: test funding: +500" in driver.find_element(By.TAG_NAME, "main").text
     shoot(driver, "portal-history-phone")
 
 

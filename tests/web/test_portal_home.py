@@ -43,7 +43,7 @@ def test_each_history_line_says_what_happened_in_words(browser, member_with_logi
     browser.sign_in(member.email)
     page = text_of(browser.get("/portal/history"))
     assert "Purchase at Store 1: +25" in page
-    assert "Correction by our service team: test funding: +40" in page
+    assert "From our service team: test funding: +40" in page
     assert day(clock()) in page
 
 
