@@ -32,7 +32,7 @@ from api.auth import audit_as
 from api.context import database, now, passwords
 from api.errors import status_for
 from api.rate_limits import RateLimited, limit, limit_sign_in
-from api.web.pages import (error_page, field_errors, http_error_page, programme_zone, refusal_page, sentence,
+from api.web.pages import (error_page, field_errors, http_error_page, is_whole, programme_zone, refusal_page, sentence,
                            unavailable_page)
 from api.web import settings_form
 from api.web.sessions import end_session, guard_pages, safe_next, start_session
@@ -261,7 +261,7 @@ def checks():
     values = {k: request.args.get(k, default).strip() for k, default in (("days", "7"), ("min_sales", "10"))}
     errors: dict[str, list[str]] = {}
     for field, low, high in (("days", 1, 92), ("min_sales", 2, 10_000)):
-        if not (values[field].isdecimal() and low <= int(values[field]) <= high):
+        if not (is_whole(values[field]) and low <= int(values[field]) <= high):
             errors[field] = [f"Must be a whole number from {low} to {high:,}."]
     query = {} if errors else dict(as_of=now(), days=int(values["days"]), min_sales=int(values["min_sales"]))
     return render_template("console/checks.html", values=values, errors=errors,
@@ -282,7 +282,7 @@ AUDIT_PAGE = 50
 def audit():
     """The audit log, newest first, a page at a time, optionally one actor's or one action's."""
     values = {k: request.args.get(k, "").strip() for k in ("actor", "action", "page")}
-    page = int(values["page"]) if values["page"].isdecimal() and 0 < int(values["page"]) <= 10_000 else 1
+    page = int(values["page"]) if is_whole(values["page"]) and 0 < int(values["page"]) <= 10_000 else 1
     entries = list_audit(database(), actor=values["actor"] or None, action=values["action"] or None,
                          limit=AUDIT_PAGE + 1, offset=(page - 1) * AUDIT_PAGE)
     return render_template("console/audit.html", values=values, entries=entries[:AUDIT_PAGE], page=page,
@@ -409,7 +409,7 @@ def rule_retire(key: str):
 @staff_page("programme.write")
 def rule_rollback(key: str):
     version = request.form.get("version", "")
-    if not version.isdecimal():
+    if not is_whole(version):
         raise InvalidInput([Problem("version", "choose a version")])
     restored = versions.rollback_rule(database(), key, int(version), now=now(), actor=g.principal.actor)
     flash(f"Version {version} of {key} is back in force as version {restored.version}.")
@@ -467,7 +467,7 @@ def backtest_page():
     errors: dict[str, list[str]] = {}
     result = None
     if request.method == "POST":
-        if not (values["days"].isdecimal() and 1 <= int(values["days"]) <= 92):
+        if not (is_whole(values["days"]) and 1 <= int(values["days"]) <= 92):
             errors["days"] = ["Must be a whole number of days from 1 to 92."]
         else:
             until = now()
@@ -501,7 +501,7 @@ def _sample_basket(values: dict, lines: list[dict], stores, settings) -> tuple[B
             amount = Decimal(line["amount"]).scaleb(settings.currency_exponent)
             if not (amount.is_finite() and quantity.is_finite()) or amount != amount.to_integral() or quantity <= 0:
                 raise InvalidOperation
-        except InvalidOperation:
+        except ArithmeticError:  # InvalidOperation, or 9e999999 overflowing as cents
             errors[f"line{n}"] = [f"Line {n + 1}: give a quantity above 0 and an amount such as 4.50."]
             continue
         basket_lines.append(BasketLine(len(basket_lines) + 1, line["sku"] or f"ITEM-{n + 1}", quantity, int(amount),
@@ -532,7 +532,7 @@ def campaign_list():
                 errors[field] = ["Give a date, such as 2026-07-01."]
         budget, member_cap = values["budget"], values["member_cap"]
         for field in ("budget", "member_cap"):
-            if values[field] and not values[field].isdecimal():
+            if values[field] and not is_whole(values[field]):
                 errors[field] = ["Must be a whole number of points."]
         try:
             share = Decimal(values["holdout"] or "0") / 100
@@ -581,7 +581,7 @@ def campaign_page(code: str):
                 errors["ends"] = ["Give a date, such as 2026-07-01."]
         for field in ("budget", "member_cap"):
             if values[field] != shown[field]:
-                if values[field].isdecimal():
+                if is_whole(values[field]):
                     change[field] = int(values[field])
                 else:
                     errors[field] = ["Must be a whole number of points."]
@@ -703,9 +703,9 @@ def programme():
                                                                 "per_member_limit", "voucher_valid_days")}
         numbers = {}
         for field in ("points_price", "stock", "per_member_limit", "voucher_valid_days"):
-            if values[field] and not values[field].isdecimal():
+            if values[field] and not is_whole(values[field]):
                 errors[field] = ["Must be a whole number."]
-            numbers[field] = int(values[field]) if values[field].isdecimal() else None
+            numbers[field] = int(values[field]) if is_whole(values[field]) else None
         tier_prices = _tier_price_fields(values, errors)
         values["tier_only"] = request.form.get("tier_only") == "yes"
         if not errors:
@@ -748,20 +748,20 @@ def reward_page(code: str):
             change["name"] = values["name"]
         for field in ("points_price", "per_member_limit"):
             if values[field] != shown[field]:
-                if values[field].isdecimal():
+                if is_whole(values[field]):
                     change[field] = int(values[field])
                 else:
                     errors[field] = ["Must be a whole number." + (" A limit cannot be removed." if not values[field]
                                                                   else "")]
         if values["voucher_valid_days"] != shown["voucher_valid_days"]:  # empty: vouchers without end
             days = values["voucher_valid_days"] or "0"
-            if days.isdecimal():
+            if is_whole(days):
                 change["voucher_valid_days"] = int(days)
             else:
                 errors["voucher_valid_days"] = ["Must be a whole number of days (empty: without end)."]
         restock = values["restock"]
         if restock:
-            if restock.removeprefix("-").isdecimal():
+            if is_whole(restock.removeprefix("-")):
                 change["restock"] = int(restock)
             else:
                 errors["restock"] = ["Must be a whole number of units, such as 10 (or -2 to write units off)."]
@@ -802,7 +802,7 @@ def _tier_price_fields(values: dict, errors: dict) -> dict[str, int]:
         given = request.form.get(f"tier_price_{tier.code}", "").strip()
         values[f"tier_price_{tier.code}"] = given
         if given:
-            if given.isdecimal():
+            if is_whole(given):
                 tier_prices[tier.code] = int(given)
             else:
                 errors[f"tier_price_{tier.code}"] = ["Must be a whole number."]
@@ -830,7 +830,7 @@ def tiers():
         values = {k: request.form.get(k, "").strip() for k in ("window", "window_months", "review", "grace_months",
                                                                 "measure")}
         for field in ("window_months", "grace_months"):
-            if not values[field].isdecimal():
+            if not is_whole(values[field]):
                 errors[field] = ["Must be a whole number of months."]
         if not errors:
             try:
@@ -863,14 +863,14 @@ def _tier_rows(form) -> tuple[list[TierDefinition], dict[str, list[str]]]:
         threshold, multiplier = form.get(f"tier{n}_threshold", "").strip(), form.get(f"tier{n}_earn_multiplier", "").strip()
         if not (code or name or threshold):
             continue
-        if not threshold.isdecimal():
+        if not is_whole(threshold):
             errors[f"tier{n}_threshold"] = ["Must be a whole number of points."]
         try:
             factor = Decimal(multiplier or "1")
         except InvalidOperation:
             errors[f"tier{n}_earn_multiplier"] = ["Must be a number, such as 1.5."]
             factor = Decimal(1)
-        rows.append(TierDefinition(code, name, int(threshold) if threshold.isdecimal() else 0, factor))
+        rows.append(TierDefinition(code, name, int(threshold) if is_whole(threshold) else 0, factor))
     return rows, errors
 
 
@@ -894,7 +894,7 @@ def member(member_id: str):
         require_permission(g.principal, "adjustments.request")
         values = {k: request.form.get(k, "").strip() for k in ("points", "reason")}
         points = values["points"]
-        if not points.lstrip("-").isdecimal():
+        if not is_whole(points.removeprefix("-")):
             return _member_page(member_id, values=values,
                                 errors={"points": ["Must be a whole number of points; negative takes points away."]})
         try:
@@ -1154,7 +1154,7 @@ def grants():
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         values = {k: request.form.get(k, "").strip() for k in ("segment", "points", "reason")}
-        if not values["points"].isdecimal():
+        if not is_whole(values["points"]):
             errors["points"] = ["Must be a whole number of points for each member."]
         else:
             try:

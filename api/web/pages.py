@@ -123,6 +123,13 @@ def history_words(item: HistoryItem, store_names: dict[str, str], reward_names: 
     return text or item.kind
 
 
+def is_whole(text: str) -> bool:
+    """Whether a form's ``text`` is a whole number ``int`` reads safely: ASCII digits only,
+    at most 15 of them (more is no number any field takes, and thousands of digits are an
+    error for ``int``)."""
+    return 0 < len(text) <= 15 and text.isascii() and text.isdecimal()
+
+
 def field_errors(error: InvalidInput, *, rename: dict[str, str] | None = None) -> dict[str, list[str]]:
     """An engine refusal's problems by form field (``rename`` maps engine names to fields)."""
     errors: dict[str, list[str]] = {}

@@ -21,7 +21,7 @@ from api.auth import audit_as
 from api.context import database, now, passwords, quiet_answer
 from api.rate_limits import RateLimited, limit, limit_sign_in
 from api.schemas.people import ExportSchema
-from api.web.pages import (error_page, field_errors, history_words, http_error_page, money, points,
+from api.web.pages import (error_page, field_errors, history_words, http_error_page, is_whole, money, points,
                            programme_last_day, refusal_page, sentence, unavailable_page)
 from api.web.sessions import end_session, guard_pages, safe_next, start_session
 from engine.access.member_logins import (member_principal, send_password_link, set_member_password, set_member_pin,
@@ -316,7 +316,7 @@ def pay_online():
 @member_required
 def history():
     page = request.args.get("page", "1")
-    page = int(page) if page.isdecimal() and 0 < int(page) < 10**6 else 1
+    page = int(page) if is_whole(page) and 0 < int(page) < 10**6 else 1
     lines = _history(g.member_id, limit=HISTORY_PAGE + 1, offset=(page - 1) * HISTORY_PAGE)
     return render_template("portal/history.html", member=get_member(database(), g.member_id),
                            lines=lines[:HISTORY_PAGE], page=page, more=len(lines) > HISTORY_PAGE)

@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 
 from werkzeug.datastructures import MultiDict
 
-from api.web.pages import sentence
+from api.web.pages import is_whole, sentence
 from engine.errors import Problem
 from engine.ledger.basket import CHANNELS
 from engine.rules.model import Condition, rule_from_dict
@@ -54,6 +54,9 @@ def empty_form() -> RuleForm:
                      "effect_rounding": "down"}, {})
 
 
+LARGEST_NUMBER = Decimal(10**15)
+
+
 def definition_from_form(form, *, exponent: int) -> tuple[dict, dict[str, list[str]], dict[str, str]]:
     """The rule definition the submitted ``form`` (a MultiDict) describes, the errors in
     fields that are not even numbers or times, and which form field each condition came from
@@ -65,7 +68,7 @@ def definition_from_form(form, *, exponent: int) -> tuple[dict, dict[str, list[s
     def whole(name: str) -> int | None:
         if not text.get(name):
             return None
-        if not text[name].lstrip("-").isdecimal():
+        if not is_whole(text[name].removeprefix("-")):
             errors.setdefault(name, []).append("Must be a whole number.")
             return None
         return int(text[name])
@@ -74,7 +77,8 @@ def definition_from_form(form, *, exponent: int) -> tuple[dict, dict[str, list[s
         if not text.get(name):
             return None
         try:
-            if not Decimal(text[name]).is_finite():  # NaN, Infinity: not a number a rule can use
+            # NaN, Infinity, or beyond any amount (1e999999 would overflow as cents): no number a rule can use
+            if not (Decimal(text[name]).is_finite() and abs(Decimal(text[name])) <= LARGEST_NUMBER):
                 raise InvalidOperation
         except InvalidOperation:
             errors.setdefault(name, []).append("Must be a number, such as 1.5.")
@@ -135,7 +139,7 @@ def definition_from_form(form, *, exponent: int) -> tuple[dict, dict[str, list[s
         add("cond_channel", {"kind": "channel", "values": channels, **excluding("cond_channel")})
     days = form.getlist("cond_days")
     if days:
-        add("cond_days", {"kind": "day_of_week", "days_of_week": [int(d) for d in days if d.isdecimal()]})
+        add("cond_days", {"kind": "day_of_week", "days_of_week": [int(d) for d in days if is_whole(d)]})
     if text.get("cond_time_from") or text.get("cond_time_until"):
         add("cond_time_from", {"kind": "time_window", "time_from": text.get("cond_time_from") or None,
                                "time_until": text.get("cond_time_until") or None}, time_until="cond_time_until")

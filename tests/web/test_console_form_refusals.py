@@ -116,6 +116,8 @@ def test_a_tier_form_problem_is_shown_at_its_field_and_the_ladder_is_unchanged(
     ({"points": "ten", "reason": "goodwill"}, "points", "Must be a whole number of points"),
     ({"points": "", "reason": "goodwill"}, "points", "Must be a whole number of points"),
     ({"points": "²", "reason": "goodwill"}, "points", "Must be a whole number of points"),
+    ({"points": "--5", "reason": "goodwill"}, "points", "Must be a whole number of points"),
+    ({"points": "9" * 5000, "reason": "goodwill"}, "points", "Must be a whole number of points"),
     ({"points": "50", "reason": ""}, "reason", "Is required.")])
 def test_an_adjustment_the_console_cannot_read_is_shown_at_its_field_and_moves_no_points(
         console_as, make_member, database, clock, form, field, said):
@@ -135,6 +137,7 @@ def test_an_adjustment_the_console_cannot_read_is_shown_at_its_field_and_moves_n
     ({"line0_amount": "4.505"}, "line0", "Line 1: give a quantity above 0 and an amount such as 4.50."),
     ({"line0_amount": "Infinity"}, "line0", "Line 1: give a quantity above 0"),
     ({"line0_quantity": "NaN"}, "line0", "Line 1: give a quantity above 0"),
+    ({"line0_amount": "9e999999"}, "line0", "Line 1: give a quantity above 0"),
     ({"draft_keys": "nosuch"}, "draft_keys", "Rule 'nosuch' has no draft.")])  # e.g. published meanwhile
 def test_a_simulation_it_cannot_run_names_the_field_and_shows_no_result(console_as, till, form, field, said):
     page = console_as("marketer").submit("/console/simulate", {

@@ -97,11 +97,20 @@ def test_a_condition_problem_lands_on_the_field_it_is_about(marketer, fields, fi
 
 @pytest.mark.parametrize("field, typed", [("cond_basket_min", "Infinity"), ("cond_line_amount_max", "-Infinity"),
                                           ("cond_basket_max", "NaN"), ("cond_quantity_min", "Infinity"),
-                                          ("effect_factor", "NaN")])
+                                          ("effect_factor", "NaN"), ("cond_basket_min", "9e999999")])
 def test_a_number_field_that_is_not_a_finite_number_is_refused_at_that_field(marketer, database, field, typed):
     response = marketer.submit("/console/rules/new", WEEKEND_COFFEE | {"effect_kind": "multiplier", field: typed})
     assert response.status_code == 422
     assert f'id="{field}-error">Must be a number, such as 1.5.' in response.get_data(as_text=True)
+    assert versions.list_versions(database) == []
+
+
+@pytest.mark.parametrize("field", ["priority", "effect_points", "limit_per_member_day"])
+@pytest.mark.parametrize("typed", ["--5", "9" * 5000])
+def test_a_whole_number_field_the_form_cannot_read_is_refused_at_that_field(marketer, database, field, typed):
+    response = marketer.submit("/console/rules/new", WEEKEND_COFFEE | {field: typed})
+    assert response.status_code == 422
+    assert f'id="{field}-error">Must be a whole number.' in response.get_data(as_text=True)
     assert versions.list_versions(database) == []
 
 
