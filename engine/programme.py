@@ -121,17 +121,18 @@ def validate_settings(s: ProgrammeSettings) -> list[Problem]:
          "currency_exponent", "must be a whole number from 0 to 4 (2 for cents)")
     need(is_valid_timezone(s.timezone), "timezone",
          f"{s.timezone!r} is not an IANA time zone such as Europe/Berlin")
-    need(is_int(s.earn_points) and s.earn_points >= 0,
-         "earn_points", "must be a whole number of points, zero or more")
+    # (bounded: a rate of forty digits is no programme's, and beyond 64 bits the database refuses it)
+    need(is_int(s.earn_points) and 0 <= s.earn_points <= 10**9,
+         "earn_points", "must be a whole number of points from 0 to 1000000000")
     for field in ("earn_per_minor", "redeem_points", "redeem_value_minor"):
         value = getattr(s, field)
-        need(is_int(value) and value >= 1, field, "must be a whole number of at least 1")
+        need(is_int(value) and 1 <= value <= 10**9, field, "must be a whole number from 1 to 1000000000")
     need(is_int(s.hold_timeout_minutes) and 1 <= s.hold_timeout_minutes <= 24 * 60,
          "hold_timeout_minutes", "must be a whole number of minutes from 1 to 1440")
     need(is_int(s.idempotency_retention_days) and 1 <= s.idempotency_retention_days <= 3650,
          "idempotency_retention_days", "must be a whole number of days from 1 to 3650")
-    need(is_int(s.adjustment_approval_threshold) and s.adjustment_approval_threshold >= 0,
-         "adjustment_approval_threshold", "must be a whole number of points, zero or more")
+    need(is_int(s.adjustment_approval_threshold) and 0 <= s.adjustment_approval_threshold <= 10**9,
+         "adjustment_approval_threshold", "must be a whole number of points from 0 to 1000000000")
     need(is_int(s.adjustment_daily_allowance) and 0 <= s.adjustment_daily_allowance <= 10**9,
          "adjustment_daily_allowance", "must be a whole number of points, zero or more")
     for field in ("uid_cards_redeem_with_pin", "chip_cards_redeem_with_pin", "staff_two_step_required",

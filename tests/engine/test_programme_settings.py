@@ -42,6 +42,16 @@ def test_a_setting_of_the_wrong_type_is_refused(database, clock):
         update_settings(database, {"earn_points": "2"}, now=clock())
 
 
+def test_rates_and_limits_beyond_any_programme_are_refused_naming_each(database, clock):
+    forty_nines = int("9" * 40)
+    with refused_unchanged(database, InvalidInput) as refusal:
+        update_settings(database, {field: forty_nines for field in (
+            "earn_points", "earn_per_minor", "redeem_points", "redeem_value_minor",
+            "adjustment_approval_threshold")}, now=clock())
+    assert {p.field for p in refusal.value.problems} == {"earn_points", "earn_per_minor", "redeem_points",
+                                                          "redeem_value_minor", "adjustment_approval_threshold"}
+
+
 def test_never_expiring_points_need_no_expiry_months():
     settings = ProgrammeSettings(expiry_policy="never", expiry_months=None, expiry_rounding="none")
     assert validate_settings(settings) == []
