@@ -23,6 +23,7 @@ MAX_LINE_MINOR = 10**11  # one billion in major units: beyond any till, within 6
 MAX_QUANTITY = Decimal("1000000")
 MAX_CLOCK_SKEW = timedelta(minutes=5)  # a till's clock may run a little ahead
 MAX_CASHIER = 32
+FUTURE_SALE = "lies in the future"  # (a till's; a simulation may try one)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +108,7 @@ def validate_basket(basket: Basket, settings: ProgrammeSettings, *, now: datetim
     occurred = instants.in_utc(basket.occurred_at)
     need(occurred is not None, "occurred_at", f"must be an instant with a time zone, {instants.RANGE_TEXT}")
     if occurred is not None:
-        need(occurred <= now + MAX_CLOCK_SKEW, "occurred_at", "lies in the future")
+        need(occurred <= now + MAX_CLOCK_SKEW, "occurred_at", FUTURE_SALE)
     need(basket.channel in CHANNELS, "channel", f"must be one of {', '.join(CHANNELS)}")
     need(basket.cashier is None or is_text(basket.cashier, MAX_CASHIER), "cashier",
          f"must be a text of 1 to {MAX_CASHIER} characters")

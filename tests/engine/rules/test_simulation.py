@@ -1,5 +1,6 @@
 """Simulation evaluates a basket against the published rules or a draft and posts nothing."""
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -53,3 +54,13 @@ def test_unsaved_rules_can_be_simulated_and_invalid_ones_are_refused(database, c
         simulate(database, basket(till, clock), member=MemberFacts(),
                  rules=(rule_from_dict({**TRIPLE, "key": "BAD"}),), now=clock())
     assert [p.field for p in refused.value.problems] == ["rules[0].key"]
+
+
+def test_a_sale_next_saturday_is_simulated_with_the_rules_in_force_then(database, clock, till):
+    weekend = {**TRIPLE, "conditions": TRIPLE["conditions"] + [{"kind": "day_of_week", "days_of_week": [6]}]}
+    create_draft(database, weekend, now=clock())
+    publish_rules(database, ["coffee"], now=clock())
+    today = clock()
+    saturday = today + timedelta(days=(5 - today.weekday()) % 7 or 7, hours=2)
+    ahead = replace(basket(till, clock), occurred_at=saturday)
+    assert simulate(database, ahead, member=MemberFacts(), now=today).points == 40
