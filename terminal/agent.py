@@ -220,6 +220,15 @@ class TillAgent:
             raise
         hold = Hold(str(placed["hold_id"]), int(placed["points"]), int(placed.get("value_minor", 0)))
         session.hold_placed(hold)
+        if hold.value_minor > session.basket_total_minor():
+            # worth more than the bill: the server would refuse the sale's accrual, and the
+            # points, once captured, would be lost to it; the sale goes on at its basket
+            try:
+                self.settled(lambda key: self.api.void_hold(hold.hold_id, idempotency_key=key))
+            except TerminalError:
+                pass  # an unresolved hold lapses on the server by itself
+            session.hold_voided()
+            raise SessionError(f"{points} points are worth more than the bill; ask for fewer points.")
         try:
             self.settled(lambda key: self.api.capture_hold(hold.hold_id, idempotency_key=key))
         except ApiUnreachable as error:

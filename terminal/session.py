@@ -134,6 +134,10 @@ class PosSession:
         self._move((State.AUTHENTICATED,), State.BASKET, "take the basket")
         self.basket = basket
 
+    def basket_total_minor(self) -> int:
+        """What the basket's lines come to, in minor units (0 before the basket)."""
+        return sum(int(line["amount_minor"]) for line in (self.basket or {}).get("lines", ()))
+
     def check_can_give_pin(self) -> None:
         """Raise unless the member's PIN may be given now: an online card session that cannot
         pay with points yet, before any payment."""

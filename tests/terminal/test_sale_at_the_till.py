@@ -57,6 +57,19 @@ def test_the_member_pays_part_of_the_bill_with_points(sale_at_basket, fake_serve
     assert fake_server.points_of("M1") == 500 - 200 + 11
 
 
+def test_points_worth_more_than_the_bill_are_given_back_and_the_sale_stays_at_its_basket(sale_at_basket, fake_server):
+    agent, session = sale_at_basket  # a bill of 11.50
+    fake_server.point_value_minor = 3  # a point pays 0.03
+    with pytest.raises(SessionError, match="worth more than the bill"):
+        agent.pay_with_points(session, 400)  # 12.00
+    assert session.state is State.BASKET and session.hold is None
+    assert [hold["state"] for hold in fake_server.holds.values()] == ["voided"]
+    assert fake_server.points_of("M1") == 500
+    agent.pay_with_points(session, 300)  # 9.00: fine
+    agent.accrue(session)
+    assert fake_server.accruals[-1]["paid_with_points_minor"] == 900
+
+
 def test_a_second_tap_after_paying_with_points_is_refused_and_the_sale_still_earns(sale_at_basket, fake_server):
     agent, session = sale_at_basket
     agent.pay_with_points(session, 200)
