@@ -106,7 +106,12 @@ class ApiClient:
         except ValueError:
             payload = None
         if response.status_code >= 400:
-            payload = payload if isinstance(payload, dict) else {}
+            if not (isinstance(payload, dict) and payload.get("error")):
+                # not the loyalty server's refusal (its error body names the error): a proxy's
+                # or a load balancer's page (408, 404 of a wrong address): the request was not
+                # judged, and a sale in the outbox must not be given up for it
+                raise ApiUnreachable(f"Something between this till and the loyalty server answered "
+                                     f"HTTP {response.status_code}; it will be sent again.")
             if response.status_code == 409 and payload.get("error") == "request_in_flight":
                 raise ApiUnreachable("The loyalty server is still working on an earlier try of this "
                                      "request; it will be sent again.")

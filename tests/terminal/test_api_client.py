@@ -1,6 +1,8 @@
 """The signed HTTP client against the fake server: signatures, errors, outages."""
 import hashlib
 import hmac
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -75,4 +77,43 @@ def test_a_server_whose_database_is_away_is_unreachable_for_now_and_says_so(fake
     with pytest.raises(ApiUnreachable, match="cannot reach its database just now"):
         client.card_challenge("6280001234567890")
     with pytest.raises(ApiError, match="not known"):  # the next request is judged again
+        client.card_challenge("6280001234567890")
+
+
+@pytest.fixture
+def proxy_page():
+    """A proxy in front of the server answering every request with its own HTML page:
+    ``proxy_page(status)`` gives its URL."""
+    servers = []
+
+    def serve(status: int) -> str:
+        class Page(BaseHTTPRequestHandler):
+            def _answer(self):
+                body = b"<html><body>Request Timeout</body></html>"
+                self.send_response(status)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = _answer
+
+            def log_message(self, *args):
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
+    yield serve
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize("status", [404, 408, 413])
+def test_a_page_from_something_in_between_is_not_the_servers_refusal(proxy_page, status):
+    client = ApiClient(proxy_page(status), Credentials("k", "s"))
+    with pytest.raises(ApiUnreachable, match=f"answered HTTP {status}; it will be sent again"):
         client.card_challenge("6280001234567890")
