@@ -26,7 +26,7 @@ from datetime import datetime, timedelta, timezone
 
 from terminal import card_protocol
 from terminal.api_client import ApiClient
-from terminal.basket import checked_lines, checked_sale_time
+from terminal.basket import checked_lines, checked_receipt_number, checked_sale_time
 from terminal.card_crypto import offline_challenge
 from terminal.card_protocol import CardKind
 from terminal.config import TerminalConfig
@@ -198,6 +198,7 @@ class TillAgent:
                     occurred_at: datetime | None = None) -> None:
         """The POS's basket lines (``line_no, sku, quantity, amount_minor[, category, brand]``);
         a basket that cannot be right is refused (InvalidBasket) and the sale stays where it was."""
+        checked_receipt_number(session.receipt_number)
         lines, occurred_at = checked_lines(lines), checked_sale_time(occurred_at)
         when = session.sold_at or (occurred_at or self.clock()).isoformat()
         session.basket_given({"lines": lines, "occurred_at": when})

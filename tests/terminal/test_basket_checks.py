@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from terminal.basket import checked_lines, checked_sale_time
+from terminal.basket import checked_lines, checked_receipt_number, checked_sale_time
 from terminal.errors import InvalidBasket
 
 COFFEE = {"line_no": 1, "sku": "COFFEE", "quantity": "2", "amount_minor": 700}
@@ -24,10 +24,13 @@ def test_good_lines_are_kept_with_their_quantities_as_decimal_text():
     ({"sku": ""}, "line 1: sku must be a text of 1 to 64 characters"),
     ({"sku": "X" * 65}, "line 1: sku must be a text"),
     ({"quantity": "0"}, "line 1: quantity must be a number more than 0"),
-    ({"quantity": "1.0001"}, "line 1: quantity must be a number more than 0 with at most three decimals"),
+    ({"quantity": "1.0001"}, "line 1: quantity must be a number more than 0 and below 1000000 with at most three"),
     ({"quantity": "NaN"}, "line 1: quantity must be"), ({"quantity": True}, "line 1: quantity must be"),
     ({"quantity": None}, "line 1: quantity must be"),
-    ({"amount_minor": -1}, "line 1: amount_minor must be a whole number of cents, 0 or more"),
+    ({"amount_minor": -1}, "line 1: amount_minor must be a whole number of cents from 0 to 100000000000"),
+    ({"amount_minor": 10**11 + 1}, "line 1: amount_minor must be a whole number of cents from 0"),
+    ({"quantity": "1000000"}, "line 1: quantity must be a number more than 0 and below 1000000"),
+    ({"sku": "COF\x00FEE"}, "line 1: sku must be a text"), ({"brand": "\ud800"}, "line 1: brand must be a text"),
     ({"amount_minor": 7.5}, "line 1: amount_minor must be a whole number"),
     ({"amount_minor": False}, "line 1: amount_minor must be a whole number"),
     ({"category": ""}, "line 1: category must be a text"), ({"brand": 7}, "line 1: brand must be a text"),
@@ -48,10 +51,25 @@ def test_every_problem_of_every_line_is_named_at_once():
     assert "line 4: amount_minor must be" in message
 
 
-@pytest.mark.parametrize("lines", [[], None, "COFFEE", {"line_no": 1}])
+@pytest.mark.parametrize("lines", [[], None, "COFFEE", {"line_no": 1},
+                                   [dict(COFFEE, line_no=n) for n in range(1, 502)]])
 def test_a_basket_without_a_list_of_lines_is_refused(lines):
-    with pytest.raises(InvalidBasket, match="A basket is a list of at least one line."):
+    with pytest.raises(InvalidBasket, match="A basket is a list of 1 to 500 lines."):
         checked_lines(lines)
+
+
+@pytest.mark.parametrize("receipt", ["", " R-1", "R" * 65, "R-\x001", 17])
+def test_a_receipt_number_the_server_would_refuse_is_refused_at_the_till(receipt):
+    with pytest.raises(InvalidBasket, match="The receipt number must be a text of 1 to 64 characters"):
+        checked_receipt_number(receipt)
+    assert checked_receipt_number("R-1") == "R-1"
+
+
+def test_the_tills_bounds_are_the_servers():
+    from engine.ledger import basket as server
+    from terminal import basket as till
+    assert (till.MAX_LINES, till.MAX_LINE_NO, till.MAX_QUANTITY, till.MAX_LINE_MINOR) == (
+        server.MAX_LINES, server.MAX_LINE_NO, server.MAX_QUANTITY, server.MAX_LINE_MINOR)
 
 
 def test_a_sale_time_must_say_its_time_zone():
