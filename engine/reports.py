@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from engine.database import Database, is_postgres, local_day
 from engine.ledger.closed_months import closed_months, month_key, moved_by_month
-from engine.orm.ledger import SYSTEM_ACCOUNTS, HoldRow, LedgerTransactionRow, LotRow, ReceiptRow, RefundRow
+from engine.orm.ledger import SYSTEM_ACCOUNTS, HoldRow, LotRow, ReceiptRow, RefundRow
 from engine.orm.members import MemberRow
 from engine.orm.rewards import RewardRow, VoucherRow
 from engine.orm.rules import MemberAttributeRow, ReceiptRuleAwardRow
@@ -32,13 +32,17 @@ NO_TIER = "none"
 
 @dataclass(frozen=True)
 class DailyFlow:
-    """Points that moved on one day: credited to members (purchases, bonuses, corrections in
-    their favour, cancelled vouchers), redeemed (paid with points, rewards) and expired."""
+    """Points that moved on one day, read from the system accounts as the liability statement
+    reads a month (so the days of a month add up to its row): issued by purchases (less what
+    refunds took back), redeemed (paid with points and rewards, less what refunds and
+    cancelled vouchers gave back), expired, and adjusted (bonuses, grants, corrections, points
+    brought over; negative when more was taken than given)."""
 
     day: date
     issued: int
     redeemed: int
     expired: int
+    adjusted: int = 0
 
 
 @dataclass(frozen=True)
@@ -96,20 +100,16 @@ class Dashboard:
 def daily_flows(db: Database, *, as_of: datetime, days: int = 30) -> list[DailyFlow]:
     """One entry per programme day of the ``days`` days ending with ``as_of``'s day (days
     without movement included, as zeros), oldest first."""
-    t = LedgerTransactionRow
     with db.transaction() as session:
         zone, first, _ = _window(session, as_of, days)
-        day = local_day(session, t.posted_at, zone.key)
-        rows = session.execute(
-            sa.select(day.label("day"),
-                      sa.func.coalesce(sa.func.sum(sa.case((t.points > 0, t.points), else_=0)), 0),
-                      sa.func.coalesce(sa.func.sum(sa.case((t.kind == "capture", -t.points), else_=0)), 0),
-                      sa.func.coalesce(sa.func.sum(sa.case((t.kind == "expire", -t.points), else_=0)), 0))
-            .where(t.posted_at >= start_of_day(first, zone), t.posted_at <= as_of)
-            .group_by(day))
-        by_day = {_as_date(d): (int(i), int(r), int(e)) for d, i, r, e in rows}
-    return [DailyFlow(first + timedelta(days=n), *by_day.get(first + timedelta(days=n), (0, 0, 0)))
-            for n in range(days)]
+        moved = moved_by_month(session, zone.key, since=start_of_day(first, zone), until=as_of, inclusive=True,
+                               by_day=True)
+
+    def flow(day: date) -> DailyFlow:
+        key = day.isoformat()
+        return DailyFlow(day, issued=-moved.get((key, "issuance"), 0), redeemed=moved.get((key, "redemption"), 0),
+                         expired=moved.get((key, "expiry"), 0), adjusted=-moved.get((key, "adjustment"), 0))
+    return [flow(first + timedelta(days=n)) for n in range(days)]
 
 
 def liability(db: Database, *, as_of: datetime) -> Liability:

@@ -44,9 +44,12 @@ class DashboardQuerySchema(InputSchema):
 
 class DailyFlowSchema(ma.Schema):
     day = fields.Date(required=True)
-    issued = fields.Integer(required=True)
-    redeemed = fields.Integer(required=True)
+    issued = fields.Integer(required=True, metadata={"description": "earned by purchases, less refunds"})
+    redeemed = fields.Integer(required=True, metadata={
+        "description": "paid with points and rewards, less what refunds and cancelled vouchers gave back"})
     expired = fields.Integer(required=True)
+    adjusted = fields.Integer(required=True, metadata={
+        "description": "bonuses, grants, corrections and points brought over; negative when more was taken"})
 
 
 class LiabilitySchema(ma.Schema):

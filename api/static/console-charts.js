@@ -13,7 +13,8 @@
   draw("chart-flows", { type: "bar", data: { labels: data.flows.labels, datasets: [
       { label: "Issued", data: data.flows.issued, backgroundColor: colours[0] },
       { label: "Redeemed", data: data.flows.redeemed, backgroundColor: colours[1] },
-      { label: "Expired", data: data.flows.expired, backgroundColor: colours[2] }] }, options: plain });
+      { label: "Expired", data: data.flows.expired, backgroundColor: colours[2] },
+      { label: "Adjusted", data: data.flows.adjusted, backgroundColor: colours[3] }] }, options: plain });
   draw("chart-tiers", { type: "doughnut", data: { labels: data.tiers.labels, datasets: [
       { data: data.tiers.values, backgroundColor: colours }] }, options: plain });
   draw("chart-rules", { type: "bar", data: { labels: data.rules.labels, datasets: [

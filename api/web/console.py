@@ -230,7 +230,7 @@ def dashboard():
     charts = {
         "flows": {"labels": [f.day.isoformat() for f in board.flows],
                   "issued": [f.issued for f in board.flows], "redeemed": [f.redeemed for f in board.flows],
-                  "expired": [f.expired for f in board.flows]},
+                  "expired": [f.expired for f in board.flows], "adjusted": [f.adjusted for f in board.flows]},
         "tiers": {"labels": [names.get(code, code) for code, _ in board.tiers], "values": [n for _, n in board.tiers]},
         "rules": {"labels": [key for key, _ in board.top_rules], "values": [n for _, n in board.top_rules]},
         "campaigns": {"labels": [c.name for c in board.campaigns if c.budget],

@@ -54,18 +54,20 @@ def month_key(day: date) -> str:
 
 
 def moved_by_month(session: Session, zone: str, *, since: datetime | None, until: datetime,
-                   inclusive: bool) -> dict[tuple[str, str], int]:
-    """The system accounts' entries summed per (month of ``zone``, account kind), for the
-    postings made from ``since`` (None: the beginning) to ``until`` (included or not)."""
+                   inclusive: bool, by_day: bool = False) -> dict[tuple[str, str], int]:
+    """The system accounts' entries summed per (month of ``zone``, ``YYYY-MM``, or with
+    ``by_day`` its day, ``YYYY-MM-DD``; account kind), for the postings made from ``since``
+    (None: the beginning) to ``until`` (included or not)."""
     t, e, a = LedgerTransactionRow, EntryRow, AccountRow
     day = local_day(session, t.posted_at, zone)
-    month = sa.func.to_char(day, "YYYY-MM") if is_postgres(session) else sa.func.substr(day, 1, 7)
-    query = (sa.select(month, a.kind, sa.func.sum(e.amount)).select_from(e)
+    length = 10 if by_day else 7
+    period = sa.func.to_char(day, "YYYY-MM-DD"[:length]) if is_postgres(session) else sa.func.substr(day, 1, length)
+    query = (sa.select(period, a.kind, sa.func.sum(e.amount)).select_from(e)
              .join(t, t.id == e.transaction_id).join(a, a.id == e.account_id)
              .where(a.kind != "member", t.posted_at <= until if inclusive else t.posted_at < until))
     if since is not None:
         query = query.where(t.posted_at >= since)
-    return {(m, kind): int(total) for m, kind, total in session.execute(query.group_by(month, a.kind))}
+    return {(p, kind): int(total) for p, kind, total in session.execute(query.group_by(period, a.kind))}
 
 
 def closed_months(session: Session, zone: str, *, ending_by: datetime | None = None) -> list[ClosedMonthRow]:

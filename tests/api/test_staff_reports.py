@@ -12,7 +12,9 @@ def test_a_marketer_reads_the_dashboard_figures(client, staff_headers, make_memb
     earn(make_member(points=300), 2000)
     response = client.get("/v1/staff/reports/dashboard", query_string={"days": 7}, headers=staff_headers("marketer"))
     assert response.status_code == 200, response.json
-    assert len(response.json["flows"]) == 7 and response.json["flows"][-1]["issued"] == 320
+    assert len(response.json["flows"]) == 7
+    assert {k: v for k, v in response.json["flows"][-1].items() if k != "day"} == {
+        "issued": 20, "redeemed": 0, "expired": 0, "adjusted": 300}
     assert response.json["liability"] == {"available": 300, "pending": 20, "total": 320}
     assert response.json["top_rules"] == [{"code": "base", "value": 20}]
     assert [c["code"] for c in response.json["lifecycle"]] == [

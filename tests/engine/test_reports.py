@@ -1,24 +1,48 @@
 """Dashboard reports computed from the ledger: daily flows, outstanding liability, tiers,
 top rules and campaign budgets."""
 from datetime import timedelta
+from decimal import Decimal
 
 import sqlalchemy as sa
 
 from engine import reports
+from engine.ledger.commands import RefundLine, RefundReceipt
 from engine.ledger.expiry import expire_lots
+from engine.ledger.refunds import refund_receipt
+from engine.rewards import CancelVoucher, RedeemReward, cancel_voucher, create_reward, redeem_reward
 from engine.rules.customer_value import STAGES, score_customers
 from engine.tiers.policy import TierDefinition, TierPolicy
 from engine.tiers.service import assign_tier, define_tiers
+from tests.conftest import new_key
 
 
-def test_each_day_shows_points_issued_redeemed_and_expired(database, clock, make_member, earn, pay_with_points):
-    ada = make_member(points=500)  # a correction in her favour: issued today
+def test_each_day_shows_points_issued_redeemed_expired_and_adjusted(database, clock, make_member, earn,
+                                                                      pay_with_points):
+    ada = make_member(points=500)  # a correction in her favour: adjusted today
     clock.advance(days=1)
     earn(ada, 2000)  # 20 points at the base rate, pending
     pay_with_points(ada, 120)
     flows = reports.daily_flows(database, as_of=clock(), days=3)
-    assert [(f.issued, f.redeemed, f.expired) for f in flows] == [(0, 0, 0), (500, 0, 0), (20, 120, 0)]
+    assert [(f.issued, f.redeemed, f.expired, f.adjusted) for f in flows] == [
+        (0, 0, 0, 0), (0, 0, 0, 500), (20, 120, 0, 0)]
     assert [f.day for f in flows] == [clock().date() - timedelta(days=n) for n in (2, 1, 0)]
+
+
+def test_a_months_days_add_up_to_its_row_of_the_liability_statement(database, clock, make_member, earn, till,
+                                                                   pay_with_points):
+    ada = make_member(points=1000)
+    earn(ada, 30_000, receipt="R1")
+    pay_with_points(ada, 200)
+    refund_receipt(database, RefundReceipt(till.store_code, till.code, "R1", (RefundLine(1, Decimal(1)),), clock()),
+                   caller="S1-T1", idempotency_key=new_key(), now=clock())
+    create_reward(database, code="MUG", name="Mug", points_price=100, valid_from=clock(), now=clock())
+    voucher = redeem_reward(database, RedeemReward("MUG", ada.public_id), caller="web", idempotency_key=new_key(),
+                            now=clock())
+    cancel_voucher(database, CancelVoucher(voucher.voucher_code), caller="web", idempotency_key=new_key(), now=clock())
+    flows = reports.daily_flows(database, as_of=clock(), days=1)
+    [month] = [s for s in reports.liability_statement(database, as_of=clock()) if s.month == clock().strftime("%Y-%m")]
+    assert (sum(f.issued for f in flows), sum(f.redeemed for f in flows), sum(f.adjusted for f in flows)) == (
+        month.issued, month.redeemed, month.adjusted) == (0, 200, 1000)
 
 
 def test_expired_points_show_on_the_day_the_expiry_ran(database, clock, make_member, earn):
@@ -31,7 +55,7 @@ def test_expired_points_show_on_the_day_the_expiry_ran(database, clock, make_mem
 
 def test_movements_after_as_of_are_not_counted(database, clock, make_member):
     make_member(points=500)
-    assert reports.daily_flows(database, as_of=clock() - timedelta(seconds=1), days=1)[0].issued == 0
+    assert reports.daily_flows(database, as_of=clock() - timedelta(seconds=1), days=1)[0].adjusted == 0
 
 
 def test_liability_splits_available_and_pending_points(database, clock, make_member, earn, pay_with_points):

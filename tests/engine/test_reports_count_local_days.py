@@ -18,7 +18,7 @@ def test_a_new_york_evening_posting_counts_on_that_evenings_day(database, clock,
     clock.advance(hours=17)  # 2026-03-03 03:00 UTC: 22:00 on 2 March in New York
     make_member(points=500)
     (flow,) = reports.daily_flows(database, as_of=clock(), days=1)
-    assert (flow.day, flow.issued) == (date(2026, 3, 2), 500)
+    assert (flow.day, flow.adjusted) == (date(2026, 3, 2), 500)
 
 
 def test_a_posting_on_the_last_evening_of_a_month_counts_in_that_month(database, clock, new_york, make_member):
