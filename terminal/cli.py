@@ -134,6 +134,7 @@ def cashier(agent, console=None, ask=input, cashier_id: str | None = None, ask_s
             continue
         session = PosSession(receipt, cashier=cashier_id)
         try:
+            _reader_emptied(agent, console)  # the last customer's card is not this one's
             console.print("[bold]Please tap the loyalty card...[/bold]")
             while True:
                 try:
@@ -166,6 +167,18 @@ def cashier(agent, console=None, ask=input, cashier_id: str | None = None, ask_s
                 agent.abort(session, getattr(error, "message", str(error)))
             console.print(Panel(getattr(error, "message", str(error)), title="not done",
                                 style="red"))
+
+
+def _reader_emptied(agent, console) -> None:
+    """Return once no card is on the reader: a card left there by the last customer would
+    otherwise earn this sale at once; CardWaitTimeout when it stays."""
+    from terminal.errors import CardWaitTimeout
+
+    try:
+        agent.reader.wait_for_removal(timeout=0.05)
+    except CardWaitTimeout:
+        console.print("[yellow]A card is still on the reader: take it off for the next customer.[/yellow]")
+        agent.reader.wait_for_removal(timeout=agent.config.tap_timeout)
 
 
 def _pin_given(agent, session, console, ask_secret) -> bool:

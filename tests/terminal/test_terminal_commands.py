@@ -2,6 +2,7 @@
 import io
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 from rich.console import Console
@@ -51,6 +52,18 @@ def test_the_cashier_screen_runs_a_sale_and_shows_the_member_and_points(
     screen = out.getvalue()
     assert "Ada Lovelace" in screen and "gold" in screen and "500" in screen
     assert "Points earned: 7" in screen and "New balance: 407" in screen
+
+
+def test_a_card_left_on_the_reader_does_not_earn_the_next_customers_sale(fake_server, make_card, make_agent,
+                                                                           till_config):
+    fake_server.add_member("M1", "Ada Lovelace", "gold", points=500)
+    make_card(card_key=fake_server.add_card("6280001234567890", "M1")).tap()  # and left there
+    answers = iter(["C-1", "COFFEE 3.50 2", "", "", "C-2", "q"])
+    out = io.StringIO()
+    cashier(make_agent(replace(till_config, tap_timeout=0.5)), Console(file=out, width=100),
+            ask=lambda prompt: next(answers))
+    assert "A card is still on the reader: take it off for the next customer." in out.getvalue()
+    assert [a["receipt_number"] for a in fake_server.accruals] == ["C-1"]
 
 
 def test_the_cashier_signed_on_at_the_screen_is_named_on_every_sale(fake_server, make_card, make_agent):
@@ -229,7 +242,12 @@ def test_the_cashier_screen_names_a_foreign_card_in_plain_words(fake_server, mak
     def ask(prompt):
         return next(answers)
 
+    calls = []
+
     def remove_then_stop(timeout):
+        calls.append(timeout)
+        if len(calls) == 1:
+            return  # the reader was empty at the sale's start: the foreign card came after the receipt
         foreign.remove()
         raise KeyboardInterrupt
 
