@@ -158,9 +158,8 @@ def cashier(agent, console=None, ask=input, cashier_id: str | None = None, ask_s
             if result is None:
                 console.print("[yellow]Sale saved; its points will be sent when the server is back.[/yellow]")
             else:
-                member = result.get("member") or {}
                 console.print(Panel(f"Points earned: [bold]{result.get('points')}[/bold]\n"
-                                    f"New balance: {member.get('available', '?')}",
+                                    f"Balance now: {result.get('balance', '?')} (pending points included)",
                                     title="done", style="green"))
         except (TerminalError, ValueError) as error:
             if session.hold is not None:

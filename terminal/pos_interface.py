@@ -19,7 +19,7 @@ per line, one answer per line, in order. Every answer has ``"ok"``; a failure ca
     > {"cmd": "pay_points", "points": 200}
     < {"ok": true, "state": "points paid", "hold_id": "H1", "points": 200, "value_minor": 200}
     > {"cmd": "accrue"}
-    < {"ok": true, "state": "done", "queued": false, "points": 7, "member": {...}}
+    < {"ok": true, "state": "done", "queued": false, "points": 7, "balance": 307, "member": {...}}
     > {"cmd": "refund", "receipt": "R-1001", "occurred_at": "2026-11-23T12:00:00+00:00",
        "lines": [{"line_no": 1, "quantity": "1"}]}   # "till": "T2" for a sale of another till of the store;
                                                        # "cashier": who rang the return up, optional
@@ -119,7 +119,8 @@ class PosInterface:
         session = self._current()
         result = self.agent.accrue(session) or {}
         return {"ok": True, "queued": session.queued, "points": result.get("points"),
-                "member": result.get("member")}
+                "balance": result.get("balance"),
+                "member": asdict(session.member) if session.member else None}
 
     def _cmd_cancel(self, request: dict) -> dict:
         session = self._current()

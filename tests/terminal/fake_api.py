@@ -277,9 +277,11 @@ class FakeLoyaltyServer:
         self.members[member_id]["available"] += points
         record = dict(body, member_id=member_id, points=points)
         self.accruals.append(record)
-        return 201, {"transaction_id": f"TX{len(self.accruals)}", "points": points,
-                     "breakdown": [{"rule": "base", "points": points}],
-                     "member": dict(self.members[member_id])}
+        # the real answer's shape (api.schemas.terminal.AccrualResultSchema), in its parts a till reads
+        return 201, {"transaction_id": len(self.accruals), "member_id": member_id,
+                     "receipt_number": body["receipt_number"], "points": points,
+                     "rules": [{"rule_key": "base", "applied": points}],
+                     "balance": self.members[member_id]["available"]}
 
     def _staff(self, path, headers, body):
         if path == "/v1/staff/sessions":

@@ -103,7 +103,7 @@ def test_a_timeout_after_the_server_committed_does_not_post_twice(fake_server, m
     report = agent.flush_outbox()
     assert (report.sent, report.left) == (1, 0)
     assert len(fake_server.accruals) == 1
-    assert agent.outbox.entries()[0].result["transaction_id"] == "TX1"
+    assert agent.outbox.entries()[0].result["transaction_id"] == 1
 
 
 def test_a_retry_the_server_is_still_working_on_stays_queued_and_gets_its_answer_later(

@@ -28,7 +28,9 @@ def test_a_pos_runs_a_sale_with_points_over_json_lines(fake_server, make_card, m
     assert answers[6]["error"] == "CardWaitTimeout"
     assert answers[1]["member"]["display_name"] == "Ada Lovelace"
     assert answers[3]["state"] == "points paid"
-    assert (answers[4]["state"], answers[4]["points"], answers[4]["queued"]) == ("done", 7, False)
+    assert (answers[4]["state"], answers[4]["points"], answers[4]["queued"], answers[4]["balance"]) == (
+        "done", 7, False, 307)
+    assert answers[4]["member"]["display_name"] == "Ada Lovelace"  # the member the tap read
     assert answers[-1]["error"] == "BadRequest"
     assert fake_server.points_of("M1") == 307
 

@@ -51,7 +51,7 @@ def test_the_cashier_screen_runs_a_sale_and_shows_the_member_and_points(
     cashier(make_agent(), Console(file=out, width=100), ask=lambda prompt: next(answers))
     screen = out.getvalue()
     assert "Ada Lovelace" in screen and "gold" in screen and "500" in screen
-    assert "Points earned: 7" in screen and "New balance: 407" in screen
+    assert "Points earned: 7" in screen and "Balance now: 407 (pending points included)" in screen
 
 
 def test_a_card_left_on_the_reader_does_not_earn_the_next_customers_sale(fake_server, make_card, make_agent,
