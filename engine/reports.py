@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from engine.database import Database, is_postgres, local_day
-from engine.ledger.closed_months import closed_months, month_key, moved_by_month
+from engine.ledger.closed_months import closed_months, month_key, moved_by_period
 from engine.orm.ledger import SYSTEM_ACCOUNTS, HoldRow, LotRow, ReceiptRow, RefundRow
 from engine.orm.members import MemberRow
 from engine.orm.rewards import RewardRow, VoucherRow
@@ -102,8 +102,8 @@ def daily_flows(db: Database, *, as_of: datetime, days: int = 30) -> list[DailyF
     without movement included, as zeros), oldest first."""
     with db.transaction() as session:
         zone, first, _ = _window(session, as_of, days)
-        moved = moved_by_month(session, zone.key, since=start_of_day(first, zone), until=as_of, inclusive=True,
-                               by_day=True)
+        moved = moved_by_period(session, zone.key, since=start_of_day(first, zone), until=as_of, inclusive=True,
+                               daily=True)
 
     def flow(day: date) -> DailyFlow:
         key = day.isoformat()
@@ -156,7 +156,7 @@ def liability_statement(db: Database, *, as_of: datetime, months: int = 12) -> l
         # closed) from the entries: the statement reads the ledger of the last month or so
         closed = closed_months(session, settings.timezone, ending_by=as_of)
         moved = {(row.month, kind): getattr(row, kind) for row in closed for kind in SYSTEM_ACCOUNTS}
-        moved.update(moved_by_month(session, settings.timezone, since=closed[-1].ends_at if closed else None,
+        moved.update(moved_by_period(session, settings.timezone, since=closed[-1].ends_at if closed else None,
                                     until=as_of, inclusive=True))
     final = {row.month for row in closed}
     first = month_key(starts[0])

@@ -92,9 +92,10 @@ FILTERS = {"money": money, "points": points, "signed_points": signed_points, "da
            "last_day": programme_last_day, "moment": programme_moment}
 
 
-# what a posting's description starts with, in the member's words (the engine writes them:
-# engine.rewards, engine.jobs.catalogue, engine.member_import, engine.rules.referrals)
-_CREDIT_WORDS = (("voucher ", "Voucher cancelled: its points given back"), ("birthday bonus", "Birthday bonus"),
+# what a credit's description starts with, in the member's words (the engine writes them:
+# engine.jobs.catalogue, engine.member_import, engine.rules.referrals; a cancelled voucher's
+# is "voucher V... cancelled", engine.rewards)
+_CREDIT_WORDS = (("birthday bonus", "Birthday bonus"),
                  ("opening balance", "Points brought over from the previous programme"),
                  ("referral bonus", "Bonus for referring a friend"))
 
@@ -116,6 +117,8 @@ def history_words(item: HistoryItem, store_names: dict[str, str], reward_names: 
     if item.kind == "expire":
         return "Points expired"
     if item.kind == "adjust":
+        if text.startswith("voucher ") and text.endswith(" cancelled"):
+            return "Voucher cancelled: its points given back"
         words = next((words for prefix, words in _CREDIT_WORDS if text.startswith(prefix)), None)
         if words is not None:
             return words

@@ -53,14 +53,14 @@ def month_key(day: date) -> str:
     return day.strftime("%Y-%m")
 
 
-def moved_by_month(session: Session, zone: str, *, since: datetime | None, until: datetime,
-                   inclusive: bool, by_day: bool = False) -> dict[tuple[str, str], int]:
+def moved_by_period(session: Session, zone: str, *, since: datetime | None, until: datetime,
+                   inclusive: bool, daily: bool = False) -> dict[tuple[str, str], int]:
     """The system accounts' entries summed per (month of ``zone``, ``YYYY-MM``, or with
-    ``by_day`` its day, ``YYYY-MM-DD``; account kind), for the postings made from ``since``
+    ``daily`` its day, ``YYYY-MM-DD``; account kind), for the postings made from ``since``
     (None: the beginning) to ``until`` (included or not)."""
     t, e, a = LedgerTransactionRow, EntryRow, AccountRow
     day = local_day(session, t.posted_at, zone)
-    length = 10 if by_day else 7
+    length = 10 if daily else 7
     period = sa.func.to_char(day, "YYYY-MM-DD"[:length]) if is_postgres(session) else sa.func.substr(day, 1, length)
     query = (sa.select(period, a.kind, sa.func.sum(e.amount)).select_from(e)
              .join(t, t.id == e.transaction_id).join(a, a.id == e.account_id)
@@ -99,7 +99,7 @@ def close_months(db: Database, *, as_of: datetime) -> CloseRun:
         if not months:
             return CloseRun(0, last)
         since, until = start_of_day(first, zone), start_of_day(_next_month(months[-1]), zone)
-        moved = moved_by_month(session, zone_name, since=since, until=until, inclusive=False)
+        moved = moved_by_period(session, zone_name, since=since, until=until, inclusive=False)
         closed = 0
         for start in months:
             key = month_key(start)
@@ -121,7 +121,7 @@ def closed_months_agree(session: Session) -> list[str]:
     problems = []
     for zone in session.scalars(sa.select(ClosedMonthRow.zone).distinct()):
         rows = closed_months(session, zone)
-        moved = moved_by_month(session, zone, since=rows[0].starts_at, until=rows[-1].ends_at, inclusive=False)
+        moved = moved_by_period(session, zone, since=rows[0].starts_at, until=rows[-1].ends_at, inclusive=False)
         before = session.scalar(sa.select(sa.func.count()).select_from(LedgerTransactionRow)
                                 .where(LedgerTransactionRow.posted_at < rows[0].starts_at))
         if before:

@@ -31,3 +31,7 @@ def words(kind: str, description: str) -> str:
 ])
 def test_each_posting_is_named_by_where_it_came_from(kind, description, said):
     assert words(kind, description) == said
+
+
+def test_a_correction_whose_reason_starts_like_a_voucher_is_still_the_service_teams():
+    assert words("adjust", "voucher V1 was never handed over") == "From our service team: voucher V1 was never handed over"
