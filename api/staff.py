@@ -12,7 +12,8 @@ from api.rate_limits import limit_sign_in
 from api.idempotency import PARAMETER, caller, idempotency_key
 from api.schemas.people import (AdjustmentFilterSchema, AdjustmentRequestInSchema, AdjustmentRequestSchema,
                                 AttributeValueSchema, AuditEntrySchema, AuditFilterSchema, BalanceSchema,
-                                BlockCardSchema, CardIssueSchema, CardSchema, CloseMemberSchema, DeliveredCountSchema,
+                                BirthdayCorrectionSchema, BlockCardSchema, CardIssueSchema, CardSchema,
+                                CloseMemberSchema, DeliveredCountSchema,
                                 DecisionFilterSchema, DeliveredSchema, EnrolSchema, GrantInSchema, GrantSchema,
                                 HistoryItemSchema, ImportedMemberSchema, ImportInSchema, ImportRequestSchema,
                                 InvitationSchema, MemberAttributeSchema, MemberClosedSchema,
@@ -37,7 +38,7 @@ from engine.ledger.approvals import DecideAdjustment, decide_adjustment, list_ad
 from engine.ledger.balances import get_balance, get_history
 from engine.ledger.commands import AdjustPoints
 from engine.ledger.refunds import refund_receipt
-from engine.members import enrol_member, get_member, list_members
+from engine.members import correct_birthday, enrol_member, get_member, list_members
 from engine.points_grants import (DecideGrant, GrantPoints, credit_grant, decide_grant, get_grant, list_grants,
                                   request_grant)
 from engine.rules import segments
@@ -101,6 +102,17 @@ def enrol(body):
 def member(member_id):
     """One member's profile and status (while suspended: why, by whom, since when)."""
     return get_member(database(), member_id)
+
+
+@blp.route("/members/<member_id>/birthday", methods=["PUT"])
+@staff_only("members.write")
+@blp.doc(**AUTH)
+@blp.arguments(BirthdayCorrectionSchema())
+@blp.response(200, StaffMemberSchema)
+def birthday(body, member_id):
+    """Correct a member's birthday: a member gives theirs once, as the birthday-month rules
+    and the birthday bonus follow it; a change after that is support's (audited)."""
+    return correct_birthday(database(), member_id, body["birthday"], now=now())
 
 
 @blp.route("/members/<member_id>/close", methods=["POST"])

@@ -121,19 +121,25 @@ def find_members(db: Database, query: str, *, limit: int = 20) -> list[Member]:
 
 
 PROFILE_FIELDS = ("full_name", "phone", "birthday", "consents")
+EARLIEST_BIRTHDAY = date(1900, 1, 1)
 
 
 def update_profile(db: Database, public_id: str, changes: dict, *, now: datetime) -> Member:
     """Change a member's own profile fields (name, phone, birthday, consents) and nothing else.
 
     Refuses every field outside ``PROFILE_FIELDS`` (status, balance, tier...) and every invalid
-    value; nothing is saved then. Consents not named keep their value."""
+    value; nothing is saved then. Consents not named keep their value. The birthday is the
+    member's to give once: changing it afterwards is support's (``correct_birthday``), since
+    the birthday-month rules and the birthday bonus follow it."""
     problems = [Problem(name, "cannot be changed here") for name in changes if name not in PROFILE_FIELDS]
     refuse_if(problems)
     with db.transaction() as session:
         row = member_row(session, public_id, to_change=True)
         profile = row.profile
         current = to_member(row)
+        refuse_if([Problem("birthday", "is set already; to correct it, ask support")]
+                  if "birthday" in changes and current.birthday is not None and changes["birthday"] != current.birthday
+                  else [])
         consents = {**current.consents, **(changes.get("consents") or {})}
         merged = {"full_name": current.full_name, "phone": current.phone, "birthday": current.birthday, **changes}
         refuse_if(profile_problems(merged["full_name"], current.email, merged["phone"], merged["birthday"],
@@ -144,6 +150,16 @@ def update_profile(db: Database, public_id: str, changes: dict, *, now: datetime
             for name in CONSENTS:
                 setattr(profile, f"consent_{name}", consents[name])
             profile.consents_updated_at = now
+        return to_member(row)
+
+
+def correct_birthday(db: Database, public_id: str, birthday: date | None, *, now: datetime) -> Member:
+    """Support's correction of a member's birthday (a member gives theirs once:
+    ``update_profile``); the staff request is audited."""
+    refuse_if(birthday_problems(birthday, now))
+    with db.transaction() as session:
+        row = member_row(session, public_id, to_change=True)
+        row.profile.birthday = birthday
         return to_member(row)
 
 
@@ -187,6 +203,19 @@ def _duplicate_email(email: str | None) -> Conflict:
     return Conflict(f"a member with e-mail {email!r} already exists", code="duplicate_email")
 
 
+def birthday_problems(birthday, now: datetime) -> list[Problem]:
+    """The problem with a birthday (None: not given), if any."""
+    if birthday is None:
+        return []
+    if not isinstance(birthday, date) or isinstance(birthday, datetime):
+        return [Problem("birthday", "must be a date")]
+    if birthday > now.date():
+        return [Problem("birthday", "cannot be in the future")]
+    if birthday < EARLIEST_BIRTHDAY:
+        return [Problem("birthday", f"cannot be before {EARLIEST_BIRTHDAY.isoformat()}")]
+    return []
+
+
 def profile_problems(full_name, email, phone, birthday, consents, now: datetime) -> list[Problem]:
     """Every problem with a member's personal data (also for rows of an import)."""
     problems = []
@@ -196,11 +225,7 @@ def profile_problems(full_name, email, phone, birthday, consents, now: datetime)
         problems.append(Problem("email", f"{email!r} is not an e-mail address"))
     if phone is not None and not (isinstance(phone, str) and _PHONE.match(phone)):
         problems.append(Problem("phone", f"{phone!r} is not a phone number"))
-    if birthday is not None:
-        if not isinstance(birthday, date) or isinstance(birthday, datetime):
-            problems.append(Problem("birthday", "must be a date"))
-        elif birthday > now.date():
-            problems.append(Problem("birthday", "cannot be in the future"))
+    problems += birthday_problems(birthday, now)
     for name, value in consents.items():
         if name not in CONSENTS:
             problems.append(Problem(f"consents.{name}", f"is not a consent; known: {', '.join(CONSENTS)}"))

@@ -94,6 +94,11 @@ class SuspensionSchema(ma.Schema):
     at = fields.AwareDateTime(required=True)
 
 
+class BirthdayCorrectionSchema(InputSchema):
+    birthday = fields.Date(required=True, allow_none=True, metadata={
+        "description": "the member's birthday as it should be (null: none); a member gives theirs once"})
+
+
 class StaffMemberSchema(MemberSchema):
     """A member as staff read them: with why, by whom and since when while suspended."""
     suspension = fields.Nested(SuspensionSchema, required=True, allow_none=True,
