@@ -22,7 +22,9 @@ from sqlalchemy.orm import Session
 
 from engine.database import Database, insert_unique
 from engine.errors import Conflict, InvalidState, NotFound, Problem, refuse_if
-from engine.orm.rules import CampaignRow, RuleVersionRow
+from engine.orm.rules import CampaignRow, RuleVersionRow, SegmentRow
+from engine.orm.stores import StoreRow
+from engine.orm.tiers import TierRow
 from engine.plain import canonical_json
 from engine.rules.model import Rule, rule_from_dict, rule_to_dict
 from engine.rules.validation import validate_rule
@@ -190,11 +192,28 @@ def _end_current(session: Session, rule_key: str, now: datetime, status: str) ->
     return current
 
 
+# the conditions whose values name the programme's own things (codes, case and all: a rule
+# for "gold" where the tier is GOLD would never match, and no one would notice)
+_NAMED = {"tier": (TierRow.code, "tier"), "store": (StoreRow.code, "store"), "segment": (SegmentRow.code, "segment")}
+
+
 def _reference_problems(session: Session, rule: Rule, where: str) -> list[Problem]:
+    """What the rule names that the programme does not have: its campaign, and the tiers,
+    stores and segments its conditions list."""
+    problems = []
     if rule.campaign is not None and session.scalar(
             sa.select(CampaignRow.id).where(CampaignRow.code == rule.campaign)) is None:
-        return [Problem(where, f"rule {rule.key!r} names unknown campaign {rule.campaign!r}")]
-    return []
+        problems.append(Problem(where, f"rule {rule.key!r} names unknown campaign {rule.campaign!r}"))
+    for condition in rule.conditions:
+        if condition.kind not in _NAMED:
+            continue
+        column, what = _NAMED[condition.kind]
+        known = set(session.scalars(sa.select(column).where(column.in_(condition.values))))
+        unknown = [value for value in condition.values if value not in known]
+        if unknown:
+            problems.append(Problem(where, f"rule {rule.key!r} names unknown {what} "
+                                           f"{', '.join(map(repr, unknown))} (codes are case-sensitive)"))
+    return problems
 
 
 def _digest(definition: dict) -> str:

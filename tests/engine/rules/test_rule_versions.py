@@ -7,6 +7,8 @@ import sqlalchemy as sa
 from engine.errors import InvalidInput, InvalidState, NotFound
 from engine.orm.rules import RuleVersionRow
 from engine.rules.versions import create_draft, list_versions, publish_rules, retire_rule, rollback_rule
+from engine.tiers.policy import TierDefinition, TierPolicy
+from engine.tiers.service import define_tiers
 
 BONUS = {"key": "bonus", "name": "Bonus", "effect": {"kind": "fixed_per_transaction", "points": 100}}
 
@@ -39,6 +41,21 @@ def test_a_rule_naming_an_unknown_campaign_cannot_be_published(database, clock):
     create_draft(database, {**BONUS, "campaign": "summer"}, now=clock())
     with pytest.raises(InvalidInput, match="unknown campaign 'summer'"):
         publish_rules(database, ["bonus"], now=clock())
+
+
+def test_a_rule_naming_tiers_stores_or_segments_the_programme_lacks_cannot_be_published(database, clock, till):
+    define_tiers(database, [TierDefinition("BASIC", "Basic", 0), TierDefinition("GOLD", "Gold", 1000)], TierPolicy(),
+                 now=clock())
+    create_draft(database, {**BONUS, "conditions": [{"kind": "tier", "values": ["GOLD", "gold"]},
+                                                    {"kind": "store", "values": [till.store_code, "BER-99"]},
+                                                    {"kind": "segment", "values": ["nope"]}]}, now=clock())
+    with pytest.raises(InvalidInput) as refused:
+        publish_rules(database, ["bonus"], now=clock())
+    assert [p.message for p in refused.value.problems] == [
+        "rule 'bonus' names unknown tier 'gold' (codes are case-sensitive)",
+        "rule 'bonus' names unknown store 'BER-99' (codes are case-sensitive)",
+        "rule 'bonus' names unknown segment 'nope' (codes are case-sensitive)"]
+    assert [v.status for v in list_versions(database)] == ["draft"]
 
 
 def test_a_new_version_supersedes_the_old_one_which_stays_unchanged(database, clock):
