@@ -11,7 +11,7 @@ from api.idempotency import PARAMETER, caller, idempotency_key
 from api.json_body import Blueprint
 from api.rate_limits import limit_sign_in
 from api.schemas.people import (BalanceSchema, BlockCardSchema, CardSchema, CloseOwnAccountSchema, ExportSchema,
-                                HistoryItemSchema, MemberClosedSchema, MemberSchema, MemberSessionSchema,
+                                MemberClosedSchema, MemberHistoryItemSchema, MemberSchema, MemberSessionSchema,
                                 MemberSignInSchema, PageSchema, PasswordChangeSchema, PasswordLinkRequestSchema,
                                 PasswordLinkSentSchema, PasswordLinkSetSchema, PasswordLinkUseSchema,
                                 PaymentCodeRequestSchema, PaymentCodeSchema, PinSchema, ProfileUpdateSchema,
@@ -135,7 +135,7 @@ def balance():
 @member_only
 @blp.doc(**AUTH)
 @blp.arguments(PageSchema(), location="query")
-@blp.response(200, HistoryItemSchema(many=True))
+@blp.response(200, MemberHistoryItemSchema(many=True))
 def history(page):
     """Ledger transactions, newest first."""
     return get_history(database(), g.principal.name, limit=page["limit"], offset=page["offset"])

@@ -177,6 +177,14 @@ class HistoryItemSchema(ma.Schema):
                         metadata={"description": "a purchase: the points each earning rule gave"})
 
 
+class MemberHistoryItemSchema(HistoryItemSchema):
+    """A history item as the member reads it: without who posted it (a staff account's name
+    is nothing a member needs, and a name to try passwords on)."""
+
+    class Meta:
+        exclude = ("actor",)
+
+
 class CardSchema(ma.Schema):
     number = fields.String(required=True)
     kind = fields.String(required=True)
@@ -258,7 +266,7 @@ class ExportSchema(ma.Schema):
     member = fields.Nested(MemberSchema, required=True)
     cards = fields.List(fields.Nested(CardSchema), required=True)
     balance = fields.Nested(BalanceSchema, required=True)
-    history = fields.List(fields.Nested(HistoryItemSchema), required=True)
+    history = fields.List(fields.Nested(MemberHistoryItemSchema), required=True)
     attributes = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
                              metadata={"description": "what staff recorded about the member, by name"})
     segments = fields.List(fields.String(), required=True,

@@ -2,6 +2,9 @@ import pytest
 
 from engine import cards, members
 from engine.audit import list_audit
+from engine.ledger.adjustments import adjust_points
+from engine.ledger.commands import AdjustPoints
+from tests.conftest import new_key
 
 MASS_ASSIGNMENT = [{"balance": 10**6}, {"tier": "gold"}, {"status": "active"}, {"email": "other@example.org"},
                    {"member_id": "M000000001"}, {"full_name": "Anna", "status": "closed"}]
@@ -67,3 +70,15 @@ def test_member_endpoints_without_a_token_are_refused_and_audited(client, databa
     assert response.status_code == 401
     assert [(e.actor, e.action, e.outcome) for e in list_audit(database)] == [
         ("anonymous", "GET /v1/member/balance", "401")]
+
+
+def test_a_member_reads_their_history_and_export_without_the_staff_accounts_that_posted(
+        client, member_headers, make_member, database, clock):
+    member = make_member()
+    adjust_points(database, AdjustPoints(member.public_id, 50, "goodwill", "support-sam"), caller="staff:support-sam",
+                  idempotency_key=new_key(), now=clock())
+    headers = member_headers(member)
+    history = client.get("/v1/member/history", headers=headers).json
+    exported = client.get("/v1/member/export", headers=headers).json
+    assert [item["points"] for item in history] == [50] and "actor" not in history[0]
+    assert "support-sam" not in str(history) and "support-sam" not in str(exported)
