@@ -56,7 +56,6 @@ from engine.tiers.policy import (TierDefinition, TierPolicy, next_review, qualif
                                  window_start)
 from engine.webhooks import record_events, record_events_selected
 
-QUALIFYING_KIND = "earn"  # the ledger's postings that qualify (less what refunds reverse of them)
 QUALIFYING_WORDS = {"points": "qualifying points", "spend": "qualifying spend (minor units)"}
 
 
@@ -518,14 +517,17 @@ def _spend_sql(member: str, *, end: str, inclusive: bool, start: str = ":start",
 def _points_sql(member: str, *, end: str, inclusive: bool, start: str = ":start") -> str:
     """SQL for the qualifying points of ``member`` (an SQL expression) from ``start`` to
     ``end``: earned by purchases, less what refunds in the window reversed of what purchases
-    earned, never below zero. (Not a refund's net posting: the points it gives back, which
-    had paid for the purchase, were never earned.)"""
+    earned (their issuance entry), never below zero. (Not a refund's net posting: the points
+    it gives back, which had paid for the purchase, were never earned.) One pass over the
+    member's postings, as before refunds were told apart; a refund's entries are read only
+    for the refunds themselves."""
     until = "<=" if inclusive else "<"
-    earned = (f"COALESCE((SELECT SUM(x.points) FROM ledger_transactions x WHERE x.member_id = {member} "
-              f"AND x.kind = '{QUALIFYING_KIND}' AND x.occurred_at >= {start} AND x.occurred_at {until} {end}), 0)")
-    reversed_ = (f"COALESCE((SELECT SUM(f.points_reversed) FROM refunds f JOIN receipts r ON r.id = f.receipt_id "
-                 f"WHERE r.member_id = {member} AND f.occurred_at >= {start} AND f.occurred_at {until} {end}), 0)")
-    return _floored(f"{earned} - {reversed_}")
+    reversed_ = ("(SELECT SUM(e.amount) FROM ledger_entries e JOIN accounts a ON a.id = e.account_id "
+                 "WHERE e.transaction_id = x.id AND a.kind = 'issuance')")
+    return _floored(
+        f"COALESCE((SELECT SUM(CASE WHEN x.kind = 'earn' THEN x.points ELSE -{reversed_} END) "
+        f"FROM ledger_transactions x WHERE x.member_id = {member} AND x.kind IN ('earn', 'refund') "
+        f"AND x.occurred_at >= {start} AND x.occurred_at {until} {end}), 0)")
 
 
 def _floored(difference: str) -> str:

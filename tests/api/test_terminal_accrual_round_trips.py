@@ -36,10 +36,10 @@ def demo_programme(database, clock):
     now = clock()
     campaigns.create_campaign(database, code="summer", name="Summer", starts_at=now - timedelta(days=1),
                               ends_at=now + timedelta(days=60), budget=DEMO_SUMMER_BUDGET, now=now)
+    define_tiers(database, DEMO_TIERS, DEMO_TIER_POLICY, now=now)  # before the rules that name them
     for rule in DEMO_RULES:
         versions.create_draft(database, rule, now=now)
     versions.publish_rules(database, [rule["key"] for rule in DEMO_RULES], now=now - timedelta(minutes=1))
-    define_tiers(database, DEMO_TIERS, DEMO_TIER_POLICY, now=now)
 
 
 def _accrual_of(terminal, card, session, clock):

@@ -115,10 +115,11 @@ def prepare(db: Database, *, members: int, keys: MasterKeys, tills: int, at: dat
     # was written twice until 2026-12-07, and after that it asks the spent budget for nothing.)
     campaigns.create_campaign(db, code="summer", name="Summer", starts_at=now - timedelta(days=1),
                               ends_at=now + timedelta(days=60), budget=BENCH_SUMMER_BUDGET, now=now)
+    # every accrual checks for an upgrade; defined before the rules that name the tiers
+    define_tiers(db, DEMO_TIERS, DEMO_TIER_POLICY, now=now)
     for rule in DEMO_RULES:
         versions.create_draft(db, rule, now=now)
     versions.publish_rules(db, [rule["key"] for rule in DEMO_RULES], now=now - timedelta(minutes=1))
-    define_tiers(db, DEMO_TIERS, DEMO_TIER_POLICY, now=now)  # every accrual checks for an upgrade
     terminals = []
     for t in range(tills):
         code = f"BER-01-T{t}"
