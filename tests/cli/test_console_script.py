@@ -34,24 +34,23 @@ def test_the_scheduler_runs_until_a_service_manager_stops_it_and_then_exits_clea
     import signal
 
     run("db", "upgrade", tmp_path=tmp_path)
-    process = subprocess.Popen([str(LOYALTY), "scheduler", "--at", "03:30", "--timezone", "Europe/Berlin"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env={"LOYALTY_INSTANCE_PATH": str(tmp_path), "PATH": "/usr/bin:/bin"})
-    try:
-        caught_up = process.stdout.readline()  # the first tick catches up at once
-        waiting = process.stdout.readline()
-        process.send_signal(signal.SIGTERM)  # (SIGINT may be ignored in a background job, as under CI)
-        assert process.wait(timeout=30) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-    assert " ran " in caught_up and "job runs" in caught_up
-    assert waiting.strip() == ("scheduler: jobs every day at 03:30 Europe/Berlin, approved grants' crediting and "
-                               "webhooks every minute; Ctrl-C stops")
-    assert process.stderr.read().strip() == "scheduler stopped"
-    process.stdout.close()
-    process.stderr.close()
+    # (``with``: its pipes are closed whatever the asserts say)
+    with subprocess.Popen([str(LOYALTY), "scheduler", "--at", "03:30", "--timezone", "Europe/Berlin"],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          env={"LOYALTY_INSTANCE_PATH": str(tmp_path), "PATH": "/usr/bin:/bin"}) as process:
+        try:
+            caught_up = process.stdout.readline()  # the first tick catches up at once
+            waiting = process.stdout.readline()
+            process.send_signal(signal.SIGTERM)  # (SIGINT may be ignored in a background job, as under CI)
+            assert process.wait(timeout=30) == 0
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        assert " ran " in caught_up and "job runs" in caught_up
+        assert waiting.strip() == ("scheduler: jobs every day at 03:30 Europe/Berlin, approved grants' crediting, "
+                                   "webhooks and lapsed holds every minute; Ctrl-C stops")
+        assert process.stderr.read().strip() == "scheduler stopped"
 
 
 def test_a_scheduler_time_that_is_not_a_time_is_a_usage_error(tmp_path):
