@@ -113,6 +113,7 @@ def cashier(agent, console=None, ask=input, cashier_id: str | None = None, ask_s
     console.print(Panel("Loyalty till - cashier mode. Enter a receipt number to start a sale, "
                         "'r' for a return, 'v' for a reward voucher, 'f' to send queued sales, 'q' to quit.",
                         title="loyalty-terminal", subtitle=f"cashier {cashier_id}" if cashier_id else None))
+    last_card_left = False  # the last sale's card still lay on the reader when it ended
     while True:
         try:
             receipt = ask("receipt> ").strip()
@@ -134,7 +135,8 @@ def cashier(agent, console=None, ask=input, cashier_id: str | None = None, ask_s
             continue
         session = PosSession(receipt, cashier=cashier_id)
         try:
-            _reader_emptied(agent, console)  # the last customer's card is not this one's
+            if last_card_left:  # the last customer's card would earn this sale at once
+                _reader_emptied(agent, console)
             console.print("[bold]Please tap the loyalty card...[/bold]")
             while True:
                 try:
@@ -166,16 +168,27 @@ def cashier(agent, console=None, ask=input, cashier_id: str | None = None, ask_s
                 agent.abort(session, getattr(error, "message", str(error)))
             console.print(Panel(getattr(error, "message", str(error)), title="not done",
                                 style="red"))
+        last_card_left = session.card is not None and _card_on_reader(agent)
 
 
-def _reader_emptied(agent, console) -> None:
-    """Return once no card is on the reader: a card left there by the last customer would
-    otherwise earn this sale at once; CardWaitTimeout when it stays."""
-    from terminal.errors import CardWaitTimeout
+def _card_on_reader(agent) -> bool:
+    """Whether a card lies on the reader now (False when the reader cannot say: the next tap
+    tells the cashier what is wrong with it)."""
+    from terminal.errors import CardWaitTimeout, TerminalError
 
     try:
         agent.reader.wait_for_removal(timeout=0.05)
     except CardWaitTimeout:
+        return True
+    except TerminalError:
+        return False
+    return False
+
+
+def _reader_emptied(agent, console) -> None:
+    """Return once no card is on the reader (CardWaitTimeout when one stays): the card the
+    last sale read, still lying there, would earn this sale at once."""
+    if _card_on_reader(agent):
         console.print("[yellow]A card is still on the reader: take it off for the next customer.[/yellow]")
         agent.reader.wait_for_removal(timeout=agent.config.tap_timeout)
 
