@@ -137,9 +137,8 @@ def update_profile(db: Database, public_id: str, changes: dict, *, now: datetime
         row = member_row(session, public_id, to_change=True)
         profile = row.profile
         current = to_member(row)
-        refuse_if([Problem("birthday", "is set already; to correct it, ask support")]
-                  if "birthday" in changes and current.birthday is not None and changes["birthday"] != current.birthday
-                  else [])
+        if "birthday" in changes and current.birthday not in (None, changes["birthday"]):
+            refuse_if([Problem("birthday", "is set already; to correct it, ask support")])
         consents = {**current.consents, **(changes.get("consents") or {})}
         merged = {"full_name": current.full_name, "phone": current.phone, "birthday": current.birthday, **changes}
         refuse_if(profile_problems(merged["full_name"], current.email, merged["phone"], merged["birthday"],

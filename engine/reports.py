@@ -103,7 +103,7 @@ def daily_flows(db: Database, *, as_of: datetime, days: int = 30) -> list[DailyF
     with db.transaction() as session:
         zone, first, _ = _window(session, as_of, days)
         moved = moved_by_period(session, zone.key, since=start_of_day(first, zone), until=as_of, inclusive=True,
-                               daily=True)
+                                daily=True)
 
     def flow(day: date) -> DailyFlow:
         key = day.isoformat()
@@ -157,7 +157,7 @@ def liability_statement(db: Database, *, as_of: datetime, months: int = 12) -> l
         closed = closed_months(session, settings.timezone, ending_by=as_of)
         moved = {(row.month, kind): getattr(row, kind) for row in closed for kind in SYSTEM_ACCOUNTS}
         moved.update(moved_by_period(session, settings.timezone, since=closed[-1].ends_at if closed else None,
-                                    until=as_of, inclusive=True))
+                                     until=as_of, inclusive=True))
     final = {row.month for row in closed}
     first = month_key(starts[0])
     before = sum(total for (month, _), total in moved.items() if month < first)

@@ -281,12 +281,13 @@ def list_rewards(db: Database, *, as_of: datetime, member_id: str | None = None,
                 for r in rewards if _open_to(r.tier_only, r.tier_prices, tier)]
 
 
-def _redeemed_by(session: Session, member: MemberRow) -> dict[str, int]:
-    """How many of each reward's vouchers the member holds or used (what its per-member limit
-    counts: cancelled ones give their redemption back)."""
-    return dict(session.execute(
-        sa.select(RewardRow.code, sa.func.count()).join(VoucherRow, VoucherRow.reward_id == RewardRow.id)
-        .where(VoucherRow.member_id == member.id, VoucherRow.status != "cancelled").group_by(RewardRow.code)).all())
+def _redeemed_by(session: Session, member: MemberRow, reward_pk: int | None = None) -> dict[str, int]:
+    """How many of each reward's vouchers (of the one reward ``reward_pk``, if given) the
+    member holds or used: what its per-member limit counts (a cancelled one gives its
+    redemption back)."""
+    query = (sa.select(RewardRow.code, sa.func.count()).join(VoucherRow, VoucherRow.reward_id == RewardRow.id)
+             .where(VoucherRow.member_id == member.id, VoucherRow.status != "cancelled").group_by(RewardRow.code))
+    return dict(session.execute(query if reward_pk is None else query.where(RewardRow.id == reward_pk)).all())
 
 
 def password_needed_online(price: int, settings: ProgrammeSettings) -> bool:
@@ -332,9 +333,7 @@ def redeem_reward(db: Database, command: RedeemReward, *, caller: str, idempoten
         if reward.stock is not None and reward.stock < 1:
             raise OutOfStock(f"reward {reward.code} is out of stock")
         if reward.per_member_limit is not None:
-            taken = session.scalar(sa.select(sa.func.count()).select_from(VoucherRow).where(
-                VoucherRow.reward_id == reward.id, VoucherRow.member_id == member.id,
-                VoucherRow.status != "cancelled"))
+            taken = _redeemed_by(session, member, reward.id).get(reward.code, 0)
             if taken >= reward.per_member_limit:
                 raise RedemptionLimitReached(f"member {member.public_id} has already redeemed reward "
                                              f"{reward.code} {taken} times (the limit is {reward.per_member_limit})")

@@ -54,14 +54,16 @@ def month_key(day: date) -> str:
 
 
 def moved_by_period(session: Session, zone: str, *, since: datetime | None, until: datetime,
-                   inclusive: bool, daily: bool = False) -> dict[tuple[str, str], int]:
+                    inclusive: bool, daily: bool = False) -> dict[tuple[str, str], int]:
     """The system accounts' entries summed per (month of ``zone``, ``YYYY-MM``, or with
     ``daily`` its day, ``YYYY-MM-DD``; account kind), for the postings made from ``since``
     (None: the beginning) to ``until`` (included or not)."""
     t, e, a = LedgerTransactionRow, EntryRow, AccountRow
     day = local_day(session, t.posted_at, zone)
-    length = 10 if daily else 7
-    period = sa.func.to_char(day, "YYYY-MM-DD"[:length]) if is_postgres(session) else sa.func.substr(day, 1, length)
+    if is_postgres(session):
+        period = sa.func.to_char(day, "YYYY-MM-DD" if daily else "YYYY-MM")
+    else:  # SQLite's day is ISO text
+        period = sa.func.substr(day, 1, 10 if daily else 7)
     query = (sa.select(period, a.kind, sa.func.sum(e.amount)).select_from(e)
              .join(t, t.id == e.transaction_id).join(a, a.id == e.account_id)
              .where(a.kind != "member", t.posted_at <= until if inclusive else t.posted_at < until))

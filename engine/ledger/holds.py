@@ -30,10 +30,10 @@ from engine.ledger.basket import MAX_CASHIER, is_text
 from engine.ledger.commands import CaptureHold, HoldCaptured, HoldPlaced, HoldVoided, PlaceHold, VoidHold
 from engine.ledger.idempotency import FirstRead, carrying_claim, run_idempotent
 from engine.ledger.lots import SPENDING_ORDER, consume, holdings, member_lots, take_unreserved
-from engine.ledger.parties import member_with_locked_account, till
+from engine.ledger.parties import member_with_locked_account, till, till_receipt
 from engine.members import refuse_unless_active
 from engine.orm.hand_loaded import LoadedTogether
-from engine.orm.ledger import AccountRow, HoldLotRow, HoldRow, LotRow, ReceiptRow
+from engine.orm.ledger import AccountRow, HoldLotRow, HoldRow, LotRow
 from engine.orm.members import MemberRow
 from engine.orm.types import UTCDateTime
 from engine.programme import ProgrammeSettings
@@ -69,9 +69,8 @@ def place_hold(db: Database, command: PlaceHold, *, caller: str, idempotency_key
         if verify is not None:
             verify(session)
         store, terminal = till(session, command.store_code, command.terminal_code)
-        if command.receipt_number is not None and session.scalar(sa.select(ReceiptRow.id).where(
-                ReceiptRow.store_id == store.id, ReceiptRow.terminal_id == terminal.id,
-                ReceiptRow.receipt_number == command.receipt_number)) is not None:
+        if command.receipt_number is not None and till_receipt(session, store, terminal,
+                                                               command.receipt_number) is not None:
             # paid for with points after it earned, nothing would tie the points to the sale
             raise ReceiptAlreadyEarned(f"receipt {command.store_code}/{command.terminal_code}/"
                                        f"{command.receipt_number} has already earned points; a payment with "

@@ -16,7 +16,7 @@ from engine.ledger.idempotency import FirstRead, carrying_claim
 from engine.members import member_row, refuse_unless_active
 from engine.orm.cards import CardRow
 from engine.orm.hand_loaded import LoadedTogether, relate
-from engine.orm.ledger import AccountRow
+from engine.orm.ledger import AccountRow, ReceiptRow
 from engine.orm.members import MemberProfileRow, MemberRow
 from engine.snapshot import StoreInfo, TerminalInfo, programme
 
@@ -121,3 +121,10 @@ def till(session: Session, store_code: str, terminal_code: str) -> tuple[StoreIn
     if terminal.status != "active":
         raise InvalidState(f"terminal {terminal_code} is {terminal.status}", code=f"terminal_{terminal.status}")
     return store, terminal
+
+
+def till_receipt(session: Session, store: StoreInfo, terminal: TerminalInfo, receipt_number: str) -> ReceiptRow | None:
+    """The receipt ``receipt_number`` of the till (``till``'s answer) that earned points, if any."""
+    return session.scalar(sa.select(ReceiptRow).where(
+        ReceiptRow.store_id == store.id, ReceiptRow.terminal_id == terminal.id,
+        ReceiptRow.receipt_number == receipt_number))

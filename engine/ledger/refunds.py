@@ -30,7 +30,7 @@ from engine.ledger.basket import MAX_CASHIER, MAX_CLOCK_SKEW, is_quantity, is_te
 from engine.ledger.commands import ReceiptRefunded, RefundReceipt
 from engine.ledger.idempotency import run_idempotent
 from engine.ledger.lots import consume, give_back, member_lots, spent_by_holds, take_unreserved
-from engine.ledger.parties import till
+from engine.ledger.parties import till, till_receipt
 from engine.orm.ledger import HoldRow, ReceiptLineRow, ReceiptRow, RefundLineRow, RefundRow
 from engine.orm.members import MemberRow
 from engine.settings import read_settings
@@ -43,9 +43,7 @@ def refund_receipt(db: Database, command: RefundReceipt, *, caller: str, idempot
     def work(session: Session) -> ReceiptRefunded:
         refuse_if(_command_problems(command, now))
         store, terminal = till(session, command.store_code, command.terminal_code)
-        receipt = session.scalar(sa.select(ReceiptRow).where(
-            ReceiptRow.store_id == store.id, ReceiptRow.terminal_id == terminal.id,
-            ReceiptRow.receipt_number == command.receipt_number))
+        receipt = till_receipt(session, store, terminal, command.receipt_number)
         if receipt is None:
             raise NotFound(f"no receipt {command.receipt_number} of terminal {command.terminal_code} "
                            f"in store {command.store_code} earned points", code="unknown_receipt")
