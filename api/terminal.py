@@ -15,14 +15,14 @@ from api.schemas.ledger import RefundSchema
 from api.schemas.programme import VoucherSchema
 from api.schemas.terminal import (AccrualResultSchema, AccrualSchema, CaptureRequestSchema, CaptureSchema,
                                   CardSessionRequestSchema, CardSessionSchema, ChallengeRequestSchema,
-                                  ChallengeSchema, EmptySchema, HoldRequestSchema, HoldSchema, RefundResultSchema,
-                                  VoidSchema)
+                                  ChallengeSchema, EmptySchema, HoldRequestSchema, HoldSchema, PaymentReturnedSchema,
+                                  RefundResultSchema, VoidSchema)
 from engine.card_auth import (card_session_first_read, check_accrual_proof, check_online_order, issue_card_challenge,
                               open_card_session, open_uid_card_session)
 from engine.ledger.basket import Basket
-from engine.ledger.commands import CaptureHold, PlaceHold, VoidHold
+from engine.ledger.commands import CaptureHold, PlaceHold, ReturnPayment, VoidHold
 from engine.ledger.earning import earn_points
-from engine.ledger.holds import capture_hold, place_hold, void_hold
+from engine.ledger.holds import capture_hold, place_hold, return_payment, void_hold
 from engine.ledger.refunds import refund_receipt
 from engine.payment_codes import take_payment_code
 from engine.rewards import UseVoucher, use_voucher
@@ -134,6 +134,20 @@ def void(_body, hold_id):
     """Cancel a hold: its points are free again."""
     command = VoidHold(hold_id=hold_id, store_code=g.principal.store_code)
     return void_hold(database(), command, caller=caller(), idempotency_key=idempotency_key(), now=now())
+
+
+@blp.route("/holds/<hold_id>/return", methods=["POST"])
+@terminal_only
+@blp.doc(**WRITE)
+@blp.arguments(EmptySchema())
+@blp.response(200, PaymentReturnedSchema)
+def give_payment_back(_body, hold_id):
+    """Give back the points a captured hold paid with, its sale called off before it earned
+    (each part keeps the expiry it had). Refused once the sale has earned (a refund gives them
+    back with the goods), for a hold not captured (void a pending one), a second time, and
+    once the programme's offline age has passed since the payment."""
+    command = ReturnPayment(hold_id=hold_id, store_code=g.principal.store_code)
+    return return_payment(database(), command, caller=caller(), idempotency_key=idempotency_key(), now=now())
 
 
 @blp.route("/vouchers/<voucher_code>/use", methods=["POST"])

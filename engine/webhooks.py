@@ -73,7 +73,8 @@ EVENT_KINDS: dict[str, str] = {
     "points.expired": "a member's points expired (the nightly expiry)",
 }
 # why ``points.credited`` points came: the event's ``reason``
-CREDIT_REASONS = ("birthday_bonus", "referral_bonus", "points_grant", "opening_balance", "voucher_cancelled")
+CREDIT_REASONS = ("birthday_bonus", "referral_bonus", "points_grant", "opening_balance", "voucher_cancelled",
+                  "payment_returned")
 CREDIT_EVENT_PREFIX = "evt_credit_"  # + the posting's id: a credit's event id
 TEST_KIND = "webhook.test"  # sent to one endpoint by hand, whatever kinds it takes
 MAX_ENDPOINTS = 20

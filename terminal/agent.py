@@ -10,6 +10,7 @@ it, so the session always says where the sale stands. Typical sale::
     agent.give_basket(session, lines)       # the POS's lines
     agent.pay_with_points(session, 200)     # optional: hold + capture (online only)
     agent.accrue(session)                   # earn (or queue in the outbox when offline)
+    agent.cancel(session)                   # or call the sale off: points paid come back
 
 A card is held only during its APDUs; a failure of any step leaves the session FAILED
 with the message for the cashier, and an open hold is voided (if the server cannot be
@@ -31,7 +32,7 @@ from terminal.card_crypto import offline_challenge
 from terminal.card_protocol import CardKind
 from terminal.config import TerminalConfig
 from terminal.errors import (
-    ApiError, ApiUnreachable, CardNotAuthentic, ForeignCard, SessionError, TerminalError,
+    ApiError, ApiUnreachable, CardNotAuthentic, CardRemoved, ForeignCard, SessionError, TerminalError,
 )
 from terminal.outbox import Entry, Outbox, ReplayReport
 from terminal.session import CardRef, Hold, Member, PosSession, State
@@ -40,6 +41,8 @@ from terminal.session import CardRef, Hold, Member, PosSession, State
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
+
+PAYMENT_RETURN = "payment_return"  # the outbox's kind for points paid for a sale called off
 
 # Seconds between the tries of a request whose outcome is unknown (see TillAgent.settled):
 # a blip of the network or a restarting server is ridden out while the cashier waits.
@@ -120,8 +123,17 @@ class TillAgent:
         api_started = time.perf_counter()
         try:
             opened = self._chip_card_session(challenge, answer, pin)
-        finally:
+        except (ApiUnreachable, ApiError) as error:
+            # the server went away (or stopped taking this till) between the two round trips
+            reason = _offline_reason(error)
             timing.api_ms += (time.perf_counter() - api_started) * 1000
+            with self.reader.connect() as link:
+                found = card_protocol.identify(link.atr, link.transmit)
+                if found.kind is CardKind.UID_ONLY or found.identity.card_number != identity.card_number:
+                    raise CardRemoved("The member's card left the reader while the loyalty server was asked: "
+                                      "start the sale again.") from error
+                return self._vouch_offline(session, link, identity, timing, reason)
+        timing.api_ms += (time.perf_counter() - api_started) * 1000
         return self._accept(session, opened)
 
     def _chip_card_session(self, challenge: dict, answer: bytes, pin: str | None) -> dict:
@@ -177,8 +189,10 @@ class TillAgent:
     def _vouch_offline(self, session, link, identity, timing, reason: str) -> None:
         """No server (or none that takes this till now): the card answers a challenge built
         from this sale, for later."""
-        sold_at = self.clock().replace(microsecond=0)
-        counter = self.outbox.next_counter()
+        now = self.clock()
+        sold_at = now.replace(microsecond=0)
+        # (never behind the clock: a till installed again does not reuse an earlier install's counters)
+        counter = self.outbox.next_counter(at_least=int(now.timestamp() * 1000))
         challenge = offline_challenge(terminal=self.config.terminal_code,
                                       receipt=session.receipt_number, sold_at=sold_at,
                                       counter=counter)
@@ -321,9 +335,11 @@ class TillAgent:
         return result
 
     def _deliver(self, entry: Entry) -> dict:
-        if entry.kind != "accrual":
-            raise ValueError(f"unknown outbox entry kind {entry.kind!r}")
-        return self.api.accrue(entry.body, entry.idempotency_key)
+        if entry.kind == "accrual":
+            return self.api.accrue(entry.body, entry.idempotency_key)
+        if entry.kind == PAYMENT_RETURN:
+            return self.api.return_payment(entry.body["hold_id"], idempotency_key=entry.idempotency_key)
+        raise ValueError(f"unknown outbox entry kind {entry.kind!r}")
 
     def flush_outbox(self, stop_before: int | None = None) -> ReplayReport:
         """Replay queued accruals in order (all, or those written before ``stop_before``)."""
@@ -339,6 +355,33 @@ class TillAgent:
                 except TerminalError:
                     pass  # unresolved holds expire on the server by themselves
                 session.hold_voided()
+
+    def cancel(self, session: PosSession, message: str = "Sale cancelled.") -> int | None:
+        """Call the sale off: an open hold is voided, and points already paid for it are given
+        back, through the outbox (written before it is sent, so a return the server could not
+        take now goes with the next flush). The points given back, or None when the server
+        has not taken the return yet (or nothing was paid). A server that refuses the return
+        (the sale has earned meanwhile, say) is raised with the sale cancelled."""
+        paid = session.paid
+        self.abort(session, message)
+        if paid is None:
+            return None
+        entry = self.outbox.add(PAYMENT_RETURN, new_key(), {"hold_id": paid.hold_id,
+                                                            "receipt_number": session.receipt_number},
+                                now=self.clock())
+        session.payment_given_back()
+        try:
+            returned = self.outbox.send(entry, self._deliver, now=self.clock())
+        except ApiUnreachable:
+            session.message = (f"{message} The {paid.points} points paid will be given back to the member "
+                               "once the loyalty server can be reached.")
+            return None
+        except ApiError as error:
+            session.message = f"{message} The {paid.points} points paid were not given back: {error.message}"
+            raise ApiError(session.message, status=error.status, error=error.error, code=error.code,
+                           problems=error.problems) from error
+        session.message = f"{message} The {returned['points']} points paid were given back to the member."
+        return int(returned["points"])
 
     # -- rewards ---------------------------------------------------------------------------
     def take_voucher(self, code: str) -> dict:

@@ -157,6 +157,10 @@ class ApiClient:
         return self.request("POST", f"/v1/terminal/holds/{hold_id}/void", {},
                             idempotency_key=idempotency_key)
 
+    def return_payment(self, hold_id: str, *, idempotency_key: str) -> dict:
+        return self.request("POST", f"/v1/terminal/holds/{hold_id}/return", {},
+                            idempotency_key=idempotency_key)
+
     def refund(self, body: dict, idempotency_key: str) -> dict:
         return self.request("POST", "/v1/terminal/refunds", body, idempotency_key=idempotency_key)
 

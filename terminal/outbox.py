@@ -1,4 +1,5 @@
-"""A durable local outbox for accruals the server could not take yet (SQLite file).
+"""A durable local outbox for accruals (and returns of points paid for sales called off) the
+server could not take yet (SQLite file).
 
 The rule (reliable submission): an accrual is written here with its idempotency key
 *before* the first attempt to send it; it is marked sent only when the server answered.
@@ -11,7 +12,10 @@ did not accept the till itself (a revoked or mistyped key, a clock gone wrong), 
 entry stays pending until that is fixed, as when the server cannot be reached.
 
 The outbox also keeps the till's offline counter, used in offline card challenges, so
-no two offline challenges of this till are ever built from the same counter.
+no two offline challenges of this till are ever built from the same counter. The server takes
+each (card, till, counter) once, so a till installed again (a new outbox file) must not start
+from 1: the counter never falls behind the till's clock (milliseconds since 1970), which is
+past every counter an earlier install handed out while its clock was right.
 """
 from __future__ import annotations
 
@@ -150,12 +154,13 @@ class Outbox:
                 break
         return ReplayReport(sent, rejected, len(self.pending()))
 
-    def next_counter(self, name: str = "offline") -> int:
-        """The next value of a durable counter (1, 2, ...), never handed out twice."""
+    def next_counter(self, name: str = "offline", *, at_least: int = 1) -> int:
+        """The next value of a durable counter: one more than the last, or ``at_least`` when that
+        is more (1, 2, ... without it); never handed out twice."""
         self.db.execute("BEGIN IMMEDIATE")
         try:
             self.db.execute("INSERT OR IGNORE INTO counters (name, value) VALUES (?, 0)", (name,))
-            self.db.execute("UPDATE counters SET value = value + 1 WHERE name = ?", (name,))
+            self.db.execute("UPDATE counters SET value = MAX(value + 1, ?) WHERE name = ?", (at_least, name))
             (value,) = self.db.execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone()
             self.db.execute("COMMIT")
         except BaseException:

@@ -26,7 +26,9 @@ per line, one answer per line, in order. Every answer has ``"ok"``; a failure ca
     < {"ok": true, "state": "done", "result": {...}}
     > {"cmd": "voucher", "code": "V3F9..."}   # a reward voucher: used once, the reward handed over
     < {"ok": true, "voucher": {"voucher_code": "V3F9...", "reward_code": "MUG", "status": "used", ...}}
-    > {"cmd": "cancel"}          # abandon the sale; an open points hold is voided
+    > {"cmd": "cancel"}          # abandon the sale; an open points hold is voided, points paid given back
+    < {"ok": true, "state": "failed", "points_returned": 200, "message": "Sale cancelled. The 200 points ..."}
+                                 # points_returned null: nothing paid, or given back once the server is reachable
     > {"cmd": "wait_removal", "timeout": 10}   # until the card has left the reader
     > {"cmd": "flush"}           # replay the offline outbox now
     < {"ok": true, "sent": 2, "rejected": 0, "left": 0}
@@ -124,8 +126,8 @@ class PosInterface:
 
     def _cmd_cancel(self, request: dict) -> dict:
         session = self._current()
-        self.agent.abort(session, "Sale cancelled.")
-        return {"ok": True}
+        returned = self.agent.cancel(session)
+        return {"ok": True, "points_returned": returned, "message": session.message}
 
     def _cmd_refund(self, request: dict) -> dict:
         self._check_no_open_sale()

@@ -16,6 +16,8 @@ the session says what may happen next and refuses steps out of order with a
 
 No half-done transaction: when a sale fails while a hold is open, ``cleanup`` names the
 hold to void (the server also lets an unresolved hold expire); ``hold_voided`` clears it.
+Points paid (captured) for a sale that has not earned yet stay ``paid`` until it earns: if
+the sale is called off instead, the agent gives them back (``payment_given_back``).
 Offline, a sale can only earn: a hold needs the server (:class:`RedemptionNeedsServer`),
 and a UID-only card without PIN cannot pay with points.
 """
@@ -96,6 +98,7 @@ class PosSession:
     sold_at: str | None = None
     basket: dict | None = None
     hold: Hold | None = None
+    paid: Hold | None = None  # the captured hold, until the sale earns or the payment is given back
     paid_with_points_minor: int = 0
     result: dict | None = None
     queued: bool = False
@@ -176,7 +179,7 @@ class PosSession:
     def hold_captured(self, *, value_minor: int) -> None:
         self._move((State.HELD,), State.CAPTURED, "pay with the held points")
         self.paid_with_points_minor = value_minor
-        self.hold = None
+        self.paid, self.hold = self.hold, None
 
     def hold_voided(self) -> None:
         """The open hold was voided (by choice, or as cleanup after a failure)."""
@@ -188,6 +191,11 @@ class PosSession:
         """The sale earned points (``queued``: it waits in the outbox for the server)."""
         self._move((State.BASKET, State.CAPTURED), State.DONE, "earn points")
         self.result, self.queued = result, queued
+        self.paid = None  # the payment belongs to the sale now: a return gives it back with the goods
+
+    def payment_given_back(self) -> None:
+        """The points paid for the sale, called off, were given back (or queued to be)."""
+        self.paid = None
 
     # -- returns -----------------------------------------------------------------------------
     def refund_started(self) -> None:

@@ -251,6 +251,14 @@ class VoidSchema(ma.Schema):
     released = fields.Integer(required=True)
 
 
+class PaymentReturnedSchema(ma.Schema):
+    hold_id = fields.String(required=True)
+    member_id = fields.String(required=True)
+    points = fields.Integer(required=True, metadata={"description": "given back to the member"})
+    transaction_id = fields.Integer(required=True)
+    balance = fields.Integer(required=True)
+
+
 class RefundResultSchema(ma.Schema):
     member_id = fields.String(required=True)
     receipt_number = fields.String(required=True)

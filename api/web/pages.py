@@ -13,6 +13,7 @@ from api.context import database
 from api.errors import status_for
 from engine.errors import InvalidInput, LoyaltyError
 from engine.ledger.balances import HistoryItem
+from engine.ledger.holds import PAYMENT_RETURNED
 from engine.programme import last_day_before
 from engine.settings import get_settings
 
@@ -93,11 +94,12 @@ FILTERS = {"money": money, "points": points, "signed_points": signed_points, "da
 
 
 # what a credit's description starts with, in the member's words (the engine writes them:
-# engine.jobs.catalogue, engine.member_import, engine.rules.referrals; a cancelled voucher's
-# is "voucher V... cancelled", engine.rewards)
+# engine.jobs.catalogue, engine.member_import, engine.rules.referrals, engine.ledger.holds; a
+# cancelled voucher's is "voucher V... cancelled", engine.rewards)
 _CREDIT_WORDS = (("birthday bonus", "Birthday bonus"),
                  ("opening balance", "Points brought over from the previous programme"),
-                 ("referral bonus", "Bonus for referring a friend"))
+                 ("referral bonus", "Bonus for referring a friend"),
+                 (PAYMENT_RETURNED, "Points given back: the sale they paid for was called off"))
 
 
 def history_words(item: HistoryItem, store_names: dict[str, str], reward_names: dict[str, str] | None = None) -> str:

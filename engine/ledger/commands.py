@@ -40,6 +40,12 @@ class VoidHold:
 
 
 @dataclass(frozen=True)
+class ReturnPayment:
+    hold_id: str
+    store_code: str  # the hold must have been placed in this store
+
+
+@dataclass(frozen=True)
 class RefundLine:
     line_no: int
     quantity: Decimal
@@ -104,6 +110,15 @@ class HoldVoided:
     hold_id: str
     member_id: str
     released: int
+
+
+@dataclass(frozen=True)
+class PaymentReturned:
+    hold_id: str
+    member_id: str
+    points: int  # given back: all the hold's capture took
+    transaction_id: int
+    balance: int
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,10 @@ Guarantees:
   capture after the deadline with ``HoldExpired``;
 - reserved points are never expired or taken by anything but their hold's capture;
 - only an active member's hold is placed or captured (``member_not_active``): a member
-  suspended after a hold was placed gets it voided (or lapsing), never spent.
+  suspended after a hold was placed gets it voided (or lapsing), never spent;
+- a till's captured payment whose sale was called off before it earned is given back once,
+  each part with the earning date and expiry it had; once the sale has earned, its points
+  come back only with its goods (a refund).
 """
 from __future__ import annotations
 
@@ -22,14 +25,15 @@ from sqlalchemy.orm import Session
 
 from engine.card_auth import card_session_card, card_session_first_read
 from engine.database import Database
-from engine.errors import (HoldAlreadyResolved, HoldExpired, InsufficientPoints, Problem, ReceiptAlreadyEarned,
-                           not_found, refuse_if)
+from engine.errors import (HoldAlreadyResolved, HoldExpired, InsufficientPoints, InvalidState, Problem,
+                           ReceiptAlreadyEarned, not_found, refuse_if)
 from engine.ledger import bulk
 from engine.ledger.accounts import lock_member_account, post_transaction, remember_locked_account
 from engine.ledger.basket import MAX_CASHIER, is_text
-from engine.ledger.commands import CaptureHold, HoldCaptured, HoldPlaced, HoldVoided, PlaceHold, VoidHold
+from engine.ledger.commands import (CaptureHold, HoldCaptured, HoldPlaced, HoldVoided, PaymentReturned, PlaceHold,
+                                   ReturnPayment, VoidHold)
 from engine.ledger.idempotency import FirstRead, carrying_claim, run_idempotent
-from engine.ledger.lots import SPENDING_ORDER, consume, holdings, member_lots, take_unreserved
+from engine.ledger.lots import SPENDING_ORDER, consume, give_back, holdings, member_lots, spent_by_holds, take_unreserved
 from engine.ledger.parties import member_with_locked_account, till, till_receipt
 from engine.members import refuse_unless_active
 from engine.orm.hand_loaded import LoadedTogether
@@ -39,7 +43,7 @@ from engine.orm.types import UTCDateTime
 from engine.programme import ProgrammeSettings
 from engine.settings import read_settings
 from engine.snapshot import programme
-from engine.webhooks import record_event
+from engine.webhooks import record_credit, record_event
 
 MAX_HOLD_POINTS = 10**9
 
@@ -117,7 +121,7 @@ def capture_hold(db: Database, command: CaptureHold, *, caller: str, idempotency
                                        receipt_number=command.receipt_number)
         settings = read_settings(session)
         value = points_value(points, settings)
-        till = next((t for t in programme(session).terminals.values() if t.id == hold.terminal_id), None)
+        _, till = _hold_till(session, hold)
         record_event(session, "points.spent", dict(
             member_id=member.public_id, store=till and till.store_code, terminal=till and till.code,
             receipt=command.receipt_number, points=points, value_minor=value, transaction_id=transaction.id),
@@ -143,6 +147,58 @@ def void_hold(db: Database, command: VoidHold, *, caller: str, idempotency_key: 
 
     return run_idempotent(db, caller=caller, key=idempotency_key, command="void_hold", request=command,
                           now=now, work=work, result_type=HoldVoided, first_read=_hold_first_read(command.hold_id))
+
+
+def return_payment(db: Database, command: ReturnPayment, *, caller: str, idempotency_key: str,
+                   now: datetime) -> PaymentReturned:
+    """Give back what a captured hold of a till in ``command.store_code`` paid, its sale called off
+    before it earned: every point the capture took, each part with the earning date and expiry of
+    the lot it came from, once. Refused for a hold still pending (void it) or never captured, a
+    payment given back before, a sale that has earned (its goods come back with a refund, and
+    the points that paid with them), a closed account, and once the programme's offline age has
+    passed since the capture (a till's outbox sends the return within it)."""
+    def work(session: Session) -> PaymentReturned:
+        hold, account, member = _hold_in_store(session, command.hold_id, command.store_code)
+        if hold.status != "captured":
+            if hold.status == "pending":
+                raise InvalidState(f"hold {hold.public_id} is pending: nothing was paid yet; void it instead",
+                                   code="hold_not_captured")
+            raise HoldAlreadyResolved(f"hold {hold.public_id} was {hold.status}: nothing was paid with it")
+        if hold.return_transaction_id is not None:
+            raise HoldAlreadyResolved(f"the payment of hold {hold.public_id} was already given back")
+        store, terminal = _hold_till(session, hold)
+        if hold.receipt_number is not None and terminal is not None and till_receipt(
+                session, store, terminal, hold.receipt_number) is not None:
+            raise ReceiptAlreadyEarned(f"receipt {store.code}/{terminal.code}/{hold.receipt_number} has earned "
+                                       "points: return its goods with a refund, which gives back the points "
+                                       "that paid for them")
+        settings = read_settings(session)
+        if now - hold.resolved_at > timedelta(hours=settings.offline_max_age_hours):
+            raise InvalidState(f"hold {hold.public_id} was paid more than {settings.offline_max_age_hours} hours "
+                               "ago; the points can only be given back by the service team",
+                               code="payment_return_too_late")
+        if member.status == "closed":
+            raise InvalidState(f"member {member.public_id}'s account is closed: there is no account to give "
+                               "the points back to", code="member_closed")
+        points = hold.captured_points
+        transaction = post_transaction(
+            session, kind="adjust", account=account, member_points=points, system={"redemption": -points},
+            occurred_at=now, now=now, description=f"{PAYMENT_RETURNED} (hold {hold.public_id})", actor=caller)
+        give_back(session, account, transaction, spent_by_holds(session, HoldRow.id == hold.id), points, now=now)
+        hold.return_transaction_id = transaction.id
+        record_credit(session, member_id=member.public_id, points=points, reason="payment_returned",
+                      transaction_id=transaction.id, at=now, now=now)
+        session.flush()
+        return PaymentReturned(hold_id=hold.public_id, member_id=member.public_id, points=points,
+                               transaction_id=transaction.id, balance=account.balance)
+
+    return run_idempotent(db, caller=caller, key=idempotency_key, command="return_payment", request=command,
+                          now=now, work=work, result_type=PaymentReturned,
+                          first_read=_hold_first_read(command.hold_id))
+
+
+# how a given-back payment's posting begins (the member's history words read it)
+PAYMENT_RETURNED = "payment with points given back, its sale called off"
 
 
 def release_lapsed_holds(db: Database, *, as_of: datetime) -> int:
@@ -257,7 +313,9 @@ _HOLD_WITH_ACCOUNT_AND_CLAIM = carrying_claim(
 _HOLD_READ = "hold_read"
 
 
-def _pending_hold(session: Session, hold_id: str, now: datetime, *, action: str, store_code: str | None):
+def _hold_in_store(session: Session, hold_id: str, store_code: str | None):
+    """The hold (read again under its member's account lock), the account and the member; a hold
+    of another store than ``store_code`` (when given) is not found."""
     read = session.info.get(_HOLD_READ)
     hold = read if read is not None and read.public_id == hold_id else session.scalar(
         sa.select(HoldRow).where(HoldRow.public_id == hold_id))
@@ -269,9 +327,21 @@ def _pending_hold(session: Session, hold_id: str, now: datetime, *, action: str,
         raise not_found("hold", hold_id)
     account = lock_member_account(session, hold.member_id)
     session.refresh(hold)  # read again under the lock: another request may have resolved it
+    return hold, account, session.get(MemberRow, hold.member_id)
+
+
+def _pending_hold(session: Session, hold_id: str, now: datetime, *, action: str, store_code: str | None):
+    hold, account, member = _hold_in_store(session, hold_id, store_code)
     if hold.status != "pending":
         raise HoldAlreadyResolved(f"hold {hold.public_id} was already {hold.status}; it cannot be {action}")
-    return hold, account, session.get(MemberRow, hold.member_id)
+    return hold, account, member
+
+
+def _hold_till(session: Session, hold: HoldRow):
+    """The store and the till (``engine.snapshot`` entries) where the hold was placed."""
+    known = programme(session)
+    return (next((s for s in known.stores.values() if s.id == hold.store_id), None),
+            next((t for t in known.terminals.values() if t.id == hold.terminal_id), None))
 
 
 def _reserved_lots(session: Session, hold: HoldRow) -> list[tuple[LotRow, int]]:

@@ -74,9 +74,11 @@ def refund_receipt(db: Database, command: RefundReceipt, *, caller: str, idempot
 
         refunded_before = session.scalar(sa.select(sa.func.coalesce(sa.func.sum(RefundRow.amount_minor), 0))
                                          .where(RefundRow.receipt_id == receipt.id))
-        # (the lots the sale's captured holds took points from)
+        # (the lots the sale's captured holds took points from; a payment given back, its sale
+        # called off, paid for nothing)
         spent = spent_by_holds(session, HoldRow.store_id == receipt.store_id, HoldRow.terminal_id == receipt.terminal_id,
-                               HoldRow.receipt_number == receipt.receipt_number, HoldRow.member_id == receipt.member_id)
+                               HoldRow.receipt_number == receipt.receipt_number, HoldRow.member_id == receipt.member_id,
+                               HoldRow.return_transaction_id.is_(None))
         spent_total = sum(points for _, points in spent)
         returned = (share_so_far(spent_total, refunded_before + amount, receipt.total_minor)
                     - share_so_far(spent_total, refunded_before, receipt.total_minor))

@@ -163,6 +163,9 @@ class HoldRow(Base):
     store_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stores.id"))
     receipt_number: Mapped[str | None] = mapped_column(sa.String(64))
     cashier: Mapped[str | None] = mapped_column(sa.String(32))  # who took the payment, when the till says
+    # The posting that gave a captured payment's points back, its sale called off before it
+    # earned (engine.ledger.holds.return_payment): at most once.
+    return_transaction_id: Mapped[int | None] = mapped_column(sa.ForeignKey("ledger_transactions.id"))
 
 
 class HoldLotRow(Base):

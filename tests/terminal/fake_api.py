@@ -176,7 +176,8 @@ class FakeLoyaltyServer:
             member["available"] -= body["points"]
             hold_id = f"H{len(self.holds) + 1}"
             self.holds[hold_id] = {"member_id": member["member_id"], "points": body["points"],
-                                   "state": "open", "cashier": body.get("cashier")}
+                                   "state": "open", "cashier": body.get("cashier"),
+                                   "receipt_number": body.get("receipt_number")}
             return 201, {"hold_id": hold_id, "points": body["points"],
                          "value_minor": body["points"] * self.point_value_minor,
                          "expires_at": "2099-01-01T00:00:00Z"}
@@ -185,6 +186,8 @@ class FakeLoyaltyServer:
             hold = self.holds.get(hold_id)
             if hold is None:
                 return 404, _error(404, "hold_not_found", "No such hold.")
+            if action == "return":
+                return self._return_payment(hold_id, hold)
             if hold["state"] != "open":
                 return 409, _error(409, "hold_already_resolved",
                                    f"hold {hold_id} was already {hold['state']}; it resolves once")
@@ -218,6 +221,17 @@ class FakeLoyaltyServer:
             return 200, {"voucher_code": code, **voucher, "issued_at": "2026-12-01T10:00:00+00:00",
                          "used_at": "2026-12-05T10:00:00+00:00", "cancelled_at": None}
         return 404, _error(404, "not_found", "No such endpoint.")
+
+    def _return_payment(self, hold_id, hold):
+        if hold["state"] != "captured":
+            return 409, _error(409, "hold_already_resolved", f"hold {hold_id} was {hold['state']}")
+        if any(a["receipt_number"] == hold["receipt_number"] for a in self.accruals):
+            return 409, _error(409, "receipt_already_earned", "The sale has earned: return its goods instead.")
+        hold["state"] = "returned"
+        member = self.members[hold["member_id"]]
+        member["available"] += hold["points"]
+        return 200, {"hold_id": hold_id, "member_id": hold["member_id"], "points": hold["points"],
+                     "transaction_id": len(self.holds), "balance": member["available"]}
 
     def _card_session(self, body):
         if "challenge_id" in body:

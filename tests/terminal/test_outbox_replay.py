@@ -195,3 +195,11 @@ def test_the_offline_counter_never_repeats_across_restarts(tmp_path):
     first.close()
     values.append(Outbox(path).next_counter())
     assert values == [1, 2, 3]
+
+
+def test_the_offline_counter_keeps_up_with_the_clock_so_a_till_installed_again_does_not_repeat_it(tmp_path):
+    first = Outbox(tmp_path / "first.sqlite3")
+    spent = [first.next_counter(at_least=1_700_000_000_000), first.next_counter(at_least=1_700_000_000_000)]
+    assert spent == [1_700_000_000_000, 1_700_000_000_001]  # two sales in one millisecond still differ
+    reinstalled = Outbox(tmp_path / "second.sqlite3")  # a new file, a minute later by the clock
+    assert reinstalled.next_counter(at_least=1_700_000_060_000) == 1_700_000_060_000

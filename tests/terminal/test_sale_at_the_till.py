@@ -182,7 +182,7 @@ def test_offline_the_card_vouches_for_the_sale_and_it_is_posted_once_later(
     member_card().tap()
     session = PosSession(receipt())
     assert agent.tap(session) is None
-    assert session.offline and session.offline_proof["counter"] == 1
+    assert session.offline and session.offline_proof["counter"] >= 1_700_000_000_000  # the till's clock, in ms
     agent.give_basket(session, LINES)
     with pytest.raises(RedemptionNeedsServer):
         agent.pay_with_points(session, 10)
@@ -202,7 +202,7 @@ def test_a_till_the_server_does_not_accept_keeps_the_sale_for_when_it_is_put_rig
     member_card().tap()
     session = PosSession(receipt())
     assert agent.tap(session) is None
-    assert session.offline and session.offline_proof["counter"] == 1
+    assert session.offline and session.offline_proof["counter"] >= 1_700_000_000_000
     assert session.offline_reason == ("The loyalty server does not accept this till now (unknown terminal "
                                       "credential). Call support.")
     agent.give_basket(session, LINES)
@@ -355,3 +355,72 @@ def test_the_pin_is_not_taken_for_another_card_put_on_the_reader(fake_server, ma
     with pytest.raises(SessionError, match="Another card is on the reader"):
         agent.give_pin(session, "2468")
     assert (session.state, session.can_redeem) == (State.AUTHENTICATED, False)
+
+
+def test_a_sale_called_off_after_paying_with_points_gives_the_points_back(sale_at_basket, fake_server):
+    agent, session = sale_at_basket
+    hold = agent.pay_with_points(session, 200)
+    assert agent.cancel(session) == 200
+    assert (session.state, session.paid) == (State.FAILED, None)
+    assert session.message == "Sale cancelled. The 200 points paid were given back to the member."
+    assert fake_server.holds[hold.hold_id]["state"] == "returned" and fake_server.points_of("M1") == 500
+
+
+def test_without_the_server_a_payment_to_give_back_waits_in_the_outbox_for_the_next_flush(sale_at_basket,
+                                                                                           fake_server):
+    agent, session = sale_at_basket
+    agent.pay_with_points(session, 200)
+    fake_server.down = True
+    assert agent.cancel(session) is None
+    assert "will be given back to the member once the loyalty server can be reached" in session.message
+    assert [entry.kind for entry in agent.outbox.pending()] == ["payment_return"]
+    fake_server.down = False
+    assert agent.flush_outbox().sent == 1
+    assert fake_server.points_of("M1") == 500 and not fake_server.accruals
+
+
+def test_a_payment_the_server_will_not_give_back_is_said_with_the_sale_cancelled(sale_at_basket, fake_server):
+    agent, session = sale_at_basket
+    hold = agent.pay_with_points(session, 200)
+    fake_server.holds[hold.hold_id]["state"] = "returned"  # given back already (by support, say)
+    with pytest.raises(ApiError, match="Sale cancelled. The 200 points paid were not given back: hold H1 was "
+                                       "returned"):
+        agent.cancel(session)
+    assert session.state is State.FAILED and agent.outbox.pending() == []
+
+
+def test_cancelling_a_sale_that_has_earned_gives_nothing_back(sale_at_basket, fake_server):
+    agent, session = sale_at_basket
+    agent.pay_with_points(session, 200)
+    agent.accrue(session)
+    assert agent.cancel(session) is None
+    assert fake_server.points_of("M1") == 500 - 200 + 11 and agent.outbox.pending() == []
+
+
+def test_the_pos_hears_how_many_points_a_cancelled_sale_gave_back(member_card, make_agent, fake_server, receipt):
+    from terminal.pos_interface import PosInterface
+
+    member_card().tap()
+    interface = PosInterface(make_agent())
+    interface.handle({"cmd": "start", "receipt": receipt()})
+    interface.handle({"cmd": "tap", "timeout": 5})
+    interface.handle({"cmd": "basket", "lines": LINES})
+    assert interface.handle({"cmd": "pay_points", "points": 150})["ok"]
+    cancelled = interface.handle({"cmd": "cancel"})
+    assert (cancelled["ok"], cancelled["state"], cancelled["points_returned"]) == (True, "failed", 150)
+    assert fake_server.points_of("M1") == 500
+
+
+def test_a_server_lost_between_the_challenge_and_the_card_session_leaves_the_sale_to_earn_offline(
+        member_card, make_agent, fake_server, receipt):
+    agent = make_agent()
+    # the card session is opened, but its answer comes after the till stopped waiting
+    fake_server.stall_on, fake_server.commit_then_stall, fake_server.stall_seconds = "/card-sessions", 1, 1.5
+    member_card().tap()
+    session = PosSession(receipt())
+    assert agent.tap(session) is None
+    assert session.offline and session.offline_proof["card_number"] == "6280001234567890"
+    assert session.offline_reason.startswith("The loyalty server did not answer within")
+    agent.give_basket(session, LINES)
+    assert agent.accrue(session)["points"] == 11  # the server is back: the card's offline answer vouches
+    assert fake_server.points_of("M1") == 511

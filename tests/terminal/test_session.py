@@ -30,6 +30,19 @@ def test_paying_with_points_holds_then_captures_before_earning():
     session.hold_captured(value_minor=100)
     session.accrued({}, queued=False)
     assert session.state is State.DONE and session.paid_with_points_minor == 100
+    assert session.paid is None  # it belongs to the sale now
+
+
+def test_points_paid_stay_to_give_back_until_the_sale_earns():
+    session = authenticated_session()
+    session.basket_given({"lines": []})
+    session.hold_placed(Hold("H1", 100, 100))
+    session.hold_captured(value_minor=100)
+    assert session.paid == Hold("H1", 100, 100) and session.hold is None
+    session.failed("The accrual was refused.")
+    assert session.paid == Hold("H1", 100, 100)  # a failure alone gives nothing back: the POS cancels
+    session.payment_given_back()
+    assert session.paid is None
 
 
 def test_steps_out_of_order_are_refused_with_the_current_state():

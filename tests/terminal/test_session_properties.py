@@ -70,6 +70,12 @@ class SaleSteps(RuleBasedStateMachine):
             assert self.session.cleanup == [("void_hold", "H")]
 
     @invariant()
+    def points_paid_are_to_give_back_only_while_paid_or_failed(self):
+        if self.session.paid is not None:
+            assert self.session.state in (State.CAPTURED, State.FAILED)
+            assert self.session.hold is None
+
+    @invariant()
     def offline_sales_never_pay_with_points(self):
         if self.session.offline:
             assert self.session.state not in (State.HELD, State.CAPTURED)

@@ -235,6 +235,23 @@ def test_a_sale_made_while_the_server_is_down_earns_once_when_it_is_back_naming_
     assert check_ledger(database) == []
 
 
+def test_a_sale_called_off_after_paying_gives_the_points_back_also_after_an_outage(agent, issued_card, api_server,
+                                                                                   database):
+    member, tap = issued_card
+    tap()
+    sale = PosSession("R-6")
+    agent.tap(sale)
+    agent.give_basket(sale, LINES)
+    agent.pay_with_points(sale, 200)
+    api_server.stop()  # the customer walks away while the server is down
+    assert agent.cancel(sale) is None
+    assert get_balance(database, member.public_id, as_of=datetime.now(UTC)).available == 300
+    api_server.start()
+    assert agent.flush_outbox().sent == 1
+    assert get_balance(database, member.public_id, as_of=datetime.now(UTC)).available == 500
+    assert check_ledger(database) == []
+
+
 def test_the_till_takes_a_reward_voucher_once(agent, till, database, make_member):
     now = datetime.now(UTC)
     create_reward(database, code="MUG", name="Mug", points_price=300, valid_from=now, now=now)

@@ -86,5 +86,5 @@ def test_an_offline_card_sale_survives_an_agent_restart_and_is_posted_once(
     assert restarted.flush_outbox().sent == 1
     assert restarted.flush_outbox().sent == 0
     assert len(fake_server.accruals) == 1
-    assert fake_server.accruals[0]["offline_proof"]["counter"] == 1
+    assert fake_server.accruals[0]["offline_proof"]["counter"] == session.offline_proof["counter"]
     assert fake_server.points_of("M1") == 3

@@ -26,6 +26,8 @@ def words(kind: str, description: str) -> str:
     ("adjust", "birthday bonus", "Birthday bonus"),
     ("adjust", "opening balance", "Points brought over from the previous programme"),
     ("adjust", "referral bonus: receipt R-7", "Bonus for referring a friend"),
+    ("adjust", "payment with points given back, its sale called off (hold H123)",
+     "Points given back: the sale they paid for was called off"),
     ("adjust", "goodwill after a late delivery", "From our service team: goodwill after a late delivery"),
     ("expire", "expiry", "Points expired"),
 ])
