@@ -2,7 +2,8 @@
 
 Guarantees: a credit forms a lot available at once (expiring by the programme's policy,
 paying any debt first); a debit takes unreserved points earliest-expiring first and is
-refused when the member has fewer; the counter-entry goes to the adjustment account; each
+refused when the member has fewer (so is asking for one that waits for approval: it is
+checked again when approved); the counter-entry goes to the adjustment account; each
 is a ``points.adjusted`` webhook event.
 """
 from __future__ import annotations
@@ -18,6 +19,8 @@ from engine.ledger.commands import AdjustPoints, PointsAdjusted
 from engine.ledger.idempotency import run_idempotent
 from engine.ledger.lots import consume, member_lots, new_lot, take_unreserved
 from engine.members import member_row
+from engine.orm.ledger import LotRow
+from engine.orm.members import MemberRow
 from engine.programme import lot_expires_at
 from engine.settings import read_settings
 from engine.webhooks import record_event
@@ -40,11 +43,7 @@ def apply_adjustment(session: Session, command: AdjustPoints, *, now: datetime) 
     account = lock_member_account(session, member.id)
     points = command.points
     if points < 0:
-        taken = take_unreserved(member_lots(session, member.id), -points)
-        have = sum(amount for _, amount in taken)
-        if have < -points:
-            raise InsufficientPoints(f"member {member.public_id} has {have} points that can be taken; "
-                                     f"the adjustment asks for {-points}")
+        taken = debit_lots(session, member, -points)
     transaction = post_transaction(
         session, kind="adjust", account=account, member_points=points, system={"adjustment": -points},
         occurred_at=now, now=now, description=command.reason.strip(), actor=command.actor.strip(),
@@ -59,6 +58,17 @@ def apply_adjustment(session: Session, command: AdjustPoints, *, now: datetime) 
     return PointsAdjusted(member_id=member.public_id, points=points, reason=command.reason.strip(),
                           actor=command.actor.strip(), transaction_id=transaction.id,
                           balance=account.balance)
+
+
+def debit_lots(session: Session, member: MemberRow, points: int) -> list[tuple[LotRow, int]]:
+    """What a debit of ``points`` would take from the member's lots (earliest-expiring first);
+    refused with ``InsufficientPoints`` when the member has fewer points that can be taken."""
+    taken = take_unreserved(member_lots(session, member.id), points)
+    have = sum(amount for _, amount in taken)
+    if have < points:
+        raise InsufficientPoints(f"member {member.public_id} has {have} points that can be taken; "
+                                 f"the adjustment asks for {points}")
+    return taken
 
 
 def adjustment_problems(command: AdjustPoints) -> list[Problem]:

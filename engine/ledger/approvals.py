@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from engine.database import Database
 from engine.errors import refuse_if
 from engine.four_eyes import pending_to_decide
-from engine.ledger.adjustments import adjustment_problems, apply_adjustment
+from engine.ledger.adjustments import adjustment_problems, apply_adjustment, debit_lots
 from engine.ledger.commands import AdjustPoints
 from engine.ledger.idempotency import run_idempotent
 from engine.members import member_row
@@ -66,6 +66,8 @@ def request_adjustment(db: Database, command: AdjustPoints, *, caller: str, idem
                                      reason=done.reason, status="applied", requested_by=done.actor,
                                      requested_at=now, transaction_id=done.transaction_id)
         member = member_row(session, command.member_id, to_change=True)
+        if command.points < 0:  # a debit the member cannot pay now is refused now, not at its approval
+            debit_lots(session, member, -command.points)
         row = AdjustmentRequestRow(public_id="adj_" + secrets.token_hex(8), member_id=member.id,
                                    points=command.points, reason=command.reason.strip(),
                                    requested_by=command.actor.strip(), requested_at=now, status="pending")

@@ -2,6 +2,8 @@ import uuid
 
 import pytest
 
+from tests.support.assertions import unchanged
+
 
 @pytest.fixture
 def ask(client, staff_headers):
@@ -49,6 +51,16 @@ def test_an_adjustment_above_the_threshold_waits_and_moves_no_points(client, ask
     assert [r["request_id"] for r in waiting] == [response.json["request_id"]]
 
 
+def test_a_debit_above_the_threshold_the_member_cannot_pay_is_refused_at_once_not_filed(
+        client, ask, make_member, available, staff_headers, database):
+    member = make_member(points=1500)
+    with unchanged(database):
+        response = ask(member, -2000)
+    assert (response.status_code, response.json["error"]) == (409, "insufficient_points")
+    assert client.get("/v1/staff/adjustments", headers=staff_headers("support")).json == []
+    assert ask(member, -1500).json["status"] == "pending"  # one it can pay waits for approval
+
+
 def test_the_requester_cannot_approve_their_own_request(ask, decide, make_member, available):
     member = make_member()
     request_id = ask(member, 5000).json["request_id"]
@@ -74,14 +86,14 @@ def test_another_person_approves_and_the_points_move_once(ask, decide, make_memb
 
 def test_a_rejected_request_moves_nothing_and_cannot_be_approved_later(ask, decide, make_member, available,
                                                                        staff_headers):
-    member = make_member(points=100)
+    member = make_member(points=3000)
     request_id = ask(member, -2000).json["request_id"]
     checker = staff_headers("admin")
     rejected = decide(request_id, "reject", checker)
     assert (rejected.status_code, rejected.json["status"], rejected.json["transaction_id"]) == (200, "rejected", None)
     late = decide(request_id, "approve", checker)
     assert (late.status_code, late.json["error"]) == (409, "adjustment_already_decided")
-    assert available(member) == 100
+    assert available(member) == 3000
 
 
 def test_deciding_an_unknown_request_is_404(decide, staff_headers):
