@@ -44,6 +44,7 @@ from engine.database import Database, is_postgres, json_object, postgresql_row, 
 from engine.errors import InvalidState, Problem, not_found, refuse_if
 from engine.ledger import bulk
 from engine.ledger.accounts import lock_member_account
+from engine.members import member_row
 from engine.messages import write_message
 from engine.orm.members import MemberRow
 from engine.orm.rewards import RewardRow, RewardTierPriceRow
@@ -144,7 +145,7 @@ def assign_tier(db: Database, member_id: str, tier_code: str, *, reason: str, ac
         if keep_until is not None and not (type(keep_until) is date and today < keep_until <= add_months(today, 120)):
             problems.append(Problem("keep_until", "must be a day after today, at most ten years ahead"))
         refuse_if(problems)
-        member = _member(session, member_id)
+        member = member_row(session, member_id, to_change=True)  # a closed account holds no tier
         if session.get(TierRow, tier_code) is None:
             raise not_found("tier", tier_code)
         policy = _need_policy(session)

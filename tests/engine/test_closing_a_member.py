@@ -1,7 +1,7 @@
 """Closing a member's account: their points are forfeited by one balanced posting, their
 cards retired, sign-ins ended, and no personal data is left in their profile, logins,
 attributes, segments, outbox or stored answers; a closed member can no longer earn, be
-adjusted or change anything; open holds and a second closure are refused; a retry replays."""
+adjusted, be given a tier or change anything; open holds and a second closure are refused; a retry replays."""
 from decimal import Decimal
 
 import pytest
@@ -28,6 +28,8 @@ from engine.rewards import (CancelVoucher, RedeemReward, UseVoucher, cancel_vouc
                             use_voucher)
 from engine.rules.referrals import referral_card
 from engine.rules.segments import create_segment, member_attributes, set_member_attribute
+from engine.tiers.policy import TierDefinition, TierPolicy
+from engine.tiers.service import assign_tier, define_tiers
 from tests.conftest import new_key
 from tests.support.assertions import refused_unchanged
 
@@ -88,6 +90,8 @@ def test_no_stored_answer_or_undelivered_message_names_the_closed_member(databas
 
 def test_a_closed_member_earns_nothing_and_nothing_of_theirs_changes(database, clock, make_member, till):
     member = make_member(points=100)
+    define_tiers(database, [TierDefinition("BASIC", "Basic", 0), TierDefinition("GOLD", "Gold", 1000)], TierPolicy(),
+                 now=clock())
     close(database, clock, member)
     basket = Basket(till.store_code, till.code, "R1", clock(), "EUR", (BasketLine(1, "A", Decimal(1), 1000),),
                     member_id=member.public_id)
@@ -99,6 +103,8 @@ def test_a_closed_member_earns_nothing_and_nothing_of_theirs_changes(database, c
             (lambda: update_profile(database, member.public_id, {"full_name": "Ada again"}, now=clock()),
              "member_closed"),
             (lambda: set_member_attribute(database, member.public_id, "city", "Gent"), "member_closed"),
+            (lambda: assign_tier(database, member.public_id, "GOLD", reason="loyal customer", actor="staff:sam",
+                                 now=clock()), "member_closed"),
             (lambda: set_member_password(database, member.public_id, "correct horse battery", passwords=PASSWORDS,
                                          now=clock()), "member_closed")):
         with refused_unchanged(database, InvalidState, code=code):
