@@ -42,6 +42,7 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+LEFT_THE_READER = "The member's card left the reader while the loyalty server was asked: start the sale again."
 PAYMENT_RETURN = "payment_return"  # the outbox's kind for points paid for a sale called off
 
 # Seconds between the tries of a request whose outcome is unknown (see TillAgent.settled):
@@ -123,18 +124,38 @@ class TillAgent:
         api_started = time.perf_counter()
         try:
             opened = self._chip_card_session(challenge, answer, pin)
-        except (ApiUnreachable, ApiError) as error:
-            # the server went away (or stopped taking this till) between the two round trips
-            reason = _offline_reason(error)
+        except (ApiError, ApiUnreachable) as error:
             timing.api_ms += (time.perf_counter() - api_started) * 1000
-            with self.reader.connect() as link:
-                found = card_protocol.identify(link.atr, link.transmit)
-                if found.kind is CardKind.UID_ONLY or found.identity.card_number != identity.card_number:
-                    raise CardRemoved("The member's card left the reader while the loyalty server was asked: "
-                                      "start the sale again.") from error
-                return self._vouch_offline(session, link, identity, timing, reason)
-        timing.api_ms += (time.perf_counter() - api_started) * 1000
+            if not (isinstance(error, ApiError) and pin is not None and error.refuses_the_pin):
+                return self._offline_after_all(session, identity, timing, error)
+            # a wrong PIN (or a locked one) stands in the way of paying with points only
+            opened = self._chip_card_again(identity.card_number, None, elsewhere=LEFT_THE_READER)
+            session.pin_refused = error.message
+        else:
+            timing.api_ms += (time.perf_counter() - api_started) * 1000
         return self._accept(session, opened)
+
+    def _offline_after_all(self, session: PosSession, identity, timing: TapTiming,
+                           error: ApiUnreachable | ApiError) -> None:
+        """The server went away (or stopped taking this till) after the challenge: the card,
+        still on the reader, vouches for the sale offline. Any other refusal is raised."""
+        reason = _offline_reason(error)
+        with self.reader.connect() as link:
+            found = card_protocol.identify(link.atr, link.transmit)
+            if found.kind is CardKind.UID_ONLY or found.identity.card_number != identity.card_number:
+                raise CardRemoved(LEFT_THE_READER) from error
+            return self._vouch_offline(session, link, identity, timing, reason)
+
+    def _chip_card_again(self, card_number: str, pin: str | None, *, elsewhere: str) -> dict:
+        """A new card session for the chip card still on the reader (a new challenge answered);
+        another card there is refused with ``elsewhere``."""
+        with self.reader.connect() as link:
+            found = card_protocol.identify(link.atr, link.transmit)
+            if found.kind is CardKind.UID_ONLY or found.identity.card_number != card_number:
+                raise CardRemoved(elsewhere)
+            challenge = self.api.card_challenge(card_number)
+            answer = card_protocol.authenticate(link.transmit, bytes.fromhex(challenge["challenge"]))
+        return self._chip_card_session(challenge, answer, pin)
 
     def _chip_card_session(self, challenge: dict, answer: bytes, pin: str | None) -> dict:
         try:
@@ -156,14 +177,11 @@ class TillAgent:
         if card.uid is not None:
             opened = self.api.card_session(card_uid=card.uid, pin=pin)
         else:
-            with self.reader.connect() as link:
-                found = card_protocol.identify(link.atr, link.transmit)
-                if found.kind is CardKind.UID_ONLY or found.identity.card_number != card.card_number:
-                    raise SessionError("Another card is on the reader: put the member's card back, "
-                                       "then type the PIN again.")
-                challenge = self.api.card_challenge(card.card_number)
-                answer = card_protocol.authenticate(link.transmit, bytes.fromhex(challenge["challenge"]))
-            opened = self._chip_card_session(challenge, answer, pin)
+            try:
+                opened = self._chip_card_again(card.card_number, pin, elsewhere="Another card is on the reader: put "
+                                               "the member's card back, then type the PIN again.")
+            except CardRemoved as error:
+                raise SessionError(error.message) from None
         session.pin_accepted(card_session=opened["card_session"], can_redeem=bool(opened.get("can_redeem")))
         return session.can_redeem
 
@@ -177,7 +195,13 @@ class TillAgent:
                           timing: TapTiming) -> Member | None:
         api_started = time.perf_counter()
         try:
-            opened = self.api.card_session(card_uid=uid, pin=pin)
+            try:
+                opened = self.api.card_session(card_uid=uid, pin=pin)
+            except ApiError as error:
+                if not (pin is not None and error.refuses_the_pin):
+                    raise
+                opened = self.api.card_session(card_uid=uid, pin=None)  # it earns; paying needs the right PIN
+                session.pin_refused = error.message
         except (ApiUnreachable, ApiError) as error:
             session.authenticated(member=None, card_session=None, can_redeem=False, offline=True,
                                   offline_reason=_offline_reason(error))

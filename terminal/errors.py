@@ -96,6 +96,8 @@ class CardNotAuthentic(CardError):
 # The server's names for refusing the till itself (its key, its clock, its signature), as
 # opposed to a 401 about a member's secret typed at the till (a wrong PIN, a lockout).
 TILL_REFUSALS = frozenset({"signature_missing", "stale_request", "bad_signature", "invalid_terminal_key"})
+# ... and its names for refusing the member's PIN (wrong, locked after too many, none set)
+PIN_REFUSALS = frozenset({"wrong_credentials", "locked_out", "no_pin"})
 
 
 class ApiError(TerminalError):
@@ -114,6 +116,11 @@ class ApiError(TerminalError):
         """The server did not accept this till's request (not the card, the member or the
         sale): nothing was judged, and it goes again once the till is put right."""
         return self.status == 401 and self.error in TILL_REFUSALS
+
+    @property
+    def refuses_the_pin(self) -> bool:
+        """The member's PIN was refused (the card itself may still earn)."""
+        return self.status == 401 and self.error in PIN_REFUSALS
 
 
 class ApiUnreachable(TerminalError):

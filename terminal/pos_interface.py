@@ -9,8 +9,10 @@ per line, one answer per line, in order. Every answer has ``"ok"``; a failure ca
     < {"ok": true, "state": "idle", "receipt": "R-1001"}
     > {"cmd": "tap", "timeout": 30}
     < {"ok": true, "state": "authenticated", "offline": false, "offline_reason": null, "can_redeem": true,
-       "member": {"member_id": "M1", "display_name": "Ada Lovelace", "tier": "gold",
+       "pin_refused": null, "member": {"member_id": "M1", "display_name": "Ada Lovelace", "tier": "gold",
                   "available": 500, "pending": 0}}
+                                  # "pin": "1234" with the tap: a PIN refused leaves the sale to earn,
+                                  # can_redeem false, and "pin_refused" says why (else null)
     > {"cmd": "pin", "pin": "1234"}   # only when can_redeem is false: the member's PIN, to pay with points
     < {"ok": true, "can_redeem": true}
     > {"cmd": "basket", "lines": [{"line_no": 1, "sku": "COFFEE", "quantity": "2",
@@ -100,7 +102,8 @@ class PosInterface:
         session = self._current()
         member = self.agent.tap(session, timeout=request.get("timeout"), pin=request.get("pin"))
         return {"ok": True, "offline": session.offline, "offline_reason": session.offline_reason,
-                "can_redeem": session.can_redeem, "member": asdict(member) if member else None}
+                "can_redeem": session.can_redeem, "pin_refused": session.pin_refused,
+                "member": asdict(member) if member else None}
 
     def _cmd_pin(self, request: dict) -> dict:
         pin = request["pin"]

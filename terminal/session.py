@@ -95,6 +95,7 @@ class PosSession:
     offline: bool = False
     offline_proof: dict | None = None
     offline_reason: str | None = None
+    pin_refused: str | None = None  # why the PIN given with the tap was refused: the sale earns, cannot pay
     sold_at: str | None = None
     basket: dict | None = None
     hold: Hold | None = None

@@ -212,15 +212,33 @@ def test_a_till_the_server_does_not_accept_keeps_the_sale_for_when_it_is_put_rig
     assert len(fake_server.accruals) == 1 and fake_server.points_of("M1") == 511
 
 
-def test_a_wrong_pin_is_refused_at_the_tap_not_taken_for_a_till_the_server_does_not_accept(
+def test_a_wrong_pin_with_the_tap_leaves_the_sale_to_earn_and_is_not_taken_for_a_till_the_server_refuses(
         fake_server, make_card, make_agent, receipt):
     fake_server.add_member("M2", "Grace Hopper", "silver", points=300)
     fake_server.add_uid("04A1B2C3D4E5F6", "M2", pin="1234")
     make_card("uid", uid="04A1B2C3D4E5F6").tap()
     session = PosSession(receipt())
-    with pytest.raises(ApiError, match="wrong PIN"):
-        make_agent().tap(session, pin="9999")
-    assert session.state is State.FAILED and not session.offline
+    agent = make_agent()
+    assert agent.tap(session, pin="9999").display_name == "Grace Hopper"
+    assert (session.state, session.offline, session.can_redeem, session.pin_refused) == (
+        State.AUTHENTICATED, False, False, "wrong PIN")
+    agent.give_basket(session, LINES)
+    with pytest.raises(SessionError, match="PIN"):
+        agent.pay_with_points(session, 100)
+    assert agent.accrue(session)["points"] == 11 and fake_server.points_of("M2") == 311
+
+
+def test_a_chip_card_tapped_with_a_wrong_pin_answers_a_new_challenge_and_earns(fake_server, make_card, make_agent,
+                                                                                receipt):
+    fake_server.add_member("M1", "Ada Lovelace", "gold", points=500)
+    make_card(card_key=fake_server.add_card("6280001234567890", "M1", pin="1234")).tap()
+    session = PosSession(receipt())
+    agent = make_agent()
+    agent.tap(session, pin="9999")
+    assert (session.state, session.can_redeem, session.pin_refused) == (State.AUTHENTICATED, False, "wrong PIN")
+    assert fake_server.requests == 4  # a second challenge and session: the refused session used the first up
+    agent.give_basket(session, LINES)
+    assert agent.accrue(session)["points"] == 11
 
 
 def test_a_card_the_server_has_blocked_is_refused_with_the_servers_words(fake_server, make_card,

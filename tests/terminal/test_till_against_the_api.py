@@ -156,6 +156,20 @@ def test_where_the_programme_asks_chip_cards_for_the_pin_a_tap_without_it_earns_
     assert check_ledger(database) == []
 
 
+def test_a_wrong_pin_with_the_tap_leaves_the_chip_card_to_earn_without_paying(agent, issued_card, database):
+    member, tap = issued_card
+    now = datetime.now(UTC)
+    update_settings(database, {"chip_cards_redeem_with_pin": True}, now=now)
+    set_member_pin(database, member.public_id, "4711", passwords=PASSWORDS, now=now)
+    tap()
+    sale = PosSession("R-P3")
+    agent.tap(sale, pin="0000")
+    assert (sale.state, sale.can_redeem, sale.pin_refused) == (State.AUTHENTICATED, False, "wrong PIN")
+    agent.give_basket(sale, LINES)
+    assert agent.accrue(sale)["points"] == 11
+    assert check_ledger(database) == []
+
+
 def test_the_pin_typed_after_the_tap_lets_a_chip_card_pay_where_the_programme_asks_for_it(agent, issued_card,
                                                                                            database):
     member, tap = issued_card
