@@ -5,7 +5,7 @@
     loyalty-terminal pos                                # JSON lines for POS software (stdin/stdout)
     loyalty-terminal cashier [--cashier-id 0042]        # interactive cashier screen
     loyalty-terminal flush                              # replay the offline outbox now
-    loyalty-terminal outbox                             # what waits in the outbox
+    loyalty-terminal outbox [--resend SEQ]              # what waits in the outbox; a refused entry again
     loyalty-terminal issue-card --member-id M --username clerk   # issuing station (staff)
 
 Configuration: see ``terminal.config`` (a TOML file and ``LOYALTY_TERMINAL_*`` variables).
@@ -331,9 +331,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", help="TOML configuration file (or $LOYALTY_TERMINAL_CONFIG)")
     commands = parser.add_subparsers(dest="command", required=True)
     for name, text in (("readers", "list the card readers"), ("doctor", "check pcscd, reader, server"),
-                       ("pos", "JSON lines for POS software on stdin/stdout"), ("flush", "replay the outbox"),
-                       ("outbox", "list the outbox")):
+                       ("pos", "JSON lines for POS software on stdin/stdout"), ("flush", "replay the outbox")):
         commands.add_parser(name, help=text)
+    outbox = commands.add_parser("outbox", help="list the outbox")
+    outbox.add_argument("--resend", type=int, metavar="SEQ",
+                        help="put an entry the server refused back in line (once its cause is put right); "
+                             "the next flush sends it")
     screen = commands.add_parser("cashier", help="interactive cashier screen")
     screen.add_argument("--cashier-id", help="the operator signed on: every sale names them (fraud checks)")
     issue = commands.add_parser("issue-card", help="issuing station: write a new card (staff)")
@@ -361,9 +364,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"card {issued.card_number} (key version {issued.key_version}) written and locked")
             return 0
         if args.command == "outbox":
+            from terminal.agent import new_key
             from terminal.outbox import Outbox
+            if args.resend is not None:
+                entry = Outbox(config.outbox).resend(args.resend, new_key())
+                print(f"entry {entry.seq} waits again; `loyalty-terminal flush` sends it")
+                return 0
             for entry in Outbox(config.outbox).entries():
-                print(f"{entry.seq:6d} {entry.status:8s} {entry.body.get('receipt_number', ''):20s} "
+                print(f"{entry.seq:6d} {entry.status:8s} {entry.kind:14s} {entry.body.get('receipt_number', ''):20s} "
                       f"attempts={entry.attempts} {entry.last_error or ''}")
             return 0
         agent = build_agent(config, with_reader=args.command != "flush")

@@ -7,7 +7,8 @@ After a crash, a timeout or an outage the same key is sent again, so the server 
 is idempotent by key) records the sale exactly once even when the first attempt reached
 it and only the answer was lost. Entries are replayed in the order they were written;
 an entry the server refuses (4xx) is set aside as rejected, for an operator to look at,
-and does not hold up the ones behind it. A 401 is not a refusal of the sale: the server
+and does not hold up the ones behind it (``resend`` puts it back in line under a new key
+once its cause is put right). A 401 is not a refusal of the sale: the server
 did not accept the till itself (a revoked or mistyped key, a clock gone wrong), so every
 entry stays pending until that is fixed, as when the server cannot be reached.
 
@@ -113,6 +114,17 @@ class Outbox:
         self.db.execute("UPDATE outbox SET status = 'rejected', last_error = ?, done_at = ?, "
                         "attempts = attempts + 1 WHERE idempotency_key = ? AND status = 'pending'",
                         (error, now.isoformat(), idempotency_key))
+
+    def resend(self, seq: int, idempotency_key: str) -> Entry:
+        """Put a rejected entry back in line under a new key, once what the server refused is
+        put right (a card unblocked, a till's store corrected): the server answers a key with
+        its first answer, so the old key would only be refused again. A new key cannot make a
+        sale earn twice: the server takes each receipt once, whatever the key."""
+        changed = self.db.execute("UPDATE outbox SET status = 'pending', idempotency_key = ?, done_at = NULL "
+                                  "WHERE seq = ? AND status = 'rejected'", (idempotency_key, seq)).rowcount
+        if not changed:
+            raise ValueError(f"outbox entry {seq} is not one the server refused")
+        return self.get(idempotency_key)
 
     def note_failure(self, idempotency_key: str, error: str) -> None:
         self.db.execute("UPDATE outbox SET attempts = attempts + 1, last_error = ? "

@@ -284,6 +284,8 @@ class FakeLoyaltyServer:
                 self.used_offline.add((body["terminal_code"], proof["counter"]))
             member_id = card["member_id"]
         elif "card_uid" in body:
+            if body["card_uid"] not in self.uids:
+                return 404, _error(404, "card_not_found", "This card is not known.")
             member_id = self.uids[body["card_uid"]]["member_id"]
         else:
             return 422, _error(422, "invalid_input", "No card given.")

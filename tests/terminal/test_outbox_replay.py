@@ -203,3 +203,17 @@ def test_the_offline_counter_keeps_up_with_the_clock_so_a_till_installed_again_d
     assert spent == [1_700_000_000_000, 1_700_000_000_001]  # two sales in one millisecond still differ
     reinstalled = Outbox(tmp_path / "second.sqlite3")  # a new file, a minute later by the clock
     assert reinstalled.next_counter(at_least=1_700_000_060_000) == 1_700_000_060_000
+
+
+def test_a_refused_sale_put_back_in_line_once_its_cause_is_put_right_earns_once(fake_server, till_config):
+    agent = agent_for(till_config, fake_server)
+    with pytest.raises(ApiError, match="not known"):
+        sale(agent, "R-9")  # the UID card is not registered yet: set aside
+    fake_server.add_member("M1", points=0)
+    fake_server.add_uid("04AABBCCDD", "M1")  # registered after all
+    (refused,) = agent.outbox.entries("rejected")
+    again = agent.outbox.resend(refused.seq, "new-key")
+    assert (again.seq, again.status, again.idempotency_key) == (refused.seq, "pending", "new-key")
+    assert agent.flush_outbox().sent == 1 and fake_server.points_of("M1") == 5
+    with pytest.raises(ValueError, match="not one the server refused"):
+        agent.outbox.resend(refused.seq, "third-key")  # sent: nothing to put back

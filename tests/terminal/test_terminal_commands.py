@@ -3,12 +3,15 @@ import io
 import subprocess
 import sys
 from dataclasses import replace
+from datetime import datetime, timezone
 
 import pytest
 from rich.console import Console
 
 from terminal.cli import cashier, doctor, main
 from terminal.config import TerminalConfig
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
 
 
 def test_configuration_comes_from_the_file_then_the_environment(tmp_path):
@@ -272,3 +275,19 @@ def test_the_console_scripts_are_installed(command):
     script = Path(sys.executable).parent / command
     result = subprocess.run([str(script), "--help"], capture_output=True, text=True, check=True)
     assert "usage:" in result.stdout
+
+
+def test_the_outbox_command_puts_a_refused_entry_back_in_line(tmp_path, capsys):
+    from terminal.outbox import Outbox
+
+    outbox = Outbox(tmp_path / "outbox.sqlite3")
+    outbox.add("accrual", "k1", {"receipt_number": "R-1"}, now=NOW)
+    outbox.mark_rejected("k1", "404 card_not_found: No such card.", now=NOW)
+    outbox.close()
+    config = tmp_path / "till.toml"
+    config.write_text(f'outbox = "{tmp_path / "outbox.sqlite3"}"\n')
+    assert main(["--config", str(config), "outbox", "--resend", "1"]) == 0
+    assert main(["--config", str(config), "outbox"]) == 0
+    assert "     1 pending  accrual        R-1" in capsys.readouterr().out
+    assert main(["--config", str(config), "outbox", "--resend", "1"]) == 1  # waiting already
+    assert "is not one the server refused" in capsys.readouterr().err
