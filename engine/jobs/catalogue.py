@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from engine.database import Database, is_postgres, json_object, utc_text
 from engine.access.rate_buckets import purge_rate_buckets
+from engine.access.member_logins import purge_sign_in_throttles
 from engine.access.tokens import purge_tokens
 from engine.audit_chain import seal_audit, verify_audit_chain
 from engine.card_auth import purge_card_challenges
@@ -106,7 +107,8 @@ def _purge_keys(db: Database, as_of: datetime, progress: Progress) -> dict:
             "card_challenges": purge_card_challenges(db, as_of=as_of),
             "rate_buckets": purge_rate_buckets(db, as_of=as_of), "import_ids": purge_import_answers(db, as_of=as_of),
             "webhook_deliveries": purge_deliveries(db, as_of=as_of),
-            "payment_codes": purge_payment_codes(db, as_of=as_of)}
+            "payment_codes": purge_payment_codes(db, as_of=as_of),
+            "sign_in_throttles": purge_sign_in_throttles(db, as_of=as_of)}
 
 
 def _expiry_warnings(db: Database, as_of: datetime, progress: Progress) -> dict:

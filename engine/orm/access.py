@@ -64,6 +64,18 @@ class MemberLoginRow(Base):
     device_code_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class SignInThrottleRow(Base):
+    """The throttling counters of sign-ins with an e-mail address no member has, kept as a
+    member's are: an address's lockout tells nobody whether it is a member's. Keyed by the
+    SHA-256 of the address, never the address itself; purged after a quiet month."""
+    __tablename__ = "sign_in_throttles"
+
+    address_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
 class MemberDeviceRow(Base):
     """A device (browser, app) a member signed in from: the SHA-256 of the token it keeps."""
     __tablename__ = "member_devices"
