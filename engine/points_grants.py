@@ -5,7 +5,9 @@ Guarantees:
 - a grant moves no points until a different person approves it, whatever its size (it
   moves many balances at once); it is decided once, approved or rejected;
 - approval takes the grant's audience, in the transaction that marks it approved: every
-  member of the segment whose account is active at that moment. The credits follow in
+  member of the segment whose account is active at that moment. A list segment whose members
+  were uploaded again after the grant was asked for is refused (``segment_changed``): the
+  approver approves the list the requester chose, or rejects it. The credits follow in
   chunks of ``CHUNK`` members, a transaction each, so that a till selling to a member of
   the segment waits for one chunk at most (under a second for a grant to a million
   members), never for the whole grant (one transaction for all of them kept a till waiting
@@ -101,7 +103,8 @@ def request_grant(db: Database, command: GrantPoints, *, caller: str, idempotenc
             raise not_found("segment", command.segment)
         row = PointsGrantRow(public_id="grant_" + secrets.token_hex(8), segment_id=segment.id,
                              points=command.points, reason=command.reason.strip(),
-                             requested_by=command.actor.strip(), requested_at=now, status="pending")
+                             requested_by=command.actor.strip(), requested_at=now, status="pending",
+                             segment_revision=segment.revision)
         session.add(row)
         session.flush()
         return _grant(session, row, segment)
@@ -120,6 +123,10 @@ def decide_grant(db: Database, command: DecideGrant, *, caller: str, idempotency
         row = pending_to_decide(session, PointsGrantRow, command.grant_id, command.actor, name="points grant",
                                 asked_for="a grant", code="grant", longest_actor=MAX_ACTOR)
         segment = session.get(SegmentRow, row.segment_id)
+        if command.approve and row.segment_revision not in (None, segment.revision):
+            raise InvalidState(f"the members of segment {segment.code!r} were uploaded again after the grant was "
+                               "asked for; reject it, and ask again for the segment as it is now",
+                               code="segment_changed")
         row.members = _queue(session, row, segment) if command.approve else 0
         row.status = "approved" if command.approve else "rejected"
         row.decided_by, row.decided_at = command.actor.strip(), now

@@ -278,6 +278,9 @@ class PointsGrantRow(Base):
     decided_by: Mapped[str | None] = mapped_column(sa.String(100))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     members: Mapped[int | None] = mapped_column(sa.Integer)  # approved: credited, or queued to be
+    # the segment's revision when the grant was asked for: approved only for the same members
+    # (None: asked before revisions were kept)
+    segment_revision: Mapped[int | None] = mapped_column(sa.Integer)
 
 
 class PointsGrantQueueRow(Base):

@@ -92,6 +92,9 @@ class SegmentRow(Base):
     kind: Mapped[str] = mapped_column(sa.String(10))
     definition: Mapped[dict | None] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # one more with every upload of a list segment's members (a grant asked for one revision
+    # is approved only for it: engine.points_grants)
+    revision: Mapped[int] = mapped_column(default=1, server_default="1")
 
 
 class SegmentMemberRow(Base):

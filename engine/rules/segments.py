@@ -86,6 +86,7 @@ def upload_segment(db: Database, code: str, member_ids: list[str]) -> int:
         if row is None:
             raise not_found("list segment", code)
         session.execute(sa.delete(SegmentMemberRow).where(SegmentMemberRow.segment_id == row.id))
+        row.revision += 1
         return _upload(session, row, member_ids)
 
 

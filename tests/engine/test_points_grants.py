@@ -14,7 +14,7 @@ from engine.ledger.invariants import check_ledger
 from engine.ledger.refunds import refund_receipt
 from engine.member_closure import CloseMember, close_member
 from engine.points_grants import DecideGrant, GrantPoints, decide_grant, get_grant, list_grants, request_grant
-from engine.rules.segments import create_segment
+from engine.rules.segments import create_segment, upload_segment
 from engine.settings import update_settings
 from tests.conftest import new_key
 from tests.support.assertions import refused_unchanged
@@ -125,6 +125,18 @@ def test_the_requester_cannot_decide_and_a_grant_is_decided_once(database, clock
     with refused_unchanged(database, InvalidState, "grant_already_decided"):
         decide(asked.grant_id, False, actor="lee")
     assert balance(database, clock, member) == 500
+
+
+def test_a_list_uploaded_again_after_the_grant_was_asked_for_is_not_approved_only_rejected(
+        database, clock, make_member, ask, decide, listed):
+    asked_for, put_in_later = make_member(), make_member()
+    grant = ask(listed("apologies", asked_for))
+    upload_segment(database, "apologies", [put_in_later.public_id])
+    with refused_unchanged(database, InvalidState, code="segment_changed"):
+        decide(grant.grant_id)
+    assert decide(grant.grant_id, approve=False).status == "rejected"
+    assert balance(database, clock, asked_for) == balance(database, clock, put_in_later) == 0
+    assert decide(ask("apologies").grant_id).members == 1  # asked for again, as the list is now
 
 
 def test_a_rejected_grant_moves_nothing(database, clock, make_member, ask, decide, listed):
