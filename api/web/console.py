@@ -39,7 +39,7 @@ from api.web.sessions import end_session, guard_pages, safe_next, start_session
 from api.web.rule_form import (DAYS, EFFECT_LABELS, LIMITS, LIST_FIELDS, definition_from_form, describe,
                                empty_form, form_from_definition, place_problems, read_only_reason,
                                unsupported_conditions)
-from engine import reports, webhooks
+from engine import cards, reports, webhooks
 from engine.access.authenticators import (authenticator_status, confirm_enrolment, renew_recovery_codes,
                                           start_enrolment)
 from engine.access.member_logins import invite_member
@@ -1022,6 +1022,34 @@ def voucher_cancel(member_id: str, code: str):
     return redirect(url_for("console.member", member_id=member_id))
 
 
+@bp.route("/members/<member_id>/cards/<number>/<action>", methods=["POST"])
+@staff_page("cards.write")
+def member_card(member_id: str, number: str, action: str):
+    """Block one of the member's cards (lost, stolen, misuse: a reason is required) or lift a
+    block placed by mistake (a card found again: the member is told it works)."""
+    if action not in ("block", "unblock") or number not in {
+            c.number for c in cards.list_cards(database(), member_id=member_id)}:
+        raise NotFound(f"member {member_id} has no card {number}", code="card_not_found")
+    reason = request.form.get("block_reason", "").strip()
+    if action == "block" and not reason:
+        return _member_page(member_id, values={"block_reason": reason, "card": number},
+                            errors={"block_reason": ["Say why, e.g. reported lost by the member."]})
+    try:
+        if action == "block":
+            cards.block_card(database(), number, reason=reason, now=now())
+        else:
+            cards.unblock_card(database(), number, now=now())
+    except InvalidInput as refusal:
+        return _member_page(member_id, values={"block_reason": reason, "card": number},
+                            errors=field_errors(refusal, rename={"reason": "block_reason"}))
+    except InvalidState as refusal:  # blocked, unblocked or retired meanwhile
+        flash(sentence(refusal.message))
+    else:
+        flash(f"Card {number} is blocked: it earns and pays no more." if action == "block" else
+              f"Card {number} works again; the member is told so.")
+    return redirect(url_for("console.member", member_id=member_id))
+
+
 @bp.route("/members/<member_id>/attributes/<name>/remove", methods=["POST"])
 @staff_page("members.write")
 def member_attribute_remove(member_id: str, name: str):
@@ -1041,6 +1069,7 @@ def _member_page(member_id: str, *, values: dict | None = None, errors: dict | N
                            tier_changes=tier_history(db, member_id), history=get_history(db, member_id, limit=50),
                            attributes=segments.member_attributes(db, member_id),
                            segments=segments.member_segments(db, member_id), vouchers=list_vouchers(db, member_id),
+                           cards=cards.list_cards(db, member_id=member_id),
                            referrals=referral_facts(db, member_id),
                            as_of=as_of, values=values or {}, errors=errors or {}), 422 if errors else 200
 
