@@ -421,7 +421,10 @@ class ImportedMemberSchema(ma.Schema):
 
 class AuditFilterSchema(PageSchema):
     actor = fields.String(validate=ma.validate.Length(1, 100))
-    action = fields.String(validate=ma.validate.Length(1, 100))
+    action = fields.String(validate=ma.validate.Length(1, 100), metadata={
+        "description": "how the action begins: `POST /v1/staff/` for every write through the staff API"})
+    target = fields.String(validate=ma.validate.Length(1, 200), metadata={
+        "description": "part of the address acted on: a member id finds every request about that member"})
 
 
 class AuditEntrySchema(ma.Schema):

@@ -275,18 +275,25 @@ def checks():
 
 
 AUDIT_PAGE = 50
+LEDGER_PAGE = 50  # a member's postings on one page of their console page
 
 
 @bp.route("/audit")
 @staff_page("audit.read")
 def audit():
-    """The audit log, newest first, a page at a time, optionally one actor's or one action's."""
-    values = {k: request.args.get(k, "").strip() for k in ("actor", "action", "page")}
-    page = int(values["page"]) if is_whole(values["page"]) and 0 < int(values["page"]) <= 10_000 else 1
+    """The audit log, newest first, a page at a time, optionally one actor's, the actions that
+    begin as asked, or the requests about one member, card or rule."""
+    values = {k: request.args.get(k, "").strip() for k in ("actor", "action", "target", "page")}
+    page = _page_number(values["page"])
     entries = list_audit(database(), actor=values["actor"] or None, action=values["action"] or None,
-                         limit=AUDIT_PAGE + 1, offset=(page - 1) * AUDIT_PAGE)
+                         target=values["target"] or None, limit=AUDIT_PAGE + 1, offset=(page - 1) * AUDIT_PAGE)
     return render_template("console/audit.html", values=values, entries=entries[:AUDIT_PAGE], page=page,
                            more=len(entries) > AUDIT_PAGE)
+
+
+def _page_number(text: str) -> int:
+    """A list's page asked for in the address (the first for anything else)."""
+    return int(text) if is_whole(text) and 0 < int(text) <= 10_000 else 1
 
 
 # -- rules ------------------------------------------------------------------------------------
@@ -1064,9 +1071,12 @@ def _member_page(member_id: str, *, values: dict | None = None, errors: dict | N
         progress = tier_progress(db, member_id, as_of=as_of)
     except LoyaltyError:
         progress = None  # no tiers defined yet
+    ledger_page = _page_number(request.args.get("ledger_page", ""))
+    history = get_history(db, member_id, limit=LEDGER_PAGE + 1, offset=(ledger_page - 1) * LEDGER_PAGE)
     return render_template("console/member.html", member=get_member(db, member_id),
                            balance=get_balance(db, member_id, as_of=as_of), progress=progress,
-                           tier_changes=tier_history(db, member_id), history=get_history(db, member_id, limit=50),
+                           tier_changes=tier_history(db, member_id), history=history[:LEDGER_PAGE],
+                           ledger_page=ledger_page, more_history=len(history) > LEDGER_PAGE,
                            attributes=segments.member_attributes(db, member_id),
                            segments=segments.member_segments(db, member_id), vouchers=list_vouchers(db, member_id),
                            cards=cards.list_cards(db, member_id=member_id),

@@ -73,3 +73,25 @@ def test_the_log_has_no_write_endpoints(client, staff_headers):
     headers = staff_headers("admin")
     assert client.delete("/v1/staff/audit", headers=headers).status_code == 405
     assert client.post("/v1/staff/audit", json={}, headers=headers).status_code == 405
+
+
+def test_an_auditor_finds_every_request_about_one_member_and_every_write_by_how_its_action_begins(
+        client, staff_headers, make_member):
+    support = staff_headers("support", username="sam")
+    ada, other = make_member(), make_member()
+    client.get(f"/v1/staff/members/{ada.public_id}", headers=support)
+    client.get(f"/v1/staff/members/{ada.public_id}/cards", headers=support)
+    client.get(f"/v1/staff/members/{other.public_id}", headers=support)
+    client.post("/v1/staff/adjustments", json={"member_id": ada.public_id, "points": 5, "reason": "gift"},
+                headers=support | {"Idempotency-Key": str(uuid.uuid4())})
+    auditor = staff_headers("auditor", username="aud")
+
+    about_ada = client.get("/v1/staff/audit", query_string={"target": ada.public_id}, headers=auditor).json
+    writes = client.get("/v1/staff/audit", query_string={"actor": "staff:sam", "action": "POST /v1/staff/"},
+                        headers=auditor).json
+    literal = client.get("/v1/staff/audit", query_string={"action": "GET %"}, headers=auditor).json
+
+    assert [e["action"] for e in about_ada] == ["GET /v1/staff/members/<member_id>/cards",
+                                                "GET /v1/staff/members/<member_id>"]
+    assert [e["action"] for e in writes] == ["POST /v1/staff/adjustments", "POST /v1/staff/sessions"]
+    assert literal == []  # a % is a character, not a wildcard

@@ -4,7 +4,8 @@ from decimal import Decimal
 import pytest
 
 from engine.ledger.balances import get_balance
-from engine.ledger.commands import CaptureHold, PlaceHold, RefundLine, RefundReceipt
+from engine.ledger.adjustments import adjust_points
+from engine.ledger.commands import AdjustPoints, CaptureHold, PlaceHold, RefundLine, RefundReceipt
 from engine.ledger.holds import capture_hold, place_hold
 from engine.ledger.refunds import refund_receipt
 from engine.members import get_member
@@ -271,3 +272,17 @@ def test_a_marketer_caps_what_one_member_gets_from_a_campaign_and_changes_the_ca
     assert "at most 500 points in all" in text_of(marketer.get("/console/campaigns/summer"))
     changed = marketer.submit("/console/campaigns/summer", {"name": "Summer", "ends": "2099-09-01", "member_cap": "800"})
     assert changed.status_code == 302 and campaigns.get_campaign(database, "summer").member_cap == 800
+
+
+def test_a_members_ledger_is_read_page_by_page(console_as, make_member, database, clock):
+    ada = make_member("Ada Lovelace")
+    for n in range(1, 53):
+        adjust_points(database, AdjustPoints(ada.public_id, n, f"goodwill {n}", "tests"), caller="tests",
+                      idempotency_key=new_key(), now=clock())
+    support = console_as("support")
+    first = text_of(support.get(f"/console/members/{ada.public_id}"))
+    assert "goodwill 52" in first and "goodwill 3 " in first and "goodwill 2 " not in first
+    assert "Older" in first and "Newer" not in first
+    second = text_of(support.get(f"/console/members/{ada.public_id}", query_string={"ledger_page": 2}))
+    assert "goodwill 2 " in second and "goodwill 1 " in second and "goodwill 3 " not in second
+    assert "Newer" in second and "Older" not in second
