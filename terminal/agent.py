@@ -141,18 +141,14 @@ class TillAgent:
         still on the reader, vouches for the sale offline. Any other refusal is raised."""
         reason = _offline_reason(error)
         with self.reader.connect() as link:
-            found = card_protocol.identify(link.atr, link.transmit)
-            if found.kind is CardKind.UID_ONLY or found.identity.card_number != identity.card_number:
-                raise CardRemoved(LEFT_THE_READER) from error
+            _still_on_the_reader(link, identity.card_number, LEFT_THE_READER)
             return self._vouch_offline(session, link, identity, timing, reason)
 
     def _chip_card_again(self, card_number: str, pin: str | None, *, elsewhere: str) -> dict:
         """A new card session for the chip card still on the reader (a new challenge answered);
         another card there is refused with ``elsewhere``."""
         with self.reader.connect() as link:
-            found = card_protocol.identify(link.atr, link.transmit)
-            if found.kind is CardKind.UID_ONLY or found.identity.card_number != card_number:
-                raise CardRemoved(elsewhere)
+            _still_on_the_reader(link, card_number, elsewhere)
             challenge = self.api.card_challenge(card_number)
             answer = card_protocol.authenticate(link.transmit, bytes.fromhex(challenge["challenge"]))
         return self._chip_card_session(challenge, answer, pin)
@@ -366,7 +362,8 @@ class TillAgent:
         raise ValueError(f"unknown outbox entry kind {entry.kind!r}")
 
     def flush_outbox(self, stop_before: int | None = None) -> ReplayReport:
-        """Replay queued accruals in order (all, or those written before ``stop_before``)."""
+        """Replay the queued entries (accruals, payments to give back) in order (all, or those
+        written before ``stop_before``)."""
         return self.outbox.replay(self._deliver, now=self.clock(), stop_before=stop_before)
 
     def abort(self, session: PosSession, message: str) -> None:
@@ -440,6 +437,13 @@ class TillAgent:
             raise
         session.refunded(result)
         return result
+
+
+def _still_on_the_reader(link, card_number: str, message: str) -> None:
+    """Raise CardRemoved with ``message`` unless the card on the reader is chip card ``card_number``."""
+    found = card_protocol.identify(link.atr, link.transmit)
+    if found.kind is CardKind.UID_ONLY or found.identity.card_number != card_number:
+        raise CardRemoved(message)
 
 
 def new_key() -> str:

@@ -133,12 +133,17 @@ def test_a_card_written_at_the_issuing_station_earns_and_pays_at_the_till(agent,
     assert check_ledger(database) == []
 
 
+def asks_chip_cards_for_the_pin(database, member, pin: str) -> None:
+    """The programme asks chip cards for the PIN to pay with points; ``member``'s is ``pin``."""
+    now = datetime.now(UTC)
+    update_settings(database, {"chip_cards_redeem_with_pin": True}, now=now)
+    set_member_pin(database, member.public_id, pin, passwords=PASSWORDS, now=now)
+
+
 def test_where_the_programme_asks_chip_cards_for_the_pin_a_tap_without_it_earns_and_one_with_it_pays(
         agent, issued_card, database):
     member, tap = issued_card
-    now = datetime.now(UTC)
-    update_settings(database, {"chip_cards_redeem_with_pin": True}, now=now)
-    set_member_pin(database, member.public_id, "4711", passwords=PASSWORDS, now=now)
+    asks_chip_cards_for_the_pin(database, member, "4711")
     card = tap()
     sale = PosSession("R-P1")
     agent.tap(sale)
@@ -158,9 +163,7 @@ def test_where_the_programme_asks_chip_cards_for_the_pin_a_tap_without_it_earns_
 
 def test_a_wrong_pin_with_the_tap_leaves_the_chip_card_to_earn_without_paying(agent, issued_card, database):
     member, tap = issued_card
-    now = datetime.now(UTC)
-    update_settings(database, {"chip_cards_redeem_with_pin": True}, now=now)
-    set_member_pin(database, member.public_id, "4711", passwords=PASSWORDS, now=now)
+    asks_chip_cards_for_the_pin(database, member, "4711")
     tap()
     sale = PosSession("R-P3")
     agent.tap(sale, pin="0000")
@@ -173,9 +176,7 @@ def test_a_wrong_pin_with_the_tap_leaves_the_chip_card_to_earn_without_paying(ag
 def test_the_pin_typed_after_the_tap_lets_a_chip_card_pay_where_the_programme_asks_for_it(agent, issued_card,
                                                                                            database):
     member, tap = issued_card
-    now = datetime.now(UTC)
-    update_settings(database, {"chip_cards_redeem_with_pin": True}, now=now)
-    set_member_pin(database, member.public_id, "4711", passwords=PASSWORDS, now=now)
+    asks_chip_cards_for_the_pin(database, member, "4711")
     tap()
     sale = PosSession("R-P3")
     agent.tap(sale)
