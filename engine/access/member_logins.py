@@ -4,9 +4,10 @@ Guarantees: passwords and PINs are stored only as argon2 hashes; five wrong gues
 either lock it for fifteen minutes, each further five in a row for twice as long, up to a
 day (separately; ``throttle``); unknown e-mail and wrong password get
 the same refusal, and an address no member has locks out after as many wrong guesses as a
-member's (its counters are kept by the address's SHA-256), so a lockout tells nothing either; only active and suspended members sign in (a suspended member reads their
-points and history; the ledger refuses them earning and spending); setting a new password
-ends every other session of the member at once (a thief signed in elsewhere is signed out).
+member's (its counters are kept by the address's SHA-256), so a lockout tells nothing either;
+only active and suspended members sign in (a suspended member reads their points and
+history; the ledger refuses them earning and spending); setting a new password ends every
+other session of the member at once (a thief signed in elsewhere is signed out).
 
 Password links (a first sign-in after enrolment or import, a forgotten password): asking
 for one by e-mail answers the same whether or not the address is a member's, so nobody
