@@ -382,7 +382,11 @@ class TillAgent:
         back, through the outbox (written before it is sent, so a return the server could not
         take now goes with the next flush). The points given back, or None when the server
         has not taken the return yet (or nothing was paid). A server that refuses the return
-        (the sale has earned meanwhile, say) is raised with the sale cancelled."""
+        (the sale has earned meanwhile, say) is raised with the sale cancelled. A sale that has
+        earned (or waits in the outbox to) is not called off: its goods come back by receipt."""
+        if session.state is State.DONE:
+            raise SessionError("This sale is done: its points are earned (or queued to be). Return its goods "
+                               "by receipt instead.")
         paid = session.paid
         self.abort(session, message)
         if paid is None:

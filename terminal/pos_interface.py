@@ -30,7 +30,8 @@ per line, one answer per line, in order. Every answer has ``"ok"``; a failure ca
     < {"ok": true, "voucher": {"voucher_code": "V3F9...", "reward_code": "MUG", "status": "used", ...}}
     > {"cmd": "cancel"}          # abandon the sale; an open points hold is voided, points paid given back
     < {"ok": true, "state": "failed", "points_returned": 200, "message": "Sale cancelled. The 200 points ..."}
-                                 # points_returned null: nothing paid, or given back once the server is reachable
+                                 # points_returned null: nothing paid, or given back once the server is reachable;
+                                 # a sale done (earned, or queued to) is refused: its goods come back by receipt
     > {"cmd": "wait_removal", "timeout": 10}   # until the card has left the reader
     > {"cmd": "flush"}           # replay the offline outbox now
     < {"ok": true, "sent": 2, "rejected": 0, "left": 0}

@@ -407,11 +407,13 @@ def test_a_payment_the_server_will_not_give_back_is_said_with_the_sale_cancelled
     assert session.state is State.FAILED and agent.outbox.pending() == []
 
 
-def test_cancelling_a_sale_that_has_earned_gives_nothing_back(sale_at_basket, fake_server):
+def test_a_sale_that_has_earned_is_not_called_off_but_returned_by_receipt(sale_at_basket, fake_server):
     agent, session = sale_at_basket
     agent.pay_with_points(session, 200)
     agent.accrue(session)
-    assert agent.cancel(session) is None
+    with pytest.raises(SessionError, match="Return its goods by receipt"):
+        agent.cancel(session)
+    assert session.state is State.DONE
     assert fake_server.points_of("M1") == 500 - 200 + 11 and agent.outbox.pending() == []
 
 
