@@ -13,7 +13,9 @@ FINAL_STATUSES = frozenset({"replaced", "retired"})
 # action -> statuses it may start from, and the status it leads to
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "activate": (frozenset({"issued"}), "active"),
-    "block": (frozenset({"issued", "active"}), "blocked"),
+    # (an issued card is not usable yet: a lost one is retired or replaced; blocked, an unblock
+    # would make it active without the activation that proves it was written right)
+    "block": (frozenset({"active"}), "blocked"),
     "unblock": (frozenset({"blocked"}), "active"),
     "replace": (frozenset({"issued", "active", "blocked"}), "replaced"),
     "retire": (frozenset({"issued", "active", "blocked"}), "retired"),
@@ -27,6 +29,8 @@ def transition_refusal(action: str, status: str) -> str | None:
         return None
     if status in FINAL_STATUSES:
         return f"the card is {status}; a {status} card cannot be changed any more"
+    if (action, status) == ("block", "issued"):
+        return "the card is not activated yet, so it cannot be used: retire or replace it instead of blocking it"
     return f"a card that is {status} cannot be {past_tense(action)}"
 
 

@@ -153,7 +153,7 @@ def _erase(session: Session, member_pks: list[int], now: datetime) -> int:
     retired = 0
     for chunk in batches(member_pks):
         retired += session.execute(sa.update(CardRow).where(CardRow.member_id.in_(chunk), CardRow.status != "retired")
-                                   .values(status="retired", status_changed_at=now)).rowcount
+                                   .values(status="retired", status_changed_at=now, block_reason=None)).rowcount
         # every kind of token (card sessions too), not only the sign-ins revoke_member_tokens ends
         session.execute(sa.update(AccessTokenRow).where(AccessTokenRow.member_id.in_(chunk),
                                                         AccessTokenRow.revoked_at.is_(None)).values(revoked_at=now))

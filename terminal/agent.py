@@ -34,7 +34,7 @@ from terminal.config import TerminalConfig
 from terminal.errors import (
     ApiError, ApiUnreachable, CardNotAuthentic, CardRemoved, ForeignCard, SessionError, TerminalError,
 )
-from terminal.outbox import Entry, Outbox, ReplayReport
+from terminal.outbox import ACCRUAL, PAYMENT_RETURN, Entry, Outbox, ReplayReport
 from terminal.session import CardRef, Hold, Member, PosSession, State
 
 
@@ -43,7 +43,6 @@ def utc_now() -> datetime:
 
 
 LEFT_THE_READER = "The member's card left the reader while the loyalty server was asked: start the sale again."
-PAYMENT_RETURN = "payment_return"  # the outbox's kind for points paid for a sale called off
 
 # Seconds between the tries of a request whose outcome is unknown (see TillAgent.settled):
 # a blip of the network or a restarting server is ridden out while the cashier waits.
@@ -129,7 +128,10 @@ class TillAgent:
             if not (isinstance(error, ApiError) and pin is not None and error.refuses_the_pin):
                 return self._offline_after_all(session, identity, timing, error)
             # a wrong PIN (or a locked one) stands in the way of paying with points only
-            opened = self._chip_card_again(identity.card_number, None, elsewhere=LEFT_THE_READER)
+            try:
+                opened = self._chip_card_again(identity.card_number, None, elsewhere=LEFT_THE_READER)
+            except (ApiError, ApiUnreachable) as lost:
+                return self._offline_after_all(session, identity, timing, lost)
             session.pin_refused = error.message
         else:
             timing.api_ms += (time.perf_counter() - api_started) * 1000
@@ -341,7 +343,7 @@ class TillAgent:
         """
         if session.state not in (State.BASKET, State.CAPTURED):
             raise SessionError(f"Cannot earn points now: the sale is at '{session.state.value}'.")
-        entry = self.outbox.add("accrual", new_key(), self.accrual_body(session), now=self.clock())
+        entry = self.outbox.add(ACCRUAL, new_key(), self.accrual_body(session), now=self.clock())
         self.flush_outbox(stop_before=entry.seq)
         try:
             result = self.outbox.send(entry, self._deliver, now=self.clock())
@@ -355,7 +357,7 @@ class TillAgent:
         return result
 
     def _deliver(self, entry: Entry) -> dict:
-        if entry.kind == "accrual":
+        if entry.kind == ACCRUAL:
             return self.api.accrue(entry.body, entry.idempotency_key)
         if entry.kind == PAYMENT_RETURN:
             return self.api.return_payment(entry.body["hold_id"], idempotency_key=entry.idempotency_key)

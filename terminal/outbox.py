@@ -29,6 +29,9 @@ from pathlib import Path
 
 from terminal.errors import ApiError, ApiUnreachable
 
+ACCRUAL = "accrual"  # the kinds of entries: a sale to earn,
+PAYMENT_RETURN = "payment_return"  # the points paid for a sale called off, to give back
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -120,10 +123,16 @@ class Outbox:
         put right (a card unblocked, a till's store corrected): the server answers a key with
         its first answer, so the old key would only be refused again. A new key cannot make a
         sale earn twice: the server takes each receipt once, whatever the key."""
-        changed = self.db.execute("UPDATE outbox SET status = 'pending', idempotency_key = ?, done_at = NULL "
-                                  "WHERE seq = ? AND status = 'rejected'", (idempotency_key, seq)).rowcount
-        if not changed:
+        refused = next((e for e in self.entries("rejected") if e.seq == seq), None)
+        if refused is None:
             raise ValueError(f"outbox entry {seq} is not one the server refused")
+        receipt = refused.body.get("receipt_number")
+        if refused.kind == ACCRUAL and any(e.body.get("receipt_number") == receipt
+                                           for e in self.entries() if e.kind == PAYMENT_RETURN):
+            raise ValueError(f"the sale of outbox entry {seq} (receipt {receipt}) was called off at the till and "
+                             "the points paid for it given back: it does not earn")
+        self.db.execute("UPDATE outbox SET status = 'pending', idempotency_key = ?, done_at = NULL "
+                        "WHERE seq = ? AND status = 'rejected'", (idempotency_key, seq))
         return self.get(idempotency_key)
 
     def note_failure(self, idempotency_key: str, error: str) -> None:

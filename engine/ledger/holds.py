@@ -154,7 +154,7 @@ def return_payment(db: Database, command: ReturnPayment, *, caller: str, idempot
     """Give back what a captured hold of a till in ``command.store_code`` paid, its sale called off
     before it earned: every point the capture took, each part with the earning date and expiry of
     the lot it came from, once. Refused for a hold still pending (void it) or never captured, a
-    payment given back before, a sale that has earned (its goods come back with a refund, and
+    payment given back before, a hold naming no receipt, a sale that has earned (its goods come back with a refund, and
     the points that paid with them), a closed account, and once the programme's offline age has
     passed since the capture (a till's outbox sends the return within it)."""
     def work(session: Session) -> PaymentReturned:
@@ -167,8 +167,11 @@ def return_payment(db: Database, command: ReturnPayment, *, caller: str, idempot
         if hold.return_transaction_id is not None:
             raise HoldAlreadyResolved(f"the payment of hold {hold.public_id} was already given back")
         store, terminal = _hold_till(session, hold)
-        if hold.receipt_number is not None and terminal is not None and till_receipt(
-                session, store, terminal, hold.receipt_number) is not None:
+        if hold.receipt_number is None:  # nothing tells whether its sale has earned
+            raise InvalidState(f"hold {hold.public_id} names no receipt, so whether its sale earned cannot be told; "
+                               "the points can only be given back by the service team",
+                               code="payment_without_receipt")
+        if terminal is not None and till_receipt(session, store, terminal, hold.receipt_number) is not None:
             raise ReceiptAlreadyEarned(f"receipt {store.code}/{terminal.code}/{hold.receipt_number} has earned "
                                        "points: return its goods with a refund, which gives back the points "
                                        "that paid for them")

@@ -83,6 +83,16 @@ def test_once_the_sale_has_earned_its_payment_comes_back_only_with_its_goods(
     assert "refund" in refused.json["message"]
 
 
+def test_a_payment_naming_no_receipt_is_given_back_only_by_the_service_team(
+        terminal, make_member, make_our_card, card_session, database):
+    session = card_session(make_our_card(make_member(points=1000)))
+    hold = terminal.post(HOLDS, {"card_session": session["card_session"], "points": 300}).json
+    assert terminal.post(f"{HOLDS}/{hold['hold_id']}/capture", {}).status_code == 200
+    with unchanged(database):
+        refused = terminal.post(f"{HOLDS}/{hold['hold_id']}/return", {})
+    assert (refused.status_code, refused.json["error"]) == (409, "payment_without_receipt")
+
+
 def test_another_stores_till_cannot_give_a_payment_back(make_signed_terminal, make_member, make_our_card,
                                                         card_session, database):
     here, elsewhere = make_signed_terminal(), make_signed_terminal()

@@ -31,6 +31,14 @@ def test_blocking_a_retired_card_is_refused(database, clock, make_card):
     assert "retired" in refusal.value.message
 
 
+def test_a_card_not_activated_yet_is_retired_not_blocked(database, clock, make_card):
+    card = make_card(status="issued")  # lost in the post: an unblock would make it active unproven
+    with refused_unchanged(database, InvalidState, "card_issued") as refusal:
+        cards.block_card(database, card.number, reason="lost in the post", now=clock())
+    assert "retire or replace it instead" in refusal.value.message
+    assert cards.retire_card(database, card.number, now=clock()).status == "retired"
+
+
 def test_activating_a_blocked_card_is_refused(database, clock, make_card):
     card = make_card(status="blocked")
     with refused_unchanged(database, InvalidState, "card_blocked"):

@@ -152,3 +152,11 @@ def test_a_reason_or_actor_longer_than_the_forfeits_posting_keeps_is_refused_and
     longest = close_member(database, CloseMember(member.public_id, "x" * MAX_REASON, "s" * 100), caller="staff:sam",
                            idempotency_key=new_key(), now=clock())
     assert longest.points_forfeited == 40  # the longest allowed fit the posting, on PostgreSQL too
+
+
+def test_a_member_with_a_blocked_card_is_closed_and_the_card_retired(database, clock, make_member, make_card):
+    member = make_member(points=10)
+    card = make_card(member, status="blocked")
+    assert close(database, clock, member).cards_retired == 1
+    retired = cards.get_card(database, card.number)
+    assert (retired.status, retired.block_reason) == ("retired", None)

@@ -217,3 +217,13 @@ def test_a_refused_sale_put_back_in_line_once_its_cause_is_put_right_earns_once(
     assert agent.flush_outbox().sent == 1 and fake_server.points_of("M1") == 5
     with pytest.raises(ValueError, match="not one the server refused"):
         agent.outbox.resend(refused.seq, "third-key")  # sent: nothing to put back
+
+
+def test_a_refused_sale_that_was_called_off_is_not_put_back_in_line(tmp_path):
+    outbox = Outbox(tmp_path / "o.sqlite3")
+    outbox.add("accrual", "sale", {"receipt_number": "R-7", "paid_with_points_minor": 200}, now=NOW)
+    outbox.mark_rejected("sale", "403 card_session_invalid: the card session has expired", now=NOW)
+    outbox.add("payment_return", "return", {"hold_id": "H1", "receipt_number": "R-7"}, now=NOW)
+    with pytest.raises(ValueError, match="was called off at the till"):
+        outbox.resend(1, "again")
+    assert outbox.get("sale").status == "rejected"

@@ -444,3 +444,19 @@ def test_a_server_lost_between_the_challenge_and_the_card_session_leaves_the_sal
     agent.give_basket(session, LINES)
     assert agent.accrue(session)["points"] == 11  # the server is back: the card's offline answer vouches
     assert fake_server.points_of("M1") == 511
+
+
+def test_a_wrong_pin_with_the_tap_and_then_no_server_leaves_the_card_to_vouch_offline(fake_server, make_card,
+                                                                                      make_agent, receipt):
+    fake_server.add_member("M1", "Ada Lovelace", "gold", points=500)
+    make_card(card_key=fake_server.add_card("6280001234567890", "M1", pin="1234")).tap()
+    agent = make_agent()
+    first_challenge = agent.api.card_challenge
+
+    def then_gone(card_number):
+        agent.api.card_challenge = lambda number: (_ for _ in ()).throw(ApiUnreachable("The loyalty server is gone."))
+        return first_challenge(card_number)
+    agent.api.card_challenge = then_gone
+    session = PosSession(receipt())
+    assert agent.tap(session, pin="9999") is None
+    assert session.offline and session.offline_proof["card_number"] == "6280001234567890"
