@@ -4,7 +4,7 @@ Guarantees: passwords and PINs are stored only as argon2 hashes; five wrong gues
 either lock it for fifteen minutes, each further five in a row for twice as long, up to a
 day (separately; ``throttle``); unknown e-mail and wrong password get
 the same refusal, and an address no member has locks out after as many wrong guesses as a
-member's (its counters are kept by the address's SHA-256), so a lockout tells nothing either;
+member's (``sign_in_throttles``), so a lockout tells nothing either;
 only active and suspended members sign in (a suspended member reads their points and
 history; the ledger refuses them earning and spending); setting a new password ends every
 other session of the member at once (a thief signed in elsewhere is signed out).
@@ -24,20 +24,20 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from engine.access import member_devices, throttle
+from engine.access import member_devices, sign_in_throttles, throttle
 from engine.access.passwords import Passwords, password_problems, pin_problems
 from engine.access.principals import Principal
 from engine.access.tokens import issue_token, live_token, revoke_member_tokens, token_hash
-from engine.database import Database, batches, insert_unless_taken
+from engine.database import Database, batches
 from engine.errors import Conflict, InvalidInput, InvalidState, NotAuthenticated, Problem, not_found, refuse_if
 from engine.members import enrol_in, member_row, profile_problems
 from engine.messages import write_message
-from engine.orm.access import MemberLoginRow, SignInThrottleRow
+from engine.orm.access import MemberLoginRow
 from engine.orm.jobs import OutboxMessageRow
 from engine.orm.members import MemberProfileRow, MemberRow
 from engine.orm.rules import MemberAttributeRow, SegmentRow
@@ -230,27 +230,6 @@ def _member_by_email(session: Session, email: str) -> MemberRow | None:
     return session.scalar(sa.select(MemberRow).join(MemberProfileRow).where(MemberProfileRow.email == email))
 
 
-def _address_throttle(session: Session, email: str) -> SignInThrottleRow:
-    """The counters of an address no member has, locked (made on its first wrong guess)."""
-    address_hash = token_hash(email)
-    insert_unless_taken(session, SignInThrottleRow.__table__, ["address_hash"],
-                        {"address_hash": address_hash, "failures": 0, "last_failed_at": _EPOCH},
-                        SignInThrottleRow.__table__.c.address_hash)
-    return session.get(SignInThrottleRow, address_hash, with_for_update=True, populate_existing=True)
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-QUIET_MONTH = timedelta(days=30)
-
-
-def purge_sign_in_throttles(db: Database, *, as_of: datetime) -> int:
-    """Forget the counters of addresses no member has that saw no wrong guess for a month
-    (past any lockout: the longest is a day); returns how many."""
-    with db.transaction() as session:
-        return session.execute(sa.delete(SignInThrottleRow).where(
-            SignInThrottleRow.last_failed_at < as_of - QUIET_MONTH)).rowcount
-
-
 def sign_in_member(db: Database, *, email: str, password: str, passwords: Passwords, now: datetime,
                    device_token: str | None = None, code: str | None = None) -> MemberSignedIn:
     """A member token for the right e-mail and password; NotAuthenticated otherwise. On a
@@ -265,13 +244,7 @@ def sign_in_member(db: Database, *, email: str, password: str, passwords: Passwo
         asks_code = login is not None and device is None and read_settings(session).member_new_device_code
         what = "e-mail or password" if code is None else "e-mail, password or code"
         if login is None:
-            nobodys = _address_throttle(session, email)
-            refusal, attempts = throttle.check_secret(
-                throttle.Attempts(nobodys.failures, nobodys.locked_until),
-                lambda: passwords.verify(passwords.decoy_hash, password) and False,  # as slow as a real check
-                passwords, now, what=what)
-            nobodys.failures, nobodys.locked_until, nobodys.last_failed_at = (
-                attempts.failures, attempts.locked_until, now)
+            refusal = sign_in_throttles.refuse_unknown(session, f"member:{email}", password, passwords, now, what=what)
         else:
             refusal, attempts = throttle.check_secret(
                 throttle.Attempts(login.failed_logins, login.locked_until),

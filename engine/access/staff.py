@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from engine.access import throttle
+from engine.access import sign_in_throttles, throttle
 from engine.access.authenticators import second_step_holds
 from engine.access.passwords import Passwords, password_problems
 from engine.access.principals import Principal
@@ -118,9 +118,14 @@ def sign_in_staff(db: Database, *, username: str, password: str, passwords: Pass
     with db.transaction() as session:
         row = session.scalar(sa.select(StaffAccountRow).where(StaffAccountRow.username == username.strip().lower())
                              .with_for_update()) if isinstance(username, str) else None
-        refusal, attempts = throttle.check_secret(row and throttle.Attempts(row.failed_logins, row.locked_until),
-                                         lambda: passwords.verify(row.password_hash if row else None, password),
-                                         passwords, now, what="username or password")
+        if row is None:  # counted as an account's own: a lockout does not tell which usernames exist
+            name = username.strip().lower() if isinstance(username, str) else ""
+            refusal = sign_in_throttles.refuse_unknown(session, f"staff:{name}", password, passwords, now,
+                                                       what="username or password")
+        else:
+            refusal, attempts = throttle.check_secret(throttle.Attempts(row.failed_logins, row.locked_until),
+                                                      lambda: passwords.verify(row.password_hash, password),
+                                                      passwords, now, what="username or password")
         if row is not None and refusal is None and row.totp_secret is not None:
             before = throttle.Attempts(row.failed_logins, row.locked_until)  # the password alone clears nothing
             if not code:

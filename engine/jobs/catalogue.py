@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from engine.database import Database, is_postgres, json_object, utc_text
 from engine.access.rate_buckets import purge_rate_buckets
-from engine.access.member_logins import purge_sign_in_throttles
+from engine.access.sign_in_throttles import purge_sign_in_throttles
 from engine.access.tokens import purge_tokens
 from engine.audit_chain import seal_audit, verify_audit_chain
 from engine.card_auth import purge_card_challenges

@@ -65,12 +65,12 @@ class MemberLoginRow(Base):
 
 
 class SignInThrottleRow(Base):
-    """The throttling counters of sign-ins with an e-mail address no member has, kept as a
-    member's are: an address's lockout tells nobody whether it is a member's. Keyed by the
-    SHA-256 of the address, never the address itself; purged after a quiet month."""
+    """The throttling counters of sign-ins with a name nobody has (``member:`` and an e-mail
+    address no member has, ``staff:`` and a username no staff account has), kept as an account's are
+    (``engine.access.sign_in_throttles``). Keyed by the name's SHA-256, never the name."""
     __tablename__ = "sign_in_throttles"
 
-    address_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    name_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     failures: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

@@ -1,4 +1,4 @@
-"""sign-in throttles of addresses no member has: a lockout tells nobody whether an address is a member's
+"""sign-in throttles of names nobody has (members' addresses, staff usernames): a lockout tells nobody whether a name is someone's
 
 Revision ID: 0043
 Revises: 0042
@@ -19,11 +19,11 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         'sign_in_throttles',
-        sa.Column('address_hash', sa.String(length=64), nullable=False),
+        sa.Column('name_hash', sa.String(length=64), nullable=False),
         sa.Column('failures', sa.Integer(), nullable=False),
         sa.Column('locked_until', engine.orm.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column('last_failed_at', engine.orm.types.UTCDateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint('address_hash', name=op.f('pk_sign_in_throttles')))
+        sa.PrimaryKeyConstraint('name_hash', name=op.f('pk_sign_in_throttles')))
     op.create_index(op.f('ix_sign_in_throttles_last_failed_at'), 'sign_in_throttles', ['last_failed_at'])
 
 
