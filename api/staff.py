@@ -33,7 +33,7 @@ from engine.member_closure import CloseMember, close_member
 from engine.member_suspension import ReinstateMember, SuspendMember, reinstate_member, suspend_member
 from engine.messages import mark_delivered, pending_messages
 from engine.card_auth import issue_personalised_card
-from engine.cards import activate_card, block_card, list_cards
+from engine.cards import activate_card, block_card, list_cards, unblock_card
 from engine.ledger.approvals import DecideAdjustment, decide_adjustment, list_adjustment_requests, request_adjustment
 from engine.ledger.balances import get_balance, get_history
 from engine.ledger.commands import AdjustPoints
@@ -273,6 +273,17 @@ def activate(_body, number):
 def block(body, number):
     """Block a card (lost, stolen, fraud) with a reason."""
     return block_card(database(), number, reason=body["reason"], now=now())
+
+
+@blp.route("/cards/<number>/unblock", methods=["POST"])
+@staff_only("cards.write")
+@blp.doc(**AUTH)
+@blp.arguments(EmptySchema())
+@blp.response(200, CardSchema)
+def unblock(_body, number):
+    """Lift a block placed by mistake (a lost card found again): the card works at once and
+    the member is told so."""
+    return unblock_card(database(), number, now=now())
 
 
 @blp.route("/terminals/<terminal_code>/keys", methods=["GET"])
