@@ -171,7 +171,7 @@ def create_reward(db: Database, *, code: str, name: str, points_price: int, vali
                  tier_prices=tier_prices, voucher_valid_days=voucher_valid_days)
     if valid_until is not None and valid_until <= valid_from:
         problems.append(Problem("valid_until", "must be after valid_from"))
-    problems += _tier_only_problems(tier_only, tier_prices, points_price)
+    problems += _tier_price_problems(tier_only, tier_prices, points_price)
     refuse_if(problems)
     with db.transaction() as session:
         _check_tiers(session, tier_prices)
@@ -227,7 +227,7 @@ def change_reward(db: Database, code: str, *, now: datetime, name: str | None = 
                 problems.append(Problem("restock", f"would leave {row.stock + restock:,} units; there are "
                                                    f"{row.stock:,}"))
         kept_prices = tier_prices if tier_prices is not None else _tier_prices(session, row.id)
-        problems += _tier_only_problems(row.tier_only if tier_only is None else tier_only, kept_prices,
+        problems += _tier_price_problems(row.tier_only if tier_only is None else tier_only, kept_prices,
                                         row.points_price if points_price is None else points_price)
         refuse_if(problems)
         if tier_only is not None:
@@ -507,7 +507,7 @@ def _open_to(tier_only: bool, tier_prices, tier: str | None) -> bool:
     return not tier_only or tier in tier_prices
 
 
-def _tier_only_problems(tier_only: bool, tier_prices, points_price) -> list[Problem]:
+def _tier_price_problems(tier_only: bool, tier_prices, points_price) -> list[Problem]:
     """A tier-only reward names its tiers; any other's tier prices are its tiers' discounts:
     a tier's members never pay more than everyone else (a price typed one digit too long)."""
     if tier_only is True:

@@ -104,8 +104,8 @@ def capture_hold(db: Database, command: CaptureHold, *, caller: str, idempotency
                  now: datetime) -> HoldCaptured:
     """Spend all or part of a hold's points; the rest is released."""
     def work(session: Session) -> HoldCaptured:
-        hold, account, member = _pending_hold(session, command.hold_id, now, action="captured",
-                                             store_code=command.store_code)
+        hold, account, member = _pending_hold(session, command.hold_id, action="captured",
+                                              store_code=command.store_code)
         refuse_unless_active(member)
         if hold.deadline < now:
             raise HoldExpired(f"hold {hold.public_id} lapsed at {hold.deadline.isoformat()}; "
@@ -138,8 +138,8 @@ def void_hold(db: Database, command: VoidHold, *, caller: str, idempotency_key: 
               now: datetime) -> HoldVoided:
     """Cancel a hold: all its points become available again."""
     def work(session: Session) -> HoldVoided:
-        hold, _, member = _pending_hold(session, command.hold_id, now, action="voided",
-                                           store_code=command.store_code)
+        hold, _, member = _pending_hold(session, command.hold_id, action="voided",
+                                        store_code=command.store_code)
         _release(session, hold)
         _resolve(hold, "voided", now)
         session.flush()
@@ -333,7 +333,7 @@ def _hold_in_store(session: Session, hold_id: str, store_code: str | None):
     return hold, account, session.get(MemberRow, hold.member_id)
 
 
-def _pending_hold(session: Session, hold_id: str, now: datetime, *, action: str, store_code: str | None):
+def _pending_hold(session: Session, hold_id: str, *, action: str, store_code: str | None):
     hold, account, member = _hold_in_store(session, hold_id, store_code)
     if hold.status != "pending":
         raise HoldAlreadyResolved(f"hold {hold.public_id} was already {hold.status}; it cannot be {action}")

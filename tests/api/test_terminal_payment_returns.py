@@ -6,6 +6,7 @@ programme's offline age only the service team can. Every refusal changes nothing
 import sqlalchemy as sa
 
 from engine.ledger.balances import get_balance
+from engine.member_closure import CloseMember, close_member
 from engine.orm.ledger import LotRow
 from engine.orm.members import MemberRow
 from tests.support.assertions import unchanged
@@ -91,6 +92,18 @@ def test_a_payment_naming_no_receipt_is_given_back_only_by_the_service_team(
     with unchanged(database):
         refused = terminal.post(f"{HOLDS}/{hold['hold_id']}/return", {})
     assert (refused.status_code, refused.json["error"]) == (409, "payment_without_receipt")
+
+
+def test_a_closed_accounts_payment_is_not_given_back(terminal, make_member, make_our_card, card_session, database,
+                                                     clock):
+    member = make_member(points=1000)
+    hold_id = paid(terminal, card_session, make_our_card(member))
+    close_member(database, CloseMember(member.public_id, "asked for erasure", "staff:sam"), caller="staff:sam",
+                 idempotency_key="close-1", now=clock())
+    with unchanged(database):
+        refused = terminal.post(f"{HOLDS}/{hold_id}/return", {})
+    assert (refused.status_code, refused.json["error"]) == (409, "member_closed")
+    assert "closed" in refused.json["message"]
 
 
 def test_another_stores_till_cannot_give_a_payment_back(make_signed_terminal, make_member, make_our_card,
