@@ -156,13 +156,10 @@ def cashier(agent, console=None, ask=input, cashier_id: str | None = None, ask_s
             agent.give_basket(session, _ask_lines(console, ask))
             if session.can_redeem or _pin_given(agent, session, console, ask_secret):
                 _ask_points_to_pay(agent, session, console, ask)
-            result = agent.accrue(session)
-            if result is None:
-                console.print("[yellow]Sale saved; its points will be sent when the server is back.[/yellow]")
+            if session.paid is not None and not _rest_of_the_bill_paid(console, ask):
+                _call_off(agent, session, console)
             else:
-                console.print(Panel(f"Points earned: [bold]{result.get('points')}[/bold]\n"
-                                    f"Balance now: {result.get('balance', '?')} (pending points included)",
-                                    title="done", style="green"))
+                _earn(agent, session, console)
         except (TerminalError, ValueError) as error:
             if session.hold is not None:
                 agent.abort(session, getattr(error, "message", str(error)))
@@ -230,6 +227,44 @@ def _ask_points_to_pay(agent, session, console, ask) -> None:
             continue
         console.print(f"Paid {hold.points} points = {hold.value_minor / 100:.2f} {agent.config.currency}.")
         return
+
+
+def _earn(agent, session, console) -> None:
+    from rich.panel import Panel
+
+    result = agent.accrue(session)
+    if result is None:
+        console.print("[yellow]Sale saved; its points will be sent when the server is back.[/yellow]")
+    else:
+        console.print(Panel(f"Points earned: [bold]{result.get('points')}[/bold]\n"
+                            f"Balance now: {result.get('balance', '?')} (pending points included)",
+                            title="done", style="green"))
+
+
+def _rest_of_the_bill_paid(console, ask) -> bool:
+    """After a payment with points: whether the customer paid the rest, so that the sale
+    earns; False when the cashier calls the sale off (the customer cannot pay, or changed
+    their mind)."""
+    while True:
+        typed = ask("rest of the bill paid? (enter = yes, the sale earns; 'x' = call the sale off)> ").strip()
+        if not typed:
+            return True
+        if typed.lower() == "x":
+            return False
+        console.print("[red]Press enter once the rest is paid, or type 'x' to call the sale off.[/red]")
+
+
+def _call_off(agent, session, console) -> None:
+    """Call the sale off and say what became of the points paid with: given back, or to be
+    given back once the server can be reached (the return waits in the outbox)."""
+    from rich.panel import Panel
+
+    try:
+        agent.cancel(session, "Sale called off.")
+    except TerminalError:
+        console.print(Panel(session.message, title="called off", style="red"))
+        return
+    console.print(Panel(session.message, title="called off", style="yellow"))
 
 
 def _ask_lines(console, ask) -> list[dict]:

@@ -49,7 +49,7 @@ def test_the_cashier_screen_runs_a_sale_and_shows_the_member_and_points(
         fake_server, make_card, make_agent):
     fake_server.add_member("M1", "Ada Lovelace", "gold", points=500)
     make_card(card_key=fake_server.add_card("6280001234567890", "M1")).tap()
-    answers = iter(["C-1", "COFFEE 3.50 2", "", "100", "q"])
+    answers = iter(["C-1", "COFFEE 3.50 2", "", "100", "", "q"])
     out = io.StringIO()
     cashier(make_agent(), Console(file=out, width=100), ask=lambda prompt: next(answers))
     screen = out.getvalue()
@@ -84,7 +84,7 @@ def test_the_cashier_screen_asks_for_the_pin_of_a_card_that_pays_only_with_it(fa
     fake_server.add_member("M2", "Grace Hopper", "silver", points=300)
     fake_server.add_uid("04A1B2C3D4E5F6", "M2", pin="1234")
     make_card("uid", uid="04A1B2C3D4E5F6").tap()
-    answers, pins = iter(["C-1", "COFFEE 3.50 2", "", "100", "q"]), iter(["9999", "1234"])
+    answers, pins = iter(["C-1", "COFFEE 3.50 2", "", "100", "", "q"]), iter(["9999", "1234"])
     out = io.StringIO()
     cashier(make_agent(), Console(file=out, width=100), ask=lambda prompt: next(answers),
             ask_secret=lambda prompt: next(pins))
@@ -179,13 +179,49 @@ def test_the_cashier_screen_asks_again_when_a_payment_with_points_is_refused_and
         fake_server, make_card, make_agent):
     fake_server.add_member("M1", "Ada Lovelace", "gold", points=500)
     make_card(card_key=fake_server.add_card("6280001234567890", "M1")).tap()
-    answers = iter(["C-1", "COFFEE 3.50 2", "", "ten", "²", "900", "100", "q"])
+    answers = iter(["C-1", "COFFEE 3.50 2", "", "ten", "²", "900", "100", "", "q"])
     out = io.StringIO()
     cashier(make_agent(), Console(file=out, width=100), ask=lambda prompt: next(answers))
     screen = out.getvalue()
     assert "Type a whole number of points" in screen and "The member has only 500 points." in screen
     assert "Paid 100 points" in screen and "Points earned: 7" in screen
     assert fake_server.points_of("M1") == 407
+
+
+def test_the_cashier_screen_calls_a_sale_off_after_a_payment_and_gives_the_points_back(
+        fake_server, make_card, make_agent):
+    fake_server.add_member("M1", "Ada Lovelace", "gold", points=500)
+    make_card(card_key=fake_server.add_card("6280001234567890", "M1")).tap()
+    answers = iter(["C-1", "COFFEE 3.50 2", "", "100", "later", "x", "q"])
+    out = io.StringIO()
+    cashier(make_agent(), Console(file=out, width=100), ask=lambda prompt: next(answers))
+    screen = out.getvalue()
+    assert "Press enter once the rest is paid, or type 'x'" in screen
+    assert "called off" in screen and "The 100 points paid were given back to the member." in screen
+    assert "Points earned" not in screen and fake_server.accruals == []
+    assert fake_server.points_of("M1") == 500
+
+
+def test_a_sale_called_off_while_the_server_is_down_gives_the_points_back_with_the_next_flush(
+        fake_server, make_card, make_agent):
+    fake_server.add_member("M1", "Ada Lovelace", "gold", points=500)
+    make_card(card_key=fake_server.add_card("6280001234567890", "M1")).tap()
+    answers = iter(["C-1", "COFFEE 3.50 2", "", "100", "x", "f", "q"])
+
+    def ask(prompt):
+        answer = next(answers)
+        if answer == "x":
+            fake_server.down = True
+        elif answer == "f":
+            fake_server.down = False
+        return answer
+
+    out = io.StringIO()
+    cashier(make_agent(), Console(file=out, width=200), ask=ask)
+    screen = out.getvalue()
+    assert "will be given back to the member once the loyalty server can be reached" in screen
+    assert "Sent 1, refused 0, still waiting 0." in screen
+    assert fake_server.points_of("M1") == 500 and fake_server.accruals == []
 
 
 def test_the_cashier_screen_records_a_return_and_shows_the_points_taken_back(
