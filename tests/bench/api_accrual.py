@@ -12,10 +12,14 @@ purchases. Every sale is dated the last Wednesday at noon UTC (sent now, as from
 was offline; the programme takes such sales up to 8 days back): which rules fire depends on
 the weekday and the hour, and the work must not change with the day the benchmark runs.
 The baseline is ``GET /health/ready`` (one query for the schema revision), same server,
-same client. Reported: requests per second, p50 and p99 latency of each, and the CPU time
-per request of gunicorn (with its workers) and of PostgreSQL (with its backends). The two kinds
-alternate in ``--rounds`` rounds (4 by default, ``--seconds`` of each kind in all), so
-that both see the machine alike when its speed drifts; each kind's figures pool its rounds.
+same client. A third kind, the floor, is the bare accrual that the reference measurements
+behind the bar measured (``bare_accrual_app.py``: Flask and SQLAlchemy, four statements, no
+authentication, rules or idempotency), served by gunicorn with the same workers and threads
+on the same cluster: what this machine gives the simplest accrual at the hour of the run.
+Reported: requests per second, p50 and p99 latency of each, and the CPU time per request of
+gunicorn (with its workers) and of PostgreSQL (with its backends). The kinds alternate in
+``--rounds`` rounds (4 by default, ``--seconds`` of each kind in all), so that they see the
+machine alike when its speed drifts; each kind's figures pool its rounds.
 
 How: the script starts its own durable PostgreSQL cluster (fsync and synchronous_commit
 on), migrates it, creates the stores, terminals, keys, members and cards, opens the card
@@ -31,6 +35,9 @@ in flight when wrk stopped) and the ledger check must be clean; otherwise the sc
 exits non-zero. Everything it started is stopped, also on failure. The last line printed is
 
     RESULT api_accrual rps=... p50_ms=... p99_ms=... baseline_rps=... ratio=... app_cpu_ms=... db_cpu_ms=...
+        floor_rps=... floor_ratio=...
+
+(one line; ``floor_ratio`` is the accruals' rate over the floor's).
 
     .venv/bin/python -m tests.bench.api_accrual [--tiny] [--seconds S] [--clients C] [--workers W] [--threads T]
 """
@@ -69,6 +76,7 @@ from engine.orm.ledger import ReceiptRow
 from engine.rules import campaigns, versions
 from engine.settings import update_settings
 from engine.tiers.service import define_tiers, review_tiers
+from tests.bench import bare_accrual_app
 from tests.support.postgres import PostgresCluster
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -184,10 +192,12 @@ def write_requests(folder: Path, tills: list[dict], count: int, threads: int, so
     return prefix
 
 
-def load(port: int, path: str, connections: int, seconds: float, requests_prefix: str | None = None) -> dict:
+def load(port: int, path: str, connections: int, seconds: float, requests_prefix: str | None = None,
+         method: str = "GET") -> dict:
     """wrk on ``connections`` keep-alive connections (2 threads) for ``seconds``: requests/s,
-    p50 and p99 (as wrk measures them), errors."""
-    env = {**os.environ, "REQUESTS_PREFIX": requests_prefix or ""}
+    p50 and p99 (as wrk measures them), errors. Without ``requests_prefix`` every request is
+    ``method`` ``path`` without a body."""
+    env = {**os.environ, "REQUESTS_PREFIX": requests_prefix or "", "REQUEST_METHOD": method}
     finished = subprocess.run(["wrk", "-t", str(WRK_THREADS), "-c", str(connections), "-d", f"{seconds:g}s",
                                "--timeout", "30s", "-s", str(Path(__file__).with_name("wrk_load.lua")),
                                f"http://127.0.0.1:{port}{path}"],
@@ -292,6 +302,30 @@ def serve(url: str, keys_text: str, port: int, workers: int, threads: int) -> su
     raise RuntimeError("gunicorn did not become ready")
 
 
+def serve_floor(url: str, port: int, workers: int, threads: int) -> subprocess.Popen:
+    """The bare accrual (``bare_accrual_app``) under gunicorn with the API's worker settings."""
+    from cli.serve import KEEPALIVE_S, WORKER_CLASS
+
+    bare_accrual_app.create_schema(url)
+    env = {**os.environ, "BARE_ACCRUAL_DATABASE_URL": url}
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
+                               "--workers", str(workers), "--worker-class", WORKER_CLASS, "--threads", str(threads),
+                               "--keep-alive", str(KEEPALIVE_S), "--log-level", "warning",
+                               "tests.bench.bare_accrual_app:served_app()"],
+                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            connection.request("POST", "/accrue")
+            if connection.getresponse().status == 201:
+                return server
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    raise RuntimeError("the floor's gunicorn did not become ready")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tiny", action="store_true", help="2 s per phase, few members")
@@ -308,7 +342,7 @@ def main(argv: list[str] | None = None) -> None:
     keys = MasterKeys({1: os.urandom(16)})
     keys_text = f"1:{keys.by_version[1].hex()}"
     cluster = PostgresCluster(durable=True)
-    server = None
+    server = floor_server = None
     try:
         cluster.start()
         url = cluster.create_database("bench")
@@ -319,6 +353,8 @@ def main(argv: list[str] | None = None) -> None:
                         sessions_at=datetime.now(UTC))
         port = free_port()
         server = serve(url, keys_text, port, args.workers, args.threads)
+        floor_port = free_port()
+        floor_server = serve_floor(cluster.create_database("floor"), floor_port, args.workers, args.threads)
         folder = Path(cluster.root)
         warm_seconds = min(2.0, args.seconds)
         warm_up = load(port, "/v1/terminal/accruals", args.clients, warm_seconds,
@@ -326,8 +362,10 @@ def main(argv: list[str] | None = None) -> None:
         # The phases alternate, so that both kinds see the machine alike (on a shared machine
         # its speed drifts within a minute). Each accrual phase gets fresh requests, enough
         # for three times the fastest pace seen so far (each is sent once).
-        accrual_phases, baseline_phases = [], []
-        processes = {"app": server.pid, "db": int((cluster.data / "postmaster.pid").read_text().split()[0])}
+        load(floor_port, "/accrue", args.clients, warm_seconds, method="POST")
+        accrual_phases, baseline_phases, floor_phases = [], [], []
+        postgres = int((cluster.data / "postmaster.pid").read_text().split()[0])
+        processes, floor_processes = {"app": server.pid, "db": postgres}, {"app": floor_server.pid, "db": postgres}
         phase_seconds = args.seconds / args.rounds
         for _ in range(args.rounds):
             pace = max([warm_up["rps"]] + [phase["rps"] for phase in accrual_phases])
@@ -337,34 +375,41 @@ def main(argv: list[str] | None = None) -> None:
                 port, "/v1/terminal/accruals", args.clients, phase_seconds, requests)))
             baseline_phases.append(measured(processes, lambda: load(
                 port, "/health/ready", args.clients, phase_seconds)))
-        accruals, baseline = pooled(accrual_phases), pooled(baseline_phases)
+            floor_phases.append(measured(floor_processes, lambda: load(
+                floor_port, "/accrue", args.clients, phase_seconds, method="POST")))
+        accruals, baseline, floor = pooled(accrual_phases), pooled(baseline_phases), pooled(floor_phases)
         with db.transaction() as session:
             receipts = session.scalar(sa.select(sa.func.count()).select_from(ReceiptRow)
                                       .where(ReceiptRow.receipt_number.not_like(f"{EARLIER}%")))
         problems = check_ledger(db)
         db.dispose()
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
+        for running in (server, floor_server):
+            if running is not None:
+                running.terminate()
+                running.wait(timeout=30)
         cluster.stop()
     print(f"server: loyalty serve (gunicorn gthread), {args.workers} workers x {args.threads} threads; "
           f"load: wrk, {WRK_THREADS} threads, {args.clients} keep-alive connections; {args.rounds} rounds of "
-          f"{phase_seconds:g} s accruals then {phase_seconds:g} s baseline")
+          f"{phase_seconds:g} s accruals, {phase_seconds:g} s baseline, {phase_seconds:g} s floor")
     # each round's CPU per request too: a round whose accruals cost more while its baseline
     # does not is the workload changing, not the machine (as when a campaign's budget ran out)
-    for n, (accrual, base) in enumerate(zip(accrual_phases, baseline_phases), 1):
+    for n, (accrual, base, bare) in enumerate(zip(accrual_phases, baseline_phases, floor_phases), 1):
         print(f"  round {n}: accruals {accrual['rps']:.1f}/s (p99 {accrual['p99_ms']:.1f} ms, "
-              f"CPU {_per_request(accrual)}), baseline {base['rps']:.1f}/s (CPU {_per_request(base)}): "
-              f"ratio {accrual['rps'] / base['rps']:.3f}")
+              f"CPU {_per_request(accrual)}), baseline {base['rps']:.1f}/s (CPU {_per_request(base)}), "
+              f"floor {bare['rps']:.1f}/s (CPU {_per_request(bare)}): ratio {accrual['rps'] / base['rps']:.3f}, "
+              f"to the floor {accrual['rps'] / bare['rps']:.3f}")
     print(f"accruals: {accruals['rps']:.1f}/s p50 {accruals['p50_ms']:.1f} ms p99 {accruals['p99_ms']:.1f} ms "
           f"({accruals['count']} answered) errors {accruals['errors'] or 'none'}")
     print(f"baseline (GET /health/ready): {baseline['rps']:.1f}/s p50 {baseline['p50_ms']:.1f} ms "
           f"p99 {baseline['p99_ms']:.1f} ms errors {baseline['errors'] or 'none'}")
+    print(f"floor (bare accrual, four statements): {floor['rps']:.1f}/s p50 {floor['p50_ms']:.1f} ms "
+          f"p99 {floor['p99_ms']:.1f} ms errors {floor['errors'] or 'none'}")
     print(f"CPU per request (gunicorn and its workers / PostgreSQL): accrual {accruals['app_cpu_ms']:.2f} / "
-          f"{accruals['db_cpu_ms']:.2f} ms, baseline {baseline['app_cpu_ms']:.2f} / {baseline['db_cpu_ms']:.2f} ms")
+          f"{accruals['db_cpu_ms']:.2f} ms, baseline {baseline['app_cpu_ms']:.2f} / {baseline['db_cpu_ms']:.2f} ms, "
+          f"floor {floor['app_cpu_ms']:.2f} / {floor['db_cpu_ms']:.2f} ms")
     failures = []
-    for name, phase in (("warm-up", warm_up), ("accruals", accruals), ("baseline", baseline)):
+    for name, phase in (("warm-up", warm_up), ("accruals", accruals), ("baseline", baseline), ("floor", floor)):
         if phase["errors"]:
             failures.append(f"{name}: {phase['errors']}")
     answered = warm_up["count"] + accruals["count"]
@@ -381,7 +426,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"RESULT api_accrual rps={accruals['rps']:.1f} p50_ms={accruals['p50_ms']:.1f} "
           f"p99_ms={accruals['p99_ms']:.1f} baseline_rps={baseline['rps']:.1f} "
           f"ratio={accruals['rps'] / baseline['rps']:.3f} app_cpu_ms={accruals['app_cpu_ms']:.2f} "
-          f"db_cpu_ms={accruals['db_cpu_ms']:.2f}")
+          f"db_cpu_ms={accruals['db_cpu_ms']:.2f} floor_rps={floor['rps']:.1f} "
+          f"floor_ratio={accruals['rps'] / floor['rps']:.3f}")
 
 
 if __name__ == "__main__":

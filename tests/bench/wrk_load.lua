@@ -4,7 +4,8 @@
 -- line: method, path, then header name/value pairs, then the body, separated by tabs.
 -- Every line is sent once; a thread that runs out starts sending GET /health/live, which
 -- the benchmark sees as "exhausted" and reports (it must prepare more).
--- Without REQUESTS_PREFIX every request is wrk's default (the URL given on the command line).
+-- Without REQUESTS_PREFIX every request is wrk's default (the URL given on the command line),
+-- with the method REQUEST_METHOD names (GET when unset).
 
 local counter = 1
 local threads = {}
@@ -24,6 +25,10 @@ local function split(line)
 end
 
 function init(args)
+   local method = os.getenv("REQUEST_METHOD")
+   if method ~= nil and method ~= "" then
+      wrk.method = method
+   end
    prepared = {}
    next_index = 1
    exhausted = 0
