@@ -23,6 +23,9 @@ MAX_LINE_MINOR = 10**11  # one billion in major units: beyond any till, within 6
 MAX_QUANTITY = Decimal("1000000")
 MAX_CLOCK_SKEW = timedelta(minutes=5)  # a till's clock may run a little ahead
 MAX_CASHIER = 32
+# The most one sale may earn: far beyond any real sale, so that a rule whose effect is out of
+# all proportion (a billion points a cent) is refused with the sale instead of credited.
+MAX_SALE_POINTS = 10**9
 FUTURE_SALE = "lies in the future"  # (a till's; a simulation may try one)
 
 
@@ -127,11 +130,21 @@ def validate_basket(basket: Basket, settings: ProgrammeSettings, *, now: datetim
         for name in ("category", "brand"):
             value = getattr(line, name)
             need(value is None or is_text(value, 64), f"{where}.{name}", "must be a text of 1 to 64 characters")
-    if not problems:
-        need(_is_int(basket.paid_with_points_minor)
-             and 0 <= basket.paid_with_points_minor <= basket.total_minor,
-             "paid_with_points_minor", "must be between zero and the basket's total")
+    # checked whatever else is wrong (a simulation drops the problem of a basket naming no member)
+    paid = basket.paid_with_points_minor
+    total_known = all(_is_int(line.amount_minor) for line in basket.lines)
+    need(_is_int(paid) and 0 <= paid and (not total_known or paid <= basket.total_minor),
+         "paid_with_points_minor", "must be between zero and the basket's total")
     return problems
+
+
+def sale_points_problems(points: int) -> list[Problem]:
+    """What is wrong with a sale earning ``points``: more than any one sale may earn
+    (``MAX_SALE_POINTS``); an empty list when nothing is."""
+    if points <= MAX_SALE_POINTS:
+        return []
+    return [Problem("lines", f"the programme's rules give this sale {points} points, more than one sale may earn "
+                             f"({MAX_SALE_POINTS}): a rule's effect is out of proportion; check the rules in force")]
 
 
 def is_quantity(value) -> bool:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from engine.database import Database, is_postgres
 from engine.errors import ReceiptAlreadyEarned, refuse_if
 from engine.ledger.accounts import LOCKED_AS_SEEN, prepare_posting
-from engine.ledger.basket import Basket, EarningContext, PointsCalculator, validate_basket
+from engine.ledger.basket import Basket, EarningContext, PointsCalculator, sale_points_problems, validate_basket
 from engine.ledger.commands import PointsEarned
 from engine.ledger.idempotency import FirstRead, answer_in_last_write, run_idempotent
 from engine.ledger.lots import new_lot
@@ -81,6 +81,7 @@ def earn_points(db: Database, basket: Basket, *, caller: str, idempotency_key: s
                 evaluation = with_referred_bonus(evaluation, referral)
         lines = evaluation.lines if evaluation else calculator.points_for(basket, context)
         points = sum(line.points for line in lines)
+        refuse_if(sale_points_problems(points))
         available_at = basket.occurred_at + timedelta(days=settings.pending_days)
         expires_at = lot_expires_at(basket.occurred_at, settings)
         posting = prepare_posting(

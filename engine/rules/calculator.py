@@ -27,7 +27,8 @@ from sqlalchemy.orm import Session
 
 from engine.database import Database, batches, is_postgres, postgresql_rows
 from engine.errors import InvalidInput, Problem, not_found, refuse_if
-from engine.ledger.basket import FUTURE_SALE, BaseRateCalculator, Basket, EarningContext, LinePoints, validate_basket
+from engine.ledger.basket import (FUTURE_SALE, BaseRateCalculator, Basket, EarningContext, LinePoints,
+                                  sale_points_problems, validate_basket)
 from engine.orm.ledger import ReceiptRow, RefundRow
 from engine.orm.members import MemberRow
 from engine.orm.rules import (CampaignBudgetSliceRow, CampaignRow, MemberAttributeRow, ReceiptRuleAwardRow,
@@ -484,5 +485,6 @@ def simulate(db: Database, basket: Basket, *, now: datetime, member_id: str | No
                              basket.occurred_at, with_budgets=True)
         calculator = RulesCalculator(rule_set, sale=sale, member=member, usage=usage, version_ids=ids)
         evaluation = calculator.evaluate(basket, EarningContext(settings=settings, as_of=now))
+        refuse_if(sale_points_problems(evaluation.points))
         return evaluation
 

@@ -78,8 +78,11 @@ def _condition_problems(c, where: str, need) -> None:
              and len(set(c.days_of_week)) == len(c.days_of_week),
              f"{where}.days_of_week", "must list distinct days from 1 (Monday) to 7 (Sunday)")
     if c.kind == "time_window":
-        need(isinstance(c.time_from, time), f"{where}.time_from", "must be a time of day (HH:MM)")
-        need(isinstance(c.time_until, time), f"{where}.time_until", "must be a time of day (HH:MM)")
+        # local times of the store's zone: a time with a UTC offset cannot be compared with them
+        for name in ("time_from", "time_until"):
+            value = getattr(c, name)
+            need(isinstance(value, time) and value.tzinfo is None, f"{where}.{name}",
+                 "must be a time of day (HH:MM) without a UTC offset: the window is in the store's local time")
         if isinstance(c.time_from, time) and isinstance(c.time_until, time):
             need(c.time_from != c.time_until, f"{where}.time_until", "must differ from time_from")
     if c.kind == "attribute":

@@ -9,6 +9,9 @@ GOOD = {"key": "coffee", "name": "Coffee", "effect": {"kind": "multiplier", "fac
         "conditions": [{"kind": "category", "values": ["coffee"]}, {"kind": "day_of_week", "days_of_week": [6, 7]}]}
 
 
+TIME_OF_DAY = "must be a time of day (HH:MM) without a UTC offset: the window is in the store's local time"
+
+
 def problems(**changes):
     return {(p.field, p.message) for p in validate_definition({**GOOD, **changes})}
 
@@ -38,7 +41,9 @@ def test_a_bound_of_zero_survives_the_json_form():
     ({"conditions": [GOOD["conditions"][0], {"kind": "day_of_week", "days_of_week": [0, 8]}]},
      "conditions[1].days_of_week", "must list distinct days from 1 (Monday) to 7 (Sunday)"),
     ({"conditions": [{"kind": "time_window", "time_from": "25:00", "time_until": "10:00"}]},
-     "conditions[0].time_from", "must be a time of day (HH:MM)"),
+     "conditions[0].time_from", TIME_OF_DAY),
+    ({"conditions": [{"kind": "time_window", "time_from": "08:00", "time_until": "10:00+02:00"}]},
+     "conditions[0].time_until", TIME_OF_DAY),
     ({"conditions": [{"kind": "date_range", "start": "2026-05-01", "end": "2026-04-01"}]},
      "conditions[0].end", "must not be before the start"),
     ({"conditions": [{"kind": "basket_total", "minimum": 10, "maximum": 5}]},

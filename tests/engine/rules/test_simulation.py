@@ -64,3 +64,12 @@ def test_a_sale_next_saturday_is_simulated_with_the_rules_in_force_then(database
     saturday = today + timedelta(days=(5 - today.weekday()) % 7 or 7, hours=2)
     ahead = replace(basket(till, clock), occurred_at=saturday)
     assert simulate(database, ahead, member=MemberFacts(), now=today).points == 40
+
+
+@pytest.mark.parametrize("paid", [5000, -5])
+def test_a_simulated_basket_paid_with_more_points_than_its_total_is_refused_as_a_sale_would_be(
+        database, clock, till, paid):
+    with pytest.raises(InvalidInput) as refused:
+        simulate(database, replace(basket(till, clock), paid_with_points_minor=paid), member=MemberFacts(), now=clock())
+    assert [(p.field, p.message) for p in refused.value.problems] == [
+        ("paid_with_points_minor", "must be between zero and the basket's total")]
