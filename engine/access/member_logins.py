@@ -246,11 +246,15 @@ def sign_in_member(db: Database, *, email: str, password: str, passwords: Passwo
         if login is None:
             refusal = sign_in_throttles.refuse_unknown(session, f"member:{email}", password, passwords, now, what=what)
         else:
+            before = throttle.Attempts(login.failed_logins, login.locked_until)
             refusal, attempts = throttle.check_secret(
-                throttle.Attempts(login.failed_logins, login.locked_until),
-                lambda: passwords.verify(login.password_hash, password) and (
+                before, lambda: passwords.verify(login.password_hash, password) and (
                     not asks_code or code is None or member_devices.code_matches(login, code, now=now)),
                 passwords, now, what=what)
+            if refusal is None and asks_code and code is None:
+                # the password alone clears nothing while the code is still to come: else a
+                # right password between wrong codes would let the code be guessed for ever
+                attempts = before
             login.failed_logins, login.locked_until = attempts.failures, attempts.locked_until
         if refusal is None and member.status not in SIGNS_IN:
             refusal = NotAuthenticated(f"membership is {member.status}", code="member_not_active")

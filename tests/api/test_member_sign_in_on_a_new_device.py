@@ -73,6 +73,20 @@ def test_wrong_codes_count_toward_the_lockout_and_a_code_admits_one_device(clien
     assert len(codes(database)) == 2
 
 
+def test_the_password_alone_between_wrong_codes_does_not_clear_their_count(client, database, member):
+    sign_in(client, member)
+    [message] = codes(database)
+    wrong = "000000" if message.payload["code"] != "000000" else "111111"
+    refusals = []
+    for _ in range(5):
+        refusals.append(sign_in(client, member, code=wrong).json["error"])
+        asked = sign_in(client, member)  # the right password, no code: nothing to clear the count with
+        refusals.append(asked.json["error"])
+    assert refusals[:8] == ["wrong_credentials", "device_code_required"] * 4
+    assert refusals[8:] == ["locked_out"] * 2
+    assert sign_in(client, member, code=message.payload["code"]).json["error"] == "locked_out"
+
+
 def test_a_used_code_does_not_admit_a_second_device(client, database, member):
     sign_in(client, member)
     [message] = codes(database)
