@@ -116,12 +116,17 @@ def capture_hold(db: Database, command: CaptureHold, *, caller: str, idempotency
             problems.append(Problem("points", f"must be from 1 to the {hold.points} points held "
                                               "(void the hold to release all of it)"))
         refuse_if(problems)
+        store, till = _hold_till(session, hold)
+        receipt = command.receipt_number or hold.receipt_number
+        if till is not None and receipt is not None and till_receipt(session, store, till, receipt) is not None:
+            # a refund of that sale would give back points that paid for nothing of it
+            raise ReceiptAlreadyEarned(f"receipt {store.code}/{till.code}/{receipt} has already earned points; a "
+                                       "payment with points belongs to a sale still open: void the hold")
         transaction = capture_reserved(session, hold, account, points, now=now,
                                        description=f"paid with points (hold {hold.public_id})",
                                        receipt_number=command.receipt_number)
         settings = read_settings(session)
         value = points_value(points, settings)
-        _, till = _hold_till(session, hold)
         record_event(session, "points.spent", dict(
             member_id=member.public_id, store=till and till.store_code, terminal=till and till.code,
             receipt=command.receipt_number, points=points, value_minor=value, transaction_id=transaction.id),

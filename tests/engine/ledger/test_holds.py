@@ -171,3 +171,18 @@ def test_a_hold_for_a_receipt_that_has_already_earned_is_refused_and_takes_nothi
                                        receipt_number="R1"),
                    caller="S1-T1", idempotency_key=new_key(), now=clock())
     assert get_balance(database, member.public_id, as_of=clock()).available == 500
+
+
+@pytest.mark.parametrize("named_when", ["placed", "captured"])
+def test_a_capture_for_a_receipt_that_has_earned_is_refused_and_the_hold_stays_open(database, clock, make_member,
+                                                                                    earn, till, named_when):
+    member = make_member(points=500)
+    placed = place_hold(database, PlaceHold(till.store_code, till.code, 100, member_id=member.public_id,
+                                            receipt_number="R1" if named_when == "placed" else None),
+                        caller="S1-T1", idempotency_key=new_key(), now=clock())
+    earn(member, 1000, receipt="R1")
+    with refused_unchanged(database, ReceiptAlreadyEarned) as refusal:
+        capture(database, clock, placed.hold_id, receipt_number="R1" if named_when == "captured" else None)
+    assert "void the hold" in refusal.value.message
+    assert get_balance(database, member.public_id, as_of=clock()).reserved == 100
+    assert void(database, clock, placed.hold_id).released == 100
