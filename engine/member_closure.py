@@ -6,6 +6,8 @@ Guarantees, all in one transaction or none of it:
 - the member's unreserved points, pending ones too, are forfeited by one ``adjust`` posting
   to the adjustment account, with the reason and the actor: the ledger keeps its history
   and stays balanced (its rows hold no personal data, only the member's internal id);
+  points the member owed (a refund after they were spent) are written off to the same
+  account by a second posting, so the closed account ends at zero;
 - every card of the member is retired, every sign-in token revoked, the password, PIN,
   known devices and referral code deleted, the member's attributes and list-segment places
   removed, undelivered outbox
@@ -54,6 +56,7 @@ from engine.webhooks import record_event, record_events
 
 ERASED_NAME = "Erased member"
 FORFEIT_PREFIX = "account closed: "
+DEBT_WRITTEN_OFF_PREFIX = "debt forgiven: "  # (not longer than FORFEIT_PREFIX: MAX_REASON)
 # the forfeit's posting keeps the reason in its description (200 characters) and the actor (100)
 MAX_REASON = 200 - len(FORFEIT_PREFIX)
 MAX_ACTOR = 100
@@ -118,6 +121,11 @@ def _close(session: Session, command: CloseMember, now: datetime) -> MemberClose
                                   actor=command.actor.strip())
         consume(session, posted, take_unreserved(lots, points))
         transaction_id = posted.id
+    if account.debt:  # points the member owed (a refund after they were spent): nobody is left to owe them
+        post_transaction(session, kind="adjust", account=account, member_points=account.debt,
+                         system={"adjustment": -account.debt}, occurred_at=now, now=now,
+                         description=DEBT_WRITTEN_OFF_PREFIX + command.reason.strip(), actor=command.actor.strip())
+        account.debt = 0
     retired = _erase(session, [member.id], now)
     record_event(session, "member.closed", dict(member_id=member.public_id, points_forfeited=points), now=now)
     session.execute(sa.delete(IdempotencyKeyRow).where(IdempotencyKeyRow.response.contains(member.public_id)))

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from engine import instants
 from engine.database import Database
-from engine.errors import NotFound, Problem, RefundExceedsPurchase, RefundWouldOverdraw, refuse_if
+from engine.errors import InvalidState, NotFound, Problem, RefundExceedsPurchase, RefundWouldOverdraw, refuse_if
 from engine.ledger.accounts import lock_member_account, mark_account_written, post_transaction
 from engine.ledger.allocation import share_so_far
 from engine.ledger.basket import MAX_CASHIER, MAX_CLOCK_SKEW, is_quantity, is_text
@@ -39,7 +39,9 @@ from engine.webhooks import record_event
 
 def refund_receipt(db: Database, command: RefundReceipt, *, caller: str, idempotency_key: str,
                    now: datetime) -> ReceiptRefunded:
-    """Reverse what the returned lines of a receipt earned and give back points spent on them."""
+    """Reverse what the returned lines of a receipt earned and give back points spent on them.
+    Refused for a refund dated before the sale, and for a closed member's receipt (what it
+    earned went with the account)."""
     def work(session: Session) -> ReceiptRefunded:
         refuse_if(_command_problems(command, now))
         store, terminal = till(session, command.store_code, command.terminal_code)
@@ -47,7 +49,16 @@ def refund_receipt(db: Database, command: RefundReceipt, *, caller: str, idempot
         if receipt is None:
             raise NotFound(f"no receipt {command.receipt_number} of terminal {command.terminal_code} "
                            f"in store {command.store_code} earned points", code="unknown_receipt")
+        if instants.in_utc(command.occurred_at) < receipt.occurred_at:
+            # (the sale's tier window and the reports date a refund by it)
+            refuse_if([Problem("occurred_at", f"must not be before the sale it returns "
+                                              f"({receipt.occurred_at.isoformat(timespec='seconds')})")])
         account = lock_member_account(session, receipt.member_id)
+        member = session.get(MemberRow, receipt.member_id)
+        if member.status == "closed":
+            raise InvalidState(f"member {member.public_id}'s account is closed: the points of receipt "
+                               f"{receipt.receipt_number} went with it, so there is nothing to take back or give "
+                               "back", code="member_closed")
         settings = read_settings(session)
 
         lines = {line.line_no: line for line in session.scalars(
@@ -120,7 +131,6 @@ def refund_receipt(db: Database, command: RefundReceipt, *, caller: str, idempot
             line.refund_id = refund.id
         session.add_all(refund_lines)
         session.flush()
-        member = session.get(MemberRow, receipt.member_id)
         refunded = ReceiptRefunded(
             member_id=member.public_id, receipt_number=receipt.receipt_number, amount_minor=amount,
             points_reversed=reversed_points, points_returned=returned, points_written_off=written_off,

@@ -15,8 +15,8 @@ from hypothesis.stateful import (Bundle, RuleBasedStateMachine, consumes, initia
 
 from engine import members, stores
 from engine.database import Database
-from engine.errors import (HoldAlreadyResolved, HoldExpired, InsufficientPoints, LoyaltyError, RefundExceedsPurchase,
-                           RefundWouldOverdraw)
+from engine.errors import (HoldAlreadyResolved, HoldExpired, InsufficientPoints, LoyaltyError, ReceiptAlreadyEarned,
+                           RefundExceedsPurchase, RefundWouldOverdraw)
 from engine.ledger.adjustments import adjust_points
 from engine.ledger.balances import get_balance
 from engine.ledger.basket import Basket, BasketLine
@@ -29,7 +29,9 @@ from engine.ledger.refunds import refund_receipt
 from engine.settings import update_settings
 from tests.support.clock import Clock
 
-EXPECTED_REFUSALS = (InsufficientPoints, HoldAlreadyResolved, HoldExpired, RefundExceedsPurchase, RefundWouldOverdraw)
+# (a capture naming a receipt that has earned is refused: ReceiptAlreadyEarned)
+EXPECTED_REFUSALS = (InsufficientPoints, HoldAlreadyResolved, HoldExpired, RefundExceedsPurchase, RefundWouldOverdraw,
+                     ReceiptAlreadyEarned)
 
 
 class LedgerMachine(RuleBasedStateMachine):
@@ -38,6 +40,7 @@ class LedgerMachine(RuleBasedStateMachine):
     members = Bundle("members")
     holds = Bundle("holds")
     receipts = Bundle("receipts")
+    open_sales = Bundle("open_sales")  # receipt numbers of sales a till has begun: paid for, then earning
 
     def __init__(self):
         super().__init__()
@@ -78,11 +81,16 @@ class LedgerMachine(RuleBasedStateMachine):
         self.send(adjust_points, AdjustPoints(member, 300, "welcome", "machine"), caller="staff")
         return member
 
+    @rule(target=open_sales)
+    def open_sale(self):
+        self.keys += 1
+        return f"O{self.keys}"
+
     @rule(target=receipts, member=members,
           lines=st.lists(st.tuples(st.integers(0, 5000), st.integers(1, 3)), min_size=1, max_size=3),
-          paid_share=st.sampled_from([0, 0, 1, 2]), days_ago=st.integers(0, 30))
-    def earn(self, member, lines, paid_share, days_ago):
-        receipt = f"R{self.keys}"
+          paid_share=st.sampled_from([0, 0, 1, 2]), days_ago=st.integers(0, 30), opened=st.none() | open_sales)
+    def earn(self, member, lines, paid_share, days_ago, opened):
+        receipt = opened or f"R{self.keys}"
         basket_lines = tuple(BasketLine(i + 1, f"SKU{i}", Decimal(q), amount) for i, (amount, q) in enumerate(lines))
         total = sum(amount for amount, _ in lines)
         basket = Basket("S", "T", receipt, self.clock() - timedelta(days=days_ago), "EUR", basket_lines,
@@ -95,11 +103,11 @@ class LedgerMachine(RuleBasedStateMachine):
         answer = self.send(place_hold, PlaceHold("S", "T", points, member_id=member))
         return multiple() if isinstance(answer, LoyaltyError) else (answer.hold_id, points)
 
-    @rule(hold=consumes(holds), part=st.integers(0, 2), receipt=st.none() | receipts)
+    @rule(hold=consumes(holds), part=st.integers(0, 2), receipt=st.none() | open_sales | receipts)
     def capture(self, hold, part, receipt):
         hold_id, points = hold
-        self.send(capture_hold, CaptureHold(hold_id, None if part == 0 else max(1, points // part),
-                                            receipt[0] if receipt else None))
+        number = receipt[0] if isinstance(receipt, tuple) else receipt  # (an earned receipt's is refused)
+        self.send(capture_hold, CaptureHold(hold_id, None if part == 0 else max(1, points // part), number))
 
     @rule(hold=holds)
     def void(self, hold):

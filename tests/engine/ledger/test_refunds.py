@@ -3,13 +3,14 @@ from decimal import Decimal
 
 import pytest
 
-from engine.errors import InvalidInput, NotFound, RefundExceedsPurchase, RefundWouldOverdraw
+from engine.errors import InvalidInput, InvalidState, NotFound, RefundExceedsPurchase, RefundWouldOverdraw
 from engine.ledger.balances import get_balance
 from engine.ledger.commands import AdjustPoints, CaptureHold, PlaceHold, RefundLine, RefundReceipt
 from engine.ledger.adjustments import adjust_points
 from engine.ledger.holds import capture_hold, place_hold
 from engine.ledger.invariants import check_ledger
 from engine.ledger.refunds import refund_receipt
+from engine.member_closure import CloseMember, close_member
 from engine.settings import update_settings
 from tests.conftest import new_key
 from tests.support.assertions import refused_unchanged
@@ -112,3 +113,40 @@ def test_a_refund_never_reverses_more_than_was_earned(database, make_member, ear
     assert total == 10
     with refused_unchanged(database, RefundExceedsPurchase):
         refund("R1", (2, "0.001"))
+
+
+def test_a_refund_dated_before_its_sale_is_refused_and_changes_nothing(database, clock, make_member, earn, till):
+    earn(make_member(), 1000, receipt="R1")
+    command = RefundReceipt(till.store_code, till.code, "R1", (RefundLine(1, Decimal(1)),), clock() - timedelta(days=1))
+    with refused_unchanged(database, InvalidInput) as refusal:
+        refund_receipt(database, command, caller="S1-T1", idempotency_key=new_key(), now=clock())
+    [problem] = refusal.value.problems
+    assert problem.field == "occurred_at" and problem.message.startswith("must not be before the sale it returns")
+
+
+@pytest.mark.parametrize("paid_with_points", [0, 500])
+def test_a_closed_members_receipt_is_not_refunded_and_the_closed_account_stays_at_zero(
+        database, clock, make_member, earn, refund, till, paid_with_points):
+    member = make_member(points=2000)
+    if paid_with_points:  # paid at the till before the sale earned, as a till does
+        placed = place_hold(database, PlaceHold(till.store_code, till.code, paid_with_points,
+                                                member_id=member.public_id, receipt_number="R1"),
+                            caller="S1-T1", idempotency_key=new_key(), now=clock())
+        capture_hold(database, CaptureHold(placed.hold_id), caller="S1-T1", idempotency_key=new_key(), now=clock())
+    earn(member, 1000, receipt="R1", paid_with_points_minor=paid_with_points)
+    close_member(database, CloseMember(member.public_id, "asked to leave", "staff:sam"), caller="staff:sam",
+                 idempotency_key=new_key(), now=clock())
+    with refused_unchanged(database, InvalidState) as refusal:
+        refund("R1", (1, 1))
+    assert refusal.value.code == "member_closed"
+    assert get_balance(database, member.public_id, as_of=clock()).balance == 0
+    assert check_ledger(database) == []
+
+
+def test_closing_an_account_in_debt_forgives_the_debt_and_ends_at_zero(database, clock, spent_earnings, refund):
+    assert refund("R1", (1, 1)).debt_created == 30
+    close_member(database, CloseMember(spent_earnings.public_id, "asked to leave", "staff:sam"), caller="staff:sam",
+                 idempotency_key=new_key(), now=clock())
+    balance = get_balance(database, spent_earnings.public_id, as_of=clock())
+    assert (balance.balance, balance.debt) == (0, 0)
+    assert check_ledger(database) == []
