@@ -58,7 +58,7 @@ def roles(body, username):
 @blp.response(200, StaffAccountSchema)
 def deactivate(_body, username):
     """Stop an account signing in; its open sessions stop working at once."""
-    return set_staff_active(database(), username, active=False)
+    return set_staff_active(database(), username, active=False, now=now())
 
 
 @blp.route("/accounts/<username>/activate", methods=["POST"])
@@ -68,7 +68,7 @@ def deactivate(_body, username):
 @blp.response(200, StaffAccountSchema)
 def activate(_body, username):
     """Let a deactivated account sign in again."""
-    return set_staff_active(database(), username, active=True)
+    return set_staff_active(database(), username, active=True, now=now())
 
 
 @blp.route("/accounts/<username>/authenticator/remove", methods=["POST"])

@@ -56,7 +56,7 @@ def list_staff(runtime: Runtime, as_json: bool) -> None:
 @pass_runtime
 def deactivate_staff(runtime: Runtime, username: str) -> None:
     """Stop an account signing in (its open sessions stop working too)."""
-    set_staff_active(runtime.db, username, active=False)
+    set_staff_active(runtime.db, username, active=False, now=runtime.now())
     click.echo(f"staff account {username} deactivated")
 
 

@@ -26,7 +26,7 @@ from engine.access.principals import Principal
 from engine.access.tokens import issue_token, live_token
 from engine.database import Database, insert_unique
 from engine.errors import Conflict, NotAuthenticated, Problem, not_found, refuse_if
-from engine.orm.access import STAFF_ROLES, StaffAccountRow
+from engine.orm.access import STAFF_ROLES, AccessTokenRow, StaffAccountRow
 from engine.settings import read_settings
 
 STAFF_SESSION = timedelta(hours=8)
@@ -77,13 +77,18 @@ def list_staff_accounts(db: Database) -> list[StaffAccount]:
         return [_account(r) for r in session.scalars(sa.select(StaffAccountRow).order_by(StaffAccountRow.username))]
 
 
-def set_staff_active(db: Database, username: str, *, active: bool) -> StaffAccount:
-    """Activate or deactivate an account (a deactivated one cannot sign in or use its tokens);
-    the last active admin is never deactivated, so the programme cannot lock itself out."""
+def set_staff_active(db: Database, username: str, *, active: bool, now: datetime) -> StaffAccount:
+    """Activate or deactivate an account. Deactivating ends its sign-in sessions for good
+    (activated again, it signs in afresh: an account stopped because a token leaked does not
+    get the token back); the last active admin is never deactivated, so the programme cannot
+    lock itself out."""
     with db.transaction() as session:
         row = _row(session, username)
         if not active:
             _keep_an_admin(session, row, roles_after=())
+            session.execute(sa.update(AccessTokenRow).where(
+                AccessTokenRow.staff_id == row.id, AccessTokenRow.kind == "staff", AccessTokenRow.revoked_at.is_(None),
+                AccessTokenRow.expires_at > now).values(revoked_at=now))
         row.active = active
         return _account(row)
 

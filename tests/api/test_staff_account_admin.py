@@ -51,9 +51,10 @@ def test_new_roles_apply_to_the_next_request(client, admin, staff_headers):
 def test_a_deactivated_account_is_signed_out_at_once_and_can_come_back(client, admin, staff_headers):
     sam = staff_headers("support", username="sam")
     assert client.post("/v1/staff/accounts/sam/deactivate", json={}, headers=admin).json["active"] is False
-    assert client.get("/v1/staff/members", headers=sam).json["error"] == "account_inactive"
+    assert client.get("/v1/staff/members", headers=sam).json["error"] == "invalid_token"
     assert sign_in(client, "sam", PASSWORD).status_code == 401
     client.post("/v1/staff/accounts/sam/activate", json={}, headers=admin)
+    assert client.get("/v1/staff/members", headers=sam).status_code == 401  # the old session stays ended
     assert sign_in(client, "sam", PASSWORD).status_code == 201
 
 

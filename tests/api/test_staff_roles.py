@@ -70,9 +70,18 @@ def test_staff_sign_in_with_a_wrong_password_is_refused(client, staff_headers):
     assert unknown.json == response.json
 
 
-def test_a_deactivated_staff_accounts_token_stops_working(client, database, staff_headers):
+def test_a_deactivated_staff_accounts_sessions_stay_ended_when_it_is_activated_again(client, database, clock,
+                                                                                     staff_headers):
+    headers = staff_headers("support", username="alice")
+    set_staff_active(database, "alice", active=False, now=clock())
+    set_staff_active(database, "alice", active=True, now=clock())
+    response = client.get("/v1/staff/members", headers=headers)
+    assert response.status_code == 401 and response.json["error"] != "account_inactive"
+
+
+def test_a_deactivated_staff_accounts_token_stops_working(client, database, clock, staff_headers):
     headers = staff_headers("support", username="alice")
     assert client.get("/v1/staff/members", headers=headers).status_code == 200
-    set_staff_active(database, "alice", active=False)
+    set_staff_active(database, "alice", active=False, now=clock())
     response = client.get("/v1/staff/members", headers=headers)
-    assert (response.status_code, response.json["error"]) == (401, "account_inactive")
+    assert (response.status_code, response.json["error"]) == (401, "invalid_token")  # its sessions ended with it
