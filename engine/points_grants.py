@@ -256,7 +256,11 @@ def _credit_chunk(db: Database, grant_pk: int, *, after: int, now: datetime) -> 
         if credited:
             bulk.analyze(session, _WORK)
             bulk.credit_members(session, work=_WORK, at=now, expires_at=lot_expires_at(now, read_settings(session)),
-                                description=grant.reason, reason="points_grant", actor=grant.requested_by)
+                                description=grant.reason, reason="points_grant",
+                                # the ledger names the grant, which keeps who asked and who approved (not
+                                # the asker: what someone else approved is no part of what the asker may
+                                # adjust alone in a day, engine.ledger.approvals)
+                                actor=grant.public_id)
             session.execute(sa.text(
                 "INSERT INTO points_grant_members (grant_id, member_id, transaction_id) "
                 f"SELECT :grant, member_id, transaction_id FROM {_WORK}"), {"grant": grant_pk})

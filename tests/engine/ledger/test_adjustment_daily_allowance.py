@@ -5,6 +5,8 @@ import pytest
 from engine.ledger.approvals import DecideAdjustment, decide_adjustment, request_adjustment
 from engine.ledger.balances import get_balance
 from engine.ledger.commands import AdjustPoints
+from engine.points_grants import DecideGrant, GrantPoints, decide_grant, request_grant
+from engine.rules.segments import create_segment
 from engine.settings import update_settings
 from tests.conftest import new_key
 
@@ -48,4 +50,15 @@ def test_the_allowance_comes_back_after_24_hours(database, clock, make_member):
         adjust(database, clock, member, 1000)
     assert adjust(database, clock, member, 1000).status == "pending"
     clock.advance(hours=24)
+    assert adjust(database, clock, member, 1000).status == "applied"
+
+
+def test_a_points_grant_someone_else_approved_does_not_count_against_the_askers_allowance(
+        database, clock, make_member):
+    member, friend = make_member(), make_member()
+    create_segment(database, code="best", member_ids=[member.public_id, friend.public_id], now=clock())
+    asked = request_grant(database, GrantPoints("best", 2500, "sorry for Saturday", "staff:sam"), caller="staff:sam",
+                          idempotency_key=new_key(), now=clock())
+    decide_grant(database, DecideGrant(asked.grant_id, True, "staff:kim"), caller="staff:kim",
+                 idempotency_key=new_key(), now=clock())
     assert adjust(database, clock, member, 1000).status == "applied"
