@@ -340,16 +340,29 @@ def _save_draft(key: str | None):
     for name, messages in errors.items():  # a field that is not even a number: say that, not what followed
         placed[name] = messages
     if placed:
-        form = empty_form()
-        form.values = {name: (request.form.getlist(name) if name in ("cond_channel", "cond_days")
-                              else request.form.get(name, "")) for name in request.form.keys()}
-        if key is not None:
-            form.values["key"] = key
-        form.errors = placed
-        return _rule_form_page(form, key=key, status=422)
-    saved = versions.create_draft(database(), definition, now=now(), actor=g.principal.actor)
-    flash(f"Draft {saved.version} of “{definition['name']}” is saved. Simulate it, then publish it.")
-    return redirect(url_for("console.rule", key=saved.rule_key))
+        return _refused_rule_form(key, placed, 422)
+    try:
+        saved = versions.create_draft(database(), definition, now=now(), actor=g.principal.actor,
+                                      new_rule=key is None)
+    except Conflict as refusal:
+        if refusal.code != "duplicate_rule":  # saved by another request at the same moment: the refusal page
+            raise
+        placed, status = {"key": [sentence(refusal.message)]}, status_for(refusal)  # nothing saved
+    else:
+        flash(f"Draft {saved.version} of “{definition['name']}” is saved. Simulate it, then publish it.")
+        return redirect(url_for("console.rule", key=saved.rule_key))
+    return _refused_rule_form(key, placed, status)
+
+
+def _refused_rule_form(key: str | None, placed: dict[str, list[str]], status: int):
+    """The rule form again, as it was sent, with the problems at their fields."""
+    form = empty_form()
+    form.values = {name: (request.form.getlist(name) if name in ("cond_channel", "cond_days")
+                          else request.form.get(name, "")) for name in request.form.keys()}
+    if key is not None:
+        form.values["key"] = key
+    form.errors = placed
+    return _rule_form_page(form, key=key, status=status)
 
 
 @bp.route("/rules/new", methods=["GET", "POST"])

@@ -2,7 +2,8 @@
 
 Guarantees:
 - a draft is saved only when its definition is valid (``InvalidInput`` lists every
-  problem); a rule key has at most one draft, saving again replaces it;
+  problem); a rule key has at most one draft, saving again replaces it (except as a new
+  rule: a key with any version is then refused, ``duplicate_rule``);
 - ``publish_rules`` publishes the drafts of several rules in one transaction: all or none.
   Each published version is immutable (its definition and digest are never updated); the
   version it replaces stops being in force at the publishing instant;
@@ -48,11 +49,27 @@ def validate_definition(definition: dict) -> list[Problem]:
     return validate_rule(rule_from_dict(definition))
 
 
-def create_draft(db: Database, definition: dict, *, now: datetime, actor: str | None = None) -> RuleVersion:
-    """Save ``definition`` as the draft of its rule key (replacing an earlier draft)."""
+def create_draft(db: Database, definition: dict, *, now: datetime, actor: str | None = None,
+                 new_rule: bool = False) -> RuleVersion:
+    """Save ``definition`` as the draft of its rule key (replacing an earlier draft). With
+    ``new_rule`` (a form for a new rule), a key that has any version already, a draft
+    included, is refused (``duplicate_rule``) and nothing is saved: a new rule never
+    replaces another rule's draft or follows its published versions."""
     refuse_if(validate_definition(definition))
     with db.transaction() as session:
+        if new_rule:
+            _refuse_taken_key(session, definition["key"])
         return _version(_save_draft(session, definition, now, actor))
+
+
+def _refuse_taken_key(session: Session, rule_key: str) -> None:
+    taken = session.scalar(sa.select(RuleVersionRow).where(RuleVersionRow.rule_key == rule_key)
+                           .order_by(RuleVersionRow.version.desc()).limit(1))
+    if taken is not None:
+        what = (f"a draft, version {taken.version}" if taken.status == "draft"
+                else f"version {taken.version}, {taken.status}")
+        raise Conflict(f"rule {rule_key!r} exists already ({what}): change it with its edit form, or give the new "
+                       "rule another key", code="duplicate_rule")
 
 
 def publish_rules(db: Database, rule_keys: list[str], *, now: datetime, actor: str | None = None) -> list[RuleVersion]:
