@@ -93,7 +93,8 @@ def retire(_body, rule_key):
 @blp.arguments(RollbackSchema())
 @blp.response(200, RuleVersionSchema)
 def rollback(body, rule_key):
-    """Publish an earlier version's definition again, as a new version (history stays)."""
+    """Publish an earlier version's definition again, as a new version (history stays); a pending draft
+    is kept as it was, and the new version is numbered after it."""
     return versions.rollback_rule(database(), rule_key, body["version"], now=now(), actor=_actor())
 
 

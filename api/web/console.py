@@ -432,7 +432,9 @@ def rule_rollback(key: str):
     if not is_whole(version):
         raise InvalidInput([Problem("version", "choose a version")])
     restored = versions.rollback_rule(database(), key, int(version), now=now(), actor=g.principal.actor)
-    flash(f"Version {version} of {key} is back in force as version {restored.version}.")
+    draft = next((v for v in versions.list_versions(database(), key) if v.status == "draft"), None)
+    flash(f"Version {version} of {key} is back in force as version {restored.version}."
+          + ("" if draft is None else f" Draft {draft.version} is kept: publishing it replaces this version."))
     return redirect(url_for("console.rule", key=key))
 
 

@@ -10,7 +10,8 @@ Guarantees:
 - a sale at instant ``t`` is evaluated with exactly the versions with
   ``published_at <= t < valid_until`` (sale time, not arrival time, decides);
 - retiring ends the current version; rolling back publishes an earlier version's
-  definition again as a new version (history is never rewritten).
+  definition again as a new version (history is never rewritten), numbered after a pending
+  draft, which it leaves as it was.
 """
 from __future__ import annotations
 
@@ -159,7 +160,9 @@ def retire_rule(db: Database, rule_key: str, *, now: datetime) -> RuleVersion:
 
 def rollback_rule(db: Database, rule_key: str, version: int, *, now: datetime,
                   actor: str | None = None) -> RuleVersion:
-    """Publish the definition of an earlier ``version`` again, as a new version."""
+    """Publish the definition of an earlier ``version`` again, as a new version numbered after
+    every version of the rule, its pending draft included: the draft stays as it was (its
+    number, definition and author), and publishing it later replaces the rolled-back version."""
     with db.transaction() as session:
         old = session.scalar(sa.select(RuleVersionRow).where(
             RuleVersionRow.rule_key == rule_key, RuleVersionRow.version == version,
@@ -167,8 +170,6 @@ def rollback_rule(db: Database, rule_key: str, version: int, *, now: datetime,
         if old is None:
             raise NotFound(f"rule {rule_key!r} has no published version {version}", code="unknown_rule_version")
         refuse_if(_reference_problems(session, rule_from_dict(old.definition), "version"))
-        session.execute(sa.delete(RuleVersionRow).where(RuleVersionRow.rule_key == rule_key,
-                                                        RuleVersionRow.status == "draft"))
         latest = session.scalar(sa.select(sa.func.max(RuleVersionRow.version)).where(
             RuleVersionRow.rule_key == rule_key))
         _end_current(session, rule_key, now, "superseded")
