@@ -191,7 +191,8 @@ def change_reward(db: Database, code: str, *, now: datetime, name: str | None = 
     """Change reward ``code`` for the redemptions from now on (vouchers already issued keep
     what they cost): its name, price, per-member limit, tier prices (when given, they replace
     all of the reward's tier prices; ``{}`` removes them), the end of its validity
-    (``valid_until``, after its start; now or earlier withdraws it from the catalogue), and
+    (``valid_until``, after its start; now or earlier withdraws it from the catalogue, also a
+    reward that has not started yet: its start moves to that end, so it is never redeemable), and
     its stock by ``restock`` units (negative: units written off, never below zero; only a
     reward whose stock is counted), how many days its next vouchers are usable
     (``voucher_valid_days``; 0: without end), whether it is for its tiers only (``tier_only``,
@@ -217,7 +218,8 @@ def change_reward(db: Database, code: str, *, now: datetime, name: str | None = 
         row = session.scalar(sa.select(RewardRow).where(RewardRow.code == code).with_for_update())
         if row is None:
             raise not_found("reward", code)
-        if until is not None and until <= row.valid_from:
+        never_started = until is not None and until <= now and row.valid_from > now
+        if until is not None and until <= row.valid_from and not never_started:
             problems.append(Problem("valid_until", f"must be after the reward's start, "
                                                    f"{row.valid_from.isoformat()}"))
         if restock is not None:
@@ -244,6 +246,8 @@ def change_reward(db: Database, code: str, *, now: datetime, name: str | None = 
             row.per_member_limit = per_member_limit
         if valid_until is not None:
             row.valid_until = valid_until
+            if never_started:  # withdrawn before its start: an empty window, at the withdrawal, that no list shows
+                row.valid_from = until
         if voucher_valid_days is not None:
             row.voucher_valid_days = voucher_valid_days or None
         if restock is not None:

@@ -116,7 +116,8 @@ class RewardChangeSchema(InputSchema):
     points_price = _whole()
     restock = _whole(metadata={"description": "units added to a counted stock; negative: units written off"})
     per_member_limit = _whole()
-    valid_until = Instant(metadata={"description": "a new end; now or earlier withdraws the reward"})
+    valid_until = Instant(metadata={
+        "description": "a new end; now or earlier withdraws the reward (also one not started yet)"})
     tier_prices = fields.Dict(keys=fields.String(validate=ma.validate.Length(1, 32)), values=_whole(),
                               metadata={"description": "replace all tier prices ({} removes them)"})
     voucher_valid_days = fields.Integer(strict=True, metadata={

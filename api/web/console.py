@@ -1452,7 +1452,22 @@ def refused(error: LoyaltyError):
                           detail="Your role does not allow this. Ask an administrator if you need it.")
     if isinstance(error, NotFound):
         return error_page(404, site="console")
+    if isinstance(error, InvalidInput):  # in the words of the console's forms, not the API's field names
+        return error_page(status_for(error), site="console", title="That did not work",
+                          detail=" ".join(_in_form_words(problem) for problem in error.problems))
     return refusal_page(error, site="console")
+
+
+# the engine's names of the fields a console button sends without a form field to show a
+# problem at, by the label of the form field the page shows for it
+FORM_LABELS = {"valid_until": "In the catalogue until", "ends_at": "Ends", "version": "Version"}
+
+
+def _in_form_words(problem: Problem) -> str:
+    """A problem as a sentence: with the label of its field when the console shows one, else
+    what it says (the engine's messages name their subject: a rule, a reward)."""
+    label = FORM_LABELS.get(problem.field)
+    return sentence(f"{label}: {problem.message}" if label else problem.message)
 
 
 for _transient in TRANSIENT_ERRORS:
