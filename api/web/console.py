@@ -18,7 +18,7 @@ from __future__ import annotations
 import io
 import logging
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import wraps
 from zoneinfo import ZoneInfo
@@ -62,6 +62,7 @@ from engine.member_import_requests import (AskToImport, DecideImport, ask_to_imp
                                            list_import_requests)
 from engine.members import find_members, get_member
 from engine.points_grants import DecideGrant, GrantPoints, credit_grant, decide_grant, list_grants, request_grant
+from engine.programme import end_of_day, last_day_before
 from engine.rewards import (CancelVoucher, cancel_voucher, change_reward, create_reward, get_reward, list_rewards,
                             list_vouchers)
 from engine.rules import campaigns, segments, versions
@@ -547,9 +548,9 @@ def campaign_list():
                                                                 "member_cap", "segment", "holdout")}
         errors = {}
         parsed = {}
-        for field in ("starts", "ends"):
+        for field, read in (("starts", _instant), ("ends", _end_instant)):
             try:
-                parsed[field] = _instant(values[field])
+                parsed[field] = read(values[field])
             except ValueError:
                 errors[field] = ["Give a date, such as 2026-07-01."]
         budget, member_cap = values["budget"], values["member_cap"]
@@ -584,7 +585,7 @@ def campaign_list():
 @staff_page("programme.read")
 def campaign_page(code: str):
     campaign = campaigns.get_campaign(database(), code)
-    shown = {"name": campaign.name, "ends": _instant_text(campaign.ends_at),
+    shown = {"name": campaign.name, "ends": _end_text(campaign.ends_at),
              "budget": "" if campaign.budget is None else str(campaign.budget),
              "member_cap": "" if campaign.member_cap is None else str(campaign.member_cap)}
     values, errors = dict(shown), {}
@@ -598,7 +599,7 @@ def campaign_page(code: str):
             change["name"] = values["name"]
         if values["ends"] != shown["ends"]:
             try:
-                change["ends_at"] = _instant(values["ends"])
+                change["ends_at"] = _end_instant(values["ends"])
             except ValueError:
                 errors["ends"] = ["Give a date, such as 2026-07-01."]
         for field in ("budget", "member_cap"):
@@ -620,10 +621,12 @@ def campaign_page(code: str):
                            now=now()), 422 if errors else 200
 
 
-def _instant_text(instant: datetime) -> str:
-    """An instant as the forms take it: the date alone at midnight, programme time."""
+def _end_text(instant: datetime) -> str:
+    """An end as the forms take it (``_end_instant``): the last day alone for an end at
+    midnight, programme time (the end of that day), else the instant."""
     local = instant.astimezone(programme_zone())
-    return local.date().isoformat() if local.time() == datetime.min.time() else instant.isoformat()
+    return last_day_before(instant, programme_zone()).isoformat() if local.time() == datetime.min.time() \
+        else instant.isoformat()
 
 
 ATTRIBUTE_ROWS = 3
@@ -687,6 +690,17 @@ def _instant(text: str) -> datetime:
     when 1 July starts in the programme's stores) or a full ISO instant."""
     value = datetime.fromisoformat(text)
     return value if value.tzinfo else value.replace(tzinfo=programme_zone())
+
+
+def _end_instant(text: str) -> datetime:
+    """``2026-12-31`` as the last day of something (a campaign, a reward in the catalogue),
+    so that day included: it ends when the day ends, programme time (midnight at the start of
+    the next day); or a full ISO instant, as ``_instant`` reads it."""
+    try:
+        last = date.fromisoformat(text) if len(text) == 10 else None
+    except ValueError:
+        last = None
+    return _instant(text) if last is None else end_of_day(last, programme_zone())
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -756,7 +770,7 @@ def reward_page(code: str):
     shown = {"name": reward.name, "points_price": str(reward.points_price),
              "per_member_limit": "" if reward.per_member_limit is None else str(reward.per_member_limit),
              "voucher_valid_days": "" if reward.voucher_valid_days is None else str(reward.voucher_valid_days),
-             "ends": "" if reward.valid_until is None else _instant_text(reward.valid_until), "restock": "",
+             "ends": "" if reward.valid_until is None else _end_text(reward.valid_until), "restock": "",
              "tier_only": reward.tier_only}
     shown |= {f"tier_price_{tier}": str(price) for tier, price in reward.tier_prices.items()}
     values, errors = dict(shown), {}
@@ -789,7 +803,7 @@ def reward_page(code: str):
                 errors["restock"] = ["Must be a whole number of units, such as 10 (or -2 to write units off)."]
         if values["ends"] != shown["ends"]:
             try:
-                change["valid_until"] = _instant(values["ends"])
+                change["valid_until"] = _end_instant(values["ends"])
             except ValueError:
                 errors["ends"] = ["Give a date, such as 2026-07-01."]
         tier_prices = _tier_price_fields(values, errors)
@@ -1460,7 +1474,7 @@ def refused(error: LoyaltyError):
 
 # the engine's names of the fields a console button sends without a form field to show a
 # problem at, by the label of the form field the page shows for it
-FORM_LABELS = {"valid_until": "In the catalogue until", "ends_at": "Ends", "version": "Version"}
+FORM_LABELS = {"valid_until": "In the catalogue until", "ends_at": "Last day", "version": "Version"}
 
 
 def _in_form_words(problem: Problem) -> str:

@@ -78,12 +78,12 @@ def test_a_campaigns_dates_are_days_of_the_programmes_own_time_zone(console_as, 
     update_settings(database, {"timezone": "America/New_York"}, now=clock())
     marketer = console_as("marketer")
     marketer.submit("/console/campaigns", {"code": "summer", "name": "Summer", "starts": "2026-07-01",
-                                           "ends": "2026-09-01", "holdout": "0"})
+                                           "ends": "2026-08-31", "holdout": "0"})
     campaign = get_campaign(database, "summer")
     assert (campaign.starts_at, campaign.ends_at) == (datetime(2026, 7, 1, tzinfo=ZoneInfo("America/New_York")),
                                                       datetime(2026, 9, 1, tzinfo=ZoneInfo("America/New_York")))
     page = " ".join(text_of(marketer.get("/console/campaigns/summer")).split())
-    assert "From 1 Jul 2026 Until 1 Sep 2026" in page
+    assert "From 1 Jul 2026 Until 31 Aug 2026" in page
 
 
 def test_a_marketer_ends_a_running_campaign_from_its_list(console_as, clock):
@@ -105,8 +105,8 @@ def test_a_marketer_raises_a_campaign_budget_and_moves_its_end_on_its_page(conso
     page = marketer.get("/console/campaigns/summer")
     assert page.status_code == 200 and "Save changes" in text_of(page) and 'value="2099-01-01"' in page.get_data(
         as_text=True)
-    changed = marketer.submit("/console/campaigns/summer", {"name": "Summer", "ends": "2099-02-01", "budget": "5000"},
-                              follow_redirects=True)
+    changed = marketer.submit("/console/campaigns/summer", {"name": "Summer", "ends": "2099-01-31", "budget": "5000"},
+                              follow_redirects=True)  # the last day: the campaign ends as 1 February begins
     assert "Campaign summer is changed." in text_of(changed)
     campaign = get_campaign(database, "summer")
     assert (campaign.budget, campaign.ends_at.date().isoformat()) == (5000, "2099-02-01")
