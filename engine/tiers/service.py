@@ -2,7 +2,8 @@
 
 Guarantees:
 - ``define_tiers`` replaces the tier list and policy as a whole, or refuses with every
-  problem and changes nothing; a tier still held by a member cannot be removed;
+  problem and changes nothing; a tier still held by a member, pricing a reward, named by a
+  rule version in force or still to come, or named by a predicate segment cannot be removed;
 - every change of a member's tier writes one ``tier_changes`` row and updates
   ``members.tier_code`` in the same transaction; every change to another tier but the
   lowest one at enrolment (an upgrade, a review's move up or down, staff's assignment)
@@ -48,9 +49,11 @@ from engine.members import member_row
 from engine.messages import write_message
 from engine.orm.members import MemberRow
 from engine.orm.rewards import RewardRow, RewardTierPriceRow
+from engine.orm.rules import RuleVersionRow, SegmentRow
 from engine.orm.tiers import MemberTierRow, TierChangeRow, TierPolicyRow, TierRow
 from engine.orm.types import UTCDateTime
 from engine.programme import add_months, end_of_day
+from engine.rules.model import rule_from_dict
 from engine.settings import read_settings
 from engine.snapshot import lock_programme, programme
 from engine.tiers.policy import (TierDefinition, TierPolicy, next_review, qualified_rank, validate_tiers,
@@ -105,6 +108,7 @@ def define_tiers(db: Database, tiers: list[TierDefinition], policy: TierPolicy, 
             priced.setdefault(tier_code, []).append(reward_code)
         problems += [Problem("tiers", f"tier {code} prices rewards {', '.join(rewards)}; remove those prices first")
                      for code, rewards in sorted(priced.items())]
+        problems += _naming_problems(session, kept, now)
         refuse_if(problems)
         existing = {row.code: row for row in session.scalars(sa.select(TierRow))}
         for row in existing.values():
@@ -123,6 +127,30 @@ def define_tiers(db: Database, tiers: list[TierDefinition], policy: TierPolicy, 
         row.window_kind, row.window_months, row.review, row.grace_months, row.measure, row.updated_at = \
             policy.window, policy.window_months, policy.review, policy.grace_months, policy.measure, now
         session.add(row)
+
+
+def _naming_problems(session: Session, kept: set[str], now: datetime) -> list[Problem]:
+    """The tiers outside ``kept`` that a rule version in force or still to come at ``now``
+    names in a tier condition, or that a predicate segment names: without the tier, the rule
+    could not be rolled back or imported again, and neither would ever match."""
+    rules: dict[str, set[str]] = {}
+    for definition in session.scalars(sa.select(RuleVersionRow.definition).where(
+            RuleVersionRow.status != "draft",
+            sa.or_(RuleVersionRow.valid_until.is_(None), RuleVersionRow.valid_until > now))):
+        rule = rule_from_dict(definition)
+        for condition in rule.conditions:
+            if condition.kind == "tier":
+                for code in set(condition.values) - kept:
+                    rules.setdefault(code, set()).add(rule.key)
+    segments: dict[str, set[str]] = {}
+    for code, definition in session.execute(sa.select(SegmentRow.code, SegmentRow.definition)
+                                            .where(SegmentRow.kind == "predicate")):
+        for tier in set((definition or {}).get("tier") or ()) - kept:
+            segments.setdefault(tier, set()).add(code)
+    return ([Problem("tiers", f"tier {code} is named by rules {', '.join(sorted(keys))}; retire or change them first")
+             for code, keys in sorted(rules.items())]
+            + [Problem("tiers", f"tier {code} is named by segments {', '.join(sorted(codes))}")
+               for code, codes in sorted(segments.items())])
 
 
 def list_tiers(db: Database) -> tuple[list[TierDefinition], TierPolicy | None]:
