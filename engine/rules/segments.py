@@ -19,6 +19,7 @@ from engine.errors import Conflict, Problem, not_found, refuse_if
 from engine.members import member_row
 from engine.orm.members import MemberRow
 from engine.orm.rules import MemberAttributeRow, SegmentMemberRow, SegmentRow
+from engine.orm.tiers import TierRow
 from engine.rules.validation import KEY, is_attribute_name, is_attribute_value
 from engine.snapshot import programme
 
@@ -60,7 +61,8 @@ def segment_member_ids(segment: SegmentRow) -> sa.Select:
 def create_segment(db: Database, *, code: str, now, predicate: dict | None = None,
                    member_ids: list[str] | None = None) -> int:
     """Create a predicate segment (``predicate``) or a list segment (``member_ids``, public ids);
-    returns how many members a list segment holds (0 for a predicate segment)."""
+    returns how many members a list segment holds (0 for a predicate segment). A predicate
+    naming a tier the programme does not have (codes are case-sensitive) is refused."""
     problems = []
     if not (isinstance(code, str) and KEY.match(code)):
         problems.append(Problem("code", "must be 1 to 64 lower-case letters, digits, '-' or '_'"))
@@ -71,6 +73,13 @@ def create_segment(db: Database, *, code: str, now, predicate: dict | None = Non
                                              'with names of 1 to 64 characters and values of up to 200'))
     refuse_if(problems)
     with db.transaction() as session:
+        if predicate is not None and predicate.get("tier") is not None:
+            # as a rule's tier condition: a code the programme has not, "gold" where the tier is
+            # GOLD, would make a segment no member can ever be in
+            known = set(session.scalars(sa.select(TierRow.code).where(TierRow.code.in_(predicate["tier"]))))
+            unknown = [tier for tier in predicate["tier"] if tier not in known]
+            refuse_if([Problem("predicate.tier", f"names unknown tier {', '.join(map(repr, unknown))} "
+                                                 "(codes are case-sensitive)")] if unknown else [])
         row = SegmentRow(code=code, kind="predicate" if predicate is not None else "list", definition=predicate,
                          created_at=now)
         insert_unique(session, row, Conflict(f"segment {code!r} already exists", code="duplicate_segment"))
