@@ -1,5 +1,8 @@
 """What makes a rule definition meaningful: ``validate_rule`` returns every problem found,
-each with its field path (``conditions[1].days_of_week``) and a message; none means valid."""
+each with its field path (``conditions[1].days_of_week``) and a message; none means valid.
+A field that the condition's or the effect's kind does not read (a day of the week on a
+first_purchase condition, a rounding on a fixed bonus) is a problem too: it would be saved and
+never read."""
 from __future__ import annotations
 
 import re
@@ -7,6 +10,7 @@ from datetime import date, time
 from decimal import Decimal
 
 from engine.errors import Problem
+from engine.ledger.basket import CHANNELS
 from engine.rules.model import (CONDITION_KINDS, EFFECT_KINDS, LIST_KINDS, RANGE_KINDS, ROUNDING, STACKING,
                                 Rule)
 
@@ -46,13 +50,29 @@ def validate_rule(rule: Rule) -> list[Problem]:
     return problems
 
 
+# the fields each kind of condition reads (besides ``exclude``, which only list kinds have):
+# any other field given would be saved and never read
+_CONDITION_FIELDS = {**{kind: ("values",) for kind in LIST_KINDS},
+                     **{kind: ("minimum", "maximum") for kind in RANGE_KINDS},
+                     "date_range": ("start", "end"), "day_of_week": ("days_of_week",),
+                     "time_window": ("time_from", "time_until"), "attribute": ("attribute", "values")}
+_OPTIONAL_FIELDS = ("values", "minimum", "maximum", "start", "end", "days_of_week", "time_from", "time_until",
+                    "attribute")
+
+
 def _condition_problems(c, where: str, need) -> None:
     if c.kind not in CONDITION_KINDS:
         need(False, f"{where}.kind", f"must be one of {', '.join(CONDITION_KINDS)}")
         return
+    for name in _OPTIONAL_FIELDS:
+        given = getattr(c, name)
+        need(name in _CONDITION_FIELDS.get(c.kind, ()) or given is None or given == (), f"{where}.{name}",
+             f"a {c.kind} condition has no {name}")
     if c.kind in LIST_KINDS:
         need(len(c.values) > 0 and all(isinstance(v, str) and 0 < len(v) <= 64 for v in c.values),
              f"{where}.values", "must list at least one text of 1 to 64 characters")
+    if c.kind == "channel":  # a channel no sale has ("Online") would never match
+        need(all(v in CHANNELS for v in c.values), f"{where}.values", f"must list channels among {', '.join(CHANNELS)}")
     need(isinstance(c.exclude, bool) and (not c.exclude or c.kind in LIST_KINDS), f"{where}.exclude",
          "only a list condition can exclude")
     if c.kind in RANGE_KINDS:
@@ -118,6 +138,8 @@ def _effect_problems(rule: Rule, need) -> None:
         need(e.rounding in ROUNDING, "effect.rounding", f"must be one of {', '.join(ROUNDING)}")
     else:
         need(e.factor is None, "effect.factor", "only a multiplier has a factor")
+    if e.kind in ("fixed_per_transaction", "fixed_per_unit"):  # "down" is the default every rule is saved with
+        need(e.rounding == "down", "effect.rounding", "a fixed bonus is not rounded; give no rounding")
 
 
 def is_attribute_name(name) -> bool:

@@ -5,9 +5,11 @@ from dataclasses import replace
 from html.parser import HTMLParser
 
 import pytest
+import sqlalchemy as sa
 
 from api.web.rule_form import unsupported_conditions
 from engine.ledger.earning import earn_points
+from engine.orm.rules import RuleVersionRow
 from engine.rules import versions
 from tests.conftest import new_key
 from tests.web.conftest import text_of
@@ -215,7 +217,6 @@ def test_a_channel_exclude_rule_saved_elsewhere_opens_in_the_form_and_comes_back
     ([{"kind": "attribute", "attribute": "a", "values": ["x"]}, {"kind": "attribute", "attribute": "b", "values": ["y"]}],
      ["attribute"]),
     ([{"kind": "attribute", "attribute": "newsletter", "values": ["yes, weekly"]}], ["attribute"]),
-    ([{"kind": "channel", "values": ["kiosk"]}], ["channel"]),
     ([{"kind": "time_window", "time_from": "10:00:30", "time_until": "12:00"}], ["time_window"]),
 ])
 def test_a_rule_the_form_would_change_is_shown_read_only(marketer, database, clock, conditions, kinds):
@@ -231,6 +232,19 @@ def test_a_rule_the_form_would_change_is_shown_read_only(marketer, database, clo
     opened = marketer.get("/console/rules/odd/edit", follow_redirects=True)
     assert reason in text_of(opened)
     assert versions.list_versions(database, "odd")[-1].definition == saved
+
+
+def test_a_rule_saved_with_a_channel_before_channels_were_checked_is_shown_read_only(marketer, database, clock):
+    definition = {"key": "odd", "name": "Odd", "effect": {"kind": "fixed_per_transaction", "points": 5},
+                  "conditions": [{"kind": "channel", "values": ["online"]}]}
+    versions.create_draft(database, definition, now=clock())
+    with database.transaction() as session:  # as a draft saved before the engine refused a channel like "kiosk"
+        session.execute(sa.update(RuleVersionRow).where(RuleVersionRow.rule_key == "odd").values(
+            definition={**definition, "conditions": [{"kind": "channel", "values": ["kiosk"]}]}))
+    saved = latest_definition(database, "odd")
+    assert unsupported_conditions(saved, exponent=2) == ["channel"]
+    assert 'href="/console/rules/odd/edit"' not in marketer.get("/console/rules/odd").get_data(as_text=True)
+    assert "The form cannot show the channel condition" in text_of(marketer.get("/console/rules/odd"))
 
 
 @pytest.mark.parametrize("fields, field, message", [

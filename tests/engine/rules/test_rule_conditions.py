@@ -29,9 +29,9 @@ def test_store_and_store_group_conditions_match_the_sale_store(fired):
 
 
 def test_a_channel_condition_needs_the_channel_the_sale_came_through(fired):
-    r = rule("web", conditions=[{"kind": "channel", "values": ["web"]}])
+    r = rule("web", conditions=[{"kind": "channel", "values": ["online"]}])
     assert fired([r], basket(line(1, 100))) == []
-    assert fired([r], basket(line(1, 100)), sale=SaleFacts("CITY1", "city", "Europe/Berlin", "web")) == ["web"]
+    assert fired([r], basket(line(1, 100)), sale=SaleFacts("CITY1", "city", "Europe/Berlin", "online")) == ["web"]
 
 
 def test_a_currency_condition_compares_the_basket_currency(fired):
