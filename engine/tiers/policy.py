@@ -9,6 +9,7 @@ when the member is reviewed again.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, time
 from decimal import Decimal
@@ -21,6 +22,9 @@ from engine.programme import add_months
 # A threshold counts points or spend in minor units; 10^15 is far above either, and far
 # within the 64-bit column that holds it.
 MAX_THRESHOLD = 10**15
+# as a reward's code: a tier's code is listed in rules, segments and the console's fields (comma-separated),
+# so no space, no comma, no "/"
+TIER_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}")
 
 
 @dataclass(frozen=True)
@@ -49,8 +53,9 @@ def validate_tiers(tiers: list[TierDefinition], policy: TierPolicy) -> list[Prob
     if len(set(codes)) != len(codes):
         problems.append(Problem("tiers", "tier codes must be unique"))
     for n, tier in enumerate(tiers):
-        if not (isinstance(tier.code, str) and 0 < len(tier.code) <= 32 and tier.code.isascii()):
-            problems.append(Problem(f"tiers[{n}].code", "must be 1 to 32 ASCII characters"))
+        if not (isinstance(tier.code, str) and TIER_CODE.fullmatch(tier.code)):
+            problems.append(Problem(f"tiers[{n}].code",
+                                    "must be 1 to 32 letters, digits, '-' or '_', starting with a letter or digit"))
         if not (isinstance(tier.name, str) and 0 < len(tier.name.strip()) <= 100):
             problems.append(Problem(f"tiers[{n}].name", "must be a non-empty text of at most 100 characters"))
         if not (isinstance(tier.threshold, int) and not isinstance(tier.threshold, bool)
