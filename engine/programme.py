@@ -24,6 +24,10 @@ EXPIRY_ROUNDINGS = ("none", "end_of_month", "end_of_quarter", "end_of_year")
 NEGATIVE_BALANCE_POLICIES = ("allow_negative", "write_off", "refuse")
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
+# an IANA zone's name is an Area/Location (Europe/Berlin, America/Argentina/Salta, Etc/GMT+1);
+# the zone directory also holds names that are the host's, not a zone: localtime (whatever the
+# machine is set to), posixrules, Factory, posix/... and right/... (copies with other rules)
+_ZONE_NAME = re.compile(r"[A-Z][A-Za-z]*(/[A-Za-z0-9_+-]+)+")
 
 
 @dataclass(frozen=True)
@@ -183,8 +187,10 @@ def validate_settings(s: ProgrammeSettings) -> list[Problem]:
 
 
 def is_valid_timezone(name: object) -> bool:
-    """Whether ``name`` is an IANA time zone this machine knows."""
-    if not isinstance(name, str) or not name or name != name.strip():
+    """Whether ``name`` is an IANA time zone this machine knows: ``UTC`` or an Area/Location
+    name; never a name that means something else on another host (``localtime``,
+    ``posixrules``, ``Factory``, ``posix/...``)."""
+    if not isinstance(name, str) or not (name == "UTC" or _ZONE_NAME.fullmatch(name)):
         return False
     try:
         ZoneInfo(name)
