@@ -19,4 +19,5 @@ def test_a_channel_no_sale_comes_through_is_refused(database, clock):
 
 def test_the_known_channels_are_taken_as_a_list_and_as_an_exclude_list():
     assert validate_definition(ONLINE) == []
-    assert validate_definition({**ONLINE, "conditions": [{"kind": "channel", "values": ["store"], "exclude": True}]}) == []
+    not_in_shops = {"kind": "channel", "values": ["store"], "exclude": True}
+    assert validate_definition({**ONLINE, "conditions": [not_in_shops]}) == []

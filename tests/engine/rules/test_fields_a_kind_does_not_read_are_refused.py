@@ -43,9 +43,9 @@ def test_a_rounding_on_a_fixed_bonus_is_refused(database, clock, kind, rounding)
 def test_the_fields_each_kind_reads_are_still_taken():
     conditions = [{"kind": "tier", "values": ["GOLD"], "exclude": True}, {"kind": "first_purchase"},
                   {"kind": "birthday_month"}, {"kind": "attribute", "attribute": "city", "values": ["Gent"]},
-                  {"kind": "basket_total", "minimum": 0, "maximum": 5000}, {"kind": "date_range", "start": "2026-01-01"},
-                  {"kind": "day_of_week", "days_of_week": [1]}, {"kind": "time_window", "time_from": "10:00",
-                                                                 "time_until": "12:00"}]
+                  {"kind": "basket_total", "minimum": 0, "maximum": 5000},
+                  {"kind": "date_range", "start": "2026-01-01"}, {"kind": "day_of_week", "days_of_week": [1]},
+                  {"kind": "time_window", "time_from": "10:00", "time_until": "12:00"}]
     for effect in ({"kind": "fixed_per_unit", "points": 5, "rounding": "down"},
                    {"kind": "points_per_unit", "points": 1, "per_minor": 100, "rounding": "half_up"},
                    {"kind": "multiplier", "factor": "2", "rounding": "up"}, {"kind": "tier_multiplier"}):
