@@ -70,7 +70,7 @@ def create_segment(db: Database, *, code: str, now, predicate: dict | None = Non
         problems.append(Problem("definition", "give exactly one of predicate and member_ids"))
     if predicate is not None and not _predicate_ok(predicate):
         problems.append(Problem("predicate", 'must look like {"tier": [codes], "attributes": {name: [values]}}, '
-                                             'with names of 1 to 64 characters and values of up to 200'))
+                                             "with names of 1 to 64 characters (no '/') and values of up to 200"))
     refuse_if(problems)
     with db.transaction() as session:
         if predicate is not None and predicate.get("tier") is not None:
@@ -118,7 +118,7 @@ def change_member_attributes(db: Database, member_id: str, *, to_set: dict[str, 
     problems = []
     for name, value in to_set.items():
         if not is_attribute_name(name):
-            problems.append(Problem("name", f"{name!r} must be 1 to 64 characters"))
+            problems.append(Problem("name", f"{name!r} must be 1 to 64 characters, without '/'"))
         if not is_attribute_value(value):
             problems.append(Problem("value", f"{name!r} must be a text of up to 200 characters"))
     refuse_if(problems)

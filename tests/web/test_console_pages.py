@@ -109,6 +109,18 @@ def test_an_attribute_the_console_cannot_take_is_shown_at_its_field_and_nothing_
     assert member_attributes(database, member.public_id) == {}
 
 
+def test_an_attribute_name_with_a_slash_is_refused_at_its_field_as_its_remove_button_could_not_name_it(
+        console_as, make_member, database):
+    member = make_member()
+    page = f"/console/members/{member.public_id}"
+    refused = console_as("support").submit(page, {"attribute_name": "promo/2026", "attribute_value": "yes"},
+                                           to=f"{page}/attributes")
+    assert refused.status_code == 422
+    assert 'id="attribute_name-error"' in refused.get_data(as_text=True)
+    assert "without '/'" in text_of(refused)
+    assert member_attributes(database, member.public_id) == {}
+
+
 def test_a_marketer_reads_a_members_attributes_but_cannot_change_them(console_as, make_member, database):
     member = make_member()
     set_member_attribute(database, member.public_id, "status", "student")
