@@ -6,7 +6,10 @@ Guarantees:
   rule: a key with any version is then refused, ``duplicate_rule``);
 - ``publish_rules`` publishes the drafts of several rules in one transaction: all or none.
   Each published version is immutable (its definition and digest are never updated); the
-  version it replaces stops being in force at the publishing instant;
+  version it replaces stops being in force at the publishing instant; what a published rule
+  names (campaign, tiers, stores, segments) exists when it is published or rolled back, and a
+  tier ladder defined at the same instant takes turns with it (``define_tiers`` keeps a tier
+  a rule in force names);
 - a sale at instant ``t`` is evaluated with exactly the versions with
   ``published_at <= t < valid_until`` (sale time, not arrival time, decides);
 - retiring ends the current version; rolling back publishes an earlier version's
@@ -30,6 +33,7 @@ from engine.orm.tiers import TierRow
 from engine.plain import canonical_json
 from engine.rules.model import Rule, rule_from_dict, rule_to_dict
 from engine.rules.validation import validate_rule
+from engine.snapshot import lock_programme
 
 
 @dataclass(frozen=True)
@@ -139,9 +143,15 @@ def _publish(session: Session, rule_keys: list[str], now: datetime, actor: str |
         if draft is None:
             problems.append(Problem(f"rule_keys[{index}]", f"rule {key!r} has no draft to publish"))
             continue
+        drafts.append((index, draft))
+    # what the drafts name stays as checked below: a tier ladder defined at the same instant waits,
+    # then sees these rules naming its tiers (or this waits for it); after the drafts' rows, in
+    # the order a draft's save takes them (its row, then the revision its trigger moves)
+    lock_programme(session)
+    for index, draft in drafts:
         problems += _reference_problems(session, rule_from_dict(draft.definition), f"rule_keys[{index}]")
-        drafts.append(draft)
     refuse_if(problems)
+    drafts = [draft for _, draft in drafts]
     for draft in drafts:
         _end_current(session, draft.rule_key, now, "superseded")
         draft.status, draft.published_at, draft.actor = "published", now, actor or draft.actor
@@ -169,6 +179,7 @@ def rollback_rule(db: Database, rule_key: str, version: int, *, now: datetime,
             RuleVersionRow.status != "draft"))
         if old is None:
             raise NotFound(f"rule {rule_key!r} has no published version {version}", code="unknown_rule_version")
+        lock_programme(session)  # as publishing: what the version names stays as checked
         refuse_if(_reference_problems(session, rule_from_dict(old.definition), "version"))
         latest = session.scalar(sa.select(sa.func.max(RuleVersionRow.version)).where(
             RuleVersionRow.rule_key == rule_key))
