@@ -312,10 +312,13 @@ def budget_ctes(count: int) -> tuple[str, str]:
 
 
 def _running(session: Session, code: str, now: datetime) -> CampaignRow:
-    """Campaign ``code``, locked; refused when unknown or ended."""
+    """Campaign ``code``, locked; refused when unknown or ended (one ended before it started
+    ends at its start: it never runs, and is not brought back by a later end)."""
     row = session.scalar(sa.select(CampaignRow).where(CampaignRow.code == code).with_for_update())
     if row is None:
         raise not_found("campaign", code)
+    if row.ends_at <= row.starts_at:
+        raise InvalidState(f"campaign {code!r} was ended before it started: it never runs", code="campaign_ended")
     if row.ends_at <= now:
         raise InvalidState(f"campaign {code!r} ended at {row.ends_at.isoformat()}", code="campaign_ended")
     return row

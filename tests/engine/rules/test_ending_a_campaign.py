@@ -9,7 +9,7 @@ import pytest
 from engine.errors import InvalidState, NotFound
 from engine.ledger.basket import Basket, BasketLine
 from engine.ledger.earning import earn_points
-from engine.rules.campaigns import create_campaign, end_campaign
+from engine.rules.campaigns import change_campaign, create_campaign, end_campaign
 from engine.rules.versions import create_draft, publish_rules
 from tests.conftest import new_key
 from tests.support.assertions import refused_unchanged
@@ -55,6 +55,16 @@ def test_a_campaign_ended_before_it_starts_never_runs(database, clock, till, mak
     assert end_campaign(database, "summer", now=clock()).ends_at == clock() + timedelta(days=7)
     clock.advance(days=8)
     assert campaign_points(database, clock, till, make_member()) == 0
+
+
+def test_a_campaign_ended_before_it_starts_cannot_be_ended_again_nor_brought_back(database, clock, summer):
+    summer(starts_in=timedelta(days=7))
+    end_campaign(database, "summer", now=clock())
+    with refused_unchanged(database, InvalidState) as refusal:
+        end_campaign(database, "summer", now=clock())
+    assert refusal.value.code == "campaign_ended" and "ended before it started" in refusal.value.message
+    with refused_unchanged(database, InvalidState):
+        change_campaign(database, "summer", now=clock(), ends_at=clock() + timedelta(days=60))
 
 
 def test_an_ended_or_unknown_campaign_cannot_be_ended(database, clock, summer):
