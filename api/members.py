@@ -255,10 +255,12 @@ def redeem(body, reward_code):
 @blp.route("/vouchers", methods=["GET"])
 @member_only
 @blp.doc(**AUTH)
+@blp.arguments(PageSchema(), location="query")
 @blp.response(200, VoucherSchema(many=True))
-def vouchers():
-    """My vouchers, newest first."""
-    return list_vouchers(database(), g.principal.name)
+def vouchers(page):
+    """My vouchers (used, cancelled and expired ones too), newest first, a page at a time:
+    ``limit`` of them after the first ``offset``."""
+    return list_vouchers(database(), g.principal.name, limit=page["limit"], offset=page["offset"])
 
 
 @blp.route("/vouchers/<voucher_code>/cancel", methods=["POST"])

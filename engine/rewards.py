@@ -431,14 +431,29 @@ def cancel_voucher(db: Database, command: CancelVoucher, *, caller: str, idempot
                           now=now, work=work, result_type=Voucher)
 
 
-def list_vouchers(db: Database, member_id: str, *, limit: int = 50) -> list[Voucher]:
-    """The member's vouchers, newest first (used and cancelled ones included)."""
+def list_vouchers(db: Database, member_id: str, *, limit: int = 50, offset: int = 0) -> list[Voucher]:
+    """The member's vouchers, newest first (used and cancelled ones included), one page at a
+    time: ``limit`` of them after the first ``offset``; paging on reaches every voucher."""
     with db.transaction() as session:
         member = _member(session, member_id)
-        rows = session.execute(sa.select(VoucherRow, RewardRow.code).join(RewardRow, RewardRow.id == VoucherRow.reward_id)
-                               .where(VoucherRow.member_id == member.id)
-                               .order_by(VoucherRow.id.desc()).limit(limit))
-        return [_to_voucher(v, code, member.public_id) for v, code in rows]
+        return _vouchers(session, member, sa.select(VoucherRow, RewardRow.code).limit(limit).offset(offset))
+
+
+def usable_vouchers(db: Database, member_id: str, *, at: datetime) -> list[Voucher]:
+    """Every voucher of the member still usable at ``at`` (issued, neither used nor cancelled,
+    and before its end), newest first: all of them, however many, none left to a later page."""
+    with db.transaction() as session:
+        member = _member(session, member_id)
+        usable = sa.select(VoucherRow, RewardRow.code).where(
+            VoucherRow.status == "issued", sa.or_(VoucherRow.expires_at.is_(None), VoucherRow.expires_at > at))
+        return _vouchers(session, member, usable)
+
+
+def _vouchers(session: Session, member: MemberRow, query: sa.Select) -> list[Voucher]:
+    """The member's vouchers ``query`` selects (with their reward's code), newest first."""
+    rows = session.execute(query.join(RewardRow, RewardRow.id == VoucherRow.reward_id)
+                           .where(VoucherRow.member_id == member.id).order_by(VoucherRow.id.desc()))
+    return [_to_voucher(v, code, member.public_id) for v, code in rows]
 
 
 def get_voucher(db: Database, voucher_code: str) -> Voucher:

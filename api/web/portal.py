@@ -39,7 +39,7 @@ from engine.payment_codes import IssuePaymentCode, issue_payment_code
 from engine.programme import ProgrammeSettings
 from engine.rules.referrals import referral_card
 from engine.settings import get_settings
-from engine.rewards import RedeemReward, list_rewards, list_vouchers, password_needed_online, redeem_reward_online
+from engine.rewards import RedeemReward, list_rewards, password_needed_online, redeem_reward_online, usable_vouchers
 from engine.tiers.service import list_tiers, tier_progress
 from engine.stores import list_stores
 
@@ -214,7 +214,7 @@ def home():
         history=_history(member_id, limit=HOME_HISTORY, offset=0), as_of=as_of, tier=_tier(member_id, as_of, settings),
         affordable=[r for r in rewards if r.price_for_member <= balance.available],
         out_of_reach=[r for r in rewards if r.price_for_member > balance.available],
-        vouchers=[v for v in list_vouchers(db, member_id) if v.status == "issued" and not v.past_its_end(as_of)],
+        vouchers=usable_vouchers(db, member_id, at=as_of),
         reward_names={r.code: r.name for r in listed}, referral=_referral(member_id, as_of, settings),
         password_needed={r.code for r in rewards if password_needed_online(r.price_for_member, settings)},
         web_shop=any(store.channel == "online" for store in list_stores(db)))
