@@ -231,11 +231,13 @@ def tier():
 @blp.doc(**AUTH)
 @blp.response(200, MemberRewardSchema(many=True))
 def rewards():
-    """The rewards I can redeem now, each at my price (tier prices apply) and whether I can afford it."""
+    """The rewards I can redeem now, each at my price (tier prices apply) and whether I can afford it
+    (none is redeemable while my account is not active: suspended, my profile's status says so)."""
     db, member_id, as_of = database(), g.principal.name, now()
     available, settings = get_balance(db, member_id, as_of=as_of).available, get_settings(db)
+    active = get_member(db, member_id).status == "active"  # what redeeming asks first (member_not_active)
     return [{**vars(r), "affordable": r.price_for_member <= available,
-             "redeemable": r.price_for_member <= available and r.left_to_redeem(),
+             "redeemable": active and r.price_for_member <= available and r.left_to_redeem(),
              "password_needed": password_needed_online(r.price_for_member, settings)}
             for r in list_rewards(db, as_of=as_of, member_id=member_id)]
 

@@ -166,7 +166,8 @@ class MemberRewardSchema(RewardSchema):
     redemptions_left = fields.Integer(required=True, allow_none=True, metadata={
         "description": "how many more times the member may redeem it under its per_member_limit; null: no limit"})
     redeemable = fields.Boolean(required=True, metadata={
-        "description": "the member can redeem it now: affordable, in stock and within its per-member limit"})
+        "description": "the member can redeem it now: their account is active (false while it is suspended; "
+                       "the profile's status says so), it is affordable, in stock and within its per-member limit"})
     password_needed = fields.Boolean(required=True, metadata={
         "description": "redeeming it takes the member's password as well (the programme's "
                        "online_redeem_password_above)"})
