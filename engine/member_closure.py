@@ -1,8 +1,8 @@
 """Closing a member's account and erasing their personal data (the GDPR's right to erasure).
 
 Guarantees, all in one transaction or none of it:
-- refused while points are held for an unfinished payment at a till (void the hold, or let
-  it lapse, first), and for a member already closed;
+- refused while points are held for an unfinished payment at a till or the web shop (until
+  it is taken, voided or lapses), and for a member already closed;
 - the member's unreserved points, pending ones too, are forfeited by one ``adjust`` posting
   to the adjustment account, with the reason and the actor: the ledger keeps its history
   and stays balanced (its rows hold no personal data, only the member's internal id);
@@ -106,11 +106,13 @@ def _close(session: Session, command: CloseMember, now: datetime) -> MemberClose
     account = lock_member_account(session, member.id)
     if member.status == "closed":
         raise InvalidState(f"member {member.public_id} is closed already", code="member_closed")
-    held = session.scalar(sa.select(sa.func.count()).where(HoldRow.member_id == member.id,
-                                                           HoldRow.status == "pending"))
-    if held:
-        raise InvalidState(f"member {member.public_id} has points held for a payment at a till; void the hold "
-                           f"(or let it lapse) first", code="points_held")
+    lapses = session.scalar(sa.select(sa.func.max(HoldRow.deadline)).where(HoldRow.member_id == member.id,
+                                                                            HoldRow.status == "pending"))
+    if lapses is not None:  # (at a till or at the web shop: the member cannot end it themselves)
+        raise InvalidState(f"member {member.public_id} has points held for a payment in progress; it ends when the "
+                           f"till or the web shop takes or voids it, or at the latest when it lapses at "
+                           f"{lapses.isoformat(timespec='minutes')}: close the account after that",
+                           code="points_held")
     lots = member_lots(session, member.id)
     points = sum(lot.remaining - lot.reserved for lot in lots)
     transaction_id = None

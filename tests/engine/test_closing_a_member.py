@@ -2,6 +2,7 @@
 cards retired, sign-ins ended, and no personal data is left in their profile, logins,
 attributes, segments, outbox or stored answers; a closed member can no longer earn, be
 adjusted, be given a tier or change anything; open holds and a second closure are refused; a retry replays."""
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -27,6 +28,7 @@ from engine.orm.rules import ReferralCodeRow
 from engine.rewards import (CancelVoucher, RedeemReward, UseVoucher, cancel_voucher, create_reward, redeem_reward,
                             use_voucher)
 from engine.rules.referrals import referral_card
+from engine.settings import get_settings
 from engine.rules.segments import create_segment, member_attributes, set_member_attribute
 from engine.tiers.policy import TierDefinition, TierPolicy
 from engine.tiers.service import assign_tier, define_tiers
@@ -115,8 +117,11 @@ def test_points_held_for_a_payment_must_be_settled_before_closing(database, cloc
     member = make_member(points=500)
     place_hold(database, PlaceHold(till.store_code, till.code, 200, member_id=member.public_id), caller="S1-T1",
                idempotency_key=new_key(), now=clock())
-    with refused_unchanged(database, InvalidState, code="points_held"):
+    with refused_unchanged(database, InvalidState, code="points_held") as refusal:
         close(database, clock, member)
+    # the member cannot void it: they are told when it ends by itself
+    lapses = (clock() + timedelta(minutes=get_settings(database).hold_timeout_minutes)).isoformat(timespec="minutes")
+    assert f"or at the latest when it lapses at {lapses}" in refusal.value.message
 
 
 def test_a_second_closure_is_refused_and_a_retry_replays_the_first_answer(database, clock, make_member):
