@@ -5,6 +5,8 @@ Guarantees:
   amount are shared out by the quantity returned, cumulatively, so returning a line in
   several parts ends at exactly what it earned, never more;
 - returning more than was bought (or than is left to return) is refused;
+- points of the sale that expired meanwhile are not taken from the member a second time:
+  that part of the reversal comes back from the expiry account;
 - points spent on the sale (captured holds linked to the receipt) are given back in
   proportion to the amount refunded, into lots that keep the expiry of the lots they
   were spent from;
@@ -24,14 +26,15 @@ from sqlalchemy.orm import Session
 from engine import instants
 from engine.database import Database
 from engine.errors import InvalidState, NotFound, Problem, RefundExceedsPurchase, RefundWouldOverdraw, refuse_if
-from engine.ledger.accounts import lock_member_account, mark_account_written, post_transaction
+from engine.ledger.accounts import lock_member_account, mark_account_written, post_transaction, system_account_ids
 from engine.ledger.allocation import share_so_far
 from engine.ledger.basket import MAX_CASHIER, MAX_CLOCK_SKEW, is_quantity, is_text
 from engine.ledger.commands import ReceiptRefunded, RefundReceipt
 from engine.ledger.idempotency import run_idempotent
 from engine.ledger.lots import consume, give_back, member_lots, spent_by_holds, take_unreserved
 from engine.ledger.parties import till, till_receipt
-from engine.orm.ledger import HoldRow, ReceiptLineRow, ReceiptRow, RefundLineRow, RefundRow
+from engine.orm.ledger import (EntryRow, HoldRow, LedgerTransactionRow, LotAllocationRow, LotRow, ReceiptLineRow,
+                               ReceiptRow, RefundLineRow, RefundRow)
 from engine.orm.members import MemberRow
 from engine.settings import read_settings
 from engine.webhooks import record_event
@@ -94,11 +97,14 @@ def refund_receipt(db: Database, command: RefundReceipt, *, caller: str, idempot
         returned = (share_so_far(spent_total, refunded_before + amount, receipt.total_minor)
                     - share_so_far(spent_total, refunded_before, receipt.total_minor))
 
+        # What of the sale's points expired meanwhile left the member already: that part comes
+        # back from the expiry account (breakage undone), not a second time from the member.
+        from_expired = min(reversed_points, _expired_not_yet_reversed(session, receipt))
         # Given-back points first pay off any debt; what is left of them can be taken back.
         free = (sum(lot.remaining - lot.reserved for lot in member_lots(session, receipt.member_id))
                 + max(0, returned - account.debt))
-        taken_back = min(reversed_points, free)
-        shortfall = reversed_points - taken_back
+        taken_back = min(reversed_points - from_expired, free)
+        shortfall = reversed_points - from_expired - taken_back
         policy = settings.negative_balance_policy
         if shortfall and policy == "refuse":
             raise RefundWouldOverdraw(
@@ -111,7 +117,8 @@ def refund_receipt(db: Database, command: RefundReceipt, *, caller: str, idempot
         if reversed_points or returned:
             transaction = post_transaction(
                 session, kind="refund", account=account, member_points=returned - taken_back - debt,
-                system={"issuance": reversed_points, "redemption": -returned, "adjustment": -written_off},
+                system={"issuance": reversed_points, "expiry": -from_expired, "redemption": -returned,
+                        "adjustment": -written_off},
                 occurred_at=command.occurred_at, now=now, actor=caller,
                 description=f"refund of receipt {command.store_code}/{command.terminal_code}/{command.receipt_number}")
             give_back(session, account, transaction, spent, returned, now=now,
@@ -165,6 +172,23 @@ def _command_problems(command: RefundReceipt, now: datetime) -> list[Problem]:
     elif occurred > now + MAX_CLOCK_SKEW:
         problems.append(Problem("occurred_at", "lies in the future"))
     return problems
+
+
+def _expired_not_yet_reversed(session: Session, receipt: ReceiptRow) -> int:
+    """The points of the sale's own lot that expired, less what earlier refunds of the receipt
+    already took back from the expiry account."""
+    expired = session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(LotAllocationRow.amount), 0))
+        .join(LotRow, LotRow.id == LotAllocationRow.lot_id)
+        .join(LedgerTransactionRow, LedgerTransactionRow.id == LotAllocationRow.transaction_id)
+        .where(LotRow.transaction_id == receipt.transaction_id, LedgerTransactionRow.kind == "expire"))
+    if not expired:
+        return 0
+    reversed_before = session.scalar(
+        sa.select(sa.func.coalesce(-sa.func.sum(EntryRow.amount), 0))
+        .join(RefundRow, RefundRow.transaction_id == EntryRow.transaction_id)
+        .where(RefundRow.receipt_id == receipt.id, EntryRow.account_id == system_account_ids(session)["expiry"]))
+    return max(0, int(expired) - int(reversed_before))  # (PostgreSQL sums bigints as numerics)
 
 
 def _returned_per_line(session: Session, receipt: ReceiptRow) -> dict[int, Decimal]:

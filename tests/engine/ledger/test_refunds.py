@@ -5,6 +5,7 @@ import pytest
 
 from engine.errors import InvalidInput, InvalidState, NotFound, RefundExceedsPurchase, RefundWouldOverdraw
 from engine.ledger.balances import get_balance
+from engine.ledger.expiry import expire_lots
 from engine.ledger.commands import AdjustPoints, CaptureHold, PlaceHold, RefundLine, RefundReceipt
 from engine.ledger.adjustments import adjust_points
 from engine.ledger.holds import capture_hold, place_hold
@@ -149,4 +150,35 @@ def test_closing_an_account_in_debt_forgives_the_debt_and_ends_at_zero(database,
                  idempotency_key=new_key(), now=clock())
     balance = get_balance(database, spent_earnings.public_id, as_of=clock())
     assert (balance.balance, balance.debt) == (0, 0)
+    assert check_ledger(database) == []
+
+
+def expire_the_sale_then_credit(database, clock, member, earned, points=50):
+    """Let the sale's lot expire, then give the member ``points`` fresh ones."""
+    clock.advance(days=(earned.expires_at - clock()).days + 1)
+    expire_lots(database, as_of=clock())
+    adjust_points(database, AdjustPoints(member.public_id, points, "goodwill", "tests"), caller="tests",
+                  idempotency_key=new_key(), now=clock())
+
+
+def test_a_refund_after_the_sales_points_expired_does_not_take_them_a_second_time(
+        database, clock, make_member, earn, refund):
+    member = make_member()
+    earned = earn(member, 2000, receipt="R1")
+    expire_the_sale_then_credit(database, clock, member, earned)
+    refunded = refund("R1", (1, 1))
+    assert (refunded.points_reversed, refunded.debt_created, refunded.balance) == (20, 0, 50)
+    assert check_ledger(database) == []
+
+
+def test_what_expired_is_taken_back_once_over_several_refunds_and_what_was_spent_is_taken_from_the_member(
+        database, clock, make_member, earn, refund):
+    member = make_member()
+    earned = earn(member, 1000, 1000, 2000, receipt="R1")  # 10 + 10 + 20 points
+    assert refund("R1", (1, 1)).balance == 30  # before expiry: from the sale's own lot
+    adjust_points(database, AdjustPoints(member.public_id, -10, "spent elsewhere", "tests"), caller="tests",
+                  idempotency_key=new_key(), now=clock())
+    expire_the_sale_then_credit(database, clock, member, earned)  # 20 of the sale's points expire
+    assert refund("R1", (2, 1)).balance == 50  # 10 of the expired part
+    assert refund("R1", (3, 1)).balance == 40  # the other 10 expired, 10 were spent: those come from the member
     assert check_ledger(database) == []
