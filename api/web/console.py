@@ -63,8 +63,8 @@ from engine.member_import_requests import (AskToImport, DecideImport, ask_to_imp
 from engine.members import find_members, get_member
 from engine.points_grants import DecideGrant, GrantPoints, credit_grant, decide_grant, list_grants, request_grant
 from engine.programme import end_of_day, last_day_before
-from engine.rewards import (CancelVoucher, cancel_voucher, change_reward, create_reward, get_reward, list_rewards,
-                            list_vouchers)
+from engine.rewards import (CancelVoucher, cancel_voucher, change_reward, create_reward, get_reward, get_voucher,
+                            list_rewards, list_vouchers, usable_vouchers)
 from engine.rules import campaigns, segments, versions
 from engine.rules.backtest import backtest
 from engine.rules.calculator import simulate
@@ -1046,11 +1046,24 @@ def member_reinstate(member_id: str):
     return redirect(url_for("console.member", member_id=member_id))
 
 
+def _member_vouchers(db, member_id: str, as_of: datetime) -> list:
+    """What the member page lists: every voucher still usable (support may cancel any of
+    them), and the newest used, cancelled or ended ones; newest first."""
+    usable = usable_vouchers(db, member_id, at=as_of)
+    codes = {v.voucher_code for v in usable}
+    recent = [v for v in list_vouchers(db, member_id) if v.voucher_code not in codes]
+    return sorted(usable + recent, key=lambda v: v.issued_at, reverse=True)
+
+
 @bp.route("/members/<member_id>/vouchers/<code>/cancel", methods=["POST"])
 @staff_page("members.write")
 def voucher_cancel(member_id: str, code: str):
     """Cancel the member's unused voucher: its points and the reward's stock come back."""
-    if code not in {v.voucher_code for v in list_vouchers(database(), member_id)}:
+    try:
+        owner = get_voucher(database(), code).member_id
+    except NotFound:
+        owner = None
+    if owner != member_id:  # (any of the member's vouchers, not only those the page lists)
         raise NotFound(f"member {member_id} has no voucher {code}", code="unknown_voucher")
     cancelled = cancel_voucher(database(), CancelVoucher(code, after_its_end=True), caller=g.principal.actor,
                                idempotency_key=request.form.get("form_key") or one_time_key(), now=now())
@@ -1107,7 +1120,8 @@ def _member_page(member_id: str, *, values: dict | None = None, errors: dict | N
                            tier_changes=tier_history(db, member_id), history=history[:LEDGER_PAGE],
                            ledger_page=ledger_page, more_history=len(history) > LEDGER_PAGE,
                            attributes=segments.member_attributes(db, member_id),
-                           segments=segments.member_segments(db, member_id), vouchers=list_vouchers(db, member_id),
+                           segments=segments.member_segments(db, member_id),
+                           vouchers=_member_vouchers(db, member_id, as_of),
                            cards=cards.list_cards(db, member_id=member_id),
                            referrals=referral_facts(db, member_id),
                            as_of=as_of, values=values or {}, errors=errors or {}), 422 if errors else 200

@@ -9,7 +9,7 @@ from engine.ledger.commands import AdjustPoints, CaptureHold, PlaceHold, RefundL
 from engine.ledger.holds import capture_hold, place_hold
 from engine.ledger.refunds import refund_receipt
 from engine.members import get_member
-from engine.rewards import RedeemReward, create_reward, redeem_reward
+from engine.rewards import RedeemReward, UseVoucher, create_reward, redeem_reward, use_voucher
 from engine.rules import campaigns, versions
 from engine.rules.customer_value import score_customers
 from engine.rules.segments import create_segment, member_attributes, set_member_attribute
@@ -237,6 +237,21 @@ def test_support_cancels_a_members_voucher_and_the_points_come_back(console_as, 
     other = make_member()
     assert support.submit(page, {}, to=f"/console/members/{other.public_id}/vouchers/{voucher.voucher_code}/cancel"
                           ).status_code == 404
+
+
+def test_support_sees_and_cancels_an_old_unused_voucher_behind_many_newer_ones(console_as, make_member, database,
+                                                                               clock):
+    ada = make_member("Ada Lovelace", points=100)
+    create_reward(database, code="PEN", name="Pen", points_price=1, valid_from=clock(), now=clock())
+    codes = [redeem_reward(database, RedeemReward("PEN", ada.public_id), caller="web", idempotency_key=f"k{n}",
+                           now=clock()).voucher_code for n in range(55)]
+    for code in codes[1:]:
+        use_voucher(database, UseVoucher(code), caller="till", idempotency_key=f"use-{code}", now=clock())
+    support = console_as("support")
+    page = f"/console/members/{ada.public_id}"
+    assert f"{codes[0]} PEN 1 issued" in text_of(support.get(page))
+    done = support.submit(page, {}, to=f"{page}/vouchers/{codes[0]}/cancel", follow_redirects=True)
+    assert f"Voucher {codes[0]} is cancelled: 1 points are back." in text_of(done)
 
 
 def test_a_members_page_shows_a_vouchers_last_day_and_when_it_expired_unused(console_as, make_member, database, clock):
