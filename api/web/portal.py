@@ -24,8 +24,9 @@ from api.schemas.people import ExportSchema
 from api.web.pages import (error_page, field_errors, history_words, http_error_page, is_whole, money, points,
                            programme_last_day, refusal_page, sentence, unavailable_page)
 from api.web.sessions import end_session, guard_pages, safe_next, start_session
-from engine.access.member_logins import (member_principal, send_password_link, set_member_password, set_member_pin,
-                                         set_password_with_link, sign_in_member, sign_up_member)
+from engine.access.member_logins import (WRONG_CURRENT_PASSWORD, member_principal, send_password_link,
+                                         set_member_password, set_member_pin, set_password_with_link, sign_in_member,
+                                         sign_up_member)
 from engine.access.passwords import MIN_PASSWORD_LENGTH
 from engine.cards import block_card, list_cards
 from engine.member_data import member_data
@@ -385,11 +386,8 @@ def password():
                                     require_current=True, keep_token=session.get(TOKEN_KEY))
             except InvalidInput as refusal:
                 errors = field_errors(refusal, rename={"password": "new_password"})
-            except NotAuthenticated as refusal:
-                errors["current_password"] = [
-                    refusal.message[:1].upper() + refusal.message[1:] + "."  # the right password too, meanwhile
-                    if refusal.code == "locked_out"
-                    else "This is not your current password."]
+                if errors.get("current_password") == [sentence(WRONG_CURRENT_PASSWORD)]:
+                    errors["current_password"] = ["This is not your current password."]
             else:
                 flash("Your password is changed.")
                 return redirect(url_for("portal.account"))

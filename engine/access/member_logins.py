@@ -66,7 +66,8 @@ def set_member_password(db: Database, member_id: str, password: str, *, password
                         current_password: str | None = None, require_current: bool = False,
                         keep_token: str | None = None) -> None:
     """Set the member's password; with ``require_current`` the old one must be given right (a
-    wrong one counts toward the sign-in lockout, so a stolen session cannot guess it). Every
+    wrong one, refused as a problem of ``current_password``, counts toward the sign-in
+    lockout, so a stolen session cannot guess it). Every
     live session of the member ends, except ``keep_token`` (the one making the change), and
     the member is told of the change (a ``credentials_changed`` message)."""
     refuse_if(password_problems(password))
@@ -77,8 +78,12 @@ def set_member_password(db: Database, member_id: str, password: str, *, password
         if refusal is None:
             _new_password(session, login, password, passwords=passwords, now=now, keep_token=keep_token)
     if refusal is not None:  # after the commit: the failure is counted
-        raise (NotAuthenticated("the current password is wrong", code="wrong_credentials")
-               if refusal.code == "wrong_credentials" else refusal)
+        # a refusal of the field, not of the session (a client reads a 401 as signed out)
+        raise InvalidInput([Problem("current_password", WRONG_CURRENT_PASSWORD
+                                    if refusal.code == "wrong_credentials" else refusal.message)])
+
+
+WRONG_CURRENT_PASSWORD = "the current password is wrong"
 
 
 def send_password_link(db: Database, email: str, *, now: datetime) -> None:

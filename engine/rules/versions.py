@@ -80,7 +80,7 @@ def _refuse_taken_key(session: Session, rule_key: str) -> None:
 def publish_rules(db: Database, rule_keys: list[str], *, now: datetime, actor: str | None = None) -> list[RuleVersion]:
     """Publish the drafts of ``rule_keys`` together (all or none); returns the new versions."""
     with db.transaction() as session:
-        return [_version(d) for d in _publish(session, rule_keys, now, actor)]
+        return [_version(d) for d in _publish(session, rule_keys, now, actor, field="keys")]
 
 
 def import_definitions(db: Database, definitions: list[dict], *, publish: bool, now: datetime,
@@ -88,15 +88,19 @@ def import_definitions(db: Database, definitions: list[dict], *, publish: bool, 
     """Save every definition as a draft and, with ``publish``, publish them all, in one
     transaction: when any definition is invalid (every problem is listed, prefixed with its
     index) or cannot be published, nothing is saved."""
-    problems = []
+    problems, first_of_key = [], {}
     for index, definition in enumerate(definitions):
         problems += [Problem(f"rules[{index}].{p.field}".rstrip("."), p.message)
                      for p in validate_definition(definition)]
+        key = definition.get("key") if isinstance(definition, dict) else None
+        if isinstance(key, str) and first_of_key.setdefault(key, index) != index:  # (one would silently win)
+            problems.append(Problem(f"rules[{index}].key",
+                                    f"rule {key!r} is given twice (also rules[{first_of_key[key]}])"))
     refuse_if(problems)
     with db.transaction() as session:
         drafts = [_save_draft(session, definition, now, actor) for definition in definitions]
         if publish:
-            drafts = _publish(session, [d.rule_key for d in drafts], now, actor)
+            drafts = _publish(session, [d.rule_key for d in drafts], now, actor, field="rules")
         return [_version(d) for d in drafts]
 
 
@@ -134,14 +138,17 @@ def _changed_meanwhile(rule_key: str) -> Conflict:
                     "versions and try again", code="rule_changed")
 
 
-def _publish(session: Session, rule_keys: list[str], now: datetime, actor: str | None) -> list[RuleVersionRow]:
+def _publish(session: Session, rule_keys: list[str], now: datetime, actor: str | None, *,
+             field: str) -> list[RuleVersionRow]:
+    """Publish the drafts of ``rule_keys``; a problem names the key's place in the request's
+    ``field`` (``keys[1]``, ``rules[0]``)."""
     drafts = []
     problems = []
     for index, key in enumerate(dict.fromkeys(rule_keys)):
         draft = session.scalar(sa.select(RuleVersionRow).where(
             RuleVersionRow.rule_key == key, RuleVersionRow.status == "draft").with_for_update())
         if draft is None:
-            problems.append(Problem(f"rule_keys[{index}]", f"rule {key!r} has no draft to publish"))
+            problems.append(Problem(f"{field}[{index}]", f"rule {key!r} has no draft to publish"))
             continue
         drafts.append((index, draft))
     # what the drafts name stays as checked below: a tier ladder defined at the same instant waits,
@@ -149,7 +156,7 @@ def _publish(session: Session, rule_keys: list[str], now: datetime, actor: str |
     # the order a draft's save takes them (its row, then the revision its trigger moves)
     lock_programme(session)
     for index, draft in drafts:
-        problems += _reference_problems(session, rule_from_dict(draft.definition), f"rule_keys[{index}]")
+        problems += _reference_problems(session, rule_from_dict(draft.definition), f"{field}[{index}]")
     refuse_if(problems)
     drafts = [draft for _, draft in drafts]
     for draft in drafts:

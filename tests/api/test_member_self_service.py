@@ -70,7 +70,8 @@ def test_changing_the_password_needs_the_current_one(client, member_headers, mak
     headers = member_headers(member)
     wrong = client.post("/v1/member/password", headers=headers,
                         json={"current_password": "not my password", "new_password": "a brand new passphrase"})
-    assert (wrong.status_code, wrong.json["error"]) == (401, "wrong_credentials")
+    # a refusal of the field, not of the session: a client must not sign the member out
+    assert (wrong.status_code, wrong.json["errors"]) == (422, {"current_password": ["the current password is wrong"]})
     right = client.post("/v1/member/password", headers=headers,
                         json={"current_password": PASSWORD, "new_password": "a brand new passphrase"})
     assert right.status_code == 204

@@ -96,7 +96,7 @@ def test_publishing_again_finds_no_draft_and_changes_nothing(client, marketer, d
     client.post("/v1/staff/rules/publish", json={"keys": ["coffee-bonus"]}, headers=marketer)
     with unchanged(database):
         again = client.post("/v1/staff/rules/publish", json={"keys": ["coffee-bonus"]}, headers=marketer)
-    assert again.status_code == 422 and "no draft" in again.json["errors"]["rule_keys[0]"][0]
+    assert again.status_code == 422 and "no draft" in again.json["errors"]["keys[0]"][0]
 
 
 def test_rollback_publishes_an_earlier_definition_as_a_new_version(client, marketer, clock):
@@ -162,6 +162,14 @@ def test_an_import_with_one_invalid_rule_saves_none(client, marketer, database):
         response = client.post("/v1/staff/rules/import", json={"rules": [COFFEE_BONUS, broken]}, headers=marketer)
     assert response.status_code == 422
     assert list(response.json["errors"]) == ["rules[1].effect.points"]
+
+
+def test_an_import_naming_a_rule_twice_saves_none_and_says_which(client, marketer, database):
+    other = {**COFFEE_BONUS, "name": "Coffee bonus, the other one"}
+    with unchanged(database):
+        response = client.post("/v1/staff/rules/import", json={"rules": [COFFEE_BONUS, other]}, headers=marketer)
+    assert response.status_code == 422
+    assert response.json["errors"] == {"rules[1].key": ["rule 'coffee-bonus' is given twice (also rules[0])"]}
 
 
 @pytest.mark.parametrize("role", ["support", "auditor"])

@@ -60,7 +60,7 @@ def test_a_pin_set_by_the_member_needs_their_password_named_as_the_field(databas
 
 def test_guesses_of_the_current_password_lock_the_member_out_as_sign_in_guesses_do(database, member, clock):
     for _ in range(4):
-        with pytest.raises(NotAuthenticated, match="the current password is wrong"):
+        with pytest.raises(InvalidInput, match="the current password is wrong"):
             set_member_password(database, member.public_id, NEW, passwords=CHEAP, now=clock(),
                                 current_password="a guess", require_current=True)
     with pytest.raises(InvalidInput):  # the fifth wrong guess, through the PIN page

@@ -2,7 +2,7 @@ import pytest
 
 from engine.access.member_logins import check_member_pin, set_member_password, set_member_pin, sign_in_member
 from engine.access.passwords import Passwords
-from engine.errors import InvalidInput, NotAuthenticated
+from engine.errors import InvalidInput
 from engine.members import member_row
 from engine.orm.access import MemberLoginRow
 
@@ -61,7 +61,7 @@ def test_setting_a_new_pin_clears_the_lockout(database, make_member, clock):
 def test_a_password_change_with_a_wrong_current_password_changes_nothing(database, make_member, clock):
     member = make_member()
     set_member_password(database, member.public_id, "correct horse battery", passwords=CHEAP, now=clock())
-    with pytest.raises(NotAuthenticated):
+    with pytest.raises(InvalidInput):
         set_member_password(database, member.public_id, "another passphrase", passwords=CHEAP, now=clock(),
                             current_password="guess guess guess", require_current=True)
     assert sign_in_member(database, email=member.email, password="correct horse battery", passwords=CHEAP,
