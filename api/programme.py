@@ -14,8 +14,8 @@ from api.context import database, now
 from api.idempotency import PARAMETER, caller, idempotency_key
 from api.json_body import Blueprint
 from api.schemas.programme import (LadderOutSchema, LadderSchema, MemberTierSchema, MemberTierStandingSchema,
-                                   RewardChangeSchema, RewardInSchema, RewardSchema, TierAssignmentSchema,
-                                   VoucherSchema)
+                                   RewardChangeSchema, RewardInSchema, RewardListQuerySchema, RewardSchema,
+                                   TierAssignmentSchema, VoucherSchema)
 from api.schemas.terminal import EmptySchema
 from engine.rewards import (CancelVoucher, cancel_voucher, change_reward, create_reward, get_reward, get_voucher,
                             list_rewards)
@@ -77,10 +77,12 @@ def assign(body, member_id):
 @blp.route("/rewards", methods=["GET"])
 @staff_only("programme.read")
 @blp.doc(**AUTH)
+@blp.arguments(RewardListQuerySchema(), location="query")
 @blp.response(200, RewardSchema(many=True))
-def rewards():
-    """The rewards that can be redeemed now."""
-    return list_rewards(database(), as_of=now())
+def rewards(query):
+    """The rewards that can be redeemed now; with ``all``, every reward of the catalogue (as
+    the console lists them), scheduled, ended and withdrawn ones too."""
+    return list_rewards(database(), as_of=now(), withdrawn_too=query["all"])
 
 
 @blp.route("/rewards", methods=["POST"])

@@ -125,6 +125,11 @@ class RewardChangeSchema(InputSchema):
     tier_only = fields.Boolean(metadata={"description": "for the members of its tiers (tier_prices) only"})
 
 
+class RewardListQuerySchema(InputSchema):
+    all = fields.Boolean(load_default=False, metadata={
+        "description": "also the rewards not in the catalogue now: scheduled, ended or withdrawn"})
+
+
 class RewardSchema(ma.Schema):
     code = fields.String(required=True)
     name = fields.String(required=True)

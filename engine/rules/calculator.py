@@ -457,7 +457,7 @@ def simulate(db: Database, basket: Basket, *, now: datetime, member_id: str | No
     the future (the rules in force then apply, the member's facts as they are now)."""
     problems = []
     if (member_id is None) == (member is None):
-        problems.append(Problem("member", "name a member (member_id) or describe one (member), not both"))
+        problems.append(Problem("member", "name a member (member_id) or describe one (member): exactly one of them"))
     for index, rule in enumerate(rules):
         problems += [Problem(f"rules[{index}].{p.field}", p.message) for p in validate_rule(rule)]
     refuse_if(problems)

@@ -61,7 +61,8 @@ def segment_member_ids(segment: SegmentRow) -> sa.Select:
 def create_segment(db: Database, *, code: str, now, predicate: dict | None = None,
                    member_ids: list[str] | None = None) -> int:
     """Create a predicate segment (``predicate``) or a list segment (``member_ids``, public ids);
-    returns how many members a list segment holds (0 for a predicate segment). A predicate
+    returns how many members it holds now (a predicate's, counted as ``list_segments`` counts
+    them). A predicate
     naming a tier the programme does not have (codes are case-sensitive) is refused."""
     problems = []
     if not (isinstance(code, str) and KEY.match(code)):
@@ -86,7 +87,10 @@ def create_segment(db: Database, *, code: str, now, predicate: dict | None = Non
             unknown = [tier for tier in predicate["tier"] if tier not in known]
             refuse_if([Problem("predicate.tier", f"names unknown tier {', '.join(map(repr, unknown))} "
                                                  "(codes are case-sensitive)")] if unknown else [])
-        return _upload(session, row, member_ids) if member_ids is not None else 0
+        if member_ids is not None:
+            return _upload(session, row, member_ids)
+        session.flush()
+        return session.scalar(sa.select(sa.func.count()).select_from(segment_member_ids(row).subquery()))
 
 
 def upload_segment(db: Database, code: str, member_ids: list[str]) -> int:

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from engine.rules.segments import set_member_attribute
 from tests.support.assertions import unchanged
 
 
@@ -27,6 +28,14 @@ def test_a_campaign_for_a_segment_is_listed_with_no_budget_used_yet(client, mark
     listed = client.get("/v1/staff/campaigns", headers=marketer).json
     assert [(c["code"], c["budget"], c["budget_used"], c["segment_code"], c["holdout_share"]) for c in listed] == \
         [("summer", 1_000_000, 0, "city", "0.1")]
+
+
+def test_a_predicate_segment_answers_how_many_members_it_holds_already(client, marketer, make_member, database):
+    for name in ("Ada", "Grace"):
+        set_member_attribute(database, make_member(name).public_id, "city", "Gent")
+    segment = client.post("/v1/staff/segments", json={"code": "city", "predicate": {"attributes": {"city": ["Gent"]}}},
+                          headers=marketer)
+    assert (segment.status_code, segment.json) == (201, {"code": "city", "members": 2})
 
 
 def test_an_uploaded_segment_counts_its_members(client, marketer, make_member):

@@ -1,5 +1,7 @@
 """Tiers, rewards and vouchers over HTTP: a marketer defines the ladder and the catalogue;
 support assigns tiers and cancels vouchers; other roles and callers are refused."""
+from datetime import timedelta
+
 import pytest
 
 from engine.rewards import RedeemReward, redeem_reward
@@ -114,6 +116,15 @@ def test_a_marketer_adds_a_reward_and_it_is_listed_with_its_tier_prices(client, 
     listed = client.get("/v1/staff/rewards", headers=marketer).json
     assert [(r["code"], r["points_price"], r["stock"], r["tier_prices"]) for r in listed] == \
         [("MUG", 500, 3, {"gold": 400})]
+
+
+def test_the_whole_catalogue_lists_scheduled_and_withdrawn_rewards_too(client, marketer, ladder, clock):
+    client.post("/v1/staff/rewards", json=COFFEE_MUG, headers=marketer)
+    client.post("/v1/staff/rewards", json={**COFFEE_MUG, "code": "CUP", "tier_prices": {},
+                                           "valid_from": (clock() + timedelta(days=30)).isoformat()}, headers=marketer)
+    now = [r["code"] for r in client.get("/v1/staff/rewards", headers=marketer).json]
+    every = [r["code"] for r in client.get("/v1/staff/rewards", query_string={"all": "true"}, headers=marketer).json]
+    assert (now, every) == (["MUG"], ["CUP", "MUG"])
 
 
 def test_a_reward_with_a_zero_price_is_refused_and_not_added(client, marketer, database):
