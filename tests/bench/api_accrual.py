@@ -289,17 +289,7 @@ def serve(url: str, keys_text: str, port: int, workers: int, threads: int) -> su
     server = subprocess.Popen([sys.executable, "-m", "cli", "--database-url", url, "serve",
                                "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads)],
                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            connection.request("GET", "/health/ready")
-            if connection.getresponse().status == 200:
-                return server
-        except OSError:
-            time.sleep(0.2)
-    server.terminate()
-    raise RuntimeError("gunicorn did not become ready")
+    return answering(server, port, "GET", "/health/ready", 200, "gunicorn")
 
 
 def serve_floor(url: str, port: int, workers: int, threads: int) -> subprocess.Popen:
@@ -313,17 +303,25 @@ def serve_floor(url: str, port: int, workers: int, threads: int) -> subprocess.P
                                "--keep-alive", str(KEEPALIVE_S), "--log-level", "warning",
                                "tests.bench.bare_accrual_app:served_app()"],
                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    return answering(server, port, "POST", "/accrue", 201, "the floor's gunicorn")
+
+
+def answering(server: subprocess.Popen, port: int, method: str, path: str, status: int,
+              what: str) -> subprocess.Popen:
+    """``server`` once ``method path`` answers ``status`` on ``port`` (within a minute; else it
+    is stopped and RuntimeError raised)."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            connection.request("POST", "/accrue")
-            if connection.getresponse().status == 201:
+            connection.request(method, path)
+            if connection.getresponse().status == status:
                 return server
         except OSError:
-            time.sleep(0.2)
+            pass
+        time.sleep(0.2)
     server.terminate()
-    raise RuntimeError("the floor's gunicorn did not become ready")
+    raise RuntimeError(f"{what} did not become ready")
 
 
 def main(argv: list[str] | None = None) -> None:
