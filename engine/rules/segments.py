@@ -21,7 +21,7 @@ from engine.orm.members import MemberRow
 from engine.orm.rules import MemberAttributeRow, SegmentMemberRow, SegmentRow
 from engine.orm.tiers import TierRow
 from engine.rules.validation import KEY, is_attribute_name, is_attribute_value
-from engine.snapshot import lock_programme, programme
+from engine.snapshot import programme
 
 
 @dataclass(frozen=True)
@@ -79,10 +79,8 @@ def create_segment(db: Database, *, code: str, now, predicate: dict | None = Non
         insert_unique(session, row, Conflict(f"segment {code!r} already exists", code="duplicate_segment"))
         if predicate is not None and predicate.get("tier") is not None:
             # as a rule's tier condition: a code the programme has not, "gold" where the tier is
-            # GOLD, would make a segment no member can ever be in; the programme locked (after
-            # the row, as its trigger does), a tier ladder defined at the same instant sees this
-            # segment, or this its tiers (a refusal undoes the insert)
-            lock_programme(session)
+            # GOLD, would make a segment no member can ever be in (a tier dropped later, which a
+            # segment does not prevent, leaves its other tiers matching)
             known = set(session.scalars(sa.select(TierRow.code).where(TierRow.code.in_(predicate["tier"]))))
             unknown = [tier for tier in predicate["tier"] if tier not in known]
             refuse_if([Problem("predicate.tier", f"names unknown tier {', '.join(map(repr, unknown))} "

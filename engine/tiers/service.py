@@ -2,8 +2,9 @@
 
 Guarantees:
 - ``define_tiers`` replaces the tier list and policy as a whole, or refuses with every
-  problem and changes nothing; a tier still held by a member, pricing a reward, named by a
-  rule version in force or still to come, or named by a predicate segment cannot be removed;
+  problem and changes nothing; a tier still held by a member, pricing a reward, or named by
+  a rule version in force or still to come cannot be removed (a predicate segment naming it
+  keeps its other conditions: segments cannot be changed, so it must not block the ladder);
 - every change of a member's tier writes one ``tier_changes`` row and updates
   ``members.tier_code`` in the same transaction; every change to another tier but the
   lowest one at enrolment (an upgrade, a review's move up or down, staff's assignment)
@@ -49,7 +50,7 @@ from engine.members import member_row
 from engine.messages import write_message
 from engine.orm.members import MemberRow
 from engine.orm.rewards import RewardRow, RewardTierPriceRow
-from engine.orm.rules import RuleVersionRow, SegmentRow
+from engine.orm.rules import RuleVersionRow
 from engine.orm.tiers import MemberTierRow, TierChangeRow, TierPolicyRow, TierRow
 from engine.orm.types import UTCDateTime
 from engine.programme import add_months, end_of_day
@@ -131,8 +132,8 @@ def define_tiers(db: Database, tiers: list[TierDefinition], policy: TierPolicy, 
 
 def _naming_problems(session: Session, kept: set[str], now: datetime) -> list[Problem]:
     """The tiers outside ``kept`` that a rule version in force or still to come at ``now``
-    names in a tier condition, or that a predicate segment names: without the tier, the rule
-    could not be rolled back or imported again, and neither would ever match."""
+    names in a tier condition: without the tier, the rule could not be rolled back or
+    imported again, and would never match."""
     rules: dict[str, set[str]] = {}
     for definition in session.scalars(sa.select(RuleVersionRow.definition).where(
             RuleVersionRow.status != "draft",
@@ -142,15 +143,8 @@ def _naming_problems(session: Session, kept: set[str], now: datetime) -> list[Pr
             if condition.kind == "tier":
                 for code in set(condition.values) - kept:
                     rules.setdefault(code, set()).add(rule.key)
-    segments: dict[str, set[str]] = {}
-    for code, definition in session.execute(sa.select(SegmentRow.code, SegmentRow.definition)
-                                            .where(SegmentRow.kind == "predicate")):
-        for tier in set((definition or {}).get("tier") or ()) - kept:
-            segments.setdefault(tier, set()).add(code)
-    return ([Problem("tiers", f"tier {code} is named by rules {', '.join(sorted(keys))}; retire or change them first")
-             for code, keys in sorted(rules.items())]
-            + [Problem("tiers", f"tier {code} is named by segments {', '.join(sorted(codes))}")
-               for code, codes in sorted(segments.items())])
+    return [Problem("tiers", f"tier {code} is named by rules {', '.join(sorted(keys))}; retire or change them first")
+            for code, keys in sorted(rules.items())]
 
 
 def list_tiers(db: Database) -> tuple[list[TierDefinition], TierPolicy | None]:

@@ -1,10 +1,9 @@
-"""Dropping a tier while a rule or a predicate segment that names it is published or
-created, at one instant, on a real PostgreSQL: they take turns, so either the tier stays or
-the rule (the segment) is refused; never one in force naming a tier the programme no longer has."""
+"""Dropping a tier while a rule that names it is published, at one instant, on a real
+PostgreSQL: they take turns, so either the tier stays or the rule is refused; never a rule in
+force naming a tier the programme no longer has."""
 import pytest
 
 from engine.errors import InvalidInput
-from engine.rules.segments import create_segment, list_segments
 from engine.rules.versions import create_draft, definitions_in_force, publish_rules
 from engine.tiers.policy import TierDefinition, TierPolicy
 from engine.tiers.service import define_tiers, list_tiers
@@ -34,13 +33,4 @@ def test_a_tier_is_never_dropped_under_a_rule_published_at_the_same_instant(post
     tiers = race(postgres_db, clock, lambda db, n: publish_rules(db, [f"gold-{n}"], now=clock()))
     named = {value for definition in definitions_in_force(postgres_db, at=clock())
              for condition in definition["conditions"] for value in condition["values"]}
-    assert named <= tiers
-
-
-@pytest.mark.parametrize("attempt", range(3))
-def test_a_tier_is_never_dropped_under_a_segment_created_at_the_same_instant(postgres_db, clock, attempt):
-    define_tiers(postgres_db, LADDER, TierPolicy(), now=clock())
-    tiers = race(postgres_db, clock, lambda db, n: create_segment(db, code=f"gold-{n}", predicate={"tier": ["GOLD"]},
-                                                                  now=clock()))
-    named = {tier for segment in list_segments(postgres_db) for tier in segment.predicate["tier"]}
     assert named <= tiers
