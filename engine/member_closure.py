@@ -123,13 +123,15 @@ def _close(session: Session, command: CloseMember, now: datetime) -> MemberClose
                                   actor=command.actor.strip())
         consume(session, posted, take_unreserved(lots, points))
         transaction_id = posted.id
-    if account.debt:  # points the member owed (a refund after they were spent): nobody is left to owe them
-        post_transaction(session, kind="adjust", account=account, member_points=account.debt,
-                         system={"adjustment": -account.debt}, occurred_at=now, now=now,
+    forgiven = account.debt
+    if forgiven:  # points the member owed (a refund after they were spent): nobody is left to owe them
+        post_transaction(session, kind="adjust", account=account, member_points=forgiven,
+                         system={"adjustment": -forgiven}, occurred_at=now, now=now,
                          description=DEBT_WRITTEN_OFF_PREFIX + command.reason.strip(), actor=command.actor.strip())
         account.debt = 0
     retired = _erase(session, [member.id], now)
-    record_event(session, "member.closed", dict(member_id=member.public_id, points_forfeited=points), now=now)
+    record_event(session, "member.closed", dict(member_id=member.public_id, points_forfeited=points,
+                                                debt_forgiven=forgiven), now=now)
     session.execute(sa.delete(IdempotencyKeyRow).where(IdempotencyKeyRow.response.contains(member.public_id)))
     return MemberClosed(member.public_id, points, retired, transaction_id)
 
@@ -152,7 +154,7 @@ def close_unconfirmed_sign_ups(db: Database, *, as_of: datetime) -> int:
             .order_by(m.id).with_for_update(of=m)).all()
         if unconfirmed:
             _erase(session, [pk for pk, _ in unconfirmed], as_of)
-            record_events(session, "member.closed", (dict(member_id=public_id, points_forfeited=0)
+            record_events(session, "member.closed", (dict(member_id=public_id, points_forfeited=0, debt_forgiven=0)
                                                      for _, public_id in unconfirmed), now=as_of)
         return len(unconfirmed)
 

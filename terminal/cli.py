@@ -322,6 +322,8 @@ def _cashier_return(agent, console, ask, cashier_id: str | None = None) -> None:
         console.print(Panel(error.message, title="not done", style="red"))
         return
     told = [f"Points taken back: {result['points_reversed']}"]
+    if result.get("points_expired"):  # (a server before 2026-12-07 does not say)
+        told.append(f"Of those, expired already (not taken from the member again): {result['points_expired']}")
     if result["points_returned"]:
         told.append(f"Points paid with, given back: {result['points_returned']}")
     if result["debt_created"]:

@@ -266,6 +266,9 @@ class RefundResultSchema(ma.Schema):
     points_reversed = fields.Integer(required=True)
     points_returned = fields.Integer(required=True)
     points_written_off = fields.Integer(required=True)
+    points_expired = fields.Integer(required=True, metadata={
+        "description": "of points_reversed, what had expired from the sale's points already: not taken from the "
+                       "member a second time"})
     debt_created = fields.Integer(required=True)
     transaction_id = fields.Integer(allow_none=True, required=True)
     balance = fields.Integer(required=True)

@@ -132,6 +132,9 @@ class ReceiptRefunded:
     debt_created: int
     transaction_id: int | None
     balance: int
+    # of points_reversed, what had expired from the sale's points already: taken back from the
+    # expiry account, not from the member (0 in answers stored before 2026-12-07)
+    points_expired: int = 0
 
 
 @dataclass(frozen=True)

@@ -141,12 +141,13 @@ def refund_receipt(db: Database, command: RefundReceipt, *, caller: str, idempot
         refunded = ReceiptRefunded(
             member_id=member.public_id, receipt_number=receipt.receipt_number, amount_minor=amount,
             points_reversed=reversed_points, points_returned=returned, points_written_off=written_off,
-            debt_created=debt, transaction_id=transaction.id if transaction else None, balance=account.balance)
+            debt_created=debt, transaction_id=transaction.id if transaction else None, balance=account.balance,
+            points_expired=from_expired)
         record_event(session, "points.refunded", dict(
             member_id=member.public_id, store=command.store_code, terminal=command.terminal_code,
             receipt=receipt.receipt_number, occurred_at=command.occurred_at, amount_minor=amount,
             points_reversed=reversed_points, points_returned=returned, points_written_off=written_off,
-            transaction_id=refunded.transaction_id), now=now)
+            points_expired=from_expired, transaction_id=refunded.transaction_id), now=now)
         return refunded
 
     return run_idempotent(db, caller=caller, key=idempotency_key, command="refund", request=command,

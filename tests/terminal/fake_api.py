@@ -48,6 +48,7 @@ class FakeLoyaltyServer:
         self.accruals: list[dict] = []
         self.holds: dict[str, dict] = {}
         self.refunds: list[dict] = []
+        self.expired_before_refund = 0  # of a refund's points, how many the server says had expired
         self.vouchers: dict[str, dict] = {}  # code -> {reward_code, member_id, points, status}
         self.used_offline: set[tuple[str, int]] = set()
         self.staff = {"clerk": "clerk-password"}
@@ -203,13 +204,14 @@ class FakeLoyaltyServer:
             returned = {line["line_no"] for line in body["lines"]}
             points = sum(int(line["amount_minor"]) // 100 for line in sale["lines"]
                          if line["line_no"] in returned)
+            expired = min(points, self.expired_before_refund)
             member = self.members[sale["member_id"]]
-            member["available"] -= points
+            member["available"] -= points - expired
             self.refunds.append(body)
             return 201, {"member_id": sale["member_id"], "receipt_number": body["receipt_number"],
                          "amount_minor": 0, "points_reversed": points, "points_returned": 0,
-                         "points_written_off": 0, "debt_created": 0, "transaction_id": None,
-                         "balance": member["available"]}
+                         "points_written_off": 0, "points_expired": expired, "debt_created": 0,
+                         "transaction_id": None, "balance": member["available"]}
         if path.startswith("/v1/terminal/vouchers/") and path.endswith("/use"):
             code = path.split("/")[4]
             voucher = self.vouchers.get(code)

@@ -236,6 +236,18 @@ def test_the_cashier_screen_records_a_return_and_shows_the_points_taken_back(
     assert fake_server.refunds[0]["lines"] == [{"line_no": 1, "quantity": "2"}]
 
 
+def test_the_cashier_screen_says_which_points_taken_back_had_expired_already(fake_server, make_card, make_agent):
+    fake_server.add_member("M1", "Ada Lovelace", "gold", points=500)
+    make_card(card_key=fake_server.add_card("6280001234567890", "M1")).tap()
+    fake_server.expired_before_refund = 3
+    answers = iter(["C-1", "COFFEE 3.50 2", "", "", "r", "C-1", "", "1", "q"])
+    out = io.StringIO()
+    cashier(make_agent(), Console(file=out, width=120), ask=lambda prompt: next(answers))
+    screen = out.getvalue()
+    assert "Points taken back: 7" in screen
+    assert "Of those, expired already (not taken from the member again): 3" in screen
+
+
 def test_the_cashier_screen_takes_a_return_of_a_sale_made_at_another_till_of_the_store(
         fake_server, make_card, make_agent):
     fake_server.add_member("M1", "Ada Lovelace", "gold", points=500)

@@ -35,13 +35,14 @@ def change(kind: str, data: dict) -> int:
     """What an event says the member's balance moved by."""
     return {
         "points.earned": lambda: data["points"],
-        "points.refunded": lambda: data["points_returned"] - data["points_reversed"] + data["points_written_off"],
+        "points.refunded": lambda: (data["points_returned"] - data["points_reversed"] + data["points_written_off"]
+                                    + data["points_expired"]),
         "points.spent": lambda: -data["points"],
         "points.adjusted": lambda: data["points"],
         "points.credited": lambda: data["points"],
         "points.expired": lambda: -data["points"],
         "reward.redeemed": lambda: -data["points"],
-        "member.closed": lambda: -data["points_forfeited"],
+        "member.closed": lambda: data["debt_forgiven"] - data["points_forfeited"],
     }.get(kind, lambda: 0)()
 
 
@@ -102,6 +103,11 @@ def test_balances_kept_from_the_events_are_the_ledgers(database, clock, till, su
     clock.advance(days=20)
     earn(cy, 900, receipt="R-4")  # what the expiry leaves
     assert expire_lots(database, as_of=later).members == 3
+    assert balances_agree(database, everyone, later)
+    clock.advance(days=20)
+    refunded = refund_receipt(database, RefundReceipt("S1", "S1-T1", "R-3", (RefundLine(1, Decimal(1)),), clock()),
+                              caller="S1-T1", idempotency_key=key(), now=clock())
+    assert refunded.points_expired == refunded.points_reversed > 0  # cy's first purchase: its points expired
     assert balances_agree(database, everyone, later)
     assert check_ledger(database) == []
 

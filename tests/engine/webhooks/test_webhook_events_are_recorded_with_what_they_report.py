@@ -64,7 +64,7 @@ def test_a_refund_reports_the_points_taken_back(database, clock, subscribe, make
     assert data == {"member_id": member.public_id, "store": "S1", "terminal": "S1-T1", "receipt": "R-1",
                     "occurred_at": "2026-03-02T10:00:00Z", "amount_minor": 500,
                     "points_reversed": refunded.points_reversed, "points_returned": 0, "points_written_off": 0,
-                    "transaction_id": refunded.transaction_id}
+                    "points_expired": 0, "transaction_id": refunded.transaction_id}
 
 
 def test_a_redeemed_reward_is_reported_without_the_vouchers_code(database, clock, subscribe, make_member):
@@ -114,7 +114,7 @@ def test_a_closed_member_is_reported_with_the_points_forfeited(database, clock, 
     close_member(database, CloseMember(member.public_id, "asked to leave", "staff:sam"), caller="staff:sam",
                  idempotency_key=str(uuid.uuid4()), now=clock())
     assert [(kind, data) for _, kind, data in recorded(database)] == [
-        ("member.closed", {"member_id": member.public_id, "points_forfeited": 250})]
+        ("member.closed", {"member_id": member.public_id, "points_forfeited": 250, "debt_forgiven": 0})]
 
 
 def test_sign_ups_closed_unconfirmed_by_the_nightly_job_are_reported_closed(database, clock, subscribe):
@@ -123,7 +123,7 @@ def test_sign_ups_closed_unconfirmed_by_the_nightly_job_are_reported_closed(data
     subscribe("member.closed")
     assert close_unconfirmed_sign_ups(database, as_of=clock() + timedelta(days=UNCONFIRMED_SIGN_UP_DAYS)) == 1
     assert [(kind, data) for _, kind, data in recorded(database)] == [
-        ("member.closed", {"member_id": member.public_id, "points_forfeited": 0})]
+        ("member.closed", {"member_id": member.public_id, "points_forfeited": 0, "debt_forgiven": 0})]
 
 
 def test_the_nightly_expiry_reports_each_members_expired_points_named_by_its_posting(database, clock, subscribe,
