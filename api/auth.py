@@ -186,11 +186,32 @@ def install_audit(app) -> None:
                 detail["error"] = (response.get_json(silent=True) or {}).get("error")
                 if g.get("hidden_refusal"):
                     detail["refused"] = g.hidden_refusal
-            record_audit(database(), actor=actor or _claimed_actor(),
-                         action=f"{request.method} {request.url_rule.rule if request.url_rule else request.path}",
+            action = f"{request.method} {request.url_rule.rule if request.url_rule else request.path}"
+            if kind == "staff" and response.status_code < 300 and action in CONFIGURATION_CHANGES:
+                detail["asked"] = _asked()
+            record_audit(database(), actor=actor or _claimed_actor(), action=action,
                          target=request.path, outcome=str(response.status_code), now=now(),
                          source=request.remote_addr, request_id=g.get("request_id"), detail=detail or None)
         return response
+
+
+# Changes of the programme's configuration whose audit entry keeps what was asked (the new
+# definition, price, end, ...): none of these bodies holds personal data or a secret, which
+# an append-only log could never forget. (A change's old values are in the entry before it.)
+CONFIGURATION_CHANGES = frozenset({
+    "PUT /v1/staff/tiers", "POST /v1/staff/rewards", "PATCH /v1/staff/rewards/<reward_code>",
+    "POST /v1/staff/rules/drafts", "POST /v1/staff/rules/publish", "POST /v1/staff/rules/<rule_key>/rollback",
+    "POST /v1/staff/rules/import", "POST /v1/staff/campaigns", "PATCH /v1/staff/campaigns/<code>",
+    "POST /v1/staff/stores", "POST /v1/staff/terminals"})
+MAX_AUDITED_BODY = 16_384  # bytes: a larger body (a big rule import) is noted by its size
+
+
+def _asked():
+    """The request's JSON body for the audit entry, or its size when too large to keep."""
+    body = request.get_data(cache=True)
+    if len(body) > MAX_AUDITED_BODY:
+        return {"bytes": len(body)}
+    return request.get_json(silent=True)
 
 
 def _claimed_actor() -> str:
