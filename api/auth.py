@@ -187,7 +187,7 @@ def install_audit(app) -> None:
                 if g.get("hidden_refusal"):
                     detail["refused"] = g.hidden_refusal
             action = f"{request.method} {request.url_rule.rule if request.url_rule else request.path}"
-            if kind == "staff" and response.status_code < 300 and action in CONFIGURATION_CHANGES:
+            if kind == "staff" and response.status_code < 400 and action in CONFIGURATION_CHANGES:  # (a form: 302)
                 detail["asked"] = _asked()
             record_audit(database(), actor=actor or _claimed_actor(), action=action,
                          target=request.path, outcome=str(response.status_code), now=now(),
@@ -196,21 +196,29 @@ def install_audit(app) -> None:
 
 
 # Changes of the programme's configuration whose audit entry keeps what was asked (the new
-# definition, price, end, ...): none of these bodies holds personal data or a secret, which
-# an append-only log could never forget. (A change's old values are in the entry before it.)
+# definition, price, end, ...), over the API and on the console's forms: none of these bodies
+# holds personal data or a secret, which an append-only log could never forget. (A change's old
+# values are in the entry before it; the console's settings page records both itself.)
 CONFIGURATION_CHANGES = frozenset({
     "PUT /v1/staff/tiers", "POST /v1/staff/rewards", "PATCH /v1/staff/rewards/<reward_code>",
     "POST /v1/staff/rules/drafts", "POST /v1/staff/rules/publish", "POST /v1/staff/rules/<rule_key>/rollback",
     "POST /v1/staff/rules/import", "POST /v1/staff/campaigns", "PATCH /v1/staff/campaigns/<code>",
-    "POST /v1/staff/stores", "POST /v1/staff/terminals"})
+    "POST /v1/staff/stores", "POST /v1/staff/terminals",
+    "POST /console/rules/new", "POST /console/rules/<key>/edit", "POST /console/rules/<key>/rollback",
+    "POST /console/campaigns", "POST /console/campaigns/<code>", "POST /console/programme",
+    "POST /console/rewards/<code>", "POST /console/tiers", "POST /console/stores", "POST /console/stores/terminals"})
 MAX_AUDITED_BODY = 16_384  # bytes: a larger body (a big rule import) is noted by its size
+NOT_ASKED = ("csrf_token", "form_key")  # a form's own fields, not the change
 
 
 def _asked():
-    """The request's JSON body for the audit entry, or its size when too large to keep."""
-    body = request.get_data(cache=True)
-    if len(body) > MAX_AUDITED_BODY:
-        return {"bytes": len(body)}
+    """What the request asked, for the audit entry: its JSON body or its form's fields, or
+    its size when too large to keep."""
+    size = request.content_length or 0
+    if size > MAX_AUDITED_BODY:
+        return {"bytes": size}
+    if request.form:  # (parsed by the view already)
+        return {name: value for name, value in request.form.items(multi=False) if name not in NOT_ASKED}
     return request.get_json(silent=True)
 
 

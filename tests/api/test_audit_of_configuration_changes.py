@@ -43,3 +43,4 @@ def test_a_rule_import_too_large_to_keep_is_noted_by_its_size(client, staff_head
     client.post("/v1/staff/rules/import", json={"rules": rules}, headers=staff_headers("marketer"))
     [kept] = asked(database, "POST /v1/staff/rules/import")
     assert set(kept) == {"bytes"} and kept["bytes"] > 16_384
+
