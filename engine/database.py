@@ -112,6 +112,13 @@ def insert_unique(session: Session, row, conflict: Conflict) -> None:
         raise conflict from error
 
 
+def unknown_codes(session: Session, column: sa.Column, codes) -> list:
+    """The ``codes`` no row has in ``column`` (as given, in their order): a rule's or a
+    segment's references to tiers, stores, segments the programme does not have."""
+    known = set(session.scalars(sa.select(column).where(column.in_(list(codes)))))
+    return [code for code in codes if code not in known]
+
+
 def insert_unless_taken(session: Session, table: sa.Table, unique: list[str], values: dict, returning):
     """INSERT ``values`` unless a row with the same ``unique`` columns exists (PostgreSQL
     first waits for a concurrent transaction inserting it); the ``returning`` column's value

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from engine.database import Database, insert_unique
+from engine.database import Database, insert_unique, unknown_codes
 from engine.errors import Conflict, Problem, not_found, refuse_if
 from engine.members import member_row
 from engine.orm.members import MemberRow
@@ -81,8 +81,7 @@ def create_segment(db: Database, *, code: str, now, predicate: dict | None = Non
             # as a rule's tier condition: a code the programme has not, "gold" where the tier is
             # GOLD, would make a segment no member can ever be in (a tier dropped later, which a
             # segment does not prevent, leaves its other tiers matching)
-            known = set(session.scalars(sa.select(TierRow.code).where(TierRow.code.in_(predicate["tier"]))))
-            unknown = [tier for tier in predicate["tier"] if tier not in known]
+            unknown = unknown_codes(session, TierRow.code, predicate["tier"])
             refuse_if([Problem("predicate.tier", f"names unknown tier {', '.join(map(repr, unknown))} "
                                                  "(codes are case-sensitive)")] if unknown else [])
         if member_ids is not None:

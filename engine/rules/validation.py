@@ -56,8 +56,7 @@ _CONDITION_FIELDS = {**{kind: ("values",) for kind in LIST_KINDS},
                      **{kind: ("minimum", "maximum") for kind in RANGE_KINDS},
                      "date_range": ("start", "end"), "day_of_week": ("days_of_week",),
                      "time_window": ("time_from", "time_until"), "attribute": ("attribute", "values")}
-_OPTIONAL_FIELDS = ("values", "minimum", "maximum", "start", "end", "days_of_week", "time_from", "time_until",
-                    "attribute")
+_OPTIONAL_FIELDS = tuple(dict.fromkeys(name for names in _CONDITION_FIELDS.values() for name in names))
 
 
 def _condition_problems(c, where: str, need) -> None:

@@ -25,7 +25,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from engine.database import Database, insert_unique
+from engine.database import Database, insert_unique, unknown_codes
 from engine.errors import Conflict, InvalidState, NotFound, Problem, refuse_if
 from engine.orm.rules import CampaignRow, RuleVersionRow, SegmentRow
 from engine.orm.stores import StoreRow
@@ -244,8 +244,7 @@ def _reference_problems(session: Session, rule: Rule, where: str) -> list[Proble
         if condition.kind not in _NAMED:
             continue
         column, what = _NAMED[condition.kind]
-        known = set(session.scalars(sa.select(column).where(column.in_(condition.values))))
-        unknown = [value for value in condition.values if value not in known]
+        unknown = unknown_codes(session, column, condition.values)
         if unknown:
             problems.append(Problem(where, f"rule {rule.key!r} names unknown {what} "
                                            f"{', '.join(map(repr, unknown))} (codes are case-sensitive)"))

@@ -4,6 +4,7 @@ something did; a body too large to keep is noted by its size, and no other reque
 kept (an append-only log must hold no personal data or secret it could never forget)."""
 from datetime import date
 
+from api.auth import CONFIGURATION_CHANGES
 from engine.audit import list_audit
 
 COFFEE_BONUS = {"key": "coffee-bonus", "name": "50 bonus points on coffee", "priority": 10,
@@ -44,3 +45,8 @@ def test_a_rule_import_too_large_to_keep_is_noted_by_its_size(client, staff_head
     [kept] = asked(database, "POST /v1/staff/rules/import")
     assert set(kept) == {"bytes"} and kept["bytes"] > 16_384
 
+
+
+def test_every_configuration_change_kept_names_a_route_the_service_has(app):
+    served = {f"{method} {rule.rule}" for rule in app.url_map.iter_rules() for method in rule.methods}
+    assert sorted(CONFIGURATION_CHANGES - served) == []  # a route renamed would stop being kept, silently

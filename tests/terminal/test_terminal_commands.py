@@ -14,6 +14,13 @@ from terminal.config import TerminalConfig
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
 
 
+def screen_of(agent, answers: list[str], *, width: int = 100) -> str:
+    """What the cashier screen shows while ``answers`` are typed in turn."""
+    out, typed = io.StringIO(), iter(answers)
+    cashier(agent, Console(file=out, width=width), ask=lambda prompt: next(typed))
+    return out.getvalue()
+
+
 def test_configuration_comes_from_the_file_then_the_environment(tmp_path):
     path = tmp_path / "till.toml"
     path.write_text('api_url = "http://loyalty:8000"\nterminal_code = "TILL-1"\ntap_timeout = 12\n')
@@ -49,10 +56,7 @@ def test_the_cashier_screen_runs_a_sale_and_shows_the_member_and_points(
         fake_server, make_card, make_agent):
     fake_server.add_member("M1", "Ada Lovelace", "gold", points=500)
     make_card(card_key=fake_server.add_card("6280001234567890", "M1")).tap()
-    answers = iter(["C-1", "COFFEE 3.50 2", "", "100", "", "q"])
-    out = io.StringIO()
-    cashier(make_agent(), Console(file=out, width=100), ask=lambda prompt: next(answers))
-    screen = out.getvalue()
+    screen = screen_of(make_agent(), ["C-1", "COFFEE 3.50 2", "", "100", "", "q"])
     assert "Ada Lovelace" in screen and "gold" in screen and "500" in screen
     assert "Points earned: 7" in screen and "Balance now: 407 (pending points included)" in screen
 
@@ -155,10 +159,7 @@ def test_offline_the_cashier_screen_saves_the_sale_and_sends_it_when_asked(fake_
 def test_the_cashier_screen_takes_a_reward_voucher_once_and_says_what_to_hand_over(fake_server, make_agent):
     fake_server.add_member("M1", points=0)
     fake_server.add_voucher("V3F9ABCD", "M1", reward_code="MUG")
-    answers = iter(["v", " v3f9abcd ", "v", "V3F9ABCD", "v", "", "q"])
-    out = io.StringIO()
-    cashier(make_agent(), Console(file=out, width=200), ask=lambda prompt: next(answers))
-    screen = out.getvalue()
+    screen = screen_of(make_agent(), ["v", " v3f9abcd ", "v", "V3F9ABCD", "v", "", "q"], width=200)
     assert screen.count("Hand over the reward MUG (voucher V3F9ABCD, now used).") == 1
     assert "voucher V3F9ABCD was already used" in screen and "Type or scan the voucher code." in screen
     assert fake_server.vouchers["V3F9ABCD"]["status"] == "used"
@@ -179,10 +180,7 @@ def test_the_cashier_screen_asks_again_when_a_payment_with_points_is_refused_and
         fake_server, make_card, make_agent):
     fake_server.add_member("M1", "Ada Lovelace", "gold", points=500)
     make_card(card_key=fake_server.add_card("6280001234567890", "M1")).tap()
-    answers = iter(["C-1", "COFFEE 3.50 2", "", "ten", "²", "900", "100", "", "q"])
-    out = io.StringIO()
-    cashier(make_agent(), Console(file=out, width=100), ask=lambda prompt: next(answers))
-    screen = out.getvalue()
+    screen = screen_of(make_agent(), ["C-1", "COFFEE 3.50 2", "", "ten", "²", "900", "100", "", "q"])
     assert "Type a whole number of points" in screen and "The member has only 500 points." in screen
     assert "Paid 100 points" in screen and "Points earned: 7" in screen
     assert fake_server.points_of("M1") == 407
@@ -192,10 +190,7 @@ def test_the_cashier_screen_calls_a_sale_off_after_a_payment_and_gives_the_point
         fake_server, make_card, make_agent):
     fake_server.add_member("M1", "Ada Lovelace", "gold", points=500)
     make_card(card_key=fake_server.add_card("6280001234567890", "M1")).tap()
-    answers = iter(["C-1", "COFFEE 3.50 2", "", "100", "later", "x", "q"])
-    out = io.StringIO()
-    cashier(make_agent(), Console(file=out, width=100), ask=lambda prompt: next(answers))
-    screen = out.getvalue()
+    screen = screen_of(make_agent(), ["C-1", "COFFEE 3.50 2", "", "100", "later", "x", "q"])
     assert "Press enter once the rest is paid, or type 'x'" in screen
     assert "called off" in screen and "The 100 points paid were given back to the member." in screen
     assert "Points earned" not in screen and fake_server.accruals == []
@@ -228,10 +223,7 @@ def test_the_cashier_screen_records_a_return_and_shows_the_points_taken_back(
         fake_server, make_card, make_agent):
     fake_server.add_member("M1", "Ada Lovelace", "gold", points=500)
     make_card(card_key=fake_server.add_card("6280001234567890", "M1")).tap()
-    answers = iter(["C-1", "COFFEE 3.50 2", "TEA 2.00", "", "", "r", "C-1", "", "1:2", "q"])
-    out = io.StringIO()
-    cashier(make_agent(), Console(file=out, width=100), ask=lambda prompt: next(answers))
-    screen = out.getvalue()
+    screen = screen_of(make_agent(), ["C-1", "COFFEE 3.50 2", "TEA 2.00", "", "", "r", "C-1", "", "1:2", "q"])
     assert "return recorded" in screen and "Points taken back: 7" in screen and "New balance: 502" in screen
     assert fake_server.refunds[0]["lines"] == [{"line_no": 1, "quantity": "2"}]
 
@@ -240,10 +232,7 @@ def test_the_cashier_screen_says_which_points_taken_back_had_expired_already(fak
     fake_server.add_member("M1", "Ada Lovelace", "gold", points=500)
     make_card(card_key=fake_server.add_card("6280001234567890", "M1")).tap()
     fake_server.expired_before_refund = 3
-    answers = iter(["C-1", "COFFEE 3.50 2", "", "", "r", "C-1", "", "1", "q"])
-    out = io.StringIO()
-    cashier(make_agent(), Console(file=out, width=120), ask=lambda prompt: next(answers))
-    screen = out.getvalue()
+    screen = screen_of(make_agent(), ["C-1", "COFFEE 3.50 2", "", "", "r", "C-1", "", "1", "q"], width=120)
     assert "Points taken back: 7" in screen
     assert "Of those, expired already (not taken from the member again): 3" in screen
 

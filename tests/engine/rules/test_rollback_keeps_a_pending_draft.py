@@ -24,7 +24,8 @@ def test_a_rollback_leaves_the_pending_draft_as_it_was(database, clock):
 def test_the_rolled_back_version_is_numbered_after_the_draft(database, clock):
     published_then_drafted(database, clock)
     back = rollback_rule(database, "bonus", 1, now=clock.advance(minutes=1))
-    assert (back.version, back.status, back.definition) == (3, "published", list_versions(database, "bonus")[0].definition)
+    first = list_versions(database, "bonus")[0]
+    assert (back.version, back.status, back.definition) == (3, "published", first.definition)
     assert [(v.version, v.status) for v in list_versions(database, "bonus")] == [
         (1, "superseded"), (2, "draft"), (3, "published")]
 

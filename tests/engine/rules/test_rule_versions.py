@@ -75,7 +75,8 @@ def test_rollback_publishes_an_earlier_definition_again_as_a_new_version(databas
     create_draft(database, {**BONUS, "name": "Other"}, now=clock.advance(minutes=1))
     publish_rules(database, ["bonus"], now=clock())
     back = rollback_rule(database, "bonus", 1, now=clock.advance(minutes=1))
-    assert (back.version, back.status, back.definition) == (3, "published", list_versions(database, "bonus")[0].definition)
+    first = list_versions(database, "bonus")[0]
+    assert (back.version, back.status, back.definition) == (3, "published", first.definition)
     with pytest.raises(NotFound):
         rollback_rule(database, "bonus", 9, now=clock())
 
