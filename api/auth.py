@@ -203,10 +203,11 @@ CONFIGURATION_CHANGES = frozenset({
     "PUT /v1/staff/tiers", "POST /v1/staff/rewards", "PATCH /v1/staff/rewards/<reward_code>",
     "POST /v1/staff/rules/drafts", "POST /v1/staff/rules/publish", "POST /v1/staff/rules/<rule_key>/rollback",
     "POST /v1/staff/rules/import", "POST /v1/staff/campaigns", "PATCH /v1/staff/campaigns/<code>",
-    "POST /v1/staff/stores", "POST /v1/staff/terminals",
+    "POST /v1/staff/stores", "POST /v1/staff/terminals", "POST /v1/staff/segments", "PATCH /v1/staff/segments/<code>",
     "POST /console/rules/new", "POST /console/rules/<key>/edit", "POST /console/rules/<key>/rollback",
     "POST /console/campaigns", "POST /console/campaigns/<code>", "POST /console/programme",
-    "POST /console/rewards/<code>", "POST /console/tiers", "POST /console/stores", "POST /console/stores/terminals"})
+    "POST /console/rewards/<code>", "POST /console/tiers", "POST /console/stores", "POST /console/stores/terminals",
+    "POST /console/segments", "POST /console/segments/<code>"})
 MAX_AUDITED_BODY = 16_384  # bytes: a larger body (a big rule import) is noted by its size
 NOT_ASKED = ("csrf_token", "form_key")  # a form's own fields, not the change
 

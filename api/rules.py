@@ -18,8 +18,9 @@ from api.json_body import Blueprint
 from api.schemas.rules import (AudienceQuerySchema, BacktestRequestSchema, BacktestSchema, CampaignChangeSchema,
                                CampaignInSchema, CampaignSchema, ContactSchema, EvaluationSchema, ExportFilterSchema,
                                ImportSchema, PublishSchema, ReferralInSchema, ReferralSchema, RollbackSchema, RuleSchema,
-                               RuleVersionFilterSchema, RuleVersionSchema, SegmentInSchema, SegmentMembersSchema,
-                               SegmentSchema, SegmentUploadSchema, SimulationSchema, ValidationReportSchema)
+                               RuleVersionFilterSchema, RuleVersionSchema, SegmentChangeSchema, SegmentInSchema,
+                               SegmentMembersSchema, SegmentSchema, SegmentUploadSchema, SimulationSchema,
+                               ValidationReportSchema)
 from api.schemas.terminal import EmptySchema
 from engine.audiences import segment_audience
 from engine.rules import campaigns, referrals, segments, versions
@@ -218,6 +219,27 @@ def create_segment(body):
     count = segments.create_segment(database(), code=body["code"], now=now(), predicate=body["predicate"],
                                     member_ids=None if body["predicate"] is not None else [])
     return {"code": body["code"], "members": count}
+
+
+@blp.route("/segments/<code>", methods=["PATCH"])
+@staff_only("programme.write")
+@blp.doc(**AUTH)
+@blp.arguments(SegmentChangeSchema())
+@blp.response(200, SegmentUploadSchema)
+def change_segment(body, code):
+    """Give a predicate segment a new predicate; the rules, campaigns and grants naming it take
+    its new members from then on (an uploaded list changes by a new upload instead)."""
+    return {"code": code, "members": segments.change_segment(database(), code, predicate=body["predicate"])}
+
+
+@blp.route("/segments/<code>", methods=["DELETE"])
+@staff_only("programme.write")
+@blp.doc(**AUTH)
+@blp.response(204)
+def remove_segment(code):
+    """Remove a segment; refused (422, every reason named) while a rule in force or still to
+    come, a campaign or a points grant names it."""
+    segments.remove_segment(database(), code, now=now())
 
 
 @blp.route("/segments/<code>/audience", methods=["GET"])

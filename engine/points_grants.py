@@ -98,7 +98,9 @@ def request_grant(db: Database, command: GrantPoints, *, caller: str, idempotenc
     """File a grant for a second person's approval; nothing moves yet."""
     def work(session: Session) -> PointsGrant:
         refuse_if(_problems(command))
-        segment = session.scalar(sa.select(SegmentRow).where(SegmentRow.code == command.segment))
+        # shared: a removal of the segment at the same time takes its turn before or after
+        segment = session.scalar(sa.select(SegmentRow).where(SegmentRow.code == command.segment)
+                                 .with_for_update(read=True))
         if segment is None:
             raise not_found("segment", command.segment)
         row = PointsGrantRow(public_id="grant_" + secrets.token_hex(8), segment_id=segment.id,
@@ -124,8 +126,9 @@ def decide_grant(db: Database, command: DecideGrant, *, caller: str, idempotency
                                 asked_for="a grant", code="grant", longest_actor=MAX_ACTOR)
         segment = session.get(SegmentRow, row.segment_id)
         if command.approve and row.segment_revision not in (None, segment.revision):
-            raise InvalidState(f"the members of segment {segment.code!r} were uploaded again after the grant was "
-                               "asked for; reject it, and ask again for the segment as it is now",
+            raise InvalidState(f"the members of segment {segment.code!r} were uploaded again, or its predicate "
+                               "changed, after the grant was asked for; reject it, and ask again for the segment "
+                               "as it is now",
                                code="segment_changed")
         row.members = _queue(session, row, segment) if command.approve else 0
         row.status = "approved" if command.approve else "rejected"

@@ -257,6 +257,10 @@ class SegmentInSchema(InputSchema):
                             metadata={"description": "attribute predicate; omit for an uploaded list"})
 
 
+class SegmentChangeSchema(InputSchema):
+    predicate = fields.Dict(required=True, metadata={"description": "the new predicate, as at creation"})
+
+
 class SegmentMembersSchema(InputSchema):
     member_ids = fields.List(fields.String(validate=_code), required=True, validate=ma.validate.Length(1, 100_000))
 

@@ -629,7 +629,8 @@ def _end_text(instant: datetime) -> str:
         else instant.isoformat()
 
 
-ATTRIBUTE_ROWS = 3
+ATTRIBUTE_ROWS = 3  # empty rows on a form, for conditions to add
+MAX_ATTRIBUTE_ROWS = 100
 
 
 @bp.route("/segments", methods=["GET", "POST"])
@@ -643,38 +644,95 @@ def segment_list():
     if request.method == "POST":
         require_permission(g.principal, "programme.write")
         values = {k: request.form.get(k, "").strip() for k in ("code", "kind", "member_ids")}
-        values["tiers"] = request.form.getlist("tiers")
-        predicate: dict = {}
-        if values["tiers"]:
-            predicate["tier"] = values["tiers"]
-        attributes = {}
-        for n in range(ATTRIBUTE_ROWS):
-            name, listed = (request.form.get(f"attr{n}_{part}", "").strip() for part in ("name", "values"))
-            values[f"attr{n}_name"], values[f"attr{n}_values"] = name, listed
-            wanted = [v.strip() for v in listed.split(",") if v.strip()]
-            if name and wanted:
-                attributes[name] = wanted
-            elif name or wanted:
-                errors[f"attr{n}_values" if name else f"attr{n}_name"] = ["Give the attribute's name and its values."]
-        if attributes:
-            predicate["attributes"] = attributes
+        predicate = _predicate_from_form(values, errors)
         member_ids = values["member_ids"].replace(",", " ").split()
         if values["kind"] == "list" and not member_ids:
             errors["member_ids"] = ["Give the member ids, one per line."]
-        if values["kind"] == "predicate" and not predicate:
-            errors["tiers"] = ["Choose tiers or give attribute values."]
         if not errors:
             try:
                 segments.create_segment(database(), code=values["code"], now=now(),
                                         predicate=predicate if values["kind"] == "predicate" else None,
                                         member_ids=member_ids if values["kind"] == "list" else None)
             except InvalidInput as refusal:
-                errors = field_errors(refusal, rename={"predicate": "tiers"})
+                errors = field_errors(refusal, rename={"predicate": "tiers", "predicate.tier": "tiers"})
             else:
                 flash(f"Segment {values['code']} is created.")
                 return redirect(url_for("console.segment_list"))
     return render_template("console/segments.html", segments=segments.list_segments(database()), tiers=tiers,
                            values=values, errors=errors, attribute_rows=ATTRIBUTE_ROWS), 422 if errors else 200
+
+
+@bp.route("/segments/<code>", methods=["GET", "POST"])
+@staff_page("programme.read")
+def segment(code: str):
+    """One segment: who is in it and how many; a predicate's conditions to change."""
+    found = segments.get_segment(database(), code)
+    values = _predicate_values(found.predicate or {})
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        require_permission(g.principal, "programme.write")
+        values = {"kind": "predicate"}
+        predicate = _predicate_from_form(values, errors)
+        if not errors:
+            try:
+                members = segments.change_segment(database(), code, predicate=predicate)
+            except InvalidInput as refusal:
+                errors = field_errors(refusal, rename={"predicate": "tiers", "predicate.tier": "tiers"})
+            except InvalidState as refusal:  # an uploaded list
+                flash(sentence(refusal.message))
+                return redirect(url_for("console.segment", code=code))
+            else:
+                flash(f"Segment {code} is changed: {members:,} members now.")
+                return redirect(url_for("console.segment", code=code))
+    rows = max(ATTRIBUTE_ROWS, sum(1 for name in values if name.endswith("_name")) + 1)
+    return render_template("console/segment.html", segment=found, tiers=list_tiers(database())[0], values=values,
+                           errors=errors, attribute_rows=rows), 422 if errors else 200
+
+
+@bp.route("/segments/<code>/remove", methods=["POST"])
+@staff_page("programme.write")
+def segment_remove(code: str):
+    try:
+        segments.remove_segment(database(), code, now=now())
+    except InvalidInput as refusal:
+        for problem in refusal.problems:
+            flash(sentence(problem.message))
+        return redirect(url_for("console.segment", code=code))
+    flash(f"Segment {code} is removed.")
+    return redirect(url_for("console.segment_list"))
+
+
+def _predicate_from_form(values: dict, errors: dict[str, list[str]]) -> dict:
+    """The predicate a segment form asks for (its tiers and attribute rows), with the form's
+    fields copied into ``values`` and what is missing into ``errors``."""
+    values["tiers"] = request.form.getlist("tiers")
+    predicate: dict = {}
+    if values["tiers"]:
+        predicate["tier"] = values["tiers"]
+    attributes = {}
+    n = 0
+    while n < MAX_ATTRIBUTE_ROWS and (f"attr{n}_name" in request.form or f"attr{n}_values" in request.form):
+        name, listed = (request.form.get(f"attr{n}_{part}", "").strip() for part in ("name", "values"))
+        values[f"attr{n}_name"], values[f"attr{n}_values"] = name, listed
+        wanted = [v.strip() for v in listed.split(",") if v.strip()]
+        if name and wanted:
+            attributes[name] = wanted
+        elif name or wanted:
+            errors[f"attr{n}_values" if name else f"attr{n}_name"] = ["Give the attribute's name and its values."]
+        n += 1
+    if attributes:
+        predicate["attributes"] = attributes
+    if values.get("kind") == "predicate" and not predicate:
+        errors["tiers"] = ["Choose tiers or give attribute values."]
+    return predicate
+
+
+def _predicate_values(predicate: dict) -> dict:
+    """A predicate as a segment form's fields."""
+    values: dict = {"kind": "predicate", "tiers": list(predicate.get("tier") or [])}
+    for n, (name, wanted) in enumerate((predicate.get("attributes") or {}).items()):
+        values[f"attr{n}_name"], values[f"attr{n}_values"] = name, ", ".join(wanted)
+    return values
 
 
 @bp.route("/campaigns/<code>/end", methods=["POST"])

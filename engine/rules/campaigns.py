@@ -81,8 +81,8 @@ def create_campaign(db: Database, *, code: str, name: str, starts_at: datetime, 
         problems.append(Problem("slices", "must be from 1 to 1024"))
     refuse_if(problems)
     with db.transaction() as session:
-        if segment_code is not None and session.scalar(
-                sa.select(SegmentRow.id).where(SegmentRow.code == segment_code)) is None:
+        if segment_code is not None and session.scalar(  # shared: a removal takes its turn before or after
+                sa.select(SegmentRow.id).where(SegmentRow.code == segment_code).with_for_update(read=True)) is None:
             refuse_if([Problem("segment_code", f"unknown segment {segment_code!r}")])
         row = CampaignRow(code=code, name=name.strip(), starts_at=starts_at, ends_at=ends_at, budget=budget,
                           segment_code=segment_code, holdout_share=holdout_share, created_at=now,

@@ -3,7 +3,10 @@ tier and attributes; and member attributes (name → value) that rules and segme
 
 Guarantees: a list segment holds exactly the members uploaded last (an upload replaces the
 list); a predicate segment holds the members whose tier is one of ``tier`` (when given)
-and whose every named attribute has one of the listed values. One member is judged in
+and whose every named attribute has one of the listed values. A predicate may be changed,
+and a segment removed unless a rule in force or still to come, a campaign or a points grant
+names it; both take turns with publishing rules, and either moves the segment's revision
+(a grant asked for before is then approved for no one). One member is judged in
 Python (:func:`predicate_holds`, for accruals); all members at once in SQL
 (:func:`segment_member_ids`, for counts and reports); a test holds the two in agreement.
 """
@@ -15,13 +18,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from engine.database import Database, insert_unique, unknown_codes
-from engine.errors import Conflict, Problem, not_found, refuse_if
+from engine.errors import Conflict, InvalidState, Problem, not_found, refuse_if
 from engine.members import member_row
 from engine.orm.members import MemberRow
-from engine.orm.rules import MemberAttributeRow, SegmentMemberRow, SegmentRow
+from engine.orm.ledger import PointsGrantRow
+from engine.orm.rules import CampaignRow, MemberAttributeRow, SegmentMemberRow, SegmentRow
 from engine.orm.tiers import TierRow
 from engine.rules.validation import KEY, is_attribute_name, is_attribute_value
-from engine.snapshot import programme
+from engine.rules.versions import rules_naming
+from engine.snapshot import lock_programme, programme
 
 
 @dataclass(frozen=True)
@@ -38,9 +43,14 @@ def list_segments(db: Database) -> list[Segment]:
     """Every segment by code, with how many members it holds now."""
     with db.transaction() as session:
         rows = session.scalars(sa.select(SegmentRow).order_by(SegmentRow.code)).all()
-        return [Segment(row.code, row.kind, row.definition,
-                        session.scalar(sa.select(sa.func.count()).select_from(segment_member_ids(row).subquery())))
-                for row in rows]
+        return [Segment(row.code, row.kind, row.definition, _size(session, row)) for row in rows]
+
+
+def get_segment(db: Database, code: str) -> Segment:
+    """One segment with how many members it holds now (``NotFound`` for an unknown code)."""
+    with db.transaction() as session:
+        row = _segment(session, code)
+        return Segment(row.code, row.kind, row.definition, _size(session, row))
 
 
 def segment_member_ids(segment: SegmentRow) -> sa.Select:
@@ -69,25 +79,60 @@ def create_segment(db: Database, *, code: str, now, predicate: dict | None = Non
         problems.append(Problem("code", "must be 1 to 64 lower-case letters, digits, '-' or '_'"))
     if (predicate is None) == (member_ids is None):
         problems.append(Problem("definition", "give exactly one of predicate and member_ids"))
-    if predicate is not None and not _predicate_ok(predicate):
-        problems.append(Problem("predicate", 'must look like {"tier": [codes], "attributes": {name: [values]}}, '
-                                             "with names of 1 to 64 characters (no '/') and values of up to 200"))
-    refuse_if(problems)
+    refuse_if(problems + (_predicate_problems(predicate) if predicate is not None else []))
     with db.transaction() as session:
         row = SegmentRow(code=code, kind="predicate" if predicate is not None else "list", definition=predicate,
                          created_at=now)
         insert_unique(session, row, Conflict(f"segment {code!r} already exists", code="duplicate_segment"))
-        if predicate is not None and predicate.get("tier") is not None:
-            # as a rule's tier condition: a code the programme has not, "gold" where the tier is
-            # GOLD, would make a segment no member can ever be in (a tier dropped later, which a
-            # segment does not prevent, leaves its other tiers matching)
-            unknown = unknown_codes(session, TierRow.code, predicate["tier"])
-            refuse_if([Problem("predicate.tier", f"names unknown tier {', '.join(map(repr, unknown))} "
-                                                 "(codes are case-sensitive)")] if unknown else [])
         if member_ids is not None:
             return _upload(session, row, member_ids)
+        refuse_if(_unknown_tiers(session, predicate))
         session.flush()
-        return session.scalar(sa.select(sa.func.count()).select_from(segment_member_ids(row).subquery()))
+        return _size(session, row)
+
+
+def change_segment(db: Database, code: str, *, predicate: dict) -> int:
+    """Give a predicate segment a new predicate (checked as at creation); returns how many
+    members it holds now. The rules, campaigns and grants naming the segment take its new
+    members from then on; a grant asked for before the change is then approved for no one.
+    An uploaded list changes by a new upload (:func:`upload_segment`), not here."""
+    refuse_if(_predicate_problems(predicate))
+    with db.transaction() as session:
+        lock_programme(session)  # as publishing: a rule's sale sees the old predicate or the new
+        row = _segment(session, code)
+        if row.kind != "predicate":
+            raise InvalidState(f"segment {code!r} is an uploaded list: upload its members again instead",
+                               code="segment_is_a_list")
+        refuse_if(_unknown_tiers(session, predicate))
+        if row.definition != predicate:
+            row.definition, row.revision = predicate, row.revision + 1
+        session.flush()
+        return _size(session, row)
+
+
+def remove_segment(db: Database, code: str, *, now) -> None:
+    """Remove a segment (and an uploaded list's members). Refused, with every reason, while a
+    rule version in force or still to come at ``now`` names it (the rule would match no one,
+    and could not be rolled back or imported again), a campaign targets it (its lift report
+    reads the segment), or a points grant was asked for it (the grant's record names it)."""
+    with db.transaction() as session:
+        lock_programme(session)  # a rule published at the same time sees it or is refused
+        row = _segment(session, code, lock=True)
+        problems = []
+        keys = rules_naming(session, "segment", now).get(code)
+        if keys:
+            problems.append(Problem("code", f"segment {code} is named by rules {', '.join(sorted(keys))}; "
+                                            "retire or change them first"))
+        targeting = session.scalars(sa.select(CampaignRow.code).where(CampaignRow.segment_code == code)
+                                    .order_by(CampaignRow.code)).all()
+        if targeting:
+            problems.append(Problem("code", f"segment {code} is targeted by campaigns {', '.join(targeting)}, "
+                                            "whose reports read it"))
+        if session.scalar(sa.select(PointsGrantRow.id).where(PointsGrantRow.segment_id == row.id).limit(1)):
+            problems.append(Problem("code", f"points grants were asked for segment {code}; their record names it"))
+        refuse_if(problems)
+        session.execute(sa.delete(SegmentMemberRow).where(SegmentMemberRow.segment_id == row.id))
+        session.delete(row)
 
 
 def upload_segment(db: Database, code: str, member_ids: list[str]) -> int:
@@ -172,6 +217,13 @@ def predicate_holds(definition: dict, tier_code: str | None, attributes: dict[st
     return all(attributes.get(name) in values for name, values in (definition.get("attributes") or {}).items())
 
 
+def _predicate_problems(predicate) -> list[Problem]:
+    if _predicate_ok(predicate):
+        return []
+    return [Problem("predicate", 'must look like {"tier": [codes], "attributes": {name: [values]}}, '
+                                 "with names of 1 to 64 characters (no '/') and values of up to 200")]
+
+
 def _predicate_ok(predicate) -> bool:
     if not isinstance(predicate, dict) or not predicate or set(predicate) - {"tier", "attributes"}:
         return False
@@ -181,6 +233,29 @@ def _predicate_ok(predicate) -> bool:
             and (attributes is None or (isinstance(attributes, dict) and all(
                 is_attribute_name(name) and isinstance(v, list) and 0 < len(v) <= 1000
                 and all(is_attribute_value(x) for x in v) for name, v in attributes.items()))))
+
+
+def _unknown_tiers(session: Session, predicate: dict) -> list[Problem]:
+    # as a rule's tier condition: a code the programme has not, "gold" where the tier is GOLD,
+    # would make a segment no member can ever be in (a tier dropped later, which a segment
+    # does not prevent, leaves its other tiers matching)
+    if predicate.get("tier") is None:
+        return []
+    unknown = unknown_codes(session, TierRow.code, predicate["tier"])
+    return [Problem("predicate.tier", f"names unknown tier {', '.join(map(repr, unknown))} "
+                                      "(codes are case-sensitive)")] if unknown else []
+
+
+def _segment(session: Session, code: str, *, lock: bool = False) -> SegmentRow:
+    query = sa.select(SegmentRow).where(SegmentRow.code == code)
+    row = session.scalar(query.with_for_update() if lock else query)
+    if row is None:
+        raise not_found("segment", code)
+    return row
+
+
+def _size(session: Session, row: SegmentRow) -> int:
+    return session.scalar(sa.select(sa.func.count()).select_from(segment_member_ids(row).subquery()))
 
 
 def _upload(session: Session, row: SegmentRow, member_ids: list[str]) -> int:

@@ -233,6 +233,22 @@ def _end_current(session: Session, rule_key: str, now: datetime, status: str) ->
 _NAMED = {"tier": (TierRow.code, "tier"), "store": (StoreRow.code, "store"), "segment": (SegmentRow.code, "segment")}
 
 
+def rules_naming(session: Session, kind: str, now: datetime) -> dict[str, set[str]]:
+    """The codes that rule versions in force or still to come at ``now`` name in their
+    ``kind`` conditions (``tier``, ``store``, ``segment``), each with the keys of those rules:
+    what must stay for the rules to match, be rolled back or be imported again."""
+    named: dict[str, set[str]] = {}
+    for definition in session.scalars(sa.select(RuleVersionRow.definition).where(
+            RuleVersionRow.status != "draft",
+            sa.or_(RuleVersionRow.valid_until.is_(None), RuleVersionRow.valid_until > now))):
+        rule = rule_from_dict(definition)
+        for condition in rule.conditions:
+            if condition.kind == kind:
+                for code in condition.values:
+                    named.setdefault(code, set()).add(rule.key)
+    return named
+
+
 def _reference_problems(session: Session, rule: Rule, where: str) -> list[Problem]:
     """What the rule names that the programme does not have: its campaign, and the tiers,
     stores and segments its conditions list."""

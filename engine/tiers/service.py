@@ -50,11 +50,10 @@ from engine.members import member_row
 from engine.messages import write_message
 from engine.orm.members import MemberRow
 from engine.orm.rewards import RewardRow, RewardTierPriceRow
-from engine.orm.rules import RuleVersionRow
 from engine.orm.tiers import MemberTierRow, TierChangeRow, TierPolicyRow, TierRow
 from engine.orm.types import UTCDateTime
 from engine.programme import add_months, end_of_day
-from engine.rules.model import rule_from_dict
+from engine.rules.versions import rules_naming
 from engine.settings import read_settings
 from engine.snapshot import lock_programme, programme
 from engine.tiers.policy import (TierDefinition, TierPolicy, next_review, qualified_rank, validate_tiers,
@@ -134,17 +133,8 @@ def _naming_problems(session: Session, kept: set[str], now: datetime) -> list[Pr
     """The tiers outside ``kept`` that a rule version in force or still to come at ``now``
     names in a tier condition: without the tier, the rule could not be rolled back or
     imported again, and would never match."""
-    rules: dict[str, set[str]] = {}
-    for definition in session.scalars(sa.select(RuleVersionRow.definition).where(
-            RuleVersionRow.status != "draft",
-            sa.or_(RuleVersionRow.valid_until.is_(None), RuleVersionRow.valid_until > now))):
-        rule = rule_from_dict(definition)
-        for condition in rule.conditions:
-            if condition.kind == "tier":
-                for code in set(condition.values) - kept:
-                    rules.setdefault(code, set()).add(rule.key)
     return [Problem("tiers", f"tier {code} is named by rules {', '.join(sorted(keys))}; retire or change them first")
-            for code, keys in sorted(rules.items())]
+            for code, keys in sorted(rules_naming(session, "tier", now).items()) if code not in kept]
 
 
 def list_tiers(db: Database) -> tuple[list[TierDefinition], TierPolicy | None]:
