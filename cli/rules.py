@@ -270,6 +270,39 @@ def create_segment(runtime: Runtime, code: str, predicate_file, members_file) ->
     click.echo(f"segment {code} created" + (f" with {held} members" if member_ids is not None else ""))
 
 
+@segments_group.command("change")
+@click.argument("code")
+@click.option("--predicate", "predicate_file", type=click.File("rb"), required=True,
+              help="JSON, as for create (- reads standard input)")
+@pass_runtime
+def change_segment(runtime: Runtime, code: str, predicate_file) -> None:
+    """Give predicate segment CODE a new predicate: the rules, campaigns and grants naming it
+    take its new members from now on."""
+    held = segments.change_segment(runtime.db, code, predicate=read_json(predicate_file, what="predicate"))
+    click.echo(f"segment {code} changed: {held} members now")
+
+
+@segments_group.command("upload")
+@click.argument("code")
+@click.option("--members", "members_file", type=click.File("r"), required=True,
+              help="A file of member ids, one per line")
+@pass_runtime
+def upload_segment(runtime: Runtime, code: str, members_file) -> None:
+    """Replace the members of list segment CODE with those the file lists."""
+    held = segments.upload_segment(runtime.db, code, members_file.read().split())
+    click.echo(f"segment {code} holds {held} members")
+
+
+@segments_group.command("remove")
+@click.argument("code")
+@pass_runtime
+def remove_segment(runtime: Runtime, code: str) -> None:
+    """Remove segment CODE; refused while a rule in force or still to come, a campaign or a
+    points grant names it."""
+    segments.remove_segment(runtime.db, code, now=runtime.now())
+    click.echo(f"segment {code} removed")
+
+
 @click.group("referrals")
 def referrals_group() -> None:
     """Referrals: the programme's bonus for the referrer and the referred member after the first purchase."""
