@@ -161,6 +161,9 @@ def credit_grant(db: Database, grant_id: str, *, now: datetime, progress: Progre
                                code="grant_not_approved")
         grant_pk, total = row.id, row.members
         done = total - _queued(session, grant_pk)
+        # never dated before the approval: a scheduler catching up on the days it was down
+        # credits with the instant of a day that may precede the grant
+        now = max(now, row.decided_at)
     # Chunks go up the member ids from the last one taken, so that a chunk need not read past
     # the queue entries earlier chunks deleted (their index entries stay until a vacuum); one
     # more pass from the start picks up what other processes skipped or left.
