@@ -475,11 +475,13 @@ def _record(db: Database, now: datetime, outcomes: list) -> SendingRound:
 
 
 def purge_deliveries(db: Database, *, as_of: datetime) -> int:
-    """Forget delivered and failed deliveries older than ``KEEP_DAYS``; how many."""
+    """Forget deliveries ``KEEP_DAYS`` after they were delivered or failed (their last attempt;
+    an event that waited long for its endpoint is kept as long as a prompt one); how many."""
     d = WebhookDeliveryRow
     with db.transaction() as session:
-        return session.execute(sa.delete(d).where(d.status != "pending",
-                                                  d.created_at < as_of - timedelta(days=KEEP_DAYS))).rowcount
+        return session.execute(sa.delete(d).where(
+            d.status != "pending", sa.func.coalesce(d.last_attempt_at, d.created_at) < as_of - timedelta(days=KEEP_DAYS))
+        ).rowcount
 
 
 def signature(secret: str, body: bytes, at: datetime) -> str:
