@@ -155,15 +155,18 @@ def _birthday_bonus(db: Database, as_of: datetime, progress: Progress) -> dict:
                                              and not calendar.isleap(today.year) else [])
         month_day = "to_char(p.birthday, 'MM-DD')" if is_postgres(session) else "strftime('%m-%d', p.birthday)"
         eligible = (f"SELECT m.id FROM members m JOIN member_profiles p ON p.member_id = m.id "
-                    f"WHERE m.status = 'active' AND {month_day} IN ({', '.join(repr(d) for d in days)}) AND NOT EXISTS "
+                    # a member who joined after the day (a catch-up of days missed) had no birthday with us then
+                    "WHERE m.status = 'active' AND m.enrolled_at <= :as_of "
+                    f"AND {month_day} IN ({', '.join(repr(d) for d in days)}) AND NOT EXISTS "
                     "(SELECT 1 FROM birthday_bonuses b WHERE b.member_id = m.id AND b.year = :year)")
-        params = {"year": today.year}
+        params = {"year": today.year, "as_of": as_of}
         bulk.lock_accounts(session, eligible, params)
         bulk.work_table(session, "bonus_members", "member_id BIGINT, account_id BIGINT, points BIGINT, "
                                                   "transaction_id BIGINT")
         session.execute(sa.text(
             "INSERT INTO bonus_members (member_id, account_id, points) "
-            f"SELECT a.member_id, a.id, :points FROM accounts a WHERE a.member_id IN ({eligible})"),
+            f"SELECT a.member_id, a.id, :points FROM accounts a WHERE a.member_id IN ({eligible})")
+            .bindparams(sa.bindparam("as_of", type_=UTCDateTime())),  # stored as the column stores it
             params | {"points": settings.birthday_bonus_points})
         count = session.scalar(sa.text("SELECT COUNT(*) FROM bonus_members"))
         if not count:

@@ -40,6 +40,7 @@ def test_a_birthday_bonus_is_given_once_a_year(database, clock, make_member, run
 
 
 def test_the_birthday_bonus_sql_agrees_with_the_policy_on_leap_days(database, clock, make_member, midnight):
+    clock.advance(days=-3)  # members of the programme by 28 February 2026
     born = {make_member(birthday=b).public_id: b for b in
             (date(1992, 2, 29), date(1990, 2, 28), date(1990, 3, 1), date(1991, 2, 27))}
     for day in (midnight(2026, 2, 28), midnight(2028, 2, 28), midnight(2028, 2, 29)):
@@ -83,3 +84,15 @@ def test_a_wider_warning_window_announces_points_expiring_later(database, clock,
     update_settings(database, {"expiry_warning_days": 365}, now=clock())
     runs = run("expiry_warnings", clock() + timedelta(days=400))  # catching up day by day
     assert sum(r.summary["messages"] for r in runs) == 1
+
+
+def test_a_catch_up_gives_no_bonus_for_a_birthday_before_the_member_joined(database, clock, make_member, run,
+                                                                           midnight):
+    joined_before = make_member(birthday=date(1990, 3, 3))  # the clock starts on 2 March
+    run("birthday_bonus", midnight(2026, 3, 2))
+    clock.advance(days=3)
+    joined_after = make_member(birthday=date(1990, 3, 3))
+    runs = run("birthday_bonus", midnight(2026, 3, 5) + timedelta(hours=12))  # down since the 2nd: a catch-up
+    assert [(r.as_of.day, r.summary["members"]) for r in runs] == [(3, 1), (4, 0), (5, 0), (5, 0)]
+    assert get_balance(database, joined_before.public_id, as_of=clock()).available == BIRTHDAY_BONUS_POINTS
+    assert get_balance(database, joined_after.public_id, as_of=clock()).available == 0
