@@ -142,12 +142,14 @@ def scheduler(runtime: Runtime, at: str, timezone: str | None, once: bool) -> No
     from apscheduler.triggers.interval import IntervalTrigger
 
     # A person stops it with Ctrl-C, a service manager with SIGTERM, at any moment, also
-    # during the catch-up tick: each job run is one transaction, so nothing is half done.
+    # during the catch-up tick: each job run is one transaction, so nothing is half done, and
+    # the stopped day is marked failed, to be run again first by the next start.
     try:
+        if not once:  # the long-running scheduler only; from its catch-up tick on, so that a stopped run is marked
+            signal.signal(signal.SIGTERM, _exit_on_signal)
         tick()
         if once:
             return
-        signal.signal(signal.SIGTERM, _exit_on_signal)  # the long-running loop only
         blocking = BlockingScheduler(timezone=zone)
         blocking.add_job(tick, CronTrigger(hour=hour, minute=minute, timezone=zone), id="daily-jobs",
                          max_instances=1, coalesce=True, misfire_grace_time=3600)

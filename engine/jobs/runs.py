@@ -13,7 +13,9 @@ Guarantees:
   ``running`` claim older than ``STALE_AFTER`` is taken over;
 - catch-up: after a last done run at ``t``, a run for ``as_of`` first runs ``t + 1 day``,
   ``t + 2 days``, ... before ``as_of`` (``catch_up_instants``): three missed days give the
-  same result as three daily runs.
+  same result as three daily runs. A day claimed elsewhere stops the catch-up there (the
+  later days wait for it), and a run stopped by an exception, Ctrl-C or a stop signal is
+  marked failed: no day is left behind a later one that is done.
 """
 from __future__ import annotations
 
@@ -83,11 +85,14 @@ def run_job(db: Database, name: str, *, as_of: datetime, now: datetime, worker: 
                 JobRunRow.job == name, JobRunRow.status == "done", JobRunRow.as_of < as_of))
         for moment in catch_up_instants(last, as_of):
             if not _claim(db, name, moment, worker, now):
+                # another process has this day (on SQLite, or one that died there not long
+                # ago): the days after it wait for it, since a day done after a later one
+                # would never be run again by a catch-up, which starts after the last done day
                 runs.append(JobRun(name, moment, "skipped", {}))
-                continue
+                break
             try:
                 summary = JOBS[name].run(db, moment, progress)
-            except Exception as error:
+            except BaseException as error:  # an operator's Ctrl-C or a stop signal too: the day stays to do
                 _finish(db, name, moment, now, status="failed", error=f"{type(error).__name__}: {error}"[:2000])
                 raise
             _finish(db, name, moment, now, status="done", summary=summary)

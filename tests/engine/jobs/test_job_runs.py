@@ -168,3 +168,33 @@ def test_on_postgres_a_running_claim_whose_lock_is_free_is_taken_over_at_once(po
     abandoned_run(postgres_db, "purge_keys", as_of, started_at=as_of - timedelta(minutes=5))
     [taken] = run_job(postgres_db, "purge_keys", as_of=as_of, now=as_of, worker="tests")
     assert taken.status == "done"
+
+
+def test_a_catch_up_waits_behind_a_day_another_process_has_and_resumes_there(sqlite_db, clock, midnight):
+    # a scheduler killed mid-run on SQLite leaves its day running, taken over only when stale:
+    # the days after it wait, so that the missed day is not left behind a later one that is done
+    first = midnight(2026, 3, 2)
+    run_job(sqlite_db, "purge_keys", as_of=first, now=first, worker="tests")
+    abandoned_run(sqlite_db, "purge_keys", first + timedelta(days=1), started_at=first + timedelta(days=3))
+    later = first + timedelta(days=3, hours=1)
+    runs = run_job(sqlite_db, "purge_keys", as_of=later, now=later, worker="tests")
+    assert [(r.as_of, r.status) for r in runs] == [(first + timedelta(days=1), "skipped")]
+    stale = later + STALE_AFTER
+    runs = run_job(sqlite_db, "purge_keys", as_of=later, now=stale, worker="tests")
+    assert [(r.as_of, r.status) for r in runs] == [(first + timedelta(days=d), "done") for d in (1, 2, 3)] + [
+        (later, "done")]
+
+
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, SystemExit], ids=["ctrl-c", "stop signal"])
+def test_a_run_stopped_by_ctrl_c_or_a_stop_signal_is_marked_failed_and_run_again(database, clock, monkeypatch, stop):
+    def interrupted(db, as_of, progress):
+        raise stop  # what the scheduler's SIGTERM handler raises, or Ctrl-C
+    from engine.jobs import catalogue
+    original = catalogue.JOBS["purge_keys"]
+    monkeypatch.setitem(catalogue.JOBS, "purge_keys", catalogue.Job("purge_keys", "interrupted", interrupted))
+    with pytest.raises(stop):
+        run_job(database, "purge_keys", as_of=clock(), now=clock(), worker="tests")
+    assert job_history(database, job="purge_keys")[0].status == "failed"
+    monkeypatch.setitem(catalogue.JOBS, "purge_keys", original)
+    [again] = run_job(database, "purge_keys", as_of=clock(), now=clock(), worker="tests")
+    assert again.status == "done"
