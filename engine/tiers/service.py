@@ -287,8 +287,11 @@ def upgrade_on_accrual(session: Session, member: MemberRow, now: datetime, *, ch
     state = session.get(MemberTierRow, member.id)
     if state is not None and reached <= codes.index(state.tier_code):
         return
+    # a calendar review keeps its date, unless it is past (its run not yet come: the scheduler
+    # was down, or it is 1 January before the job): that review, of the year before, would take
+    # away what this year's points just gave
     _change(session, member, state, tiers[reached].code, reason=reason, note=note, now=now,
-            review_due_at=state.review_due_at if state and policy.review == "calendar"
+            review_due_at=state.review_due_at if state and policy.review == "calendar" and state.review_due_at > now
             else next_review(policy, now, zone, since=now))
 
 
@@ -327,7 +330,8 @@ WITH state AS (
 ), kept AS (
     INSERT INTO member_tiers (member_id, tier_code, since, review_due_at, grace_until)
     SELECT :member, :code, :now,
-           COALESCE(CASE WHEN :keep_review THEN (SELECT review_due_at FROM state) END, :next_review), NULL
+           COALESCE(CASE WHEN :keep_review THEN (SELECT review_due_at FROM state WHERE review_due_at > :now) END,
+                    :next_review), NULL
     FROM due
     ON CONFLICT (member_id) DO UPDATE SET tier_code = EXCLUDED.tier_code, since = EXCLUDED.since,
         review_due_at = EXCLUDED.review_due_at, grace_until = NULL
