@@ -202,11 +202,13 @@ def is_valid_timezone(name: object) -> bool:
 def lot_expires_at(earned_at: datetime, settings: ProgrammeSettings) -> datetime | None:
     """When points earned at ``earned_at`` expire under a fixed-term policy.
 
-    ``None`` when the policy is ``never`` or inactivity-based (that deadline moves with
-    the member's activity; see ``inactivity_deadline``). With rounding, points stay
+    ``None`` when the policy is ``never``. Inactivity-based: the deadline counted from the
+    earning, which the member's later activity moves (``engine.ledger.inactivity``). With rounding, points stay
     valid to the end of the rounded period: the result is midnight, programme time,
     at the start of the next period.
     """
+    if settings.expiry_policy == "after_inactivity":  # the earning is activity: all points last that long now
+        return inactivity_deadline(earned_at, settings)
     if settings.expiry_policy != "after_earning":
         return None
     zone = ZoneInfo(settings.timezone)

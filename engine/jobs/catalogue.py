@@ -28,6 +28,7 @@ from engine.ledger.closed_months import CLOSE_AFTER, close_months
 from engine.ledger.expiry import expire_lots
 from engine.ledger.holds import release_lapsed_holds
 from engine.ledger.idempotency import purge_idempotency_keys
+from engine.ledger.inactivity import refresh_inactivity_deadlines
 from engine.payment_codes import purge_payment_codes
 from engine.member_closure import UNCONFIRMED_SIGN_UP_DAYS, close_unconfirmed_sign_ups
 from engine.member_import_requests import purge_import_answers
@@ -71,8 +72,10 @@ def _close_months(db: Database, as_of: datetime, progress: Progress) -> dict:
 
 
 def _expire(db: Database, as_of: datetime, progress: Progress) -> dict:
+    moved = refresh_inactivity_deadlines(db, as_of=as_of)  # first: activity moves the deadlines it sees
     run = expire_lots(db, as_of=as_of, progress=progress)
-    return {"members": run.members, "lots": run.lots, "points": run.points}
+    return {"members": run.members, "lots": run.lots, "points": run.points} | (
+        {"deadlines_moved": moved} if moved else {})
 
 
 def _release_holds(db: Database, as_of: datetime, progress: Progress) -> dict:
