@@ -85,6 +85,15 @@ def expire_lots(db: Database, *, as_of: datetime,
     return ExpiryRun(members=members, lots=lots, points=points)
 
 
+def expire_now(session, member_pks: Iterable[int], as_of: datetime) -> None:
+    """Expire at ``as_of``, in the caller's transaction, what is due of these members' lots:
+    points a hold held past their lot's expiry and gave back (voided, lapsed, captured in
+    part), which the nightly run before had to leave, are taken when they come back, not a
+    night later."""
+    for pk in sorted(set(member_pks)):
+        _expire_range(session, as_of, pk, pk)
+
+
 def _expire_range(session, as_of: datetime, low: int, high: int) -> tuple[int, int, int]:
     bulk.prepare(session)
     params = {"low": low, "high": high}

@@ -30,6 +30,7 @@ from engine.errors import (HoldAlreadyResolved, HoldExpired, InsufficientPoints,
 from engine.ledger import bulk
 from engine.ledger.accounts import lock_member_account, post_transaction, remember_locked_account
 from engine.ledger.basket import MAX_CASHIER, is_text
+from engine.ledger.expiry import expire_now
 from engine.ledger.commands import (CaptureHold, HoldCaptured, HoldPlaced, HoldVoided, PaymentReturned, PlaceHold,
                                    ReturnPayment, VoidHold)
 from engine.ledger.idempotency import FirstRead, carrying_claim, run_idempotent
@@ -145,7 +146,7 @@ def void_hold(db: Database, command: VoidHold, *, caller: str, idempotency_key: 
     def work(session: Session) -> HoldVoided:
         hold, _, member = _pending_hold(session, command.hold_id, action="voided",
                                         store_code=command.store_code)
-        _release(session, hold)
+        _release(session, hold, now=now)
         _resolve(hold, "voided", now)
         session.flush()
         return HoldVoided(hold_id=hold.public_id, member_id=member.public_id, released=hold.points)
@@ -220,6 +221,11 @@ def release_lapsed_holds(db: Database, *, as_of: datetime) -> int:
     with db.transaction() as session:
         bulk.lock_accounts(session, "SELECT h.member_id FROM holds h WHERE h.status = 'pending' "
                                     "AND h.deadline < :as_of", {"as_of": as_of})
+        # whose points go back to a lot past its expiry: expired as they come back (below)
+        due = session.scalars(sa.text(
+            "SELECT DISTINCT h.member_id FROM holds h JOIN hold_lots hl ON hl.hold_id = h.id "
+            "JOIN lots l ON l.id = hl.lot_id WHERE h.status = 'pending' AND h.deadline < :as_of "
+            "AND l.expires_at <= :as_of").bindparams(when)).all()
         session.execute(sa.text(
             "UPDATE lots SET reserved = lots.reserved - r.points FROM ("
             "SELECT hl.lot_id, SUM(hl.points) AS points FROM hold_lots hl JOIN holds h ON h.id = hl.hold_id "
@@ -228,6 +234,7 @@ def release_lapsed_holds(db: Database, *, as_of: datetime) -> int:
         released = session.execute(sa.text(
             "UPDATE holds SET status = 'expired', resolved_at = :as_of "
             "WHERE status = 'pending' AND deadline < :as_of").bindparams(when))
+        expire_now(session, due, as_of)
         return released.rowcount
 
 
@@ -358,9 +365,15 @@ def _reserved_lots(session: Session, hold: HoldRow) -> list[tuple[LotRow, int]]:
     return [(lot, points) for lot, points in rows]
 
 
-def _release(session: Session, hold: HoldRow) -> None:
+def _release(session: Session, hold: HoldRow, *, now: datetime) -> None:
+    due = False
     for lot, points in _reserved_lots(session, hold):
         lot.reserved -= points
+        due = due or (lot.expires_at is not None and lot.expires_at <= now)
+    if due:
+        session.flush()
+        expire_now(session, [hold.member_id], now)
+        session.expire_all()  # the expiry moved lots and the balance in SQL: nothing stale is written back
 
 
 def _resolve(hold: HoldRow, status: str, when: datetime) -> None:
