@@ -32,7 +32,8 @@ from terminal.card_crypto import offline_challenge
 from terminal.card_protocol import CardKind
 from terminal.config import TerminalConfig
 from terminal.errors import (
-    ApiError, ApiUnreachable, CardNotAuthentic, CardRemoved, ForeignCard, SessionError, TerminalError,
+    ApiError, ApiUnreachable, CardNotAuthentic, CardRemoved, ForeignCard, SaleStillQueued, SessionError,
+    TerminalError,
 )
 from terminal.outbox import ACCRUAL, PAYMENT_RETURN, Entry, Outbox, ReplayReport
 from terminal.session import CardRef, Hold, Member, PosSession, State
@@ -356,6 +357,13 @@ class TillAgent:
         session.accrued(result, queued=False)
         return result
 
+    def _queued_sale(self, receipt_number: str) -> Entry | None:
+        """This till's sale ``receipt_number`` if it still waits in the outbox to earn."""
+        return next((entry for entry in self.outbox.pending() if entry.kind == ACCRUAL
+                     and entry.body.get("receipt_number") == receipt_number
+                     and entry.body.get("store_code") == self.config.store_code
+                     and entry.body.get("terminal_code") == self.config.terminal_code), None)
+
     def _deliver(self, entry: Entry) -> dict:
         if entry.kind == ACCRUAL:
             return self.api.accrue(entry.body, entry.idempotency_key)
@@ -423,11 +431,22 @@ class TillAgent:
     def refund(self, session: PosSession, *, original_receipt: str, occurred_at: datetime,
                lines: list[dict], original_till: str | None = None) -> dict:
         """Give back (or take back) points for returned lines of ``original_receipt``, a
-        receipt of ``original_till`` (this till when None; any till of the same store)."""
+        receipt of ``original_till`` (this till when None; any till of the same store).
+
+        This till's queued entries are sent first: a sale of its own still in the outbox has
+        not earned on the server, which would answer that the receipt never earned, and the
+        flush after would credit the returned goods. A sale that stays queued (the server
+        cannot take it now) is raised as SaleStillQueued, with nothing sent."""
         session.refund_started()
+        till = original_till or self.config.terminal_code
+        self.flush_outbox()
+        if till == self.config.terminal_code and self._queued_sale(original_receipt) is not None:
+            session.failed(f"The sale {original_receipt} still waits in this till's outbox (the loyalty server "
+                           "cannot take it now): it has not earned its points yet, so the return cannot take "
+                           "them back. Record the return again once the outbox is sent.")
+            raise SaleStillQueued(session.message)
         body = {"store_code": self.config.store_code,
-                "terminal_code": original_till or self.config.terminal_code,
-                "receipt_number": original_receipt, "occurred_at": occurred_at.isoformat(),
+                "terminal_code": till, "receipt_number": original_receipt, "occurred_at": occurred_at.isoformat(),
                 "lines": [{"line_no": line["line_no"], "quantity": str(line["quantity"])}
                           for line in lines]}
         if session.cashier:

@@ -26,6 +26,8 @@ per line, one answer per line, in order. Every answer has ``"ok"``; a failure ca
        "lines": [{"line_no": 1, "quantity": "1"}]}   # "till": "T2" for a sale of another till of the store;
                                                        # "cashier": who rang the return up, optional
     < {"ok": true, "state": "done", "result": {...}}
+                                 # this till's queued sales are sent first; a sale of this till still
+                                 # waiting in its outbox (no server) answers error "SaleStillQueued"
     > {"cmd": "voucher", "code": "V3F9..."}   # a reward voucher: used once, the reward handed over
     < {"ok": true, "voucher": {"voucher_code": "V3F9...", "reward_code": "MUG", "status": "used", ...}}
     > {"cmd": "cancel"}          # abandon the sale; an open points hold is voided, points paid given back
