@@ -35,7 +35,7 @@ from terminal.errors import (
     ApiError, ApiUnreachable, CardNotAuthentic, CardRemoved, ForeignCard, SaleStillQueued, SessionError,
     TerminalError,
 )
-from terminal.outbox import ACCRUAL, PAYMENT_RETURN, Entry, Outbox, ReplayReport
+from terminal.outbox import ACCRUAL, PAYMENT_RETURN, Entry, Outbox, Payment, ReplayReport
 from terminal.session import CardRef, Hold, Member, PosSession, State
 
 
@@ -267,12 +267,17 @@ class TillAgent:
                 pass  # an unresolved hold lapses on the server by itself
             session.hold_voided()
             raise SessionError(f"{points} points are worth more than the bill; ask for fewer points.")
+        # on disk before the capture is sent: a till that dies from here on (a crash, kill -9,
+        # a power cut) gives the points back when it starts again, unless the sale earned
+        self.outbox.payment_taken(Payment(hold.hold_id, session.receipt_number, hold.points), now=self.clock())
         try:
             self.settled(lambda key: self.api.capture_hold(hold.hold_id, idempotency_key=key))
         except ApiUnreachable as error:
             if not self._captured_after_all(session, hold, deadline=_instant(placed.get("expires_at"))):
                 raise ApiUnreachable(session.message) from error
         except TerminalError as error:
+            if isinstance(error, ApiError):  # a refusal: nothing was captured
+                self.outbox.payment_not_taken(hold.hold_id)
             self.abort(session, error.message)
             raise
         session.hold_captured(value_minor=hold.value_minor)
@@ -295,6 +300,7 @@ class TillAgent:
         except ApiUnreachable:
             message = UNKNOWN_PAYMENT
         else:
+            self.outbox.payment_not_taken(hold.hold_id)
             message = ("The loyalty server did not confirm the payment with points, so it was "
                        "cancelled: no points were taken. Try again, or take the full amount.")
         session.failed(message)
@@ -344,7 +350,8 @@ class TillAgent:
         """
         if session.state not in (State.BASKET, State.CAPTURED):
             raise SessionError(f"Cannot earn points now: the sale is at '{session.state.value}'.")
-        entry = self.outbox.add(ACCRUAL, new_key(), self.accrual_body(session), now=self.clock())
+        entry = self.outbox.add(ACCRUAL, new_key(), self.accrual_body(session), now=self.clock(),
+                                payment=session.paid.hold_id if session.paid else None)
         self.flush_outbox(stop_before=entry.seq)
         try:
             result = self.outbox.send(entry, self._deliver, now=self.clock())
@@ -384,7 +391,10 @@ class TillAgent:
                 try:
                     self.settled(lambda key: self.api.void_hold(hold_id, idempotency_key=key))
                 except TerminalError:
-                    pass  # unresolved holds expire on the server by themselves
+                    pass  # unresolved holds expire on the server by themselves (a captured one is given
+                    # back at the till's next start: its payment stays unfinished)
+                else:
+                    self.outbox.payment_not_taken(hold_id)
                 session.hold_voided()
 
     def cancel(self, session: PosSession, message: str = "Sale cancelled.") -> int | None:
@@ -403,7 +413,7 @@ class TillAgent:
             return None
         entry = self.outbox.add(PAYMENT_RETURN, new_key(), {"hold_id": paid.hold_id,
                                                             "receipt_number": session.receipt_number},
-                                now=self.clock())
+                                now=self.clock(), payment=paid.hold_id)
         session.payment_given_back()
         try:
             returned = self.outbox.send(entry, self._deliver, now=self.clock())
@@ -417,6 +427,22 @@ class TillAgent:
                            problems=error.problems) from error
         session.message = f"{message} The {returned['points']} points paid were given back to the member."
         return int(returned["points"])
+
+    def give_back_unfinished_payments(self) -> list[tuple[Payment, Entry]]:
+        """At the till's start: give back the points paid for sales that neither earned nor were
+        called off (the till died between the payment and the end of the sale: a crash, kill -9,
+        a power cut). Each return goes through the outbox, so one the server cannot take now is
+        sent with a later flush. Each payment with its return's outbox entry after the flush
+        (sent, still pending, or rejected with the server's reason)."""
+        keys = []
+        for payment in self.outbox.unfinished_payments():
+            entry = self.outbox.add(PAYMENT_RETURN, new_key(), {"hold_id": payment.hold_id,
+                                                                "receipt_number": payment.receipt_number},
+                                    now=self.clock(), payment=payment.hold_id)
+            keys.append((payment, entry.idempotency_key))
+        if keys:
+            self.flush_outbox()
+        return [(payment, self.outbox.get(key)) for payment, key in keys]
 
     # -- rewards ---------------------------------------------------------------------------
     def take_voucher(self, code: str) -> dict:

@@ -100,24 +100,28 @@ def doctor(config: TerminalConfig, out=print) -> bool:
 
 
 def cashier(agent, console=None, ask=input, cashier_id: str | None = None, ask_secret=getpass.getpass) -> None:
-    """The interactive cashier screen: one sale after another until Ctrl-D / 'q'; each sale
-    names ``cashier_id`` (the operator signed on) when given. A card that pays with points
-    only with the member's PIN asks for it (``ask_secret``: typed unseen)."""
+    """The interactive cashier screen: one sale after another until Ctrl-D / Ctrl-C / 'q'; each
+    sale names ``cashier_id`` (the operator signed on) when given. A card that pays with points
+    only with the member's PIN asks for it (``ask_secret``: typed unseen). Ctrl-D or Ctrl-C in
+    the middle of a sale calls it off (points paid go back) and ends the screen. At its start,
+    points paid for sales the till left unfinished when it stopped are given back."""
     from rich.console import Console
     from rich.panel import Panel
 
     from terminal.errors import ForeignCard
-    from terminal.session import PosSession
+    from terminal.session import PosSession, State
 
     console = console or Console()
     console.print(Panel("Loyalty till - cashier mode. Enter a receipt number to start a sale, "
                         "'r' for a return, 'v' for a reward voucher, 'f' to send queued sales, 'q' to quit.",
                         title="loyalty-terminal", subtitle=f"cashier {cashier_id}" if cashier_id else None))
+    for said in payments_given_back(agent):
+        console.print(Panel(said, title="points paid, sale unfinished", style="yellow"))
     last_card_left = False  # the last sale's card still lay on the reader when it ended
     while True:
         try:
             receipt = ask("receipt> ").strip()
-        except EOFError:
+        except (EOFError, KeyboardInterrupt):  # Ctrl-D / Ctrl-C: the cashier leaves the screen
             return
         if receipt in ("q", "quit"):
             return
@@ -127,12 +131,15 @@ def cashier(agent, console=None, ask=input, cashier_id: str | None = None, ask_s
             report = agent.flush_outbox()
             console.print(f"Sent {report.sent}, refused {report.rejected}, still waiting {report.left}.")
             continue
-        if receipt == "r":
-            _cashier_return(agent, console, ask, cashier_id)
-            continue
-        if receipt == "v":
-            _cashier_voucher(agent, console, ask)
-            continue
+        try:
+            if receipt == "r":
+                _cashier_return(agent, console, ask, cashier_id)
+                continue
+            if receipt == "v":
+                _cashier_voucher(agent, console, ask)
+                continue
+        except (EOFError, KeyboardInterrupt):  # the cashier leaves the screen: no sale is open
+            return
         session = PosSession(receipt, cashier=cashier_id)
         try:
             if last_card_left:  # the last customer's card would earn this sale at once
@@ -165,7 +172,29 @@ def cashier(agent, console=None, ask=input, cashier_id: str | None = None, ask_s
                 agent.abort(session, getattr(error, "message", str(error)))
             console.print(Panel(getattr(error, "message", str(error)), title="not done",
                                 style="red"))
+        except (EOFError, KeyboardInterrupt):
+            # the input ended (Ctrl-D) or the cashier broke off (Ctrl-C) mid-sale: the sale is
+            # called off, so points paid go back to the member now rather than with the process
+            if session.state not in (State.DONE, State.FAILED):
+                _call_off(agent, session, console)
+            return
         last_card_left = session.card is not None and _card_on_reader(agent)
+
+
+def payments_given_back(agent) -> list[str]:
+    """At the till's start: give back the points paid for sales it left unfinished when it
+    stopped (a crash, kill -9, a power cut); what became of each, for the cashier."""
+    said = []
+    for payment, entry in agent.give_back_unfinished_payments():
+        what = (f"The {payment.points} points paid for sale {payment.receipt_number}, left unfinished when the "
+                "till stopped,")
+        if entry.status == "sent":
+            said.append(f"{what} were given back to the member.")
+        elif entry.status == "pending":
+            said.append(f"{what} will be given back to the member once the loyalty server can be reached.")
+        else:
+            said.append(f"{what} were not given back ({entry.last_error}): call support.")
+    return said
 
 
 def _card_on_reader(agent) -> bool:
@@ -418,6 +447,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0 if report.left == 0 else 1
         if args.command == "pos":
             from terminal.pos_interface import PosInterface
+            for said in payments_given_back(agent):  # stdout is the POS's: JSON lines only
+                print(said, file=sys.stderr)
             PosInterface(agent).serve()
             return 0
         if args.command == "cashier":

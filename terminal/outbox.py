@@ -12,6 +12,11 @@ once its cause is put right). A 401 is not a refusal of the sale: the server
 did not accept the till itself (a revoked or mistyped key, a clock gone wrong), so every
 entry stays pending until that is fixed, as when the server cannot be reached.
 
+The outbox also keeps the till's payments with points, each written before its capture is
+sent and settled in the same transaction as the entry that ends its sale (the accrual, or the
+return of the points): a payment still open when the till starts again belongs to a sale the
+till died in, and its points are given back (``TillAgent.give_back_unfinished_payments``).
+
 The outbox also keeps the till's offline counter, used in offline card challenges, so
 no two offline challenges of this till are ever built from the same counter. The server takes
 each (card, till, counter) once, so a till installed again (a new outbox file) must not start
@@ -46,6 +51,13 @@ CREATE TABLE IF NOT EXISTS outbox (
     done_at TEXT
 );
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS payments (
+    hold_id TEXT PRIMARY KEY,
+    receipt_number TEXT NOT NULL,
+    points INTEGER NOT NULL,
+    taken_at TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'earned', 'given_back', 'not_taken'))
+);
 """
 
 
@@ -59,6 +71,14 @@ class Entry:
     attempts: int
     last_error: str | None
     result: dict | None
+
+
+@dataclass(frozen=True)
+class Payment:
+    """A payment with points of a sale of this till (its captured hold)."""
+    hold_id: str
+    receipt_number: str
+    points: int
 
 
 @dataclass(frozen=True)
@@ -82,12 +102,45 @@ class Outbox:
     def close(self) -> None:
         self.db.close()
 
-    def add(self, kind: str, idempotency_key: str, body: dict, *, now: datetime) -> Entry:
-        """Write an entry (durably) before it is sent; the same key twice is one entry."""
-        self.db.execute("INSERT OR IGNORE INTO outbox (kind, idempotency_key, body, created_at)"
-                        " VALUES (?, ?, ?, ?)",
-                        (kind, idempotency_key, json.dumps(body, sort_keys=True), now.isoformat()))
+    def add(self, kind: str, idempotency_key: str, body: dict, *, now: datetime,
+            payment: str | None = None) -> Entry:
+        """Write an entry (durably) before it is sent; the same key twice is one entry.
+
+        ``payment``: the hold id of the sale's payment with points, which this entry settles
+        (the sale earns, or the points go back), in the same transaction: a till that dies
+        just after never gives back the points of a sale that earns, nor forgets them."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute("INSERT OR IGNORE INTO outbox (kind, idempotency_key, body, created_at)"
+                            " VALUES (?, ?, ?, ?)",
+                            (kind, idempotency_key, json.dumps(body, sort_keys=True), now.isoformat()))
+            if payment is not None:
+                self.db.execute("UPDATE payments SET status = ? WHERE hold_id = ? AND status = 'open'",
+                                ("earned" if kind == ACCRUAL else "given_back", payment))
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
         return self.get(idempotency_key)
+
+    def payment_taken(self, payment: Payment, *, now: datetime) -> None:
+        """Record a payment with points (durably) before its capture is sent: until an entry
+        settles it (see ``add``), its sale is unfinished, and a till restarted after a crash
+        gives the points back (``unfinished_payments``)."""
+        self.db.execute("INSERT OR IGNORE INTO payments (hold_id, receipt_number, points, taken_at) "
+                        "VALUES (?, ?, ?, ?)", (payment.hold_id, payment.receipt_number, payment.points,
+                                                now.isoformat()))
+
+    def payment_not_taken(self, hold_id: str) -> None:
+        """The payment's hold was voided: nothing was paid, nothing to give back."""
+        self.db.execute("UPDATE payments SET status = 'not_taken' WHERE hold_id = ? AND status = 'open'",
+                        (hold_id,))
+
+    def unfinished_payments(self) -> list[Payment]:
+        """Payments whose sale neither earned nor was called off, in the order they were taken."""
+        rows = self.db.execute("SELECT hold_id, receipt_number, points FROM payments WHERE status = 'open' "
+                               "ORDER BY taken_at, rowid")
+        return [Payment(row[0], row[1], int(row[2])) for row in rows]
 
     def get(self, idempotency_key: str) -> Entry:
         row = self.db.execute("SELECT seq, kind, idempotency_key, body, status, attempts, "

@@ -40,6 +40,9 @@ per line, one answer per line, in order. Every answer has ``"ok"``; a failure ca
     > {"cmd": "status"}
     < {"ok": true, "state": "idle", "receipt": "R-1002", "outbox_pending": 0}
 
+At its start, the till gives back the points paid for sales it left unfinished when it
+stopped (killed, crashed, its POS gone): one line on stderr for each, stdout stays JSON.
+
 A foreign card answers ``{"ok": false, "error": "ForeignCard", "message": "This is a
 foreign card (...)"}`` and the sale stays ready for the next tap. Offline (the server away,
 or not taking this till's requests now: ``offline_reason`` says which, for the cashier),
