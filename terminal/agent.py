@@ -32,10 +32,9 @@ from terminal.card_crypto import offline_challenge
 from terminal.card_protocol import CardKind
 from terminal.config import TerminalConfig
 from terminal.errors import (
-    ApiError, ApiUnreachable, CardNotAuthentic, CardRemoved, ForeignCard, SaleStillQueued, SessionError,
-    TerminalError,
+    ApiError, ApiUnreachable, CardNotAuthentic, CardRemoved, ForeignCard, SessionError, TerminalError,
 )
-from terminal.outbox import ACCRUAL, PAYMENT_RETURN, Entry, Outbox, Payment, ReplayReport
+from terminal.outbox import ACCRUAL, PAYMENT_RETURN, REFUND, Entry, Outbox, Payment, ReplayReport
 from terminal.session import CardRef, Hold, Member, PosSession, State
 
 
@@ -376,6 +375,8 @@ class TillAgent:
             return self.api.accrue(entry.body, entry.idempotency_key)
         if entry.kind == PAYMENT_RETURN:
             return self.api.return_payment(entry.body["hold_id"], idempotency_key=entry.idempotency_key)
+        if entry.kind == REFUND:
+            return self.api.refund(entry.body, entry.idempotency_key)
         raise ValueError(f"unknown outbox entry kind {entry.kind!r}")
 
     def flush_outbox(self, stop_before: int | None = None) -> ReplayReport:
@@ -455,28 +456,33 @@ class TillAgent:
 
     # -- returns ---------------------------------------------------------------------------
     def refund(self, session: PosSession, *, original_receipt: str, occurred_at: datetime,
-               lines: list[dict], original_till: str | None = None) -> dict:
+               lines: list[dict], original_till: str | None = None) -> dict | None:
         """Give back (or take back) points for returned lines of ``original_receipt``, a
-        receipt of ``original_till`` (this till when None; any till of the same store).
+        receipt of ``original_till`` (this till when None; any till of the same store): the
+        server's answer, or None when the return is queued behind its sale.
 
         This till's queued entries are sent first: a sale of its own still in the outbox has
         not earned on the server, which would answer that the receipt never earned, and the
         flush after would credit the returned goods. A sale that stays queued (the server
-        cannot take it now) is raised as SaleStillQueued, with nothing sent."""
+        cannot take it now) gets its return queued behind it: the outbox sends them in order."""
         session.refund_started()
         till = original_till or self.config.terminal_code
-        self.flush_outbox()
-        if till == self.config.terminal_code and self._queued_sale(original_receipt) is not None:
-            session.failed(f"The sale {original_receipt} still waits in this till's outbox (the loyalty server "
-                           "cannot take it now): it has not earned its points yet, so the return cannot take "
-                           "them back. Record the return again once the outbox is sent.")
-            raise SaleStillQueued(session.message)
-        body = {"store_code": self.config.store_code,
-                "terminal_code": till, "receipt_number": original_receipt, "occurred_at": occurred_at.isoformat(),
+        body = {"store_code": self.config.store_code, "terminal_code": till, "receipt_number": original_receipt,
+                "occurred_at": occurred_at.isoformat(),
                 "lines": [{"line_no": line["line_no"], "quantity": str(line["quantity"])}
                           for line in lines]}
         if session.cashier:
             body["cashier"] = session.cashier
+        self.flush_outbox()
+        if till == self.config.terminal_code and self._queued_sale(original_receipt) is not None:
+            # sent now, it would be refused as never earned; behind the sale, it reaches the server
+            # after the sale has earned, and takes back what it earned
+            self.outbox.add(REFUND, new_key(), body, now=self.clock())
+            session.refunded(None, queued=True)
+            session.message = (f"The sale {original_receipt} still waits in this till's outbox (the loyalty server "
+                               "cannot take it now); the return is saved behind it and takes its points back "
+                               "once both are sent.")
+            return None
         try:
             result = self.settled(lambda key: self.api.refund(body, key))
         except ApiUnreachable as error:

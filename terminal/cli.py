@@ -350,6 +350,9 @@ def _cashier_return(agent, console, ask, cashier_id: str | None = None) -> None:
     except TerminalError as error:
         console.print(Panel(error.message, title="not done", style="red"))
         return
+    if result is None:  # behind its sale, which still waits in this till's outbox
+        console.print(Panel(session.message, title="return saved", style="yellow"))
+        return
     told = [f"Points taken back: {result['points_reversed']}"]
     if result.get("points_expired"):  # (a server before 2026-12-07 does not say)
         told.append(f"Of those, expired already (not taken from the member again): {result['points_expired']}")

@@ -137,8 +137,3 @@ class SessionError(TerminalError):
 
 class RedemptionNeedsServer(TerminalError):
     """Paying with points needs the loyalty server, which cannot be reached now."""
-
-
-class SaleStillQueued(TerminalError):
-    """A return of a sale that still waits in this till's outbox: it has not earned yet, so
-    there is nothing the server could take back now."""

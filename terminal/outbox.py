@@ -1,5 +1,5 @@
-"""A durable local outbox for accruals (and returns of points paid for sales called off) the
-server could not take yet (SQLite file).
+"""A durable local outbox for accruals (and returns of points paid for sales called off, and
+returns of goods of sales still queued here) the server could not take yet (SQLite file).
 
 The rule (reliable submission): an accrual is written here with its idempotency key
 *before* the first attempt to send it; it is marked sent only when the server answered.
@@ -35,7 +35,8 @@ from pathlib import Path
 from terminal.errors import ApiError, ApiUnreachable
 
 ACCRUAL = "accrual"  # the kinds of entries: a sale to earn,
-PAYMENT_RETURN = "payment_return"  # the points paid for a sale called off, to give back
+PAYMENT_RETURN = "payment_return"  # the points paid for a sale called off, to give back,
+REFUND = "refund"  # a return of goods of a sale still queued here, to go after it
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (

@@ -25,9 +25,10 @@ per line, one answer per line, in order. Every answer has ``"ok"``; a failure ca
     > {"cmd": "refund", "receipt": "R-1001", "occurred_at": "2026-11-23T12:00:00+00:00",
        "lines": [{"line_no": 1, "quantity": "1"}]}   # "till": "T2" for a sale of another till of the store;
                                                        # "cashier": who rang the return up, optional
-    < {"ok": true, "state": "done", "result": {...}}
-                                 # this till's queued sales are sent first; a sale of this till still
-                                 # waiting in its outbox (no server) answers error "SaleStillQueued"
+    < {"ok": true, "state": "done", "queued": false, "result": {...}}
+                                 # this till's queued sales are sent first; the return of a sale of this
+                                 # till still in its outbox (no server) is queued behind it: "queued": true,
+                                 # "result": null, "message" says so
     > {"cmd": "voucher", "code": "V3F9..."}   # a reward voucher: used once, the reward handed over
     < {"ok": true, "voucher": {"voucher_code": "V3F9...", "reward_code": "MUG", "status": "used", ...}}
     > {"cmd": "cancel"}          # abandon the sale; an open points hold is voided, points paid given back
@@ -145,7 +146,10 @@ class PosInterface:
         result = self.agent.refund(session, original_receipt=str(request["receipt"]),
                                    occurred_at=datetime.fromisoformat(request["occurred_at"]),
                                    lines=list(request["lines"]), original_till=request.get("till"))
-        return {"ok": True, "result": result}
+        answer = {"ok": True, "queued": session.queued, "result": result}
+        if session.queued:
+            answer["message"] = session.message
+        return answer
 
     def _cmd_voucher(self, request: dict) -> dict:
         return {"ok": True, "voucher": self.agent.take_voucher(str(request["code"]))}

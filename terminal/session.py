@@ -202,9 +202,10 @@ class PosSession:
     def refund_started(self) -> None:
         self._move((State.IDLE,), State.REFUNDING, "start a return")
 
-    def refunded(self, result: dict) -> None:
+    def refunded(self, result: dict | None, *, queued: bool = False) -> None:
+        """The return is recorded (``queued``: it waits in the outbox behind its sale)."""
         self._move((State.REFUNDING,), State.DONE, "finish the return")
-        self.result = result
+        self.result, self.queued = result, queued
 
     # -- failure -----------------------------------------------------------------------------
     def failed(self, message: str) -> None:

@@ -1,7 +1,8 @@
 """A return at the till of a sale that still waits in that till's own outbox: the till sends
-its queued sales first, so the return takes back what the sale earned; a sale the server
-cannot take now is named as waiting there, and nothing is sent. Without this the server
-answered that the receipt never earned, and the next flush credited the returned goods."""
+its queued sales first, so the return takes back what the sale earned; the return of a sale
+the server cannot take now waits behind it in the outbox, and the two are sent in order.
+Without this the server answered that the receipt never earned, and the next flush credited
+the returned goods."""
 import io
 from datetime import datetime, timezone
 
@@ -11,7 +12,6 @@ from rich.console import Console
 from terminal.agent import TillAgent
 from terminal.api_client import ApiClient, Credentials
 from terminal.cli import cashier
-from terminal.errors import SaleStillQueued
 from terminal.outbox import Outbox
 from terminal.pos_interface import PosInterface
 from terminal.session import CardRef, PosSession, State
@@ -63,15 +63,20 @@ def test_a_return_sends_the_sale_still_queued_at_this_till_first_and_takes_its_p
     assert fake_server.points_of("M1") == 100
 
 
-def test_a_return_of_a_sale_the_server_cannot_take_yet_says_it_waits_in_the_outbox_and_sends_nothing(
+def test_a_return_of_a_sale_the_server_cannot_take_yet_waits_behind_it_and_takes_its_points_back_once_sent(
         till, fake_server):
     queue_sale_offline(till, fake_server, "R-1")
     fake_server.down = True
     session = PosSession("return-of-R-1")
-    with pytest.raises(SaleStillQueued, match="R-1 still waits in this till's outbox"):
-        till.refund(session, original_receipt="R-1", occurred_at=NOW, lines=RETURNED)
-    assert session.state is State.FAILED and fake_server.refunds == []
-    assert [e.body["receipt_number"] for e in till.outbox.pending()] == ["R-1"]
+    assert till.refund(session, original_receipt="R-1", occurred_at=NOW, lines=RETURNED) is None
+    assert session.state is State.DONE and session.queued
+    assert "R-1 still waits in this till's outbox" in session.message
+    assert [(e.kind, e.body["receipt_number"]) for e in till.outbox.pending()] == [("accrual", "R-1"), ("refund", "R-1")]
+    assert fake_server.refunds == []
+    fake_server.down = False
+    assert till.flush_outbox().sent == 2
+    assert [a["receipt_number"] for a in fake_server.accruals] == ["R-1"] and len(fake_server.refunds) == 1
+    assert fake_server.points_of("M1") == 100
 
 
 def test_a_pos_return_of_a_sale_still_queued_at_this_till_takes_its_points_back(till, fake_server):
@@ -89,3 +94,13 @@ def test_the_cashier_screen_takes_back_the_points_of_a_sale_still_queued_at_this
     assert "return recorded" in out.getvalue() and "Points taken back: 499" in out.getvalue()
     assert "Sent 0, refused 0, still waiting 0." in out.getvalue()
     assert fake_server.points_of("M1") == 100
+
+
+def test_the_cashier_screen_says_a_return_waits_behind_its_sale_when_the_server_is_away(till, fake_server):
+    queue_sale_offline(till, fake_server, "R-1")
+    fake_server.down = True
+    out, typed = io.StringIO(), iter(["r", "R-1", "", "1", "q"])
+    cashier(till, Console(file=out, width=200), ask=lambda prompt: next(typed))
+    assert "return saved" in out.getvalue() and "the return is saved behind it" in out.getvalue()
+    fake_server.down = False
+    assert till.flush_outbox().sent == 2 and fake_server.points_of("M1") == 100
