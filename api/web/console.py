@@ -35,7 +35,7 @@ from api.rate_limits import RateLimited, limit, limit_sign_in
 from api.web.pages import (error_page, field_errors, http_error_page, is_whole, programme_zone, refusal_page, sentence,
                            unavailable_page)
 from api.web import settings_form
-from api.web.sessions import end_session, guard_pages, safe_next, start_session
+from api.web.sessions import STAFF_TOKEN, drop_token, end_session, guard_pages, safe_next, start_session
 from api.web.rule_form import (DAYS, EFFECT_LABELS, LIMITS, LIST_FIELDS, definition_from_form, describe,
                                empty_form, form_from_definition, place_problems, read_only_reason,
                                unsupported_conditions)
@@ -79,7 +79,7 @@ from engine.tiers.service import define_tiers, list_tiers, tier_history, tier_pr
 bp = Blueprint("console", __name__, url_prefix="/console")
 log = logging.getLogger("loyalty.web")
 
-TOKEN_KEY = "staff_token"
+TOKEN_KEY = STAFF_TOKEN
 SAMPLE_LINES = 5
 SECTIONS = (("console.dashboard", "Dashboard", "reports.read"), ("console.liability", "Liability", "reports.read"),
             ("console.rules", "Rules", "programme.read"),
@@ -110,7 +110,7 @@ def staff_page(permission: str | None):
             try:
                 g.principal = staff_principal(database(), session.get(TOKEN_KEY), now=now())
             except NotAuthenticated:
-                session.pop(TOKEN_KEY, None)
+                drop_token(TOKEN_KEY)
                 return redirect(url_for("console.sign_in", next=request.full_path.rstrip("?")))
             limit("staff", g.principal.name)
             if permission is not None and g.principal.two_step_missing:
@@ -1531,7 +1531,7 @@ def http_error(error: HTTPException):
 @bp.errorhandler(LoyaltyError)
 def refused(error: LoyaltyError):
     if isinstance(error, NotAuthenticated):
-        session.pop(TOKEN_KEY, None)
+        drop_token(TOKEN_KEY)
         return redirect(url_for("console.sign_in"))
     if isinstance(error, NotAllowed):
         return error_page(403, site="console", title="Not for your role",

@@ -23,7 +23,7 @@ from api.rate_limits import RateLimited, limit, limit_sign_in
 from api.schemas.people import ExportSchema
 from api.web.pages import (error_page, field_errors, history_words, http_error_page, is_whole, money, points,
                            programme_last_day, refusal_page, sentence, unavailable_page)
-from api.web.sessions import end_session, guard_pages, safe_next, start_session
+from api.web.sessions import MEMBER_TOKEN, drop_token, end_session, guard_pages, safe_next, start_session
 from engine.access.member_logins import (WRONG_CURRENT_PASSWORD, member_principal, send_password_link,
                                          set_member_password, set_member_pin, set_password_with_link, sign_in_member,
                                          sign_up_member)
@@ -47,7 +47,7 @@ from engine.stores import list_stores
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 log = logging.getLogger("loyalty.web")
 
-TOKEN_KEY = "member_token"
+TOKEN_KEY = MEMBER_TOKEN
 HISTORY_PAGE = 20
 HOME_HISTORY = 5
 CONSENT_LABELS = {
@@ -83,7 +83,7 @@ def member_required(view):
         try:
             g.principal = member_principal(database(), session.get(TOKEN_KEY), now=now())
         except NotAuthenticated:
-            session.pop(TOKEN_KEY, None)
+            drop_token(TOKEN_KEY)
             return redirect(url_for("portal.sign_in", next=request.full_path.rstrip("?")))
         g.member_id = g.principal.name
         limit("member", g.member_id)
@@ -460,7 +460,7 @@ def http_error(error: HTTPException):
 @bp.errorhandler(LoyaltyError)
 def refused(error: LoyaltyError):
     if isinstance(error, NotAuthenticated):
-        session.pop(TOKEN_KEY, None)
+        drop_token(TOKEN_KEY)
         return redirect(url_for("portal.sign_in"))
     if isinstance(error, (NotFound, NotAllowed)):
         return error_page(404)

@@ -1,6 +1,6 @@
 """What the portal and the console share about signed-in browsers: forms checked for their
-CSRF token, pages kept out of caches and out of other sites' frames, a fresh session at sign-in, the token revoked at
-sign-out, and a post-sign-in redirect that never leaves the site."""
+CSRF token, pages kept out of caches and out of other sites' frames, a fresh session at sign-in, every token the
+session drops revoked, and a post-sign-in redirect that never leaves the site."""
 from __future__ import annotations
 
 from flask import Blueprint, session
@@ -37,19 +37,37 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'se
                            "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 
 
+# The portal and the console share one session cookie, each keeping its sign-in token under
+# its own key: whatever clears the session drops both, so both are revoked first (a copy of
+# the cookie must not keep a token alive that no sign-out can reach any more).
+MEMBER_TOKEN, STAFF_TOKEN = "member_token", "staff_token"
+TOKEN_KEYS = (MEMBER_TOKEN, STAFF_TOKEN)
+
+
 def start_session(token_key: str, token: str) -> None:
-    """A new session holding ``token``: nothing from before sign-in carries over."""
-    session.clear()
+    """A new session holding ``token``: nothing from before sign-in carries over, and the
+    tokens it held (either site's) are revoked."""
+    _clear_session()
     session[token_key] = token
     session.permanent = False
     csrf.renew_token()
 
 
 def end_session(token_key: str) -> None:
-    """Revoke the session's token (if any) and forget the session."""
-    token = session.get(token_key)
+    """Revoke the session's tokens (this site's and the other's, if any) and forget the session."""
+    _clear_session()
+
+
+def drop_token(token_key: str) -> None:
+    """Take ``token_key``'s token out of the session, revoked."""
+    token = session.pop(token_key, None)
     if token:
         revoke_token(database(), token, now=now())
+
+
+def _clear_session() -> None:
+    for key in TOKEN_KEYS:
+        drop_token(key)
     session.clear()
 
 
