@@ -250,8 +250,9 @@ def rewards():
 def redeem(body, reward_code):
     """Spend my points on a reward: a voucher code comes back (once per Idempotency-Key). A
     reward above the programme's price for a session alone takes my password too."""
-    return redeem_reward_online(database(), RedeemReward(reward_code, g.principal.name), password=body["password"],
-                                passwords=passwords(), caller=caller(), idempotency_key=idempotency_key(), now=now())
+    command = RedeemReward(reward_code, g.principal.name, expected_points=body["expected_points"])
+    return redeem_reward_online(database(), command, password=body["password"], passwords=passwords(),
+                                caller=caller(), idempotency_key=idempotency_key(), now=now())
 
 
 @blp.route("/vouchers", methods=["GET"])

@@ -7,6 +7,8 @@ Guarantees:
   a hold (phase one) and captures it (phase two) as the stock goes down and the voucher
   is issued; any refusal leaves everything as it was. Two members racing for the last
   item: the reward's row lock lets one through, the other is refused ``out_of_stock``;
+- a redemption naming the price the member was shown (``expected_points``) is refused
+  ``price_changed``, nothing changed, when the reward costs them anything else now;
 - redemption and cancellation are idempotent by key (``run_idempotent``);
 - a voucher is used once, and not from its ``expires_at`` on (through the reward's
   ``voucher_valid_days``-th day after its issue, programme time; fixed at issue: changing
@@ -62,6 +64,10 @@ class RewardNotAvailable(InvalidState):
     code = "reward_not_available"
 
 
+class PriceChanged(InvalidState):
+    code = "price_changed"
+
+
 class VoucherNotUsable(InvalidState):
     code = "voucher_not_usable"
 
@@ -99,6 +105,9 @@ class Reward:
 class RedeemReward:
     reward_code: str
     member_id: str
+    # the price the member was shown: a price changed since is refused, not charged silently
+    # (None: whatever it costs now; left at None, a retry from before this field is the same request)
+    expected_points: int | None = None
 
 
 @dataclass(frozen=True)
@@ -343,6 +352,9 @@ def redeem_reward(db: Database, command: RedeemReward, *, caller: str, idempoten
                 raise RedemptionLimitReached(f"member {member.public_id} has already redeemed reward "
                                              f"{reward.code} {taken} times (the limit is {reward.per_member_limit})")
         price = _price(session, reward, member)
+        if command.expected_points is not None and price != command.expected_points:
+            raise PriceChanged(f"reward {reward.code} now costs {price} points, not the {command.expected_points} "
+                               f"points expected")
         settings = read_settings(session)
         if session_only and password_needed_online(price, settings):
             raise PasswordRequired(f"reward {reward.code} costs {price} points: more than "

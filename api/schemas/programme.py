@@ -183,3 +183,8 @@ class RedeemRewardSchema(InputSchema):
         "description": "the member's password: needed for a reward whose password_needed is true "
                        "(else 403 password_required, and the Idempotency-Key may be used again); "
                        "a wrong one is refused and counts toward the sign-in lockout"})
+    expected_points = fields.Integer(strict=True, load_default=None, allow_none=True, validate=ma.validate.Range(min=0),
+                                     metadata={"description": (
+                                         "the price the member was shown (the reward's price_for_member): if the "
+                                         "reward costs anything else now, the redemption is refused with 409 "
+                                         "price_changed and nothing is spent; left out: the reward's price now")})

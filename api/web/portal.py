@@ -60,7 +60,9 @@ REDEEM_REFUSALS = {"insufficient_points": "you do not have enough points for it 
                    "redemption_limit_reached": "you have redeemed it as often as it allows.",
                    "reward_not_available": "it is not offered at the moment.",
                    "member_not_active": "your account is suspended; please contact customer support.",
-                   "password_required": "it needs your password as well: type it next to the reward."}
+                   "password_required": "it needs your password as well: type it next to the reward.",
+                   "price_changed": "its price has changed since the page was shown, and nothing was spent. "
+                                    "Its price now is on the page: redeem it again if you still want it."}
 PAY_ONLINE_REFUSALS = {"member_not_active": "Your account is suspended; please contact customer support.",
                        "member_closed": "Your account is closed."}
 # The browser's device token (engine.access.member_devices): a device the member used before
@@ -264,10 +266,14 @@ def redeem(code: str):
         flash("That reward could not be redeemed: the page was out of date. Please try again.")
         return redirect(url_for("portal.home"))
     password = request.form.get("password") or None  # a field only next to a reward above the price
+    try:  # the price the page showed: a price changed since is refused rather than charged
+        expected = int(request.form["expected_points"]) if request.form.get("expected_points") else None
+    except ValueError:
+        expected = -1  # a hand-made price matches none
     try:
-        issued = redeem_reward_online(database(), RedeemReward(code, g.member_id), password=password,
-                                      passwords=passwords(), caller=f"member:{g.member_id}", idempotency_key=form_key,
-                                      now=now())
+        issued = redeem_reward_online(database(), RedeemReward(code, g.member_id, expected_points=expected),
+                                      password=password, passwords=passwords(), caller=f"member:{g.member_id}",
+                                      idempotency_key=form_key, now=now())
     except (InvalidState, InvalidInput, PasswordRequired) as refusal:  # out of stock, too few points, limit reached,
         # no password or a wrong one (its problem names the password field: "wrong password", "too many wrong ...")
         flash(f"That reward could not be redeemed: {REDEEM_REFUSALS.get(refusal.code, sentence(refusal.message))}")
