@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import uuid
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -908,19 +909,27 @@ def _tier_price_names() -> dict[str, str]:
     return {f"tier_prices.{t.code}": f"tier_price_{t.code}" for t in list_tiers(database())[0]}
 
 
-TIER_ROWS = 6
+TIER_ROWS = 6  # at least, so that a short ladder has empty rows to add tiers in
+EMPTY_TIER_ROWS = 2  # below a longer ladder: every tier gets its row, and there is room for more
+# the row numbers the page writes (no leading zeros, none so long that reading it fails)
+TIER_FIELD = re.compile(r"tier(0|[1-9]\d{0,5})_(?:code|name|threshold|earn_multiplier)")
 
 
 @bp.route("/tiers", methods=["GET", "POST"])
 @staff_page("programme.read")
 def tiers():
-    """The tier ladder as a form: up to six tiers, lowest first, and the qualification policy."""
+    """The tier ladder as a form: a row for every tier, lowest first, and empty ones to add tiers
+    in; and the qualification policy."""
     ladder, policy = list_tiers(database())
     policy = policy or TierPolicy()
     errors: dict[str, list[str]] = {}
+    row_count = max(TIER_ROWS, len(ladder) + EMPTY_TIER_ROWS)
     if request.method == "POST":
         require_permission(g.principal, "programme.write")
-        rows, errors = _tier_rows(request.form)
+        # every row the form was sent with is read: a row left out would delete its tier
+        row_count = _tier_row_count(request.form)
+        rows, errors = _tier_rows(request.form, row_count)
+        row_count = max(TIER_ROWS, row_count)
         values = {k: request.form.get(k, "").strip() for k in ("window", "window_months", "review", "grace_months",
                                                                 "measure")}
         for field in ("window_months", "grace_months"):
@@ -934,7 +943,7 @@ def tiers():
                                                           measure=values["measure"] or "points"), now=now())
             except InvalidInput as refusal:
                 errors = field_errors(refusal, rename={"tiers": "ladder"} |
-                                      {f"tiers[{n}].{f}": f"tier{n}_{f}" for n in range(TIER_ROWS)
+                                      {f"tiers[{n}].{f}": f"tier{n}_{f}" for n in range(row_count)
                                        for f in ("code", "name", "threshold", "earn_multiplier")})
             else:
                 flash("The tier ladder is saved. Members move at their next purchase or review.")
@@ -946,13 +955,20 @@ def tiers():
         for n, tier in enumerate(ladder):
             form |= {f"tier{n}_code": tier.code, f"tier{n}_name": tier.name, f"tier{n}_threshold": str(tier.threshold),
                      f"tier{n}_earn_multiplier": str(tier.earn_multiplier.normalize())}
-    return render_template("console/tiers.html", form=form, errors=errors, rows=range(TIER_ROWS),
+    return render_template("console/tiers.html", form=form, errors=errors, rows=range(row_count),
                            windows=TIER_WINDOWS, reviews=TIER_REVIEWS), 422 if errors else 200
 
 
-def _tier_rows(form) -> tuple[list[TierDefinition], dict[str, list[str]]]:
+def _tier_row_count(form) -> int:
+    """How many tier rows ``form`` has (the highest row's number, plus one). A row number past
+    the form's own number of fields is none of the page's rows (a hand-made post): ignored."""
+    numbers = [int(found.group(1)) for key in form if (found := TIER_FIELD.fullmatch(key))]
+    return 1 + max((n for n in numbers if n < len(form)), default=-1)
+
+
+def _tier_rows(form, row_count: int) -> tuple[list[TierDefinition], dict[str, list[str]]]:
     rows, errors = [], {}
-    for n in range(TIER_ROWS):
+    for n in range(row_count):
         code, name = form.get(f"tier{n}_code", "").strip(), form.get(f"tier{n}_name", "").strip()
         threshold, multiplier = form.get(f"tier{n}_threshold", "").strip(), form.get(f"tier{n}_earn_multiplier", "").strip()
         if not (code or name or threshold):
