@@ -61,6 +61,7 @@ from engine.member_import import members_csv_text, write_mapping
 from engine.member_suspension import ReinstateMember, SuspendMember, reinstate_member, suspend_member
 from engine.member_import_requests import (AskToImport, DecideImport, ask_to_import, decide_import, imported_members,
                                            list_import_requests)
+from engine.instants import RANGE_TEXT
 from engine.members import find_members, get_member
 from engine.points_grants import DecideGrant, GrantPoints, credit_grant, decide_grant, list_grants, request_grant
 from engine.programme import end_of_day, last_day_before
@@ -552,8 +553,8 @@ def campaign_list():
         for field, read in (("starts", _instant), ("ends", _end_instant)):
             try:
                 parsed[field] = read(values[field])
-            except ValueError:
-                errors[field] = ["Give a date, such as 2026-07-01."]
+            except ValueError as problem:
+                errors[field] = [date_problem(problem)]
         budget, member_cap = values["budget"], values["member_cap"]
         for field in ("budget", "member_cap"):
             if values[field] and not is_whole(values[field]):
@@ -601,8 +602,8 @@ def campaign_page(code: str):
         if values["ends"] != shown["ends"]:
             try:
                 change["ends_at"] = _end_instant(values["ends"])
-            except ValueError:
-                errors["ends"] = ["Give a date, such as 2026-07-01."]
+            except ValueError as problem:
+                errors["ends"] = [date_problem(problem)]
         for field in ("budget", "member_cap"):
             if values[field] != shown[field]:
                 if is_whole(values[field]):
@@ -744,6 +745,16 @@ def campaign_end(code: str):
     return redirect(url_for("console.campaign_list"))
 
 
+class DateOutOfRange(ValueError):
+    """A date the calendar has, but without an instant the engine can store (9999-12-31 ends in
+    the year 10000): said as such, not as a date the form could not read."""
+
+
+def date_problem(error: ValueError) -> str:
+    # the engine's own bounds, as it says them of an instant outside them
+    return f"Must be a date {RANGE_TEXT}." if isinstance(error, DateOutOfRange) else "Give a date, such as 2026-07-01."
+
+
 def _instant(text: str) -> datetime:
     """``2026-07-01`` (midnight at its start, programme time: a campaign from 1 July starts
     when 1 July starts in the programme's stores) or a full ISO instant."""
@@ -759,7 +770,12 @@ def _end_instant(text: str) -> datetime:
         last = date.fromisoformat(text) if len(text) == 10 else None
     except ValueError:
         last = None
-    return _instant(text) if last is None else end_of_day(last, programme_zone())
+    if last is None:
+        return _instant(text)
+    try:
+        return end_of_day(last, programme_zone())
+    except OverflowError:  # 9999-12-31 ends in the year 10000, which datetime has not
+        raise DateOutOfRange(text) from None
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -863,8 +879,8 @@ def reward_page(code: str):
         if values["ends"] != shown["ends"]:
             try:
                 change["valid_until"] = _end_instant(values["ends"])
-            except ValueError:
-                errors["ends"] = ["Give a date, such as 2026-07-01."]
+            except ValueError as problem:
+                errors["ends"] = [date_problem(problem)]
         tier_prices = _tier_price_fields(values, errors)
         if tier_prices != reward.tier_prices:
             change["tier_prices"] = tier_prices
