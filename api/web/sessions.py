@@ -3,6 +3,8 @@ CSRF token, pages kept out of caches and out of other sites' frames, a fresh ses
 session drops revoked, and a post-sign-in redirect that never leaves the site."""
 from __future__ import annotations
 
+import unicodedata
+
 from flask import Blueprint, session
 from flask.typing import ResponseReturnValue
 
@@ -72,7 +74,9 @@ def _clear_session() -> None:
 
 
 def safe_next(target: str | None, prefix: str, default: str) -> str:
-    """Where to go after sign-in: a page under ``prefix``, never another site."""
-    if target and target.startswith(prefix + "/") and not target.startswith("//") and "\\" not in target:
+    """Where to go after sign-in: a page under ``prefix``, never another site, and nothing a
+    Location header cannot carry (a CR or LF there fails the answer after the sign-in is done)."""
+    if target and target.startswith(prefix + "/") and not target.startswith("//") and "\\" not in target \
+            and not any(unicodedata.category(c) == "Cc" for c in target):
         return target
     return default
