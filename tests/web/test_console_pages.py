@@ -66,7 +66,7 @@ def test_a_member_page_says_what_keeping_the_tier_takes(console_as, make_member,
     ada = make_member("Ada Lovelace")
     assign_tier(database, ada.public_id, "gold", reason="status match", actor="ops", now=clock())
     page = text_of(console_as("support").get(f"/console/members/{ada.public_id}"))
-    assert "1,000 more by 1 Jan 2027 to keep gold." in page
+    assert "1,000 more by 31 Dec 2026 to keep gold." in page  # the last day, as the portal says it
 
 
 def test_a_search_with_one_match_opens_that_member(console_as, make_member):
