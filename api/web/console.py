@@ -1002,14 +1002,18 @@ def _tier_rows(form, row_count: int) -> tuple[list[TierDefinition], dict[str, li
 
 # -- members and adjustments ------------------------------------------------------------------
 
+MEMBERS_SHOWN = 20  # of a search by name; one more is asked for, to know whether there are more
+
+
 @bp.route("/members")
 @staff_page("members.read")
 def members():
     query = request.args.get("q", "").strip()
-    found = find_members(database(), query) if query else []
+    found = find_members(database(), query, limit=MEMBERS_SHOWN + 1) if query else []
     if len(found) == 1:
         return redirect(url_for("console.member", member_id=found[0].public_id))
-    return render_template("console/members.html", query=query, found=found)
+    return render_template("console/members.html", query=query, found=found[:MEMBERS_SHOWN],
+                           more=len(found) > MEMBERS_SHOWN)
 
 
 @bp.route("/members/<member_id>", methods=["GET", "POST"])
