@@ -167,7 +167,7 @@ def change_member_attributes(db: Database, member_id: str, *, to_set: dict[str, 
     problems = []
     for name, value in to_set.items():
         if not is_attribute_name(name):
-            problems.append(Problem("name", f"{name!r} must be 1 to 64 characters, without '/'"))
+            problems.append(Problem("name", f"{name!r} must be 1 to 64 characters, without '/', and not '.' or '..'"))
         if not is_attribute_value(value):
             problems.append(Problem("value", f"{name!r} must be a text of up to 200 characters"))
     refuse_if(problems)

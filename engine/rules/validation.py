@@ -142,9 +142,10 @@ def _effect_problems(rule: Rule, need) -> None:
 
 
 def is_attribute_name(name) -> bool:
-    """Whether ``name`` can name a member attribute (1 to 64 characters, no "/": the API's
-    and the console's addresses name an attribute as one path segment, to remove it)."""
-    return isinstance(name, str) and 0 < len(name) <= 64 and "/" not in name
+    """Whether ``name`` can name a member attribute (1 to 64 characters, no "/", not "." or
+    "..": the API's and the console's addresses name an attribute as one path segment, to
+    remove it, and a browser or client resolves a "." or ".." segment away)."""
+    return isinstance(name, str) and 0 < len(name) <= 64 and "/" not in name and name not in (".", "..")
 
 
 def is_attribute_value(value) -> bool:

@@ -14,7 +14,7 @@ def test_setting_an_attribute_whose_name_has_a_slash_is_refused_and_changes_noth
     with refused_unchanged(database, InvalidInput) as refused:
         change_member_attributes(database, member.public_id, to_set={"city": "Gent", "promo/2026": "yes"})
     assert [(p.field, p.message) for p in refused.value.problems] == [
-        ("name", "'promo/2026' must be 1 to 64 characters, without '/'")]
+        ("name", "'promo/2026' must be 1 to 64 characters, without '/', and not '.' or '..'")]
     assert member_attributes(database, member.public_id) == {"promo-2026": "yes"}
 
 
