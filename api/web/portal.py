@@ -218,7 +218,9 @@ def home():
         affordable=[r for r in rewards if r.price_for_member <= balance.available],
         out_of_reach=[r for r in rewards if r.price_for_member > balance.available],
         vouchers=usable_vouchers(db, member_id, at=as_of),
-        reward_names={r.code: r.name for r in listed}, referral=_referral(member_id, as_of, settings),
+        # a voucher outlives its reward's time in the catalogue: named by a withdrawn reward's name too
+        reward_names={r.code: r.name for r in list_rewards(db, as_of=as_of, withdrawn_too=True)},
+        referral=_referral(member_id, as_of, settings),
         password_needed={r.code for r in rewards if password_needed_online(r.price_for_member, settings)},
         web_shop=any(store.channel == "online" for store in list_stores(db)))
 
