@@ -253,6 +253,9 @@ def _tier(member_id: str, as_of, settings: ProgrammeSettings) -> dict | None:
                 f"{money(amount, settings.currency, settings.currency_exponent)} more in purchases")
     return {"name": by_code[progress.tier_code].name, "next": above.name if above else None,
             "needed": more(progress.needed), "by": progress.by, "share": share,
+            # a threshold lowered below the member's points: the move up waits for the next
+            # purchase or review, not for "0 more" points
+            "reached": progress.needed == 0,
             "to_keep": more(progress.to_keep) if progress.to_keep else None, "kept": progress.to_keep == 0,
             "grace_until": progress.grace_until}
 
