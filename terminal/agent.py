@@ -75,6 +75,11 @@ class TillAgent:
         self.sleep = sleep
         self.timing = TapTiming()
 
+    def now(self) -> datetime:
+        """The time to stamp a sale with: the till's clock, put right by how far the server
+        last found it off (a sale stamped in the future would be refused when it is sent)."""
+        return self.clock() + timedelta(seconds=self.api.clock_offset)
+
     # -- the tap ---------------------------------------------------------------------------
     def tap(self, session: PosSession, *, timeout: float | None = None,
             pin: str | None = None) -> Member | None:
@@ -211,7 +216,7 @@ class TillAgent:
     def _vouch_offline(self, session, link, identity, timing, reason: str) -> None:
         """No server (or none that takes this till now): the card answers a challenge built
         from this sale, for later."""
-        now = self.clock()
+        now = self.now()
         sold_at = now.replace(microsecond=0)
         # (never behind the clock: a till installed again does not reuse an earlier install's counters)
         counter = self.outbox.next_counter(at_least=int(now.timestamp() * 1000))
@@ -221,6 +226,10 @@ class TillAgent:
         apdu_started = time.perf_counter()
         answer = card_protocol.authenticate(link.transmit, challenge)
         timing.apdu_ms += (time.perf_counter() - apdu_started) * 1000
+        offset = self.api.clock_offset
+        if abs(offset) >= 60:  # for support: what to put right, and that the sale is safe meanwhile
+            reason += (f" This till's clock is {round(abs(offset) / 60)} min "
+                       f"{'behind' if offset > 0 else 'ahead of'} the server's; the sale keeps the right time.")
         session.authenticated(
             member=None, card_session=None, can_redeem=False, offline=True,
             offline_proof={"card_number": identity.card_number,
@@ -236,7 +245,7 @@ class TillAgent:
         a basket that cannot be right is refused (InvalidBasket) and the sale stays where it was."""
         checked_receipt_number(session.receipt_number)
         lines, occurred_at = checked_lines(lines), checked_sale_time(occurred_at)
-        when = session.sold_at or (occurred_at or self.clock()).isoformat()
+        when = session.sold_at or (occurred_at or self.now()).isoformat()
         session.basket_given({"lines": lines, "occurred_at": when})
 
     def pay_with_points(self, session: PosSession, points: int) -> Hold:

@@ -13,7 +13,10 @@ Signature (every terminal request)::
     X-Loyalty-Signature: hex HMAC-SHA256(secret utf-8,
         METHOD \\n PATH_WITH_QUERY \\n TIMESTAMP \\n IDEMPOTENCY_KEY_OR_EMPTY \\n SHA256_HEX(BODY))
 
-Writes carry ``Idempotency-Key``; the server accepts +-60 s of clock skew.
+Writes carry ``Idempotency-Key``; the server accepts +-60 s of clock skew. When it refuses
+the till's timestamp (``stale_request``), the client measures how far the till's clock is off
+from the answer's ``Date`` header (``clock_offset``), so the till does not stamp its sales with
+a clock it knows is wrong.
 """
 from __future__ import annotations
 
@@ -23,6 +26,8 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timezone
+from email.utils import parsedate_to_datetime
 from urllib.parse import quote, urlsplit
 
 import requests
@@ -56,6 +61,9 @@ class ApiClient:
         self.timeout = timeout
         self.clock = clock
         self.http = session or requests.Session()
+        # seconds the server's clock is ahead of this till's (negative: behind), as measured when
+        # the server last refused the till's timestamp; 0 once it takes the till's time again
+        self.clock_offset = 0.0
 
     def close(self) -> None:
         self.http.close()
@@ -112,6 +120,8 @@ class ApiClient:
                 # judged, and a sale in the outbox must not be given up for it
                 raise ApiUnreachable(f"Something between this till and the loyalty server answered "
                                      f"HTTP {response.status_code}; it will be sent again.")
+            if response.status_code == 401 and payload.get("error") == "stale_request":
+                self._measure_clock(response)
             if response.status_code == 409 and payload.get("error") == "request_in_flight":
                 raise ApiUnreachable("The loyalty server is still working on an earlier try of this "
                                      "request; it will be sent again.")
@@ -121,7 +131,20 @@ class ApiClient:
                            code=str(payload.get("code", "")), problems=payload.get("errors"))
         if not isinstance(payload, dict):
             raise ApiUnreachable("The loyalty server gave an answer that is not JSON.")
+        if signed and self.credentials is not None:
+            self.clock_offset = 0.0  # the server took the till's timestamp: its clock is right again
         return payload
+
+    def _measure_clock(self, response) -> None:
+        """How far the till's clock is from the server's, by the ``Date`` of a refusal of the
+        till's timestamp (to the second: far finer than the skew the server allows)."""
+        try:
+            server_time = parsedate_to_datetime(response.headers.get("Date", ""))
+        except (TypeError, ValueError):
+            return  # no date to go by: the offset stays as it was
+        if server_time.tzinfo is None:  # "-0000": UTC, by RFC 5322
+            server_time = server_time.replace(tzinfo=timezone.utc)
+        self.clock_offset = server_time.timestamp() - self.clock()
 
     # -- terminal endpoints ----------------------------------------------------------------
     def card_challenge(self, card_number: str) -> dict:

@@ -10,7 +10,9 @@ an entry the server refuses (4xx) is set aside as rejected, for an operator to l
 and does not hold up the ones behind it (``resend`` puts it back in line under a new key
 once its cause is put right). A 401 is not a refusal of the sale: the server
 did not accept the till itself (a revoked or mistyped key, a clock gone wrong), so every
-entry stays pending until that is fixed, as when the server cannot be reached.
+entry stays pending until that is fixed, as when the server cannot be reached. Nor is a sale
+refused only for a time that lies ahead of the server's clock (a till's clock that ran fast):
+it waits, and the server takes it once its time has come.
 
 The outbox also keeps the till's payments with points, each written before its capture is
 sent and settled in the same transaction as the entry that ends its sale (the accrual, or the
@@ -206,6 +208,10 @@ class Outbox:
                 self.note_failure(entry.idempotency_key, f"401 {error.error}: {error.message}")
                 raise ApiUnreachable(f"The loyalty server does not accept this till's requests now "
                                      f"({error.message}); the sale waits in the outbox.") from error
+            if _only_ahead_of_the_server(error):
+                self.note_failure(entry.idempotency_key, f"{error.status} {error.error}: {error.problems}")
+                raise ApiUnreachable("The loyalty server's clock has not reached the sale's time yet; the sale "
+                                     "waits in the outbox.") from error
             self.mark_rejected(entry.idempotency_key, f"{error.status} {error.error}: "
                                f"{error.message}", now=now)
             raise
@@ -242,6 +248,12 @@ class Outbox:
             self.db.execute("ROLLBACK")
             raise
         return value
+
+
+def _only_ahead_of_the_server(error: ApiError) -> bool:
+    """The server refused the entry for nothing but a time ahead of its clock: a wait, not a
+    refusal (the entry was stamped by a clock that ran fast)."""
+    return error.status == 422 and error.problems == {"occurred_at": ["lies in the future"]}
 
 
 def _entry(row) -> Entry:

@@ -111,7 +111,7 @@ class FakeLoyaltyServer:
                 return self._staff(path, headers, json.loads(body_bytes or b"{}"))
             problem = self._check_signature(method, path, headers, body_bytes)
             if problem:
-                return 401, _error(401, "bad_signature", problem)
+                return 401, _error(401, problem[0], problem[1])
             if self.rate_limited > 0:
                 self.rate_limited -= 1
                 return 429, _error(429, "rate_limited", "too many requests from this terminal; try again in 7 s")
@@ -140,16 +140,17 @@ class FakeLoyaltyServer:
         return answer
 
     def _check_signature(self, method, path, headers, body_bytes):
+        """None, or the refusal's (error, message), named as the real API names them."""
         if headers.get("X-Loyalty-Key") != self.key_id:
-            return "unknown terminal credential"
+            return "bad_signature", "unknown terminal credential"
         stamp = headers.get("X-Loyalty-Timestamp", "")
         if not stamp.isdigit() or abs(int(stamp) - time.time()) > 60:
-            return "timestamp outside the allowed clock skew"
+            return "stale_request", "timestamp outside the allowed clock skew"
         message = "\n".join([method, path, stamp, headers.get("Idempotency-Key") or "",
                              hashlib.sha256(body_bytes).hexdigest()])
         expected = hmac.new(self.secret.encode(), message.encode(), hashlib.sha256).hexdigest()
         if not hmac.compare_digest(expected, headers.get("X-Loyalty-Signature", "")):
-            return "signature does not match"
+            return "bad_signature", "signature does not match"
         return None
 
     def _route(self, path, body):
@@ -263,6 +264,9 @@ class FakeLoyaltyServer:
                      "can_redeem": can_redeem, "member": dict(self.members[member_id])}
 
     def _accrue(self, body):
+        if datetime.fromisoformat(body["occurred_at"]).timestamp() > time.time() + 300:  # as the real API
+            return 422, {**_error(422, "invalid_input", "the request is not valid; see errors for each field"),
+                         "errors": {"occurred_at": ["lies in the future"]}}
         if "card_session" in body:
             session = self.sessions.get(body["card_session"])
             if session is None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -247,6 +248,25 @@ def test_a_sale_made_while_the_server_is_down_earns_once_when_it_is_back_naming_
     assert get_balance(database, member.public_id, as_of=datetime.now(UTC)).pending == 11
     with database.transaction() as session:
         assert session.scalar(sa.select(ReceiptRow.cashier).where(ReceiptRow.receipt_number == "R-5")) == "0042"
+    assert check_ledger(database) == []
+
+
+def test_a_sale_at_a_till_whose_clock_runs_fast_keeps_the_servers_time_and_earns_once_the_clock_is_right(
+        agent, issued_card, database):
+    member, tap = issued_card
+    fast = timedelta(minutes=20)
+    agent.api.clock = lambda: time.time() + fast.total_seconds()
+    agent.clock = lambda: datetime.now(UTC) + fast
+    tap()
+    sale = PosSession("R-FAST")
+    assert agent.tap(sale) is None and "20 min ahead of the server's" in sale.offline_reason  # stale_request
+    assert abs(datetime.fromisoformat(sale.sold_at) - datetime.now(UTC)) < timedelta(seconds=5)
+    agent.give_basket(sale, LINES)
+    assert agent.accrue(sale) is None and sale.queued
+    agent.api.clock, agent.clock = time.time, lambda: datetime.now(UTC)  # NTP puts the clock right
+    report = agent.flush_outbox()
+    assert (report.sent, report.rejected, report.left) == (1, 0, 0)
+    assert get_balance(database, member.public_id, as_of=datetime.now(UTC)).pending == 11
     assert check_ledger(database) == []
 
 
