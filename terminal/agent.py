@@ -32,7 +32,7 @@ from terminal.card_crypto import offline_challenge
 from terminal.card_protocol import CardKind
 from terminal.config import TerminalConfig
 from terminal.errors import (
-    ApiError, ApiUnreachable, CardNotAuthentic, CardRemoved, ForeignCard, SessionError, TerminalError,
+    ApiError, ApiUnreachable, CardNotAuthentic, CardRemoved, ForeignCard, ServerBusy, SessionError, TerminalError,
 )
 from terminal.outbox import ACCRUAL, PAYMENT_RETURN, REFUND, Entry, Outbox, Payment, ReplayReport
 from terminal.session import CardRef, Hold, Member, PosSession, State
@@ -47,6 +47,13 @@ LEFT_THE_READER = "The member's card left the reader while the loyalty server wa
 # Seconds between the tries of a request whose outcome is unknown (see TillAgent.settled):
 # a blip of the network or a restarting server is ridden out while the cashier waits.
 RETRY_PAUSES = (0.5, 2.0)
+# The most queued entries sent before a live sale's accrual: a long backlog (after an outage)
+# is worked off a few at a time, with each sale and by a flush, so the customer at the till does
+# not wait for it, nor use up the till's rate with the server.
+INLINE_REPLAY = 20
+SAVED_FOR_LATER = "Sale saved; its points will be sent when the server is back."
+SAVED_SERVER_BUSY = ("The loyalty server is busy with this till's requests just now: the sale is saved, and its "
+                     "points are sent in a moment, with the next sale or a flush.")
 # A hold refused as resolved this long before its deadline cannot have lapsed (clock skew).
 DEADLINE_MARGIN = timedelta(seconds=90)
 UNKNOWN_PAYMENT = ("The loyalty server did not confirm the payment with points, and it cannot tell now "
@@ -353,18 +360,23 @@ class TillAgent:
     def accrue(self, session: PosSession) -> dict | None:
         """Earn points for the basket: the server's answer, or None when queued offline.
 
-        The accrual is written to the outbox with its idempotency key first, earlier
-        queued accruals go before it, and it is marked sent only on the server's answer.
+        The accrual is written to the outbox with its idempotency key first, and it is
+        marked sent only on the server's answer. Before it go the first INLINE_REPLAY queued
+        entries, and every queued entry of its own receipt (a receipt's earlier entries go
+        before its later ones); the rest of a backlog waits for later sales or a flush.
+        When queued, ``session.message`` says why, for the cashier.
         """
         if session.state not in (State.BASKET, State.CAPTURED):
             raise SessionError(f"Cannot earn points now: the sale is at '{session.state.value}'.")
         entry = self.outbox.add(ACCRUAL, new_key(), self.accrual_body(session), now=self.clock(),
                                 payment=session.paid.hold_id if session.paid else None)
-        self.flush_outbox(stop_before=entry.seq)
+        self.outbox.replay(self._deliver, now=self.clock(), stop_before=entry.seq, limit=INLINE_REPLAY)
         try:
+            self._send_earlier_of_receipt(entry)
             result = self.outbox.send(entry, self._deliver, now=self.clock())
-        except ApiUnreachable:
+        except ApiUnreachable as error:
             session.accrued(None, queued=True)
+            session.message = SAVED_SERVER_BUSY if isinstance(error, ServerBusy) else SAVED_FOR_LATER
             return None
         except ApiError as error:
             session.failed(error.message)
@@ -378,6 +390,17 @@ class TillAgent:
                      and entry.body.get("receipt_number") == receipt_number
                      and entry.body.get("store_code") == self.config.store_code
                      and entry.body.get("terminal_code") == self.config.terminal_code), None)
+
+    def _send_earlier_of_receipt(self, entry: Entry) -> None:
+        """Send the queued entries of ``entry``'s receipt written before it, in order; one the
+        server cannot take now is raised (ApiUnreachable), and ``entry`` waits behind it."""
+        receipt = entry.body.get("receipt_number")
+        for earlier in self.outbox.pending():
+            if earlier.seq < entry.seq and earlier.body.get("receipt_number") == receipt:
+                try:
+                    self.outbox.send(earlier, self._deliver, now=self.clock())
+                except ApiError:
+                    pass  # set aside for an operator: it no longer holds the sale up
 
     def _deliver(self, entry: Entry) -> dict:
         if entry.kind == ACCRUAL:

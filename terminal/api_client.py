@@ -32,7 +32,7 @@ from urllib.parse import quote, urlsplit
 
 import requests
 
-from terminal.errors import ApiError, ApiUnreachable
+from terminal.errors import ApiError, ApiUnreachable, ServerBusy
 
 
 def signature(secret: str, method: str, path_with_query: str, timestamp: str,
@@ -107,8 +107,8 @@ class ApiClient:
             raise ApiUnreachable(f"The loyalty server has a fault (HTTP {response.status_code}).")
         if response.status_code == 429:  # over this till's rate: the request was not judged
             wait = response.headers.get("Retry-After", "")
-            raise ApiUnreachable("The loyalty server asks this till to slow down"
-                                 + (f" for {wait} s" if wait.isdecimal() else "") + "; it will be sent again.")
+            raise ServerBusy("The loyalty server asks this till to slow down"
+                             + (f" for {wait} s" if wait.isdecimal() else "") + "; it will be sent again.")
         try:
             payload = response.json() if response.content else {}
         except ValueError:

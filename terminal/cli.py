@@ -263,7 +263,7 @@ def _earn(agent, session, console) -> None:
 
     result = agent.accrue(session)
     if result is None:
-        console.print("[yellow]Sale saved; its points will be sent when the server is back.[/yellow]")
+        console.print(f"[yellow]{session.message}[/yellow]")
     else:
         console.print(Panel(f"Points earned: [bold]{result.get('points')}[/bold]\n"
                             f"Balance now: {result.get('balance', '?')} (pending points included)",

@@ -127,6 +127,11 @@ class ApiUnreachable(TerminalError):
     """The loyalty server cannot be reached (network, timeout, or a server fault 5xx)."""
 
 
+class ServerBusy(ApiUnreachable):
+    """The loyalty server is up but asks this till to slow down (HTTP 429): the request was not
+    judged, and goes again shortly."""
+
+
 class InvalidBasket(TerminalError):
     """The POS gave a basket the till cannot take (a line without a SKU, a negative amount, ...)."""
 

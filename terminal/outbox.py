@@ -219,12 +219,13 @@ class Outbox:
         return result
 
     def replay(self, deliver: Callable[[Entry], dict], *, now: datetime,
-               stop_before: int | None = None) -> ReplayReport:
+               stop_before: int | None = None, limit: int | None = None) -> ReplayReport:
         """Send the pending entries in order (those written before entry ``stop_before``, when
-        given); stop at the first one the server cannot take now."""
+        given; the first ``limit`` of them, when given); stop at the first one the server cannot
+        take now."""
         sent = rejected = 0
-        for entry in self.pending():
-            if stop_before is not None and entry.seq >= stop_before:
+        for number, entry in enumerate(self.pending()):
+            if (stop_before is not None and entry.seq >= stop_before) or (limit is not None and number >= limit):
                 break
             try:
                 self.send(entry, deliver, now=now)

@@ -47,8 +47,9 @@ stopped (killed, crashed, its POS gone): one line on stderr for each, stdout sta
 A foreign card answers ``{"ok": false, "error": "ForeignCard", "message": "This is a
 foreign card (...)"}`` and the sale stays ready for the next tap. Offline (the server away,
 or not taking this till's requests now: ``offline_reason`` says which, for the cashier),
-``tap`` answers ``"offline": true`` without a member, ``accrue`` answers ``"queued": true``,
-and ``pay_points`` fails with ``RedemptionNeedsServer``.
+``tap`` answers ``"offline": true`` without a member, ``accrue`` answers ``"queued": true``
+(with a ``message`` for the cashier: the server away, or busy with this till's requests and
+taking the sale in a moment), and ``pay_points`` fails with ``RedemptionNeedsServer``.
 """
 from __future__ import annotations
 
@@ -130,9 +131,12 @@ class PosInterface:
     def _cmd_accrue(self, request: dict) -> dict:
         session = self._current()
         result = self.agent.accrue(session) or {}
-        return {"ok": True, "queued": session.queued, "points": result.get("points"),
-                "balance": result.get("balance"),
-                "member": asdict(session.member) if session.member else None}
+        answer = {"ok": True, "queued": session.queued, "points": result.get("points"),
+                  "balance": result.get("balance"),
+                  "member": asdict(session.member) if session.member else None}
+        if session.queued:
+            answer["message"] = session.message
+        return answer
 
     def _cmd_cancel(self, request: dict) -> dict:
         session = self._current()
