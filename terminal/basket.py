@@ -38,7 +38,7 @@ def checked_lines(lines: object) -> list[dict]:
         if unknown:
             problems.append(f"{where}: unknown field(s) {', '.join(map(repr, unknown))}")
         number = line.get("line_no")
-        if not _whole(number) or not 0 < number <= MAX_LINE_NO or number in numbers:
+        if not whole_number(number) or not 0 < number <= MAX_LINE_NO or number in numbers:
             problems.append(f"{where}: line_no must be a whole number from 1 to {MAX_LINE_NO}, different on every line")
         numbers.add(number)
         if not _text(line.get("sku")):
@@ -48,7 +48,7 @@ def checked_lines(lines: object) -> list[dict]:
             problems.append(f"{where}: quantity must be a number more than 0 and below {MAX_QUANTITY} "
                             "with at most three decimals")
         amount = line.get("amount_minor")
-        if not _whole(amount) or not 0 <= amount <= MAX_LINE_MINOR:
+        if not whole_number(amount) or not 0 <= amount <= MAX_LINE_MINOR:
             problems.append(f"{where}: amount_minor must be a whole number of cents from 0 to {MAX_LINE_MINOR}")
         for name in ("category", "brand"):
             if line.get(name) is not None and not _text(line[name]):
@@ -86,7 +86,8 @@ def _quantity(value: object) -> Decimal | None:
     return quantity if has_decimals(quantity, 3) and 0 < quantity < MAX_QUANTITY else None
 
 
-def _whole(value: object) -> bool:
+def whole_number(value: object) -> bool:
+    """Whether a value from JSON is a whole number (an int; not a bool, a float or a text)."""
     return isinstance(value, int) and not isinstance(value, bool)
 
 

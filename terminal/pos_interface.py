@@ -60,6 +60,7 @@ from datetime import datetime
 from typing import IO
 
 from terminal.agent import TillAgent
+from terminal.basket import whole_number
 from terminal.errors import SessionError, TerminalError
 from terminal.session import PosSession, State, cashier_id
 
@@ -102,8 +103,11 @@ class PosInterface:
             self.agent.abort(self.session, "Sale abandoned.")
 
     def _cmd_start(self, request: dict) -> dict:
+        receipt = request["receipt"]
+        if not isinstance(receipt, str):  # str() would start a sale under "None" or "123"
+            raise ValueError("'receipt' is the receipt number as a text")
         self._check_no_open_sale()
-        self.session = PosSession(str(request["receipt"]), cashier=cashier_id(request.get("cashier")))
+        self.session = PosSession(receipt, cashier=cashier_id(request.get("cashier")))
         return {"ok": True, "receipt": self.session.receipt_number}
 
     def _cmd_tap(self, request: dict) -> dict:
@@ -125,7 +129,10 @@ class PosInterface:
         return {"ok": True}
 
     def _cmd_pay_points(self, request: dict) -> dict:
-        hold = self.agent.pay_with_points(self._current(), int(request["points"]))
+        points = request["points"]
+        if not whole_number(points):  # int() would pay 150 for 150.9, and 1 for true
+            raise ValueError("'points' is a whole number of points")
+        hold = self.agent.pay_with_points(self._current(), points)
         return {"ok": True, **asdict(hold)}
 
     def _cmd_accrue(self, request: dict) -> dict:
