@@ -22,6 +22,7 @@ per line, one answer per line, in order. Every answer has ``"ok"``; a failure ca
     < {"ok": true, "state": "points paid", "hold_id": "H1", "points": 200, "value_minor": 200}
     > {"cmd": "accrue"}
     < {"ok": true, "state": "done", "queued": false, "points": 7, "balance": 307, "member": {...}}
+                                  # member: as they stand after the sale (points paid gone, points earned in)
     > {"cmd": "refund", "receipt": "R-1001", "occurred_at": "2026-11-23T12:00:00+00:00",
        "lines": [{"line_no": 1, "quantity": "1"}]}   # "till": "T2" for a sale of another till of the store;
                                                        # "cashier": who rang the return up, optional
@@ -55,14 +56,14 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime
 from typing import IO
 
 from terminal.agent import TillAgent
 from terminal.basket import whole_number
 from terminal.errors import SessionError, TerminalError
-from terminal.session import PosSession, State, cashier_id
+from terminal.session import Hold, Member, PosSession, State, cashier_id
 
 
 class PosInterface:
@@ -137,10 +138,11 @@ class PosInterface:
 
     def _cmd_accrue(self, request: dict) -> dict:
         session = self._current()
+        paid = session.paid  # (the sale takes the payment over when it earns)
         result = self.agent.accrue(session) or {}
+        member = _member_after_the_sale(session.member, paid, result, now=self.agent.now())
         answer = {"ok": True, "queued": session.queued, "points": result.get("points"),
-                  "balance": result.get("balance"),
-                  "member": asdict(session.member) if session.member else None}
+                  "balance": result.get("balance"), "member": asdict(member) if member else None}
         if session.queued:
             answer["message"] = session.message
         return answer
@@ -192,3 +194,19 @@ class PosInterface:
                 answer = self.handle(request)
             writer.write(json.dumps(answer) + "\n")
             writer.flush()
+
+
+def _member_after_the_sale(member: Member | None, paid: Hold | None, result: dict, *, now: datetime) -> Member | None:
+    """The member the tap read, with this sale in their figures (the POS shows them on the
+    receipt): the points paid gone, the points earned available, or pending until the answer's
+    ``available_at``. The server tells no more than the total ``balance`` (which counts pending,
+    held and owed points too), so the tap's figures are brought up to date here."""
+    if member is None:
+        return None
+    earned = int(result.get("points") or 0)
+    try:
+        later = bool(result.get("available_at")) and datetime.fromisoformat(str(result["available_at"])) > now
+    except ValueError:  # not an instant: the sale is done all the same, and its points counted as available
+        later = False
+    return replace(member, available=member.available - (paid.points if paid else 0) + (0 if later else earned),
+                   pending=member.pending + (earned if later else 0))
