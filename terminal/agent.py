@@ -92,10 +92,11 @@ class TillAgent:
             pin: str | None = None) -> Member | None:
         """Wait for a card, read and authenticate it; the member (None when offline).
 
-        A foreign card raises ForeignCard and leaves the session idle (ready for the
-        next tap); a tap the sale is past (a second tap after paying with points, a POS's
-        retry) raises SessionError and leaves the sale as it was; any other failure fails
-        the session with the cashier's message.
+        A foreign card raises ForeignCard, and a card taken away before it was proven
+        CardRemoved: both leave the session idle (ready for the next tap); a tap the sale
+        is past (a second tap after paying with points, a POS's retry) raises SessionError
+        and leaves the sale as it was; any other failure fails the session with the
+        cashier's message.
         """
         timing = self.timing = TapTiming()
         started = time.perf_counter()
@@ -105,6 +106,12 @@ class TillAgent:
             return self._read_and_authenticate(session, pin, timing)
         except (ForeignCard, SessionError):
             raise  # not ours, or not now: the sale goes on
+        except CardRemoved:
+            # torn away mid-read: nothing was opened for it, and the cashier is told to ask for
+            # another tap, which the sale must then take; a sale past its tap stays as it was
+            if session.state in (State.IDLE, State.CARD_PRESENT):
+                session.card_left()
+            raise
         except TerminalError as error:
             session.failed(error.message)
             raise

@@ -5,6 +5,7 @@ the session says what may happen next and refuses steps out of order with a
 :class:`SessionError`. States::
 
     IDLE --card_presented--> CARD_PRESENT --authenticated--> AUTHENTICATED
+    CARD_PRESENT --card_left--> IDLE (the card torn away before it was proven: tap again)
     AUTHENTICATED --basket_given--> BASKET
     BASKET --hold_placed--> HELD --hold_captured--> CAPTURED --accrued--> DONE
     (a hold the server refuses leaves the sale at BASKET: pay fewer points, or none)
@@ -116,6 +117,12 @@ class PosSession:
     def card_presented(self, card: CardRef) -> None:
         self._move((State.IDLE,), State.CARD_PRESENT, "read a card")
         self.card = card
+
+    def card_left(self) -> None:
+        """The card left the reader before it was read and proven: nothing was opened for it
+        (no card session, no hold), so the sale waits for the next tap."""
+        self._move((State.IDLE, State.CARD_PRESENT), State.IDLE, "take the card off")
+        self.card = None
 
     def authenticated(self, *, member: Member | None, card_session: str | None,
                       can_redeem: bool, offline: bool = False,
