@@ -108,7 +108,8 @@ def cashier(agent, console=None, ask=input, cashier_id: str | None = None, ask_s
     from rich.console import Console
     from rich.panel import Panel
 
-    from terminal.errors import ForeignCard
+    from terminal.basket import checked_receipt_number
+    from terminal.errors import ForeignCard, InvalidBasket
     from terminal.session import PosSession, State
 
     console = console or Console()
@@ -140,6 +141,11 @@ def cashier(agent, console=None, ask=input, cashier_id: str | None = None, ask_s
                 continue
         except (EOFError, KeyboardInterrupt):  # the cashier leaves the screen: no sale is open
             return
+        try:  # now, before the member taps and the cashier types the basket for nothing
+            checked_receipt_number(receipt)
+        except InvalidBasket as error:
+            console.print(f"[red]{error.message}[/red]")
+            continue
         session = PosSession(receipt, cashier=cashier_id)
         try:
             if last_card_left:  # the last customer's card would earn this sale at once
