@@ -393,6 +393,8 @@ def _returned_lines(text: str) -> list[dict]:
             line = {"line_no": int(number), "quantity": str(Decimal(quantity or "1"))}
         except (ValueError, InvalidOperation):
             raise ValueError(f"{item!r} is not a line: write the line number, or LINE:QUANTITY as in '3:2'.") from None
+        if not Decimal(line["quantity"]).is_finite():  # 'nan', 'inf': no count of goods (and NaN cannot be compared)
+            raise ValueError(f"{item!r} is not a line: write the line number, or LINE:QUANTITY as in '3:2'.")
         if line["line_no"] < 1 or Decimal(line["quantity"]) <= 0:
             raise ValueError(f"{item!r}: line numbers start at 1 and a quantity is more than 0.")
         lines.append(line)

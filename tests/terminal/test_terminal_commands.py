@@ -255,7 +255,8 @@ def test_the_cashier_screen_names_its_cashier_with_a_return(fake_server, make_ca
 
 
 @pytest.mark.parametrize("typed, said", [("", "No line to return"), ("one", "'one' is not a line"),
-                                         ("2:x", "'2:x' is not a line"), ("0", "line numbers start at 1")])
+                                         ("2:x", "'2:x' is not a line"), ("0", "line numbers start at 1"),
+                                         ("1:nan", "'1:nan' is not a line"), ("1:inf", "'1:inf' is not a line")])
 def test_the_cashier_screen_refuses_returned_lines_it_cannot_read_and_sends_nothing(
         fake_server, make_agent, typed, said):
     answers = iter(["r", "C-1", "", typed, "q"])
