@@ -3,7 +3,8 @@
 The standard parser raises ``RecursionError``, not a ``ValueError``, for a body nested
 deeper than the interpreter's stack (``[[[[...]]]]`` a thousand deep, a few kilobytes):
 uncaught, that was a 500 on every JSON endpoint, sign-in included. Here it is invalid JSON
-like any other.
+like any other. So is an integer of more than 4,300 digits, which the standard parser refuses
+with a bare ``ValueError`` (the interpreter's limit on converting digits to an int).
 
 The standard parser also reads a body that is not sent as JSON (``text/plain``, or no
 Content-Type) as no body at all: a profile change sent so answered 200 and changed nothing.
@@ -24,17 +25,22 @@ UNSUPPORTED = 415
 
 
 def loads(data: bytes | str):
-    """``json.loads``, with a body nested too deeply refused as a ``ValueError`` (a
-    ``json.JSONDecodeError``) like any other invalid JSON."""
+    """``json.loads``, with a body nested too deeply or holding too long an integer refused
+    as a ``json.JSONDecodeError`` (a ``ValueError``) like any other invalid JSON."""
     try:
         return json.loads(data)
-    except RecursionError:
-        raise _too_deep() from None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise
+    except (RecursionError, ValueError) as error:
+        raise _unreadable(error) from None
 
 
-def _too_deep() -> json.JSONDecodeError:
+def _unreadable(error: Exception) -> json.JSONDecodeError:
+    """The JSON error for what the standard parser refuses without one: a body nested deeper
+    than its stack, or an integer longer than the interpreter converts."""
+    reason = "nested too deeply" if isinstance(error, RecursionError) else "an integer has too many digits"
     # (with a document: webargs takes an error on an empty one for "no body")
-    return json.JSONDecodeError("nested too deeply", "(nested too deeply)", 0)
+    return json.JSONDecodeError(reason, f"({reason})", 0)
 
 
 def not_json(mimetype: str) -> ApiError:
@@ -54,8 +60,10 @@ class _Parser(FlaskParser):
     def _raw_load_json(self, req):
         try:
             return super()._raw_load_json(req)
-        except RecursionError:
-            raise _too_deep() from None  # webargs answers it with a 400
+        except json.JSONDecodeError:
+            raise
+        except (RecursionError, ValueError) as error:
+            raise _unreadable(error) from None  # webargs answers it with a 400
 
 
 class Blueprint(flask_smorest.Blueprint):
