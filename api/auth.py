@@ -60,16 +60,28 @@ def terminal_principal(snapshot: ProgrammeSnapshot) -> Principal:
     if not (key_id and stamp and given):
         raise NotAuthenticated(f"terminal requests must be signed ({KEY_HEADER}, {TIMESTAMP_HEADER}, "
                                f"{SIGNATURE_HEADER})", code="signature_missing")
-    if not (stamp.isascii() and stamp.isdigit()) or \
-            abs(now().timestamp() - int(stamp)) > current_app.config["TERMINAL_CLOCK_SKEW"]:
+    if not _timely(stamp):
         raise NotAuthenticated("the request's timestamp is too far from the server's clock; check the "
                                "terminal's clock (or this is a replayed request)", code="stale_request")
     key = signing_key(database(), key_id, snapshot)
     expected = signature(key.secret, request.method, request_path(), stamp,
                          request.headers.get("Idempotency-Key", ""), request.get_data(cache=True))
-    if not hmac.compare_digest(expected, given.lower()):
+    # compared as bytes: compare_digest refuses text holding a non-ASCII character (a header may)
+    if not hmac.compare_digest(expected.encode(), given.lower().encode()):
         raise NotAuthenticated("the request's signature does not match", code="bad_signature")
     return Principal(kind="terminal", name=key.terminal_code, store_code=key.store_code)
+
+
+# Unix seconds have 10 digits until the year 2286: a longer stamp is far from now, and is not
+# read as a number (309 digits overflow a float, 4,301 exceed the interpreter's int conversion).
+TIMESTAMP_DIGITS = 12
+
+
+def _timely(stamp: str) -> bool:
+    """Whether ``stamp`` is unix seconds within the clock skew the terminals are allowed."""
+    if not (stamp.isascii() and stamp.isdigit()) or len(stamp.lstrip("0")) > TIMESTAMP_DIGITS:
+        return False
+    return abs(now().timestamp() - int(stamp)) <= current_app.config["TERMINAL_CLOCK_SKEW"]
 
 
 def bearer_token() -> str | None:

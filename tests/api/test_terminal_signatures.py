@@ -1,8 +1,11 @@
 import json
 
-from api.auth import TIMESTAMP_HEADER
+import pytest
+
+from api.auth import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from engine.access.terminal_keys import revoke_terminal_key
 from engine.audit import list_audit
+from tests.support.assertions import unchanged
 
 BODY = {"card_number": "9000000000000019"}
 PATH = "/v1/terminal/card-challenges"
@@ -73,3 +76,33 @@ def test_a_terminal_cannot_call_staff_endpoints(terminal):
     response = terminal.get("/v1/staff/members")
     assert response.status_code == 401
 
+
+
+@pytest.mark.parametrize("digits", [309, 4301], ids=["overflows-a-float", "beyond-int-conversion"])
+def test_a_timestamp_of_too_many_digits_is_refused_as_stale_and_audited(terminal, client, database, digits):
+    data = json.dumps(BODY).encode()
+    headers = terminal.headers("POST", PATH, data, None)
+    headers[TIMESTAMP_HEADER] = "9" * digits
+    with unchanged(database):
+        response = client.post(PATH, data=data, headers=headers)
+    assert (response.status_code, response.json["error"]) == (401, "stale_request")
+    [entry] = list_audit(database)
+    assert (entry.outcome, entry.detail["error"]) == ("401", "stale_request")
+
+
+def test_a_timestamp_padded_with_zeros_is_still_read(terminal, client, clock, make_our_card):
+    data = json.dumps({"card_number": make_our_card().number}).encode()
+    stamp = "0" * 20 + str(int(clock().timestamp()))
+    headers = terminal.headers("POST", PATH, data, None, timestamp=stamp)
+    assert client.post(PATH, data=data, headers=headers).status_code == 201
+
+
+def test_a_signature_holding_a_non_ascii_character_is_refused_and_audited(terminal, client, database):
+    data = json.dumps(BODY).encode()
+    headers = terminal.headers("POST", PATH, data, None)
+    headers[SIGNATURE_HEADER] = "\xe9" * 64
+    with unchanged(database):
+        response = client.post(PATH, data=data, headers=headers)
+    assert (response.status_code, response.json["error"]) == (401, "bad_signature")
+    [entry] = list_audit(database)
+    assert (entry.outcome, entry.detail["error"]) == ("401", "bad_signature")

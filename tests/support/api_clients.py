@@ -14,7 +14,8 @@ class SignedTerminal:
         self.client, self.key_id, self.secret, self.clock = client, key_id, secret, clock
         self.terminal_code, self.store_code = terminal_code, store_code
 
-    def headers(self, method: str, path: str, body: bytes, key: str | None, *, timestamp: int | None = None) -> dict:
+    def headers(self, method: str, path: str, body: bytes, key: str | None, *,
+                timestamp: int | str | None = None) -> dict:
         stamp = str(int(self.clock().timestamp()) if timestamp is None else timestamp)
         headers = {KEY_HEADER: self.key_id, TIMESTAMP_HEADER: stamp, "Content-Type": "application/json",
                    SIGNATURE_HEADER: signature(self.secret, method, path, stamp, key or "", body)}
