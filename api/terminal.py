@@ -5,6 +5,8 @@ Idempotency-Key. A terminal acts only as itself and only in its own store.
 """
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import current_app, g
 
 from api.auth import TERMINAL_AUTH, same_store, same_terminal, terminal_only
@@ -78,7 +80,7 @@ def accrue(body):
     card_number = body.pop("card_number", None) or body.pop("card_uid", None)
     card_session, offline_proof = body.pop("card_session", None), body.pop("offline_proof", None)
     basket = Basket(**{**body, "lines": tuple(body["lines"]), "card_number": card_number})
-    at = now()
+    at, clock_skew = now(), timedelta(seconds=current_app.config["TERMINAL_CLOCK_SKEW"])
 
     def verify(session):
         if basket.member_id is not None:
@@ -86,7 +88,8 @@ def accrue(body):
             return
         check_accrual_proof(session, terminal_code=g.principal.name, card_number=card_number,
                             receipt_number=basket.receipt_number, sold_at=basket.occurred_at,
-                            card_session=card_session, offline_proof=offline_proof, keys=card_keys(), now=at)
+                            card_session=card_session, offline_proof=offline_proof, keys=card_keys(), now=at,
+                            clock_skew=clock_skew)
 
     # (a basket naming a card without a session reads the card with the key's claim by default)
     return earn_points(database(), basket, caller=caller(), idempotency_key=idempotency_key(), now=at,

@@ -151,16 +151,20 @@ def _pin_step_up(session: Session, card: CardRow, pin: str | None, passwords: Pa
 
 
 def card_session_card(session: Session, token: str, *, terminal_code: str, now: datetime,
-                      to_redeem: bool) -> CardRow:
-    """The card of a live card session opened at this terminal; with ``to_redeem`` the
-    session must allow paying with points. The session, its card and the member's account
-    (locked) are read in one statement, unless the transaction read them already."""
+                      to_redeem: bool, opened_by: datetime | None = None) -> CardRow:
+    """The card of a card session live at ``now``, opened at this terminal (by ``opened_by``,
+    if given); with ``to_redeem`` the session must allow paying with points. The session, its
+    card and the member's account (locked) are read in one statement, unless the transaction
+    read them already."""
     _read_card_with_session(session, token)
     try:
         row = live_token(session, token, kind="card", now=now)
     except NotAuthenticated:
         raise NotAllowed("the card session is unknown or expired; tap the card again",
                          code="card_session_invalid") from None
+    if opened_by is not None and row.issued_at > opened_by:
+        raise NotAllowed("the card session was opened after the sale's time: the card was not at the till for "
+                         "this sale", code="card_session_invalid")
     terminal = _terminal(session, terminal_code)
     if row.terminal_id != terminal.id:
         raise NotAllowed("the card session was opened at another terminal", code="card_session_invalid")
@@ -182,10 +186,14 @@ class OfflineProof:
 
 def check_accrual_proof(session: Session, *, terminal_code: str, card_number: str, receipt_number: str,
                         sold_at: datetime, card_session: str | None, offline_proof: OfflineProof | None,
-                        keys: MasterKeys, now: datetime) -> None:
+                        keys: MasterKeys, now: datetime, clock_skew: timedelta) -> None:
     """Refuse an accrual for our card without proof that the card was at this till: a card
     session opened here for the same card, live at the sale's time (not necessarily at its
     arrival), or offline evidence. UID-only cards earn on the identifier alone.
+
+    A card session vouches for no sale dated before it was opened: the sale's time is the
+    till's clock and the session's the server's, so they may differ by ``clock_skew`` (the
+    difference the terminals' signed timestamps are allowed).
 
     Whatever the proof, a till's sale older than the programme's offline age is refused: the
     till states the sale time, and the pending points' release and the rules that apply
@@ -201,7 +209,7 @@ def check_accrual_proof(session: Session, *, terminal_code: str, card_number: st
         # kept in its outbox through an outage comes after its card session ended
         sale = instants.in_utc(sold_at)
         at = sale if sale is not None and sale < now else now
-        if card_session_card(session, card_session, terminal_code=terminal_code, now=at,
+        if card_session_card(session, card_session, terminal_code=terminal_code, now=at, opened_by=at + clock_skew,
                              to_redeem=False).id != card.id:
             raise NotAllowed("the card session belongs to another card", code="card_session_invalid")
     elif offline_proof is not None:

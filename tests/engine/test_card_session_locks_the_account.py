@@ -6,6 +6,8 @@ hold the database's write lock).
 """
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
@@ -31,7 +33,8 @@ def tapped(database, clock, make_terminal, make_card):
 
 def check(session, terminal, card, card_session, clock) -> None:
     check_accrual_proof(session, terminal_code=terminal.code, card_number=card.number, receipt_number="R1",
-                        sold_at=clock(), card_session=card_session.token, offline_proof=None, keys=KEYS, now=clock())
+                        sold_at=clock(), card_session=card_session.token, offline_proof=None, keys=KEYS, now=clock(),
+                        clock_skew=timedelta(seconds=60))
 
 
 @pytest.mark.parametrize("database", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
