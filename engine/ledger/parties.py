@@ -111,6 +111,16 @@ _CARD_WITH_ACCOUNT_AND_CLAIM = carrying_claim(with_member_and_account(
 
 def till(session: Session, store_code: str, terminal_code: str) -> tuple[StoreInfo, TerminalInfo]:
     """The store and its active terminal; refuses a terminal of another store."""
+    store, terminal = receipt_till(session, store_code, terminal_code)
+    if terminal.status != "active":
+        raise InvalidState(f"terminal {terminal_code} is {terminal.status}", code=f"terminal_{terminal.status}")
+    return store, terminal
+
+
+def receipt_till(session: Session, store_code: str, terminal_code: str) -> tuple[StoreInfo, TerminalInfo]:
+    """The store and its terminal, active or retired, as a receipt names them: a retired till's
+    sales stay as they were, returned at another till of its store or by the service team.
+    Refuses a terminal of another store."""
     known = programme(session)
     store = known.stores.get(store_code)
     if store is None:
@@ -118,13 +128,12 @@ def till(session: Session, store_code: str, terminal_code: str) -> tuple[StoreIn
     terminal = known.terminals.get(terminal_code)
     if terminal is None or terminal.store_id != store.id:
         raise NotFound(f"unknown terminal {terminal_code!r} in store {store_code!r}", code="unknown_terminal")
-    if terminal.status != "active":
-        raise InvalidState(f"terminal {terminal_code} is {terminal.status}", code=f"terminal_{terminal.status}")
     return store, terminal
 
 
 def till_receipt(session: Session, store: StoreInfo, terminal: TerminalInfo, receipt_number: str) -> ReceiptRow | None:
-    """The receipt ``receipt_number`` of the till (``till``'s answer) that earned points, if any."""
+    """The receipt ``receipt_number`` of the till (``till``'s or ``receipt_till``'s answer) that
+    earned points, if any."""
     return session.scalar(sa.select(ReceiptRow).where(
         ReceiptRow.store_id == store.id, ReceiptRow.terminal_id == terminal.id,
         ReceiptRow.receipt_number == receipt_number))

@@ -32,7 +32,7 @@ from engine.ledger.basket import MAX_CASHIER, MAX_CLOCK_SKEW, is_quantity, is_te
 from engine.ledger.commands import ReceiptRefunded, RefundReceipt
 from engine.ledger.idempotency import run_idempotent
 from engine.ledger.lots import consume, give_back, member_lots, spent_by_holds, take_unreserved
-from engine.ledger.parties import till, till_receipt
+from engine.ledger.parties import receipt_till, till_receipt
 from engine.orm.ledger import (EntryRow, HoldRow, LedgerTransactionRow, LotAllocationRow, LotRow, ReceiptLineRow,
                                ReceiptRow, RefundLineRow, RefundRow)
 from engine.orm.members import MemberRow
@@ -47,7 +47,9 @@ def refund_receipt(db: Database, command: RefundReceipt, *, caller: str, idempot
     earned went with the account)."""
     def work(session: Session) -> ReceiptRefunded:
         refuse_if(_command_problems(command, now))
-        store, terminal = till(session, command.store_code, command.terminal_code)
+        # (the till that made the sale, perhaps retired since; the one taking the return, if a
+        # till, was checked active when its signature was)
+        store, terminal = receipt_till(session, command.store_code, command.terminal_code)
         receipt = till_receipt(session, store, terminal, command.receipt_number)
         if receipt is None:
             raise NotFound(f"no receipt {command.receipt_number} of terminal {command.terminal_code} "
