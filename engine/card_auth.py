@@ -47,6 +47,11 @@ from engine.snapshot import TerminalInfo, programme
 CHALLENGE_TTL = timedelta(seconds=60)
 CARD_SESSION_TTL = timedelta(minutes=15)  # a tap at the start of a long sale still pays at its end
 
+# How long before the card's tap a sale it earns may be dated: a basket rung up while the
+# member finds their card. Far less than a till's offline age, the window a backdated sale
+# (a cashier's own card tapped once for the day's sales of customers without one) had before.
+SALE_BEFORE_TAP = timedelta(minutes=10)
+
 
 @dataclass(frozen=True)
 class CardChallenge:
@@ -191,9 +196,10 @@ def check_accrual_proof(session: Session, *, terminal_code: str, card_number: st
     session opened here for the same card, live at the sale's time (not necessarily at its
     arrival), or offline evidence. UID-only cards earn on the identifier alone.
 
-    A card session vouches for no sale dated before it was opened: the sale's time is the
-    till's clock and the session's the server's, so they may differ by ``clock_skew`` (the
-    difference the terminals' signed timestamps are allowed).
+    A card session vouches for no sale dated more than ``SALE_BEFORE_TAP`` before it was
+    opened (a POS may date a sale when its first item is rung up, the card tapped at the
+    end); the sale's time is the till's clock and the session's the server's, so they may
+    differ by ``clock_skew`` more (the difference the terminals' signed timestamps are allowed).
 
     Whatever the proof, a till's sale older than the programme's offline age is refused: the
     till states the sale time, and the pending points' release and the rules that apply
@@ -209,7 +215,8 @@ def check_accrual_proof(session: Session, *, terminal_code: str, card_number: st
         # kept in its outbox through an outage comes after its card session ended
         sale = instants.in_utc(sold_at)
         at = sale if sale is not None and sale < now else now
-        if card_session_card(session, card_session, terminal_code=terminal_code, now=at, opened_by=at + clock_skew,
+        opened_by = at + clock_skew + SALE_BEFORE_TAP
+        if card_session_card(session, card_session, terminal_code=terminal_code, now=at, opened_by=opened_by,
                              to_redeem=False).id != card.id:
             raise NotAllowed("the card session belongs to another card", code="card_session_invalid")
     elif offline_proof is not None:

@@ -1,11 +1,13 @@
-"""A card session proves the card was at the till from the tap on: it vouches for no sale the
-till dates before it was opened (a till could otherwise earn a later tap's points on its
-earlier sales, up to the offline age back), but for the clock skew the terminals are allowed
-(the sale's time is the till's clock, the session's the server's)."""
+"""A card session proves the card was at the till around the tap: it vouches for no sale the
+till dates more than ``SALE_BEFORE_TAP`` (10 minutes: a basket rung up before the member finds
+their card) before it was opened, and the clock skew the terminals are allowed (the sale's time
+is the till's clock, the session's the server's); a till could otherwise earn a later tap's
+points on its earlier sales, up to the offline age back."""
 from datetime import timedelta
 
 import pytest
 
+from engine.card_auth import SALE_BEFORE_TAP
 from engine.ledger.balances import get_balance
 from tests.support.api_clients import SignedTerminal
 from tests.support.assertions import unchanged
@@ -34,21 +36,21 @@ def test_a_sale_dated_hours_before_the_tap_is_refused(terminal, sale, make_our_c
     assert (response.status_code, response.json["error"]) == (403, "card_session_invalid")
 
 
-def test_a_sale_dated_just_beyond_the_clock_skew_before_the_tap_is_refused(terminal, sale, make_our_card,
+def test_a_sale_dated_just_beyond_the_window_and_the_clock_skew_before_the_tap_is_refused(terminal, sale, make_our_card,
                                                                            card_session, clock, database):
     card = make_our_card()
     opened = card_session(card)["card_session"]
     with unchanged(database):
-        response = terminal.post(ACCRUALS, sale(clock() - timedelta(seconds=61), card, opened))
+        response = terminal.post(ACCRUALS, sale(clock() - SALE_BEFORE_TAP - timedelta(seconds=61), card, opened))
     assert (response.status_code, response.json["error"]) == (403, "card_session_invalid")
 
 
-def test_a_sale_dated_before_the_tap_within_the_clock_skew_earns(terminal, sale, make_our_card, card_session,
+def test_a_sale_dated_before_the_tap_within_the_window_and_the_clock_skew_earns(terminal, sale, make_our_card, card_session,
                                                                  clock, database):
     card = make_our_card()
     opened = card_session(card)["card_session"]
     clock.advance(seconds=5)  # the till's clock runs a minute behind the server's
-    response = terminal.post(ACCRUALS, sale(clock() - timedelta(seconds=60), card, opened))
+    response = terminal.post(ACCRUALS, sale(clock() - SALE_BEFORE_TAP - timedelta(seconds=60), card, opened))
     assert (response.status_code, response.json["points"]) == (201, 25)
     assert get_balance(database, card.member_id, as_of=clock()).pending == 25
 
@@ -60,7 +62,7 @@ def test_the_clock_skew_allowed_is_the_one_the_service_is_configured_with(make_a
     lenient = SignedTerminal(make_app(TERMINAL_CLOCK_SKEW=300).test_client(), key_id=terminal.key_id,
                              secret=terminal.secret, terminal_code=terminal.terminal_code,
                              store_code=terminal.store_code, clock=clock)
-    response = lenient.post(ACCRUALS, sale(clock() - timedelta(seconds=240), card, opened))
+    response = lenient.post(ACCRUALS, sale(clock() - SALE_BEFORE_TAP - timedelta(seconds=240), card, opened))
     assert (response.status_code, response.json["points"]) == (201, 25)
 
 
