@@ -479,9 +479,9 @@ def purge_deliveries(db: Database, *, as_of: datetime) -> int:
     an event that waited long for its endpoint is kept as long as a prompt one); how many."""
     d = WebhookDeliveryRow
     with db.transaction() as session:
+        last_touched = sa.func.coalesce(d.last_attempt_at, d.created_at)
         return session.execute(sa.delete(d).where(
-            d.status != "pending", sa.func.coalesce(d.last_attempt_at, d.created_at) < as_of - timedelta(days=KEEP_DAYS))
-        ).rowcount
+            d.status != "pending", last_touched < as_of - timedelta(days=KEEP_DAYS))).rowcount
 
 
 def signature(secret: str, body: bytes, at: datetime) -> str:

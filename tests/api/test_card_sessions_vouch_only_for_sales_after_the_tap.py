@@ -45,8 +45,8 @@ def test_a_sale_dated_just_beyond_the_window_and_the_clock_skew_before_the_tap_i
     assert (response.status_code, response.json["error"]) == (403, "card_session_invalid")
 
 
-def test_a_sale_dated_before_the_tap_within_the_window_and_the_clock_skew_earns(terminal, sale, make_our_card, card_session,
-                                                                 clock, database):
+def test_a_sale_dated_before_the_tap_within_the_window_and_the_clock_skew_earns(terminal, sale, make_our_card,
+                                                                              card_session, clock, database):
     card = make_our_card()
     opened = card_session(card)["card_session"]
     clock.advance(seconds=5)  # the till's clock runs a minute behind the server's

@@ -6,6 +6,8 @@ pcscd, vpcd driver or pyscard fails the tests instead of skipping them.
 """
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import itertools
 import os
 
@@ -148,3 +150,22 @@ def make_agent(till_config):
         agent.reader.close()
         agent.api.close()
         agent.outbox.close()
+
+
+READERLESS_NOW = datetime(2026, 12, 7, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def readerless_pos(fake_server, tmp_path):
+    """The POS interface of a till with no card reader (cards presented by hand), on the fake
+    server and a fresh outbox, its clock at ``READERLESS_NOW``."""
+    from terminal.agent import TillAgent
+    from terminal.pos_interface import PosInterface
+
+    config = TerminalConfig(api_url=fake_server.url, key_id=fake_server.key_id, secret=fake_server.secret,
+                            store_code="S1", terminal_code="T1", outbox=str(tmp_path / "outbox.sqlite3"))
+    api = ApiClient(fake_server.url, Credentials(fake_server.key_id, fake_server.secret), timeout=1.0)
+    agent = TillAgent(config, reader=None, api=api, outbox=Outbox(config.outbox), clock=lambda: READERLESS_NOW)
+    yield PosInterface(agent)
+    agent.outbox.close()
+    api.close()

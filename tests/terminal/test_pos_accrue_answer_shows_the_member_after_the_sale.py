@@ -1,31 +1,19 @@
 """The POS's ``accrue`` answer shows the member as they stand after the sale, not as the tap
 read them: the points paid are gone, the points earned are there (pending while the server
 says they are not available yet). Fake server; the card session opened as a UID card's."""
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 
-from terminal.agent import TillAgent
-from terminal.api_client import ApiClient, Credentials
-from terminal.outbox import Outbox
-from terminal.pos_interface import PosInterface
+from tests.terminal.conftest import READERLESS_NOW as NOW
 from terminal.session import CardRef, Member
 
-NOW = datetime(2026, 12, 7, 12, 0, tzinfo=timezone.utc)
 LINES = [{"line_no": 1, "sku": "COFFEE", "quantity": "2", "amount_minor": 700}]
 
 
 @pytest.fixture
-def interface(fake_server, tmp_path):
-    from terminal.config import TerminalConfig
-
-    config = TerminalConfig(api_url=fake_server.url, key_id=fake_server.key_id, secret=fake_server.secret,
-                            store_code="S1", terminal_code="T1", outbox=str(tmp_path / "outbox.sqlite3"))
-    api = ApiClient(fake_server.url, Credentials(fake_server.key_id, fake_server.secret), timeout=1.0)
-    agent = TillAgent(config, reader=None, api=api, outbox=Outbox(config.outbox), clock=lambda: NOW)
-    yield PosInterface(agent)
-    agent.outbox.close()
-    api.close()
+def interface(readerless_pos):
+    return readerless_pos
 
 
 def tapped(fake_server, interface):

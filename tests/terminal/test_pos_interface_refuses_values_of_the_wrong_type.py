@@ -3,26 +3,14 @@ into another: no sale under receipt "None", no 150 points paid for 150.9, nor 1 
 Fake server; the card session opened as a UID card's (no reader needed)."""
 import pytest
 
-from terminal.agent import TillAgent
-from terminal.api_client import ApiClient, Credentials
-from terminal.outbox import Outbox
-from terminal.pos_interface import PosInterface
 from terminal.session import CardRef
 
 LINES = [{"line_no": 1, "sku": "BREAD", "quantity": "1", "amount_minor": 500}]
 
 
 @pytest.fixture
-def interface(fake_server, tmp_path):
-    from terminal.config import TerminalConfig
-
-    config = TerminalConfig(api_url=fake_server.url, key_id=fake_server.key_id, secret=fake_server.secret,
-                            store_code="S1", terminal_code="T1", outbox=str(tmp_path / "outbox.sqlite3"))
-    api = ApiClient(fake_server.url, Credentials(fake_server.key_id, fake_server.secret), timeout=1.0)
-    agent = TillAgent(config, reader=None, api=api, outbox=Outbox(config.outbox))
-    yield PosInterface(agent)
-    agent.outbox.close()
-    api.close()
+def interface(readerless_pos):
+    return readerless_pos
 
 
 @pytest.mark.parametrize("receipt", [None, 1001, ["R-1"]])

@@ -5,7 +5,8 @@ import pytest
 from tests.web.conftest import PASSWORD
 
 
-@pytest.mark.parametrize("target", ["/portal/%0D%0Ax", "/portal/%0Ax", "/portal/x%09y", "/portal/%7F", "/portal/%C2%85"])
+@pytest.mark.parametrize("target", ["/portal/%0D%0Ax", "/portal/%0Ax", "/portal/x%09y", "/portal/%7F",
+                                    "/portal/%C2%85"])
 def test_a_member_signing_in_with_a_control_character_in_next_goes_to_the_portals_home(
         browser, member_with_login, target):
     member = member_with_login()
