@@ -98,8 +98,11 @@ def change_segment(db: Database, code: str, *, predicate: dict) -> int:
     An uploaded list changes by a new upload (:func:`upload_segment`), not here."""
     refuse_if(_predicate_problems(predicate))
     with db.transaction() as session:
-        lock_programme(session)  # as publishing: a rule's sale sees the old predicate or the new
-        row = _segment(session, code)
+        # the segment first, then the programme (as publishing: a rule's sale sees the old
+        # predicate or the new): a campaign made for the segment reads it shared, then moves
+        # the programme's revision, so the other order would deadlock with it
+        row = _segment(session, code, lock=True)
+        lock_programme(session)
         if row.kind != "predicate":
             raise InvalidState(f"segment {code!r} is an uploaded list: upload its members again instead",
                                code="segment_is_a_list")
@@ -116,8 +119,8 @@ def remove_segment(db: Database, code: str, *, now) -> None:
     and could not be rolled back or imported again), a campaign targets it (its lift report
     reads the segment), or a points grant was asked for it (the grant's record names it)."""
     with db.transaction() as session:
+        row = _segment(session, code, lock=True)  # first, as in change_segment
         lock_programme(session)  # a rule published at the same time sees it or is refused
-        row = _segment(session, code, lock=True)
         problems = []
         keys = rules_naming(session, "segment", now).get(code)
         if keys:

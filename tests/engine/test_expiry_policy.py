@@ -47,9 +47,10 @@ def test_points_that_never_expire_have_no_expiry():
     assert lot_expires_at(berlin(2026, 1, 1), settings(expiry_policy="never", expiry_months=None)) is None
 
 
-def test_inactivity_expiry_is_not_fixed_at_earning_but_follows_the_last_activity():
+def test_inactivity_expiry_starts_at_the_earning_and_follows_the_last_activity():
+    # the earning is itself activity; the nightly expiry moves the lot on with later activity
     policy = settings(expiry_policy="after_inactivity", expiry_months=18)
-    assert lot_expires_at(berlin(2026, 1, 1), policy) is None
+    assert lot_expires_at(berlin(2026, 1, 1), policy) == berlin(2027, 7, 1)
     assert inactivity_deadline(berlin(2026, 1, 10, 12), policy) == berlin(2027, 7, 10, 12)
 
 
