@@ -265,19 +265,23 @@ def capture_reserved(session: Session, hold: HoldRow, account, points: int, *, n
     transaction = post_transaction(
         session, kind="capture", account=account, member_points=-points, system={"redemption": points},
         occurred_at=now, now=now, description=description)
-    taken, left = [], points
+    taken, left, due = [], points, False
     for lot, held in reserved:
         take = min(held, left)
         left -= take
         if take:
             taken.append((lot, take))
         lot.reserved -= held - take  # the part not captured is released
+        due = due or (held > take and lot.expires_at is not None and lot.expires_at <= now)
     consume(session, transaction, taken, from_reserved=True)
     _resolve(hold, "captured", now)
     hold.captured_points = points
     hold.receipt_number = receipt_number or hold.receipt_number
     hold.capture_transaction_id = transaction.id
     session.flush()
+    if due:  # as for a void (_release): what goes back to a lot past its expiry expires now
+        expire_now(session, [hold.member_id], now)
+        session.expire_all()
     return transaction
 
 

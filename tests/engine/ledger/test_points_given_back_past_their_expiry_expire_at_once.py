@@ -1,5 +1,5 @@
 """A hold placed just before its points' expiry keeps them from the nightly expiry; when the
-hold is voided or lapses after that instant, the points it gives back expire there and then,
+hold is voided, lapses or is captured in part after that instant, the points it gives back expire there and then,
 dated then, not a night later (with a balance no figure explains all day meanwhile)."""
 from datetime import timedelta
 
@@ -7,9 +7,9 @@ import pytest
 import sqlalchemy as sa
 
 from engine.ledger.balances import get_balance
-from engine.ledger.commands import PlaceHold, VoidHold
+from engine.ledger.commands import CaptureHold, PlaceHold, VoidHold
 from engine.ledger.expiry import expire_lots
-from engine.ledger.holds import place_hold, release_lapsed_holds, void_hold
+from engine.ledger.holds import capture_hold, place_hold, release_lapsed_holds, void_hold
 from engine.ledger.invariants import check_ledger
 from engine.orm.ledger import LedgerTransactionRow
 from tests.conftest import new_key
@@ -50,4 +50,15 @@ def test_points_a_lapsed_hold_gives_back_after_their_expiry_expire_at_once(datab
     assert release_lapsed_holds(database, as_of=lapsed_at) == 1
     assert get_balance(database, member.public_id, as_of=lapsed_at).balance == 0
     assert expiries(database) == [(-40, expires_at), (-60, lapsed_at)]
+    assert check_ledger(database) == []
+
+
+def test_points_a_part_capture_leaves_after_their_expiry_expire_at_once(database, clock, held_over_expiry):
+    member, hold_id, expires_at = held_over_expiry
+    captured_at = clock.advance(minutes=7)
+    captured = capture_hold(database, CaptureHold(hold_id, 25), caller="S1-T1", idempotency_key=new_key(),
+                            now=captured_at)
+    assert (captured.points, captured.released, captured.balance) == (25, 35, 0)
+    assert get_balance(database, member.public_id, as_of=captured_at).balance == 0
+    assert expiries(database) == [(-40, expires_at), (-35, captured_at)]
     assert check_ledger(database) == []
