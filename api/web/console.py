@@ -211,7 +211,7 @@ def _authenticator_page(status, errors=None):
 
 @bp.route("/sign-out", methods=["POST"])
 def sign_out():
-    end_session(TOKEN_KEY)
+    end_session()
     flash("You are signed out.")
     return redirect(url_for("console.sign_in"))
 

@@ -196,7 +196,7 @@ def set_password():
 
 @bp.route("/sign-out", methods=["POST"])
 def sign_out():
-    end_session(TOKEN_KEY)
+    end_session()
     flash("You are signed out.")
     return redirect(url_for("portal.sign_in"))
 
@@ -454,7 +454,7 @@ def close_account():
             except InvalidInput as refusal:
                 errors = field_errors(refusal)
             else:
-                end_session(TOKEN_KEY)
+                end_session()
                 flash("Your account is closed and your personal data erased. Thank you for having been a member.")
                 return redirect(url_for("portal.sign_in"))
     balance = get_balance(database(), g.member_id, as_of=now())

@@ -55,7 +55,7 @@ def start_session(token_key: str, token: str) -> None:
     csrf.renew_token()
 
 
-def end_session(token_key: str) -> None:
+def end_session() -> None:
     """Revoke the session's tokens (this site's and the other's, if any) and forget the session."""
     _clear_session()
 

@@ -265,23 +265,22 @@ def capture_reserved(session: Session, hold: HoldRow, account, points: int, *, n
     transaction = post_transaction(
         session, kind="capture", account=account, member_points=-points, system={"redemption": points},
         occurred_at=now, now=now, description=description)
-    taken, left, due = [], points, False
+    taken, released, left = [], [], points
     for lot, held in reserved:
         take = min(held, left)
         left -= take
         if take:
             taken.append((lot, take))
-        lot.reserved -= held - take  # the part not captured is released
-        due = due or (held > take and lot.expires_at is not None and lot.expires_at <= now)
+        if held > take:
+            lot.reserved -= held - take  # the part not captured is released
+            released.append(lot)
     consume(session, transaction, taken, from_reserved=True)
     _resolve(hold, "captured", now)
     hold.captured_points = points
     hold.receipt_number = receipt_number or hold.receipt_number
     hold.capture_transaction_id = transaction.id
     session.flush()
-    if due:  # as for a void (_release): what goes back to a lot past its expiry expires now
-        expire_now(session, [hold.member_id], now)
-        session.expire_all()
+    _expire_given_back(session, hold.member_id, released, now)
     return transaction
 
 
@@ -370,13 +369,19 @@ def _reserved_lots(session: Session, hold: HoldRow) -> list[tuple[LotRow, int]]:
 
 
 def _release(session: Session, hold: HoldRow, *, now: datetime) -> None:
-    due = False
+    released = []
     for lot, points in _reserved_lots(session, hold):
         lot.reserved -= points
-        due = due or (lot.expires_at is not None and lot.expires_at <= now)
-    if due:
+        released.append(lot)
+    _expire_given_back(session, hold.member_id, released, now)
+
+
+def _expire_given_back(session: Session, member_pk: int, lots: list[LotRow], now: datetime) -> None:
+    """Points a hold gave back (voided, captured in part) to a lot past its expiry: the
+    nightly run had to leave them reserved, so they expire now, dated now."""
+    if any(lot.expires_at is not None and lot.expires_at <= now for lot in lots):
         session.flush()
-        expire_now(session, [hold.member_id], now)
+        expire_now(session, [member_pk], now)
         session.expire_all()  # the expiry moved lots and the balance in SQL: nothing stale is written back
 
 

@@ -169,3 +169,18 @@ def readerless_pos(fake_server, tmp_path):
     yield PosInterface(agent)
     agent.outbox.close()
     api.close()
+
+
+BREAD = [{"line_no": 1, "sku": "BREAD", "quantity": "1", "amount_minor": 500}]
+
+
+def uid_card_sale(agent, receipt: str):
+    """A UID-card sale of ``BREAD`` whose card session could not be opened (server away): earn
+    only. The accrual's answer (None when queued) and the session."""
+    from terminal.session import CardRef, PosSession
+
+    session = PosSession(receipt)
+    session.card_presented(CardRef(uid="04AABBCCDD"))
+    session.authenticated(member=None, card_session=None, can_redeem=False, offline=True)
+    agent.give_basket(session, BREAD)
+    return agent.accrue(session), session

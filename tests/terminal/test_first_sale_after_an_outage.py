@@ -5,13 +5,13 @@ from datetime import datetime, timezone
 
 import pytest
 
+from tests.terminal.conftest import BREAD, uid_card_sale as sale
 from terminal.agent import INLINE_REPLAY, TillAgent
 from terminal.api_client import ApiClient, Credentials
 from terminal.outbox import Outbox
-from terminal.session import CardRef, PosSession
+from terminal.session import CardRef
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=timezone.utc)
-LINES = [{"line_no": 1, "sku": "BREAD", "quantity": "1", "amount_minor": 500}]
 BACKLOG = INLINE_REPLAY * 3
 
 
@@ -33,15 +33,6 @@ def agent(fake_server, till_config):
     yield agent
     agent.outbox.close()
     api.close()
-
-
-def sale(agent, receipt):
-    """A UID-card sale (the card session not opened: earn only); the accrual's answer."""
-    session = PosSession(receipt)
-    session.card_presented(CardRef(uid="04AABBCCDD"))
-    session.authenticated(member=None, card_session=None, can_redeem=False, offline=True)
-    agent.give_basket(session, LINES)
-    return agent.accrue(session), session
 
 
 def test_the_first_sale_after_an_outage_sends_only_a_few_queued_sales_before_its_own(fake_server, agent):
@@ -86,6 +77,6 @@ def test_the_pos_is_told_why_a_sale_was_queued(fake_server, agent):
     interface.handle({"cmd": "start", "receipt": "R-pos"})
     interface.session.card_presented(CardRef(uid="04AABBCCDD"))
     interface.session.authenticated(member=None, card_session=None, can_redeem=False, offline=True)
-    assert interface.handle({"cmd": "basket", "lines": LINES})["ok"]
+    assert interface.handle({"cmd": "basket", "lines": BREAD})["ok"]
     answer = interface.handle({"cmd": "accrue"})
     assert answer["ok"] and answer["queued"] and "busy" in answer["message"]

@@ -3,14 +3,13 @@ from datetime import datetime, timezone
 
 import pytest
 
+from tests.terminal.conftest import uid_card_sale as sale
 from terminal.agent import TillAgent
 from terminal.api_client import ApiClient, Credentials
 from terminal.errors import ApiError, ApiUnreachable
 from terminal.outbox import Outbox
-from terminal.session import CardRef, PosSession
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
-LINES = [{"line_no": 1, "sku": "BREAD", "quantity": "1", "amount_minor": 500}]
 
 
 @pytest.fixture
@@ -25,15 +24,6 @@ def agent_for(config, fake_server, *, timeout=1.0, secret=None):
                     timeout=timeout)
     return TillAgent(config, reader=None, api=api, outbox=Outbox(config.outbox),
                      clock=lambda: NOW)
-
-
-def sale(agent, receipt):
-    """A UID-card sale whose card session could not be opened (server away): earn only."""
-    session = PosSession(receipt)
-    session.card_presented(CardRef(uid="04AABBCCDD"))
-    session.authenticated(member=None, card_session=None, can_redeem=False, offline=True)
-    agent.give_basket(session, LINES)
-    return agent.accrue(session), session
 
 
 @pytest.fixture
