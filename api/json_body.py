@@ -14,8 +14,6 @@ only an endpoint without fields (``EmptySchema``) may be called with no body at 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import wraps
 
 import flask_smorest
@@ -29,22 +27,22 @@ UNSUPPORTED = 415
 def loads(data: bytes | str):
     """``json.loads``, with a body nested too deeply or holding too long an integer refused
     as a ``json.JSONDecodeError`` (a ``ValueError``) like any other invalid JSON."""
-    with _unreadable_as_invalid():
-        return json.loads(data)
-
-
-@contextmanager
-def _unreadable_as_invalid() -> Iterator[None]:
-    """What the standard parser refuses without a JSON error (a body nested deeper than its
-    stack, an integer longer than the interpreter converts) raised as one."""
     try:
-        yield
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise
+        return json.loads(data)
     except (RecursionError, ValueError) as error:
-        reason = "nested too deeply" if isinstance(error, RecursionError) else "an integer has too many digits"
-        # (with a document: webargs takes an error on an empty one for "no body")
-        raise json.JSONDecodeError(reason, f"({reason})", 0) from None
+        raise _as_invalid(error) from None
+
+
+def _as_invalid(error: RecursionError | ValueError) -> ValueError:
+    """The JSON error for what a parser refused: its own, or for what the standard parser
+    refuses without one (a body nested deeper than its stack, an integer longer than the
+    interpreter converts) a ``json.JSONDecodeError``. (A try, not a context manager: on
+    every request's body, an entered context costs more than a try that raises nothing.)"""
+    if isinstance(error, (json.JSONDecodeError, UnicodeDecodeError)):
+        return error
+    reason = "nested too deeply" if isinstance(error, RecursionError) else "an integer has too many digits"
+    # (with a document: webargs takes an error on an empty one for "no body")
+    return json.JSONDecodeError(reason, f"({reason})", 0)
 
 
 def not_json(mimetype: str) -> ApiError:
@@ -62,8 +60,10 @@ class _Parser(FlaskParser):
         return super().load_json(req, schema)
 
     def _raw_load_json(self, req):
-        with _unreadable_as_invalid():  # webargs answers it with a 400
+        try:
             return super()._raw_load_json(req)
+        except (RecursionError, ValueError) as error:
+            raise _as_invalid(error) from None  # webargs answers it with a 400
 
 
 class Blueprint(flask_smorest.Blueprint):
